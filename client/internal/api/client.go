@@ -1,0 +1,99 @@
+// Package api is the client's side of the GraphQL contract: genqlient's generated operations
+// (generated.go, from the *.graphql files here) behind one Client that adds the bearer token,
+// sends uploads as multipart requests, and keeps subscriptions alive over graphql-transport-ws.
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Khan/genqlient/graphql"
+)
+
+// Client talks to one Vermerk server with one token. It is safe for concurrent use.
+type Client struct {
+	httpURL string
+	wsURL   string
+	token   string
+	gql     graphql.Client
+}
+
+// New checks the server URL ("http://127.0.0.1:8080" or ".../graphql") and returns a client.
+// It does not contact the server; Me does.
+func New(serverURL, token string) (*Client, error) {
+	httpURL, wsURL, err := Endpoints(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, &Error{Op: "api.New", Code: "BAD_USER_INPUT", Message: "the token is empty: paste the bearer token an admin created for you"}
+	}
+	auth := bearerTransport{token: token, next: http.DefaultTransport}
+	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token}
+	c.gql = &transport{
+		endpoint: httpURL,
+		plain:    graphql.NewClient(httpURL, &http.Client{Transport: auth, Timeout: 20 * time.Second}),
+		// Uploads of large CSV files may take minutes; the caller's context bounds them.
+		uploads: &http.Client{Transport: auth},
+	}
+	return c, nil
+}
+
+// Endpoints derives the HTTP and WebSocket URLs of /graphql from what a user typed.
+func Endpoints(serverURL string) (httpURL, wsURL string, err error) {
+	s := strings.TrimSpace(serverURL)
+	if s == "" {
+		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: "the server URL is empty, e.g. http://127.0.0.1:8080"}
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: fmt.Sprintf("server URL %q is not an http(s) URL, e.g. http://127.0.0.1:8080", serverURL)}
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/graphql"
+	}
+	httpURL = u.String()
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	return httpURL, u.String(), nil
+}
+
+// URL is the HTTP endpoint this client posts to.
+func (c *Client) URL() string { return c.httpURL }
+
+type bearerTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	return t.next.RoundTrip(req)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optInt(n int) *int {
+	if n <= 0 {
+		return nil
+	}
+	return &n
+}

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"syscall"
+
+	"github.com/Khan/genqlient/graphql"
+	"github.com/gorilla/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Kinds of failure the UI tells apart; test them with errors.Is.
+var (
+	ErrUnreachable     = errors.New("server unreachable")
+	ErrUnauthenticated = errors.New("token refused")
+	ErrForbidden       = errors.New("not allowed for this token")
+	ErrNotFound        = errors.New("not found")
+	ErrBadInput        = errors.New("bad input")
+)
+
+// Error is what every API call returns on failure: the operation, the server's error code
+// (extensions.code, or UNREACHABLE when no answer came) and the server's message.
+type Error struct {
+	Op      string
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("%s: %s", e.Op, e.Code)
+	}
+	return fmt.Sprintf("%s: %s (%s)", e.Op, e.Message, e.Code)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrUnreachable:
+		return e.Code == "UNREACHABLE"
+	case ErrUnauthenticated:
+		return e.Code == "UNAUTHENTICATED"
+	case ErrForbidden:
+		return e.Code == "FORBIDDEN"
+	case ErrNotFound:
+		return e.Code == "NOT_FOUND"
+	case ErrBadInput:
+		return e.Code == "BAD_USER_INPUT" || e.Code == "GRAPHQL_VALIDATION_FAILED"
+	}
+	return false
+}
+
+// classify turns whatever the transport returned into an *Error naming the operation.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isNetTimeout(err) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		if already.Op == "" {
+			already.Op = op
+		}
+		return already
+	}
+	var httpErr *graphql.HTTPError
+	if errors.As(err, &httpErr) {
+		e := fromGraphQLErrors(op, httpErr.Response.Errors, err)
+		switch {
+		case httpErr.StatusCode == 401:
+			e.Code = "UNAUTHENTICATED"
+		case httpErr.StatusCode == 403:
+			e.Code = "FORBIDDEN"
+		case e.Code == "INTERNAL" || e.Code == "":
+			e.Code = fmt.Sprintf("HTTP_%d", httpErr.StatusCode)
+		}
+		return e
+	}
+	var list gqlerror.List
+	if errors.As(err, &list) {
+		return fromGraphQLErrors(op, list, err)
+	}
+	var closeErr *websocket.CloseError
+	if errors.As(err, &closeErr) {
+		return &Error{Op: op, Code: "UNREACHABLE", Message: "connection closed: " + closeErr.Text, Err: err}
+	}
+	if isNetwork(err) {
+		return &Error{Op: op, Code: "UNREACHABLE", Message: err.Error(), Err: err}
+	}
+	return &Error{Op: op, Code: "INTERNAL", Message: err.Error(), Err: err}
+}
+
+func fromGraphQLErrors(op string, list gqlerror.List, cause error) *Error {
+	e := &Error{Op: op, Err: cause}
+	if len(list) == 0 {
+		return e
+	}
+	first := list[0]
+	e.Message = first.Message
+	if p := first.Path.String(); p != "" {
+		e.Message = p + ": " + first.Message
+	}
+	if code, ok := first.Extensions["code"].(string); ok {
+		e.Code = code
+	}
+	if e.Code == "" {
+		e.Code = "INTERNAL"
+	}
+	return e
+}
+
+func isNetwork(err error) bool {
+	var urlErr *url.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &dnsErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, websocket.ErrBadHandshake) ||
+		isNetTimeout(err)
+}
+
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

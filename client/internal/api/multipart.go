@@ -1,0 +1,135 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/Khan/genqlient/graphql"
+)
+
+// transport sends plain operations through genqlient's client and operations with an Upload
+// variable as a GraphQL multipart request (operations, map, then one part per file).
+type transport struct {
+	endpoint string
+	plain    graphql.Client
+	uploads  *http.Client
+}
+
+func (t *transport) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	files := findUploads(req.Variables)
+	if len(files) == 0 {
+		return t.plain.MakeRequest(ctx, req, resp)
+	}
+	operations, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	fileMap := map[string][]string{}
+	for i, f := range files {
+		fileMap[fmt.Sprint(i)] = []string{"variables." + f.variable}
+	}
+	mapJSON, err := json.Marshal(fileMap)
+	if err != nil {
+		return err
+	}
+
+	// The body is streamed, so a large CSV is never held in memory.
+	body, w := io.Pipe()
+	mw := multipart.NewWriter(w)
+	go func() {
+		err := writeParts(mw, operations, mapJSON, files)
+		if err == nil {
+			err = mw.Close()
+		}
+		w.CloseWithError(err)
+	}()
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, t.endpoint, body)
+	if err != nil {
+		return err
+	}
+	httpReq.Header.Set("Content-Type", mw.FormDataContentType())
+	httpResp, err := t.uploads.Do(httpReq)
+	if err != nil {
+		body.CloseWithError(err)
+		return err
+	}
+	defer httpResp.Body.Close()
+	if httpResp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(httpResp.Body, 1<<20))
+		var gqlResp graphql.Response
+		if json.Unmarshal(raw, &gqlResp) != nil || len(gqlResp.Errors) == 0 {
+			return &Error{Code: fmt.Sprintf("HTTP_%d", httpResp.StatusCode), Message: strings.TrimSpace(string(raw))}
+		}
+		return &graphql.HTTPError{Response: gqlResp, StatusCode: httpResp.StatusCode}
+	}
+	if err := json.NewDecoder(httpResp.Body).Decode(resp); err != nil {
+		return err
+	}
+	if len(resp.Errors) > 0 {
+		return resp.Errors
+	}
+	return nil
+}
+
+func writeParts(mw *multipart.Writer, operations, fileMap []byte, files []fileVar) error {
+	if err := mw.WriteField("operations", string(operations)); err != nil {
+		return err
+	}
+	if err := mw.WriteField("map", string(fileMap)); err != nil {
+		return err
+	}
+	for i, f := range files {
+		part, err := mw.CreateFormFile(fmt.Sprint(i), f.upload.FileName)
+		if err != nil {
+			return err
+		}
+		if f.upload.Body != nil {
+			if _, err := io.Copy(part, f.upload.Body); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type fileVar struct {
+	variable string
+	upload   Upload
+}
+
+// findUploads returns the top-level Upload variables of a generated variables struct.
+func findUploads(vars any) []fileVar {
+	v := reflect.ValueOf(vars)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []fileVar
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		u, ok := v.Field(i).Interface().(Upload)
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, fileVar{variable: name, upload: u})
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+// Package i18n holds the client's translations (German first, English) as JSON files in the
+// format Fyne's lang package reads, plus a small Fyne-free localizer over the same files so
+// the app layer and its tests produce the very sentences the UI shows.
+package i18n
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Files are the translation files, one per language: translations/<lang>.json.
+//
+//go:embed translations
+var Files embed.FS
+
+// Languages the client speaks; the first is the default.
+var Languages = []string{"de", "en"}
+
+// Localizer translates keys and formats dates for one language.
+type Localizer struct {
+	lang string
+	msgs map[string]string
+}
+
+// New loads the translations of lang ("de" or "en"; anything else falls back to "de").
+func New(lang string) (*Localizer, error) {
+	lang = Normalize(lang)
+	data, err := Files.ReadFile("translations/" + lang + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("i18n.New(%s): %w", lang, err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("i18n.New(%s): %w", lang, err)
+	}
+	l := &Localizer{lang: lang, msgs: make(map[string]string, len(raw))}
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			l.msgs[k] = s
+			continue
+		}
+		var plural map[string]string
+		if json.Unmarshal(v, &plural) == nil {
+			l.msgs[k] = plural["other"]
+		}
+	}
+	return l, nil
+}
+
+// MustNew is New for the embedded files, which are known to parse (a test checks them).
+func MustNew(lang string) *Localizer {
+	l, err := New(lang)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Normalize maps a language setting or locale ("en_US.UTF-8", "de-AT") to one we have.
+func Normalize(lang string) string {
+	lang = strings.ToLower(lang)
+	for _, l := range Languages {
+		if strings.HasPrefix(lang, l) {
+			return l
+		}
+	}
+	return Languages[0]
+}
+
+// Lang is the language this localizer speaks.
+func (l *Localizer) Lang() string { return l.lang }
+
+// T translates key, filling {{.Name}} placeholders from data; an unknown key comes back as is.
+func (l *Localizer) T(key string, data map[string]any) string {
+	msg, ok := l.msgs[key]
+	if !ok {
+		msg = key
+	}
+	return Fill(msg, data)
+}
+
+// Date formats a day the way the language writes it: "3. Mai 2026", "3 May 2026".
+func (l *Localizer) Date(t time.Time) string { return FormatDate(t, l.lang) }
+
+// Fill executes a message template; a broken template comes back unfilled.
+func Fill(msg string, data map[string]any) string {
+	if !strings.Contains(msg, "{{") {
+		return msg
+	}
+	t, err := template.New("").Option("missingkey=zero").Parse(msg)
+	if err != nil {
+		return msg
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return msg
+	}
+	return b.String()
+}
+
+var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
+	"August", "September", "Oktober", "November", "Dezember"}
+
+// FormatDate writes t's day in local time in the style of lang.
+func FormatDate(t time.Time, lang string) string {
+	t = t.Local()
+	if Normalize(lang) == "de" {
+		return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
+	}
+	return t.Format("2 January 2006")
+}
+
+// FormatDateTime writes t with the time of day, for ledgers and feeds.
+func FormatDateTime(t time.Time, lang string) string {
+	return FormatDate(t, lang) + " " + t.Local().Format("15:04")
+}

@@ -1,0 +1,77 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/requestid"
+)
+
+func asCallerError(err error) (*apperr.Error, bool) { return apperr.As(err) }
+
+// presentError turns every error into a GraphQL error with extensions.code. Caller errors
+// keep their message (and name the input field); anything else is logged once with the
+// request id and shown as INTERNAL without its text, so SQL and internals never leak.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		if e, ok := asCallerError(err); ok {
+			gqlErr.Message = e.Message
+			gqlErr.Extensions["code"] = string(e.Code)
+			if e.Field != "" {
+				gqlErr.Extensions["field"] = e.Field
+			}
+			return gqlErr
+		}
+		var framework *gqlerror.Error
+		if errors.As(err, &framework) && err == error(framework) {
+			// gqlgen's own errors: parsing, validation, input coercion.
+			if _, ok := gqlErr.Extensions["code"]; !ok {
+				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
+			}
+			return gqlErr
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			gqlErr.Message = "the request was cancelled or timed out"
+			gqlErr.Extensions["code"] = string(apperr.Internal)
+			return gqlErr
+		}
+		id := requestid.From(ctx)
+		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		gqlErr.Message = fmt.Sprintf("internal error (request id %s)", id)
+		gqlErr.Extensions["code"] = string(apperr.Internal)
+		return gqlErr
+	}
+}
+
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", requestid.From(ctx),
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic")
+	}
+}
+
+// splitErrorLists reports each error of an apperr.List as its own GraphQL error, so every
+// invalid field of an input is named at once.
+func splitErrorLists(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	var list apperr.List
+	if errors.As(err, &list) && len(list) > 0 {
+		for _, e := range list[1:] {
+			graphql.AddError(ctx, e)
+		}
+		return res, list[0]
+	}
+	return res, err
+}

@@ -1,0 +1,36 @@
+package graph
+
+import (
+	"github.com/vermerk/vermerk/graph/apperr"
+)
+
+const (
+	// DefaultPageSize is used when a connection field is asked without `first`.
+	DefaultPageSize = 50
+	// MaxPageSize bounds `first`, so one request cannot read a whole table.
+	MaxPageSize = 1000
+)
+
+func pageSize(first *int) (int, error) {
+	if first == nil {
+		return DefaultPageSize, nil
+	}
+	if *first < 0 || *first > MaxPageSize {
+		return 0, apperr.Invalid("first", "first must be between 0 and %d, got %d", MaxPageSize, *first)
+	}
+	return *first, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,111 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+)
+
+// Resolver is gqlgen's root resolver; it only forwards to the services.
+type Resolver struct{ svc Services }
+
+// Services is what the resolvers call. graph declares these interfaces; the server module
+// implements them. Every method takes the caller from ctx (viewer.From) where it matters, for
+// purpose binding and the audit trail; role checks happen once, in the @hasRole directive.
+type Services struct {
+	Contacts    Contacts
+	Consents    Consents
+	Blacklist   Blacklist
+	Unsubscribe Unsubscribe
+	Imports     Imports
+	Tokens      Tokens
+	Audit       Audit
+	Webhooks    Webhooks
+	Events      Events
+}
+
+// Contacts keeps contacts; every write is screened against the blacklist.
+type Contacts interface {
+	Contact(ctx context.Context, id string) (*model.Contact, error)
+	// ContactsByIDs returns one contact or error per id, in order (for the per-request loader).
+	ContactsByIDs(ctx context.Context, ids []string) ([]*model.Contact, []error)
+	SearchContacts(ctx context.Context, search string, first int, after string) (*model.ContactConnection, error)
+	CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
+	UpdateContact(ctx context.Context, id string, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
+}
+
+// Consents keeps purposes, distribution lists and the append-only consent ledger.
+type Consents interface {
+	Purposes(ctx context.Context) ([]*model.Purpose, error)
+	PurposesByIDs(ctx context.Context, ids []string) ([]*model.Purpose, []error)
+	CreatePurpose(ctx context.Context, in model.PurposeInput) (*model.Purpose, error)
+	Lists(ctx context.Context) ([]*model.DistributionList, error)
+	CreateList(ctx context.Context, in model.ListInput) (*model.DistributionList, error)
+	AddToList(ctx context.Context, contactID, listKey string) (*model.Contact, error)
+	RemoveFromList(ctx context.Context, contactID, listKey string) (*model.Contact, error)
+	// ListsOfContacts and ConsentsOfContacts return one slice per contact id, in order.
+	ListsOfContacts(ctx context.Context, contactIDs []string) ([][]*model.DistributionList, []error)
+	ConsentsOfContacts(ctx context.Context, contactIDs []string) ([][]*model.Consent, []error)
+	RecordConsent(ctx context.Context, in model.ConsentInput) (*model.Consent, error)
+	RevokeConsent(ctx context.Context, in model.RevocationInput) (*model.Consent, error)
+	ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error)
+	Recipients(ctx context.Context, listKey string, first int, after string) (*model.ContactConnection, error)
+	// SubjectAccessExport is everything stored about the person as JSON (Art. 15 GDPR).
+	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+}
+
+// Blacklist keeps the keyed-hash entries of erased and manually blocked people, erases
+// contacts and screens candidates.
+type Blacklist interface {
+	Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error)
+	Erase(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error)
+	Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
+	Remove(ctx context.Context, id, reason string) (*model.BlacklistEntry, error)
+	List(ctx context.Context, first int, after string) (*model.BlacklistConnection, error)
+}
+
+// Unsubscribe signs one-click unsubscribe links (RFC 8058).
+type Unsubscribe interface {
+	Link(ctx context.Context, contactID, listKey string) (string, error)
+}
+
+// Imports runs bulk imports of CSV address lists.
+type Imports interface {
+	Preview(ctx context.Context, file graphql.Upload) (*model.ImportPreview, error)
+	Start(ctx context.Context, file graphql.Upload, listKey *string) (*model.ImportJob, error)
+	Job(ctx context.Context, id string) (*model.ImportJob, error)
+	Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error)
+}
+
+// Tokens manages API tokens and authenticates bearer secrets.
+type Tokens interface {
+	Authenticate(ctx context.Context, bearer string) (*viewer.Viewer, error)
+	Create(ctx context.Context, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) (*model.CreatedAPIToken, error)
+	List(ctx context.Context) ([]*model.APIToken, error)
+	Revoke(ctx context.Context, id string) (*model.APIToken, error)
+}
+
+// Audit reads the append-only audit trail.
+type Audit interface {
+	Trail(ctx context.Context, contactID *string, since *time.Time, first int, after string) (*model.AuditConnection, error)
+}
+
+// Webhooks manages outgoing revocation webhooks and their delivery log.
+type Webhooks interface {
+	Create(ctx context.Context, in model.WebhookInput) (*model.Webhook, error)
+	Delete(ctx context.Context, id string) (*model.Webhook, error)
+	List(ctx context.Context) ([]*model.Webhook, error)
+	Deliveries(ctx context.Context, webhookID *string, first int) ([]*model.WebhookDelivery, error)
+}
+
+// Events streams the outbox to subscribers. Each channel is closed when ctx ends or the
+// subscriber falls too far behind (then it should resume from its last cursor).
+type Events interface {
+	Revocations(ctx context.Context, after string) (<-chan *model.RevocationEvent, error)
+	BlacklistChanged(ctx context.Context) (<-chan *model.BlacklistEntry, error)
+	ImportProgress(ctx context.Context, jobID string) (<-chan *model.ImportJob, error)
+}

@@ -1,0 +1,69 @@
+// Command vermerk is the Vermerk server and its admin tools.
+//
+//	vermerk [serve]            start the server (default)
+//	vermerk migrate            apply database migrations and exit
+//
+// Configuration comes from the environment; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vermerk/vermerk/server/internal/config"
+)
+
+// command is one subcommand: it gets the configuration, a logger and its own arguments.
+type command struct {
+	summary string
+	run     func(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error
+}
+
+var commands = map[string]command{
+	"serve":   {"start the server (default)", runServe},
+	"migrate": {"apply database migrations and exit", runMigrate},
+}
+
+func main() {
+	args := os.Args[1:]
+	name := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	cmd, ok := commands[name]
+	if !ok || name == "help" {
+		usage()
+		os.Exit(2)
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vermerk:", err)
+		os.Exit(2)
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, cfg, log, args); err != nil {
+		fmt.Fprintln(os.Stderr, "vermerk "+name+":", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: vermerk [command] [arguments]\n\ncommands:")
+	for _, name := range sortedNames() {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].summary)
+	}
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,8 @@
+package main
+
+import (
+	"maps"
+	"slices"
+)
+
+func sortedNames() []string { return slices.Sorted(maps.Keys(commands)) }

@@ -1,0 +1,185 @@
+// Package app builds a running Vermerk from its configuration: database (embedded or given),
+// migrations, secret keys, the services behind the GraphQL layer and the HTTP handler. The
+// `serve` command and the end-to-end tests both use it, so tests run what users run.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vermerk/vermerk/graph"
+	"github.com/vermerk/vermerk/server/internal/auth"
+	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/contacts"
+	"github.com/vermerk/vermerk/server/internal/embeddedpg"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/internal/web"
+	"github.com/vermerk/vermerk/server/migrations"
+)
+
+// App is a configured, migrated Vermerk ready to serve.
+type App struct {
+	Config     config.Config
+	Log        *slog.Logger
+	DB         *store.DB
+	Keyring    *screening.Keyring
+	AdminToken string
+	Handler    http.Handler
+
+	cluster *embeddedpg.Cluster
+	stops   []func(context.Context) // run in reverse order by Close
+}
+
+// Open starts what cfg asks for. On error everything already started is stopped again.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	if err := a.open(ctx); err != nil {
+		a.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) open(ctx context.Context) (err error) {
+	cfg, log := a.Config, a.Log
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: cfg.DataDir, Logger: log})
+		if err != nil {
+			return fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		a.stops = append(a.stops, func(ctx context.Context) {
+			if err := a.cluster.Stop(ctx); err != nil {
+				log.Error("stopping embedded PostgreSQL", "err", err)
+			}
+		})
+		dbURL = a.cluster.ConnString("postgres")
+	}
+	if err := migrations.Apply(ctx, dbURL); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	a.DB, err = store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	a.stops = append(a.stops, func(context.Context) { a.DB.Close() })
+	if a.Keyring, err = loadKeyring(cfg); err != nil {
+		return err
+	}
+	if a.AdminToken, err = adminToken(cfg); err != nil {
+		return err
+	}
+	return a.build(ctx, dbURL)
+}
+
+// build creates the services and the HTTP handler.
+func (a *App) build(ctx context.Context, dbURL string) error {
+	cfg := a.Config
+	svc := graph.Services{
+		Contacts: contacts.New(a.DB, noScreening{}),
+		Tokens:   auth.Bootstrap{AdminToken: a.AdminToken},
+	}
+	gql := graph.NewHandler(svc, graph.Options{
+		Logger:         a.Log,
+		MaxUploadSize:  cfg.MaxUploadSize,
+		OriginPatterns: cfg.AllowedOrigins,
+		Extensions:     nil,
+	})
+	a.Handler = web.Handler(web.Routes{
+		GraphQL:        gql,
+		Ready:          a.ready(dbURL),
+		MaxUploadBytes: cfg.MaxUploadSize,
+	}, a.Log)
+	return nil
+}
+
+// ready: the database answers and is migrated to the version this binary expects.
+func (a *App) ready(dbURL string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := a.DB.Pool.Ping(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		cur, latest, err := migrations.Status(ctx, dbURL)
+		if err != nil {
+			return errors.New("migration status unknown")
+		}
+		if cur != latest {
+			return fmt.Errorf("database at migration %d, this binary needs %d", cur, latest)
+		}
+		return nil
+	}
+}
+
+// Close stops everything Open started, the database last.
+func (a *App) Close(ctx context.Context) {
+	for i := len(a.stops) - 1; i >= 0; i-- {
+		a.stops[i](ctx)
+	}
+	a.stops = nil
+}
+
+// loadKeyring: VERMERK_SECRET_KEY, else a generated key file in the data directory; old keys
+// stay for matching blacklist entries made before a rotation.
+func loadKeyring(cfg config.Config) (*screening.Keyring, error) {
+	var (
+		current screening.Key
+		err     error
+	)
+	if cfg.SecretKey != "" {
+		current, err = screening.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("VERMERK_SECRET_KEY: %w", err)
+		}
+	} else {
+		current, err = screening.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "secret.key"))
+		if err != nil {
+			return nil, fmt.Errorf("secret key file: %w", err)
+		}
+	}
+	var old []screening.Key
+	for i, s := range cfg.OldSecretKeys {
+		k, err := screening.ParseKey(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("VERMERK_OLD_SECRET_KEYS[%d]: %w", i, err)
+		}
+		old = append(old, k)
+	}
+	return screening.NewKeyring(current, old...)
+}
+
+// adminToken: VERMERK_ADMIN_TOKEN, else one generated on first start and kept (mode 0600).
+func adminToken(cfg config.Config) (string, error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); len(t) >= 16 {
+			return t, nil
+		}
+		return "", fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("admin token file: %w", err)
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	t := "vmk_admin_" + base64.RawURLEncoding.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("admin token file: %w", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,168 @@
+// Package apptest starts a whole Vermerk (app.Open on a fresh test database) behind a real
+// HTTP server, and talks GraphQL to it the way clients do.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vermerk/vermerk/server/internal/app"
+	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
+)
+
+// AdminToken is the bootstrap admin token of every test server.
+const AdminToken = "test-admin-token-0123456789"
+
+// Server is a running Vermerk for one test.
+type Server struct {
+	URL    string // base URL, without a trailing slash
+	DBURL  string
+	App    *app.App
+	Config config.Config
+	HTTP   *httptest.Server
+}
+
+// Option changes the configuration before the server starts.
+type Option func(*config.Config)
+
+// Start runs Vermerk on a fresh database; it stops when the test ends.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return StartOn(t, pgtest.NewDB(t), opts...)
+}
+
+// StartOn runs Vermerk on the given database (for two instances sharing one database).
+func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
+	t.Helper()
+	var key [32]byte
+	_, _ = rand.Read(key[:])
+	cfg := config.Config{
+		Addr:           "127.0.0.1:0",
+		DatabaseURL:    dbURL,
+		DataDir:        t.TempDir(),
+		AdminToken:     AdminToken,
+		SecretKey:      base64.StdEncoding.EncodeToString(key[:]),
+		MaxUploadSize:  200 << 20,
+		EventRetention: 90 * 24 * 3600e9,
+		ScreenRate:     1000,
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("apptest: listen: %v", err)
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.PublicURL = "http://" + cfg.Addr
+	for _, o := range opts {
+		o(&cfg)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("VERMERK_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	a, err := app.Open(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("apptest: app.Open: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(a.Handler)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	s := &Server{URL: srv.URL, DBURL: dbURL, App: a, Config: cfg, HTTP: srv}
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		a.Close(context.Background())
+	})
+	return s
+}
+
+
+// GQLError is one entry of a response's errors.
+type GQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is extensions.code.
+func (e GQLError) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Field is extensions.field (the input path of a validation error).
+func (e GQLError) Field() string { s, _ := e.Extensions["field"].(string); return s }
+
+// Result is a decoded GraphQL response.
+type Result struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []GQLError      `json:"errors"`
+}
+
+// Decode unmarshals data into v, failing the test on errors in the response.
+func (r *Result) Decode(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected GraphQL errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// ErrorCodes lists extensions.code of every error.
+func (r *Result) ErrorCodes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		out = append(out, e.Code())
+	}
+	return out
+}
+
+// Do posts a GraphQL request with the token ("" sends no Authorization header).
+func (s *Server) Do(t testing.TB, token, query string, vars map[string]any) *Result {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /graphql: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	res := &Result{Status: resp.StatusCode}
+	if err := json.Unmarshal(raw, res); err != nil {
+		t.Fatalf("response is not GraphQL JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	return res
+}
+
+// Admin runs a request as the bootstrap admin.
+func (s *Server) Admin(t testing.TB, query string, vars map[string]any) *Result {
+	t.Helper()
+	return s.Do(t, AdminToken, query, vars)
+}
+
+// MustAdmin runs a request as admin and decodes data into v, failing on any error.
+func (s *Server) MustAdmin(t testing.TB, v any, query string, vars map[string]any) {
+	t.Helper()
+	s.Admin(t, query, vars).Decode(t, v)
+}
+
+// WSURL is the WebSocket address of /graphql.
+func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/graphql" }

@@ -1,0 +1,107 @@
+// Package config reads Vermerk's configuration from the environment.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole runtime configuration; see the README's environment reference.
+type Config struct {
+	Addr           string        // VERMERK_ADDR
+	DatabaseURL    string        // DATABASE_URL; empty → embedded PostgreSQL
+	DataDir        string        // VERMERK_DATA_DIR
+	AdminToken     string        // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
+	SecretKey      string        // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
+	OldSecretKeys  []string      // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
+	PublicURL      string        // VERMERK_PUBLIC_URL
+	MaxUploadSize  int64         // VERMERK_MAX_UPLOAD_BYTES
+	EventRetention time.Duration // VERMERK_EVENT_RETENTION
+	AllowedOrigins []string      // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
+	ScreenRate     float64       // VERMERK_SCREEN_RATE: screens per second per token
+	LogFormat      string        // VERMERK_LOG_FORMAT: text or json
+}
+
+// FromEnv reads the configuration, applying defaults, and reports every bad value.
+func FromEnv() (Config, error) {
+	c := Config{
+		Addr:           env("VERMERK_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		DataDir:        env("VERMERK_DATA_DIR", ".vermerk"),
+		AdminToken:     os.Getenv("VERMERK_ADMIN_TOKEN"),
+		SecretKey:      os.Getenv("VERMERK_SECRET_KEY"),
+		PublicURL:      os.Getenv("VERMERK_PUBLIC_URL"),
+		LogFormat:      env("VERMERK_LOG_FORMAT", "text"),
+		MaxUploadSize:  200 << 20,
+		EventRetention: 90 * 24 * time.Hour,
+		ScreenRate:     50,
+	}
+	var errs []string
+	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
+		c.OldSecretKeys = strings.Split(v, ",")
+	}
+	if v := os.Getenv("VERMERK_ALLOWED_ORIGINS"); v != "" {
+		c.AllowedOrigins = strings.Split(v, ",")
+	}
+	if v := os.Getenv("VERMERK_MAX_UPLOAD_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Sprintf("VERMERK_MAX_UPLOAD_BYTES=%q is not a positive number of bytes", v))
+		}
+		c.MaxUploadSize = n
+	}
+	if v := os.Getenv("VERMERK_EVENT_RETENTION"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_EVENT_RETENTION=%q: %v", v, err))
+		}
+		c.EventRetention = d
+	}
+	if v := os.Getenv("VERMERK_SCREEN_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Sprintf("VERMERK_SCREEN_RATE=%q is not a positive number", v))
+		}
+		c.ScreenRate = f
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if c.DatabaseURL != "" && c.SecretKey == "" {
+		errs = append(errs, "VERMERK_SECRET_KEY is required with DATABASE_URL (32 random bytes, standard base64: openssl rand -base64 32)")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// parseDays accepts Go durations ("720h") and days ("90d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("not a positive number of days")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("not a positive duration such as 90d or 720h")
+	}
+	return d, nil
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,259 @@
+// Package contacts keeps contacts and their identifiers. Every write is screened against the
+// blacklist in the transaction that writes it, so no way in can skip the check.
+package contacts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Screener checks a candidate against the blacklist within the writing transaction.
+type Screener interface {
+	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
+}
+
+// Service implements graph.Contacts.
+type Service struct {
+	db       *store.DB
+	screener Screener
+}
+
+// New returns the contacts service.
+func New(db *store.DB, screener Screener) *Service {
+	return &Service{db: db, screener: screener}
+}
+
+// Contact returns one contact or an apperr NOT_FOUND.
+func (s *Service) Contact(ctx context.Context, id string) (*model.Contact, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	c, err := Get(ctx, s.db.Pool, id)
+	if err != nil {
+		return nil, fmt.Errorf("contacts.Contact(%s): %w", id, err)
+	}
+	return c, nil
+}
+
+// Get loads a contact with q; a missing contact is apperr NOT_FOUND.
+func Get(ctx context.Context, q store.Querier, id string) (*model.Contact, error) {
+	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no contact with id %s", id)
+	}
+	return c, err
+}
+
+// ContactsByIDs loads contacts for the per-request loader, one result per id.
+func (s *Service) ContactsByIDs(ctx context.Context, ids []string) ([]*model.Contact, []error) {
+	out := make([]*model.Contact, len(ids))
+	errs := make([]error, len(ids))
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, ids)
+	if err == nil {
+		byID := map[string]*model.Contact{}
+		byID, err = collect(rows, byID)
+		for i, id := range ids {
+			if c, ok := byID[id]; ok {
+				out[i] = c
+			} else {
+				errs[i] = apperr.NotFoundf("no contact with id %s", id)
+			}
+		}
+	}
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("contacts.ContactsByIDs: %w", err)
+		}
+	}
+	return out, errs
+}
+
+func collect(rows pgx.Rows, byID map[string]*model.Contact) (map[string]*model.Contact, error) {
+	defer rows.Close()
+	for rows.Next() {
+		c, err := store.ScanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	return byID, rows.Err()
+}
+
+// CreateContact validates, screens and writes a new contact. A blocking blacklist match
+// without override writes nothing and returns the screening; with an override the write is
+// audited with its reason.
+func (s *Service) CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error) {
+	f, err := apply(fields{}, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOverride(override); err != nil {
+		return nil, err
+	}
+	var payload *model.ContactPayload
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		payload, err = s.write(ctx, tx, "createContact", "", f, override)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contacts.CreateContact: %w", err)
+	}
+	return payload, nil
+}
+
+// UpdateContact applies the fields in sets over the stored contact; only identifiers it sets
+// are screened, so an unrelated edit of a contact once let in by override is not refused.
+func (s *Service) UpdateContact(ctx context.Context, id string, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	if err := checkOverride(override); err != nil {
+		return nil, err
+	}
+	var payload *model.ContactPayload
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		old, err := Get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		base, err := fromContact(old)
+		if err != nil {
+			return err
+		}
+		f, err := apply(base, in)
+		if err != nil {
+			return err
+		}
+		payload, err = s.write(ctx, tx, "updateContact", id, f, override, setFields(in)...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contacts.UpdateContact(%s): %w", id, err)
+	}
+	return payload, nil
+}
+
+func checkOverride(o *model.OverrideInput) error {
+	if o != nil && strings.TrimSpace(o.Reason) == "" {
+		return apperr.Invalid("override.reason", "an override needs a written reason")
+	}
+	return nil
+}
+
+// setFields names the identifier groups an update sets, for screening only what changes.
+func setFields(in model.ContactInput) []string {
+	var set []string
+	if in.Emails != nil {
+		set = append(set, "emails")
+	}
+	if in.Phones != nil {
+		set = append(set, "phones")
+	}
+	if in.Address != nil || in.FamilyName != nil || in.GivenName != nil {
+		set = append(set, "nameAddress")
+	}
+	return set
+}
+
+// write screens f and, unless blocked without override, inserts (id == "") or updates it.
+// only, when given, limits screening to those identifier groups.
+func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
+	cand := f.candidate()
+	if id != "" {
+		cand = restrict(cand, only)
+	}
+	scr, err := s.screener.ScreenTx(ctx, tx, cand)
+	if err != nil {
+		return nil, err
+	}
+	if scr.Blocked && override == nil {
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: id, ContactID: id,
+			Outcome: "refused: blacklist match"}); err != nil {
+			return nil, err
+		}
+		return &model.ContactPayload{Screening: scr, Duplicates: []*model.Contact{}}, nil
+	}
+	if id == "" {
+		id, err = insert(ctx, tx, f)
+	} else {
+		err = update(ctx, tx, id, f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}
+	if scr.Blocked || len(scr.Matches) > 0 && override != nil {
+		rec.Outcome = "override of blacklist " + matchedEntries(scr)
+		rec.Reason = override.Reason
+	}
+	if err := store.Audit(ctx, tx, rec); err != nil {
+		return nil, err
+	}
+	c, err := Get(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	dups, err := duplicates(ctx, tx, id, f)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactPayload{Contact: c, Screening: scr, Duplicates: dups}, nil
+}
+
+func restrict(c screening.Candidate, only []string) screening.Candidate {
+	r := screening.Candidate{}
+	for _, g := range only {
+		switch g {
+		case "emails":
+			r.Emails = c.Emails
+		case "phones":
+			r.Phones = c.Phones
+		case "nameAddress":
+			r.GivenName, r.FamilyName = c.GivenName, c.FamilyName
+			r.Street, r.PostalCode, r.City, r.Country = c.Street, c.PostalCode, c.City, c.Country
+		}
+	}
+	return r
+}
+
+func matchedEntries(s *model.Screening) string {
+	ids := make([]string, 0, len(s.Matches))
+	for _, m := range s.Matches {
+		ids = append(ids, fmt.Sprintf("entry %s (%s)", m.Entry.ID, m.Field))
+	}
+	return strings.Join(ids, ", ")
+}
+
+// duplicates are other live contacts holding one of f's e-mails or phones.
+func duplicates(ctx context.Context, q store.Querier, id string, f fields) ([]*model.Contact, error) {
+	norms := make([]string, len(f.Emails))
+	for i, e := range f.Emails {
+		norms[i] = e.Normalized
+	}
+	rows, err := q.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id <> $1 AND c.id IN (
+			SELECT contact_id FROM contact_emails WHERE normalized = ANY($2)
+			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($3))
+		ORDER BY c.sort_key, c.id LIMIT 20`, id, norms, f.Phones)
+	if err != nil {
+		return nil, fmt.Errorf("duplicates: %w", err)
+	}
+	byID, err := collect(rows, map[string]*model.Contact{})
+	if err != nil {
+		return nil, fmt.Errorf("duplicates: %w", err)
+	}
+	out := make([]*model.Contact, 0, len(byID))
+	for _, c := range byID {
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,93 @@
+package contacts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+)
+
+// SortKey orders contacts by family name, given name, organisation.
+func sortKey(f fields) string {
+	org := ""
+	if f.Organization != nil {
+		org = *f.Organization
+	}
+	return strings.ToLower(strings.Join([]string{f.FamilyName, f.GivenName, org}, " "))
+}
+
+// searchText is what a search term is matched against: names, organisation, city, e-mails,
+// phones (E.164 and the digits as typed nationally).
+func searchText(f fields) string {
+	parts := []string{f.GivenName, f.FamilyName}
+	if f.Organization != nil {
+		parts = append(parts, *f.Organization)
+	}
+	if f.Address != nil {
+		parts = append(parts, f.Address.City)
+	}
+	for _, e := range f.Emails {
+		parts = append(parts, e.Address)
+	}
+	for _, p := range f.Phones {
+		parts = append(parts, p)
+		if strings.HasPrefix(p, "+49") {
+			parts = append(parts, "0"+p[3:])
+		}
+	}
+	return strings.ToLower(strings.Join(parts, " "))
+}
+
+func addressColumns(f fields) (street, postalCode, city, country *string) {
+	if a := f.Address; a != nil {
+		return &a.Street, &a.PostalCode, &a.City, &a.Country
+	}
+	return nil, nil, nil, nil
+}
+
+func insert(ctx context.Context, tx pgx.Tx, f fields) (string, error) {
+	street, postalCode, city, country := addressColumns(f)
+	var id string
+	err := tx.QueryRow(ctx, `INSERT INTO contacts (given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		f.GivenName, f.FamilyName, f.Organization, street, postalCode, city, country, sortKey(f), searchText(f)).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("insert contact: %w", err)
+	}
+	return id, writeIdentifiers(ctx, tx, id, f)
+}
+
+func update(ctx context.Context, tx pgx.Tx, id string, f fields) error {
+	street, postalCode, city, country := addressColumns(f)
+	_, err := tx.Exec(ctx, `UPDATE contacts SET given_name = $2, family_name = $3, organization = $4, street = $5,
+		postal_code = $6, city = $7, country = $8, sort_key = $9, search_text = $10, updated_at = now() WHERE id = $1`,
+		id, f.GivenName, f.FamilyName, f.Organization, street, postalCode, city, country, sortKey(f), searchText(f))
+	if err != nil {
+		return fmt.Errorf("update contact: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM contact_emails WHERE contact_id = $1`, id); err != nil {
+		return fmt.Errorf("update contact e-mails: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM contact_phones WHERE contact_id = $1`, id); err != nil {
+		return fmt.Errorf("update contact phones: %w", err)
+	}
+	return writeIdentifiers(ctx, tx, id, f)
+}
+
+func writeIdentifiers(ctx context.Context, tx pgx.Tx, id string, f fields) error {
+	for i, e := range f.Emails {
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized) VALUES ($1, $2, $3, $4)`,
+			id, i, e.Address, e.Normalized); err != nil {
+			return fmt.Errorf("insert e-mail: %w", err)
+		}
+	}
+	for i, p := range f.Phones {
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_phones (contact_id, position, number) VALUES ($1, $2, $3)`,
+			id, i, p); err != nil {
+			return fmt.Errorf("insert phone: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package screening
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
+)
+
+// idnaProfile is idna.Lookup plus the DNS length checks, so that an over-long
+// domain is refused here rather than stored.
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.Transitional(false),
+	idna.CheckHyphens(true),
+	idna.CheckJoiners(true),
+	idna.VerifyDNSLength(true),
+)
+
+// NormalizeEmail returns the form of an e-mail address used for matching and
+// de-duplication: CanonicalEmail, then the local part lower-cased, a sub-address
+// ("+tag") removed, and for Gmail the dots removed and googlemail.com mapped to
+// gmail.com. Two addresses that deliver to the same mailbox get the same value.
+func NormalizeEmail(s string) (string, error) {
+	local, domain, err := parseEmail(s)
+	if err != nil {
+		return "", err
+	}
+	local = norm.NFC.String(strings.ToLower(local))
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		// A removed tag may leave "anna." behind, which is no valid local part.
+		local = strings.TrimRight(local[:i], ".")
+	}
+	if domain == "googlemail.com" {
+		domain = "gmail.com"
+	}
+	if domain == "gmail.com" {
+		if l := strings.ReplaceAll(local, ".", ""); l != "" {
+			local = l
+		}
+	}
+	return local + "@" + domain, nil
+}
+
+// CanonicalEmail returns an e-mail address as it is stored and shown: trimmed,
+// Unicode NFC, the domain lower-cased and in ASCII (punycode), the local part
+// as entered.
+func CanonicalEmail(s string) (string, error) {
+	local, domain, err := parseEmail(s)
+	if err != nil {
+		return "", err
+	}
+	return local + "@" + domain, nil
+}
+
+// parseEmail checks s and returns its local part (NFC, as entered) and its
+// domain in lower-case ASCII.
+func parseEmail(s string) (local, domain string, err error) {
+	const what = "e-mail"
+	t := strings.TrimSpace(s)
+	switch {
+	case t == "":
+		return "", "", invalid(what, "", "is empty")
+	case !utf8.ValidString(t):
+		return "", "", invalid(what, t, "is not valid UTF-8 text")
+	}
+	t = norm.NFC.String(t)
+	if utf8.RuneCountInString(t) > 254 {
+		return "", "", invalid(what, t, "is longer than 254 characters")
+	}
+	if strings.ContainsAny(t, "<>") {
+		return "", "", invalid(what, t, "must be a bare address such as name@example.org, without a display name")
+	}
+	for _, r := range t {
+		switch {
+		case unicode.IsSpace(r):
+			return "", "", invalid(what, t, "contains a space")
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return "", "", invalid(what, t, "contains an invisible control character")
+		}
+	}
+	at := strings.LastIndexByte(t, '@')
+	switch {
+	case at < 0:
+		return "", "", invalid(what, t, "has no @")
+	case at == len(t)-1:
+		return "", "", invalid(what, t, "has no domain")
+	case at == 0:
+		return "", "", invalid(what, t, "has nothing before the @")
+	case strings.Count(t, "@") > 1:
+		return "", "", invalid(what, t, "has more than one @")
+	}
+	local, domain = t[:at], t[at+1:]
+	if len(local) > 64 {
+		return "", "", invalid(what, t, "has more than 64 characters before the @")
+	}
+	if strings.HasPrefix(domain, "[") {
+		return "", "", invalid(what, t, "has an IP address as its domain; use a domain name")
+	}
+	// net/mail unquotes and drops comments, so anything it changed was not a plain address.
+	if a, perr := mail.ParseAddress(t); perr != nil || a.Name != "" || a.Address != t {
+		return "", "", invalid(what, t, "is not a valid e-mail address")
+	}
+	ascii, derr := idnaProfile.ToASCII(domain)
+	if derr != nil {
+		return "", "", invalid(what, t, "has an invalid domain")
+	}
+	dot := strings.LastIndexByte(ascii, '.')
+	if dot < 0 {
+		return "", "", invalid(what, t, "has no dot in its domain")
+	}
+	if strings.Trim(ascii[dot+1:], "0123456789") == "" {
+		return "", "", invalid(what, t, "has an invalid domain")
+	}
+	if len(local)+1+len(ascii) > 254 {
+		return "", "", invalid(what, t, "is longer than 254 characters")
+	}
+	return local, ascii, nil
+}

@@ -1,0 +1,119 @@
+package screening
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// NameAddressKeys returns the keys under which a person is known by name and
+// postal address, "family|given|postal code|street with number", in every
+// spelling variant (see the package documentation), deduplicated, the variant
+// with umlauts written "ae/oe/ue" first. It returns nil when the family name,
+// postal code or street is empty after folding: that is not enough to identify
+// anyone. The given name may be empty.
+func NameAddressKeys(familyName, givenName, postalCode, street string) []string {
+	family := foldVariants(familyName)
+	postal := fold(postalCode)
+	streets := foldVariants(street)
+	if family[0] == "" || postal == "" || streets[0] == "" {
+		return nil
+	}
+	given := foldVariants(givenName)
+	for i, s := range streets {
+		streets[i] = foldStreet(s)
+	}
+	keys := make([]string, 0, 8)
+	for _, f := range family {
+		for _, g := range given {
+			for _, s := range streets {
+				k := f + "|" + g + "|" + postal + "|" + s
+				if !contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// foldStreet writes every form of "Straße" ("strasse", "str.") as "str".
+// Punctuation and spaces are already gone, so "Linden Straße 12",
+// "Lindenstr. 12" and "Lindenstrasse 12" all become "lindenstr12".
+func foldStreet(s string) string {
+	for strings.Contains(s, "strasse") {
+		s = strings.ReplaceAll(s, "strasse", "str")
+	}
+	return s
+}
+
+// foldVariants folds s twice, umlauts written "ae/oe/ue" and written "a/o/u",
+// and returns one value if both are the same.
+func foldVariants(s string) []string {
+	ae, a := foldBoth(s)
+	if ae == a {
+		return []string{ae}
+	}
+	return []string{ae, a}
+}
+
+func fold(s string) string {
+	ae, _ := foldBoth(s)
+	return ae
+}
+
+// foldBoth lower-cases s, writes ß as ss, drops diacritics, spaces and
+// punctuation, and keeps letters and digits. An umlaut (a, o, u with a
+// diaeresis) becomes "ae" in the first result and "a" in the second.
+func foldBoth(s string) (ae, a string) {
+	// Lower-case before and after NFKD: compatibility forms such as "ᴬ"
+	// decompose to capitals.
+	s = norm.NFKD.String(strings.ToLower(s))
+	var withE, without strings.Builder
+	var prev rune
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r == '\u0308' && (prev == 'a' || prev == 'o' || prev == 'u') {
+			withE.WriteByte('e')
+			prev = 0
+			continue
+		}
+		if unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) {
+			continue
+		}
+		prev = r
+		if rep, ok := letterFolds[r]; ok {
+			withE.WriteString(rep)
+			without.WriteString(rep)
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			withE.WriteRune(r)
+			without.WriteRune(r)
+		}
+	}
+	return withE.String(), without.String()
+}
+
+// letterFolds spells letters that NFKD does not decompose.
+var letterFolds = map[rune]string{
+	'ß': "ss",
+	'æ': "ae",
+	'œ': "oe",
+	'ø': "o",
+	'ł': "l",
+	'đ': "d",
+	'ð': "d",
+	'þ': "th",
+	'ı': "i",
+}

@@ -1,0 +1,45 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+)
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// CheckID refuses an id that cannot be one of ours before it reaches SQL.
+func CheckID(field, id string) error {
+	if !uuidPattern.MatchString(id) {
+		return apperr.Invalid(field, "%q is not a valid id", clip(id))
+	}
+	return nil
+}
+
+// EncodeCursor makes an opaque keyset cursor from the sort values of the last row of a page.
+func EncodeCursor(parts ...string) string {
+	b, _ := json.Marshal(parts)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor with n parts.
+func DecodeCursor(field, cursor string, n int) ([]string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	var parts []string
+	if err == nil {
+		err = json.Unmarshal(b, &parts)
+	}
+	if err != nil || len(parts) != n {
+		return nil, apperr.Invalid(field, "%q is not a cursor of this list; pass an endCursor you received", clip(cursor))
+	}
+	return parts, nil
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,151 @@
+// Package web puts Vermerk's HTTP surface together: /graphql, GraphiQL, health and readiness,
+// metrics and unsubscribe pages, behind request ids and one log line per request.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/vermerk/vermerk/graph/requestid"
+)
+
+// Routes are the handlers the server mounts; nil ones are left out.
+type Routes struct {
+	GraphQL     http.Handler
+	Ready       func(ctx context.Context) error
+	Metrics     http.Handler
+	Unsubscribe http.Handler // mounted at /unsubscribe/
+	// MaxBodyBytes bounds request bodies other than uploads (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxUploadBytes bounds multipart uploads (default 200 MB).
+	MaxUploadBytes int64
+	// RequestTimeout bounds plain HTTP GraphQL requests (not WebSockets, not uploads); default 60 s.
+	RequestTimeout time.Duration
+}
+
+// Handler returns the server's root handler.
+func Handler(r Routes, log *slog.Logger) http.Handler {
+	if r.MaxBodyBytes == 0 {
+		r.MaxBodyBytes = 1 << 20
+	}
+	if r.MaxUploadBytes == 0 {
+		r.MaxUploadBytes = 200 << 20
+	}
+	if r.RequestTimeout == 0 {
+		r.RequestTimeout = 60 * time.Second
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(r, r.GraphQL))
+	mux.Handle("GET /{$}", playground.Handler("Vermerk — GraphiQL", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
+		defer cancel()
+		if r.Ready != nil {
+			if err := r.Ready(ctx); err != nil {
+				log.WarnContext(ctx, "not ready", "request_id", requestid.From(ctx), "err", err)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if r.Metrics != nil {
+		mux.Handle("GET /metrics", r.Metrics)
+	}
+	if r.Unsubscribe != nil {
+		mux.Handle("/unsubscribe/", r.Unsubscribe)
+	}
+	return logRequests(log, mux)
+}
+
+// limitBody bounds request bodies and plain requests' duration. Uploads get their own, larger
+// limit (enforced again by the multipart transport); WebSockets have no body and no deadline.
+func limitBody(r Routes, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.EqualFold(req.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, req)
+			return
+		}
+		if strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
+			req.Body = http.MaxBytesReader(w, req.Body, r.MaxUploadBytes+1<<20)
+			next.ServeHTTP(w, req)
+			return
+		}
+		req.Body = http.MaxBytesReader(w, req.Body, r.MaxBodyBytes)
+		ctx, cancel := context.WithTimeout(req.Context(), r.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+// OperationName lets the GraphQL layer report the operation a request ran, for the log line.
+type opHolder struct{ name string }
+type opKey struct{}
+
+// SetOperationName records the GraphQL operation name for the request's log line.
+func SetOperationName(ctx context.Context, name string) {
+	if h, ok := ctx.Value(opKey{}).(*opHolder); ok && h.name == "" {
+		h.name = name
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests gives every request an id (X-Request-ID) and logs one line when it ends: id,
+// method, path without query (a GET query string can hold personal data), operation, status,
+// duration.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		w.Header().Set("X-Request-ID", id)
+		h := &opHolder{}
+		ctx := context.WithValue(requestid.With(req.Context(), id), opKey{}, h)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, req.WithContext(ctx))
+		path := req.URL.Path
+		if strings.HasPrefix(path, "/unsubscribe/") {
+			path = "/unsubscribe/…" // the token identifies a person's subscription
+		}
+		log.InfoContext(ctx, "request", "request_id", id, "method", req.Method, "path", path,
+			"operation", h.name, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

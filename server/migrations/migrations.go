@@ -1,0 +1,77 @@
+// Package migrations holds the numbered goose SQL migrations of Vermerk's
+// schema, embedded in the binary. Add a file NNNNN_what.sql with
+// `-- +goose Up` and `-- +goose Down` sections; never edit an applied one.
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// Apply migrates the database to the latest version. It is idempotent, and
+// instances starting at once take turns on a session advisory lock.
+func Apply(ctx context.Context, connString string) error {
+	db, err := sql.Open("pgx", connString)
+	if err != nil {
+		return fmt.Errorf("migrations.Apply: %w", err)
+	}
+	defer db.Close()
+	p, err := newProvider(db)
+	if err != nil {
+		return fmt.Errorf("migrations.Apply: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations.Apply: %w", err)
+	}
+	return nil
+}
+
+// Status returns the version the database is at and the latest embedded
+// version; the database is ready when they are equal. It takes no lock and
+// creates nothing, so a readiness probe may call it during a migration.
+func Status(ctx context.Context, connString string) (current, latest int64, err error) {
+	db, err := sql.Open("pgx", connString)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations.Status: %w", err)
+	}
+	defer db.Close()
+	p, err := newProvider(db)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations.Status: %w", err)
+	}
+	sources := p.ListSources()
+	latest = sources[len(sources)-1].Version
+	// GetVersions would create goose's version table on a fresh database.
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", goose.DefaultTablename).Scan(&exists); err != nil {
+		return 0, latest, fmt.Errorf("migrations.Status: %w", err)
+	}
+	if !exists {
+		return 0, latest, nil
+	}
+	if current, err = p.GetDBVersion(ctx); err != nil {
+		return 0, latest, fmt.Errorf("migrations.Status: %w", err)
+	}
+	return current, latest, nil
+}
+
+func newProvider(db *sql.DB) (*goose.Provider, error) {
+	// Retry every second for up to 5 minutes while another instance migrates.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, files,
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
+}
