@@ -93,7 +93,7 @@ func NewHandler(s Services, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 
-	return httpAuth(r.svc.Tokens, srv)
+	return httpAuth(r.svc.Tokens, httpSpecStatus(srv))
 }
 
 // httpAuth authenticates the bearer token of a plain HTTP request. WebSocket upgrades pass:

@@ -9,6 +9,7 @@ package csvfile
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -142,7 +143,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil && !atEOF {
 		return nil, fmt.Errorf("csvfile: reading: %w", err)
 	}
-	if len(strings.TrimSpace(string(sample))) == 0 {
+	if atEOF && len(bytes.TrimSpace(sample)) == 0 {
 		return nil, ErrEmpty
 	}
 	if rd.format.Encoding == "" {
@@ -156,7 +157,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	rd.format.Separator = sep
 
 	var csvSrc io.Reader = src
-	if !containsByte(sample, '\n') && containsByte(sample, '\r') {
+	if bytes.IndexByte(sample, '\n') < 0 && bytes.IndexByte(sample, '\r') >= 0 {
 		csvSrc = &crToLFReader{r: src} // old Mac Excel ends lines with CR alone
 	}
 	rd.guard = &guardReader{r: csvSrc}
@@ -266,15 +267,16 @@ func (r *Reader) read() ([]string, int, error) {
 	}
 	r.guard.start = r.csv.InputOffset()
 	rec, err := r.csv.Read()
-	var pe *csv.ParseError
-	switch {
-	case err == nil:
+	if err == nil {
 		line, _ := r.csv.FieldPos(0)
 		r.lastLine = line
 		return rec, line, nil
-	case errors.As(err, &pe):
+	}
+	if pe, ok := err.(*csv.ParseError); ok {
 		r.lastLine = pe.StartLine
 		return nil, pe.StartLine, &RowError{Line: pe.StartLine, Reason: parseReason(pe)}
+	}
+	switch {
 	case err == io.EOF:
 		r.err = io.EOF
 	case errors.Is(err, errRecordTooLong):
@@ -396,15 +398,6 @@ func (r *Reader) decode(f string) string {
 		return f
 	}
 	return windows1252ToUTF8(f)
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 type countingReader struct {

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,7 +22,7 @@ type ValueError struct {
 func (e *ValueError) Error() string {
 	msg := e.What
 	if e.Value != "" {
-		msg += " " + strconv.Quote(e.Value)
+		msg += " " + quoteShort(e.Value)
 	}
 	msg += " " + e.Problem
 	if e.Field != "" {
@@ -34,7 +35,32 @@ func (e *ValueError) Error() string {
 const maxShownRunes = 60
 
 func invalid(what, value, problem string) *ValueError {
-	return &ValueError{What: what, Value: shorten(value), Problem: problem}
+	return &ValueError{What: what, Value: shorten(strings.ToValidUTF8(value, "\uFFFD")), Problem: problem}
+}
+
+// quoteShort quotes s like strconv.Quote, cut so that the escapes of
+// invisible characters do not make it longer than maxShownRunes either.
+func quoteShort(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	n := 0
+	for i, r := range s {
+		q := strconv.QuoteRune(r)
+		q = q[1 : len(q)-1]
+		if r == '\'' {
+			q = "'"
+		} else if r == '"' {
+			q = `\"`
+		}
+		if n+utf8.RuneCountInString(q) > maxShownRunes-1 && i+utf8.RuneLen(r) < len(s) {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(q)
+		n += utf8.RuneCountInString(q)
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func shorten(s string) string {
