@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -18,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/vermerk/vermerk/graph/generated"
+	"github.com/vermerk/vermerk/graph/requestid"
 	"github.com/vermerk/vermerk/graph/viewer"
 )
 
@@ -93,16 +95,21 @@ func NewHandler(s Services, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 
-	return httpAuth(r.svc.Tokens, httpSpecStatus(srv))
+	return httpAuth(r.svc.Tokens, opts.Logger, httpSpecStatus(srv))
 }
 
 // httpAuth authenticates the bearer token of a plain HTTP request. WebSocket upgrades pass:
 // they authenticate in connection_init (or with the same header on the upgrade request).
-func httpAuth(tokens Tokens, next http.Handler) http.Handler {
+func httpAuth(tokens Tokens, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		bearer := req.Header.Get("Authorization")
 		if bearer != "" {
 			v, err := tokens.Authenticate(req.Context(), bearer)
+			if _, ok := asCallerError(err); err != nil && !ok {
+				log.ErrorContext(req.Context(), "authenticating a bearer token", "request_id", requestid.From(req.Context()), "err", err)
+				writeUnavailable(w)
+				return
+			}
 			if err != nil {
 				writeUnauthenticated(w, err)
 				return
@@ -118,6 +125,14 @@ func httpAuth(tokens Tokens, next http.Handler) http.Handler {
 
 func isWebSocketUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// writeUnavailable: the token could not be checked (database down); the caller may retry.
+func writeUnavailable(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprint(w, `{"errors":[{"message":"the bearer token could not be checked right now; retry in a few seconds","extensions":{"code":"INTERNAL"}}]}`)
 }
 
 func writeUnauthenticated(w http.ResponseWriter, err error) {
@@ -142,12 +157,31 @@ func wsAuth(tokens Tokens) transport.WebsocketInitFunc {
 			bearer = p.GetString("Authorization")
 		}
 		if bearer == "" {
-			return ctx, nil, errors.New("connection_init needs {\"authorization\": \"Bearer <token>\"}")
+			return refuseWebSocket(ctx, `connection_init needs {"authorization": "Bearer <token>"}`)
 		}
 		v, err := tokens.Authenticate(ctx, bearer)
 		if err != nil {
-			return ctx, nil, errors.New("bearer token refused")
+			msg := "bearer token refused"
+			if e, ok := asCallerError(err); ok {
+				msg = e.Message
+			}
+			return refuseWebSocket(ctx, msg)
 		}
 		return viewer.With(ctx, v), &p, nil
 	}
+}
+
+// refuseWebSocket closes the connection with 4403 (graphql-transport-ws: Forbidden) and the
+// reason in the close frame, where clients of that protocol look for it.
+func refuseWebSocket(ctx context.Context, msg string) (context.Context, *transport.InitPayload, error) {
+	const maxReason = 123 // bytes a close frame can carry
+	if len(msg) > maxReason {
+		cut := maxReason - len("…")
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, msg), 4403)
+	return ctx, nil, errors.New(msg)
 }

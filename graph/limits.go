@@ -25,19 +25,48 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 // operations of their purposes, not a map of everything.
 type introspectionForStaff struct{}
 
-func (introspectionForStaff) ExtensionName() string                          { return "IntrospectionForStaff" }
-func (introspectionForStaff) Validate(graphql.ExecutableSchema) error         { return nil }
+func (introspectionForStaff) ExtensionName() string                   { return "IntrospectionForStaff" }
+func (introspectionForStaff) Validate(graphql.ExecutableSchema) error { return nil }
 func (introspectionForStaff) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !viewer.From(ctx).Has(model.RoleStaff) {
 		oc.DisableIntrospection = true
+		if oc.Operation != nil && introspects(oc.Operation.SelectionSet, 0) {
+			// gqlgen would answer a bare "introspection disabled" per field; say why, once.
+			return limitError("FORBIDDEN", "introspection (__schema, __type) is only for STAFF and ADMIN tokens; "+
+				"integrators get the schema (schema.graphql) from the Vermerk admins")
+		}
 	}
 	return nil
+}
+
+// introspects reports whether a selection asks for __schema or __type (__typename is fine).
+func introspects(set ast.SelectionSet, seen int) bool {
+	if seen > 64 {
+		return false
+	}
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" || introspects(s.SelectionSet, seen+1) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(s.SelectionSet, seen+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && introspects(s.Definition.SelectionSet, seen+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // depthLimit refuses operations nested deeper than max (introspection fields not counted).
 type depthLimit struct{ max int }
 
-func (depthLimit) ExtensionName() string                  { return "DepthLimit" }
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
@@ -80,7 +109,7 @@ type subscriptionLimit struct{ max int32 }
 type connState struct{ active atomic.Int32 }
 type connStateKey struct{}
 
-func (*subscriptionLimit) ExtensionName() string                  { return "SubscriptionLimit" }
+func (*subscriptionLimit) ExtensionName() string                   { return "SubscriptionLimit" }
 func (*subscriptionLimit) Validate(graphql.ExecutableSchema) error { return nil }
 func (l *subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)

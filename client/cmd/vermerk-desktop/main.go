@@ -1,13 +1,26 @@
+// Command vermerk-desktop is the desktop client for office staff. Server URL and token come
+// from the settings dialog (or VERMERK_SERVER_URL / VERMERK_TOKEN); -demo runs on built-in
+// demo data without a server.
 package main
 
 import (
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+	"flag"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/vermerk/vermerk/client/internal/demo"
+	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
 func main() {
-	a := app.New()
-	w := a.NewWindow("Vermerk")
-	w.SetContent(widget.NewLabel("warmup"))
-	w.ShowAndRun()
+	demoMode := flag.Bool("demo", false, "run on built-in demo data, without a server")
+	flag.Parse()
+	a := fyneapp.NewWithID("de.vermerk.desktop")
+	var shell *ui.Shell
+	if *demoMode {
+		shell = ui.NewDemoShell(a, demo.New())
+	} else {
+		shell = ui.NewShell(a, ui.ConnectAPI)
+	}
+	shell.Win.ShowAndRun()
 }

@@ -82,8 +82,6 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func optString(s string) *string {
 	if s == "" {
 		return nil

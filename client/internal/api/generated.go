@@ -11,6 +11,14 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// BlacklistAddResponse is returned by BlacklistAdd on success.
+type BlacklistAddResponse struct {
+	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
+}
+
+// GetBlacklistAdd returns BlacklistAddResponse.BlacklistAdd, and is useful for accessing the field via an interface.
+func (v *BlacklistAddResponse) GetBlacklistAdd() BlacklistEntryFields { return v.BlacklistAdd }
+
 // BlacklistChangedResponse is returned by BlacklistChanged on success.
 type BlacklistChangedResponse struct {
 	BlacklistChanged BlacklistEntryFields `json:"blacklistChanged"`
@@ -433,6 +441,34 @@ type DecideImportRowResponse struct {
 
 // GetDecideImportRow returns DecideImportRowResponse.DecideImportRow, and is useful for accessing the field via an interface.
 func (v *DecideImportRowResponse) GetDecideImportRow() ImportJobFields { return v.DecideImportRow }
+
+// EraseContactEraseContactErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
+type EraseContactEraseContactErasureReceipt struct {
+	ContactId      string               `json:"contactId"`
+	ErasedAt       time.Time            `json:"erasedAt"`
+	BlacklistEntry BlacklistEntryFields `json:"blacklistEntry"`
+}
+
+// GetContactId returns EraseContactEraseContactErasureReceipt.ContactId, and is useful for accessing the field via an interface.
+func (v *EraseContactEraseContactErasureReceipt) GetContactId() string { return v.ContactId }
+
+// GetErasedAt returns EraseContactEraseContactErasureReceipt.ErasedAt, and is useful for accessing the field via an interface.
+func (v *EraseContactEraseContactErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
+
+// GetBlacklistEntry returns EraseContactEraseContactErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *EraseContactEraseContactErasureReceipt) GetBlacklistEntry() BlacklistEntryFields {
+	return v.BlacklistEntry
+}
+
+// EraseContactResponse is returned by EraseContact on success.
+type EraseContactResponse struct {
+	EraseContact EraseContactEraseContactErasureReceipt `json:"eraseContact"`
+}
+
+// GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *EraseContactResponse) GetEraseContact() EraseContactEraseContactErasureReceipt {
+	return v.EraseContact
+}
 
 // GetContactResponse is returned by GetContact on success.
 type GetContactResponse struct {
@@ -973,6 +1009,18 @@ func (v *Viewer) GetRole() Role { return v.Role }
 // GetPurposeKeys returns Viewer.PurposeKeys, and is useful for accessing the field via an interface.
 func (v *Viewer) GetPurposeKeys() []string { return v.PurposeKeys }
 
+// __BlacklistAddInput is used internally by genqlient
+type __BlacklistAddInput struct {
+	Candidate ContactInput `json:"candidate"`
+	Reason    string       `json:"reason"`
+}
+
+// GetCandidate returns __BlacklistAddInput.Candidate, and is useful for accessing the field via an interface.
+func (v *__BlacklistAddInput) GetCandidate() ContactInput { return v.Candidate }
+
+// GetReason returns __BlacklistAddInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistAddInput) GetReason() string { return v.Reason }
+
 // __BlacklistInput is used internally by genqlient
 type __BlacklistInput struct {
 	First *int    `json:"first"`
@@ -1016,6 +1064,18 @@ func (v *__DecideImportRowInput) GetAccept() bool { return v.Accept }
 
 // GetReason returns __DecideImportRowInput.Reason, and is useful for accessing the field via an interface.
 func (v *__DecideImportRowInput) GetReason() *string { return v.Reason }
+
+// __EraseContactInput is used internally by genqlient
+type __EraseContactInput struct {
+	Id     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// GetId returns __EraseContactInput.Id, and is useful for accessing the field via an interface.
+func (v *__EraseContactInput) GetId() string { return v.Id }
+
+// GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
+func (v *__EraseContactInput) GetReason() string { return v.Reason }
 
 // __GetContactInput is used internally by genqlient
 type __GetContactInput struct {
@@ -1169,6 +1229,51 @@ func Blacklist(
 	}
 
 	data_ = &BlacklistResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by BlacklistAdd.
+const BlacklistAdd_Operation = `
+mutation BlacklistAdd ($candidate: ContactInput!, $reason: String!) {
+	blacklistAdd(candidate: $candidate, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Blocks a person who is not (or no longer) a contact (ADMIN).
+func BlacklistAdd(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	candidate ContactInput,
+	reason string,
+) (data_ *BlacklistAddResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistAdd",
+		Query:  BlacklistAdd_Operation,
+		Variables: &__BlacklistAddInput{
+			Candidate: candidate,
+			Reason:    reason,
+		},
+	}
+
+	data_ = &BlacklistAddResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1439,6 +1544,55 @@ func DecideImportRow(
 	}
 
 	data_ = &DecideImportRowResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by EraseContact.
+const EraseContact_Operation = `
+mutation EraseContact ($id: ID!, $reason: String!) {
+	eraseContact(id: $id, reason: $reason) {
+		contactId
+		erasedAt
+		blacklistEntry {
+			... BlacklistEntryFields
+		}
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Erases a person everywhere (ADMIN); only a blacklist entry of keyed hashes remains.
+func EraseContact(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+) (data_ *EraseContactResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "EraseContact",
+		Query:  EraseContact_Operation,
+		Variables: &__EraseContactInput{
+			Id:     id,
+			Reason: reason,
+		},
+	}
+
+	data_ = &EraseContactResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

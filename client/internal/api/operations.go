@@ -148,3 +148,19 @@ func (c *Client) Blacklist(ctx context.Context, first int, after string) (Blackl
 	}
 	return r.Blacklist, nil
 }
+
+func (c *Client) EraseContact(ctx context.Context, id, reason string) (BlacklistEntryFields, error) {
+	r, err := EraseContact(ctx, c.gql, id, reason)
+	if err != nil {
+		return BlacklistEntryFields{}, classify("eraseContact", err)
+	}
+	return r.EraseContact.BlacklistEntry, nil
+}
+
+func (c *Client) BlacklistAdd(ctx context.Context, candidate ContactInput, reason string) (BlacklistEntryFields, error) {
+	r, err := BlacklistAdd(ctx, c.gql, candidate, reason)
+	if err != nil {
+		return BlacklistEntryFields{}, classify("blacklistAdd", err)
+	}
+	return r.BlacklistAdd, nil
+}

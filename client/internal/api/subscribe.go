@@ -223,7 +223,14 @@ func (d *wsDialer) close() {
 // refused token: genqlient would otherwise stop at a message without a subscription id.
 type wsConn struct {
 	*websocket.Conn
-	acked bool
+	acked   bool
+	writeMu sync.Mutex // gorilla allows one writer at a time; genqlient and our pong are two
+}
+
+func (c *wsConn) WriteMessage(messageType int, data []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.Conn.WriteMessage(messageType, data)
 }
 
 func (c *wsConn) ReadMessage() (int, []byte, error) {

@@ -26,6 +26,9 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {"start the server (default)", runServe},
 	"migrate": {"apply database migrations and exit", runMigrate},
+	"export":  {"print everything stored about a contact as JSON (export CONTACT_ID)", runExport},
+	"token":   {"create, list or revoke API tokens (token create|list|revoke)", runToken},
+	"import":  {"import a CSV address list (import FILE [--list KEY])", runImport},
 }
 
 func main() {

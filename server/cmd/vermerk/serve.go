@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/app"
@@ -16,6 +20,9 @@ import (
 // shutdownGrace is how long running requests may take to finish after SIGTERM.
 const shutdownGrace = 20 * time.Second
 
+// runServe serves until SIGTERM or SIGINT, then shuts down in order: stop accepting, close
+// WebSockets with a close frame (1000) and let running requests finish (up to shutdownGrace),
+// stop background workers, close the pool, stop the embedded database last (app.Close).
 func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
@@ -27,16 +34,15 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	if err != nil {
 		return fmt.Errorf("listen on %s (VERMERK_ADDR): %w", cfg.Addr, err)
 	}
-	// Subscriptions live on baseCtx: cancelling it on shutdown ends them with a close frame.
-	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelBase()
+	sockets := newWebSockets()
+	defer sockets.close()
 	srv := &http.Server{
-		Handler:           a.Handler,
+		Handler:           sockets.track(a.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
-	srv.RegisterOnShutdown(cancelBase)
+	// Only WebSockets are ended at once; plain requests keep their context and may finish.
+	srv.RegisterOnShutdown(sockets.close)
 
 	base := "http://" + ln.Addr().String()
 	log.Info("vermerk is serving", "graphiql", base+"/", "graphql", base+"/graphql", "public_url", cfg.PublicURL)
@@ -56,11 +62,63 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		return err
 	case <-ctx.Done():
 	}
+	// A second signal stops at once (the embedded database dies with this process).
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
 	log.Info("shutting down: no new connections, waiting for running requests", "grace", shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		log.Error("shutdown", "err", err)
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown: requests still running after the grace period; closing their connections", "err", err)
+		_ = srv.Close()
 	}
+	// Shutdown neither waits for nor closes hijacked connections: the WebSockets end when their
+	// context is cancelled, each with a close handshake; wait for those before stopping the rest.
+	if !sockets.wait(sctx) {
+		log.Warn("shutdown: WebSockets still open after the grace period")
+	}
+	log.Info("stopped serving; stopping background workers and the database")
 	return nil
+}
+
+// webSockets ends the WebSocket connections on shutdown and counts them until they are gone,
+// as http.Server.Shutdown neither closes nor waits for hijacked connections. gqlgen closes a
+// WebSocket whose request context ends with close code 1000, after which clients reconnect
+// (to another instance, or to this one once restarted) and resume from their cursor.
+type webSockets struct {
+	wg      sync.WaitGroup
+	closing context.Context
+	close   context.CancelFunc
+}
+
+func newWebSockets() *webSockets {
+	s := &webSockets{}
+	s.closing, s.close = context.WithCancel(context.Background())
+	return s
+}
+
+func (s *webSockets) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.wg.Add(1)
+		defer s.wg.Done()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(s.closing, cancel)()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// wait reports whether every WebSocket ended before ctx.
+func (s *webSockets) wait(ctx context.Context) bool {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

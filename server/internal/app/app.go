@@ -15,14 +15,27 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vermerk/vermerk/graph"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/audit"
 	"github.com/vermerk/vermerk/server/internal/auth"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/contacts"
 	"github.com/vermerk/vermerk/server/internal/embeddedpg"
+	"github.com/vermerk/vermerk/server/internal/events"
+	"github.com/vermerk/vermerk/server/internal/importer"
+	"github.com/vermerk/vermerk/server/internal/metrics"
+	"github.com/vermerk/vermerk/server/internal/ratelimit"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/internal/unsubscribe"
 	"github.com/vermerk/vermerk/server/internal/web"
+	"github.com/vermerk/vermerk/server/internal/webhooks"
 	"github.com/vermerk/vermerk/server/migrations"
 )
 
@@ -32,8 +45,12 @@ type App struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Keyring    *screening.Keyring
+	Events     *events.Bus       // the outbox listener; graph.Services.Events
+	Imports    *importer.Service // graph.Services.Imports; also `vermerk import`
 	AdminToken string
 	Handler    http.Handler
+	// Metrics is the registry services register their collectors on (served at /metrics).
+	Metrics *prometheus.Registry
 
 	cluster *embeddedpg.Cluster
 	stops   []func(context.Context) // run in reverse order by Close
@@ -41,7 +58,7 @@ type App struct {
 
 // Open starts what cfg asks for. On error everything already started is stopped again.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, Metrics: metrics.NewRegistry()}
 	if err := a.open(ctx); err != nil {
 		a.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -87,19 +104,66 @@ func (a *App) open(ctx context.Context) (err error) {
 // build creates the services and the HTTP handler.
 func (a *App) build(ctx context.Context, dbURL string) error {
 	cfg := a.Config
-	svc := graph.Services{
-		Contacts: contacts.New(a.DB, noScreening{}),
-		Tokens:   auth.Bootstrap{AdminToken: a.AdminToken},
+	bl := blacklist.New(a.DB, a.Keyring)
+	screens := metrics.NewScreens(a.Metrics) // counts screenings; refused (rate-limited) ones are not screenings
+	metrics.RegisterPool(a.Metrics, a.DB.Pool)
+	cs := consent.New(a.DB)
+	unsubscribeKeys, err := a.subKeys("unsubscribe")
+	if err != nil {
+		return err
 	}
+	links, err := unsubscribe.New(cs, cfg.PublicURL, unsubscribeKeys...)
+	if err != nil {
+		return err
+	}
+	webhookKeys, err := a.subKeys("webhook-secret")
+	if err != nil {
+		return err
+	}
+	hooks, err := webhooks.New(a.DB, webhookKeys...)
+	if err != nil {
+		return err
+	}
+	svc := graph.Services{
+		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
+		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
+		Tokens:      auth.New(a.DB, a.AdminToken, a.Log),
+		Audit:       audit.New(a.DB),
+		Consents:    cs,
+		Unsubscribe: links,
+		Webhooks:    hooks,
+	}
+	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log})
+	svc.Imports = a.Imports
+	a.Events = events.New(a.DB, events.Options{Log: a.Log, Retention: cfg.EventRetention})
+	a.Events.Entries = events.EntryFunc(func(ctx context.Context, id string) (*model.BlacklistEntry, error) {
+		return blacklist.Entry(ctx, a.DB.Pool, id)
+	})
+	a.Events.Jobs = svc.Imports
+	if err := a.Events.Start(ctx); err != nil {
+		return err
+	}
+	a.stops = append(a.stops, a.Events.Stop)
+	svc.Events = a.Events
+	a.stops = append(a.stops, a.Imports.Stop)
+	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
+		return err
+	}
+	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention})
+	hookWorker.Start(ctx)
+	a.stops = append(a.stops, hookWorker.Stop)
+	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
 	gql := graph.NewHandler(svc, graph.Options{
 		Logger:         a.Log,
 		MaxUploadSize:  cfg.MaxUploadSize,
 		OriginPatterns: cfg.AllowedOrigins,
-		Extensions:     nil,
+		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics)},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
+		Unsubscribe:    unsubscribe.NewHandler(links, unsubscribe.HandlerOptions{Log: a.Log}),
 		Ready:          a.ready(dbURL),
+		Metrics:        metrics.Handler(a.Metrics, svc.Tokens, a.Log),
 		MaxUploadBytes: cfg.MaxUploadSize,
 	}, a.Log)
 	return nil
@@ -182,4 +246,19 @@ func adminToken(cfg config.Config) (string, error) {
 		return "", fmt.Errorf("admin token file: %w", err)
 	}
 	return t, nil
+}
+
+// subKeys derives the secrets for one purpose from the current and the old server keys,
+// current first, so what was signed or sealed before a key rotation still verifies.
+func (a *App) subKeys(purpose string) ([]screening.Key, error) {
+	cur := a.Keyring.Current()
+	keys := []screening.Key{{ID: cur.ID, Secret: screening.DeriveKey(cur, purpose)}}
+	for i, s := range a.Config.OldSecretKeys {
+		k, err := screening.ParseKey(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("VERMERK_OLD_SECRET_KEYS[%d]: %w", i, err)
+		}
+		keys = append(keys, screening.Key{ID: k.ID, Secret: screening.DeriveKey(k, purpose)})
+	}
+	return keys, nil
 }

@@ -1,0 +1,225 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/i18n"
+)
+
+func TestDescribeSaysWhatMatchedAndWhy(t *testing.T) {
+	m := api.BlacklistMatch{Field: api.MatchFieldEmail, Entry: erasedEntry}
+	if got, want := Describe(m, i18n.MustNew("en")), "This e-mail belongs to a person who was erased on 3 May 2026. Reason: at their request."; got != want {
+		t.Errorf("en:\n got %q\nwant %q", got, want)
+	}
+	if got, want := Describe(m, i18n.MustNew("de")), "Diese E-Mail-Adresse gehört einer Person, die am 3. Mai 2026 gelöscht wurde. Grund: at their request."; got != want {
+		t.Errorf("de:\n got %q\nwant %q", got, want)
+	}
+	manual := api.BlacklistMatch{Field: api.MatchFieldNameAndAddress, Entry: api.BlacklistEntryFields{Source: api.BlacklistSourceManual, CreatedAt: erasedEntry.CreatedAt}}
+	if got := Describe(manual, i18n.MustNew("en")); !strings.Contains(got, "name and address") || strings.Contains(got, "Reason") {
+		t.Errorf("manual name match: %q", got)
+	}
+}
+
+func TestWarningsPutBlockingFirst(t *testing.T) {
+	s := api.ScreeningFields{Blocked: true, Matches: []api.BlacklistMatch{
+		{Field: api.MatchFieldNameAndAddress, Entry: erasedEntry},
+		{Field: api.MatchFieldPhone, Entry: erasedEntry},
+	}}
+	w := Warnings(s, i18n.MustNew("en"))
+	if len(w) != 2 || !w[0].Blocking || w[0].Field != api.MatchFieldPhone || w[1].Blocking {
+		t.Fatalf("warnings = %+v", w)
+	}
+}
+
+func TestLiveScreenDebouncesAndDropsStaleAnswers(t *testing.T) {
+	fake := &fakeBackend{delay: 50 * time.Millisecond}
+	var mu sync.Mutex
+	var got []ScreenAnswer
+	ls := NewLiveScreen(fake, 40*time.Millisecond, func(a ScreenAnswer) {
+		mu.Lock()
+		got = append(got, a)
+		mu.Unlock()
+	})
+	defer ls.Stop()
+
+	// Typing fast: only the last candidate is screened.
+	for _, s := range []string{"e", "er", "era", "erased@example.org"} {
+		ls.Set(ContactForm{Emails: s}.Input())
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond)
+	fake.mu.Lock()
+	if n := len(fake.screens); n != 1 {
+		t.Errorf("server asked %d times, want 1", n)
+	}
+	fake.mu.Unlock()
+
+	// A keystroke while an answer is in flight makes that answer stale.
+	ls.Set(ContactForm{Emails: "clean@example.org"}.Input())
+	time.Sleep(60 * time.Millisecond) // debounce passed, request in flight
+	ls.Set(ContactForm{Emails: "erased@example.org"}.Input())
+	time.Sleep(200 * time.Millisecond)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("delivered %d answers, want 2: %+v", len(got), got)
+	}
+	for _, a := range got {
+		if !a.Value.Blocked || a.Query.Emails[0] != "erased@example.org" {
+			t.Errorf("delivered a stale or wrong answer: %+v", a)
+		}
+	}
+	if got[0].Seq >= got[1].Seq {
+		t.Errorf("answers out of order: %d then %d", got[0].Seq, got[1].Seq)
+	}
+}
+
+func TestLiveScreenSkipsServerWithoutIdentifiers(t *testing.T) {
+	fake := &fakeBackend{}
+	done := make(chan ScreenAnswer, 1)
+	ls := NewLiveScreen(fake, time.Millisecond, func(a ScreenAnswer) { done <- a })
+	ls.Set(ContactForm{GivenName: "Anna", FamilyName: "Muster"}.Input())
+	a := <-done
+	if a.Value.Blocked || len(fake.screens) != 0 {
+		t.Fatalf("screened without identifiers: %+v, %d calls", a, len(fake.screens))
+	}
+}
+
+func TestRefreshScreensAgain(t *testing.T) {
+	fake := &fakeBackend{}
+	done := make(chan ScreenAnswer, 2)
+	ls := NewLiveScreen(fake, time.Millisecond, func(a ScreenAnswer) { done <- a })
+	ls.Set(ContactForm{Emails: "a@example.org"}.Input())
+	<-done
+	ls.Refresh()
+	<-done
+	if len(fake.screens) != 2 {
+		t.Fatalf("screens = %d, want 2", len(fake.screens))
+	}
+}
+
+// TestKeystrokeToWarningLatency types an erased person's e-mail at 80 ms a key (a fast
+// typist) against a server that answers in 20 ms, and measures from the last keystroke to
+// the warning, three times. Target: a median of at most 300 ms, debounce included.
+func TestKeystrokeToWarningLatency(t *testing.T) {
+	var runs []time.Duration
+	for range 3 {
+		runs = append(runs, typeAndWaitForWarning(t))
+	}
+	slices.Sort(runs)
+	t.Logf("keystroke-to-warning latency: %v (median of %v; debounce %v, server 20 ms)", runs[1].Round(time.Millisecond), runs, ScreenDelay)
+	if runs[1] > 300*time.Millisecond {
+		t.Errorf("median latency %v > 300 ms", runs[1])
+	}
+}
+
+func typeAndWaitForWarning(t *testing.T) time.Duration {
+	fake := &fakeBackend{delay: 20 * time.Millisecond}
+	warned := make(chan time.Time, 16)
+	ls := NewLiveScreen(fake, ScreenDelay, func(a ScreenAnswer) {
+		if a.Value.Blocked {
+			warned <- time.Now()
+		}
+	})
+	defer ls.Stop()
+	email := "erased@example.org"
+	var last time.Time
+	for i := 1; i <= len(email); i++ {
+		last = time.Now()
+		ls.Set(ContactForm{Emails: email[:i]}.Input())
+		time.Sleep(80 * time.Millisecond)
+	}
+	select {
+	case at := <-warned:
+		return at.Sub(last).Round(time.Millisecond)
+	case <-time.After(2 * time.Second):
+		t.Fatal("no warning")
+		return 0
+	}
+}
+
+func TestSaveNeedsAReasonToOverride(t *testing.T) {
+	fake := &fakeBackend{}
+	f := ContactForm{FamilyName: "Muster", Emails: "erased@example.org"}
+	r, err := Save(context.Background(), fake, f, nil)
+	if err != nil || !r.Refused || r.Saved != nil || !r.Screening.Blocked {
+		t.Fatalf("first save: %+v, %v", r, err)
+	}
+	blank := "   "
+	if _, err := Save(context.Background(), fake, f, &blank); !errors.Is(err, ErrReasonRequired) {
+		t.Fatalf("blank reason: err = %v", err)
+	}
+	reason := " new written consent of 4 June "
+	r, err = Save(context.Background(), fake, f, &reason)
+	if err != nil || r.Saved == nil {
+		t.Fatalf("override save: %+v, %v", r, err)
+	}
+	last := fake.overrides[len(fake.overrides)-1]
+	if last == nil || last.Reason != "new written consent of 4 June" {
+		t.Fatalf("override sent = %+v", last)
+	}
+}
+
+func TestFormInput(t *testing.T) {
+	f := ContactForm{GivenName: " Anna ", FamilyName: "Muster", Emails: "a@x.de, b@y.de;\n", Phones: "", Street: "Hauptstr. 1", PostalCode: "10115", City: "Berlin", Country: "de"}
+	in := f.Input()
+	if *in.GivenName != "Anna" || in.Organization != nil || len(in.Emails) != 2 || in.Phones != nil {
+		t.Errorf("input = %+v", in)
+	}
+	if in.Address == nil || *in.Address.Country != "DE" {
+		t.Errorf("address = %+v", in.Address)
+	}
+	if !Screenable(in) {
+		t.Error("not screenable")
+	}
+	if errs := (ContactForm{Emails: "anna@"}).Validate(); len(errs) != 2 {
+		t.Errorf("validate = %v", errs)
+	}
+}
+
+func TestRevocationFeedResumesAfterLastCursor(t *testing.T) {
+	var f RevocationFeed
+	f.Add(api.RevocationFields{Cursor: "1"})
+	f.Add(api.RevocationFields{Cursor: "2"})
+	if f.Add(api.RevocationFields{Cursor: "2"}) {
+		t.Error("replayed event added twice")
+	}
+	if f.Cursor != "2" || len(f.Events) != 2 || f.Events[0].Cursor != "2" {
+		t.Errorf("feed = %+v", f)
+	}
+}
+
+func TestErrorTextTellsWhatToDo(t *testing.T) {
+	loc := i18n.MustNew("en")
+	err := &api.Error{Op: "me", Code: "UNAUTHENTICATED", Message: "bearer token refused"}
+	if got := ErrorText(err, loc); !strings.Contains(got, "refused the token") || !strings.Contains(got, "settings") {
+		t.Errorf("ErrorText = %q", got)
+	}
+	err = &api.Error{Op: "me", Code: "UNREACHABLE", Message: "connection refused"}
+	if got := ErrorText(err, loc); !strings.Contains(got, "cannot be reached") {
+		t.Errorf("ErrorText = %q", got)
+	}
+}
+
+func TestImportFlowIgnoresOlderProgress(t *testing.T) {
+	var f ImportFlow
+	f.Apply(api.ImportJobFields{Id: "j", Status: api.ImportStatusRunning, Total: 10, Processed: 6})
+	if f.Apply(api.ImportJobFields{Id: "j", Status: api.ImportStatusRunning, Total: 10, Processed: 4}) {
+		t.Error("older progress applied")
+	}
+	if f.Progress() != 0.6 {
+		t.Errorf("progress = %v", f.Progress())
+	}
+	f.Apply(api.ImportJobFields{Id: "j", Status: api.ImportStatusDone, Total: 10, Processed: 10})
+	if !f.Finished() {
+		t.Error("not finished")
+	}
+}

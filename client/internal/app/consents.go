@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// ConsentRow is one purpose of a contact in the consents view: its consent, if any.
+type ConsentRow struct {
+	Purpose api.PurposeFields
+	Consent *api.ConsentFields
+}
+
+// ConsentRows lists every purpose with the contact's consent for it (nil when none was ever
+// recorded), sorted by purpose name.
+func ConsentRows(purposes []api.PurposeFields, consents []api.ConsentFields) []ConsentRow {
+	byKey := map[string]*api.ConsentFields{}
+	for i := range consents {
+		byKey[consents[i].Purpose.Key] = &consents[i]
+	}
+	rows := make([]ConsentRow, 0, len(purposes))
+	seen := map[string]bool{}
+	for _, p := range purposes {
+		rows = append(rows, ConsentRow{Purpose: p, Consent: byKey[p.Key]})
+		seen[p.Key] = true
+	}
+	for i := range consents {
+		if !seen[consents[i].Purpose.Key] {
+			rows = append(rows, ConsentRow{Purpose: consents[i].Purpose, Consent: &consents[i]})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Purpose.Name < rows[j].Purpose.Name })
+	return rows
+}
+
+// Consent sources offered in the grant dialog; the field also takes free text.
+var ConsentSources = []string{"web form", "phone", "fair", "letter", "e-mail", "in person"}
+
+// Revocation channels offered in the revoke dialog.
+var RevocationChannels = []string{"phone", "letter", "e-mail", "in person"}
+
+// ErrMissing names a required field left empty.
+type ErrMissing struct{ Field string }
+
+func (e ErrMissing) Error() string { return e.Field + " is required" }
+
+// Grant records a consent after checking the required fields.
+func Grant(ctx context.Context, b Backend, contactID, purposeKey, source, evidence string) (api.ConsentFields, error) {
+	source, evidence = strings.TrimSpace(source), strings.TrimSpace(evidence)
+	switch {
+	case purposeKey == "":
+		return api.ConsentFields{}, ErrMissing{"purpose"}
+	case source == "":
+		return api.ConsentFields{}, ErrMissing{"source"}
+	}
+	in := api.ConsentInput{ContactId: contactID, PurposeKey: purposeKey, Source: source}
+	if evidence != "" {
+		in.Evidence = &evidence
+	}
+	return b.RecordConsent(ctx, in)
+}
+
+// Revoke records a revocation through the channel the person used.
+func Revoke(ctx context.Context, b Backend, contactID, purposeKey, channel string) (api.ConsentFields, error) {
+	channel = strings.TrimSpace(channel)
+	if channel == "" {
+		return api.ConsentFields{}, ErrMissing{"channel"}
+	}
+	if purposeKey == "" {
+		return api.ConsentFields{}, errors.New("no purpose chosen")
+	}
+	return b.RevokeConsent(ctx, api.RevocationInput{ContactId: contactID, PurposeKey: purposeKey, Channel: channel})
+}

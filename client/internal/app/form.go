@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// ContactForm is the text of the contact form, field by field, as the user typed it.
+// E-mails and phones take several values separated by commas or new lines.
+type ContactForm struct {
+	ID           string // empty for a new contact
+	GivenName    string
+	FamilyName   string
+	Organization string
+	Emails       string
+	Phones       string
+	Street       string
+	PostalCode   string
+	City         string
+	Country      string
+}
+
+// FormFromContact fills the form with a stored contact, for editing.
+func FormFromContact(c api.ContactDetail) ContactForm {
+	f := ContactForm{
+		ID:         c.Id,
+		GivenName:  c.GivenName,
+		FamilyName: c.FamilyName,
+		Emails:     strings.Join(c.Emails, ", "),
+		Phones:     strings.Join(c.Phones, ", "),
+	}
+	if c.Organization != nil {
+		f.Organization = *c.Organization
+	}
+	if a := c.Address; a != nil {
+		f.Street, f.PostalCode, f.City, f.Country = a.Street, a.PostalCode, a.City, a.Country
+	}
+	return f
+}
+
+// Input is the form as the server's ContactInput; empty fields are sent as null.
+func (f ContactForm) Input() api.ContactInput {
+	in := api.ContactInput{
+		GivenName:    opt(f.GivenName),
+		FamilyName:   opt(f.FamilyName),
+		Organization: opt(f.Organization),
+		Emails:       SplitValues(f.Emails),
+		Phones:       SplitValues(f.Phones),
+	}
+	if strings.TrimSpace(f.Street+f.PostalCode+f.City) != "" {
+		in.Address = &api.PostalAddressInput{
+			Street:     strings.TrimSpace(f.Street),
+			PostalCode: strings.TrimSpace(f.PostalCode),
+			City:       strings.TrimSpace(f.City),
+			Country:    opt(strings.ToUpper(f.Country)),
+		}
+	}
+	return in
+}
+
+// Screenable says whether a candidate holds anything the blacklist can match: an e-mail, a
+// phone, or a family name with postal code and street.
+func Screenable(in api.ContactInput) bool {
+	if len(in.Emails) > 0 || len(in.Phones) > 0 {
+		return true
+	}
+	return in.FamilyName != nil && in.Address != nil && in.Address.Street != "" && in.Address.PostalCode != ""
+}
+
+// FieldError names the form field that is wrong and what to do about it.
+type FieldError struct {
+	Field string // the ContactForm field name
+	Key   string // translation key
+	Value string
+}
+
+func (e FieldError) Error() string { return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Key) }
+
+// Validate catches what the user can fix before asking the server.
+func (f ContactForm) Validate() []FieldError {
+	var errs []FieldError
+	if strings.TrimSpace(f.FamilyName) == "" && strings.TrimSpace(f.Organization) == "" {
+		errs = append(errs, FieldError{Field: "FamilyName", Key: "form.error.name"})
+	}
+	for _, e := range SplitValues(f.Emails) {
+		if _, err := mail.ParseAddress(e); err != nil || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+			errs = append(errs, FieldError{Field: "Emails", Key: "form.error.email", Value: e})
+		}
+	}
+	return errs
+}
+
+// SplitValues splits "a@x.de, b@y.de" or one value per line into trimmed, non-empty values.
+func SplitValues(s string) []string {
+	var out []string
+	for _, v := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func opt(s string) *string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ErrReasonRequired: adding a blacklisted person anyway needs a written reason.
+var ErrReasonRequired = errors.New("a written reason is required to add a blacklisted person anyway")
+
+// SaveResult is what a save did: Saved is set when the contact was written; Refused when a
+// blocking blacklist match stopped it (ask for a reason, then save again with it).
+type SaveResult struct {
+	Saved      *api.ContactDetail
+	Refused    bool
+	Screening  api.ScreeningFields
+	Duplicates []api.ContactSummary
+}
+
+// Save creates or updates the contact. overrideReason is empty on the first try; after a
+// refusal the user's written reason is sent as the override.
+func Save(ctx context.Context, b Backend, f ContactForm, overrideReason *string) (SaveResult, error) {
+	var override *api.OverrideInput
+	if overrideReason != nil {
+		reason := strings.TrimSpace(*overrideReason)
+		if reason == "" {
+			return SaveResult{}, ErrReasonRequired
+		}
+		override = &api.OverrideInput{Reason: reason}
+	}
+	var p api.ContactPayloadFields
+	var err error
+	if f.ID == "" {
+		p, err = b.CreateContact(ctx, f.Input(), override)
+	} else {
+		p, err = b.UpdateContact(ctx, f.ID, f.Input(), override)
+	}
+	if err != nil {
+		return SaveResult{}, err
+	}
+	return SaveResult{Saved: p.Contact, Refused: p.Contact == nil, Screening: p.Screening, Duplicates: p.Duplicates}, nil
+}
+
+// DisplayName is how a contact is named in lists and titles.
+func DisplayName(c api.ContactSummary) string {
+	name := strings.TrimSpace(c.GivenName + " " + c.FamilyName)
+	if c.Organization != nil && *c.Organization != "" {
+		if name == "" {
+			return *c.Organization
+		}
+		return name + " (" + *c.Organization + ")"
+	}
+	return name
+}

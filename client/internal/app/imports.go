@@ -1,0 +1,81 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// ImportFlow is the import screen's state: the picked file, its preview, the running job.
+type ImportFlow struct {
+	FileName string
+	Preview  *api.ImportPreview
+	Job      *api.ImportJobFields
+}
+
+// Apply takes a job update from the subscription or a decision; an update that is older
+// than what is shown (fewer rows processed while still running) is ignored.
+func (f *ImportFlow) Apply(job api.ImportJobFields) bool {
+	if f.Job != nil && f.Job.Id == job.Id && job.Status == api.ImportStatusRunning &&
+		f.Job.Status == api.ImportStatusRunning && job.Processed < f.Job.Processed {
+		return false
+	}
+	f.Job = &job
+	return true
+}
+
+// Progress is the share of rows processed, 0..1.
+func (f *ImportFlow) Progress() float64 {
+	if f.Job == nil || f.Job.Total <= 0 {
+		return 0
+	}
+	p := float64(f.Job.Processed) / float64(f.Job.Total)
+	return min(max(p, 0), 1)
+}
+
+// Finished says the job will not change by itself any more.
+func (f *ImportFlow) Finished() bool {
+	return f.Job != nil && (f.Job.Status == api.ImportStatusDone || f.Job.Status == api.ImportStatusFailed)
+}
+
+// ColumnMapping pairs every header of the preview with the column it was recognised as.
+func ColumnMapping(p api.ImportPreview) []string {
+	out := make([]string, len(p.Headers))
+	for i, h := range p.Headers {
+		col := ""
+		if i < len(p.Columns) {
+			col = p.Columns[i]
+		}
+		if col == "" {
+			col = "—"
+		}
+		out[i] = h + " → " + col
+	}
+	return out
+}
+
+// SeparatorName spells the separator out: a bare ";" is easy to miss.
+func SeparatorName(sep string, loc Localizer) string {
+	switch sep {
+	case ";":
+		return loc.T("import.sep.semicolon", nil)
+	case ",":
+		return loc.T("import.sep.comma", nil)
+	case "\t":
+		return loc.T("import.sep.tab", nil)
+	}
+	return strings.TrimSpace(sep)
+}
+
+// RowText is a held import row as one line, so staff recognise the person.
+func RowText(r api.ImportRow) string {
+	parts := []string{strings.TrimSpace(r.GivenName + " " + r.FamilyName), r.Organization, r.Email, r.Phone,
+		strings.TrimSpace(r.Street + ", " + r.PostalCode + " " + r.City)}
+	var out []string
+	for _, p := range parts {
+		if p = strings.Trim(p, " ,"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " · ")
+}

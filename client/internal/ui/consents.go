@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// ConsentsView lists a contact's consent per purpose with its history, and records grants
+// and revocations.
+type ConsentsView struct {
+	Grant   *widget.Button
+	Revoke  map[string]*widget.Button // by purpose key, for granted consents
+	Message *widget.Label
+	// GrantForm is the open grant dialog's fields.
+	GrantForm *GrantForm
+
+	OnChanged func()
+	b         app.Backend
+	loc       localizer
+	win       fyne.Window
+	contactID string
+	purposes  []api.PurposeFields
+	root      fyne.CanvasObject
+}
+
+func NewConsentsView(b app.Backend, loc localizer, win fyne.Window, contactID string, purposes []api.PurposeFields, consents []api.ConsentFields) *ConsentsView {
+	v := &ConsentsView{b: b, loc: loc, win: win, contactID: contactID, purposes: purposes,
+		Revoke: map[string]*widget.Button{}, Message: wrapLabel("")}
+	v.Message.Importance = widget.DangerImportance
+	v.Grant = widget.NewButtonWithIcon(t("action.grant"), theme.ContentAddIcon(), v.showGrant)
+	box := container.NewVBox()
+	for _, row := range app.ConsentRows(purposes, consents) {
+		box.Add(v.row(row))
+	}
+	box.Add(v.Message)
+	box.Add(container.NewHBox(v.Grant))
+	v.root = box
+	return v
+}
+
+func (v *ConsentsView) Object() fyne.CanvasObject { return v.root }
+
+func (v *ConsentsView) row(r app.ConsentRow) fyne.CanvasObject {
+	name := boldLabel(r.Purpose.Name)
+	status := widget.NewLabel(t("consents.none"))
+	status.Importance = widget.LowImportance
+	right := container.NewHBox()
+	var history fyne.CanvasObject = container.NewVBox()
+	if c := r.Consent; c != nil {
+		switch {
+		case c.Status == api.ConsentStatusGranted && c.GrantedAt != nil:
+			status.SetText(tf("consents.granted", map[string]any{"Date": v.loc.Date(*c.GrantedAt)}))
+			status.Importance = widget.SuccessImportance
+		case c.Status == api.ConsentStatusRevoked && c.RevokedAt != nil:
+			status.SetText(tf("consents.revoked", map[string]any{"Date": v.loc.Date(*c.RevokedAt)}))
+			status.Importance = widget.WarningImportance
+		default:
+			status.SetText(t("status." + string(c.Status)))
+		}
+		if c.Status == api.ConsentStatusGranted {
+			key, pname := r.Purpose.Key, r.Purpose.Name
+			btn := widget.NewButton(t("action.revoke"), func() { v.showRevoke(key, pname) })
+			v.Revoke[key] = btn
+			right.Add(btn)
+		}
+		lines := container.NewVBox()
+		for i := len(c.History) - 1; i >= 0; i-- {
+			e := c.History[i]
+			evidence := ""
+			if e.Evidence != nil && *e.Evidence != "" {
+				evidence = " · " + *e.Evidence
+			}
+			l := wrapLabel(tf("consents.event", map[string]any{"At": v.loc.DateTime(e.At), "Status": t("status." + string(e.Status)),
+				"Source": e.Source, "By": e.RecordedBy, "Evidence": evidence}))
+			l.SizeName = theme.SizeNameCaptionText
+			lines.Add(l)
+		}
+		if len(c.History) > 0 {
+			history = widget.NewAccordion(widget.NewAccordionItem(t("consents.history"), lines))
+		}
+	}
+	return container.NewVBox(container.NewBorder(nil, nil, nil, right, container.NewHBox(name, status)), history)
+}
+
+// GrantForm holds the fields of the grant dialog.
+type GrantForm struct {
+	Purpose  *widget.Select
+	Source   *widget.SelectEntry
+	Evidence *widget.Entry
+	Dialog   dialog.Dialog
+	keys     map[string]string
+}
+
+func (v *ConsentsView) showGrant() {
+	g := &GrantForm{keys: map[string]string{}}
+	var names []string
+	for _, p := range v.purposes {
+		names = append(names, p.Name)
+		g.keys[p.Name] = p.Key
+	}
+	g.Purpose = widget.NewSelect(names, nil)
+	g.Source = widget.NewSelectEntry(app.ConsentSources)
+	g.Evidence = widget.NewEntry()
+	g.Evidence.SetPlaceHolder(t("consents.evidence"))
+	v.GrantForm = g
+	g.Dialog = dialog.NewForm(t("consents.grant.title"), t("action.save"), t("action.cancel"), []*widget.FormItem{
+		widget.NewFormItem(t("consents.purpose"), g.Purpose),
+		widget.NewFormItem(t("consents.source"), g.Source),
+		widget.NewFormItem(t("consents.evidence"), g.Evidence),
+	}, func(ok bool) {
+		if ok {
+			v.SubmitGrant()
+		}
+	}, v.win)
+	g.Dialog.Resize(fyne.NewSize(520, 300))
+	g.Dialog.Show()
+}
+
+// SubmitGrant records the consent the grant dialog holds.
+func (v *ConsentsView) SubmitGrant() {
+	g := v.GrantForm
+	key, source, evidence := g.keys[g.Purpose.Selected], g.Source.Text, g.Evidence.Text
+	go func() {
+		_, err := app.Grant(context.Background(), v.b, v.contactID, key, source, evidence)
+		fyne.Do(func() { v.done(err) })
+	}()
+}
+
+func (v *ConsentsView) showRevoke(key, name string) {
+	channel := widget.NewSelectEntry(app.RevocationChannels)
+	dialog.ShowForm(tf("consents.revoke.title", map[string]any{"Purpose": name}), t("action.revoke"), t("action.cancel"),
+		[]*widget.FormItem{widget.NewFormItem(t("consents.channel"), channel)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			text := channel.Text
+			go func() {
+				_, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
+				fyne.Do(func() { v.done(err) })
+			}()
+		}, v.win)
+}
+
+func (v *ConsentsView) done(err error) {
+	if err != nil {
+		v.Message.SetText(app.ErrorText(err, v.loc))
+		return
+	}
+	if v.OnChanged != nil {
+		v.OnChanged()
+	}
+}

@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// ContactsScreen is the search-as-you-type list on the left and the detail, or the form,
+// on the right.
+type ContactsScreen struct {
+	Search   *widget.Entry
+	List     *widget.List
+	Count    *widget.Label
+	LoadMore *widget.Button
+	New      *widget.Button
+	Message  *widget.Label
+	Form     *FormScreen // the open form, if any
+	Detail   *DetailView // the open detail, if any
+	right    *fyne.Container
+
+	b      app.Backend
+	loc    localizer
+	win    fyne.Window
+	state  app.ContactList
+	search *app.Debounced[app.SearchQuery, api.ContactPage]
+	root   fyne.CanvasObject
+}
+
+func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsScreen {
+	s := &ContactsScreen{b: b, loc: loc, win: win, Count: widget.NewLabel(""), Message: wrapLabel("")}
+	s.Message.Importance = widget.DangerImportance
+	s.search = app.NewDebounced(250*time.Millisecond, func(ctx context.Context, q app.SearchQuery) (api.ContactPage, error) {
+		return b.SearchContacts(ctx, q.Search, app.PageSize, q.After)
+	}, func(a app.Answer[app.SearchQuery, api.ContactPage]) {
+		fyne.Do(func() { s.applyPage(a) })
+	})
+	s.Search = widget.NewEntry()
+	s.Search.SetPlaceHolder(t("search.placeholder"))
+	s.Search.OnChanged = func(text string) { s.search.Set(app.SearchQuery{Search: strings.TrimSpace(text)}) }
+	s.List = widget.NewList(
+		func() int { return len(s.state.Items) },
+		func() fyne.CanvasObject {
+			return container.NewVBox(boldLabel("name"), widget.NewLabel("email"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := s.state.Items[i]
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(app.DisplayName(c))
+			box.Objects[1].(*widget.Label).SetText(strings.Join(append(append([]string{}, c.Emails...), c.Phones...), " · "))
+		})
+	s.List.OnSelected = func(i widget.ListItemID) {
+		if i < len(s.state.Items) {
+			s.OpenContact(s.state.Items[i].Id)
+		}
+	}
+	s.LoadMore = widget.NewButton(t("action.loadmore"), func() {
+		s.search.Now(app.SearchQuery{Search: s.state.Search, After: s.state.Next})
+	})
+	s.LoadMore.Hide()
+	s.New = widget.NewButtonWithIcon(t("action.new"), theme.ContentAddIcon(), func() { s.OpenForm(app.ContactForm{}) })
+	s.New.Importance = widget.HighImportance
+
+	left := container.NewBorder(
+		container.NewVBox(container.NewBorder(nil, nil, nil, s.New, s.Search), s.Count),
+		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.List)
+	s.right = container.NewStack(container.NewCenter(widget.NewLabel(t("contacts.empty"))))
+	split := container.NewHSplit(left, s.right)
+	split.Offset = 0.36
+	s.root = split
+	return s
+}
+
+func (s *ContactsScreen) Object() fyne.CanvasObject { return s.root }
+
+// FirstID is the id of the first contact in the list, or "".
+func (s *ContactsScreen) FirstID() string {
+	if len(s.state.Items) == 0 {
+		return ""
+	}
+	return s.state.Items[0].Id
+}
+
+// Reload runs the current search again from its first page.
+func (s *ContactsScreen) Reload() {
+	s.search.Now(app.SearchQuery{Search: strings.TrimSpace(s.Search.Text)})
+}
+
+func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage]) {
+	if a.Err != nil {
+		s.Message.SetText(app.ErrorText(a.Err, s.loc))
+		return
+	}
+	s.Message.SetText("")
+	s.state.Apply(a.Query.Search, a.Query.After, a.Value)
+	if a.Query.After == "" {
+		s.List.UnselectAll()
+		s.List.ScrollToTop()
+	}
+	s.List.Refresh()
+	if len(s.state.Items) == 0 {
+		s.Count.SetText(t("contacts.none"))
+	} else {
+		s.Count.SetText(tf("contacts.count", map[string]any{"Shown": len(s.state.Items), "Total": s.state.Total}))
+	}
+	if s.state.HasMore {
+		s.LoadMore.Show()
+	} else {
+		s.LoadMore.Hide()
+	}
+}
+
+func (s *ContactsScreen) setRight(o fyne.CanvasObject) {
+	if s.Form != nil {
+		s.Form.Close()
+		s.Form = nil
+	}
+	s.Detail = nil
+	s.right.Objects = []fyne.CanvasObject{o}
+	s.right.Refresh()
+}
+
+// OpenContact loads a contact and shows its detail.
+func (s *ContactsScreen) OpenContact(id string) {
+	go func() {
+		c, err := s.b.Contact(context.Background(), id)
+		purposes, perr := s.b.Purposes(context.Background())
+		fyne.Do(func() {
+			if err == nil {
+				err = perr
+			}
+			if err != nil {
+				s.Message.SetText(app.ErrorText(err, s.loc))
+				return
+			}
+			s.ShowDetail(c, purposes)
+		})
+	}()
+}
+
+// ShowDetail shows a loaded contact.
+func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeFields) {
+	d := NewDetailView(s.b, s.loc, s.win, c, purposes)
+	d.OnEdit = func() { s.OpenForm(app.FormFromContact(c)) }
+	d.OnChanged = func() { s.OpenContact(c.Id) }
+	s.setRight(d.Object())
+	s.Detail = d
+}
+
+// OpenForm shows the form for a new contact (empty f) or for editing.
+func (s *ContactsScreen) OpenForm(f app.ContactForm) *FormScreen {
+	form := NewFormScreen(s.b, s.loc, s.win, f)
+	form.OnSaved = func(c api.ContactDetail) {
+		s.Reload()
+		s.OpenContact(c.Id)
+	}
+	form.OnCancel = func() {
+		if f.ID != "" {
+			s.OpenContact(f.ID)
+		} else {
+			s.setRight(container.NewCenter(widget.NewLabel(t("contacts.empty"))))
+		}
+	}
+	form.OnOpen = s.OpenContact
+	s.setRight(form.Object())
+	s.Form = form
+	return form
+}
+
+// BlacklistChanged makes an open form screen again.
+func (s *ContactsScreen) BlacklistChanged() {
+	if s.Form != nil {
+		s.Form.Rescreen()
+	}
+}
+
+// DetailView shows one contact with its lists and consents.
+type DetailView struct {
+	Edit     *widget.Button
+	Consents *ConsentsView
+	OnEdit   func()
+	// OnChanged reloads the contact after a consent changed.
+	OnChanged func()
+	root      fyne.CanvasObject
+}
+
+func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, purposes []api.PurposeFields) *DetailView {
+	d := &DetailView{}
+	d.Edit = widget.NewButtonWithIcon(t("action.edit"), theme.DocumentCreateIcon(), func() {
+		if d.OnEdit != nil {
+			d.OnEdit()
+		}
+	})
+	title := widget.NewLabelWithStyle(app.DisplayName(c.ContactSummary), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	items := []*widget.FormItem{
+		widget.NewFormItem(t("detail.emails"), wrapLabel(strings.Join(c.Emails, "\n"))),
+		widget.NewFormItem(t("detail.phones"), wrapLabel(strings.Join(c.Phones, "\n"))),
+	}
+	if a := c.Address; a != nil {
+		items = append(items, widget.NewFormItem(t("detail.address"),
+			wrapLabel(fmt.Sprintf("%s\n%s %s\n%s", a.Street, a.PostalCode, a.City, a.Country))))
+	}
+	var lists []string
+	for _, l := range c.Lists {
+		lists = append(lists, l.Name+" ("+l.Purpose.Name+")")
+	}
+	if len(lists) > 0 {
+		items = append(items, widget.NewFormItem(t("detail.lists"), wrapLabel(strings.Join(lists, "\n"))))
+	}
+	d.Consents = NewConsentsView(b, loc, win, c.Id, purposes, c.Consents)
+	d.Consents.OnChanged = func() {
+		if d.OnChanged != nil {
+			d.OnChanged()
+		}
+	}
+	created := widget.NewLabel(tf("detail.created", map[string]any{"Date": loc.Date(c.CreatedAt)}))
+	created.Importance = widget.LowImportance
+	d.root = container.NewVScroll(container.NewVBox(
+		container.NewBorder(nil, nil, nil, d.Edit, title),
+		widget.NewForm(items...),
+		created,
+		widget.NewSeparator(),
+		boldLabel(t("detail.consents")),
+		d.Consents.Object(),
+	))
+	return d
+}
+
+func (d *DetailView) Object() fyne.CanvasObject { return d.root }

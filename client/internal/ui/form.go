@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// FormScreen is the new/edit contact form with the live blacklist banner.
+type FormScreen struct {
+	GivenName, FamilyName, Organization *widget.Entry
+	Emails, Phones                      *widget.Entry
+	Street, PostalCode, City, Country   *widget.Entry
+	Banner                              *Banner
+	Message                             *widget.Label
+	Save, Cancel                        *widget.Button
+
+	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
+	Override   *OverrideDialog
+	Duplicates *DuplicatesDialog
+
+	id      string
+	b       app.Backend
+	loc     localizer
+	win     fyne.Window
+	live    *app.Debounced[api.ContactInput, api.ScreeningFields]
+	lastSeq uint64
+	body    *fyne.Container
+	content fyne.CanvasObject
+
+	OnSaved  func(api.ContactDetail)
+	OnCancel func()
+	OnOpen   func(contactID string)
+}
+
+// NewFormScreen builds the form, filled from f (empty for a new contact).
+func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactForm) *FormScreen {
+	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(), Message: wrapLabel("")}
+	entry := func(text string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(text)
+		e.OnChanged = func(string) { s.changed() }
+		return e
+	}
+	s.GivenName, s.FamilyName, s.Organization = entry(f.GivenName), entry(f.FamilyName), entry(f.Organization)
+	s.Emails, s.Phones = entry(f.Emails), entry(f.Phones)
+	s.Street, s.PostalCode, s.City, s.Country = entry(f.Street), entry(f.PostalCode), entry(f.City), entry(f.Country)
+	s.Emails.SetPlaceHolder(t("form.hint.multi"))
+	s.Phones.SetPlaceHolder(t("form.hint.multi"))
+	s.Country.SetPlaceHolder("DE")
+	s.Message.Importance = widget.DangerImportance
+
+	s.Save = widget.NewButtonWithIcon(t("action.save"), theme.DocumentSaveIcon(), func() { s.save(nil) })
+	s.Save.Importance = widget.HighImportance
+	s.Cancel = widget.NewButton(t("action.cancel"), func() {
+		s.Close()
+		if s.OnCancel != nil {
+			s.OnCancel()
+		}
+	})
+	s.live = app.NewLiveScreen(b, app.ScreenDelay, func(a app.ScreenAnswer) {
+		fyne.Do(func() { s.showScreening(a) })
+	})
+
+	title := t("form.title.new")
+	if f.ID != "" {
+		title = tf("form.title.edit", map[string]any{"Name": strings.TrimSpace(f.GivenName + " " + f.FamilyName)})
+	}
+	form := widget.NewForm(
+		widget.NewFormItem(t("form.givenName"), s.GivenName),
+		widget.NewFormItem(t("form.familyName"), s.FamilyName),
+		widget.NewFormItem(t("form.organization"), s.Organization),
+		widget.NewFormItem(t("form.emails"), s.Emails),
+		widget.NewFormItem(t("form.phones"), s.Phones),
+		widget.NewFormItem(t("form.street"), s.Street),
+		widget.NewFormItem(t("form.postalCode"), s.PostalCode),
+		widget.NewFormItem(t("form.city"), s.City),
+		widget.NewFormItem(t("form.country"), s.Country),
+	)
+	s.body = container.NewVBox(
+		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.Banner.Object(),
+		form,
+		s.Message,
+		container.NewHBox(layoutSpacer(), s.Cancel, s.Save),
+	)
+	s.content = container.NewVScroll(s.body)
+	if f.ID != "" {
+		s.live.Now(s.Model().Input())
+	}
+	return s
+}
+
+// Object is the form's root widget.
+func (s *FormScreen) Object() fyne.CanvasObject { return s.content }
+
+// Model is the form's current text.
+func (s *FormScreen) Model() app.ContactForm {
+	return app.ContactForm{ID: s.id,
+		GivenName: s.GivenName.Text, FamilyName: s.FamilyName.Text, Organization: s.Organization.Text,
+		Emails: s.Emails.Text, Phones: s.Phones.Text,
+		Street: s.Street.Text, PostalCode: s.PostalCode.Text, City: s.City.Text, Country: s.Country.Text}
+}
+
+// Rescreen screens the current text again at once (the blacklist changed).
+func (s *FormScreen) Rescreen() { s.live.Refresh() }
+
+// Close stops screening; the form delivers nothing afterwards.
+func (s *FormScreen) Close() { s.live.Stop() }
+
+func (s *FormScreen) changed() {
+	if s.live != nil {
+		s.live.Set(s.Model().Input())
+	}
+}
+
+func (s *FormScreen) showScreening(a app.ScreenAnswer) {
+	if a.Seq < s.lastSeq {
+		return
+	}
+	s.lastSeq = a.Seq
+	if a.Err != nil {
+		// The server decides on save anyway; a failed live screen must not block typing.
+		s.Message.SetText(app.ErrorText(a.Err, s.loc))
+		return
+	}
+	s.applyScreening(a.Value)
+}
+
+func (s *FormScreen) applyScreening(sc api.ScreeningFields) {
+	// The banner changes height, so the form must lay out again.
+	defer s.body.Refresh()
+	if len(sc.Matches) == 0 {
+		s.Banner.Hide()
+		return
+	}
+	var lines []string
+	for _, w := range app.Warnings(sc, s.loc) {
+		lines = append(lines, "• "+w.Text)
+	}
+	s.Banner.Show(app.BannerTitle(sc, s.loc), strings.Join(lines, "\n"), sc.Blocked)
+}
+
+func (s *FormScreen) save(reason *string) {
+	if errs := s.Model().Validate(); len(errs) > 0 {
+		var msgs []string
+		for _, e := range errs {
+			msgs = append(msgs, tf(e.Key, map[string]any{"Value": e.Value}))
+		}
+		s.Message.SetText(strings.Join(msgs, "\n"))
+		return
+	}
+	s.Message.SetText("")
+	s.Save.Disable()
+	model := s.Model()
+	go func() {
+		r, err := app.Save(context.Background(), s.b, model, reason)
+		fyne.Do(func() { s.saved(r, err, reason != nil) })
+	}()
+}
+
+func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
+	s.Save.Enable()
+	if err != nil {
+		if s.Override != nil {
+			s.Override.Message.SetText(app.ErrorText(err, s.loc))
+			return
+		}
+		s.Message.SetText(app.ErrorText(err, s.loc))
+		return
+	}
+	if r.Refused {
+		s.applyScreening(r.Screening)
+		if !overriding {
+			s.askReason(r.Screening)
+		}
+		return
+	}
+	if s.Override != nil {
+		s.Override.Dialog.Hide()
+		s.Override = nil
+	}
+	s.Close()
+	if len(r.Duplicates) > 0 {
+		s.showDuplicates(r.Duplicates)
+	}
+	if s.OnSaved != nil && r.Saved != nil {
+		s.OnSaved(*r.Saved)
+	}
+}
+
+// OverrideDialog asks for the written reason to save a blacklisted person anyway; Confirm
+// stays disabled while the reason is empty.
+type OverrideDialog struct {
+	Reason  *widget.Entry
+	Confirm *widget.Button
+	Abort   *widget.Button
+	Message *widget.Label
+	Dialog  dialog.Dialog
+}
+
+func (s *FormScreen) askReason(sc api.ScreeningFields) {
+	d := &OverrideDialog{Reason: widget.NewMultiLineEntry(), Message: wrapLabel("")}
+	d.Message.Importance = widget.DangerImportance
+	d.Reason.SetPlaceHolder(t("override.reason"))
+	d.Reason.SetMinRowsVisible(3)
+	d.Confirm = widget.NewButtonWithIcon(t("override.confirm"), theme.WarningIcon(), func() {
+		reason := d.Reason.Text
+		if strings.TrimSpace(reason) == "" {
+			d.Message.SetText(t("override.required"))
+			return
+		}
+		d.Confirm.Disable()
+		s.save(&reason)
+	})
+	d.Confirm.Importance = widget.DangerImportance
+	d.Confirm.Disable()
+	d.Abort = widget.NewButton(t("action.cancel"), func() {
+		d.Dialog.Hide()
+		s.Override = nil
+	})
+	d.Reason.OnChanged = func(text string) {
+		if strings.TrimSpace(text) == "" {
+			d.Confirm.Disable()
+		} else {
+			d.Confirm.Enable()
+			d.Message.SetText("")
+		}
+	}
+	var lines []string
+	for _, w := range app.Warnings(sc, s.loc) {
+		lines = append(lines, "• "+w.Text)
+	}
+	content := container.NewVBox(
+		wrapLabel(t("override.text")),
+		boldLabel(strings.Join(lines, "\n")),
+		d.Reason,
+		d.Message,
+		container.NewHBox(layoutSpacer(), d.Abort, d.Confirm),
+	)
+	d.Dialog = dialog.NewCustomWithoutButtons(t("override.title"), content, s.win)
+	d.Dialog.Resize(fyne.NewSize(560, 360))
+	s.Override = d
+	d.Dialog.Show()
+	s.win.Canvas().Focus(d.Reason)
+}
+
+// DuplicatesDialog lists existing contacts that share an e-mail or phone, each with a
+// button that opens it.
+type DuplicatesDialog struct {
+	Open   []*widget.Button
+	Dialog dialog.Dialog
+}
+
+func (s *FormScreen) showDuplicates(dups []api.ContactSummary) {
+	d := &DuplicatesDialog{}
+	rows := container.NewVBox(wrapLabel(t("dup.text")))
+	for _, c := range dups {
+		id := c.Id
+		btn := widget.NewButton(t("action.open"), func() {
+			d.Dialog.Hide()
+			if s.OnOpen != nil {
+				s.OnOpen(id)
+			}
+		})
+		d.Open = append(d.Open, btn)
+		rows.Add(container.NewBorder(nil, nil, nil, btn,
+			widget.NewLabel(app.DisplayName(c)+" · "+strings.Join(append(c.Emails, c.Phones...), ", "))))
+	}
+	d.Dialog = dialog.NewCustom(t("dup.title"), t("action.close"), rows, s.win)
+	s.Duplicates = d
+	d.Dialog.Show()
+}

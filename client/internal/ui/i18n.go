@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/vermerk/vermerk/client/internal/i18n"
+)
+
+// localizer is the app layer's Localizer on top of Fyne's lang package.
+type localizer struct{ lang string }
+
+func (l localizer) T(key string, data map[string]any) string {
+	if data == nil {
+		return lang.L(key)
+	}
+	return lang.L(key, data)
+}
+
+func (l localizer) Date(t time.Time) string { return i18n.FormatDate(t, l.lang) }
+
+func (l localizer) DateTime(t time.Time) string { return i18n.FormatDateTime(t, l.lang) }
+
+// SetLanguage makes Fyne speak lang ("de" by default). Fyne picks its language from the
+// locale environment when translations are added, so that is where the choice goes (on
+// Linux and the BSDs; elsewhere the system language decides).
+func SetLanguage(l string) localizer {
+	l = i18n.Normalize(l)
+	os.Setenv("LANGUAGE", l)
+	switch os.Getenv("LC_ALL") {
+	case "", "C", "POSIX", "C.UTF-8":
+		os.Setenv("LC_ALL", l)
+	}
+	if err := lang.AddTranslationsFS(i18n.Files, "translations"); err != nil {
+		fyne.LogError("loading translations", err)
+	}
+	return localizer{lang: l}
+}
+
+// t translates a key without data.
+func t(key string) string { return lang.L(key) }
+
+// tf translates a key with template data.
+func tf(key string, data map[string]any) string { return lang.L(key, data) }

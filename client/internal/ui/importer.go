@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// ImportScreen: pick a CSV, see the preview, start, watch the progress, decide held rows.
+type ImportScreen struct {
+	Pick     *widget.Button
+	Start    *widget.Button
+	List     *widget.Select
+	File     *widget.Label
+	Detected *widget.Label
+	Columns  *widget.Label
+	Unknown  *widget.Label
+	Rows     *widget.Table
+	Progress *widget.ProgressBar
+	Status   *widget.Label
+	Held     *fyne.Container
+	Problems *widget.Label
+	Message  *widget.Label
+
+	flow   app.ImportFlow
+	open   func() (io.ReadCloser, error)
+	lists  map[string]string
+	b      app.Backend
+	loc    localizer
+	win    fyne.Window
+	ctx    context.Context
+	cancel context.CancelFunc
+	root   fyne.CanvasObject
+}
+
+func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScreen {
+	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{},
+		File: boldLabel(""), Detected: widget.NewLabel(""), Columns: wrapLabel(""), Unknown: wrapLabel(""),
+		Progress: widget.NewProgressBar(), Status: wrapLabel(""), Held: container.NewVBox(),
+		Problems: wrapLabel(""), Message: wrapLabel(t("import.nopreview"))}
+	s.Unknown.Importance = widget.WarningImportance
+	s.Pick = widget.NewButtonWithIcon(t("import.pick"), theme.FolderOpenIcon(), s.pickFile)
+	s.Start = widget.NewButtonWithIcon(t("import.start"), theme.UploadIcon(), s.start)
+	s.Start.Importance = widget.HighImportance
+	s.Start.Disable()
+	s.List = widget.NewSelect(nil, nil)
+	s.List.PlaceHolder = t("import.list")
+	s.Progress.Hide()
+	s.Rows = widget.NewTable(s.tableSize, func() fyne.CanvasObject {
+		l := widget.NewLabel("Musterstraße 12")
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
+	}, s.tableCell)
+	s.Rows.ShowHeaderRow = true
+	s.Rows.CreateHeader = func() fyne.CanvasObject { return boldLabel("header") }
+	s.Rows.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if s.flow.Preview != nil && id.Col >= 0 && id.Col < len(s.flow.Preview.Headers) {
+			o.(*widget.Label).SetText(s.flow.Preview.Headers[id.Col])
+		}
+	}
+	top := container.NewVBox(
+		container.NewHBox(s.Pick, s.List, s.Start),
+		s.File, s.Detected, s.Columns, s.Unknown, s.Message,
+	)
+	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
+	split := container.NewVSplit(s.Rows, container.NewVScroll(bottom))
+	split.Offset = 0.45
+	s.root = container.NewBorder(top, nil, nil, nil, split)
+	return s
+}
+
+func (s *ImportScreen) Object() fyne.CanvasObject { return s.root }
+
+// LoadLists fills the list chooser.
+func (s *ImportScreen) LoadLists() {
+	go func() {
+		lists, err := s.b.Lists(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				return
+			}
+			var names []string
+			for _, l := range lists {
+				names = append(names, l.Name)
+				s.lists[l.Name] = l.Key
+			}
+			s.List.SetOptions(names)
+		})
+	}()
+}
+
+func (s *ImportScreen) pickFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		uri := r.URI()
+		r.Close()
+		s.LoadFile(uri.Name(), func() (io.ReadCloser, error) { return storage.Reader(uri) })
+	}, s.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV", ".txt"}))
+	d.Show()
+}
+
+// LoadFile previews a file; open is called again for the import itself.
+func (s *ImportScreen) LoadFile(name string, open func() (io.ReadCloser, error)) {
+	s.open = open
+	s.flow = app.ImportFlow{FileName: name}
+	s.File.SetText(tf("import.file", map[string]any{"Name": name}))
+	s.Message.SetText("")
+	s.Start.Disable()
+	go func() {
+		r, err := open()
+		var p api.ImportPreview
+		if err == nil {
+			p, err = s.b.PreviewImport(context.Background(), api.Upload{FileName: name, Body: r})
+			r.Close()
+		}
+		fyne.Do(func() { s.showPreview(p, err) })
+	}()
+}
+
+func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
+	if err != nil {
+		s.Message.SetText(app.ErrorText(err, s.loc))
+		return
+	}
+	s.flow.Preview = &p
+	s.Detected.SetText(tf("import.detected", map[string]any{"Encoding": p.Encoding, "Separator": app.SeparatorName(p.Separator, s.loc)}))
+	s.Columns.SetText(t("import.columns") + ": " + strings.Join(app.ColumnMapping(p), " · "))
+	if len(p.UnknownColumns) > 0 {
+		s.Unknown.SetText(tf("import.unknown", map[string]any{"Columns": strings.Join(p.UnknownColumns, ", ")}))
+	} else {
+		s.Unknown.SetText("")
+	}
+	for i, col := range p.Columns {
+		w := float32(120)
+		switch col {
+		case "email", "organization", "street":
+			w = 210
+		case "postalCode", "country":
+			w = 80
+		}
+		s.Rows.SetColumnWidth(i, w)
+	}
+	s.Rows.Refresh()
+	s.Start.Enable()
+}
+
+func (s *ImportScreen) tableSize() (int, int) {
+	if s.flow.Preview == nil {
+		return 0, 0
+	}
+	return len(s.flow.Preview.Rows), len(s.flow.Preview.Headers)
+}
+
+func (s *ImportScreen) tableCell(id widget.TableCellID, o fyne.CanvasObject) {
+	p := s.flow.Preview
+	if p == nil || id.Row >= len(p.Rows) {
+		return
+	}
+	r := p.Rows[id.Row]
+	col := ""
+	if id.Col < len(p.Columns) {
+		col = p.Columns[id.Col]
+	}
+	o.(*widget.Label).SetText(rowField(r, col))
+}
+
+func rowField(r api.ImportRow, column string) string {
+	switch column {
+	case "givenName":
+		return r.GivenName
+	case "familyName":
+		return r.FamilyName
+	case "organization":
+		return r.Organization
+	case "email":
+		return r.Email
+	case "phone":
+		return r.Phone
+	case "street":
+		return r.Street
+	case "postalCode":
+		return r.PostalCode
+	case "city":
+		return r.City
+	case "country":
+		return r.Country
+	}
+	return ""
+}
+
+func (s *ImportScreen) start() {
+	if s.open == nil {
+		return
+	}
+	s.Start.Disable()
+	s.Pick.Disable()
+	name, listKey := s.flow.FileName, s.lists[s.List.Selected]
+	go func() {
+		r, err := s.open()
+		var job api.ImportJobFields
+		if err == nil {
+			job, err = s.b.StartImport(context.Background(), api.Upload{FileName: name, Body: r}, listKey)
+			r.Close()
+		}
+		fyne.Do(func() {
+			s.Pick.Enable()
+			if err != nil {
+				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Start.Enable()
+				return
+			}
+			s.ShowJob(job)
+			s.watch(job.Id)
+		})
+	}()
+}
+
+func (s *ImportScreen) watch(jobID string) {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	ctx := s.ctx
+	go s.b.WatchImport(ctx, jobID, func(job api.ImportJobFields) {
+		fyne.Do(func() { s.ShowJob(job) })
+	}, func(st api.LinkState) {
+		if st.Err != nil {
+			fyne.Do(func() { s.Message.SetText(app.ErrorText(st.Err, s.loc)) })
+		}
+	})
+}
+
+// ShowJob shows a job's progress, held rows and problems.
+func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
+	if !s.flow.Apply(job) {
+		return
+	}
+	s.Progress.Show()
+	s.Progress.SetValue(s.flow.Progress())
+	status := tf("import.status", map[string]any{"Processed": job.Processed, "Total": job.Total, "Inserted": job.Inserted,
+		"Duplicates": job.Duplicates, "Held": job.Held, "Invalid": job.Invalid})
+	switch job.Status {
+	case api.ImportStatusDone:
+		status += "\n" + t("import.done")
+	case api.ImportStatusFailed:
+		msg := ""
+		if job.Message != nil {
+			msg = *job.Message
+		}
+		status += "\n" + tf("import.failed", map[string]any{"Message": msg})
+	case api.ImportStatusNeedsDecision:
+		status += "\n" + t("import.needsdecision")
+	}
+	s.Status.SetText(status)
+	s.Held.RemoveAll()
+	for _, h := range job.HeldRows {
+		s.Held.Add(s.heldRow(job.Id, h))
+	}
+	var problems []string
+	for _, p := range job.Problems {
+		problems = append(problems, tf("import.line", map[string]any{"Line": p.Line, "Message": p.Message}))
+	}
+	s.Problems.SetText(strings.Join(problems, "\n"))
+}
+
+func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {
+	m := api.BlacklistMatch{Field: h.Field, Entry: h.Entry}
+	text := wrapLabel(tf("import.line", map[string]any{"Line": h.Line, "Message": app.RowText(h.Row)}) + "\n" + app.Describe(m, s.loc))
+	drop := widget.NewButton(t("import.drop"), func() { s.decide(jobID, h.Line, false, "") })
+	accept := widget.NewButton(t("import.accept"), func() {
+		reason := widget.NewMultiLineEntry()
+		reason.Validator = func(v string) error {
+			if strings.TrimSpace(v) == "" {
+				return app.ErrReasonRequired
+			}
+			return nil
+		}
+		dialog.ShowForm(tf("import.accept.title", map[string]any{"Line": h.Line}), t("override.confirm"), t("action.cancel"),
+			[]*widget.FormItem{widget.NewFormItem(t("override.reason"), reason)}, func(ok bool) {
+				if ok {
+					s.decide(jobID, h.Line, true, reason.Text)
+				}
+			}, s.win)
+	})
+	return container.NewBorder(nil, nil, nil, container.NewHBox(accept, drop), text)
+}
+
+func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string) {
+	go func() {
+		job, err := s.b.DecideImportRow(context.Background(), jobID, line, accept, reason)
+		fyne.Do(func() {
+			if err != nil {
+				s.Message.SetText(app.ErrorText(err, s.loc))
+				return
+			}
+			s.ShowJob(job)
+		})
+	}()
+}
+
+// Stop ends the progress subscription.
+func (s *ImportScreen) Stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}

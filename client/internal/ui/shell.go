@@ -1,0 +1,163 @@
+// Package ui is the Fyne desktop app: screens that hold their widgets as fields (so tests
+// can type and tap), built on the app package's state and use cases. Goroutines reach
+// widgets only through fyne.Do.
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// Connect makes a backend for the settings; the real app uses api.New.
+type Connect func(app.Settings) (app.Backend, error)
+
+// ConnectAPI connects to a real server.
+func ConnectAPI(s app.Settings) (app.Backend, error) {
+	c, err := api.New(s.ServerURL, s.Token)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Shell is the main window: tabs for contacts, import and (for admins) the admin view, a
+// status line, and the settings button.
+type Shell struct {
+	Win      fyne.Window
+	Tabs     *container.AppTabs
+	Contacts *ContactsScreen
+	Import   *ImportScreen
+	Admin    *AdminScreen
+	Status   *widget.Label
+	Link     *widget.Label
+	Settings *widget.Button
+	Dialog   *SettingsDialog // the open settings dialog, if any
+
+	fa       fyne.App
+	connect  Connect
+	settings app.Settings
+	loc      localizer
+	backend  app.Backend
+	viewer   api.Viewer
+	cancel   context.CancelFunc
+	ready    chan struct{}
+}
+
+// NewShell builds the main window and connects with the stored settings (or asks for them).
+func NewShell(fa fyne.App, connect Connect) *Shell {
+	return newShell(fa, connect, app.LoadSettings(fa.Preferences()))
+}
+
+// NewDemoShell runs the window against an in-memory backend (no server, no settings needed).
+func NewDemoShell(fa fyne.App, b app.Backend) *Shell {
+	settings := app.LoadSettings(fa.Preferences())
+	settings.Token = "demo"
+	return newShell(fa, func(app.Settings) (app.Backend, error) { return b, nil }, settings)
+}
+
+func newShell(fa fyne.App, connect Connect, settings app.Settings) *Shell {
+	s := &Shell{fa: fa, connect: connect, settings: settings, ready: make(chan struct{})}
+	s.loc = SetLanguage(s.settings.Language)
+	s.Win = fa.NewWindow(t("app.title"))
+	s.Win.Resize(fyne.NewSize(1100, 720))
+	s.Status = widget.NewLabel("")
+	s.Link = widget.NewLabel("")
+	s.Link.Importance = widget.LowImportance
+	s.Settings = widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
+	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil,
+		container.NewCenter(widget.NewLabel(t("settings.needed")))))
+	s.Win.SetOnClosed(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+	})
+	if s.settings.Complete() {
+		s.Connect()
+	} else {
+		s.ShowSettings()
+	}
+	return s
+}
+
+// Ready is closed once the first connection attempt has finished (for tests and screenshots).
+func (s *Shell) Ready() <-chan struct{} { return s.ready }
+
+// Connect (re)connects with the current settings and rebuilds the screens.
+func (s *Shell) Connect() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	b, err := s.connect(s.settings)
+	if err != nil {
+		s.Status.SetText(app.ErrorText(err, s.loc))
+		s.markReady()
+		return
+	}
+	s.backend = b
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		v, err := b.Me(ctx)
+		fyne.Do(func() {
+			defer s.markReady()
+			if err != nil {
+				s.Status.SetText(app.ErrorText(err, s.loc))
+				if errors.Is(err, api.ErrUnauthenticated) {
+					s.ShowSettings()
+				}
+				return
+			}
+			s.viewer = v
+			s.build()
+		})
+	}()
+}
+
+func (s *Shell) markReady() {
+	select {
+	case <-s.ready:
+	default:
+		close(s.ready)
+	}
+}
+
+func (s *Shell) build() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	b := s.backend
+	s.Status.SetText(tf("link.user", map[string]any{"Name": s.viewer.Name, "Role": string(s.viewer.Role)}))
+	s.Contacts = NewContactsScreen(b, s.loc, s.Win)
+	s.Import = NewImportScreen(b, s.loc, s.Win)
+	s.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(t("tab.contacts"), theme.AccountIcon(), s.Contacts.Object()),
+		container.NewTabItemWithIcon(t("tab.import"), theme.UploadIcon(), s.Import.Object()),
+	)
+	s.Admin = nil
+	if app.IsAdmin(s.viewer) {
+		s.Admin = NewAdminScreen(b, s.loc)
+		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.admin"), theme.WarningIcon(), s.Admin.Object()))
+		go s.Admin.Run(ctx)
+	}
+	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, s.Tabs))
+	s.Contacts.Reload()
+	s.Import.LoadLists()
+	go b.WatchBlacklist(ctx, func(api.BlacklistEntryFields) {
+		fyne.Do(func() {
+			s.Contacts.BlacklistChanged()
+			if s.Admin != nil {
+				s.Admin.BlacklistChanged()
+			}
+		})
+	}, func(st api.LinkState) {
+		fyne.Do(func() { s.Link.SetText(linkText(st, s.loc)) })
+	})
+}

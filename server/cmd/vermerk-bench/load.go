@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+)
+
+// loadResult is what one closed-loop load run measured.
+type loadResult struct {
+	ops, errors int
+	firstErr    error
+	window      time.Duration
+	latencies   []time.Duration // sorted
+}
+
+func (r loadResult) rps() float64 { return float64(r.ops) / r.window.Seconds() }
+
+// quantile in milliseconds.
+func (r loadResult) quantileMS(q float64) float64 {
+	if len(r.latencies) == 0 {
+		return na
+	}
+	i := min(len(r.latencies)-1, int(float64(len(r.latencies))*q))
+	return float64(r.latencies[i]) / float64(time.Millisecond)
+}
+
+// failed says why the run's numbers cannot be used: more than 1% of operations failed.
+func (r loadResult) failed() string {
+	if r.ops == 0 {
+		return fmt.Sprintf("no operation succeeded; first error: %v", r.firstErr)
+	}
+	if r.errors*100 > r.ops+r.errors {
+		return fmt.Sprintf("%d of %d operations failed; first error: %v", r.errors, r.ops+r.errors, r.firstErr)
+	}
+	return ""
+}
+
+// load runs op in a closed loop on b.scale.workers goroutines (each with its own random
+// source) for warmup plus duration, and measures the operations that started in the window
+// after the warm-up.
+func (b *bench) load(ctx context.Context, what string, op func(ctx context.Context, rnd *rand.Rand) error) loadResult {
+	sc := b.scale
+	b.progress("%s: %d workers, %s warm-up, %s measured", what, sc.workers, sc.warmup, sc.duration)
+	start := time.Now()
+	from, to := start.Add(sc.warmup), start.Add(sc.warmup+sc.duration)
+	ctx, cancel := context.WithDeadline(ctx, to.Add(30*time.Second)) // a hung request ends the run
+	defer cancel()
+	type worker struct {
+		lat      []time.Duration
+		errors   int
+		firstErr error
+	}
+	ws := make([]worker, sc.workers)
+	var wg sync.WaitGroup
+	for i := range ws {
+		wg.Add(1)
+		go func(w *worker, seed uint64) {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(seed, 0x5eed))
+			for {
+				t0 := time.Now()
+				if !t0.Before(to) || ctx.Err() != nil {
+					return
+				}
+				err := op(ctx, rnd)
+				if t0.Before(from) {
+					continue
+				}
+				if err != nil {
+					if w.errors == 0 {
+						w.firstErr = err
+					}
+					w.errors++
+					continue
+				}
+				w.lat = append(w.lat, time.Since(t0))
+			}
+		}(&ws[i], uint64(i))
+	}
+	wg.Wait()
+	r := loadResult{window: sc.duration}
+	for _, w := range ws {
+		r.latencies = append(r.latencies, w.lat...)
+		r.errors += w.errors
+		if r.firstErr == nil {
+			r.firstErr = w.firstErr
+		}
+	}
+	r.ops = len(r.latencies)
+	slices.Sort(r.latencies)
+	return r
+}

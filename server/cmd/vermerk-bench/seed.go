@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
+)
+
+// benchID is the uuid the seed SQL makes with md5(prefix || i)::uuid, so Go knows the ids
+// without reading them back.
+func benchID(prefix string, i int) string {
+	sum := md5.Sum(fmt.Appendf(nil, "%s%d", prefix, i))
+	h := hex.EncodeToString(sum[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// seedContacts writes n contacts, each with one e-mail (erika.<i>@example.org), in one statement
+// per table.
+func (b *bench) seedContacts(ctx context.Context, n int) error {
+	t0 := time.Now()
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, sort_key, search_text)
+			SELECT md5('contact-' || i)::uuid, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
+			FROM generate_series(1, $1) i`, n); err != nil {
+			return fmt.Errorf("seed contacts: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized)
+			SELECT md5('contact-' || i)::uuid, 0, 'erika.' || i || '@example.org', 'erika.' || i || '@example.org'
+			FROM generate_series(1, $1) i`, n); err != nil {
+			return fmt.Errorf("seed contact e-mails: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.exec(ctx, `ANALYZE contacts`, `ANALYZE contact_emails`)
+	b.progress("seeded %d contacts with e-mails in %s", n, time.Since(t0).Round(time.Millisecond))
+	return err
+}
+
+// seedRecipients puts every seeded contact on list listID and grants 9 in 10 of them consent
+// for purposeID through the ledger (its trigger derives consent_state).
+func (b *bench) seedRecipients(ctx context.Context, n int, listID, purposeID string) error {
+	t0 := time.Now()
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id)
+			SELECT $2, md5('contact-' || i)::uuid FROM generate_series(1, $1) i`, n, listID); err != nil {
+			return fmt.Errorf("seed list members: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
+			SELECT md5('contact-' || i)::uuid, $2, 'GRANTED', 'bench', 'vermerk-bench', 'bench'
+			FROM generate_series(1, $1) i WHERE i % 10 <> 0`, n, purposeID); err != nil {
+			return fmt.Errorf("seed consents: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.exec(ctx, `ANALYZE list_members`, `ANALYZE consent_state`)
+	b.progress("seeded %d list members, %d consents in %s", n, n-n/10, time.Since(t0).Round(time.Millisecond))
+	return err
+}
+
+// erasedEmail is the e-mail of blacklist entry i.
+func erasedEmail(i int) string { return fmt.Sprintf("erased.%d@example.org", i) }
+
+// seedBlacklist writes n ERASURE entries, each holding the keyed hash of erasedEmail(i) under
+// the servers' key (computed here with the same keyring code), with COPY.
+func (b *bench) seedBlacklist(ctx context.Context, n int) error {
+	t0 := time.Now()
+	keyID := b.keyring.Current().ID
+	if _, err := b.pool.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds, created_at)
+		SELECT md5('entry-' || i)::uuid, 'ERASURE', 'bench: erased on request', $2, '{EMAIL}', now() - i * interval '1 second'
+		FROM generate_series(1, $1) i`, n, keyID); err != nil {
+		return fmt.Errorf("seed blacklist entries: %w", err)
+	}
+	i := 0
+	rows := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		i++
+		norm, err := screening.NormalizeEmail(erasedEmail(i))
+		if err != nil {
+			return nil, err
+		}
+		h := b.keyring.HashAll(screening.KindEmail, norm)[0]
+		return []any{benchID("entry-", i), string(h.Kind), h.KeyID, h.Hash}, nil
+	})
+	if _, err := b.pool.CopyFrom(ctx, pgx.Identifier{"blacklist_hashes"}, []string{"entry_id", "kind", "key_id", "hash"}, rows); err != nil {
+		return fmt.Errorf("seed blacklist hashes: %w", err)
+	}
+	err := b.exec(ctx, `VACUUM ANALYZE blacklist_entries`, `VACUUM ANALYZE blacklist_hashes`)
+	b.progress("seeded %d blacklist entries with their hashes in %s", n, time.Since(t0).Round(time.Millisecond))
+	return err
+}
+
+// exec runs statements one by one (VACUUM cannot share an implicit transaction).
+func (b *bench) exec(ctx context.Context, stmts ...string) error {
+	for _, s := range stmts {
+		if _, err := b.pool.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}

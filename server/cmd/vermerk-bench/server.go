@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// adminToken is the bootstrap admin token of every bench server.
+const adminToken = "bench-admin-token-0123456789"
+
+// httpClient keeps connections alive for all workers.
+var httpClient = &http.Client{
+	Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
+	Timeout:   time.Minute,
+}
+
+// build compiles the vermerk binary the servers run.
+func (b *bench) build(ctx context.Context) error {
+	b.binary = filepath.Join(b.dir, "vermerk")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.binary, "github.com/vermerk/vermerk/server/cmd/vermerk")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build vermerk (run make bench from the repository): %v\n%s", err, out)
+	}
+	return nil
+}
+
+// server is one running vermerk serve.
+type server struct {
+	url     string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+}
+
+func (s *server) wsURL() string { return "ws" + strings.TrimPrefix(s.url, "http") + "/graphql" }
+
+// startServer runs vermerk serve on the bench database (logs into the bench directory). The
+// screen rate limit is lifted: the bench is one token asking thousands of times a second.
+func (b *bench) startServer(ctx context.Context) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &server{url: "http://" + addr, exited: make(chan struct{})}
+	s.logPath = filepath.Join(b.dir, "vermerk-"+strings.ReplaceAll(addr, ":", "-")+".log")
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(b.binary, "serve")
+	s.cmd.Env = append(os.Environ(),
+		"VERMERK_ADDR="+addr,
+		"DATABASE_URL="+b.dbURL,
+		"VERMERK_SECRET_KEY="+b.secret,
+		"VERMERK_ADMIN_TOKEN="+adminToken,
+		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
+		"VERMERK_SCREEN_RATE=1000000000",
+	)
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	go func() { _ = s.cmd.Wait(); logFile.Close(); close(s.exited) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := httpClient.Get(s.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case <-s.exited:
+			return nil, fmt.Errorf("vermerk serve exited at start; see the end of its log:\n%s", tail(s.logPath))
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("vermerk serve not ready after 60 s:\n%s", tail(s.logPath))
+		}
+	}
+}
+
+// stop sends SIGTERM and waits (SIGKILL after 30 s).
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// peakRSS is the server's peak resident memory so far in bytes (VmHWM).
+func (s *server) peakRSS() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-20):], "\n")
+}
+
+// gqlError is a GraphQL error as the server sends it.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// gql posts one operation and decodes data into out (nil: only check for errors).
+func gql(ctx context.Context, url, token, query string, vars map[string]any, out any) error {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequestWithContext(ctx, "POST", url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []gqlError      `json:"errors"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+	}
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("%s (%v)", r.Errors[0].Message, r.Errors[0].Extensions["code"])
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(r.Data, out)
+	}
+	return nil
+}
+
+// createToken makes an API token through the admin API and returns its secret.
+func createToken(ctx context.Context, s *server, name, role string, purposes []string) (string, error) {
+	var out struct {
+		CreateAPIToken struct{ Secret string } `json:"createApiToken"`
+	}
+	err := gql(ctx, s.url, adminToken, `mutation($n: String!, $r: Role!, $p: [String!]) {
+		createApiToken(name: $n, role: $r, purposeKeys: $p) { secret } }`,
+		map[string]any{"n": name, "r": role, "p": purposes}, &out)
+	if err != nil {
+		return "", fmt.Errorf("create %s token: %w", role, err)
+	}
+	return out.CreateAPIToken.Secret, nil
+}

@@ -1,0 +1,126 @@
+// Package blacklist keeps the keyed-hash entries of erased and manually blocked people
+// (DESIGN rules 5 and 6): it erases contacts, screens candidates and manages entries. An
+// entry holds only HMAC hashes of normalised identifiers (package screening), never the
+// identifiers themselves; each hash carries the id of the key that made it, so lookups try
+// every key of the keyring and keys can be rotated.
+package blacklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Service implements graph.Blacklist and contacts.Screener.
+type Service struct {
+	db      *store.DB
+	keyring *screening.Keyring
+}
+
+// New returns the blacklist service; new hashes are made with keyring's current key.
+func New(db *store.DB, keyring *screening.Keyring) *Service {
+	return &Service{db: db, keyring: keyring}
+}
+
+// entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.
+const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at`
+
+func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
+	var (
+		e      model.BlacklistEntry
+		source string
+		kinds  []string
+	)
+	dest := append([]any{&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	e.Source = model.BlacklistSource(source)
+	e.IdentifierKinds = make([]model.MatchField, len(kinds))
+	for i, k := range kinds {
+		e.IdentifierKinds[i] = model.MatchField(k)
+	}
+	return &e, nil
+}
+
+// Entry loads one entry, removed or not, with q (for the blacklistChanged subscription,
+// whose events carry the entry id); a missing entry is apperr NOT_FOUND.
+func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEntry, error) {
+	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+` FROM blacklist_entries e WHERE e.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no blacklist entry with id %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.Entry(%s): %w", id, err)
+	}
+	return e, nil
+}
+
+// insertEntry writes an entry with the current-key hashes of ids.
+func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
+	var kinds []string
+	for _, k := range []screening.Kind{screening.KindEmail, screening.KindPhone, screening.KindNameAddress} {
+		if ids.Has(k) {
+			kinds = append(kinds, string(k))
+		}
+	}
+	if kinds == nil {
+		kinds = []string{}
+	}
+	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds)
+		VALUES ($1, $2, $3, $4) RETURNING `+entryColumns,
+		string(source), reason, s.keyring.Current().ID, kinds))
+	if err != nil {
+		return nil, fmt.Errorf("insert blacklist entry: %w", err)
+	}
+	cur := ids.Current()
+	if len(cur) == 0 {
+		return e, nil
+	}
+	hashKinds := make([]string, len(cur))
+	keyIDs := make([]string, len(cur))
+	hashes := make([][]byte, len(cur))
+	for i, h := range cur {
+		hashKinds[i], keyIDs[i], hashes[i] = string(h.Kind), h.KeyID, h.Hash
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash)
+		SELECT $1, k, kid, h FROM unnest($2::text[], $3::text[], $4::bytea[]) AS t(k, kid, h)
+		ON CONFLICT DO NOTHING`, e.ID, hashKinds, keyIDs, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("insert blacklist hashes: %w", err)
+	}
+	return e, nil
+}
+
+const maxReason = 1000 // characters
+
+// checkReason trims a required reason and refuses an empty or over-long one.
+func checkReason(field, reason string) (string, error) {
+	r := strings.TrimSpace(reason)
+	switch {
+	case r == "":
+		return "", apperr.Invalid(field, "a reason is required; write why (it is kept in the audit trail)")
+	case utf8.RuneCountInString(r) > maxReason:
+		return "", apperr.Invalid(field, "the reason is longer than %d characters", maxReason)
+	}
+	return r, nil
+}
+
+// changed writes the BLACKLIST_CHANGED event for entry id.
+func changed(ctx context.Context, tx pgx.Tx, id string) error {
+	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventBlacklistChanged, Ref: id, Channel: channel(ctx)})
+	return err
+}
+
+// cursorTime is the layout of created_at in a listing cursor.
+const cursorTime = time.RFC3339Nano

@@ -1,0 +1,138 @@
+package blacklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Add blocks a person who is not (or no longer) a contact: an entry of source MANUAL with
+// the keyed hashes of the candidate's identifiers.
+func (s *Service) Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
+	reason, rerr := checkReason("reason", reason)
+	ids, err := s.identify("candidate", candidate)
+	var errs apperr.List
+	if rerr != nil {
+		errs = append(errs, rerr.(*apperr.Error))
+	}
+	if l, ok := err.(apperr.List); ok {
+		errs = append(errs, l...)
+	} else if err != nil {
+		return nil, fmt.Errorf("blacklist.Add: %w", err)
+	}
+	if err == nil && len(ids) == 0 {
+		errs = append(errs, apperr.Invalid("candidate", "give at least one e-mail address, phone number, or family name with street and postal code to block"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	var entry *model.BlacklistEntry
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if entry, err = s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids); err != nil {
+			return err
+		}
+		if err := changed(ctx, tx, entry.ID); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "blacklistAdd", TargetID: entry.ID, Outcome: "ok", Reason: reason})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.Add: %w", err)
+	}
+	return entry, nil
+}
+
+// Remove takes an entry off the blacklist: its hashes are deleted, so it matches nothing
+// any more; the entry itself stays with removedAt as a record.
+func (s *Service) Remove(ctx context.Context, id, reason string) (*model.BlacklistEntry, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	reason, err := checkReason("reason", reason)
+	if err != nil {
+		return nil, err
+	}
+	var entry *model.BlacklistEntry
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		entry, err = scanEntry(tx.QueryRow(ctx, `UPDATE blacklist_entries e SET removed_at = now()
+			WHERE e.id = $1 AND e.removed_at IS NULL RETURNING `+entryColumns, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			old, lerr := Entry(ctx, tx, id)
+			if lerr != nil {
+				return lerr
+			}
+			return apperr.Invalid("id", "blacklist entry %s was removed already, at %s", id, old.RemovedAt.UTC().Format(time.RFC3339))
+		}
+		if err != nil {
+			return fmt.Errorf("mark entry removed: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM blacklist_hashes WHERE entry_id = $1`, id); err != nil {
+			return fmt.Errorf("delete hashes: %w", err)
+		}
+		if err := changed(ctx, tx, id); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "blacklistRemove", TargetID: id, Outcome: "ok", Reason: reason})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.Remove(%s): %w", id, err)
+	}
+	return entry, nil
+}
+
+// List pages through the active entries, newest first. Entries hold no personal data, so
+// the listing shows only source, reason, dates, key id and which kinds of identifier.
+func (s *Service) List(ctx context.Context, first int, after string) (*model.BlacklistConnection, error) {
+	var (
+		afterAt *time.Time
+		afterID *string
+	)
+	if after != "" {
+		parts, err := store.DecodeCursor("after", after, 2)
+		if err != nil {
+			return nil, err
+		}
+		at, terr := time.Parse(cursorTime, parts[0])
+		if terr != nil || store.CheckID("after", parts[1]) != nil {
+			return nil, apperr.Invalid("after", "not a cursor of the blacklist; pass an endCursor you received")
+		}
+		afterAt, afterID = &at, &parts[1]
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+entryColumns+` FROM blacklist_entries e
+		WHERE e.removed_at IS NULL AND ($1::timestamptz IS NULL OR (e.created_at, e.id) < ($1, $2::uuid))
+		ORDER BY e.created_at DESC, e.id DESC LIMIT $3`, afterAt, afterID, first+1)
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.List: %w", err)
+	}
+	conn := &model.BlacklistConnection{Edges: []*model.BlacklistEdge{}, PageInfo: &model.PageInfo{}}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("blacklist.List: %w", err)
+		}
+		conn.Edges = append(conn.Edges, &model.BlacklistEdge{
+			Cursor: store.EncodeCursor(e.CreatedAt.UTC().Format(cursorTime), e.ID), Node: e})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("blacklist.List: %w", err)
+	}
+	if len(conn.Edges) > first {
+		conn.Edges = conn.Edges[:first]
+		conn.PageInfo.HasNextPage = true
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM blacklist_entries WHERE removed_at IS NULL`).Scan(&conn.TotalCount); err != nil {
+		return nil, fmt.Errorf("blacklist.List: count: %w", err)
+	}
+	return conn, nil
+}

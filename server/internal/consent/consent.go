@@ -1,0 +1,128 @@
+// Package consent keeps processing purposes, distribution lists and the append-only consent
+// ledger, and answers the one question that releases mailing addresses: who on this list has
+// a granted consent for the list's purpose (recipients). Integrator tokens are bound to
+// purposes here: they see and touch nothing outside them.
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Service implements graph.Consents, plus what the unsubscribe link needs.
+type Service struct {
+	db *store.DB
+}
+
+// New returns the consent service.
+func New(db *store.DB) *Service { return &Service{db: db} }
+
+const (
+	maxName     = 200  // characters of a purpose or list name, a source or channel
+	maxEvidence = 2000 // characters of consent evidence
+)
+
+// keyPattern is the format of purpose and list keys (also a CHECK in the schema).
+var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,62}$`)
+
+func checkKey(field, key string) error {
+	if !keyPattern.MatchString(key) {
+		return apperr.Invalid(field, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", clip(key))
+	}
+	return nil
+}
+
+// text trims v and checks it is present (unless optional) and not longer than max.
+func text(errs *apperr.List, field, what, v string, max int, optional bool) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "" && !optional:
+		*errs = append(*errs, apperr.Invalid(field, "%s is required", what))
+	case utf8.RuneCountInString(v) > max:
+		*errs = append(*errs, apperr.Invalid(field, "%s is longer than %d characters", what, max))
+	}
+	return v
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}
+
+// mayUse refuses an integrator acting outside the purposes of its token.
+func mayUse(ctx context.Context, purposeKey string) error {
+	if v := viewer.From(ctx); v != nil && !v.MayUsePurpose(purposeKey) {
+		return apperr.Forbiddenf("this token is not bound to purpose %q; ask an admin for a token that includes it", purposeKey)
+	}
+	return nil
+}
+
+// isIntegrator: the caller's token is bound to purposes (its PurposeKeys limit what it sees).
+func isIntegrator(ctx context.Context) (*viewer.Viewer, bool) {
+	v := viewer.From(ctx)
+	return v, v != nil && v.Role == model.RoleIntegrator
+}
+
+// staffOnly refuses integrators the person-wide reads (proof, export); the schema's @hasRole
+// does too, this guards callers that are not GraphQL.
+func staffOnly(ctx context.Context, what string) error {
+	if _, ok := isIntegrator(ctx); ok {
+		return apperr.Forbiddenf("integrator tokens may not read %s; use a staff token", what)
+	}
+	return nil
+}
+
+// lockContact makes sure the contact exists and serialises the consent writes of one person
+// (and an erasure) until the transaction ends.
+func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM contacts WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.NotFoundf("no contact with id %s", id)
+	}
+	if err != nil {
+		return fmt.Errorf("lock contact: %w", err)
+	}
+	return nil
+}
+
+// contactExists reports NOT_FOUND for an unknown contact.
+func contactExists(ctx context.Context, q store.Querier, id string) error {
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("contact exists: %w", err)
+	}
+	if !ok {
+		return apperr.NotFoundf("no contact with id %s", id)
+	}
+	return nil
+}
+
+func getContact(ctx context.Context, q store.Querier, id string) (*model.Contact, error) {
+	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no contact with id %s", id)
+	}
+	return c, err
+}
+
+// caller names who records a ledger entry: the token's name and id ("system" outside a request).
+func caller(ctx context.Context) (name, tokenID string) {
+	if v := viewer.From(ctx); v != nil {
+		return v.Name, v.TokenID
+	}
+	return "system", "system"
+}

@@ -1,0 +1,150 @@
+package consent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// subjectAccess is the Art. 15 export: everything stored about one person.
+type subjectAccess struct {
+	ExportedAt    time.Time        `json:"exportedAt"`
+	Contact       *model.Contact   `json:"contact"`
+	Lists         []exportList     `json:"lists"`
+	Consents      []exportConsent  `json:"consents"`
+	ConsentLedger []exportEvent    `json:"consentLedger"`
+	AuditLog      []exportAudit    `json:"auditLog"`
+	Purposes      []*model.Purpose `json:"purposes"`
+}
+
+type exportList struct {
+	ID         string    `json:"id"`
+	Key        string    `json:"key"`
+	Name       string    `json:"name"`
+	PurposeKey string    `json:"purposeKey"`
+	AddedAt    time.Time `json:"addedAt"`
+}
+
+type exportConsent struct {
+	PurposeKey string     `json:"purposeKey"`
+	Status     string     `json:"status"`
+	GrantedAt  *time.Time `json:"grantedAt"`
+	RevokedAt  *time.Time `json:"revokedAt"`
+}
+
+type exportEvent struct {
+	At         time.Time `json:"at"`
+	PurposeKey string    `json:"purposeKey"`
+	Status     string    `json:"status"`
+	Source     string    `json:"source"`
+	Evidence   *string   `json:"evidence"`
+	RecordedBy string    `json:"recordedBy"`
+}
+
+type exportAudit struct {
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	Operation string    `json:"operation"`
+	TargetID  *string   `json:"targetId"`
+	Outcome   string    `json:"outcome"`
+	Reason    *string   `json:"reason"`
+}
+
+// SubjectAccessExport returns everything stored about the person as pretty-printed JSON
+// (Art. 15 GDPR): the contact with identifiers and address, list memberships, consents and
+// the whole ledger, the audit entries about them and the purposes referred to. The export
+// itself is audited.
+func (s *Service) SubjectAccessExport(ctx context.Context, contactID string) (string, error) {
+	if err := store.CheckID("contactId", contactID); err != nil {
+		return "", err
+	}
+	if err := staffOnly(ctx, "a person's data export"); err != nil {
+		return "", err
+	}
+	var out []byte
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		doc, err := collectSubject(ctx, tx, contactID)
+		if err != nil {
+			return err
+		}
+		if out, err = json.MarshalIndent(doc, "", "  "); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "subjectAccessExport", TargetID: contactID, ContactID: contactID, Outcome: "ok"})
+	})
+	if err != nil {
+		return "", fmt.Errorf("consent.SubjectAccessExport(%s): %w", contactID, err)
+	}
+	return string(out), nil
+}
+
+func collectSubject(ctx context.Context, tx pgx.Tx, id string) (*subjectAccess, error) {
+	c, err := getContact(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc := &subjectAccess{ExportedAt: time.Now().UTC(), Contact: c}
+	if doc.Lists, err = collect(ctx, tx, `SELECT l.id, l.key, l.name, p.key, m.added_at
+		FROM list_members m JOIN distribution_lists l ON l.id = m.list_id JOIN purposes p ON p.id = l.purpose_id
+		WHERE m.contact_id = $1 ORDER BY l.key`, id, func(r pgx.Row, l *exportList) error {
+		return r.Scan(&l.ID, &l.Key, &l.Name, &l.PurposeKey, &l.AddedAt)
+	}); err != nil {
+		return nil, fmt.Errorf("lists: %w", err)
+	}
+	if doc.Consents, err = collect(ctx, tx, `SELECT p.key, s.status, s.granted_at, s.revoked_at
+		FROM consent_state s JOIN purposes p ON p.id = s.purpose_id WHERE s.contact_id = $1 ORDER BY p.key`, id,
+		func(r pgx.Row, c *exportConsent) error { return r.Scan(&c.PurposeKey, &c.Status, &c.GrantedAt, &c.RevokedAt) }); err != nil {
+		return nil, fmt.Errorf("consents: %w", err)
+	}
+	if doc.ConsentLedger, err = collect(ctx, tx, `SELECT e.at, p.key, e.status, e.source, e.evidence, e.recorded_by
+		FROM consent_events e JOIN purposes p ON p.id = e.purpose_id WHERE e.contact_id = $1 ORDER BY e.id`, id,
+		func(r pgx.Row, e *exportEvent) error {
+			return r.Scan(&e.At, &e.PurposeKey, &e.Status, &e.Source, &e.Evidence, &e.RecordedBy)
+		}); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	if doc.AuditLog, err = collect(ctx, tx, `SELECT at, actor_name, operation, target_id, outcome, reason
+		FROM audit_log WHERE contact_id = $1 ORDER BY id`, id, func(r pgx.Row, a *exportAudit) error {
+		return r.Scan(&a.At, &a.Actor, &a.Operation, &a.TargetID, &a.Outcome, &a.Reason)
+	}); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.id IN (
+			SELECT purpose_id FROM consent_events WHERE contact_id = $1
+			UNION SELECT l.purpose_id FROM list_members m JOIN distribution_lists l ON l.id = m.list_id WHERE m.contact_id = $1)
+		ORDER BY p.key`, id)
+	if err != nil {
+		return nil, fmt.Errorf("purposes: %w", err)
+	}
+	if doc.Purposes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Purpose, error) { return scanPurpose(r) }); err != nil {
+		return nil, fmt.Errorf("purposes: %w", err)
+	}
+	if doc.Purposes == nil {
+		doc.Purposes = []*model.Purpose{}
+	}
+	return doc, nil
+}
+
+// collect runs a query with one argument and scans every row into a new T (never nil).
+func collect[T any](ctx context.Context, q store.Querier, sql string, arg any, scan func(pgx.Row, *T) error) ([]T, error) {
+	rows, err := q.Query(ctx, sql, arg)
+	if err != nil {
+		return nil, err
+	}
+	out := []T{}
+	err = scanEach(rows, func(r pgx.Row) error {
+		var v T
+		if err := scan(r, &v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,301 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// entry is one ledger append.
+type entry struct {
+	ContactID, PurposeID string
+	Status               model.ConsentStatus
+	Source               string
+	Evidence             *string
+	RecordedBy, TokenID  string
+}
+
+// appendEntry writes e to the ledger; the database derives consent_state from it in tx.
+func appendEntry(ctx context.Context, tx pgx.Tx, e entry) error {
+	_, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, recorded_by, recorded_by_token)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		e.ContactID, e.PurposeID, string(e.Status), e.Source, e.Evidence, e.RecordedBy, e.TokenID)
+	if err != nil {
+		return fmt.Errorf("append consent event: %w", err)
+	}
+	return nil
+}
+
+// currentStatus is the derived state before a write: "" when nothing was ever recorded.
+func currentStatus(ctx context.Context, q store.Querier, contactID, purposeID string) (model.ConsentStatus, error) {
+	var st string
+	err := q.QueryRow(ctx, `SELECT status FROM consent_state WHERE contact_id = $1 AND purpose_id = $2`, contactID, purposeID).Scan(&st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("consent state: %w", err)
+	}
+	return model.ConsentStatus(st), nil
+}
+
+// RecordConsent appends a grant. A repeated grant is appended too (new evidence, renewed
+// grantedAt); the state stays GRANTED.
+func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*model.Consent, error) {
+	var errs apperr.List
+	if err := store.CheckID("input.contactId", in.ContactID); err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
+	if in.PurposeKey == "" {
+		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the consent by its key"))
+	}
+	source := text(&errs, "input.source", "source (where the consent was given, e.g. web form, phone, fair)", in.Source, maxName, false)
+	var evidence *string
+	if in.Evidence != nil {
+		if ev := text(&errs, "input.evidence", "evidence", *in.Evidence, maxEvidence, true); ev != "" {
+			evidence = &ev
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if err := mayUse(ctx, in.PurposeKey); err != nil {
+		return nil, err
+	}
+	name, token := caller(ctx)
+	var c *model.Consent
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		p, err := purposeByKey(ctx, tx, "input.purposeKey", in.PurposeKey)
+		if err != nil {
+			return err
+		}
+		if err := lockContact(ctx, tx, in.ContactID); err != nil {
+			return err
+		}
+		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
+			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token}); err != nil {
+			return err
+		}
+		if c, err = loadConsent(ctx, tx, in.ContactID, p.ID); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: "ok"})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consent.RecordConsent(%s): %w", in.ContactID, err)
+	}
+	return c, nil
+}
+
+// RevokeConsent appends a revocation and, in the same transaction, the CONSENT_REVOKED
+// outbox event; it answers after the commit, so the person is no recipient any more. A "no"
+// is always kept: revoking a consent never granted is recorded and the notice says so.
+func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (*model.Consent, error) {
+	var errs apperr.List
+	if err := store.CheckID("input.contactId", in.ContactID); err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
+	if in.PurposeKey == "" {
+		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the revocation by its key"))
+	}
+	channel := text(&errs, "input.channel", "channel (how the revocation arrived, e.g. e-mail, phone, letter)", in.Channel, maxName, false)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if err := mayUse(ctx, in.PurposeKey); err != nil {
+		return nil, err
+	}
+	name, token := caller(ctx)
+	var c *model.Consent
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		p, err := purposeByKey(ctx, tx, "input.purposeKey", in.PurposeKey)
+		if err != nil {
+			return err
+		}
+		if err := lockContact(ctx, tx, in.ContactID); err != nil {
+			return err
+		}
+		before, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
+		if err != nil {
+			return err
+		}
+		if c, err = loadConsent(ctx, tx, in.ContactID, p.ID); err != nil {
+			return err
+		}
+		outcome := "ok"
+		switch before {
+		case "":
+			c.Notice = ptr(fmt.Sprintf("no consent for purpose %q had been granted; the revocation is recorded all the same", p.Key))
+			outcome = "ok: never granted"
+		case model.ConsentStatusRevoked:
+			c.Notice = ptr(fmt.Sprintf("the consent for purpose %q was already revoked; this revocation is recorded as well", p.Key))
+			outcome = "ok: already revoked"
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consent.RevokeConsent(%s): %w", in.ContactID, err)
+	}
+	return c, nil
+}
+
+// revoke appends a REVOKED entry (e.Source is the channel) and the outbox event, with the
+// contact locked by the caller; it returns the status before ("" when never recorded).
+func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
+	before, err := currentStatus(ctx, tx, e.ContactID, e.PurposeID)
+	if err != nil {
+		return "", err
+	}
+	e.Status = model.ConsentStatusRevoked
+	if err := appendEntry(ctx, tx, e); err != nil {
+		return "", err
+	}
+	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: e.ContactID, PurposeID: e.PurposeID, Channel: e.Source})
+	return before, err
+}
+
+func ptr[T any](v T) *T { return &v }
+
+const eventColumns = `e.at, e.status, e.source, e.evidence, e.recorded_by, e.purpose_id`
+
+func scanEvent(row pgx.Row, extra ...any) (*model.ConsentEvent, error) {
+	var ev model.ConsentEvent
+	var status string
+	if err := row.Scan(append([]any{&ev.At, &status, &ev.Source, &ev.Evidence, &ev.RecordedBy, &ev.PurposeID}, extra...)...); err != nil {
+		return nil, err
+	}
+	ev.Status = model.ConsentStatus(status)
+	return &ev, nil
+}
+
+// loadConsent reads the derived state of one consent with its whole history, oldest first.
+func loadConsent(ctx context.Context, q store.Querier, contactID, purposeID string) (*model.Consent, error) {
+	c := model.Consent{PurposeID: purposeID}
+	var status string
+	err := q.QueryRow(ctx, `SELECT id, status, granted_at, revoked_at FROM consent_state WHERE contact_id = $1 AND purpose_id = $2`,
+		contactID, purposeID).Scan(&c.ID, &status, &c.GrantedAt, &c.RevokedAt)
+	if err != nil {
+		return nil, fmt.Errorf("load consent: %w", err)
+	}
+	c.Status = model.ConsentStatus(status)
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM consent_events e WHERE e.contact_id = $1 AND e.purpose_id = $2 ORDER BY e.id`,
+		contactID, purposeID)
+	if err != nil {
+		return nil, fmt.Errorf("load consent history: %w", err)
+	}
+	c.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ConsentEvent, error) { return scanEvent(r) })
+	if err != nil {
+		return nil, fmt.Errorf("load consent history: %w", err)
+	}
+	return &c, nil
+}
+
+// ConsentsOfContacts returns each contact's consents with their history (ordered by purpose
+// key), for the per-request loader; an integrator sees only those of its purposes.
+func (s *Service) ConsentsOfContacts(ctx context.Context, contactIDs []string) ([][]*model.Consent, []error) {
+	out := make([][]*model.Consent, len(contactIDs))
+	errs := make([]error, len(contactIDs))
+	err := s.consentsOf(ctx, contactIDs, out)
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("consent.ConsentsOfContacts: %w", err)
+		}
+	}
+	return out, errs
+}
+
+func (s *Service) consentsOf(ctx context.Context, contactIDs []string, out [][]*model.Consent) error {
+	keys := boundKeys(ctx)
+	rows, err := s.db.Pool.Query(ctx, `SELECT s.contact_id, s.id, s.purpose_id, s.status, s.granted_at, s.revoked_at
+		FROM consent_state s JOIN purposes p ON p.id = s.purpose_id
+		WHERE s.contact_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR p.key = ANY($2))
+		ORDER BY p.key`, contactIDs, keys)
+	if err != nil {
+		return err
+	}
+	type ck struct{ contact, purpose string }
+	byKey := map[ck]*model.Consent{}
+	byContact := map[string][]*model.Consent{}
+	err = scanEach(rows, func(r pgx.Row) error {
+		var cid, status string
+		c := &model.Consent{History: []*model.ConsentEvent{}}
+		if err := r.Scan(&cid, &c.ID, &c.PurposeID, &status, &c.GrantedAt, &c.RevokedAt); err != nil {
+			return err
+		}
+		c.Status = model.ConsentStatus(status)
+		byKey[ck{cid, c.PurposeID}] = c
+		byContact[cid] = append(byContact[cid], c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err = s.db.Pool.Query(ctx, `SELECT `+eventColumns+`, e.contact_id FROM consent_events e
+		WHERE e.contact_id = ANY($1::uuid[]) ORDER BY e.id`, contactIDs)
+	if err != nil {
+		return err
+	}
+	err = scanEach(rows, func(r pgx.Row) error {
+		var cid string
+		ev, err := scanEvent(r, &cid)
+		if err != nil {
+			return err
+		}
+		// events of purposes the caller may not see have no consent in byKey
+		if c := byKey[ck{cid, ev.PurposeID}]; c != nil {
+			c.History = append(c.History, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range contactIDs {
+		out[i] = byContact[id]
+		if out[i] == nil {
+			out[i] = []*model.Consent{}
+		}
+	}
+	return nil
+}
+
+// ConsentProof returns the person's whole ledger, oldest first (Art. 7(1) GDPR).
+func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error) {
+	if err := store.CheckID("contactId", contactID); err != nil {
+		return nil, err
+	}
+	if err := staffOnly(ctx, "a person's whole consent ledger"); err != nil {
+		return nil, err
+	}
+	var out []*model.ConsentEvent
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		if err := contactExists(ctx, tx, contactID); err != nil {
+			return err
+		}
+		var err error
+		out, err = ledgerOf(ctx, tx, contactID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consent.ConsentProof(%s): %w", contactID, err)
+	}
+	return out, nil
+}
+
+func ledgerOf(ctx context.Context, q store.Querier, contactID string) ([]*model.ConsentEvent, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM consent_events e WHERE e.contact_id = $1 ORDER BY e.id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ConsentEvent, error) { return scanEvent(r) })
+	if out == nil {
+		out = []*model.ConsentEvent{}
+	}
+	return out, err
+}

@@ -1,0 +1,140 @@
+package consent_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/consent"
+)
+
+// TestRecipientsPlanAtAMillionContacts generates 1,000,000 contacts (every one on the
+// newsletter list, every other one with a newsletter consent, every tenth revoked again) and
+// checks that recipients reads list_members and consent_state from their indexes only, for
+// the first and a deep page, in the custom and the generic plan. It logs plans and timings.
+func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 1,000,000 contacts")
+	}
+	const n = 1_000_000
+	f := newFixture(t)
+	ctx := context.Background()
+	conn := connect(t, f.DBURL)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", strings.Fields(sql)[0:3], err)
+		}
+	}
+	start := time.Now()
+	exec(`INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+		SELECT 'Test', 'Beispiel' || g, 'beispiel' || g, '' FROM generate_series(1, $1) g`, n)
+	exec(`INSERT INTO contact_emails (contact_id, position, address, normalized)
+		SELECT id, 0, 'person-' || id || '@example.org', 'person-' || id || '@example.org' FROM contacts`)
+	exec(`INSERT INTO list_members (list_id, contact_id)
+		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'news-de'`)
+	exec(`INSERT INTO list_members (list_id, contact_id)
+		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'calls-q3' AND c.family_name LIKE '%7'`)
+	exec(`INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
+		SELECT c.id, p.id, 'GRANTED', 'import', 'test', 'test' FROM contacts c, purposes p
+		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 2 = 0`)
+	exec(`INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
+		SELECT c.id, p.id, 'REVOKED', 'phone', 'test', 'test' FROM contacts c, purposes p
+		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 10 = 0`)
+	exec(`VACUUM ANALYZE`)
+	t.Logf("generated %d contacts with e-mails, %d memberships and %d ledger entries in %s", n, n+n/10, n/2+n/10, time.Since(start).Round(time.Millisecond))
+
+	var listID, purposeID, middle string
+	if err := conn.QueryRow(ctx, `SELECT l.id, l.purpose_id FROM distribution_lists l WHERE l.key = 'news-de'`).Scan(&listID, &purposeID); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT contact_id FROM list_members WHERE list_id = $1 ORDER BY contact_id OFFSET $2 LIMIT 1`,
+		listID, n/2).Scan(&middle); err != nil {
+		t.Fatal(err)
+	}
+
+	big := regexp.MustCompile(`Seq Scan on (list_members|consent_state|contacts|consent_events)`)
+	explain := func(name, sql string, args ...any) {
+		t.Helper()
+		rows, err := conn.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		plan := strings.Join(lines, "\n")
+		t.Logf("%s:\n%s", name, plan)
+		if m := big.FindString(plan); m != "" {
+			t.Errorf("%s: plan has %q", name, m)
+		}
+		for _, idx := range []string{"Index Only Scan using list_members_pkey", "Index Only Scan using consent_state_granted"} {
+			if !strings.Contains(plan, idx) {
+				t.Errorf("%s: plan lacks %q", name, idx)
+			}
+		}
+	}
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		exec(`SET plan_cache_mode = ` + mode)
+		explain(mode+", first page", consent.RecipientsQuery, listID, purposeID, consent.BeforeAllIDs, 51)
+		explain(mode+", page from the middle", consent.RecipientsQuery, listID, purposeID, middle, 51)
+		explain(mode+", totalCount", consent.RecipientsCount, listID, purposeID)
+	}
+
+	// Timings over GraphQL, as an integrator's newsletter tool would page.
+	type page struct {
+		Recipients struct {
+			TotalCount int
+			PageInfo   struct{ EndCursor *string }
+			Edges      []struct{ Node struct{ Emails []string } }
+		}
+	}
+	timeIt := func(name, query string, vars map[string]any, reps int) page {
+		t.Helper()
+		var p page
+		f.MustAdmin(t, &p, query, vars) // warm
+		start := time.Now()
+		for range reps {
+			f.MustAdmin(t, &p, query, vars)
+		}
+		t.Logf("%s: %s per request (%d requests)", name, (time.Since(start) / time.Duration(reps)).Round(10*time.Microsecond), reps)
+		return p
+	}
+	const pageQuery = `query($after: String) { recipients(listKey: "news-de", first: 1000, after: $after) {
+		pageInfo { endCursor } edges { node { emails } } } }`
+	p := timeIt("recipients, first page of 1000", pageQuery, nil, 20)
+	if len(p.Recipients.Edges) != 1000 || len(p.Recipients.Edges[0].Node.Emails) != 1 {
+		t.Fatalf("first page has %d recipients", len(p.Recipients.Edges))
+	}
+	deep := timeIt("recipients, page of 1000 from the middle", pageQuery, map[string]any{"after": *p.Recipients.PageInfo.EndCursor}, 20)
+	if len(deep.Recipients.Edges) != 1000 {
+		t.Errorf("deep page has %d recipients", len(deep.Recipients.Edges))
+	}
+	count := timeIt("recipients, first page of 50 with totalCount", `{ recipients(listKey: "news-de") { totalCount edges { node { id } } } }`, nil, 5)
+	if want := n/2 - n/10; count.Recipients.TotalCount != want {
+		t.Errorf("totalCount = %d, want %d (granted minus revoked)", count.Recipients.TotalCount, want)
+	}
+
+	// Paging the whole list, as a mailing run does.
+	start = time.Now()
+	seen := 0
+	var after any
+	for {
+		var pg page
+		f.MustAdmin(t, &pg, pageQuery, map[string]any{"after": after})
+		seen += len(pg.Recipients.Edges)
+		if pg.Recipients.PageInfo.EndCursor == nil || len(pg.Recipients.Edges) < 1000 {
+			break
+		}
+		after = *pg.Recipients.PageInfo.EndCursor
+	}
+	t.Logf("paged all %d recipients in pages of 1000 over GraphQL in %s", seen, time.Since(start).Round(time.Millisecond))
+	if seen != n/2-n/10 {
+		t.Errorf("paged %d recipients, want %d", seen, n/2-n/10)
+	}
+}

@@ -1,0 +1,140 @@
+package consent_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type sarDoc struct {
+	ExportedAt time.Time
+	Contact    struct {
+		ID      string
+		Emails  []string
+		Phones  []string
+		Address struct{ Street, PostalCode, City string }
+	}
+	Lists         []struct{ Key, PurposeKey string }
+	Consents      []struct{ PurposeKey, Status string }
+	ConsentLedger []struct{ PurposeKey, Status, Source, RecordedBy string; Evidence *string }
+	AuditLog      []struct{ Operation, Actor string }
+	Purposes      []struct{ Key string }
+}
+
+func checkExport(t *testing.T, raw, id string) sarDoc {
+	t.Helper()
+	var doc sarDoc
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("export is not JSON: %v\n%s", err, raw)
+	}
+	if !strings.Contains(raw, "\n  \"contact\"") {
+		t.Errorf("export is not pretty-printed:\n%s", raw)
+	}
+	if time.Since(doc.ExportedAt) > time.Minute || doc.ExportedAt.After(time.Now().Add(time.Second)) {
+		t.Errorf("exportedAt = %s, want now", doc.ExportedAt)
+	}
+	if doc.Contact.ID != id || len(doc.Contact.Emails) != 1 || doc.Contact.Emails[0] != "erika.mustermann@example.org" ||
+		len(doc.Contact.Phones) != 1 || doc.Contact.Address.City != "Berlin" {
+		t.Errorf("contact = %+v, want Erika's identifiers and address", doc.Contact)
+	}
+	if len(doc.Lists) != 1 || doc.Lists[0].Key != "news-de" || doc.Lists[0].PurposeKey != "newsletter" {
+		t.Errorf("lists = %+v, want news-de", doc.Lists)
+	}
+	if len(doc.ConsentLedger) != 3 || doc.ConsentLedger[0].Status != "GRANTED" || doc.ConsentLedger[0].Evidence == nil ||
+		doc.ConsentLedger[1].PurposeKey != "sales-calls" || doc.ConsentLedger[2].Status != "REVOKED" ||
+		doc.ConsentLedger[2].RecordedBy != "admin (bootstrap)" {
+		t.Errorf("consentLedger = %+v, want newsletter grant, sales-call grant, sales-call revocation", doc.ConsentLedger)
+	}
+	if len(doc.Consents) != 2 || doc.Consents[1].PurposeKey != "sales-calls" || doc.Consents[1].Status != "REVOKED" {
+		t.Errorf("consents = %+v", doc.Consents)
+	}
+	ops := map[string]bool{}
+	for _, a := range doc.AuditLog {
+		ops[a.Operation] = true
+	}
+	for _, op := range []string{"createContact", "addToList", "recordConsent", "revokeConsent"} {
+		if !ops[op] {
+			t.Errorf("auditLog lacks %s: %+v", op, doc.AuditLog)
+		}
+	}
+	if len(doc.Purposes) != 2 {
+		t.Errorf("purposes = %+v, want the two the person's data refers to", doc.Purposes)
+	}
+	return doc
+}
+
+// erika is a contact with a list membership, two consents and a revocation.
+func erika(t *testing.T, f fixture) string {
+	t.Helper()
+	id := f.contact(t, "Erika", "Mustermann")
+	f.contact(t, "Max", "Beispiel") // someone else, who must not show up
+	f.addToList(t, id, "news-de")
+	f.grant(t, id, "newsletter", "web form", "double opt-in 2025-03-01T10:00:00Z from 192.0.2.1")
+	f.grant(t, id, "sales-calls", "fair", nil)
+	f.revoke(t, id, "sales-calls", "phone")
+	return id
+}
+
+func TestSubjectAccessExportHoldsEverythingAboutThePerson(t *testing.T) {
+	f := newFixture(t)
+	id := erika(t, f)
+	var out struct{ SubjectAccessExport string }
+	f.MustAdmin(t, &out, `query($id: ID!) { subjectAccessExport(contactId: $id) }`, map[string]any{"id": id})
+	checkExport(t, out.SubjectAccessExport, id)
+	if strings.Contains(out.SubjectAccessExport, "Beispiel") {
+		t.Errorf("the export holds another person's data")
+	}
+	f.MustAdmin(t, &out, `query($id: ID!) { subjectAccessExport(contactId: $id) }`, map[string]any{"id": id})
+	if doc := checkExport(t, out.SubjectAccessExport, id); doc.AuditLog[len(doc.AuditLog)-1].Operation != "subjectAccessExport" {
+		t.Errorf("the first export was not audited: %+v", doc.AuditLog)
+	}
+	res := f.Admin(t, `{ subjectAccessExport(contactId: "00000000-0000-4000-8000-000000000000") }`, nil)
+	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
+		t.Errorf("export of an unknown contact: %+v, want NOT_FOUND", res.Errors)
+	}
+}
+
+func TestExportCommandPrintsTheSubjectAccessExport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the vermerk binary")
+	}
+	f := newFixture(t)
+	id := erika(t, f)
+	bin := filepath.Join(t.TempDir(), "vermerk")
+	build := exec.Command("go", "build", "-o", bin, "github.com/vermerk/vermerk/server/cmd/vermerk")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	env := append(os.Environ(), "DATABASE_URL="+f.DBURL, "VERMERK_SECRET_KEY="+f.Config.SecretKey,
+		"VERMERK_ADMIN_TOKEN="+f.Config.AdminToken, "VERMERK_DATA_DIR="+t.TempDir())
+
+	cmd := exec.Command(bin, "export", id)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("vermerk export: %v\n%s", err, stderr.String())
+	}
+	doc := checkExport(t, string(stdout), id)
+	last := doc.AuditLog[len(doc.AuditLog)-1]
+	if last.Operation == "subjectAccessExport" {
+		t.Errorf("the export lists itself before it happened")
+	}
+	var actor string
+	if err := queryRow(t, f.DBURL, `SELECT actor_name FROM audit_log WHERE operation = 'subjectAccessExport'`, &actor); err != nil ||
+		!strings.HasPrefix(actor, "cli (") {
+		t.Errorf("export audited as %q (err %v), want the CLI operator", actor, err)
+	}
+
+	cmd = exec.Command(bin, "export", "00000000-0000-4000-8000-000000000000")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no contact with id 00000000-0000-4000-8000-000000000000") {
+		t.Errorf("export of an unknown id: err %v, output %s; want a failure naming the id", err, out)
+	}
+}

@@ -1,0 +1,75 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// UnsubscribeRecorder is who the ledger names for revocations made through an unsubscribe link.
+const UnsubscribeRecorder = "unsubscribe link"
+
+// UnsubscribeFromList is what an unsubscribe link does, in one transaction: revoke the
+// consent for the list's purpose (source = channel), end the list membership, emit
+// CONSENT_REVOKED and audit it. It is idempotent: when the person is no member and the
+// consent is already revoked it changes nothing and reports alreadyDone.
+func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, channel string) (alreadyDone bool, err error) {
+	if err := store.CheckID("contactId", contactID); err != nil {
+		return false, err
+	}
+	if err := store.CheckID("listId", listID); err != nil {
+		return false, err
+	}
+	if channel = strings.TrimSpace(channel); channel == "" {
+		channel = UnsubscribeRecorder
+	}
+	if viewer.From(ctx) == nil {
+		ctx = viewer.With(ctx, &viewer.Viewer{TokenID: "unsubscribe", Name: UnsubscribeRecorder})
+	}
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		alreadyDone = false
+		l, err := scanList(tx.QueryRow(ctx, `SELECT `+listColumns+listFrom+` WHERE l.id = $1`, listID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("no distribution list with id %s", listID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := lockContact(ctx, tx, contactID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = $2`, l.ID, contactID)
+		if err != nil {
+			return err
+		}
+		wasMember := tag.RowsAffected() > 0
+		status, err := currentStatus(ctx, tx, contactID, l.PurposeID)
+		if err != nil {
+			return err
+		}
+		if !wasMember && status == model.ConsentStatusRevoked {
+			alreadyDone = true
+			return nil
+		}
+		outcome := "ok"
+		if status == model.ConsentStatusRevoked {
+			outcome = "ok: membership ended, consent was already revoked"
+		} else if _, err := revoke(ctx, tx, entry{ContactID: contactID, PurposeID: l.PurposeID, Source: channel,
+			RecordedBy: UnsubscribeRecorder, TokenID: "unsubscribe"}); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "unsubscribe", TargetID: l.ID, ContactID: contactID, Outcome: outcome})
+	})
+	if err != nil {
+		return false, fmt.Errorf("consent.UnsubscribeFromList(%s, %s): %w", contactID, listID, err)
+	}
+	return alreadyDone, nil
+}

@@ -1,0 +1,92 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// maxListed bounds the problems stored per job and the held rows returned at once; a final
+// problem line says how many more there were, and deciding held rows brings up the next ones.
+const maxListed = 1000
+
+// Job loads a job with its problems and the held rows still waiting for a decision.
+func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	j, err := loadJob(ctx, s.db.Pool, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no import job with id %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("importer.Job(%s): %w", id, err)
+	}
+	return j, nil
+}
+
+func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob, error) {
+	j := &model.ImportJob{}
+	var status, separator string
+	var problemCount int
+	err := q.QueryRow(ctx, `SELECT id, status, total, processed, inserted, duplicates, held, invalid, problem_count,
+			list_key, file_name, encoding, separator, unknown_columns, message, created_at
+		FROM import_jobs WHERE id = $1`, id).Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
+		&j.Held, &j.Invalid, &problemCount, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
+		&j.Message, &j.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	j.Status = model.ImportStatus(status)
+	j.Separator = separator
+
+	rows, err := q.Query(ctx, `SELECT line, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, id, maxListed)
+	if err != nil {
+		return nil, err
+	}
+	j.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ImportRowProblem, error) {
+		p := &model.ImportRowProblem{}
+		return p, r.Scan(&p.Line, &p.Message)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if more := problemCount - len(j.Problems); more > 0 {
+		j.Problems = append(j.Problems, &model.ImportRowProblem{Line: 0,
+			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(j.Problems))})
+	}
+
+	rows, err = q.Query(ctx, `SELECT h.line, h.field, h.given_name, h.family_name, coalesce(h.organization, ''), h.raw_email,
+			h.raw_phone, coalesce(h.street, ''), coalesce(h.postal_code, ''), coalesce(h.city, ''), coalesce(h.country, ''),
+			e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at
+		FROM import_held h JOIN blacklist_entries e ON e.id = h.entry_id
+		WHERE h.job_id = $1 ORDER BY h.line LIMIT $2`, id, maxListed)
+	if err != nil {
+		return nil, err
+	}
+	j.HeldRows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.HeldRow, error) {
+		h := &model.HeldRow{Row: &model.ImportRow{}, Entry: &model.BlacklistEntry{}}
+		var field, source string
+		var kinds []string
+		row, e := h.Row, h.Entry
+		err := r.Scan(&h.Line, &field, &row.GivenName, &row.FamilyName, &row.Organization, &row.Email, &row.Phone,
+			&row.Street, &row.PostalCode, &row.City, &row.Country,
+			&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt)
+		h.Field, e.Source = model.MatchField(field), model.BlacklistSource(source)
+		e.IdentifierKinds = make([]model.MatchField, len(kinds))
+		for i, k := range kinds {
+			e.IdentifierKinds[i] = model.MatchField(k)
+		}
+		return h, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}

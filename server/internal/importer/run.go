@@ -1,0 +1,323 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vermerk/vermerk/server/internal/csvfile"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// lockClass is the first key of the session advisory lock a job's runner holds, so that of
+// several instances sharing the database only one runs (or fails) a job.
+const lockClass = 7243100
+
+// progressEvery is the least time between two IMPORT_PROGRESS events of one job.
+const progressEvery = 250 * time.Millisecond
+
+// Recover resumes the jobs a crash or shutdown left RUNNING: from their checkpoint when the
+// spooled file is still in the spool directory, else they are marked FAILED with the line up
+// to which rows were imported. Jobs another instance is running are left alone.
+func (s *Service) Recover(ctx context.Context) error {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, spool_file FROM import_jobs WHERE status = 'RUNNING' ORDER BY created_at`)
+	if err != nil {
+		return fmt.Errorf("importer.Recover: %w", err)
+	}
+	type job struct{ id, spool string }
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
+		var j job
+		return j, r.Scan(&j.id, &j.spool)
+	})
+	if err != nil {
+		return fmt.Errorf("importer.Recover: %w", err)
+	}
+	for _, j := range jobs {
+		if _, err := os.Stat(filepath.Join(s.opts.SpoolDir, j.spool)); err == nil {
+			s.opts.Log.Info("importer: resuming import job", "job_id", j.id)
+			s.launch(j.id)
+			continue
+		}
+		if err := s.failOrphan(ctx, j.id); err != nil {
+			return fmt.Errorf("importer.Recover: %w", err)
+		}
+	}
+	return nil
+}
+
+// failOrphan marks a RUNNING job whose file is gone FAILED, unless another instance runs it.
+func (s *Service) failOrphan(ctx context.Context, id string) error {
+	conn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	locked, err := tryLock(ctx, conn, id)
+	if err != nil || !locked {
+		return err
+	}
+	defer unlock(conn, id)
+	var line int
+	if err := conn.QueryRow(ctx, `SELECT checkpoint_line FROM import_jobs WHERE id = $1`, id).Scan(&line); err != nil {
+		return err
+	}
+	s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
+	return s.fail(ctx, conn, id, fmt.Sprintf("the server stopped during the import and the uploaded file is no longer there; "+
+		"the rows up to line %d were imported. Import the rest of the file again (duplicates of rows already imported are skipped)", line))
+}
+
+func tryLock(ctx context.Context, conn *pgxpool.Conn, id string) (bool, error) {
+	var ok bool
+	err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, lockClass, id).Scan(&ok)
+	return ok, err
+}
+
+func unlock(conn *pgxpool.Conn, id string) {
+	_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockClass, id)
+}
+
+// launch runs job id in the background.
+func (s *Service) launch(id string) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case s.slot <- struct{}{}:
+		case <-s.ctx.Done():
+			return
+		}
+		defer func() { <-s.slot }()
+		if err := s.run(id); err != nil {
+			s.opts.Log.Error("importer: import job failed", "job_id", id, "err", err)
+		}
+	}()
+}
+
+// runState is what a runner knows of its job between batches.
+type runState struct {
+	id, listID string
+	spool      string
+	size       int64
+	checkpoint int
+	processed  int
+	problems   int // problems found so far (the first maxListed are stored)
+	held       int
+	lastEmit   time.Time
+}
+
+// batch is the work of one transaction: prepared rows and what was already decided in Go.
+type batch struct {
+	rows      []*staged // valid and not a duplicate of an earlier row of the same batch
+	problems  []problem
+	invalid   int
+	dupes     int // duplicates of an earlier row of the same batch
+	processed int
+	lastLine  int
+	bytes     int64 // of the file consumed up to lastLine
+	eof       bool
+	err       error // the file cannot be read on; the job fails after this batch
+}
+
+type problem struct {
+	line int
+	msg  string
+}
+
+// run imports job id from its checkpoint. Database work is not cancelled by Stop: a stop
+// takes effect between batches, so a stopped job stays RUNNING at a committed checkpoint.
+func (s *Service) run(id string) error {
+	ctx := context.WithoutCancel(s.ctx)
+	conn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	locked, err := tryLock(ctx, conn, id)
+	if err != nil || !locked {
+		return err // another instance runs the job
+	}
+	defer unlock(conn, id)
+
+	st := &runState{id: id}
+	var status string
+	var listID *string
+	err = conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
+		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held)
+	if err != nil || status != "RUNNING" {
+		return err
+	}
+	if listID != nil {
+		st.listID = *listID
+	}
+	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
+	if err != nil {
+		s.opts.Log.Error("importer: opening spooled file", "job_id", id, "err", err)
+		return s.fail(ctx, conn, id, fmt.Sprintf("the uploaded file could not be read back; the rows up to line %d were imported. Import the rest again", st.checkpoint))
+	}
+	defer f.Close()
+	rd, err := csvfile.NewReader(f)
+	if err != nil {
+		return s.fail(ctx, conn, id, "the file cannot be read: "+strings.TrimPrefix(err.Error(), "csvfile: "))
+	}
+
+	readCtx, stopReading := context.WithCancel(s.ctx)
+	defer stopReading()
+	batches := make(chan *batch, 1)
+	go s.read(readCtx, rd, st.checkpoint, st.size, batches)
+
+	for b := range batches {
+		if s.ctx.Err() != nil {
+			return nil // stopped; resumed from the checkpoint on the next start
+		}
+		if err := s.write(ctx, conn, st, b); err != nil {
+			s.opts.Log.Error("importer: writing a batch", "job_id", id, "after_line", st.checkpoint, "err", err)
+			return s.fail(ctx, conn, id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
+				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
+		}
+		if b.err != nil {
+			return s.fail(ctx, conn, id, fmt.Sprintf("%s; the rows before were imported. Correct the file and import it again "+
+				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
+		}
+		if b.eof {
+			return s.finish(ctx, conn, st)
+		}
+	}
+	return nil
+}
+
+// read streams the file from after line `after` in batches, prepared in parallel.
+func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size int64, out chan<- *batch) {
+	defer close(out)
+	raw := make([]csvfile.Row, 0, s.opts.BatchRows)
+	seen := make(map[string]struct{}, s.opts.BatchRows*2)
+	for ctx.Err() == nil {
+		raw = raw[:0]
+		var readErr error
+		eof := false
+		for len(raw) < s.opts.BatchRows {
+			row, err := rd.Next()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				readErr = err
+				break
+			}
+			if row.Line <= after {
+				continue
+			}
+			raw = append(raw, row)
+		}
+		b := &batch{eof: eof, err: readErr, bytes: rd.BytesRead(), processed: len(raw)}
+		if eof {
+			b.bytes = size
+		}
+		prepared, msgs := s.prepareAll(raw)
+		clear(seen)
+		for i, row := range raw {
+			b.lastLine = row.Line
+			if msgs[i] != "" {
+				b.invalid++
+				b.problems = append(b.problems, problem{row.Line, msgs[i]})
+				continue
+			}
+			p := prepared[i]
+			dup := false
+			for _, k := range p.dedupeKeys {
+				if _, ok := seen[k]; ok {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				b.dupes++
+				continue
+			}
+			for _, k := range p.dedupeKeys {
+				seen[k] = struct{}{}
+			}
+			b.rows = append(b.rows, p)
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if eof || readErr != nil {
+			return
+		}
+	}
+}
+
+// prepareAll runs prepare over rows on every core, keeping their order.
+func (s *Service) prepareAll(rows []csvfile.Row) ([]*staged, []string) {
+	prepared := make([]*staged, len(rows))
+	msgs := make([]string, len(rows))
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (len(rows) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(rows); lo += chunk {
+		hi := min(lo+chunk, len(rows))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				prepared[i], msgs[i] = prepare(rows[i], s.keyring)
+			}
+		})
+	}
+	wg.Wait()
+	return prepared, msgs
+}
+
+// finish ends a job that read its whole file: NEEDS_DECISION while held rows wait, else DONE.
+func (s *Service) finish(ctx context.Context, conn *pgxpool.Conn, st *runState) error {
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET status = CASE WHEN held > 0 THEN 'NEEDS_DECISION' ELSE 'DONE' END,
+				total = processed, spool_file = '', updated_at = now() WHERE id = $1 AND status = 'RUNNING'`, st.id); err != nil {
+			return err
+		}
+		_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: st.id})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish: %w", err)
+	}
+	s.removeSpool(st.spool)
+	return nil
+}
+
+// fail marks a RUNNING job FAILED with a message for the uploader (no personal data) and
+// deletes its spooled file. Rows committed so far stay imported.
+func (s *Service) fail(ctx context.Context, conn *pgxpool.Conn, id, msg string) error {
+	var spool string
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE import_jobs SET status = 'FAILED', message = $2, total = processed,
+				updated_at = now() WHERE id = $1 AND status = 'RUNNING' RETURNING spool_file`,
+			id, msg).Scan(&spool)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: id})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fail: %w", err)
+	}
+	if spool != "" {
+		s.removeSpool(spool)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+// Package webhooks delivers revocations and erasures from the outbox to the HTTP endpoints
+// admins register: at least once, signed with the endpoint's shared secret, retried with
+// exponential backoff, each endpoint on its own so a failing one never holds up the others.
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Key is a sub-key of a server secret (screening.DeriveKey(key, "webhook-secret")) with the
+// id of the server key it came from.
+type Key = screening.Key
+
+// Service implements graph.Webhooks.
+type Service struct {
+	db   *store.DB
+	keys []Key // current first
+}
+
+// New returns the service; keys encrypt the endpoints' shared secrets at rest, current first.
+func New(db *store.DB, keys ...Key) (*Service, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("webhooks.New: no key")
+	}
+	for _, k := range keys {
+		if len(k.Secret) != 32 || k.ID == "" {
+			return nil, errors.New("webhooks.New: a key needs an id and 32 bytes")
+		}
+	}
+	return &Service{db: db, keys: keys}, nil
+}
+
+const (
+	minSecret = 16
+	maxSecret = 1000
+	maxURL    = 2000
+)
+
+const webhookColumns = `id, url, kinds, created_at`
+
+func scanWebhook(row pgx.Row) (*model.Webhook, error) {
+	var (
+		w     model.Webhook
+		kinds []string
+	)
+	if err := row.Scan(&w.ID, &w.URL, &kinds, &w.CreatedAt); err != nil {
+		return nil, err
+	}
+	for _, k := range kinds {
+		w.Kinds = append(w.Kinds, model.RevocationKind(k))
+	}
+	return &w, nil
+}
+
+// Create registers an endpoint. It receives only events that happen after this call.
+func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Webhook, error) {
+	var errs apperr.List
+	u := strings.TrimSpace(in.URL)
+	if msg := checkURL(u); msg != "" {
+		errs = append(errs, apperr.Invalid("input.url", "%s", msg))
+	}
+	var kinds []string
+	for _, k := range in.Kinds {
+		if !k.IsValid() {
+			errs = append(errs, apperr.Invalid("input.kinds", "%q is not an event kind; use CONSENT_REVOKED or CONTACT_ERASED", k))
+			continue
+		}
+		if !slices.Contains(kinds, string(k)) {
+			kinds = append(kinds, string(k))
+		}
+	}
+	if len(in.Kinds) == 0 {
+		errs = append(errs, apperr.Invalid("input.kinds", "name at least one event kind: CONSENT_REVOKED, CONTACT_ERASED"))
+	}
+	switch n := utf8.RuneCountInString(in.Secret); {
+	case n < minSecret:
+		errs = append(errs, apperr.Invalid("input.secret", "the secret has %d characters; it needs at least %d (e.g. openssl rand -hex 32)", n, minSecret))
+	case n > maxSecret:
+		errs = append(errs, apperr.Invalid("input.secret", "the secret is longer than %d characters", maxSecret))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	enc, err := seal(s.keys[0], id, in.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.Create: %w", err)
+	}
+	var w *model.Webhook
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		// Events up to the newest one visible now are not for this endpoint: ids become
+		// visible in id order (vermerk_emit), so every later event has a larger id.
+		w, err = scanWebhook(tx.QueryRow(ctx, `INSERT INTO webhooks (id, url, kinds, secret_enc, secret_key_id, fanned_out_id)
+			VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(id), 0) FROM events))
+			RETURNING `+webhookColumns, id, u, kinds, enc, s.keys[0].ID))
+		if err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "createWebhook", TargetID: id, Outcome: "ok"})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.Create: %w", err)
+	}
+	return w, nil
+}
+
+// checkURL returns what is wrong with an endpoint URL, or "".
+func checkURL(s string) string {
+	if s == "" {
+		return "the URL is required, e.g. https://mailer.example.org/hooks/vermerk"
+	}
+	if len(s) > maxURL {
+		return fmt.Sprintf("the URL is longer than %d characters", maxURL)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return fmt.Sprintf("%q is not an absolute http or https URL with a host, e.g. https://mailer.example.org/hooks/vermerk", clip(s))
+	}
+	if u.Fragment != "" {
+		return "the URL must not have a #fragment"
+	}
+	return ""
+}
+
+// Delete removes an endpoint and its delivery log; pending deliveries are dropped.
+func (s *Service) Delete(ctx context.Context, id string) (*model.Webhook, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	var w *model.Webhook
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		w, err = scanWebhook(tx.QueryRow(ctx, `DELETE FROM webhooks WHERE id = $1 RETURNING `+webhookColumns, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("no webhook with id %s; see the webhooks query", id)
+		}
+		if err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "deleteWebhook", TargetID: id, Outcome: "ok"})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.Delete(%s): %w", id, err)
+	}
+	return w, nil
+}
+
+// List returns the endpoints, oldest first.
+func (s *Service) List(ctx context.Context) ([]*model.Webhook, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY created_at, id`)
+	if err == nil {
+		var out []*model.Webhook
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Webhook, error) { return scanWebhook(r) })
+		if err == nil {
+			return nonNil(out), nil
+		}
+	}
+	return nil, fmt.Errorf("webhooks.List: %w", err)
+}
+
+// Deliveries returns the newest first deliveries, of one endpoint or of all.
+func (s *Service) Deliveries(ctx context.Context, webhookID *string, first int) ([]*model.WebhookDelivery, error) {
+	var id *string
+	if webhookID != nil {
+		if err := store.CheckID("webhookId", *webhookID); err != nil {
+			return nil, err
+		}
+		var ok bool
+		if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE id = $1)`, *webhookID).Scan(&ok); err != nil {
+			return nil, fmt.Errorf("webhooks.Deliveries: %w", err)
+		}
+		if !ok {
+			return nil, apperr.NotFoundf("no webhook with id %s; see the webhooks query", *webhookID)
+		}
+		id = webhookID
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, webhook_id, event_id, kind, status, attempts, last_error,
+			last_attempt_at, next_attempt_at, delivered_at
+		FROM webhook_deliveries WHERE $1::uuid IS NULL OR webhook_id = $1
+		ORDER BY event_id DESC, webhook_id LIMIT $2`, id, first)
+	if err == nil {
+		var out []*model.WebhookDelivery
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.WebhookDelivery, error) {
+			var (
+				d       model.WebhookDelivery
+				eventID int64
+			)
+			err := r.Scan(&d.ID, &d.WebhookID, &eventID, &d.Kind, &d.Status, &d.Attempts, &d.LastError,
+				&d.LastAttemptAt, &d.NextAttemptAt, &d.DeliveredAt)
+			d.EventCursor = cursorOf(eventID)
+			return &d, err
+		})
+		if err == nil {
+			return nonNil(out), nil
+		}
+	}
+	return nil, fmt.Errorf("webhooks.Deliveries: %w", err)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}
+
+// keyByID finds the key a secret was sealed with.
+func (s *Service) keyByID(id string) (Key, bool) {
+	for _, k := range s.keys {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Key{}, false
+}

@@ -1,0 +1,511 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// WorkerOptions tune delivery; zero values take the defaults.
+type WorkerOptions struct {
+	Poll        time.Duration // how often to look for new events and due retries without a notification (1 s)
+	BaseBackoff time.Duration // wait after the first failed attempt, doubled after each (1 s)
+	MaxBackoff  time.Duration // longest wait between attempts (1 h)
+	MaxAttempts int           // attempts before a delivery is FAILED (12)
+	Timeout     time.Duration // per HTTP request (10 s)
+	PerWebhook  int           // deliveries in flight per endpoint (4)
+	Retention   time.Duration // finished deliveries older than this are deleted (90 days)
+	Log         *slog.Logger
+	Client      *http.Client // default: Timeout, no redirects
+}
+
+// Worker turns outbox events into deliveries and sends them. Several instances may run
+// against one database: fan-out and claims skip rows another instance holds.
+type Worker struct {
+	svc  *Service
+	opts WorkerOptions
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Payload is the JSON body of a delivery. It names the person only by the contact id.
+type Payload struct {
+	ID         string  `json:"id"` // the event cursor (as in the revocations subscription)
+	Kind       string  `json:"kind"`
+	At         string  `json:"at"` // RFC 3339, UTC
+	ContactID  *string `json:"contactId"`
+	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED
+	Channel    string  `json:"channel"`
+}
+
+// NewWorker returns a worker for the endpoints of svc.
+func NewWorker(svc *Service, opts WorkerOptions) *Worker {
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Hour
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 12
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.PerWebhook <= 0 {
+		opts.PerWebhook = 4
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 90 * 24 * time.Hour
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{
+			Timeout: opts.Timeout,
+			// A redirect is not a delivery: the endpoint should be registered with its final URL.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &Worker{svc: svc, opts: opts}
+}
+
+// Start runs the worker in the background until Stop.
+func (w *Worker) Start(ctx context.Context) {
+	ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	w.done = make(chan struct{})
+	wake := make(chan struct{}, 1)
+	go w.listen(ctx, wake)
+	go func() {
+		defer close(w.done)
+		w.run(ctx, wake)
+	}()
+}
+
+// Stop ends the worker and waits for requests in flight (or ctx).
+func (w *Worker) Stop(ctx context.Context) {
+	if w.cancel == nil {
+		return
+	}
+	w.cancel()
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+	}
+}
+
+// backoff is the wait after the n-th failed attempt (n ≥ 1).
+func (w *Worker) backoff(n int) time.Duration {
+	d := w.opts.BaseBackoff
+	for i := 1; i < n && d < w.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, w.opts.MaxBackoff)
+}
+
+// run fans out new events and keeps one sender per endpoint.
+func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
+	type sender struct {
+		poke   chan struct{}
+		cancel context.CancelFunc
+	}
+	senders := map[string]*sender{}
+	var wg sync.WaitGroup
+	defer func() {
+		for _, s := range senders {
+			s.cancel()
+		}
+		wg.Wait()
+	}()
+	lastPrune := time.Time{}
+	for {
+		if err := w.fanOut(ctx); err != nil && ctx.Err() == nil {
+			w.opts.Log.Warn("webhooks: fan-out failed; retrying", "err", err)
+		}
+		if ids, err := w.webhookIDs(ctx); err == nil {
+			for id, s := range senders {
+				if _, ok := ids[id]; !ok {
+					s.cancel()
+					delete(senders, id)
+				}
+			}
+			for id := range ids {
+				if _, ok := senders[id]; !ok {
+					sctx, cancel := context.WithCancel(ctx)
+					s := &sender{poke: make(chan struct{}, 1), cancel: cancel}
+					senders[id] = s
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						w.send(sctx, id, s.poke)
+					}()
+				}
+			}
+		}
+		for _, s := range senders {
+			select {
+			case s.poke <- struct{}{}:
+			default:
+			}
+		}
+		if time.Since(lastPrune) > time.Hour {
+			if _, err := w.svc.db.Pool.Exec(ctx, `DELETE FROM webhook_deliveries
+				WHERE status <> 'PENDING' AND created_at < now() - make_interval(secs => $1)`, w.opts.Retention.Seconds()); err == nil {
+				lastPrune = time.Now()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(w.opts.Poll):
+		}
+	}
+}
+
+func (w *Worker) webhookIDs(ctx context.Context) (map[string]struct{}, error) {
+	rows, err := w.svc.db.Pool.Query(ctx, `SELECT id FROM webhooks`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		out[id] = struct{}{}
+	}
+	return out, nil
+}
+
+// fanBatch bounds the events one endpoint's fan-out reads per transaction.
+const fanBatch = 1000
+
+// fanOut creates a delivery for every endpoint and every new event of a kind it wants, and
+// advances the endpoint's fan-out cursor in the same transaction (so each event is turned
+// into one delivery per endpoint, even with several instances running).
+func (w *Worker) fanOut(ctx context.Context) error {
+	for {
+		more := false
+		err := w.svc.db.Transact(ctx, func(tx pgx.Tx) error {
+			more = false
+			rows, err := tx.Query(ctx, `SELECT id, kinds, fanned_out_id FROM webhooks ORDER BY id FOR UPDATE SKIP LOCKED`)
+			if err != nil {
+				return err
+			}
+			type hook struct {
+				id    string
+				kinds []string
+				after int64
+			}
+			var hooks []hook
+			for rows.Next() {
+				var h hook
+				if err := rows.Scan(&h.id, &h.kinds, &h.after); err != nil {
+					rows.Close()
+					return err
+				}
+				hooks = append(hooks, h)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, h := range hooks {
+				var hi int64
+				var n int
+				if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), $1), count(*) FROM
+					(SELECT id FROM events WHERE id > $1 ORDER BY id LIMIT $2) b`, h.after, fanBatch).Scan(&hi, &n); err != nil {
+					return err
+				}
+				if n == 0 {
+					continue
+				}
+				more = more || n == fanBatch
+				if err := w.createDeliveries(ctx, tx, h.id, h.kinds, h.after, hi); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE webhooks SET fanned_out_id = $2 WHERE id = $1`, h.id, hi); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("webhooks fan-out: %w", err)
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds []string, after, hi int64) error {
+	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel
+		FROM events e LEFT JOIN purposes p ON p.id = e.purpose_id
+		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3) ORDER BY e.id`, after, hi, kinds)
+	if err != nil {
+		return err
+	}
+	var (
+		ids      []int64
+		kindsOut []string
+		bodies   []string
+	)
+	for rows.Next() {
+		var (
+			id int64
+			at time.Time
+			p  Payload
+		)
+		if err := rows.Scan(&id, &p.Kind, &at, &p.ContactID, &p.PurposeKey, &p.Channel); err != nil {
+			rows.Close()
+			return err
+		}
+		p.ID = cursorOf(id)
+		p.At = at.UTC().Format(time.RFC3339Nano)
+		body, err := json.Marshal(p)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		ids, kindsOut, bodies = append(ids, id), append(kindsOut, p.Kind), append(bodies, string(body))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, kind, payload)
+		SELECT $1, e, k, b FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(e, k, b)
+		ON CONFLICT (webhook_id, event_id) DO NOTHING`, webhookID, ids, kindsOut, bodies)
+	return err
+}
+
+// send delivers one endpoint's due deliveries until ctx ends.
+func (w *Worker) send(ctx context.Context, webhookID string, poke <-chan struct{}) {
+	for {
+		n, err := w.deliverDue(ctx, webhookID)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.opts.Log.Warn("webhooks: delivery round failed; retrying", "webhook", webhookID, "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		wait := w.opts.Poll
+		if d, ok := w.nextDue(ctx, webhookID); ok && d < wait {
+			wait = max(d, 5*time.Millisecond)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poke:
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (w *Worker) nextDue(ctx context.Context, webhookID string) (time.Duration, bool) {
+	var secs *float64
+	err := w.svc.db.Pool.QueryRow(ctx, `SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8
+		FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'PENDING'`, webhookID).Scan(&secs)
+	if err != nil || secs == nil {
+		return 0, false
+	}
+	return time.Duration(*secs * float64(time.Second)), true
+}
+
+type claimed struct {
+	id, url, payload string
+	attempts         int
+	secret           []byte
+}
+
+// deliverDue claims up to PerWebhook due deliveries of the endpoint, sends them at once and
+// records the outcomes. A claim is a lease: next_attempt_at moves past the request timeout,
+// so if this instance dies mid-request another one retries (at least once).
+func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) {
+	lease := w.opts.Timeout + 30*time.Second
+	var (
+		batch    []claimed
+		sealed   []byte
+		keyID    string
+		endpoint string
+	)
+	err := w.svc.db.Transact(ctx, func(tx pgx.Tx) error {
+		batch = batch[:0]
+		if err := tx.QueryRow(ctx, `SELECT url, secret_enc, secret_key_id FROM webhooks WHERE id = $1`, webhookID).
+			Scan(&endpoint, &sealed, &keyID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries d SET next_attempt_at = clock_timestamp() + make_interval(secs => $3)
+			WHERE d.id IN (SELECT id FROM webhook_deliveries
+				WHERE webhook_id = $1 AND status = 'PENDING' AND next_attempt_at <= clock_timestamp()
+				ORDER BY next_attempt_at, event_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+			RETURNING d.id, d.payload, d.attempts`, webhookID, w.opts.PerWebhook, lease.Seconds())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			c := claimed{url: endpoint}
+			if err := rows.Scan(&c.id, &c.payload, &c.attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, c)
+		}
+		return rows.Err()
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil // deleted meanwhile
+	}
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	var secret []byte
+	var secretErr error
+	if k, ok := w.svc.keyByID(keyID); !ok {
+		secretErr = fmt.Errorf("the server key %s that encrypted this webhook's secret is no longer configured; delete and create the webhook again", keyID)
+	} else if secret, err = open(k, webhookID, sealed); err != nil {
+		secretErr = errors.New("the webhook's stored secret cannot be decrypted; delete and create the webhook again")
+	}
+	var wg sync.WaitGroup
+	results := make([]error, len(batch))
+	for i := range batch {
+		if secretErr != nil {
+			results[i] = secretErr
+			continue
+		}
+		batch[i].secret = secret
+		wg.Go(func() { results[i] = w.post(ctx, batch[i]) })
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return 0, ctx.Err() // stopping: the lease expires and the delivery is retried
+	}
+	for i, c := range batch {
+		if err := w.record(ctx, c, results[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(batch), nil
+}
+
+// post sends one delivery; nil means the endpoint answered 2xx.
+func (w *Worker) post(ctx context.Context, c claimed) error {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader([]byte(c.payload)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Vermerk-Webhooks/1")
+	req.Header.Set("X-Vermerk-Timestamp", ts)
+	req.Header.Set("X-Vermerk-Signature", Sign(c.secret, ts, []byte(c.payload)))
+	resp, err := w.opts.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("HTTP %s", resp.Status)
+	}
+	return nil
+}
+
+// Sign returns the X-Vermerk-Signature value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
+func Sign(secret []byte, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
+	attempts := c.attempts + 1
+	var err error
+	switch {
+	case sendErr == nil:
+		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = $2,
+			last_attempt_at = now(), delivered_at = now(), next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`, c.id, attempts)
+	case attempts >= w.opts.MaxAttempts:
+		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'FAILED', attempts = $2,
+			last_attempt_at = now(), last_error = $3, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`, c.id, attempts, errText(sendErr))
+	default:
+		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET attempts = $2, last_attempt_at = now(),
+			last_error = $3, next_attempt_at = clock_timestamp() + make_interval(secs => $4) WHERE id = $1 AND status = 'PENDING'`,
+			c.id, attempts, errText(sendErr), w.backoff(attempts).Seconds())
+	}
+	if err != nil {
+		return fmt.Errorf("record delivery %s: %w", c.id, err)
+	}
+	return nil
+}
+
+func errText(err error) string {
+	s := err.Error()
+	if r := []rune(s); len(r) > 500 {
+		s = string(r[:500]) + "…"
+	}
+	return s
+}
+
+// listen wakes the worker when an event is committed (LISTEN vermerk_events); without a
+// connection the worker still polls.
+func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := func() error {
+			cfg := w.svc.db.Pool.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["application_name"] = "vermerk webhooks"
+			conn, err := pgx.ConnectConfig(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(context.WithoutCancel(ctx))
+			if _, err := conn.Exec(ctx, "LISTEN vermerk_events"); err != nil {
+				return err
+			}
+			for {
+				if _, err := conn.WaitForNotification(ctx); err != nil {
+					return err
+				}
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		if ctx.Err() != nil {
+			return
+		}
+		w.opts.Log.Debug("webhooks: listener connection lost; polling until it is back", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.opts.Poll * 2):
+		}
+	}
+}
