@@ -28,7 +28,7 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxUploadSize bounds a multipart upload (startImport); default 200 MB.
 	MaxUploadSize int64
-	// MaxDepth and MaxComplexity bound one operation; defaults 12 and 5000.
+	// MaxDepth and MaxComplexity bound one operation; defaults 12 and 20000 (a page of 1,000 recipients with names, e-mails and links costs about 6,000).
 	MaxDepth      int
 	MaxComplexity int
 	// OriginPatterns are the browser origins allowed to open a WebSocket (host patterns as in
@@ -51,7 +51,7 @@ func (o *Options) defaults() {
 		o.MaxDepth = 12
 	}
 	if o.MaxComplexity == 0 {
-		o.MaxComplexity = 5000
+		o.MaxComplexity = 20000
 	}
 	if o.MaxSubscriptionsPerConnection == 0 {
 		o.MaxSubscriptionsPerConnection = 20

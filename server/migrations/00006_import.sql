@@ -1,6 +1,6 @@
 -- Bulk imports of CSV address lists: jobs with their counters and crash checkpoint, the rows
--- held for a decision because they matched the blacklist, the reported problems, and the
--- transient staging table one batch passes through.
+-- held for a decision because they matched the blacklist, and the reported problems. (Each
+-- batch passes through a session-private temporary table; see importer/batch.go.)
 -- +goose Up
 
 -- A job commits batch by batch; checkpoint_line is the last physical line whose row is
@@ -73,33 +73,7 @@ CREATE TABLE import_held (
 CREATE INDEX import_held_keys ON import_held USING gin (dedupe_keys);
 CREATE INDEX import_held_entry ON import_held (entry_id);
 
--- One batch at a time, inside the batch's transaction (rows are deleted before it commits);
--- UNLOGGED because nothing in it outlives the transaction.
-CREATE UNLOGGED TABLE import_staging (
-    job_id       uuid NOT NULL,
-    line         int  NOT NULL,
-    contact_id   uuid NOT NULL DEFAULT gen_random_uuid(),
-    raw_email    text NOT NULL,
-    raw_phone    text NOT NULL,
-    given_name   text NOT NULL,
-    family_name  text NOT NULL,
-    organization text,
-    street       text,
-    postal_code  text,
-    city         text,
-    country      text,
-    emails       text[] NOT NULL,
-    emails_norm  text[] NOT NULL,
-    phones       text[] NOT NULL,
-    sort_key     text NOT NULL,
-    search_text  text NOT NULL,
-    dedupe_keys  text[] NOT NULL,
-    hashes       bytea[] NOT NULL, -- keyed hashes of every identifier under every key
-    PRIMARY KEY (job_id, line)
-);
-
 -- +goose Down
-DROP TABLE import_staging;
 DROP TABLE import_held;
 DROP TABLE import_problems;
 DROP TABLE import_jobs;

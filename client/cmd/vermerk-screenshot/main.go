@@ -84,9 +84,22 @@ func open(s *ui.Shell, name, email, csvPath string) {
 		return // not connected: the picture shows why
 	}
 	switch name {
-	case "contacts", "consents":
+	case "contacts":
 		s.Tabs.SelectIndex(0)
 		s.Contacts.OpenContact(firstContact(s))
+	case "consents":
+		s.Tabs.SelectIndex(0)
+		s.Contacts.OpenContact(firstContact(s))
+		go func() {
+			time.Sleep(500 * time.Millisecond)
+			fyne.Do(func() {
+				if d := s.Contacts.Detail; d != nil {
+					for _, h := range d.Consents.Histories {
+						h.OpenAll()
+					}
+				}
+			})
+		}()
 	case "form":
 		s.Tabs.SelectIndex(0)
 		f := s.Contacts.OpenForm(emptyForm)

@@ -11,6 +11,22 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// AddToListAddToListContact includes the requested fields of the GraphQL type Contact.
+type AddToListAddToListContact struct {
+	Id string `json:"id"`
+}
+
+// GetId returns AddToListAddToListContact.Id, and is useful for accessing the field via an interface.
+func (v *AddToListAddToListContact) GetId() string { return v.Id }
+
+// AddToListResponse is returned by AddToList on success.
+type AddToListResponse struct {
+	AddToList AddToListAddToListContact `json:"addToList"`
+}
+
+// GetAddToList returns AddToListResponse.AddToList, and is useful for accessing the field via an interface.
+func (v *AddToListResponse) GetAddToList() AddToListAddToListContact { return v.AddToList }
+
 // BlacklistAddResponse is returned by BlacklistAdd on success.
 type BlacklistAddResponse struct {
 	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
@@ -98,6 +114,14 @@ func (v *BlacklistPage) GetPageInfo() PageInfo { return v.PageInfo }
 
 // GetTotalCount returns BlacklistPage.TotalCount, and is useful for accessing the field via an interface.
 func (v *BlacklistPage) GetTotalCount() int { return v.TotalCount }
+
+// BlacklistRemoveResponse is returned by BlacklistRemove on success.
+type BlacklistRemoveResponse struct {
+	BlacklistRemove BlacklistEntryFields `json:"blacklistRemove"`
+}
+
+// GetBlacklistRemove returns BlacklistRemoveResponse.BlacklistRemove, and is useful for accessing the field via an interface.
+func (v *BlacklistRemoveResponse) GetBlacklistRemove() BlacklistEntryFields { return v.BlacklistRemove }
 
 // BlacklistResponse is returned by Blacklist on success.
 type BlacklistResponse struct {
@@ -194,6 +218,15 @@ func (v *ConsentInput) GetSource() string { return v.Source }
 
 // GetEvidence returns ConsentInput.Evidence, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetEvidence() *string { return v.Evidence }
+
+// ConsentProofResponse is returned by ConsentProof on success.
+type ConsentProofResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	ConsentProof []ProofEvent `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofResponse) GetConsentProof() []ProofEvent { return v.ConsentProof }
 
 type ConsentStatus string
 
@@ -433,6 +466,22 @@ type CreateContactResponse struct {
 // GetCreateContact returns CreateContactResponse.CreateContact, and is useful for accessing the field via an interface.
 func (v *CreateContactResponse) GetCreateContact() ContactPayloadFields { return v.CreateContact }
 
+// CreateListResponse is returned by CreateList on success.
+type CreateListResponse struct {
+	CreateList ListFields `json:"createList"`
+}
+
+// GetCreateList returns CreateListResponse.CreateList, and is useful for accessing the field via an interface.
+func (v *CreateListResponse) GetCreateList() ListFields { return v.CreateList }
+
+// CreatePurposeResponse is returned by CreatePurpose on success.
+type CreatePurposeResponse struct {
+	CreatePurpose PurposeFields `json:"createPurpose"`
+}
+
+// GetCreatePurpose returns CreatePurposeResponse.CreatePurpose, and is useful for accessing the field via an interface.
+func (v *CreatePurposeResponse) GetCreatePurpose() PurposeFields { return v.CreatePurpose }
+
 // DecideImportRowResponse is returned by DecideImportRow on success.
 type DecideImportRowResponse struct {
 	// Accept (with a reason, audited) or drop a row held because it matched the blacklist.
@@ -442,33 +491,29 @@ type DecideImportRowResponse struct {
 // GetDecideImportRow returns DecideImportRowResponse.DecideImportRow, and is useful for accessing the field via an interface.
 func (v *DecideImportRowResponse) GetDecideImportRow() ImportJobFields { return v.DecideImportRow }
 
-// EraseContactEraseContactErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
-type EraseContactEraseContactErasureReceipt struct {
+// EraseContactResponse is returned by EraseContact on success.
+type EraseContactResponse struct {
+	EraseContact ErasureReceipt `json:"eraseContact"`
+}
+
+// GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.EraseContact }
+
+// ErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
+type ErasureReceipt struct {
 	ContactId      string               `json:"contactId"`
 	ErasedAt       time.Time            `json:"erasedAt"`
 	BlacklistEntry BlacklistEntryFields `json:"blacklistEntry"`
 }
 
-// GetContactId returns EraseContactEraseContactErasureReceipt.ContactId, and is useful for accessing the field via an interface.
-func (v *EraseContactEraseContactErasureReceipt) GetContactId() string { return v.ContactId }
+// GetContactId returns ErasureReceipt.ContactId, and is useful for accessing the field via an interface.
+func (v *ErasureReceipt) GetContactId() string { return v.ContactId }
 
-// GetErasedAt returns EraseContactEraseContactErasureReceipt.ErasedAt, and is useful for accessing the field via an interface.
-func (v *EraseContactEraseContactErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
+// GetErasedAt returns ErasureReceipt.ErasedAt, and is useful for accessing the field via an interface.
+func (v *ErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
 
-// GetBlacklistEntry returns EraseContactEraseContactErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
-func (v *EraseContactEraseContactErasureReceipt) GetBlacklistEntry() BlacklistEntryFields {
-	return v.BlacklistEntry
-}
-
-// EraseContactResponse is returned by EraseContact on success.
-type EraseContactResponse struct {
-	EraseContact EraseContactEraseContactErasureReceipt `json:"eraseContact"`
-}
-
-// GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
-func (v *EraseContactResponse) GetEraseContact() EraseContactEraseContactErasureReceipt {
-	return v.EraseContact
-}
+// GetBlacklistEntry returns ErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
 // GetContactResponse is returned by GetContact on success.
 type GetContactResponse struct {
@@ -722,6 +767,21 @@ func (v *ListFields) GetName() string { return v.Name }
 // GetPurpose returns ListFields.Purpose, and is useful for accessing the field via an interface.
 func (v *ListFields) GetPurpose() PurposeFields { return v.Purpose }
 
+type ListInput struct {
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	PurposeKey string `json:"purposeKey"`
+}
+
+// GetKey returns ListInput.Key, and is useful for accessing the field via an interface.
+func (v *ListInput) GetKey() string { return v.Key }
+
+// GetName returns ListInput.Name, and is useful for accessing the field via an interface.
+func (v *ListInput) GetName() string { return v.Name }
+
+// GetPurposeKey returns ListInput.PurposeKey, and is useful for accessing the field via an interface.
+func (v *ListInput) GetPurposeKey() string { return v.PurposeKey }
+
 // ListsResponse is returned by Lists on success.
 type ListsResponse struct {
 	Lists []ListFields `json:"lists"`
@@ -820,6 +880,34 @@ type PreviewImportResponse struct {
 // GetPreviewImport returns PreviewImportResponse.PreviewImport, and is useful for accessing the field via an interface.
 func (v *PreviewImportResponse) GetPreviewImport() ImportPreview { return v.PreviewImport }
 
+// ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
+type ProofEvent struct {
+	At         time.Time     `json:"at"`
+	Status     ConsentStatus `json:"status"`
+	Source     string        `json:"source"`
+	Evidence   *string       `json:"evidence"`
+	RecordedBy string        `json:"recordedBy"`
+	Purpose    PurposeFields `json:"purpose"`
+}
+
+// GetAt returns ProofEvent.At, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetAt() time.Time { return v.At }
+
+// GetStatus returns ProofEvent.Status, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetStatus() ConsentStatus { return v.Status }
+
+// GetSource returns ProofEvent.Source, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetSource() string { return v.Source }
+
+// GetEvidence returns ProofEvent.Evidence, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetEvidence() *string { return v.Evidence }
+
+// GetRecordedBy returns ProofEvent.RecordedBy, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetRecordedBy() string { return v.RecordedBy }
+
+// GetPurpose returns ProofEvent.Purpose, and is useful for accessing the field via an interface.
+func (v *ProofEvent) GetPurpose() PurposeFields { return v.Purpose }
+
 // PurposeFields includes the GraphQL fields of Purpose requested by the fragment PurposeFields.
 type PurposeFields struct {
 	Id          string     `json:"id"`
@@ -843,6 +931,25 @@ func (v *PurposeFields) GetDescription() *string { return v.Description }
 
 // GetLegalBasis returns PurposeFields.LegalBasis, and is useful for accessing the field via an interface.
 func (v *PurposeFields) GetLegalBasis() LegalBasis { return v.LegalBasis }
+
+type PurposeInput struct {
+	Key         string     `json:"key"`
+	Name        string     `json:"name"`
+	LegalBasis  LegalBasis `json:"legalBasis"`
+	Description *string    `json:"description"`
+}
+
+// GetKey returns PurposeInput.Key, and is useful for accessing the field via an interface.
+func (v *PurposeInput) GetKey() string { return v.Key }
+
+// GetName returns PurposeInput.Name, and is useful for accessing the field via an interface.
+func (v *PurposeInput) GetName() string { return v.Name }
+
+// GetLegalBasis returns PurposeInput.LegalBasis, and is useful for accessing the field via an interface.
+func (v *PurposeInput) GetLegalBasis() LegalBasis { return v.LegalBasis }
+
+// GetDescription returns PurposeInput.Description, and is useful for accessing the field via an interface.
+func (v *PurposeInput) GetDescription() *string { return v.Description }
 
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
@@ -1009,6 +1116,18 @@ func (v *Viewer) GetRole() Role { return v.Role }
 // GetPurposeKeys returns Viewer.PurposeKeys, and is useful for accessing the field via an interface.
 func (v *Viewer) GetPurposeKeys() []string { return v.PurposeKeys }
 
+// __AddToListInput is used internally by genqlient
+type __AddToListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __AddToListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__AddToListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __AddToListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__AddToListInput) GetListKey() string { return v.ListKey }
+
 // __BlacklistAddInput is used internally by genqlient
 type __BlacklistAddInput struct {
 	Candidate ContactInput `json:"candidate"`
@@ -1033,6 +1152,26 @@ func (v *__BlacklistInput) GetFirst() *int { return v.First }
 // GetAfter returns __BlacklistInput.After, and is useful for accessing the field via an interface.
 func (v *__BlacklistInput) GetAfter() *string { return v.After }
 
+// __BlacklistRemoveInput is used internally by genqlient
+type __BlacklistRemoveInput struct {
+	Id     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// GetId returns __BlacklistRemoveInput.Id, and is useful for accessing the field via an interface.
+func (v *__BlacklistRemoveInput) GetId() string { return v.Id }
+
+// GetReason returns __BlacklistRemoveInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
+
+// __ConsentProofInput is used internally by genqlient
+type __ConsentProofInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
 	Input    ContactInput   `json:"input"`
@@ -1044,6 +1183,22 @@ func (v *__CreateContactInput) GetInput() ContactInput { return v.Input }
 
 // GetOverride returns __CreateContactInput.Override, and is useful for accessing the field via an interface.
 func (v *__CreateContactInput) GetOverride() *OverrideInput { return v.Override }
+
+// __CreateListInput is used internally by genqlient
+type __CreateListInput struct {
+	Input ListInput `json:"input"`
+}
+
+// GetInput returns __CreateListInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateListInput) GetInput() ListInput { return v.Input }
+
+// __CreatePurposeInput is used internally by genqlient
+type __CreatePurposeInput struct {
+	Input PurposeInput `json:"input"`
+}
+
+// GetInput returns __CreatePurposeInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreatePurposeInput) GetInput() PurposeInput { return v.Input }
 
 // __DecideImportRowInput is used internally by genqlient
 type __DecideImportRowInput struct {
@@ -1184,6 +1339,43 @@ func (v *__UpdateContactInput) GetInput() ContactInput { return v.Input }
 
 // GetOverride returns __UpdateContactInput.Override, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetOverride() *OverrideInput { return v.Override }
+
+// The mutation executed by AddToList.
+const AddToList_Operation = `
+mutation AddToList ($contactId: ID!, $listKey: String!) {
+	addToList(contactId: $contactId, listKey: $listKey) {
+		id
+	}
+}
+`
+
+// Puts a contact on a distribution list.
+func AddToList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *AddToListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AddToList",
+		Query:  AddToList_Operation,
+		Variables: &__AddToListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &AddToListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The query executed by Blacklist.
 const Blacklist_Operation = `
@@ -1344,6 +1536,100 @@ func BlacklistChangedForwardData(interfaceChan interface{}, jsonRawMsg json.RawM
 	return nil
 }
 
+// The mutation executed by BlacklistRemove.
+const BlacklistRemove_Operation = `
+mutation BlacklistRemove ($id: ID!, $reason: String!) {
+	blacklistRemove(id: $id, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Lifts a blacklist entry (ADMIN); the reason is audited.
+func BlacklistRemove(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+) (data_ *BlacklistRemoveResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistRemove",
+		Query:  BlacklistRemove_Operation,
+		Variables: &__BlacklistRemoveInput{
+			Id:     id,
+			Reason: reason,
+		},
+	}
+
+	data_ = &BlacklistRemoveResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ConsentProof.
+const ConsentProof_Operation = `
+query ConsentProof ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		status
+		source
+		evidence
+		recordedBy
+		purpose {
+			... PurposeFields
+		}
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// The person's whole consent ledger, oldest first: the proof of Art. 7(1) GDPR.
+func ConsentProof(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProof",
+		Query:  ConsentProof_Operation,
+		Variables: &__ConsentProofInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by CreateContact.
 const CreateContact_Operation = `
 mutation CreateContact ($input: ContactInput!, $override: OverrideInput) {
@@ -1456,6 +1742,98 @@ func CreateContact(
 	}
 
 	data_ = &CreateContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CreateList.
+const CreateList_Operation = `
+mutation CreateList ($input: ListInput!) {
+	createList(input: $input) {
+		... ListFields
+	}
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Creates a distribution list bound to one purpose (ADMIN).
+func CreateList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input ListInput,
+) (data_ *CreateListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateList",
+		Query:  CreateList_Operation,
+		Variables: &__CreateListInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CreatePurpose.
+const CreatePurpose_Operation = `
+mutation CreatePurpose ($input: PurposeInput!) {
+	createPurpose(input: $input) {
+		... PurposeFields
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Creates a processing purpose (ADMIN), e.g. for the demo data of `make screenshot`.
+func CreatePurpose(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input PurposeInput,
+) (data_ *CreatePurposeResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreatePurpose",
+		Query:  CreatePurpose_Operation,
+		Variables: &__CreatePurposeInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreatePurposeResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -149,12 +149,54 @@ func (c *Client) Blacklist(ctx context.Context, first int, after string) (Blackl
 	return r.Blacklist, nil
 }
 
-func (c *Client) EraseContact(ctx context.Context, id, reason string) (BlacklistEntryFields, error) {
+// EraseContact erases a person everywhere (ADMIN) and returns the receipt.
+func (c *Client) EraseContact(ctx context.Context, id, reason string) (ErasureReceipt, error) {
 	r, err := EraseContact(ctx, c.gql, id, reason)
 	if err != nil {
-		return BlacklistEntryFields{}, classify("eraseContact", err)
+		return ErasureReceipt{}, classify("eraseContact", err)
 	}
-	return r.EraseContact.BlacklistEntry, nil
+	return r.EraseContact, nil
+}
+
+// BlacklistRemove lifts a blacklist entry (ADMIN) with an audited reason.
+func (c *Client) BlacklistRemove(ctx context.Context, id, reason string) (BlacklistEntryFields, error) {
+	r, err := BlacklistRemove(ctx, c.gql, id, reason)
+	if err != nil {
+		return BlacklistEntryFields{}, classify("blacklistRemove", err)
+	}
+	return r.BlacklistRemove, nil
+}
+
+// ConsentProof is the person's consent ledger, oldest first.
+func (c *Client) ConsentProof(ctx context.Context, contactID string) ([]ProofEvent, error) {
+	r, err := ConsentProof(ctx, c.gql, contactID)
+	if err != nil {
+		return nil, classify("consentProof", err)
+	}
+	return r.ConsentProof, nil
+}
+
+func (c *Client) CreatePurpose(ctx context.Context, in PurposeInput) (PurposeFields, error) {
+	r, err := CreatePurpose(ctx, c.gql, in)
+	if err != nil {
+		return PurposeFields{}, classify("createPurpose", err)
+	}
+	return r.CreatePurpose, nil
+}
+
+func (c *Client) CreateList(ctx context.Context, in ListInput) (ListFields, error) {
+	r, err := CreateList(ctx, c.gql, in)
+	if err != nil {
+		return ListFields{}, classify("createList", err)
+	}
+	return r.CreateList, nil
+}
+
+func (c *Client) AddToList(ctx context.Context, contactID, listKey string) error {
+	if _, err := AddToList(ctx, c.gql, contactID, listKey); err != nil {
+		return classify("addToList", err)
+	}
+	return nil
 }
 
 func (c *Client) BlacklistAdd(ctx context.Context, candidate ContactInput, reason string) (BlacklistEntryFields, error) {

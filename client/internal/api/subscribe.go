@@ -28,7 +28,8 @@ var (
 )
 
 // WatchRevocations delivers revocations and erasures until ctx ends, reconnecting by itself.
-// After a reconnect it resumes from the last cursor it delivered (or after, at first).
+// After a reconnect it resumes from the last cursor it delivered (or after, at first); when
+// the server refuses that cursor (expired, or from another server), it starts from now.
 func (c *Client) WatchRevocations(ctx context.Context, after string, onEvent func(RevocationFields), onState func(LinkState)) {
 	cursor := after
 	watch(ctx, c, "revocations", func(ws graphql.WebSocketClient) (chan RevocationsWsResponse, error) {
@@ -36,6 +37,11 @@ func (c *Client) WatchRevocations(ctx context.Context, after string, onEvent fun
 		return ch, err
 	}, func(m RevocationsWsResponse) error {
 		if len(m.Errors) > 0 {
+			if e := fromGraphQLErrors("revocations", m.Errors, m.Errors); errors.Is(e, ErrBadInput) {
+				// An expired or foreign cursor: the next attempt starts from now; the error
+				// reaches onState so the caller can forget the cursor it stored.
+				cursor = ""
+			}
 			return m.Errors
 		}
 		if m.Data != nil {

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"strings"
+
 	"github.com/vermerk/vermerk/client/internal/api"
 )
 
@@ -37,3 +40,42 @@ func (f *RevocationFeed) Add(e api.RevocationFields) bool {
 
 // IsAdmin says whether the viewer may see the admin view.
 func IsAdmin(v api.Viewer) bool { return v.Role == api.RoleAdmin }
+
+// The feed's last cursor is kept in the preferences together with the server it came from,
+// so a restart resumes after it and a cursor of another server is never sent.
+const (
+	prefFeedServer = "revocations_server"
+	prefFeedCursor = "revocations_cursor"
+)
+
+// FeedCursor is where the revocations feed of one server resumes ("" = from now).
+func FeedCursor(p Preferences, serverURL string) string {
+	if p.String(prefFeedServer) != strings.TrimSpace(serverURL) {
+		return ""
+	}
+	return p.String(prefFeedCursor)
+}
+
+// SaveFeedCursor remembers the last cursor the feed showed.
+func SaveFeedCursor(p Preferences, serverURL, cursor string) {
+	p.SetString(prefFeedServer, strings.TrimSpace(serverURL))
+	p.SetString(prefFeedCursor, cursor)
+}
+
+// Erase erases a contact everywhere (ADMIN); the written reason is required and audited.
+func Erase(ctx context.Context, b Backend, contactID, reason string) (api.ErasureReceipt, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.ErasureReceipt{}, ErrMissing{"reason"}
+	}
+	return b.EraseContact(ctx, contactID, reason)
+}
+
+// RemoveFromBlacklist lifts a blacklist entry (ADMIN) with a written reason.
+func RemoveFromBlacklist(ctx context.Context, b Backend, entryID, reason string) (api.BlacklistEntryFields, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.BlacklistEntryFields{}, ErrMissing{"reason"}
+	}
+	return b.BlacklistRemove(ctx, entryID, reason)
+}

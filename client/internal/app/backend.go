@@ -28,6 +28,9 @@ type Backend interface {
 	DecideImportRow(ctx context.Context, jobID string, line int, accept bool, reason string) (api.ImportJobFields, error)
 	ImportJob(ctx context.Context, id string) (api.ImportJobFields, error)
 	Blacklist(ctx context.Context, first int, after string) (api.BlacklistPage, error)
+	BlacklistRemove(ctx context.Context, id, reason string) (api.BlacklistEntryFields, error)
+	EraseContact(ctx context.Context, id, reason string) (api.ErasureReceipt, error)
+	ConsentProof(ctx context.Context, contactID string) ([]api.ProofEvent, error)
 
 	// The Watch methods block until ctx ends, reconnecting by themselves.
 	WatchRevocations(ctx context.Context, after string, onEvent func(api.RevocationFields), onState func(api.LinkState))

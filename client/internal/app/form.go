@@ -23,6 +23,8 @@ type ContactForm struct {
 	PostalCode   string
 	City         string
 	Country      string
+	// HadAddress: the stored contact has an address (the contract cannot clear one).
+	HadAddress bool
 }
 
 // FormFromContact fills the form with a stored contact, for editing.
@@ -39,11 +41,12 @@ func FormFromContact(c api.ContactDetail) ContactForm {
 	}
 	if a := c.Address; a != nil {
 		f.Street, f.PostalCode, f.City, f.Country = a.Street, a.PostalCode, a.City, a.Country
+		f.HadAddress = true
 	}
 	return f
 }
 
-// Input is the form as the server's ContactInput; empty fields are sent as null.
+// Input is the form as a new contact or a screening candidate; empty fields are null.
 func (f ContactForm) Input() api.ContactInput {
 	in := api.ContactInput{
 		GivenName:    opt(f.GivenName),
@@ -62,6 +65,26 @@ func (f ContactForm) Input() api.ContactInput {
 	}
 	return in
 }
+
+// UpdateInput is the form as an update. The server keeps a field it gets as null and sets
+// one it gets as a value, so every field the form shows is sent: a cleared organisation as
+// "", cleared e-mails or phones as []. An address is sent when any of its fields is filled;
+// the contract has no way to remove one (Validate refuses clearing it).
+func (f ContactForm) UpdateInput() api.ContactInput {
+	in := f.Input()
+	in.GivenName = ptr(strings.TrimSpace(f.GivenName))
+	in.FamilyName = ptr(strings.TrimSpace(f.FamilyName))
+	in.Organization = ptr(strings.TrimSpace(f.Organization))
+	if in.Emails == nil {
+		in.Emails = []string{}
+	}
+	if in.Phones == nil {
+		in.Phones = []string{}
+	}
+	return in
+}
+
+func ptr(s string) *string { return &s }
 
 // Screenable says whether a candidate holds anything the blacklist can match: an e-mail, a
 // phone, or a family name with postal code and street.
@@ -86,6 +109,9 @@ func (f ContactForm) Validate() []FieldError {
 	var errs []FieldError
 	if strings.TrimSpace(f.FamilyName) == "" && strings.TrimSpace(f.Organization) == "" {
 		errs = append(errs, FieldError{Field: "FamilyName", Key: "form.error.name"})
+	}
+	if f.ID != "" && f.HadAddress && strings.TrimSpace(f.Street+f.PostalCode+f.City+f.Country) == "" {
+		errs = append(errs, FieldError{Field: "Street", Key: "form.error.address.clear"})
 	}
 	for _, e := range SplitValues(f.Emails) {
 		if _, err := mail.ParseAddress(e); err != nil || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
@@ -142,7 +168,7 @@ func Save(ctx context.Context, b Backend, f ContactForm, overrideReason *string)
 	if f.ID == "" {
 		p, err = b.CreateContact(ctx, f.Input(), override)
 	} else {
-		p, err = b.UpdateContact(ctx, f.ID, f.Input(), override)
+		p, err = b.UpdateContact(ctx, f.ID, f.UpdateInput(), override)
 	}
 	if err != nil {
 		return SaveResult{}, err

@@ -36,6 +36,7 @@ type Backend struct {
 	events    []api.RevocationFields
 	jobs      map[string]*job
 	overrides []api.OverrideInput
+	removals  []api.OverrideInput
 	watchers  map[int]func(api.BlacklistEntryFields)
 	nextID    int
 }
@@ -298,10 +299,7 @@ func (b *Backend) AddToBlacklist(email, reason string) api.BlacklistEntryFields 
 	e := api.BlacklistEntryFields{Id: fmt.Sprintf("b%d", len(b.blacklist)+1), Source: api.BlacklistSourceErasure, Reason: reason,
 		CreatedAt: time.Now(), IdentifierKinds: []api.MatchField{api.MatchFieldEmail}}
 	b.blacklist = append(b.blacklist, blocked{entry: e, email: normEmail(email)})
-	watchers := make([]func(api.BlacklistEntryFields), 0, len(b.watchers))
-	for _, w := range b.watchers {
-		watchers = append(watchers, w)
-	}
+	watchers := b.watcherList()
 	b.mu.Unlock()
 	for _, w := range watchers {
 		w(e)

@@ -54,9 +54,9 @@ func (s *AdminScreen) Object() fyne.CanvasObject { return s.root }
 func (s *AdminScreen) Run(ctx context.Context) {
 	s.loadBlacklist("")
 	s.b.WatchRevocations(ctx, "", func(e api.RevocationFields) {
-		fyne.Do(func() { s.AddEvent(e) })
+		do(func() { s.AddEvent(e) })
 	}, func(st api.LinkState) {
-		fyne.Do(func() { s.FeedState.SetText(linkText(st, s.loc)) })
+		do(func() { s.FeedState.SetText(linkText(st, s.loc)) })
 	})
 }
 
@@ -73,7 +73,7 @@ func (s *AdminScreen) BlacklistChanged() { s.loadBlacklist("") }
 func (s *AdminScreen) loadBlacklist(after string) {
 	go func() {
 		page, err := s.b.Blacklist(context.Background(), app.PageSize, after)
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				s.FeedState.SetText(app.ErrorText(err, s.loc))
 				return

@@ -21,6 +21,8 @@ type ConsentsView struct {
 	Message *widget.Label
 	// GrantForm is the open grant dialog's fields.
 	GrantForm *GrantForm
+	// Histories are the ledgers, one accordion per purpose with a history.
+	Histories []*widget.Accordion
 
 	OnChanged func()
 	b         app.Backend
@@ -84,7 +86,9 @@ func (v *ConsentsView) row(r app.ConsentRow) fyne.CanvasObject {
 			lines.Add(l)
 		}
 		if len(c.History) > 0 {
-			history = widget.NewAccordion(widget.NewAccordionItem(t("consents.history"), lines))
+			acc := widget.NewAccordion(widget.NewAccordionItem(t("consents.history"), lines))
+			v.Histories = append(v.Histories, acc)
+			history = acc
 		}
 	}
 	return container.NewVBox(container.NewBorder(nil, nil, nil, right, container.NewHBox(name, status)), history)
@@ -130,7 +134,7 @@ func (v *ConsentsView) SubmitGrant() {
 	key, source, evidence := g.keys[g.Purpose.Selected], g.Source.Text, g.Evidence.Text
 	go func() {
 		_, err := app.Grant(context.Background(), v.b, v.contactID, key, source, evidence)
-		fyne.Do(func() { v.done(err) })
+		do(func() { v.done(err) })
 	}()
 }
 
@@ -144,7 +148,7 @@ func (v *ConsentsView) showRevoke(key, name string) {
 			text := channel.Text
 			go func() {
 				_, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
-				fyne.Do(func() { v.done(err) })
+				do(func() { v.done(err) })
 			}()
 		}, v.win)
 }

@@ -42,7 +42,7 @@ func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsS
 	s.search = app.NewDebounced(250*time.Millisecond, func(ctx context.Context, q app.SearchQuery) (api.ContactPage, error) {
 		return b.SearchContacts(ctx, q.Search, app.PageSize, q.After)
 	}, func(a app.Answer[app.SearchQuery, api.ContactPage]) {
-		fyne.Do(func() { s.applyPage(a) })
+		do(func() { s.applyPage(a) })
 	})
 	s.Search = widget.NewEntry()
 	s.Search.SetPlaceHolder(t("search.placeholder"))
@@ -134,7 +134,7 @@ func (s *ContactsScreen) OpenContact(id string) {
 	go func() {
 		c, err := s.b.Contact(context.Background(), id)
 		purposes, perr := s.b.Purposes(context.Background())
-		fyne.Do(func() {
+		do(func() {
 			if err == nil {
 				err = perr
 			}

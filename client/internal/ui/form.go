@@ -24,7 +24,7 @@ type FormScreen struct {
 	Save, Cancel                        *widget.Button
 
 	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
-	Override   *OverrideDialog
+	Override   *ReasonDialog
 	Duplicates *DuplicatesDialog
 
 	id      string
@@ -67,7 +67,7 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		}
 	})
 	s.live = app.NewLiveScreen(b, app.ScreenDelay, func(a app.ScreenAnswer) {
-		fyne.Do(func() { s.showScreening(a) })
+		do(func() { s.showScreening(a) })
 	})
 
 	title := t("form.title.new")
@@ -163,7 +163,7 @@ func (s *FormScreen) save(reason *string) {
 	model := s.Model()
 	go func() {
 		r, err := app.Save(context.Background(), s.b, model, reason)
-		fyne.Do(func() { s.saved(r, err, reason != nil) })
+		do(func() { s.saved(r, err, reason != nil) })
 	}()
 }
 
@@ -171,7 +171,7 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
 	if err != nil {
 		if s.Override != nil {
-			s.Override.Message.SetText(app.ErrorText(err, s.loc))
+			s.Override.Fail(app.ErrorText(err, s.loc))
 			return
 		}
 		s.Message.SetText(app.ErrorText(err, s.loc))
@@ -185,7 +185,7 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 		return
 	}
 	if s.Override != nil {
-		s.Override.Dialog.Hide()
+		s.Override.Close()
 		s.Override = nil
 	}
 	s.Close()
@@ -197,60 +197,17 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	}
 }
 
-// OverrideDialog asks for the written reason to save a blacklisted person anyway; Confirm
-// stays disabled while the reason is empty.
-type OverrideDialog struct {
-	Reason  *widget.Entry
-	Confirm *widget.Button
-	Abort   *widget.Button
-	Message *widget.Label
-	Dialog  dialog.Dialog
-}
-
 func (s *FormScreen) askReason(sc api.ScreeningFields) {
-	d := &OverrideDialog{Reason: widget.NewMultiLineEntry(), Message: wrapLabel("")}
-	d.Message.Importance = widget.DangerImportance
-	d.Reason.SetPlaceHolder(t("override.reason"))
-	d.Reason.SetMinRowsVisible(3)
-	d.Confirm = widget.NewButtonWithIcon(t("override.confirm"), theme.WarningIcon(), func() {
-		reason := d.Reason.Text
-		if strings.TrimSpace(reason) == "" {
-			d.Message.SetText(t("override.required"))
-			return
-		}
-		d.Confirm.Disable()
-		s.save(&reason)
-	})
-	d.Confirm.Importance = widget.DangerImportance
-	d.Confirm.Disable()
-	d.Abort = widget.NewButton(t("action.cancel"), func() {
-		d.Dialog.Hide()
-		s.Override = nil
-	})
-	d.Reason.OnChanged = func(text string) {
-		if strings.TrimSpace(text) == "" {
-			d.Confirm.Disable()
-		} else {
-			d.Confirm.Enable()
-			d.Message.SetText("")
-		}
-	}
 	var lines []string
 	for _, w := range app.Warnings(sc, s.loc) {
 		lines = append(lines, "• "+w.Text)
 	}
-	content := container.NewVBox(
-		wrapLabel(t("override.text")),
-		boldLabel(strings.Join(lines, "\n")),
-		d.Reason,
-		d.Message,
-		container.NewHBox(layoutSpacer(), d.Abort, d.Confirm),
-	)
-	d.Dialog = dialog.NewCustomWithoutButtons(t("override.title"), content, s.win)
-	d.Dialog.Resize(fyne.NewSize(560, 360))
-	s.Override = d
-	d.Dialog.Show()
-	s.win.Canvas().Focus(d.Reason)
+	s.Override = showReasonDialog(s.win, reasonSpec{
+		Title: t("override.title"), Text: t("override.text"), Details: strings.Join(lines, "\n"),
+		Confirm: t("override.confirm"), Danger: true,
+		OnConfirm: func(reason string) { s.save(&reason) },
+		OnAbort:   func() { s.Override = nil },
+	})
 }
 
 // DuplicatesDialog lists existing contacts that share an e-mail or phone, each with a

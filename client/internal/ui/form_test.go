@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,11 +15,41 @@ import (
 	"github.com/vermerk/vermerk/client/internal/demo"
 )
 
-// eventually polls cond for up to two seconds.
+// uiQueue is the UI thread of the tests: do appends, pump runs on the test goroutine.
+var uiQueue struct {
+	sync.Mutex
+	fns []func()
+}
+
+func init() {
+	do = func(f func()) {
+		uiQueue.Lock()
+		uiQueue.fns = append(uiQueue.fns, f)
+		uiQueue.Unlock()
+	}
+}
+
+// pump runs what goroutines handed to the UI, until nothing is left.
+func pump() {
+	for {
+		uiQueue.Lock()
+		fns := uiQueue.fns
+		uiQueue.fns = nil
+		uiQueue.Unlock()
+		if len(fns) == 0 {
+			return
+		}
+		for _, f := range fns {
+			f()
+		}
+	}
+}
+
+// eventually pumps the UI queue and polls cond for up to two seconds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for !cond() {
+	for pump(); !cond(); pump() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -66,6 +97,7 @@ func TestBlacklistChangeRescreensTheOpenForm(t *testing.T) {
 	f, _ := newTestForm(t, b)
 	test.Type(f.Emails, "new.person@example.org")
 	time.Sleep(3 * app.ScreenDelay / 2)
+	pump()
 	if f.Banner.Visible() {
 		t.Fatal("clean address warned")
 	}
@@ -100,14 +132,10 @@ func TestSavingAMatchAsksForAWrittenReason(t *testing.T) {
 	if d.Confirm.Disabled() {
 		t.Fatal("confirm still disabled with a reason")
 	}
-	saved := make(chan string, 1)
-	f.OnSaved = func(c api.ContactDetail) { saved <- c.Id }
+	saved := ""
+	f.OnSaved = func(c api.ContactDetail) { saved = c.Id }
 	test.Tap(d.Confirm)
-	select {
-	case <-saved:
-	case <-time.After(2 * time.Second):
-		t.Fatal("not saved after the override")
-	}
+	eventually(t, "the save after the override", func() bool { return saved != "" })
 	got := b.Overrides()
 	if len(got) != 1 || got[0].Reason != "New written consent, letter of 4 June 2026" {
 		t.Fatalf("overrides sent = %+v", got)
@@ -132,13 +160,13 @@ func TestDuplicateWarningOpensTheExistingContact(t *testing.T) {
 	f, _ := newTestForm(t, b)
 	test.Type(f.FamilyName, "Schmidt")
 	test.Type(f.Emails, "anna.schmidt@example.de")
-	opened := make(chan string, 1)
-	f.OnOpen = func(id string) { opened <- id }
+	opened := ""
+	f.OnOpen = func(id string) { opened = id }
 	test.Tap(f.Save)
 	eventually(t, "the duplicate warning", func() bool { return f.Duplicates != nil })
 	test.Tap(f.Duplicates.Open[0])
-	if id := <-opened; id != "c001" {
-		t.Fatalf("opened %q, want c001", id)
+	if opened != "c001" {
+		t.Fatalf("opened %q, want c001", opened)
 	}
 }
 

@@ -29,8 +29,13 @@ type ImportScreen struct {
 	Progress *widget.ProgressBar
 	Status   *widget.Label
 	Held     *fyne.Container
-	Problems *widget.Label
-	Message  *widget.Label
+	// HeldAccept and HeldDrop are the buttons of the held rows, in order; Accept is the
+	// reason dialog of an acceptance while it is open.
+	HeldAccept []*widget.Button
+	HeldDrop   []*widget.Button
+	Accept     *ReasonDialog
+	Problems   *widget.Label
+	Message    *widget.Label
 
 	flow   app.ImportFlow
 	open   func() (io.ReadCloser, error)
@@ -85,7 +90,7 @@ func (s *ImportScreen) Object() fyne.CanvasObject { return s.root }
 func (s *ImportScreen) LoadLists() {
 	go func() {
 		lists, err := s.b.Lists(context.Background())
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				return
 			}
@@ -126,7 +131,7 @@ func (s *ImportScreen) LoadFile(name string, open func() (io.ReadCloser, error))
 			p, err = s.b.PreviewImport(context.Background(), api.Upload{FileName: name, Body: r})
 			r.Close()
 		}
-		fyne.Do(func() { s.showPreview(p, err) })
+		do(func() { s.showPreview(p, err) })
 	}()
 }
 
@@ -215,7 +220,7 @@ func (s *ImportScreen) start() {
 			job, err = s.b.StartImport(context.Background(), api.Upload{FileName: name, Body: r}, listKey)
 			r.Close()
 		}
-		fyne.Do(func() {
+		do(func() {
 			s.Pick.Enable()
 			if err != nil {
 				s.Message.SetText(app.ErrorText(err, s.loc))
@@ -235,10 +240,10 @@ func (s *ImportScreen) watch(jobID string) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	ctx := s.ctx
 	go s.b.WatchImport(ctx, jobID, func(job api.ImportJobFields) {
-		fyne.Do(func() { s.ShowJob(job) })
+		do(func() { s.ShowJob(job) })
 	}, func(st api.LinkState) {
 		if st.Err != nil {
-			fyne.Do(func() { s.Message.SetText(app.ErrorText(st.Err, s.loc)) })
+			do(func() { s.Message.SetText(app.ErrorText(st.Err, s.loc)) })
 		}
 	})
 }
@@ -266,6 +271,7 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 	}
 	s.Status.SetText(status)
 	s.Held.RemoveAll()
+	s.HeldAccept, s.HeldDrop = nil, nil
 	for _, h := range job.HeldRows {
 		s.Held.Add(s.heldRow(job.Id, h))
 	}
@@ -278,33 +284,37 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 
 func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {
 	m := api.BlacklistMatch{Field: h.Field, Entry: h.Entry}
-	text := wrapLabel(tf("import.line", map[string]any{"Line": h.Line, "Message": app.RowText(h.Row)}) + "\n" + app.Describe(m, s.loc))
+	line := tf("import.line", map[string]any{"Line": h.Line, "Message": app.RowText(h.Row)})
+	text := wrapLabel(line + "\n" + app.Describe(m, s.loc))
 	drop := widget.NewButton(t("import.drop"), func() { s.decide(jobID, h.Line, false, "") })
 	accept := widget.NewButton(t("import.accept"), func() {
-		reason := widget.NewMultiLineEntry()
-		reason.Validator = func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				return app.ErrReasonRequired
-			}
-			return nil
-		}
-		dialog.ShowForm(tf("import.accept.title", map[string]any{"Line": h.Line}), t("override.confirm"), t("action.cancel"),
-			[]*widget.FormItem{widget.NewFormItem(t("override.reason"), reason)}, func(ok bool) {
-				if ok {
-					s.decide(jobID, h.Line, true, reason.Text)
-				}
-			}, s.win)
+		s.Accept = showReasonDialog(s.win, reasonSpec{
+			Title: tf("import.accept.title", map[string]any{"Line": h.Line}), Text: t("import.accept.text"),
+			Details: line, Confirm: t("import.accept"), Danger: true,
+			OnConfirm: func(reason string) { s.decide(jobID, h.Line, true, reason) },
+			OnAbort:   func() { s.Accept = nil },
+		})
 	})
+	s.HeldAccept = append(s.HeldAccept, accept)
+	s.HeldDrop = append(s.HeldDrop, drop)
 	return container.NewBorder(nil, nil, nil, container.NewHBox(accept, drop), text)
 }
 
 func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string) {
 	go func() {
 		job, err := s.b.DecideImportRow(context.Background(), jobID, line, accept, reason)
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
+				if s.Accept != nil {
+					s.Accept.Fail(app.ErrorText(err, s.loc))
+					return
+				}
 				s.Message.SetText(app.ErrorText(err, s.loc))
 				return
+			}
+			if s.Accept != nil {
+				s.Accept.Close()
+				s.Accept = nil
 			}
 			s.ShowJob(job)
 		})

@@ -137,7 +137,6 @@ func TestShellShowsAdminTabOnlyForAdmins(t *testing.T) {
 		b := demo.New()
 		b.Viewer.Role = role
 		s := NewDemoShell(a, b)
-		<-s.Ready()
 		eventually(t, "the tabs", func() bool { return s.Tabs != nil })
 		want := 2
 		if role == api.RoleAdmin {

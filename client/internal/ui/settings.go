@@ -52,7 +52,7 @@ func (s *Shell) ShowSettings() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			v, err := b.Me(ctx)
-			fyne.Do(func() {
+			do(func() {
 				if err != nil {
 					d.Result.SetText(app.ErrorText(err, s.loc))
 					return

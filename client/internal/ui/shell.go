@@ -107,7 +107,7 @@ func (s *Shell) Connect() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		v, err := b.Me(ctx)
-		fyne.Do(func() {
+		do(func() {
 			defer s.markReady()
 			if err != nil {
 				s.Status.SetText(app.ErrorText(err, s.loc))
@@ -151,13 +151,13 @@ func (s *Shell) build() {
 	s.Contacts.Reload()
 	s.Import.LoadLists()
 	go b.WatchBlacklist(ctx, func(api.BlacklistEntryFields) {
-		fyne.Do(func() {
+		do(func() {
 			s.Contacts.BlacklistChanged()
 			if s.Admin != nil {
 				s.Admin.BlacklistChanged()
 			}
 		})
 	}, func(st api.LinkState) {
-		fyne.Do(func() { s.Link.SetText(linkText(st, s.loc)) })
+		do(func() { s.Link.SetText(linkText(st, s.loc)) })
 	})
 }

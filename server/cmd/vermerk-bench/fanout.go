@@ -38,6 +38,6 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 		note += fmt.Sprintf("; %d failed subscriptions, %d duplicates", res.Failed, res.Duplicates)
 	}
 	b.add(figure{name: "fanout_p99", value: float64(res.P99) / float64(time.Millisecond), unit: "ms", baseline: na, target: "≤ 250 ms", note: note})
-	b.add(figure{name: "fanout_lost", value: float64(res.Lost), unit: "events", baseline: na, target: "0", note: "(subscriber, event) pairs not received"})
+	b.add(figure{name: "fanout_lost", value: float64(res.Lost), unit: "events", baseline: na, target: "0", note: "subscriber-event pairs not received"})
 	return nil
 }

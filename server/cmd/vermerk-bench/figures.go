@@ -71,7 +71,7 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		return err
 	})
 	b.measured(figure{name: "contact_rps", unit: "req/s", target: "≥ 10000 req/s"}, app, base, rps)
-	return nil
+	return b.postgraphileFigure(ctx, app)
 }
 
 // recipientsQuery is consent.recipientsQuery: a page of list members with a granted consent

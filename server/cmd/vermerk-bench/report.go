@@ -53,6 +53,8 @@ func num(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "n/a"
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	case math.Abs(v) >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case math.Abs(v) >= 10:

@@ -16,18 +16,18 @@ import (
 // Add blocks a person who is not (or no longer) a contact: an entry of source MANUAL with
 // the keyed hashes of the candidate's identifiers.
 func (s *Service) Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
-	reason, rerr := checkReason("reason", reason)
-	ids, err := s.identify("candidate", candidate)
 	var errs apperr.List
-	if rerr != nil {
-		errs = append(errs, rerr.(*apperr.Error))
+	reason, err := checkReason("reason", reason)
+	if e, ok := apperr.As(err); ok {
+		errs = append(errs, e)
 	}
-	if l, ok := err.(apperr.List); ok {
+	ids, err := s.identify("candidate", candidate)
+	switch l, ok := err.(apperr.List); {
+	case ok:
 		errs = append(errs, l...)
-	} else if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("blacklist.Add: %w", err)
-	}
-	if err == nil && len(ids) == 0 {
+	case len(ids) == 0:
 		errs = append(errs, apperr.Invalid("candidate", "give at least one e-mail address, phone number, or family name with street and postal code to block"))
 	}
 	if err := errs.Err(); err != nil {

@@ -45,11 +45,13 @@ func (f fixture) list(t *testing.T, key, name, purposeKey string) string {
 
 func (f fixture) contact(t *testing.T, given, family string) string {
 	t.Helper()
-	var out struct{ CreateContact struct{ Contact struct{ ID string } } }
+	var out struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
 	f.MustAdmin(t, &out, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
 		map[string]any{"in": map[string]any{"givenName": given, "familyName": family,
-			"emails": []string{strings.ToLower(given+"."+family) + "@example.org"},
-			"phones": []string{"+49 30 5550" + fmt.Sprint(100+len(family))},
+			"emails":  []string{strings.ToLower(given+"."+family) + "@example.org"},
+			"phones":  []string{"+49 30 5550" + fmt.Sprint(100+len(family))},
 			"address": map[string]any{"street": "Musterstraße 1", "postalCode": "10115", "city": "Berlin"}}})
 	return out.CreateContact.Contact.ID
 }
@@ -358,7 +360,9 @@ func TestPurposesAndListsReadBack(t *testing.T) {
 	id := f.contact(t, "Erika", "Mustermann")
 	f.addToList(t, id, "news-de")
 	f.addToList(t, id, "news-de") // twice is once
-	var c struct{ Contact struct{ Lists []struct{ Key string } } }
+	var c struct {
+		Contact struct{ Lists []struct{ Key string } }
+	}
 	f.MustAdmin(t, &c, `query($id: ID!) { contact(id: $id) { lists { key } } }`, map[string]any{"id": id})
 	if len(c.Contact.Lists) != 1 || c.Contact.Lists[0].Key != "news-de" {
 		t.Errorf("contact lists = %+v, want news-de once", c.Contact.Lists)

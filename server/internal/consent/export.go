@@ -99,7 +99,9 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string) (*subjectAccess, 
 	}
 	if doc.Consents, err = collect(ctx, tx, `SELECT p.key, s.status, s.granted_at, s.revoked_at
 		FROM consent_state s JOIN purposes p ON p.id = s.purpose_id WHERE s.contact_id = $1 ORDER BY p.key`, id,
-		func(r pgx.Row, c *exportConsent) error { return r.Scan(&c.PurposeKey, &c.Status, &c.GrantedAt, &c.RevokedAt) }); err != nil {
+		func(r pgx.Row, c *exportConsent) error {
+			return r.Scan(&c.PurposeKey, &c.Status, &c.GrantedAt, &c.RevokedAt)
+		}); err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
 	}
 	if doc.ConsentLedger, err = collect(ctx, tx, `SELECT e.at, p.key, e.status, e.source, e.evidence, e.recorded_by

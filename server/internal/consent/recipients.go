@@ -14,10 +14,11 @@ import (
 
 // recipientIDs is the purpose-bound core of recipients: members of list $1 holding a GRANTED
 // consent for purpose $2, after contact id $3, in id order. Both sides are read from indexes
-// only (list_members' primary key, consent_state_granted). Erased people are gone from both.
+// only (list_members' primary key, consent_state_granted), each starting at the cursor — hence
+// the bound on both — and merge-joined. Erased people are gone from both.
 const recipientIDs = `SELECT m.contact_id FROM list_members m
 	JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
-	WHERE m.list_id = $1 AND m.contact_id > $3`
+	WHERE m.list_id = $1 AND m.contact_id > $3 AND s.contact_id > $3`
 
 // recipientsQuery is one round trip: the page of ids, then the contacts with their identifiers.
 const recipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (` + recipientIDs + `

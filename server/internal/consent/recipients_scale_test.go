@@ -2,6 +2,7 @@ package consent_test
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/consent"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // TestRecipientsPlanAtAMillionContacts generates 1,000,000 contacts (every one on the
@@ -17,8 +19,8 @@ import (
 // checks that recipients reads list_members and consent_state from their indexes only, for
 // the first and a deep page, in the custom and the generic plan. It logs plans and timings.
 func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates 1,000,000 contacts")
+	if testing.Short() || os.Getenv("VERMERK_BIG_TESTS") == "" {
+		t.Skip("generates 1,000,000 contacts (3–8 minutes on 2 cores): set VERMERK_BIG_TESTS=1; make bench runs it")
 	}
 	const n = 1_000_000
 	f := newFixture(t)
@@ -33,18 +35,19 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	start := time.Now()
 	exec(`INSERT INTO contacts (given_name, family_name, sort_key, search_text)
 		SELECT 'Test', 'Beispiel' || g, 'beispiel' || g, '' FROM generate_series(1, $1) g`, n)
+	// in id order, so the indexes led by contact_id fill from one end
 	exec(`INSERT INTO contact_emails (contact_id, position, address, normalized)
-		SELECT id, 0, 'person-' || id || '@example.org', 'person-' || id || '@example.org' FROM contacts`)
+		SELECT id, 0, 'person-' || id || '@example.org', 'person-' || id || '@example.org' FROM contacts ORDER BY id`)
 	exec(`INSERT INTO list_members (list_id, contact_id)
-		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'news-de'`)
+		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'news-de' ORDER BY c.id`)
 	exec(`INSERT INTO list_members (list_id, contact_id)
-		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'calls-q3' AND c.family_name LIKE '%7'`)
+		SELECT l.id, c.id FROM distribution_lists l, contacts c WHERE l.key = 'calls-q3' AND c.family_name LIKE '%7' ORDER BY c.id`)
 	exec(`INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
 		SELECT c.id, p.id, 'GRANTED', 'import', 'test', 'test' FROM contacts c, purposes p
-		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 2 = 0`)
+		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 2 = 0 ORDER BY c.id`)
 	exec(`INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
 		SELECT c.id, p.id, 'REVOKED', 'phone', 'test', 'test' FROM contacts c, purposes p
-		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 10 = 0`)
+		WHERE p.key = 'newsletter' AND substring(c.family_name FROM 9)::int % 10 = 0 ORDER BY c.id`)
 	exec(`VACUUM ANALYZE`)
 	t.Logf("generated %d contacts with e-mails, %d memberships and %d ledger entries in %s", n, n+n/10, n/2+n/10, time.Since(start).Round(time.Millisecond))
 
@@ -58,7 +61,10 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	}
 
 	big := regexp.MustCompile(`Seq Scan on (list_members|consent_state|contacts|consent_events)`)
-	explain := func(name, sql string, args ...any) {
+	// explain logs the plan; for a page (not the count, which reads the whole list and may
+	// rightly prefer a sequential scan) it must read list_members and consent_state from their
+	// indexes only and never scan a big table.
+	explain := func(name string, page bool, sql string, args ...any) {
 		t.Helper()
 		rows, err := conn.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, args...)
 		if err != nil {
@@ -70,6 +76,9 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		}
 		plan := strings.Join(lines, "\n")
 		t.Logf("%s:\n%s", name, plan)
+		if !page {
+			return
+		}
 		if m := big.FindString(plan); m != "" {
 			t.Errorf("%s: plan has %q", name, m)
 		}
@@ -81,10 +90,10 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	}
 	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 		exec(`SET plan_cache_mode = ` + mode)
-		explain(mode+", first page", consent.RecipientsQuery, listID, purposeID, consent.BeforeAllIDs, 51)
-		explain(mode+", page from the middle", consent.RecipientsQuery, listID, purposeID, middle, 51)
-		explain(mode+", totalCount", consent.RecipientsCount, listID, purposeID)
+		explain(mode+", first page", true, consent.RecipientsQuery, listID, purposeID, consent.BeforeAllIDs, 501)
+		explain(mode+", page from the middle", true, consent.RecipientsQuery, listID, purposeID, middle, 501)
 	}
+	explain("totalCount", false, consent.RecipientsCount, listID, purposeID)
 
 	// Timings over GraphQL, as an integrator's newsletter tool would page.
 	type page struct {
@@ -105,14 +114,14 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		t.Logf("%s: %s per request (%d requests)", name, (time.Since(start) / time.Duration(reps)).Round(10*time.Microsecond), reps)
 		return p
 	}
-	const pageQuery = `query($after: String) { recipients(listKey: "news-de", first: 1000, after: $after) {
-		pageInfo { endCursor } edges { node { emails } } } }`
-	p := timeIt("recipients, first page of 1000", pageQuery, nil, 20)
-	if len(p.Recipients.Edges) != 1000 || len(p.Recipients.Edges[0].Node.Emails) != 1 {
+	const pageQuery = `query($after: String) { recipients(listKey: "news-de", first: 500, after: $after) {
+		pageInfo { endCursor } edges { node { givenName familyName emails } } } }`
+	p := timeIt("recipients, first page of 500", pageQuery, nil, 20)
+	if len(p.Recipients.Edges) != 500 || len(p.Recipients.Edges[0].Node.Emails) != 1 {
 		t.Fatalf("first page has %d recipients", len(p.Recipients.Edges))
 	}
-	deep := timeIt("recipients, page of 1000 from the middle", pageQuery, map[string]any{"after": *p.Recipients.PageInfo.EndCursor}, 20)
-	if len(deep.Recipients.Edges) != 1000 {
+	deep := timeIt("recipients, page of 500 from the middle", pageQuery, map[string]any{"after": store.EncodeCursor(middle)}, 20)
+	if len(deep.Recipients.Edges) != 500 {
 		t.Errorf("deep page has %d recipients", len(deep.Recipients.Edges))
 	}
 	count := timeIt("recipients, first page of 50 with totalCount", `{ recipients(listKey: "news-de") { totalCount edges { node { id } } } }`, nil, 5)
@@ -128,12 +137,12 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		var pg page
 		f.MustAdmin(t, &pg, pageQuery, map[string]any{"after": after})
 		seen += len(pg.Recipients.Edges)
-		if pg.Recipients.PageInfo.EndCursor == nil || len(pg.Recipients.Edges) < 1000 {
+		if pg.Recipients.PageInfo.EndCursor == nil || len(pg.Recipients.Edges) < 500 {
 			break
 		}
 		after = *pg.Recipients.PageInfo.EndCursor
 	}
-	t.Logf("paged all %d recipients in pages of 1000 over GraphQL in %s", seen, time.Since(start).Round(time.Millisecond))
+	t.Logf("paged all %d recipients in pages of 500 over GraphQL in %s", seen, time.Since(start).Round(time.Millisecond))
 	if seen != n/2-n/10 {
 		t.Errorf("paged %d recipients, want %d", seen, n/2-n/10)
 	}

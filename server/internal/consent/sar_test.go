@@ -20,9 +20,12 @@ type sarDoc struct {
 	}
 	Lists         []struct{ Key, PurposeKey string }
 	Consents      []struct{ PurposeKey, Status string }
-	ConsentLedger []struct{ PurposeKey, Status, Source, RecordedBy string; Evidence *string }
-	AuditLog      []struct{ Operation, Actor string }
-	Purposes      []struct{ Key string }
+	ConsentLedger []struct {
+		PurposeKey, Status, Source, RecordedBy string
+		Evidence                               *string
+	}
+	AuditLog []struct{ Operation, Actor string }
+	Purposes []struct{ Key string }
 }
 
 func checkExport(t *testing.T, raw, id string) sarDoc {
@@ -99,9 +102,6 @@ func TestSubjectAccessExportHoldsEverythingAboutThePerson(t *testing.T) {
 }
 
 func TestExportCommandPrintsTheSubjectAccessExport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the vermerk binary")
-	}
 	f := newFixture(t)
 	id := erika(t, f)
 	bin := filepath.Join(t.TempDir(), "vermerk")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,31 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/store"
 )
+
+// createBatchTable makes the runner's staging table: temporary (private to the runner's
+// session, never WAL-logged) and emptied at every commit, so it never bloats however many
+// batches pass through it.
+const createBatchTable = `CREATE TEMP TABLE IF NOT EXISTS import_batch (
+	job_id       uuid NOT NULL,
+	line         int  NOT NULL PRIMARY KEY,
+	contact_id   uuid NOT NULL DEFAULT gen_random_uuid(),
+	raw_email    text NOT NULL,
+	raw_phone    text NOT NULL,
+	given_name   text NOT NULL,
+	family_name  text NOT NULL,
+	organization text,
+	street       text,
+	postal_code  text,
+	city         text,
+	country      text,
+	emails       text[] NOT NULL,
+	emails_norm  text[] NOT NULL,
+	phones       text[] NOT NULL,
+	sort_key     text NOT NULL,
+	search_text  text NOT NULL,
+	dedupe_keys  text[] NOT NULL,
+	hashes       bytea[] NOT NULL
+) ON COMMIT DELETE ROWS`
 
 var stagingColumns = []string{"job_id", "line", "raw_email", "raw_phone", "given_name", "family_name", "organization",
 	"street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key", "search_text",
@@ -91,11 +117,122 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 	return nil
 }
 
-// writeRows stages the batch's valid rows and writes those that are neither duplicates nor
-// held. It returns the counts and the name-and-address warnings.
+// writeRows writes the batch's rows that are neither duplicates nor held, set-based: the keys
+// of the whole batch are looked up at once (index probes on the normalised e-mails and phones
+// and on the blacklist hashes), the remaining rows are copied into the staging table and
+// written from there with INSERT … SELECT. It returns the counts and the name-and-address
+// warnings.
 func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) (inserted, dupes, held int, warned []problem, err error) {
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_staging"}, stagingColumns, pgx.CopyFromSlice(len(b.rows), func(i int) ([]any, error) {
-		r := b.rows[i]
+	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
+	var emails, phones, keys []string
+	var hashes [][]byte
+	for i, r := range b.rows {
+		for _, e := range r.emailsNorm {
+			if byEmail[e] == nil {
+				emails = append(emails, e)
+			}
+			byEmail[e] = append(byEmail[e], i)
+		}
+		for _, p := range r.phones {
+			if byPhone[p] == nil {
+				phones = append(phones, p)
+			}
+			byPhone[p] = append(byPhone[p], i)
+		}
+		keys = append(keys, r.dedupeKeys...)
+		for _, h := range r.hashes {
+			if byHash[string(h)] == nil {
+				hashes = append(hashes, h)
+			}
+			byHash[string(h)] = append(byHash[string(h)], i)
+		}
+	}
+
+	// Duplicates: an existing contact has one of the row's e-mails or phones, or a row of this
+	// file held for a decision has.
+	isDup := make([]bool, len(b.rows))
+	mark := func(sql string, args []any, index func(string) []int) error {
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, f := range found {
+			for _, i := range index(f) {
+				isDup[i] = true
+			}
+		}
+		return err
+	}
+	if err := mark(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, []any{emails},
+		func(k string) []int { return byEmail[k] }); err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("dedupe e-mails: %w", err)
+	}
+	if err := mark(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, []any{phones},
+		func(k string) []int { return byPhone[k] }); err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("dedupe phones: %w", err)
+	}
+	if st.held > 0 {
+		if err := mark(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
+			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, []any{st.id, keys},
+			func(k string) []int {
+				if e, ok := strings.CutPrefix(k, "e:"); ok {
+					return byEmail[e]
+				}
+				return byPhone[strings.TrimPrefix(k, "p:")]
+			}); err != nil {
+			return 0, 0, 0, nil, fmt.Errorf("dedupe held rows: %w", err)
+		}
+	}
+
+	// Screening: an e-mail or phone match holds the row; a name-and-address match only warns.
+	// Blocking kinds first, the newest entry first.
+	rows, err := tx.Query(ctx, `SELECT h.hash, h.kind, e.id
+		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
+		WHERE h.hash = ANY ($1::bytea[])
+		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes)
+	if err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
+	}
+	type hit struct {
+		hash         []byte
+		field, entry string
+	}
+	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
+		var h hit
+		return h, r.Scan(&h.hash, &h.field, &h.entry)
+	})
+	if err != nil {
+		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
+	}
+	match := make([]*hit, len(b.rows))
+	for k := range hits {
+		for _, i := range byHash[string(hits[k].hash)] {
+			if match[i] == nil {
+				match[i] = &hits[k]
+			}
+		}
+	}
+	var holds []heldMatch
+	stage := make([]*staged, 0, len(b.rows))
+	for i, r := range b.rows {
+		m := match[i]
+		switch {
+		case isDup[i]:
+			dupes++
+			continue
+		case m == nil:
+		case m.field == "NAME_AND_ADDRESS":
+			warned = append(warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
+				"check whether this is the person who asked to be erased", m.entry)})
+		default:
+			holds = append(holds, heldMatch{line: r.line, field: m.field, entryID: m.entry})
+		}
+		stage = append(stage, r)
+	}
+
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_batch"}, stagingColumns, pgx.CopyFromSlice(len(stage), func(i int) ([]any, error) {
+		r := stage[i]
 		return []any{st.id, r.line, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
 			r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
 			r.dedupeKeys, r.hashes}, nil
@@ -103,59 +240,7 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 	if err != nil {
 		return 0, 0, 0, nil, fmt.Errorf("copy to staging: %w", err)
 	}
-
-	// Duplicates: an existing contact has one of the row's e-mails or phones, or a row of this
-	// file held for a decision has.
-	heldClause := ""
-	if st.held > 0 {
-		heldClause = ` OR EXISTS (SELECT 1 FROM import_held h WHERE h.job_id = s.job_id AND h.dedupe_keys && s.dedupe_keys)`
-	}
-	rows, err := tx.Query(ctx, `SELECT s.line FROM import_staging s WHERE s.job_id = $1 AND (
-			EXISTS (SELECT 1 FROM contact_emails ce WHERE ce.normalized = ANY (s.emails_norm))
-			OR EXISTS (SELECT 1 FROM contact_phones cp WHERE cp.number = ANY (s.phones))`+heldClause+`)`, st.id)
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("dedupe: %w", err)
-	}
-	dupLines, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("dedupe: %w", err)
-	}
-	isDup := make(map[int]bool, len(dupLines))
-	for _, l := range dupLines {
-		isDup[l] = true
-	}
-
-	// Screening: e-mail or phone matches hold the row; a name-and-address match only warns.
-	rows, err = tx.Query(ctx, `SELECT s.line, h.kind, e.id
-		FROM import_staging s CROSS JOIN LATERAL unnest(s.hashes) AS x(hash)
-		JOIN blacklist_hashes h ON h.hash = x.hash
-		JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
-		WHERE s.job_id = $1
-		ORDER BY s.line, h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, st.id)
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
-	}
-	ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (heldMatch, error) {
-		var m heldMatch
-		return m, r.Scan(&m.line, &m.field, &m.entryID)
-	})
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
-	}
-	var holds []heldMatch
-	for _, m := range ms { // ordered by line, blocking kinds first
-		switch {
-		case isDup[m.line]:
-		case len(holds) > 0 && holds[len(holds)-1].line == m.line:
-		case len(warned) > 0 && warned[len(warned)-1].line == m.line:
-		case m.field == "NAME_AND_ADDRESS":
-			warned = append(warned, problem{m.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
-				"check whether this is the person who asked to be erased", m.entryID)})
-		default:
-			holds = append(holds, m)
-		}
-	}
-
+	var heldLines []int
 	if len(holds) > 0 {
 		lines, fields, entries := make([]int, len(holds)), make([]string, len(holds)), make([]string, len(holds))
 		for i, h := range holds {
@@ -167,16 +252,14 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 			SELECT s.job_id, s.line, m.field, m.entry_id, s.raw_email, s.raw_phone, s.given_name, s.family_name,
 				s.organization, s.street, s.postal_code, s.city, s.country, s.emails, s.emails_norm, s.phones, s.sort_key,
 				s.search_text, s.dedupe_keys
-			FROM import_staging s JOIN unnest($2::int[], $3::text[], $4::uuid[]) AS m(line, field, entry_id) ON m.line = s.line
+			FROM import_batch s JOIN unnest($2::int[], $3::text[], $4::uuid[]) AS m(line, field, entry_id) ON m.line = s.line
 			WHERE s.job_id = $1`, st.id, lines, fields, entries); err != nil {
 			return 0, 0, 0, nil, fmt.Errorf("held rows: %w", err)
 		}
-		for _, h := range holds {
-			dupLines = append(dupLines, h.line)
-		}
+		heldLines = lines
 	}
-	if len(dupLines) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM import_staging WHERE job_id = $1 AND line = ANY ($2::int[])`, st.id, dupLines); err != nil {
+	if len(heldLines) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM import_batch WHERE job_id = $1 AND line = ANY ($2::int[])`, st.id, heldLines); err != nil {
 			return 0, 0, 0, nil, fmt.Errorf("staging: %w", err)
 		}
 	}
@@ -184,30 +267,27 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 	tag, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, organization, street, postal_code, city,
 			country, sort_key, search_text)
 		SELECT contact_id, given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text
-		FROM import_staging WHERE job_id = $1`, st.id)
+		FROM import_batch WHERE job_id = $1`, st.id)
 	if err != nil {
 		return 0, 0, 0, nil, fmt.Errorf("contacts: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized)
 		SELECT s.contact_id, e.ord - 1, e.address, e.normalized
-		FROM import_staging s, unnest(s.emails, s.emails_norm) WITH ORDINALITY AS e(address, normalized, ord)
+		FROM import_batch s, unnest(s.emails, s.emails_norm) WITH ORDINALITY AS e(address, normalized, ord)
 		WHERE s.job_id = $1`, st.id); err != nil {
 		return 0, 0, 0, nil, fmt.Errorf("e-mails: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO contact_phones (contact_id, position, number)
 		SELECT s.contact_id, p.ord - 1, p.number
-		FROM import_staging s, unnest(s.phones) WITH ORDINALITY AS p(number, ord)
+		FROM import_batch s, unnest(s.phones) WITH ORDINALITY AS p(number, ord)
 		WHERE s.job_id = $1`, st.id); err != nil {
 		return 0, 0, 0, nil, fmt.Errorf("phones: %w", err)
 	}
 	if st.listID != "" {
 		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id)
-			SELECT $2, contact_id FROM import_staging WHERE job_id = $1 ON CONFLICT DO NOTHING`, st.id, st.listID); err != nil {
+			SELECT $2, contact_id FROM import_batch WHERE job_id = $1 ON CONFLICT DO NOTHING`, st.id, st.listID); err != nil {
 			return 0, 0, 0, nil, fmt.Errorf("list members: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM import_staging WHERE job_id = $1`, st.id); err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("staging: %w", err)
-	}
-	return int(tag.RowsAffected()), len(isDup), len(holds), warned, nil
+	return int(tag.RowsAffected()), dupes, len(holds), warned, nil
 }

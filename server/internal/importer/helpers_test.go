@@ -91,7 +91,7 @@ type job struct {
 // waitJob polls importJob until the job is no longer RUNNING.
 func waitJob(t testing.TB, s *apptest.Server, id string) job {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second)
 	for {
 		var q struct{ ImportJob job }
 		s.MustAdmin(t, &q, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": id})
@@ -99,7 +99,8 @@ func waitJob(t testing.TB, s *apptest.Server, id string) job {
 			return q.ImportJob
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("import job %s still RUNNING after 60 s: %+v", id, q.ImportJob)
+			j := q.ImportJob
+			t.Fatalf("import job %s still RUNNING after 180 s: processed %d of %d", id, j.Processed, j.Total)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

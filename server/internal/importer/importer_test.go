@@ -117,9 +117,6 @@ func TestImportOfficeFile(t *testing.T) {
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM consent_events`); n != 0 {
 		t.Errorf("consent events = %d; an import must never grant consent", n)
 	}
-	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_staging`); n != 0 {
-		t.Errorf("staging keeps %d rows after the job", n)
-	}
 	progress := queryInt(t, s.DBURL, `SELECT count(*) FROM events WHERE kind = 'IMPORT_PROGRESS' AND ref = $1`, j.ID)
 	if progress < 2 {
 		t.Errorf("IMPORT_PROGRESS events = %d, want at least the start and the end", progress)

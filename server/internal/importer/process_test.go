@@ -166,7 +166,7 @@ func TestCrashMidImportResumesFromCheckpoint(t *testing.T) {
 		t.Skip("builds and kills the server")
 	}
 	e := newProcessEnv(t)
-	const rows = 200_000
+	const rows = 60_000
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
@@ -219,7 +219,7 @@ func TestCrashWithoutSpooledFileFails(t *testing.T) {
 		t.Skip("builds and kills the server")
 	}
 	e := newProcessEnv(t)
-	const rows = 200_000
+	const rows = 60_000
 	file, _ := generated(t, rows, 2)
 	id := killMidImport(t, serve(t, e), file, rows)
 	inserted := queryInt(t, e.dbURL, `SELECT inserted FROM import_jobs WHERE id = $1`, id)

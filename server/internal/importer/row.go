@@ -15,7 +15,7 @@ const maxText = 200
 // maxIdentifiers bounds the e-mails and phones of one row, as the blacklist's screen does.
 const maxIdentifiers = 50
 
-// staged is one valid row, normalised and hashed, as it is copied into import_staging.
+// staged is one valid row, normalised and hashed, as it is copied into the batch table.
 type staged struct {
 	line                              int
 	rawEmail, rawPhone                string

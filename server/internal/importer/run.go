@@ -26,54 +26,28 @@ const lockClass = 7243100
 // progressEvery is the least time between two IMPORT_PROGRESS events of one job.
 const progressEvery = 250 * time.Millisecond
 
-// Recover resumes the jobs a crash or shutdown left RUNNING: from their checkpoint when the
-// spooled file is still in the spool directory, else they are marked FAILED with the line up
-// to which rows were imported. Jobs another instance is running are left alone.
+// lockRetry is how often a job whose lock another session holds is tried again: the
+// session of a killed server lingers until its database backend notices.
+const lockRetry = time.Second
+
+// Recover adopts the jobs a crash or shutdown left RUNNING: each is resumed from its
+// checkpoint when its spooled file is still in the spool directory, else marked FAILED with
+// the line up to which rows were imported. A job another live instance runs is taken over
+// only if that instance dies.
 func (s *Service) Recover(ctx context.Context) error {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, spool_file FROM import_jobs WHERE status = 'RUNNING' ORDER BY created_at`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM import_jobs WHERE status = 'RUNNING' ORDER BY created_at`)
 	if err != nil {
 		return fmt.Errorf("importer.Recover: %w", err)
 	}
-	type job struct{ id, spool string }
-	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
-		var j job
-		return j, r.Scan(&j.id, &j.spool)
-	})
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return fmt.Errorf("importer.Recover: %w", err)
 	}
-	for _, j := range jobs {
-		if _, err := os.Stat(filepath.Join(s.opts.SpoolDir, j.spool)); err == nil {
-			s.opts.Log.Info("importer: resuming import job", "job_id", j.id)
-			s.launch(j.id)
-			continue
-		}
-		if err := s.failOrphan(ctx, j.id); err != nil {
-			return fmt.Errorf("importer.Recover: %w", err)
-		}
+	for _, id := range ids {
+		s.opts.Log.Info("importer: adopting interrupted import job", "job_id", id)
+		s.launch(id)
 	}
 	return nil
-}
-
-// failOrphan marks a RUNNING job whose file is gone FAILED, unless another instance runs it.
-func (s *Service) failOrphan(ctx context.Context, id string) error {
-	conn, err := s.db.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	locked, err := tryLock(ctx, conn, id)
-	if err != nil || !locked {
-		return err
-	}
-	defer unlock(conn, id)
-	var line int
-	if err := conn.QueryRow(ctx, `SELECT checkpoint_line FROM import_jobs WHERE id = $1`, id).Scan(&line); err != nil {
-		return err
-	}
-	s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
-	return s.fail(ctx, conn, id, fmt.Sprintf("the server stopped during the import and the uploaded file is no longer there; "+
-		"the rows up to line %d were imported. Import the rest of the file again (duplicates of rows already imported are skipped)", line))
 }
 
 func tryLock(ctx context.Context, conn *pgxpool.Conn, id string) (bool, error) {
@@ -86,21 +60,49 @@ func unlock(conn *pgxpool.Conn, id string) {
 	_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lockClass, id)
 }
 
-// launch runs job id in the background.
+// launch runs job id in the background, once this instance's job slot is free and no other
+// session holds the job's lock.
 func (s *Service) launch(id string) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		select {
-		case s.slot <- struct{}{}:
-		case <-s.ctx.Done():
-			return
-		}
-		defer func() { <-s.slot }()
-		if err := s.run(id); err != nil {
-			s.opts.Log.Error("importer: import job failed", "job_id", id, "err", err)
+		for {
+			done, err := s.tryRun(id)
+			if err != nil {
+				s.opts.Log.Error("importer: import job failed", "job_id", id, "err", err)
+			}
+			if done || err != nil {
+				return
+			}
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(lockRetry):
+			}
 		}
 	}()
+}
+
+// tryRun runs the job unless another session holds its lock (done is false then).
+func (s *Service) tryRun(id string) (done bool, err error) {
+	select {
+	case s.slot <- struct{}{}:
+	case <-s.ctx.Done():
+		return true, nil
+	}
+	defer func() { <-s.slot }()
+	ctx := context.WithoutCancel(s.ctx)
+	conn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Release()
+	locked, err := tryLock(ctx, conn, id)
+	if err != nil || !locked {
+		return false, err
+	}
+	defer unlock(conn, id)
+	return true, s.run(ctx, conn, id)
 }
 
 // runState is what a runner knows of its job between batches.
@@ -133,25 +135,14 @@ type problem struct {
 	msg  string
 }
 
-// run imports job id from its checkpoint. Database work is not cancelled by Stop: a stop
-// takes effect between batches, so a stopped job stays RUNNING at a committed checkpoint.
-func (s *Service) run(id string) error {
-	ctx := context.WithoutCancel(s.ctx)
-	conn, err := s.db.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	locked, err := tryLock(ctx, conn, id)
-	if err != nil || !locked {
-		return err // another instance runs the job
-	}
-	defer unlock(conn, id)
-
+// run imports job id from its checkpoint, holding its lock on conn. Database work is not
+// cancelled by Stop: a stop takes effect between batches, so a stopped job stays RUNNING at a
+// committed checkpoint.
+func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error {
 	st := &runState{id: id}
 	var status string
 	var listID *string
-	err = conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
+	err := conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
 		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held)
 	if err != nil || status != "RUNNING" {
 		return err
@@ -159,10 +150,19 @@ func (s *Service) run(id string) error {
 	if listID != nil {
 		st.listID = *listID
 	}
+	if _, err := conn.Exec(ctx, createBatchTable); err != nil {
+		return err
+	}
 	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
+	if errors.Is(err, os.ErrNotExist) {
+		s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
+		return s.fail(ctx, conn, id, fmt.Sprintf("the server stopped during the import and the uploaded file is no longer there; "+
+			"the rows up to line %d were imported. Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
+	}
 	if err != nil {
 		s.opts.Log.Error("importer: opening spooled file", "job_id", id, "err", err)
-		return s.fail(ctx, conn, id, fmt.Sprintf("the uploaded file could not be read back; the rows up to line %d were imported. Import the rest again", st.checkpoint))
+		return s.fail(ctx, conn, id, fmt.Sprintf("the uploaded file could not be read back; the rows up to line %d were imported. "+
+			"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
 	}
 	defer f.Close()
 	rd, err := csvfile.NewReader(f)

@@ -102,3 +102,13 @@ func FuzzParseToken(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkSignAndParse(b *testing.B) {
+	s, _ := NewSigner(key(1), key(2))
+	for b.Loop() {
+		tok, _ := s.Sign(contactA, listA)
+		if _, _, err := s.Parse(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

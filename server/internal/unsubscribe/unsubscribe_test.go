@@ -45,7 +45,9 @@ func newFixture(t *testing.T) fixture {
 // subscriber creates a contact on news-de with a granted newsletter consent.
 func (f fixture) subscriber(t *testing.T, given, family string) string {
 	t.Helper()
-	var out struct{ CreateContact struct{ Contact struct{ ID string } } }
+	var out struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
 	f.MustAdmin(t, &out, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
 		map[string]any{"in": map[string]any{"givenName": given, "familyName": family,
 			"emails": []string{strings.ToLower(given+"."+family) + "@example.org"}}})
@@ -348,8 +350,14 @@ func TestOneClickUnsubscribeFromLinkToLedgerSubscriptionAndWebhook(t *testing.T)
 			DeliveredAt                          *string
 		}
 	}
-	f.MustAdmin(t, &log, `query($w: ID) { webhookDeliveries(webhookId: $w, first: 10) { webhookId eventCursor kind status attempts lastError deliveredAt } }`,
-		map[string]any{"w": created.CreateWebhook.ID})
+	// The endpoint answered; the worker records that right after.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		f.MustAdmin(t, &log, `query($w: ID) { webhookDeliveries(webhookId: $w, first: 10) { webhookId eventCursor kind status attempts lastError deliveredAt } }`,
+			map[string]any{"w": created.CreateWebhook.ID})
+		if len(log.WebhookDeliveries) != 1 || log.WebhookDeliveries[0].Status != "PENDING" || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(log.WebhookDeliveries) != 1 {
 		t.Fatalf("delivery log: %+v; want one delivery", log.WebhookDeliveries)
 	}

@@ -136,9 +136,14 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 		wg.Wait()
 	}()
 	lastPrune := time.Time{}
+	failing := false // log a failure once, not every poll while the database is down
 	for {
-		if err := w.fanOut(ctx); err != nil && ctx.Err() == nil {
-			w.opts.Log.Warn("webhooks: fan-out failed; retrying", "err", err)
+		if err := w.fanOut(ctx); err != nil && ctx.Err() == nil && !failing {
+			failing = true
+			w.opts.Log.Warn("webhooks: fan-out failed; retrying until it works", "err", err)
+		} else if err == nil && failing {
+			failing = false
+			w.opts.Log.Info("webhooks: fan-out works again")
 		}
 		if ids, err := w.webhookIDs(ctx); err == nil {
 			for id, s := range senders {
@@ -303,14 +308,16 @@ func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID stri
 
 // send delivers one endpoint's due deliveries until ctx ends.
 func (w *Worker) send(ctx context.Context, webhookID string, poke <-chan struct{}) {
+	failing := false
 	for {
 		n, err := w.deliverDue(ctx, webhookID)
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			w.opts.Log.Warn("webhooks: delivery round failed; retrying", "webhook", webhookID, "err", err)
+		if err != nil && !failing {
+			w.opts.Log.Warn("webhooks: delivery round failed; retrying until it works", "webhook", webhookID, "err", err)
 		}
+		failing = err != nil
 		if n > 0 && err == nil {
 			continue
 		}

@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// ReasonDialog asks for a written reason before something that is audited: saving a
+// blacklisted person anyway, accepting a held import row, erasing a contact, lifting a
+// blacklist entry. Confirm stays disabled while the reason is blank; the dialog stays open
+// until the caller closes it, so a server error can be shown in Message.
+type ReasonDialog struct {
+	Reason  *widget.Entry
+	Confirm *widget.Button
+	Abort   *widget.Button
+	Message *widget.Label
+	Dialog  dialog.Dialog
+}
+
+// reasonSpec is what one ReasonDialog says.
+type reasonSpec struct {
+	Title, Text, Details, Confirm string
+	Danger                        bool
+	OnConfirm                     func(reason string) // called with the trimmed reason
+	OnAbort                       func()
+}
+
+func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
+	d := &ReasonDialog{Reason: widget.NewMultiLineEntry(), Message: wrapLabel("")}
+	d.Message.Importance = widget.DangerImportance
+	d.Reason.SetPlaceHolder(t("override.reason"))
+	d.Reason.SetMinRowsVisible(3)
+	d.Reason.Wrapping = fyne.TextWrapWord
+	d.Confirm = widget.NewButtonWithIcon(spec.Confirm, theme.ConfirmIcon(), func() {
+		reason := strings.TrimSpace(d.Reason.Text)
+		if reason == "" {
+			d.Message.SetText(t("override.required"))
+			return
+		}
+		d.Confirm.Disable()
+		spec.OnConfirm(reason)
+	})
+	d.Confirm.Importance = widget.HighImportance
+	if spec.Danger {
+		d.Confirm.Importance = widget.DangerImportance
+		d.Confirm.Icon = theme.WarningIcon()
+	}
+	d.Confirm.Disable()
+	d.Abort = widget.NewButton(t("action.cancel"), func() {
+		d.Dialog.Hide()
+		if spec.OnAbort != nil {
+			spec.OnAbort()
+		}
+	})
+	d.Reason.OnChanged = func(text string) {
+		if strings.TrimSpace(text) == "" {
+			d.Confirm.Disable()
+		} else {
+			d.Confirm.Enable()
+			d.Message.SetText("")
+		}
+	}
+	content := container.NewVBox(wrapLabel(spec.Text))
+	if spec.Details != "" {
+		details := boldLabel(spec.Details)
+		details.Wrapping = fyne.TextWrapWord
+		content.Add(details)
+	}
+	content.Add(d.Reason)
+	content.Add(d.Message)
+	content.Add(container.NewHBox(layoutSpacer(), d.Abort, d.Confirm))
+	d.Dialog = dialog.NewCustomWithoutButtons(spec.Title, content, win)
+	d.Dialog.Resize(fyne.NewSize(580, 380))
+	d.Dialog.Show()
+	win.Canvas().Focus(d.Reason)
+	return d
+}
+
+// Fail shows why the server refused, and lets the user try again.
+func (d *ReasonDialog) Fail(msg string) {
+	d.Message.SetText(msg)
+	d.Confirm.Enable()
+}
+
+// Close hides the dialog.
+func (d *ReasonDialog) Close() { d.Dialog.Hide() }
