@@ -16,9 +16,17 @@ import (
 
 func asCallerError(err error) (*apperr.Error, bool) { return apperr.As(err) }
 
+// internalError marks an error a resolver returned that is not meant for the caller (SQL,
+// I/O, bugs). classifyErrors wraps them; the presenter logs them and hides their text.
+type internalError struct{ err error }
+
+func (e *internalError) Error() string { return e.err.Error() }
+func (e *internalError) Unwrap() error { return e.err }
+
 // presentError turns every error into a GraphQL error with extensions.code. Caller errors
-// keep their message (and name the input field); anything else is logged once with the
-// request id and shown as INTERNAL without its text, so SQL and internals never leak.
+// keep their message (and name the input field); internal errors are logged once with the
+// request id and shown as INTERNAL without their text, so SQL and internals never leak;
+// gqlgen's own errors (parsing, validation, input coercion) are the caller's: BAD_USER_INPUT.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
@@ -33,9 +41,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
-		var framework *gqlerror.Error
-		if errors.As(err, &framework) && err == error(framework) {
-			// gqlgen's own errors: parsing, validation, input coercion.
+		var internal *internalError
+		if !errors.As(err, &internal) {
 			if _, ok := gqlErr.Extensions["code"]; !ok {
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
 			}
@@ -58,14 +65,18 @@ func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "request_id", requestid.From(ctx),
 			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return errors.New("panic")
+		return &internalError{errors.New("panic")}
 	}
 }
 
-// splitErrorLists reports each error of an apperr.List as its own GraphQL error, so every
-// invalid field of an input is named at once.
-func splitErrorLists(ctx context.Context, next graphql.Resolver) (any, error) {
+// classifyErrors sorts what a resolver returns: each error of an apperr.List becomes its own
+// GraphQL error (so every invalid field of an input is named at once), caller errors and
+// gqlgen's own errors pass, and everything else is marked internal.
+func classifyErrors(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
+	if err == nil {
+		return res, nil
+	}
 	var list apperr.List
 	if errors.As(err, &list) && len(list) > 0 {
 		for _, e := range list[1:] {
@@ -73,5 +84,9 @@ func splitErrorLists(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 		return res, list[0]
 	}
-	return res, err
+	var gqlErr *gqlerror.Error
+	if _, ok := asCallerError(err); ok || errors.As(err, &gqlErr) && gqlErr.Err == nil {
+		return res, err
+	}
+	return res, &internalError{err}
 }

@@ -91,7 +91,7 @@ func NewHandler(s Services, opts Options) http.Handler {
 		srv.Use(ext)
 	}
 	srv.AroundOperations(withLoaders(r))
-	srv.AroundFields(splitErrorLists)
+	srv.AroundFields(classifyErrors)
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 

@@ -80,11 +80,13 @@ func TestPageSize(t *testing.T) {
 }
 
 func TestComplexityCountsPages(t *testing.T) {
+	var o Options
+	o.defaults()
 	c := complexity()
 	n := 1000
-	// 1,000 contacts with 5 scalar fields each cost far more than the limit of 5,000.
-	if got := c.Query.Contacts(5, nil, &n, nil); got <= 5000 {
-		t.Errorf("complexity of 1000 contacts = %d, want above the limit", got)
+	// 1,000 contacts with 30 fields each cost more than the limit.
+	if got := c.Query.Contacts(30, nil, &n, nil); got <= o.MaxComplexity {
+		t.Errorf("complexity of 1000 contacts × 30 fields = %d, want above the limit %d", got, o.MaxComplexity)
 	}
 	if got := c.Query.Contacts(5, nil, nil, nil); got != 1+5*DefaultPageSize {
 		t.Errorf("complexity without first = %d, want the default page", got)

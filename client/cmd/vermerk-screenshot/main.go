@@ -5,10 +5,15 @@
 //	VERMERK_SERVER_URL=http://127.0.0.1:8080 VERMERK_TOKEN=… vermerk-screenshot -dir docs
 //
 // Against a real server, -email must be an e-mail of an erased person there, so the form
-// screenshot shows the warning.
+// screenshot shows the warning. -seed fills an empty server with demo data first (through
+// the client's API layer, no display needed), writes the import CSV to -csv and prints the
+// erased person's e-mail; scripts/screenshot.sh runs it before the screenshots.
+//
+//	VERMERK_SERVER_URL=… VERMERK_TOKEN=<admin> vermerk-screenshot -seed -csv /tmp/adressen.csv
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"image"
@@ -24,12 +29,14 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/demo"
+	"github.com/vermerk/vermerk/client/internal/seed"
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "import", "admin"}
+var screens = []string{"contacts", "form", "consents", "proof", "import", "admin"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -38,7 +45,14 @@ func main() {
 	email := flag.String("email", demo.ErasedEmail, "an erased person's e-mail, typed into the form")
 	csvPath := flag.String("csv", "", "CSV file for the import screen (default: a built-in sample)")
 	settle := flag.Duration("settle", 1500*time.Millisecond, "wait before each capture")
+	seedOnly := flag.Bool("seed", false, "seed an empty server with demo data (ADMIN token), print the erased e-mail, and exit")
 	flag.Parse()
+	if *seedOnly {
+		if err := runSeed(*csvPath); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	a := fyneapp.NewWithID("de.vermerk.screenshot")
 	var shell *ui.Shell
@@ -47,6 +61,8 @@ func main() {
 		b.EventEvery = 0
 		shell = ui.NewDemoShell(a, b)
 	} else {
+		// Replay the whole revocations feed of this server, so the admin screen shows it.
+		app.SaveFeedCursor(a.Preferences(), app.LoadSettings(a.Preferences()).ServerURL, "0")
 		shell = ui.NewShell(a, ui.ConnectAPI)
 	}
 	shell.Win.Resize(fyne.NewSize(1200, 760))
@@ -62,11 +78,8 @@ func main() {
 			return
 		}
 		for _, name := range todo {
-			fyne.DoAndWait(func() { open(shell, name, *email, *csvPath) })
+			show(shell, name, *email, *csvPath)
 			time.Sleep(*settle)
-			if name == "import" {
-				time.Sleep(3 * time.Second) // let the import reach its held rows
-			}
 			path := filepath.Join(*dir, "screenshot-"+name+".png")
 			if err := capture(shell.Win, path); err != nil {
 				log.Print(err)
@@ -78,52 +91,81 @@ func main() {
 	shell.Win.ShowAndRun()
 }
 
-// open shows one screen in a state worth a picture.
-func open(s *ui.Shell, name, email, csvPath string) {
-	if s.Tabs == nil {
+// show brings one screen into a state worth a picture; it runs beside the UI thread and
+// waits for the data each step needs.
+func show(s *ui.Shell, name, email, csvPath string) {
+	connected := false
+	fyne.DoAndWait(func() { connected = s.Tabs != nil })
+	if !connected {
 		return // not connected: the picture shows why
 	}
+	ui := func(f func()) { fyne.DoAndWait(f) }
 	switch name {
-	case "contacts":
-		s.Tabs.SelectIndex(0)
-		s.Contacts.OpenContact(firstContact(s))
-	case "consents":
-		s.Tabs.SelectIndex(0)
-		s.Contacts.OpenContact(firstContact(s))
-		go func() {
-			time.Sleep(500 * time.Millisecond)
-			fyne.Do(func() {
-				if d := s.Contacts.Detail; d != nil {
-					for _, h := range d.Consents.Histories {
-						h.OpenAll()
-					}
+	case "contacts", "consents", "proof":
+		ui(func() { s.Tabs.SelectIndex(0) })
+		until("the contact list", func() bool { return s.Contacts.FirstID() != "" })
+		ui(func() { s.Contacts.List.Select(0) })
+		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
+		switch name {
+		case "consents":
+			ui(func() {
+				for _, h := range s.Contacts.Detail.Consents.Histories {
+					h.OpenAll()
 				}
 			})
-		}()
+		case "proof":
+			ui(func() { s.Contacts.Detail.ShowProof() })
+			until("the consent proof", func() bool { return len(s.Contacts.Detail.ProofView.Events) > 0 })
+		}
 	case "form":
-		s.Tabs.SelectIndex(0)
-		f := s.Contacts.OpenForm(emptyForm)
-		f.GivenName.SetText("Max")
-		f.FamilyName.SetText("Weber")
-		f.Emails.SetText(email)
-		f.Street.SetText("Gartenweg 2")
-		f.PostalCode.SetText("50667")
-		f.City.SetText("Köln")
+		ui(func() {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.List.UnselectAll()
+			f := s.Contacts.OpenForm(emptyForm)
+			f.GivenName.SetText("Max")
+			f.FamilyName.SetText("Weber")
+			f.Emails.SetText(email)
+			f.Street.SetText("Gartenweg 2")
+			f.PostalCode.SetText("50667")
+			f.City.SetText("Köln")
+		})
+		until("the warning", func() bool { return s.Contacts.Form != nil && s.Contacts.Form.Banner.Visible() })
 	case "import":
-		s.Tabs.SelectIndex(1)
 		name, open := "adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil }
 		if csvPath != "" {
 			name, open = filepath.Base(csvPath), func() (io.ReadCloser, error) { return os.Open(csvPath) }
 		}
-		s.Import.LoadFile(name, open)
-		go func() {
-			time.Sleep(400 * time.Millisecond)
-			fyne.Do(func() { s.Import.Start.OnTapped() })
-		}()
+		ui(func() {
+			s.Tabs.SelectIndex(1)
+			s.Import.LoadFile(name, open)
+		})
+		until("the preview", func() bool { return !s.Import.Start.Disabled() })
+		ui(func() { s.Import.Start.OnTapped() })
+		until("the held row", func() bool { return len(s.Import.HeldAccept) > 0 })
 	case "admin":
-		if len(s.Tabs.Items) > 2 {
-			s.Tabs.SelectIndex(2)
+		ui(func() {
+			if len(s.Tabs.Items) > 2 {
+				s.Tabs.SelectIndex(2)
+			}
+		})
+		until("the blacklist", func() bool { return s.Admin == nil || len(s.Admin.Entries()) > 0 })
+	}
+}
+
+// until polls cond on the UI thread for up to 20 s; on timeout the picture shows what is there.
+func until(what string, cond func() bool) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok := false
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return
 		}
+		if time.Now().After(deadline) {
+			log.Printf("screenshot: gave up waiting for %s", what)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -160,10 +202,18 @@ func save(path string, img image.Image) error {
 
 var emptyForm = app.ContactForm{}
 
-// firstContact is the first contact of the list, with consents in the demo data.
-func firstContact(s *ui.Shell) string {
-	if id := s.Contacts.FirstID(); id != "" {
-		return id
+func runSeed(csvPath string) error {
+	c, err := api.New(os.Getenv("VERMERK_SERVER_URL"), os.Getenv("VERMERK_TOKEN"))
+	if err != nil {
+		return err
 	}
-	return "c001"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := seed.Run(ctx, c, csvPath)
+	if err != nil {
+		return err
+	}
+	log.Printf("seeded %d contacts, erased %s", r.Contacts, r.ErasedID)
+	fmt.Println(r.ErasedEmail)
+	return nil
 }

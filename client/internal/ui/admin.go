@@ -2,67 +2,107 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 )
 
-// AdminScreen shows the live revocations feed and the blacklist (ADMIN tokens only).
+// AdminScreen shows the live revocations feed and the blacklist (ADMIN tokens only). The
+// feed's last cursor is kept in the preferences, so a restart resumes after it.
 type AdminScreen struct {
 	Feed      *widget.List
 	FeedState *widget.Label
 	Blacklist *widget.List
+	BlCount   *widget.Label
 	LoadMore  *widget.Button
+	Message   *widget.Label
+	// Remove is the reason dialog for lifting an entry while it is open.
+	Remove *ReasonDialog
 
 	feed    app.RevocationFeed
 	entries []api.BlacklistEntryFields
 	next    string
 	b       app.Backend
 	loc     localizer
+	win     fyne.Window
+	prefs   app.Preferences
+	server  string
 	root    fyne.CanvasObject
 }
 
-func NewAdminScreen(b app.Backend, loc localizer) *AdminScreen {
-	s := &AdminScreen{b: b, loc: loc, FeedState: widget.NewLabel(t("admin.waiting"))}
+func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Preferences, serverURL string) *AdminScreen {
+	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL,
+		FeedState: widget.NewLabel(t("admin.waiting")), BlCount: widget.NewLabel(""), Message: wrapLabel("")}
 	s.FeedState.Importance = widget.LowImportance
+	s.BlCount.Importance = widget.LowImportance
+	s.Message.Importance = widget.DangerImportance
 	s.Feed = widget.NewList(func() int { return len(s.feed.Events) },
-		func() fyne.CanvasObject { return widget.NewLabel("event") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("event")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			o.(*widget.Label).SetText(s.eventText(s.feed.Events[i]))
 		})
 	s.Blacklist = widget.NewList(func() int { return len(s.entries) },
-		func() fyne.CanvasObject { return widget.NewLabel("entry") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.entryText(s.entries[i])) })
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("entry")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon(t("admin.remove"), theme.DeleteIcon(), nil), l)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(s.entryText(s.entries[i]))
+			btn := row.Objects[1].(*widget.Button)
+			btn.OnTapped = func() { s.AskRemove(i) }
+			if s.entries[i].RemovedAt != nil {
+				btn.Hide()
+			} else {
+				btn.Show()
+			}
+		})
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() { s.loadBlacklist(s.next) })
 	s.LoadMore.Hide()
 	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState), nil, nil, nil, s.Feed)
-	bl := container.NewBorder(boldLabel(t("admin.blacklist")), s.LoadMore, nil, nil, s.Blacklist)
+	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
+		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
-	split.Offset = 0.55
+	split.Offset = 0.5
 	s.root = split
 	return s
 }
 
 func (s *AdminScreen) Object() fyne.CanvasObject { return s.root }
 
-// Run loads the blacklist and follows revocations until ctx ends (call it in a goroutine).
+// Run loads the blacklist and follows revocations from the stored cursor until ctx ends
+// (call it in a goroutine).
 func (s *AdminScreen) Run(ctx context.Context) {
 	s.loadBlacklist("")
-	s.b.WatchRevocations(ctx, "", func(e api.RevocationFields) {
+	s.b.WatchRevocations(ctx, app.FeedCursor(s.prefs, s.server), func(e api.RevocationFields) {
 		do(func() { s.AddEvent(e) })
 	}, func(st api.LinkState) {
-		do(func() { s.FeedState.SetText(linkText(st, s.loc)) })
+		do(func() {
+			if errors.Is(st.Err, api.ErrBadInput) {
+				// The server refused the stored cursor (expired): the feed starts from now.
+				app.SaveFeedCursor(s.prefs, s.server, "")
+			}
+			s.FeedState.SetText(linkText(st, s.loc))
+		})
 	})
 }
 
-// AddEvent puts one revocation at the top of the feed.
+// AddEvent puts one revocation at the top of the feed and remembers its cursor.
 func (s *AdminScreen) AddEvent(e api.RevocationFields) {
 	if s.feed.Add(e) {
+		app.SaveFeedCursor(s.prefs, s.server, s.feed.Cursor)
 		s.Feed.Refresh()
 	}
 }
@@ -70,14 +110,45 @@ func (s *AdminScreen) AddEvent(e api.RevocationFields) {
 // BlacklistChanged reloads the blacklist's first page.
 func (s *AdminScreen) BlacklistChanged() { s.loadBlacklist("") }
 
+// Entries are the blacklist entries loaded so far, newest first.
+func (s *AdminScreen) Entries() []api.BlacklistEntryFields { return s.entries }
+
+// AskRemove asks for the reason to lift entry i, then lifts it.
+func (s *AdminScreen) AskRemove(i int) {
+	if i < 0 || i >= len(s.entries) {
+		return
+	}
+	e := s.entries[i]
+	s.Remove = showReasonDialog(s.win, reasonSpec{
+		Title: t("admin.remove.title"), Text: t("admin.remove.text"), Details: s.entryText(e),
+		Confirm: t("admin.remove"), Danger: true,
+		OnConfirm: func(reason string) {
+			go func() {
+				_, err := app.RemoveFromBlacklist(context.Background(), s.b, e.Id, reason)
+				do(func() {
+					if err != nil {
+						s.Remove.Fail(app.ErrorText(err, s.loc))
+						return
+					}
+					s.Remove.Close()
+					s.Remove = nil
+					s.loadBlacklist("")
+				})
+			}()
+		},
+		OnAbort: func() { s.Remove = nil },
+	})
+}
+
 func (s *AdminScreen) loadBlacklist(after string) {
 	go func() {
 		page, err := s.b.Blacklist(context.Background(), app.PageSize, after)
 		do(func() {
 			if err != nil {
-				s.FeedState.SetText(app.ErrorText(err, s.loc))
+				s.Message.SetText(app.ErrorText(err, s.loc))
 				return
 			}
+			s.Message.SetText("")
 			if after == "" {
 				s.entries = s.entries[:0]
 			}
@@ -93,6 +164,7 @@ func (s *AdminScreen) loadBlacklist(after string) {
 			} else {
 				s.LoadMore.Hide()
 			}
+			s.BlCount.SetText(tf("admin.blacklist.count", map[string]any{"Count": page.TotalCount}))
 			s.Blacklist.Refresh()
 		})
 	}()
@@ -104,16 +176,33 @@ func (s *AdminScreen) eventText(e api.RevocationFields) string {
 		purpose = e.Purpose.Name
 	}
 	return tf("admin.event."+string(e.Kind), map[string]any{"At": s.loc.DateTime(e.At), "Purpose": purpose,
-		"Channel": e.Channel, "Contact": e.ContactId})
+		"Channel": e.Channel, "Contact": shortID(e.ContactId)})
 }
 
 func (s *AdminScreen) entryText(e api.BlacklistEntryFields) string {
-	var kinds []string
-	for _, k := range e.IdentifierKinds {
-		kinds = append(kinds, strings.ToLower(strings.ReplaceAll(string(k), "_", " ")))
+	text := tf("admin.entry", map[string]any{"Date": s.loc.Date(e.CreatedAt), "Source": t("source." + string(e.Source)),
+		"Kinds": kindsText(e.IdentifierKinds), "Reason": e.Reason})
+	if e.RemovedAt != nil {
+		text += " · " + tf("admin.entry.removed", map[string]any{"Date": s.loc.Date(*e.RemovedAt)})
 	}
-	return tf("admin.entry", map[string]any{"Date": s.loc.Date(e.CreatedAt), "Source": t("source." + string(e.Source)),
-		"Kinds": strings.Join(kinds, ", "), "Reason": e.Reason})
+	return text
+}
+
+// kindsText names the kinds of identifier an entry holds, in the user's language.
+func kindsText(kinds []api.MatchField) string {
+	var out []string
+	for _, k := range kinds {
+		out = append(out, t("kind."+string(k)))
+	}
+	return strings.Join(out, ", ")
+}
+
+// shortID is the first block of a UUID: enough to tell events apart in the feed.
+func shortID(id string) string {
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
 }
 
 func linkText(st api.LinkState, loc localizer) string {

@@ -26,7 +26,10 @@ type ContactsScreen struct {
 	Message  *widget.Label
 	Form     *FormScreen // the open form, if any
 	Detail   *DetailView // the open detail, if any
-	right    *fyne.Container
+	Receipt  *widget.Label
+	// Admin shows the erase button in the detail (ADMIN tokens).
+	Admin bool
+	right *fyne.Container
 
 	b      app.Backend
 	loc    localizer
@@ -125,6 +128,7 @@ func (s *ContactsScreen) setRight(o fyne.CanvasObject) {
 		s.Form = nil
 	}
 	s.Detail = nil
+	s.Receipt = nil
 	s.right.Objects = []fyne.CanvasObject{o}
 	s.right.Refresh()
 }
@@ -149,11 +153,26 @@ func (s *ContactsScreen) OpenContact(id string) {
 
 // ShowDetail shows a loaded contact.
 func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeFields) {
-	d := NewDetailView(s.b, s.loc, s.win, c, purposes)
+	d := NewDetailView(s.b, s.loc, s.win, c, purposes, s.Admin)
 	d.OnEdit = func() { s.OpenForm(app.FormFromContact(c)) }
 	d.OnChanged = func() { s.OpenContact(c.Id) }
+	d.OnErased = func(r api.ErasureReceipt) {
+		s.Reload()
+		s.ShowReceipt(app.DisplayName(c.ContactSummary), r)
+	}
 	s.setRight(d.Object())
 	s.Detail = d
+}
+
+// ShowReceipt shows what an erasure left: the date and the blacklist entry, no personal data
+// beyond the name the user just saw.
+func (s *ContactsScreen) ShowReceipt(name string, r api.ErasureReceipt) {
+	text := wrapLabel(tf("erase.receipt", map[string]any{"Name": name, "At": s.loc.DateTime(r.ErasedAt),
+		"Entry": shortID(r.BlacklistEntry.Id), "Kinds": kindsText(r.BlacklistEntry.IdentifierKinds), "Reason": r.BlacklistEntry.Reason}))
+	title := boldLabel(t("erase.done"))
+	title.SizeName = theme.SizeNameSubHeadingText
+	s.setRight(container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, title), text))
+	s.Receipt = text
 }
 
 // OpenForm shows the form for a new contact (empty f) or for editing.
@@ -186,22 +205,42 @@ func (s *ContactsScreen) BlacklistChanged() {
 // DetailView shows one contact with its lists and consents.
 type DetailView struct {
 	Edit     *widget.Button
+	Proof    *widget.Button
+	Erase    *widget.Button // nil unless the token is ADMIN
 	Consents *ConsentsView
-	OnEdit   func()
+	// EraseDialog asks for the erasure's reason while it is open; ProofView is the open ledger.
+	EraseDialog *ReasonDialog
+	ProofView   *ProofView
+	OnEdit      func()
 	// OnChanged reloads the contact after a consent changed.
 	OnChanged func()
-	root      fyne.CanvasObject
+	// OnErased shows the receipt of an erasure.
+	OnErased func(api.ErasureReceipt)
+
+	b       app.Backend
+	loc     localizer
+	win     fyne.Window
+	contact api.ContactDetail
+	root    fyne.CanvasObject
 }
 
-func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, purposes []api.PurposeFields) *DetailView {
-	d := &DetailView{}
+func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, purposes []api.PurposeFields, admin bool) *DetailView {
+	d := &DetailView{b: b, loc: loc, win: win, contact: c}
 	d.Edit = widget.NewButtonWithIcon(t("action.edit"), theme.DocumentCreateIcon(), func() {
 		if d.OnEdit != nil {
 			d.OnEdit()
 		}
 	})
+	d.Proof = widget.NewButtonWithIcon(t("action.proof"), theme.HistoryIcon(), d.ShowProof)
+	buttons := container.NewHBox(d.Edit)
+	if admin {
+		d.Erase = widget.NewButtonWithIcon(t("action.erase"), theme.DeleteIcon(), d.AskErase)
+		d.Erase.Importance = widget.DangerImportance
+		buttons.Add(d.Erase)
+	}
 	title := widget.NewLabelWithStyle(app.DisplayName(c.ContactSummary), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
+	title.Wrapping = fyne.TextWrapWord
 	items := []*widget.FormItem{
 		widget.NewFormItem(t("detail.emails"), wrapLabel(strings.Join(c.Emails, "\n"))),
 		widget.NewFormItem(t("detail.phones"), wrapLabel(strings.Join(c.Phones, "\n"))),
@@ -226,14 +265,51 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	created := widget.NewLabel(tf("detail.created", map[string]any{"Date": loc.Date(c.CreatedAt)}))
 	created.Importance = widget.LowImportance
 	d.root = container.NewVScroll(container.NewVBox(
-		container.NewBorder(nil, nil, nil, d.Edit, title),
+		container.NewBorder(nil, nil, nil, buttons, title),
 		widget.NewForm(items...),
 		created,
 		widget.NewSeparator(),
-		boldLabel(t("detail.consents")),
+		container.NewBorder(nil, nil, nil, d.Proof, boldLabel(t("detail.consents"))),
 		d.Consents.Object(),
 	))
 	return d
 }
 
 func (d *DetailView) Object() fyne.CanvasObject { return d.root }
+
+// AskErase asks for the reason of an erasure (Art. 17 GDPR), then erases.
+func (d *DetailView) AskErase() {
+	d.EraseDialog = showReasonDialog(d.win, reasonSpec{
+		Title: t("erase.title"), Text: t("erase.text"), Details: app.DisplayName(d.contact.ContactSummary),
+		Confirm: t("erase.confirm"), Danger: true,
+		OnConfirm: func(reason string) {
+			id := d.contact.Id
+			go func() {
+				r, err := app.Erase(context.Background(), d.b, id, reason)
+				do(func() {
+					if err != nil {
+						d.EraseDialog.Fail(app.ErrorText(err, d.loc))
+						return
+					}
+					d.EraseDialog.Close()
+					d.EraseDialog = nil
+					if d.OnErased != nil {
+						d.OnErased(r)
+					}
+				})
+			}()
+		},
+		OnAbort: func() { d.EraseDialog = nil },
+	})
+}
+
+// ShowProof loads the contact's consent ledger and shows it, read-only.
+func (d *DetailView) ShowProof() {
+	v := newProofView(d.loc, d.win, app.DisplayName(d.contact.ContactSummary))
+	d.ProofView = v
+	id := d.contact.Id
+	go func() {
+		events, err := d.b.ConsentProof(context.Background(), id)
+		do(func() { v.show(events, err) })
+	}()
+}

@@ -120,7 +120,7 @@ func TestImportPreviewProgressAndHeldRows(t *testing.T) {
 func TestAdminFeedShowsRevocations(t *testing.T) {
 	b := demo.New()
 	loc, w := testWindow(t)
-	s := NewAdminScreen(b, loc)
+	s := NewAdminScreen(b, loc, w, fyne.CurrentApp().Preferences(), "http://demo")
 	w.SetContent(s.Object())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -136,6 +136,7 @@ func (s *Shell) build() {
 	b := s.backend
 	s.Status.SetText(tf("link.user", map[string]any{"Name": s.viewer.Name, "Role": string(s.viewer.Role)}))
 	s.Contacts = NewContactsScreen(b, s.loc, s.Win)
+	s.Contacts.Admin = app.IsAdmin(s.viewer)
 	s.Import = NewImportScreen(b, s.loc, s.Win)
 	s.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(t("tab.contacts"), theme.AccountIcon(), s.Contacts.Object()),
@@ -143,7 +144,7 @@ func (s *Shell) build() {
 	)
 	s.Admin = nil
 	if app.IsAdmin(s.viewer) {
-		s.Admin = NewAdminScreen(b, s.loc)
+		s.Admin = NewAdminScreen(b, s.loc, s.Win, s.fa.Preferences(), s.settings.ServerURL)
 		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.admin"), theme.WarningIcon(), s.Admin.Object()))
 		go s.Admin.Run(ctx)
 	}

@@ -51,8 +51,11 @@ func wantError(t *testing.T, res *apptest.Result, code string, mentions ...strin
 func TestLimitsOverHTTP(t *testing.T) {
 	s := apptest.Start(t)
 	t.Run("complexity", func(t *testing.T) {
-		res := s.Admin(t, `{ contacts(first: 1000) { edges { node { id givenName familyName emails phones } } } }`, nil)
-		wantError(t, res, "COMPLEXITY_LIMIT_EXCEEDED", "5000")
+		res := s.Admin(t, `{ contacts(first: 1000) { edges { cursor node { id givenName familyName organization emails phones
+			createdAt updatedAt address { street postalCode city country }
+			lists { id key name purpose { id key name legalBasis } }
+			consents { id status grantedAt revokedAt history { at status source recordedBy } } } } } }`, nil)
+		wantError(t, res, "COMPLEXITY_LIMIT_EXCEEDED", "exceeds the limit")
 	})
 	t.Run("page size", func(t *testing.T) {
 		res := s.Admin(t, `{ contacts(first: 1001) { totalCount } }`, nil)

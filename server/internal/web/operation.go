@@ -9,7 +9,7 @@ import (
 // OperationLogger is a gqlgen extension that hands the operation name to the request log.
 type OperationLogger struct{}
 
-func (OperationLogger) ExtensionName() string                  { return "OperationLogger" }
+func (OperationLogger) ExtensionName() string                   { return "OperationLogger" }
 func (OperationLogger) Validate(graphql.ExecutableSchema) error { return nil }
 func (OperationLogger) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +111,13 @@ func limitBody(r Routes, next http.Handler) http.Handler {
 		if strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
 			req.Body = http.MaxBytesReader(w, req.Body, r.MaxUploadBytes+1<<20)
 			next.ServeHTTP(w, req)
+			return
+		}
+		if req.ContentLength > r.MaxBodyBytes {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			fmt.Fprintf(w, `{"errors":[{"message":"request body too large: %d bytes, the limit is %d bytes","extensions":{"code":"BAD_USER_INPUT"}}]}`,
+				req.ContentLength, r.MaxBodyBytes)
 			return
 		}
 		req.Body = http.MaxBytesReader(w, req.Body, r.MaxBodyBytes)

@@ -1,0 +1,89 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/vermerk/vermerk/graph"
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+)
+
+type fakeTokens struct{ graph.Tokens }
+
+func (fakeTokens) Authenticate(context.Context, string) (*viewer.Viewer, error) {
+	return &viewer.Viewer{TokenID: "t1", Name: "test", Role: model.RoleAdmin}, nil
+}
+
+// fakeContacts fails the way a broken database would, or with a caller error.
+type fakeContacts struct{ graph.Contacts }
+
+func (fakeContacts) Contact(_ context.Context, id string) (*model.Contact, error) {
+	switch id {
+	case "sql":
+		return nil, errors.New(`ERROR: relation "contacts" does not exist (SQLSTATE 42P01) SELECT secret`)
+	case "panic":
+		panic("boom: SELECT secret")
+	}
+	return nil, apperr.Invalid("id", "%q is not a valid id", id)
+}
+
+func post(t *testing.T, h http.Handler, body string) map[string]any {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewBufferString(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	return out
+}
+
+func TestErrorsNeverLeakInternals(t *testing.T) {
+	var logged bytes.Buffer
+	h := graph.NewHandler(graph.Services{Tokens: fakeTokens{}, Contacts: fakeContacts{}},
+		graph.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	cases := []struct {
+		body, code, mustContain string
+	}{
+		{`{"query":"{ contact(id: \"sql\") { id } }"}`, "INTERNAL", "internal error (request id"},
+		{`{"query":"{ contact(id: \"panic\") { id } }"}`, "INTERNAL", "internal error (request id"},
+		{`{"query":"{ contact(id: \"nope\") { id } }"}`, "BAD_USER_INPUT", `"nope" is not a valid id`},
+		{`{"query":"{ auditTrail(since: \"yesterday\") { edges { cursor } } }"}`, "BAD_USER_INPUT", ""},
+	}
+	for _, c := range cases {
+		out := post(t, h, c.body)
+		errs, _ := out["errors"].([]any)
+		if len(errs) == 0 {
+			t.Errorf("%s: no error in %v", c.body, out)
+			continue
+		}
+		e := errs[0].(map[string]any)
+		msg, _ := e["message"].(string)
+		code, _ := e["extensions"].(map[string]any)["code"].(string)
+		if code != c.code || !strings.Contains(msg, c.mustContain) || strings.Contains(msg, "SELECT") {
+			t.Errorf("%s: got code %q message %q; want code %q containing %q and no SQL", c.body, code, msg, c.code, c.mustContain)
+		}
+	}
+	if !strings.Contains(logged.String(), "SQLSTATE 42P01") {
+		t.Errorf("the internal error was not logged for the operator: %s", logged.String())
+	}
+}
