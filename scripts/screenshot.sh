@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make screenshot`: a throwaway server with demo data, then the desktop app under Xvfb;
-# saves docs/screenshot-{contacts,form,consents,import,admin}.png. The server and its
+# saves docs/screenshot-{contacts,form,consents,proof,import,admin}.png. The server and its
 # temporary data directory are removed on every exit, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,14 +57,17 @@ curl -fsS "$url/readyz" >/dev/null || { echo "screenshot: the server was not rea
 
 export VERMERK_SERVER_URL="$url" VERMERK_TOKEN="$token" VERMERK_LANG="${VERMERK_LANG:-de}"
 echo "screenshot: seeding demo data"
-email=$(bin/vermerk-screenshot -seed -csv "$data/adressen.csv")
+# Fyne reads its language from the locale; a bare "C" only earns a parse error in the log.
+locale=de_DE.UTF-8
+[[ $VERMERK_LANG == en* ]] && locale=en_US.UTF-8
+email=$(LANG=$locale LC_ALL=$locale bin/vermerk-screenshot -seed -csv "$data/adressen.csv")
 
 mkdir -p "$out"
 echo "screenshot: capturing under Xvfb (erased e-mail: $email)"
 xvfb-run -a -s "-screen 0 1280x800x24" \
-	bin/vermerk-screenshot -dir "$out" -email "$email" -csv "$data/adressen.csv"
+	env LANG=$locale LC_ALL=$locale bin/vermerk-screenshot -dir "$out" -email "$email" -csv "$data/adressen.csv"
 
-for s in contacts form consents import admin; do
+for s in contacts form consents proof import admin; do
 	[[ -s $out/screenshot-$s.png ]] || { echo "screenshot: $out/screenshot-$s.png is missing" >&2; exit 1; }
 done
 echo "screenshot: done"

@@ -28,6 +28,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
@@ -99,26 +100,37 @@ func show(s *ui.Shell, name, email, csvPath string) {
 	if !connected {
 		return // not connected: the picture shows why
 	}
-	ui := func(f func()) { fyne.DoAndWait(f) }
+	onUI := func(f func()) { fyne.DoAndWait(f) }
+	onUI(func() {
+		if d := s.Contacts.Detail; d != nil && d.ProofView != nil {
+			d.ProofView.Dialog.Hide() // a dialog of the previous picture
+		}
+	})
 	switch name {
 	case "contacts", "consents", "proof":
-		ui(func() { s.Tabs.SelectIndex(0) })
+		onUI(func() { s.Tabs.SelectIndex(0) })
 		until("the contact list", func() bool { return s.Contacts.FirstID() != "" })
-		ui(func() { s.Contacts.List.Select(0) })
+		onUI(func() { s.Contacts.List.Select(0) })
 		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
 		switch name {
 		case "consents":
-			ui(func() {
+			onUI(func() {
 				for _, h := range s.Contacts.Detail.Consents.Histories {
 					h.OpenAll()
 				}
 			})
+			time.Sleep(300 * time.Millisecond) // the opened ledgers lay out first
+			onUI(func() {
+				if sc, ok := s.Contacts.Detail.Object().(*container.Scroll); ok {
+					sc.ScrollToBottom()
+				}
+			})
 		case "proof":
-			ui(func() { s.Contacts.Detail.ShowProof() })
+			onUI(func() { s.Contacts.Detail.ShowProof() })
 			until("the consent proof", func() bool { return len(s.Contacts.Detail.ProofView.Events) > 0 })
 		}
 	case "form":
-		ui(func() {
+		onUI(func() {
 			s.Tabs.SelectIndex(0)
 			s.Contacts.List.UnselectAll()
 			f := s.Contacts.OpenForm(emptyForm)
@@ -135,15 +147,15 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		if csvPath != "" {
 			name, open = filepath.Base(csvPath), func() (io.ReadCloser, error) { return os.Open(csvPath) }
 		}
-		ui(func() {
+		onUI(func() {
 			s.Tabs.SelectIndex(1)
 			s.Import.LoadFile(name, open)
 		})
 		until("the preview", func() bool { return !s.Import.Start.Disabled() })
-		ui(func() { s.Import.Start.OnTapped() })
+		onUI(func() { s.Import.Start.OnTapped() })
 		until("the held row", func() bool { return len(s.Import.HeldAccept) > 0 })
 	case "admin":
-		ui(func() {
+		onUI(func() {
 			if len(s.Tabs.Items) > 2 {
 				s.Tabs.SelectIndex(2)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/seed"
 )
 
 const e2eAdminToken = "e2e-admin-token-0123456789"
@@ -161,5 +162,80 @@ func TestEndToEndAgainstTheServer(t *testing.T) {
 	preview, err := c.PreviewImport(ctx, api.Upload{FileName: "a.csv", Body: strings.NewReader("Vorname;Nachname;E-Mail\nAnna;Muster;anna@example.org\n")})
 	if err != nil || preview.Separator != ";" || len(preview.Rows) != 1 {
 		t.Fatalf("preview = %+v, %v", preview, err)
+	}
+}
+
+// TestSeededServer seeds a fresh server the way `make screenshot` does, then checks what the
+// admin view and the edit form rely on: the consent proof, update semantics (a value sets,
+// "" and [] clear), the blacklist with its erasure, and lifting an entry.
+func TestSeededServer(t *testing.T) {
+	url, token := startServer(t)
+	if os.Getenv("VERMERK_E2E_URL") != "" {
+		t.Skip("seeding needs a fresh server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c, err := api.New(url, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := seed.Run(ctx, c, filepath.Join(t.TempDir(), "adressen.csv"))
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	page, err := c.SearchContacts(ctx, "", 50, "")
+	if err != nil || page.TotalCount != res.Contacts || page.Edges[0].Node.FamilyName != "Becker" {
+		t.Fatalf("contacts = %d (want %d), first %+v, %v", page.TotalCount, res.Contacts, page.Edges, err)
+	}
+	s, err := c.Screen(ctx, api.ContactInput{Emails: []string{res.ErasedEmail}})
+	if err != nil || !s.Blocked {
+		t.Fatalf("the erased e-mail is not blocked: %+v, %v", s, err)
+	}
+
+	// The consent proof: the whole ledger, oldest first, the revocation last.
+	proof, err := c.ConsentProof(ctx, page.Edges[0].Node.Id)
+	if err != nil || len(proof) != 4 {
+		t.Fatalf("proof = %+v, %v", proof, err)
+	}
+	last := proof[len(proof)-1]
+	if last.Status != api.ConsentStatusRevoked || last.Purpose.Key != "sales-calls" || last.Source != "Brief" {
+		t.Errorf("last proof event = %+v", last)
+	}
+	for i := 1; i < len(proof); i++ {
+		if proof[i].At.Before(proof[i-1].At) {
+			t.Errorf("proof not oldest first: %v before %v", proof[i-1].At, proof[i].At)
+		}
+	}
+
+	// Update semantics: null keeps, a value sets, "" and [] clear.
+	fischer, err := c.SearchContacts(ctx, "Fischer", 1, "")
+	if err != nil || len(fischer.Edges) != 1 || fischer.Edges[0].Node.Organization == nil {
+		t.Fatalf("Fischer = %+v, %v", fischer, err)
+	}
+	id := fischer.Edges[0].Node.Id
+	empty := ""
+	p, err := c.UpdateContact(ctx, id, api.ContactInput{Organization: &empty, Phones: []string{}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("update: %+v, %v", p, err)
+	}
+	got := p.Contact
+	if got.Organization != nil || len(got.Phones) != 0 {
+		t.Errorf("after clearing: organization %v, phones %v", got.Organization, got.Phones)
+	}
+	if got.GivenName != "Lena" || len(got.Emails) != 1 || got.Address == nil {
+		t.Errorf("null fields changed: %+v", got)
+	}
+
+	// The blacklist holds the erasure; lifting it (with a reason) ends the block.
+	bl, err := c.Blacklist(ctx, 10, "")
+	if err != nil || bl.TotalCount != 1 || bl.Edges[0].Node.Source != api.BlacklistSourceErasure || len(bl.Edges[0].Node.IdentifierKinds) == 0 {
+		t.Fatalf("blacklist = %+v, %v", bl, err)
+	}
+	removed, err := c.BlacklistRemove(ctx, bl.Edges[0].Node.Id, "Eintrag irrtümlich")
+	if err != nil || removed.RemovedAt == nil {
+		t.Fatalf("blacklistRemove = %+v, %v", removed, err)
+	}
+	if s, err := c.Screen(ctx, api.ContactInput{Emails: []string{res.ErasedEmail}}); err != nil || s.Blocked {
+		t.Errorf("still blocked after removal: %+v, %v", s, err)
 	}
 }

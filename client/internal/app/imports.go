@@ -38,18 +38,25 @@ func (f *ImportFlow) Finished() bool {
 	return f.Job != nil && (f.Job.Status == api.ImportStatusDone || f.Job.Status == api.ImportStatusFailed)
 }
 
-// ColumnMapping pairs every header of the preview with the column it was recognised as.
-func ColumnMapping(p api.ImportPreview) []string {
+// ColumnMapping says for every header of the preview what it was recognised as, in the
+// user's language: "Vorname" when the header already says it, "Mail → E-Mail" when it was
+// mapped, "Kundennummer → —" when it is ignored.
+func ColumnMapping(p api.ImportPreview, loc Localizer) []string {
 	out := make([]string, len(p.Headers))
 	for i, h := range p.Headers {
 		col := ""
 		if i < len(p.Columns) {
 			col = p.Columns[i]
 		}
-		if col == "" {
-			col = "—"
+		name := "—"
+		if col != "" {
+			name = loc.T("import.col."+col, nil)
 		}
-		out[i] = h + " → " + col
+		if strings.EqualFold(strings.TrimSpace(h), name) {
+			out[i] = h
+		} else {
+			out[i] = h + " → " + name
+		}
 	}
 	return out
 }

@@ -45,6 +45,7 @@ type ImportScreen struct {
 	win    fyne.Window
 	ctx    context.Context
 	cancel context.CancelFunc
+	bottom *container.Scroll
 	root   fyne.CanvasObject
 }
 
@@ -75,11 +76,12 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	}
 	top := container.NewVBox(
 		container.NewHBox(s.Pick, s.List, s.Start),
-		s.File, s.Detected, s.Columns, s.Unknown, s.Message,
+		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message,
 	)
 	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
-	split := container.NewVSplit(s.Rows, container.NewVScroll(bottom))
-	split.Offset = 0.45
+	s.bottom = container.NewVScroll(bottom)
+	split := container.NewVSplit(s.Rows, s.bottom)
+	split.Offset = 0.4
 	s.root = container.NewBorder(top, nil, nil, nil, split)
 	return s
 }
@@ -142,7 +144,7 @@ func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
 	}
 	s.flow.Preview = &p
 	s.Detected.SetText(tf("import.detected", map[string]any{"Encoding": p.Encoding, "Separator": app.SeparatorName(p.Separator, s.loc)}))
-	s.Columns.SetText(t("import.columns") + ": " + strings.Join(app.ColumnMapping(p), " · "))
+	s.Columns.SetText(t("import.columns") + ": " + strings.Join(app.ColumnMapping(p, s.loc), " · "))
 	if len(p.UnknownColumns) > 0 {
 		s.Unknown.SetText(tf("import.unknown", map[string]any{"Columns": strings.Join(p.UnknownColumns, ", ")}))
 	} else {
@@ -151,7 +153,9 @@ func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
 	for i, col := range p.Columns {
 		w := float32(120)
 		switch col {
-		case "email", "organization", "street":
+		case "email":
+			w = 250
+		case "organization", "street":
 			w = 210
 		case "postalCode", "country":
 			w = 80
@@ -280,6 +284,9 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 		problems = append(problems, tf("import.line", map[string]any{"Line": p.Line, "Message": p.Message}))
 	}
 	s.Problems.SetText(strings.Join(problems, "\n"))
+	// The held rows change the height of what scrolls: lay it out again.
+	s.bottom.Content.Refresh()
+	s.bottom.Refresh()
 }
 
 func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {

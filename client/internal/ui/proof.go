@@ -25,8 +25,8 @@ var proofColumns = []struct {
 	key   string
 	width float32
 }{
-	{"proof.at", 150}, {"proof.purpose", 140}, {"proof.status", 100}, {"proof.source", 120},
-	{"proof.evidence", 250}, {"proof.by", 140},
+	{"proof.at", 195}, {"proof.purpose", 140}, {"proof.status", 100}, {"proof.source", 120},
+	{"proof.evidence", 290}, {"proof.by", 150},
 }
 
 func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
@@ -54,7 +54,7 @@ func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
 	}
 	content := container.NewBorder(v.Message, nil, nil, nil, v.Table)
 	v.Dialog = dialog.NewCustom(tf("proof.title", map[string]any{"Name": name}), t("action.close"), content, win)
-	v.Dialog.Resize(fyne.NewSize(1040, 460))
+	v.Dialog.Resize(fyne.NewSize(1120, 460))
 	v.Dialog.Show()
 	return v
 }

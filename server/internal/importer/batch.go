@@ -3,54 +3,72 @@ package importer
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// createBatchTable makes the runner's staging table: temporary (private to the runner's
-// session, never WAL-logged) and emptied at every commit, so it never bloats however many
-// batches pass through it.
-const createBatchTable = `CREATE TEMP TABLE IF NOT EXISTS import_batch (
-	job_id       uuid NOT NULL,
-	line         int  NOT NULL PRIMARY KEY,
-	contact_id   uuid NOT NULL DEFAULT gen_random_uuid(),
-	raw_email    text NOT NULL,
-	raw_phone    text NOT NULL,
-	given_name   text NOT NULL,
-	family_name  text NOT NULL,
-	organization text,
-	street       text,
-	postal_code  text,
-	city         text,
-	country      text,
-	emails       text[] NOT NULL,
-	emails_norm  text[] NOT NULL,
-	phones       text[] NOT NULL,
-	sort_key     text NOT NULL,
-	search_text  text NOT NULL,
-	dedupe_keys  text[] NOT NULL,
-	hashes       bytea[] NOT NULL
-) ON COMMIT DELETE ROWS`
-
-var stagingColumns = []string{"job_id", "line", "raw_email", "raw_phone", "given_name", "family_name", "organization",
-	"street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key", "search_text",
-	"dedupe_keys", "hashes"}
-
-// heldMatch is a staged row that matched an active blacklist entry by e-mail or phone.
+// heldMatch is a row that matched an active blacklist entry by e-mail or phone.
 type heldMatch struct {
-	line    int
+	row     *staged
 	field   string
 	entryID string
 }
 
-// write commits one batch: staging, dedupe, screening, inserts, problems, counters and the
-// checkpoint, all in one transaction.
+// heldFilter remembers a 64-bit hash of every dedupe key of the job's held rows, so that
+// the batches only ask the database about the (few) keys that may belong to a held row. It
+// costs about 40 bytes per key however long the keys are; a hit is confirmed in the database,
+// so a hash collision or a row decided meanwhile never makes a false duplicate.
+type heldFilter struct {
+	seed maphash.Seed
+	keys map[uint64]struct{}
+}
+
+func newHeldFilter() *heldFilter {
+	return &heldFilter{seed: maphash.MakeSeed(), keys: map[uint64]struct{}{}}
+}
+
+func (f *heldFilter) add(k string) { f.keys[maphash.String(f.seed, k)] = struct{}{} }
+
+func (f *heldFilter) mayHold(k string) bool {
+	_, ok := f.keys[maphash.String(f.seed, k)]
+	return ok
+}
+
+// loadHeldFilter fills the filter with the keys of the rows the job already holds (a resumed
+// job).
+func loadHeldFilter(ctx context.Context, conn *pgxpool.Conn, jobID string) (*heldFilter, error) {
+	f := newHeldFilter()
+	rows, err := conn.Query(ctx, `SELECT k FROM import_held, unnest(dedupe_keys) AS k WHERE job_id = $1`, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var k string
+	_, err = pgx.ForEachRow(rows, []any{&k}, func() error { f.add(k); return nil })
+	return f, err
+}
+
+var (
+	contactColumns = []string{"id", "given_name", "family_name", "organization", "street", "postal_code", "city", "country",
+		"sort_key", "search_text"}
+	heldColumns = []string{"job_id", "line", "field", "entry_id", "raw_email", "raw_phone", "given_name", "family_name",
+		"organization", "street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key",
+		"search_text", "dedupe_keys"}
+)
+
+// write commits one batch: dedupe, screening, inserts, problems, counters and the checkpoint,
+// all in one transaction. The transaction commits asynchronously (synchronous_commit off):
+// should the database crash, it loses at most the last batches together with their
+// checkpoint, and the resumed job writes them again; finish commits synchronously, which
+// flushes every batch before it.
 func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b *batch) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
@@ -59,16 +77,20 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 	defer func() { _ = tx.Rollback(ctx) }()
 
 	inserted, dupes, held := 0, b.dupes, 0
+	var newHeld []heldMatch
 	problems := b.problems
 	if len(b.rows) > 0 {
 		var warned []problem
-		inserted, dupes, held, warned, err = s.writeRows(ctx, tx, st, b)
+		inserted, dupes, newHeld, warned, err = s.writeRows(ctx, tx, st, b)
 		if err != nil {
 			return err
 		}
+		held = len(newHeld)
 		dupes += b.dupes
 		problems = append(problems, warned...)
 		slices.SortStableFunc(problems, func(a, b problem) int { return a.line - b.line })
+	} else if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return err
 	}
 
 	if room := maxListed - st.problems; room > 0 && len(problems) > 0 {
@@ -107,10 +129,17 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 		}
 		emitted = true
 	}
+	t9 := time.Now()
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
+	phase[4] += time.Since(t9)
 	st.processed, st.checkpoint, st.problems, st.held = processed, checkpoint, st.problems+len(problems), st.held+held
+	for _, h := range newHeld {
+		for _, k := range h.row.dedupeKeys {
+			st.heldKeys.add(k)
+		}
+	}
 	if emitted {
 		st.lastEmit = now
 	}
@@ -119,12 +148,12 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 
 // writeRows writes the batch's rows that are neither duplicates nor held, set-based: the keys
 // of the whole batch are looked up at once (index probes on the normalised e-mails and phones
-// and on the blacklist hashes), the remaining rows are copied into the staging table and
-// written from there with INSERT … SELECT. It returns the counts and the name-and-address
-// warnings.
-func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) (inserted, dupes, held int, warned []problem, err error) {
+// and on the blacklist hashes, in one round trip), and the new contacts, their e-mails,
+// phones and list memberships and the held rows are copied straight into their tables with
+// ids made here. It returns the counts, the held rows and the name-and-address warnings.
+func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) (inserted, dupes int, holds []heldMatch, warned []problem, err error) {
 	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
-	var emails, phones, keys []string
+	var emails, phones, heldKeys []string
 	var hashes [][]byte
 	for i, r := range b.rows {
 		for _, e := range r.emailsNorm {
@@ -139,7 +168,11 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 			}
 			byPhone[p] = append(byPhone[p], i)
 		}
-		keys = append(keys, r.dedupeKeys...)
+		for _, k := range r.dedupeKeys {
+			if st.held > 0 && st.heldKeys.mayHold(k) {
+				heldKeys = append(heldKeys, k)
+			}
+		}
 		for _, h := range r.hashes {
 			if byHash[string(h)] == nil {
 				hashes = append(hashes, h)
@@ -149,62 +182,60 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 	}
 
 	// Duplicates: an existing contact has one of the row's e-mails or phones, or a row of this
-	// file held for a decision has.
+	// file held for a decision has. Screening: an e-mail or phone match holds the row; a
+	// name-and-address match only warns. Blocking kinds first, the newest entry first.
 	isDup := make([]bool, len(b.rows))
-	mark := func(sql string, args []any, index func(string) []int) error {
-		rows, err := tx.Query(ctx, sql, args...)
-		if err != nil {
+	markDup := func(index func(string) []int) func(pgx.Rows) error {
+		return func(rows pgx.Rows) error {
+			var k string
+			_, err := pgx.ForEachRow(rows, []any{&k}, func() error {
+				for _, i := range index(k) {
+					isDup[i] = true
+				}
+				return nil
+			})
 			return err
 		}
-		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		for _, f := range found {
-			for _, i := range index(f) {
-				isDup[i] = true
-			}
-		}
-		return err
-	}
-	if err := mark(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, []any{emails},
-		func(k string) []int { return byEmail[k] }); err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("dedupe e-mails: %w", err)
-	}
-	if err := mark(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, []any{phones},
-		func(k string) []int { return byPhone[k] }); err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("dedupe phones: %w", err)
-	}
-	if st.held > 0 {
-		if err := mark(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
-			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, []any{st.id, keys},
-			func(k string) []int {
-				if e, ok := strings.CutPrefix(k, "e:"); ok {
-					return byEmail[e]
-				}
-				return byPhone[strings.TrimPrefix(k, "p:")]
-			}); err != nil {
-			return 0, 0, 0, nil, fmt.Errorf("dedupe held rows: %w", err)
-		}
-	}
-
-	// Screening: an e-mail or phone match holds the row; a name-and-address match only warns.
-	// Blocking kinds first, the newest entry first.
-	rows, err := tx.Query(ctx, `SELECT h.hash, h.kind, e.id
-		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
-		WHERE h.hash = ANY ($1::bytea[])
-		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes)
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
 	}
 	type hit struct {
 		hash         []byte
 		field, entry string
 	}
-	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
-		var h hit
-		return h, r.Scan(&h.hash, &h.field, &h.entry)
-	})
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("screen: %w", err)
+	var hits []hit
+	q := &pgx.Batch{}
+	q.Queue(`SET LOCAL synchronous_commit = off`)
+	q.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
+		Query(markDup(func(k string) []int { return byEmail[k] }))
+	q.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
+		Query(markDup(func(k string) []int { return byPhone[k] }))
+	if len(heldKeys) > 0 {
+		q.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
+			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, st.id, heldKeys).
+			Query(markDup(func(k string) []int {
+				if e, ok := strings.CutPrefix(k, "e:"); ok {
+					return byEmail[e]
+				}
+				return byPhone[strings.TrimPrefix(k, "p:")]
+			}))
 	}
+	q.Queue(`SELECT h.hash, h.kind, e.id
+		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
+		WHERE h.hash = ANY ($1::bytea[])
+		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
+				var h hit
+				return h, r.Scan(&h.hash, &h.field, &h.entry)
+			})
+			return err
+		})
+	t0 := time.Now()
+	defer func() { phase[5] += time.Since(t0) }()
+	if err := tx.SendBatch(ctx, q).Close(); err != nil {
+		return 0, 0, nil, nil, fmt.Errorf("dedupe and screen: %w", err)
+	}
+
 	match := make([]*hit, len(b.rows))
 	for k := range hits {
 		for _, i := range byHash[string(hits[k].hash)] {
@@ -213,8 +244,8 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 			}
 		}
 	}
-	var holds []heldMatch
-	stage := make([]*staged, 0, len(b.rows))
+	ins := make([]*staged, 0, len(b.rows))
+	nEmails, nPhones := 0, 0
 	for i, r := range b.rows {
 		m := match[i]
 		switch {
@@ -226,68 +257,95 @@ func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *bat
 			warned = append(warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
 				"check whether this is the person who asked to be erased", m.entry)})
 		default:
-			holds = append(holds, heldMatch{line: r.line, field: m.field, entryID: m.entry})
+			holds = append(holds, heldMatch{row: r, field: m.field, entryID: m.entry})
+			continue
 		}
-		stage = append(stage, r)
+		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
+		// primary keys instead of random pages all over them.
+		if r.id, err = uuid.NewV7(); err != nil {
+			return 0, 0, nil, nil, err
+		}
+		nEmails += len(r.emails)
+		nPhones += len(r.phones)
+		ins = append(ins, r)
 	}
 
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_batch"}, stagingColumns, pgx.CopyFromSlice(len(stage), func(i int) ([]any, error) {
-		r := stage[i]
-		return []any{st.id, r.line, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
-			r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
-			r.dedupeKeys, r.hashes}, nil
-	}))
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("copy to staging: %w", err)
+	phase[0] += time.Since(t0)
+	if len(ins) > 0 {
+		t1 := time.Now()
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) {
+			r := ins[i]
+			return []any{r.id, r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
+				r.sortKey, r.searchText}, nil
+		})); err != nil {
+			return 0, 0, nil, nil, fmt.Errorf("contacts: %w", err)
+		}
+		phase[1] += time.Since(t1)
+		t1 = time.Now()
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
+			identifierRows(ins, nEmails, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
+				return []any{r.id, j, r.emails[j], r.emailsNorm[j]}
+			})); err != nil {
+			return 0, 0, nil, nil, fmt.Errorf("e-mails: %w", err)
+		}
+		phase[2] += time.Since(t1)
+		t1 = time.Now()
+		if nPhones > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_phones"}, []string{"contact_id", "position", "number"},
+				identifierRows(ins, nPhones, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
+					return []any{r.id, j, r.phones[j]}
+				})); err != nil {
+				return 0, 0, nil, nil, fmt.Errorf("phones: %w", err)
+			}
+		}
+		phase[3] += time.Since(t1)
+		if st.listID != "" {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"list_members"}, []string{"list_id", "contact_id"},
+				pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) { return []any{st.listID, ins[i].id}, nil })); err != nil {
+				return 0, 0, nil, nil, fmt.Errorf("list members: %w", err)
+			}
+		}
 	}
-	var heldLines []int
 	if len(holds) > 0 {
-		lines, fields, entries := make([]int, len(holds)), make([]string, len(holds)), make([]string, len(holds))
-		for i, h := range holds {
-			lines[i], fields[i], entries[i] = h.line, h.field, h.entryID
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name,
-				family_name, organization, street, postal_code, city, country, emails, emails_norm, phones, sort_key,
-				search_text, dedupe_keys)
-			SELECT s.job_id, s.line, m.field, m.entry_id, s.raw_email, s.raw_phone, s.given_name, s.family_name,
-				s.organization, s.street, s.postal_code, s.city, s.country, s.emails, s.emails_norm, s.phones, s.sort_key,
-				s.search_text, s.dedupe_keys
-			FROM import_batch s JOIN unnest($2::int[], $3::text[], $4::uuid[]) AS m(line, field, entry_id) ON m.line = s.line
-			WHERE s.job_id = $1`, st.id, lines, fields, entries); err != nil {
-			return 0, 0, 0, nil, fmt.Errorf("held rows: %w", err)
-		}
-		heldLines = lines
-	}
-	if len(heldLines) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM import_batch WHERE job_id = $1 AND line = ANY ($2::int[])`, st.id, heldLines); err != nil {
-			return 0, 0, 0, nil, fmt.Errorf("staging: %w", err)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_held"}, heldColumns, pgx.CopyFromSlice(len(holds), func(i int) ([]any, error) {
+			h := holds[i]
+			r := h.row
+			return []any{st.id, r.line, h.field, h.entryID, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
+				r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
+				r.dedupeKeys}, nil
+		})); err != nil {
+			return 0, 0, nil, nil, fmt.Errorf("held rows: %w", err)
 		}
 	}
-
-	tag, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, organization, street, postal_code, city,
-			country, sort_key, search_text)
-		SELECT contact_id, given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text
-		FROM import_batch WHERE job_id = $1`, st.id)
-	if err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("contacts: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized)
-		SELECT s.contact_id, e.ord - 1, e.address, e.normalized
-		FROM import_batch s, unnest(s.emails, s.emails_norm) WITH ORDINALITY AS e(address, normalized, ord)
-		WHERE s.job_id = $1`, st.id); err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("e-mails: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO contact_phones (contact_id, position, number)
-		SELECT s.contact_id, p.ord - 1, p.number
-		FROM import_batch s, unnest(s.phones) WITH ORDINALITY AS p(number, ord)
-		WHERE s.job_id = $1`, st.id); err != nil {
-		return 0, 0, 0, nil, fmt.Errorf("phones: %w", err)
-	}
-	if st.listID != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id)
-			SELECT $2, contact_id FROM import_batch WHERE job_id = $1 ON CONFLICT DO NOTHING`, st.id, st.listID); err != nil {
-			return 0, 0, 0, nil, fmt.Errorf("list members: %w", err)
-		}
-	}
-	return int(tag.RowsAffected()), dupes, len(holds), warned, nil
+	return len(ins), dupes, holds, warned, nil
 }
+
+// identifierRows is a COPY source over the e-mails or phones of rows (n in all), in order.
+func identifierRows(rows []*staged, n int, count func(*staged) int, values func(*staged, int) []any) pgx.CopyFromSource {
+	return &identifierSource{rows: rows, left: n, count: count, values: values, j: -1}
+}
+
+type identifierSource struct {
+	rows   []*staged
+	left   int
+	count  func(*staged) int
+	values func(*staged, int) []any
+	i, j   int
+}
+
+func (s *identifierSource) Next() bool {
+	for s.i < len(s.rows) {
+		s.j++
+		if s.j < s.count(s.rows[s.i]) {
+			return true
+		}
+		s.i, s.j = s.i+1, -1
+	}
+	return false
+}
+
+func (s *identifierSource) Values() ([]any, error) { return s.values(s.rows[s.i], s.j), nil }
+func (s *identifierSource) Err() error             { return nil }
+
+// phase: TEMPORARY instrumentation: lookups, contacts, emails, phones, commit, writeRows total
+var phase [6]time.Duration

@@ -1,10 +1,12 @@
 package importer_test
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +17,11 @@ import (
 	"github.com/vermerk/vermerk/server/internal/importer"
 )
 
-// TestImportThroughput imports a generated file in process and reports rows/s; set
-// VERMERK_IMPORT_ROWS (e.g. 1000000) to run it.
+// TestImportThroughput imports a generated file in process and reports rows/s, the peak RSS
+// of the test process (server and importer; the file is read from disk) and, as the
+// baseline `make bench` prints, a COPY of the same file into a bare table of the same
+// database. Set VERMERK_IMPORT_ROWS (e.g. 1000000) to run it; VERMERK_IMPORT_SQL runs extra
+// statements (separated by ";;") before the import, to compare schema variants.
 func TestImportThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("VERMERK_IMPORT_ROWS"))
 	if n == 0 {
@@ -32,23 +37,34 @@ func TestImportThroughput(t *testing.T) {
 	if _, err := importer.SeedBlacklist(ctx, conn, s.App.Keyring, n, 7, 10000); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	want, err := importer.GenerateCSV(&buf, n, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	j, err := s.App.Imports.Start(ctx, graphql.Upload{File: bytes.NewReader(buf.Bytes()), Filename: "bench.csv", Size: int64(buf.Len())}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	samples := map[string]int{}
-	for {
-		rows, _ := conn.Query(ctx, `SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()`)
-		qs, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		for _, q := range qs {
-			samples[q]++
+	for _, stmt := range strings.Split(os.Getenv("VERMERK_IMPORT_SQL"), ";;") {
+		if strings.TrimSpace(stmt) != "" {
+			if _, err := conn.Exec(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
 		}
+	}
+	path := filepath.Join(t.TempDir(), "bench.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := importer.GenerateCSV(f, n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	before := peakRSS(t)
+
+	start := time.Now()
+	j, err := s.App.Imports.Start(ctx, graphql.Upload{File: f, Filename: "bench.csv", Size: st.Size()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
 		time.Sleep(20 * time.Millisecond)
 		if j, err = s.App.Imports.Job(ctx, j.ID); err != nil {
 			t.Fatal(err)
@@ -58,9 +74,44 @@ func TestImportThroughput(t *testing.T) {
 		}
 	}
 	d := time.Since(start)
-	t.Logf("%d rows in %v: %.0f rows/s; status %s inserted %d dup %d held %d invalid %d (want %+v)", j.Processed, d,
-		float64(j.Processed)/d.Seconds(), j.Status, j.Inserted, j.Duplicates, j.Held, j.Invalid, want)
-	for q, c := range samples {
-		t.Logf("%5d %s", c, q)
+	f.Close()
+	got := importer.Expect{Rows: j.Processed, Inserted: j.Inserted, Duplicates: j.Duplicates, Held: j.Held, Invalid: j.Invalid}
+	if got != want || j.Status != "NEEDS_DECISION" {
+		t.Errorf("status %s, counts %+v, want NEEDS_DECISION %+v", j.Status, got, want)
 	}
+	rps := float64(j.Processed) / d.Seconds()
+	t.Logf("import: %d rows in %v: %.0f rows/s; peak RSS of the process %d MB (%d MB before the import)",
+		j.Processed, d.Round(time.Millisecond), rps, peakRSS(t)>>10, before>>10)
+
+	if _, err := conn.Exec(ctx, `CREATE TABLE bench_copy (vorname text, nachname text, firma text, email text,
+		telefon text, strasse text, plz text, ort text, land text)`); err != nil {
+		t.Fatal(err)
+	}
+	f, err = os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start = time.Now()
+	if _, err := conn.PgConn().CopyFrom(ctx, bufio.NewReaderSize(f, 256<<10), `COPY bench_copy FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)`); err != nil {
+		t.Fatal(err)
+	}
+	base := float64(n) / time.Since(start).Seconds()
+	load, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("baseline COPY into a bare table: %.0f rows/s; import/COPY = %.3f; load %s", base, rps/base, strings.TrimSpace(string(load)))
+}
+
+// peakRSS is the process's peak resident set size (VmHWM) in KiB.
+func peakRSS(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return kb
+		}
+	}
+	return 0
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
@@ -17,6 +19,7 @@ const maxIdentifiers = 50
 
 // staged is one valid row, normalised and hashed, as it is copied into the batch table.
 type staged struct {
+	id                                uuid.UUID // given when the row is written
 	line                              int
 	rawEmail, rawPhone                string
 	givenName, familyName             string

@@ -114,6 +114,7 @@ type runState struct {
 	processed  int
 	problems   int // problems found so far (the first maxListed are stored)
 	held       int
+	heldKeys   *heldFilter // the dedupe keys of the job's held rows
 	lastEmit   time.Time
 }
 
@@ -150,7 +151,7 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	if listID != nil {
 		st.listID = *listID
 	}
-	if _, err := conn.Exec(ctx, createBatchTable); err != nil {
+	if st.heldKeys, err = loadHeldFilter(ctx, conn, id); err != nil {
 		return err
 	}
 	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
@@ -189,6 +190,9 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
 		}
 		if b.eof {
+			if os.Getenv("VERMERK_IMPORT_TRACE") != "" {
+				fmt.Fprintf(os.Stderr, "PHASES lookups %v contacts %v emails %v phones %v commit %v writeRows %v\n", phase[0], phase[1], phase[2], phase[3], phase[4], phase[5])
+			}
 			return s.finish(ctx, conn, st)
 		}
 	}
