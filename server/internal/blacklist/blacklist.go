@@ -66,8 +66,22 @@ func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEnt
 	return e, nil
 }
 
+// screenLock is the advisory lock between blacklist writes and screened contact writes.
+const screenLock = 7243002
+
+// LockShared is taken by every transaction that screens and then writes contacts: a new
+// entry (exclusive lock) waits for those in flight, and those that start later see it. Without
+// it, a contact written while the same person is being erased could slip past screening.
+func LockShared(ctx context.Context, q store.Querier) error {
+	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, screenLock)
+	return err
+}
+
 // insertEntry writes an entry with the current-key hashes of ids.
 func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
+		return nil, fmt.Errorf("lock for blacklist entry: %w", err)
+	}
 	var kinds []string
 	for _, k := range []screening.Kind{screening.KindEmail, screening.KindPhone, screening.KindNameAddress} {
 		if ids.Has(k) {

@@ -39,6 +39,10 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string) (*model.E
 }
 
 func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string) (*model.ErasureReceipt, error) {
+	// the blacklist lock before the row lock: screened writers take them in the same order
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
+		return nil, fmt.Errorf("lock for erasure: %w", err)
+	}
 	c, err := store.ScanContact(tx.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1 FOR UPDATE OF c`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no contact with id %s; it may have been erased already", id)
