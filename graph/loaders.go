@@ -2,7 +2,8 @@ package graph
 
 import (
 	"context"
-		"time"
+	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
@@ -10,37 +11,42 @@ import (
 	"github.com/vermerk/vermerk/graph/model"
 )
 
-// loaders batch the child-field reads of one request: a page of 50 contacts loads its lists,
-// consents and purposes in one query each instead of 50.
+// loaders batch the child-field reads of one operation: a page of 50 contacts loads its
+// lists, consents and purposes in one query each instead of 50. Each loader is made on first
+// use, so an operation that needs none (most) pays nothing.
 type loaders struct {
-	purposes *dataloadgen.Loader[string, *model.Purpose]
-	lists    *dataloadgen.Loader[string, []*model.DistributionList]
-	consents *dataloadgen.Loader[string, []*model.Consent]
+	svc Consents
+
+	purposesOnce, listsOnce, consentsOnce sync.Once
+	purposes                              *dataloadgen.Loader[string, *model.Purpose]
+	lists                                 *dataloadgen.Loader[string, []*model.DistributionList]
+	consents                              *dataloadgen.Loader[string, []*model.Consent]
 }
 
 type loadersKey struct{}
 
-func newLoaders(r *Resolver) *loaders {
-	wait := dataloadgen.WithWait(time.Millisecond)
-	c := func() Consents { return r.svc.Consents }
-	return &loaders{
-		purposes: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]*model.Purpose, []error) {
-			return c().PurposesByIDs(ctx, ids)
-		}, wait),
-		lists: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]*model.DistributionList, []error) {
-			return c().ListsOfContacts(ctx, ids)
-		}, wait),
-		consents: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([][]*model.Consent, []error) {
-			return c().ConsentsOfContacts(ctx, ids)
-		}, wait),
-	}
+var loaderWait = dataloadgen.WithWait(time.Millisecond)
+
+func (l *loaders) purposeLoader() *dataloadgen.Loader[string, *model.Purpose] {
+	l.purposesOnce.Do(func() { l.purposes = dataloadgen.NewLoader(l.svc.PurposesByIDs, loaderWait) })
+	return l.purposes
+}
+
+func (l *loaders) listLoader() *dataloadgen.Loader[string, []*model.DistributionList] {
+	l.listsOnce.Do(func() { l.lists = dataloadgen.NewLoader(l.svc.ListsOfContacts, loaderWait) })
+	return l.lists
+}
+
+func (l *loaders) consentLoader() *dataloadgen.Loader[string, []*model.Consent] {
+	l.consentsOnce.Do(func() { l.consents = dataloadgen.NewLoader(l.svc.ConsentsOfContacts, loaderWait) })
+	return l.consents
 }
 
 // withLoaders gives each operation its own loaders (and so its own cache), also each
 // operation of a long-lived WebSocket connection.
 func withLoaders(r *Resolver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r)))
+		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents}))
 	}
 }
 
@@ -49,5 +55,5 @@ func loadersFrom(ctx context.Context) *loaders {
 }
 
 func loadPurpose(ctx context.Context, id string) (*model.Purpose, error) {
-	return loadersFrom(ctx).purposes.Load(ctx, id)
+	return loadersFrom(ctx).purposeLoader().Load(ctx, id)
 }

@@ -26,11 +26,11 @@ func (r *consentEventResolver) Purpose(ctx context.Context, obj *model.ConsentEv
 }
 
 func (r *contactResolver) Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error) {
-	return loadersFrom(ctx).lists.Load(ctx, obj.ID)
+	return loadersFrom(ctx).listLoader().Load(ctx, obj.ID)
 }
 
 func (r *contactResolver) Consents(ctx context.Context, obj *model.Contact) ([]*model.Consent, error) {
-	return loadersFrom(ctx).consents.Load(ctx, obj.ID)
+	return loadersFrom(ctx).consentLoader().Load(ctx, obj.ID)
 }
 
 func (r *contactResolver) UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error) {

@@ -34,6 +34,11 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	if err != nil {
 		return fmt.Errorf("listen on %s (VERMERK_ADDR): %w", cfg.Addr, err)
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	sockets := newWebSockets()
 	defer sockets.close()
 	srv := &http.Server{

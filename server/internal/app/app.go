@@ -157,7 +157,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Logger:         a.Log,
 		MaxUploadSize:  cfg.MaxUploadSize,
 		OriginPatterns: cfg.AllowedOrigins,
-		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics)},
+		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,

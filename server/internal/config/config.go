@@ -23,6 +23,7 @@ type Config struct {
 	AllowedOrigins []string      // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
 	ScreenRate     float64       // VERMERK_SCREEN_RATE: screens per second per token
 	LogFormat      string        // VERMERK_LOG_FORMAT: text or json
+	DebugAddr      string        // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 }
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
@@ -35,6 +36,7 @@ func FromEnv() (Config, error) {
 		SecretKey:      os.Getenv("VERMERK_SECRET_KEY"),
 		PublicURL:      os.Getenv("VERMERK_PUBLIC_URL"),
 		LogFormat:      env("VERMERK_LOG_FORMAT", "text"),
+		DebugAddr:      os.Getenv("VERMERK_DEBUG_ADDR"),
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * time.Hour,
 		ScreenRate:     50,

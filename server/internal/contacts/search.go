@@ -4,14 +4,24 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// SearchContacts pages through contacts in name order, optionally those whose name,
-// organisation, e-mail, phone or city contains search (case-insensitive). Keyset pagination:
-// the cursor holds the last row's sort key and id.
+// matching is the set of contacts a search term finds: its name, organisation or city contains
+// the term (trigram index on search_text), an e-mail address starts with it (normalised, so
+// "Erika.Mustermann@Example.org" and "erika.mustermann@" both find the address), or a phone
+// number starts with it (as typed nationally or in E.164: "030 5550", "+49305550").
+const matching = `SELECT id FROM contacts WHERE search_text LIKE $1
+	UNION SELECT contact_id FROM contact_emails WHERE normalized LIKE $2
+	UNION SELECT contact_id FROM contact_phones WHERE number LIKE $3`
+
+// SearchContacts pages through contacts in name order, optionally those a search term finds
+// (see matching; case-insensitive). Keyset pagination: the cursor holds the last row's sort
+// key and id.
 func (s *Service) SearchContacts(ctx context.Context, search string, first int, after string) (*model.ContactConnection, error) {
 	var afterKey, afterID *string
 	if after != "" {
@@ -21,11 +31,15 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 		}
 		afterKey, afterID = &parts[0], &parts[1]
 	}
-	pattern := likePattern(search)
-	const filter = `($1::text IS NULL OR c.search_text LIKE $1)`
+	t := searchTerms(search)
+	filter, args := "true", []any{afterKey, afterID, first + 1}
+	if t != nil {
+		filter = `c.id IN (` + strings.NewReplacer("$1", "$4", "$2", "$5", "$3", "$6").Replace(matching) + `)`
+		args = append(args, t.text, t.email, t.phone)
+	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+store.ContactColumns+`, c.sort_key FROM contacts c
-		WHERE `+filter+` AND ($2::text IS NULL OR (c.sort_key, c.id) > ($2, $3::uuid))
-		ORDER BY c.sort_key, c.id LIMIT $4`, pattern, afterKey, afterID, first+1)
+		WHERE `+filter+` AND ($1::text IS NULL OR (c.sort_key, c.id) > ($1, $2::uuid))
+		ORDER BY c.sort_key, c.id LIMIT $3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("contacts.SearchContacts: %w", err)
 	}
@@ -50,19 +64,71 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM contacts c WHERE `+filter, pattern).Scan(&conn.TotalCount); err != nil {
+	count, countArgs := `SELECT count(*) FROM contacts`, []any{}
+	if t != nil {
+		count, countArgs = `SELECT count(*) FROM (`+matching+`) m`, []any{t.text, t.email, t.phone}
+	}
+	if err := s.db.Pool.QueryRow(ctx, count, countArgs...).Scan(&conn.TotalCount); err != nil {
 		return nil, fmt.Errorf("contacts.SearchContacts: count: %w", err)
 	}
 	return conn, nil
 }
 
-// likePattern makes a LIKE pattern that finds term anywhere, or nil for no filter.
-func likePattern(term string) *string {
+// terms are the LIKE patterns of one search term: anywhere in search_text, at the start of a
+// normalised e-mail, at the start of an E.164 number (nil when the term is no phone number).
+type terms struct {
+	text, email string
+	phone       *string
+}
+
+func searchTerms(term string) *terms {
 	term = strings.ToLower(strings.TrimSpace(term))
 	if term == "" {
 		return nil
 	}
-	term = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term)
-	p := "%" + term + "%"
-	return &p
+	t := &terms{text: "%" + escapeLike(term) + "%", email: escapeLike(term) + "%"}
+	if n, err := screening.NormalizeEmail(term); err == nil {
+		t.email = escapeLike(n) + "%" // a whole address finds it however it was written
+	}
+	if p := phonePrefix(term); p != "" {
+		p += "%"
+		t.phone = &p
+	}
+	return t
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// phonePrefix turns a term that looks like the start of a phone number into the start of
+// its E.164 form: "030 555-01" → "+493055501", "0049 30" and "+49 30" →
+// "+4930". National numbers are German (the default region of contacts). It returns "" for
+// terms that are not numbers or have fewer than three digits.
+func phonePrefix(term string) string {
+	var digits strings.Builder
+	plus := false
+	for i, r := range term {
+		switch {
+		case unicode.IsDigit(r) && r < 128:
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+			plus = true
+		case strings.ContainsRune(" /-().", r):
+		default:
+			return ""
+		}
+	}
+	d := digits.String()
+	switch {
+	case len(d) < 3:
+		return ""
+	case plus:
+		return "+" + d
+	case strings.HasPrefix(d, "00"):
+		return "+" + d[2:]
+	case strings.HasPrefix(d, "0"):
+		return "+49" + d[1:]
+	}
+	return "+" + d
 }

@@ -18,8 +18,9 @@ func sortKey(f fields) string {
 	return strings.ToLower(strings.Join([]string{f.FamilyName, f.GivenName, org}, " "))
 }
 
-// searchText is what a search term is matched against: names, organisation, city, e-mails,
-// phones (E.164 and the digits as typed nationally).
+// searchText is what a search term is matched against anywhere (trigram index): names,
+// organisation and city. E-mails and phones are matched by prefix on their own tables (see
+// SearchContacts); importer.searchText must stay equal to this.
 func searchText(f fields) string {
 	parts := []string{f.GivenName, f.FamilyName}
 	if f.Organization != nil {
@@ -27,15 +28,6 @@ func searchText(f fields) string {
 	}
 	if f.Address != nil {
 		parts = append(parts, f.Address.City)
-	}
-	for _, e := range f.Emails {
-		parts = append(parts, e.Address)
-	}
-	for _, p := range f.Phones {
-		parts = append(parts, p)
-		if strings.HasPrefix(p, "+49") {
-			parts = append(parts, "0"+p[3:])
-		}
 	}
 	return strings.ToLower(strings.Join(parts, " "))
 }

@@ -6,10 +6,12 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -23,10 +25,12 @@ type heldMatch struct {
 }
 
 // heldFilter remembers a 64-bit hash of every dedupe key of the job's held rows, so that
-// the batches only ask the database about the (few) keys that may belong to a held row. It
-// costs about 40 bytes per key however long the keys are; a hit is confirmed in the database,
-// so a hash collision or a row decided meanwhile never makes a false duplicate.
+// lookup only asks the database about the (few) keys that may belong to a held row. It costs
+// about 40 bytes per key however long the keys are; a hit is confirmed in the database, so a
+// hash collision or a row decided meanwhile never makes a false duplicate. The writer adds
+// to it while lookup reads it.
 type heldFilter struct {
+	mu   sync.Mutex
 	seed maphash.Seed
 	keys map[uint64]struct{}
 }
@@ -35,11 +39,35 @@ func newHeldFilter() *heldFilter {
 	return &heldFilter{seed: maphash.MakeSeed(), keys: map[uint64]struct{}{}}
 }
 
-func (f *heldFilter) add(k string) { f.keys[maphash.String(f.seed, k)] = struct{}{} }
+func (f *heldFilter) addKey(k string) { f.keys[maphash.String(f.seed, k)] = struct{}{} }
 
-func (f *heldFilter) mayHold(k string) bool {
-	_, ok := f.keys[maphash.String(f.seed, k)]
-	return ok
+// add remembers the keys of rows just committed as held.
+func (f *heldFilter) add(holds []heldMatch) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, h := range holds {
+		for _, k := range h.row.dedupeKeys {
+			f.addKey(k)
+		}
+	}
+}
+
+// mayHold returns the dedupe keys of rows that may belong to a held row.
+func (f *heldFilter) mayHold(rows []*staged) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.keys) == 0 {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		for _, k := range r.dedupeKeys {
+			if _, ok := f.keys[maphash.String(f.seed, k)]; ok {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // loadHeldFilter fills the filter with the keys of the rows the job already holds (a resumed
@@ -52,7 +80,7 @@ func loadHeldFilter(ctx context.Context, conn *pgxpool.Conn, jobID string) (*hel
 	}
 	defer rows.Close()
 	var k string
-	_, err = pgx.ForEachRow(rows, []any{&k}, func() error { f.add(k); return nil })
+	_, err = pgx.ForEachRow(rows, []any{&k}, func() error { f.addKey(k); return nil })
 	return f, err
 }
 
@@ -64,33 +92,151 @@ var (
 		"search_text", "dedupe_keys"}
 )
 
-// write commits one batch: dedupe, screening, inserts, problems, counters and the checkpoint,
-// all in one transaction. The transaction commits asynchronously (synchronous_commit off):
-// should the database crash, it loses at most the last batches together with their
-// checkpoint, and the resumed job writes them again; finish commits synchronously, which
-// flushes every batch before it.
+// lookup decides what becomes of the rows of b, set-based: the keys of the whole batch are
+// looked up at once (index probes on the normalised e-mails and phones, the job's held rows
+// and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
+// whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
+// matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
+func lookup(ctx context.Context, q *pgxpool.Conn, jobID string, held *heldFilter, b *batch) error {
+	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
+	var emails, phones, heldKeys []string
+	var hashes [][]byte
+	for i, r := range b.rows {
+		for _, e := range r.emailsNorm {
+			if byEmail[e] == nil {
+				emails = append(emails, e)
+			}
+			byEmail[e] = append(byEmail[e], i)
+		}
+		for _, p := range r.phones {
+			if byPhone[p] == nil {
+				phones = append(phones, p)
+			}
+			byPhone[p] = append(byPhone[p], i)
+		}
+		for _, h := range r.hashes {
+			if byHash[string(h)] == nil {
+				hashes = append(hashes, h)
+			}
+			byHash[string(h)] = append(byHash[string(h)], i)
+		}
+	}
+	heldKeys = held.mayHold(b.rows)
+
+	isDup := make([]bool, len(b.rows))
+	markDup := func(index func(string) []int) func(pgx.Rows) error {
+		return func(rows pgx.Rows) error {
+			var k string
+			_, err := pgx.ForEachRow(rows, []any{&k}, func() error {
+				for _, i := range index(k) {
+					isDup[i] = true
+				}
+				return nil
+			})
+			return err
+		}
+	}
+	type hit struct {
+		hash         []byte
+		field, entry string
+	}
+	var hits []hit
+	qb := &pgx.Batch{}
+	qb.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
+		Query(markDup(func(k string) []int { return byEmail[k] }))
+	qb.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
+		Query(markDup(func(k string) []int { return byPhone[k] }))
+	if len(heldKeys) > 0 {
+		qb.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
+			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, jobID, heldKeys).
+			Query(markDup(func(k string) []int {
+				if e, ok := strings.CutPrefix(k, "e:"); ok {
+					return byEmail[e]
+				}
+				return byPhone[strings.TrimPrefix(k, "p:")]
+			}))
+	}
+	// Blocking kinds first, the newest entry first.
+	qb.Queue(`SELECT h.hash, h.kind, e.id
+		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
+		WHERE h.hash = ANY ($1::bytea[])
+		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
+				var h hit
+				return h, r.Scan(&h.hash, &h.field, &h.entry)
+			})
+			return err
+		})
+	t0 := time.Now()
+	if err := q.SendBatch(ctx, qb).Close(); err != nil {
+		return fmt.Errorf("dedupe and screen: %w", err)
+	}
+	phase[0] += time.Since(t0)
+
+	match := make([]*hit, len(b.rows))
+	for k := range hits {
+		for _, i := range byHash[string(hits[k].hash)] {
+			if match[i] == nil {
+				match[i] = &hits[k]
+			}
+		}
+	}
+	b.ins = make([]*staged, 0, len(b.rows))
+	for i, r := range b.rows {
+		m := match[i]
+		switch {
+		case isDup[i]:
+			b.dbDupes++
+			continue
+		case m == nil:
+		case m.field == "NAME_AND_ADDRESS":
+			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
+				"check whether this is the person who asked to be erased", m.entry)})
+		default:
+			b.holds = append(b.holds, heldMatch{row: r, field: m.field, entryID: m.entry})
+			continue
+		}
+		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
+		// primary keys instead of random pages all over them.
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		r.id = id
+		b.emails += len(r.emails)
+		b.phones += len(r.phones)
+		b.ins = append(b.ins, r)
+	}
+	return nil
+}
+
+// write commits one looked-up batch: the new contacts with their e-mails, phones and list
+// memberships and the held rows, copied straight into their tables with the ids lookup
+// gave, and the problems, counters and checkpoint, all in one transaction. The transaction
+// commits asynchronously (synchronous_commit off): should the database crash, it loses at
+// most the last batches together with their checkpoint, and the resumed job writes them
+// again; finish commits synchronously, which flushes every batch before it.
 func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b *batch) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-
-	inserted, dupes, held := 0, b.dupes, 0
-	var newHeld []heldMatch
-	problems := b.problems
-	if len(b.rows) > 0 {
-		var warned []problem
-		inserted, dupes, newHeld, warned, err = s.writeRows(ctx, tx, st, b)
-		if err != nil {
-			return err
-		}
-		held = len(newHeld)
-		dupes += b.dupes
-		problems = append(problems, warned...)
-		slices.SortStableFunc(problems, func(a, b problem) int { return a.line - b.line })
-	} else if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 		return err
+	}
+	t0 := time.Now()
+	if err := writeRows(ctx, tx, st, b); err != nil {
+		return err
+	}
+	phase[5] += time.Since(t0)
+	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
+	problems := b.problems
+	if len(b.warned) > 0 {
+		problems = append(problems, b.warned...)
+		slices.SortStableFunc(problems, func(a, b problem) int { return a.line - b.line })
 	}
 
 	if room := maxListed - st.problems; room > 0 && len(problems) > 0 {
@@ -135,199 +281,79 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 	}
 	phase[4] += time.Since(t9)
 	st.processed, st.checkpoint, st.problems, st.held = processed, checkpoint, st.problems+len(problems), st.held+held
-	for _, h := range newHeld {
-		for _, k := range h.row.dedupeKeys {
-			st.heldKeys.add(k)
-		}
-	}
+	st.heldKeys.add(b.holds)
 	if emitted {
 		st.lastEmit = now
 	}
 	return nil
 }
 
-// writeRows writes the batch's rows that are neither duplicates nor held, set-based: the keys
-// of the whole batch are looked up at once (index probes on the normalised e-mails and phones
-// and on the blacklist hashes, in one round trip), and the new contacts, their e-mails,
-// phones and list memberships and the held rows are copied straight into their tables with
-// ids made here. It returns the counts, the held rows and the name-and-address warnings.
-func (s *Service) writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) (inserted, dupes int, holds []heldMatch, warned []problem, err error) {
-	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
-	var emails, phones, heldKeys []string
-	var hashes [][]byte
-	for i, r := range b.rows {
-		for _, e := range r.emailsNorm {
-			if byEmail[e] == nil {
-				emails = append(emails, e)
-			}
-			byEmail[e] = append(byEmail[e], i)
-		}
-		for _, p := range r.phones {
-			if byPhone[p] == nil {
-				phones = append(phones, p)
-			}
-			byPhone[p] = append(byPhone[p], i)
-		}
-		for _, k := range r.dedupeKeys {
-			if st.held > 0 && st.heldKeys.mayHold(k) {
-				heldKeys = append(heldKeys, k)
-			}
-		}
-		for _, h := range r.hashes {
-			if byHash[string(h)] == nil {
-				hashes = append(hashes, h)
-			}
-			byHash[string(h)] = append(byHash[string(h)], i)
-		}
-	}
-
-	// Duplicates: an existing contact has one of the row's e-mails or phones, or a row of this
-	// file held for a decision has. Screening: an e-mail or phone match holds the row; a
-	// name-and-address match only warns. Blocking kinds first, the newest entry first.
-	isDup := make([]bool, len(b.rows))
-	markDup := func(index func(string) []int) func(pgx.Rows) error {
-		return func(rows pgx.Rows) error {
-			var k string
-			_, err := pgx.ForEachRow(rows, []any{&k}, func() error {
-				for _, i := range index(k) {
-					isDup[i] = true
-				}
-				return nil
-			})
-			return err
-		}
-	}
-	type hit struct {
-		hash         []byte
-		field, entry string
-	}
-	var hits []hit
-	q := &pgx.Batch{}
-	q.Queue(`SET LOCAL synchronous_commit = off`)
-	q.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
-		Query(markDup(func(k string) []int { return byEmail[k] }))
-	q.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
-		Query(markDup(func(k string) []int { return byPhone[k] }))
-	if len(heldKeys) > 0 {
-		q.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
-			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, st.id, heldKeys).
-			Query(markDup(func(k string) []int {
-				if e, ok := strings.CutPrefix(k, "e:"); ok {
-					return byEmail[e]
-				}
-				return byPhone[strings.TrimPrefix(k, "p:")]
-			}))
-	}
-	q.Queue(`SELECT h.hash, h.kind, e.id
-		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
-		WHERE h.hash = ANY ($1::bytea[])
-		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
-				var h hit
-				return h, r.Scan(&h.hash, &h.field, &h.entry)
-			})
-			return err
-		})
-	t0 := time.Now()
-	defer func() { phase[5] += time.Since(t0) }()
-	if err := tx.SendBatch(ctx, q).Close(); err != nil {
-		return 0, 0, nil, nil, fmt.Errorf("dedupe and screen: %w", err)
-	}
-
-	match := make([]*hit, len(b.rows))
-	for k := range hits {
-		for _, i := range byHash[string(hits[k].hash)] {
-			if match[i] == nil {
-				match[i] = &hits[k]
-			}
-		}
-	}
-	ins := make([]*staged, 0, len(b.rows))
-	nEmails, nPhones := 0, 0
-	for i, r := range b.rows {
-		m := match[i]
-		switch {
-		case isDup[i]:
-			dupes++
-			continue
-		case m == nil:
-		case m.field == "NAME_AND_ADDRESS":
-			warned = append(warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
-				"check whether this is the person who asked to be erased", m.entry)})
-		default:
-			holds = append(holds, heldMatch{row: r, field: m.field, entryID: m.entry})
-			continue
-		}
-		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
-		// primary keys instead of random pages all over them.
-		if r.id, err = uuid.NewV7(); err != nil {
-			return 0, 0, nil, nil, err
-		}
-		nEmails += len(r.emails)
-		nPhones += len(r.phones)
-		ins = append(ins, r)
-	}
-
-	phase[0] += time.Since(t0)
-	if len(ins) > 0 {
+// writeRows copies the batch's new contacts, their e-mails, phones and list memberships and
+// its held rows into their tables.
+func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+	if len(b.ins) > 0 {
+		ins := b.ins
 		t1 := time.Now()
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) {
 			r := ins[i]
-			return []any{r.id, r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
+			return []any{pgUUID(r.id), r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
 				r.sortKey, r.searchText}, nil
 		})); err != nil {
-			return 0, 0, nil, nil, fmt.Errorf("contacts: %w", err)
+			return fmt.Errorf("contacts: %w", err)
 		}
 		phase[1] += time.Since(t1)
 		t1 = time.Now()
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
-			identifierRows(ins, nEmails, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
-				return []any{r.id, j, r.emails[j], r.emailsNorm[j]}
-			})); err != nil {
-			return 0, 0, nil, nil, fmt.Errorf("e-mails: %w", err)
+		if b.emails > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
+				identifierRows(ins, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
+					return []any{pgUUID(r.id), j, r.emails[j], r.emailsNorm[j]}
+				})); err != nil {
+				return fmt.Errorf("e-mails: %w", err)
+			}
 		}
 		phase[2] += time.Since(t1)
 		t1 = time.Now()
-		if nPhones > 0 {
+		if b.phones > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_phones"}, []string{"contact_id", "position", "number"},
-				identifierRows(ins, nPhones, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
-					return []any{r.id, j, r.phones[j]}
+				identifierRows(ins, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
+					return []any{pgUUID(r.id), j, r.phones[j]}
 				})); err != nil {
-				return 0, 0, nil, nil, fmt.Errorf("phones: %w", err)
+				return fmt.Errorf("phones: %w", err)
 			}
 		}
 		phase[3] += time.Since(t1)
 		if st.listID != "" {
+			listID, err := uuid.Parse(st.listID)
+			if err != nil {
+				return err
+			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"list_members"}, []string{"list_id", "contact_id"},
-				pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) { return []any{st.listID, ins[i].id}, nil })); err != nil {
-				return 0, 0, nil, nil, fmt.Errorf("list members: %w", err)
+				pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) { return []any{pgUUID(listID), pgUUID(ins[i].id)}, nil })); err != nil {
+				return fmt.Errorf("list members: %w", err)
 			}
 		}
 	}
-	if len(holds) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_held"}, heldColumns, pgx.CopyFromSlice(len(holds), func(i int) ([]any, error) {
-			h := holds[i]
+	if len(b.holds) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_held"}, heldColumns, pgx.CopyFromSlice(len(b.holds), func(i int) ([]any, error) {
+			h := b.holds[i]
 			r := h.row
 			return []any{st.id, r.line, h.field, h.entryID, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
 				r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
 				r.dedupeKeys}, nil
 		})); err != nil {
-			return 0, 0, nil, nil, fmt.Errorf("held rows: %w", err)
+			return fmt.Errorf("held rows: %w", err)
 		}
 	}
-	return len(ins), dupes, holds, warned, nil
+	return nil
 }
 
-// identifierRows is a COPY source over the e-mails or phones of rows (n in all), in order.
-func identifierRows(rows []*staged, n int, count func(*staged) int, values func(*staged, int) []any) pgx.CopyFromSource {
-	return &identifierSource{rows: rows, left: n, count: count, values: values, j: -1}
+// identifierRows is a COPY source over the e-mails or phones of rows, in order.
+func identifierRows(rows []*staged, count func(*staged) int, values func(*staged, int) []any) pgx.CopyFromSource {
+	return &identifierSource{rows: rows, count: count, values: values, j: -1}
 }
 
 type identifierSource struct {
 	rows   []*staged
-	left   int
 	count  func(*staged) int
 	values func(*staged, int) []any
 	i, j   int
@@ -349,3 +375,7 @@ func (s *identifierSource) Err() error             { return nil }
 
 // phase: TEMPORARY instrumentation: lookups, contacts, emails, phones, commit, writeRows total
 var phase [6]time.Duration
+
+// pgUUID encodes without pgx's fallback through driver.Valuer (a string and an error value per
+// call).
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }

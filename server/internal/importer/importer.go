@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -58,6 +59,9 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
+		if n, _ := strconv.Atoi(os.Getenv("VERMERK_IMPORT_BATCH")); n > 0 { // TEMP
+			opts.BatchRows = n
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1)}

@@ -183,8 +183,8 @@ func sortKey(s *staged) string {
 	return strings.ToLower(strings.Join([]string{s.familyName, s.givenName, org}, " "))
 }
 
-// searchText must stay equal to contacts.searchText (contacts/write.go): names, organisation,
-// city, e-mails, phones in E.164 and, for German numbers, as dialled nationally.
+// searchText must stay equal to contacts.searchText (contacts/write.go): names, organisation
+// and city, lower-cased. E-mails and phones are searched on their own indexes.
 func searchText(s *staged) string {
 	parts := []string{s.givenName, s.familyName}
 	if s.organization != nil {
@@ -192,13 +192,6 @@ func searchText(s *staged) string {
 	}
 	if s.city != nil {
 		parts = append(parts, *s.city)
-	}
-	parts = append(parts, s.emails...)
-	for _, p := range s.phones {
-		parts = append(parts, p)
-		if strings.HasPrefix(p, "+49") {
-			parts = append(parts, "0"+p[3:])
-		}
 	}
 	return strings.ToLower(strings.Join(parts, " "))
 }

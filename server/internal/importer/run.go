@@ -120,10 +120,18 @@ type runState struct {
 
 // batch is the work of one transaction: prepared rows and what was already decided in Go.
 type batch struct {
-	rows      []*staged // valid and not a duplicate of an earlier row of the same batch
+	rows      []*staged // valid and not a duplicate of an earlier row of the same or the batch before
 	problems  []problem
 	invalid   int
-	dupes     int // duplicates of an earlier row of the same batch
+	dupes     int // duplicates of an earlier row of the same or the batch before
+	lookErr   error
+
+	// from lookup: what to write
+	ins            []*staged // new contacts
+	holds          []heldMatch
+	warned         []problem // name-and-address matches
+	dbDupes        int       // duplicates of existing contacts or held rows
+	emails, phones int       // of ins
 	processed int
 	lastLine  int
 	bytes     int64 // of the file consumed up to lastLine
@@ -171,16 +179,43 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		return s.fail(ctx, conn, id, "the file cannot be read: "+strings.TrimPrefix(err.Error(), "csvfile: "))
 	}
 
+	// Three stages: read parses, validates and hashes batch N+2 on every core while a second
+	// connection looks up the keys of batch N+1 (dedupe and screening) while this one writes
+	// batch N. The lookups of N+1 start only once N-1 is committed (handing N to the writer
+	// waits for that); read itself finds the duplicates between N and N+1.
+	lookConn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer lookConn.Release()
 	readCtx, stopReading := context.WithCancel(s.ctx)
-	defer stopReading()
-	batches := make(chan *batch, 1)
-	go s.read(readCtx, rd, st.checkpoint, st.size, batches)
+	batches, looked := make(chan *batch, 1), make(chan *batch)
+	var stages sync.WaitGroup
+	defer func() { stopReading(); stages.Wait() }()
+	stages.Go(func() { s.read(readCtx, rd, st.checkpoint, st.size, batches) })
+	stages.Go(func() {
+		defer close(looked)
+		for b := range batches {
+			if len(b.rows) > 0 {
+				b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, b)
+			}
+			select {
+			case looked <- b:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	})
 
-	for b := range batches {
+	for b := range looked {
 		if s.ctx.Err() != nil {
 			return nil // stopped; resumed from the checkpoint on the next start
 		}
-		if err := s.write(ctx, conn, st, b); err != nil {
+		err := b.lookErr
+		if err == nil {
+			err = s.write(ctx, conn, st, b)
+		}
+		if err != nil {
 			s.opts.Log.Error("importer: writing a batch", "job_id", id, "after_line", st.checkpoint, "err", err)
 			return s.fail(ctx, conn, id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
 				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
@@ -203,7 +238,9 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size int64, out chan<- *batch) {
 	defer close(out)
 	raw := make([]csvfile.Row, 0, s.opts.BatchRows)
-	seen := make(map[string]struct{}, s.opts.BatchRows*2)
+	// the keys of this batch and the one before: the lookups of a batch run before the batch
+	// before it is committed
+	seen, before := make(map[string]struct{}, s.opts.BatchRows*2), make(map[string]struct{}, s.opts.BatchRows*2)
 	for ctx.Err() == nil {
 		raw = raw[:0]
 		var readErr error
@@ -228,6 +265,7 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 			b.bytes = size
 		}
 		prepared, msgs := s.prepareAll(raw)
+		seen, before = before, seen
 		clear(seen)
 		for i, row := range raw {
 			b.lastLine = row.Line
@@ -239,7 +277,9 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 			p := prepared[i]
 			dup := false
 			for _, k := range p.dedupeKeys {
-				if _, ok := seen[k]; ok {
+				_, inThis := seen[k]
+				_, inBefore := before[k]
+				if inThis || inBefore {
 					dup = true
 					break
 				}

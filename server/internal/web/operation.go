@@ -15,7 +15,10 @@ func (OperationLogger) InterceptOperation(ctx context.Context, next graphql.Oper
 	oc := graphql.GetOperationContext(ctx)
 	name := oc.OperationName
 	if name == "" && oc.Operation != nil {
-		name = string(oc.Operation.Operation) // anonymous: at least query/mutation/subscription
+		name = oc.Operation.Name
+		if name == "" {
+			name = string(oc.Operation.Operation) // anonymous: at least query/mutation/subscription
+		}
 	}
 	SetOperationName(ctx, name)
 	return next(ctx)
