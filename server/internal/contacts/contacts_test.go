@@ -52,7 +52,10 @@ func TestCreateAndReadContact(t *testing.T) {
 		t.Errorf("address = %+v, want country defaulting to DE", c.Address)
 	}
 	var q struct {
-		Contact struct{ ID, FamilyName string; Emails []string }
+		Contact struct {
+			ID, FamilyName string
+			Emails         []string
+		}
 	}
 	s.MustAdmin(t, &q, `query($id: ID!) { contact(id: $id) { id familyName emails } }`, map[string]any{"id": c.ID})
 	if q.Contact.ID != c.ID || q.Contact.FamilyName != "Mustermann" {
@@ -102,7 +105,6 @@ func TestValidationErrorsNameFieldAndValue(t *testing.T) {
 		t.Errorf("invalid input wrote %d contacts", list.Contacts.TotalCount)
 	}
 }
-
 
 func TestPaginationAndSearch(t *testing.T) {
 	s := apptest.Start(t)

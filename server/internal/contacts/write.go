@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // SortKey orders contacts by family name, given name, organisation.

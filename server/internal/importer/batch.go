@@ -97,7 +97,7 @@ var (
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
-func lookup(ctx context.Context, q *pgxpool.Conn, jobID string, held *heldFilter, b *batch) error {
+func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b *batch) error {
 	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
 	var emails, phones, heldKeys []string
 	var hashes [][]byte
@@ -169,11 +169,9 @@ func lookup(ctx context.Context, q *pgxpool.Conn, jobID string, held *heldFilter
 			})
 			return err
 		})
-	t0 := time.Now()
 	if err := q.SendBatch(ctx, qb).Close(); err != nil {
 		return fmt.Errorf("dedupe and screen: %w", err)
 	}
-	phase[0] += time.Since(t0)
 
 	match := make([]*hit, len(b.rows))
 	for k := range hits {
@@ -227,11 +225,9 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 		return err
 	}
-	t0 := time.Now()
 	if err := writeRows(ctx, tx, st, b); err != nil {
 		return err
 	}
-	phase[5] += time.Since(t0)
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems
 	if len(b.warned) > 0 {
@@ -275,11 +271,9 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 		}
 		emitted = true
 	}
-	t9 := time.Now()
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	phase[4] += time.Since(t9)
 	st.processed, st.checkpoint, st.problems, st.held = processed, checkpoint, st.problems+len(problems), st.held+held
 	st.heldKeys.add(b.holds)
 	if emitted {
@@ -293,7 +287,6 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	if len(b.ins) > 0 {
 		ins := b.ins
-		t1 := time.Now()
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) {
 			r := ins[i]
 			return []any{pgUUID(r.id), r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
@@ -301,8 +294,6 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 		})); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
-		phase[1] += time.Since(t1)
-		t1 = time.Now()
 		if b.emails > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
 				identifierRows(ins, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
@@ -311,8 +302,6 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
-		phase[2] += time.Since(t1)
-		t1 = time.Now()
 		if b.phones > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_phones"}, []string{"contact_id", "position", "number"},
 				identifierRows(ins, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
@@ -321,7 +310,6 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 				return fmt.Errorf("phones: %w", err)
 			}
 		}
-		phase[3] += time.Since(t1)
 		if st.listID != "" {
 			listID, err := uuid.Parse(st.listID)
 			if err != nil {
@@ -372,9 +360,6 @@ func (s *identifierSource) Next() bool {
 
 func (s *identifierSource) Values() ([]any, error) { return s.values(s.rows[s.i], s.j), nil }
 func (s *identifierSource) Err() error             { return nil }
-
-// phase: TEMPORARY instrumentation: lookups, contacts, emails, phones, commit, writeRows total
-var phase [6]time.Duration
 
 // pgUUID encodes without pgx's fallback through driver.Valuer (a string and an error value per
 // call).

@@ -71,7 +71,7 @@ func TestImportThroughput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // as vermerk-bench polls
 		if j, err = s.App.Imports.Job(ctx, j.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +81,19 @@ func TestImportThroughput(t *testing.T) {
 	}
 	d := time.Since(start)
 	cpuGo, cpuDB = selfCPU(t)-cpuGo, clusterCPU(t, postmaster)-cpuDB
+	if rows, err := conn.Query(ctx, `SELECT pid, left(regexp_replace(query, '\s+', ' ', 'g'), 50) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err == nil {
+		var pid int
+		var q string
+		_, _ = pgx.ForEachRow(rows, []any{&pid, &q}, func() error {
+			if f := procStat(pid); f != nil {
+				if c := ticks(f, 14, 15); c > time.Second/10 {
+					t.Logf("backend %d: %.1f µs per row; last query %s", pid, float64(c.Microseconds())/float64(n), q)
+				}
+			}
+			return nil
+		})
+	}
 	f.Close()
 	got := importer.Expect{Rows: j.Processed, Inserted: j.Inserted, Duplicates: j.Duplicates, Held: j.Held, Invalid: j.Invalid}
 	if got != want || j.Status != "NEEDS_DECISION" {

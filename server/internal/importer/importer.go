@@ -1,9 +1,13 @@
 // Package importer imports CSV address lists (graph.Imports and `vermerk import`): the upload
-// is spooled to the data directory, then streamed through package csvfile in batches. Each
-// batch is validated, normalised and hashed in Go, copied into a staging table, deduplicated
-// against existing contacts and screened against the blacklist with SQL joins, and written
-// with INSERT … SELECT — in one transaction together with the job's counters and checkpoint,
-// so a crash never leaves half a batch. A job left RUNNING by a crash is resumed from its
+// is spooled to the data directory, then streamed through package csvfile in batches, in a
+// pipeline of three stages. Each batch is validated, normalised and hashed in Go (on every
+// core; duplicates within the batch and the batch before are dropped here); its keys are then
+// looked up at once on a second connection — normalised e-mails and phones of existing
+// contacts and held rows (dedupe) and the blacklist hashes (screening), index probes with
+// `= ANY($1)` — while the batch before is written; finally its new contacts, e-mails, phones
+// and list memberships (ids made in Go) and its held rows are copied straight into their
+// tables with COPY, in one transaction together with the job's counters and checkpoint, so a
+// crash never leaves half a batch. A job left RUNNING by a crash is resumed from its
 // checkpoint when the server starts again, or marked FAILED when its spooled file is gone.
 package importer
 
@@ -15,7 +19,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -59,9 +62,6 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
-		if n, _ := strconv.Atoi(os.Getenv("VERMERK_IMPORT_BATCH")); n > 0 { // TEMP
-			opts.BatchRows = n
-		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1)}

@@ -118,25 +118,25 @@ type runState struct {
 	lastEmit   time.Time
 }
 
-// batch is the work of one transaction: prepared rows and what was already decided in Go.
+// batch is the work of one transaction: prepared rows and what was already decided in Go,
+// then what lookup decided in the database.
 type batch struct {
 	rows      []*staged // valid and not a duplicate of an earlier row of the same or the batch before
 	problems  []problem
 	invalid   int
 	dupes     int // duplicates of an earlier row of the same or the batch before
-	lookErr   error
-
-	// from lookup: what to write
-	ins            []*staged // new contacts
-	holds          []heldMatch
-	warned         []problem // name-and-address matches
-	dbDupes        int       // duplicates of existing contacts or held rows
-	emails, phones int       // of ins
 	processed int
 	lastLine  int
 	bytes     int64 // of the file consumed up to lastLine
 	eof       bool
 	err       error // the file cannot be read on; the job fails after this batch
+
+	lookErr        error
+	ins            []*staged // new contacts, with their ids
+	holds          []heldMatch
+	warned         []problem // name-and-address matches
+	dbDupes        int       // duplicates of existing contacts or of held rows
+	emails, phones int       // of ins
 }
 
 type problem struct {
@@ -183,13 +183,14 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	// connection looks up the keys of batch N+1 (dedupe and screening) while this one writes
 	// batch N. The lookups of N+1 start only once N-1 is committed (handing N to the writer
 	// waits for that); read itself finds the duplicates between N and N+1.
-	lookConn, err := s.db.Pool.Acquire(ctx)
+	// The lookup connection is the job's own, not one of the pool's few, which serve requests.
+	lookConn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer lookConn.Release()
+	defer lookConn.Close(context.WithoutCancel(ctx))
 	readCtx, stopReading := context.WithCancel(s.ctx)
-	batches, looked := make(chan *batch, 1), make(chan *batch)
+	batches, looked := make(chan *batch), make(chan *batch)
 	var stages sync.WaitGroup
 	defer func() { stopReading(); stages.Wait() }()
 	stages.Go(func() { s.read(readCtx, rd, st.checkpoint, st.size, batches) })
@@ -225,9 +226,6 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
 		}
 		if b.eof {
-			if os.Getenv("VERMERK_IMPORT_TRACE") != "" {
-				fmt.Fprintf(os.Stderr, "PHASES lookups %v contacts %v emails %v phones %v commit %v writeRows %v\n", phase[0], phase[1], phase[2], phase[3], phase[4], phase[5])
-			}
 			return s.finish(ctx, conn, st)
 		}
 	}
