@@ -110,6 +110,14 @@ func limitBody(r Routes, next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
 			req.Body = http.MaxBytesReader(w, req.Body, r.MaxUploadBytes+1<<20)
+			if req.ContentLength < 0 {
+				spooled, err := spoolBody(req)
+				if err != nil {
+					writeUploadError(w, err)
+					return
+				}
+				defer spooled.Close()
+			}
 			next.ServeHTTP(w, req)
 			return
 		}
