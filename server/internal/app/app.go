@@ -133,7 +133,16 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Unsubscribe: links,
 		Webhooks:    hooks,
 	}
-	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log})
+	importRows := metrics.ImportRows(a.Metrics)
+	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
+		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
+		Counted: func(inserted, duplicates, held, invalid int) {
+			importRows.WithLabelValues(metrics.ImportInserted).Add(float64(inserted))
+			importRows.WithLabelValues(metrics.ImportDuplicate).Add(float64(duplicates))
+			importRows.WithLabelValues(metrics.ImportHeld).Add(float64(held))
+			importRows.WithLabelValues(metrics.ImportInvalid).Add(float64(invalid))
+		},
+	})
 	svc.Imports = a.Imports
 	a.Events = events.New(a.DB, events.Options{Log: a.Log, Retention: cfg.EventRetention})
 	a.Events.Entries = events.EntryFunc(func(ctx context.Context, id string) (*model.BlacklistEntry, error) {

@@ -276,6 +276,9 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 	}
 	st.processed, st.checkpoint, st.problems, st.held = processed, checkpoint, st.problems+len(problems), st.held+held
 	st.heldKeys.add(b.holds)
+	if s.opts.Counted != nil {
+		s.opts.Counted(inserted, dupes, held, b.invalid)
+	}
 	if emitted {
 		st.lastEmit = now
 	}

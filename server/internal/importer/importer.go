@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -41,6 +42,11 @@ type Options struct {
 	Log      *slog.Logger
 	// BatchRows is how many rows one transaction writes (default 5,000).
 	BatchRows int
+	// Retention is how long the problems of a finished job (they quote what was typed in the
+	// file) are kept; default 30 days. Held rows are deleted when decided.
+	Retention time.Duration
+	// Counted, when set, is told the outcome counts of every committed batch (for metrics).
+	Counted func(inserted, duplicates, held, invalid int)
 }
 
 // Service implements graph.Imports.
@@ -62,6 +68,9 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 30 * 24 * time.Hour
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1)}

@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/metrics"
 )
 
 // The office's file: Excel on German Windows (Windows-1252, ";"), German headers, an extra
@@ -59,6 +62,12 @@ func TestImportOfficeFile(t *testing.T) {
 	got := [6]int{j.Total, j.Processed, j.Inserted, j.Duplicates, j.Held, j.Invalid}
 	if want := [6]int{10, 10, 4, 2, 2, 2}; got != want {
 		t.Errorf("total/processed/inserted/duplicates/held/invalid = %v, want %v", got, want)
+	}
+	rows := metrics.ImportRows(s.App.Metrics)
+	for outcome, want := range map[string]float64{metrics.ImportInserted: 4, metrics.ImportDuplicate: 2, metrics.ImportHeld: 2, metrics.ImportInvalid: 2} {
+		if got := testutil.ToFloat64(rows.WithLabelValues(outcome)); got != want {
+			t.Errorf("vermerk_import_rows_total{outcome=%q} = %v, want %v", outcome, got, want)
+		}
 	}
 	if j.Encoding != "Windows-1252" || j.Separator != ";" || j.FileName != "Messe Köln.csv" ||
 		j.ListKey == nil || *j.ListKey != "messe-2024" || strings.Join(j.UnknownColumns, ",") != "Notiz" {

@@ -35,6 +35,8 @@ const lockRetry = time.Second
 // the line up to which rows were imported. A job another live instance runs is taken over
 // only if that instance dies.
 func (s *Service) Recover(ctx context.Context) error {
+	s.wg.Add(1)
+	go s.pruneLoop()
 	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM import_jobs WHERE status = 'RUNNING' ORDER BY created_at`)
 	if err != nil {
 		return fmt.Errorf("importer.Recover: %w", err)
