@@ -1,5 +1,6 @@
 # Vermerk — the README's commands. `make run` and `make test` install what they need.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO    ?= go
 BIN   := bin
 # fuzz time per target inside `make test` (a short run; longer: make fuzz FUZZTIME=5m)
@@ -46,9 +47,16 @@ check-generated: generate
 ## bench: the performance figures against their baselines (BENCH_SCALE=small for a quick run)
 bench: server-deps
 	$(GO) run ./server/cmd/vermerk-bench
+	@if [ "$(BENCH_SCALE)" != "small" ]; then \
+		echo "recipients at 1,000,000 contacts: the query plan must read only indexes (EXPLAIN)"; \
+		VERMERK_BIG_TESTS=1 $(GO) test -count=1 -timeout 20m -run '^TestRecipientsPlanAtAMillionContacts$$' -v ./server/internal/consent/ \
+			| grep -E '^(--- |ok|FAIL|PASS)|per request|lacks|plan has|generated' ; \
+	fi
 
 ## client: start the desktop app (against `make run`'s server by default)
 client: client-deps
+	VERMERK_SERVER_URL=$${VERMERK_SERVER_URL:-http://127.0.0.1:8080} \
+	VERMERK_TOKEN=$${VERMERK_TOKEN:-$$(cat .vermerk/admin-token 2>/dev/null)} \
 	$(GO) run ./client/cmd/vermerk-desktop
 
 ## screenshot: demo server + the app under Xvfb; PNGs of the main screens into docs/

@@ -82,7 +82,8 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		if m := big.FindString(plan); m != "" {
 			t.Errorf("%s: plan has %q", name, m)
 		}
-		for _, idx := range []string{"Index Only Scan using list_members_pkey", "Index Only Scan using consent_state_granted"} {
+		// list_members is read through either of its indexes, both covering the join
+		for _, idx := range []string{"Index Only Scan using list_members_", "Index Only Scan using consent_state_granted"} {
 			if !strings.Contains(plan, idx) {
 				t.Errorf("%s: plan lacks %q", name, idx)
 			}
