@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -89,7 +90,6 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 	return s
 }
 
-
 // GQLError is one entry of a response's errors.
 type GQLError struct {
 	Message    string         `json:"message"`
@@ -166,3 +166,37 @@ func (s *Server) MustAdmin(t testing.TB, v any, query string, vars map[string]an
 
 // WSURL is the WebSocket address of /graphql.
 func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/graphql" }
+
+// Upload posts a GraphQL multipart request (the GraphQL multipart request spec: operations
+// with the file variable null, the map, then the file part) binding one file to $file.
+func Upload(t testing.TB, url, token, query string, vars map[string]any, fileName string, content []byte) *Result {
+	t.Helper()
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	vars["file"] = nil
+	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", string(ops))
+	_ = w.WriteField("map", `{"0": ["variables.file"]}`)
+	fw, _ := w.CreateFormFile("0", fileName)
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /graphql (multipart): %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	res := &Result{Status: resp.StatusCode}
+	if err := json.Unmarshal(raw, res); err != nil {
+		t.Fatalf("response is not GraphQL JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	return res
+}

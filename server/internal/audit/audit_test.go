@@ -1,11 +1,7 @@
 package audit_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -256,29 +252,8 @@ func waitForDecision(t *testing.T, s *apptest.Server, job string) {
 	}
 }
 
+// upload posts a GraphQL multipart request with one CSV file bound to $file.
 func upload(t *testing.T, s *apptest.Server, token, query string, vars map[string]any, csv string) *apptest.Result {
 	t.Helper()
-	vars["file"] = nil
-	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("operations", string(ops))
-	_ = mw.WriteField("map", `{"0":["variables.file"]}`)
-	fw, _ := mw.CreateFormFile("0", "people.csv")
-	_, _ = io.WriteString(fw, csv)
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("upload: %v", err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	res := &apptest.Result{Status: resp.StatusCode}
-	if err := json.Unmarshal(raw, res); err != nil {
-		t.Fatalf("upload: response is not GraphQL JSON (status %d): %s", resp.StatusCode, raw)
-	}
-	return res
+	return apptest.Upload(t, s.URL, token, query, vars, "people.csv", []byte(csv))
 }

@@ -1,12 +1,7 @@
 package importer_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"testing"
 	"time"
 
@@ -19,36 +14,10 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// upload posts a GraphQL request with one file per the GraphQL multipart request spec:
-// the operations part (file variable null), the map part, then the file part.
+// upload posts a GraphQL multipart request with one file bound to $file.
 func upload(t testing.TB, url, token, query string, vars map[string]any, fileName string, content []byte) *apptest.Result {
 	t.Helper()
-	if vars == nil {
-		vars = map[string]any{}
-	}
-	vars["file"] = nil
-	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", string(ops))
-	_ = w.WriteField("map", `{"0": ["variables.file"]}`)
-	fw, _ := w.CreateFormFile("0", fileName)
-	_, _ = fw.Write(content)
-	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST /graphql (multipart): %v", err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	res := &apptest.Result{Status: resp.StatusCode}
-	if err := json.Unmarshal(raw, res); err != nil {
-		t.Fatalf("response is not GraphQL JSON (status %d): %s", resp.StatusCode, raw)
-	}
-	return res
+	return apptest.Upload(t, url, token, query, vars, fileName, content)
 }
 
 // windows1252 encodes a test file the way Excel on a German Windows saves "CSV (Trennzeichen-getrennt)".
