@@ -79,6 +79,9 @@ type Imports interface {
 	Start(ctx context.Context, file graphql.Upload, listKey *string) (*model.ImportJob, error)
 	Job(ctx context.Context, id string) (*model.ImportJob, error)
 	Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error)
+	// Problems and HeldRows are a job's lists, read only when a request asks for them.
+	Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error)
+	HeldRows(ctx context.Context, jobID string) ([]*model.HeldRow, error)
 }
 
 // Tokens manages API tokens and authenticates bearer secrets.

@@ -41,6 +41,14 @@ func (r *distributionListResolver) Purpose(ctx context.Context, obj *model.Distr
 	return loadPurpose(ctx, obj.PurposeID)
 }
 
+func (r *importJobResolver) Problems(ctx context.Context, obj *model.ImportJob) ([]*model.ImportRowProblem, error) {
+	return r.svc.Imports.Problems(ctx, obj.ID)
+}
+
+func (r *importJobResolver) HeldRows(ctx context.Context, obj *model.ImportJob) ([]*model.HeldRow, error) {
+	return r.svc.Imports.HeldRows(ctx, obj.ID)
+}
+
 func (r *mutationResolver) CreateContact(ctx context.Context, input model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error) {
 	return r.svc.Contacts.CreateContact(ctx, input, override)
 }
@@ -238,6 +246,8 @@ func (r *Resolver) DistributionList() generated.DistributionListResolver {
 	return &distributionListResolver{r}
 }
 
+func (r *Resolver) ImportJob() generated.ImportJobResolver { return &importJobResolver{r} }
+
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
@@ -253,6 +263,7 @@ type (
 	consentEventResolver     struct{ *Resolver }
 	contactResolver          struct{ *Resolver }
 	distributionListResolver struct{ *Resolver }
+	importJobResolver        struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	revocationEventResolver  struct{ *Resolver }

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	ConsentEvent() ConsentEventResolver
 	Contact() ContactResolver
 	DistributionList() DistributionListResolver
+	ImportJob() ImportJobResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	RevocationEvent() RevocationEventResolver
@@ -349,6 +350,10 @@ type ContactResolver interface {
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
+}
+type ImportJobResolver interface {
+	Problems(ctx context.Context, obj *model.ImportJob) ([]*model.ImportRowProblem, error)
+	HeldRows(ctx context.Context, obj *model.ImportJob) ([]*model.HeldRow, error)
 }
 type MutationResolver interface {
 	CreateContact(ctx context.Context, input model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
@@ -5761,7 +5766,7 @@ func (ec *executionContext) _ImportJob_problems(ctx context.Context, field graph
 			return ec.fieldContext_ImportJob_problems(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Problems, nil
+			return ec.Resolvers.ImportJob().Problems(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportRowProblem) graphql.Marshaler {
@@ -5775,8 +5780,8 @@ func (ec *executionContext) fieldContext_ImportJob_problems(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "ImportJob",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ImportRowProblem(ctx, field)
 		},
@@ -5793,7 +5798,7 @@ func (ec *executionContext) _ImportJob_heldRows(ctx context.Context, field graph
 			return ec.fieldContext_ImportJob_heldRows(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.HeldRows, nil
+			return ec.Resolvers.ImportJob().HeldRows(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.HeldRow) graphql.Marshaler {
@@ -5807,8 +5812,8 @@ func (ec *executionContext) fieldContext_ImportJob_heldRows(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "ImportJob",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_HeldRow(ctx, field)
 		},
@@ -12002,87 +12007,89 @@ func (ec *executionContext) _ImportJob(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._ImportJob_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._ImportJob_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "total":
 			out.Values[i] = ec._ImportJob_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "processed":
 			out.Values[i] = ec._ImportJob_processed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inserted":
 			out.Values[i] = ec._ImportJob_inserted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "duplicates":
 			out.Values[i] = ec._ImportJob_duplicates(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "held":
 			out.Values[i] = ec._ImportJob_held(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "invalid":
 			out.Values[i] = ec._ImportJob_invalid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "problems":
-			out.Values[i] = ec._ImportJob_problems(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImportJob_problems(ctx, field, obj)
+				})
 		case "heldRows":
-			out.Values[i] = ec._ImportJob_heldRows(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImportJob_heldRows(ctx, field, obj)
+				})
 		case "listKey":
 			out.Values[i] = ec._ImportJob_listKey(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fileName":
 			out.Values[i] = ec._ImportJob_fileName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "encoding":
 			out.Values[i] = ec._ImportJob_encoding(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "separator":
 			out.Values[i] = ec._ImportJob_separator(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unknownColumns":
 			out.Values[i] = ec._ImportJob_unknownColumns(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ImportJob_message(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._ImportJob_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

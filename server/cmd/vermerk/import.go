@@ -103,7 +103,11 @@ func follow(ctx context.Context, a *app.App, job *model.ImportJob, progress, out
 	fmt.Fprintf(out, "import job %s: %s\n", job.ID, job.Status)
 	fmt.Fprintf(out, "rows %d, inserted %d, duplicates %d, held %d, invalid %d\n",
 		job.Processed, job.Inserted, job.Duplicates, job.Held, job.Invalid)
-	for _, p := range job.Problems {
+	problems, err := a.Imports.Problems(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
 		if p.Line > 0 {
 			fmt.Fprintf(out, "line %d: %s\n", p.Line, p.Message)
 		} else {

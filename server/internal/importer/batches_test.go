@@ -59,8 +59,12 @@ func TestDuplicatesAcrossBatches(t *testing.T) {
 			if want := (importer.Expect{Rows: 12, Inserted: 6, Duplicates: 5, Held: 1}); j.Status != "NEEDS_DECISION" || got != want {
 				t.Errorf("job %s %+v (message %v), want NEEDS_DECISION %+v", j.Status, got, j.Message, want)
 			}
+			heldRows, err := svc.HeldRows(context.Background(), j.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var held []int
-			for _, h := range j.HeldRows {
+			for _, h := range heldRows {
 				held = append(held, h.Line)
 			}
 			if len(held) != 1 || held[0] != 5 {

@@ -16,7 +16,8 @@ import (
 // problem line says how many more there were, and deciding held rows brings up the next ones.
 const maxListed = 1000
 
-// Job loads a job with its problems and the held rows still waiting for a decision.
+// Job loads a job's state and counters; Problems and HeldRows load its lists, which progress
+// polling and the importProgress subscription do not need.
 func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) {
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
@@ -34,43 +35,55 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob, error) {
 	j := &model.ImportJob{}
 	var status, separator string
-	var problemCount int
-	err := q.QueryRow(ctx, `SELECT id, status, total, processed, inserted, duplicates, held, invalid, problem_count,
+	err := q.QueryRow(ctx, `SELECT id, status, total, processed, inserted, duplicates, held, invalid,
 			list_key, file_name, encoding, separator, unknown_columns, message, created_at
 		FROM import_jobs WHERE id = $1`, id).Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
-		&j.Held, &j.Invalid, &problemCount, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
+		&j.Held, &j.Invalid, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
 		&j.Message, &j.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
 	j.Status = model.ImportStatus(status)
 	j.Separator = separator
+	return j, nil
+}
 
-	rows, err := q.Query(ctx, `SELECT line, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, id, maxListed)
+// Problems lists the first problems of a job (line and reason); a last entry with line 0
+// says how many more were found but not kept.
+func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT line, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, jobID, maxListed)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
-	j.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ImportRowProblem, error) {
+	problems, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ImportRowProblem, error) {
 		p := &model.ImportRowProblem{}
 		return p, r.Scan(&p.Line, &p.Message)
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
-	if more := problemCount - len(j.Problems); more > 0 {
-		j.Problems = append(j.Problems, &model.ImportRowProblem{Line: 0,
-			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(j.Problems))})
+	var count int
+	if err := s.db.Pool.QueryRow(ctx, `SELECT problem_count FROM import_jobs WHERE id = $1`, jobID).Scan(&count); err != nil {
+		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
+	if more := count - len(problems); more > 0 {
+		problems = append(problems, &model.ImportRowProblem{Line: 0,
+			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(problems))})
+	}
+	return problems, nil
+}
 
-	rows, err = q.Query(ctx, `SELECT h.line, h.field, h.given_name, h.family_name, coalesce(h.organization, ''), h.raw_email,
+// HeldRows lists the rows still waiting for a decision, with the entry each one matched.
+func (s *Service) HeldRows(ctx context.Context, jobID string) ([]*model.HeldRow, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT h.line, h.field, h.given_name, h.family_name, coalesce(h.organization, ''), h.raw_email,
 			h.raw_phone, coalesce(h.street, ''), coalesce(h.postal_code, ''), coalesce(h.city, ''), coalesce(h.country, ''),
 			e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at
 		FROM import_held h JOIN blacklist_entries e ON e.id = h.entry_id
-		WHERE h.job_id = $1 ORDER BY h.line LIMIT $2`, id, maxListed)
+		WHERE h.job_id = $1 ORDER BY h.line LIMIT $2`, jobID, maxListed)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("importer.HeldRows(%s): %w", jobID, err)
 	}
-	j.HeldRows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.HeldRow, error) {
+	held, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.HeldRow, error) {
 		h := &model.HeldRow{Row: &model.ImportRow{}, Entry: &model.BlacklistEntry{}}
 		var field, source string
 		var kinds []string
@@ -86,7 +99,7 @@ func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob,
 		return h, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("importer.HeldRows(%s): %w", jobID, err)
 	}
-	return j, nil
+	return held, nil
 }
