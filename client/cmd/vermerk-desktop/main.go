@@ -15,6 +15,7 @@ import (
 func main() {
 	demoMode := flag.Bool("demo", false, "run on built-in demo data, without a server")
 	flag.Parse()
+	ui.DefaultLocale()
 	a := fyneapp.NewWithID("de.vermerk.desktop")
 	var shell *ui.Shell
 	if *demoMode {

@@ -45,3 +45,19 @@ func t(key string) string { return lang.L(key) }
 
 // tf translates a key with template data.
 func tf(key string, data map[string]any) string { return lang.L(key, data) }
+
+// DefaultLocale gives a process started without a usable locale (LANG=C, as in services and
+// containers) a German one, before Fyne reads it at start-up and complains about "C".
+func DefaultLocale() {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		switch os.Getenv(k) {
+		case "", "C", "POSIX", "C.UTF-8":
+			continue
+		}
+		return
+	}
+	os.Setenv("LANG", "de_DE.UTF-8")
+	if v := os.Getenv("LC_ALL"); v != "" {
+		os.Setenv("LC_ALL", "de_DE.UTF-8")
+	}
+}
