@@ -51,7 +51,7 @@ var _ interface {
 	graphql.OperationInterceptor
 } = (*graphQLMetrics)(nil)
 
-func (*graphQLMetrics) ExtensionName() string                  { return "Metrics" }
+func (*graphQLMetrics) ExtensionName() string                   { return "Metrics" }
 func (*graphQLMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (m *graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -13,9 +13,9 @@ func RegisterPool(reg prometheus.Registerer, pool *pgxpool.Pool) {
 type poolCollector struct {
 	pool *pgxpool.Pool
 
-	acquired, idle, total, constructing, max           *prometheus.Desc
+	acquired, idle, total, constructing, max          *prometheus.Desc
 	acquires, acquireSeconds, emptyAcquires, canceled *prometheus.Desc
-	emptyWaitSeconds, newConns, lifetimeDestroyed      *prometheus.Desc
+	emptyWaitSeconds, newConns, lifetimeDestroyed     *prometheus.Desc
 	idleDestroyed                                     *prometheus.Desc
 }
 
@@ -51,7 +51,9 @@ func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.pool.Stat()
 	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
-	counter := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v) }
+	counter := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
+	}
 	gauge(c.acquired, float64(s.AcquiredConns()))
 	gauge(c.idle, float64(s.IdleConns()))
 	gauge(c.total, float64(s.TotalConns()))

@@ -18,9 +18,9 @@ const ContactColumns = `c.id, c.given_name, c.family_name, c.organization,
 // ScanContact reads one row selected with ContactColumns (plus extra trailing destinations).
 func ScanContact(row pgx.Row, extra ...any) (*model.Contact, error) {
 	var (
-		c                                model.Contact
+		c                                 model.Contact
 		street, postalCode, city, country *string
-		created, updated                 time.Time
+		created, updated                  time.Time
 	)
 	dest := append([]any{&c.ID, &c.GivenName, &c.FamilyName, &c.Organization,
 		&street, &postalCode, &city, &country, &created, &updated, &c.Emails, &c.Phones}, extra...)
