@@ -136,6 +136,12 @@ func (s *Server) Do(t testing.TB, token, query string, vars map[string]any) *Res
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	return send(t, req, token)
+}
+
+// send adds the bearer token ("" sends none), posts req and decodes the GraphQL response.
+func send(t testing.TB, req *http.Request, token string) *Result {
+	t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -185,18 +191,5 @@ func Upload(t testing.TB, url, token, query string, vars map[string]any, fileNam
 	_ = w.Close()
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST /graphql (multipart): %v", err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	res := &Result{Status: resp.StatusCode}
-	if err := json.Unmarshal(raw, res); err != nil {
-		t.Fatalf("response is not GraphQL JSON (status %d): %s", resp.StatusCode, raw)
-	}
-	return res
+	return send(t, req, token)
 }
