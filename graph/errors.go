@@ -14,8 +14,6 @@ import (
 	"github.com/vermerk/vermerk/graph/requestid"
 )
 
-func asCallerError(err error) (*apperr.Error, bool) { return apperr.As(err) }
-
 // internalError marks an error a resolver returned that is not meant for the caller (SQL,
 // I/O, bugs). classifyErrors wraps them; the presenter logs them and hides their text.
 type internalError struct{ err error }
@@ -33,7 +31,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
-		if e, ok := asCallerError(err); ok {
+		if e, ok := apperr.As(err); ok {
 			gqlErr.Message = e.Message
 			gqlErr.Extensions["code"] = string(e.Code)
 			if e.Field != "" {
@@ -85,7 +83,7 @@ func classifyErrors(ctx context.Context, next graphql.Resolver) (any, error) {
 		return res, list[0]
 	}
 	var gqlErr *gqlerror.Error
-	if _, ok := asCallerError(err); ok || errors.As(err, &gqlErr) && gqlErr.Err == nil {
+	if _, ok := apperr.As(err); ok || errors.As(err, &gqlErr) && gqlErr.Err == nil {
 		return res, err
 	}
 	return res, &internalError{err}

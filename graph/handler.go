@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/generated"
 	"github.com/vermerk/vermerk/graph/requestid"
 	"github.com/vermerk/vermerk/graph/viewer"
@@ -105,7 +105,7 @@ func httpAuth(tokens Tokens, log *slog.Logger, next http.Handler) http.Handler {
 		bearer := req.Header.Get("Authorization")
 		if bearer != "" {
 			v, err := tokens.Authenticate(req.Context(), bearer)
-			if _, ok := asCallerError(err); err != nil && !ok {
+			if _, ok := apperr.As(err); err != nil && !ok {
 				log.ErrorContext(req.Context(), "authenticating a bearer token", "request_id", requestid.From(req.Context()), "err", err)
 				writeUnavailable(w)
 				return
@@ -129,21 +129,18 @@ func isWebSocketUpgrade(r *http.Request) bool {
 
 // writeUnavailable: the token could not be checked (database down); the caller may retry.
 func writeUnavailable(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", "5")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	fmt.Fprint(w, `{"errors":[{"message":"the bearer token could not be checked right now; retry in a few seconds","extensions":{"code":"INTERNAL"}}]}`)
+	WriteHTTPError(w, http.StatusServiceUnavailable, &apperr.Error{Code: apperr.Internal,
+		Message: "the bearer token could not be checked right now; retry in a few seconds"})
 }
 
 func writeUnauthenticated(w http.ResponseWriter, err error) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", `Bearer realm="vermerk"`)
-	w.WriteHeader(http.StatusUnauthorized)
-	msg := errUnauthenticated.Message
-	if e, ok := asCallerError(err); ok {
-		msg = e.Message
+	e := errUnauthenticated
+	if ce, ok := apperr.As(err); ok {
+		e = &apperr.Error{Code: apperr.Unauthenticated, Message: ce.Message}
 	}
-	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":"UNAUTHENTICATED"}}]}`, msg)
+	WriteHTTPError(w, http.StatusUnauthorized, e)
 }
 
 func wsAuth(tokens Tokens) transport.WebsocketInitFunc {
@@ -162,7 +159,7 @@ func wsAuth(tokens Tokens) transport.WebsocketInitFunc {
 		v, err := tokens.Authenticate(ctx, bearer)
 		if err != nil {
 			msg := "bearer token refused"
-			if e, ok := asCallerError(err); ok {
+			if e, ok := apperr.As(err); ok {
 				msg = e.Message
 			}
 			return refuseWebSocket(ctx, msg)

@@ -1,6 +1,11 @@
 package graph
 
 import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/vermerk/vermerk/graph/apperr"
 )
 
@@ -33,4 +38,14 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Requested reports whether the GraphQL request selects field on the result of the field
+// being resolved; outside a GraphQL request every field counts as requested. Services use it
+// to skip costly extras such as totalCount, which counts a whole list.
+func Requested(ctx context.Context, field string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	return slices.Contains(graphql.CollectAllFields(ctx), field)
 }

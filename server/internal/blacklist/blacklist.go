@@ -77,10 +77,19 @@ func LockShared(ctx context.Context, q store.Querier) error {
 	return err
 }
 
+// lockExclusive is taken by every transaction that adds a blacklist entry (reentrant, so an
+// erasure can take it before its row lock, in the order screened writers use).
+func lockExclusive(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
+		return fmt.Errorf("blacklist lock: %w", err)
+	}
+	return nil
+}
+
 // insertEntry writes an entry with the current-key hashes of ids.
 func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
-		return nil, fmt.Errorf("lock for blacklist entry: %w", err)
+	if err := lockExclusive(ctx, tx); err != nil {
+		return nil, err
 	}
 	var kinds []string
 	for _, k := range []screening.Kind{screening.KindEmail, screening.KindPhone, screening.KindNameAddress} {

@@ -40,8 +40,8 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string) (*model.E
 
 func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
-		return nil, fmt.Errorf("lock for erasure: %w", err)
+	if err := lockExclusive(ctx, tx); err != nil {
+		return nil, err
 	}
 	c, err := store.ScanContact(tx.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1 FOR UPDATE OF c`, id))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -38,7 +38,7 @@ var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,62}$`)
 
 func checkKey(field, key string) error {
 	if !keyPattern.MatchString(key) {
-		return apperr.Invalid(field, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", clip(key))
+		return apperr.Invalid(field, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
 	}
 	return nil
 }
@@ -53,13 +53,6 @@ func text(errs *apperr.List, field, what, v string, max int, optional bool) stri
 		*errs = append(*errs, apperr.Invalid(field, "%s is longer than %d characters", what, max))
 	}
 	return v
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:60]) + "…"
-	}
-	return s
 }
 
 // mayUse refuses an integrator acting outside the purposes of its token.

@@ -3,10 +3,8 @@ package consent
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	"github.com/99designs/gqlgen/graphql"
-
+	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -42,7 +40,7 @@ func (s *Service) Recipients(ctx context.Context, listKey string, first int, aft
 			return nil, err
 		}
 		if store.CheckID("after", parts[0]) != nil {
-			return nil, apperr.Invalid("after", "%q is not a cursor of this list; pass an endCursor you received", clip(after))
+			return nil, apperr.Invalid("after", "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(after))
 		}
 		afterID = parts[0]
 	}
@@ -77,19 +75,10 @@ func (s *Service) Recipients(ctx context.Context, listKey string, first int, aft
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}
-	if wants(ctx, "totalCount") {
+	if graph.Requested(ctx, "totalCount") { // counting a list of a million costs more than a page
 		if err := s.db.Pool.QueryRow(ctx, recipientsCount, l.ID, l.PurposeID).Scan(&conn.TotalCount); err != nil {
 			return nil, fmt.Errorf("consent.Recipients(%s): count: %w", listKey, err)
 		}
 	}
 	return conn, nil
-}
-
-// wants reports whether the GraphQL request selects field on the result; outside a GraphQL
-// request every field is wanted. Counting a list of a million costs more than a page.
-func wants(ctx context.Context, field string) bool {
-	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
-		return true
-	}
-	return slices.Contains(graphql.CollectAllFields(ctx), field)
 }

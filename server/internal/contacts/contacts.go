@@ -58,9 +58,15 @@ func (s *Service) ContactsByIDs(ctx context.Context, ids []string) ([]*model.Con
 	out := make([]*model.Contact, len(ids))
 	errs := make([]error, len(ids))
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, ids)
+	var found []*model.Contact
 	if err == nil {
-		byID := map[string]*model.Contact{}
-		byID, err = collect(rows, byID)
+		found, err = collect(rows)
+	}
+	if err == nil {
+		byID := make(map[string]*model.Contact, len(found))
+		for _, c := range found {
+			byID[c.ID] = c
+		}
 		for i, id := range ids {
 			if c, ok := byID[id]; ok {
 				out[i] = c
@@ -77,16 +83,9 @@ func (s *Service) ContactsByIDs(ctx context.Context, ids []string) ([]*model.Con
 	return out, errs
 }
 
-func collect(rows pgx.Rows, byID map[string]*model.Contact) (map[string]*model.Contact, error) {
-	defer rows.Close()
-	for rows.Next() {
-		c, err := store.ScanContact(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[c.ID] = c
-	}
-	return byID, rows.Err()
+// collect reads contacts selected with store.ContactColumns, in the query's order.
+func collect(rows pgx.Rows) ([]*model.Contact, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return store.ScanContact(r) })
 }
 
 // CreateContact validates, screens and writes a new contact. A blocking blacklist match
@@ -247,13 +246,9 @@ func duplicates(ctx context.Context, q store.Querier, id string, f fields) ([]*m
 	if err != nil {
 		return nil, fmt.Errorf("duplicates: %w", err)
 	}
-	byID, err := collect(rows, map[string]*model.Contact{})
+	out, err := collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("duplicates: %w", err)
-	}
-	out := make([]*model.Contact, 0, len(byID))
-	for _, c := range byID {
-		out = append(out, c)
 	}
 	return out, nil
 }

@@ -101,10 +101,10 @@ func (s *Service) list(ctx context.Context, key string) (cachedList, error) {
 	ctx = viewer.With(ctx, nil)
 	l, err := s.consents.ListByKey(ctx, key)
 	if errors.Is(err, apperr.ErrNotFound) {
-		return cachedList{}, apperr.Invalid("listKey", "no distribution list with key %q; see the lists query for the existing ones", clip(key))
+		return cachedList{}, apperr.Invalid("listKey", "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
-		return cachedList{}, fmt.Errorf("unsubscribe.Link: list %s: %w", clip(key), err)
+		return cachedList{}, fmt.Errorf("unsubscribe.Link: list %s: %w", apperr.Clip(key), err)
 	}
 	ps, errs := s.consents.PurposesByIDs(ctx, []string{l.PurposeID})
 	if errs[0] != nil {
@@ -118,11 +118,4 @@ func (s *Service) list(ctx context.Context, key string) (cachedList, error) {
 	s.lists[key] = c
 	s.mu.Unlock()
 	return c, nil
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:60]) + "…"
-	}
-	return s
 }

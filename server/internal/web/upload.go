@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+
+	"github.com/vermerk/vermerk/graph"
+	"github.com/vermerk/vermerk/graph/apperr"
 )
 
 // spoolBody writes a multipart body of unknown length (chunked, as streaming clients send
@@ -37,7 +40,5 @@ func writeUploadError(w http.ResponseWriter, err error) {
 	if errors.As(err, &tooLarge) {
 		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("upload too large: the limit is %d bytes (VERMERK_MAX_UPLOAD_BYTES)", tooLarge.Limit)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":"BAD_USER_INPUT"}}]}`, msg)
+	graph.WriteHTTPError(w, status, &apperr.Error{Code: apperr.BadUserInput, Message: msg})
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
+	"github.com/vermerk/vermerk/graph"
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/requestid"
 )
 
@@ -122,10 +124,8 @@ func limitBody(r Routes, next http.Handler) http.Handler {
 			return
 		}
 		if req.ContentLength > r.MaxBodyBytes {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			fmt.Fprintf(w, `{"errors":[{"message":"request body too large: %d bytes, the limit is %d bytes","extensions":{"code":"BAD_USER_INPUT"}}]}`,
-				req.ContentLength, r.MaxBodyBytes)
+			graph.WriteHTTPError(w, http.StatusRequestEntityTooLarge, &apperr.Error{Code: apperr.BadUserInput,
+				Message: fmt.Sprintf("request body too large: %d bytes, the limit is %d bytes", req.ContentLength, r.MaxBodyBytes)})
 			return
 		}
 		req.Body = http.MaxBytesReader(w, req.Body, r.MaxBodyBytes)
@@ -135,7 +135,7 @@ func limitBody(r Routes, next http.Handler) http.Handler {
 	})
 }
 
-// OperationName lets the GraphQL layer report the operation a request ran, for the log line.
+// opHolder carries the GraphQL operation name from the executor back to the request log line.
 type opHolder struct{ name string }
 type opKey struct{}
 

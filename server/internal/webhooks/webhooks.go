@@ -129,7 +129,7 @@ func checkURL(s string) string {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return fmt.Sprintf("%q is not an absolute http or https URL with a host, e.g. https://mailer.example.org/hooks/vermerk", clip(s))
+		return fmt.Sprintf("%q is not an absolute http or https URL with a host, e.g. https://mailer.example.org/hooks/vermerk", apperr.Clip(s))
 	}
 	if u.Fragment != "" {
 		return "the URL must not have a #fragment"
@@ -215,13 +215,6 @@ func (s *Service) Deliveries(ctx context.Context, webhookID *string, first int) 
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
-	}
-	return s
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:60]) + "…"
 	}
 	return s
 }
