@@ -9,7 +9,8 @@
 // (built first), so its memory and CPU are its own. A figure whose feature is not built yet
 // prints n/a with the reason.
 //
-// BENCH_SCALE=small runs in under a minute; the default is the scale of DESIGN.md.
+// BENCH_SCALE=small runs in under a minute; the default is the scale of DESIGN.md. BENCH_ONLY=screen,import
+// runs only those groups of figures.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -130,8 +132,19 @@ func run(ctx context.Context, sc scale) error {
 			stop()
 		}
 	}()
-	for _, f := range []func(context.Context) error{b.contactFigures, b.recipientsFigures, b.screenFigures, b.importFigures, b.fanoutFigures} {
-		if err := f(ctx); err != nil {
+	only, err := selected(os.Getenv("BENCH_ONLY"))
+	if err != nil {
+		return err
+	}
+	for _, g := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
+		{"import", b.importFigures}, {"fanout", b.fanoutFigures}} {
+		if only != nil && !only[g.name] {
+			continue
+		}
+		if err := g.run(ctx); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -140,6 +153,27 @@ func run(ctx context.Context, sc scale) error {
 	}
 	b.report(os.Stdout, time.Since(start))
 	return nil
+}
+
+// selected parses BENCH_ONLY, a comma-separated list of figure groups (contact, recipients,
+// screen, import, fanout); empty means all.
+func selected(list string) (map[string]bool, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "import": true, "fanout": true}
+	only := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !known[name] {
+			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, import or fanout", list, name)
+		}
+		only[name] = true
+	}
+	if only["recipients"] {
+		only["contact"] = true // recipients pages the contacts the contact figure seeds
+	}
+	return only, nil
 }
 
 func (b *bench) progress(format string, args ...any) {
