@@ -10,7 +10,7 @@
 // prints n/a with the reason.
 //
 // BENCH_SCALE=small runs in under a minute; the default is the scale of DESIGN.md. BENCH_ONLY=screen,import
-// runs only those groups of figures.
+// runs only those groups of figures; BENCH_DURATION=30s measures each load run that long (for profiling).
 package main
 
 import (
@@ -77,6 +77,13 @@ func main() {
 	if !ok {
 		fmt.Fprintf(os.Stderr, "vermerk-bench: BENCH_SCALE=%q: use small or full (default)\n", name)
 		os.Exit(2)
+	}
+	if d := os.Getenv("BENCH_DURATION"); d != "" {
+		var err error
+		if sc.duration, err = time.ParseDuration(d); err != nil || sc.duration <= 0 {
+			fmt.Fprintf(os.Stderr, "vermerk-bench: BENCH_DURATION=%q: want a duration such as 30s\n", d)
+			os.Exit(2)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

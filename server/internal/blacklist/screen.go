@@ -23,11 +23,15 @@ func (s *Service) Screen(ctx context.Context, candidate model.ContactInput) (*mo
 	if err != nil {
 		return nil, err
 	}
-	scr, err := lookup(ctx, s.db.Pool, ids)
+	_, hashes := ids.Lookups()
+	if len(hashes) == 0 {
+		return screeningOf(nil), nil
+	}
+	rows, err := s.screens.lookup(ctx, hashes)
 	if err != nil {
 		return nil, fmt.Errorf("blacklist.Screen: %w", err)
 	}
-	return scr, nil
+	return screeningOf(rows), nil
 }
 
 // ScreenTx checks a candidate that its caller validated already, with q (the writing
@@ -82,41 +86,33 @@ func candidate(in model.ContactInput) screening.Candidate {
 	return c
 }
 
-// lookup finds the active entries holding any hash of ids, under any key, in one query,
-// and reports each (kind, entry) once: e-mail and phone matches block, name-and-address
-// matches only warn.
+// lookup finds the active entries holding any hash of ids, under any key, in one query on q.
 func lookup(ctx context.Context, q store.Querier, ids screening.Identifiers) (*model.Screening, error) {
-	scr := &model.Screening{Matches: []*model.BlacklistMatch{}}
 	_, hashes := ids.Lookups()
-	if len(hashes) == 0 {
-		return scr, nil
-	}
-	rows, err := q.Query(ctx, `SELECT `+entryColumns+`, h.kind
-		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
-		WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL`, hashes)
-	if err != nil {
-		return nil, fmt.Errorf("lookup: %w", err)
-	}
-	defer rows.Close()
-	seen := map[[2]string]bool{}
-	for rows.Next() {
-		var kind string
-		e, err := scanEntry(rows, &kind)
-		if err != nil {
-			return nil, fmt.Errorf("lookup: %w", err)
+	var rows []hashRow
+	if len(hashes) > 0 {
+		if err := queryHashes(ctx, q, hashes, func(r hashRow) { rows = append(rows, r) }); err != nil {
+			return nil, err
 		}
-		if seen[[2]string{kind, e.ID}] {
+	}
+	return screeningOf(rows), nil
+}
+
+// screeningOf reports each (kind, entry) of rows once: e-mail and phone matches block,
+// name-and-address matches only warn. Blocking kinds come first, the newest entry first.
+func screeningOf(rows []hashRow) *model.Screening {
+	scr := &model.Screening{Matches: []*model.BlacklistMatch{}}
+	seen := map[[2]string]bool{}
+	for _, r := range rows {
+		if seen[[2]string{r.kind, r.entry.ID}] {
 			continue
 		}
-		seen[[2]string{kind, e.ID}] = true
-		field := model.MatchField(kind)
-		scr.Matches = append(scr.Matches, &model.BlacklistMatch{Field: field, Entry: e})
+		seen[[2]string{r.kind, r.entry.ID}] = true
+		field := model.MatchField(r.kind)
+		scr.Matches = append(scr.Matches, &model.BlacklistMatch{Field: field, Entry: r.entry})
 		if field == model.MatchFieldEmail || field == model.MatchFieldPhone {
 			scr.Blocked = true
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("lookup: %w", err)
 	}
 	slices.SortFunc(scr.Matches, func(a, b *model.BlacklistMatch) int {
 		if d := fieldRank(a.Field) - fieldRank(b.Field); d != 0 {
@@ -124,7 +120,7 @@ func lookup(ctx context.Context, q store.Querier, ids screening.Identifiers) (*m
 		}
 		return b.Entry.CreatedAt.Compare(a.Entry.CreatedAt)
 	})
-	return scr, nil
+	return scr
 }
 
 func fieldRank(f model.MatchField) int {
