@@ -54,10 +54,14 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		return err
 	}
 	const query = `query Contact($id: ID!) { contact(id: $id) { id givenName familyName emails } }`
+	client, err := newRawClient(s.url, b.scale.workers)
+	if err != nil {
+		return err
+	}
 	app := b.load(ctx, "contact by id over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
 		var out struct{ Contact *struct{ ID string } }
-		if err := gql(ctx, s.url, staff, query, map[string]any{"id": id}, &out); err != nil {
+		if err := client.gql(ctx, staff, gqlBody(query, map[string]any{"id": id}), &out); err != nil {
 			return err
 		}
 		if out.Contact == nil || out.Contact.ID != id {
@@ -111,12 +115,16 @@ func (b *bench) recipientsFigures(ctx context.Context) error {
 	}
 	const query = `query Recipients($after: String) { recipients(listKey: "newsletter", first: 100, after: $after) {
 		edges { node { id givenName familyName emails } } pageInfo { endCursor hasNextPage } } }`
+	client, err := newRawClient(s.url, b.scale.workers)
+	if err != nil {
+		return err
+	}
 	app := b.load(ctx, "recipients pages over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
 		after := store.EncodeCursor(benchID("contact-", 1+rnd.IntN(n)))
 		var out struct {
 			Recipients struct{ Edges []struct{} }
 		}
-		if err := gql(ctx, s.url, integrator, query, map[string]any{"after": after}, &out); err != nil {
+		if err := client.gql(ctx, integrator, gqlBody(query, map[string]any{"after": after}), &out); err != nil {
 			return err
 		}
 		if len(out.Recipients.Edges) == 0 && n > 10*recipientsPage {
@@ -141,6 +149,11 @@ func (b *bench) recipientsFigures(ctx context.Context) error {
 	return nil
 }
 
+const screenQuery = `query Screen($e: String!) { screen(candidate: {emails: [$e]}) { blocked matches { field entry { id } } } }`
+
+// screenRate is the offered load of the screen latency figure.
+const screenRate = 5000
+
 // lookupSQL is the blacklist package's screening lookup.
 const lookupSQL = `SELECT e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, h.kind
 	FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
@@ -163,6 +176,7 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	}
 	type candidate struct {
 		email  string
+		body   []byte // the screen request
 		hashes [][]byte
 		hit    bool
 	}
@@ -178,9 +192,13 @@ func (b *bench) screenFigures(ctx context.Context) error {
 			return err
 		}
 		_, c.hashes = screening.Identifiers{{Kind: screening.KindEmail, Hashes: b.keyring.HashAll(screening.KindEmail, norm)}}.Lookups()
+		c.body = gqlBody(screenQuery, map[string]any{"e": c.email})
 		cands[i] = c
 	}
-	const query = `query Screen($e: String!) { screen(candidate: {emails: [$e]}) { blocked matches { field entry { id } } } }`
+	client, err := newRawClient(s.url, b.scale.workers)
+	if err != nil {
+		return err
+	}
 	check := func(ctx context.Context, c candidate, blocked bool) error {
 		if blocked != c.hit {
 			return fmt.Errorf("screen(%s): blocked %v, want %v", c.email, blocked, c.hit)
@@ -190,7 +208,7 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	screen := func(ctx context.Context, rnd *rand.Rand) error {
 		c := cands[rnd.IntN(len(cands))]
 		var out struct{ Screen struct{ Blocked bool } }
-		if err := gql(ctx, s.url, staff, query, map[string]any{"e": c.email}, &out); err != nil {
+		if err := client.gql(ctx, staff, c.body, &out); err != nil {
 			return err
 		}
 		return check(ctx, c, out.Screen.Blocked)
@@ -198,8 +216,7 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	if err := screen(ctx, rand.New(rand.NewPCG(3, 4))); err != nil {
 		return fmt.Errorf("screen does not find the seeded entries: %w", err)
 	}
-	app := b.load(ctx, "screen over GraphQL", screen)
-	base := b.load(ctx, "screen lookups with pgx", func(ctx context.Context, rnd *rand.Rand) error {
+	direct := func(ctx context.Context, rnd *rand.Rand) error {
 		c := cands[rnd.IntN(len(cands))]
 		rows, err := b.pool.Query(ctx, lookupSQL, c.hashes)
 		if err != nil {
@@ -223,8 +240,16 @@ func (b *bench) screenFigures(ctx context.Context) error {
 			return err
 		}
 		return check(ctx, c, found)
-	})
-	b.measured(figure{name: "screen_p99", unit: "ms", target: "≤ 5 ms"}, app, base, p99)
+	}
+	// DESIGN.md: p99 ≤ 5 ms at ≥ 5,000 screens/s from 32 clients. The latency is taken at
+	// that rate (open loop); the throughput, and the latency of a saturated server, in a
+	// closed loop.
+	app := b.loadAt(ctx, "screen over GraphQL", screenRate, screen)
+	base := b.loadAt(ctx, "screen lookups with pgx", screenRate, direct)
+	b.measured(figure{name: "screen_p99", unit: "ms", target: "≤ 5 ms", note: fmt.Sprintf("at %d screens/s offered", screenRate)}, app, base, p99)
+	app = b.load(ctx, "screen over GraphQL", screen)
+	base = b.load(ctx, "screen lookups with pgx", direct)
 	b.measured(figure{name: "screen_rps", unit: "req/s", target: "≥ 5000 req/s"}, app, base, rps)
+	b.measured(figure{name: "screen_p99_saturated", unit: "ms", target: "—", note: "closed loop: workers ÷ throughput"}, app, base, p99)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,10 +42,25 @@ func (r loadResult) failed() string {
 
 // load runs op in a closed loop on b.scale.workers goroutines (each with its own random
 // source) for warmup plus duration, and measures the operations that started in the window
-// after the warm-up.
+// after the warm-up: the most the system does, and the latency of a saturated system (which
+// Little's law fixes at workers ÷ throughput).
 func (b *bench) load(ctx context.Context, what string, op func(ctx context.Context, rnd *rand.Rand) error) loadResult {
+	b.progress("%s: %d workers in a closed loop, %s warm-up, %s measured", what, b.scale.workers, b.scale.warmup, b.scale.duration)
+	return b.run(ctx, what, 0, op)
+}
+
+// loadAt offers op at rate operations per second, spread over b.scale.workers goroutines
+// (open loop): operation i is due at start + i/rate. A latency counts from when the
+// operation was due, not from when a worker got round to it, so a server that falls
+// behind is charged for the whole wait (no coordinated omission).
+func (b *bench) loadAt(ctx context.Context, what string, rate float64, op func(ctx context.Context, rnd *rand.Rand) error) loadResult {
+	b.progress("%s: %.0f/s offered by %d workers, %s warm-up, %s measured", what, rate, b.scale.workers, b.scale.warmup, b.scale.duration)
+	return b.run(ctx, what, rate, op)
+}
+
+// run is load (rate 0) and loadAt.
+func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx context.Context, rnd *rand.Rand) error) loadResult {
 	sc := b.scale
-	b.progress("%s: %d workers, %s warm-up, %s measured", what, sc.workers, sc.warmup, sc.duration)
 	start := time.Now()
 	from, to := start.Add(sc.warmup), start.Add(sc.warmup+sc.duration)
 	ctx, cancel := context.WithDeadline(ctx, to.Add(30*time.Second)) // a hung request ends the run
@@ -54,6 +70,7 @@ func (b *bench) load(ctx context.Context, what string, op func(ctx context.Conte
 		errors   int
 		firstErr error
 	}
+	var ticket atomic.Int64
 	ws := make([]worker, sc.workers)
 	var wg sync.WaitGroup
 	for i := range ws {
@@ -63,6 +80,10 @@ func (b *bench) load(ctx context.Context, what string, op func(ctx context.Conte
 			rnd := rand.New(rand.NewPCG(seed, 0x5eed))
 			for {
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(ticket.Add(1)-1) / rate * float64(time.Second)))
+					time.Sleep(time.Until(t0))
+				}
 				if !t0.Before(to) || ctx.Err() != nil {
 					return
 				}
@@ -92,5 +113,9 @@ func (b *bench) load(ctx context.Context, what string, op func(ctx context.Conte
 	}
 	r.ops = len(r.latencies)
 	slices.Sort(r.latencies)
+	if r.ops > 0 {
+		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", what, r.rps(),
+			r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1))
+	}
 	return r
 }

@@ -73,12 +73,16 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 	}
 	n := b.scale.contacts
 	const query = `query Contact($id: UUID!) { contactById(id: $id) { id givenName familyName contactEmailsByContactId { nodes { address } } } }`
+	client, err := newRawClient(url, b.scale.workers)
+	if err != nil {
+		return err
+	}
 	res := b.load(ctx, "contact by id over PostGraphile", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
 		var out struct {
 			ContactByID *struct{ ID string } `json:"contactById"`
 		}
-		if err := gql(ctx, url, "", query, map[string]any{"id": id}, &out); err != nil {
+		if err := client.gql(ctx, "", gqlBody(query, map[string]any{"id": id}), &out); err != nil {
 			return err
 		}
 		if out.ContactByID == nil || out.ContactByID.ID != id {

@@ -25,14 +25,14 @@ import (
 type Service struct {
 	db      *store.DB
 	keyring *screening.Keyring
-	screens *coalescer // the screen query's lookups
+	screens *store.Joiner[string, hashRow] // the screen query's hash lookups
 }
 
 // New returns the blacklist service; new hashes are made with keyring's current key.
 func New(db *store.DB, keyring *screening.Keyring) *Service {
 	// Half the pool for joint screen lookups: enough to keep PostgreSQL's cores busy, and
 	// the writers keep theirs.
-	return &Service{db: db, keyring: keyring, screens: newCoalescer(db.Pool, int(db.Pool.Config().MaxConns)/2)}
+	return &Service{db: db, keyring: keyring, screens: newScreenJoiner(db.Pool, int(db.Pool.Config().MaxConns)/2)}
 }
 
 // entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.

@@ -27,7 +27,11 @@ func (s *Service) Screen(ctx context.Context, candidate model.ContactInput) (*mo
 	if len(hashes) == 0 {
 		return screeningOf(nil), nil
 	}
-	rows, err := s.screens.lookup(ctx, hashes)
+	keys := make([]string, len(hashes))
+	for i, h := range hashes {
+		keys[i] = string(h)
+	}
+	rows, err := s.screens.Lookup(ctx, keys...)
 	if err != nil {
 		return nil, fmt.Errorf("blacklist.Screen: %w", err)
 	}

@@ -33,11 +33,11 @@ func (g *gatedQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.
 	return g.Querier.Query(ctx, sql, args...)
 }
 
-func fakeHash(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
+func fakeHash(s string) string { h := sha256.Sum256([]byte(s)); return string(h[:]) }
 
 // Screens that arrive while a lookup runs go together in one query, and each gets exactly
-// the entries of its own hashes.
-func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
+// the entries of its own hashes, once even when it lists a hash twice.
+func TestScreenJoinerJoinsConcurrentLookups(t *testing.T) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, pgtest.NewDB(t))
 	if err != nil {
@@ -54,7 +54,7 @@ func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
 		if err := pool.QueryRow(ctx, `WITH e AS (INSERT INTO blacklist_entries (source, reason, key_id, identifier_kinds)
 			VALUES ('MANUAL', $1, 'k1', ARRAY[$2]) RETURNING id)
 			INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash) SELECT id, $2, 'k1', $3 FROM e RETURNING entry_id::text`,
-			fmt.Sprintf("generated entry %d", i), kind, fakeHash(fmt.Sprint("listed-", i))).Scan(&entries[i]); err != nil {
+			fmt.Sprintf("generated entry %d", i), kind, []byte(fakeHash(fmt.Sprint("listed-", i)))).Scan(&entries[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,10 +64,10 @@ func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
 	}
 
 	g := &gatedQuerier{Querier: pool, started: make(chan struct{}), release: make(chan struct{})}
-	c := newCoalescer(g, 1)
+	c := newScreenJoiner(g, 1)
 	first := make(chan error, 1)
 	go func() {
-		rows, err := c.lookup(ctx, [][]byte{fakeHash("listed-0")})
+		rows, err := c.Lookup(ctx, fakeHash("listed-0"))
 		if err == nil && (len(rows) != 1 || rows[0].entry.ID != entries[0] || rows[0].kind != "PHONE") {
 			err = fmt.Errorf("first lookup = %+v, want entry 0 by PHONE", rows)
 		}
@@ -82,7 +82,7 @@ func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rows, err := c.lookup(ctx, [][]byte{fakeHash(fmt.Sprint("listed-", i)), fakeHash(fmt.Sprint("unknown-", i))})
+			rows, err := c.Lookup(ctx, fakeHash(fmt.Sprint("listed-", i)), fakeHash(fmt.Sprint("unknown-", i)), fakeHash(fmt.Sprint("listed-", i)))
 			switch {
 			case err != nil:
 				errs <- err
@@ -95,9 +95,7 @@ func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
 	}
 	// Wait until all n are queued behind the held query.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		c.mu.Lock()
-		queued := len(c.pending)
-		c.mu.Unlock()
+		queued := c.Pending()
 		if queued == n {
 			break
 		}
@@ -121,7 +119,7 @@ func TestCoalescerJoinsConcurrentLookups(t *testing.T) {
 
 // A screen whose request is cancelled returns at once; the joint query goes on for the
 // others.
-func TestCoalescerCancelledLookup(t *testing.T) {
+func TestScreenJoinerCancelledLookup(t *testing.T) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, pgtest.NewDB(t))
 	if err != nil {
@@ -129,16 +127,16 @@ func TestCoalescerCancelledLookup(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	g := &gatedQuerier{Querier: pool, started: make(chan struct{}), release: make(chan struct{})}
-	c := newCoalescer(g, 1)
+	c := newScreenJoiner(g, 1)
 	other := make(chan error, 1)
 	go func() {
-		_, err := c.lookup(ctx, [][]byte{fakeHash("a")})
+		_, err := c.Lookup(ctx, fakeHash("a"))
 		other <- err
 	}()
 	<-g.started
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := c.lookup(cctx, [][]byte{fakeHash("b")}); !errors.Is(err, context.Canceled) {
+	if _, err := c.Lookup(cctx, fakeHash("b")); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled lookup: err = %v, want context.Canceled", err)
 	}
 	close(g.release)

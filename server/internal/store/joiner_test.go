@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// heldFetch answers keys k with "v<k>" (none for negative keys), records each query's keys,
+// and holds the first query until release is closed.
+type heldFetch struct {
+	mu      sync.Mutex
+	queries [][]int
+	started chan struct{}
+	release chan struct{}
+	fail    error
+}
+
+func (h *heldFetch) fetch(_ context.Context, keys []int, found func(int, string)) error {
+	h.mu.Lock()
+	h.queries = append(h.queries, slices.Clone(keys))
+	first := len(h.queries) == 1
+	h.mu.Unlock()
+	if first {
+		close(h.started)
+		<-h.release
+	}
+	if h.fail != nil {
+		return h.fail
+	}
+	for _, k := range keys {
+		if k >= 0 {
+			found(k, fmt.Sprintf("v%d", k))
+		}
+	}
+	return nil
+}
+
+func waitPending(t *testing.T, j *Joiner[int, string], n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); j.Pending() != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d lookups pending, want %d", j.Pending(), n)
+		}
+	}
+}
+
+// Lookups that arrive while a query runs share the next one; each gets the values of its
+// own keys, once per key, and a key asked by several lookups is fetched once.
+func TestJoinerSharesOneQuery(t *testing.T) {
+	h := &heldFetch{started: make(chan struct{}), release: make(chan struct{})}
+	j := NewJoiner(1, h.fetch)
+	ctx := context.Background()
+	go j.Lookup(ctx, 100)
+	<-h.started
+	type result struct {
+		i    int
+		vals []string
+		err  error
+	}
+	results := make(chan result, 10)
+	for i := range 10 {
+		go func() {
+			vals, err := j.Lookup(ctx, i, -i-1, i, 5) // its own key twice, a missing one, a shared one
+			results <- result{i, vals, err}
+		}()
+	}
+	waitPending(t, j, 10)
+	close(h.release)
+	for range 10 {
+		r := <-results
+		want := []string{fmt.Sprintf("v%d", r.i), "v5"}
+		if r.i == 5 {
+			want = []string{"v5"}
+		}
+		slices.Sort(r.vals)
+		slices.Sort(want)
+		if r.err != nil || !slices.Equal(r.vals, want) {
+			t.Errorf("lookup %d = %v, %v; want %v", r.i, r.vals, r.err, want)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.queries) != 2 {
+		t.Fatalf("%d queries, want 2: %v", len(h.queries), h.queries)
+	}
+	keys := slices.Clone(h.queries[1])
+	slices.Sort(keys)
+	if want := []int{-10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(keys, want) {
+		t.Errorf("second query asked %v, want each key once: %v", keys, want)
+	}
+}
+
+// A failed query fails every lookup it answers, with its error.
+func TestJoinerFailsEveryWaiter(t *testing.T) {
+	boom := errors.New("connection reset")
+	h := &heldFetch{started: make(chan struct{}), release: make(chan struct{}), fail: boom}
+	j := NewJoiner(1, h.fetch)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	go func() { _, err := j.Lookup(ctx, 1); errs <- err }()
+	<-h.started
+	for i := range 3 {
+		go func() { _, err := j.Lookup(ctx, i+2); errs <- err }()
+	}
+	waitPending(t, j, 3)
+	close(h.release)
+	for range 4 {
+		if err := <-errs; !errors.Is(err, boom) {
+			t.Errorf("err = %v, want %v", err, boom)
+		}
+	}
+}
+
+// A lone lookup does not wait for company, and lookups beyond maxInFlight queries queue.
+func TestJoinerLoneLookupGoesAtOnce(t *testing.T) {
+	var calls int
+	j := NewJoiner(2, func(_ context.Context, keys []int, found func(int, string)) error {
+		calls++
+		found(keys[0], "x")
+		return nil
+	})
+	for i := range 3 {
+		vals, err := j.Lookup(context.Background(), i)
+		if err != nil || len(vals) != 1 {
+			t.Fatalf("lookup %d = %v, %v", i, vals, err)
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d queries for 3 lookups one after another, want 3", calls)
+	}
+}
