@@ -72,9 +72,6 @@ func (b *bench) startServer(ctx context.Context) (*server, error) {
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
 		"VERMERK_SCREEN_RATE=1000000000",
 	)
-	if g := os.Getenv("BENCH_SERVER_GOGC"); g != "" {
-		s.cmd.Env = append(s.cmd.Env, "GOGC="+g)
-	}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {

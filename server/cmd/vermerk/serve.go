@@ -24,6 +24,7 @@ const shutdownGrace = 20 * time.Second
 // WebSockets with a close frame (1000) and let running requests finish (up to shutdownGrace),
 // stop background workers, close the pool, stop the embedded database last (app.Close).
 func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
+	tuneGC(log)
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err

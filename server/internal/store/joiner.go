@@ -42,14 +42,27 @@ func NewJoiner[K comparable, V any](maxInFlight int, fetch func(ctx context.Cont
 }
 
 // Lookup returns the values of keys, in the order fetch found them. If ctx ends first it
-// returns ctx's error; the joint query goes on for the others.
+// returns ctx's error; the joint query goes on for the others. (A lookup that sends the
+// query itself waits for it: the query has its own timeout.)
 func (j *Joiner[K, V]) Lookup(ctx context.Context, keys ...K) ([]V, error) {
 	w := &joinWait[K, V]{keys: keys, done: make(chan struct{})}
 	j.mu.Lock()
 	j.pending = append(j.pending, w)
 	if j.inFlight < j.maxInFlight {
+		// A free slot: this goroutine sends the query itself (no hand-over to another one),
+		// with whatever else waits, and leaves later arrivals to a helper goroutine.
 		j.inFlight++
-		go j.run()
+		batch := j.take()
+		j.mu.Unlock()
+		j.answer(batch)
+		j.mu.Lock()
+		if len(j.pending) > 0 {
+			go j.run()
+		} else {
+			j.inFlight--
+		}
+		j.mu.Unlock()
+		return w.vals, w.err
 	}
 	j.mu.Unlock()
 	select {
@@ -64,20 +77,26 @@ func (j *Joiner[K, V]) Lookup(ctx context.Context, keys ...K) ([]V, error) {
 func (j *Joiner[K, V]) run() {
 	for {
 		j.mu.Lock()
-		n := min(len(j.pending), j.maxBatch)
-		if n == 0 {
+		if len(j.pending) == 0 {
 			j.inFlight--
 			j.mu.Unlock()
 			return
 		}
-		batch := j.pending[:n:n]
-		j.pending = j.pending[n:]
-		if len(j.pending) == 0 {
-			j.pending = nil // let the backing array go
-		}
+		batch := j.take()
 		j.mu.Unlock()
 		j.answer(batch)
 	}
+}
+
+// take removes the next batch from pending; j.mu is held.
+func (j *Joiner[K, V]) take() []*joinWait[K, V] {
+	n := min(len(j.pending), j.maxBatch)
+	batch := j.pending[:n:n]
+	j.pending = j.pending[n:]
+	if len(j.pending) == 0 {
+		j.pending = nil // let the backing array go
+	}
+	return batch
 }
 
 // answer runs one query for batch and hands each lookup the values of its own keys.

@@ -183,8 +183,9 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		if strings.HasPrefix(path, "/unsubscribe/") {
 			path = "/unsubscribe/…" // the token identifies a person's subscription
 		}
-		log.InfoContext(ctx, "request", "request_id", id, "method", req.Method, "path", path,
-			"operation", h.name, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", req.Method),
+			slog.String("path", path), slog.String("operation", h.name), slog.Int("status", sw.status),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	})
 }
 
