@@ -174,6 +174,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Ready:          a.ready(dbURL),
 		Metrics:        metrics.Handler(a.Metrics, svc.Tokens, a.Log),
 		MaxUploadBytes: cfg.MaxUploadSize,
+		TrustedProxies: cfg.TrustedProxies,
 	}, a.Log)
 	return nil
 }

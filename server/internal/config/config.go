@@ -3,6 +3,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -11,19 +12,20 @@ import (
 
 // Config is the whole runtime configuration; see the README's environment reference.
 type Config struct {
-	Addr           string        // VERMERK_ADDR
-	DatabaseURL    string        // DATABASE_URL; empty → embedded PostgreSQL
-	DataDir        string        // VERMERK_DATA_DIR
-	AdminToken     string        // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
-	SecretKey      string        // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
-	OldSecretKeys  []string      // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
-	PublicURL      string        // VERMERK_PUBLIC_URL
-	MaxUploadSize  int64         // VERMERK_MAX_UPLOAD_BYTES
-	EventRetention time.Duration // VERMERK_EVENT_RETENTION
-	AllowedOrigins []string      // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
-	ScreenRate     float64       // VERMERK_SCREEN_RATE: screens per second per token
-	LogFormat      string        // VERMERK_LOG_FORMAT: text or json
-	DebugAddr      string        // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
+	Addr           string         // VERMERK_ADDR
+	DatabaseURL    string         // DATABASE_URL; empty → embedded PostgreSQL
+	DataDir        string         // VERMERK_DATA_DIR
+	AdminToken     string         // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
+	SecretKey      string         // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
+	OldSecretKeys  []string       // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
+	PublicURL      string         // VERMERK_PUBLIC_URL
+	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
+	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
+	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
+	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
+	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
+	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
+	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 }
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
@@ -47,6 +49,16 @@ func FromEnv() (Config, error) {
 	}
 	if v := os.Getenv("VERMERK_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")
+	}
+	if v := os.Getenv("VERMERK_TRUSTED_PROXIES"); v != "" {
+		for _, item := range strings.Split(v, ",") {
+			p, err := parsePrefix(strings.TrimSpace(item))
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("VERMERK_TRUSTED_PROXIES: %q is neither an address nor a network such as 10.0.0.0/8", item))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if v := os.Getenv("VERMERK_MAX_UPLOAD_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -83,6 +95,20 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// parsePrefix accepts a network (10.0.0.0/8) or one address (127.0.0.1, ::1).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // parseDays accepts Go durations ("720h") and days ("90d").

@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/events/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/unsubscribe"
@@ -32,9 +35,9 @@ type fixture struct {
 	*apptest.Server
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t *testing.T, opts ...apptest.Option) fixture {
 	t.Helper()
-	f := fixture{apptest.Start(t)}
+	f := fixture{apptest.Start(t, opts...)}
 	f.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
 	f.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "sales-calls", name: "Sales calls", legalBasis: CONSENT}) { id } }`, nil)
 	f.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news-de", name: "Newsletter Deutschland", purposeKey: "newsletter"}) { id } }`, nil)
@@ -577,6 +580,47 @@ func TestRequestsAreRateLimitedPerClientAddress(t *testing.T) {
 	}
 	if _, ok := f.recipients(t)[erika]; !ok {
 		t.Fatal("a refused POST removed the person")
+	}
+}
+
+// getFrom sends GET link as a reverse proxy would for the client at addr.
+func getFrom(t *testing.T, link, addr string) answer {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	req.Header.Set("X-Forwarded-For", addr)
+	return do(t, req)
+}
+
+// Behind a trusted reverse proxy (VERMERK_TRUSTED_PROXIES), the limit counts the clients the
+// proxy names, not the proxy: one client used up does not lock out the next.
+func TestRateLimitBehindATrustedProxy(t *testing.T) {
+	f := newFixture(t, func(c *config.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	link := f.link(t, f.subscriber(t, "Erika", "Mustermann"))
+	limited := false
+	for i := 0; i < 300 && !limited; i++ {
+		limited = getFrom(t, link, "198.51.100.1").Status == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("300 GETs in a row from one client behind the proxy were never refused")
+	}
+	if a := getFrom(t, link, "198.51.100.2"); a.Status != http.StatusOK {
+		t.Fatalf("another client behind the same proxy: %d, want 200", a.Status)
+	}
+	if a := getFrom(t, link, "198.51.100.1"); a.Status != http.StatusTooManyRequests {
+		t.Fatalf("the limited client again: %d, want 429", a.Status)
+	}
+}
+
+// Without trusted proxies a client cannot escape the limit by naming another address.
+func TestRateLimitIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
+	f := newFixture(t)
+	link := f.link(t, f.subscriber(t, "Erika", "Mustermann"))
+	limited := false
+	for i := 0; i < 300 && !limited; i++ {
+		limited = getFrom(t, link, fmt.Sprintf("198.51.100.%d", i%250+1)).Status == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("300 GETs from one peer naming different addresses were never refused")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type Routes struct {
 	MaxUploadBytes int64
 	// RequestTimeout bounds plain HTTP GraphQL requests (not WebSockets, not uploads); default 60 s.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler returns the server's root handler.
@@ -75,7 +78,7 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 	if r.Unsubscribe != nil {
 		mux.Handle("/unsubscribe/", r.Unsubscribe)
 	}
-	return logRequests(log, mux)
+	return logRequests(log, behindProxies(r.TrustedProxies, mux))
 }
 
 // graphiQL serves the GraphiQL page under a strict Content-Security-Policy: scripts only from

@@ -1,0 +1,27 @@
+package config
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTrustedProxies(t *testing.T) {
+	t.Setenv("VERMERK_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1,192.168.1.7/16")
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"),
+		netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("192.168.0.0/16")}
+	if !slices.Equal(c.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+	}
+
+	t.Setenv("VERMERK_TRUSTED_PROXIES", "10.0.0.0/8,proxy.example.org")
+	_, err = FromEnv()
+	if err == nil || !strings.Contains(err.Error(), `VERMERK_TRUSTED_PROXIES: "proxy.example.org"`) {
+		t.Errorf("err = %v, want one naming the bad entry", err)
+	}
+}
