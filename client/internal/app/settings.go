@@ -2,7 +2,10 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -31,13 +34,22 @@ const (
 	prefLanguage  = "language"
 )
 
-// LoadSettings reads the preferences. VERMERK_SERVER_URL, VERMERK_TOKEN and VERMERK_LANG,
-// when set, win (for `make client` and scripted screenshots).
+// LoadSettings reads the preferences and the token file. VERMERK_SERVER_URL, VERMERK_TOKEN
+// and VERMERK_LANG, when set, win (for `make client` and scripted screenshots). A token that
+// an older version kept in the preferences moves to the token file.
 func LoadSettings(p Preferences) Settings {
 	s := Settings{
 		ServerURL: p.String(prefServerURL),
-		Token:     p.String(prefToken),
+		Token:     readToken(),
 		Language:  p.String(prefLanguage),
+	}
+	if old := p.String(prefToken); old != "" {
+		if s.Token == "" && writeToken(old) == nil {
+			s.Token = old
+		}
+		if s.Token != "" {
+			p.SetString(prefToken, "")
+		}
 	}
 	if v := os.Getenv("VERMERK_SERVER_URL"); v != "" {
 		s.ServerURL = v
@@ -55,11 +67,68 @@ func LoadSettings(p Preferences) Settings {
 	return s
 }
 
-// Save writes the settings back.
-func (s Settings) Save(p Preferences) {
+// Save writes the settings back: the token to its own file, the rest to the preferences.
+func (s Settings) Save(p Preferences) error {
 	p.SetString(prefServerURL, strings.TrimSpace(s.ServerURL))
-	p.SetString(prefToken, strings.TrimSpace(s.Token))
 	p.SetString(prefLanguage, i18n.Normalize(s.Language))
+	return writeToken(strings.TrimSpace(s.Token))
+}
+
+// TokenPath is where the bearer token is kept: a file only its owner may read
+// (~/.config/vermerk/token on Linux), not the preferences file, which Fyne writes readable
+// for everyone on the machine.
+func TokenPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no configuration directory for the token: %w", err)
+	}
+	return filepath.Join(dir, "vermerk", "token"), nil
+}
+
+func readToken() string {
+	path, err := TokenPath()
+	if err != nil {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// writeToken replaces the token file (mode 0600, written aside and renamed, so a crash leaves
+// the old token or the new one); an empty token removes it.
+func writeToken(token string) error {
+	path, err := TokenPath()
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the token file: %w", err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("token directory: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".token-*")
+	if err != nil {
+		return fmt.Errorf("write the token file: %w", err)
+	}
+	defer os.Remove(f.Name()) // after the rename, nothing is there any more
+	_, err = f.WriteString(token + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write the token file: %w", err)
+	}
+	return nil
 }
 
 // Complete says whether the app can try to connect.

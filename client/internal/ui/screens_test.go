@@ -151,6 +151,7 @@ func TestShellShowsAdminTabOnlyForAdmins(t *testing.T) {
 
 func TestShellAsksForSettingsWithoutAToken(t *testing.T) {
 	t.Setenv("VERMERK_TOKEN", "")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no token file
 	a := test.NewTempApp(t)
 	s := NewShell(a, func(app.Settings) (app.Backend, error) { return demo.New(), nil })
 	if s.Dialog == nil || s.Dialog.URL.Text != app.DefaultServerURL {

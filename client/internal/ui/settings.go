@@ -75,7 +75,9 @@ func (s *Shell) ShowSettings() {
 		next := read()
 		relabel := next.Language != s.settings.Language
 		s.settings = next
-		s.settings.Save(s.fa.Preferences())
+		if err := s.settings.Save(s.fa.Preferences()); err != nil {
+			dialog.ShowError(err, s.Win)
+		}
 		if relabel {
 			s.loc = SetLanguage(next.Language)
 			s.Win.SetTitle(t("app.title"))
