@@ -79,23 +79,7 @@ func (c *rawClient) gql(ctx context.Context, token string, body []byte, out any)
 			rc.c.Close()
 		}
 	}()
-	var r struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []gqlError      `json:"errors"`
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("HTTP %d: %.200s", status, data)
-	}
-	if len(r.Errors) > 0 {
-		return fmt.Errorf("%s (%v)", r.Errors[0].Message, r.Errors[0].Extensions["code"])
-	}
-	if status != 200 {
-		return fmt.Errorf("HTTP %d: %.200s", status, data)
-	}
-	if out != nil {
-		return json.Unmarshal(r.Data, out)
-	}
-	return nil
+	return decodeGQL(status, data, out)
 }
 
 func (rc *rawConn) post(ctx context.Context, host, token string, body []byte) (status int, data []byte, keep bool, err error) {

@@ -161,18 +161,23 @@ func gql(ctx context.Context, url, token, query string, vars map[string]any, out
 	if err != nil {
 		return err
 	}
+	return decodeGQL(resp.StatusCode, data, out)
+}
+
+// decodeGQL reads a GraphQL answer: its first error, else data into out (nil: none wanted).
+func decodeGQL(status int, data []byte, out any) error {
 	var r struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []gqlError      `json:"errors"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+		return fmt.Errorf("HTTP %d: %.200s", status, data)
 	}
 	if len(r.Errors) > 0 {
 		return fmt.Errorf("%s (%v)", r.Errors[0].Message, r.Errors[0].Extensions["code"])
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+	if status != http.StatusOK {
+		return fmt.Errorf("HTTP %d: %.200s", status, data)
 	}
 	if out != nil {
 		return json.Unmarshal(r.Data, out)

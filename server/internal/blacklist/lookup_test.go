@@ -33,17 +33,22 @@ func (g *gatedQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.
 	return g.Querier.Query(ctx, sql, args...)
 }
 
+func newPool(t *testing.T) *pgxpool.Pool {
+	pool, err := pgxpool.New(context.Background(), pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
 func fakeHash(s string) string { h := sha256.Sum256([]byte(s)); return string(h[:]) }
 
 // Screens that arrive while a lookup runs go together in one query, and each gets exactly
 // the entries of its own hashes, once even when it lists a hash twice.
 func TestScreenJoinerJoinsConcurrentLookups(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t)
 	const n = 40
 	entries := make([]string, n)
 	for i := range n {
@@ -121,11 +126,7 @@ func TestScreenJoinerJoinsConcurrentLookups(t *testing.T) {
 // others.
 func TestScreenJoinerCancelledLookup(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := newPool(t)
 	g := &gatedQuerier{Querier: pool, started: make(chan struct{}), release: make(chan struct{})}
 	c := newScreenJoiner(g, 1)
 	other := make(chan error, 1)
