@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -97,7 +99,7 @@ var (
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
-func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b *batch) error {
+func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, b *batch) error {
 	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
 	var emails, phones, heldKeys []string
 	var hashes [][]byte
@@ -142,6 +144,9 @@ func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b 
 	}
 	var hits []hit
 	qb := &pgx.Batch{}
+	// First, before the blacklist is read: events are numbered in commit order and every new
+	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
+	qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
 	qb.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
 		Query(markDup(func(k string) []int { return byEmail[k] }))
 	qb.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
@@ -210,24 +215,107 @@ func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b 
 	return nil
 }
 
+// batchSender is a connection or transaction that lookup sends its queries on.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// txBeginner is a connection a batch is written on.
+type txBeginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// errEarlierFailed stops a batch whose predecessor was not written: it must not commit.
+var errEarlierFailed = errors.New("the batch before was not written")
+
 // write commits one looked-up batch: the new contacts with their e-mails, phones and list
 // memberships and the held rows, copied straight into their tables with the ids lookup
-// gave, and the problems, counters and checkpoint, all in one transaction. The transaction
-// commits asynchronously (synchronous_commit off): should the database crash, it loses at
-// most the last batches together with their checkpoint, and the resumed job writes them
-// again; finish commits synchronously, which flushes every batch before it.
-func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b *batch) error {
-	tx, err := conn.Begin(ctx)
+// gave, and the problems, counters and checkpoint, all in one transaction. The rows are
+// copied at once; the rest waits until after, the batch before, is committed, so batches
+// commit in file order and the checkpoint only moves forward.
+//
+// Screening holds: the transaction takes the blacklist lock (shared) before it commits, and
+// then checks whether a blacklist entry was added since lookup read the blacklist. If so, the
+// batch is looked up and written again in one transaction under that lock (rare), so an entry
+// committed before the batch commits is always honoured, and an entry added later waits for
+// the batch.
+//
+// The transaction commits asynchronously (synchronous_commit off): should the database crash,
+// it loses at most the last batches together with their checkpoint, and the resumed job writes
+// them again; finish commits synchronously, which flushes every batch before it.
+func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, after *batch) error {
+	tx, err := begin(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+	if err := writeRows(ctx, tx, st, b); err != nil {
 		return err
+	}
+	if after != nil {
+		<-after.done
+		if after.lookErr != nil || after.writeErr != nil {
+			return errEarlierFailed
+		}
+	}
+	// Taken only now, when no other transaction of the job holds or waits for it: a blacklist
+	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
+	// for this one.
+	if err := blacklist.LockShared(ctx, tx); err != nil {
+		return err
+	}
+	var changed bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id > $1 AND kind = $2)`,
+		b.blacklistSeen, string(store.EventBlacklistChanged)).Scan(&changed); err != nil {
+		return fmt.Errorf("blacklist changes: %w", err)
+	}
+	if !changed {
+		return s.commit(ctx, tx, st, b)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		return err
+	}
+	return s.rewrite(ctx, c, st, b)
+}
+
+// rewrite looks up and writes batch b again in one transaction that holds the blacklist lock
+// from the start.
+func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *batch) error {
+	tx, err := begin(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := blacklist.LockShared(ctx, tx); err != nil {
+		return err
+	}
+	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
+	if len(b.rows) > 0 {
+		if err := lookup(ctx, tx, st.id, st.heldKeys, b); err != nil {
+			return err
+		}
 	}
 	if err := writeRows(ctx, tx, st, b); err != nil {
 		return err
 	}
+	return s.commit(ctx, tx, st, b)
+}
+
+func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, err
+	}
+	return tx, nil
+}
+
+// commit writes the batch's problems, the job's counters and checkpoint and (at most every
+// progressEvery) a progress event, and commits; the batch before is committed.
+func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems
 	if len(b.warned) > 0 {

@@ -1,0 +1,7 @@
+package importer
+
+// SetAfterLookup makes every job run f after it looked up a batch, until restore is called.
+func SetAfterLookup(f func()) (restore func()) {
+	testAfterLookup.Store(&f)
+	return func() { testAfterLookup.Store(nil) }
+}
