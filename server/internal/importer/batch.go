@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -100,39 +99,23 @@ var (
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
 func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, b *batch) error {
-	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
-	var emails, phones, heldKeys []string
-	var hashes [][]byte
-	for i, r := range b.rows {
-		for _, e := range r.emailsNorm {
-			if byEmail[e] == nil {
-				emails = append(emails, e)
-			}
-			byEmail[e] = append(byEmail[e], i)
-		}
-		for _, p := range r.phones {
-			if byPhone[p] == nil {
-				phones = append(phones, p)
-			}
-			byPhone[p] = append(byPhone[p], i)
-		}
-		for _, h := range r.hashes {
-			if byHash[string(h)] == nil {
-				hashes = append(hashes, h)
-			}
-			byHash[string(h)] = append(byHash[string(h)], i)
-		}
+	// Rows of a batch share no e-mail or phone (read drops such duplicates), so the keys go
+	// to the database as they are, and only the few keys found are mapped back to rows.
+	emails, phones := make([]string, 0, len(b.rows)), make([]string, 0, len(b.rows))
+	hashes := make([][]byte, 0, 4*len(b.rows))
+	for _, r := range b.rows {
+		emails = append(emails, r.emailsNorm...)
+		phones = append(phones, r.phones...)
+		hashes = append(hashes, r.hashes...)
 	}
-	heldKeys = held.mayHold(b.rows)
+	heldKeys := held.mayHold(b.rows)
 
-	isDup := make([]bool, len(b.rows))
-	markDup := func(index func(string) []int) func(pgx.Rows) error {
+	found := map[string]struct{}{} // dedupe keys ("e:…", "p:…") of existing contacts and held rows
+	collect := func(prefix string) func(pgx.Rows) error {
 		return func(rows pgx.Rows) error {
 			var k string
 			_, err := pgx.ForEachRow(rows, []any{&k}, func() error {
-				for _, i := range index(k) {
-					isDup[i] = true
-				}
+				found[prefix+k] = struct{}{}
 				return nil
 			})
 			return err
@@ -148,18 +131,13 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
 	qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
 	qb.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
-		Query(markDup(func(k string) []int { return byEmail[k] }))
+		Query(collect("e:"))
 	qb.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
-		Query(markDup(func(k string) []int { return byPhone[k] }))
+		Query(collect("p:"))
 	if len(heldKeys) > 0 {
 		qb.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
 			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, jobID, heldKeys).
-			Query(markDup(func(k string) []int {
-				if e, ok := strings.CutPrefix(k, "e:"); ok {
-					return byEmail[e]
-				}
-				return byPhone[strings.TrimPrefix(k, "p:")]
-			}))
+			Query(collect(""))
 	}
 	// Blocking kinds first, the newest entry first.
 	qb.Queue(`SELECT h.hash, h.kind, e.id
@@ -178,19 +156,44 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 		return fmt.Errorf("dedupe and screen: %w", err)
 	}
 
-	match := make([]*hit, len(b.rows))
+	// a row's match is its first hit in the query's order
+	hitAt := make(map[string]int, len(hits))
 	for k := range hits {
-		for _, i := range byHash[string(hits[k].hash)] {
-			if match[i] == nil {
-				match[i] = &hits[k]
-			}
+		if _, ok := hitAt[string(hits[k].hash)]; !ok {
+			hitAt[string(hits[k].hash)] = k
 		}
 	}
+	match := func(r *staged) *hit {
+		if len(hitAt) == 0 {
+			return nil
+		}
+		first := -1
+		for _, h := range r.hashes {
+			if k, ok := hitAt[string(h)]; ok && (first < 0 || k < first) {
+				first = k
+			}
+		}
+		if first < 0 {
+			return nil
+		}
+		return &hits[first]
+	}
+	isDup := func(r *staged) bool {
+		if len(found) == 0 {
+			return false
+		}
+		for _, k := range r.dedupeKeys {
+			if _, ok := found[k]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	b.ins = make([]*staged, 0, len(b.rows))
-	for i, r := range b.rows {
-		m := match[i]
+	for _, r := range b.rows {
+		m := match(r)
 		switch {
-		case isDup[i]:
+		case isDup(r):
 			b.dbDupes++
 			continue
 		case m == nil:
