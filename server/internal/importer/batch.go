@@ -130,9 +130,9 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	// First, before the blacklist is read: events are numbered in commit order and every new
 	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
 	qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
-	qb.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
+	qb.Queue(`SELECT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, pgtype.FlatArray[string](emails)).
 		Query(collect("e:"))
-	qb.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
+	qb.Queue(`SELECT number FROM contact_phones WHERE number = ANY ($1::text[])`, pgtype.FlatArray[string](phones)).
 		Query(collect("p:"))
 	if len(heldKeys) > 0 {
 		qb.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
@@ -143,7 +143,7 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	qb.Queue(`SELECT h.hash, h.kind, e.id
 		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
 		WHERE h.hash = ANY ($1::bytea[])
-		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes).
+		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, pgtype.FlatArray[[]byte](hashes)).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
