@@ -388,6 +388,15 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 		})); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
+		// The e-mails and phones reference only the contacts just copied in this transaction:
+		// where the role may, their foreign key checks (one query per row, a quarter of the
+		// database's work per row) are skipped for these two statements. The constraints stay;
+		// nobody else can see, let alone delete, those contacts before the commit.
+		if st.skipKeyChecks {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+				return err
+			}
+		}
 		if b.emails > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
 				identifierRows(ins, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
@@ -402,6 +411,11 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 					return []any{pgUUID(r.id), j, r.phones[j]}
 				})); err != nil {
 				return fmt.Errorf("phones: %w", err)
+			}
+		}
+		if st.skipKeyChecks {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {
+				return err
 			}
 		}
 		if st.listID != "" {

@@ -70,6 +70,7 @@ func TestImportThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("Start (spooling the file) took %v", time.Since(start).Round(time.Millisecond))
 	for {
 		time.Sleep(100 * time.Millisecond) // as vermerk-bench polls
 		if j, err = s.App.Imports.Job(ctx, j.ID); err != nil {

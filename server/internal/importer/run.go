@@ -126,7 +126,11 @@ type runState struct {
 	problems   int // problems found so far (the first maxListed are stored)
 	held       int
 	heldKeys   *heldFilter // the dedupe keys of the job's held rows
-	lastEmit   time.Time
+	// skipKeyChecks: the role may set session_replication_role (a superuser, as with the
+	// embedded database, or granted SET on it), so writeRows skips the foreign key checks of
+	// the identifiers of contacts it has just written
+	skipKeyChecks bool
+	lastEmit      time.Time
 }
 
 // batch is the work of one transaction: prepared rows and what was already decided in Go,
@@ -177,6 +181,7 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	if st.heldKeys, err = loadHeldFilter(ctx, conn, id); err != nil {
 		return err
 	}
+	st.skipKeyChecks = maySkipKeyChecks(ctx, conn)
 	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
 	if errors.Is(err, os.ErrNotExist) {
 		s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
@@ -301,6 +306,14 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		}
 	}
 	return nil
+}
+
+// maySkipKeyChecks reports whether the session may set session_replication_role.
+func maySkipKeyChecks(ctx context.Context, conn *pgxpool.Conn) bool {
+	var ok bool
+	err := conn.QueryRow(ctx, `SELECT current_setting('is_superuser') = 'on'
+		OR has_parameter_privilege('session_replication_role', 'SET')`).Scan(&ok)
+	return err == nil && ok
 }
 
 // read streams the file from after line `after` in batches, prepared in parallel.
