@@ -5,3 +5,6 @@ func SetAfterLookup(f func()) (restore func()) {
 	testAfterLookup.Store(&f)
 	return func() { testAfterLookup.Store(nil) }
 }
+
+// LookupQueries are the dedupe queries of lookup.
+var LookupQueries = []string{existingEmails, existingPhones}
