@@ -391,11 +391,21 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	if len(b.ins) > 0 {
 		ins := b.ins
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) {
-			r := ins[i]
-			return []any{pgUUID(r.id), r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
-				r.sortKey, r.searchText}, nil
-		})); err != nil {
+		c := newCopyBuf(len(ins) * 256)
+		for _, r := range ins {
+			c.row(len(contactColumns))
+			c.uuid(r.id)
+			c.text(r.givenName)
+			c.text(r.familyName)
+			c.textOrNull(r.organization)
+			c.textOrNull(r.street)
+			c.textOrNull(r.postalCode)
+			c.textOrNull(r.city)
+			c.textOrNull(r.country)
+			c.text(r.sortKey)
+			c.text(r.searchText)
+		}
+		if err := c.copyInto(ctx, tx, "contacts", contactColumns); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
 		// The e-mails and phones reference only the contacts just copied in this transaction:
@@ -408,18 +418,31 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			}
 		}
 		if b.emails > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
-				identifierRows(ins, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
-					return []any{pgUUID(r.id), j, r.emails[j], r.emailsNorm[j]}
-				})); err != nil {
+			c := newCopyBuf(b.emails * 96)
+			for _, r := range ins {
+				for j := range r.emails {
+					c.row(4)
+					c.uuid(r.id)
+					c.int4(int32(j))
+					c.text(r.emails[j])
+					c.text(r.emailsNorm[j])
+				}
+			}
+			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized"}); err != nil {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
 		if b.phones > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_phones"}, []string{"contact_id", "position", "number"},
-				identifierRows(ins, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
-					return []any{pgUUID(r.id), j, r.phones[j]}
-				})); err != nil {
+			c := newCopyBuf(b.phones * 48)
+			for _, r := range ins {
+				for j := range r.phones {
+					c.row(3)
+					c.uuid(r.id)
+					c.int4(int32(j))
+					c.text(r.phones[j])
+				}
+			}
+			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number"}); err != nil {
 				return fmt.Errorf("phones: %w", err)
 			}
 		}
@@ -433,8 +456,13 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"list_members"}, []string{"list_id", "contact_id"},
-				pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) { return []any{pgUUID(listID), pgUUID(ins[i].id)}, nil })); err != nil {
+			c := newCopyBuf(len(ins) * 48)
+			for _, r := range ins {
+				c.row(2)
+				c.uuid(listID)
+				c.uuid(r.id)
+			}
+			if err := c.copyInto(ctx, tx, "list_members", []string{"list_id", "contact_id"}); err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
 		}
@@ -452,33 +480,3 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	}
 	return nil
 }
-
-// identifierRows is a COPY source over the e-mails or phones of rows, in order.
-func identifierRows(rows []*staged, count func(*staged) int, values func(*staged, int) []any) pgx.CopyFromSource {
-	return &identifierSource{rows: rows, count: count, values: values, j: -1}
-}
-
-type identifierSource struct {
-	rows   []*staged
-	count  func(*staged) int
-	values func(*staged, int) []any
-	i, j   int
-}
-
-func (s *identifierSource) Next() bool {
-	for s.i < len(s.rows) {
-		s.j++
-		if s.j < s.count(s.rows[s.i]) {
-			return true
-		}
-		s.i, s.j = s.i+1, -1
-	}
-	return false
-}
-
-func (s *identifierSource) Values() ([]any, error) { return s.values(s.rows[s.i], s.j), nil }
-func (s *identifierSource) Err() error             { return nil }
-
-// pgUUID encodes without pgx's fallback through driver.Valuer (a string and an error value per
-// call).
-func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
