@@ -107,7 +107,7 @@ const (
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
-func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, b *batch) error {
+func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, filter *blacklistFilter, b *batch) error {
 	// Rows of a batch share no e-mail or phone (read drops such duplicates), so the keys go
 	// to the database as they are, and only the few keys found are mapped back to rows.
 	emails, phones := make([]string, 0, len(b.rows)), make([]string, 0, len(b.rows))
@@ -115,7 +115,15 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	for _, r := range b.rows {
 		emails = append(emails, r.emailsNorm...)
 		phones = append(phones, r.phones...)
-		hashes = append(hashes, r.hashes...)
+		if filter == nil {
+			hashes = append(hashes, r.hashes...)
+			continue
+		}
+		for _, h := range r.hashes {
+			if filter.mayContain(h) {
+				hashes = append(hashes, h)
+			}
+		}
 	}
 	heldKeys := held.mayHold(b.rows)
 
@@ -138,7 +146,11 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	qb := &pgx.Batch{}
 	// First, before the blacklist is read: events are numbered in commit order and every new
 	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
-	qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
+	if filter != nil {
+		b.blacklistSeen = filter.version
+	} else {
+		qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
+	}
 	// One index probe per key, whatever the table's size: with `= ANY` of thousands of keys the
 	// planner prefers a (parallel) scan of the whole table once it holds some hundred thousand
 	// rows, which made every batch of an import read every e-mail stored.
@@ -277,9 +289,8 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 	if err := blacklist.LockShared(ctx, tx); err != nil {
 		return err
 	}
-	var changed bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id > $1 AND kind = $2)`,
-		b.blacklistSeen, string(store.EventBlacklistChanged)).Scan(&changed); err != nil {
+	changed, err := blacklistChangedSince(ctx, tx, b.blacklistSeen)
+	if err != nil {
 		return fmt.Errorf("blacklist changes: %w", err)
 	}
 	if !changed {
@@ -304,7 +315,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 	}
 	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
 	if len(b.rows) > 0 {
-		if err := lookup(ctx, tx, st.id, st.heldKeys, b); err != nil {
+		if err := lookup(ctx, tx, st.id, st.heldKeys, nil, b); err != nil {
 			return err
 		}
 	}

@@ -253,6 +253,9 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	var stages, writing sync.WaitGroup
 	defer func() { stopReading(); writing.Wait(); stages.Wait() }()
 	stages.Go(func() { s.read(readCtx, rd, st.checkpoint, st.size, batches) })
+	// A blacklist filter pays for loading when the file has many rows for the blacklist's size.
+	rows := st.size / 100 // about
+	screenWith := &filterState{use: rows >= filterMinRows.Load(), maxHashes: max(4*rows, 1000)}
 	stages.Go(func() {
 		defer close(looked)
 		var recent []*batch // handed on, oldest first
@@ -267,7 +270,10 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 				recent = recent[1:]
 			}
 			if len(b.rows) > 0 {
-				b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, b)
+				b.lookErr = screenWith.refresh(ctx, lookConn)
+				if b.lookErr == nil {
+					b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, screenWith.filter, b)
+				}
 			}
 			if f := testAfterLookup.Load(); f != nil {
 				(*f)()
@@ -332,6 +338,38 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		}
 	}
 	return nil
+}
+
+// filterState is the lookup stage's blacklist filter.
+type filterState struct {
+	use       bool
+	maxHashes int64
+	filter    *blacklistFilter
+	loads     int
+}
+
+// refresh loads the filter, or loads it again when the blacklist changed since; after
+// filterMaxReloads, or when the blacklist is too large, it stops using one.
+func (f *filterState) refresh(ctx context.Context, conn *pgx.Conn) error {
+	if !f.use {
+		return nil
+	}
+	if f.filter != nil {
+		changed, err := blacklistChangedSince(ctx, conn, f.filter.version)
+		if err != nil || !changed {
+			return err
+		}
+		f.filter = nil
+	}
+	if f.loads > filterMaxReloads {
+		f.use = false
+		return nil
+	}
+	f.loads++
+	var err error
+	f.filter, err = loadBlacklistFilter(ctx, conn, f.maxHashes)
+	f.use = err == nil && f.filter != nil
+	return err
 }
 
 // maySkipKeyChecks reports whether the session may set session_replication_role.

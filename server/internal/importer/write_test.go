@@ -17,6 +17,17 @@ import (
 // A person blacklisted after their batch was screened, but before it commits, is held, not
 // imported: the batch checks the blacklist again under the blacklist lock before committing.
 func TestBlacklistedWhileTheBatchIsWritten(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blacklist filter %v", filter), func(t *testing.T) {
+			if filter {
+				defer importer.ScreenWithFilter()()
+			}
+			blacklistedWhileWritten(t)
+		})
+	}
+}
+
+func blacklistedWhileWritten(t *testing.T) {
 	s := apptest.Start(t)
 	var once sync.Once
 	defer importer.SetAfterLookup(func() {
