@@ -3,8 +3,9 @@
 // pipeline of three stages. Each batch is validated, normalised and hashed in Go (on every
 // core; duplicates within the batches not yet committed are dropped here); its keys are then
 // looked up at once on a connection of the job's own — normalised e-mails and phones of
-// existing contacts and held rows (dedupe) and the blacklist hashes (screening), index probes
-// with `= ANY($1)` — while earlier batches are written; finally its new contacts, e-mails,
+// existing contacts and held rows (dedupe), one index probe per key, and the blacklist hashes
+// (screening) that a Bloom filter of the blacklist lets through — while earlier batches are
+// written; finally its new contacts, e-mails,
 // phones and list memberships (ids made in Go) and its held rows are copied straight into
 // their tables with COPY, in one transaction together with the job's counters and checkpoint,
 // so a crash never leaves half a batch. Two batches are written at once on two connections;
