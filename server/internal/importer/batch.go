@@ -2,10 +2,10 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -92,45 +93,46 @@ var (
 		"search_text", "dedupe_keys"}
 )
 
+// existingEmails and existingPhones return those of the normalised e-mails or E.164 numbers
+// $1 that belong to a contact.
+const (
+	existingEmails = `SELECT q.k FROM unnest($1::text[]) AS q(k)
+		CROSS JOIN LATERAL (SELECT FROM contact_emails WHERE normalized = q.k LIMIT 1) AS found`
+	existingPhones = `SELECT q.k FROM unnest($1::text[]) AS q(k)
+		CROSS JOIN LATERAL (SELECT FROM contact_phones WHERE number = q.k LIMIT 1) AS found`
+)
+
 // lookup decides what becomes of the rows of b, set-based: the keys of the whole batch are
 // looked up at once (index probes on the normalised e-mails and phones, the job's held rows
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
-func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b *batch) error {
-	byEmail, byPhone, byHash := map[string][]int{}, map[string][]int{}, map[string][]int{}
-	var emails, phones, heldKeys []string
-	var hashes [][]byte
-	for i, r := range b.rows {
-		for _, e := range r.emailsNorm {
-			if byEmail[e] == nil {
-				emails = append(emails, e)
-			}
-			byEmail[e] = append(byEmail[e], i)
-		}
-		for _, p := range r.phones {
-			if byPhone[p] == nil {
-				phones = append(phones, p)
-			}
-			byPhone[p] = append(byPhone[p], i)
+func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, filter *blacklistFilter, b *batch) error {
+	// Rows of a batch share no e-mail or phone (read drops such duplicates), so the keys go
+	// to the database as they are, and only the few keys found are mapped back to rows.
+	emails, phones := make([]string, 0, len(b.rows)), make([]string, 0, len(b.rows))
+	hashes := make([][]byte, 0, 4*len(b.rows))
+	for _, r := range b.rows {
+		emails = append(emails, r.emailsNorm...)
+		phones = append(phones, r.phones...)
+		if filter == nil {
+			hashes = append(hashes, r.hashes...)
+			continue
 		}
 		for _, h := range r.hashes {
-			if byHash[string(h)] == nil {
+			if filter.mayContain(h) {
 				hashes = append(hashes, h)
 			}
-			byHash[string(h)] = append(byHash[string(h)], i)
 		}
 	}
-	heldKeys = held.mayHold(b.rows)
+	heldKeys := held.mayHold(b.rows)
 
-	isDup := make([]bool, len(b.rows))
-	markDup := func(index func(string) []int) func(pgx.Rows) error {
+	found := map[string]struct{}{} // dedupe keys ("e:…", "p:…") of existing contacts and held rows
+	collect := func(prefix string) func(pgx.Rows) error {
 		return func(rows pgx.Rows) error {
 			var k string
 			_, err := pgx.ForEachRow(rows, []any{&k}, func() error {
-				for _, i := range index(k) {
-					isDup[i] = true
-				}
+				found[prefix+k] = struct{}{}
 				return nil
 			})
 			return err
@@ -142,25 +144,28 @@ func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b 
 	}
 	var hits []hit
 	qb := &pgx.Batch{}
-	qb.Queue(`SELECT DISTINCT normalized FROM contact_emails WHERE normalized = ANY ($1::text[])`, emails).
-		Query(markDup(func(k string) []int { return byEmail[k] }))
-	qb.Queue(`SELECT DISTINCT number FROM contact_phones WHERE number = ANY ($1::text[])`, phones).
-		Query(markDup(func(k string) []int { return byPhone[k] }))
+	// First, before the blacklist is read: events are numbered in commit order and every new
+	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
+	if filter != nil {
+		b.blacklistSeen = filter.version
+	} else {
+		qb.Queue(`SELECT coalesce(max(id), 0) FROM events`).QueryRow(func(r pgx.Row) error { return r.Scan(&b.blacklistSeen) })
+	}
+	// One index probe per key, whatever the table's size: with `= ANY` of thousands of keys the
+	// planner prefers a (parallel) scan of the whole table once it holds some hundred thousand
+	// rows, which made every batch of an import read every e-mail stored.
+	qb.Queue(existingEmails, pgtype.FlatArray[string](emails)).Query(collect("e:"))
+	qb.Queue(existingPhones, pgtype.FlatArray[string](phones)).Query(collect("p:"))
 	if len(heldKeys) > 0 {
 		qb.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
 			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, jobID, heldKeys).
-			Query(markDup(func(k string) []int {
-				if e, ok := strings.CutPrefix(k, "e:"); ok {
-					return byEmail[e]
-				}
-				return byPhone[strings.TrimPrefix(k, "p:")]
-			}))
+			Query(collect(""))
 	}
 	// Blocking kinds first, the newest entry first.
 	qb.Queue(`SELECT h.hash, h.kind, e.id
 		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
 		WHERE h.hash = ANY ($1::bytea[])
-		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, hashes).
+		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, pgtype.FlatArray[[]byte](hashes)).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
@@ -173,19 +178,44 @@ func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b 
 		return fmt.Errorf("dedupe and screen: %w", err)
 	}
 
-	match := make([]*hit, len(b.rows))
+	// a row's match is its first hit in the query's order
+	hitAt := make(map[string]int, len(hits))
 	for k := range hits {
-		for _, i := range byHash[string(hits[k].hash)] {
-			if match[i] == nil {
-				match[i] = &hits[k]
-			}
+		if _, ok := hitAt[string(hits[k].hash)]; !ok {
+			hitAt[string(hits[k].hash)] = k
 		}
 	}
+	match := func(r *staged) *hit {
+		if len(hitAt) == 0 {
+			return nil
+		}
+		first := -1
+		for _, h := range r.hashes {
+			if k, ok := hitAt[string(h)]; ok && (first < 0 || k < first) {
+				first = k
+			}
+		}
+		if first < 0 {
+			return nil
+		}
+		return &hits[first]
+	}
+	isDup := func(r *staged) bool {
+		if len(found) == 0 {
+			return false
+		}
+		for _, k := range r.dedupeKeys {
+			if _, ok := found[k]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	b.ins = make([]*staged, 0, len(b.rows))
-	for i, r := range b.rows {
-		m := match[i]
+	for _, r := range b.rows {
+		m := match(r)
 		switch {
-		case isDup[i]:
+		case isDup(r):
 			b.dbDupes++
 			continue
 		case m == nil:
@@ -210,24 +240,106 @@ func lookup(ctx context.Context, q *pgx.Conn, jobID string, held *heldFilter, b 
 	return nil
 }
 
+// batchSender is a connection or transaction that lookup sends its queries on.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// txBeginner is a connection a batch is written on.
+type txBeginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// errEarlierFailed stops a batch whose predecessor was not written: it must not commit.
+var errEarlierFailed = errors.New("the batch before was not written")
+
 // write commits one looked-up batch: the new contacts with their e-mails, phones and list
 // memberships and the held rows, copied straight into their tables with the ids lookup
-// gave, and the problems, counters and checkpoint, all in one transaction. The transaction
-// commits asynchronously (synchronous_commit off): should the database crash, it loses at
-// most the last batches together with their checkpoint, and the resumed job writes them
-// again; finish commits synchronously, which flushes every batch before it.
-func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b *batch) error {
-	tx, err := conn.Begin(ctx)
+// gave, and the problems, counters and checkpoint, all in one transaction. The rows are
+// copied at once; the rest waits until after, the batch before, is committed, so batches
+// commit in file order and the checkpoint only moves forward.
+//
+// Screening holds: the transaction takes the blacklist lock (shared) before it commits, and
+// then checks whether a blacklist entry was added since lookup read the blacklist. If so, the
+// batch is looked up and written again in one transaction under that lock (rare), so an entry
+// committed before the batch commits is always honoured, and an entry added later waits for
+// the batch.
+//
+// The transaction commits asynchronously (synchronous_commit off): should the database crash,
+// it loses at most the last batches together with their checkpoint, and the resumed job writes
+// them again; finish commits synchronously, which flushes every batch before it.
+func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, after *batch) error {
+	tx, err := begin(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+	if err := writeRows(ctx, tx, st, b); err != nil {
 		return err
+	}
+	if after != nil {
+		<-after.done
+		if after.lookErr != nil || after.writeErr != nil {
+			return errEarlierFailed
+		}
+	}
+	// Taken only now, when no other transaction of the job holds or waits for it: a blacklist
+	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
+	// for this one.
+	if err := blacklist.LockShared(ctx, tx); err != nil {
+		return err
+	}
+	changed, err := blacklistChangedSince(ctx, tx, b.blacklistSeen)
+	if err != nil {
+		return fmt.Errorf("blacklist changes: %w", err)
+	}
+	if !changed {
+		return s.commit(ctx, tx, st, b)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		return err
+	}
+	return s.rewrite(ctx, c, st, b)
+}
+
+// rewrite looks up and writes batch b again in one transaction that holds the blacklist lock
+// from the start.
+func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *batch) error {
+	tx, err := begin(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := blacklist.LockShared(ctx, tx); err != nil {
+		return err
+	}
+	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
+	if len(b.rows) > 0 {
+		if err := lookup(ctx, tx, st.id, st.heldKeys, nil, b); err != nil {
+			return err
+		}
 	}
 	if err := writeRows(ctx, tx, st, b); err != nil {
 		return err
 	}
+	return s.commit(ctx, tx, st, b)
+}
+
+func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, err
+	}
+	return tx, nil
+}
+
+// commit writes the batch's problems, the job's counters and checkpoint and (at most every
+// progressEvery) a progress event, and commits; the batch before is committed.
+func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems
 	if len(b.warned) > 0 {
@@ -290,27 +402,64 @@ func (s *Service) write(ctx context.Context, conn *pgxpool.Conn, st *runState, b
 func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	if len(b.ins) > 0 {
 		ins := b.ins
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) {
-			r := ins[i]
-			return []any{pgUUID(r.id), r.givenName, r.familyName, r.organization, r.street, r.postalCode, r.city, r.country,
-				r.sortKey, r.searchText}, nil
-		})); err != nil {
+		c := newCopyBuf(len(ins) * 256)
+		for _, r := range ins {
+			c.row(len(contactColumns))
+			c.uuid(r.id)
+			c.text(r.givenName)
+			c.text(r.familyName)
+			c.textOrNull(r.organization)
+			c.textOrNull(r.street)
+			c.textOrNull(r.postalCode)
+			c.textOrNull(r.city)
+			c.textOrNull(r.country)
+			c.text(r.sortKey)
+			c.text(r.searchText)
+		}
+		if err := c.copyInto(ctx, tx, "contacts", contactColumns); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
+		// The e-mails and phones reference only the contacts just copied in this transaction:
+		// where the role may, their foreign key checks (one query per row, a quarter of the
+		// database's work per row) are skipped for these two statements. The constraints stay;
+		// nobody else can see, let alone delete, those contacts before the commit.
+		if st.skipKeyChecks {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+				return err
+			}
+		}
 		if b.emails > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized"},
-				identifierRows(ins, func(r *staged) int { return len(r.emails) }, func(r *staged, j int) []any {
-					return []any{pgUUID(r.id), j, r.emails[j], r.emailsNorm[j]}
-				})); err != nil {
+			c := newCopyBuf(b.emails * 96)
+			for _, r := range ins {
+				for j := range r.emails {
+					c.row(4)
+					c.uuid(r.id)
+					c.int4(int32(j))
+					c.text(r.emails[j])
+					c.text(r.emailsNorm[j])
+				}
+			}
+			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized"}); err != nil {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
 		if b.phones > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_phones"}, []string{"contact_id", "position", "number"},
-				identifierRows(ins, func(r *staged) int { return len(r.phones) }, func(r *staged, j int) []any {
-					return []any{pgUUID(r.id), j, r.phones[j]}
-				})); err != nil {
+			c := newCopyBuf(b.phones * 48)
+			for _, r := range ins {
+				for j := range r.phones {
+					c.row(3)
+					c.uuid(r.id)
+					c.int4(int32(j))
+					c.text(r.phones[j])
+				}
+			}
+			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number"}); err != nil {
 				return fmt.Errorf("phones: %w", err)
+			}
+		}
+		if st.skipKeyChecks {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {
+				return err
 			}
 		}
 		if st.listID != "" {
@@ -318,8 +467,13 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"list_members"}, []string{"list_id", "contact_id"},
-				pgx.CopyFromSlice(len(ins), func(i int) ([]any, error) { return []any{pgUUID(listID), pgUUID(ins[i].id)}, nil })); err != nil {
+			c := newCopyBuf(len(ins) * 48)
+			for _, r := range ins {
+				c.row(2)
+				c.uuid(listID)
+				c.uuid(r.id)
+			}
+			if err := c.copyInto(ctx, tx, "list_members", []string{"list_id", "contact_id"}); err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
 		}
@@ -337,33 +491,3 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	}
 	return nil
 }
-
-// identifierRows is a COPY source over the e-mails or phones of rows, in order.
-func identifierRows(rows []*staged, count func(*staged) int, values func(*staged, int) []any) pgx.CopyFromSource {
-	return &identifierSource{rows: rows, count: count, values: values, j: -1}
-}
-
-type identifierSource struct {
-	rows   []*staged
-	count  func(*staged) int
-	values func(*staged, int) []any
-	i, j   int
-}
-
-func (s *identifierSource) Next() bool {
-	for s.i < len(s.rows) {
-		s.j++
-		if s.j < s.count(s.rows[s.i]) {
-			return true
-		}
-		s.i, s.j = s.i+1, -1
-	}
-	return false
-}
-
-func (s *identifierSource) Values() ([]any, error) { return s.values(s.rows[s.i], s.j), nil }
-func (s *identifierSource) Err() error             { return nil }
-
-// pgUUID encodes without pgx's fallback through driver.Valuer (a string and an error value per
-// call).
-func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }

@@ -32,8 +32,15 @@ const batchedCSV = "Vorname;Nachname;E-Mail;Telefon\n" +
 	"Lena;Elf;;0221/5550188\n" // 13 duplicate of 12
 
 func TestDuplicatesAcrossBatches(t *testing.T) {
-	for _, rows := range []int{1, 2, 3, 5, 5000} {
-		t.Run(fmt.Sprintf("batches of %d", rows), func(t *testing.T) {
+	for _, tc := range []struct {
+		rows   int
+		filter bool
+	}{{1, false}, {2, false}, {3, false}, {5, false}, {5000, false}, {2, true}, {5000, true}} {
+		rows := tc.rows
+		t.Run(fmt.Sprintf("batches of %d, blacklist filter %v", rows, tc.filter), func(t *testing.T) {
+			if tc.filter {
+				defer importer.ScreenWithFilter()()
+			}
 			s := apptest.Start(t)
 			s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {familyName: "Gesperrt", emails: ["gesperrt@example.org"]},
 				reason: "asked to be erased") { id } }`, nil)

@@ -1,14 +1,18 @@
 // Package importer imports CSV address lists (graph.Imports and `vermerk import`): the upload
 // is spooled to the data directory, then streamed through package csvfile in batches, in a
 // pipeline of three stages. Each batch is validated, normalised and hashed in Go (on every
-// core; duplicates within the batch and the batch before are dropped here); its keys are then
-// looked up at once on a second connection — normalised e-mails and phones of existing
-// contacts and held rows (dedupe) and the blacklist hashes (screening), index probes with
-// `= ANY($1)` — while the batch before is written; finally its new contacts, e-mails, phones
-// and list memberships (ids made in Go) and its held rows are copied straight into their
-// tables with COPY, in one transaction together with the job's counters and checkpoint, so a
-// crash never leaves half a batch. A job left RUNNING by a crash is resumed from its
-// checkpoint when the server starts again, or marked FAILED when its spooled file is gone.
+// core; duplicates within the batches not yet committed are dropped here); its keys are then
+// looked up at once on a connection of the job's own — normalised e-mails and phones of
+// existing contacts and held rows (dedupe), one index probe per key, and the blacklist hashes
+// (screening) that a Bloom filter of the blacklist lets through — while earlier batches are
+// written; finally its new contacts, e-mails,
+// phones and list memberships (ids made in Go) and its held rows are copied straight into
+// their tables with COPY, in one transaction together with the job's counters and checkpoint,
+// so a crash never leaves half a batch. Two batches are written at once on two connections;
+// their transactions commit in file order, each under the blacklist lock and after checking
+// that the blacklist did not change since its lookup (else the batch is screened again). A
+// job left RUNNING by a crash is resumed from its checkpoint when the server starts again, or
+// marked FAILED when its spooled file is gone.
 package importer
 
 import (

@@ -88,12 +88,7 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, string) {
 		rawEmails, rawPhones = nil, nil
 	}
 	for _, raw := range rawEmails {
-		addr, err := screening.CanonicalEmail(raw)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		n, err := screening.NormalizeEmail(raw)
+		addr, n, err := screening.EmailForms(raw)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +28,14 @@ const lockClass = 7243100
 
 // progressEvery is the least time between two IMPORT_PROGRESS events of one job.
 const progressEvery = 250 * time.Millisecond
+
+// writers is how many batches are written at once, each in its own transaction on its own
+// connection: the database work of a batch (index maintenance, foreign key checks) runs on one
+// core, so a second writer uses the second core while the first waits for its turn to commit.
+const writers = 2
+
+// testAfterLookup, when set by a test, runs after each batch is looked up.
+var testAfterLookup atomic.Pointer[func()]
 
 // lockRetry is how often a job whose lock another session holds is tried again: the
 // session of a killed server lingers until its database backend notices.
@@ -104,7 +115,31 @@ func (s *Service) tryRun(id string) (done bool, err error) {
 		return false, err
 	}
 	defer unlock(conn, id)
+	defer gcForImport()()
 	return true, s.run(ctx, conn, id)
+}
+
+// importHeap is how much more heap than before the job the garbage collector lets an import
+// use: the batches in flight take some 40 MB.
+const importHeap = 64 << 20
+
+// gcForImport lets the garbage collector run less often while a job runs (GOGC 400; a fifth of
+// the Go work per row was collecting) but caps the heap at what the process used before plus
+// importHeap (at least 100 MiB), so the server's peak memory does not grow; it returns the
+// function that restores the settings. GOGC or GOMEMLIMIT set in the environment win.
+func gcForImport() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+	metrics.Read(sample)
+	limit := max(int64(100<<20), int64(sample[0].Value.Uint64())+importHeap)
+	prevLimit := debug.SetMemoryLimit(limit)
+	prevPercent := debug.SetGCPercent(400)
+	return func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	}
 }
 
 // runState is what a runner knows of its job between batches.
@@ -117,16 +152,22 @@ type runState struct {
 	problems   int // problems found so far (the first maxListed are stored)
 	held       int
 	heldKeys   *heldFilter // the dedupe keys of the job's held rows
-	lastEmit   time.Time
+	// skipKeyChecks: the role may set session_replication_role (a superuser, as with the
+	// embedded database, or granted SET on it), so writeRows skips the foreign key checks of
+	// the identifiers of contacts it has just written
+	skipKeyChecks bool
+	lastEmit      time.Time
 }
 
 // batch is the work of one transaction: prepared rows and what was already decided in Go,
 // then what lookup decided in the database.
 type batch struct {
-	rows      []*staged // valid and not a duplicate of an earlier row of the same or the batch before
+	seq       int           // 0 for the first batch of this run
+	done      chan struct{} // closed when the batch is committed, or its write failed
+	rows      []*staged     // valid and not a duplicate of an earlier row of a batch not committed before its lookup
 	problems  []problem
 	invalid   int
-	dupes     int // duplicates of an earlier row of the same or the batch before
+	dupes     int // duplicates of an earlier row of a batch not committed before its lookup
 	processed int
 	lastLine  int
 	bytes     int64 // of the file consumed up to lastLine
@@ -134,6 +175,8 @@ type batch struct {
 	err       error // the file cannot be read on; the job fails after this batch
 
 	lookErr        error
+	writeErr       error     // set before done is closed
+	blacklistSeen  int64     // the newest event id when lookup screened the batch
 	ins            []*staged // new contacts, with their ids
 	holds          []heldMatch
 	warned         []problem // name-and-address matches
@@ -164,6 +207,7 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	if st.heldKeys, err = loadHeldFilter(ctx, conn, id); err != nil {
 		return err
 	}
+	st.skipKeyChecks = maySkipKeyChecks(ctx, conn)
 	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
 	if errors.Is(err, os.ErrNotExist) {
 		s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
@@ -181,67 +225,172 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		return s.fail(ctx, conn, id, "the file cannot be read: "+strings.TrimPrefix(err.Error(), "csvfile: "))
 	}
 
-	// Three stages: read parses, validates and hashes batch N+2 on every core while a second
-	// connection looks up the keys of batch N+1 (dedupe and screening) while this one writes
-	// batch N. The lookups of N+1 start only once N-1 is committed (handing N to the writer
-	// waits for that); read itself finds the duplicates between N and N+1.
-	// The lookup connection is the job's own, not one of the pool's few, which serve requests.
-	lookConn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig.Copy())
+	// Three stages: read parses, validates and hashes batches on every core; a connection of
+	// the job's own looks up the keys of each batch (dedupe and screening); two writer
+	// connections copy batches in parallel, each in its own transaction, which commit in
+	// order (a writer finishes its batch — counters, checkpoint — only once the batch before
+	// is committed). The lookups of batch N start only once batch N-writers-1 is committed; read
+	// itself finds the duplicates among the batches not committed by then.
+	// The lookup connection and the second writer are the job's own, not of the pool's few,
+	// which serve requests.
+	cfg := s.db.Pool.Config().ConnConfig
+	lookConn, err := pgx.ConnectConfig(ctx, cfg.Copy())
 	if err != nil {
 		return err
 	}
 	defer lookConn.Close(context.WithoutCancel(ctx))
+	writeConns := []txBeginner{conn}
+	for len(writeConns) < writers {
+		c, err := pgx.ConnectConfig(ctx, cfg.Copy())
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.WithoutCancel(ctx))
+		writeConns = append(writeConns, c)
+	}
 	readCtx, stopReading := context.WithCancel(s.ctx)
 	batches, looked := make(chan *batch), make(chan *batch)
-	var stages sync.WaitGroup
-	defer func() { stopReading(); stages.Wait() }()
+	var stages, writing sync.WaitGroup
+	defer func() { stopReading(); writing.Wait(); stages.Wait() }()
 	stages.Go(func() { s.read(readCtx, rd, st.checkpoint, st.size, batches) })
+	// A blacklist filter pays for loading when the file has many rows for the blacklist's size.
+	rows := st.size / 100 // about
+	screenWith := &filterState{use: rows >= filterMinRows.Load(), maxHashes: max(4*rows, 1000)}
 	stages.Go(func() {
 		defer close(looked)
+		var recent []*batch // handed on, oldest first
 		for b := range batches {
+			if len(recent) > writers {
+				// batch N-writers-1 committed (or failed)
+				select {
+				case <-recent[0].done:
+				case <-readCtx.Done():
+					return
+				}
+				recent = recent[1:]
+			}
 			if len(b.rows) > 0 {
-				b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, b)
+				b.lookErr = screenWith.refresh(ctx, lookConn)
+				if b.lookErr == nil {
+					b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, screenWith.filter, b)
+				}
+			}
+			if f := testAfterLookup.Load(); f != nil {
+				(*f)()
 			}
 			select {
 			case looked <- b:
+				recent = append(recent, b)
 			case <-readCtx.Done():
 				return
 			}
 		}
 	})
 
+	// The batches being written, oldest first; each is settled in order: its outcome decides
+	// whether the job goes on.
+	var inFlight []*batch
+	settle := func(b *batch) (stop bool, err error) {
+		<-b.done
+		switch {
+		case b.lookErr != nil || b.writeErr != nil:
+			werr := b.lookErr
+			if werr == nil {
+				werr = b.writeErr
+			}
+			stopReading()
+			writing.Wait()
+			s.opts.Log.Error("importer: writing a batch", "job_id", id, "after_line", st.checkpoint, "err", werr)
+			return true, s.fail(ctx, conn, id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
+				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
+		case b.err != nil:
+			return true, s.fail(ctx, conn, id, fmt.Sprintf("%s; the rows before were imported. Correct the file and import it again "+
+				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
+		case b.eof:
+			return true, s.finish(ctx, conn, st)
+		}
+		return false, nil
+	}
+	var prev *batch
 	for b := range looked {
 		if s.ctx.Err() != nil {
-			return nil // stopped; resumed from the checkpoint on the next start
+			break // stopped; resumed from the checkpoint on the next start
 		}
-		err := b.lookErr
-		if err == nil {
-			err = s.write(ctx, conn, st, b)
+		if len(inFlight) == writers {
+			if stop, err := settle(inFlight[0]); stop {
+				return err
+			}
+			inFlight = inFlight[1:]
 		}
-		if err != nil {
-			s.opts.Log.Error("importer: writing a batch", "job_id", id, "after_line", st.checkpoint, "err", err)
-			return s.fail(ctx, conn, id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
-				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
-		}
-		if b.err != nil {
-			return s.fail(ctx, conn, id, fmt.Sprintf("%s; the rows before were imported. Correct the file and import it again "+
-				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
-		}
-		if b.eof {
-			return s.finish(ctx, conn, st)
+		c, after := writeConns[b.seq%writers], prev
+		writing.Go(func() {
+			defer close(b.done)
+			if b.lookErr == nil {
+				b.writeErr = s.write(ctx, c, st, b, after)
+			}
+		})
+		inFlight = append(inFlight, b)
+		prev = b
+	}
+	for _, b := range inFlight {
+		if stop, err := settle(b); stop {
+			return err
 		}
 	}
 	return nil
+}
+
+// filterState is the lookup stage's blacklist filter.
+type filterState struct {
+	use       bool
+	maxHashes int64
+	filter    *blacklistFilter
+	loads     int
+}
+
+// refresh loads the filter, or loads it again when the blacklist changed since; after
+// filterMaxReloads, or when the blacklist is too large, it stops using one.
+func (f *filterState) refresh(ctx context.Context, conn *pgx.Conn) error {
+	if !f.use {
+		return nil
+	}
+	if f.filter != nil {
+		changed, err := blacklistChangedSince(ctx, conn, f.filter.version)
+		if err != nil || !changed {
+			return err
+		}
+		f.filter = nil
+	}
+	if f.loads > filterMaxReloads {
+		f.use = false
+		return nil
+	}
+	f.loads++
+	var err error
+	f.filter, err = loadBlacklistFilter(ctx, conn, f.maxHashes)
+	f.use = err == nil && f.filter != nil
+	return err
+}
+
+// maySkipKeyChecks reports whether the session may set session_replication_role.
+func maySkipKeyChecks(ctx context.Context, conn *pgxpool.Conn) bool {
+	var ok bool
+	err := conn.QueryRow(ctx, `SELECT current_setting('is_superuser') = 'on'
+		OR has_parameter_privilege('session_replication_role', 'SET')`).Scan(&ok)
+	return err == nil && ok
 }
 
 // read streams the file from after line `after` in batches, prepared in parallel.
 func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size int64, out chan<- *batch) {
 	defer close(out)
 	raw := make([]csvfile.Row, 0, s.opts.BatchRows)
-	// the keys of this batch and the one before: the lookups of a batch run before the batch
-	// before it is committed
-	seen, before := make(map[string]struct{}, s.opts.BatchRows*2), make(map[string]struct{}, s.opts.BatchRows*2)
-	for ctx.Err() == nil {
+	// the keys of the batches not yet committed when this one is looked up: this one and the
+	// writers before it
+	window := make([]map[string]struct{}, writers+1)
+	for i := range window {
+		window[i] = make(map[string]struct{}, s.opts.BatchRows*2)
+	}
+	for seq := 0; ctx.Err() == nil; seq++ {
 		raw = raw[:0]
 		var readErr error
 		eof := false
@@ -260,12 +409,12 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 			}
 			raw = append(raw, row)
 		}
-		b := &batch{eof: eof, err: readErr, bytes: rd.BytesRead(), processed: len(raw)}
+		b := &batch{seq: seq, done: make(chan struct{}), eof: eof, err: readErr, bytes: rd.BytesRead(), processed: len(raw)}
 		if eof {
 			b.bytes = size
 		}
 		prepared, msgs := s.prepareAll(raw)
-		seen, before = before, seen
+		seen := window[seq%len(window)]
 		clear(seen)
 		for i, row := range raw {
 			b.lastLine = row.Line
@@ -276,12 +425,13 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 			}
 			p := prepared[i]
 			dup := false
+		keys:
 			for _, k := range p.dedupeKeys {
-				_, inThis := seen[k]
-				_, inBefore := before[k]
-				if inThis || inBefore {
-					dup = true
-					break
+				for _, w := range window {
+					if _, ok := w[k]; ok {
+						dup = true
+						break keys
+					}
 				}
 			}
 			if dup {

@@ -15,6 +15,27 @@ const DefaultCountry = "DE"
 // countries of Europe ("Deutschland", "Germany", "Österreich", "Schweiz").
 // An empty value means DefaultCountry.
 func NormalizeCountry(s string) (string, error) {
+	if code, ok := countryOf[s]; ok {
+		return code, nil
+	}
+	return normalizeCountry(s)
+}
+
+// countryOf holds the result of normalizeCountry for every code and name of countryNames as
+// written there: what people write most, asked for on every row of an import.
+var countryOf = func() map[string]string {
+	m := make(map[string]string)
+	for code, names := range countryNames {
+		for _, n := range append([]string{code}, names...) {
+			if c, err := normalizeCountry(n); err == nil {
+				m[n] = c
+			}
+		}
+	}
+	return m
+}()
+
+func normalizeCountry(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return DefaultCountry, nil

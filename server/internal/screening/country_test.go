@@ -95,3 +95,15 @@ func FuzzValidatePostalCode(f *testing.F) {
 		_ = ValidatePostalCode(code, country) // must not panic
 	})
 }
+
+// The memo of the names and codes as written must give what the full path gives.
+func TestCountryMemoAgreesWithFullPath(t *testing.T) {
+	for in, code := range countryOf {
+		if c, err := normalizeCountry(in); err != nil || c != code {
+			t.Errorf("normalizeCountry(%q) = %q, %v; memo says %q", in, c, err, code)
+		}
+	}
+	if len(countryOf) < 100 {
+		t.Errorf("memo holds %d values; want every code and name", len(countryOf))
+	}
+}

@@ -30,6 +30,20 @@ func NormalizeEmail(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return normalizeParsed(local, domain), nil
+}
+
+// EmailForms returns CanonicalEmail(s) and NormalizeEmail(s), parsing s once.
+func EmailForms(s string) (canonical, normalized string, err error) {
+	local, domain, err := parseEmail(s)
+	if err != nil {
+		return "", "", err
+	}
+	return local + "@" + domain, normalizeParsed(local, domain), nil
+}
+
+// normalizeParsed is NormalizeEmail of an address parseEmail split.
+func normalizeParsed(local, domain string) string {
 	local = norm.NFC.String(strings.ToLower(local))
 	if i := strings.IndexByte(local, '+'); i > 0 {
 		// A removed tag may leave "anna." behind, which is no valid local part.
@@ -43,7 +57,7 @@ func NormalizeEmail(s string) (string, error) {
 			local = l
 		}
 	}
-	return local + "@" + domain, nil
+	return local + "@" + domain
 }
 
 // CanonicalEmail returns an e-mail address as it is stored and shown: trimmed,

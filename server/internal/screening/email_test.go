@@ -37,6 +37,10 @@ func TestNormalizeEmail(t *testing.T) {
 		if err != nil || got != tt.canonical {
 			t.Errorf("CanonicalEmail(%q) = %q, %v; want %q", tt.in, got, err, tt.canonical)
 		}
+		c, n, err := EmailForms(tt.in)
+		if err != nil || c != tt.canonical || n != tt.normalized {
+			t.Errorf("EmailForms(%q) = %q, %q, %v; want %q, %q", tt.in, c, n, err, tt.canonical, tt.normalized)
+		}
 	}
 }
 
@@ -66,6 +70,9 @@ func TestNormalizeEmailErrors(t *testing.T) {
 		{"a@" + strings.Repeat("b", 64) + ".org", `e-mail "a@` + strings.Repeat("b", 57) + `…" has an invalid domain`}, // label > 63
 	}
 	for _, tt := range tests {
+		if _, _, err := EmailForms(tt.in); err == nil || err.Error() != tt.msg {
+			t.Errorf("EmailForms(%q): %v; want error %s", tt.in, err, tt.msg)
+		}
 		for name, f := range map[string]func(string) (string, error){"NormalizeEmail": NormalizeEmail, "CanonicalEmail": CanonicalEmail} {
 			got, err := f(tt.in)
 			if err == nil || err.Error() != tt.msg {

@@ -76,6 +76,35 @@ func fold(s string) string {
 // punctuation, and keeps letters and digits. An umlaut (a, o, u with a
 // diaeresis) becomes "ae" in the first result and "a" in the second.
 func foldBoth(s string) (ae, a string) {
+	// Text of Latin letters is folded rune by rune from a table (see latinFolds).
+	var withE, without []byte
+	for _, r := range s {
+		if r >= latinFoldsEnd {
+			return foldBothSlow(s)
+		}
+		f := &latinFolds[r]
+		withE = append(withE, f.ae...)
+		without = append(without, f.a...)
+	}
+	return string(withE), string(without)
+}
+
+// latinFoldsEnd bounds the runes of latinFolds: Basic Latin, Latin-1 Supplement, Latin
+// Extended-A and -B. Their NFKD forms start with a letter, digit or space, never with a
+// combining mark, so no rune's fold depends on its neighbours and a string of them folds
+// to the concatenation of its runes' folds.
+const latinFoldsEnd = 0x250
+
+// latinFolds is foldBothSlow of every rune below latinFoldsEnd.
+var latinFolds = func() (t [latinFoldsEnd]struct{ ae, a string }) {
+	for r := range rune(latinFoldsEnd) {
+		t[r].ae, t[r].a = foldBothSlow(string(r))
+	}
+	return t
+}()
+
+// foldBothSlow is foldBoth of any text.
+func foldBothSlow(s string) (ae, a string) {
 	// Lower-case before and after NFKD: compatibility forms such as "ᴬ"
 	// decompose to capitals.
 	s = norm.NFKD.String(strings.ToLower(s))

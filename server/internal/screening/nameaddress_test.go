@@ -107,3 +107,35 @@ func FuzzNameAddressKeys(f *testing.F) {
 		}
 	})
 }
+
+// foldBoth folds Latin text rune by rune from a table; it must agree with the slow path on
+// every pair of such runes (a rune's fold could depend only on its neighbours) and on text.
+func TestFoldBothTableAgreesWithSlowPath(t *testing.T) {
+	for r1 := range rune(latinFoldsEnd) {
+		for r2 := range rune(latinFoldsEnd) {
+			s := string(r1) + string(r2)
+			ae, a := foldBoth(s)
+			if sae, sa := foldBothSlow(s); ae != sae || a != sa {
+				t.Fatalf("foldBoth(%q) = %q, %q; slow path %q, %q", s, ae, a, sae, sa)
+			}
+		}
+	}
+	for _, s := range []string{"", "Jürgen Müller-Lüdenscheidt", "Hauptstraße 12a", "Ærøskøbing", "ŁÓDŹ", "İstanbul", "Ǆemal", "ǅ", "Straße\u0308", "Mu\u0308ller", "Tōkyō 東京", "\xff\xfe"} {
+		ae, a := foldBoth(s)
+		if sae, sa := foldBothSlow(s); ae != sae || a != sa {
+			t.Errorf("foldBoth(%q) = %q, %q; slow path %q, %q", s, ae, a, sae, sa)
+		}
+	}
+}
+
+func FuzzFoldBoth(f *testing.F) {
+	for _, s := range []string{"Jürgen Müller", "Hauptstraße 12a", "Ærøskøbing", "Mu\u0308ller"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ae, a := foldBoth(s)
+		if sae, sa := foldBothSlow(s); ae != sae || a != sa {
+			t.Fatalf("foldBoth(%q) = %q, %q; slow path %q, %q", s, ae, a, sae, sa)
+		}
+	})
+}

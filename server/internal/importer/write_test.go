@@ -1,0 +1,107 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/importer"
+)
+
+// A person blacklisted after their batch was screened, but before it commits, is held, not
+// imported: the batch checks the blacklist again under the blacklist lock before committing.
+func TestBlacklistedWhileTheBatchIsWritten(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blacklist filter %v", filter), func(t *testing.T) {
+			if filter {
+				defer importer.ScreenWithFilter()()
+			}
+			blacklistedWhileWritten(t)
+		})
+	}
+}
+
+func blacklistedWhileWritten(t *testing.T) {
+	s := apptest.Start(t)
+	var once sync.Once
+	defer importer.SetAfterLookup(func() {
+		once.Do(func() {
+			s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {familyName: "Mustermann", emails: ["erika.mustermann@example.org"]},
+				reason: "asked to be erased during the import") { id } }`, nil)
+		})
+	})()
+
+	const file = "Vorname;Nachname;E-Mail\nErika;Mustermann;erika.mustermann@example.org\nMax;Musterfrau;max.musterfrau@example.org\n"
+	svc := importer.New(s.App.DB, s.App.Keyring, importer.Options{SpoolDir: t.TempDir()})
+	t.Cleanup(func() { svc.Stop(context.Background()) })
+	j, err := svc.Start(context.Background(), graphql.Upload{File: strings.NewReader(file), Filename: "messe.csv", Size: int64(len(file))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := waitJob(t, s, j.ID)
+	if got.Status != "NEEDS_DECISION" || got.Inserted != 1 || got.Held != 1 {
+		t.Errorf("job %s, inserted %d, held %d; want NEEDS_DECISION with Max inserted and Erika held", got.Status, got.Inserted, got.Held)
+	}
+	if len(got.HeldRows) != 1 || got.HeldRows[0].Line != 2 || got.HeldRows[0].Entry.Reason != "asked to be erased during the import" {
+		t.Errorf("held rows %+v, want line 2 held for the new entry", got.HeldRows)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails WHERE normalized = 'erika.mustermann@example.org'`); n != 0 {
+		t.Errorf("Erika was imported as a contact (%d e-mail rows)", n)
+	}
+}
+
+// The identifiers of imported contacts are written without per-row foreign key checks where
+// the role may (see writeRows); the constraints still hold: every e-mail and phone belongs to a
+// contact, and erasing an imported contact deletes them with it.
+func TestImportedIdentifiersBelongToTheirContacts(t *testing.T) {
+	s := apptest.Start(t)
+	const file = "Vorname;Nachname;E-Mail;Telefon\nErika;Mustermann;erika.mustermann@example.org;030 5550101\n" +
+		"Max;Musterfrau;max.musterfrau@example.org, max@example.org;0221 5550102\n"
+	svc := importer.New(s.App.DB, s.App.Keyring, importer.Options{SpoolDir: t.TempDir()})
+	t.Cleanup(func() { svc.Stop(context.Background()) })
+	j, err := svc.Start(context.Background(), graphql.Upload{File: strings.NewReader(file), Filename: "messe.csv", Size: int64(len(file))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitJob(t, s, j.ID); got.Status != "DONE" || got.Inserted != 2 {
+		t.Fatalf("job %s, inserted %d; want DONE with 2 inserted", got.Status, got.Inserted)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails e LEFT JOIN contacts c ON c.id = e.contact_id WHERE c.id IS NULL`) +
+		queryInt(t, s.DBURL, `SELECT count(*) FROM contact_phones p LEFT JOIN contacts c ON c.id = p.contact_id WHERE c.id IS NULL`); n != 0 {
+		t.Errorf("%d identifiers without their contact", n)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails`); n != 3 {
+		t.Errorf("%d e-mails stored, want 3", n)
+	}
+	var c struct {
+		Contacts struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.MustAdmin(t, &c, `{ contacts(search: "musterfrau", first: 5) { edges { node { id } } } }`, nil)
+	if len(c.Contacts.Edges) != 1 {
+		t.Fatalf("search found %d contacts, want Max", len(c.Contacts.Edges))
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "asked to be erased") { contactId } }`,
+		map[string]any{"id": c.Contacts.Edges[0].Node.ID})
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails`) + queryInt(t, s.DBURL, `SELECT count(*) FROM contact_phones`); n != 2 {
+		t.Errorf("after erasing Max %d identifiers are left, want Erika's 2", n)
+	}
+	// The foreign keys are still there for everything else.
+	conn, err := pgx.Connect(context.Background(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(context.Background(), `INSERT INTO contact_emails (contact_id, position, address, normalized)
+		VALUES ('00000000-0000-0000-0000-000000000001', 0, 'nobody@example.org', 'nobody@example.org')`)
+	if !strings.Contains(fmt.Sprint(err), "foreign key") {
+		t.Errorf("an e-mail of no contact: %v; want a foreign key violation", err)
+	}
+}
