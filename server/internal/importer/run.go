@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,31 +113,7 @@ func (s *Service) tryRun(id string) (done bool, err error) {
 		return false, err
 	}
 	defer unlock(conn, id)
-	defer gcForImport()()
 	return true, s.run(ctx, conn, id)
-}
-
-// importHeap is how much more heap than before the job the garbage collector lets an import
-// use: the batches in flight take some 40 MB.
-const importHeap = 64 << 20
-
-// gcForImport lets the garbage collector run less often while a job runs (GOGC 400; a fifth of
-// the Go work per row was collecting) but caps the heap at what the process used before plus
-// importHeap (at least 100 MiB), so the server's peak memory does not grow; it returns the
-// function that restores the settings. GOGC or GOMEMLIMIT set in the environment win.
-func gcForImport() (restore func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
-	metrics.Read(sample)
-	limit := max(int64(100<<20), int64(sample[0].Value.Uint64())+importHeap)
-	prevLimit := debug.SetMemoryLimit(limit)
-	prevPercent := debug.SetGCPercent(400)
-	return func() {
-		debug.SetGCPercent(prevPercent)
-		debug.SetMemoryLimit(prevLimit)
-	}
 }
 
 // runState is what a runner knows of its job between batches.
