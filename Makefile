@@ -17,11 +17,11 @@ build: server-deps client-deps
 	$(GO) build -o $(BIN)/vermerk ./server/cmd/vermerk
 	$(GO) build -o $(BIN)/vermerk-desktop ./client/cmd/vermerk-desktop
 
-## test: every test of every module against a throwaway PostgreSQL, short fuzz runs, the
-## graphql-http audit, and a build of the desktop app
+## test: every test of every module against a throwaway PostgreSQL, with the race detector,
+## short fuzz runs, the graphql-http audit, and a build of the desktop app
 test: test-deps
 	$(GO) vet ./graph/... ./server/... ./client/...
-	VERMERK_REQUIRE_NODE=1 $(GO) test -count=1 -timeout 30m ./graph/... ./server/... ./client/...
+	VERMERK_REQUIRE_NODE=1 $(GO) test -race -count=1 -timeout 30m ./graph/... ./server/... ./client/...
 	$(MAKE) --no-print-directory fuzz
 	$(GO) build -o /dev/null ./client/cmd/vermerk-desktop
 

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -139,14 +140,23 @@ func limitBody(r Routes, next http.Handler) http.Handler {
 }
 
 // opHolder carries the GraphQL operation name from the executor back to the request log line.
-type opHolder struct{ name string }
+// On a WebSocket, several subscriptions set it at once, each on its own goroutine; the first
+// one's name stays.
+type opHolder struct{ name atomic.Pointer[string] }
 type opKey struct{}
 
 // SetOperationName records the GraphQL operation name for the request's log line.
 func SetOperationName(ctx context.Context, name string) {
-	if h, ok := ctx.Value(opKey{}).(*opHolder); ok && h.name == "" {
-		h.name = name
+	if h, ok := ctx.Value(opKey{}).(*opHolder); ok {
+		h.name.CompareAndSwap(nil, &name)
 	}
+}
+
+func (h *opHolder) String() string {
+	if p := h.name.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 type statusWriter struct {
@@ -187,7 +197,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			path = "/unsubscribe/…" // the token identifies a person's subscription
 		}
 		log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", req.Method),
-			slog.String("path", path), slog.String("operation", h.name), slog.Int("status", sw.status),
+			slog.String("path", path), slog.String("operation", h.String()), slog.Int("status", sw.status),
 			slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	})
 }
