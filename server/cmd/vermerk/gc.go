@@ -6,7 +6,7 @@ import (
 	"runtime/debug"
 )
 
-// Garbage collector defaults of `vermerk serve`, used when GOGC and GOMEMLIMIT are not set.
+// Garbage collector defaults of `vermerk serve` and `vermerk import`, used when GOGC and GOMEMLIMIT are not set.
 // A request allocates about 15 KB of short-lived objects and the live heap is small (tens of
 // MB), so Go's default (collect whenever the heap doubles) spends a tenth of the server's CPU
 // on collections. Collecting at five times the live heap costs a quarter of that; the soft

@@ -48,6 +48,7 @@ func runImport(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		return err
 	}
 
+	tuneGC(log)
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
