@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -102,6 +103,14 @@ func (j *Joiner[K, V]) take() []*joinWait[K, V] {
 // answer runs one query for batch and hands each lookup the values of its own keys.
 func (j *Joiner[K, V]) answer(batch []*joinWait[K, V]) {
 	defer func() {
+		// A panicking fetch fails this batch only: the slot it holds must come free, or the
+		// lookups after it would wait for ever.
+		if p := recover(); p != nil {
+			err := fmt.Errorf("joint lookup panicked: %v", p)
+			for _, w := range batch {
+				w.vals, w.err = nil, err
+			}
+		}
 		for _, w := range batch {
 			close(w.done)
 		}

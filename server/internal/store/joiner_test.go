@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,5 +133,24 @@ func TestJoinerLoneLookupGoesAtOnce(t *testing.T) {
 	}
 	if calls != 3 {
 		t.Errorf("%d queries for 3 lookups one after another, want 3", calls)
+	}
+}
+
+// A fetch that panics fails its lookups with an error and frees its slot for the next ones.
+func TestJoinerSurvivesAPanickingFetch(t *testing.T) {
+	j := NewJoiner(1, func(_ context.Context, keys []int, found func(int, string)) error {
+		if keys[0] < 0 {
+			panic("bad key")
+		}
+		found(keys[0], "ok")
+		return nil
+	})
+	if _, err := j.Lookup(context.Background(), -1); err == nil || !strings.Contains(err.Error(), "bad key") {
+		t.Fatalf("err = %v, want the panic as an error", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if vals, err := j.Lookup(ctx, 1); err != nil || len(vals) != 1 {
+		t.Fatalf("the next lookup = %v, %v; want [ok]", vals, err)
 	}
 }
