@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -60,13 +59,7 @@ func TestEditFormSendsClearedFields(t *testing.T) {
 }
 
 func TestAcceptingAHeldRowNeedsAReason(t *testing.T) {
-	b := demo.New()
-	b.ImportStep = 0
-	loc, w := testWindow(t)
-	s := NewImportScreen(b, loc, w)
-	w.SetContent(s.Object())
-	s.LoadFile("adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil })
-	eventually(t, "the preview", func() bool { return !s.Start.Disabled() })
+	b, s := previewSample(t)
 	test.Tap(s.Start)
 	eventually(t, "the held row", func() bool { return len(s.HeldAccept) == 1 })
 

@@ -94,7 +94,10 @@ func TestGrantWithoutSourceIsRefused(t *testing.T) {
 	}
 }
 
-func TestImportPreviewProgressAndHeldRows(t *testing.T) {
+// previewSample opens the import screen on the demo backend (importing in one step) and
+// loads the sample file until its preview shows.
+func previewSample(t *testing.T) (*demo.Backend, *ImportScreen) {
+	t.Helper()
 	b := demo.New()
 	b.ImportStep = 0
 	loc, w := testWindow(t)
@@ -102,6 +105,11 @@ func TestImportPreviewProgressAndHeldRows(t *testing.T) {
 	w.SetContent(s.Object())
 	s.LoadFile("adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil })
 	eventually(t, "the preview", func() bool { return !s.Start.Disabled() })
+	return b, s
+}
+
+func TestImportPreviewProgressAndHeldRows(t *testing.T) {
+	_, s := previewSample(t)
 	if s.Detected.Text != "Encoding UTF-8, separator semicolon (;)" || !strings.Contains(s.Unknown.Text, "Kundennummer") {
 		t.Fatalf("preview: %q / %q", s.Detected.Text, s.Unknown.Text)
 	}

@@ -71,11 +71,8 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 	name, token := caller(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		p, err := purposeByKey(ctx, tx, "input.purposeKey", in.PurposeKey)
+		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
 		if err != nil {
-			return err
-		}
-		if err := lockContact(ctx, tx, in.ContactID); err != nil {
 			return err
 		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
@@ -114,11 +111,8 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	name, token := caller(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		p, err := purposeByKey(ctx, tx, "input.purposeKey", in.PurposeKey)
+		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
 		if err != nil {
-			return err
-		}
-		if err := lockContact(ctx, tx, in.ContactID); err != nil {
 			return err
 		}
 		before, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
@@ -298,4 +292,17 @@ func ledgerOf(ctx context.Context, q store.Querier, contactID string) ([]*model.
 		out = []*model.ConsentEvent{}
 	}
 	return out, err
+}
+
+// ledgerTarget resolves the purpose of a ledger write (input.purposeKey) and locks the
+// contact's row, so that the contact's ledger writes and its erasure take turns.
+func ledgerTarget(ctx context.Context, tx pgx.Tx, contactID, purposeKey string) (*model.Purpose, error) {
+	p, err := purposeByKey(ctx, tx, "input.purposeKey", purposeKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockContact(ctx, tx, contactID); err != nil {
+		return nil, err
+	}
+	return p, nil
 }

@@ -42,7 +42,10 @@ form{margin:1.5rem 0 0}
 </main>
 </body>
 </html>
-`
+{{define "unsubscribe-button"}}<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Abmelden · Unsubscribe</button>
+</form>{{end}}`
 
 func newPage(body string) page {
 	t := template.Must(template.New("layout").Parse(layout))
@@ -59,10 +62,7 @@ var (
 <h1>Unsubscribe from this list?</h1>
 <p>You will no longer receive mail sent to the list <strong>{{.List}}</strong>, and your consent to it is withdrawn.</p>
 </section>
-<form method="post">
-<input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">Abmelden · Unsubscribe</button>
-</form>
+{{template "unsubscribe-button"}}
 {{end}}`)
 
 	pageDone = newPage(`{{define "title"}}Abgemeldet · Unsubscribed{{end}}{{define "body"}}
@@ -107,10 +107,7 @@ var (
 <h1>Please confirm to unsubscribe.</h1>
 <p>The request carried no confirmation (List-Unsubscribe=One-Click). Please use the button.</p>
 </section>
-<form method="post">
-<input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">Abmelden · Unsubscribe</button>
-</form>
+{{template "unsubscribe-button"}}
 {{end}}`)
 
 	pageUnavailable = newPage(`{{define "title"}}Vorübergehend nicht erreichbar · Temporarily unavailable{{end}}{{define "body"}}
