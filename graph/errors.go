@@ -37,6 +37,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if e.Field != "" {
 				gqlErr.Extensions["field"] = e.Field
 			}
+			if e.Reason != "" {
+				gqlErr.Extensions["reason"] = string(e.Reason)
+			}
 			return gqlErr
 		}
 		var internal *internalError

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,6 +26,14 @@ func (r *consentEventResolver) Purpose(ctx context.Context, obj *model.ConsentEv
 	return loadPurpose(ctx, obj.PurposeID)
 }
 
+func (r *consentEventResolver) GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error) {
+	panic(fmt.Errorf("not implemented: GivenAt - givenAt"))
+}
+
+func (r *consentEventResolver) ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error) {
+	panic(fmt.Errorf("not implemented: ConsentText - consentText"))
+}
+
 func (r *contactResolver) Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error) {
 	return loadersFrom(ctx).listLoader().Load(ctx, obj.ID)
 }
@@ -35,6 +44,14 @@ func (r *contactResolver) Consents(ctx context.Context, obj *model.Contact) ([]*
 
 func (r *contactResolver) UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error) {
 	return r.svc.Unsubscribe.Link(ctx, obj.ID, listKey)
+}
+
+func (r *contactResolver) Blocked(ctx context.Context, obj *model.Contact) (bool, error) {
+	panic(fmt.Errorf("not implemented: Blocked - blocked"))
+}
+
+func (r *contactResolver) PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error) {
+	panic(fmt.Errorf("not implemented: PossibleDuplicates - possibleDuplicates"))
 }
 
 func (r *distributionListResolver) Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error) {
@@ -81,8 +98,44 @@ func (r *mutationResolver) RevokeConsent(ctx context.Context, input model.Revoca
 	return r.svc.Consents.RevokeConsent(ctx, input)
 }
 
-func (r *mutationResolver) EraseContact(ctx context.Context, id string, reason string) (*model.ErasureReceipt, error) {
+func (r *mutationResolver) EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error) {
 	return r.svc.Blacklist.Erase(ctx, id, reason)
+}
+
+func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error) {
+	panic(fmt.Errorf("not implemented: BlacklistContact - blacklistContact"))
+}
+
+func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error) {
+	panic(fmt.Errorf("not implemented: MergeContacts - mergeContacts"))
+}
+
+func (r *mutationResolver) AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error) {
+	panic(fmt.Errorf("not implemented: AddConsentText - addConsentText"))
+}
+
+func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error) {
+	panic(fmt.Errorf("not implemented: SignUp - signUp"))
+}
+
+func (r *mutationResolver) FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error) {
+	panic(fmt.Errorf("not implemented: FileRequest - fileRequest"))
+}
+
+func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
+	panic(fmt.Errorf("not implemented: ExtendRequest - extendRequest"))
+}
+
+func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error) {
+	panic(fmt.Errorf("not implemented: CompleteRequest - completeRequest"))
+}
+
+func (r *mutationResolver) RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error) {
+	panic(fmt.Errorf("not implemented: RejectRequest - rejectRequest"))
+}
+
+func (r *mutationResolver) ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error) {
+	panic(fmt.Errorf("not implemented: ApplyRetention - applyRetention"))
 }
 
 func (r *mutationResolver) BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
@@ -215,6 +268,26 @@ func (r *queryResolver) WebhookDeliveries(ctx context.Context, webhookID *string
 		return nil, err
 	}
 	return r.svc.Webhooks.Deliveries(ctx, webhookID, n)
+}
+
+func (r *queryResolver) ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error) {
+	panic(fmt.Errorf("not implemented: ErasurePreview - erasurePreview"))
+}
+
+func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error) {
+	panic(fmt.Errorf("not implemented: ImportJobs - importJobs"))
+}
+
+func (r *queryResolver) Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error) {
+	panic(fmt.Errorf("not implemented: Requests - requests"))
+}
+
+func (r *queryResolver) RetentionDue(ctx context.Context, first *int, after *string) (*model.ContactConnection, error) {
+	panic(fmt.Errorf("not implemented: RetentionDue - retentionDue"))
+}
+
+func (r *queryResolver) ProcessingRecord(ctx context.Context) (string, error) {
+	panic(fmt.Errorf("not implemented: ProcessingRecord - processingRecord"))
 }
 
 func (r *revocationEventResolver) Purpose(ctx context.Context, obj *model.RevocationEvent) (*model.Purpose, error) {

@@ -21,10 +21,16 @@ const (
 	Internal        Code = "INTERNAL"
 )
 
+// Reason is the value of extensions.reason on a BAD_USER_INPUT error: a stable UPPER_SNAKE
+// code (EMAIL_NO_AT, REASON_HAS_PERSONAL_DATA, …) that clients word in their own language.
+// The message beside it stays English, for logs and GraphiQL.
+type Reason string
+
 // Error is an error meant for the caller: its message is safe to show.
 type Error struct {
 	Code    Code
 	Field   string // input path such as "input.emails[1]"; empty when not about one field
+	Reason  Reason // set on BAD_USER_INPUT errors
 	Message string
 }
 
@@ -44,7 +50,14 @@ func (e *Error) Is(target error) bool {
 // ErrNotFound matches (errors.Is) every NOT_FOUND error.
 var ErrNotFound = &Error{Code: NotFound}
 
-// Invalid reports bad input at field.
+// BadInput reports bad input at field, with the stable code clients translate.
+func BadInput(field string, reason Reason, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports bad input at field without a reason code.
+//
+// Deprecated: use BadInput; every BAD_USER_INPUT error is to carry a Reason.
 func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
 }

@@ -114,27 +114,37 @@ type ComplexityRoot struct {
 	}
 
 	ConsentEvent struct {
-		At         func(childComplexity int) int
-		Evidence   func(childComplexity int) int
-		Purpose    func(childComplexity int) int
-		RecordedBy func(childComplexity int) int
-		Source     func(childComplexity int) int
-		Status     func(childComplexity int) int
+		At          func(childComplexity int) int
+		ConsentText func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		GivenAt     func(childComplexity int) int
+		Purpose     func(childComplexity int) int
+		RecordedBy  func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	ConsentText struct {
+		CreatedAt func(childComplexity int) int
+		Text      func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	Contact struct {
-		Address        func(childComplexity int) int
-		Consents       func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Emails         func(childComplexity int) int
-		FamilyName     func(childComplexity int) int
-		GivenName      func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Lists          func(childComplexity int) int
-		Organization   func(childComplexity int) int
-		Phones         func(childComplexity int) int
-		UnsubscribeURL func(childComplexity int, listKey string) int
-		UpdatedAt      func(childComplexity int) int
+		Address            func(childComplexity int) int
+		Blocked            func(childComplexity int) int
+		Consents           func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Emails             func(childComplexity int) int
+		FamilyName         func(childComplexity int) int
+		GivenName          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Lists              func(childComplexity int) int
+		Organization       func(childComplexity int) int
+		Phones             func(childComplexity int) int
+		PossibleDuplicates func(childComplexity int) int
+		UnsubscribeURL     func(childComplexity int, listKey string) int
+		UpdatedAt          func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -159,6 +169,20 @@ type ComplexityRoot struct {
 		Token  func(childComplexity int) int
 	}
 
+	DataSubjectRequest struct {
+		Channel    func(childComplexity int) int
+		ClosedAt   func(childComplexity int) int
+		Contact    func(childComplexity int) int
+		DueAt      func(childComplexity int) int
+		ExtendedTo func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Outcome    func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
 	DistributionList struct {
 		ID      func(childComplexity int) int
 		Key     func(childComplexity int) int
@@ -166,10 +190,17 @@ type ComplexityRoot struct {
 		Purpose func(childComplexity int) int
 	}
 
+	ErasurePreview struct {
+		Contact         func(childComplexity int) int
+		LookAlikes      func(childComplexity int) int
+		SameIdentifiers func(childComplexity int) int
+	}
+
 	ErasureReceipt struct {
-		BlacklistEntry func(childComplexity int) int
-		ContactID      func(childComplexity int) int
-		ErasedAt       func(childComplexity int) int
+		BlacklistEntry   func(childComplexity int) int
+		ContactID        func(childComplexity int) int
+		ErasedAt         func(childComplexity int) int
+		ErasedContactIds func(childComplexity int) int
 	}
 
 	HeldRow struct {
@@ -221,29 +252,40 @@ type ComplexityRoot struct {
 	}
 
 	ImportRowProblem struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
 		Line    func(childComplexity int) int
 		Message func(childComplexity int) int
 	}
 
 	Mutation struct {
-		AddToList       func(childComplexity int, contactID string, listKey string) int
-		BlacklistAdd    func(childComplexity int, candidate model.ContactInput, reason string) int
-		BlacklistRemove func(childComplexity int, id string, reason string) int
-		CreateAPIToken  func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
-		CreateContact   func(childComplexity int, input model.ContactInput, override *model.OverrideInput) int
-		CreateList      func(childComplexity int, input model.ListInput) int
-		CreatePurpose   func(childComplexity int, input model.PurposeInput) int
-		CreateWebhook   func(childComplexity int, input model.WebhookInput) int
-		DecideImportRow func(childComplexity int, jobID string, line int, accept bool, reason *string) int
-		DeleteWebhook   func(childComplexity int, id string) int
-		EraseContact    func(childComplexity int, id string, reason string) int
-		PreviewImport   func(childComplexity int, file graphql.Upload) int
-		RecordConsent   func(childComplexity int, input model.ConsentInput) int
-		RemoveFromList  func(childComplexity int, contactID string, listKey string) int
-		RevokeAPIToken  func(childComplexity int, id string) int
-		RevokeConsent   func(childComplexity int, input model.RevocationInput) int
-		StartImport     func(childComplexity int, file graphql.Upload, listKey *string) int
-		UpdateContact   func(childComplexity int, id string, input model.ContactInput, override *model.OverrideInput) int
+		AddConsentText   func(childComplexity int, purposeKey string, text string) int
+		AddToList        func(childComplexity int, contactID string, listKey string) int
+		ApplyRetention   func(childComplexity int, dryRun bool) int
+		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
+		BlacklistContact func(childComplexity int, contactID string, reason string) int
+		BlacklistRemove  func(childComplexity int, id string, reason string) int
+		CompleteRequest  func(childComplexity int, id string, outcome string) int
+		CreateAPIToken   func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
+		CreateContact    func(childComplexity int, input model.ContactInput, override *model.OverrideInput) int
+		CreateList       func(childComplexity int, input model.ListInput) int
+		CreatePurpose    func(childComplexity int, input model.PurposeInput) int
+		CreateWebhook    func(childComplexity int, input model.WebhookInput) int
+		DecideImportRow  func(childComplexity int, jobID string, line int, accept bool, reason *string) int
+		DeleteWebhook    func(childComplexity int, id string) int
+		EraseContact     func(childComplexity int, id string, reason string, keep []string) int
+		ExtendRequest    func(childComplexity int, id string, until time.Time, reason string) int
+		FileRequest      func(childComplexity int, input model.RequestInput) int
+		MergeContacts    func(childComplexity int, intoID string, fromIds []string, reason string) int
+		PreviewImport    func(childComplexity int, file graphql.Upload) int
+		RecordConsent    func(childComplexity int, input model.ConsentInput) int
+		RejectRequest    func(childComplexity int, id string, reason string) int
+		RemoveFromList   func(childComplexity int, contactID string, listKey string) int
+		RevokeAPIToken   func(childComplexity int, id string) int
+		RevokeConsent    func(childComplexity int, input model.RevocationInput) int
+		SignUp           func(childComplexity int, input model.SignUpInput) int
+		StartImport      func(childComplexity int, file graphql.Upload, listKey *string) int
+		UpdateContact    func(childComplexity int, id string, input model.ContactInput, override *model.OverrideInput) int
 	}
 
 	PageInfo struct {
@@ -259,11 +301,13 @@ type ComplexityRoot struct {
 	}
 
 	Purpose struct {
-		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Key         func(childComplexity int) int
-		LegalBasis  func(childComplexity int) int
-		Name        func(childComplexity int) int
+		ConsentTexts    func(childComplexity int) int
+		Description     func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Key             func(childComplexity int) int
+		LegalBasis      func(childComplexity int) int
+		Name            func(childComplexity int) int
+		RetentionMonths func(childComplexity int) int
 	}
 
 	Query struct {
@@ -273,16 +317,27 @@ type ComplexityRoot struct {
 		ConsentProof        func(childComplexity int, contactID string) int
 		Contact             func(childComplexity int, id string) int
 		Contacts            func(childComplexity int, search *string, first *int, after *string) int
+		ErasurePreview      func(childComplexity int, id string) int
 		ImportJob           func(childComplexity int, id string) int
+		ImportJobs          func(childComplexity int, first *int, after *string) int
 		Lists               func(childComplexity int) int
 		Me                  func(childComplexity int) int
+		ProcessingRecord    func(childComplexity int) int
 		Purposes            func(childComplexity int) int
 		Recipients          func(childComplexity int, listKey string, first *int, after *string) int
+		Requests            func(childComplexity int, status *model.RequestStatus, overdue *bool, first *int, after *string) int
+		RetentionDue        func(childComplexity int, first *int, after *string) int
 		Screen              func(childComplexity int, candidate model.ContactInput) int
 		SubjectAccessExport func(childComplexity int, contactID string) int
 		UnsubscribeLink     func(childComplexity int, contactID string, listKey string) int
 		WebhookDeliveries   func(childComplexity int, webhookID *string, first *int) int
 		Webhooks            func(childComplexity int) int
+	}
+
+	RetentionReport struct {
+		Deleted func(childComplexity int) int
+		DryRun  func(childComplexity int) int
+		Due     func(childComplexity int) int
 	}
 
 	RevocationEvent struct {
@@ -297,6 +352,13 @@ type ComplexityRoot struct {
 	Screening struct {
 		Blocked func(childComplexity int) int
 		Matches func(childComplexity int) int
+	}
+
+	SignUp struct {
+		ConfirmURL func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -341,12 +403,16 @@ type ConsentResolver interface {
 }
 type ConsentEventResolver interface {
 	Purpose(ctx context.Context, obj *model.ConsentEvent) (*model.Purpose, error)
+	GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error)
+	ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error)
 }
 type ContactResolver interface {
 	Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error)
 	Consents(ctx context.Context, obj *model.Contact) ([]*model.Consent, error)
 
 	UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error)
+	Blocked(ctx context.Context, obj *model.Contact) (bool, error)
+	PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error)
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
@@ -364,7 +430,16 @@ type MutationResolver interface {
 	RemoveFromList(ctx context.Context, contactID string, listKey string) (*model.Contact, error)
 	RecordConsent(ctx context.Context, input model.ConsentInput) (*model.Consent, error)
 	RevokeConsent(ctx context.Context, input model.RevocationInput) (*model.Consent, error)
-	EraseContact(ctx context.Context, id string, reason string) (*model.ErasureReceipt, error)
+	EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error)
+	BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error)
+	MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error)
+	AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error)
+	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
+	FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
+	CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error)
+	RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error)
+	ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
 	BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
 	BlacklistRemove(ctx context.Context, id string, reason string) (*model.BlacklistEntry, error)
 	PreviewImport(ctx context.Context, file graphql.Upload) (*model.ImportPreview, error)
@@ -392,6 +467,11 @@ type QueryResolver interface {
 	AuditTrail(ctx context.Context, contactID *string, since *time.Time, first *int, after *string) (*model.AuditConnection, error)
 	Webhooks(ctx context.Context) ([]*model.Webhook, error)
 	WebhookDeliveries(ctx context.Context, webhookID *string, first *int) ([]*model.WebhookDelivery, error)
+	ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error)
+	ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error)
+	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error)
+	RetentionDue(ctx context.Context, first *int, after *string) (*model.ContactConnection, error)
+	ProcessingRecord(ctx context.Context) (string, error)
 }
 type RevocationEventResolver interface {
 	Purpose(ctx context.Context, obj *model.RevocationEvent) (*model.Purpose, error)
@@ -681,12 +761,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConsentEvent.At(childComplexity), true
+	case "ConsentEvent.consentText":
+		if e.ComplexityRoot.ConsentEvent.ConsentText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.ConsentText(childComplexity), true
 	case "ConsentEvent.evidence":
 		if e.ComplexityRoot.ConsentEvent.Evidence == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ConsentEvent.Evidence(childComplexity), true
+	case "ConsentEvent.givenAt":
+		if e.ComplexityRoot.ConsentEvent.GivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.GivenAt(childComplexity), true
 	case "ConsentEvent.purpose":
 		if e.ComplexityRoot.ConsentEvent.Purpose == nil {
 			break
@@ -712,12 +804,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConsentEvent.Status(childComplexity), true
 
+	case "ConsentText.createdAt":
+		if e.ComplexityRoot.ConsentText.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.CreatedAt(childComplexity), true
+	case "ConsentText.text":
+		if e.ComplexityRoot.ConsentText.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.Text(childComplexity), true
+	case "ConsentText.version":
+		if e.ComplexityRoot.ConsentText.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.Version(childComplexity), true
+
 	case "Contact.address":
 		if e.ComplexityRoot.Contact.Address == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Contact.Address(childComplexity), true
+	case "Contact.blocked":
+		if e.ComplexityRoot.Contact.Blocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Blocked(childComplexity), true
 	case "Contact.consents":
 		if e.ComplexityRoot.Contact.Consents == nil {
 			break
@@ -772,6 +889,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Phones(childComplexity), true
+	case "Contact.possibleDuplicates":
+		if e.ComplexityRoot.Contact.PossibleDuplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.PossibleDuplicates(childComplexity), true
 	case "Contact.unsubscribeURL":
 		if e.ComplexityRoot.Contact.UnsubscribeURL == nil {
 			break
@@ -854,6 +977,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreatedApiToken.Token(childComplexity), true
 
+	case "DataSubjectRequest.channel":
+		if e.ComplexityRoot.DataSubjectRequest.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Channel(childComplexity), true
+	case "DataSubjectRequest.closedAt":
+		if e.ComplexityRoot.DataSubjectRequest.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ClosedAt(childComplexity), true
+	case "DataSubjectRequest.contact":
+		if e.ComplexityRoot.DataSubjectRequest.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Contact(childComplexity), true
+	case "DataSubjectRequest.dueAt":
+		if e.ComplexityRoot.DataSubjectRequest.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.DueAt(childComplexity), true
+	case "DataSubjectRequest.extendedTo":
+		if e.ComplexityRoot.DataSubjectRequest.ExtendedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ExtendedTo(childComplexity), true
+	case "DataSubjectRequest.id":
+		if e.ComplexityRoot.DataSubjectRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ID(childComplexity), true
+	case "DataSubjectRequest.kind":
+		if e.ComplexityRoot.DataSubjectRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Kind(childComplexity), true
+	case "DataSubjectRequest.note":
+		if e.ComplexityRoot.DataSubjectRequest.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Note(childComplexity), true
+	case "DataSubjectRequest.outcome":
+		if e.ComplexityRoot.DataSubjectRequest.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Outcome(childComplexity), true
+	case "DataSubjectRequest.receivedAt":
+		if e.ComplexityRoot.DataSubjectRequest.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ReceivedAt(childComplexity), true
+	case "DataSubjectRequest.status":
+		if e.ComplexityRoot.DataSubjectRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Status(childComplexity), true
+
 	case "DistributionList.id":
 		if e.ComplexityRoot.DistributionList.ID == nil {
 			break
@@ -879,6 +1069,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DistributionList.Purpose(childComplexity), true
 
+	case "ErasurePreview.contact":
+		if e.ComplexityRoot.ErasurePreview.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasurePreview.Contact(childComplexity), true
+	case "ErasurePreview.lookAlikes":
+		if e.ComplexityRoot.ErasurePreview.LookAlikes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasurePreview.LookAlikes(childComplexity), true
+	case "ErasurePreview.sameIdentifiers":
+		if e.ComplexityRoot.ErasurePreview.SameIdentifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasurePreview.SameIdentifiers(childComplexity), true
+
 	case "ErasureReceipt.blacklistEntry":
 		if e.ComplexityRoot.ErasureReceipt.BlacklistEntry == nil {
 			break
@@ -897,6 +1106,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ErasureReceipt.ErasedAt(childComplexity), true
+	case "ErasureReceipt.erasedContactIds":
+		if e.ComplexityRoot.ErasureReceipt.ErasedContactIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasureReceipt.ErasedContactIds(childComplexity), true
 
 	case "HeldRow.entry":
 		if e.ComplexityRoot.HeldRow.Entry == nil {
@@ -1118,6 +1333,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportRow.Street(childComplexity), true
 
+	case "ImportRowProblem.code":
+		if e.ComplexityRoot.ImportRowProblem.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowProblem.Code(childComplexity), true
+	case "ImportRowProblem.field":
+		if e.ComplexityRoot.ImportRowProblem.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowProblem.Field(childComplexity), true
 	case "ImportRowProblem.line":
 		if e.ComplexityRoot.ImportRowProblem.Line == nil {
 			break
@@ -1131,6 +1358,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportRowProblem.Message(childComplexity), true
 
+	case "Mutation.addConsentText":
+		if e.ComplexityRoot.Mutation.AddConsentText == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addConsentText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddConsentText(childComplexity, args["purposeKey"].(string), args["text"].(string)), true
 	case "Mutation.addToList":
 		if e.ComplexityRoot.Mutation.AddToList == nil {
 			break
@@ -1142,6 +1380,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddToList(childComplexity, args["contactId"].(string), args["listKey"].(string)), true
+	case "Mutation.applyRetention":
+		if e.ComplexityRoot.Mutation.ApplyRetention == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applyRetention_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyRetention(childComplexity, args["dryRun"].(bool)), true
 	case "Mutation.blacklistAdd":
 		if e.ComplexityRoot.Mutation.BlacklistAdd == nil {
 			break
@@ -1153,6 +1402,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BlacklistAdd(childComplexity, args["candidate"].(model.ContactInput), args["reason"].(string)), true
+	case "Mutation.blacklistContact":
+		if e.ComplexityRoot.Mutation.BlacklistContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_blacklistContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BlacklistContact(childComplexity, args["contactId"].(string), args["reason"].(string)), true
 	case "Mutation.blacklistRemove":
 		if e.ComplexityRoot.Mutation.BlacklistRemove == nil {
 			break
@@ -1164,6 +1424,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BlacklistRemove(childComplexity, args["id"].(string), args["reason"].(string)), true
+	case "Mutation.completeRequest":
+		if e.ComplexityRoot.Mutation.CompleteRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteRequest(childComplexity, args["id"].(string), args["outcome"].(string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1251,7 +1522,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.EraseContact(childComplexity, args["id"].(string), args["reason"].(string)), true
+		return e.ComplexityRoot.Mutation.EraseContact(childComplexity, args["id"].(string), args["reason"].(string), args["keep"].([]string)), true
+	case "Mutation.extendRequest":
+		if e.ComplexityRoot.Mutation.ExtendRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendRequest(childComplexity, args["id"].(string), args["until"].(time.Time), args["reason"].(string)), true
+	case "Mutation.fileRequest":
+		if e.ComplexityRoot.Mutation.FileRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fileRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FileRequest(childComplexity, args["input"].(model.RequestInput)), true
+	case "Mutation.mergeContacts":
+		if e.ComplexityRoot.Mutation.MergeContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeContacts(childComplexity, args["intoId"].(string), args["fromIds"].([]string), args["reason"].(string)), true
 	case "Mutation.previewImport":
 		if e.ComplexityRoot.Mutation.PreviewImport == nil {
 			break
@@ -1274,6 +1578,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordConsent(childComplexity, args["input"].(model.ConsentInput)), true
+	case "Mutation.rejectRequest":
+		if e.ComplexityRoot.Mutation.RejectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRequest(childComplexity, args["id"].(string), args["reason"].(string)), true
 	case "Mutation.removeFromList":
 		if e.ComplexityRoot.Mutation.RemoveFromList == nil {
 			break
@@ -1307,6 +1622,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeConsent(childComplexity, args["input"].(model.RevocationInput)), true
+	case "Mutation.signUp":
+		if e.ComplexityRoot.Mutation.SignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
 	case "Mutation.startImport":
 		if e.ComplexityRoot.Mutation.StartImport == nil {
 			break
@@ -1368,6 +1694,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostalAddress.Street(childComplexity), true
 
+	case "Purpose.consentTexts":
+		if e.ComplexityRoot.Purpose.ConsentTexts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Purpose.ConsentTexts(childComplexity), true
 	case "Purpose.description":
 		if e.ComplexityRoot.Purpose.Description == nil {
 			break
@@ -1398,6 +1730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Purpose.Name(childComplexity), true
+	case "Purpose.retentionMonths":
+		if e.ComplexityRoot.Purpose.RetentionMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Purpose.RetentionMonths(childComplexity), true
 
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
@@ -1460,6 +1798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contacts(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.erasurePreview":
+		if e.ComplexityRoot.Query.ErasurePreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_erasurePreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ErasurePreview(childComplexity, args["id"].(string)), true
 	case "Query.importJob":
 		if e.ComplexityRoot.Query.ImportJob == nil {
 			break
@@ -1471,6 +1820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ImportJob(childComplexity, args["id"].(string)), true
+	case "Query.importJobs":
+		if e.ComplexityRoot.Query.ImportJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_importJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ImportJobs(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.lists":
 		if e.ComplexityRoot.Query.Lists == nil {
@@ -1484,6 +1844,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.processingRecord":
+		if e.ComplexityRoot.Query.ProcessingRecord == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ProcessingRecord(childComplexity), true
 	case "Query.purposes":
 		if e.ComplexityRoot.Query.Purposes == nil {
 			break
@@ -1501,6 +1867,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Recipients(childComplexity, args["listKey"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.requests":
+		if e.ComplexityRoot.Query.Requests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Requests(childComplexity, args["status"].(*model.RequestStatus), args["overdue"].(*bool), args["first"].(*int), args["after"].(*string)), true
+	case "Query.retentionDue":
+		if e.ComplexityRoot.Query.RetentionDue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_retentionDue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RetentionDue(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.screen":
 		if e.ComplexityRoot.Query.Screen == nil {
 			break
@@ -1552,6 +1940,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
 
+	case "RetentionReport.deleted":
+		if e.ComplexityRoot.RetentionReport.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.Deleted(childComplexity), true
+	case "RetentionReport.dryRun":
+		if e.ComplexityRoot.RetentionReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.DryRun(childComplexity), true
+	case "RetentionReport.due":
+		if e.ComplexityRoot.RetentionReport.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionReport.Due(childComplexity), true
+
 	case "RevocationEvent.at":
 		if e.ComplexityRoot.RevocationEvent.At == nil {
 			break
@@ -1601,6 +2008,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Screening.Matches(childComplexity), true
+
+	case "SignUp.confirmURL":
+		if e.ComplexityRoot.SignUp.ConfirmURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUp.ConfirmURL(childComplexity), true
+	case "SignUp.expiresAt":
+		if e.ComplexityRoot.SignUp.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUp.ExpiresAt(childComplexity), true
+	case "SignUp.id":
+		if e.ComplexityRoot.SignUp.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUp.ID(childComplexity), true
+	case "SignUp.status":
+		if e.ComplexityRoot.SignUp.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUp.Status(childComplexity), true
 
 	case "Subscription.blacklistChanged":
 		if e.ComplexityRoot.Subscription.BlacklistChanged == nil {
@@ -1751,7 +2183,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OverrideInput", ec.unmarshalInputOverrideInput),
 			graphql.NewInputUnmarshaler("PostalAddressInput", ec.unmarshalInputPostalAddressInput),
 			graphql.NewInputUnmarshaler("PurposeInput", ec.unmarshalInputPurposeInput),
+			graphql.NewInputUnmarshaler("RequestInput", ec.unmarshalInputRequestInput),
 			graphql.NewInputUnmarshaler("RevocationInput", ec.unmarshalInputRevocationInput),
+			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("WebhookInput", ec.unmarshalInputWebhookInput),
 		)
 	}
@@ -1862,7 +2296,11 @@ enum LegalBasis { CONSENT CONTRACT LEGITIMATE_INTEREST }
 enum ConsentStatus { GRANTED REVOKED }
 enum MatchField { EMAIL PHONE NAME_AND_ADDRESS }
 enum BlacklistSource { ERASURE MANUAL }
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED }
+"""
+What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
+no longer a recipient of anything).
+"""
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -1888,6 +2326,10 @@ type Contact {
   updatedAt: Time!
   "The signed one-click unsubscribe URL of this contact for one list (RFC 8058)."
   unsubscribeURL(listKey: String!): String!
+  "True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say."
+  blocked: Boolean!
+  "Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key."
+  possibleDuplicates: [Contact!]!
 }
 
 type ContactEdge { cursor: String! node: Contact! }
@@ -1900,7 +2342,14 @@ type Purpose {
   name: String!
   description: String
   legalBasis: LegalBasis!
+  "Every version of the consent text, oldest first. Versions are added, never edited."
+  consentTexts: [ConsentText!]!
+  "How long a contact may be kept after its last granted consent for this purpose ended (or, with none, after its last change). Null: no limit set."
+  retentionMonths: Int
 }
+
+"One version of the text a person agrees to for a purpose."
+type ConsentText { version: Int! text: String! createdAt: Time! }
 
 type DistributionList {
   id: ID!
@@ -1927,6 +2376,10 @@ type ConsentEvent {
   evidence: String
   recordedBy: String!
   purpose: Purpose!
+  "When the person gave the consent (on paper, on the phone), where it differs from when it was recorded."
+  givenAt: Time
+  "The consent text version the person saw, when known."
+  consentText: ConsentText
 }
 
 type BlacklistEntry {
@@ -1954,7 +2407,22 @@ type ContactPayload {
   duplicates: [Contact!]!
 }
 
-type ErasureReceipt { contactId: ID! erasedAt: Time! blacklistEntry: BlacklistEntry! }
+type ErasureReceipt {
+  contactId: ID!
+  erasedAt: Time!
+  blacklistEntry: BlacklistEntry!
+  "Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it."
+  erasedContactIds: [ID!]!
+}
+
+"What an erasure would do, shown before it is done."
+type ErasurePreview {
+  contact: Contact!
+  "Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep."
+  sameIdentifiers: [Contact!]!
+  "Records with the same name-and-address key only: not erased."
+  lookAlikes: [Contact!]!
+}
 
 type RevocationEvent {
   cursor: String!
@@ -1965,7 +2433,14 @@ type RevocationEvent {
   channel: String!
 }
 
-type ImportRowProblem { line: Int! message: String! }
+type ImportRowProblem {
+  line: Int!
+  message: String!
+  "Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language."
+  code: String!
+  "The column the problem concerns (givenName, email, …), when it concerns one."
+  field: String
+}
 
 "A CSV row as it was entered, so staff can recognise the person before deciding."
 type ImportRow {
@@ -2080,10 +2555,55 @@ input ContactInput {
   address: PostalAddressInput
 }
 input OverrideInput { reason: String! }
-input PurposeInput { key: String! name: String! legalBasis: LegalBasis! description: String }
+input PurposeInput { key: String! name: String! legalBasis: LegalBasis! description: String retentionMonths: Int }
 input ListInput { key: String! name: String! purposeKey: String! }
-input ConsentInput { contactId: ID! purposeKey: String! source: String! evidence: String }
+input ConsentInput {
+  contactId: ID!
+  purposeKey: String!
+  source: String!
+  evidence: String
+  "When the person gave the consent; not in the future. Defaults to when it is recorded."
+  givenAt: Time
+  "The consent text version the person saw."
+  consentTextVersion: Int
+}
 input RevocationInput { contactId: ID! purposeKey: String! channel: String! }
+enum SignUpStatus { PENDING CONFIRMED EXPIRED }
+"A pending double opt-in sign-up; the integrator's mailer sends confirmURL to the person."
+type SignUp { id: ID! status: SignUpStatus! confirmURL: String! expiresAt: Time! }
+input SignUpInput {
+  email: String!
+  givenName: String
+  familyName: String
+  purposeKey: String!
+  listKey: String
+  consentTextVersion: Int
+  "IP address of the person at sign-up, as the web form saw it."
+  ip: String
+  userAgent: String
+  "Where the sign-up came from, e.g. web-form-footer."
+  source: String!
+}
+
+enum RequestKind { ACCESS ERASURE RECTIFICATION RESTRICTION OBJECTION PORTABILITY }
+enum RequestStatus { OPEN DONE REJECTED }
+"A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3))."
+type DataSubjectRequest {
+  id: ID!
+  kind: RequestKind!
+  status: RequestStatus!
+  receivedAt: Time!
+  dueAt: Time!
+  extendedTo: Time
+  contact: Contact
+  channel: String!
+  note: String
+  closedAt: Time
+  outcome: String
+}
+input RequestInput { kind: RequestKind! contactId: ID receivedAt: Time channel: String! note: String }
+type RetentionReport { dryRun: Boolean! due: Int! deleted: Int! }
+
 input WebhookInput {
   url: String!
   kinds: [RevocationKind!]!
@@ -2111,6 +2631,16 @@ type Query {
   auditTrail(contactId: ID, since: Time, first: Int, after: String): AuditConnection! @hasRole(roles: [ADMIN])
   webhooks: [Webhook!]! @hasRole(roles: [ADMIN])
   webhookDeliveries(webhookId: ID, first: Int): [WebhookDelivery!]! @hasRole(roles: [ADMIN])
+  "What eraseContact would erase, and the look-alikes it would not."
+  erasurePreview(id: ID!): ErasurePreview! @hasRole(roles: [ADMIN])
+  "The caller's import jobs, newest first; ADMIN: everyone's."
+  importJobs(first: Int, after: String): [ImportJob!]! @hasRole(roles: [STAFF])
+  "Data-subject requests, oldest due date first."
+  requests(status: RequestStatus, overdue: Boolean, first: Int, after: String): [DataSubjectRequest!]! @hasRole(roles: [STAFF])
+  "Contacts no purpose holds any more (storage limitation, Art. 5(1)(e))."
+  retentionDue(first: Int, after: String): ContactConnection! @hasRole(roles: [ADMIN])
+  "The record of processing activities (Art. 30) as Markdown, from what the database holds."
+  processingRecord: String! @hasRole(roles: [ADMIN])
 }
 
 type Mutation {
@@ -2122,7 +2652,23 @@ type Mutation {
   removeFromList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
   recordConsent(input: ConsentInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
   revokeConsent(input: RevocationInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
-  eraseContact(id: ID!, reason: String!): ErasureReceipt! @hasRole(roles: [ADMIN])
+  "Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers)."
+  eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
+  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18)."
+  blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
+  "Merges duplicate records into one; every ledger event is kept. Audited."
+  mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
+  addConsentText(purposeKey: String!, text: String!): ConsentText! @hasRole(roles: [ADMIN])
+  "Records a pending double opt-in sign-up and returns the link to confirm it."
+  signUp(input: SignUpInput!): SignUp! @hasRole(roles: [STAFF, INTEGRATOR])
+  fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
+  "Extends the deadline, to at most three months after the request arrived."
+  extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  "Closes the request; an ERASURE request erases the person."
+  completeRequest(id: ID!, outcome: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."
+  applyRetention(dryRun: Boolean!): RetentionReport! @hasRole(roles: [ADMIN])
   blacklistAdd(candidate: ContactInput!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   blacklistRemove(id: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Detected encoding, separator and columns plus the first rows, without importing anything."
@@ -2300,8 +2846,24 @@ func (ec *executionContext) childFields_ConsentEvent(ctx context.Context, field 
 		return ec.fieldContext_ConsentEvent_recordedBy(ctx, field)
 	case "purpose":
 		return ec.fieldContext_ConsentEvent_purpose(ctx, field)
+	case "givenAt":
+		return ec.fieldContext_ConsentEvent_givenAt(ctx, field)
+	case "consentText":
+		return ec.fieldContext_ConsentEvent_consentText(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_ConsentText_version(ctx, field)
+	case "text":
+		return ec.fieldContext_ConsentText_text(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ConsentText_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentText", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2330,6 +2892,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_updatedAt(ctx, field)
 	case "unsubscribeURL":
 		return ec.fieldContext_Contact_unsubscribeURL(ctx, field)
+	case "blocked":
+		return ec.fieldContext_Contact_blocked(ctx, field)
+	case "possibleDuplicates":
+		return ec.fieldContext_Contact_possibleDuplicates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -2378,6 +2944,34 @@ func (ec *executionContext) childFields_CreatedApiToken(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CreatedApiToken", field.Name)
 }
 
+func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataSubjectRequest_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_DataSubjectRequest_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_DataSubjectRequest_status(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_DataSubjectRequest_receivedAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_DataSubjectRequest_dueAt(ctx, field)
+	case "extendedTo":
+		return ec.fieldContext_DataSubjectRequest_extendedTo(ctx, field)
+	case "contact":
+		return ec.fieldContext_DataSubjectRequest_contact(ctx, field)
+	case "channel":
+		return ec.fieldContext_DataSubjectRequest_channel(ctx, field)
+	case "note":
+		return ec.fieldContext_DataSubjectRequest_note(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_DataSubjectRequest_closedAt(ctx, field)
+	case "outcome":
+		return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataSubjectRequest", field.Name)
+}
+
 func (ec *executionContext) childFields_DistributionList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2392,6 +2986,18 @@ func (ec *executionContext) childFields_DistributionList(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type DistributionList", field.Name)
 }
 
+func (ec *executionContext) childFields_ErasurePreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_ErasurePreview_contact(ctx, field)
+	case "sameIdentifiers":
+		return ec.fieldContext_ErasurePreview_sameIdentifiers(ctx, field)
+	case "lookAlikes":
+		return ec.fieldContext_ErasurePreview_lookAlikes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasurePreview", field.Name)
+}
+
 func (ec *executionContext) childFields_ErasureReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contactId":
@@ -2400,6 +3006,8 @@ func (ec *executionContext) childFields_ErasureReceipt(ctx context.Context, fiel
 		return ec.fieldContext_ErasureReceipt_erasedAt(ctx, field)
 	case "blacklistEntry":
 		return ec.fieldContext_ErasureReceipt_blacklistEntry(ctx, field)
+	case "erasedContactIds":
+		return ec.fieldContext_ErasureReceipt_erasedContactIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ErasureReceipt", field.Name)
 }
@@ -2506,6 +3114,10 @@ func (ec *executionContext) childFields_ImportRowProblem(ctx context.Context, fi
 		return ec.fieldContext_ImportRowProblem_line(ctx, field)
 	case "message":
 		return ec.fieldContext_ImportRowProblem_message(ctx, field)
+	case "code":
+		return ec.fieldContext_ImportRowProblem_code(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRowProblem_field(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportRowProblem", field.Name)
 }
@@ -2546,8 +3158,24 @@ func (ec *executionContext) childFields_Purpose(ctx context.Context, field graph
 		return ec.fieldContext_Purpose_description(ctx, field)
 	case "legalBasis":
 		return ec.fieldContext_Purpose_legalBasis(ctx, field)
+	case "consentTexts":
+		return ec.fieldContext_Purpose_consentTexts(ctx, field)
+	case "retentionMonths":
+		return ec.fieldContext_Purpose_retentionMonths(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Purpose", field.Name)
+}
+
+func (ec *executionContext) childFields_RetentionReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dryRun":
+		return ec.fieldContext_RetentionReport_dryRun(ctx, field)
+	case "due":
+		return ec.fieldContext_RetentionReport_due(ctx, field)
+	case "deleted":
+		return ec.fieldContext_RetentionReport_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetentionReport", field.Name)
 }
 
 func (ec *executionContext) childFields_RevocationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2576,6 +3204,20 @@ func (ec *executionContext) childFields_Screening(ctx context.Context, field gra
 		return ec.fieldContext_Screening_matches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Screening", field.Name)
+}
+
+func (ec *executionContext) childFields_SignUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SignUp_id(ctx, field)
+	case "status":
+		return ec.fieldContext_SignUp_status(ctx, field)
+	case "confirmURL":
+		return ec.fieldContext_SignUp_confirmURL(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SignUp_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignUp", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2774,6 +3416,28 @@ func (ec *executionContext) field_Contact_unsubscribeURL_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addConsentText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "purposeKey",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["purposeKey"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addToList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2796,6 +3460,20 @@ func (ec *executionContext) field_Mutation_addToList_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_applyRetention_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_blacklistAdd_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2807,6 +3485,28 @@ func (ec *executionContext) field_Mutation_blacklistAdd_args(ctx context.Context
 		return nil, err
 	}
 	args["candidate"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_blacklistContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNString2string(ctx, v)
@@ -2837,6 +3537,28 @@ func (ec *executionContext) field_Mutation_blacklistRemove_args(ctx context.Cont
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_completeRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "outcome",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["outcome"] = arg1
 	return args, nil
 }
 
@@ -3013,6 +3735,88 @@ func (ec *executionContext) field_Mutation_eraseContact_args(ctx context.Context
 		return nil, err
 	}
 	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_extendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_fileRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestInput, error) {
+			return ec.unmarshalNRequestInput2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "intoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["intoId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "fromIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromIds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -3041,6 +3845,28 @@ func (ec *executionContext) field_Mutation_recordConsent_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -3086,6 +3912,20 @@ func (ec *executionContext) field_Mutation_revokeConsent_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevocationInput, error) {
 			return ec.unmarshalNRevocationInput2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRevocationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SignUpInput, error) {
+			return ec.unmarshalNSignUpInput2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3278,6 +4118,20 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_erasurePreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_importJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3289,6 +4143,28 @@ func (ec *executionContext) field_Query_importJob_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_importJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -3319,6 +4195,66 @@ func (ec *executionContext) field_Query_recipients_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_requests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.RequestStatus, error) {
+			return ec.unmarshalORequestStatus2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "overdue",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["overdue"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_retentionDue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4667,6 +5603,130 @@ func (ec *executionContext) fieldContext_ConsentEvent_purpose(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ConsentEvent_givenAt(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentEvent_givenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsentEvent().GivenAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentEvent_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentEvent", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ConsentEvent_consentText(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentEvent_consentText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsentEvent().ConsentText(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
+			return ec.marshalOConsentText2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentText(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentEvent_consentText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentText_version(ctx context.Context, field graphql.CollectedField, obj *model.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsentText_text(ctx context.Context, field graphql.CollectedField, obj *model.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConsentText_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4991,6 +6051,61 @@ func (ec *executionContext) fieldContext_Contact_unsubscribeURL(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Contact_blocked(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_blocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().Blocked(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_blocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Contact_possibleDuplicates(ctx context.Context, field graphql.CollectedField, obj *model.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_possibleDuplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().PossibleDuplicates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_possibleDuplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5284,6 +6399,268 @@ func (ec *executionContext) fieldContext_CreatedApiToken_secret(_ context.Contex
 	return graphql.NewScalarFieldContext("CreatedApiToken", field, false, false, "String")
 }
 
+func (ec *executionContext) _DataSubjectRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DataSubjectRequest_kind(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestKind) graphql.Marshaler {
+			return ec.marshalNRequestKind2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "RequestKind")
+}
+
+func (ec *executionContext) _DataSubjectRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestStatus) graphql.Marshaler {
+			return ec.marshalNRequestStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "RequestStatus")
+}
+
+func (ec *executionContext) _DataSubjectRequest_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_extendedTo(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_extendedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtendedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_extendedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_contact(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSubjectRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataSubjectRequest_channel(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_note(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_closedAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
 func (ec *executionContext) _DistributionList_id(ctx context.Context, field graphql.CollectedField, obj *model.DistributionList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5385,6 +6762,102 @@ func (ec *executionContext) fieldContext_DistributionList_purpose(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ErasurePreview_contact(ctx context.Context, field graphql.CollectedField, obj *model.ErasurePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasurePreview_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasurePreview_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasurePreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ErasurePreview_sameIdentifiers(ctx context.Context, field graphql.CollectedField, obj *model.ErasurePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasurePreview_sameIdentifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SameIdentifiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasurePreview_sameIdentifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasurePreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ErasurePreview_lookAlikes(ctx context.Context, field graphql.CollectedField, obj *model.ErasurePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasurePreview_lookAlikes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LookAlikes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasurePreview_lookAlikes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasurePreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ErasureReceipt_contactId(ctx context.Context, field graphql.CollectedField, obj *model.ErasureReceipt) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5461,6 +6934,29 @@ func (ec *executionContext) fieldContext_ErasureReceipt_blacklistEntry(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ErasureReceipt_erasedContactIds(ctx context.Context, field graphql.CollectedField, obj *model.ErasureReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasureReceipt_erasedContactIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErasedContactIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasureReceipt_erasedContactIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasureReceipt", field, false, false, "ID")
 }
 
 func (ec *executionContext) _HeldRow_line(ctx context.Context, field graphql.CollectedField, obj *model.HeldRow) (ret graphql.Marshaler) {
@@ -6382,6 +7878,52 @@ func (ec *executionContext) fieldContext_ImportRowProblem_message(_ context.Cont
 	return graphql.NewScalarFieldContext("ImportRowProblem", field, false, false, "String")
 }
 
+func (ec *executionContext) _ImportRowProblem_code(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowProblem_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowProblem_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowProblem_field(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowProblem_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowProblem_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowProblem", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_createContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6888,7 +8430,7 @@ func (ec *executionContext) _Mutation_eraseContact(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().EraseContact(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+			return ec.Resolvers.Mutation().EraseContact(ctx, fc.Args["id"].(string), fc.Args["reason"].(string), fc.Args["keep"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6934,6 +8476,564 @@ func (ec *executionContext) fieldContext_Mutation_eraseContact(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_eraseContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_blacklistContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_blacklistContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BlacklistContact(ctx, fc.Args["contactId"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.BlacklistEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.BlacklistEntry
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BlacklistEntry) graphql.Marshaler {
+			return ec.marshalNBlacklistEntry2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐBlacklistEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_blacklistContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BlacklistEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_blacklistContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeContacts(ctx, fc.Args["intoId"].(string), fc.Args["fromIds"].([]string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal *model.Contact
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Contact
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addConsentText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addConsentText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddConsentText(ctx, fc.Args["purposeKey"].(string), fc.Args["text"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.ConsentText
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConsentText
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
+			return ec.marshalNConsentText2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentText(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addConsentText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentText(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addConsentText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignUp(ctx, fc.Args["input"].(model.SignUpInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF", "INTEGRATOR"})
+				if err != nil {
+					var zeroVal *model.SignUp
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SignUp
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignUp) graphql.Marshaler {
+			return ec.marshalNSignUp2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignUp(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fileRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fileRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FileRequest(ctx, fc.Args["input"].(model.RequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fileRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fileRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_extendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_extendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExtendRequest(ctx, fc.Args["id"].(string), fc.Args["until"].(time.Time), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_extendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_extendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteRequest(ctx, fc.Args["id"].(string), fc.Args["outcome"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectRequest(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_applyRetention(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyRetention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplyRetention(ctx, fc.Args["dryRun"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.RetentionReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RetentionReport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RetentionReport) graphql.Marshaler {
+			return ec.marshalNRetentionReport2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRetentionReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyRetention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetentionReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applyRetention_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7749,6 +9849,61 @@ func (ec *executionContext) _Purpose_legalBasis(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Purpose_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Purpose", field, false, false, "LegalBasis")
+}
+
+func (ec *executionContext) _Purpose_consentTexts(ctx context.Context, field graphql.CollectedField, obj *model.Purpose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Purpose_consentTexts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentTexts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConsentText) graphql.Marshaler {
+			return ec.marshalNConsentText2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentTextᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Purpose_consentTexts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Purpose",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Purpose_retentionMonths(ctx context.Context, field graphql.CollectedField, obj *model.Purpose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Purpose_retentionMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Purpose_retentionMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Purpose", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8683,6 +10838,295 @@ func (ec *executionContext) fieldContext_Query_webhookDeliveries(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_erasurePreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_erasurePreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ErasurePreview(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.ErasurePreview
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ErasurePreview
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ErasurePreview) graphql.Marshaler {
+			return ec.marshalNErasurePreview2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐErasurePreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_erasurePreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasurePreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_erasurePreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_importJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_importJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ImportJobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal []*model.ImportJob
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.ImportJob
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportJob) graphql.Marshaler {
+			return ec.marshalNImportJob2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐImportJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_importJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_importJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_requests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Requests(ctx, fc.Args["status"].(*model.RequestStatus), fc.Args["overdue"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal []*model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalNDataSubjectRequest2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_retentionDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_retentionDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RetentionDue(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.ContactConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ContactConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
+			return ec.marshalNContactConnection2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_retentionDue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_retentionDue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_processingRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_processingRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ProcessingRecord(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_processingRecord(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8757,6 +11201,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RetentionReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *model.RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RetentionReport_due(ctx context.Context, field graphql.CollectedField, obj *model.RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RetentionReport_deleted(ctx context.Context, field graphql.CollectedField, obj *model.RetentionReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetentionReport_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetentionReport_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetentionReport", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RevocationEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
@@ -8959,6 +11472,98 @@ func (ec *executionContext) fieldContext_Screening_matches(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SignUp_id(ctx context.Context, field graphql.CollectedField, obj *model.SignUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignUp_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignUp_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignUp", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SignUp_status(ctx context.Context, field graphql.CollectedField, obj *model.SignUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignUp_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SignUpStatus) graphql.Marshaler {
+			return ec.marshalNSignUpStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignUp_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignUp", field, false, false, "SignUpStatus")
+}
+
+func (ec *executionContext) _SignUp_confirmURL(ctx context.Context, field graphql.CollectedField, obj *model.SignUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignUp_confirmURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignUp_confirmURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignUp", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignUp_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SignUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignUp_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignUp_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignUp", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Subscription_revocations(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -10610,7 +13215,7 @@ func (ec *executionContext) unmarshalInputConsentInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"contactId", "purposeKey", "source", "evidence"}
+	fieldsInOrder := [...]string{"contactId", "purposeKey", "source", "evidence", "givenAt", "consentTextVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10645,6 +13250,20 @@ func (ec *executionContext) unmarshalInputConsentInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Evidence = data
+		case "givenAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GivenAt = data
+		case "consentTextVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentTextVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentTextVersion = data
 		}
 	}
 	return it, nil
@@ -10911,7 +13530,7 @@ func (ec *executionContext) unmarshalInputPurposeInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"key", "name", "legalBasis", "description"}
+	fieldsInOrder := [...]string{"key", "name", "legalBasis", "description", "retentionMonths"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10946,6 +13565,13 @@ func (ec *executionContext) unmarshalInputPurposeInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Description = data
+		case "retentionMonths":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionMonths"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionMonths = data
 		}
 	}
 	return it, nil
@@ -10960,6 +13586,76 @@ func (ec *executionContext) unmarshalInputPurposeInput(ctx context.Context, obj 
 func UnmarshalPurposeInput(ctx context.Context, raw any) (model.PurposeInput, error) {
 	var out model.PurposeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PurposeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestInput(ctx context.Context, obj any) (model.RequestInput, error) {
+	var it model.RequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "contactId", "receivedAt", "channel", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNRequestKind2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "receivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedAt = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestInput unmarshals raw into the RequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestInput(ctx context.Context, raw any) (model.RequestInput, error) {
+	var out model.RequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestInput", raw, &out)
 	return out, err
 }
 
@@ -11016,6 +13712,104 @@ func (ec *executionContext) unmarshalInputRevocationInput(ctx context.Context, o
 func UnmarshalRevocationInput(ctx context.Context, raw any) (model.RevocationInput, error) {
 	var out model.RevocationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevocationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj any) (model.SignUpInput, error) {
+	var it model.SignUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "givenName", "familyName", "purposeKey", "listKey", "consentTextVersion", "ip", "userAgent", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "givenName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GivenName = data
+		case "familyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familyName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FamilyName = data
+		case "purposeKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purposeKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurposeKey = data
+		case "listKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ListKey = data
+		case "consentTextVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentTextVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentTextVersion = data
+		case "ip":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ip"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IP = data
+		case "userAgent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userAgent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserAgent = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignUpInput unmarshals raw into the SignUpInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, error) {
+	var out model.SignUpInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignUpInput", raw, &out)
 	return out, err
 }
 
@@ -11583,6 +14377,61 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ConsentEvent_purpose(ctx, field, obj)
 				})
+		case "givenAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsentEvent_givenAt(ctx, field, obj)
+				})
+		case "consentText":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsentEvent_consentText(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consentTextImplementors = []string{"ConsentText"}
+
+func (ec *executionContext) _ConsentText(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentText) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentTextImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentText")
+		case "version":
+			out.Values[i] = ec._ConsentText_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ConsentText_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ConsentText_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11673,6 +14522,18 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_unsubscribeURL(ctx, field, obj)
+				})
+		case "blocked":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_blocked(ctx, field, obj)
+				})
+		case "possibleDuplicates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_possibleDuplicates(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11853,6 +14714,89 @@ func (ec *executionContext) _CreatedApiToken(ctx context.Context, sel ast.Select
 	return out
 }
 
+var dataSubjectRequestImplementors = []string{"DataSubjectRequest"}
+
+func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.SelectionSet, obj *model.DataSubjectRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataSubjectRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataSubjectRequest")
+		case "id":
+			out.Values[i] = ec._DataSubjectRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._DataSubjectRequest_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DataSubjectRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._DataSubjectRequest_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._DataSubjectRequest_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extendedTo":
+			out.Values[i] = ec._DataSubjectRequest_extendedTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contact":
+			out.Values[i] = ec._DataSubjectRequest_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._DataSubjectRequest_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._DataSubjectRequest_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "closedAt":
+			out.Values[i] = ec._DataSubjectRequest_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._DataSubjectRequest_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var distributionListImplementors = []string{"DistributionList"}
 
 func (ec *executionContext) _DistributionList(ctx context.Context, sel ast.SelectionSet, obj *model.DistributionList) graphql.Marshaler {
@@ -11902,6 +14846,49 @@ func (ec *executionContext) _DistributionList(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var erasurePreviewImplementors = []string{"ErasurePreview"}
+
+func (ec *executionContext) _ErasurePreview(ctx context.Context, sel ast.SelectionSet, obj *model.ErasurePreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasurePreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErasurePreview")
+		case "contact":
+			out.Values[i] = ec._ErasurePreview_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sameIdentifiers":
+			out.Values[i] = ec._ErasurePreview_sameIdentifiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lookAlikes":
+			out.Values[i] = ec._ErasurePreview_lookAlikes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var erasureReceiptImplementors = []string{"ErasureReceipt"}
 
 func (ec *executionContext) _ErasureReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.ErasureReceipt) graphql.Marshaler {
@@ -11925,6 +14912,11 @@ func (ec *executionContext) _ErasureReceipt(ctx context.Context, sel ast.Selecti
 			}
 		case "blacklistEntry":
 			out.Values[i] = ec._ErasureReceipt_blacklistEntry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasedContactIds":
+			out.Values[i] = ec._ErasureReceipt_erasedContactIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12260,6 +15252,16 @@ func (ec *executionContext) _ImportRowProblem(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "code":
+			out.Values[i] = ec._ImportRowProblem_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportRowProblem_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12355,6 +15357,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "eraseContact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_eraseContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blacklistContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_blacklistContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeContacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeContacts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addConsentText":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addConsentText(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fileRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_extendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applyRetention":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyRetention(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12561,6 +15626,16 @@ func (ec *executionContext) _Purpose(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "consentTexts":
+			out.Values[i] = ec._Purpose_consentTexts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionMonths":
+			out.Values[i] = ec._Purpose_retentionMonths(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12693,6 +15768,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_webhookDeliveries(ctx, field)
 				})
+		case "erasurePreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_erasurePreview(ctx, field)
+				})
+		case "importJobs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_importJobs(ctx, field)
+				})
+		case "requests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requests(ctx, field)
+				})
+		case "retentionDue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_retentionDue(ctx, field)
+				})
+		case "processingRecord":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_processingRecord(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -12706,6 +15811,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retentionReportImplementors = []string{"RetentionReport"}
+
+func (ec *executionContext) _RetentionReport(ctx context.Context, sel ast.SelectionSet, obj *model.RetentionReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retentionReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetentionReport")
+		case "dryRun":
+			out.Values[i] = ec._RetentionReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._RetentionReport_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._RetentionReport_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12801,6 +15949,54 @@ func (ec *executionContext) _Screening(ctx context.Context, sel ast.SelectionSet
 			}
 		case "matches":
 			out.Values[i] = ec._Screening_matches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signUpImplementors = []string{"SignUp"}
+
+func (ec *executionContext) _SignUp(ctx context.Context, sel ast.SelectionSet, obj *model.SignUp) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signUpImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignUp")
+		case "id":
+			out.Values[i] = ec._SignUp_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SignUp_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmURL":
+			out.Values[i] = ec._SignUp_confirmURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SignUp_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13591,6 +16787,30 @@ func (ec *executionContext) marshalNConsentStatus2githubᚗcomᚋvermerkᚋverme
 	return v
 }
 
+func (ec *executionContext) marshalNConsentText2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentTextᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConsentText) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsentText2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentText(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConsentText2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentText(ctx context.Context, sel ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentText!")
+		return graphql.Null
+	}
+	return ec._ConsentText(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -13668,6 +16888,30 @@ func (ec *executionContext) marshalNCreatedApiToken2ᚖgithubᚗcomᚋvermerkᚋ
 	return ec._CreatedApiToken(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDataSubjectRequest2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DataSubjectRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataSubjectRequest!")
+		return graphql.Null
+	}
+	return ec._DataSubjectRequest(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDeliveryStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDeliveryStatus(ctx context.Context, v any) (model.DeliveryStatus, error) {
 	var res model.DeliveryStatus
 	err := res.UnmarshalGQL(v)
@@ -13700,6 +16944,14 @@ func (ec *executionContext) marshalNDistributionList2ᚖgithubᚗcomᚋvermerk�
 		return graphql.Null
 	}
 	return ec._DistributionList(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNErasurePreview2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐErasurePreview(ctx context.Context, sel ast.SelectionSet, v *model.ErasurePreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ErasurePreview!")
+		return graphql.Null
+	}
+	return ec._ErasurePreview(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNErasureReceipt2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐErasureReceipt(ctx context.Context, sel ast.SelectionSet, v *model.ErasureReceipt) graphql.Marshaler {
@@ -13746,6 +16998,51 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportJob2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐImportJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportJob) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportJob2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐImportJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNImportJob2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐImportJob(ctx context.Context, sel ast.SelectionSet, v *model.ImportJob) graphql.Marshaler {
@@ -13928,6 +17225,39 @@ func (ec *executionContext) unmarshalNPurposeInput2githubᚗcomᚋvermerkᚋverm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRequestInput2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestInput(ctx context.Context, v any) (model.RequestInput, error) {
+	res, err := ec.unmarshalInputRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRequestKind2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestKind(ctx context.Context, v any) (model.RequestKind, error) {
+	var res model.RequestKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestKind2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestKind(ctx context.Context, sel ast.SelectionSet, v model.RequestKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRequestStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx context.Context, v any) (model.RequestStatus, error) {
+	var res model.RequestStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx context.Context, sel ast.SelectionSet, v model.RequestStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRetentionReport2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRetentionReport(ctx context.Context, sel ast.SelectionSet, v *model.RetentionReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RetentionReport!")
+		return graphql.Null
+	}
+	return ec._RetentionReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRevocationEvent2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRevocationEvent(ctx context.Context, sel ast.SelectionSet, v *model.RevocationEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RevocationEvent!")
@@ -14027,6 +17357,29 @@ func (ec *executionContext) marshalNScreening2ᚖgithubᚗcomᚋvermerkᚋvermer
 		return graphql.Null
 	}
 	return ec._Screening(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSignUp2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUp(ctx context.Context, sel ast.SelectionSet, v *model.SignUp) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignUp!")
+		return graphql.Null
+	}
+	return ec._SignUp(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {
+	res, err := ec.unmarshalInputSignUpInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSignUpStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpStatus(ctx context.Context, v any) (model.SignUpStatus, error) {
+	var res model.SignUpStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignUpStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpStatus(ctx context.Context, sel ast.SelectionSet, v model.SignUpStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14333,11 +17686,53 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOConsentText2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐConsentText(ctx context.Context, sel ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConsentText(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx context.Context, sel ast.SelectionSet, v *model.Contact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Contact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -14411,6 +17806,22 @@ func (ec *executionContext) marshalOPurpose2ᚖgithubᚗcomᚋvermerkᚋvermerk�
 		return graphql.Null
 	}
 	return ec._Purpose(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORequestStatus2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx context.Context, v any) (*model.RequestStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RequestStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestStatus2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRequestStatus(ctx context.Context, sel ast.SelectionSet, v *model.RequestStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

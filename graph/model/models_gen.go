@@ -76,6 +76,17 @@ type ConsentInput struct {
 	PurposeKey string  `json:"purposeKey"`
 	Source     string  `json:"source"`
 	Evidence   *string `json:"evidence,omitempty"`
+	// When the person gave the consent; not in the future. Defaults to when it is recorded.
+	GivenAt *time.Time `json:"givenAt,omitempty"`
+	// The consent text version the person saw.
+	ConsentTextVersion *int `json:"consentTextVersion,omitempty"`
+}
+
+// One version of the text a person agrees to for a purpose.
+type ConsentText struct {
+	Version   int       `json:"version"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 type ContactConnection struct {
@@ -111,10 +122,36 @@ type CreatedAPIToken struct {
 	Secret string `json:"secret"`
 }
 
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type DataSubjectRequest struct {
+	ID         string        `json:"id"`
+	Kind       RequestKind   `json:"kind"`
+	Status     RequestStatus `json:"status"`
+	ReceivedAt time.Time     `json:"receivedAt"`
+	DueAt      time.Time     `json:"dueAt"`
+	ExtendedTo *time.Time    `json:"extendedTo,omitempty"`
+	Contact    *Contact      `json:"contact,omitempty"`
+	Channel    string        `json:"channel"`
+	Note       *string       `json:"note,omitempty"`
+	ClosedAt   *time.Time    `json:"closedAt,omitempty"`
+	Outcome    *string       `json:"outcome,omitempty"`
+}
+
+// What an erasure would do, shown before it is done.
+type ErasurePreview struct {
+	Contact *Contact `json:"contact"`
+	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	SameIdentifiers []*Contact `json:"sameIdentifiers"`
+	// Records with the same name-and-address key only: not erased.
+	LookAlikes []*Contact `json:"lookAlikes"`
+}
+
 type ErasureReceipt struct {
 	ContactID      string          `json:"contactId"`
 	ErasedAt       time.Time       `json:"erasedAt"`
 	BlacklistEntry *BlacklistEntry `json:"blacklistEntry"`
+	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	ErasedContactIds []string `json:"erasedContactIds"`
 }
 
 type HeldRow struct {
@@ -172,6 +209,10 @@ type ImportRow struct {
 type ImportRowProblem struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language.
+	Code string `json:"code"`
+	// The column the problem concerns (givenName, email, …), when it concerns one.
+	Field *string `json:"field,omitempty"`
 }
 
 type ListInput struct {
@@ -213,16 +254,35 @@ type Purpose struct {
 	Name        string     `json:"name"`
 	Description *string    `json:"description,omitempty"`
 	LegalBasis  LegalBasis `json:"legalBasis"`
+	// Every version of the consent text, oldest first. Versions are added, never edited.
+	ConsentTexts []*ConsentText `json:"consentTexts"`
+	// How long a contact may be kept after its last granted consent for this purpose ended (or, with none, after its last change). Null: no limit set.
+	RetentionMonths *int `json:"retentionMonths,omitempty"`
 }
 
 type PurposeInput struct {
-	Key         string     `json:"key"`
-	Name        string     `json:"name"`
-	LegalBasis  LegalBasis `json:"legalBasis"`
-	Description *string    `json:"description,omitempty"`
+	Key             string     `json:"key"`
+	Name            string     `json:"name"`
+	LegalBasis      LegalBasis `json:"legalBasis"`
+	Description     *string    `json:"description,omitempty"`
+	RetentionMonths *int       `json:"retentionMonths,omitempty"`
 }
 
 type Query struct {
+}
+
+type RequestInput struct {
+	Kind       RequestKind `json:"kind"`
+	ContactID  *string     `json:"contactId,omitempty"`
+	ReceivedAt *time.Time  `json:"receivedAt,omitempty"`
+	Channel    string      `json:"channel"`
+	Note       *string     `json:"note,omitempty"`
+}
+
+type RetentionReport struct {
+	DryRun  bool `json:"dryRun"`
+	Due     int  `json:"due"`
+	Deleted int  `json:"deleted"`
 }
 
 type RevocationInput struct {
@@ -234,6 +294,28 @@ type RevocationInput struct {
 type Screening struct {
 	Blocked bool              `json:"blocked"`
 	Matches []*BlacklistMatch `json:"matches"`
+}
+
+// A pending double opt-in sign-up; the integrator's mailer sends confirmURL to the person.
+type SignUp struct {
+	ID         string       `json:"id"`
+	Status     SignUpStatus `json:"status"`
+	ConfirmURL string       `json:"confirmURL"`
+	ExpiresAt  time.Time    `json:"expiresAt"`
+}
+
+type SignUpInput struct {
+	Email              string  `json:"email"`
+	GivenName          *string `json:"givenName,omitempty"`
+	FamilyName         *string `json:"familyName,omitempty"`
+	PurposeKey         string  `json:"purposeKey"`
+	ListKey            *string `json:"listKey,omitempty"`
+	ConsentTextVersion *int    `json:"consentTextVersion,omitempty"`
+	// IP address of the person at sign-up, as the web form saw it.
+	IP        *string `json:"ip,omitempty"`
+	UserAgent *string `json:"userAgent,omitempty"`
+	// Where the sign-up came from, e.g. web-form-footer.
+	Source string `json:"source"`
 }
 
 type Subscription struct {
@@ -613,21 +695,145 @@ func (e MatchField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type RequestKind string
+
+const (
+	RequestKindAccess        RequestKind = "ACCESS"
+	RequestKindErasure       RequestKind = "ERASURE"
+	RequestKindRectification RequestKind = "RECTIFICATION"
+	RequestKindRestriction   RequestKind = "RESTRICTION"
+	RequestKindObjection     RequestKind = "OBJECTION"
+	RequestKindPortability   RequestKind = "PORTABILITY"
+)
+
+var AllRequestKind = []RequestKind{
+	RequestKindAccess,
+	RequestKindErasure,
+	RequestKindRectification,
+	RequestKindRestriction,
+	RequestKindObjection,
+	RequestKindPortability,
+}
+
+func (e RequestKind) IsValid() bool {
+	switch e {
+	case RequestKindAccess, RequestKindErasure, RequestKindRectification, RequestKindRestriction, RequestKindObjection, RequestKindPortability:
+		return true
+	}
+	return false
+}
+
+func (e RequestKind) String() string {
+	return string(e)
+}
+
+func (e *RequestKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestKind", str)
+	}
+	return nil
+}
+
+func (e RequestKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RequestStatus string
+
+const (
+	RequestStatusOpen     RequestStatus = "OPEN"
+	RequestStatusDone     RequestStatus = "DONE"
+	RequestStatusRejected RequestStatus = "REJECTED"
+)
+
+var AllRequestStatus = []RequestStatus{
+	RequestStatusOpen,
+	RequestStatusDone,
+	RequestStatusRejected,
+}
+
+func (e RequestStatus) IsValid() bool {
+	switch e {
+	case RequestStatusOpen, RequestStatusDone, RequestStatusRejected:
+		return true
+	}
+	return false
+}
+
+func (e RequestStatus) String() string {
+	return string(e)
+}
+
+func (e *RequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestStatus", str)
+	}
+	return nil
+}
+
+func (e RequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
+// no longer a recipient of anything).
 type RevocationKind string
 
 const (
 	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
 	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
+	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
+	RevocationKindContactBlocked,
 }
 
 func (e RevocationKind) IsValid() bool {
 	switch e {
-	case RevocationKindConsentRevoked, RevocationKindContactErased:
+	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked:
 		return true
 	}
 	return false
@@ -720,6 +926,63 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SignUpStatus string
+
+const (
+	SignUpStatusPending   SignUpStatus = "PENDING"
+	SignUpStatusConfirmed SignUpStatus = "CONFIRMED"
+	SignUpStatusExpired   SignUpStatus = "EXPIRED"
+)
+
+var AllSignUpStatus = []SignUpStatus{
+	SignUpStatusPending,
+	SignUpStatusConfirmed,
+	SignUpStatusExpired,
+}
+
+func (e SignUpStatus) IsValid() bool {
+	switch e {
+	case SignUpStatusPending, SignUpStatusConfirmed, SignUpStatusExpired:
+		return true
+	}
+	return false
+}
+
+func (e SignUpStatus) String() string {
+	return string(e)
+}
+
+func (e *SignUpStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SignUpStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SignUpStatus", str)
+	}
+	return nil
+}
+
+func (e SignUpStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SignUpStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SignUpStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -205,6 +205,10 @@ type ConsentInput struct {
 	PurposeKey string  `json:"purposeKey"`
 	Source     string  `json:"source"`
 	Evidence   *string `json:"evidence"`
+	// When the person gave the consent; not in the future. Defaults to when it is recorded.
+	GivenAt *time.Time `json:"givenAt"`
+	// The consent text version the person saw.
+	ConsentTextVersion *int `json:"consentTextVersion"`
 }
 
 // GetContactId returns ConsentInput.ContactId, and is useful for accessing the field via an interface.
@@ -218,6 +222,12 @@ func (v *ConsentInput) GetSource() string { return v.Source }
 
 // GetEvidence returns ConsentInput.Evidence, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetEvidence() *string { return v.Evidence }
+
+// GetGivenAt returns ConsentInput.GivenAt, and is useful for accessing the field via an interface.
+func (v *ConsentInput) GetGivenAt() *time.Time { return v.GivenAt }
+
+// GetConsentTextVersion returns ConsentInput.ConsentTextVersion, and is useful for accessing the field via an interface.
+func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersion }
 
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
@@ -493,6 +503,7 @@ func (v *DecideImportRowResponse) GetDecideImportRow() ImportJobFields { return 
 
 // EraseContactResponse is returned by EraseContact on success.
 type EraseContactResponse struct {
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
 	EraseContact ErasureReceipt `json:"eraseContact"`
 }
 
@@ -933,10 +944,11 @@ func (v *PurposeFields) GetDescription() *string { return v.Description }
 func (v *PurposeFields) GetLegalBasis() LegalBasis { return v.LegalBasis }
 
 type PurposeInput struct {
-	Key         string     `json:"key"`
-	Name        string     `json:"name"`
-	LegalBasis  LegalBasis `json:"legalBasis"`
-	Description *string    `json:"description"`
+	Key             string     `json:"key"`
+	Name            string     `json:"name"`
+	LegalBasis      LegalBasis `json:"legalBasis"`
+	Description     *string    `json:"description"`
+	RetentionMonths *int       `json:"retentionMonths"`
 }
 
 // GetKey returns PurposeInput.Key, and is useful for accessing the field via an interface.
@@ -950,6 +962,9 @@ func (v *PurposeInput) GetLegalBasis() LegalBasis { return v.LegalBasis }
 
 // GetDescription returns PurposeInput.Description, and is useful for accessing the field via an interface.
 func (v *PurposeInput) GetDescription() *string { return v.Description }
+
+// GetRetentionMonths returns PurposeInput.RetentionMonths, and is useful for accessing the field via an interface.
+func (v *PurposeInput) GetRetentionMonths() *int { return v.RetentionMonths }
 
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
@@ -1010,16 +1025,20 @@ func (v *RevocationInput) GetPurposeKey() string { return v.PurposeKey }
 // GetChannel returns RevocationInput.Channel, and is useful for accessing the field via an interface.
 func (v *RevocationInput) GetChannel() string { return v.Channel }
 
+// What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
+// no longer a recipient of anything).
 type RevocationKind string
 
 const (
 	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
 	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
+	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
+	RevocationKindContactBlocked,
 }
 
 // RevocationsResponse is returned by Revocations on success.
