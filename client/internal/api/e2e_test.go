@@ -33,6 +33,11 @@ func startServer(t *testing.T) (url, token string) {
 		t.Skip("end-to-end test: PostgreSQL's initdb is not installed")
 	}
 	dir := t.TempDir()
+	// As root the embedded database runs as user postgres: it must search dir, or its cluster
+	// is relocated to /var/lib/vermerk and outlives the test.
+	if err := os.Chmod(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(dir, "vermerk")
 	build := exec.Command("go", "build", "-o", bin, "github.com/vermerk/vermerk/server/cmd/vermerk")
 	if out, err := build.CombinedOutput(); err != nil {

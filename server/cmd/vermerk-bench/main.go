@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -87,13 +88,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, sc); err != nil {
+	if err := run(ctx, sc, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "vermerk-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, sc scale) error {
+// run measures the groups BENCH_ONLY selects and writes the report to out.
+func run(ctx context.Context, sc scale, out io.Writer) error {
 	start := time.Now()
 	b := &bench{scale: sc, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	var err error
@@ -114,7 +116,7 @@ func run(ctx context.Context, sc scale) error {
 	if err != nil {
 		return err
 	}
-	defer cluster.Stop(context.WithoutCancel(ctx))
+	defer cluster.Remove(context.WithoutCancel(ctx))
 	b.dbURL = cluster.ConnString("postgres")
 	if err := migrations.Apply(ctx, b.dbURL); err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -158,7 +160,7 @@ func run(ctx context.Context, sc scale) error {
 			return ctx.Err()
 		}
 	}
-	b.report(os.Stdout, time.Since(start))
+	b.report(out, time.Since(start))
 	return nil
 }
 

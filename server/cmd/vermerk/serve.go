@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,8 +59,8 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	} else {
 		log.Info("admin token from VERMERK_ADMIN_TOKEN")
 	}
-	fmt.Printf("\nVermerk is running.\n  GraphiQL:    %s/\n  GraphQL:     %s/graphql\n  Admin token: %s\n  (send it as the header  Authorization: Bearer <token>)\n\n",
-		base, base, a.AdminToken)
+	fmt.Printf("\nVermerk is running.\n  GraphiQL:    %s/\n  GraphQL:     %s/graphql\n  Admin token: %s\n  (send it as the header  Authorization: Bearer <token>)\n%s\n",
+		base, base, a.AdminToken, dataLocation(a))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -84,6 +85,35 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	}
 	log.Info("stopped serving; stopping background workers and the database")
 	return nil
+}
+
+// dataLocation says where the data lives, loudly when this start created it: started from
+// another directory, the default data directory .vermerk would be a new, empty one.
+func dataLocation(a *app.App) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  Data dir:    %s (VERMERK_DATA_DIR)\n", a.DataDir)
+	if a.ClusterDir() != "" {
+		fmt.Fprintf(&b, "  Database:    embedded PostgreSQL in %s\n", a.ClusterDir())
+	} else {
+		b.WriteString("  Database:    DATABASE_URL\n")
+	}
+	if a.Config.SecretKey != "" {
+		b.WriteString("  Secret key:  VERMERK_SECRET_KEY\n")
+	} else {
+		fmt.Fprintf(&b, "  Secret key:  %s\n", filepath.Join(a.DataDir, "secret.key"))
+	}
+	if a.NewDataDir {
+		b.WriteString("\n  NOTE: this data directory was created just now")
+		if a.ClusterDir() != "" {
+			b.WriteString(", with an empty database")
+		}
+		if a.Config.SecretKey == "" {
+			b.WriteString(" and a new secret key")
+		}
+		b.WriteString(".\n  If you have an installation with data, stop (Ctrl-C) and start again with\n" +
+			"  VERMERK_DATA_DIR set to its directory (an absolute path), or from the directory you started it in before.\n")
+	}
+	return b.String()
 }
 
 // webSockets ends the WebSocket connections on shutdown and counts them until they are gone,

@@ -52,6 +52,11 @@ type App struct {
 	// Metrics is the registry services register their collectors on (served at /metrics).
 	Metrics *prometheus.Registry
 
+	// DataDir is Config.DataDir made absolute; NewDataDir says Open created it, and with it a
+	// new secret key file (and a new embedded database) unless the configuration names them.
+	DataDir    string
+	NewDataDir bool
+
 	cluster *embeddedpg.Cluster
 	stops   []func(context.Context) // run in reverse order by Close
 }
@@ -68,12 +73,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 
 func (a *App) open(ctx context.Context) (err error) {
 	cfg, log := a.Config, a.Log
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if a.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	if _, err := os.Stat(a.DataDir); errors.Is(err, os.ErrNotExist) {
+		a.NewDataDir = true
+		log.Warn("the data directory does not exist: creating it, with a new secret key and an empty embedded database "+
+			"unless VERMERK_SECRET_KEY and DATABASE_URL are set; if this installation has data elsewhere, stop and set VERMERK_DATA_DIR",
+			"data_dir", a.DataDir)
 	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
-		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: cfg.DataDir, Logger: log})
+		// embeddedpg creates the data directory itself, searchable by the database user.
+		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: a.DataDir, Logger: log})
 		if err != nil {
 			return fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
@@ -83,6 +95,9 @@ func (a *App) open(ctx context.Context) (err error) {
 			}
 		})
 		dbURL = a.cluster.ConnString("postgres")
+	}
+	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s: %w", a.DataDir, err)
 	}
 	if err := migrations.Apply(ctx, dbURL); err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -99,6 +114,15 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	return a.build(ctx, dbURL)
+}
+
+// ClusterDir is where the embedded database lives ("" with DATABASE_URL): inside DataDir, or
+// its relocation when root's database user cannot reach DataDir.
+func (a *App) ClusterDir() string {
+	if a.cluster == nil {
+		return ""
+	}
+	return a.cluster.DataDir()
 }
 
 // build creates the services and the HTTP handler.

@@ -40,19 +40,21 @@ type Options struct {
 
 // Cluster is a private PostgreSQL server.
 type Cluster struct {
-	mu       sync.Mutex
-	opts     Options
-	log      *slog.Logger
-	owner    owner
-	bin      string
-	dir      string // cluster directory (DataDir or its relocation)
-	pgdata   string
-	sockDir  string
-	logPath  string
-	password string
-	port     int
-	proc     *process
-	logFile  *os.File
+	mu        sync.Mutex
+	opts      Options
+	log       *slog.Logger
+	owner     owner
+	bin       string
+	dir       string // cluster directory (DataDir or its relocation)
+	pgdata    string
+	sockDir   string
+	logPath   string
+	password  string
+	port      int
+	relocated bool
+	tempSock  bool // sockDir is a temp dir of its own, removed by Stop
+	proc      *process
+	logFile   *os.File
 }
 
 // Start initialises the cluster on first use, starts postgres and waits until it accepts connections.
@@ -83,7 +85,9 @@ func prepare(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	// The directories made here must be traversable by the database user before the check
+	// below, or every new data directory of root would be relocated.
+	if err := o.makeDataDir(abs); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	dir, relocated := o.clusterDir(abs)
@@ -97,17 +101,24 @@ func prepare(ctx context.Context, opts Options) (*Cluster, error) {
 		if err := o.chown(dir); err != nil {
 			return nil, err
 		}
-		log.Info("embedded PostgreSQL runs as user postgres, which cannot reach the data directory; the cluster lives elsewhere",
+		// Says whose cluster this is, for whoever finds it under /var/lib/vermerk.
+		if err := os.WriteFile(filepath.Join(dir, originFile), []byte(abs+"\n"), 0o644); err != nil {
+			return nil, err
+		}
+		log.Warn("embedded PostgreSQL runs as user postgres, which cannot reach the data directory; "+
+			"the database lives elsewhere (make every directory above the data directory searchable by postgres, "+
+			"chmod o+x, to keep it inside)",
 			"data_dir", abs, "cluster_dir", dir)
 	}
 	c := &Cluster{
-		opts:    opts,
-		log:     log,
-		owner:   o,
-		dir:     dir,
-		pgdata:  filepath.Join(dir, "pg"),
-		logPath: filepath.Join(dir, "postgres.log"),
-		port:    opts.Port,
+		opts:      opts,
+		log:       log,
+		owner:     o,
+		dir:       dir,
+		relocated: relocated,
+		pgdata:    filepath.Join(dir, "pg"),
+		logPath:   filepath.Join(dir, "postgres.log"),
+		port:      opts.Port,
 	}
 	major := ""
 	if b, err := os.ReadFile(filepath.Join(c.pgdata, "PG_VERSION")); err == nil {
@@ -141,7 +152,7 @@ func (c *Cluster) makeSocketDir() error {
 		if err != nil {
 			return err
 		}
-		c.sockDir = d
+		c.sockDir, c.tempSock = d, true
 	} else if err := os.MkdirAll(c.sockDir, 0o700); err != nil {
 		return err
 	}
@@ -239,6 +250,11 @@ var errPortInUse = errors.New("port in use")
 
 func (c *Cluster) start(ctx context.Context) error {
 	start := time.Now()
+	if c.tempSock && c.sockDir == "" {
+		if err := c.makeSocketDir(); err != nil {
+			return err
+		}
+	}
 	if err := c.removeStaleLocks(); err != nil {
 		return err
 	}
@@ -373,9 +389,31 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	c.proc = nil
 	c.logFile.Close()
+	if c.tempSock {
+		_ = os.RemoveAll(c.sockDir)
+		c.sockDir = ""
+	}
 	c.log.Info("embedded PostgreSQL stopped", "cluster_dir", c.dir)
 	return err
 }
+
+// Remove stops the server and deletes the cluster with all its data: the cluster directory
+// (a relocation under /var/lib/vermerk too) and its socket directory. For throwaway clusters
+// of tests and benchmarks.
+func (c *Cluster) Remove(ctx context.Context) error {
+	err := c.Stop(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, d := range []string{c.pgdata, c.dir} {
+		if rerr := os.RemoveAll(d); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("embeddedpg.Remove: %w", rerr))
+		}
+	}
+	return err
+}
+
+// Relocated reports whether the cluster lives outside Options.DataDir (see the package comment).
+func (c *Cluster) Relocated() bool { return c.relocated }
 
 // ConnString is a postgres:// URL for dbname over 127.0.0.1 TCP, with the
 // superuser's password: do not log it.

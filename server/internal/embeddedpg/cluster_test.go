@@ -177,12 +177,62 @@ func TestRootRelocatesUnreachableDataDir(t *testing.T) {
 		t.Skip("only root relocates")
 	}
 	private := t.TempDir() // mode 0700, owned by root: postgres cannot enter
-	c := startCluster(t, embeddedpg.Options{DataDir: private, Fast: true})
-	t.Cleanup(func() { os.RemoveAll(c.DataDir()) })
-	if !strings.HasPrefix(c.DataDir(), "/var/lib/vermerk/") {
-		t.Fatalf("DataDir() = %s, want a relocation under /var/lib/vermerk", c.DataDir())
+	c, err := embeddedpg.Start(t.Context(), embeddedpg.Options{DataDir: private, Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Remove(context.Background()) })
+	if c.DataDir() != embeddedpg.RelocationOf(private) || !c.Relocated() {
+		t.Fatalf("DataDir() = %s, want the relocation %s", c.DataDir(), embeddedpg.RelocationOf(private))
+	}
+	if origin, err := os.ReadFile(filepath.Join(c.DataDir(), "data-dir")); err != nil || strings.TrimSpace(string(origin)) != private {
+		t.Errorf("the relocated cluster does not name its data directory: %q, %v", origin, err)
 	}
 	queryString(t, c.ConnString("postgres"), "SELECT 'ok'")
+	if err := c.Remove(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.DataDir()); !os.IsNotExist(err) {
+		t.Errorf("Remove left %s behind (stat: %v)", c.DataDir(), err)
+	}
+}
+
+// TestNewDataDirStaysInside: a data directory that does not exist yet, below directories the
+// database user can search, holds its cluster itself, also when root starts it; Remove then
+// leaves nothing behind, neither there nor under /var/lib/vermerk or the temp dir.
+func TestNewDataDirStaysInside(t *testing.T) {
+	for _, tc := range []struct{ name, sub string }{
+		{"one new level", "data"},
+		{"several new levels", "a/b/c"},
+		{"long path (socket in the temp dir)", strings.Repeat("x", 60) + "/" + strings.Repeat("y", 60)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := reachableTempDir(t)
+			tmp := reachableTempDir(t)
+			t.Setenv("TMPDIR", tmp) // where a long path's socket directory goes
+			dataDir := filepath.Join(parent, tc.sub)
+			c, err := embeddedpg.Start(t.Context(), embeddedpg.Options{DataDir: dataDir, Fast: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DataDir() != dataDir || c.Relocated() {
+				c.Remove(context.Background())
+				t.Fatalf("DataDir() = %s, want %s itself", c.DataDir(), dataDir)
+			}
+			queryString(t, c.ConnString("postgres"), "SELECT 'ok'")
+			if err := c.Remove(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			for _, gone := range []string{dataDir, embeddedpg.RelocationOf(dataDir)} {
+				if _, err := os.Stat(gone); !os.IsNotExist(err) {
+					t.Errorf("%s is left behind (stat: %v)", gone, err)
+				}
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("the temp dir keeps %d entries, first %s", len(left), left[0].Name())
+			}
+		})
+	}
 }
 
 // TestDatabaseDiesWithParent starts a cluster in a child process, kills that

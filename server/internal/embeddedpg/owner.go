@@ -100,11 +100,44 @@ func (o owner) inGroup(gid uint32) bool {
 	return false
 }
 
+// originFile, in a relocated cluster directory, names the data directory it belongs to.
+const originFile = "data-dir"
+
+// makeDataDir creates dir and its missing parents. As root the directories it creates are
+// searchable by the database user (mode 0711: no listing, and the files root keeps there
+// stay 0600), so that a new data directory needs no relocation.
+func (o owner) makeDataDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := o.makeDataDir(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	if o.cred == nil {
+		return nil
+	}
+	return os.Chmod(dir, 0o711)
+}
+
+// RelocationOf is where root's cluster for the absolute dataDir lives when the database user
+// cannot reach dataDir.
+func RelocationOf(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return filepath.Join(relocatedRoot, hex.EncodeToString(sum[:6]))
+}
+
 // clusterDir picks the directory the cluster lives in for the absolute dataDir.
 func (o owner) clusterDir(dataDir string) (dir string, relocated bool) {
 	if o.canTraverse(dataDir) {
 		return dataDir, false
 	}
-	sum := sha256.Sum256([]byte(dataDir))
-	return filepath.Join(relocatedRoot, hex.EncodeToString(sum[:6])), true
+	return RelocationOf(dataDir), true
 }

@@ -161,11 +161,10 @@ func Main(m *testing.M) {
 	code := m.Run()
 	if cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := cluster.Stop(ctx); err != nil {
+		if err := cluster.Remove(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest:", err)
 		}
 		cancel()
-		_ = os.RemoveAll(cluster.DataDir())
 	}
 	if tmpDir != "" {
 		_ = os.RemoveAll(tmpDir)
