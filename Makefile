@@ -21,7 +21,7 @@ build: server-deps client-deps
 ## short fuzz runs, the graphql-http audit, and a build of the desktop app
 test: test-deps
 	$(GO) vet ./graph/... ./server/... ./client/...
-	VERMERK_REQUIRE_NODE=1 $(GO) test -race -count=1 -timeout 30m ./graph/... ./server/... ./client/...
+	VERMERK_REQUIRE_NODE=1 VERMERK_REQUIRE_PGBOUNCER=1 $(GO) test -race -count=1 -timeout 30m ./graph/... ./server/... ./client/...
 	$(MAKE) --no-print-directory fuzz
 	$(GO) build -o /dev/null ./client/cmd/vermerk-desktop
 
@@ -69,6 +69,7 @@ server-deps:
 	@scripts/server-deps.sh
 test-deps: server-deps client-deps
 	@command -v node >/dev/null && command -v npm >/dev/null || scripts/ensure-packages.sh "the graphql-http audit test" nodejs npm
+	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || scripts/ensure-packages.sh "the PgBouncer test" pgbouncer
 client-deps:
 	@scripts/client-deps.sh
 

@@ -99,10 +99,16 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s: %w", a.DataDir, err)
 	}
-	if err := migrations.Apply(ctx, dbURL); err != nil {
+	// Migrations take a session lock and the readiness probe prepares statements: both go
+	// the direct way when DATABASE_URL goes through a transaction pooler.
+	directURL := cfg.ListenDatabaseURL
+	if directURL == "" {
+		directURL = dbURL
+	}
+	if err := migrations.Apply(ctx, directURL); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	a.DB, err = store.Open(ctx, dbURL)
+	a.DB, err = store.OpenPooled(ctx, dbURL, cfg.ListenDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -113,7 +119,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.AdminToken, err = adminToken(cfg); err != nil {
 		return err
 	}
-	return a.build(ctx, dbURL)
+	return a.build(ctx, directURL)
 }
 
 // ClusterDir is where the embedded database lives ("" with DATABASE_URL): inside DataDir, or

@@ -12,36 +12,41 @@ import (
 
 // Config is the whole runtime configuration; see the README's environment reference.
 type Config struct {
-	Addr           string         // VERMERK_ADDR
-	DatabaseURL    string         // DATABASE_URL; empty → embedded PostgreSQL
-	DataDir        string         // VERMERK_DATA_DIR
-	AdminToken     string         // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
-	SecretKey      string         // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
-	OldSecretKeys  []string       // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
-	PublicURL      string         // VERMERK_PUBLIC_URL
-	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
-	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
-	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
-	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
-	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
-	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
-	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	Addr        string // VERMERK_ADDR
+	DatabaseURL string // DATABASE_URL; empty → embedded PostgreSQL
+	// ListenDatabaseURL (VERMERK_LISTEN_DATABASE_URL) reaches the same database without a
+	// transaction pooler, for LISTEN, migrations and import runners; set it when DATABASE_URL
+	// goes through PgBouncer in transaction pooling mode. Empty → DATABASE_URL.
+	ListenDatabaseURL string
+	DataDir           string         // VERMERK_DATA_DIR
+	AdminToken        string         // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
+	SecretKey         string         // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
+	OldSecretKeys     []string       // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
+	PublicURL         string         // VERMERK_PUBLIC_URL
+	MaxUploadSize     int64          // VERMERK_MAX_UPLOAD_BYTES
+	EventRetention    time.Duration  // VERMERK_EVENT_RETENTION
+	AllowedOrigins    []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
+	ScreenRate        float64        // VERMERK_SCREEN_RATE: screens per second per token
+	LogFormat         string         // VERMERK_LOG_FORMAT: text or json
+	DebugAddr         string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
+	TrustedProxies    []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 }
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
 func FromEnv() (Config, error) {
 	c := Config{
-		Addr:           env("VERMERK_ADDR", "127.0.0.1:8080"),
-		DatabaseURL:    os.Getenv("DATABASE_URL"),
-		DataDir:        env("VERMERK_DATA_DIR", ".vermerk"),
-		AdminToken:     os.Getenv("VERMERK_ADMIN_TOKEN"),
-		SecretKey:      os.Getenv("VERMERK_SECRET_KEY"),
-		PublicURL:      os.Getenv("VERMERK_PUBLIC_URL"),
-		LogFormat:      env("VERMERK_LOG_FORMAT", "text"),
-		DebugAddr:      os.Getenv("VERMERK_DEBUG_ADDR"),
-		MaxUploadSize:  200 << 20,
-		EventRetention: 90 * 24 * time.Hour,
-		ScreenRate:     50,
+		Addr:              env("VERMERK_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:       os.Getenv("DATABASE_URL"),
+		ListenDatabaseURL: os.Getenv("VERMERK_LISTEN_DATABASE_URL"),
+		DataDir:           env("VERMERK_DATA_DIR", ".vermerk"),
+		AdminToken:        os.Getenv("VERMERK_ADMIN_TOKEN"),
+		SecretKey:         os.Getenv("VERMERK_SECRET_KEY"),
+		PublicURL:         os.Getenv("VERMERK_PUBLIC_URL"),
+		LogFormat:         env("VERMERK_LOG_FORMAT", "text"),
+		DebugAddr:         os.Getenv("VERMERK_DEBUG_ADDR"),
+		MaxUploadSize:     200 << 20,
+		EventRetention:    90 * 24 * time.Hour,
+		ScreenRate:        50,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -86,6 +91,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.DatabaseURL != "" && c.SecretKey == "" {
 		errs = append(errs, "VERMERK_SECRET_KEY is required with DATABASE_URL (32 random bytes, standard base64: openssl rand -base64 32)")
+	}
+	if c.ListenDatabaseURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, "VERMERK_LISTEN_DATABASE_URL needs DATABASE_URL: it is the direct way to the database DATABASE_URL reaches through a pooler")
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr

@@ -18,9 +18,11 @@ const Channel = "vermerk_events"
 const readBatch = 1000
 
 // connect opens the listener's own connection (not from the pool: it holds LISTEN state and
-// waits for notifications) and starts listening.
+// waits for notifications) and starts listening. It is configured like store.DB.Direct, the
+// direct URL (VERMERK_LISTEN_DATABASE_URL), since a transaction pooler would hand the LISTEN
+// to a server connection that other clients then get.
 func (b *Bus) connect(ctx context.Context) (*pgx.Conn, error) {
-	cfg := b.db.Pool.Config().ConnConfig.Copy()
+	cfg := b.db.Direct.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "vermerk events listener"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

@@ -6,23 +6,69 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// DB wraps the connection pool.
+// DB wraps the connection pools.
 type DB struct {
+	// Pool serves requests and short transactions; behind PgBouncer in transaction pooling
+	// mode it holds no session state.
 	Pool *pgxpool.Pool
+	// Direct is for session state a transaction pooler cannot carry: the connections that
+	// LISTEN, and an import job's runner, which holds the job's lock for the whole run. It is
+	// Pool itself unless OpenPooled was given a direct URL.
+	Direct *pgxpool.Pool
 }
+
+// directConns bounds the direct pool: its connections run import jobs (one at a time per
+// instance) and lend their configuration to the listeners.
+const directConns = 4
 
 // Open connects a pool and checks the database answers.
 func Open(ctx context.Context, connString string) (*DB, error) {
+	return OpenPooled(ctx, connString, "")
+}
+
+// OpenPooled connects the request pool to connString and, when directURL is not empty, the
+// direct pool to directURL: connString then goes through a pooler such as PgBouncer in
+// transaction pooling mode, which keeps no prepared statement from one transaction to the
+// next, so the pool's queries use unnamed statements whose descriptions pgx caches
+// (QueryExecModeCacheDescribe: one round trip, like the default), unless the URL names its
+// own default_query_exec_mode.
+func OpenPooled(ctx context.Context, connString, directURL string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: parse connection string: %w", err)
 	}
+	if directURL != "" && !strings.Contains(connString, "default_query_exec_mode") {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{Pool: pool, Direct: pool}
+	if directURL == "" {
+		return db, nil
+	}
+	dcfg, err := pgxpool.ParseConfig(directURL)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store.Open: parse the direct connection string: %w", err)
+	}
+	dcfg.MaxConns = directConns
+	if db.Direct, err = connect(ctx, dcfg); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("direct connection: %w", err)
+	}
+	return db, nil
+}
+
+func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
@@ -31,11 +77,16 @@ func Open(ctx context.Context, connString string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store.Open: ping: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	return pool, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close closes the pools.
+func (db *DB) Close() {
+	if db.Direct != db.Pool {
+		db.Direct.Close()
+	}
+	db.Pool.Close()
+}
 
 // Transact runs fn in a transaction and commits when fn returns nil. A serialization failure
 // or deadlock is retried a few times, so fn must not have effects outside the transaction.
