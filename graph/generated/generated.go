@@ -2334,7 +2334,12 @@ type Contact {
 
 type ContactEdge { cursor: String! node: Contact! }
 type PageInfo { hasNextPage: Boolean! endCursor: String }
-type ContactConnection { edges: [ContactEdge!]! pageInfo: PageInfo! totalCount: Int! }
+type ContactConnection {
+  edges: [ContactEdge!]!
+  pageInfo: PageInfo!
+  "How many there are in all: exact up to 10,000; above that the database's estimate from its table statistics (within a few percent for all contacts, rougher for a search), and never below 10,001. Counting exactly would read every row."
+  totalCount: Int!
+}
 
 type Purpose {
   id: ID!
@@ -2395,7 +2400,12 @@ type BlacklistEntry {
   removedAt: Time
 }
 type BlacklistEdge { cursor: String! node: BlacklistEntry! }
-type BlacklistConnection { edges: [BlacklistEdge!]! pageInfo: PageInfo! totalCount: Int! }
+type BlacklistConnection {
+  edges: [BlacklistEdge!]!
+  pageInfo: PageInfo!
+  "How many active entries there are: exact up to 10,000; above that the database's estimate from its table statistics, never below 10,001."
+  totalCount: Int!
+}
 
 type BlacklistMatch { field: MatchField! entry: BlacklistEntry! }
 type Screening { blocked: Boolean! matches: [BlacklistMatch!]! }

@@ -43,9 +43,10 @@ type AuditEntry struct {
 }
 
 type BlacklistConnection struct {
-	Edges      []*BlacklistEdge `json:"edges"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	Edges    []*BlacklistEdge `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+	// How many active entries there are: exact up to 10,000; above that the database's estimate from its table statistics, never below 10,001.
+	TotalCount int `json:"totalCount"`
 }
 
 type BlacklistEdge struct {
@@ -90,9 +91,10 @@ type ConsentText struct {
 }
 
 type ContactConnection struct {
-	Edges      []*ContactEdge `json:"edges"`
-	PageInfo   *PageInfo      `json:"pageInfo"`
-	TotalCount int            `json:"totalCount"`
+	Edges    []*ContactEdge `json:"edges"`
+	PageInfo *PageInfo      `json:"pageInfo"`
+	// How many there are in all: exact up to 10,000; above that the database's estimate from its table statistics (within a few percent for all contacts, rougher for a search), and never below 10,001. Counting exactly would read every row.
+	TotalCount int `json:"totalCount"`
 }
 
 type ContactEdge struct {

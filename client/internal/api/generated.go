@@ -101,9 +101,10 @@ func (v *BlacklistMatch) GetEntry() BlacklistEntryFields { return v.Entry }
 
 // BlacklistPage includes the requested fields of the GraphQL type BlacklistConnection.
 type BlacklistPage struct {
-	Edges      []BlacklistEdge `json:"edges"`
-	PageInfo   PageInfo        `json:"pageInfo"`
-	TotalCount int             `json:"totalCount"`
+	Edges    []BlacklistEdge `json:"edges"`
+	PageInfo PageInfo        `json:"pageInfo"`
+	// How many active entries there are: exact up to 10,000; above that the database's estimate from its table statistics, never below 10,001.
+	TotalCount int `json:"totalCount"`
 }
 
 // GetEdges returns BlacklistPage.Edges, and is useful for accessing the field via an interface.
@@ -408,9 +409,10 @@ func (v *ContactInput) GetAddress() *PostalAddressInput { return v.Address }
 
 // One page of contacts.
 type ContactPage struct {
-	Edges      []ContactEdge `json:"edges"`
-	PageInfo   PageInfo      `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
+	Edges    []ContactEdge `json:"edges"`
+	PageInfo PageInfo      `json:"pageInfo"`
+	// How many there are in all: exact up to 10,000; above that the database's estimate from its table statistics (within a few percent for all contacts, rougher for a search), and never below 10,001. Counting exactly would read every row.
+	TotalCount int `json:"totalCount"`
 }
 
 // GetEdges returns ContactPage.Edges, and is useful for accessing the field via an interface.

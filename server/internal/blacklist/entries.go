@@ -131,7 +131,8 @@ func (s *Service) List(ctx context.Context, first int, after string) (*model.Bla
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM blacklist_entries WHERE removed_at IS NULL`).Scan(&conn.TotalCount); err != nil {
+	// exact up to store.ExactCountLimit, estimated above
+	if conn.TotalCount, _, err = store.Count(ctx, s.db.Pool, `SELECT id FROM blacklist_entries WHERE removed_at IS NULL`); err != nil {
 		return nil, fmt.Errorf("blacklist.List: count: %w", err)
 	}
 	return conn, nil

@@ -3,6 +3,6 @@ package consent
 // Exported for tests in consent_test.
 const (
 	RecipientsQuery = recipientsQuery
-	RecipientsCount = recipientsCount
+	RecipientsCount = recipientsCounted
 	BeforeAllIDs    = beforeAllIDs
 )

@@ -22,7 +22,8 @@ const recipientIDs = `SELECT m.contact_id FROM list_members m
 const recipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (` + recipientIDs + `
 	ORDER BY m.contact_id LIMIT $4) r JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
 
-const recipientsCount = `SELECT count(*) FROM list_members m
+// recipientsCounted is what totalCount counts: exact up to store.ExactCountLimit, estimated above.
+const recipientsCounted = `SELECT m.contact_id FROM list_members m
 	JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
 	WHERE m.list_id = $1`
 
@@ -76,7 +77,7 @@ func (s *Service) Recipients(ctx context.Context, listKey string, first int, aft
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}
 	if graph.Requested(ctx, "totalCount") { // counting a list of a million costs more than a page
-		if err := s.db.Pool.QueryRow(ctx, recipientsCount, l.ID, l.PurposeID).Scan(&conn.TotalCount); err != nil {
+		if conn.TotalCount, _, err = store.Count(ctx, s.db.Pool, recipientsCounted, l.ID, l.PurposeID); err != nil {
 			return nil, fmt.Errorf("consent.Recipients(%s): count: %w", listKey, err)
 		}
 	}

@@ -126,8 +126,9 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		t.Errorf("deep page has %d recipients", len(deep.Recipients.Edges))
 	}
 	count := timeIt("recipients, first page of 50 with totalCount", `{ recipients(listKey: "news-de") { totalCount edges { node { id } } } }`, nil, 5)
-	if want := n/2 - n/10; count.Recipients.TotalCount != want {
-		t.Errorf("totalCount = %d, want %d (granted minus revoked)", count.Recipients.TotalCount, want)
+	// above store.ExactCountLimit an estimate: the planner's, of a join
+	if want, got := n/2-n/10, count.Recipients.TotalCount; got < want*3/4 || got > want*5/4 {
+		t.Errorf("totalCount = %d, want %d (granted minus revoked) within 25 %%", got, want)
 	}
 
 	// Paging the whole list, as a mailing run does.

@@ -73,14 +73,15 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 	return conn, nil
 }
 
-// count is the number of contacts the terms find (all contacts for nil).
+// count is the number of contacts the terms find (all contacts for nil): exact up to
+// store.ExactCountLimit, an estimate above (the schema says so).
 func (s *Service) count(ctx context.Context, t *terms) (int, error) {
-	query, args := `SELECT count(*) FROM contacts`, []any{}
+	query, args := `SELECT id FROM contacts`, []any{}
 	if t != nil {
-		query, args = `SELECT count(*) FROM (`+matching+`) m`, []any{t.text, t.email, t.phone}
+		query, args = matching, []any{t.text, t.email, t.phone}
 	}
-	var n int
-	if err := s.db.Pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+	n, _, err := store.Count(ctx, s.db.Pool, query, args...)
+	if err != nil {
 		return 0, fmt.Errorf("contacts.SearchContacts: count: %w", err)
 	}
 	return n, nil
