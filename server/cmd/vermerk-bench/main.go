@@ -1,16 +1,20 @@
 // Command vermerk-bench measures Vermerk against baselines on a throwaway PostgreSQL (`make
 // bench`). It prints one line per figure,
 //
-//	bench NAME VALUE UNIT baseline VALUE UNIT ratio X
+//	bench NAME VALUE UNIT baseline VALUE UNIT ratio X target T PASS|MISS
 //
-// then a table for people. Baselines run in the same process on the same database: the same
-// hash lookups straight through pgx for screen, COPY of the same file into a bare table for
-// import, the raw pgx query for contact and recipients. Vermerk itself runs as the real binary
-// (built first), so its memory and CPU are its own. A figure whose feature is not built yet
-// prints n/a with the reason.
+// then a table for people. Targets are ratios against baselines measured in the same run on
+// the same database, so that they hold on any machine: the same hash lookups straight through
+// pgx for screen, COPY of the same file into a bare table for import, the raw pgx query for
+// contact and recipients, the embedded superuser's import for the import of an ordinary role.
+// Vermerk itself runs as the real binary (built first), so its memory and CPU are its own. A
+// figure whose feature is not built yet prints n/a with the reason.
 //
-// BENCH_SCALE=small runs in under a minute; the default is the scale of DESIGN.md. BENCH_ONLY=screen,import
-// runs only those groups of figures; BENCH_DURATION=30s measures each load run that long (for profiling).
+// BENCH_SCALE=small runs in a minute or two; full (the default) has 1,000,000 contacts and
+// blacklist entries and 10,000 subscribers; large measures full, then grows the same database
+// to 10,000,000 contacts and blacklist entries and measures again, and prints how each figure
+// grew. BENCH_ONLY=screen,import runs only those groups of figures; BENCH_DURATION=30s
+// measures each load run that long (for profiling).
 package main
 
 import (
@@ -41,6 +45,7 @@ type scale struct {
 	blacklist        int // entries, one e-mail hash each
 	importRows       int
 	contacts         int
+	grow             int // large: grow contacts and blacklist to grow× and measure again (0: not)
 	subscribers      int // over instances server instances
 	instances        int
 	revocations      int           // fan-out events sent
@@ -50,14 +55,20 @@ type scale struct {
 }
 
 var scales = map[string]scale{
-	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 100_000, subscribers: 1000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
-	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 50, instances: 2, revocations: 20, importBudget: 10 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	// medium: figures in a few minutes, for work on one of them
+	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, importBudget: 5 * time.Minute, workers: 32, warmup: time.Second, duration: 5 * time.Second},
+	// small-large tries the growth steps of large at the size of small (for development)
+	"small-large": {name: "small-large", blacklist: 10_000, importRows: 10_000, contacts: 5_000, grow: 10, subscribers: 200, instances: 2, revocations: 20, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 }
 
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
 type bench struct {
 	scale   scale
 	dir     string
+	cluster *embeddedpg.Cluster
 	dbURL   string
 	pool    *pgxpool.Pool // the baselines' pool, sized like the server's
 	secret  string        // VERMERK_SECRET_KEY of every server
@@ -67,6 +78,16 @@ type bench struct {
 	figures []figure
 	main    *server  // the instance of the request figures
 	stops   []func() // servers to stop at the end
+	// what the database holds now: contacts 1..contacts, blacklist entries 1..blacklist
+	contacts, blacklist int
+	file                importFile
+	listID, purposeID   string   // the newsletter list of the recipients figures
+	members             int      // contacts 1..members are on it
+	indexOnly           []string // whether recipients pages read indexes only, at each size
+	// phase is "" while measuring at the scale's size, then "10M" (or so) after growing
+	phase  string
+	values map[string]float64 // figure name (with phase) → Vermerk's value, for the growth table
+	grown  []growth
 }
 
 func main() {
@@ -76,7 +97,7 @@ func main() {
 	}
 	sc, ok := scales[name]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "vermerk-bench: BENCH_SCALE=%q: use small or full (default)\n", name)
+		fmt.Fprintf(os.Stderr, "vermerk-bench: BENCH_SCALE=%q: use small, medium, full (default), large or small-large\n", name)
 		os.Exit(2)
 	}
 	if d := os.Getenv("BENCH_DURATION"); d != "" {
@@ -97,7 +118,8 @@ func main() {
 // run measures the groups BENCH_ONLY selects and writes the report to out.
 func run(ctx context.Context, sc scale, out io.Writer) error {
 	start := time.Now()
-	b := &bench{scale: sc, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	b := &bench{scale: sc, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		values: map[string]float64{}}
 	var err error
 	if b.dir, err = os.MkdirTemp("", "vermerk-bench-"); err != nil {
 		return err
@@ -117,6 +139,7 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 		return err
 	}
 	defer cluster.Remove(context.WithoutCancel(ctx))
+	b.cluster = cluster
 	b.dbURL = cluster.ConnString("postgres")
 	if err := migrations.Apply(ctx, b.dbURL); err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -145,11 +168,29 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, g := range []struct {
-		name string
-		run  func(context.Context) error
-	}{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
-		{"import", b.importFigures}, {"fanout", b.fanoutFigures}} {
+	groups := []group{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
+		{"import", b.importFigures}, {"fanout", b.fanoutFigures}}
+	if err := b.measure(ctx, groups, only); err != nil {
+		return err
+	}
+	if sc.grow > 0 {
+		if err := b.growAndMeasure(ctx, only); err != nil {
+			return err
+		}
+	}
+	b.report(out, time.Since(start))
+	return nil
+}
+
+// group is a set of figures measured together.
+type group struct {
+	name string
+	run  func(context.Context) error
+}
+
+// measure runs the groups only selects (all for nil).
+func (b *bench) measure(ctx context.Context, groups []group, only map[string]bool) error {
+	for _, g := range groups {
 		if only != nil && !only[g.name] {
 			continue
 		}
@@ -160,7 +201,6 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 			return ctx.Err()
 		}
 	}
-	b.report(out, time.Since(start))
 	return nil
 }
 

@@ -29,7 +29,7 @@ var (
 // baseline. Without node/npm, or when npm cannot install, the line says why.
 func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) error {
 	f := figure{name: "contact_rps_postgraphile", value: vermerk.rps(), unit: "req/s", baseline: na,
-		target: "—", note: "baseline: PostGraphile 4.14.1 (Node, one process)"}
+		note: "baseline: PostGraphile 4.14.1 (Node, one process)"}
 	if why := vermerk.failed(); why != "" {
 		f.value = na
 	}
@@ -71,7 +71,7 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	n := b.scale.contacts
+	n := b.contacts
 	const query = `query Contact($id: UUID!) { contactById(id: $id) { id givenName familyName contactEmailsByContactId { nodes { address } } } }`
 	client, err := newRawClient(url, b.scale.workers)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -50,7 +49,7 @@ func (s *server) wsURL() string { return "ws" + strings.TrimPrefix(s.url, "http"
 
 // startServer runs vermerk serve on the bench database (logs into the bench directory). The
 // screen rate limit is lifted: the bench is one token asking thousands of times a second.
-func (b *bench) startServer(ctx context.Context) (*server, error) {
+func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -66,7 +65,7 @@ func (b *bench) startServer(ctx context.Context) (*server, error) {
 	s.cmd = exec.Command(b.binary, "serve")
 	s.cmd.Env = append(os.Environ(),
 		"VERMERK_ADDR="+addr,
-		"DATABASE_URL="+b.dbURL,
+		"DATABASE_URL="+dbURL,
 		"VERMERK_SECRET_KEY="+b.secret,
 		"VERMERK_ADMIN_TOKEN="+adminToken,
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
@@ -115,7 +114,13 @@ func (s *server) stop() {
 }
 
 // peakRSS is the server's peak resident memory so far in bytes (VmHWM).
-func (s *server) peakRSS() (int64, error) {
+func (s *server) peakRSS() (int64, error) { return s.status("VmHWM:") }
+
+// rss is the server's resident memory now in bytes (VmRSS).
+func (s *server) rss() (int64, error) { return s.status("VmRSS:") }
+
+// status reads a size in kB from the process's /proc status.
+func (s *server) status(field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
@@ -123,12 +128,12 @@ func (s *server) peakRSS() (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 func tail(path string) string {

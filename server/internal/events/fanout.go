@@ -28,6 +28,9 @@ type FanoutConfig struct {
 	Interval time.Duration
 	// Wait bounds how long, after the last commit, stragglers may take; default 10 s.
 	Wait time.Duration
+	// Subscribed, when set, runs once every subscriber is connected and registered, before
+	// the measured events (to take the servers' memory, say).
+	Subscribed func()
 }
 
 // FanoutResult is what MeasureFanout saw. Latency is from just before COMMIT is sent to the
@@ -121,6 +124,9 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 		}
 	}
 
+	if cfg.Subscribed != nil {
+		cfg.Subscribed()
+	}
 	sentAt := make(map[int64]time.Time, cfg.Events)
 	var last int64
 	for i := range cfg.Events {
