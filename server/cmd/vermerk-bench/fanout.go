@@ -32,7 +32,7 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 	b.progress("fan-out: %d subscribers over %d instances, %d revocations", sc.subscribers, sc.instances, sc.revocations)
 	res, err := events.MeasureFanout(ctx, events.FanoutConfig{
 		URLs: urls, Token: adminToken, DBURL: b.dbURL,
-		Subscribers: sc.subscribers, Events: sc.revocations, Wait: 10 * time.Second,
+		Subscribers: sc.subscribers, Events: sc.revocations, Interval: sc.eventInterval, Wait: 10 * time.Second,
 		Subscribed: func() {
 			var grown int64
 			for i, s := range servers {
@@ -52,7 +52,7 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 		return nil
 	}
 	b.progress("%s", res)
-	note := fmt.Sprintf("%d subscribers on %d instances, %d events; no baseline", res.Subscribers, sc.instances, res.Events)
+	note := fmt.Sprintf("%d subscribers on %d instances, %d events %s apart; no baseline", res.Subscribers, sc.instances, res.Events, sc.eventInterval)
 	if res.Failed > 0 || res.Duplicates > 0 {
 		note += fmt.Sprintf("; %d failed subscriptions, %d duplicates", res.Failed, res.Duplicates)
 	}

@@ -49,19 +49,20 @@ type scale struct {
 	subscribers      int // over instances server instances
 	instances        int
 	revocations      int           // fan-out events sent
+	eventInterval    time.Duration // between two of them
 	importBudget     time.Duration // an import still running then is measured by the rows it processed
 	workers          int
 	warmup, duration time.Duration
 }
 
 var scales = map[string]scale{
-	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
-	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
-	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 100, eventInterval: 200 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 100, eventInterval: 200 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 	// medium: figures in a few minutes, for work on one of them
-	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, importBudget: 5 * time.Minute, workers: 32, warmup: time.Second, duration: 5 * time.Second},
+	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, eventInterval: 50 * time.Millisecond, importBudget: 5 * time.Minute, workers: 32, warmup: time.Second, duration: 5 * time.Second},
 	// small-large tries the growth steps of large at the size of small (for development)
-	"small-large": {name: "small-large", blacklist: 10_000, importRows: 10_000, contacts: 5_000, grow: 10, subscribers: 200, instances: 2, revocations: 20, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"small-large": {name: "small-large", blacklist: 10_000, importRows: 10_000, contacts: 5_000, grow: 10, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 }
 
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
