@@ -193,3 +193,24 @@ func count(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// markdown writes the tables as Markdown (BENCH_MARKDOWN=file), for the README.
+func (b *bench) markdown(w io.Writer, took time.Duration) {
+	fmt.Fprintf(w, "Scale %s, %d CPUs, %s, load average %s at the end, took %s.\n\n", b.scale.name, runtime.NumCPU(),
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), loadAverage(), took.Round(time.Second))
+	fmt.Fprintln(w, "| figure | Vermerk | baseline (same run) | ratio | target | | note |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	for _, f := range b.figures {
+		fmt.Fprintf(w, "| `%s` | %s %s | %s %s | %s | %s | %s | %s |\n", f.name, num(f.value), f.unit, num(f.baseline), f.baseUnit,
+			num(f.ratio()), f.goal.String(f.unit), f.goal.verdict(f.judged()), f.note)
+	}
+	if len(b.grown) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n| figure | at %s | at %s | growth | target | | note |\n", count(b.scale.contacts), count(b.contacts))
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	for _, g := range b.grown {
+		fmt.Fprintf(w, "| `%s` | %s %s | %s %s | ×%s | %s | %s | %s |\n", g.name, num(g.small), g.unit, num(g.big), g.unit,
+			num(g.factor()), g.goal.String(""), g.goal.verdict(g.factor()), g.note)
+	}
+}
