@@ -189,6 +189,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 		return 0, 0, "", err
 	}
 	b.progress("import into %s through startImport", where)
+	m := b.meter(s)
 	t0 := time.Now()
 	id, err := uploadImport(ctx, s.url, staff, b.file.path)
 	if err != nil {
@@ -215,6 +216,9 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 		time.Sleep(100 * time.Millisecond)
 	}
 	took := time.Since(t0)
+	serverCPU, dbCPU := m.used()
+	cpu := fmt.Sprintf("CPU per row: server %s µs, database %s µs", num(perOp(serverCPU, j.Processed)), num(perOp(dbCPU, j.Processed)))
+	b.progress("import: %s", cpu)
 	if j.Status == "FAILED" {
 		return na, na, "the import FAILED; see " + s.logPath, nil
 	}
@@ -236,7 +240,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 		}
 		b.progress("import: still RUNNING after %s, %d of %d rows processed", took.Round(time.Millisecond), j.Processed, expect.Rows)
 		return float64(j.Processed) / took.Seconds(), float64(peak) / (1 << 20),
-			fmt.Sprintf("unfinished after the %s budget: %d of %d rows processed", b.scale.importBudget, j.Processed, expect.Rows), nil
+			join(fmt.Sprintf("unfinished after the %s budget: %d of %d rows processed", b.scale.importBudget, j.Processed, expect.Rows), cpu), nil
 	}
 	if j.Inserted != expect.Inserted || j.Duplicates != expect.Duplicates || j.Held != expect.Held || j.Invalid != expect.Invalid {
 		note = fmt.Sprintf("counts differ from the file's: inserted %d/%d, duplicates %d/%d, held %d/%d, invalid %d/%d",
@@ -244,7 +248,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	}
 	b.progress("import: %s after %s (inserted %d, duplicates %d, held %d, invalid %d)", j.Status, took.Round(time.Millisecond),
 		j.Inserted, j.Duplicates, j.Held, j.Invalid)
-	return float64(expect.Rows) / took.Seconds(), float64(peak) / (1 << 20), note, nil
+	return float64(expect.Rows) / took.Seconds(), float64(peak) / (1 << 20), join(cpu, note), nil
 }
 
 // databaseOf is the database name of a postgres:// URL.

@@ -12,7 +12,9 @@ import (
 
 // loadResult is what one closed-loop load run measured.
 type loadResult struct {
-	ops, errors int
+	// CPU time per operation in µs, of the main server and of the database, in the window
+	serverUS, dbUS float64
+	ops, errors    int
 	firstErr    error
 	window      time.Duration
 	latencies   []time.Duration // sorted
@@ -70,6 +72,15 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		errors   int
 		firstErr error
 	}
+	var serverCPU, dbCPU time.Duration
+	metered := make(chan struct{})
+	go func() {
+		defer close(metered)
+		time.Sleep(time.Until(from))
+		m := b.meter(b.main)
+		time.Sleep(time.Until(to))
+		serverCPU, dbCPU = m.used()
+	}()
 	var ticket atomic.Int64
 	ws := make([]worker, sc.workers)
 	var wg sync.WaitGroup
@@ -103,6 +114,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		}(&ws[i], uint64(i))
 	}
 	wg.Wait()
+	<-metered
 	r := loadResult{window: sc.duration}
 	for _, w := range ws {
 		r.latencies = append(r.latencies, w.lat...)
@@ -113,9 +125,10 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	}
 	r.ops = len(r.latencies)
 	slices.Sort(r.latencies)
+	r.serverUS, r.dbUS = perOp(serverCPU, r.ops), perOp(dbCPU, r.ops)
 	if r.ops > 0 {
-		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", what, r.rps(),
-			r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1))
+		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs",
+			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS)
 	}
 	return r
 }
