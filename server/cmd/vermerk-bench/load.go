@@ -15,9 +15,9 @@ type loadResult struct {
 	// CPU time per operation in µs, of the main server and of the database, in the window
 	serverUS, dbUS float64
 	ops, errors    int
-	firstErr    error
-	window      time.Duration
-	latencies   []time.Duration // sorted
+	firstErr       error
+	window         time.Duration
+	latencies      []time.Duration // sorted
 }
 
 func (r loadResult) rps() float64 { return float64(r.ops) / r.window.Seconds() }
