@@ -63,7 +63,7 @@ func (b *bench) importFigures(ctx context.Context) error {
 	type variant struct{ who, grant string }
 	superuser, granted, plain := variant{"superuser", ""}, variant{"role", "grant"}, variant{"role", "plain"}
 	order := []variant{superuser, granted, plain, granted, superuser}
-	if b.scale.importRows < 100_000 || version < 150000 {
+	if b.scale.importRows < 100_000 || b.scale.grow > 0 || version < 150000 {
 		order = []variant{superuser, granted, plain}
 	}
 	if version < 150000 { // GRANT SET ON PARAMETER is new in 15
