@@ -141,7 +141,7 @@ func (b *bench) bulk(ctx context.Context, fill func(pgx.Tx) error, tables ...str
 		if err != nil {
 			return err
 		}
-		for _, stmt := range []string{`SET LOCAL session_replication_role = replica`, `SET LOCAL maintenance_work_mem = '512MB'`,
+		for _, stmt := range []string{`SET LOCAL session_replication_role = replica`, `SET LOCAL maintenance_work_mem = '1GB'`,
 			`SET LOCAL synchronous_commit = off`} {
 			if _, err := tx.Exec(ctx, stmt); err != nil {
 				return err

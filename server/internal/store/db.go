@@ -40,6 +40,9 @@ func Open(ctx context.Context, connString string) (*DB, error) {
 // (QueryExecModeCacheDescribe: one round trip, like the default), unless the URL names its
 // own default_query_exec_mode.
 func OpenPooled(ctx context.Context, connString, directURL string) (*DB, error) {
+	if directURL == connString {
+		directURL = "" // no pooler in between
+	}
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: parse connection string: %w", err)
