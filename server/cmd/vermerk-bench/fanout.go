@@ -43,6 +43,10 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 				grown += now - idle[i]
 			}
 			perSub = float64(grown) / float64(sc.subscribers) / 1024
+			if profileDir != "" {
+				b.saveProfile(ctx, servers[0], "/debug/pprof/heap", "fanout-heap.pprof")
+				b.saveProfile(ctx, servers[0], "/debug/pprof/goroutine?debug=1", "fanout-goroutines.txt")
+			}
 		},
 	})
 	if err != nil {

@@ -65,6 +65,7 @@ func (b *bench) contactFigures(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	profiled := b.cpuProfile(ctx, s, "contact"+b.phase)
 	app := b.load(ctx, "contact by id over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
 		var out struct{ Contact *struct{ ID string } }
@@ -76,6 +77,7 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		}
 		return nil
 	})
+	profiled()
 	sql := `SELECT ` + store.ContactColumns + ` FROM contacts c WHERE c.id = $1`
 	base := b.load(ctx, "contact by id with pgx", func(ctx context.Context, rnd *rand.Rand) error {
 		_, err := store.ScanContact(b.pool.QueryRow(ctx, sql, benchID("contact-", 1+rnd.IntN(n))))
@@ -332,7 +334,9 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	// DESIGN.md: p99 ≤ 5 ms at ≥ 5,000 screens/s from 32 clients. The latency is taken at
 	// that rate (open loop); the throughput, and the latency of a saturated server, in a
 	// closed loop.
+	profiled := b.cpuProfile(ctx, s, "screen"+b.phase)
 	app := b.loadAt(ctx, "screen over GraphQL", screenRate, screen)
+	profiled()
 	base := b.loadAt(ctx, "screen lookups with pgx", screenRate, direct)
 	b.measured(figure{name: "screen_p99", unit: "ms", goal: atMost(1.5), note: fmt.Sprintf("at %d screens/s offered; baseline: the same lookups with pgx at that rate", screenRate)}, app, base, p99)
 	app = b.load(ctx, "screen over GraphQL", screen)

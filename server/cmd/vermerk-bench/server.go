@@ -39,10 +39,11 @@ func (b *bench) build(ctx context.Context) error {
 
 // server is one running vermerk serve.
 type server struct {
-	url     string
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{}
+	url      string
+	debugURL string // its profiler, with BENCH_PROFILE_DIR
+	cmd      *exec.Cmd
+	logPath  string
+	exited   chan struct{}
 }
 
 func (s *server) wsURL() string { return "ws" + strings.TrimPrefix(s.url, "http") + "/graphql" }
@@ -71,6 +72,15 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
 		"VERMERK_SCREEN_RATE=1000000000",
 	)
+	if profileDir != "" {
+		dl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		s.debugURL = "http://" + dl.Addr().String()
+		dl.Close()
+		s.cmd.Env = append(s.cmd.Env, "VERMERK_DEBUG_ADDR="+dl.Addr().String())
+	}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
