@@ -103,8 +103,8 @@ func (b *bench) importFigures(ctx context.Context) error {
 }
 
 func join(a, b string) string {
-	if b == "" {
-		return a
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
