@@ -16,10 +16,12 @@
 // log it.
 //
 // Root: initdb refuses to run as root, so as root initdb and postgres run as
-// the system user "postgres". When that user cannot traverse DataDir (for
-// example a checkout under /root), the cluster lives in
-// /var/lib/vermerk/<hash of the absolute DataDir>/ instead, and Start logs
-// where.
+// the system user "postgres". The directories Start creates for DataDir are
+// searchable by that user (mode 0711). When it still cannot traverse DataDir
+// (for example a checkout under /root, mode 0700), the cluster lives in
+// /var/lib/vermerk/<hash of the absolute DataDir>/ instead, with a file
+// data-dir naming DataDir, and Start warns where. Remove deletes a cluster
+// wherever it lives; tests and benchmarks call it.
 //
 // The server logs at level LOG with terse errors and no statements, so that
 // values from failed statements (personal data) never reach postgres.log.
