@@ -18,7 +18,9 @@ import (
 var files embed.FS
 
 // Apply migrates the database to the latest version. It is idempotent, and
-// instances starting at once take turns on a session advisory lock.
+// instances starting at once take turns on a session advisory lock, so
+// connString must reach the database directly, not through a transaction
+// pooler such as PgBouncer (the app passes VERMERK_LISTEN_DATABASE_URL).
 func Apply(ctx context.Context, connString string) error {
 	db, err := sql.Open("pgx", connString)
 	if err != nil {
