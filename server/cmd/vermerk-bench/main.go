@@ -124,10 +124,17 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 	b := &bench{scale: sc, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		values: map[string]float64{}}
 	var err error
+	// what runs that were killed before they could clean up left behind
+	for _, dir := range embeddedpg.RemoveOrphans(filepath.Join(os.TempDir(), "vermerk-bench-*")) {
+		b.progress("removed %s, left behind by a run that was killed", dir)
+	}
 	if b.dir, err = os.MkdirTemp("", "vermerk-bench-"); err != nil {
 		return err
 	}
 	defer os.RemoveAll(b.dir)
+	if err := embeddedpg.ClaimTempDir(b.dir); err != nil {
+		return err
+	}
 	// As root the database runs as user postgres, which must traverse this directory.
 	if err := os.Chmod(b.dir, 0o711); err != nil {
 		return err

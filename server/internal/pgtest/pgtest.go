@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,7 +44,12 @@ func setup() {
 	defer cancel()
 	initErr = func() error {
 		var err error
+		// what test binaries killed before Main could clean up left behind
+		embeddedpg.RemoveOrphans(filepath.Join(os.TempDir(), "vermerk-pgtest-*"))
 		if tmpDir, err = os.MkdirTemp("", "vermerk-pgtest-"); err != nil {
+			return err
+		}
+		if err := embeddedpg.ClaimTempDir(tmpDir); err != nil {
 			return err
 		}
 		// As root the database runs as user postgres, which must traverse this dir.
