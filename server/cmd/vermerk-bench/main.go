@@ -57,9 +57,9 @@ type scale struct {
 }
 
 var scales = map[string]scale{
-	"full": {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 100, eventInterval: 200 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"full": {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
 	// large fits 30 minutes on 2 cores: shorter load runs, each import once, no PostGraphile
-	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 100, eventInterval: 200 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: time.Second, duration: 6 * time.Second},
+	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: time.Second, duration: 6 * time.Second},
 	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 	// medium: figures in a few minutes, for work on one of them
 	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, eventInterval: 50 * time.Millisecond, importBudget: 5 * time.Minute, workers: 32, warmup: time.Second, duration: 5 * time.Second},
