@@ -22,7 +22,7 @@ const readBatch = 1000
 // direct URL (VERMERK_LISTEN_DATABASE_URL), since a transaction pooler would hand the LISTEN
 // to a server connection that other clients then get.
 func (b *Bus) connect(ctx context.Context) (*pgx.Conn, error) {
-	cfg := b.db.Direct.Config().ConnConfig.Copy()
+	cfg := b.db.Direct().Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "vermerk events listener"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

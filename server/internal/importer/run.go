@@ -103,7 +103,7 @@ func (s *Service) tryRun(id string) (done bool, err error) {
 	}
 	defer func() { <-s.slot }()
 	ctx := context.WithoutCancel(s.ctx)
-	conn, err := s.db.Direct.Acquire(ctx) // the job's lock is a session lock
+	conn, err := s.db.Direct().Acquire(ctx) // the job's lock is a session lock
 	if err != nil {
 		return false, err
 	}
@@ -207,7 +207,7 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	// itself finds the duplicates among the batches not committed by then.
 	// The lookup connection and the second writer are the job's own, not of the pool's few,
 	// which serve requests.
-	cfg := s.db.Direct.Config().ConnConfig
+	cfg := s.db.Direct().Config().ConnConfig
 	lookConn, err := pgx.ConnectConfig(ctx, cfg.Copy())
 	if err != nil {
 		return err

@@ -18,10 +18,18 @@ type DB struct {
 	// Pool serves requests and short transactions; behind PgBouncer in transaction pooling
 	// mode it holds no session state.
 	Pool *pgxpool.Pool
-	// Direct is for session state a transaction pooler cannot carry: the connections that
-	// LISTEN, and an import job's runner, which holds the job's lock for the whole run. It is
-	// Pool itself unless OpenPooled was given a direct URL.
-	Direct *pgxpool.Pool
+	// direct: see Direct; nil means Pool
+	direct *pgxpool.Pool
+}
+
+// Direct is the pool for session state a transaction pooler cannot carry: the connections
+// that LISTEN, and an import job's runner, which holds the job's lock for the whole run. It
+// is Pool itself unless OpenPooled was given a direct URL.
+func (db *DB) Direct() *pgxpool.Pool {
+	if db.direct != nil {
+		return db.direct
+	}
+	return db.Pool
 }
 
 // directConns bounds the direct pool: its connections run import jobs (one at a time per
@@ -54,7 +62,7 @@ func OpenPooled(ctx context.Context, connString, directURL string) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{Pool: pool, Direct: pool}
+	db := &DB{Pool: pool}
 	if directURL == "" {
 		return db, nil
 	}
@@ -64,7 +72,7 @@ func OpenPooled(ctx context.Context, connString, directURL string) (*DB, error) 
 		return nil, fmt.Errorf("store.Open: parse the direct connection string: %w", err)
 	}
 	dcfg.MaxConns = directConns
-	if db.Direct, err = connect(ctx, dcfg); err != nil {
+	if db.direct, err = connect(ctx, dcfg); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("direct connection: %w", err)
 	}
@@ -85,8 +93,8 @@ func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 
 // Close closes the pools.
 func (db *DB) Close() {
-	if db.Direct != db.Pool {
-		db.Direct.Close()
+	if db.direct != nil {
+		db.direct.Close()
 	}
 	db.Pool.Close()
 }

@@ -486,7 +486,7 @@ func errText(err error) string {
 func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
 	for ctx.Err() == nil {
 		err := func() error {
-			cfg := w.svc.db.Direct.Config().ConnConfig.Copy()
+			cfg := w.svc.db.Direct().Config().ConnConfig.Copy()
 			cfg.RuntimeParams["application_name"] = "vermerk webhooks"
 			conn, err := pgx.ConnectConfig(ctx, cfg)
 			if err != nil {
