@@ -25,3 +25,33 @@ func TestTrustedProxies(t *testing.T) {
 		t.Errorf("err = %v, want one naming the bad entry", err)
 	}
 }
+
+func TestListenDatabaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		name, db, listen, wantErr string
+	}{
+		{"embedded", "", "", ""},
+		{"direct only", "postgres://db/vermerk", "", ""},
+		{"behind a pooler", "postgres://pgbouncer:6432/vermerk", "postgres://db:5432/vermerk", ""},
+		{"listen without a database", "", "postgres://db:5432/vermerk", "VERMERK_LISTEN_DATABASE_URL needs DATABASE_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", tc.db)
+			t.Setenv("VERMERK_LISTEN_DATABASE_URL", tc.listen)
+			t.Setenv("VERMERK_SECRET_KEY", "c2VjcmV0LWtleS1vZi10aGlydHktdHdvLWJ5dGVzIQ==")
+			c, err := FromEnv()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ListenDatabaseURL != tc.listen {
+				t.Errorf("ListenDatabaseURL = %q, want %q", c.ListenDatabaseURL, tc.listen)
+			}
+		})
+	}
+}

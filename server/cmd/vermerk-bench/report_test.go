@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFigureVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    figure
+		want string // the line's end: target and verdict
+	}{
+		{"ratio met", figure{name: "contact_rps", value: 9000, baseline: 10000, unit: "req/s", goal: atLeast(0.8)}, "ratio 0.90 target ≥0.80 PASS"},
+		{"ratio missed", figure{name: "contact_rps", value: 4000, baseline: 10000, unit: "req/s", goal: atLeast(0.8)}, "ratio 0.40 target ≥0.80 MISS"},
+		{"at most, met", figure{name: "screen_p99", value: 3, baseline: 2.5, unit: "ms", goal: atMost(1.5)}, "ratio 1.20 target ≤1.50 PASS"},
+		{"at most, missed", figure{name: "screen_p99", value: 5, baseline: 2.5, unit: "ms", goal: atMost(1.5)}, "ratio 2 target ≤1.50 MISS"},
+		{"absolute", figure{name: "import_rss", value: 133, baseline: na, unit: "MB", goal: valueAtMost(150)}, "ratio n/a target ≤150MB PASS"},
+		{"absolute zero", figure{name: "fanout_lost", value: 1, baseline: na, unit: "events", goal: valueAtMost(0)}, "target ≤0events MISS"},
+		{"not measured", figure{name: "import_rps_role", value: na, baseline: 100, unit: "rows/s", goal: atLeast(0.9)}, "target ≥0.90 —"},
+		{"no target", figure{name: "screen_rps", value: 1, baseline: 2, unit: "req/s"}, "target — —"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.f.baseUnit == "" {
+				tc.f.baseUnit = tc.f.unit
+			}
+			if line := tc.f.line(); !strings.HasSuffix(line, tc.want) {
+				t.Errorf("line %q does not end in %q", line, tc.want)
+			}
+		})
+	}
+}
+
+func TestGrowthFactor(t *testing.T) {
+	g := growth{name: "screen_p99", small: 2, big: 2.4, goal: atMost(1.3)}
+	if f := g.factor(); f < 1.19 || f > 1.21 || g.goal.verdict(f) != "PASS" {
+		t.Errorf("factor %v verdict %s, want 1.2 PASS", f, g.goal.verdict(f))
+	}
+	g.big = 3
+	if v := g.goal.verdict(g.factor()); v != "MISS" {
+		t.Errorf("factor 1.5 against ≤ 1.3: %s, want MISS", v)
+	}
+}
