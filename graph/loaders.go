@@ -17,10 +17,11 @@ import (
 type loaders struct {
 	svc Consents
 
-	purposesOnce, listsOnce, consentsOnce sync.Once
-	purposes                              *dataloadgen.Loader[string, *model.Purpose]
-	lists                                 *dataloadgen.Loader[string, []*model.DistributionList]
-	consents                              *dataloadgen.Loader[string, []*model.Consent]
+	purposesOnce, listsOnce, consentsOnce, textsOnce sync.Once
+	purposes                                         *dataloadgen.Loader[string, *model.Purpose]
+	lists                                            *dataloadgen.Loader[string, []*model.DistributionList]
+	consents                                         *dataloadgen.Loader[string, []*model.Consent]
+	texts                                            *dataloadgen.Loader[string, []*model.ConsentText]
 }
 
 type loadersKey struct{}
@@ -40,6 +41,11 @@ func (l *loaders) listLoader() *dataloadgen.Loader[string, []*model.Distribution
 func (l *loaders) consentLoader() *dataloadgen.Loader[string, []*model.Consent] {
 	l.consentsOnce.Do(func() { l.consents = dataloadgen.NewLoader(l.svc.ConsentsOfContacts, loaderWait) })
 	return l.consents
+}
+
+func (l *loaders) consentTextLoader() *dataloadgen.Loader[string, []*model.ConsentText] {
+	l.textsOnce.Do(func() { l.texts = dataloadgen.NewLoader(l.svc.ConsentTextsOfPurposes, loaderWait) })
+	return l.texts
 }
 
 // withLoaders gives each operation its own loaders (and so its own cache), also each

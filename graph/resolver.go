@@ -26,6 +26,7 @@ type Services struct {
 	Audit       Audit
 	Webhooks    Webhooks
 	Events      Events
+	SignUps     SignUps
 }
 
 // Contacts keeps contacts; every write is screened against the blacklist.
@@ -56,6 +57,15 @@ type Consents interface {
 	Recipients(ctx context.Context, listKey string, first int, after string) (*model.ContactConnection, error)
 	// SubjectAccessExport is everything stored about the person as JSON (Art. 15 GDPR).
 	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+	// AddConsentText adds the next version of a purpose's consent text (never edits one).
+	AddConsentText(ctx context.Context, purposeKey, text string) (*model.ConsentText, error)
+	// ConsentTextsOfPurposes returns one slice per purpose id, in order (for the loader).
+	ConsentTextsOfPurposes(ctx context.Context, purposeIDs []string) ([][]*model.ConsentText, []error)
+}
+
+// SignUps records double opt-in sign-ups; the person confirms through the link's page.
+type SignUps interface {
+	SignUp(ctx context.Context, in model.SignUpInput) (*model.SignUp, error)
 }
 
 // Blacklist keeps the keyed-hash entries of erased and manually blocked people, erases

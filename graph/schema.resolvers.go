@@ -26,14 +26,6 @@ func (r *consentEventResolver) Purpose(ctx context.Context, obj *model.ConsentEv
 	return loadPurpose(ctx, obj.PurposeID)
 }
 
-func (r *consentEventResolver) GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error) {
-	panic(fmt.Errorf("not implemented: GivenAt - givenAt"))
-}
-
-func (r *consentEventResolver) ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error) {
-	panic(fmt.Errorf("not implemented: ConsentText - consentText"))
-}
-
 func (r *contactResolver) Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error) {
 	return loadersFrom(ctx).listLoader().Load(ctx, obj.ID)
 }
@@ -111,11 +103,11 @@ func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fro
 }
 
 func (r *mutationResolver) AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error) {
-	panic(fmt.Errorf("not implemented: AddConsentText - addConsentText"))
+	return r.svc.Consents.AddConsentText(ctx, purposeKey, text)
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error) {
-	panic(fmt.Errorf("not implemented: SignUp - signUp"))
+	return r.svc.SignUps.SignUp(ctx, input)
 }
 
 func (r *mutationResolver) FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error) {
@@ -172,6 +164,10 @@ func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.Webhoo
 
 func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error) {
 	return r.svc.Webhooks.Delete(ctx, id)
+}
+
+func (r *purposeResolver) ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error) {
+	return loadersFrom(ctx).consentTextLoader().Load(ctx, obj.ID)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
@@ -323,6 +319,8 @@ func (r *Resolver) ImportJob() generated.ImportJobResolver { return &importJobRe
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Purpose() generated.PurposeResolver { return &purposeResolver{r} }
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) RevocationEvent() generated.RevocationEventResolver {
@@ -338,6 +336,7 @@ type (
 	distributionListResolver struct{ *Resolver }
 	importJobResolver        struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
+	purposeResolver          struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	revocationEventResolver  struct{ *Resolver }
 	subscriptionResolver     struct{ *Resolver }

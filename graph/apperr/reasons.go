@@ -8,4 +8,13 @@ const (
 	ReasonRequired  Reason = "REQUIRED"   // a required value is empty
 	ReasonTooLong   Reason = "TOO_LONG"   // a value is longer than its limit
 	ReasonBadCursor Reason = "BAD_CURSOR" // an `after` cursor this server did not issue
+
+	// Consent texts, when consent was given, double opt-in sign-up (issue 17).
+	ReasonConsentTextUnknown Reason = "CONSENT_TEXT_UNKNOWN"  // no such version of the purpose's consent text
+	ReasonGivenAtInFuture    Reason = "GIVEN_AT_IN_FUTURE"    // givenAt lies after now
+	ReasonGivenAtTooOld      Reason = "GIVEN_AT_TOO_OLD"      // givenAt lies more than three years back
+	ReasonEmailInvalid       Reason = "EMAIL_INVALID"         // the e-mail of a sign-up cannot be read
+	ReasonPurposeUnknown     Reason = "PURPOSE_UNKNOWN"       // no purpose with this key
+	ReasonListUnknown        Reason = "LIST_UNKNOWN"          // no distribution list with this key
+	ReasonListOfOtherPurpose Reason = "LIST_OF_OTHER_PURPOSE" // the list belongs to another purpose than the one named
 )

@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	DistributionList() DistributionListResolver
 	ImportJob() ImportJobResolver
 	Mutation() MutationResolver
+	Purpose() PurposeResolver
 	Query() QueryResolver
 	RevocationEvent() RevocationEventResolver
 	Subscription() SubscriptionResolver
@@ -403,8 +404,6 @@ type ConsentResolver interface {
 }
 type ConsentEventResolver interface {
 	Purpose(ctx context.Context, obj *model.ConsentEvent) (*model.Purpose, error)
-	GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error)
-	ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error)
 }
 type ContactResolver interface {
 	Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error)
@@ -449,6 +448,9 @@ type MutationResolver interface {
 	RevokeAPIToken(ctx context.Context, id string) (*model.APIToken, error)
 	CreateWebhook(ctx context.Context, input model.WebhookInput) (*model.Webhook, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error)
+}
+type PurposeResolver interface {
+	ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
@@ -2298,9 +2300,10 @@ enum MatchField { EMAIL PHONE NAME_AND_ADDRESS }
 enum BlacklistSource { ERASURE MANUAL }
 """
 What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-no longer a recipient of anything).
+no longer a recipient of anything). CONTACT_REENTERED: a person on the blacklist confirmed a
+double opt-in sign-up themselves and was entered again (the entries their e-mail matched end).
 """
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED }
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED CONTACT_REENTERED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -5612,7 +5615,7 @@ func (ec *executionContext) _ConsentEvent_givenAt(ctx context.Context, field gra
 			return ec.fieldContext_ConsentEvent_givenAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentEvent().GivenAt(ctx, obj)
+			return obj.GivenAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -5623,7 +5626,7 @@ func (ec *executionContext) _ConsentEvent_givenAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, true, true, "Time")
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ConsentEvent_consentText(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
@@ -5635,7 +5638,7 @@ func (ec *executionContext) _ConsentEvent_consentText(ctx context.Context, field
 			return ec.fieldContext_ConsentEvent_consentText(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentEvent().ConsentText(ctx, obj)
+			return obj.ConsentText, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
@@ -5649,8 +5652,8 @@ func (ec *executionContext) fieldContext_ConsentEvent_consentText(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ConsentEvent",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConsentText(ctx, field)
 		},
@@ -9860,7 +9863,7 @@ func (ec *executionContext) _Purpose_consentTexts(ctx context.Context, field gra
 			return ec.fieldContext_Purpose_consentTexts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ConsentTexts, nil
+			return ec.Resolvers.Purpose().ConsentTexts(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConsentText) graphql.Marshaler {
@@ -9874,8 +9877,8 @@ func (ec *executionContext) fieldContext_Purpose_consentTexts(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Purpose",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConsentText(ctx, field)
 		},
@@ -14378,17 +14381,15 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 					return ec._ConsentEvent_purpose(ctx, field, obj)
 				})
 		case "givenAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConsentEvent_givenAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConsentEvent_givenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "consentText":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConsentEvent_consentText(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConsentEvent_consentText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15604,37 +15605,38 @@ func (ec *executionContext) _Purpose(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Purpose_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._Purpose_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Purpose_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Purpose_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "legalBasis":
 			out.Values[i] = ec._Purpose_legalBasis(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "consentTexts":
-			out.Values[i] = ec._Purpose_consentTexts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Purpose_consentTexts(ctx, field, obj)
+				})
 		case "retentionMonths":
 			out.Values[i] = ec._Purpose_retentionMonths(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

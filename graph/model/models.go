@@ -45,6 +45,10 @@ type ConsentEvent struct {
 	Evidence   *string       `json:"evidence,omitempty"`
 	RecordedBy string        `json:"recordedBy"`
 	PurposeID  string        `json:"-"`
+	// GivenAt is when the person agreed, where it differs from At (when it was recorded).
+	GivenAt *time.Time `json:"givenAt,omitempty"`
+	// ConsentText is the version of the text the person saw, when known.
+	ConsentText *ConsentText `json:"consentText,omitempty"`
 }
 
 // RevocationEvent is one event of the revocations feed. It never carries personal data.

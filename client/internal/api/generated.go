@@ -1026,19 +1026,22 @@ func (v *RevocationInput) GetPurposeKey() string { return v.PurposeKey }
 func (v *RevocationInput) GetChannel() string { return v.Channel }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything).
+// no longer a recipient of anything). CONTACT_REENTERED: a person on the blacklist confirmed a
+// double opt-in sign-up themselves and was entered again (the entries their e-mail matched end).
 type RevocationKind string
 
 const (
-	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
-	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
-	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindConsentRevoked   RevocationKind = "CONSENT_REVOKED"
+	RevocationKindContactErased    RevocationKind = "CONTACT_ERASED"
+	RevocationKindContactBlocked   RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindContactReentered,
 }
 
 // RevocationsResponse is returned by Revocations on success.

@@ -48,9 +48,9 @@ func text(errs *apperr.List, field, what, v string, max int, optional bool) stri
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "" && !optional:
-		*errs = append(*errs, apperr.Invalid(field, "%s is required", what))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonRequired, "%s is required", what))
 	case utf8.RuneCountInString(v) > max:
-		*errs = append(*errs, apperr.Invalid(field, "%s is longer than %d characters", what, max))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonTooLong, "%s is longer than %d characters", what, max))
 	}
 	return v
 }
