@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/time/rate"
 
 	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
@@ -27,19 +25,8 @@ const idleAfter = time.Minute
 type Blacklist struct {
 	graph.Blacklist
 
-	limit    rate.Limit
-	burst    int
+	perToken *Keyed
 	refusals prometheus.Counter
-	now      func() time.Time
-
-	mu        sync.Mutex
-	perToken  map[string]*tokenLimiter
-	lastSweep time.Time
-}
-
-type tokenLimiter struct {
-	lim      *rate.Limiter
-	lastSeen time.Time
 }
 
 // Screen wraps b so each token may screen perSecond times a second (bursts up to one second's
@@ -49,6 +36,15 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 	if perSecond <= 0 {
 		perSecond = 50
 	}
+	return &Blacklist{
+		Blacklist: b,
+		perToken:  NewKeyed(perSecond, int(math.Ceil(perSecond))),
+		refusals:  Refusals(reg, "screen"),
+	}
+}
+
+// Refusals is the counter vermerk_ratelimit_refusals_total{operation} on reg (nil: not registered).
+func Refusals(reg prometheus.Registerer, operation string) prometheus.Counter {
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vermerk_ratelimit_refusals_total",
 		Help: "Requests refused because the token exceeded its rate limit.",
@@ -62,55 +58,21 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 			vec = are.ExistingCollector.(*prometheus.CounterVec)
 		}
 	}
-	return &Blacklist{
-		Blacklist: b,
-		limit:     rate.Limit(perSecond),
-		burst:     max(1, int(math.Ceil(perSecond))),
-		refusals:  vec.WithLabelValues("screen"),
-		now:       time.Now,
-		perToken:  map[string]*tokenLimiter{},
-	}
+	return vec.WithLabelValues(operation)
 }
 
 // Screen refuses with RATE_LIMITED when the caller's token has used up its screens.
 func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
-	if wait, ok := b.allow(viewer.From(ctx)); !ok {
-		b.refusals.Inc()
-		return nil, &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(
-			"screen is limited to %g requests per second per token; retry in %s", float64(b.limit), roundUp(wait))}
-	}
-	return b.Blacklist.Screen(ctx, candidate)
-}
-
-func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
 	key := ""
-	if v != nil {
+	if v := viewer.From(ctx); v != nil {
 		key = v.TokenID
 	}
-	now := b.now()
-	b.mu.Lock()
-	if now.Sub(b.lastSweep) > idleAfter {
-		for k, t := range b.perToken {
-			if now.Sub(t.lastSeen) > idleAfter {
-				delete(b.perToken, k)
-			}
-		}
-		b.lastSweep = now
+	if wait, ok := b.perToken.Allow(key); !ok {
+		b.refusals.Inc()
+		return nil, &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(
+			"screen is limited to %g requests per second per token; retry in %s", b.perToken.Limit(), roundUp(wait))}
 	}
-	t := b.perToken[key]
-	if t == nil {
-		t = &tokenLimiter{lim: rate.NewLimiter(b.limit, b.burst)}
-		b.perToken[key] = t
-	}
-	t.lastSeen = now
-	b.mu.Unlock()
-
-	r := t.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d, false
-	}
-	return 0, true
+	return b.Blacklist.Screen(ctx, candidate)
 }
 
 func roundUp(d time.Duration) time.Duration {

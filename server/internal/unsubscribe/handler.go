@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/requestid"
+	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
 // HandlerOptions tune the HTTP handler; zero values take the defaults.
@@ -34,7 +34,7 @@ type HandlerOptions struct {
 type Handler struct {
 	svc   *Service
 	opts  HandlerOptions
-	limit *addrLimiter
+	limit *linkpage.AddrLimiter
 }
 
 // NewHandler returns the handler for links made by svc.
@@ -57,13 +57,13 @@ func NewHandler(svc *Service, opts HandlerOptions) *Handler {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{svc: svc, opts: opts, limit: newAddrLimiter(opts.PerSecond, opts.Burst, opts.MaxClients)}
+	return &Handler{svc: svc, opts: opts, limit: linkpage.NewAddrLimiter(opts.PerSecond, opts.Burst, opts.MaxClients)}
 }
 
 const maxFormBytes = 64 << 10
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header())
+	linkpage.SetSecurityHeaders(w.Header())
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
@@ -71,8 +71,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusMethodNotAllowed, pageMethod, nil)
 		return
 	}
-	if ok, wait := h.limit.allow(r); !ok {
-		w.Header().Set("Retry-After", seconds(wait))
+	if ok, wait := h.limit.Allow(r); !ok {
+		w.Header().Set("Retry-After", linkpage.Seconds(wait))
 		render(w, http.StatusTooManyRequests, pageTooMany, nil)
 		return
 	}
@@ -138,18 +138,6 @@ func oneClick(w http.ResponseWriter, r *http.Request) bool {
 // unavailable answers 503: nothing was committed, so the client must try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	h.opts.Log.ErrorContext(r.Context(), "unsubscribe: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
-	w.Header().Set("Retry-After", seconds(h.opts.RetryAfter))
+	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	render(w, http.StatusServiceUnavailable, pageUnavailable, nil)
-}
-
-func seconds(d time.Duration) string {
-	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
-}
-
-func setSecurityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
 }

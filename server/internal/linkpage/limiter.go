@@ -1,4 +1,4 @@
-package unsubscribe
+package linkpage
 
 import (
 	"net"
@@ -10,10 +10,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// addrLimiter limits requests per client address. The map is bounded: idle entries (whose
+// AddrLimiter limits requests per client address. The map is bounded: idle entries (whose
 // bucket has refilled) are swept, and when it is still full, new addresses share one
 // overflow limiter, so a flood of addresses can neither grow memory nor lift the limit.
-type addrLimiter struct {
+type AddrLimiter struct {
 	limit   rate.Limit
 	burst   int
 	maxSize int
@@ -29,16 +29,16 @@ type client struct {
 	lastSeen time.Time
 }
 
-func newAddrLimiter(perSecond float64, burst, maxSize int) *addrLimiter {
-	return &addrLimiter{
+func NewAddrLimiter(perSecond float64, burst, maxSize int) *AddrLimiter {
+	return &AddrLimiter{
 		limit: rate.Limit(perSecond), burst: burst, maxSize: maxSize,
 		clients:  map[netip.Prefix]*client{},
 		overflow: rate.NewLimiter(rate.Limit(perSecond), burst),
 	}
 }
 
-// allow reports whether the client may go on, else how long it should wait.
-func (l *addrLimiter) allow(r *http.Request) (bool, time.Duration) {
+// Allow reports whether the client may go on, else how long it should wait.
+func (l *AddrLimiter) Allow(r *http.Request) (bool, time.Duration) {
 	key := clientKey(r.RemoteAddr)
 	now := time.Now()
 	l.mu.Lock()
