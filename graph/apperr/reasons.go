@@ -14,6 +14,7 @@ const (
 	ReasonGivenAtInFuture    Reason = "GIVEN_AT_IN_FUTURE"    // givenAt lies after now
 	ReasonGivenAtTooOld      Reason = "GIVEN_AT_TOO_OLD"      // givenAt lies more than three years back
 	ReasonEmailInvalid       Reason = "EMAIL_INVALID"         // the e-mail of a sign-up cannot be read
+	ReasonIPInvalid          Reason = "IP_INVALID"            // an IP address (evidence) cannot be read
 	ReasonPurposeUnknown     Reason = "PURPOSE_UNKNOWN"       // no purpose with this key
 	ReasonListUnknown        Reason = "LIST_UNKNOWN"          // no distribution list with this key
 	ReasonListOfOtherPurpose Reason = "LIST_OF_OTHER_PURPOSE" // the list belongs to another purpose than the one named

@@ -32,6 +32,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/metrics"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/signup"
 	"github.com/vermerk/vermerk/server/internal/store"
 	"github.com/vermerk/vermerk/server/internal/unsubscribe"
 	"github.com/vermerk/vermerk/server/internal/web"
@@ -124,6 +125,18 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	signupKeys, err := a.subKeys("signup")
+	if err != nil {
+		return err
+	}
+	secrets := make([][]byte, len(signupKeys))
+	for i, k := range signupKeys {
+		secrets[i] = k.Secret
+	}
+	signUps, err := signup.New(a.DB, bl, cfg.PublicURL, secrets, signup.Options{PerTokenRate: cfg.SignUpRate, Metrics: a.Metrics})
+	if err != nil {
+		return err
+	}
 	svc := graph.Services{
 		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
 		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
@@ -132,6 +145,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Consents:    cs,
 		Unsubscribe: links,
 		Webhooks:    hooks,
+		SignUps:     signUps,
 	}
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
@@ -171,6 +185,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
 		Unsubscribe:    unsubscribe.NewHandler(links, unsubscribe.HandlerOptions{Log: a.Log}),
+		Confirm:        signup.NewHandler(signUps, signup.HandlerOptions{Log: a.Log}),
 		Ready:          a.ready(dbURL),
 		Metrics:        metrics.Handler(a.Metrics, svc.Tokens, a.Log),
 		MaxUploadBytes: cfg.MaxUploadSize,

@@ -23,6 +23,7 @@ type Config struct {
 	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
 	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
 	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
+	SignUpRate     float64        // VERMERK_SIGNUP_RATE: sign-ups per second per token
 	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
 	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
@@ -42,6 +43,7 @@ func FromEnv() (Config, error) {
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * time.Hour,
 		ScreenRate:     50,
+		SignUpRate:     10,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -80,6 +82,13 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Sprintf("VERMERK_SCREEN_RATE=%q is not a positive number", v))
 		}
 		c.ScreenRate = f
+	}
+	if v := os.Getenv("VERMERK_SIGNUP_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Sprintf("VERMERK_SIGNUP_RATE=%q is not a positive number", v))
+		}
+		c.SignUpRate = f
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,11 +13,10 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased}
+// revocationKinds are the events of the admin feed (the revocations subscription).
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactReentered}
 
-func isRevocation(e *event) bool {
-	return e.Kind == store.EventConsentRevoked || e.Kind == store.EventContactErased
-}
+func isRevocation(e *event) bool { return slices.Contains(revocationKinds, e.Kind) }
 
 // A cursor is the event id in decimal. Clients should treat it as opaque; ids grow with commit
 // order, so "after cursor" is exactly "what I have not seen yet".

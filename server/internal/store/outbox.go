@@ -13,6 +13,8 @@ const (
 	EventContactErased    EventKind = "CONTACT_ERASED"
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
+	// EventContactReentered: a person on the blacklist confirmed a double opt-in sign-up.
+	EventContactReentered EventKind = "CONTACT_REENTERED"
 )
 
 // Event is one outbox row. It never carries personal data: an erased person's event must

@@ -31,6 +31,7 @@ type Routes struct {
 	Ready       func(ctx context.Context) error
 	Metrics     http.Handler
 	Unsubscribe http.Handler // mounted at /unsubscribe/
+	Confirm     http.Handler // mounted at /confirm/ (double opt-in)
 	// MaxBodyBytes bounds request bodies other than uploads (default 1 MiB).
 	MaxBodyBytes int64
 	// MaxUploadBytes bounds multipart uploads (default 200 MB).
@@ -78,6 +79,9 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 	}
 	if r.Unsubscribe != nil {
 		mux.Handle("/unsubscribe/", r.Unsubscribe)
+	}
+	if r.Confirm != nil {
+		mux.Handle("/confirm/", r.Confirm)
 	}
 	return logRequests(log, behindProxies(r.TrustedProxies, mux))
 }
