@@ -147,7 +147,7 @@ func run(ctx context.Context, sc scale) error {
 		name string
 		run  func(context.Context) error
 	}{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
-		{"import", b.importFigures}, {"fanout", b.fanoutFigures}} {
+		{"signup", b.signUpFigures}, {"import", b.importFigures}, {"fanout", b.fanoutFigures}} {
 		if only != nil && !only[g.name] {
 			continue
 		}
@@ -163,22 +163,22 @@ func run(ctx context.Context, sc scale) error {
 }
 
 // selected parses BENCH_ONLY, a comma-separated list of figure groups (contact, recipients,
-// screen, import, fanout); empty means all.
+// screen, signup, import, fanout); empty means all.
 func selected(list string) (map[string]bool, error) {
 	if strings.TrimSpace(list) == "" {
 		return nil, nil
 	}
-	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "import": true, "fanout": true}
+	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "signup": true, "import": true, "fanout": true}
 	only := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		if !known[name] {
-			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, import or fanout", list, name)
+			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, signup, import or fanout", list, name)
 		}
 		only[name] = true
 	}
-	if only["recipients"] {
-		only["contact"] = true // recipients pages the contacts the contact figure seeds
+	if only["recipients"] || only["signup"] {
+		only["contact"] = true // recipients and recordConsent use the contacts the contact figure seeds
 	}
 	return only, nil
 }

@@ -71,6 +71,8 @@ func (b *bench) startServer(ctx context.Context) (*server, error) {
 		"VERMERK_ADMIN_TOKEN="+adminToken,
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
 		"VERMERK_SCREEN_RATE=1000000000",
+		"VERMERK_SIGNUP_RATE=1000000000",
+		"VERMERK_TRUSTED_PROXIES=127.0.0.1", // the sign-up figure confirms from many client addresses
 	)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
