@@ -38,12 +38,24 @@ CREATE INDEX sign_ups_contact ON sign_ups (contact_id) WHERE contact_id IS NOT N
 
 -- CONTACT_REENTERED: a person on the blacklist confirmed a sign-up and was entered again.
 -- CONTACT_BLOCKED is listed too: another change of this release adds it.
-ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_kind_check;
 ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('CONSENT_REVOKED', 'CONTACT_ERASED',
     'BLACKLIST_CHANGED', 'IMPORT_PROGRESS', 'CONTACT_BLOCKED', 'CONTACT_REENTERED'));
 
+-- The consent a held import row states (consent columns), recorded if the row is accepted.
+CREATE TABLE import_held_consents (
+    job_id     uuid NOT NULL,
+    line       int  NOT NULL,
+    purpose_id uuid NOT NULL REFERENCES purposes (id),
+    given_at   timestamptz,
+    evidence   text NOT NULL,
+    PRIMARY KEY (job_id, line),
+    FOREIGN KEY (job_id, line) REFERENCES import_held (job_id, line) ON DELETE CASCADE
+);
+
 -- +goose Down
-ALTER TABLE events DROP CONSTRAINT events_kind_check;
+DROP TABLE import_held_consents;
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_kind_check;
 ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('CONSENT_REVOKED', 'CONTACT_ERASED',
     'BLACKLIST_CHANGED', 'IMPORT_PROGRESS', 'CONTACT_BLOCKED'));
 DROP TABLE sign_ups;

@@ -217,6 +217,9 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 		switch {
 		case isDup(r):
 			b.dbDupes++
+			if r.consent != nil {
+				b.dupConsents = append(b.dupConsents, r)
+			}
 			continue
 		case m == nil:
 		case m.field == "NAME_AND_ADDRESS":
@@ -314,6 +317,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 		return err
 	}
 	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
+	b.dupConsents = nil
 	if len(b.rows) > 0 {
 		if err := lookup(ctx, tx, st.id, st.heldKeys, nil, b); err != nil {
 			return err
@@ -340,6 +344,9 @@ func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
 // commit writes the batch's problems, the job's counters and checkpoint and (at most every
 // progressEvery) a progress event, and commits; the batch before is committed.
 func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+	if err := recordConsents(ctx, tx, st.id, b); err != nil {
+		return err
+	}
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems
 	if len(b.warned) > 0 {

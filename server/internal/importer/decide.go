@@ -65,6 +65,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				if err != nil {
 					return err
 				}
+				if err := recordHeldConsent(ctx, tx, jobID, line, id); err != nil {
+					return err
+				}
 				inserted = 1
 				audit.ContactID = id
 				audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist match %s, entry %s", line, field, entryID)

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -29,6 +30,7 @@ type staged struct {
 	sortKey, searchText               string
 	dedupeKeys                        []string // "e:"+normalised e-mail, "p:"+E.164
 	hashes                            [][]byte
+	consent                           *consentClaim // the consent columns (consent.go), nil when empty
 }
 
 // prepare validates and normalises one CSV row and hashes its identifiers under every key. A
@@ -108,6 +110,9 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, string) {
 			s.phones = append(s.phones, p)
 		}
 	}
+	var consentProblems []string
+	s.consent, consentProblems = readConsent(row, time.Now())
+	problems = append(problems, consentProblems...)
 	if len(problems) > 0 {
 		return nil, strings.Join(problems, "; ")
 	}

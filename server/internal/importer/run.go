@@ -155,6 +155,7 @@ type batch struct {
 	holds          []heldMatch
 	warned         []problem // name-and-address matches
 	dbDupes        int       // duplicates of existing contacts or of held rows
+	dupConsents    []*staged // of those, the rows that state a consent (consent.go)
 	emails, phones int       // of ins
 }
 
