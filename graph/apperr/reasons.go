@@ -18,4 +18,7 @@ const (
 	ReasonPurposeUnknown     Reason = "PURPOSE_UNKNOWN"       // no purpose with this key
 	ReasonListUnknown        Reason = "LIST_UNKNOWN"          // no distribution list with this key
 	ReasonListOfOtherPurpose Reason = "LIST_OF_OTHER_PURPOSE" // the list belongs to another purpose than the one named
+	ReasonKeyFormat          Reason = "KEY_FORMAT"            // a purpose or list key is not 2-63 lower-case letters, digits, '-', '_'
+	ReasonKeyTaken           Reason = "KEY_TAKEN"             // a purpose or list with this key exists
+	ReasonLegalBasisUnknown  Reason = "LEGAL_BASIS_UNKNOWN"   // not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST
 )
