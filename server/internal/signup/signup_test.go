@@ -1,14 +1,17 @@
 package signup_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/events/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
@@ -327,20 +330,34 @@ func TestBlacklistedPersonIsAddedOnlyByTheirOwnConfirmation(t *testing.T) {
 		t.Fatal("the entry the person's address matched still blocks them")
 	}
 
-	var events []struct{ Kind, ContactID string }
-	rows, err := f.App.DB.Pool.Query(t.Context(), `SELECT kind, coalesce(contact_id::text, '') FROM events WHERE kind = 'CONTACT_REENTERED'`)
+	// The admin feed (revocations subscription, replayed from the start) shows the re-entry.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	ws, err := gqlws.Dial(ctx, f.WSURL(), apptest.AdminToken, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var e struct{ Kind, ContactID string }
-		if err := rows.Scan(&e.Kind, &e.ContactID); err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, e)
+	defer ws.CloseNow()
+	if err := ws.Subscribe(ctx, "1", `subscription { revocations(after: "0") { kind contactId channel purpose { key } } }`, nil); err != nil {
+		t.Fatal(err)
 	}
-	if len(events) != 1 || events[0].ContactID != cs[0].ID {
-		t.Fatalf("the admin feed shows the re-entry: %+v", events)
+	msg, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next struct {
+		Data struct {
+			Revocations struct {
+				Kind, ContactID, Channel string
+				Purpose                  struct{ Key string }
+			}
+		}
+	}
+	if err := json.Unmarshal(msg.Payload, &next); err != nil || len(msg.Errors()) > 0 {
+		t.Fatalf("feed message %s: %v %+v", msg.Payload, err, msg.Errors())
+	}
+	if r := next.Data.Revocations; r.Kind != "CONTACT_REENTERED" || r.ContactID != cs[0].ID || r.Channel != "double-opt-in" || r.Purpose.Key != "newsletter" {
+		t.Fatalf("the admin feed shows the re-entry: %s", msg.Payload)
 	}
 }
 
