@@ -36,6 +36,22 @@ CREATE UNIQUE INDEX sign_ups_pending ON sign_ups (email_normalized, purpose_id, 
 CREATE INDEX sign_ups_expires ON sign_ups (expires_at);
 CREATE INDEX sign_ups_contact ON sign_ups (contact_id) WHERE contact_id IS NOT NULL;
 
+-- An erasure (vermerk.erasure = 'on') also deletes the pending sign-ups of the erased
+-- person's addresses: nothing of them stays in clear text, and a link mailed before no longer
+-- confirms (signing up anew goes through the blacklist's re-entry).
+-- +goose StatementBegin
+CREATE FUNCTION vermerk_sign_ups_erase() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('vermerk.erasure', true) = 'on' THEN
+        DELETE FROM sign_ups WHERE confirmed_at IS NULL
+            AND email_normalized IN (SELECT normalized FROM contact_emails WHERE contact_id = OLD.id);
+    END IF;
+    RETURN OLD;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER contacts_erase_sign_ups BEFORE DELETE ON contacts
+    FOR EACH ROW EXECUTE FUNCTION vermerk_sign_ups_erase();
+
 -- CONTACT_REENTERED: a person on the blacklist confirmed a sign-up and was entered again.
 -- CONTACT_BLOCKED is listed too: another change of this release adds it.
 ALTER TABLE events DROP CONSTRAINT IF EXISTS events_kind_check;
@@ -55,6 +71,8 @@ CREATE TABLE import_held_consents (
 
 -- +goose Down
 DROP TABLE import_held_consents;
+DROP TRIGGER contacts_erase_sign_ups ON contacts;
+DROP FUNCTION vermerk_sign_ups_erase();
 ALTER TABLE events DROP CONSTRAINT IF EXISTS events_kind_check;
 ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('CONSENT_REVOKED', 'CONTACT_ERASED',
     'BLACKLIST_CHANGED', 'IMPORT_PROGRESS', 'CONTACT_BLOCKED'));

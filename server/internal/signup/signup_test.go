@@ -409,3 +409,30 @@ func TestExpiredSignUpsAreDeletedWithWhatTheyHold(t *testing.T) {
 		t.Fatalf("GET of a deleted sign-up's link: %d", code)
 	}
 }
+
+func TestErasureDeletesThePersonsPendingSignUps(t *testing.T) {
+	f := newFixture(t)
+	first := f.mustSignUp(t, "erika.mustermann@example.com")
+	page(t, http.MethodPost, first.ConfirmURL, "de", confirmForm)
+	cs := f.contactsByEmail(t, "mustermann")
+	if len(cs) != 1 {
+		t.Fatalf("contacts: %+v", cs)
+	}
+	f.must(t, `mutation { createList(input: {key: "news-en", name: "Newsletter English", purposeKey: "newsletter"}) { id } }`, nil)
+	pending, res := f.signUp(t, map[string]any{"email": "Erika.Mustermann+en@example.com", "purposeKey": "newsletter", "listKey": "news-en", "source": "web-form"})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	f.must(t, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request by letter") { erasedAt } }`, map[string]any{"id": cs[0].ID})
+
+	var n int
+	if err := f.App.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM sign_ups`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("sign-ups left after the erasure: %d (%v)", n, err)
+	}
+	if code, _ := page(t, http.MethodPost, pending.ConfirmURL, "de", confirmForm); code != http.StatusNotFound {
+		t.Fatalf("a link mailed before the erasure still confirms: %d", code)
+	}
+	if cs := f.contactsByEmail(t, "mustermann"); len(cs) != 0 {
+		t.Fatalf("contacts after the erasure: %+v", cs)
+	}
+}
