@@ -133,7 +133,12 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		if c, err = loadConsent(ctx, tx, in.ContactID, p.ID); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: "ok"})
+		outcome := "ok"
+		if c.Status == model.ConsentStatusRevoked {
+			c.Notice = ptr(fmt.Sprintf("the consent is recorded, but a revocation for purpose %q dated after it stays in force", p.Key))
+			outcome = "ok: older than a revocation"
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consent.RecordConsent(%s): %w", in.ContactID, err)

@@ -76,15 +76,17 @@ func TestGivenAtOrdersTheLedger(t *testing.T) {
 	record := func(givenAt time.Time) *struct {
 		Status    string
 		GrantedAt *time.Time
+		Notice    *string
 	} {
 		t.Helper()
 		var out struct {
 			RecordConsent struct {
 				Status    string
 				GrantedAt *time.Time
+				Notice    *string
 			}
 		}
-		f.MustAdmin(t, &out, `mutation($in: ConsentInput!) { recordConsent(input: $in) { status grantedAt } }`,
+		f.MustAdmin(t, &out, `mutation($in: ConsentInput!) { recordConsent(input: $in) { status grantedAt notice } }`,
 			map[string]any{"in": map[string]any{"contactId": id, "purposeKey": "newsletter", "source": "paper form at a fair",
 				"givenAt": givenAt.Format(time.RFC3339)}})
 		return &out.RecordConsent
@@ -94,8 +96,8 @@ func TestGivenAtOrdersTheLedger(t *testing.T) {
 	// the revocation is newer, so it stays in force.
 	f.revoke(t, id, "newsletter", "phone")
 	got := record(now.AddDate(0, -1, 0))
-	if got.Status != "REVOKED" {
-		t.Fatalf("a grant given before a later revocation must not win: status %s", got.Status)
+	if got.Status != "REVOKED" || got.Notice == nil || !strings.Contains(*got.Notice, "stays in force") {
+		t.Fatalf("a grant given before a later revocation must not win, and the answer says so: %+v", got)
 	}
 	if f.recipientsOf(t, id) {
 		t.Fatal("still a recipient")
