@@ -3,6 +3,7 @@ package signup_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/events/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
@@ -24,9 +26,9 @@ type fixture struct {
 	shop string // the integrator's bearer secret
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t *testing.T, opts ...apptest.Option) fixture {
 	t.Helper()
-	f := fixture{Server: apptest.Start(t)}
+	f := fixture{Server: apptest.Start(t, opts...)}
 	for _, p := range [][2]string{{"newsletter", "Newsletter"}, {"sales-calls", "Sales calls"}} {
 		f.must(t, `mutation($in: PurposeInput!) { createPurpose(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": p[0], "name": p[1], "legalBasis": "CONSENT"}})
@@ -434,5 +436,20 @@ func TestErasureDeletesThePersonsPendingSignUps(t *testing.T) {
 	}
 	if cs := f.contactsByEmail(t, "mustermann"); len(cs) != 0 {
 		t.Fatalf("contacts after the erasure: %+v", cs)
+	}
+}
+
+func TestSignUpsPerTokenAreLimited(t *testing.T) {
+	f := newFixture(t, func(c *config.Config) { c.SignUpRate = 1 }) // bursts of 5
+	refused := -1
+	for i := range 8 {
+		_, res := f.signUp(t, map[string]any{"email": fmt.Sprintf("person.%d@example.com", i), "purposeKey": "newsletter", "source": "web-form"})
+		if codes := res.ErrorCodes(); len(codes) == 1 && codes[0] == "RATE_LIMITED" {
+			refused = i
+			break
+		}
+	}
+	if refused != 5 {
+		t.Fatalf("first refused sign-up: #%d, want #5 (after a burst of 5 at 1/s)", refused)
 	}
 }
