@@ -54,6 +54,9 @@ func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 	}
 	if date != "" {
 		t, ok := parseConsentDate(date)
+		if ok && len(date) <= len("02.01.2006") && t.After(now) && t.Before(now.Add(24*time.Hour)) {
+			t = now // today, in a time zone ahead of UTC
+		}
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("consent date %q is no date; write it as 2025-03-31 or 31.03.2025", clip(date)))
