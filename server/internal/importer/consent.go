@@ -54,8 +54,10 @@ func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 	}
 	if date != "" {
 		t, ok := parseConsentDate(date)
-		if ok && len(date) <= len("02.01.2006") && t.After(now) && t.Before(now.Add(24*time.Hour)) {
-			t = now // today, in a time zone ahead of UTC
+		// A date without a time that is today where the file was written, in a zone ahead of
+		// UTC (at most UTC+14), is today: the consent was given by now.
+		if ok && len(date) <= len("02.01.2006") && t.After(now) && t.Sub(now) <= 14*time.Hour {
+			t = now
 		}
 		switch {
 		case !ok:
