@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	Consent() ConsentResolver
 	ConsentEvent() ConsentEventResolver
 	Contact() ContactResolver
+	DataSubjectRequest() DataSubjectRequestResolver
 	DistributionList() DistributionListResolver
 	ImportJob() ImportJobResolver
 	Mutation() MutationResolver
@@ -170,17 +171,20 @@ type ComplexityRoot struct {
 	}
 
 	DataSubjectRequest struct {
-		Channel    func(childComplexity int) int
-		ClosedAt   func(childComplexity int) int
-		Contact    func(childComplexity int) int
-		DueAt      func(childComplexity int) int
-		ExtendedTo func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Note       func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-		ReceivedAt func(childComplexity int) int
-		Status     func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		ClosedAt        func(childComplexity int) int
+		Contact         func(childComplexity int) int
+		DueAt           func(childComplexity int) int
+		Export          func(childComplexity int) int
+		ExtendedTo      func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		HandedOverAt    func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		ReceivedAt      func(childComplexity int) int
+		Status          func(childComplexity int) int
 	}
 
 	DistributionList struct {
@@ -347,6 +351,7 @@ type ComplexityRoot struct {
 		Cursor    func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Purpose   func(childComplexity int) int
+		RequestID func(childComplexity int) int
 	}
 
 	Screening struct {
@@ -413,6 +418,9 @@ type ContactResolver interface {
 	UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error)
 	Blocked(ctx context.Context, obj *model.Contact) (bool, error)
 	PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error)
+}
+type DataSubjectRequestResolver interface {
+	Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error)
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
@@ -1001,12 +1009,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.DueAt(childComplexity), true
+	case "DataSubjectRequest.export":
+		if e.ComplexityRoot.DataSubjectRequest.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Export(childComplexity), true
 	case "DataSubjectRequest.extendedTo":
 		if e.ComplexityRoot.DataSubjectRequest.ExtendedTo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.ExtendedTo(childComplexity), true
+	case "DataSubjectRequest.extensionReason":
+		if e.ComplexityRoot.DataSubjectRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ExtensionReason(childComplexity), true
+	case "DataSubjectRequest.handedOverAt":
+		if e.ComplexityRoot.DataSubjectRequest.HandedOverAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.HandedOverAt(childComplexity), true
 	case "DataSubjectRequest.id":
 		if e.ComplexityRoot.DataSubjectRequest.ID == nil {
 			break
@@ -1995,6 +2021,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevocationEvent.Purpose(childComplexity), true
+	case "RevocationEvent.requestId":
+		if e.ComplexityRoot.RevocationEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevocationEvent.RequestID(childComplexity), true
 
 	case "Screening.blocked":
 		if e.ComplexityRoot.Screening.Blocked == nil {
@@ -2298,9 +2330,12 @@ enum MatchField { EMAIL PHONE NAME_AND_ADDRESS }
 enum BlacklistSource { ERASURE MANUAL }
 """
 What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-no longer a recipient of anything).
+no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+(channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+limitation; no blacklist entry, the person may be entered again).
 """
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED }
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED REQUEST_DUE CONTACT_DELETED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -2431,6 +2466,8 @@ type RevocationEvent {
   contactId: ID!
   purpose: Purpose
   channel: String!
+  "REQUEST_DUE: the data-subject request that falls due."
+  requestId: ID
 }
 
 type ImportRowProblem {
@@ -2600,6 +2637,12 @@ type DataSubjectRequest {
   note: String
   closedAt: Time
   outcome: String
+  "Why the deadline was extended."
+  extensionReason: String
+  "ACCESS and PORTABILITY: when the subject export was handed over (on completion)."
+  handedOverAt: Time
+  "ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept)."
+  export: String
 }
 input RequestInput { kind: RequestKind! contactId: ID receivedAt: Time channel: String! note: String }
 type RetentionReport { dryRun: Boolean! due: Int! deleted: Int! }
@@ -2968,6 +3011,12 @@ func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, 
 		return ec.fieldContext_DataSubjectRequest_closedAt(ctx, field)
 	case "outcome":
 		return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+	case "handedOverAt":
+		return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+	case "export":
+		return ec.fieldContext_DataSubjectRequest_export(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSubjectRequest", field.Name)
 }
@@ -3192,6 +3241,8 @@ func (ec *executionContext) childFields_RevocationEvent(ctx context.Context, fie
 		return ec.fieldContext_RevocationEvent_purpose(ctx, field)
 	case "channel":
 		return ec.fieldContext_RevocationEvent_channel(ctx, field)
+	case "requestId":
+		return ec.fieldContext_RevocationEvent_requestId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevocationEvent", field.Name)
 }
@@ -6546,7 +6597,7 @@ func (ec *executionContext) _DataSubjectRequest_contact(ctx context.Context, fie
 			return ec.fieldContext_DataSubjectRequest_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contact, nil
+			return ec.Resolvers.DataSubjectRequest().Contact(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
@@ -6560,8 +6611,8 @@ func (ec *executionContext) fieldContext_DataSubjectRequest_contact(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "DataSubjectRequest",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -6658,6 +6709,75 @@ func (ec *executionContext) _DataSubjectRequest_outcome(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_DataSubjectRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtensionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_handedOverAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandedOverAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_handedOverAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_export(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
 }
 
@@ -11419,6 +11539,29 @@ func (ec *executionContext) fieldContext_RevocationEvent_channel(_ context.Conte
 	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "String")
 }
 
+func (ec *executionContext) _RevocationEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevocationEvent_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevocationEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Screening_blocked(ctx context.Context, field graphql.CollectedField, obj *model.Screening) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14728,57 +14871,73 @@ func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.Sel
 		case "id":
 			out.Values[i] = ec._DataSubjectRequest_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._DataSubjectRequest_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._DataSubjectRequest_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "receivedAt":
 			out.Values[i] = ec._DataSubjectRequest_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dueAt":
 			out.Values[i] = ec._DataSubjectRequest_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "extendedTo":
 			out.Values[i] = ec._DataSubjectRequest_extendedTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contact":
-			out.Values[i] = ec._DataSubjectRequest_contact(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSubjectRequest_contact(ctx, field, obj)
+				})
 		case "channel":
 			out.Values[i] = ec._DataSubjectRequest_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._DataSubjectRequest_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "closedAt":
 			out.Values[i] = ec._DataSubjectRequest_closedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "outcome":
 			out.Values[i] = ec._DataSubjectRequest_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensionReason":
+			out.Values[i] = ec._DataSubjectRequest_extensionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handedOverAt":
+			out.Values[i] = ec._DataSubjectRequest_handedOverAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "export":
+			out.Values[i] = ec._DataSubjectRequest_export(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15912,6 +16071,11 @@ func (ec *executionContext) _RevocationEvent(ctx context.Context, sel ast.Select
 		case "channel":
 			out.Values[i] = ec._RevocationEvent_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._RevocationEvent_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,9 @@ import (
 	"github.com/vermerk/vermerk/server/internal/importer"
 	"github.com/vermerk/vermerk/server/internal/metrics"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
+	"github.com/vermerk/vermerk/server/internal/record"
+	"github.com/vermerk/vermerk/server/internal/requests"
+	"github.com/vermerk/vermerk/server/internal/retention"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 	"github.com/vermerk/vermerk/server/internal/unsubscribe"
@@ -45,8 +49,10 @@ type App struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Keyring    *screening.Keyring
-	Events     *events.Bus       // the outbox listener; graph.Services.Events
-	Imports    *importer.Service // graph.Services.Imports; also `vermerk import`
+	Events     *events.Bus        // the outbox listener; graph.Services.Events
+	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
+	Requests   *requests.Service  // graph.Services.Requests
+	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
 	AdminToken string
 	Handler    http.Handler
 	// Metrics is the registry services register their collectors on (served at /metrics).
@@ -133,6 +139,13 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Unsubscribe: links,
 		Webhooks:    hooks,
 	}
+	a.Requests = requests.New(a.DB, bl.Erase, cs.SubjectAccessExport)
+	a.Retention = retention.New(a.DB, a.Keyring)
+	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
+	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
+	if err := a.startRequestWork(ctx); err != nil {
+		return err
+	}
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
 		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
@@ -176,6 +189,34 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		MaxUploadBytes: cfg.MaxUploadSize,
 		TrustedProxies: cfg.TrustedProxies,
 	}, a.Log)
+	return nil
+}
+
+// startRequestWork starts the background work of requests and retention: REQUEST_DUE events
+// as requests fall due, and the daily retention run when VERMERK_RETENTION_SCHEDULE is set.
+func (a *App) startRequestWork(ctx context.Context) error {
+	var at *retention.Schedule
+	if a.Config.RetentionSchedule != "" {
+		s, err := retention.ParseSchedule(a.Config.RetentionSchedule)
+		if err != nil {
+			return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
+		}
+		at = &s
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{}, 2)
+	workers := 1
+	go func() { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log); done <- struct{}{} }()
+	if at != nil {
+		workers++
+		go func() { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log); done <- struct{}{} }()
+	}
+	a.stops = append(a.stops, func(context.Context) {
+		cancel()
+		for range workers {
+			<-done
+		}
+	})
 	return nil
 }
 

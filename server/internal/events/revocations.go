@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,10 +13,12 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased}
+// revocationKinds are what the revocations feed (and the admin feed of the desktop app) shows.
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased,
+	store.EventRequestDue, store.EventContactDeleted}
 
 func isRevocation(e *event) bool {
-	return e.Kind == store.EventConsentRevoked || e.Kind == store.EventContactErased
+	return slices.Contains(revocationKinds, e.Kind)
 }
 
 // A cursor is the event id in decimal. Clients should treat it as opaque; ids grow with commit
@@ -162,5 +165,15 @@ func toRevocation(e *event) *model.RevocationEvent {
 		ContactID: e.ContactID,
 		PurposeID: e.PurposeID,
 		Channel:   e.Channel,
+		RequestID: requestID(e),
 	}
+}
+
+// requestID is the data-subject request a REQUEST_DUE event is about (its ref).
+func requestID(e *event) *string {
+	if e.Kind != store.EventRequestDue || e.Ref == "" {
+		return nil
+	}
+	id := e.Ref
+	return &id
 }

@@ -13,6 +13,8 @@ const (
 	EventContactErased    EventKind = "CONTACT_ERASED"
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
+	EventRequestDue       EventKind = "REQUEST_DUE"     // a data-subject request falls due; Ref: its id
+	EventContactDeleted   EventKind = "CONTACT_DELETED" // deleted by retention, no blacklist entry
 )
 
 // Event is one outbox row. It never carries personal data: an erased person's event must
