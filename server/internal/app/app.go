@@ -192,32 +192,35 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	return nil
 }
 
-// startRequestWork starts the background work of requests and retention: REQUEST_DUE events
-// as requests fall due, and the daily retention run when VERMERK_RETENTION_SCHEDULE is set.
+// startRequestWork announces requests as they fall due (REQUEST_DUE events), on every
+// instance: each request is announced once, whichever instance claims it.
 func (a *App) startRequestWork(ctx context.Context) error {
-	var at *retention.Schedule
-	if a.Config.RetentionSchedule != "" {
-		s, err := retention.ParseSchedule(a.Config.RetentionSchedule)
-		if err != nil {
-			return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
-		}
-		at = &s
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 2)
-	workers := 1
-	go func() { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log); done <- struct{}{} }()
-	if at != nil {
-		workers++
-		go func() { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log); done <- struct{}{} }()
-	}
-	a.stops = append(a.stops, func(context.Context) {
-		cancel()
-		for range workers {
-			<-done
-		}
-	})
+	a.goBackground(ctx, func(ctx context.Context) { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log) })
 	return nil
+}
+
+// StartRetentionSchedule starts the daily retention run when VERMERK_RETENTION_SCHEDULE is set
+// (only `serve` does; the CLI commands do not delete on their own). Several instances may
+// start it: one runs each day.
+func (a *App) StartRetentionSchedule(ctx context.Context) error {
+	if a.Config.RetentionSchedule == "" {
+		return nil
+	}
+	at, err := retention.ParseSchedule(a.Config.RetentionSchedule)
+	if err != nil {
+		return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
+	}
+	a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
+	a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, at, 5*time.Minute, a.Log) })
+	return nil
+}
+
+// goBackground runs fn until Close, which cancels it and waits for it to return.
+func (a *App) goBackground(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
 }
 
 // ready: the database answers and is migrated to the version this binary expects.
