@@ -45,7 +45,7 @@ check-generated: generate
 	@git diff --exit-code --stat -- graph client || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 ## bench: the performance figures against their baselines (BENCH_SCALE=small for a quick run,
-##        BENCH_ONLY=screen,import for some groups: contact, recipients, screen, import, fanout)
+##        BENCH_ONLY=screen,import for some groups: contact, recipients, screen, import, fanout, retention)
 bench: server-deps
 	$(GO) run ./server/cmd/vermerk-bench
 	@if [ "$(BENCH_SCALE)" != "small" ] && [ -z "$(BENCH_ONLY)" ]; then \
