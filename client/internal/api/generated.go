@@ -143,6 +143,138 @@ var AllBlacklistSource = []BlacklistSource{
 	BlacklistSourceManual,
 }
 
+// CompleteRequestResponse is returned by CompleteRequest on success.
+type CompleteRequestResponse struct {
+	// Closes the request; an ERASURE request erases the person.
+	CompleteRequest CompletedRequest `json:"completeRequest"`
+}
+
+// GetCompleteRequest returns CompleteRequestResponse.CompleteRequest, and is useful for accessing the field via an interface.
+func (v *CompleteRequestResponse) GetCompleteRequest() CompletedRequest { return v.CompleteRequest }
+
+// CompletedRequest includes the requested fields of the GraphQL type DataSubjectRequest.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type CompletedRequest struct {
+	RequestFields `json:"-"`
+	// ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept).
+	Export *string `json:"export"`
+}
+
+// GetExport returns CompletedRequest.Export, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExport() *string { return v.Export }
+
+// GetId returns CompletedRequest.Id, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetId() string { return v.RequestFields.Id }
+
+// GetKind returns CompletedRequest.Kind, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetKind() RequestKind { return v.RequestFields.Kind }
+
+// GetStatus returns CompletedRequest.Status, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetStatus() RequestStatus { return v.RequestFields.Status }
+
+// GetReceivedAt returns CompletedRequest.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetReceivedAt() time.Time { return v.RequestFields.ReceivedAt }
+
+// GetDueAt returns CompletedRequest.DueAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetDueAt() time.Time { return v.RequestFields.DueAt }
+
+// GetExtendedTo returns CompletedRequest.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExtendedTo() *time.Time { return v.RequestFields.ExtendedTo }
+
+// GetChannel returns CompletedRequest.Channel, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetChannel() string { return v.RequestFields.Channel }
+
+// GetNote returns CompletedRequest.Note, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetNote() *string { return v.RequestFields.Note }
+
+// GetClosedAt returns CompletedRequest.ClosedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetClosedAt() *time.Time { return v.RequestFields.ClosedAt }
+
+// GetOutcome returns CompletedRequest.Outcome, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetOutcome() *string { return v.RequestFields.Outcome }
+
+// GetContact returns CompletedRequest.Contact, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetContact() *RequestFieldsContact { return v.RequestFields.Contact }
+
+func (v *CompletedRequest) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CompletedRequest
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CompletedRequest = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.RequestFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCompletedRequest struct {
+	Export *string `json:"export"`
+
+	Id string `json:"id"`
+
+	Kind RequestKind `json:"kind"`
+
+	Status RequestStatus `json:"status"`
+
+	ReceivedAt time.Time `json:"receivedAt"`
+
+	DueAt time.Time `json:"dueAt"`
+
+	ExtendedTo *time.Time `json:"extendedTo"`
+
+	Channel string `json:"channel"`
+
+	Note *string `json:"note"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	Outcome *string `json:"outcome"`
+
+	Contact *RequestFieldsContact `json:"contact"`
+}
+
+func (v *CompletedRequest) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CompletedRequest) __premarshalJSON() (*__premarshalCompletedRequest, error) {
+	var retval __premarshalCompletedRequest
+
+	retval.Export = v.Export
+	retval.Id = v.RequestFields.Id
+	retval.Kind = v.RequestFields.Kind
+	retval.Status = v.RequestFields.Status
+	retval.ReceivedAt = v.RequestFields.ReceivedAt
+	retval.DueAt = v.RequestFields.DueAt
+	retval.ExtendedTo = v.RequestFields.ExtendedTo
+	retval.Channel = v.RequestFields.Channel
+	retval.Note = v.RequestFields.Note
+	retval.ClosedAt = v.RequestFields.ClosedAt
+	retval.Outcome = v.RequestFields.Outcome
+	retval.Contact = v.RequestFields.Contact
+	return &retval, nil
+}
+
 // ConsentEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ConsentEvent struct {
 	At         time.Time     `json:"at"`
@@ -526,6 +658,14 @@ func (v *ErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
 // GetBlacklistEntry returns ErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
 func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
+// FileRequestResponse is returned by FileRequest on success.
+type FileRequestResponse struct {
+	FileRequest RequestFields `json:"fileRequest"`
+}
+
+// GetFileRequest returns FileRequestResponse.FileRequest, and is useful for accessing the field via an interface.
+func (v *FileRequestResponse) GetFileRequest() RequestFields { return v.FileRequest }
+
 // GetContactResponse is returned by GetContact on success.
 type GetContactResponse struct {
 	Contact *ContactDetail `json:"contact"`
@@ -891,6 +1031,15 @@ type PreviewImportResponse struct {
 // GetPreviewImport returns PreviewImportResponse.PreviewImport, and is useful for accessing the field via an interface.
 func (v *PreviewImportResponse) GetPreviewImport() ImportPreview { return v.PreviewImport }
 
+// ProcessingRecordResponse is returned by ProcessingRecord on success.
+type ProcessingRecordResponse struct {
+	// The record of processing activities (Art. 30) as Markdown, from what the database holds.
+	ProcessingRecord string `json:"processingRecord"`
+}
+
+// GetProcessingRecord returns ProcessingRecordResponse.ProcessingRecord, and is useful for accessing the field via an interface.
+func (v *ProcessingRecordResponse) GetProcessingRecord() string { return v.ProcessingRecord }
+
 // ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ProofEvent struct {
 	At         time.Time     `json:"at"`
@@ -982,6 +1131,139 @@ type RecordConsentResponse struct {
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
 
+// RequestFields includes the GraphQL fields of DataSubjectRequest requested by the fragment RequestFields.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type RequestFields struct {
+	Id         string                `json:"id"`
+	Kind       RequestKind           `json:"kind"`
+	Status     RequestStatus         `json:"status"`
+	ReceivedAt time.Time             `json:"receivedAt"`
+	DueAt      time.Time             `json:"dueAt"`
+	ExtendedTo *time.Time            `json:"extendedTo"`
+	Channel    string                `json:"channel"`
+	Note       *string               `json:"note"`
+	ClosedAt   *time.Time            `json:"closedAt"`
+	Outcome    *string               `json:"outcome"`
+	Contact    *RequestFieldsContact `json:"contact"`
+}
+
+// GetId returns RequestFields.Id, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetId() string { return v.Id }
+
+// GetKind returns RequestFields.Kind, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetKind() RequestKind { return v.Kind }
+
+// GetStatus returns RequestFields.Status, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetStatus() RequestStatus { return v.Status }
+
+// GetReceivedAt returns RequestFields.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetReceivedAt() time.Time { return v.ReceivedAt }
+
+// GetDueAt returns RequestFields.DueAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetDueAt() time.Time { return v.DueAt }
+
+// GetExtendedTo returns RequestFields.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetExtendedTo() *time.Time { return v.ExtendedTo }
+
+// GetChannel returns RequestFields.Channel, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestFields.Note, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetNote() *string { return v.Note }
+
+// GetClosedAt returns RequestFields.ClosedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetClosedAt() *time.Time { return v.ClosedAt }
+
+// GetOutcome returns RequestFields.Outcome, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetOutcome() *string { return v.Outcome }
+
+// GetContact returns RequestFields.Contact, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetContact() *RequestFieldsContact { return v.Contact }
+
+// RequestFieldsContact includes the requested fields of the GraphQL type Contact.
+type RequestFieldsContact struct {
+	Id         string `json:"id"`
+	GivenName  string `json:"givenName"`
+	FamilyName string `json:"familyName"`
+}
+
+// GetId returns RequestFieldsContact.Id, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetId() string { return v.Id }
+
+// GetGivenName returns RequestFieldsContact.GivenName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetGivenName() string { return v.GivenName }
+
+// GetFamilyName returns RequestFieldsContact.FamilyName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetFamilyName() string { return v.FamilyName }
+
+type RequestInput struct {
+	Kind       RequestKind `json:"kind"`
+	ContactId  *string     `json:"contactId"`
+	ReceivedAt *time.Time  `json:"receivedAt"`
+	Channel    string      `json:"channel"`
+	Note       *string     `json:"note"`
+}
+
+// GetKind returns RequestInput.Kind, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetKind() RequestKind { return v.Kind }
+
+// GetContactId returns RequestInput.ContactId, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetContactId() *string { return v.ContactId }
+
+// GetReceivedAt returns RequestInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetReceivedAt() *time.Time { return v.ReceivedAt }
+
+// GetChannel returns RequestInput.Channel, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestInput.Note, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetNote() *string { return v.Note }
+
+type RequestKind string
+
+const (
+	RequestKindAccess        RequestKind = "ACCESS"
+	RequestKindErasure       RequestKind = "ERASURE"
+	RequestKindRectification RequestKind = "RECTIFICATION"
+	RequestKindRestriction   RequestKind = "RESTRICTION"
+	RequestKindObjection     RequestKind = "OBJECTION"
+	RequestKindPortability   RequestKind = "PORTABILITY"
+)
+
+var AllRequestKind = []RequestKind{
+	RequestKindAccess,
+	RequestKindErasure,
+	RequestKindRectification,
+	RequestKindRestriction,
+	RequestKindObjection,
+	RequestKindPortability,
+}
+
+type RequestStatus string
+
+const (
+	RequestStatusOpen     RequestStatus = "OPEN"
+	RequestStatusDone     RequestStatus = "DONE"
+	RequestStatusRejected RequestStatus = "REJECTED"
+)
+
+var AllRequestStatus = []RequestStatus{
+	RequestStatusOpen,
+	RequestStatusDone,
+	RequestStatusRejected,
+}
+
+// RequestsResponse is returned by Requests on success.
+type RequestsResponse struct {
+	// Data-subject requests, oldest due date first.
+	Requests []RequestFields `json:"requests"`
+}
+
+// GetRequests returns RequestsResponse.Requests, and is useful for accessing the field via an interface.
+func (v *RequestsResponse) GetRequests() []RequestFields { return v.Requests }
+
 // RevocationFields includes the GraphQL fields of RevocationEvent requested by the fragment RevocationFields.
 type RevocationFields struct {
 	Cursor    string         `json:"cursor"`
@@ -1026,19 +1308,26 @@ func (v *RevocationInput) GetPurposeKey() string { return v.PurposeKey }
 func (v *RevocationInput) GetChannel() string { return v.Channel }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything).
+// no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+// (channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+// ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+// limitation; no blacklist entry, the person may be entered again).
 type RevocationKind string
 
 const (
 	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
 	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
 	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindRequestDue     RevocationKind = "REQUEST_DUE"
+	RevocationKindContactDeleted RevocationKind = "CONTACT_DELETED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindRequestDue,
+	RevocationKindContactDeleted,
 }
 
 // RevocationsResponse is returned by Revocations on success.
@@ -1183,6 +1472,18 @@ func (v *__BlacklistRemoveInput) GetId() string { return v.Id }
 // GetReason returns __BlacklistRemoveInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
 
+// __CompleteRequestInput is used internally by genqlient
+type __CompleteRequestInput struct {
+	Id      string `json:"id"`
+	Outcome string `json:"outcome"`
+}
+
+// GetId returns __CompleteRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetId() string { return v.Id }
+
+// GetOutcome returns __CompleteRequestInput.Outcome, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetOutcome() string { return v.Outcome }
+
 // __ConsentProofInput is used internally by genqlient
 type __ConsentProofInput struct {
 	ContactId string `json:"contactId"`
@@ -1251,6 +1552,14 @@ func (v *__EraseContactInput) GetId() string { return v.Id }
 // GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
 func (v *__EraseContactInput) GetReason() string { return v.Reason }
 
+// __FileRequestInput is used internally by genqlient
+type __FileRequestInput struct {
+	Input RequestInput `json:"input"`
+}
+
+// GetInput returns __FileRequestInput.Input, and is useful for accessing the field via an interface.
+func (v *__FileRequestInput) GetInput() RequestInput { return v.Input }
+
 // __GetContactInput is used internally by genqlient
 type __GetContactInput struct {
 	Id string `json:"id"`
@@ -1290,6 +1599,26 @@ type __RecordConsentInput struct {
 
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
+
+// __RequestsInput is used internally by genqlient
+type __RequestsInput struct {
+	Status  *RequestStatus `json:"status"`
+	Overdue *bool          `json:"overdue"`
+	First   *int           `json:"first"`
+	After   *string        `json:"after"`
+}
+
+// GetStatus returns __RequestsInput.Status, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetStatus() *RequestStatus { return v.Status }
+
+// GetOverdue returns __RequestsInput.Overdue, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetOverdue() *bool { return v.Overdue }
+
+// GetFirst returns __RequestsInput.First, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __RequestsInput.After, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetAfter() *string { return v.After }
 
 // __RevocationsInput is used internally by genqlient
 type __RevocationsInput struct {
@@ -1589,6 +1918,61 @@ func BlacklistRemove(
 	}
 
 	data_ = &BlacklistRemoveResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CompleteRequest.
+const CompleteRequest_Operation = `
+mutation CompleteRequest ($id: ID!, $outcome: String!) {
+	completeRequest(id: $id, outcome: $outcome) {
+		... RequestFields
+		export
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Closes a request after doing what it asks (ADMIN): an ERASURE request erases the person.
+func CompleteRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	outcome string,
+) (data_ *CompleteRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CompleteRequest",
+		Query:  CompleteRequest_Operation,
+		Variables: &__CompleteRequestInput{
+			Id:      id,
+			Outcome: outcome,
+		},
+	}
+
+	data_ = &CompleteRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1990,6 +2374,58 @@ func EraseContact(
 	}
 
 	data_ = &EraseContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by FileRequest.
+const FileRequest_Operation = `
+mutation FileRequest ($input: RequestInput!) {
+	fileRequest(input: $input) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Registers a request (STAFF); its deadline is one month after receivedAt.
+func FileRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input RequestInput,
+) (data_ *FileRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FileRequest",
+		Query:  FileRequest_Operation,
+		Variables: &__FileRequestInput{
+			Input: input,
+		},
+	}
+
+	data_ = &FileRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2407,6 +2843,35 @@ func PreviewImport(
 	return data_, err_
 }
 
+// The query executed by ProcessingRecord.
+const ProcessingRecord_Operation = `
+query ProcessingRecord {
+	processingRecord
+}
+`
+
+// The record of processing activities (Art. 30 GDPR) as Markdown (ADMIN).
+func ProcessingRecord(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ProcessingRecordResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ProcessingRecord",
+		Query:  ProcessingRecord_Operation,
+	}
+
+	data_ = &ProcessingRecordResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by Purposes.
 const Purposes_Operation = `
 query Purposes {
@@ -2493,6 +2958,64 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Requests.
+const Requests_Operation = `
+query Requests ($status: RequestStatus, $overdue: Boolean, $first: Int, $after: String) {
+	requests(status: $status, overdue: $overdue, first: $first, after: $after) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Requests by the deadline in force, earliest first; after is the id of the last one.
+func Requests(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	status *RequestStatus,
+	overdue *bool,
+	first *int,
+	after *string,
+) (data_ *RequestsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Requests",
+		Query:  Requests_Operation,
+		Variables: &__RequestsInput{
+			Status:  status,
+			Overdue: overdue,
+			First:   first,
+			After:   after,
+		},
+	}
+
+	data_ = &RequestsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
