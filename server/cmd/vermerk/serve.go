@@ -30,7 +30,7 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		return err
 	}
 	defer a.Close(context.Background())
-	if err := a.StartRetentionSchedule(ctx); err != nil {
+	if err := a.StartSchedules(ctx); err != nil {
 		return err
 	}
 

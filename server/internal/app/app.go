@@ -143,9 +143,6 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	a.Retention = retention.New(a.DB, a.Keyring)
 	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
 	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
-	if err := a.startRequestWork(ctx); err != nil {
-		return err
-	}
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
 		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
@@ -192,26 +189,25 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	return nil
 }
 
-// startRequestWork announces requests as they fall due (REQUEST_DUE events), on every
-// instance: each request is announced once, whichever instance claims it.
-func (a *App) startRequestWork(ctx context.Context) error {
+// StartSchedules starts the timed work of a serving instance (only `serve` calls it; the CLI
+// commands and the tests do the work when they ask for it): REQUEST_DUE events as data-subject
+// requests fall due, checked every 5 minutes on every instance (each request is announced
+// once, by whichever instance claims it), and the daily retention run when
+// VERMERK_RETENTION_SCHEDULE is set (one instance runs it each day).
+func (a *App) StartSchedules(ctx context.Context) error {
+	var at *retention.Schedule
+	if a.Config.RetentionSchedule != "" {
+		s, err := retention.ParseSchedule(a.Config.RetentionSchedule)
+		if err != nil {
+			return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
+		}
+		at = &s
+	}
 	a.goBackground(ctx, func(ctx context.Context) { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log) })
-	return nil
-}
-
-// StartRetentionSchedule starts the daily retention run when VERMERK_RETENTION_SCHEDULE is set
-// (only `serve` does; the CLI commands do not delete on their own). Several instances may
-// start it: one runs each day.
-func (a *App) StartRetentionSchedule(ctx context.Context) error {
-	if a.Config.RetentionSchedule == "" {
-		return nil
+	if at != nil {
+		a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
+		a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log) })
 	}
-	at, err := retention.ParseSchedule(a.Config.RetentionSchedule)
-	if err != nil {
-		return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
-	}
-	a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
-	a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, at, 5*time.Minute, a.Log) })
 	return nil
 }
 

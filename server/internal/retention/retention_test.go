@@ -1,14 +1,18 @@
 package retention_test
 
 import (
+	"context"
+	"log/slog"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/retention"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -237,5 +241,39 @@ func TestScheduledRunRunsOncePerDay(t *testing.T) {
 	}
 	if _, ran, err := w.s.App.Retention.RunOnce(t.Context(), now.AddDate(0, 0, 1)); err != nil || !ran {
 		t.Fatalf("the next day: ran %v, %v", ran, err)
+	}
+}
+
+// RunDaily runs once the scheduled time of day has passed, and only once that day.
+func TestRunDailyAfterTheScheduledTime(t *testing.T) {
+	w := world{t, apptest.Start(t)}
+	svc := w.s.App.Retention
+	noon := time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local)
+	var clock atomic.Int64
+	clock.Store(noon.UnixNano())
+	svc.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.RunDaily(ctx, retention.Schedule{Hour: 13}, 10*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if n := w.count(`SELECT count(*) FROM retention_runs`); n != 0 {
+		t.Fatalf("ran at 12:00 with the schedule at 13:00 (%d runs)", n)
+	}
+	clock.Store(noon.Add(90 * time.Minute).UnixNano())
+	deadline := time.Now().Add(10 * time.Second)
+	for w.count(`SELECT count(*) FROM retention_runs WHERE finished_at IS NOT NULL`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no run after the scheduled time")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-done
+	if n := w.count(`SELECT count(*) FROM retention_runs`); n != 1 {
+		t.Fatalf("%d runs that day, want 1", n)
 	}
 }
