@@ -38,5 +38,21 @@ CREATE INDEX data_subject_requests_due ON data_subject_requests ((coalesce(exten
 -- retention: an open request holds its contact
 CREATE INDEX data_subject_requests_contact ON data_subject_requests (contact_id) WHERE contact_id IS NOT NULL;
 
+-- A note may name the person: it goes when their contact is erased or deleted by retention
+-- (both delete in erasure mode, SET LOCAL vermerk.erasure = 'on'); the request stays as proof.
+-- +goose StatementBegin
+CREATE FUNCTION vermerk_request_notes_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('vermerk.erasure', true) = 'on' THEN
+        UPDATE data_subject_requests SET note = NULL WHERE contact_id = OLD.id AND note IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER contacts_forget_request_notes AFTER DELETE ON contacts
+    FOR EACH ROW EXECUTE FUNCTION vermerk_request_notes_forget();
+
 -- +goose Down
+DROP TRIGGER contacts_forget_request_notes ON contacts;
+DROP FUNCTION vermerk_request_notes_forget();
 DROP TABLE data_subject_requests;

@@ -185,7 +185,6 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*mod
 		return nil, err
 	}
 	var export *string
-	var erased []string
 	switch {
 	case person == nil:
 		// No contact (any more): nothing is held about the person to erase or export.
@@ -193,11 +192,10 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*mod
 		if err := s.refuseWhileAccessOpen(ctx, person.ID, id); err != nil {
 			return nil, err
 		}
-		receipt, err := s.erase(ctx, person.ID, text)
-		if err != nil {
+		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
+		if _, err := s.erase(ctx, person.ID, text); err != nil {
 			return nil, err
 		}
-		erased = append([]string{receipt.ContactID}, receipt.ErasedContactIds...)
 	case cur.Kind == model.RequestKindAccess || cur.Kind == model.RequestKindPortability:
 		doc, err := s.export(ctx, person.ID)
 		if err != nil {
@@ -213,12 +211,6 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*mod
 		}
 		if cur.Status != model.RequestStatusOpen {
 			return closedError(cur)
-		}
-		if len(erased) > 0 {
-			// The notes of every request of an erased record may name the person.
-			if _, err := tx.Exec(ctx, `UPDATE data_subject_requests SET note = NULL WHERE contact_id = ANY($1::uuid[])`, erased); err != nil {
-				return err
-			}
 		}
 		r, err = s.close(ctx, tx, cur, model.RequestStatusDone, text, export)
 		return err

@@ -137,14 +137,13 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		// The consent ledger is append-only except in erasure mode; audit reasons and request
-		// notes about the person may name them.
+		// The consent ledger is append-only except in erasure mode, in which a trigger also
+		// blanks the notes of the person's requests; audit reasons may name the person too.
 		if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
 			return err
 		}
 		for _, sql := range []string{
 			`UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`,
-			`UPDATE data_subject_requests SET note = NULL WHERE contact_id = ANY($1::uuid[]) AND note IS NOT NULL`,
 			`DELETE FROM contacts WHERE id = ANY($1::uuid[])`,
 			`SELECT vermerk_emit('CONTACT_DELETED', id, NULL, 'retention', '') FROM unnest($1::uuid[]) AS id ORDER BY id`,
 		} {

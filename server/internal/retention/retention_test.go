@@ -122,6 +122,12 @@ func TestRetentionZeroDeletesExactlyTheContactsWithoutAGrantedConsent(t *testing
 	listed := w.contact("Listed", "listed@example.com")
 	w.do(`mutation($id: ID!) { addToList(contactId: $id, listKey: "news") { id } }`, map[string]any{"id": listed}, &l)
 
+	// a closed request keeps nobody, and its note (which may name the person) goes with them
+	var filed struct{ FileRequest struct{ ID string } }
+	w.do(`mutation($id: ID!) { fileRequest(input: {kind: OBJECTION, contactId: $id, channel: "letter", note: "Letter from Max Muster"}) { id } }`,
+		map[string]any{"id": none}, &filed)
+	w.do(`mutation($id: ID!) { rejectRequest(id: $id, reason: "Not a customer of ours") { id } }`, map[string]any{"id": filed.FileRequest.ID}, &l)
+
 	want := sorted(revoked, none, listed)
 	if got := w.due(); !slices.Equal(got, want) {
 		t.Fatalf("retentionDue = %v, want %v", got, want)
@@ -141,6 +147,9 @@ func TestRetentionZeroDeletesExactlyTheContactsWithoutAGrantedConsent(t *testing
 	}
 	if n := w.count(`SELECT count(*) FROM contacts WHERE id = ANY($1::uuid[])`, []string{granted, regranted}); n != 2 {
 		t.Fatal("a contact with a granted consent was deleted")
+	}
+	if n := w.count(`SELECT count(*) FROM data_subject_requests WHERE note IS NOT NULL`); n != 0 {
+		t.Fatal("the note of a deleted person's request survived")
 	}
 	if n := w.count(`SELECT count(*) FROM blacklist_entries`); n != 0 {
 		t.Fatalf("retention left %d blacklist entries", n)
