@@ -276,3 +276,28 @@ func TestRejectAndFileInput(t *testing.T) {
 		}
 	}
 }
+
+// requests pages by the deadline in force; `after` is the id of the last request received.
+func TestRequestsPages(t *testing.T) {
+	s := apptest.Start(t)
+	var want []string
+	for _, days := range []int{30, 20, 10} { // the oldest is due first
+		r := file(t, s, map[string]any{"kind": "ACCESS", "channel": "letter", "receivedAt": time.Now().AddDate(0, 0, -days).Format(time.RFC3339)})
+		want = append(want, r.ID)
+	}
+	page := func(after any) []string {
+		var out struct{ Requests []request }
+		s.MustAdmin(t, &out, `query($after: String) { requests(first: 2, after: $after) { `+requestFields+` } }`, map[string]any{"after": after})
+		return ids(out.Requests)
+	}
+	first := page(nil)
+	if len(first) != 2 || first[0] != want[0] || first[1] != want[1] {
+		t.Fatalf("first page %v, want %v", first, want[:2])
+	}
+	if rest := page(first[1]); len(rest) != 1 || rest[0] != want[2] {
+		t.Fatalf("second page %v, want [%s]", rest, want[2])
+	}
+	if reason, field := badInput(t, s, `query { requests(after: "nonsense") { id } }`, nil); reason != "BAD_ID" || field != "after" {
+		t.Fatalf("a bad after: %s at %s", reason, field)
+	}
+}
