@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -124,6 +125,11 @@ func (s *Service) batch(ctx context.Context, after string) ([]string, error) {
 // without a blacklist entry, and returns how many it deleted.
 func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted int, err error) {
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// A blacklist entry added meanwhile (a new legal hold) waits for this transaction or is
+		// seen by it, as for screened writes.
+		if err := blacklist.LockShared(ctx, tx); err != nil {
+			return err
+		}
 		// Lock first, then look again: a consent granted meanwhile keeps the contact.
 		rows, err := tx.Query(ctx, `SELECT id::text FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, due)
 		if err != nil {
