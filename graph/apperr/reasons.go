@@ -19,8 +19,8 @@ const (
 	ReasonCursorAhead     Reason = "CURSOR_AHEAD"     // a cursor newer than any event
 	ReasonBadKey          Reason = "BAD_KEY"          // a purpose or list key of the wrong format
 	ReasonKeyTaken        Reason = "KEY_TAKEN"        // a purpose or list with this key exists
-	ReasonUnknownPurpose  Reason = "UNKNOWN_PURPOSE"  // no purpose with this key
-	ReasonUnknownList     Reason = "UNKNOWN_LIST"     // no distribution list with this key
+	ReasonPurposeUnknown  Reason = "PURPOSE_UNKNOWN"  // no purpose with this key
+	ReasonListUnknown     Reason = "LIST_UNKNOWN"     // no distribution list with this key
 	ReasonBadLegalBasis   Reason = "BAD_LEGAL_BASIS"  // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
 	ReasonNotInFuture     Reason = "NOT_IN_FUTURE"    // a date that must lie ahead does not
 	ReasonBootstrapToken  Reason = "BOOTSTRAP_TOKEN"  // the bootstrap admin token cannot be changed here

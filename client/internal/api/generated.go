@@ -175,8 +175,10 @@ type ConsentFields struct {
 	GrantedAt *time.Time    `json:"grantedAt"`
 	RevokedAt *time.Time    `json:"revokedAt"`
 	// Set when the answer has something to say, e.g. a revocation of a consent that was never granted.
-	Notice  *string        `json:"notice"`
-	History []ConsentEvent `json:"history"`
+	Notice *string `json:"notice"`
+	// The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language.
+	NoticeCode *string        `json:"noticeCode"`
+	History    []ConsentEvent `json:"history"`
 }
 
 // GetId returns ConsentFields.Id, and is useful for accessing the field via an interface.
@@ -196,6 +198,9 @@ func (v *ConsentFields) GetRevokedAt() *time.Time { return v.RevokedAt }
 
 // GetNotice returns ConsentFields.Notice, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetNotice() *string { return v.Notice }
+
+// GetNoticeCode returns ConsentFields.NoticeCode, and is useful for accessing the field via an interface.
+func (v *ConsentFields) GetNoticeCode() *string { return v.NoticeCode }
 
 // GetHistory returns ConsentFields.History, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetHistory() []ConsentEvent { return v.History }
@@ -720,6 +725,10 @@ func (v *ImportRow) GetCountry() string { return v.Country }
 type ImportRowProblem struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language.
+	Code string `json:"code"`
+	// The column the problem concerns (givenName, email, …), when it concerns one.
+	Field *string `json:"field"`
 }
 
 // GetLine returns ImportRowProblem.Line, and is useful for accessing the field via an interface.
@@ -727,6 +736,12 @@ func (v *ImportRowProblem) GetLine() int { return v.Line }
 
 // GetMessage returns ImportRowProblem.Message, and is useful for accessing the field via an interface.
 func (v *ImportRowProblem) GetMessage() string { return v.Message }
+
+// GetCode returns ImportRowProblem.Code, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetCode() string { return v.Code }
+
+// GetField returns ImportRowProblem.Field, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetField() *string { return v.Field }
 
 type ImportStatus string
 
@@ -1718,6 +1733,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -1883,6 +1899,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2050,6 +2068,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2112,6 +2131,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2194,6 +2215,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2461,6 +2484,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2593,6 +2617,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2767,6 +2792,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2901,6 +2928,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status

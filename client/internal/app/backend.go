@@ -44,5 +44,7 @@ var _ Backend = (*api.Client)(nil)
 // implements it, and so does the UI's bridge to Fyne's lang package.
 type Localizer interface {
 	T(key string, data map[string]any) string
+	// N picks the plural form for count ("1 Kontakt", "12 Kontakte"); data gets Count.
+	N(key string, count int, data map[string]any) string
 	Date(t time.Time) string
 }

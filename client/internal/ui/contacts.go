@@ -113,7 +113,7 @@ func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage
 	if len(s.state.Items) == 0 {
 		s.Count.SetText(t("contacts.none"))
 	} else {
-		s.Count.SetText(tf("contacts.count", map[string]any{"Shown": len(s.state.Items), "Total": s.state.Total}))
+		s.Count.SetText(tn("contacts.count", s.state.Total, map[string]any{"Shown": len(s.state.Items), "Total": s.state.Total}))
 	}
 	if s.state.HasMore {
 		s.LoadMore.Show()

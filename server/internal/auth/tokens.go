@@ -234,7 +234,7 @@ func (s *Store) Create(ctx context.Context, name string, role model.Role, purpos
 			for i, k := range purposeKeys {
 				if k = strings.TrimSpace(k); !slices.Contains(known, k) && !reported[k] {
 					reported[k] = true
-					missing = append(missing, apperr.BadInput(fmt.Sprintf("purposeKeys[%d]", i), apperr.ReasonUnknownPurpose,
+					missing = append(missing, apperr.BadInput(fmt.Sprintf("purposeKeys[%d]", i), apperr.ReasonPurposeUnknown,
 						"no purpose has the key %q; create the purpose first or check the spelling", k))
 				}
 			}

@@ -116,7 +116,7 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 		{"  ", "STAFF", nil, nil, "name", "REQUIRED", "empty"},
 		{strings.Repeat("x", 101), "STAFF", nil, nil, "name", "TOO_LONG", "limit is 100"},
 		{"shop", "INTEGRATOR", nil, nil, "purposeKeys", "PURPOSES_MISSING", "at least one purpose"},
-		{"shop", "INTEGRATOR", []string{"newsletter", "sales-calls"}, nil, "purposeKeys[1]", "UNKNOWN_PURPOSE", `"sales-calls"`},
+		{"shop", "INTEGRATOR", []string{"newsletter", "sales-calls"}, nil, "purposeKeys[1]", "PURPOSE_UNKNOWN", `"sales-calls"`},
 		{"desk", "STAFF", []string{"newsletter"}, nil, "purposeKeys", "PURPOSES_REFUSED", "leave purposeKeys empty"},
 		{"desk", "STAFF", nil, "2020-01-01T00:00:00Z", "expiresAt", "NOT_IN_FUTURE", "not in the future"},
 	}

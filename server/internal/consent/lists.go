@@ -37,7 +37,7 @@ func collectLists(rows pgx.Rows) ([]*list, error) {
 func listByKey(ctx context.Context, q store.Querier, field, key string) (*list, error) {
 	l, err := scanList(q.QueryRow(ctx, `SELECT `+listColumns+listFrom+` WHERE l.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.BadInput(field, apperr.ReasonUnknownList, "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
+		return nil, apperr.BadInput(field, apperr.ReasonListUnknown, "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", key, err)

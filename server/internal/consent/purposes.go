@@ -122,7 +122,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 func purposeByKey(ctx context.Context, q store.Querier, field, key string) (*model.Purpose, error) {
 	p, err := scanPurpose(q.QueryRow(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.BadInput(field, apperr.ReasonUnknownPurpose, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
+		return nil, apperr.BadInput(field, apperr.ReasonPurposeUnknown, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("purpose %s: %w", key, err)
