@@ -22,9 +22,9 @@ type FormScreen struct {
 	Banner                              *Banner
 	// Message holds what the last save refused; it is re-checked on every change and goes
 	// once the input no longer warrants it. ScreenNote says when live screening failed.
-	Message    *widget.Label
-	ScreenNote *widget.Label
-	Save, Cancel                        *widget.Button
+	Message      *widget.Label
+	ScreenNote   *widget.Label
+	Save, Cancel *widget.Button
 
 	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
 	Override   *ReasonDialog
