@@ -45,6 +45,17 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 	return v.BlacklistChanged
 }
 
+// BlacklistContactResponse is returned by BlacklistContact on success.
+type BlacklistContactResponse struct {
+	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18).
+	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
+}
+
+// GetBlacklistContact returns BlacklistContactResponse.BlacklistContact, and is useful for accessing the field via an interface.
+func (v *BlacklistContactResponse) GetBlacklistContact() BlacklistEntryFields {
+	return v.BlacklistContact
+}
+
 // BlacklistEdge includes the requested fields of the GraphQL type BlacklistEdge.
 type BlacklistEdge struct {
 	Cursor string               `json:"cursor"`
@@ -255,6 +266,25 @@ var AllConsentStatus = []ConsentStatus{
 	ConsentStatusRevoked,
 }
 
+// ConsentText includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentText struct {
+	Version   int       `json:"version"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// GetVersion returns ConsentText.Version, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetVersion() int { return v.Version }
+
+// GetText returns ConsentText.Text, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetText() string { return v.Text }
+
+// GetCreatedAt returns ConsentText.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetCreatedAt() time.Time { return v.CreatedAt }
+
 // Everything the detail view and the edit form need.
 type ContactDetail struct {
 	ContactSummary `json:"-"`
@@ -445,6 +475,32 @@ func (v *ContactPayloadFields) GetScreening() ScreeningFields { return v.Screeni
 // GetDuplicates returns ContactPayloadFields.Duplicates, and is useful for accessing the field via an interface.
 func (v *ContactPayloadFields) GetDuplicates() []ContactSummary { return v.Duplicates }
 
+// ContactPersonInfo includes the requested fields of the GraphQL type Contact.
+type ContactPersonInfo struct {
+	Id string `json:"id"`
+	// True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say.
+	Blocked bool `json:"blocked"`
+	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
+	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
+}
+
+// GetId returns ContactPersonInfo.Id, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetId() string { return v.Id }
+
+// GetBlocked returns ContactPersonInfo.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetBlocked() bool { return v.Blocked }
+
+// GetPossibleDuplicates returns ContactPersonInfo.PossibleDuplicates, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetPossibleDuplicates() []ContactDetail { return v.PossibleDuplicates }
+
+// ContactPersonResponse is returned by ContactPerson on success.
+type ContactPersonResponse struct {
+	Contact *ContactPersonInfo `json:"contact"`
+}
+
+// GetContact returns ContactPersonResponse.Contact, and is useful for accessing the field via an interface.
+func (v *ContactPersonResponse) GetContact() *ContactPersonInfo { return v.Contact }
+
 // One line of the contacts list.
 type ContactSummary struct {
 	Id           string   `json:"id"`
@@ -514,6 +570,45 @@ type EraseContactResponse struct {
 
 // GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
 func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.EraseContact }
+
+// ErasePersonResponse is returned by ErasePerson on success.
+type ErasePersonResponse struct {
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	EraseContact PersonErasure `json:"eraseContact"`
+}
+
+// GetEraseContact returns ErasePersonResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *ErasePersonResponse) GetEraseContact() PersonErasure { return v.EraseContact }
+
+// ErasurePlanFields includes the requested fields of the GraphQL type ErasurePreview.
+// The GraphQL type's documentation follows.
+//
+// What an erasure would do, shown before it is done.
+type ErasurePlanFields struct {
+	Contact ContactSummary `json:"contact"`
+	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
+	// Records with the same name-and-address key only: not erased.
+	LookAlikes []ContactSummary `json:"lookAlikes"`
+}
+
+// GetContact returns ErasurePlanFields.Contact, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetContact() ContactSummary { return v.Contact }
+
+// GetSameIdentifiers returns ErasurePlanFields.SameIdentifiers, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetSameIdentifiers() []ContactSummary { return v.SameIdentifiers }
+
+// GetLookAlikes returns ErasurePlanFields.LookAlikes, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetLookAlikes() []ContactSummary { return v.LookAlikes }
+
+// ErasurePreviewResponse is returned by ErasurePreview on success.
+type ErasurePreviewResponse struct {
+	// What eraseContact would erase, and the look-alikes it would not.
+	ErasurePreview ErasurePlanFields `json:"erasurePreview"`
+}
+
+// GetErasurePreview returns ErasurePreviewResponse.ErasurePreview, and is useful for accessing the field via an interface.
+func (v *ErasurePreviewResponse) GetErasurePreview() ErasurePlanFields { return v.ErasurePreview }
 
 // ErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
 type ErasureReceipt struct {
@@ -838,6 +933,15 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() Viewer { return v.Me }
 
+// MergeContactsResponse is returned by MergeContacts on success.
+type MergeContactsResponse struct {
+	// Merges duplicate records into one; every ledger event is kept. Audited.
+	MergeContacts ContactDetail `json:"mergeContacts"`
+}
+
+// GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
+func (v *MergeContactsResponse) GetMergeContacts() ContactDetail { return v.MergeContacts }
+
 type OverrideInput struct {
 	Reason string `json:"reason"`
 }
@@ -856,6 +960,27 @@ func (v *PageInfo) GetHasNextPage() bool { return v.HasNextPage }
 
 // GetEndCursor returns PageInfo.EndCursor, and is useful for accessing the field via an interface.
 func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
+
+// PersonErasure includes the requested fields of the GraphQL type ErasureReceipt.
+type PersonErasure struct {
+	ContactId string    `json:"contactId"`
+	ErasedAt  time.Time `json:"erasedAt"`
+	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	ErasedContactIds []string             `json:"erasedContactIds"`
+	BlacklistEntry   BlacklistEntryFields `json:"blacklistEntry"`
+}
+
+// GetContactId returns PersonErasure.ContactId, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetContactId() string { return v.ContactId }
+
+// GetErasedAt returns PersonErasure.ErasedAt, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedAt() time.Time { return v.ErasedAt }
+
+// GetErasedContactIds returns PersonErasure.ErasedContactIds, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedContactIds() []string { return v.ErasedContactIds }
+
+// GetBlacklistEntry returns PersonErasure.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
@@ -981,6 +1106,23 @@ func (v *PurposeInput) GetDescription() *string { return v.Description }
 // GetRetentionMonths returns PurposeInput.RetentionMonths, and is useful for accessing the field via an interface.
 func (v *PurposeInput) GetRetentionMonths() *int { return v.RetentionMonths }
 
+// PurposeWithTexts includes the requested fields of the GraphQL type Purpose.
+type PurposeWithTexts struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Every version of the consent text, oldest first. Versions are added, never edited.
+	ConsentTexts []ConsentText `json:"consentTexts"`
+}
+
+// GetKey returns PurposeWithTexts.Key, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetKey() string { return v.Key }
+
+// GetName returns PurposeWithTexts.Name, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetName() string { return v.Name }
+
+// GetConsentTexts returns PurposeWithTexts.ConsentTexts, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetConsentTexts() []ConsentText { return v.ConsentTexts }
+
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
 	Purposes []PurposeFields `json:"purposes"`
@@ -989,6 +1131,22 @@ type PurposesResponse struct {
 // GetPurposes returns PurposesResponse.Purposes, and is useful for accessing the field via an interface.
 func (v *PurposesResponse) GetPurposes() []PurposeFields { return v.Purposes }
 
+// PurposesWithTextsResponse is returned by PurposesWithTexts on success.
+type PurposesWithTextsResponse struct {
+	Purposes []PurposeWithTexts `json:"purposes"`
+}
+
+// GetPurposes returns PurposesWithTextsResponse.Purposes, and is useful for accessing the field via an interface.
+func (v *PurposesWithTextsResponse) GetPurposes() []PurposeWithTexts { return v.Purposes }
+
+// PutOnListResponse is returned by PutOnList on success.
+type PutOnListResponse struct {
+	AddToList ContactDetail `json:"addToList"`
+}
+
+// GetAddToList returns PutOnListResponse.AddToList, and is useful for accessing the field via an interface.
+func (v *PutOnListResponse) GetAddToList() ContactDetail { return v.AddToList }
+
 // RecordConsentResponse is returned by RecordConsent on success.
 type RecordConsentResponse struct {
 	RecordConsent ConsentFields `json:"recordConsent"`
@@ -996,6 +1154,14 @@ type RecordConsentResponse struct {
 
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
+
+// RemoveFromListResponse is returned by RemoveFromList on success.
+type RemoveFromListResponse struct {
+	RemoveFromList ContactDetail `json:"removeFromList"`
+}
+
+// GetRemoveFromList returns RemoveFromListResponse.RemoveFromList, and is useful for accessing the field via an interface.
+func (v *RemoveFromListResponse) GetRemoveFromList() ContactDetail { return v.RemoveFromList }
 
 // RevocationFields includes the GraphQL fields of RevocationEvent requested by the fragment RevocationFields.
 type RevocationFields struct {
@@ -1123,6 +1289,15 @@ type StartImportResponse struct {
 // GetStartImport returns StartImportResponse.StartImport, and is useful for accessing the field via an interface.
 func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartImport }
 
+// SubjectAccessExportResponse is returned by SubjectAccessExport on success.
+type SubjectAccessExportResponse struct {
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR).
+	SubjectAccessExport string `json:"subjectAccessExport"`
+}
+
+// GetSubjectAccessExport returns SubjectAccessExportResponse.SubjectAccessExport, and is useful for accessing the field via an interface.
+func (v *SubjectAccessExportResponse) GetSubjectAccessExport() string { return v.SubjectAccessExport }
+
 // UpdateContactResponse is returned by UpdateContact on success.
 type UpdateContactResponse struct {
 	UpdateContact ContactPayloadFields `json:"updateContact"`
@@ -1174,6 +1349,18 @@ func (v *__BlacklistAddInput) GetCandidate() ContactInput { return v.Candidate }
 // GetReason returns __BlacklistAddInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistAddInput) GetReason() string { return v.Reason }
 
+// __BlacklistContactInput is used internally by genqlient
+type __BlacklistContactInput struct {
+	ContactId string `json:"contactId"`
+	Reason    string `json:"reason"`
+}
+
+// GetContactId returns __BlacklistContactInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetContactId() string { return v.ContactId }
+
+// GetReason returns __BlacklistContactInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetReason() string { return v.Reason }
+
 // __BlacklistInput is used internally by genqlient
 type __BlacklistInput struct {
 	First *int    `json:"first"`
@@ -1205,6 +1392,14 @@ type __ConsentProofInput struct {
 
 // GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
 func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
+// __ContactPersonInput is used internally by genqlient
+type __ContactPersonInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContactPersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContactPersonInput) GetId() string { return v.Id }
 
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
@@ -1266,6 +1461,30 @@ func (v *__EraseContactInput) GetId() string { return v.Id }
 // GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
 func (v *__EraseContactInput) GetReason() string { return v.Reason }
 
+// __ErasePersonInput is used internally by genqlient
+type __ErasePersonInput struct {
+	Id     string   `json:"id"`
+	Reason string   `json:"reason"`
+	Keep   []string `json:"keep"`
+}
+
+// GetId returns __ErasePersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetId() string { return v.Id }
+
+// GetReason returns __ErasePersonInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetReason() string { return v.Reason }
+
+// GetKeep returns __ErasePersonInput.Keep, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetKeep() []string { return v.Keep }
+
+// __ErasurePreviewInput is used internally by genqlient
+type __ErasurePreviewInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ErasurePreviewInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasurePreviewInput) GetId() string { return v.Id }
+
 // __GetContactInput is used internally by genqlient
 type __GetContactInput struct {
 	Id string `json:"id"`
@@ -1290,6 +1509,22 @@ type __ImportProgressInput struct {
 // GetJobId returns __ImportProgressInput.JobId, and is useful for accessing the field via an interface.
 func (v *__ImportProgressInput) GetJobId() string { return v.JobId }
 
+// __MergeContactsInput is used internally by genqlient
+type __MergeContactsInput struct {
+	IntoId  string   `json:"intoId"`
+	FromIds []string `json:"fromIds"`
+	Reason  string   `json:"reason"`
+}
+
+// GetIntoId returns __MergeContactsInput.IntoId, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetIntoId() string { return v.IntoId }
+
+// GetFromIds returns __MergeContactsInput.FromIds, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetFromIds() []string { return v.FromIds }
+
+// GetReason returns __MergeContactsInput.Reason, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetReason() string { return v.Reason }
+
 // __PreviewImportInput is used internally by genqlient
 type __PreviewImportInput struct {
 	File Upload `json:"file"`
@@ -1298,6 +1533,18 @@ type __PreviewImportInput struct {
 // GetFile returns __PreviewImportInput.File, and is useful for accessing the field via an interface.
 func (v *__PreviewImportInput) GetFile() Upload { return v.File }
 
+// __PutOnListInput is used internally by genqlient
+type __PutOnListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __PutOnListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __PutOnListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetListKey() string { return v.ListKey }
+
 // __RecordConsentInput is used internally by genqlient
 type __RecordConsentInput struct {
 	Input ConsentInput `json:"input"`
@@ -1305,6 +1552,18 @@ type __RecordConsentInput struct {
 
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
+
+// __RemoveFromListInput is used internally by genqlient
+type __RemoveFromListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __RemoveFromListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __RemoveFromListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetListKey() string { return v.ListKey }
 
 // __RevocationsInput is used internally by genqlient
 type __RevocationsInput struct {
@@ -1357,6 +1616,14 @@ func (v *__StartImportInput) GetFile() Upload { return v.File }
 
 // GetListKey returns __StartImportInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__StartImportInput) GetListKey() *string { return v.ListKey }
+
+// __SubjectAccessExportInput is used internally by genqlient
+type __SubjectAccessExportInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __SubjectAccessExportInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__SubjectAccessExportInput) GetContactId() string { return v.ContactId }
 
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
@@ -1570,6 +1837,51 @@ func BlacklistChangedForwardData(interfaceChan interface{}, jsonRawMsg json.RawM
 	return nil
 }
 
+// The mutation executed by BlacklistContact.
+const BlacklistContact_Operation = `
+mutation BlacklistContact ($contactId: ID!, $reason: String!) {
+	blacklistContact(contactId: $contactId, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Blocks a person whose record stays (objection, Art. 21; restriction, Art. 18). ADMIN.
+func BlacklistContact(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	reason string,
+) (data_ *BlacklistContactResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistContact",
+		Query:  BlacklistContact_Operation,
+		Variables: &__BlacklistContactInput{
+			ContactId: contactId,
+			Reason:    reason,
+		},
+	}
+
+	data_ = &BlacklistContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by BlacklistRemove.
 const BlacklistRemove_Operation = `
 mutation BlacklistRemove ($id: ID!, $reason: String!) {
@@ -1653,6 +1965,104 @@ func ConsentProof(
 	}
 
 	data_ = &ConsentProofResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ContactPerson.
+const ContactPerson_Operation = `
+query ContactPerson ($id: ID!) {
+	contact(id: $id) {
+		id
+		blocked
+		possibleDuplicates {
+			... ContactDetail
+		}
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Whether the person is blocked, and the records that may be the same person, loaded after
+// the detail so that a slow duplicate search does not hold it up.
+func ContactPerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContactPersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContactPerson",
+		Query:  ContactPerson_Operation,
+		Variables: &__ContactPersonInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContactPersonResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2008,6 +2418,110 @@ func EraseContact(
 	}
 
 	data_ = &EraseContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ErasePerson.
+const ErasePerson_Operation = `
+mutation ErasePerson ($id: ID!, $reason: String!, $keep: [ID!]) {
+	eraseContact(id: $id, reason: $reason, keep: $keep) {
+		contactId
+		erasedAt
+		erasedContactIds
+		blacklistEntry {
+			... BlacklistEntryFields
+		}
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Erases the person: the contact and every record sharing an e-mail or phone with it, except
+// those named in keep (someone else). ADMIN.
+func ErasePerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+	keep []string,
+) (data_ *ErasePersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasePerson",
+		Query:  ErasePerson_Operation,
+		Variables: &__ErasePersonInput{
+			Id:     id,
+			Reason: reason,
+			Keep:   keep,
+		},
+	}
+
+	data_ = &ErasePersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ErasurePreview.
+const ErasurePreview_Operation = `
+query ErasurePreview ($id: ID!) {
+	erasurePreview(id: $id) {
+		contact {
+			... ContactSummary
+		}
+		sameIdentifiers {
+			... ContactSummary
+		}
+		lookAlikes {
+			... ContactSummary
+		}
+	}
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+`
+
+// Every record an erasure of the person would take, and the look-alikes it would leave. ADMIN.
+func ErasurePreview(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ErasurePreviewResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasurePreview",
+		Query:  ErasurePreview_Operation,
+		Variables: &__ErasurePreviewInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ErasurePreviewResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2380,6 +2894,103 @@ func Me(
 	return data_, err_
 }
 
+// The mutation executed by MergeContacts.
+const MergeContacts_Operation = `
+mutation MergeContacts ($intoId: ID!, $fromIds: [ID!]!, $reason: String!) {
+	mergeContacts(intoId: $intoId, fromIds: $fromIds, reason: $reason) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Merges duplicate records into one (every ledger event is kept); audited with the reason.
+func MergeContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	intoId string,
+	fromIds []string,
+	reason string,
+) (data_ *MergeContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergeContacts",
+		Query:  MergeContacts_Operation,
+		Variables: &__MergeContactsInput{
+			IntoId:  intoId,
+			FromIds: fromIds,
+			Reason:  reason,
+		},
+	}
+
+	data_ = &MergeContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by PreviewImport.
 const PreviewImport_Operation = `
 mutation PreviewImport ($file: Upload!) {
@@ -2468,6 +3079,138 @@ func Purposes(
 	return data_, err_
 }
 
+// The query executed by PurposesWithTexts.
+const PurposesWithTexts_Operation = `
+query PurposesWithTexts {
+	purposes {
+		key
+		name
+		consentTexts {
+			version
+			text
+			createdAt
+		}
+	}
+}
+`
+
+// The purposes with every version of their consent text, for the grant dialog.
+func PurposesWithTexts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *PurposesWithTextsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PurposesWithTexts",
+		Query:  PurposesWithTexts_Operation,
+	}
+
+	data_ = &PurposesWithTextsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by PutOnList.
+const PutOnList_Operation = `
+mutation PutOnList ($contactId: ID!, $listKey: String!) {
+	addToList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Puts a contact on a distribution list; answers the contact as the detail shows it.
+func PutOnList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *PutOnListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PutOnList",
+		Query:  PutOnList_Operation,
+		Variables: &__PutOnListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &PutOnListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RecordConsent.
 const RecordConsent_Operation = `
 mutation RecordConsent ($input: ConsentInput!) {
@@ -2517,6 +3260,101 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RemoveFromList.
+const RemoveFromList_Operation = `
+mutation RemoveFromList ($contactId: ID!, $listKey: String!) {
+	removeFromList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Takes a contact off a distribution list; answers the contact as the detail shows it.
+func RemoveFromList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *RemoveFromListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveFromList",
+		Query:  RemoveFromList_Operation,
+		Variables: &__RemoveFromListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &RemoveFromListResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2848,6 +3686,39 @@ func StartImport(
 	}
 
 	data_ = &StartImportResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by SubjectAccessExport.
+const SubjectAccessExport_Operation = `
+query SubjectAccessExport ($contactId: ID!) {
+	subjectAccessExport(contactId: $contactId)
+}
+`
+
+// Everything stored about the person as one JSON document (Art. 15 GDPR).
+func SubjectAccessExport(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *SubjectAccessExportResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SubjectAccessExport",
+		Query:  SubjectAccessExport_Operation,
+		Variables: &__SubjectAccessExportInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &SubjectAccessExportResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

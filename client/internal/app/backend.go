@@ -31,6 +31,7 @@ type Backend interface {
 	BlacklistRemove(ctx context.Context, id, reason string) (api.BlacklistEntryFields, error)
 	EraseContact(ctx context.Context, id, reason string) (api.ErasureReceipt, error)
 	ConsentProof(ctx context.Context, contactID string) ([]api.ProofEvent, error)
+	PersonActions
 
 	// The Watch methods block until ctx ends, reconnecting by themselves.
 	WatchRevocations(ctx context.Context, after string, onEvent func(api.RevocationFields), onState func(api.LinkState))

@@ -164,6 +164,10 @@ func ErrorText(err error, loc Localizer) string {
 		return loc.T("error.internal", data)
 	case errors.Is(err, ErrReasonRequired):
 		return loc.T("override.required", data)
+	case errors.Is(err, ErrGivenAtFormat):
+		return loc.T("error.givenat.format", data)
+	case errors.Is(err, ErrGivenAtFuture):
+		return loc.T("error.givenat.future", data)
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {
