@@ -243,7 +243,10 @@ func (b *Backend) SubjectAccessExport(ctx context.Context, contactID string) (st
 	if err != nil {
 		return "", err
 	}
-	data, err := json.MarshalIndent(map[string]any{"contact": b.contacts[i], "exportedAt": time.Now().UTC()}, "", "  ")
+	c := b.contacts[i]
+	data, err := json.MarshalIndent(map[string]any{"exportedAt": time.Now().UTC(), "contact": map[string]any{
+		"id": c.Id, "givenName": c.GivenName, "familyName": c.FamilyName, "organization": c.Organization,
+		"emails": c.Emails, "phones": c.Phones, "address": c.Address, "lists": c.Lists, "consents": c.Consents}}, "", "  ")
 	return string(data), err
 }
 
