@@ -32,7 +32,10 @@ func BadInputText(e *api.Error, loc Localizer) string {
 // German names the code and in English quotes the server's message.
 func ProblemText(reason, field, message string, loc Localizer) string {
 	text, ok := ReasonText(reason, loc)
-	if !ok {
+	switch {
+	case !ok && reason == "":
+		return loc.T("error.badinput.uncoded", map[string]any{"Message": message})
+	case !ok:
 		return loc.T("error.badinput", map[string]any{"Code": reason, "Message": message})
 	}
 	if label := FieldLabel(field, loc); label != "" {
