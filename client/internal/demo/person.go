@@ -269,3 +269,12 @@ func (b *Backend) PurposesWithTexts(ctx context.Context) ([]api.PurposeWithTexts
 	}
 	return out, nil
 }
+
+// AddDuplicate enters Anna Schmidt a second time, as sales would, with her mobile number:
+// a possible duplicate for the "Doppelte Kontakte" view and the erasure preview.
+func AddDuplicate(b *Backend) {
+	given, family := "Anna", "Schmidt"
+	b.CreateContact(context.Background(), api.ContactInput{GivenName: &given, FamilyName: &family,
+		Emails: []string{"Anna.Schmidt@example.de"}, Phones: []string{"+49 170 5550191"},
+		Address: &api.PostalAddressInput{Street: "Torstraße 12", PostalCode: "10119", City: "Berlin"}}, nil)
+}

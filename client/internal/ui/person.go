@@ -139,54 +139,56 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 		Message: wrapLabel(""), ids: map[string]string{}}
 	v.Message.Importance = widget.DangerImportance
 	rows := app.CompareRecords(v.records, loc)
-	// One column of labels, then one per record.
-	grid := container.NewGridWithColumns(len(v.records) + 1)
-	grid.Add(widget.NewLabel(""))
+	// One column of labels, then one per record; each row as high as its own content.
+	cols := len(v.records) + 1
+	table := container.NewVBox()
+	head := container.NewGridWithColumns(cols, widget.NewLabel(""))
 	var labels []string
 	for i, r := range v.records {
-		head := t("dups.this")
+		h := t("dups.this")
 		if i > 0 {
-			head = tf("dups.other", map[string]any{"N": i})
+			h = tf("dups.other", map[string]any{"N": i})
 		}
-		labels = append(labels, head)
-		v.ids[head] = r.Id
-		grid.Add(boldLabel(head))
+		labels = append(labels, h)
+		v.ids[h] = r.Id
+		head.Add(boldLabel(h))
 	}
+	table.Add(head)
 	for _, row := range rows {
-		label := boldLabel(row.Label)
-		grid.Add(label)
+		line := container.NewGridWithColumns(cols, boldLabel(row.Label))
 		for _, val := range row.Values {
 			l := wrapLabel(val)
 			if row.Differs {
 				l.Importance = widget.WarningImportance
 			}
-			grid.Add(l)
+			line.Add(l)
 		}
+		table.Add(line)
 	}
-	grid.Add(boldLabel(t("dups.merge.pick")))
-	grid.Add(widget.NewLabel(""))
+	picks := container.NewGridWithColumns(cols, boldLabel(t("dups.merge.pick")), widget.NewLabel(""))
 	for _, r := range v.records[1:] {
 		check := widget.NewCheck(t("dups.merge.pick"), func(bool) { v.refresh() })
 		check.SetChecked(true)
 		v.Pick[r.Id] = check
-		grid.Add(check)
+		picks.Add(check)
 	}
+	table.Add(picks)
 	v.Into = widget.NewRadioGroup(labels, func(string) { v.refresh() })
 	v.Into.Horizontal = true
 	v.Into.SetSelected(labels[0])
 	v.Reason = widget.NewMultiLineEntry()
 	v.Reason.SetPlaceHolder(t("dups.reason"))
-	v.Reason.SetMinRowsVisible(2)
+	v.Reason.SetMinRowsVisible(1)
 	v.Reason.OnChanged = func(string) { v.refresh() }
 	v.Merge = widget.NewButtonWithIcon(t("dups.merge"), theme.ConfirmIcon(), v.submit)
 	v.Merge.Importance = widget.HighImportance
 	intro := wrapLabel(tn("dups.found", len(dups), nil))
 	content := container.NewBorder(intro,
-		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Reason, v.Message,
-			container.NewHBox(layoutSpacer(), v.Merge)),
-		nil, nil, container.NewVScroll(grid))
+		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message,
+			container.NewBorder(nil, nil, nil, v.Merge, v.Reason)),
+		nil, nil, container.NewVScroll(table))
 	v.Dialog = dialog.NewCustom(tf("dups.title", map[string]any{"Name": app.DisplayName(c.ContactSummary)}), t("action.close"), content, win)
-	v.Dialog.Resize(fyne.NewSize(min(1100, 360+float32(len(v.records))*260), 640))
+	v.Dialog.Resize(fyne.NewSize(min(1100, 360+float32(len(v.records))*260), 700))
 	v.refresh()
 	v.Dialog.Show()
 	return v
