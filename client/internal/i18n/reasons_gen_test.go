@@ -5,26 +5,26 @@ package i18n
 // serverReasons are the codes the server sends in extensions.reason, ImportRowProblem.code
 // and Consent.noticeCode; each needs a text under "reason.<CODE>" in every language.
 var serverReasons = []string{
-	"ALREADY_REVOKED",  // a revocation of a consent revoked before
-	"BAD_CURSOR",       // an `after` cursor this server did not issue
-	"BAD_EVENT_KIND",   // not a RevocationKind
-	"BAD_ID",           // an id that cannot be one of ours
-	"BAD_KEY",          // a purpose or list key of the wrong format
-	"BAD_LEGAL_BASIS",  // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
-	"BAD_ROLE",         // not STAFF, INTEGRATOR or ADMIN
-	"BAD_URL",          // not an absolute http(s) URL, or with a #fragment
-	"BOOTSTRAP_TOKEN",  // the bootstrap admin token cannot be changed here
-	"CURSOR_AHEAD",     // a cursor newer than any event
-	"CURSOR_EXPIRED",   // events after the cursor were deleted already
-	"KEY_TAKEN",        // a purpose or list with this key exists
-	"LIST_UNKNOWN",     // no distribution list with this key
-	"NEVER_GRANTED",    // a revocation of a consent that was never granted
-	"NOT_IN_FUTURE",    // a date that must lie ahead does not
-	"PAGE_SIZE",        // `first` out of range
-	"PURPOSES_MISSING", // an INTEGRATOR token without purposes
-	"PURPOSES_REFUSED", // purposes given for a STAFF or ADMIN token
-	"PURPOSE_UNKNOWN",  // no purpose with this key
-	"REQUIRED",         // a required value is empty
-	"SECRET_TOO_SHORT", // a webhook secret below the minimum length
-	"TOO_LONG",         // a value is longer than its limit
+	"ALREADY_REVOKED",     // a revocation of a consent revoked before
+	"BAD_CURSOR",          // an `after` cursor this server did not issue
+	"BAD_EVENT_KIND",      // not a RevocationKind
+	"BAD_ID",              // an id that cannot be one of ours
+	"BAD_ROLE",            // not STAFF, INTEGRATOR or ADMIN
+	"BAD_URL",             // not an absolute http(s) URL, or with a #fragment
+	"BOOTSTRAP_TOKEN",     // the bootstrap admin token cannot be changed here
+	"CURSOR_AHEAD",        // a cursor newer than any event
+	"CURSOR_EXPIRED",      // events after the cursor were deleted already
+	"KEY_FORMAT",          // a purpose or list key of the wrong format
+	"KEY_TAKEN",           // a purpose or list with this key exists
+	"LEGAL_BASIS_UNKNOWN", // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
+	"LIST_UNKNOWN",        // no distribution list with this key
+	"NEVER_GRANTED",       // a revocation of a consent that was never granted
+	"NOT_IN_FUTURE",       // a date that must lie ahead does not
+	"PAGE_SIZE",           // `first` out of range
+	"PURPOSES_MISSING",    // an INTEGRATOR token without purposes
+	"PURPOSES_REFUSED",    // purposes given for a STAFF or ADMIN token
+	"PURPOSE_UNKNOWN",     // no purpose with this key
+	"REQUIRED",            // a required value is empty
+	"SECRET_TOO_SHORT",    // a webhook secret below the minimum length
+	"TOO_LONG",            // a value is longer than its limit
 }

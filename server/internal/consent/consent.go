@@ -38,7 +38,7 @@ var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,62}$`)
 
 func checkKey(field, key string) error {
 	if !keyPattern.MatchString(key) {
-		return apperr.BadInput(field, apperr.ReasonBadKey, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
+		return apperr.BadInput(field, apperr.ReasonKeyFormat, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
 	}
 	return nil
 }

@@ -303,7 +303,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 			"BAD_USER_INPUT", "input.key", "KEY_TAKEN", `a purpose with key "newsletter" exists`},
 		{"a malformed purpose key", `mutation($in: PurposeInput!) { createPurpose(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "News Letter", "name": "N", "legalBasis": "CONSENT"}},
-			"BAD_USER_INPUT", "input.key", "BAD_KEY", "lower-case"},
+			"BAD_USER_INPUT", "input.key", "KEY_FORMAT", "lower-case"},
 		{"a duplicate list key", `mutation($in: ListInput!) { createList(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "news-de", "name": "Again", "purposeKey": "newsletter"}},
 			"BAD_USER_INPUT", "input.key", "KEY_TAKEN", `"news-de" exists`},

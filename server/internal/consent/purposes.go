@@ -94,7 +94,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 		}
 	}
 	if !in.LegalBasis.IsValid() {
-		errs = append(errs, apperr.BadInput("input.legalBasis", apperr.ReasonBadLegalBasis, "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
+		errs = append(errs, apperr.BadInput("input.legalBasis", apperr.ReasonLegalBasisUnknown, "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
