@@ -245,6 +245,15 @@ func (v *ConsentInput) GetGivenAt() *time.Time { return v.GivenAt }
 // GetConsentTextVersion returns ConsentInput.ConsentTextVersion, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersion }
 
+// ConsentProofDetailsResponse is returned by ConsentProofDetails on success.
+type ConsentProofDetailsResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	ConsentProof []ProofDetail `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofDetailsResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v.ConsentProof }
+
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
 	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
@@ -284,6 +293,17 @@ func (v *ConsentText) GetText() string { return v.Text }
 
 // GetCreatedAt returns ConsentText.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ConsentText) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// ConsentTextVersion includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentTextVersion struct {
+	Version int `json:"version"`
+}
+
+// GetVersion returns ConsentTextVersion.Version, and is useful for accessing the field via an interface.
+func (v *ConsentTextVersion) GetVersion() int { return v.Version }
 
 // Everything the detail view and the edit form need.
 type ContactDetail struct {
@@ -1031,6 +1051,24 @@ type PreviewImportResponse struct {
 // GetPreviewImport returns PreviewImportResponse.PreviewImport, and is useful for accessing the field via an interface.
 func (v *PreviewImportResponse) GetPreviewImport() ImportPreview { return v.PreviewImport }
 
+// ProofDetail includes the requested fields of the GraphQL type ConsentEvent.
+type ProofDetail struct {
+	At time.Time `json:"at"`
+	// When the person gave the consent (on paper, on the phone), where it differs from when it was recorded.
+	GivenAt *time.Time `json:"givenAt"`
+	// The consent text version the person saw, when known.
+	ConsentText *ConsentTextVersion `json:"consentText"`
+}
+
+// GetAt returns ProofDetail.At, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetAt() time.Time { return v.At }
+
+// GetGivenAt returns ProofDetail.GivenAt, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetGivenAt() *time.Time { return v.GivenAt }
+
+// GetConsentText returns ProofDetail.ConsentText, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetConsentText() *ConsentTextVersion { return v.ConsentText }
+
 // ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ProofEvent struct {
 	At         time.Time     `json:"at"`
@@ -1384,6 +1422,14 @@ func (v *__BlacklistRemoveInput) GetId() string { return v.Id }
 
 // GetReason returns __BlacklistRemoveInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
+
+// __ConsentProofDetailsInput is used internally by genqlient
+type __ConsentProofDetailsInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofDetailsInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofDetailsInput) GetContactId() string { return v.ContactId }
 
 // __ConsentProofInput is used internally by genqlient
 type __ConsentProofInput struct {
@@ -1965,6 +2011,47 @@ func ConsentProof(
 	}
 
 	data_ = &ConsentProofResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ConsentProofDetails.
+const ConsentProofDetails_Operation = `
+query ConsentProofDetails ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		givenAt
+		consentText {
+			version
+		}
+	}
+}
+`
+
+// When each consent of the ledger was given and which text version the person saw, in the
+// ledger's order (oldest first); asked apart from ConsentProof so the proof still shows on a
+// server without these fields.
+func ConsentProofDetails(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofDetailsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProofDetails",
+		Query:  ConsentProofDetails_Operation,
+		Variables: &__ConsentProofDetailsInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofDetailsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

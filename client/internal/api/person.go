@@ -78,3 +78,11 @@ func (c *Client) PurposesWithTexts(ctx context.Context) ([]PurposeWithTexts, err
 	}
 	return r.Purposes, nil
 }
+
+func (c *Client) ConsentProofDetails(ctx context.Context, contactID string) ([]ProofDetail, error) {
+	r, err := ConsentProofDetails(ctx, c.gql, contactID)
+	if err != nil {
+		return nil, classify("consentProof", err)
+	}
+	return r.ConsentProof, nil
+}

@@ -25,6 +25,7 @@ type PersonActions interface {
 	ErasePerson(ctx context.Context, id, reason string, keep []string) (api.PersonErasure, error)
 	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
 	PurposesWithTexts(ctx context.Context) ([]api.PurposeWithTexts, error)
+	ConsentProofDetails(ctx context.Context, contactID string) ([]api.ProofDetail, error)
 }
 
 var _ PersonActions = (*api.Client)(nil)

@@ -184,6 +184,8 @@ func TestProofPDF(t *testing.T) {
 			{At: time.Date(2026, 5, 3, 10, 0, 0, 0, time.Local), Status: api.ConsentStatusGranted, Source: "web form", Evidence: &ev, RecordedBy: "Webformular", Purpose: api.PurposeFields{Name: "Newsletter"}},
 			{At: time.Date(2026, 6, 1, 9, 0, 0, 0, time.Local), Status: api.ConsentStatusRevoked, Source: "letter", RecordedBy: "S. Sekretariat", Purpose: api.PurposeFields{Name: "Newsletter"}},
 		},
+		Details: []api.ProofDetail{{At: time.Date(2026, 5, 3, 10, 0, 0, 0, time.Local),
+			GivenAt: ptrTime(time.Date(2026, 5, 2, 16, 0, 0, 0, time.Local)), ConsentText: &api.ConsentTextVersion{Version: 2}}},
 		PrintedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local), PrintedBy: "Datenschutz",
 		DateTime: func(t time.Time) string { return i18n.FormatDateTime(t, "de") },
 	}
@@ -196,9 +198,11 @@ func TestProofPDF(t *testing.T) {
 		t.Fatalf("not a PDF: %.20q", pdf)
 	}
 	for _, want := range []string{"Einwilligungsnachweis", "Erika Mustermann", "erika.mustermann@example.com", "Verlauf: 2 Eintr",
-		"3. Mai 2026 10:00", "widerrufen", "S. Sekretariat", "Hauptstra\xdfe 5"} {
+		"3. Mai 2026 10:00", "widerrufen", "S. Sekretariat", "Hauptstra\xdfe 5", "gegeben am 2. Mai 2026 16:00", "Textfassung 2"} {
 		if !strings.Contains(pdf, want) {
 			t.Errorf("the PDF lacks %q", want)
 		}
 	}
 }
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -14,8 +14,11 @@ import (
 // ProofDocument is what the consent proof PDF shows: the person as stored, their whole
 // consent ledger (oldest first), and who printed it when.
 type ProofDocument struct {
-	Contact   api.ContactDetail
-	Events    []api.ProofEvent
+	Contact api.ContactDetail
+	Events  []api.ProofEvent
+	// Details, when the server has them, say for each event (same order) when the consent
+	// was given and which text version the person saw.
+	Details   []api.ProofDetail
 	PrintedAt time.Time
 	PrintedBy string
 	DateTime  func(time.Time) string // the UI's date-and-time format
@@ -92,10 +95,15 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 		header()
 	}
 	pdf.SetFont("Helvetica", "", 8)
-	for _, e := range doc.Events {
+	for i, e := range doc.Events {
 		evidence := "—"
 		if e.Evidence != nil && *e.Evidence != "" {
 			evidence = *e.Evidence
+		}
+		if i < len(doc.Details) && doc.Details[i].At.Equal(e.At) {
+			if extra := detailText(doc.Details[i], doc.DateTime, loc); extra != "" {
+				evidence += "\n" + extra
+			}
 		}
 		cells := []string{doc.DateTime(e.At), e.Purpose.Name, loc.T("status."+string(e.Status), nil), e.Source, evidence, e.RecordedBy}
 		// The row is as high as its tallest cell.
@@ -124,4 +132,17 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 		return fmt.Errorf("consent proof PDF: %w", err)
 	}
 	return nil
+}
+
+// detailText says when a consent was given, where that differs from when it was recorded,
+// and which text version the person saw: "gegeben am 3. Mai 2026 14:30 · Textfassung 2".
+func detailText(d api.ProofDetail, dateTime func(time.Time) string, loc Localizer) string {
+	var parts []string
+	if d.GivenAt != nil && !d.GivenAt.Equal(d.At) {
+		parts = append(parts, loc.T("pdf.givenat", map[string]any{"At": dateTime(*d.GivenAt)}))
+	}
+	if d.ConsentText != nil {
+		parts = append(parts, loc.T("pdf.textversion", map[string]any{"Version": d.ConsentText.Version}))
+	}
+	return strings.Join(parts, " · ")
 }

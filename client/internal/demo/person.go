@@ -278,3 +278,15 @@ func AddDuplicate(b *Backend) {
 		Emails: []string{"Anna.Schmidt@example.de"}, Phones: []string{"+49 170 5550191"},
 		Address: &api.PostalAddressInput{Street: "Torstraße 12", PostalCode: "10119", City: "Berlin"}}, nil)
 }
+
+func (b *Backend) ConsentProofDetails(ctx context.Context, contactID string) ([]api.ProofDetail, error) {
+	events, err := b.ConsentProof(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.ProofDetail, len(events))
+	for i, e := range events {
+		out[i] = api.ProofDetail{At: e.At}
+	}
+	return out, nil
+}

@@ -412,6 +412,7 @@ func (d *DetailView) exportProofPDF() {
 	c := d.contact
 	go func() {
 		events, err := d.b.ConsentProof(context.Background(), c.Id)
+		details, _ := d.b.ConsentProofDetails(context.Background(), c.Id) // an older server has none
 		by := ""
 		if v, verr := d.b.Me(context.Background()); verr == nil {
 			by = v.Name
@@ -421,7 +422,7 @@ func (d *DetailView) exportProofPDF() {
 				d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), true)
 				return
 			}
-			doc := app.ProofDocument{Contact: c, Events: events, PrintedAt: time.Now(), PrintedBy: by, DateTime: d.loc.DateTime}
+			doc := app.ProofDocument{Contact: c, Events: events, Details: details, PrintedAt: time.Now(), PrintedBy: by, DateTime: d.loc.DateTime}
 			saveFile(d.win, app.ExportFileName("einwilligungsnachweis", c.ContactSummary, "pdf", time.Now()), func(w io.Writer) error {
 				return app.WriteProofPDF(w, doc, d.loc)
 			}, d.saved)
