@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
@@ -157,9 +158,14 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
 		if name == "duplicates" {
 			onUI(func() { s.Contacts.Detail.ShowDuplicates() })
-			until("the duplicates", func() bool { return s.Contacts.Detail.DupView != nil })
+			until("the duplicates", func() bool {
+				d := s.Contacts.Detail
+				return d.DupView != nil || d.Status.Importance == widget.DangerImportance // the picture shows why not
+			})
 			onUI(func() {
-				s.Contacts.Detail.DupView.Reason.SetText("Dieselbe Person, vom Vertrieb ein zweites Mal angelegt")
+				if v := s.Contacts.Detail.DupView; v != nil {
+					v.Reason.SetText("Dieselbe Person, vom Vertrieb ein zweites Mal angelegt")
+				}
 			})
 			return
 		}
@@ -168,7 +174,10 @@ func show(s *ui.Shell, name, email, csvPath string) {
 				s.Contacts.Detail.AskErase()
 			}
 		})
-		until("the erasure preview", func() bool { v := s.Contacts.Detail.EraseDialog; return v == nil || v.Going.Text != "" })
+		until("the erasure preview", func() bool {
+			v := s.Contacts.Detail.EraseDialog
+			return v == nil || v.Going.Text != "" || v.Message.Importance == widget.DangerImportance
+		})
 	case "import":
 		name, open := "adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil }
 		if csvPath != "" {
