@@ -254,13 +254,18 @@ func TestE2EPersonActionsOnceTheServerHasThem(t *testing.T) {
 	d = s.Detail
 	test.Tap(d.Block)
 	test.Type(d.BlockDialog.Reason, "Widerspruch von anna.beispiel@example.com")
-	test.Tap(d.BlockDialog.Confirm)
-	eventuallyE2E(t, "the refusal", func() bool { return d.BlockDialog.Message.Text != "" })
-	if got := d.BlockDialog.Message.Text; !strings.HasPrefix(got, "Begründung: Die Begründung nennt personenbezogene Daten") {
-		t.Errorf("reason with personal data: %q", got)
+	dlg := d.BlockDialog
+	test.Tap(dlg.Confirm)
+	eventuallyE2E(t, "the answer", func() bool { return dlg.Message.Text != "" || d.BlockDialog == nil })
+	if d.BlockDialog == nil {
+		t.Error("a reason naming the person was accepted")
+	} else {
+		if got := dlg.Message.Text; !strings.HasPrefix(got, "Begründung: Die Begründung nennt personenbezogene Daten") {
+			t.Errorf("reason with personal data: %q", got)
+		}
+		dlg.Reason.SetText("Werbewiderspruch per Brief vom 3. Mai")
+		test.Tap(dlg.Confirm)
 	}
-	d.BlockDialog.Reason.SetText("Werbewiderspruch per Brief vom 3. Mai")
-	test.Tap(d.BlockDialog.Confirm)
 	eventuallyE2E(t, "the blocked note", func() bool { return d.Blocked.Visible() })
 	if sc, err := e.c.Screen(ctx, api.ContactInput{Emails: []string{"anna.beispiel@example.com"}}); err != nil || !sc.Blocked {
 		t.Errorf("screen after blocking = %+v, %v", sc, err)
@@ -312,7 +317,7 @@ func TestE2EPersonActionsOnceTheServerHasThem(t *testing.T) {
 	})
 	v99 := 99
 	_, err := e.c.RecordConsent(ctx, api.ConsentInput{ContactId: max, PurposeKey: "newsletter", Source: "Telefon", ConsentTextVersion: &v99})
-	if got := app.ErrorText(err, i18n.MustNew("de")); got != "Fassung des Einwilligungstextes: Diese Fassung des Einwilligungstextes gibt es nicht." {
+	if got := app.ErrorText(err, i18n.MustNew("de")); !strings.HasSuffix(got, "Diese Fassung des Einwilligungstextes gibt es nicht.") {
 		t.Errorf("unknown consent text version: %q", got)
 	}
 
