@@ -35,9 +35,11 @@ fuzz:
 		done; \
 	done
 
-## generate: regenerate gqlgen (graph/) and genqlient (client/) code from schema.graphql
+## generate: regenerate gqlgen (graph/) and genqlient (client/) code from schema.graphql, and
+##           the client's list of server reason codes from graph/apperr/reasons.go
 generate:
 	cd graph && $(GO) tool gqlgen generate
+	cd graph && $(GO) generate ./apperr
 	cd client && $(GO) tool genqlient
 
 ## check-generated: fail when `make generate` changes anything (CI)

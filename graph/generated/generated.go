@@ -105,13 +105,14 @@ type ComplexityRoot struct {
 	}
 
 	Consent struct {
-		GrantedAt func(childComplexity int) int
-		History   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Notice    func(childComplexity int) int
-		Purpose   func(childComplexity int) int
-		RevokedAt func(childComplexity int) int
-		Status    func(childComplexity int) int
+		GrantedAt  func(childComplexity int) int
+		History    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Notice     func(childComplexity int) int
+		NoticeCode func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	ConsentEvent struct {
@@ -744,6 +745,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consent.Notice(childComplexity), true
+	case "Consent.noticeCode":
+		if e.ComplexityRoot.Consent.NoticeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.NoticeCode(childComplexity), true
 	case "Consent.purpose":
 		if e.ComplexityRoot.Consent.Purpose == nil {
 			break
@@ -2402,6 +2409,8 @@ type Consent {
   history: [ConsentEvent!]!
   "Set when the answer has something to say, e.g. a revocation of a consent that was never granted."
   notice: String
+  "The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language."
+  noticeCode: String
 }
 
 type ConsentEvent {
@@ -2871,6 +2880,8 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 		return ec.fieldContext_Consent_history(ctx, field)
 	case "notice":
 		return ec.fieldContext_Consent_notice(ctx, field)
+	case "noticeCode":
+		return ec.fieldContext_Consent_noticeCode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
 }
@@ -5504,6 +5515,29 @@ func (ec *executionContext) _Consent_notice(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Consent_notice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
+}
+
+func (ec *executionContext) _Consent_noticeCode(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_noticeCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoticeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_noticeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
 }
 
@@ -14458,6 +14492,11 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "notice":
 			out.Values[i] = ec._Consent_notice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "noticeCode":
+			out.Values[i] = ec._Consent_noticeCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -35,6 +35,8 @@ type Consent struct {
 	RevokedAt *time.Time      `json:"revokedAt,omitempty"`
 	History   []*ConsentEvent `json:"history"`
 	Notice    *string         `json:"notice,omitempty"`
+	// NoticeCode is Notice as a stable code (an apperr.Reason) that clients translate.
+	NoticeCode *string `json:"noticeCode,omitempty"`
 }
 
 // ConsentEvent is one entry of the append-only consent ledger.

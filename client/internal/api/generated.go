@@ -45,6 +45,17 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 	return v.BlacklistChanged
 }
 
+// BlacklistContactResponse is returned by BlacklistContact on success.
+type BlacklistContactResponse struct {
+	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18).
+	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
+}
+
+// GetBlacklistContact returns BlacklistContactResponse.BlacklistContact, and is useful for accessing the field via an interface.
+func (v *BlacklistContactResponse) GetBlacklistContact() BlacklistEntryFields {
+	return v.BlacklistContact
+}
+
 // BlacklistEdge includes the requested fields of the GraphQL type BlacklistEdge.
 type BlacklistEdge struct {
 	Cursor string               `json:"cursor"`
@@ -307,8 +318,10 @@ type ConsentFields struct {
 	GrantedAt *time.Time    `json:"grantedAt"`
 	RevokedAt *time.Time    `json:"revokedAt"`
 	// Set when the answer has something to say, e.g. a revocation of a consent that was never granted.
-	Notice  *string        `json:"notice"`
-	History []ConsentEvent `json:"history"`
+	Notice *string `json:"notice"`
+	// The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language.
+	NoticeCode *string        `json:"noticeCode"`
+	History    []ConsentEvent `json:"history"`
 }
 
 // GetId returns ConsentFields.Id, and is useful for accessing the field via an interface.
@@ -328,6 +341,9 @@ func (v *ConsentFields) GetRevokedAt() *time.Time { return v.RevokedAt }
 
 // GetNotice returns ConsentFields.Notice, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetNotice() *string { return v.Notice }
+
+// GetNoticeCode returns ConsentFields.NoticeCode, and is useful for accessing the field via an interface.
+func (v *ConsentFields) GetNoticeCode() *string { return v.NoticeCode }
 
 // GetHistory returns ConsentFields.History, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetHistory() []ConsentEvent { return v.History }
@@ -361,6 +377,15 @@ func (v *ConsentInput) GetGivenAt() *time.Time { return v.GivenAt }
 // GetConsentTextVersion returns ConsentInput.ConsentTextVersion, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersion }
 
+// ConsentProofDetailsResponse is returned by ConsentProofDetails on success.
+type ConsentProofDetailsResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	ConsentProof []ProofDetail `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofDetailsResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v.ConsentProof }
+
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
 	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
@@ -381,6 +406,36 @@ var AllConsentStatus = []ConsentStatus{
 	ConsentStatusGranted,
 	ConsentStatusRevoked,
 }
+
+// ConsentText includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentText struct {
+	Version   int       `json:"version"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// GetVersion returns ConsentText.Version, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetVersion() int { return v.Version }
+
+// GetText returns ConsentText.Text, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetText() string { return v.Text }
+
+// GetCreatedAt returns ConsentText.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// ConsentTextVersion includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentTextVersion struct {
+	Version int `json:"version"`
+}
+
+// GetVersion returns ConsentTextVersion.Version, and is useful for accessing the field via an interface.
+func (v *ConsentTextVersion) GetVersion() int { return v.Version }
 
 // Everything the detail view and the edit form need.
 type ContactDetail struct {
@@ -572,6 +627,32 @@ func (v *ContactPayloadFields) GetScreening() ScreeningFields { return v.Screeni
 // GetDuplicates returns ContactPayloadFields.Duplicates, and is useful for accessing the field via an interface.
 func (v *ContactPayloadFields) GetDuplicates() []ContactSummary { return v.Duplicates }
 
+// ContactPersonInfo includes the requested fields of the GraphQL type Contact.
+type ContactPersonInfo struct {
+	Id string `json:"id"`
+	// True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say.
+	Blocked bool `json:"blocked"`
+	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
+	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
+}
+
+// GetId returns ContactPersonInfo.Id, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetId() string { return v.Id }
+
+// GetBlocked returns ContactPersonInfo.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetBlocked() bool { return v.Blocked }
+
+// GetPossibleDuplicates returns ContactPersonInfo.PossibleDuplicates, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetPossibleDuplicates() []ContactDetail { return v.PossibleDuplicates }
+
+// ContactPersonResponse is returned by ContactPerson on success.
+type ContactPersonResponse struct {
+	Contact *ContactPersonInfo `json:"contact"`
+}
+
+// GetContact returns ContactPersonResponse.Contact, and is useful for accessing the field via an interface.
+func (v *ContactPersonResponse) GetContact() *ContactPersonInfo { return v.Contact }
+
 // One line of the contacts list.
 type ContactSummary struct {
 	Id           string   `json:"id"`
@@ -641,6 +722,45 @@ type EraseContactResponse struct {
 
 // GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
 func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.EraseContact }
+
+// ErasePersonResponse is returned by ErasePerson on success.
+type ErasePersonResponse struct {
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	EraseContact PersonErasure `json:"eraseContact"`
+}
+
+// GetEraseContact returns ErasePersonResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *ErasePersonResponse) GetEraseContact() PersonErasure { return v.EraseContact }
+
+// ErasurePlanFields includes the requested fields of the GraphQL type ErasurePreview.
+// The GraphQL type's documentation follows.
+//
+// What an erasure would do, shown before it is done.
+type ErasurePlanFields struct {
+	Contact ContactSummary `json:"contact"`
+	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
+	// Records with the same name-and-address key only: not erased.
+	LookAlikes []ContactSummary `json:"lookAlikes"`
+}
+
+// GetContact returns ErasurePlanFields.Contact, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetContact() ContactSummary { return v.Contact }
+
+// GetSameIdentifiers returns ErasurePlanFields.SameIdentifiers, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetSameIdentifiers() []ContactSummary { return v.SameIdentifiers }
+
+// GetLookAlikes returns ErasurePlanFields.LookAlikes, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetLookAlikes() []ContactSummary { return v.LookAlikes }
+
+// ErasurePreviewResponse is returned by ErasurePreview on success.
+type ErasurePreviewResponse struct {
+	// What eraseContact would erase, and the look-alikes it would not.
+	ErasurePreview ErasurePlanFields `json:"erasurePreview"`
+}
+
+// GetErasurePreview returns ErasurePreviewResponse.ErasurePreview, and is useful for accessing the field via an interface.
+func (v *ErasurePreviewResponse) GetErasurePreview() ErasurePlanFields { return v.ErasurePreview }
 
 // ErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
 type ErasureReceipt struct {
@@ -860,6 +980,10 @@ func (v *ImportRow) GetCountry() string { return v.Country }
 type ImportRowProblem struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language.
+	Code string `json:"code"`
+	// The column the problem concerns (givenName, email, …), when it concerns one.
+	Field *string `json:"field"`
 }
 
 // GetLine returns ImportRowProblem.Line, and is useful for accessing the field via an interface.
@@ -867,6 +991,12 @@ func (v *ImportRowProblem) GetLine() int { return v.Line }
 
 // GetMessage returns ImportRowProblem.Message, and is useful for accessing the field via an interface.
 func (v *ImportRowProblem) GetMessage() string { return v.Message }
+
+// GetCode returns ImportRowProblem.Code, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetCode() string { return v.Code }
+
+// GetField returns ImportRowProblem.Field, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetField() *string { return v.Field }
 
 type ImportStatus string
 
@@ -963,6 +1093,15 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() Viewer { return v.Me }
 
+// MergeContactsResponse is returned by MergeContacts on success.
+type MergeContactsResponse struct {
+	// Merges duplicate records into one; every ledger event is kept. Audited.
+	MergeContacts ContactDetail `json:"mergeContacts"`
+}
+
+// GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
+func (v *MergeContactsResponse) GetMergeContacts() ContactDetail { return v.MergeContacts }
+
 type OverrideInput struct {
 	Reason string `json:"reason"`
 }
@@ -981,6 +1120,27 @@ func (v *PageInfo) GetHasNextPage() bool { return v.HasNextPage }
 
 // GetEndCursor returns PageInfo.EndCursor, and is useful for accessing the field via an interface.
 func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
+
+// PersonErasure includes the requested fields of the GraphQL type ErasureReceipt.
+type PersonErasure struct {
+	ContactId string    `json:"contactId"`
+	ErasedAt  time.Time `json:"erasedAt"`
+	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	ErasedContactIds []string             `json:"erasedContactIds"`
+	BlacklistEntry   BlacklistEntryFields `json:"blacklistEntry"`
+}
+
+// GetContactId returns PersonErasure.ContactId, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetContactId() string { return v.ContactId }
+
+// GetErasedAt returns PersonErasure.ErasedAt, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedAt() time.Time { return v.ErasedAt }
+
+// GetErasedContactIds returns PersonErasure.ErasedContactIds, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedContactIds() []string { return v.ErasedContactIds }
+
+// GetBlacklistEntry returns PersonErasure.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
@@ -1039,6 +1199,24 @@ type ProcessingRecordResponse struct {
 
 // GetProcessingRecord returns ProcessingRecordResponse.ProcessingRecord, and is useful for accessing the field via an interface.
 func (v *ProcessingRecordResponse) GetProcessingRecord() string { return v.ProcessingRecord }
+
+// ProofDetail includes the requested fields of the GraphQL type ConsentEvent.
+type ProofDetail struct {
+	At time.Time `json:"at"`
+	// When the person gave the consent (on paper, on the phone), where it differs from when it was recorded.
+	GivenAt *time.Time `json:"givenAt"`
+	// The consent text version the person saw, when known.
+	ConsentText *ConsentTextVersion `json:"consentText"`
+}
+
+// GetAt returns ProofDetail.At, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetAt() time.Time { return v.At }
+
+// GetGivenAt returns ProofDetail.GivenAt, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetGivenAt() *time.Time { return v.GivenAt }
+
+// GetConsentText returns ProofDetail.ConsentText, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetConsentText() *ConsentTextVersion { return v.ConsentText }
 
 // ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ProofEvent struct {
@@ -1115,6 +1293,23 @@ func (v *PurposeInput) GetDescription() *string { return v.Description }
 // GetRetentionMonths returns PurposeInput.RetentionMonths, and is useful for accessing the field via an interface.
 func (v *PurposeInput) GetRetentionMonths() *int { return v.RetentionMonths }
 
+// PurposeWithTexts includes the requested fields of the GraphQL type Purpose.
+type PurposeWithTexts struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Every version of the consent text, oldest first. Versions are added, never edited.
+	ConsentTexts []ConsentText `json:"consentTexts"`
+}
+
+// GetKey returns PurposeWithTexts.Key, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetKey() string { return v.Key }
+
+// GetName returns PurposeWithTexts.Name, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetName() string { return v.Name }
+
+// GetConsentTexts returns PurposeWithTexts.ConsentTexts, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetConsentTexts() []ConsentText { return v.ConsentTexts }
+
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
 	Purposes []PurposeFields `json:"purposes"`
@@ -1123,6 +1318,22 @@ type PurposesResponse struct {
 // GetPurposes returns PurposesResponse.Purposes, and is useful for accessing the field via an interface.
 func (v *PurposesResponse) GetPurposes() []PurposeFields { return v.Purposes }
 
+// PurposesWithTextsResponse is returned by PurposesWithTexts on success.
+type PurposesWithTextsResponse struct {
+	Purposes []PurposeWithTexts `json:"purposes"`
+}
+
+// GetPurposes returns PurposesWithTextsResponse.Purposes, and is useful for accessing the field via an interface.
+func (v *PurposesWithTextsResponse) GetPurposes() []PurposeWithTexts { return v.Purposes }
+
+// PutOnListResponse is returned by PutOnList on success.
+type PutOnListResponse struct {
+	AddToList ContactDetail `json:"addToList"`
+}
+
+// GetAddToList returns PutOnListResponse.AddToList, and is useful for accessing the field via an interface.
+func (v *PutOnListResponse) GetAddToList() ContactDetail { return v.AddToList }
+
 // RecordConsentResponse is returned by RecordConsent on success.
 type RecordConsentResponse struct {
 	RecordConsent ConsentFields `json:"recordConsent"`
@@ -1130,6 +1341,14 @@ type RecordConsentResponse struct {
 
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
+
+// RemoveFromListResponse is returned by RemoveFromList on success.
+type RemoveFromListResponse struct {
+	RemoveFromList ContactDetail `json:"removeFromList"`
+}
+
+// GetRemoveFromList returns RemoveFromListResponse.RemoveFromList, and is useful for accessing the field via an interface.
+func (v *RemoveFromListResponse) GetRemoveFromList() ContactDetail { return v.RemoveFromList }
 
 // RequestFields includes the GraphQL fields of DataSubjectRequest requested by the fragment RequestFields.
 // The GraphQL type's documentation follows.
@@ -1397,6 +1616,15 @@ type StartImportResponse struct {
 // GetStartImport returns StartImportResponse.StartImport, and is useful for accessing the field via an interface.
 func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartImport }
 
+// SubjectAccessExportResponse is returned by SubjectAccessExport on success.
+type SubjectAccessExportResponse struct {
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR).
+	SubjectAccessExport string `json:"subjectAccessExport"`
+}
+
+// GetSubjectAccessExport returns SubjectAccessExportResponse.SubjectAccessExport, and is useful for accessing the field via an interface.
+func (v *SubjectAccessExportResponse) GetSubjectAccessExport() string { return v.SubjectAccessExport }
+
 // UpdateContactResponse is returned by UpdateContact on success.
 type UpdateContactResponse struct {
 	UpdateContact ContactPayloadFields `json:"updateContact"`
@@ -1448,6 +1676,18 @@ func (v *__BlacklistAddInput) GetCandidate() ContactInput { return v.Candidate }
 // GetReason returns __BlacklistAddInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistAddInput) GetReason() string { return v.Reason }
 
+// __BlacklistContactInput is used internally by genqlient
+type __BlacklistContactInput struct {
+	ContactId string `json:"contactId"`
+	Reason    string `json:"reason"`
+}
+
+// GetContactId returns __BlacklistContactInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetContactId() string { return v.ContactId }
+
+// GetReason returns __BlacklistContactInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetReason() string { return v.Reason }
+
 // __BlacklistInput is used internally by genqlient
 type __BlacklistInput struct {
 	First *int    `json:"first"`
@@ -1484,6 +1724,14 @@ func (v *__CompleteRequestInput) GetId() string { return v.Id }
 // GetOutcome returns __CompleteRequestInput.Outcome, and is useful for accessing the field via an interface.
 func (v *__CompleteRequestInput) GetOutcome() string { return v.Outcome }
 
+// __ConsentProofDetailsInput is used internally by genqlient
+type __ConsentProofDetailsInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofDetailsInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofDetailsInput) GetContactId() string { return v.ContactId }
+
 // __ConsentProofInput is used internally by genqlient
 type __ConsentProofInput struct {
 	ContactId string `json:"contactId"`
@@ -1491,6 +1739,14 @@ type __ConsentProofInput struct {
 
 // GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
 func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
+// __ContactPersonInput is used internally by genqlient
+type __ContactPersonInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContactPersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContactPersonInput) GetId() string { return v.Id }
 
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
@@ -1552,6 +1808,30 @@ func (v *__EraseContactInput) GetId() string { return v.Id }
 // GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
 func (v *__EraseContactInput) GetReason() string { return v.Reason }
 
+// __ErasePersonInput is used internally by genqlient
+type __ErasePersonInput struct {
+	Id     string   `json:"id"`
+	Reason string   `json:"reason"`
+	Keep   []string `json:"keep"`
+}
+
+// GetId returns __ErasePersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetId() string { return v.Id }
+
+// GetReason returns __ErasePersonInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetReason() string { return v.Reason }
+
+// GetKeep returns __ErasePersonInput.Keep, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetKeep() []string { return v.Keep }
+
+// __ErasurePreviewInput is used internally by genqlient
+type __ErasurePreviewInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ErasurePreviewInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasurePreviewInput) GetId() string { return v.Id }
+
 // __FileRequestInput is used internally by genqlient
 type __FileRequestInput struct {
 	Input RequestInput `json:"input"`
@@ -1584,6 +1864,22 @@ type __ImportProgressInput struct {
 // GetJobId returns __ImportProgressInput.JobId, and is useful for accessing the field via an interface.
 func (v *__ImportProgressInput) GetJobId() string { return v.JobId }
 
+// __MergeContactsInput is used internally by genqlient
+type __MergeContactsInput struct {
+	IntoId  string   `json:"intoId"`
+	FromIds []string `json:"fromIds"`
+	Reason  string   `json:"reason"`
+}
+
+// GetIntoId returns __MergeContactsInput.IntoId, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetIntoId() string { return v.IntoId }
+
+// GetFromIds returns __MergeContactsInput.FromIds, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetFromIds() []string { return v.FromIds }
+
+// GetReason returns __MergeContactsInput.Reason, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetReason() string { return v.Reason }
+
 // __PreviewImportInput is used internally by genqlient
 type __PreviewImportInput struct {
 	File Upload `json:"file"`
@@ -1592,6 +1888,18 @@ type __PreviewImportInput struct {
 // GetFile returns __PreviewImportInput.File, and is useful for accessing the field via an interface.
 func (v *__PreviewImportInput) GetFile() Upload { return v.File }
 
+// __PutOnListInput is used internally by genqlient
+type __PutOnListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __PutOnListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __PutOnListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetListKey() string { return v.ListKey }
+
 // __RecordConsentInput is used internally by genqlient
 type __RecordConsentInput struct {
 	Input ConsentInput `json:"input"`
@@ -1599,6 +1907,18 @@ type __RecordConsentInput struct {
 
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
+
+// __RemoveFromListInput is used internally by genqlient
+type __RemoveFromListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __RemoveFromListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __RemoveFromListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetListKey() string { return v.ListKey }
 
 // __RequestsInput is used internally by genqlient
 type __RequestsInput struct {
@@ -1671,6 +1991,14 @@ func (v *__StartImportInput) GetFile() Upload { return v.File }
 
 // GetListKey returns __StartImportInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__StartImportInput) GetListKey() *string { return v.ListKey }
+
+// __SubjectAccessExportInput is used internally by genqlient
+type __SubjectAccessExportInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __SubjectAccessExportInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__SubjectAccessExportInput) GetContactId() string { return v.ContactId }
 
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
@@ -1884,6 +2212,51 @@ func BlacklistChangedForwardData(interfaceChan interface{}, jsonRawMsg json.RawM
 	return nil
 }
 
+// The mutation executed by BlacklistContact.
+const BlacklistContact_Operation = `
+mutation BlacklistContact ($contactId: ID!, $reason: String!) {
+	blacklistContact(contactId: $contactId, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Blocks a person whose record stays (objection, Art. 21; restriction, Art. 18). ADMIN.
+func BlacklistContact(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	reason string,
+) (data_ *BlacklistContactResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistContact",
+		Query:  BlacklistContact_Operation,
+		Variables: &__BlacklistContactInput{
+			ContactId: contactId,
+			Reason:    reason,
+		},
+	}
+
+	data_ = &BlacklistContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by BlacklistRemove.
 const BlacklistRemove_Operation = `
 mutation BlacklistRemove ($id: ID!, $reason: String!) {
@@ -2033,6 +2406,145 @@ func ConsentProof(
 	return data_, err_
 }
 
+// The query executed by ConsentProofDetails.
+const ConsentProofDetails_Operation = `
+query ConsentProofDetails ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		givenAt
+		consentText {
+			version
+		}
+	}
+}
+`
+
+// When each consent of the ledger was given and which text version the person saw, in the
+// ledger's order (oldest first); asked apart from ConsentProof so the proof still shows on a
+// server without these fields.
+func ConsentProofDetails(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofDetailsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProofDetails",
+		Query:  ConsentProofDetails_Operation,
+		Variables: &__ConsentProofDetailsInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofDetailsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ContactPerson.
+const ContactPerson_Operation = `
+query ContactPerson ($id: ID!) {
+	contact(id: $id) {
+		id
+		blocked
+		possibleDuplicates {
+			... ContactDetail
+		}
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Whether the person is blocked, and the records that may be the same person, loaded after
+// the detail so that a slow duplicate search does not hold it up.
+func ContactPerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContactPersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContactPerson",
+		Query:  ContactPerson_Operation,
+		Variables: &__ContactPersonInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContactPersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by CreateContact.
 const CreateContact_Operation = `
 mutation CreateContact ($input: ContactInput!, $override: OverrideInput) {
@@ -2102,6 +2614,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2267,6 +2780,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2385,6 +2900,110 @@ func EraseContact(
 	return data_, err_
 }
 
+// The mutation executed by ErasePerson.
+const ErasePerson_Operation = `
+mutation ErasePerson ($id: ID!, $reason: String!, $keep: [ID!]) {
+	eraseContact(id: $id, reason: $reason, keep: $keep) {
+		contactId
+		erasedAt
+		erasedContactIds
+		blacklistEntry {
+			... BlacklistEntryFields
+		}
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Erases the person: the contact and every record sharing an e-mail or phone with it, except
+// those named in keep (someone else). ADMIN.
+func ErasePerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+	keep []string,
+) (data_ *ErasePersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasePerson",
+		Query:  ErasePerson_Operation,
+		Variables: &__ErasePersonInput{
+			Id:     id,
+			Reason: reason,
+			Keep:   keep,
+		},
+	}
+
+	data_ = &ErasePersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ErasurePreview.
+const ErasurePreview_Operation = `
+query ErasurePreview ($id: ID!) {
+	erasurePreview(id: $id) {
+		contact {
+			... ContactSummary
+		}
+		sameIdentifiers {
+			... ContactSummary
+		}
+		lookAlikes {
+			... ContactSummary
+		}
+	}
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+`
+
+// Every record an erasure of the person would take, and the look-alikes it would leave. ADMIN.
+func ErasurePreview(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ErasurePreviewResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasurePreview",
+		Query:  ErasurePreview_Operation,
+		Variables: &__ErasurePreviewInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ErasurePreviewResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by FileRequest.
 const FileRequest_Operation = `
 mutation FileRequest ($input: RequestInput!) {
@@ -2486,6 +3105,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2548,6 +3168,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2630,6 +3252,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2793,6 +3417,103 @@ func Me(
 	return data_, err_
 }
 
+// The mutation executed by MergeContacts.
+const MergeContacts_Operation = `
+mutation MergeContacts ($intoId: ID!, $fromIds: [ID!]!, $reason: String!) {
+	mergeContacts(intoId: $intoId, fromIds: $fromIds, reason: $reason) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Merges duplicate records into one (every ledger event is kept); audited with the reason.
+func MergeContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	intoId string,
+	fromIds []string,
+	reason string,
+) (data_ *MergeContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergeContacts",
+		Query:  MergeContacts_Operation,
+		Variables: &__MergeContactsInput{
+			IntoId:  intoId,
+			FromIds: fromIds,
+			Reason:  reason,
+		},
+	}
+
+	data_ = &MergeContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by PreviewImport.
 const PreviewImport_Operation = `
 mutation PreviewImport ($file: Upload!) {
@@ -2910,6 +3631,138 @@ func Purposes(
 	return data_, err_
 }
 
+// The query executed by PurposesWithTexts.
+const PurposesWithTexts_Operation = `
+query PurposesWithTexts {
+	purposes {
+		key
+		name
+		consentTexts {
+			version
+			text
+			createdAt
+		}
+	}
+}
+`
+
+// The purposes with every version of their consent text, for the grant dialog.
+func PurposesWithTexts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *PurposesWithTextsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PurposesWithTexts",
+		Query:  PurposesWithTexts_Operation,
+	}
+
+	data_ = &PurposesWithTextsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by PutOnList.
+const PutOnList_Operation = `
+mutation PutOnList ($contactId: ID!, $listKey: String!) {
+	addToList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Puts a contact on a distribution list; answers the contact as the detail shows it.
+func PutOnList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *PutOnListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PutOnList",
+		Query:  PutOnList_Operation,
+		Variables: &__PutOnListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &PutOnListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RecordConsent.
 const RecordConsent_Operation = `
 mutation RecordConsent ($input: ConsentInput!) {
@@ -2926,6 +3779,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2958,6 +3812,101 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RemoveFromList.
+const RemoveFromList_Operation = `
+mutation RemoveFromList ($contactId: ID!, $listKey: String!) {
+	removeFromList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Takes a contact off a distribution list; answers the contact as the detail shows it.
+func RemoveFromList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *RemoveFromListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveFromList",
+		Query:  RemoveFromList_Operation,
+		Variables: &__RemoveFromListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &RemoveFromListResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -3116,6 +4065,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -3290,6 +4240,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -3344,6 +4296,39 @@ func StartImport(
 	}
 
 	data_ = &StartImportResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by SubjectAccessExport.
+const SubjectAccessExport_Operation = `
+query SubjectAccessExport ($contactId: ID!) {
+	subjectAccessExport(contactId: $contactId)
+}
+`
+
+// Everything stored about the person as one JSON document (Art. 15 GDPR).
+func SubjectAccessExport(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *SubjectAccessExportResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SubjectAccessExport",
+		Query:  SubjectAccessExport_Operation,
+		Variables: &__SubjectAccessExportInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &SubjectAccessExportResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -3424,6 +4409,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status

@@ -38,7 +38,7 @@ var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,62}$`)
 
 func checkKey(field, key string) error {
 	if !keyPattern.MatchString(key) {
-		return apperr.Invalid(field, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
+		return apperr.BadInput(field, apperr.ReasonKeyFormat, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
 	}
 	return nil
 }
@@ -48,9 +48,9 @@ func text(errs *apperr.List, field, what, v string, max int, optional bool) stri
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "" && !optional:
-		*errs = append(*errs, apperr.Invalid(field, "%s is required", what))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonRequired, "%s is required", what))
 	case utf8.RuneCountInString(v) > max:
-		*errs = append(*errs, apperr.Invalid(field, "%s is longer than %d characters", what, max))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonTooLong, "%s is longer than %d characters", what, max))
 	}
 	return v
 }

@@ -53,7 +53,7 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		errs = append(errs, err.(*apperr.Error))
 	}
 	if in.PurposeKey == "" {
-		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the consent by its key"))
+		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "name the purpose of the consent by its key"))
 	}
 	source := text(&errs, "input.source", "source (where the consent was given, e.g. web form, phone, fair)", in.Source, maxName, false)
 	var evidence *string
@@ -99,7 +99,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		errs = append(errs, err.(*apperr.Error))
 	}
 	if in.PurposeKey == "" {
-		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the revocation by its key"))
+		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "name the purpose of the revocation by its key"))
 	}
 	channel := text(&errs, "input.channel", "channel (how the revocation arrived, e.g. e-mail, phone, letter)", in.Channel, maxName, false)
 	if err := errs.Err(); err != nil {
@@ -126,9 +126,11 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		switch before {
 		case "":
 			c.Notice = ptr(fmt.Sprintf("no consent for purpose %q had been granted; the revocation is recorded all the same", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeNeverGranted))
 			outcome = "ok: never granted"
 		case model.ConsentStatusRevoked:
 			c.Notice = ptr(fmt.Sprintf("the consent for purpose %q was already revoked; this revocation is recorded as well", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})

@@ -97,7 +97,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 		}
 	}
 	if !in.LegalBasis.IsValid() {
-		errs = append(errs, apperr.Invalid("input.legalBasis", "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
+		errs = append(errs, apperr.BadInput("input.legalBasis", apperr.ReasonLegalBasisUnknown, "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
 	}
 	if m := in.RetentionMonths; m != nil && (*m < 0 || *m > maxRetentionMonths) {
 		errs = append(errs, apperr.BadInput("input.retentionMonths", apperr.ReasonRetentionOutOfRange,
@@ -112,7 +112,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 		p, err = scanPurpose(tx.QueryRow(ctx, `INSERT INTO purposes AS p (key, name, description, legal_basis, retention_months)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+purposeColumns, in.Key, name, desc, string(in.LegalBasis), in.RetentionMonths))
 		if store.IsUniqueViolation(err, "purposes_key_unique") {
-			return apperr.Invalid("input.key", "a purpose with key %q exists; choose another key", in.Key)
+			return apperr.BadInput("input.key", apperr.ReasonKeyTaken, "a purpose with key %q exists; choose another key", in.Key)
 		}
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 func purposeByKey(ctx context.Context, q store.Querier, field, key string) (*model.Purpose, error) {
 	p, err := scanPurpose(q.QueryRow(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.Invalid(field, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
+		return nil, apperr.BadInput(field, apperr.ReasonPurposeUnknown, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("purpose %s: %w", key, err)

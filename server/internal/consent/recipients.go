@@ -40,7 +40,7 @@ func (s *Service) Recipients(ctx context.Context, listKey string, first int, aft
 			return nil, err
 		}
 		if store.CheckID("after", parts[0]) != nil {
-			return nil, apperr.Invalid("after", "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(after))
+			return nil, apperr.BadInput("after", apperr.ReasonBadCursor, "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(after))
 		}
 		afterID = parts[0]
 	}
