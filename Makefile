@@ -35,9 +35,11 @@ fuzz:
 		done; \
 	done
 
-## generate: regenerate gqlgen (graph/) and genqlient (client/) code from schema.graphql
+## generate: regenerate gqlgen (graph/) and genqlient (client/) code from schema.graphql, and
+##           the client's list of server reason codes from graph/apperr/reasons.go
 generate:
 	cd graph && $(GO) tool gqlgen generate
+	cd graph && $(GO) generate ./apperr
 	cd client && $(GO) tool genqlient
 
 ## check-generated: fail when `make generate` changes anything (CI)
@@ -45,7 +47,7 @@ check-generated: generate
 	@git diff --exit-code --stat -- graph client || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 ## bench: the performance figures against their baselines (BENCH_SCALE=small for a quick run,
-##        BENCH_ONLY=screen,import for some groups: contact, recipients, screen, signup, import, fanout)
+##        BENCH_ONLY=screen,import for some groups: contact, recipients, screen, signup, import, fanout, retention)
 bench: server-deps
 	$(GO) run ./server/cmd/vermerk-bench
 	@if [ "$(BENCH_SCALE)" != "small" ] && [ -z "$(BENCH_ONLY)" ]; then \

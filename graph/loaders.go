@@ -15,13 +15,17 @@ import (
 // lists, consents and purposes in one query each instead of 50. Each loader is made on first
 // use, so an operation that needs none (most) pays nothing.
 type loaders struct {
-	svc Consents
+	svc      Consents
+	contacts Contacts
 
 	purposesOnce, listsOnce, consentsOnce, textsOnce sync.Once
 	purposes                                         *dataloadgen.Loader[string, *model.Purpose]
 	lists                                            *dataloadgen.Loader[string, []*model.DistributionList]
 	consents                                         *dataloadgen.Loader[string, []*model.Consent]
 	texts                                            *dataloadgen.Loader[string, []*model.ConsentText]
+
+	contactsOnce sync.Once
+	contactsByID *dataloadgen.Loader[string, *model.Contact]
 }
 
 type loadersKey struct{}
@@ -52,7 +56,7 @@ func (l *loaders) consentTextLoader() *dataloadgen.Loader[string, []*model.Conse
 // operation of a long-lived WebSocket connection.
 func withLoaders(r *Resolver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents}))
+		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts}))
 	}
 }
 
@@ -62,4 +66,10 @@ func loadersFrom(ctx context.Context) *loaders {
 
 func loadPurpose(ctx context.Context, id string) (*model.Purpose, error) {
 	return loadersFrom(ctx).purposeLoader().Load(ctx, id)
+}
+
+func loadContact(ctx context.Context, id string) (*model.Contact, error) {
+	l := loadersFrom(ctx)
+	l.contactsOnce.Do(func() { l.contactsByID = dataloadgen.NewLoader(l.contacts.ContactsByIDs, loaderWait) })
+	return l.contactsByID.Load(ctx, id)
 }

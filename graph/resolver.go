@@ -26,6 +26,9 @@ type Services struct {
 	Audit       Audit
 	Webhooks    Webhooks
 	Events      Events
+	Requests    Requests
+	Retention   Retention
+	Record      ProcessingRecord
 	SignUps     SignUps
 }
 
@@ -121,4 +124,25 @@ type Events interface {
 	Revocations(ctx context.Context, after string) (<-chan *model.RevocationEvent, error)
 	BlacklistChanged(ctx context.Context) (<-chan *model.BlacklistEntry, error)
 	ImportProgress(ctx context.Context, jobID string) (<-chan *model.ImportJob, error)
+}
+
+// Requests keeps the register of data-subject requests (Art. 15–21 GDPR) and their deadlines.
+type Requests interface {
+	FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
+	// CompleteRequest does what the request asks (erasure, export) and closes it.
+	CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error)
+	RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error)
+	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first int, after string) ([]*model.DataSubjectRequest, error)
+}
+
+// Retention deletes the contacts no purpose holds any more (storage limitation).
+type Retention interface {
+	Due(ctx context.Context, first int, after string) (*model.ContactConnection, error)
+	Apply(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
+}
+
+// ProcessingRecord writes the record of processing activities (Art. 30 GDPR).
+type ProcessingRecord interface {
+	Markdown(ctx context.Context) (string, error)
 }

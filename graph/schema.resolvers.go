@@ -46,6 +46,17 @@ func (r *contactResolver) PossibleDuplicates(ctx context.Context, obj *model.Con
 	panic(fmt.Errorf("not implemented: PossibleDuplicates - possibleDuplicates"))
 }
 
+func (r *dataSubjectRequestResolver) Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error) {
+	if obj.ContactID == nil {
+		return nil, nil
+	}
+	c, err := loadContact(ctx, *obj.ContactID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil // erased or deleted since the request was filed
+	}
+	return c, err
+}
+
 func (r *distributionListResolver) Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error) {
 	return loadPurpose(ctx, obj.PurposeID)
 }
@@ -111,23 +122,23 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 }
 
 func (r *mutationResolver) FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: FileRequest - fileRequest"))
+	return r.svc.Requests.FileRequest(ctx, input)
 }
 
 func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: ExtendRequest - extendRequest"))
+	return r.svc.Requests.ExtendRequest(ctx, id, until, reason)
 }
 
 func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: CompleteRequest - completeRequest"))
+	return r.svc.Requests.CompleteRequest(ctx, id, outcome)
 }
 
 func (r *mutationResolver) RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: RejectRequest - rejectRequest"))
+	return r.svc.Requests.RejectRequest(ctx, id, reason)
 }
 
 func (r *mutationResolver) ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error) {
-	panic(fmt.Errorf("not implemented: ApplyRetention - applyRetention"))
+	return r.svc.Retention.Apply(ctx, dryRun)
 }
 
 func (r *mutationResolver) BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
@@ -275,15 +286,23 @@ func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *strin
 }
 
 func (r *queryResolver) Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: Requests - requests"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Requests.Requests(ctx, status, overdue, n, deref(after))
 }
 
 func (r *queryResolver) RetentionDue(ctx context.Context, first *int, after *string) (*model.ContactConnection, error) {
-	panic(fmt.Errorf("not implemented: RetentionDue - retentionDue"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Retention.Due(ctx, n, deref(after))
 }
 
 func (r *queryResolver) ProcessingRecord(ctx context.Context) (string, error) {
-	panic(fmt.Errorf("not implemented: ProcessingRecord - processingRecord"))
+	return r.svc.Record.Markdown(ctx)
 }
 
 func (r *revocationEventResolver) Purpose(ctx context.Context, obj *model.RevocationEvent) (*model.Purpose, error) {
@@ -311,6 +330,10 @@ func (r *Resolver) ConsentEvent() generated.ConsentEventResolver { return &conse
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
 
+func (r *Resolver) DataSubjectRequest() generated.DataSubjectRequestResolver {
+	return &dataSubjectRequestResolver{r}
+}
+
 func (r *Resolver) DistributionList() generated.DistributionListResolver {
 	return &distributionListResolver{r}
 }
@@ -330,14 +353,15 @@ func (r *Resolver) RevocationEvent() generated.RevocationEventResolver {
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	consentResolver          struct{ *Resolver }
-	consentEventResolver     struct{ *Resolver }
-	contactResolver          struct{ *Resolver }
-	distributionListResolver struct{ *Resolver }
-	importJobResolver        struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	purposeResolver          struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	revocationEventResolver  struct{ *Resolver }
-	subscriptionResolver     struct{ *Resolver }
+	consentResolver            struct{ *Resolver }
+	consentEventResolver       struct{ *Resolver }
+	contactResolver            struct{ *Resolver }
+	dataSubjectRequestResolver struct{ *Resolver }
+	distributionListResolver   struct{ *Resolver }
+	importJobResolver          struct{ *Resolver }
+	mutationResolver           struct{ *Resolver }
+	purposeResolver            struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	revocationEventResolver    struct{ *Resolver }
+	subscriptionResolver       struct{ *Resolver }
 )

@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	Consent() ConsentResolver
 	ConsentEvent() ConsentEventResolver
 	Contact() ContactResolver
+	DataSubjectRequest() DataSubjectRequestResolver
 	DistributionList() DistributionListResolver
 	ImportJob() ImportJobResolver
 	Mutation() MutationResolver
@@ -105,13 +106,14 @@ type ComplexityRoot struct {
 	}
 
 	Consent struct {
-		GrantedAt func(childComplexity int) int
-		History   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Notice    func(childComplexity int) int
-		Purpose   func(childComplexity int) int
-		RevokedAt func(childComplexity int) int
-		Status    func(childComplexity int) int
+		GrantedAt  func(childComplexity int) int
+		History    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Notice     func(childComplexity int) int
+		NoticeCode func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	ConsentEvent struct {
@@ -171,17 +173,20 @@ type ComplexityRoot struct {
 	}
 
 	DataSubjectRequest struct {
-		Channel    func(childComplexity int) int
-		ClosedAt   func(childComplexity int) int
-		Contact    func(childComplexity int) int
-		DueAt      func(childComplexity int) int
-		ExtendedTo func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Note       func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-		ReceivedAt func(childComplexity int) int
-		Status     func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		ClosedAt        func(childComplexity int) int
+		Contact         func(childComplexity int) int
+		DueAt           func(childComplexity int) int
+		Export          func(childComplexity int) int
+		ExtendedTo      func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		HandedOverAt    func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		ReceivedAt      func(childComplexity int) int
+		Status          func(childComplexity int) int
 	}
 
 	DistributionList struct {
@@ -348,6 +353,7 @@ type ComplexityRoot struct {
 		Cursor    func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Purpose   func(childComplexity int) int
+		RequestID func(childComplexity int) int
 	}
 
 	Screening struct {
@@ -412,6 +418,9 @@ type ContactResolver interface {
 	UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error)
 	Blocked(ctx context.Context, obj *model.Contact) (bool, error)
 	PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error)
+}
+type DataSubjectRequestResolver interface {
+	Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error)
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
@@ -738,6 +747,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consent.Notice(childComplexity), true
+	case "Consent.noticeCode":
+		if e.ComplexityRoot.Consent.NoticeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.NoticeCode(childComplexity), true
 	case "Consent.purpose":
 		if e.ComplexityRoot.Consent.Purpose == nil {
 			break
@@ -1003,12 +1018,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.DueAt(childComplexity), true
+	case "DataSubjectRequest.export":
+		if e.ComplexityRoot.DataSubjectRequest.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Export(childComplexity), true
 	case "DataSubjectRequest.extendedTo":
 		if e.ComplexityRoot.DataSubjectRequest.ExtendedTo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.ExtendedTo(childComplexity), true
+	case "DataSubjectRequest.extensionReason":
+		if e.ComplexityRoot.DataSubjectRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ExtensionReason(childComplexity), true
+	case "DataSubjectRequest.handedOverAt":
+		if e.ComplexityRoot.DataSubjectRequest.HandedOverAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.HandedOverAt(childComplexity), true
 	case "DataSubjectRequest.id":
 		if e.ComplexityRoot.DataSubjectRequest.ID == nil {
 			break
@@ -1997,6 +2030,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevocationEvent.Purpose(childComplexity), true
+	case "RevocationEvent.requestId":
+		if e.ComplexityRoot.RevocationEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevocationEvent.RequestID(childComplexity), true
 
 	case "Screening.blocked":
 		if e.ComplexityRoot.Screening.Blocked == nil {
@@ -2300,10 +2339,14 @@ enum MatchField { EMAIL PHONE NAME_AND_ADDRESS }
 enum BlacklistSource { ERASURE MANUAL }
 """
 What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-no longer a recipient of anything). CONTACT_REENTERED: a person on the blacklist confirmed a
-double opt-in sign-up themselves and was entered again (the entries their e-mail matched end).
+no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+(channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+their e-mail matched end).
 """
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED CONTACT_REENTERED }
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED REQUEST_DUE CONTACT_DELETED CONTACT_REENTERED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -2370,6 +2413,8 @@ type Consent {
   history: [ConsentEvent!]!
   "Set when the answer has something to say, e.g. a revocation of a consent that was never granted."
   notice: String
+  "The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language."
+  noticeCode: String
 }
 
 type ConsentEvent {
@@ -2434,6 +2479,8 @@ type RevocationEvent {
   contactId: ID!
   purpose: Purpose
   channel: String!
+  "REQUEST_DUE: the data-subject request that falls due."
+  requestId: ID
 }
 
 type ImportRowProblem {
@@ -2603,6 +2650,12 @@ type DataSubjectRequest {
   note: String
   closedAt: Time
   outcome: String
+  "Why the deadline was extended."
+  extensionReason: String
+  "ACCESS and PORTABILITY: when the subject export was handed over (on completion)."
+  handedOverAt: Time
+  "ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept)."
+  export: String
 }
 input RequestInput { kind: RequestKind! contactId: ID receivedAt: Time channel: String! note: String }
 type RetentionReport { dryRun: Boolean! due: Int! deleted: Int! }
@@ -2831,6 +2884,8 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 		return ec.fieldContext_Consent_history(ctx, field)
 	case "notice":
 		return ec.fieldContext_Consent_notice(ctx, field)
+	case "noticeCode":
+		return ec.fieldContext_Consent_noticeCode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
 }
@@ -2971,6 +3026,12 @@ func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, 
 		return ec.fieldContext_DataSubjectRequest_closedAt(ctx, field)
 	case "outcome":
 		return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+	case "handedOverAt":
+		return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+	case "export":
+		return ec.fieldContext_DataSubjectRequest_export(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSubjectRequest", field.Name)
 }
@@ -3195,6 +3256,8 @@ func (ec *executionContext) childFields_RevocationEvent(ctx context.Context, fie
 		return ec.fieldContext_RevocationEvent_purpose(ctx, field)
 	case "channel":
 		return ec.fieldContext_RevocationEvent_channel(ctx, field)
+	case "requestId":
+		return ec.fieldContext_RevocationEvent_requestId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevocationEvent", field.Name)
 }
@@ -5459,6 +5522,29 @@ func (ec *executionContext) fieldContext_Consent_notice(_ context.Context, field
 	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
 }
 
+func (ec *executionContext) _Consent_noticeCode(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_noticeCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoticeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_noticeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
+}
+
 func (ec *executionContext) _ConsentEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6549,7 +6635,7 @@ func (ec *executionContext) _DataSubjectRequest_contact(ctx context.Context, fie
 			return ec.fieldContext_DataSubjectRequest_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contact, nil
+			return ec.Resolvers.DataSubjectRequest().Contact(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
@@ -6563,8 +6649,8 @@ func (ec *executionContext) fieldContext_DataSubjectRequest_contact(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "DataSubjectRequest",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -6661,6 +6747,75 @@ func (ec *executionContext) _DataSubjectRequest_outcome(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_DataSubjectRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtensionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_handedOverAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandedOverAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_handedOverAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_export(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
 }
 
@@ -11422,6 +11577,29 @@ func (ec *executionContext) fieldContext_RevocationEvent_channel(_ context.Conte
 	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "String")
 }
 
+func (ec *executionContext) _RevocationEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevocationEvent_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevocationEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Screening_blocked(ctx context.Context, field graphql.CollectedField, obj *model.Screening) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14321,6 +14499,11 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "noticeCode":
+			out.Values[i] = ec._Consent_noticeCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14729,57 +14912,73 @@ func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.Sel
 		case "id":
 			out.Values[i] = ec._DataSubjectRequest_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._DataSubjectRequest_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._DataSubjectRequest_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "receivedAt":
 			out.Values[i] = ec._DataSubjectRequest_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dueAt":
 			out.Values[i] = ec._DataSubjectRequest_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "extendedTo":
 			out.Values[i] = ec._DataSubjectRequest_extendedTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contact":
-			out.Values[i] = ec._DataSubjectRequest_contact(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSubjectRequest_contact(ctx, field, obj)
+				})
 		case "channel":
 			out.Values[i] = ec._DataSubjectRequest_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._DataSubjectRequest_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "closedAt":
 			out.Values[i] = ec._DataSubjectRequest_closedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "outcome":
 			out.Values[i] = ec._DataSubjectRequest_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensionReason":
+			out.Values[i] = ec._DataSubjectRequest_extensionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handedOverAt":
+			out.Values[i] = ec._DataSubjectRequest_handedOverAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "export":
+			out.Values[i] = ec._DataSubjectRequest_export(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15914,6 +16113,11 @@ func (ec *executionContext) _RevocationEvent(ctx context.Context, sel ast.Select
 		case "channel":
 			out.Values[i] = ec._RevocationEvent_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._RevocationEvent_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:

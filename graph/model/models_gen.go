@@ -122,21 +122,6 @@ type CreatedAPIToken struct {
 	Secret string `json:"secret"`
 }
 
-// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
-type DataSubjectRequest struct {
-	ID         string        `json:"id"`
-	Kind       RequestKind   `json:"kind"`
-	Status     RequestStatus `json:"status"`
-	ReceivedAt time.Time     `json:"receivedAt"`
-	DueAt      time.Time     `json:"dueAt"`
-	ExtendedTo *time.Time    `json:"extendedTo,omitempty"`
-	Contact    *Contact      `json:"contact,omitempty"`
-	Channel    string        `json:"channel"`
-	Note       *string       `json:"note,omitempty"`
-	ClosedAt   *time.Time    `json:"closedAt,omitempty"`
-	Outcome    *string       `json:"outcome,omitempty"`
-}
-
 // What an erasure would do, shown before it is done.
 type ErasurePreview struct {
 	Contact *Contact `json:"contact"`
@@ -816,14 +801,20 @@ func (e RequestStatus) MarshalJSON() ([]byte, error) {
 }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything). CONTACT_REENTERED: a person on the blacklist confirmed a
-// double opt-in sign-up themselves and was entered again (the entries their e-mail matched end).
+// no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+// (channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+// ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+// limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+// the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+// their e-mail matched end).
 type RevocationKind string
 
 const (
 	RevocationKindConsentRevoked   RevocationKind = "CONSENT_REVOKED"
 	RevocationKindContactErased    RevocationKind = "CONTACT_ERASED"
 	RevocationKindContactBlocked   RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
+	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
 	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
 )
 
@@ -831,12 +822,14 @@ var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindRequestDue,
+	RevocationKindContactDeleted,
 	RevocationKindContactReentered,
 }
 
 func (e RevocationKind) IsValid() bool {
 	switch e {
-	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked, RevocationKindContactReentered:
+	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked, RevocationKindRequestDue, RevocationKindContactDeleted, RevocationKindContactReentered:
 		return true
 	}
 	return false

@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
@@ -37,7 +38,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "proof", "import", "admin"}
+var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -60,6 +61,7 @@ func main() {
 	if *demoMode {
 		b := demo.New()
 		b.EventEvery = 0
+		demo.AddDuplicate(b)
 		shell = ui.NewDemoShell(a, b)
 	} else {
 		// Replay the whole revocations feed of this server, so the admin screen shows it.
@@ -105,6 +107,9 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		if d := s.Contacts.Detail; d != nil && d.ProofView != nil {
 			d.ProofView.Dialog.Hide() // a dialog of the previous picture
 		}
+		if d := s.Contacts.Detail; d != nil && d.DupView != nil {
+			d.DupView.Dialog.Hide()
+		}
 	})
 	switch name {
 	case "contacts", "consents", "proof":
@@ -142,6 +147,37 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			f.City.SetText("Köln")
 		})
 		until("the warning", func() bool { return s.Contacts.Form != nil && s.Contacts.Form.Banner.Visible() })
+	case "duplicates", "erasure":
+		// Anna Schmidt, entered twice (the seed and the demo data both have her so).
+		onUI(func() {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.Search.SetText("Schmidt")
+		})
+		until("the search", func() bool { return s.Contacts.FirstID() != "" && s.Contacts.Count.Text != "" })
+		onUI(func() { s.Contacts.List.Select(0) })
+		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
+		if name == "duplicates" {
+			onUI(func() { s.Contacts.Detail.ShowDuplicates() })
+			until("the duplicates", func() bool {
+				d := s.Contacts.Detail
+				return d.DupView != nil || d.Status.Importance == widget.DangerImportance // the picture shows why not
+			})
+			onUI(func() {
+				if v := s.Contacts.Detail.DupView; v != nil {
+					v.Reason.SetText("Dieselbe Person, vom Vertrieb ein zweites Mal angelegt")
+				}
+			})
+			return
+		}
+		onUI(func() {
+			if s.Contacts.Detail.Erase != nil {
+				s.Contacts.Detail.AskErase()
+			}
+		})
+		until("the erasure preview", func() bool {
+			v := s.Contacts.Detail.EraseDialog
+			return v == nil || v.Going.Text != "" || v.Message.Importance == widget.DangerImportance
+		})
 	case "import":
 		name, open := "adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil }
 		if csvPath != "" {

@@ -45,6 +45,17 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 	return v.BlacklistChanged
 }
 
+// BlacklistContactResponse is returned by BlacklistContact on success.
+type BlacklistContactResponse struct {
+	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18).
+	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
+}
+
+// GetBlacklistContact returns BlacklistContactResponse.BlacklistContact, and is useful for accessing the field via an interface.
+func (v *BlacklistContactResponse) GetBlacklistContact() BlacklistEntryFields {
+	return v.BlacklistContact
+}
+
 // BlacklistEdge includes the requested fields of the GraphQL type BlacklistEdge.
 type BlacklistEdge struct {
 	Cursor string               `json:"cursor"`
@@ -143,6 +154,138 @@ var AllBlacklistSource = []BlacklistSource{
 	BlacklistSourceManual,
 }
 
+// CompleteRequestResponse is returned by CompleteRequest on success.
+type CompleteRequestResponse struct {
+	// Closes the request; an ERASURE request erases the person.
+	CompleteRequest CompletedRequest `json:"completeRequest"`
+}
+
+// GetCompleteRequest returns CompleteRequestResponse.CompleteRequest, and is useful for accessing the field via an interface.
+func (v *CompleteRequestResponse) GetCompleteRequest() CompletedRequest { return v.CompleteRequest }
+
+// CompletedRequest includes the requested fields of the GraphQL type DataSubjectRequest.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type CompletedRequest struct {
+	RequestFields `json:"-"`
+	// ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept).
+	Export *string `json:"export"`
+}
+
+// GetExport returns CompletedRequest.Export, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExport() *string { return v.Export }
+
+// GetId returns CompletedRequest.Id, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetId() string { return v.RequestFields.Id }
+
+// GetKind returns CompletedRequest.Kind, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetKind() RequestKind { return v.RequestFields.Kind }
+
+// GetStatus returns CompletedRequest.Status, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetStatus() RequestStatus { return v.RequestFields.Status }
+
+// GetReceivedAt returns CompletedRequest.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetReceivedAt() time.Time { return v.RequestFields.ReceivedAt }
+
+// GetDueAt returns CompletedRequest.DueAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetDueAt() time.Time { return v.RequestFields.DueAt }
+
+// GetExtendedTo returns CompletedRequest.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExtendedTo() *time.Time { return v.RequestFields.ExtendedTo }
+
+// GetChannel returns CompletedRequest.Channel, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetChannel() string { return v.RequestFields.Channel }
+
+// GetNote returns CompletedRequest.Note, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetNote() *string { return v.RequestFields.Note }
+
+// GetClosedAt returns CompletedRequest.ClosedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetClosedAt() *time.Time { return v.RequestFields.ClosedAt }
+
+// GetOutcome returns CompletedRequest.Outcome, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetOutcome() *string { return v.RequestFields.Outcome }
+
+// GetContact returns CompletedRequest.Contact, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetContact() *RequestFieldsContact { return v.RequestFields.Contact }
+
+func (v *CompletedRequest) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CompletedRequest
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CompletedRequest = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.RequestFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCompletedRequest struct {
+	Export *string `json:"export"`
+
+	Id string `json:"id"`
+
+	Kind RequestKind `json:"kind"`
+
+	Status RequestStatus `json:"status"`
+
+	ReceivedAt time.Time `json:"receivedAt"`
+
+	DueAt time.Time `json:"dueAt"`
+
+	ExtendedTo *time.Time `json:"extendedTo"`
+
+	Channel string `json:"channel"`
+
+	Note *string `json:"note"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	Outcome *string `json:"outcome"`
+
+	Contact *RequestFieldsContact `json:"contact"`
+}
+
+func (v *CompletedRequest) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CompletedRequest) __premarshalJSON() (*__premarshalCompletedRequest, error) {
+	var retval __premarshalCompletedRequest
+
+	retval.Export = v.Export
+	retval.Id = v.RequestFields.Id
+	retval.Kind = v.RequestFields.Kind
+	retval.Status = v.RequestFields.Status
+	retval.ReceivedAt = v.RequestFields.ReceivedAt
+	retval.DueAt = v.RequestFields.DueAt
+	retval.ExtendedTo = v.RequestFields.ExtendedTo
+	retval.Channel = v.RequestFields.Channel
+	retval.Note = v.RequestFields.Note
+	retval.ClosedAt = v.RequestFields.ClosedAt
+	retval.Outcome = v.RequestFields.Outcome
+	retval.Contact = v.RequestFields.Contact
+	return &retval, nil
+}
+
 // ConsentEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ConsentEvent struct {
 	At         time.Time     `json:"at"`
@@ -175,8 +318,10 @@ type ConsentFields struct {
 	GrantedAt *time.Time    `json:"grantedAt"`
 	RevokedAt *time.Time    `json:"revokedAt"`
 	// Set when the answer has something to say, e.g. a revocation of a consent that was never granted.
-	Notice  *string        `json:"notice"`
-	History []ConsentEvent `json:"history"`
+	Notice *string `json:"notice"`
+	// The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language.
+	NoticeCode *string        `json:"noticeCode"`
+	History    []ConsentEvent `json:"history"`
 }
 
 // GetId returns ConsentFields.Id, and is useful for accessing the field via an interface.
@@ -196,6 +341,9 @@ func (v *ConsentFields) GetRevokedAt() *time.Time { return v.RevokedAt }
 
 // GetNotice returns ConsentFields.Notice, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetNotice() *string { return v.Notice }
+
+// GetNoticeCode returns ConsentFields.NoticeCode, and is useful for accessing the field via an interface.
+func (v *ConsentFields) GetNoticeCode() *string { return v.NoticeCode }
 
 // GetHistory returns ConsentFields.History, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetHistory() []ConsentEvent { return v.History }
@@ -229,6 +377,15 @@ func (v *ConsentInput) GetGivenAt() *time.Time { return v.GivenAt }
 // GetConsentTextVersion returns ConsentInput.ConsentTextVersion, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersion }
 
+// ConsentProofDetailsResponse is returned by ConsentProofDetails on success.
+type ConsentProofDetailsResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	ConsentProof []ProofDetail `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofDetailsResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v.ConsentProof }
+
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
 	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
@@ -249,6 +406,36 @@ var AllConsentStatus = []ConsentStatus{
 	ConsentStatusGranted,
 	ConsentStatusRevoked,
 }
+
+// ConsentText includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentText struct {
+	Version   int       `json:"version"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// GetVersion returns ConsentText.Version, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetVersion() int { return v.Version }
+
+// GetText returns ConsentText.Text, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetText() string { return v.Text }
+
+// GetCreatedAt returns ConsentText.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// ConsentTextVersion includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentTextVersion struct {
+	Version int `json:"version"`
+}
+
+// GetVersion returns ConsentTextVersion.Version, and is useful for accessing the field via an interface.
+func (v *ConsentTextVersion) GetVersion() int { return v.Version }
 
 // Everything the detail view and the edit form need.
 type ContactDetail struct {
@@ -440,6 +627,32 @@ func (v *ContactPayloadFields) GetScreening() ScreeningFields { return v.Screeni
 // GetDuplicates returns ContactPayloadFields.Duplicates, and is useful for accessing the field via an interface.
 func (v *ContactPayloadFields) GetDuplicates() []ContactSummary { return v.Duplicates }
 
+// ContactPersonInfo includes the requested fields of the GraphQL type Contact.
+type ContactPersonInfo struct {
+	Id string `json:"id"`
+	// True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say.
+	Blocked bool `json:"blocked"`
+	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
+	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
+}
+
+// GetId returns ContactPersonInfo.Id, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetId() string { return v.Id }
+
+// GetBlocked returns ContactPersonInfo.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetBlocked() bool { return v.Blocked }
+
+// GetPossibleDuplicates returns ContactPersonInfo.PossibleDuplicates, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetPossibleDuplicates() []ContactDetail { return v.PossibleDuplicates }
+
+// ContactPersonResponse is returned by ContactPerson on success.
+type ContactPersonResponse struct {
+	Contact *ContactPersonInfo `json:"contact"`
+}
+
+// GetContact returns ContactPersonResponse.Contact, and is useful for accessing the field via an interface.
+func (v *ContactPersonResponse) GetContact() *ContactPersonInfo { return v.Contact }
+
 // One line of the contacts list.
 type ContactSummary struct {
 	Id           string   `json:"id"`
@@ -510,6 +723,45 @@ type EraseContactResponse struct {
 // GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
 func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.EraseContact }
 
+// ErasePersonResponse is returned by ErasePerson on success.
+type ErasePersonResponse struct {
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	EraseContact PersonErasure `json:"eraseContact"`
+}
+
+// GetEraseContact returns ErasePersonResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *ErasePersonResponse) GetEraseContact() PersonErasure { return v.EraseContact }
+
+// ErasurePlanFields includes the requested fields of the GraphQL type ErasurePreview.
+// The GraphQL type's documentation follows.
+//
+// What an erasure would do, shown before it is done.
+type ErasurePlanFields struct {
+	Contact ContactSummary `json:"contact"`
+	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
+	// Records with the same name-and-address key only: not erased.
+	LookAlikes []ContactSummary `json:"lookAlikes"`
+}
+
+// GetContact returns ErasurePlanFields.Contact, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetContact() ContactSummary { return v.Contact }
+
+// GetSameIdentifiers returns ErasurePlanFields.SameIdentifiers, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetSameIdentifiers() []ContactSummary { return v.SameIdentifiers }
+
+// GetLookAlikes returns ErasurePlanFields.LookAlikes, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetLookAlikes() []ContactSummary { return v.LookAlikes }
+
+// ErasurePreviewResponse is returned by ErasurePreview on success.
+type ErasurePreviewResponse struct {
+	// What eraseContact would erase, and the look-alikes it would not.
+	ErasurePreview ErasurePlanFields `json:"erasurePreview"`
+}
+
+// GetErasurePreview returns ErasurePreviewResponse.ErasurePreview, and is useful for accessing the field via an interface.
+func (v *ErasurePreviewResponse) GetErasurePreview() ErasurePlanFields { return v.ErasurePreview }
+
 // ErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
 type ErasureReceipt struct {
 	ContactId      string               `json:"contactId"`
@@ -525,6 +777,14 @@ func (v *ErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
 
 // GetBlacklistEntry returns ErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
 func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
+
+// FileRequestResponse is returned by FileRequest on success.
+type FileRequestResponse struct {
+	FileRequest RequestFields `json:"fileRequest"`
+}
+
+// GetFileRequest returns FileRequestResponse.FileRequest, and is useful for accessing the field via an interface.
+func (v *FileRequestResponse) GetFileRequest() RequestFields { return v.FileRequest }
 
 // GetContactResponse is returned by GetContact on success.
 type GetContactResponse struct {
@@ -720,6 +980,10 @@ func (v *ImportRow) GetCountry() string { return v.Country }
 type ImportRowProblem struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language.
+	Code string `json:"code"`
+	// The column the problem concerns (givenName, email, …), when it concerns one.
+	Field *string `json:"field"`
 }
 
 // GetLine returns ImportRowProblem.Line, and is useful for accessing the field via an interface.
@@ -727,6 +991,12 @@ func (v *ImportRowProblem) GetLine() int { return v.Line }
 
 // GetMessage returns ImportRowProblem.Message, and is useful for accessing the field via an interface.
 func (v *ImportRowProblem) GetMessage() string { return v.Message }
+
+// GetCode returns ImportRowProblem.Code, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetCode() string { return v.Code }
+
+// GetField returns ImportRowProblem.Field, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetField() *string { return v.Field }
 
 type ImportStatus string
 
@@ -823,6 +1093,15 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() Viewer { return v.Me }
 
+// MergeContactsResponse is returned by MergeContacts on success.
+type MergeContactsResponse struct {
+	// Merges duplicate records into one; every ledger event is kept. Audited.
+	MergeContacts ContactDetail `json:"mergeContacts"`
+}
+
+// GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
+func (v *MergeContactsResponse) GetMergeContacts() ContactDetail { return v.MergeContacts }
+
 type OverrideInput struct {
 	Reason string `json:"reason"`
 }
@@ -841,6 +1120,27 @@ func (v *PageInfo) GetHasNextPage() bool { return v.HasNextPage }
 
 // GetEndCursor returns PageInfo.EndCursor, and is useful for accessing the field via an interface.
 func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
+
+// PersonErasure includes the requested fields of the GraphQL type ErasureReceipt.
+type PersonErasure struct {
+	ContactId string    `json:"contactId"`
+	ErasedAt  time.Time `json:"erasedAt"`
+	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	ErasedContactIds []string             `json:"erasedContactIds"`
+	BlacklistEntry   BlacklistEntryFields `json:"blacklistEntry"`
+}
+
+// GetContactId returns PersonErasure.ContactId, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetContactId() string { return v.ContactId }
+
+// GetErasedAt returns PersonErasure.ErasedAt, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedAt() time.Time { return v.ErasedAt }
+
+// GetErasedContactIds returns PersonErasure.ErasedContactIds, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedContactIds() []string { return v.ErasedContactIds }
+
+// GetBlacklistEntry returns PersonErasure.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
@@ -890,6 +1190,33 @@ type PreviewImportResponse struct {
 
 // GetPreviewImport returns PreviewImportResponse.PreviewImport, and is useful for accessing the field via an interface.
 func (v *PreviewImportResponse) GetPreviewImport() ImportPreview { return v.PreviewImport }
+
+// ProcessingRecordResponse is returned by ProcessingRecord on success.
+type ProcessingRecordResponse struct {
+	// The record of processing activities (Art. 30) as Markdown, from what the database holds.
+	ProcessingRecord string `json:"processingRecord"`
+}
+
+// GetProcessingRecord returns ProcessingRecordResponse.ProcessingRecord, and is useful for accessing the field via an interface.
+func (v *ProcessingRecordResponse) GetProcessingRecord() string { return v.ProcessingRecord }
+
+// ProofDetail includes the requested fields of the GraphQL type ConsentEvent.
+type ProofDetail struct {
+	At time.Time `json:"at"`
+	// When the person gave the consent (on paper, on the phone), where it differs from when it was recorded.
+	GivenAt *time.Time `json:"givenAt"`
+	// The consent text version the person saw, when known.
+	ConsentText *ConsentTextVersion `json:"consentText"`
+}
+
+// GetAt returns ProofDetail.At, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetAt() time.Time { return v.At }
+
+// GetGivenAt returns ProofDetail.GivenAt, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetGivenAt() *time.Time { return v.GivenAt }
+
+// GetConsentText returns ProofDetail.ConsentText, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetConsentText() *ConsentTextVersion { return v.ConsentText }
 
 // ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ProofEvent struct {
@@ -966,6 +1293,23 @@ func (v *PurposeInput) GetDescription() *string { return v.Description }
 // GetRetentionMonths returns PurposeInput.RetentionMonths, and is useful for accessing the field via an interface.
 func (v *PurposeInput) GetRetentionMonths() *int { return v.RetentionMonths }
 
+// PurposeWithTexts includes the requested fields of the GraphQL type Purpose.
+type PurposeWithTexts struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Every version of the consent text, oldest first. Versions are added, never edited.
+	ConsentTexts []ConsentText `json:"consentTexts"`
+}
+
+// GetKey returns PurposeWithTexts.Key, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetKey() string { return v.Key }
+
+// GetName returns PurposeWithTexts.Name, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetName() string { return v.Name }
+
+// GetConsentTexts returns PurposeWithTexts.ConsentTexts, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetConsentTexts() []ConsentText { return v.ConsentTexts }
+
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
 	Purposes []PurposeFields `json:"purposes"`
@@ -974,6 +1318,22 @@ type PurposesResponse struct {
 // GetPurposes returns PurposesResponse.Purposes, and is useful for accessing the field via an interface.
 func (v *PurposesResponse) GetPurposes() []PurposeFields { return v.Purposes }
 
+// PurposesWithTextsResponse is returned by PurposesWithTexts on success.
+type PurposesWithTextsResponse struct {
+	Purposes []PurposeWithTexts `json:"purposes"`
+}
+
+// GetPurposes returns PurposesWithTextsResponse.Purposes, and is useful for accessing the field via an interface.
+func (v *PurposesWithTextsResponse) GetPurposes() []PurposeWithTexts { return v.Purposes }
+
+// PutOnListResponse is returned by PutOnList on success.
+type PutOnListResponse struct {
+	AddToList ContactDetail `json:"addToList"`
+}
+
+// GetAddToList returns PutOnListResponse.AddToList, and is useful for accessing the field via an interface.
+func (v *PutOnListResponse) GetAddToList() ContactDetail { return v.AddToList }
+
 // RecordConsentResponse is returned by RecordConsent on success.
 type RecordConsentResponse struct {
 	RecordConsent ConsentFields `json:"recordConsent"`
@@ -981,6 +1341,147 @@ type RecordConsentResponse struct {
 
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
+
+// RemoveFromListResponse is returned by RemoveFromList on success.
+type RemoveFromListResponse struct {
+	RemoveFromList ContactDetail `json:"removeFromList"`
+}
+
+// GetRemoveFromList returns RemoveFromListResponse.RemoveFromList, and is useful for accessing the field via an interface.
+func (v *RemoveFromListResponse) GetRemoveFromList() ContactDetail { return v.RemoveFromList }
+
+// RequestFields includes the GraphQL fields of DataSubjectRequest requested by the fragment RequestFields.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type RequestFields struct {
+	Id         string                `json:"id"`
+	Kind       RequestKind           `json:"kind"`
+	Status     RequestStatus         `json:"status"`
+	ReceivedAt time.Time             `json:"receivedAt"`
+	DueAt      time.Time             `json:"dueAt"`
+	ExtendedTo *time.Time            `json:"extendedTo"`
+	Channel    string                `json:"channel"`
+	Note       *string               `json:"note"`
+	ClosedAt   *time.Time            `json:"closedAt"`
+	Outcome    *string               `json:"outcome"`
+	Contact    *RequestFieldsContact `json:"contact"`
+}
+
+// GetId returns RequestFields.Id, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetId() string { return v.Id }
+
+// GetKind returns RequestFields.Kind, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetKind() RequestKind { return v.Kind }
+
+// GetStatus returns RequestFields.Status, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetStatus() RequestStatus { return v.Status }
+
+// GetReceivedAt returns RequestFields.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetReceivedAt() time.Time { return v.ReceivedAt }
+
+// GetDueAt returns RequestFields.DueAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetDueAt() time.Time { return v.DueAt }
+
+// GetExtendedTo returns RequestFields.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetExtendedTo() *time.Time { return v.ExtendedTo }
+
+// GetChannel returns RequestFields.Channel, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestFields.Note, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetNote() *string { return v.Note }
+
+// GetClosedAt returns RequestFields.ClosedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetClosedAt() *time.Time { return v.ClosedAt }
+
+// GetOutcome returns RequestFields.Outcome, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetOutcome() *string { return v.Outcome }
+
+// GetContact returns RequestFields.Contact, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetContact() *RequestFieldsContact { return v.Contact }
+
+// RequestFieldsContact includes the requested fields of the GraphQL type Contact.
+type RequestFieldsContact struct {
+	Id         string `json:"id"`
+	GivenName  string `json:"givenName"`
+	FamilyName string `json:"familyName"`
+}
+
+// GetId returns RequestFieldsContact.Id, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetId() string { return v.Id }
+
+// GetGivenName returns RequestFieldsContact.GivenName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetGivenName() string { return v.GivenName }
+
+// GetFamilyName returns RequestFieldsContact.FamilyName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetFamilyName() string { return v.FamilyName }
+
+type RequestInput struct {
+	Kind       RequestKind `json:"kind"`
+	ContactId  *string     `json:"contactId"`
+	ReceivedAt *time.Time  `json:"receivedAt"`
+	Channel    string      `json:"channel"`
+	Note       *string     `json:"note"`
+}
+
+// GetKind returns RequestInput.Kind, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetKind() RequestKind { return v.Kind }
+
+// GetContactId returns RequestInput.ContactId, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetContactId() *string { return v.ContactId }
+
+// GetReceivedAt returns RequestInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetReceivedAt() *time.Time { return v.ReceivedAt }
+
+// GetChannel returns RequestInput.Channel, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestInput.Note, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetNote() *string { return v.Note }
+
+type RequestKind string
+
+const (
+	RequestKindAccess        RequestKind = "ACCESS"
+	RequestKindErasure       RequestKind = "ERASURE"
+	RequestKindRectification RequestKind = "RECTIFICATION"
+	RequestKindRestriction   RequestKind = "RESTRICTION"
+	RequestKindObjection     RequestKind = "OBJECTION"
+	RequestKindPortability   RequestKind = "PORTABILITY"
+)
+
+var AllRequestKind = []RequestKind{
+	RequestKindAccess,
+	RequestKindErasure,
+	RequestKindRectification,
+	RequestKindRestriction,
+	RequestKindObjection,
+	RequestKindPortability,
+}
+
+type RequestStatus string
+
+const (
+	RequestStatusOpen     RequestStatus = "OPEN"
+	RequestStatusDone     RequestStatus = "DONE"
+	RequestStatusRejected RequestStatus = "REJECTED"
+)
+
+var AllRequestStatus = []RequestStatus{
+	RequestStatusOpen,
+	RequestStatusDone,
+	RequestStatusRejected,
+}
+
+// RequestsResponse is returned by Requests on success.
+type RequestsResponse struct {
+	// Data-subject requests, oldest due date first.
+	Requests []RequestFields `json:"requests"`
+}
+
+// GetRequests returns RequestsResponse.Requests, and is useful for accessing the field via an interface.
+func (v *RequestsResponse) GetRequests() []RequestFields { return v.Requests }
 
 // RevocationFields includes the GraphQL fields of RevocationEvent requested by the fragment RevocationFields.
 type RevocationFields struct {
@@ -1026,14 +1527,20 @@ func (v *RevocationInput) GetPurposeKey() string { return v.PurposeKey }
 func (v *RevocationInput) GetChannel() string { return v.Channel }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything). CONTACT_REENTERED: a person on the blacklist confirmed a
-// double opt-in sign-up themselves and was entered again (the entries their e-mail matched end).
+// no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+// (channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+// ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+// limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+// the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+// their e-mail matched end).
 type RevocationKind string
 
 const (
 	RevocationKindConsentRevoked   RevocationKind = "CONSENT_REVOKED"
 	RevocationKindContactErased    RevocationKind = "CONTACT_ERASED"
 	RevocationKindContactBlocked   RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
+	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
 	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
 )
 
@@ -1041,6 +1548,8 @@ var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindRequestDue,
+	RevocationKindContactDeleted,
 	RevocationKindContactReentered,
 }
 
@@ -1111,6 +1620,15 @@ type StartImportResponse struct {
 // GetStartImport returns StartImportResponse.StartImport, and is useful for accessing the field via an interface.
 func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartImport }
 
+// SubjectAccessExportResponse is returned by SubjectAccessExport on success.
+type SubjectAccessExportResponse struct {
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR).
+	SubjectAccessExport string `json:"subjectAccessExport"`
+}
+
+// GetSubjectAccessExport returns SubjectAccessExportResponse.SubjectAccessExport, and is useful for accessing the field via an interface.
+func (v *SubjectAccessExportResponse) GetSubjectAccessExport() string { return v.SubjectAccessExport }
+
 // UpdateContactResponse is returned by UpdateContact on success.
 type UpdateContactResponse struct {
 	UpdateContact ContactPayloadFields `json:"updateContact"`
@@ -1162,6 +1680,18 @@ func (v *__BlacklistAddInput) GetCandidate() ContactInput { return v.Candidate }
 // GetReason returns __BlacklistAddInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistAddInput) GetReason() string { return v.Reason }
 
+// __BlacklistContactInput is used internally by genqlient
+type __BlacklistContactInput struct {
+	ContactId string `json:"contactId"`
+	Reason    string `json:"reason"`
+}
+
+// GetContactId returns __BlacklistContactInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetContactId() string { return v.ContactId }
+
+// GetReason returns __BlacklistContactInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetReason() string { return v.Reason }
+
 // __BlacklistInput is used internally by genqlient
 type __BlacklistInput struct {
 	First *int    `json:"first"`
@@ -1186,6 +1716,26 @@ func (v *__BlacklistRemoveInput) GetId() string { return v.Id }
 // GetReason returns __BlacklistRemoveInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
 
+// __CompleteRequestInput is used internally by genqlient
+type __CompleteRequestInput struct {
+	Id      string `json:"id"`
+	Outcome string `json:"outcome"`
+}
+
+// GetId returns __CompleteRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetId() string { return v.Id }
+
+// GetOutcome returns __CompleteRequestInput.Outcome, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetOutcome() string { return v.Outcome }
+
+// __ConsentProofDetailsInput is used internally by genqlient
+type __ConsentProofDetailsInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofDetailsInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofDetailsInput) GetContactId() string { return v.ContactId }
+
 // __ConsentProofInput is used internally by genqlient
 type __ConsentProofInput struct {
 	ContactId string `json:"contactId"`
@@ -1193,6 +1743,14 @@ type __ConsentProofInput struct {
 
 // GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
 func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
+// __ContactPersonInput is used internally by genqlient
+type __ContactPersonInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContactPersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContactPersonInput) GetId() string { return v.Id }
 
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
@@ -1254,6 +1812,38 @@ func (v *__EraseContactInput) GetId() string { return v.Id }
 // GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
 func (v *__EraseContactInput) GetReason() string { return v.Reason }
 
+// __ErasePersonInput is used internally by genqlient
+type __ErasePersonInput struct {
+	Id     string   `json:"id"`
+	Reason string   `json:"reason"`
+	Keep   []string `json:"keep"`
+}
+
+// GetId returns __ErasePersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetId() string { return v.Id }
+
+// GetReason returns __ErasePersonInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetReason() string { return v.Reason }
+
+// GetKeep returns __ErasePersonInput.Keep, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetKeep() []string { return v.Keep }
+
+// __ErasurePreviewInput is used internally by genqlient
+type __ErasurePreviewInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ErasurePreviewInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasurePreviewInput) GetId() string { return v.Id }
+
+// __FileRequestInput is used internally by genqlient
+type __FileRequestInput struct {
+	Input RequestInput `json:"input"`
+}
+
+// GetInput returns __FileRequestInput.Input, and is useful for accessing the field via an interface.
+func (v *__FileRequestInput) GetInput() RequestInput { return v.Input }
+
 // __GetContactInput is used internally by genqlient
 type __GetContactInput struct {
 	Id string `json:"id"`
@@ -1278,6 +1868,22 @@ type __ImportProgressInput struct {
 // GetJobId returns __ImportProgressInput.JobId, and is useful for accessing the field via an interface.
 func (v *__ImportProgressInput) GetJobId() string { return v.JobId }
 
+// __MergeContactsInput is used internally by genqlient
+type __MergeContactsInput struct {
+	IntoId  string   `json:"intoId"`
+	FromIds []string `json:"fromIds"`
+	Reason  string   `json:"reason"`
+}
+
+// GetIntoId returns __MergeContactsInput.IntoId, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetIntoId() string { return v.IntoId }
+
+// GetFromIds returns __MergeContactsInput.FromIds, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetFromIds() []string { return v.FromIds }
+
+// GetReason returns __MergeContactsInput.Reason, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetReason() string { return v.Reason }
+
 // __PreviewImportInput is used internally by genqlient
 type __PreviewImportInput struct {
 	File Upload `json:"file"`
@@ -1286,6 +1892,18 @@ type __PreviewImportInput struct {
 // GetFile returns __PreviewImportInput.File, and is useful for accessing the field via an interface.
 func (v *__PreviewImportInput) GetFile() Upload { return v.File }
 
+// __PutOnListInput is used internally by genqlient
+type __PutOnListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __PutOnListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __PutOnListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetListKey() string { return v.ListKey }
+
 // __RecordConsentInput is used internally by genqlient
 type __RecordConsentInput struct {
 	Input ConsentInput `json:"input"`
@@ -1293,6 +1911,38 @@ type __RecordConsentInput struct {
 
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
+
+// __RemoveFromListInput is used internally by genqlient
+type __RemoveFromListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __RemoveFromListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __RemoveFromListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetListKey() string { return v.ListKey }
+
+// __RequestsInput is used internally by genqlient
+type __RequestsInput struct {
+	Status  *RequestStatus `json:"status"`
+	Overdue *bool          `json:"overdue"`
+	First   *int           `json:"first"`
+	After   *string        `json:"after"`
+}
+
+// GetStatus returns __RequestsInput.Status, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetStatus() *RequestStatus { return v.Status }
+
+// GetOverdue returns __RequestsInput.Overdue, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetOverdue() *bool { return v.Overdue }
+
+// GetFirst returns __RequestsInput.First, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __RequestsInput.After, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetAfter() *string { return v.After }
 
 // __RevocationsInput is used internally by genqlient
 type __RevocationsInput struct {
@@ -1345,6 +1995,14 @@ func (v *__StartImportInput) GetFile() Upload { return v.File }
 
 // GetListKey returns __StartImportInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__StartImportInput) GetListKey() *string { return v.ListKey }
+
+// __SubjectAccessExportInput is used internally by genqlient
+type __SubjectAccessExportInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __SubjectAccessExportInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__SubjectAccessExportInput) GetContactId() string { return v.ContactId }
 
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
@@ -1558,6 +2216,51 @@ func BlacklistChangedForwardData(interfaceChan interface{}, jsonRawMsg json.RawM
 	return nil
 }
 
+// The mutation executed by BlacklistContact.
+const BlacklistContact_Operation = `
+mutation BlacklistContact ($contactId: ID!, $reason: String!) {
+	blacklistContact(contactId: $contactId, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Blocks a person whose record stays (objection, Art. 21; restriction, Art. 18). ADMIN.
+func BlacklistContact(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	reason string,
+) (data_ *BlacklistContactResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistContact",
+		Query:  BlacklistContact_Operation,
+		Variables: &__BlacklistContactInput{
+			ContactId: contactId,
+			Reason:    reason,
+		},
+	}
+
+	data_ = &BlacklistContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by BlacklistRemove.
 const BlacklistRemove_Operation = `
 mutation BlacklistRemove ($id: ID!, $reason: String!) {
@@ -1592,6 +2295,61 @@ func BlacklistRemove(
 	}
 
 	data_ = &BlacklistRemoveResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CompleteRequest.
+const CompleteRequest_Operation = `
+mutation CompleteRequest ($id: ID!, $outcome: String!) {
+	completeRequest(id: $id, outcome: $outcome) {
+		... RequestFields
+		export
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Closes a request after doing what it asks (ADMIN): an ERASURE request erases the person.
+func CompleteRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	outcome string,
+) (data_ *CompleteRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CompleteRequest",
+		Query:  CompleteRequest_Operation,
+		Variables: &__CompleteRequestInput{
+			Id:      id,
+			Outcome: outcome,
+		},
+	}
+
+	data_ = &CompleteRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1641,6 +2399,145 @@ func ConsentProof(
 	}
 
 	data_ = &ConsentProofResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ConsentProofDetails.
+const ConsentProofDetails_Operation = `
+query ConsentProofDetails ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		givenAt
+		consentText {
+			version
+		}
+	}
+}
+`
+
+// When each consent of the ledger was given and which text version the person saw, in the
+// ledger's order (oldest first); asked apart from ConsentProof so the proof still shows on a
+// server without these fields.
+func ConsentProofDetails(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofDetailsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProofDetails",
+		Query:  ConsentProofDetails_Operation,
+		Variables: &__ConsentProofDetailsInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofDetailsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ContactPerson.
+const ContactPerson_Operation = `
+query ContactPerson ($id: ID!) {
+	contact(id: $id) {
+		id
+		blocked
+		possibleDuplicates {
+			... ContactDetail
+		}
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Whether the person is blocked, and the records that may be the same person, loaded after
+// the detail so that a slow duplicate search does not hold it up.
+func ContactPerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContactPersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContactPerson",
+		Query:  ContactPerson_Operation,
+		Variables: &__ContactPersonInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContactPersonResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1721,6 +2618,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -1886,6 +2784,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2004,6 +2904,162 @@ func EraseContact(
 	return data_, err_
 }
 
+// The mutation executed by ErasePerson.
+const ErasePerson_Operation = `
+mutation ErasePerson ($id: ID!, $reason: String!, $keep: [ID!]) {
+	eraseContact(id: $id, reason: $reason, keep: $keep) {
+		contactId
+		erasedAt
+		erasedContactIds
+		blacklistEntry {
+			... BlacklistEntryFields
+		}
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Erases the person: the contact and every record sharing an e-mail or phone with it, except
+// those named in keep (someone else). ADMIN.
+func ErasePerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+	keep []string,
+) (data_ *ErasePersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasePerson",
+		Query:  ErasePerson_Operation,
+		Variables: &__ErasePersonInput{
+			Id:     id,
+			Reason: reason,
+			Keep:   keep,
+		},
+	}
+
+	data_ = &ErasePersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ErasurePreview.
+const ErasurePreview_Operation = `
+query ErasurePreview ($id: ID!) {
+	erasurePreview(id: $id) {
+		contact {
+			... ContactSummary
+		}
+		sameIdentifiers {
+			... ContactSummary
+		}
+		lookAlikes {
+			... ContactSummary
+		}
+	}
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+`
+
+// Every record an erasure of the person would take, and the look-alikes it would leave. ADMIN.
+func ErasurePreview(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ErasurePreviewResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasurePreview",
+		Query:  ErasurePreview_Operation,
+		Variables: &__ErasurePreviewInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ErasurePreviewResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by FileRequest.
+const FileRequest_Operation = `
+mutation FileRequest ($input: RequestInput!) {
+	fileRequest(input: $input) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Registers a request (STAFF); its deadline is one month after receivedAt.
+func FileRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input RequestInput,
+) (data_ *FileRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FileRequest",
+		Query:  FileRequest_Operation,
+		Variables: &__FileRequestInput{
+			Input: input,
+		},
+	}
+
+	data_ = &FileRequestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by GetContact.
 const GetContact_Operation = `
 query GetContact ($id: ID!) {
@@ -2053,6 +3109,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2115,6 +3172,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2197,6 +3256,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2360,6 +3421,103 @@ func Me(
 	return data_, err_
 }
 
+// The mutation executed by MergeContacts.
+const MergeContacts_Operation = `
+mutation MergeContacts ($intoId: ID!, $fromIds: [ID!]!, $reason: String!) {
+	mergeContacts(intoId: $intoId, fromIds: $fromIds, reason: $reason) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Merges duplicate records into one (every ledger event is kept); audited with the reason.
+func MergeContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	intoId string,
+	fromIds []string,
+	reason string,
+) (data_ *MergeContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergeContacts",
+		Query:  MergeContacts_Operation,
+		Variables: &__MergeContactsInput{
+			IntoId:  intoId,
+			FromIds: fromIds,
+			Reason:  reason,
+		},
+	}
+
+	data_ = &MergeContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by PreviewImport.
 const PreviewImport_Operation = `
 mutation PreviewImport ($file: Upload!) {
@@ -2410,6 +3568,35 @@ func PreviewImport(
 	return data_, err_
 }
 
+// The query executed by ProcessingRecord.
+const ProcessingRecord_Operation = `
+query ProcessingRecord {
+	processingRecord
+}
+`
+
+// The record of processing activities (Art. 30 GDPR) as Markdown (ADMIN).
+func ProcessingRecord(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ProcessingRecordResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ProcessingRecord",
+		Query:  ProcessingRecord_Operation,
+	}
+
+	data_ = &ProcessingRecordResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by Purposes.
 const Purposes_Operation = `
 query Purposes {
@@ -2448,6 +3635,138 @@ func Purposes(
 	return data_, err_
 }
 
+// The query executed by PurposesWithTexts.
+const PurposesWithTexts_Operation = `
+query PurposesWithTexts {
+	purposes {
+		key
+		name
+		consentTexts {
+			version
+			text
+			createdAt
+		}
+	}
+}
+`
+
+// The purposes with every version of their consent text, for the grant dialog.
+func PurposesWithTexts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *PurposesWithTextsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PurposesWithTexts",
+		Query:  PurposesWithTexts_Operation,
+	}
+
+	data_ = &PurposesWithTextsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by PutOnList.
+const PutOnList_Operation = `
+mutation PutOnList ($contactId: ID!, $listKey: String!) {
+	addToList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Puts a contact on a distribution list; answers the contact as the detail shows it.
+func PutOnList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *PutOnListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PutOnList",
+		Query:  PutOnList_Operation,
+		Variables: &__PutOnListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &PutOnListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RecordConsent.
 const RecordConsent_Operation = `
 mutation RecordConsent ($input: ConsentInput!) {
@@ -2464,6 +3783,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2496,6 +3816,159 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RemoveFromList.
+const RemoveFromList_Operation = `
+mutation RemoveFromList ($contactId: ID!, $listKey: String!) {
+	removeFromList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Takes a contact off a distribution list; answers the contact as the detail shows it.
+func RemoveFromList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *RemoveFromListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveFromList",
+		Query:  RemoveFromList_Operation,
+		Variables: &__RemoveFromListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &RemoveFromListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Requests.
+const Requests_Operation = `
+query Requests ($status: RequestStatus, $overdue: Boolean, $first: Int, $after: String) {
+	requests(status: $status, overdue: $overdue, first: $first, after: $after) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Requests by the deadline in force, earliest first; after is the id of the last one.
+func Requests(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	status *RequestStatus,
+	overdue *bool,
+	first *int,
+	after *string,
+) (data_ *RequestsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Requests",
+		Query:  Requests_Operation,
+		Variables: &__RequestsInput{
+			Status:  status,
+			Overdue: overdue,
+			First:   first,
+			After:   after,
+		},
+	}
+
+	data_ = &RequestsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2596,6 +4069,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2770,6 +4244,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2824,6 +4300,39 @@ func StartImport(
 	}
 
 	data_ = &StartImportResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by SubjectAccessExport.
+const SubjectAccessExport_Operation = `
+query SubjectAccessExport ($contactId: ID!) {
+	subjectAccessExport(contactId: $contactId)
+}
+`
+
+// Everything stored about the person as one JSON document (Art. 15 GDPR).
+func SubjectAccessExport(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *SubjectAccessExportResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SubjectAccessExport",
+		Query:  SubjectAccessExport_Operation,
+		Variables: &__SubjectAccessExportInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &SubjectAccessExportResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2904,6 +4413,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status

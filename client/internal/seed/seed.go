@@ -1,7 +1,7 @@
 // Package seed fills a fresh Vermerk server with obviously made-up demo data through the
 // client's API layer: purposes, lists, a dozen contacts with consents and their history, a
-// revocation and an erasure (so the blacklist has an entry), plus a CSV for the import
-// screen. `make screenshot` photographs what it creates.
+// revocation and an erasure (so the blacklist has an entry), a contact entered twice, plus
+// a CSV for the import screen. `make screenshot` photographs what it creates.
 package seed
 
 import (
@@ -143,7 +143,14 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 	if _, err := c.EraseContact(ctx, ids[erased], ErasureReason); err != nil {
 		return Result{}, fmt.Errorf("seed erasure: %w", err)
 	}
-	res.Contacts, res.ErasedEmail, res.ErasedID = len(people)-1, people[erased].email, ids[erased]
+	// Sales enters Anna Schmidt a second time, with her mobile number: a possible duplicate
+	// for the "Doppelte Kontakte" view (entered after the erasure, so it is not erased with it).
+	twin := api.ContactInput{GivenName: ptr("Anna"), FamilyName: ptr("Schmidt"), Emails: []string{"Anna.Schmidt@example.org"},
+		Phones: []string{"+49 170 5550191"}, Address: &api.PostalAddressInput{Street: "Torstraße 12", PostalCode: "10119", City: "Berlin", Country: ptr("DE")}}
+	if r, err := c.CreateContact(ctx, twin, nil); err != nil || r.Contact == nil {
+		return Result{}, fmt.Errorf("seed duplicate: %+v, %w", r, err)
+	}
+	res.Contacts, res.ErasedEmail, res.ErasedID = len(people), people[erased].email, ids[erased]
 	if csvPath != "" {
 		if err := os.WriteFile(csvPath, []byte(CSV), 0o644); err != nil {
 			return Result{}, fmt.Errorf("seed CSV: %w", err)

@@ -164,7 +164,7 @@ func (s *AdminScreen) loadBlacklist(after string) {
 			} else {
 				s.LoadMore.Hide()
 			}
-			s.BlCount.SetText(tf("admin.blacklist.count", map[string]any{"Count": page.TotalCount}))
+			s.BlCount.SetText(tn("admin.blacklist.count", page.TotalCount, nil))
 			s.Blacklist.Refresh()
 		})
 	}()

@@ -97,7 +97,8 @@ func TestEraseFromTheDetailShowsTheReceipt(t *testing.T) {
 	eventually(t, "the detail", func() bool { return s.Detail != nil })
 	test.Tap(s.Detail.Erase)
 	d := s.Detail.EraseDialog
-	if d == nil || !d.Confirm.Disabled() {
+	eventually(t, "the erasure preview", func() bool { return d.Going.Text != "" })
+	if !d.Confirm.Disabled() {
 		t.Fatal("erase is possible without a reason")
 	}
 	test.Type(d.Reason, "Antrag per Brief vom 2. Mai")

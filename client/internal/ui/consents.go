@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -24,6 +25,8 @@ type ConsentsView struct {
 	// Histories are the ledgers, one accordion per purpose with a history.
 	Histories []*widget.Accordion
 
+	// Notice is what the server remarked on the last revocation, worded by the client.
+	Notice    string
 	OnChanged func()
 	b         app.Backend
 	loc       localizer
@@ -94,46 +97,95 @@ func (v *ConsentsView) row(r app.ConsentRow) fyne.CanvasObject {
 	return container.NewVBox(container.NewBorder(nil, nil, nil, right, container.NewHBox(name, status)), history)
 }
 
-// GrantForm holds the fields of the grant dialog.
+// GrantForm holds the fields of the grant dialog: every field of ConsentInput.
 type GrantForm struct {
 	Purpose  *widget.Select
 	Source   *widget.SelectEntry
 	Evidence *widget.Entry
-	Dialog   dialog.Dialog
-	keys     map[string]string
+	GivenAt  *widget.Entry
+	// Text offers the purpose's consent text versions, newest first.
+	Text   *widget.Select
+	Dialog dialog.Dialog
+	keys   map[string]string
+	texts  map[string][]app.TextChoice // by purpose key
+}
+
+// form is what the dialog holds, for app.GrantConsent.
+func (g *GrantForm) form() app.ConsentForm {
+	f := app.ConsentForm{PurposeKey: g.keys[g.Purpose.Selected], Source: g.Source.Text, Evidence: g.Evidence.Text, GivenAt: g.GivenAt.Text}
+	for _, c := range g.texts[f.PurposeKey] {
+		if c.Label == g.Text.Selected {
+			f.TextVersion = c.Version
+		}
+	}
+	return f
+}
+
+// offerTexts fills the text choice with the chosen purpose's versions, the newest chosen.
+func (g *GrantForm) offerTexts() {
+	choices := g.texts[g.keys[g.Purpose.Selected]]
+	labels := []string{t("consents.text.none")}
+	for _, c := range choices {
+		labels = append(labels, c.Label)
+	}
+	g.Text.SetOptions(labels)
+	if len(choices) > 0 {
+		g.Text.SetSelected(choices[0].Label)
+		g.Text.Enable()
+	} else {
+		g.Text.SetSelected(labels[0])
+		g.Text.Disable()
+	}
 }
 
 func (v *ConsentsView) showGrant() {
-	g := &GrantForm{keys: map[string]string{}}
+	g := &GrantForm{keys: map[string]string{}, texts: map[string][]app.TextChoice{}}
 	var names []string
 	for _, p := range v.purposes {
 		names = append(names, p.Name)
 		g.keys[p.Name] = p.Key
 	}
-	g.Purpose = widget.NewSelect(names, nil)
+	g.Text = widget.NewSelect(nil, nil)
+	g.Purpose = widget.NewSelect(names, func(string) { g.offerTexts() })
 	g.Source = widget.NewSelectEntry(app.ConsentSources)
 	g.Evidence = widget.NewEntry()
 	g.Evidence.SetPlaceHolder(t("consents.evidence"))
+	g.GivenAt = widget.NewEntry()
+	g.GivenAt.SetPlaceHolder(t("consents.givenat.hint"))
+	g.offerTexts()
 	v.GrantForm = g
 	g.Dialog = dialog.NewForm(t("consents.grant.title"), t("action.save"), t("action.cancel"), []*widget.FormItem{
 		widget.NewFormItem(t("consents.purpose"), g.Purpose),
+		widget.NewFormItem(t("consents.text"), g.Text),
 		widget.NewFormItem(t("consents.source"), g.Source),
 		widget.NewFormItem(t("consents.evidence"), g.Evidence),
+		widget.NewFormItem(t("consents.givenat"), g.GivenAt),
 	}, func(ok bool) {
 		if ok {
 			v.SubmitGrant()
 		}
 	}, v.win)
-	g.Dialog.Resize(fyne.NewSize(520, 300))
+	g.Dialog.Resize(fyne.NewSize(640, 380))
 	g.Dialog.Show()
+	go func() {
+		purposes, err := v.b.PurposesWithTexts(context.Background())
+		if err != nil {
+			return // an older server: the dialog offers no text versions
+		}
+		do(func() {
+			for _, p := range purposes {
+				g.texts[p.Key] = app.TextChoices(p, v.loc)
+			}
+			g.offerTexts()
+		})
+	}()
 }
 
 // SubmitGrant records the consent the grant dialog holds.
 func (v *ConsentsView) SubmitGrant() {
-	g := v.GrantForm
-	key, source, evidence := g.keys[g.Purpose.Selected], g.Source.Text, g.Evidence.Text
+	f := v.GrantForm.form()
 	go func() {
-		_, err := app.Grant(context.Background(), v.b, v.contactID, key, source, evidence)
+		_, err := app.GrantConsent(context.Background(), v.b, v.contactID, f, time.Now())
 		do(func() { v.done(err) })
 	}()
 }
@@ -147,10 +199,24 @@ func (v *ConsentsView) showRevoke(key, name string) {
 			}
 			text := channel.Text
 			go func() {
-				_, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
-				do(func() { v.done(err) })
+				c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
+				do(func() {
+					if err == nil {
+						v.showNotice(app.NoticeText(c, v.loc))
+					}
+					v.done(err)
+				})
 			}()
 		}, v.win)
+}
+
+// showNotice tells what the server remarked on a recorded change (a revocation of a consent
+// never granted, …), in the user's language.
+func (v *ConsentsView) showNotice(text string) {
+	v.Notice = text
+	if text != "" {
+		dialog.ShowInformation(t("consents.notice.title"), text, v.win)
+	}
 }
 
 func (v *ConsentsView) done(err error) {

@@ -259,7 +259,7 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 	}
 	s.Progress.Show()
 	s.Progress.SetValue(s.flow.Progress())
-	status := tf("import.status", map[string]any{"Processed": job.Processed, "Total": job.Total, "Inserted": job.Inserted,
+	status := tn("import.status", job.Total, map[string]any{"Processed": job.Processed, "Total": job.Total, "Inserted": job.Inserted,
 		"Duplicates": job.Duplicates, "Held": job.Held, "Invalid": job.Invalid})
 	switch job.Status {
 	case api.ImportStatusDone:
@@ -281,7 +281,7 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 	}
 	var problems []string
 	for _, p := range job.Problems {
-		problems = append(problems, tf("import.line", map[string]any{"Line": p.Line, "Message": p.Message}))
+		problems = append(problems, app.ProblemLine(p, s.loc))
 	}
 	s.Problems.SetText(strings.Join(problems, "\n"))
 	// The held rows change the height of what scrolls: lay it out again.

@@ -46,7 +46,7 @@ func TestSearchAsYouTypeAndLoadMore(t *testing.T) {
 	}
 
 	test.Type(s.Search, "fischer")
-	eventually(t, "the search result", func() bool { return s.Count.Text == "1 of 1 contacts" })
+	eventually(t, "the search result", func() bool { return s.Count.Text == "1 of 1 contact" })
 	s.List.Select(0)
 	eventually(t, "the detail", func() bool { return s.Detail != nil })
 	test.Tap(s.Detail.Edit)

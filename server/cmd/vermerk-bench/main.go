@@ -36,21 +36,22 @@ import (
 
 // scale is how big one run is.
 type scale struct {
-	name             string
-	blacklist        int // entries, one e-mail hash each
-	importRows       int
-	contacts         int
-	subscribers      int // over instances server instances
-	instances        int
-	revocations      int           // fan-out events sent
-	importBudget     time.Duration // an import still running then is measured by the rows it processed
-	workers          int
-	warmup, duration time.Duration
+	name              string
+	blacklist         int // entries, one e-mail hash each
+	importRows        int
+	contacts          int
+	subscribers       int // over instances server instances
+	instances         int
+	revocations       int           // fan-out events sent
+	importBudget      time.Duration // an import still running then is measured by the rows it processed
+	retentionContacts int           // contacts the retention dry run examines, besides the others seeded
+	workers           int
+	warmup, duration  time.Duration
 }
 
 var scales = map[string]scale{
-	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 100_000, subscribers: 1000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
-	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 50, instances: 2, revocations: 20, importBudget: 10 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 100_000, subscribers: 1000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, retentionContacts: 1_000_000, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 50, instances: 2, revocations: 20, importBudget: 10 * time.Second, retentionContacts: 10_000, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 }
 
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
@@ -147,7 +148,7 @@ func run(ctx context.Context, sc scale) error {
 		name string
 		run  func(context.Context) error
 	}{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
-		{"signup", b.signUpFigures}, {"import", b.importFigures}, {"fanout", b.fanoutFigures}} {
+		{"signup", b.signUpFigures}, {"import", b.importFigures}, {"fanout", b.fanoutFigures}, {"retention", b.retentionFigures}} {
 		if only != nil && !only[g.name] {
 			continue
 		}
@@ -163,17 +164,17 @@ func run(ctx context.Context, sc scale) error {
 }
 
 // selected parses BENCH_ONLY, a comma-separated list of figure groups (contact, recipients,
-// screen, signup, import, fanout); empty means all.
+// screen, signup, import, fanout, retention); empty means all.
 func selected(list string) (map[string]bool, error) {
 	if strings.TrimSpace(list) == "" {
 		return nil, nil
 	}
-	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "signup": true, "import": true, "fanout": true}
+	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "signup": true, "import": true, "fanout": true, "retention": true}
 	only := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		if !known[name] {
-			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, signup, import or fanout", list, name)
+			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, signup, import, fanout or retention", list, name)
 		}
 		only[name] = true
 	}

@@ -30,6 +30,9 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		return err
 	}
 	defer a.Close(context.Background())
+	if err := a.StartSchedules(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,9 @@ import (
 	"github.com/vermerk/vermerk/server/internal/importer"
 	"github.com/vermerk/vermerk/server/internal/metrics"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
+	"github.com/vermerk/vermerk/server/internal/record"
+	"github.com/vermerk/vermerk/server/internal/requests"
+	"github.com/vermerk/vermerk/server/internal/retention"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/signup"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -46,8 +50,10 @@ type App struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Keyring    *screening.Keyring
-	Events     *events.Bus       // the outbox listener; graph.Services.Events
-	Imports    *importer.Service // graph.Services.Imports; also `vermerk import`
+	Events     *events.Bus        // the outbox listener; graph.Services.Events
+	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
+	Requests   *requests.Service  // graph.Services.Requests
+	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
 	AdminToken string
 	Handler    http.Handler
 	// Metrics is the registry services register their collectors on (served at /metrics).
@@ -147,6 +153,10 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Webhooks:    hooks,
 		SignUps:     signUps,
 	}
+	a.Requests = requests.New(a.DB, bl.Erase, cs.SubjectAccessExport)
+	a.Retention = retention.New(a.DB, a.Keyring)
+	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
+	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
 		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
@@ -192,6 +202,36 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		TrustedProxies: cfg.TrustedProxies,
 	}, a.Log)
 	return nil
+}
+
+// StartSchedules starts the timed work of a serving instance (only `serve` calls it; the CLI
+// commands and the tests do the work when they ask for it): REQUEST_DUE events as data-subject
+// requests fall due, checked every 5 minutes on every instance (each request is announced
+// once, by whichever instance claims it), and the daily retention run when
+// VERMERK_RETENTION_SCHEDULE is set (one instance runs it each day).
+func (a *App) StartSchedules(ctx context.Context) error {
+	var at *retention.Schedule
+	if a.Config.RetentionSchedule != "" {
+		s, err := retention.ParseSchedule(a.Config.RetentionSchedule)
+		if err != nil {
+			return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
+		}
+		at = &s
+	}
+	a.goBackground(ctx, func(ctx context.Context) { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log) })
+	if at != nil {
+		a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
+		a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log) })
+	}
+	return nil
+}
+
+// goBackground runs fn until Close, which cancels it and waits for it to return.
+func (a *App) goBackground(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
 }
 
 // ready: the database answers and is migrated to the version this binary expects.

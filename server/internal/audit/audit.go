@@ -44,7 +44,7 @@ func (a *Trail) Trail(ctx context.Context, contactID *string, since *time.Time, 
 		}
 		id, err := strconv.ParseInt(parts[0], 10, 64)
 		if err != nil {
-			return nil, apperr.Invalid("after", "not a cursor of the audit trail; pass an endCursor you received")
+			return nil, apperr.BadInput("after", apperr.ReasonBadCursor, "not a cursor of the audit trail; pass an endCursor you received")
 		}
 		where = append(where, "id < "+arg(id))
 	}

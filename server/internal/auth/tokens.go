@@ -192,20 +192,20 @@ func (s *Store) Create(ctx context.Context, name string, role model.Role, purpos
 	var errs apperr.List
 	switch {
 	case name == "":
-		errs = append(errs, apperr.Invalid("name", "name is empty; name the token after who or what uses it, e.g. \"newsletter-tool\""))
+		errs = append(errs, apperr.BadInput("name", apperr.ReasonRequired, "name is empty; name the token after who or what uses it, e.g. \"newsletter-tool\""))
 	case len([]rune(name)) > 100:
-		errs = append(errs, apperr.Invalid("name", "name is %d characters long; the limit is 100", len([]rune(name))))
+		errs = append(errs, apperr.BadInput("name", apperr.ReasonTooLong, "name is %d characters long; the limit is 100", len([]rune(name))))
 	}
 	switch {
 	case !role.IsValid():
-		errs = append(errs, apperr.Invalid("role", "role %q is unknown; use STAFF, INTEGRATOR or ADMIN", role))
+		errs = append(errs, apperr.BadInput("role", apperr.ReasonBadRole, "role %q is unknown; use STAFF, INTEGRATOR or ADMIN", role))
 	case role == model.RoleIntegrator && len(keys) == 0:
-		errs = append(errs, apperr.Invalid("purposeKeys", "an INTEGRATOR token must be bound to at least one purpose; pass purposeKeys"))
+		errs = append(errs, apperr.BadInput("purposeKeys", apperr.ReasonPurposesMissing, "an INTEGRATOR token must be bound to at least one purpose; pass purposeKeys"))
 	case role != model.RoleIntegrator && len(keys) > 0:
-		errs = append(errs, apperr.Invalid("purposeKeys", "only INTEGRATOR tokens are bound to purposes; a %s token sees every purpose, so leave purposeKeys empty", role))
+		errs = append(errs, apperr.BadInput("purposeKeys", apperr.ReasonPurposesRefused, "only INTEGRATOR tokens are bound to purposes; a %s token sees every purpose, so leave purposeKeys empty", role))
 	}
 	if expiresAt != nil && !expiresAt.After(s.now()) {
-		errs = append(errs, apperr.Invalid("expiresAt", "expiresAt %s is not in the future", expiresAt.UTC().Format(time.RFC3339)))
+		errs = append(errs, apperr.BadInput("expiresAt", apperr.ReasonNotInFuture, "expiresAt %s is not in the future", expiresAt.UTC().Format(time.RFC3339)))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -234,7 +234,7 @@ func (s *Store) Create(ctx context.Context, name string, role model.Role, purpos
 			for i, k := range purposeKeys {
 				if k = strings.TrimSpace(k); !slices.Contains(known, k) && !reported[k] {
 					reported[k] = true
-					missing = append(missing, apperr.Invalid(fmt.Sprintf("purposeKeys[%d]", i),
+					missing = append(missing, apperr.BadInput(fmt.Sprintf("purposeKeys[%d]", i), apperr.ReasonPurposeUnknown,
 						"no purpose has the key %q; create the purpose first or check the spelling", k))
 				}
 			}
@@ -304,7 +304,7 @@ func (s *Store) List(ctx context.Context) ([]*model.APIToken, error) {
 // Revoke ends a token for good; revoking a revoked token changes nothing.
 func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) {
 	if id == BootstrapTokenID {
-		return nil, apperr.Invalid("id", "the bootstrap admin token comes from VERMERK_ADMIN_TOKEN (or the admin-token file); change it there and restart")
+		return nil, apperr.BadInput("id", apperr.ReasonBootstrapToken, "the bootstrap admin token comes from VERMERK_ADMIN_TOKEN (or the admin-token file); change it there and restart")
 	}
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err

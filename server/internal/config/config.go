@@ -27,23 +27,27 @@ type Config struct {
 	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
 	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	// RetentionSchedule is VERMERK_RETENTION_SCHEDULE: "HH:MM", the daily time the retention
+	// run deletes what is due (server time zone); empty: no scheduled run.
+	RetentionSchedule string
 }
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
 func FromEnv() (Config, error) {
 	c := Config{
-		Addr:           env("VERMERK_ADDR", "127.0.0.1:8080"),
-		DatabaseURL:    os.Getenv("DATABASE_URL"),
-		DataDir:        env("VERMERK_DATA_DIR", ".vermerk"),
-		AdminToken:     os.Getenv("VERMERK_ADMIN_TOKEN"),
-		SecretKey:      os.Getenv("VERMERK_SECRET_KEY"),
-		PublicURL:      os.Getenv("VERMERK_PUBLIC_URL"),
-		LogFormat:      env("VERMERK_LOG_FORMAT", "text"),
-		DebugAddr:      os.Getenv("VERMERK_DEBUG_ADDR"),
-		MaxUploadSize:  200 << 20,
-		EventRetention: 90 * 24 * time.Hour,
-		ScreenRate:     50,
-		SignUpRate:     10,
+		Addr:              env("VERMERK_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:       os.Getenv("DATABASE_URL"),
+		DataDir:           env("VERMERK_DATA_DIR", ".vermerk"),
+		AdminToken:        os.Getenv("VERMERK_ADMIN_TOKEN"),
+		SecretKey:         os.Getenv("VERMERK_SECRET_KEY"),
+		PublicURL:         os.Getenv("VERMERK_PUBLIC_URL"),
+		LogFormat:         env("VERMERK_LOG_FORMAT", "text"),
+		DebugAddr:         os.Getenv("VERMERK_DEBUG_ADDR"),
+		RetentionSchedule: os.Getenv("VERMERK_RETENTION_SCHEDULE"),
+		MaxUploadSize:     200 << 20,
+		EventRetention:    90 * 24 * time.Hour,
+		ScreenRate:        50,
+		SignUpRate:        10,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -89,6 +93,11 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Sprintf("VERMERK_SIGNUP_RATE=%q is not a positive number", v))
 		}
 		c.SignUpRate = f
+	}
+	if v := c.RetentionSchedule; v != "" {
+		if _, err := time.Parse("15:04", v); err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_RETENTION_SCHEDULE=%q is not a time of day such as 03:30 (the retention runs daily then)", v))
+		}
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")

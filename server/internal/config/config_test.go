@@ -25,3 +25,19 @@ func TestTrustedProxies(t *testing.T) {
 		t.Errorf("err = %v, want one naming the bad entry", err)
 	}
 }
+
+func TestRetentionSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		ok    bool
+	}{{"03:30", true}, {"23:59", true}, {"", true}, {"3:30am", false}, {"25:00", false}, {"daily", false}} {
+		t.Setenv("VERMERK_RETENTION_SCHEDULE", tc.value)
+		c, err := FromEnv()
+		switch {
+		case tc.ok && (err != nil || c.RetentionSchedule != tc.value):
+			t.Errorf("%q: %v, %q", tc.value, err, c.RetentionSchedule)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "VERMERK_RETENTION_SCHEDULE")):
+			t.Errorf("%q accepted (err %v)", tc.value, err)
+		}
+	}
+}

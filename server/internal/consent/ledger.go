@@ -182,9 +182,11 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		switch before {
 		case "":
 			c.Notice = ptr(fmt.Sprintf("no consent for purpose %q had been granted; the revocation is recorded all the same", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeNeverGranted))
 			outcome = "ok: never granted"
 		case model.ConsentStatusRevoked:
 			c.Notice = ptr(fmt.Sprintf("the consent for purpose %q was already revoked; this revocation is recorded as well", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})

@@ -13,10 +13,13 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// revocationKinds are the events of the admin feed (the revocations subscription).
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactReentered}
+// revocationKinds are what the revocations feed (and the admin feed of the desktop app) shows.
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased,
+	store.EventRequestDue, store.EventContactDeleted, store.EventContactReentered}
 
-func isRevocation(e *event) bool { return slices.Contains(revocationKinds, e.Kind) }
+func isRevocation(e *event) bool {
+	return slices.Contains(revocationKinds, e.Kind)
+}
 
 // A cursor is the event id in decimal. Clients should treat it as opaque; ids grow with commit
 // order, so "after cursor" is exactly "what I have not seen yet".
@@ -25,7 +28,7 @@ func cursorOf(id int64) string { return strconv.FormatInt(id, 10) }
 func parseCursor(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 0 {
-		return 0, apperr.Invalid("after", "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
+		return 0, apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
 	}
 	return id, nil
 }
@@ -74,12 +77,12 @@ func (b *Bus) checkCursor(ctx context.Context, from int64) error {
 		return fmt.Errorf("events.Revocations(after %d): %w", from, err)
 	}
 	if from < pruned {
-		return apperr.Invalid("after", "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
+		return apperr.BadInput("after", apperr.ReasonCursorExpired, "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
 			"Start from the current state (query the consents you need) and subscribe without `after`",
 			cursorOf(from), days(b.opts.Retention))
 	}
 	if from > max(newest, pruned) {
-		return apperr.Invalid("after", "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
+		return apperr.BadInput("after", apperr.ReasonCursorAhead, "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
 	}
 	return nil
 }
@@ -162,5 +165,15 @@ func toRevocation(e *event) *model.RevocationEvent {
 		ContactID: e.ContactID,
 		PurposeID: e.PurposeID,
 		Channel:   e.Channel,
+		RequestID: requestID(e),
 	}
+}
+
+// requestID is the data-subject request a REQUEST_DUE event is about (its ref).
+func requestID(e *event) *string {
+	if e.Kind != store.EventRequestDue || e.Ref == "" {
+		return nil
+	}
+	id := e.Ref
+	return &id
 }

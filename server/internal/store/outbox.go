@@ -13,6 +13,8 @@ const (
 	EventContactErased    EventKind = "CONTACT_ERASED"
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
+	EventRequestDue       EventKind = "REQUEST_DUE"     // a data-subject request falls due; Ref: its id
+	EventContactDeleted   EventKind = "CONTACT_DELETED" // deleted by retention, no blacklist entry
 	// EventContactReentered: a person on the blacklist confirmed a double opt-in sign-up.
 	EventContactReentered EventKind = "CONTACT_REENTERED"
 )
