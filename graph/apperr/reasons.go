@@ -56,4 +56,6 @@ const (
 const (
 	NoticeNeverGranted   Reason = "NEVER_GRANTED"   // a revocation of a consent that was never granted
 	NoticeAlreadyRevoked Reason = "ALREADY_REVOKED" // a revocation of a consent revoked before
+	// a grant dated (givenAt) before the revocation in force: recorded, the revocation stays
+	NoticeOlderThanRevocation Reason = "OLDER_THAN_REVOCATION"
 )

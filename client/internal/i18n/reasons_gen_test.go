@@ -29,16 +29,17 @@ var serverReasons = []string{
 	"LIST_UNKNOWN",                  // no distribution list with this key
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not
-	"PAGE_SIZE",                     // `first` out of range
-	"PURPOSES_MISSING",              // an INTEGRATOR token without purposes
-	"PURPOSES_REFUSED",              // purposes given for a STAFF or ADMIN token
-	"PURPOSE_UNKNOWN",               // no purpose with this key
-	"REASON_HAS_PERSONAL_DATA",      // a closing text or reason names the person (e-mail, phone, name)
-	"RECEIVED_IN_FUTURE",            // receivedAt lies in the future
-	"REQUEST_CLOSED",                // the request is DONE or REJECTED already
-	"REQUIRED",                      // a required value is empty
-	"RETENTION_OUT_OF_RANGE",        // retentionMonths below 0 or above 1200
-	"SECRET_TOO_SHORT",              // a webhook secret below the minimum length
-	"TOO_LONG",                      // a value is longer than its limit
-	"UNKNOWN_CONTACT",               // a request names a contact that does not exist
+	"OLDER_THAN_REVOCATION",
+	"PAGE_SIZE",                // `first` out of range
+	"PURPOSES_MISSING",         // an INTEGRATOR token without purposes
+	"PURPOSES_REFUSED",         // purposes given for a STAFF or ADMIN token
+	"PURPOSE_UNKNOWN",          // no purpose with this key
+	"REASON_HAS_PERSONAL_DATA", // a closing text or reason names the person (e-mail, phone, name)
+	"RECEIVED_IN_FUTURE",       // receivedAt lies in the future
+	"REQUEST_CLOSED",           // the request is DONE or REJECTED already
+	"REQUIRED",                 // a required value is empty
+	"RETENTION_OUT_OF_RANGE",   // retentionMonths below 0 or above 1200
+	"SECRET_TOO_SHORT",         // a webhook secret below the minimum length
+	"TOO_LONG",                 // a value is longer than its limit
+	"UNKNOWN_CONTACT",          // a request names a contact that does not exist
 }

@@ -136,6 +136,7 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		outcome := "ok"
 		if c.Status == model.ConsentStatusRevoked {
 			c.Notice = ptr(fmt.Sprintf("the consent is recorded, but a revocation for purpose %q dated after it stays in force", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeOlderThanRevocation))
 			outcome = "ok: older than a revocation"
 		}
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
