@@ -37,14 +37,12 @@ var consentDateLayouts = []string{
 	"02.01.2006 15:04:05", "02.01.2006 15:04", "02.01.2006", "2.1.2006",
 }
 
-// readConsent reads a row's consent columns; nil when they are empty.
+// readConsent reads a row's consent columns; nil when they name no purpose.
 func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 	key := strings.ToLower(strings.TrimSpace(row.Consent))
 	date, source := strings.TrimSpace(row.ConsentDate), strings.TrimSpace(row.ConsentSource)
 	if key == "" {
-		if date != "" || source != "" {
-			return nil, []string{"a consent date or source without a consent column naming the purpose (its key, e.g. newsletter)"}
-		}
+		// No purpose, no consent: a "Quelle" (lead source) column of a CRM export alone is no claim.
 		return nil, nil
 	}
 	var problems []string

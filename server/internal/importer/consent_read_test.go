@@ -26,7 +26,7 @@ func TestReadConsentColumns(t *testing.T) {
 		{name: "too old", purpose: "newsletter", date: "01.01.2023", problem: "more than three years back"},
 		{name: "no date at all", purpose: "newsletter", date: "gestern", problem: "is no date"},
 		{name: "31 February", purpose: "newsletter", date: "31.02.2026", problem: "is no date"},
-		{name: "date without purpose", date: "31.03.2026", problem: "without a consent column"},
+		{name: "date and source without purpose", date: "31.03.2026", from: "Messe"},
 	} {
 		got, problems := readConsent(csvfile.Row{Consent: c.purpose, ConsentDate: c.date, ConsentSource: c.from}, now)
 		if c.problem != "" {
