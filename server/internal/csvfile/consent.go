@@ -5,7 +5,7 @@ package csvfile
 func init() {
 	for alias, c := range map[string]column{
 		"consent": colConsent, "einwilligung": colConsent, "consentpurpose": colConsent,
-		"einwilligungszweck": colConsent, "zweck": colConsent, "purpose": colConsent,
+		"einwilligungszweck": colConsent,
 
 		"consentdate": colConsentDate, "einwilligungsdatum": colConsentDate, "consentgivenat": colConsentDate,
 		"consentgiven": colConsentDate, "einwilligungam": colConsentDate, "datumeinwilligung": colConsentDate,
