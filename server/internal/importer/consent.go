@@ -31,6 +31,16 @@ type consentClaim struct {
 	source     string     // as stated, may be empty
 }
 
+// A consent column may say yes or no instead of naming a purpose: yes means the purpose of
+// the list the file is imported into.
+var (
+	yesValues = []string{"ja", "yes", "x", "1", "true", "wahr", "j", "y"}
+	noValues  = []string{"nein", "no", "0", "false", "falsch", "n", "-"}
+)
+
+// listPurpose stands for the purpose of the import's list until the consent stage knows it.
+const listPurpose = "*list"
+
 // consentDateLayouts are the dates a consent column may hold; without a zone they are UTC.
 var consentDateLayouts = []string{
 	time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02",
@@ -41,9 +51,12 @@ var consentDateLayouts = []string{
 func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 	key := strings.ToLower(strings.TrimSpace(row.Consent))
 	date, source := strings.TrimSpace(row.ConsentDate), strings.TrimSpace(row.ConsentSource)
-	if key == "" {
+	if key == "" || slices.Contains(noValues, key) {
 		// No purpose, no consent: a "Quelle" (lead source) column of a CRM export alone is no claim.
 		return nil, nil
+	}
+	if slices.Contains(yesValues, key) {
+		key = listPurpose
 	}
 	var problems []string
 	c := &consentClaim{purposeKey: key, source: source}
@@ -102,14 +115,19 @@ type importEvidence struct {
 // consentJob is what the stage needs of the job.
 type consentJob struct {
 	file, byID, byName string
-	purposes           map[string]string // key → id of the keys the batch names
+	purposes           map[string]string // key → id of the keys the batch names (listPurpose: the list's)
 }
 
 func loadConsentJob(ctx context.Context, tx pgx.Tx, jobID string, keys []string) (*consentJob, error) {
 	j := &consentJob{purposes: map[string]string{}}
-	if err := tx.QueryRow(ctx, `SELECT file_name, created_by_id, created_by_name FROM import_jobs WHERE id = $1`, jobID).
-		Scan(&j.file, &j.byID, &j.byName); err != nil {
+	var listPurposeID *string
+	if err := tx.QueryRow(ctx, `SELECT j.file_name, j.created_by_id, j.created_by_name, l.purpose_id
+		FROM import_jobs j LEFT JOIN distribution_lists l ON l.id = j.list_id WHERE j.id = $1`, jobID).
+		Scan(&j.file, &j.byID, &j.byName, &listPurposeID); err != nil {
 		return nil, fmt.Errorf("consent stage: job: %w", err)
+	}
+	if listPurposeID != nil {
+		j.purposes[listPurpose] = *listPurposeID
 	}
 	rows, err := tx.Query(ctx, `SELECT key, id FROM purposes WHERE key = ANY($1)`, keys)
 	if err != nil {
@@ -162,7 +180,11 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 	}
 	purpose := func(r *staged, what string) (string, bool) {
 		id, ok := j.purposes[r.consent.purposeKey]
-		if !ok {
+		switch {
+		case !ok && r.consent.purposeKey == listPurpose:
+			b.warned = append(b.warned, problem{r.line, what + " without consent: the consent column says yes, but the file is " +
+				"imported into no list whose purpose it could mean; name the purpose's key in the column, or import into a list"})
+		case !ok:
 			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("%s without consent: there is no purpose with key %q; "+
 				"create it, or correct the consent column", what, clip(r.consent.purposeKey))})
 		}

@@ -27,6 +27,8 @@ func TestReadConsentColumns(t *testing.T) {
 		{name: "no date at all", purpose: "newsletter", date: "gestern", problem: "is no date"},
 		{name: "31 February", purpose: "newsletter", date: "31.02.2026", problem: "is no date"},
 		{name: "date and source without purpose", date: "31.03.2026", from: "Messe"},
+		{name: "no", purpose: "Nein", date: "31.03.2026"},
+		{name: "yes: the list's purpose", purpose: "Ja", date: "31.03.2026", wantKey: listPurpose, wantDate: "2026-03-31T00:00:00Z"},
 	} {
 		got, problems := readConsent(csvfile.Row{Consent: c.purpose, ConsentDate: c.date, ConsentSource: c.from}, now)
 		if c.problem != "" {

@@ -96,3 +96,26 @@ func TestImportRecordsTheConsentsTheFileStates(t *testing.T) {
 		t.Fatalf("the accepted row's consent: %+v", bernd)
 	}
 }
+
+// A consent column that says "ja" means the purpose of the list the file is imported into.
+func TestImportConsentYesMeansTheListsPurpose(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news-de", name: "Newsletter DE", purposeKey: "newsletter"}) { id } }`, nil)
+	file := "E-Mail;Nachname;Einwilligung\r\nerika.mustermann@example.com;Mustermann;ja\r\nmax.muster@example.com;Muster;nein\r\n"
+	res := upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"list": "news-de"}, "optin.csv", []byte(file))
+	var started struct{ StartImport job }
+	res.Decode(t, &started)
+	if j := waitJob(t, s, started.StartImport.ID); j.Inserted != 2 || len(j.Problems) != 0 {
+		t.Fatalf("job: %+v", j)
+	}
+	var out struct {
+		Recipients struct {
+			Edges []struct{ Node struct{ Emails []string } }
+		}
+	}
+	s.MustAdmin(t, &out, `{ recipients(listKey: "news-de") { edges { node { emails } } } }`, nil)
+	if len(out.Recipients.Edges) != 1 || out.Recipients.Edges[0].Node.Emails[0] != "erika.mustermann@example.com" {
+		t.Fatalf("recipients: %+v", out)
+	}
+}
