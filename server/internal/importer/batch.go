@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -220,7 +221,7 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 			continue
 		case m == nil:
 		case m.field == "NAME_AND_ADDRESS":
-			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportNameAddressMatch, msg: fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
 				"check whether this is the person who asked to be erased", m.entry)})
 		default:
 			b.holds = append(b.holds, heldMatch{row: r, field: m.field, entryID: m.entry})
@@ -349,12 +350,17 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 
 	if room := maxListed - st.problems; room > 0 && len(problems) > 0 {
 		keep := problems[:min(room, len(problems))]
-		seqs, lines, msgs := make([]int, len(keep)), make([]int, len(keep)), make([]string, len(keep))
+		seqs, lines := make([]int, len(keep)), make([]int, len(keep))
+		codes, fields, msgs := make([]string, len(keep)), make([]*string, len(keep)), make([]string, len(keep))
 		for i, p := range keep {
-			seqs[i], lines[i], msgs[i] = st.problems+i, p.line, p.msg
+			seqs[i], lines[i], codes[i], msgs[i] = st.problems+i, p.line, string(p.code), p.msg
+			if p.field != "" {
+				fields[i] = &p.field
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, message)
-			SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[])`, st.id, seqs, lines, msgs); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, code, field, message)
+			SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[])`,
+			st.id, seqs, lines, codes, fields, msgs); err != nil {
 			return fmt.Errorf("problems: %w", err)
 		}
 	}

@@ -32,8 +32,8 @@ func TestPruneDeletesProblemsOfOldFinishedJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := s.App.Imports.Prune(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("Prune: %d rows, %v; want the one problem of the old job", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune: %d rows, %v; want the two problems of the old job's one invalid row", n, err)
 	}
 	count := func(id string) (problems, invalid int) {
 		if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM import_problems WHERE job_id = $1), invalid FROM import_jobs WHERE id = $1`, id).Scan(&problems, &invalid); err != nil {
@@ -44,7 +44,7 @@ func TestPruneDeletesProblemsOfOldFinishedJobs(t *testing.T) {
 	if p, inv := count(old); p != 0 || inv != 1 {
 		t.Errorf("old job: %d problems, invalid %d; want 0 problems and the counter kept", p, inv)
 	}
-	if p, _ := count(recent); p != 1 {
-		t.Errorf("recent job: %d problems, want 1", p)
+	if p, _ := count(recent); p != 2 {
+		t.Errorf("recent job: %d problems, want 2", p)
 	}
 }

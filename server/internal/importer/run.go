@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -158,9 +159,13 @@ type batch struct {
 	emails, phones int       // of ins
 }
 
+// problem is one problem of a row: its line, stable code (apperr.Reason), the column it
+// concerns ("" for the whole row) and a message for the uploader.
 type problem struct {
-	line int
-	msg  string
+	line  int
+	code  apperr.Reason
+	field string
+	msg   string
 }
 
 // run imports job id from its checkpoint, holding its lock on conn. Database work is not
@@ -387,14 +392,14 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 		if eof {
 			b.bytes = size
 		}
-		prepared, msgs := s.prepareAll(raw)
+		prepared, rowProblems := s.prepareAll(raw)
 		seen := window[seq%len(window)]
 		clear(seen)
 		for i, row := range raw {
 			b.lastLine = row.Line
-			if msgs[i] != "" {
+			if rowProblems[i] != nil {
 				b.invalid++
-				b.problems = append(b.problems, problem{row.Line, msgs[i]})
+				b.problems = append(b.problems, rowProblems[i]...)
 				continue
 			}
 			p := prepared[i]
@@ -429,9 +434,9 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 }
 
 // prepareAll runs prepare over rows on every core, keeping their order.
-func (s *Service) prepareAll(rows []csvfile.Row) ([]*staged, []string) {
+func (s *Service) prepareAll(rows []csvfile.Row) ([]*staged, [][]problem) {
 	prepared := make([]*staged, len(rows))
-	msgs := make([]string, len(rows))
+	msgs := make([][]problem, len(rows))
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(rows) + workers - 1) / workers
 	var wg sync.WaitGroup
