@@ -52,3 +52,9 @@ const (
 	ReasonImportRowInvalid        Reason = "ROW_INVALID"              // a problem recorded before problems had codes
 	ReasonImportProblemsNotListed Reason = "MORE_PROBLEMS_NOT_LISTED" // the last entry: how many more problems were not kept
 )
+
+// Merging duplicate records (mergeContacts).
+const (
+	ReasonMergeSameRecord      Reason = "MERGE_SAME_RECORD"        // a record named twice, or merged into itself
+	ReasonMergeHasPersonalData Reason = "REASON_HAS_PERSONAL_DATA" // the reason quotes an e-mail, phone or name of the records
+)
