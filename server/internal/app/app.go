@@ -135,7 +135,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	}
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
-		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
+		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log, Retention: cfg.HeldRetention,
 		Counted: func(inserted, duplicates, held, invalid int) {
 			importRows.WithLabelValues(metrics.ImportInserted).Add(float64(inserted))
 			importRows.WithLabelValues(metrics.ImportDuplicate).Add(float64(duplicates))

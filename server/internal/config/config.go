@@ -21,6 +21,7 @@ type Config struct {
 	PublicURL      string         // VERMERK_PUBLIC_URL
 	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
 	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
+	HeldRetention  time.Duration  // VERMERK_HELD_RETENTION: held import rows and problem lists
 	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
 	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
 	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
@@ -41,6 +42,7 @@ func FromEnv() (Config, error) {
 		DebugAddr:      os.Getenv("VERMERK_DEBUG_ADDR"),
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * time.Hour,
+		HeldRetention:  30 * 24 * time.Hour,
 		ScreenRate:     50,
 	}
 	var errs []string
@@ -73,6 +75,13 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Sprintf("VERMERK_EVENT_RETENTION=%q: %v", v, err))
 		}
 		c.EventRetention = d
+	}
+	if v := os.Getenv("VERMERK_HELD_RETENTION"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_HELD_RETENTION=%q: %v", v, err))
+		}
+		c.HeldRetention = d
 	}
 	if v := os.Getenv("VERMERK_SCREEN_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

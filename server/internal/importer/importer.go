@@ -46,8 +46,9 @@ type Options struct {
 	Log      *slog.Logger
 	// BatchRows is how many rows one transaction writes (default 5,000).
 	BatchRows int
-	// Retention is how long the problems of a finished job (they quote what was typed in the
-	// file) are kept; default 30 days. Held rows are deleted when decided.
+	// Retention (VERMERK_HELD_RETENTION) is how long what a job quotes of its file is kept:
+	// the problems of a finished job, and the held rows and problems of a job left waiting
+	// for a decision (its held rows are dropped then); default 30 days.
 	Retention time.Duration
 	// Counted, when set, is told the outcome counts of every committed batch (for metrics).
 	Counted func(inserted, duplicates, held, invalid int)

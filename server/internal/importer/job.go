@@ -66,7 +66,8 @@ func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRo
 	if err := s.db.Pool.QueryRow(ctx, `SELECT problem_count FROM import_jobs WHERE id = $1`, jobID).Scan(&count); err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
-	if more := count - len(problems); more > 0 {
+	// (a list that expired says nothing of what it held)
+	if more := count - len(problems); more > 0 && len(problems) == maxListed {
 		problems = append(problems, &model.ImportRowProblem{Line: 0, Code: string(apperr.ReasonImportProblemsNotListed),
 			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(problems))})
 	}
