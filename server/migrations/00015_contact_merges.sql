@@ -1,7 +1,6 @@
 -- Merging duplicate records (mergeContacts): the merged records are deleted, their ledger
 -- events move to the survivor unchanged but for contact_id, and contact_merges remembers where
--- each merged id went, so unsubscribe links issued for it keep working. Also the index the
--- name-and-address look-alikes of possibleDuplicates are found by.
+-- each merged id went, so unsubscribe links issued for it keep working.
 -- +goose Up
 
 -- from_id names a deleted contact, so it has no foreign key; a survivor erased later takes
@@ -35,12 +34,7 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
--- possibleDuplicates: contacts at the same postal code are the candidates whose
--- name-and-address keys are compared.
-CREATE INDEX contacts_postal_code ON contacts (postal_code) WHERE postal_code IS NOT NULL;
-
 -- +goose Down
-DROP INDEX contacts_postal_code;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION vermerk_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,8 +17,7 @@ import (
 // maxDuplicates bounds the possible duplicates listed for one contact.
 const maxDuplicates = 20
 
-// maxLookAlikeCandidates bounds the records of the same postal codes whose name-and-address
-// keys one batch compares.
+// maxLookAlikeCandidates bounds the records whose name-and-address keys one batch compares.
 const maxLookAlikeCandidates = 5000
 
 // PossibleDuplicatesOf returns, per contact id and in order, the other live records that may
@@ -94,8 +95,11 @@ func (s *Service) possibleDuplicates(ctx context.Context, ids []string, out [][]
 	return nil
 }
 
+// likeEscaper quotes the LIKE wildcards of a search term.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // lookAlikes calls add for each pair of a contact of ids and another record with a common
-// name-and-address key; the candidates are the records at the same postal codes.
+// name-and-address key.
 func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup string)) error {
 	type person struct{ id, given, family, postal, street string }
 	scan := func(sql string, args ...any) ([]person, error) {
@@ -108,17 +112,33 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 			return p, r.Scan(&p.id, &p.given, &p.family, &p.postal, &p.street)
 		})
 	}
-	const cols = `SELECT id::text, given_name, family_name, postal_code, street FROM contacts`
-	own, err := scan(cols+` WHERE id = ANY($1::uuid[]) AND postal_code IS NOT NULL`, ids)
+	own, err := scan(`SELECT id::text, given_name, family_name, postal_code, street FROM contacts
+		WHERE id = ANY($1::uuid[]) AND postal_code IS NOT NULL`, ids)
 	if err != nil || len(own) == 0 {
 		return err
 	}
 	keysOf := func(p person) []string { return screening.NameAddressKeys(p.family, p.given, p.postal, p.street) }
+	// The candidates: records at the same postal codes whose search text holds a spelling of
+	// the family name (the trigram index of contacts_search answers the LIKEs).
+	var likes []string
+	var args []any
 	postals := make([]string, 0, len(own))
 	for _, p := range own {
 		postals = append(postals, p.postal)
+		for _, sp := range screening.FamilySpellings(p.family) {
+			if utf8.RuneCountInString(sp) < 3 {
+				continue // too short for the trigram index
+			}
+			args = append(args, "%"+likeEscaper.Replace(sp)+"%")
+			likes = append(likes, fmt.Sprintf("c.search_text LIKE $%d", len(args)))
+		}
 	}
-	candidates, err := scan(cols+` WHERE postal_code = ANY($1::text[]) LIMIT $2`, postals, maxLookAlikeCandidates)
+	if len(likes) == 0 {
+		return nil
+	}
+	args = append(args, postals, maxLookAlikeCandidates)
+	candidates, err := scan(`SELECT c.id::text, c.given_name, c.family_name, c.postal_code, c.street FROM contacts c
+		WHERE (`+strings.Join(likes, " OR ")+fmt.Sprintf(`) AND c.postal_code = ANY($%d::text[]) LIMIT $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return fmt.Errorf("look-alikes: %w", err)
 	}

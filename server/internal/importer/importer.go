@@ -50,6 +50,10 @@ type Options struct {
 	// the problems of a finished job, and the held rows and problems of a job left waiting
 	// for a decision (its held rows are dropped then); default 30 days.
 	Retention time.Duration
+	// FilterMinRows: a file of about this many rows or more is screened through a Bloom
+	// filter of the blacklist, loaded once per job; a smaller one in the database (default
+	// 10,000; a negative value: always through the filter).
+	FilterMinRows int
 	// Counted, when set, is told the outcome counts of every committed batch (for metrics).
 	Counted func(inserted, duplicates, held, invalid int)
 }
@@ -73,6 +77,12 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
+	}
+	switch {
+	case opts.FilterMinRows == 0:
+		opts.FilterMinRows = 10_000
+	case opts.FilterMinRows < 0:
+		opts.FilterMinRows = 0
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
