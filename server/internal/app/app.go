@@ -158,7 +158,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
-	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention})
+	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
