@@ -49,6 +49,10 @@ const (
 // Import problems (ImportRowProblem.code) besides the contact values above.
 const (
 	ReasonImportNameAddressMatch  Reason = "NAME_AND_ADDRESS_MATCH"   // imported, but name and address match a blacklist entry
+	ReasonImportFileEmpty         Reason = "IMPORT_FILE_EMPTY"        // an uploaded file without a header line
+	ReasonImportHeaderUnknown     Reason = "IMPORT_HEADER_UNKNOWN"    // the header names no column that identifies a contact
+	ReasonImportHeaderUnreadable  Reason = "IMPORT_HEADER_UNREADABLE" // the header line cannot be parsed
+	ReasonImportListUnknown       Reason = "LIST_UNKNOWN"             // startImport names a list that does not exist
 	ReasonImportRowInvalid        Reason = "ROW_INVALID"              // a problem recorded before problems had codes
 	ReasonImportProblemsNotListed Reason = "MORE_PROBLEMS_NOT_LISTED" // the last entry: how many more problems were not kept
 )
@@ -57,4 +61,9 @@ const (
 const (
 	ReasonMergeSameRecord      Reason = "MERGE_SAME_RECORD"        // a record named twice, or merged into itself
 	ReasonMergeHasPersonalData Reason = "REASON_HAS_PERSONAL_DATA" // the reason quotes an e-mail, phone or name of the records
+)
+
+// Event streams (revocations(after:)).
+const (
+	ReasonCursorExpired Reason = "CURSOR_EXPIRED" // events after the cursor were deleted by the retention
 )

@@ -25,7 +25,7 @@ func cursorOf(id int64) string { return strconv.FormatInt(id, 10) }
 func parseCursor(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 0 {
-		return 0, apperr.Invalid("after", "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
+		return 0, apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
 	}
 	return id, nil
 }
@@ -74,12 +74,12 @@ func (b *Bus) checkCursor(ctx context.Context, from int64) error {
 		return fmt.Errorf("events.Revocations(after %d): %w", from, err)
 	}
 	if from < pruned {
-		return apperr.Invalid("after", "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
+		return apperr.BadInput("after", apperr.ReasonCursorExpired, "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
 			"Start from the current state (query the consents you need) and subscribe without `after`",
 			cursorOf(from), days(b.opts.Retention))
 	}
 	if from > max(newest, pruned) {
-		return apperr.Invalid("after", "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
+		return apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
 	}
 	return nil
 }

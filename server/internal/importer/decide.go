@@ -30,9 +30,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	}
 	switch {
 	case accept && why == "":
-		return nil, apperr.Invalid("reason", "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
+		return nil, apperr.BadInput("reason", apperr.ReasonRequired, "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
 	case utf8.RuneCountInString(why) > maxReason:
-		return nil, apperr.Invalid("reason", "the reason is longer than %d characters", maxReason)
+		return nil, apperr.BadInput("reason", apperr.ReasonTooLong, "the reason is longer than %d characters", maxReason)
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var (

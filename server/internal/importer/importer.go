@@ -140,11 +140,11 @@ func fileError(err error) error {
 	var re *csvfile.RowError
 	switch {
 	case errors.Is(err, csvfile.ErrEmpty):
-		return apperr.Invalid("file", "the file is empty; export the list as CSV with a header line (Vorname;Nachname;E-Mail;…)")
+		return apperr.BadInput("file", apperr.ReasonImportFileEmpty, "the file is empty; export the list as CSV with a header line (Vorname;Nachname;E-Mail;…)")
 	case errors.As(err, &he):
-		return apperr.Invalid("file", "%s", he.Error())
+		return apperr.BadInput("file", apperr.ReasonImportHeaderUnknown, "%s", he.Error())
 	case errors.As(err, &re):
-		return apperr.Invalid("file", "the header cannot be read: %s", re.Error())
+		return apperr.BadInput("file", apperr.ReasonImportHeaderUnreadable, "the header cannot be read: %s", re.Error())
 	}
 	return nil
 }
@@ -157,7 +157,7 @@ func (s *Service) Start(ctx context.Context, file graphql.Upload, listKey *strin
 		var id string
 		err := s.db.Pool.QueryRow(ctx, `SELECT id FROM distribution_lists WHERE key = $1`, *listKey).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, apperr.Invalid("listKey", "there is no distribution list %q; create it first or import without a list", *listKey)
+			return nil, apperr.BadInput("listKey", apperr.ReasonImportListUnknown, "there is no distribution list %q; create it first or import without a list", *listKey)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("importer.Start: list: %w", err)
