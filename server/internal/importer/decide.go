@@ -44,7 +44,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
 			Scan(&field, &entryID, &emailsNorm, &phones, &listID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already", jobID, line)
+			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}
 		if err != nil {
 			return err

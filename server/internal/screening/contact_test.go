@@ -87,3 +87,33 @@ func FuzzNormalizeContact(f *testing.F) {
 		}
 	})
 }
+
+func TestFamilySpellings(t *testing.T) {
+	for _, tt := range []struct {
+		family string
+		want   []string
+	}{
+		{"Mueller", []string{"mueller", "müller"}},
+		{"Müller", []string{"müller", "mueller", "muller"}},
+		{" Weiß ", []string{"weiß", "weiss"}},
+	} {
+		if got := FamilySpellings(tt.family); !slices.Equal(got, tt.want) {
+			t.Errorf("FamilySpellings(%q) = %q, want %q", tt.family, got, tt.want)
+		}
+	}
+}
+
+func FuzzFamilySpellings(f *testing.F) {
+	f.Add("Müller-Lüdenscheidt")
+	f.Fuzz(func(t *testing.T, family string) {
+		got := FamilySpellings(family)
+		if len(got) == 0 || got[0] != strings.ToLower(strings.TrimSpace(family)) {
+			t.Fatalf("FamilySpellings(%q) = %q: the name as written comes first", family, got)
+		}
+		for i, s := range got[1:] {
+			if s == "" || slices.Contains(got[:i+1], s) {
+				t.Fatalf("FamilySpellings(%q) = %q: empty or repeated spelling", family, got)
+			}
+		}
+	})
+}
