@@ -102,8 +102,23 @@ func TestMergeContactsUnitesRecords(t *testing.T) {
 		t.Errorf("possibleDuplicates(other) = %v, want none", got)
 	}
 
+	// Newsletter software reads its recipients, not the records that may be the same person,
+	// and merges nothing.
+	var tok struct {
+		CreateAPIToken struct{ Secret string } `json:"createApiToken"`
+	}
+	s.MustAdmin(t, &tok, `mutation { createApiToken(name: "newsletter", role: INTEGRATOR, purposeKeys: ["newsletter"]) { secret } }`, nil)
+	res := s.Do(t, tok.CreateAPIToken.Secret, `{ recipients(listKey: "news") { edges { node { id possibleDuplicates { id emails } } } } }`, nil)
+	if codes := res.ErrorCodes(); len(codes) == 0 || codes[0] != "FORBIDDEN" {
+		t.Errorf("integrator reading possibleDuplicates: codes %v, want FORBIDDEN", codes)
+	}
+	res = s.Do(t, tok.CreateAPIToken.Secret, mergeContacts, map[string]any{"into": sales, "from": []string{marketing}, "reason": "same person"})
+	if codes := res.ErrorCodes(); len(codes) != 1 || codes[0] != "FORBIDDEN" {
+		t.Errorf("integrator merging: codes %v, want FORBIDDEN", codes)
+	}
+
 	// A reason that quotes the person is refused: it outlives an erasure in the audit trail.
-	res := s.Admin(t, mergeContacts, map[string]any{"into": sales, "from": []string{marketing}, "reason": "Erika twice"})
+	res = s.Admin(t, mergeContacts, map[string]any{"into": sales, "from": []string{marketing}, "reason": "Erika twice"})
 	if len(res.Errors) != 1 || res.Errors[0].Extensions["reason"] != "REASON_HAS_PERSONAL_DATA" || res.Errors[0].Field() != "reason" {
 		t.Fatalf("merge with a name in the reason: %+v, want BAD_USER_INPUT REASON_HAS_PERSONAL_DATA at reason", res.Errors)
 	}
