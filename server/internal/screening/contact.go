@@ -170,18 +170,6 @@ func (c Contact) NormalizedEmails() []string {
 	return out
 }
 
-// Input returns c as a ContactInput, the base an update is applied to.
-func (c Contact) Input() ContactInput {
-	in := ContactInput{GivenName: c.GivenName, FamilyName: c.FamilyName, Organization: c.Organization, Phones: c.Phones}
-	for _, e := range c.Emails {
-		in.Emails = append(in.Emails, e.Address)
-	}
-	if a := c.Address; a != nil {
-		in.Address = &AddressInput{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: a.Country}
-	}
-	return in
-}
-
 // BadInput turns problems into the caller's BAD_USER_INPUT errors, each at prefix+field
 // (prefix such as "input." or "candidate.").
 func BadInput(prefix string, errs []*ValueError) error {
