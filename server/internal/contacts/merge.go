@@ -60,6 +60,9 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err := mergeLedgers(ctx, tx, intoID, fromIDs); err != nil {
 			return err
 		}
+		if err := repointOthers(ctx, tx, intoID, fromIDs); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE contact_merges SET into_id = $1 WHERE into_id = ANY($2::uuid[])`, intoID, fromIDs); err != nil {
 			return fmt.Errorf("earlier merges: %w", err)
 		}
@@ -267,4 +270,42 @@ func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 		return fmt.Errorf("derive consent state: %w", err)
 	}
 	return nil
+}
+
+// mergedHere are the tables referencing contacts that MergeContacts merges itself.
+var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges"}
+
+// repointOthers makes every other row that references a merged record (through a
+// single-column foreign key to contacts, such as a data-subject request) reference the
+// survivor, instead of being deleted or orphaned with the merged record.
+func repointOthers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
+	rows, err := tx.Query(ctx, `SELECT n.nspname, t.relname, a.attname
+		FROM pg_constraint c
+		JOIN pg_class t ON t.oid = c.conrelid
+		JOIN pg_namespace n ON n.oid = t.relnamespace
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confrelid = 'contacts'::regclass AND cardinality(c.conkey) = 1
+			AND NOT (t.relname = ANY($1::text[]))
+		ORDER BY 1, 2, 3`, mergedHere)
+	if err != nil {
+		return fmt.Errorf("references to contacts: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var ref [3]string
+		return ref, r.Scan(&ref[0], &ref[1], &ref[2])
+	})
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL vermerk.merge = 'on'`); err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		table, column := pgx.Identifier{ref[0], ref[1]}.Sanitize(), pgx.Identifier{ref[2]}.Sanitize()
+		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET `+column+` = $1 WHERE `+column+` = ANY($2::uuid[])`, intoID, fromIDs); err != nil {
+			return fmt.Errorf("move %s.%s to the survivor: %w", ref[1], ref[2], err)
+		}
+	}
+	_, err = tx.Exec(ctx, `SET LOCAL vermerk.merge = 'off'`)
+	return err
 }

@@ -76,6 +76,18 @@ func TestMergeContactsUnitesRecords(t *testing.T) {
 	}
 	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form",
 		evidence: "double opt-in"}) { id } }`, map[string]any{"c": marketing})
+	// A table of another feature that references contacts (as a data-subject request does):
+	// its rows follow the person to the survivor.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE test_requests (id int PRIMARY KEY, subject uuid REFERENCES contacts (id) ON DELETE CASCADE);
+		INSERT INTO test_requests VALUES (1, '`+marketing+`'), (2, '`+other+`')`); err != nil {
+		t.Fatal(err)
+	}
 	var linkOut struct{ UnsubscribeLink string }
 	s.MustAdmin(t, &linkOut, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news") }`, map[string]any{"c": marketing})
 
@@ -153,6 +165,11 @@ func TestMergeContactsUnitesRecords(t *testing.T) {
 		t.Errorf("possibleDuplicates after the merge = %+v, want only the look-alike", c.PossibleDuplicates)
 	}
 
+	var subject string
+	if err := conn.QueryRow(ctx, `SELECT subject::text FROM test_requests WHERE id = 1`).Scan(&subject); err != nil || subject != sales {
+		t.Errorf("the merged record's request now names %q (%v), want the survivor %s", subject, err, sales)
+	}
+
 	var gone struct{ Contact *struct{ ID string } }
 	s.MustAdmin(t, &gone, `query($id: ID!) { contact(id: $id) { id } }`, map[string]any{"id": marketing})
 	if gone.Contact != nil {
@@ -180,12 +197,6 @@ func TestMergeContactsUnitesRecords(t *testing.T) {
 	}
 
 	// Audited with ids and the reason only.
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var outcome, reason string
 	if err := conn.QueryRow(ctx, `SELECT outcome, reason FROM audit_log WHERE operation = 'mergeContacts' AND contact_id = $1`, sales).
 		Scan(&outcome, &reason); err != nil {
