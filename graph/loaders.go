@@ -18,11 +18,12 @@ type loaders struct {
 	svc      Consents
 	contacts Contacts
 
-	purposesOnce, listsOnce, consentsOnce, textsOnce sync.Once
-	purposes                                         *dataloadgen.Loader[string, *model.Purpose]
-	lists                                            *dataloadgen.Loader[string, []*model.DistributionList]
-	consents                                         *dataloadgen.Loader[string, []*model.Consent]
-	texts                                            *dataloadgen.Loader[string, []*model.ConsentText]
+	purposesOnce, listsOnce, consentsOnce, textsOnce, duplicatesOnce sync.Once
+	purposes                                                         *dataloadgen.Loader[string, *model.Purpose]
+	lists                                                            *dataloadgen.Loader[string, []*model.DistributionList]
+	consents                                                         *dataloadgen.Loader[string, []*model.Consent]
+	texts                                                            *dataloadgen.Loader[string, []*model.ConsentText]
+	duplicates                                                       *dataloadgen.Loader[string, []*model.Contact]
 
 	contactsOnce sync.Once
 	contactsByID *dataloadgen.Loader[string, *model.Contact]
@@ -50,6 +51,11 @@ func (l *loaders) consentLoader() *dataloadgen.Loader[string, []*model.Consent] 
 func (l *loaders) consentTextLoader() *dataloadgen.Loader[string, []*model.ConsentText] {
 	l.textsOnce.Do(func() { l.texts = dataloadgen.NewLoader(l.svc.ConsentTextsOfPurposes, loaderWait) })
 	return l.texts
+}
+
+func (l *loaders) duplicateLoader() *dataloadgen.Loader[string, []*model.Contact] {
+	l.duplicatesOnce.Do(func() { l.duplicates = dataloadgen.NewLoader(l.contacts.PossibleDuplicatesOf, loaderWait) })
+	return l.duplicates
 }
 
 // withLoaders gives each operation its own loaders (and so its own cache), also each

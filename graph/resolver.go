@@ -40,6 +40,9 @@ type Contacts interface {
 	SearchContacts(ctx context.Context, search string, first int, after string) (*model.ContactConnection, error)
 	CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
 	UpdateContact(ctx context.Context, id string, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
+	// PossibleDuplicatesOf returns one slice per contact id, in order (for the per-request loader).
+	PossibleDuplicatesOf(ctx context.Context, ids []string) ([][]*model.Contact, []error)
+	MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (*model.Contact, error)
 }
 
 // Consents keeps purposes, distribution lists and the append-only consent ledger.

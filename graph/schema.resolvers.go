@@ -43,7 +43,7 @@ func (r *contactResolver) Blocked(ctx context.Context, obj *model.Contact) (bool
 }
 
 func (r *contactResolver) PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error) {
-	panic(fmt.Errorf("not implemented: PossibleDuplicates - possibleDuplicates"))
+	return loadersFrom(ctx).duplicateLoader().Load(ctx, obj.ID)
 }
 
 func (r *dataSubjectRequestResolver) Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error) {
@@ -110,7 +110,7 @@ func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID strin
 }
 
 func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error) {
-	panic(fmt.Errorf("not implemented: MergeContacts - mergeContacts"))
+	return r.svc.Contacts.MergeContacts(ctx, intoID, fromIds, reason)
 }
 
 func (r *mutationResolver) AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error) {

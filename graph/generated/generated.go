@@ -2375,7 +2375,7 @@ type Contact {
   "True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say."
   blocked: Boolean!
   "Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key."
-  possibleDuplicates: [Contact!]!
+  possibleDuplicates: [Contact!]! @hasRole(roles: [STAFF])
 }
 
 type ContactEdge { cursor: String! node: Contact! }
@@ -6174,7 +6174,25 @@ func (ec *executionContext) _Contact_possibleDuplicates(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Contact().PossibleDuplicates(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal []*model.Contact
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.Contact
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
 			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx, selections, v)
 		},

@@ -13,33 +13,74 @@ var serverReasons = []string{
 	"BAD_ROLE",                      // not STAFF, INTEGRATOR or ADMIN
 	"BAD_URL",                       // not an absolute http(s) URL, or with a #fragment
 	"BOOTSTRAP_TOKEN",               // the bootstrap admin token cannot be changed here
+	"CITY_REQUIRED",                 // an address without city
+	"CONSENT_DATE_INVALID",          // the consent date column holds no date
+	"CONSENT_REVOKED_LATER",         // a duplicate's consent not recorded: the person revoked after the stated date
 	"CONSENT_TEXT_UNKNOWN",          // no such version of the purpose's consent text
+	"CONSENT_WITHOUT_LIST",          // the consent column says yes, but the import names no list
+	"COUNTRY_UNKNOWN",               // not a country this server knows
 	"CURSOR_AHEAD",                  // a cursor newer than any event
 	"CURSOR_EXPIRED",                // events after the cursor were deleted already
-	"EMAIL_INVALID",                 // the e-mail of a sign-up cannot be read
+	"EMAIL_CONTROL_CHARACTER",       // an e-mail contains an invisible control character
+	"EMAIL_DISPLAY_NAME",            // "Anna <anna@example.org>" instead of a bare address
+	"EMAIL_DOMAIN_INVALID",          // the domain is no valid domain name
+	"EMAIL_DOMAIN_NO_DOT",           // the domain has no dot
+	"EMAIL_EMPTY",                   // an e-mail is empty
+	"EMAIL_HAS_SPACE",               // an e-mail contains a space
+	"EMAIL_INVALID",                 // not an e-mail address (quotes, comments, …)
+	"EMAIL_IP_DOMAIN",               // an IP address as the domain
+	"EMAIL_LOCAL_PART_TOO_LONG",     // more than 64 characters before the @
+	"EMAIL_NO_AT",                   // an e-mail has no @
+	"EMAIL_NO_DOMAIN",               // nothing after the @
+	"EMAIL_NO_LOCAL_PART",           // nothing before the @
+	"EMAIL_SEVERAL_AT",              // more than one @
+	"EMAIL_TOO_LONG",                // an e-mail is longer than 254 characters
 	"EXTENSION_BEYOND_THREE_MONTHS", // an extension past three months after arrival
 	"EXTENSION_NOT_LATER",           // an extension that does not move the deadline later
 	"GIVEN_AT_IN_FUTURE",            // givenAt lies after now
 	"GIVEN_AT_TOO_OLD",              // givenAt lies more than three years back
+	"IMPORT_FILE_EMPTY",             // an uploaded file without a header line
+	"IMPORT_HEADER_UNKNOWN",         // the header names no column that identifies a contact
+	"IMPORT_HEADER_UNREADABLE",      // the header line cannot be parsed
 	"IP_INVALID",                    // an IP address (evidence) cannot be read
 	"KEY_FORMAT",                    // a purpose or list key of the wrong format
 	"KEY_TAKEN",                     // a purpose or list with this key exists
 	"LEGAL_BASIS_UNKNOWN",           // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
 	"LIST_OF_OTHER_PURPOSE",         // the list belongs to another purpose than the one named
 	"LIST_UNKNOWN",                  // no distribution list with this key
+	"MERGE_SAME_RECORD",             // a record named twice, or merged into itself
+	"MORE_PROBLEMS_NOT_LISTED",      // the last entry: how many more problems were not kept
+	"NAME_AND_ADDRESS_MATCH",        // imported, but name and address match a blacklist entry
+	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not
 	"OLDER_THAN_REVOCATION",
-	"PAGE_SIZE",                // `first` out of range
-	"PURPOSES_MISSING",         // an INTEGRATOR token without purposes
-	"PURPOSES_REFUSED",         // purposes given for a STAFF or ADMIN token
-	"PURPOSE_UNKNOWN",          // no purpose with this key
-	"REASON_HAS_PERSONAL_DATA", // a closing text or reason names the person (e-mail, phone, name)
-	"RECEIVED_IN_FUTURE",       // receivedAt lies in the future
-	"REQUEST_CLOSED",           // the request is DONE or REJECTED already
-	"REQUIRED",                 // a required value is empty
-	"RETENTION_OUT_OF_RANGE",   // retentionMonths below 0 or above 1200
-	"SECRET_TOO_SHORT",         // a webhook secret below the minimum length
-	"TOO_LONG",                 // a value is longer than its limit
-	"UNKNOWN_CONTACT",          // a request names a contact that does not exist
+	"PAGE_SIZE",                  // `first` out of range
+	"PHONE_AREA_CODE_MISSING",    // a local number without area code
+	"PHONE_COUNTRY_CODE_MISSING", // a national number that cannot be read in the region
+	"PHONE_COUNTRY_CODE_UNKNOWN", // +999 …
+	"PHONE_EMPTY",                // a phone number is empty
+	"PHONE_HAS_EXTENSION",        // "… ext. 12"
+	"PHONE_INVALID",              // not a phone number of the numbering plan
+	"PHONE_TOO_LONG",             // too many digits
+	"PHONE_TOO_SHORT",            // too few digits
+	"PHONE_WRONG_LENGTH",         // the digits do not fit the numbering plan
+	"POSTAL_CODE_EMPTY",          // an address without postal code
+	"POSTAL_CODE_INVALID",        // a postal code of the wrong form for its country
+	"PURPOSES_MISSING",           // an INTEGRATOR token without purposes
+	"PURPOSES_REFUSED",           // purposes given for a STAFF or ADMIN token
+	"PURPOSE_UNKNOWN",            // no purpose with this key
+	"REASON_HAS_PERSONAL_DATA",   // a closing text or reason names the person (e-mail, phone, name)
+	"RECEIVED_IN_FUTURE",         // receivedAt lies in the future
+	"REQUEST_CLOSED",             // the request is DONE or REJECTED already
+	"REQUIRED",                   // a required value is empty
+	"RETENTION_OUT_OF_RANGE",     // retentionMonths below 0 or above 1200
+	"ROW_INVALID",                // a problem recorded before problems had codes
+	"ROW_UNREADABLE",             // an import row that cannot be parsed as CSV
+	"SECRET_TOO_SHORT",           // a webhook secret below the minimum length
+	"STREET_REQUIRED",            // an address without street
+	"TEXT_NOT_UTF8",              // a value is not valid UTF-8 text
+	"TOO_LONG",                   // a value is longer than its limit
+	"TOO_MANY_IDENTIFIERS",       // more than 50 e-mails or phones at once
+	"UNKNOWN_CONTACT",            // a request names a contact that does not exist
 }

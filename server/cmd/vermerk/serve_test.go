@@ -22,7 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 

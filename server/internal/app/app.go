@@ -159,7 +159,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
-		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
+		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log, Retention: cfg.HeldRetention,
 		Counted: func(inserted, duplicates, held, invalid int) {
 			importRows.WithLabelValues(metrics.ImportInserted).Add(float64(inserted))
 			importRows.WithLabelValues(metrics.ImportDuplicate).Add(float64(duplicates))
@@ -182,7 +182,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
-	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention})
+	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)

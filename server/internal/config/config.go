@@ -21,6 +21,7 @@ type Config struct {
 	PublicURL      string         // VERMERK_PUBLIC_URL
 	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
 	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
+	HeldRetention  time.Duration  // VERMERK_HELD_RETENTION: held import rows and problem lists
 	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
 	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
 	SignUpRate     float64        // VERMERK_SIGNUP_RATE: sign-ups per second per token
@@ -48,6 +49,7 @@ func FromEnv() (Config, error) {
 		EventRetention:    90 * 24 * time.Hour,
 		ScreenRate:        50,
 		SignUpRate:        10,
+		HeldRetention:     30 * 24 * time.Hour,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -79,6 +81,13 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Sprintf("VERMERK_EVENT_RETENTION=%q: %v", v, err))
 		}
 		c.EventRetention = d
+	}
+	if v := os.Getenv("VERMERK_HELD_RETENTION"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_HELD_RETENTION=%q: %v", v, err))
+		}
+		c.HeldRetention = d
 	}
 	if v := os.Getenv("VERMERK_SCREEN_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

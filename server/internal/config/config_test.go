@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTrustedProxies(t *testing.T) {
@@ -38,6 +39,31 @@ func TestRetentionSchedule(t *testing.T) {
 			t.Errorf("%q: %v, %q", tc.value, err, c.RetentionSchedule)
 		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "VERMERK_RETENTION_SCHEDULE")):
 			t.Errorf("%q accepted (err %v)", tc.value, err)
+		}
+	}
+}
+
+func TestHeldRetention(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want time.Duration
+		bad  bool
+	}{
+		{"", 30 * 24 * time.Hour, false},
+		{"7d", 7 * 24 * time.Hour, false},
+		{"720h", 720 * time.Hour, false},
+		{"soon", 0, true},
+	} {
+		t.Setenv("VERMERK_HELD_RETENTION", tt.env)
+		c, err := FromEnv()
+		if tt.bad {
+			if err == nil || !strings.Contains(err.Error(), "VERMERK_HELD_RETENTION") {
+				t.Errorf("%q: err = %v, want one naming VERMERK_HELD_RETENTION", tt.env, err)
+			}
+			continue
+		}
+		if err != nil || c.HeldRetention != tt.want {
+			t.Errorf("%q: HeldRetention = %v, %v; want %v", tt.env, c.HeldRetention, err, tt.want)
 		}
 	}
 }

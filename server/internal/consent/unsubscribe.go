@@ -43,6 +43,10 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		if err != nil {
 			return err
 		}
+		// a link issued before its record was merged acts on the survivor
+		if contactID, err = store.Survivor(ctx, tx, contactID); err != nil {
+			return err
+		}
 		if err := lockContact(ctx, tx, contactID); err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ func collect(rows pgx.Rows) ([]*model.Contact, error) {
 // without override writes nothing and returns the screening; with an override the write is
 // audited with its reason.
 func (s *Service) CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error) {
-	f, err := apply(fields{}, in)
+	f, err := apply(screening.ContactInput{}, in)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +143,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 		if err != nil {
 			return err
 		}
-		base, err := fromContact(old)
-		if err != nil {
-			return err
-		}
-		f, err := apply(base, in)
+		f, err := apply(fromContact(old), in)
 		if err != nil {
 			return err
 		}
@@ -162,7 +158,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 
 func checkOverride(o *model.OverrideInput) error {
 	if o != nil && strings.TrimSpace(o.Reason) == "" {
-		return apperr.Invalid("override.reason", "an override needs a written reason")
+		return apperr.BadInput("override.reason", apperr.ReasonRequired, "an override needs a written reason")
 	}
 	return nil
 }
@@ -185,7 +181,7 @@ func setFields(in model.ContactInput) []string {
 // write screens f and, unless blocked without override, inserts (id == "") or updates it.
 // only, when given, limits screening to those identifier groups.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
-	cand := f.candidate()
+	cand := candidate(f)
 	if id != "" {
 		cand = restrict(cand, only)
 	}
@@ -253,10 +249,7 @@ func matchedEntries(s *model.Screening) string {
 
 // duplicates are other live contacts holding one of f's e-mails or phones.
 func duplicates(ctx context.Context, q store.Querier, id string, f fields) ([]*model.Contact, error) {
-	norms := make([]string, len(f.Emails))
-	for i, e := range f.Emails {
-		norms[i] = e.Normalized
-	}
+	norms := f.NormalizedEmails()
 	rows, err := q.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id <> $1 AND c.id IN (
 			SELECT contact_id FROM contact_emails WHERE normalized = ANY($2)
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($3))

@@ -14,6 +14,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // The consent stage. A row whose consent columns name a purpose records a GRANTED consent with
@@ -48,7 +49,7 @@ var consentDateLayouts = []string{
 }
 
 // readConsent reads a row's consent columns; nil when they name no purpose.
-func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
+func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []problem) {
 	key := strings.ToLower(strings.TrimSpace(row.Consent))
 	date, source := strings.TrimSpace(row.ConsentDate), strings.TrimSpace(row.ConsentSource)
 	if key == "" || slices.Contains(noValues, key) {
@@ -58,10 +59,13 @@ func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 	if slices.Contains(yesValues, key) {
 		key = listPurpose
 	}
-	var problems []string
+	var problems []problem
+	bad := func(code apperr.Reason, field, format string, args ...any) {
+		problems = append(problems, problem{line: row.Line, code: code, field: field, msg: fmt.Sprintf(format, args...)})
+	}
 	c := &consentClaim{purposeKey: key, source: source}
-	if utf8.RuneCountInString(source) > maxText {
-		problems = append(problems, fmt.Sprintf("the consent source is longer than %d characters", maxText))
+	if utf8.RuneCountInString(source) > screening.MaxText {
+		bad(apperr.ReasonTooLong, "consentSource", "the consent source is longer than %d characters", screening.MaxText)
 	}
 	if date != "" {
 		t, ok := parseConsentDate(date)
@@ -72,14 +76,14 @@ func readConsent(row csvfile.Row, now time.Time) (*consentClaim, []string) {
 		}
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("consent date %q is no date; write it as 2025-03-31 or 31.03.2025", clip(date)))
+			bad(apperr.ReasonConsentDateInvalid, "consentDate", "consent date %q is no date; write it as 2025-03-31 or 31.03.2025", clip(date))
 		default:
 			if err := consent.CheckGivenAt("", t, now); err != nil {
 				e, _ := apperr.As(err)
 				if e != nil && e.Reason == apperr.ReasonGivenAtInFuture {
-					problems = append(problems, fmt.Sprintf("consent date %q lies in the future", clip(date)))
+					bad(apperr.ReasonGivenAtInFuture, "consentDate", "consent date %q lies in the future", clip(date))
 				} else {
-					problems = append(problems, fmt.Sprintf("consent date %q lies more than three years back; ask the person for their consent again", clip(date)))
+					bad(apperr.ReasonGivenAtTooOld, "consentDate", "consent date %q lies more than three years back; ask the person for their consent again", clip(date))
 				}
 			}
 			c.givenAt = &t
@@ -182,10 +186,10 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 		id, ok := j.purposes[r.consent.purposeKey]
 		switch {
 		case !ok && r.consent.purposeKey == listPurpose:
-			b.warned = append(b.warned, problem{r.line, what + " without consent: the consent column says yes, but the file is " +
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentNoList, field: "consent", msg: what + " without consent: the consent column says yes, but the file is " +
 				"imported into no list whose purpose it could mean; name the purpose's key in the column, or import into a list"})
 		case !ok:
-			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("%s without consent: there is no purpose with key %q; "+
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonPurposeUnknown, field: "consent", msg: fmt.Sprintf("%s without consent: there is no purpose with key %q; "+
 				"create it, or correct the consent column", what, clip(r.consent.purposeKey))})
 		}
 		return id, ok
@@ -258,10 +262,10 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	_, err = pgx.ForEachRow(rows, []any{&id, &revokedAt}, func() error {
 		switch {
 		case revokedAt != nil && r.consent.givenAt == nil:
-			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
 				"the person revoked it on %s and the file gives no consent date", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})
 		case revokedAt != nil && revokedAt.After(*r.consent.givenAt):
-			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
 				"the person revoked it on %s, after the consent date in the file", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})
 		default:
 			out = append(out, grant{id, purposeID, r.consent.givenAt, evidence})

@@ -32,13 +32,13 @@ func TestReadConsentColumns(t *testing.T) {
 	} {
 		got, problems := readConsent(csvfile.Row{Consent: c.purpose, ConsentDate: c.date, ConsentSource: c.from}, now)
 		if c.problem != "" {
-			if len(problems) != 1 || !strings.Contains(problems[0], c.problem) {
-				t.Errorf("%s: problems %q, want one saying %q", c.name, problems, c.problem)
+			if len(problems) != 1 || !strings.Contains(problems[0].msg, c.problem) || problems[0].field != "consentDate" {
+				t.Errorf("%s: problems %+v, want one saying %q", c.name, problems, c.problem)
 			}
 			continue
 		}
 		if len(problems) > 0 {
-			t.Errorf("%s: problems %q", c.name, problems)
+			t.Errorf("%s: problems %+v", c.name, problems)
 			continue
 		}
 		if c.wantKey == "" {

@@ -30,9 +30,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	}
 	switch {
 	case accept && why == "":
-		return nil, apperr.Invalid("reason", "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
+		return nil, apperr.BadInput("reason", apperr.ReasonRequired, "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
 	case utf8.RuneCountInString(why) > maxReason:
-		return nil, apperr.Invalid("reason", "the reason is longer than %d characters", maxReason)
+		return nil, apperr.BadInput("reason", apperr.ReasonTooLong, "the reason is longer than %d characters", maxReason)
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var (
@@ -44,7 +44,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
 			Scan(&field, &entryID, &emailsNorm, &phones, &listID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already", jobID, line)
+			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}
 		if err != nil {
 			return err

@@ -51,13 +51,13 @@ func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob,
 // Problems lists the first problems of a job (line and reason); a last entry with line 0
 // says how many more were found but not kept.
 func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT line, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, jobID, maxListed)
+	rows, err := s.db.Pool.Query(ctx, `SELECT line, code, field, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, jobID, maxListed)
 	if err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
 	problems, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ImportRowProblem, error) {
 		p := &model.ImportRowProblem{}
-		return p, r.Scan(&p.Line, &p.Message)
+		return p, r.Scan(&p.Line, &p.Code, &p.Field, &p.Message)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
@@ -66,8 +66,9 @@ func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRo
 	if err := s.db.Pool.QueryRow(ctx, `SELECT problem_count FROM import_jobs WHERE id = $1`, jobID).Scan(&count); err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
-	if more := count - len(problems); more > 0 {
-		problems = append(problems, &model.ImportRowProblem{Line: 0,
+	// (a list that expired says nothing of what it held)
+	if more := count - len(problems); more > 0 && len(problems) == maxListed {
+		problems = append(problems, &model.ImportRowProblem{Line: 0, Code: string(apperr.ReasonImportProblemsNotListed),
 			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(problems))})
 	}
 	return problems, nil

@@ -30,6 +30,14 @@ type WorkerOptions struct {
 	Retention   time.Duration // finished deliveries older than this are deleted (90 days)
 	Log         *slog.Logger
 	Client      *http.Client // default: Timeout, no redirects
+	// Events wakes the worker when events are committed (the instance's events.Bus, which
+	// LISTENs for the whole instance); without it the worker polls.
+	Events Notifier
+}
+
+// Notifier signals that new outbox events were committed (events.Bus.Committed).
+type Notifier interface {
+	Committed(ctx context.Context) (<-chan struct{}, error)
 }
 
 // Worker turns outbox events into deliveries and sends them. Several instances may run
@@ -93,8 +101,13 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 func (w *Worker) Start(ctx context.Context) {
 	ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	w.done = make(chan struct{})
-	wake := make(chan struct{}, 1)
-	go w.listen(ctx, wake)
+	var wake <-chan struct{}
+	if w.opts.Events != nil {
+		var err error
+		if wake, err = w.opts.Events.Committed(ctx); err != nil {
+			w.opts.Log.Warn("webhooks: no event notifications; polling", "err", err)
+		}
+	}
 	go func() {
 		defer close(w.done)
 		w.run(ctx, wake)
@@ -181,7 +194,10 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-wake:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil // the Bus stopped: poll
+			}
 		case <-time.After(w.opts.Poll):
 		}
 	}
@@ -481,40 +497,4 @@ func errText(err error) string {
 		s = string(r[:500]) + "…"
 	}
 	return s
-}
-
-// listen wakes the worker when an event is committed (LISTEN vermerk_events); without a
-// connection the worker still polls.
-func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		err := func() error {
-			cfg := w.svc.db.Pool.Config().ConnConfig.Copy()
-			cfg.RuntimeParams["application_name"] = "vermerk webhooks"
-			conn, err := pgx.ConnectConfig(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN vermerk_events"); err != nil {
-				return err
-			}
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		w.opts.Log.Debug("webhooks: listener connection lost; polling until it is back", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(w.opts.Poll * 2):
-		}
-	}
 }

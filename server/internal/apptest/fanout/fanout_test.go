@@ -1,4 +1,4 @@
-package events_test
+package fanout_test
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
-	"github.com/vermerk/vermerk/server/internal/events"
+	"github.com/vermerk/vermerk/server/internal/apptest/fanout"
 )
 
 // The fan-out measurement over two instances sharing one database, small by default;
@@ -23,7 +23,7 @@ func TestFanoutAcrossTwoInstances(t *testing.T) {
 	}
 	a := apptest.Start(t)
 	b := apptest.StartOn(t, a.DBURL)
-	res, err := events.MeasureFanout(t.Context(), events.FanoutConfig{
+	res, err := fanout.Measure(t.Context(), fanout.Config{
 		URLs:        []string{a.WSURL(), b.WSURL()},
 		Token:       apptest.AdminToken,
 		DBURL:       a.DBURL,

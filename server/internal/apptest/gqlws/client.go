@@ -1,6 +1,7 @@
-// Package gqlws is a small graphql-transport-ws client for tests and benchmarks: it connects
-// with the bearer token in connection_init, subscribes, and reads next/error/complete
-// messages, answering the server's pings.
+// Package gqlws is a small graphql-transport-ws client for tests and vermerk-bench (test
+// support; the server never imports it): it connects with the bearer token in
+// connection_init, subscribes, and reads next/error/complete messages, answering the
+// server's pings.
 package gqlws
 
 import (

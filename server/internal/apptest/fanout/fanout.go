@@ -1,4 +1,8 @@
-package events
+// Package fanout measures the revocation fan-out of server instances sharing one database:
+// WebSocket subscribers spread over the instances, revocations committed into the database,
+// commit-to-receipt latencies and lost deliveries. For vermerk-bench and the tests; the
+// server never imports it.
+package fanout
 
 import (
 	"context"
@@ -12,13 +16,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 )
 
-// FanoutConfig describes one fan-out measurement: Subscribers WebSocket connections spread
+// Config describes one fan-out measurement: Subscribers WebSocket connections spread
 // round-robin over the instances at URLs, each subscribed to revocations, and Events
 // revocations committed one transaction each into the database at DBURL.
-type FanoutConfig struct {
+type Config struct {
 	URLs        []string // ws://host/graphql of every server instance
 	Token       string   // an ADMIN bearer token valid on every instance
 	DBURL       string   // the database the instances share
@@ -30,9 +34,9 @@ type FanoutConfig struct {
 	Wait time.Duration
 }
 
-// FanoutResult is what MeasureFanout saw. Latency is from just before COMMIT is sent to the
+// Result is what Measure saw. Latency is from just before COMMIT is sent to the
 // moment a subscriber has read and decoded the event from its WebSocket.
-type FanoutResult struct {
+type Result struct {
 	Subscribers, Events int
 	Delivered           int // (subscriber, event) pairs received
 	Lost                int // pairs never received within Wait
@@ -41,7 +45,7 @@ type FanoutResult struct {
 	P50, P99, Max       time.Duration
 }
 
-func (r FanoutResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf("revocation fan-out: %d subscribers, %d events: p50 %v, p99 %v, max %v commit-to-receipt; delivered %d, lost %d, duplicates %d, failed subscriptions %d",
 		r.Subscribers, r.Events, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
 		r.Delivered, r.Lost, r.Duplicates, r.Failed)
@@ -61,11 +65,11 @@ type fanoutSub struct {
 	received int64         // highest id seen
 }
 
-// MeasureFanout runs the revocation fan-out benchmark against running servers. It commits
+// Measure runs the revocation fan-out benchmark against running servers. It commits
 // real CONSENT_REVOKED events (random contact ids, channel "bench") into cfg.DBURL.
-func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
+func Measure(ctx context.Context, cfg Config) (Result, error) {
 	if len(cfg.URLs) == 0 || cfg.DBURL == "" {
-		return FanoutResult{}, errors.New("events.MeasureFanout: give the instances' WebSocket URLs and the database URL")
+		return Result{}, errors.New("fanout.Measure: give the instances' WebSocket URLs and the database URL")
 	}
 	if cfg.Subscribers <= 0 {
 		cfg.Subscribers = 1000
@@ -84,7 +88,7 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 
 	db, err := pgx.Connect(ctx, cfg.DBURL)
 	if err != nil {
-		return FanoutResult{}, fmt.Errorf("events.MeasureFanout: %w", err)
+		return Result{}, fmt.Errorf("fanout.Measure: %w", err)
 	}
 	defer db.Close(context.WithoutCancel(ctx))
 
@@ -97,7 +101,7 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 		}
 	}()
 	if err != nil {
-		return FanoutResult{}, err
+		return Result{}, err
 	}
 	var wg sync.WaitGroup
 	for _, s := range subs {
@@ -111,13 +115,13 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if warm, err = emitRevocation(ctx, db, nil); err != nil {
-			return FanoutResult{}, err
+			return Result{}, err
 		}
 		if waitAll(ctx, subs, warm, 500*time.Millisecond) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return FanoutResult{}, errors.New("events.MeasureFanout: not every subscriber received the warm-up events within 30 s")
+			return Result{}, errors.New("fanout.Measure: not every subscriber received the warm-up events within 30 s")
 		}
 	}
 
@@ -129,7 +133,7 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 		}
 		var t0 time.Time
 		if last, err = emitRevocation(ctx, db, &t0); err != nil {
-			return FanoutResult{}, err
+			return Result{}, err
 		}
 		sentAt[last] = t0
 	}
@@ -140,7 +144,7 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 	}
 	wg.Wait()
 
-	res := FanoutResult{Subscribers: cfg.Subscribers, Events: cfg.Events}
+	res := Result{Subscribers: cfg.Subscribers, Events: cfg.Events}
 	var lat []time.Duration
 	for _, s := range subs {
 		seen := make(map[int64]bool, cfg.Events)
@@ -171,7 +175,7 @@ func MeasureFanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) 
 	return res, nil
 }
 
-func connectSubscribers(ctx context.Context, cfg FanoutConfig) ([]*fanoutSub, error) {
+func connectSubscribers(ctx context.Context, cfg Config) ([]*fanoutSub, error) {
 	subs := make([]*fanoutSub, cfg.Subscribers)
 	errs := make(chan error, cfg.Subscribers)
 	sem := make(chan struct{}, 32)
@@ -188,7 +192,7 @@ func connectSubscribers(ctx context.Context, cfg FanoutConfig) ([]*fanoutSub, er
 				err = c.Subscribe(dctx, "1", `subscription { revocations { cursor } }`, nil)
 			}
 			if err != nil {
-				errs <- fmt.Errorf("events.MeasureFanout: subscriber %d: %w", i, err)
+				errs <- fmt.Errorf("fanout.Measure: subscriber %d: %w", i, err)
 				return
 			}
 			subs[i] = &fanoutSub{conn: c, notify: make(chan struct{}, 1)}
@@ -199,7 +203,7 @@ func connectSubscribers(ctx context.Context, cfg FanoutConfig) ([]*fanoutSub, er
 	return subs, <-errs
 }
 
-// read records receipts until the connection is closed (MeasureFanout closes it to stop).
+// read records receipts until the connection is closed (Measure closes it to stop).
 func (s *fanoutSub) read(ctx context.Context) {
 	for {
 		m, err := s.conn.Read(context.Background())
@@ -268,18 +272,18 @@ func waitAll(ctx context.Context, subs []*fanoutSub, id int64, d time.Duration) 
 func emitRevocation(ctx context.Context, db *pgx.Conn, sent *time.Time) (int64, error) {
 	tx, err := db.Begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("events.MeasureFanout: begin: %w", err)
+		return 0, fmt.Errorf("fanout.Measure: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var id int64
 	if err := tx.QueryRow(ctx, `SELECT vermerk_emit('CONSENT_REVOKED', gen_random_uuid(), NULL, 'bench', '')`).Scan(&id); err != nil {
-		return 0, fmt.Errorf("events.MeasureFanout: emit: %w", err)
+		return 0, fmt.Errorf("fanout.Measure: emit: %w", err)
 	}
 	if sent != nil {
 		*sent = time.Now()
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("events.MeasureFanout: commit: %w", err)
+		return 0, fmt.Errorf("fanout.Measure: commit: %w", err)
 	}
 	return id, nil
 }
