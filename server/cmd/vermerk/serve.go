@@ -15,6 +15,7 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/web"
 )
 
 // shutdownGrace is how long running requests may take to finish after SIGTERM.
@@ -42,11 +43,8 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	}
 	sockets := newWebSockets()
 	defer sockets.close()
-	srv := &http.Server{
-		Handler:           sockets.track(a.Handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := &http.Server{Handler: sockets.track(a.Handler)}
+	web.ConfigureServer(srv)
 	// Only WebSockets are ended at once; plain requests keep their context and may finish.
 	srv.RegisterOnShutdown(sockets.close)
 

@@ -124,10 +124,11 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	tokens := auth.New(a.DB, a.AdminToken, a.Log)
 	svc := graph.Services{
 		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
 		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
-		Tokens:      auth.New(a.DB, a.AdminToken, a.Log),
+		Tokens:      tokens,
 		Audit:       audit.New(a.DB),
 		Consents:    cs,
 		Unsubscribe: links,
@@ -162,11 +163,15 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
+	sockets := a.watchTokens(tokens)
 	gql := graph.NewHandler(svc, graph.Options{
-		Logger:         a.Log,
-		MaxUploadSize:  cfg.MaxUploadSize,
-		OriginPatterns: cfg.AllowedOrigins,
-		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
+		Logger:             a.Log,
+		MaxUploadSize:      cfg.MaxUploadSize,
+		UploadDir:          filepath.Join(cfg.DataDir, "uploads"),
+		MaxUploadsPerToken: cfg.UploadsPerToken,
+		OriginPatterns:     cfg.AllowedOrigins,
+		Sockets:            sockets,
+		Extensions:         []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
@@ -177,6 +182,22 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		TrustedProxies: cfg.TrustedProxies,
 	}, a.Log)
 	return nil
+}
+
+// watchTokens keeps the open WebSockets per token: a token revoked on any instance (the
+// TOKEN_REVOKED event) leaves this instance's cache and closes its sockets at once; every
+// open socket's token is checked again every two seconds (expiry, a missed event).
+func (a *App) watchTokens(tokens *auth.Store) *graph.Sockets {
+	sockets := graph.NewSockets(tokens, graph.SocketOptions{MaxPerToken: a.Config.SocketsPerToken, Logger: a.Log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sockets.Run(ctx) }()
+	a.Events.WatchTokenRevocations(ctx, func(id string) {
+		tokens.Forget(id)
+		sockets.CloseToken(id, "bearer token refused: the token was revoked; ask an admin for a new one")
+	})
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
+	return sockets
 }
 
 // ready: the database answers and is migrated to the version this binary expects.

@@ -21,6 +21,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/web"
 )
 
 // AdminToken is the bootstrap admin token of every test server.
@@ -78,6 +79,7 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 		t.Fatalf("apptest: app.Open: %v", err)
 	}
 	srv := httptest.NewUnstartedServer(a.Handler)
+	web.ConfigureServer(srv.Config)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

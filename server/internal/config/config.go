@@ -26,7 +26,17 @@ type Config struct {
 	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
 	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+
+	// Limits per token (hardening, issue 15).
+	SocketsPerToken     int  // VERMERK_WS_PER_TOKEN: open WebSockets per token and instance
+	UploadsPerToken     int  // VERMERK_UPLOADS_PER_TOKEN: uploads read at once per token and instance
+	OperationsPerToken  int  // VERMERK_OPS_PER_TOKEN: GraphQL operations running at once per token and instance
+	WebhookAllowPrivate bool // VERMERK_WEBHOOK_ALLOW_PRIVATE: webhook targets on loopback and private networks
 }
+
+// AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
+// ADMIN API token exists).
+const AdminTokenOff = "off"
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
 func FromEnv() (Config, error) {
@@ -42,6 +52,10 @@ func FromEnv() (Config, error) {
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * time.Hour,
 		ScreenRate:     50,
+
+		SocketsPerToken:    100,
+		UploadsPerToken:    2,
+		OperationsPerToken: 64,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -81,7 +95,27 @@ func FromEnv() (Config, error) {
 		}
 		c.ScreenRate = f
 	}
-	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"VERMERK_WS_PER_TOKEN", &c.SocketsPerToken}, {"VERMERK_UPLOADS_PER_TOKEN", &c.UploadsPerToken},
+		{"VERMERK_OPS_PER_TOKEN", &c.OperationsPerToken}} {
+		if v := os.Getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i <= 0 {
+				errs = append(errs, fmt.Sprintf("%s=%q is not a positive whole number", n.name, v))
+			}
+			*n.to = i
+		}
+	}
+	if v := os.Getenv("VERMERK_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_WEBHOOK_ALLOW_PRIVATE=%q is neither true nor false", v))
+		}
+		c.WebhookAllowPrivate = b
+	}
+	if c.AdminToken != "" && c.AdminToken != AdminTokenOff && len(c.AdminToken) < 16 {
 		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")
 	}
 	if c.DatabaseURL != "" && c.SecretKey == "" {

@@ -13,6 +13,8 @@ const (
 	EventContactErased    EventKind = "CONTACT_ERASED"
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
+	// EventTokenRevoked: ref is the API token's id; every instance closes the token's sockets.
+	EventTokenRevoked EventKind = "TOKEN_REVOKED"
 )
 
 // Event is one outbox row. It never carries personal data: an erased person's event must
