@@ -95,6 +95,9 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
+	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+		return err
+	}
 	if a.AdminToken, err = adminToken(cfg); err != nil {
 		return err
 	}
