@@ -71,6 +71,9 @@ func (b *bench) startServer(ctx context.Context) (*server, error) {
 		"VERMERK_ADMIN_TOKEN="+adminToken,
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
 		"VERMERK_SCREEN_RATE=1000000000",
+		// the load generator is one client with one token: thousands of sockets and operations
+		"VERMERK_WS_PER_TOKEN=100000",
+		"VERMERK_OPS_PER_TOKEN=100000",
 	)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
