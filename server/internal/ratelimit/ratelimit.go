@@ -1,5 +1,7 @@
-// Package ratelimit bounds how often one token may call `screen`. Screening answers whether a
-// person is on the blacklist, i.e. whether they were erased; unlimited, it is an oracle.
+// Package ratelimit bounds how often one token may call `screen`, and how often it may have a
+// contact write refused for a blacklist match. Both answer whether a person is on the
+// blacklist, i.e. whether they were erased; unlimited, they are an oracle. With Share, the
+// budget holds across all instances on one database.
 package ratelimit
 
 import (
@@ -35,6 +37,7 @@ type Blacklist struct {
 	mu        sync.Mutex
 	perToken  map[string]*tokenLimiter
 	lastSweep time.Time
+	pending   map[string]int // units used here since the last share; nil without Share
 }
 
 type tokenLimiter struct {
@@ -82,13 +85,17 @@ func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput) (*
 	return b.Blacklist.Screen(ctx, candidate)
 }
 
-func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
-	key := ""
-	if v != nil {
-		key = v.TokenID
+func tokenKey(v *viewer.Viewer) string {
+	if v == nil {
+		return ""
 	}
-	now := b.now()
+	return v.TokenID
+}
+
+// limiter returns the token's limiter, made on first use; idle ones are dropped now and then.
+func (b *Blacklist) limiter(key string, now time.Time) *tokenLimiter {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if now.Sub(b.lastSweep) > idleAfter {
 		for k, t := range b.perToken {
 			if now.Sub(t.lastSeen) > idleAfter {
@@ -103,14 +110,45 @@ func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
 		b.perToken[key] = t
 	}
 	t.lastSeen = now
-	b.mu.Unlock()
+	return t
+}
 
-	r := t.lim.ReserveN(now, 1)
+// used records units spent here, for the other instances (see Share).
+func (b *Blacklist) used(key string, units int) {
+	b.mu.Lock()
+	if b.pending != nil {
+		b.pending[key] += units
+	}
+	b.mu.Unlock()
+}
+
+func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
+	key, now := tokenKey(v), b.now()
+	r := b.limiter(key, now).lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		return d, false
 	}
+	b.used(key, 1)
 	return 0, true
+}
+
+// spend takes units from the token's budget even below zero (a refused write has told its
+// answer already); later screens and writes wait until the budget is back.
+func (b *Blacklist) spend(v *viewer.Viewer, units int) {
+	key, now := tokenKey(v), b.now()
+	b.limiter(key, now).lim.ReserveN(now, min(units, b.burst))
+	b.used(key, units)
+}
+
+// exhausted reports how long the token must wait before its budget allows one more use.
+func (b *Blacklist) exhausted(v *viewer.Viewer) (time.Duration, bool) {
+	now := b.now()
+	lim := b.limiter(tokenKey(v), now).lim
+	if tokens := lim.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(b.limit) * float64(time.Second)), true
+	}
+	return 0, false
 }
 
 func roundUp(d time.Duration) time.Duration {
