@@ -36,6 +36,11 @@ type Options struct {
 	// MaxDepth and MaxComplexity bound one operation; defaults 12 and 20000 (a page of 1,000 recipients with names, e-mails and links costs about 6,000).
 	MaxDepth      int
 	MaxComplexity int
+	// MaxRootFields bounds the root fields of one operation, aliases included (default 20);
+	// MaxQueryBytes the query document (default 32 KiB).
+	MaxRootFields, MaxQueryBytes int
+	// MaxOperationsPerToken bounds the queries and mutations one token runs at once; default 64.
+	MaxOperationsPerToken int
 	// OriginPatterns are the browser origins allowed to open a WebSocket (host patterns as in
 	// coder/websocket's AcceptOptions); requests without an Origin header are always allowed.
 	OriginPatterns []string
@@ -67,6 +72,15 @@ func (o *Options) defaults() {
 	}
 	if o.MaxComplexity == 0 {
 		o.MaxComplexity = 20000
+	}
+	if o.MaxRootFields == 0 {
+		o.MaxRootFields = 20
+	}
+	if o.MaxQueryBytes == 0 {
+		o.MaxQueryBytes = 32 << 10
+	}
+	if o.MaxOperationsPerToken == 0 {
+		o.MaxOperationsPerToken = 64
 	}
 	if o.MaxSubscriptionsPerConnection == 0 {
 		o.MaxSubscriptionsPerConnection = 20
@@ -111,7 +125,8 @@ func NewHandler(s Services, opts Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(introspectionForStaff{})
 	srv.Use(depthLimit{max: opts.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.Use(&complexityLimit{max: opts.MaxComplexity, maxRoot: opts.MaxRootFields, maxDocument: opts.MaxQueryBytes})
+	srv.Use(&operationLimit{max: opts.MaxOperationsPerToken, n: map[string]int{}})
 	srv.Use(socketRecheck{opts.Sockets})
 	srv.Use(&subscriptionLimit{max: int32(opts.MaxSubscriptionsPerConnection)})
 	for _, ext := range opts.Extensions {

@@ -128,9 +128,15 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		return err
 	}
 	tokens := auth.New(a.DB, a.AdminToken, a.Log)
+	// One screening budget per token for screen and for writes refused by a match, shared by
+	// every instance on the database.
+	screenBudget := ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics)
+	shareCtx, stopSharing := context.WithCancel(context.Background())
+	shared := screenBudget.Share(shareCtx, a.DB, a.Log)
+	a.stops = append(a.stops, func(context.Context) { stopSharing(); <-shared })
 	svc := graph.Services{
-		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
-		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
+		Contacts:    ratelimit.Writes(contacts.New(a.DB, screens.Screener(bl)), screenBudget),
+		Blacklist:   screenBudget,
 		Tokens:      tokens,
 		Audit:       audit.New(a.DB),
 		Consents:    cs,
@@ -168,13 +174,14 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
 	sockets := a.watchTokens(tokens)
 	gql := graph.NewHandler(svc, graph.Options{
-		Logger:             a.Log,
-		MaxUploadSize:      cfg.MaxUploadSize,
-		UploadDir:          filepath.Join(cfg.DataDir, "uploads"),
-		MaxUploadsPerToken: cfg.UploadsPerToken,
-		OriginPatterns:     cfg.AllowedOrigins,
-		Sockets:            sockets,
-		Extensions:         []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
+		Logger:                a.Log,
+		MaxUploadSize:         cfg.MaxUploadSize,
+		UploadDir:             filepath.Join(cfg.DataDir, "uploads"),
+		MaxUploadsPerToken:    cfg.UploadsPerToken,
+		MaxOperationsPerToken: cfg.OperationsPerToken,
+		OriginPatterns:        cfg.AllowedOrigins,
+		Sockets:               sockets,
+		Extensions:            []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,

@@ -268,3 +268,70 @@ func TestRedTeamTrickledBodyIsCutOff(t *testing.T) {
 		t.Errorf("answered after %v, want about 1 s", took)
 	}
 }
+
+// Issue 15, item 3: limits that aliases cannot dodge.
+func TestRedTeamLimitsCountAliasesAndHiddenCosts(t *testing.T) {
+	s := apptest.Start(t)
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Erika", familyName: "Mustermann", emails: ["max.muster@example.com"]}) { contact { id } } }`, nil)
+	aliases := func(n int, field string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " a%d: %s", i, field)
+		}
+		return b.String() + " }"
+	}
+	for _, tc := range []struct{ name, query, mention string }{
+		{"totalCount under aliases", aliases(10, `contacts(first: 1) { totalCount }`), "complexity"},
+		{"subjectAccessExport under aliases", aliases(5, fmt.Sprintf(`subjectAccessExport(contactId: %q)`, c.CreateContact.Contact.ID)), "complexity"},
+		{"lists of a page", `{ contacts(first: 200) { edges { node { consents { history { at } } } } } }`, "complexity"},
+		{"root fields", aliases(21, `me { role }`), "21 root fields"},
+		{"root fields in a fragment", `{ ...F } fragment F on Query {` + strings.TrimSuffix(strings.TrimPrefix(aliases(21, `me { role }`), "{"), "}") + `}`, "21 root fields"},
+		{"document size", "# " + strings.Repeat("x", 40<<10) + "\n{ me { role } }", "bytes long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, s.Admin(t, tc.query, nil), "COMPLEXITY_LIMIT_EXCEEDED", tc.mention)
+		})
+	}
+	t.Run("within the limits", func(t *testing.T) {
+		for _, q := range []string{aliases(9, `contacts(first: 1) { totalCount }`), aliases(20, `me { role }`),
+			`{ contacts(first: 100) { totalCount edges { node { id emails lists { key } consents { status history { at } } } } } }`} {
+			if res := s.Admin(t, q, nil); len(res.Errors) > 0 {
+				t.Errorf("%.80s…: %+v", q, res.Errors)
+			}
+		}
+	})
+}
+
+// Issue 15, item 3: one token runs at most VERMERK_OPS_PER_TOKEN operations at once.
+func TestRedTeamConcurrentOperationsPerTokenAreCapped(t *testing.T) {
+	s := apptest.Start(t, func(c *config.Config) { c.OperationsPerToken = 2 })
+	tx, err := s.App.DB.Pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	if _, err := tx.Exec(t.Context(), `LOCK TABLE purposes IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	blocked := make(chan *apptest.Result, 2)
+	for range 2 { // these two wait for the lock
+		go func() { blocked <- s.Admin(t, `{ purposes { key } }`, nil) }()
+	}
+	time.Sleep(500 * time.Millisecond)
+	wantError(t, s.Admin(t, `{ me { role } }`, nil), "RATE_LIMITED", "VERMERK_OPS_PER_TOKEN")
+	if err := tx.Rollback(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if res := <-blocked; len(res.Errors) > 0 {
+			t.Errorf("a waiting operation failed: %+v", res.Errors)
+		}
+	}
+	if res := s.Admin(t, `{ me { role } }`, nil); len(res.Errors) > 0 {
+		t.Errorf("after the others answered: %+v", res.Errors)
+	}
+}
