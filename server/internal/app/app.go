@@ -47,8 +47,10 @@ type App struct {
 	Keyring    *screening.Keyring
 	Events     *events.Bus       // the outbox listener; graph.Services.Events
 	Imports    *importer.Service // graph.Services.Imports; also `vermerk import`
-	AdminToken string
-	Handler    http.Handler
+	AdminToken string            // "" when VERMERK_ADMIN_TOKEN=off
+	// AdminTokenCreated: the admin token was generated into the data directory by this start.
+	AdminTokenCreated bool
+	Handler           http.Handler
 	// Metrics is the registry services register their collectors on (served at /metrics).
 	Metrics *prometheus.Registry
 
@@ -98,7 +100,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
 		return err
 	}
-	if a.AdminToken, err = adminToken(cfg); err != nil {
+	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err
 	}
 	return a.build(ctx, dbURL)
@@ -264,30 +266,38 @@ func loadKeyring(cfg config.Config) (*screening.Keyring, error) {
 	return screening.NewKeyring(current, old...)
 }
 
-// adminToken: VERMERK_ADMIN_TOKEN, else one generated on first start and kept (mode 0600).
-func adminToken(cfg config.Config) (string, error) {
-	if cfg.AdminToken != "" {
-		return cfg.AdminToken, nil
+// adminToken: VERMERK_ADMIN_TOKEN ("off": none), else one generated on first start and kept
+// (mode 0600); created says it was generated just now.
+func adminToken(cfg config.Config) (token string, created bool, err error) {
+	switch cfg.AdminToken {
+	case config.AdminTokenOff:
+		return "", false, nil
+	case "":
+	default:
+		return cfg.AdminToken, false, nil
 	}
-	path := filepath.Join(cfg.DataDir, "admin-token")
+	path := AdminTokenFile(cfg)
 	if b, err := os.ReadFile(path); err == nil {
 		if t := strings.TrimSpace(string(b)); len(t) >= 16 {
-			return t, nil
+			return t, false, nil
 		}
-		return "", fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
+		return "", false, fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+		return "", false, err
 	}
 	t := "vmk_admin_" + base64.RawURLEncoding.EncodeToString(b[:])
 	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
-	return t, nil
+	return t, true, nil
 }
+
+// AdminTokenFile is where the generated admin token is kept.
+func AdminTokenFile(cfg config.Config) string { return filepath.Join(cfg.DataDir, "admin-token") }
 
 // subKeys derives the secrets for one purpose from the current and the old server keys,
 // current first, so what was signed or sealed before a key rotation still verifies.

@@ -346,3 +346,15 @@ func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) 
 	s.Forget(id)
 	return tok, nil
 }
+
+// LiveAdmins counts the ADMIN API tokens that are neither revoked nor expired: with the
+// bootstrap admin token off (VERMERK_ADMIN_TOKEN=off), they are the only way in as ADMIN.
+func (s *Store) LiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens
+		WHERE role = 'ADMIN' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("auth.LiveAdmins: %w", err)
+	}
+	return n, nil
+}
