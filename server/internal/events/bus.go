@@ -65,6 +65,7 @@ type Bus struct {
 	subs    map[*subscriber]struct{}
 	last    int64 // id of the last event fanned out
 	stopped bool
+	watches int // subscribers of the server itself (token revocations), not of clients
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -165,11 +166,11 @@ func (b *Bus) Last() int64 {
 	return b.last
 }
 
-// Subscribers is the number of open subscriptions on this instance.
+// Subscribers is the number of open client subscriptions on this instance.
 func (b *Bus) Subscribers() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.subs)
+	return len(b.subs) - b.watches
 }
 
 // Start connects the listener (failing if the database cannot be reached now), then keeps

@@ -19,8 +19,14 @@ func (b *Bus) WatchTokenRevocations(ctx context.Context, revoked func(tokenID st
 			if err != nil {
 				return // stopped
 			}
+			b.mu.Lock()
+			b.watches++
+			b.mu.Unlock()
 			b.drain(ctx, sub, revoked)
 			b.unsubscribe(sub)
+			b.mu.Lock()
+			b.watches--
+			b.mu.Unlock()
 		}
 	}()
 }
