@@ -129,6 +129,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	hooks.AllowPrivate = cfg.WebhookAllowPrivate
 	tokens := auth.New(a.DB, a.AdminToken, a.Log)
 	// One screening budget per token for screen and for writes refused by a match, shared by
 	// every instance on the database.

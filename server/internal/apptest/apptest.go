@@ -59,6 +59,8 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * 3600e9,
 		ScreenRate:     1000,
+		// Tests receive webhooks on 127.0.0.1; production refuses internal targets by default.
+		WebhookAllowPrivate: true,
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

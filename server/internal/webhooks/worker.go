@@ -29,7 +29,7 @@ type WorkerOptions struct {
 	PerWebhook  int           // deliveries in flight per endpoint (4)
 	Retention   time.Duration // finished deliveries older than this are deleted (90 days)
 	Log         *slog.Logger
-	Client      *http.Client // default: Timeout, no redirects
+	Client      *http.Client // default: Timeout, no redirects, no internal addresses (Service.AllowPrivate)
 }
 
 // Worker turns outbox events into deliveries and sends them. Several instances may run
@@ -79,11 +79,7 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{
-			Timeout: opts.Timeout,
-			// A redirect is not a delivery: the endpoint should be registered with its final URL.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		opts.Client = deliveryClient(opts.Timeout, svc.AllowPrivate)
 	}
 	return &Worker{svc: svc, opts: opts}
 }
@@ -474,7 +470,7 @@ func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
 }
 
 func errText(err error) string {
-	s := err.Error()
+	s := describe(err)
 	if r := []rune(s); len(r) > 500 {
 		s = string(r[:500]) + "…"
 	}
