@@ -335,3 +335,31 @@ func TestRedTeamConcurrentOperationsPerTokenAreCapped(t *testing.T) {
 		t.Errorf("after the others answered: %+v", res.Errors)
 	}
 }
+
+// Issue 15, item 10: a cursor the server did not issue is BAD_USER_INPUT (reason BAD_CURSOR,
+// field after), never INTERNAL.
+func TestRedTeamBadCursorIsBadUserInput(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	bad := []string{"x", "bm90LWpzb24", "WyJhIl0", "WyIiLCIiXQ", "WyJub3QtYS10aW1lIiwibm90LWEtdXVpZCJd", "%%%", strings.Repeat("A", 300)}
+	for _, q := range []string{
+		`query($a: String) { contacts(first: 5, after: $a) { totalCount } }`,
+		`query($a: String) { contacts(search: "Muster", first: 5, after: $a) { edges { cursor } } }`,
+		`query($a: String) { recipients(listKey: "news", first: 5, after: $a) { totalCount } }`,
+		`query($a: String) { blacklist(first: 5, after: $a) { totalCount } }`,
+		`query($a: String) { auditTrail(first: 5, after: $a) { edges { cursor } } }`,
+		`query($a: String) { importJobs(first: 5, after: $a) { id } }`,
+	} {
+		for _, after := range bad {
+			res := s.Admin(t, q, map[string]any{"a": after})
+			if len(res.Errors) == 0 || res.Errors[0].Code() != "BAD_USER_INPUT" {
+				t.Errorf("%.60s… after %q: %+v, want BAD_USER_INPUT", q, after, res.Errors)
+				continue
+			}
+			if r, _ := res.Errors[0].Extensions["reason"].(string); r != "BAD_CURSOR" || res.Errors[0].Field() != "after" {
+				t.Errorf("%.60s… after %q: reason %q field %q, want BAD_CURSOR on after", q, after, r, res.Errors[0].Field())
+			}
+		}
+	}
+}
