@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
+	removeStaleUploads(filepath.Join(cfg.DataDir, "uploads"), log)
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: cfg.DataDir, Logger: log})
@@ -295,6 +297,19 @@ func adminToken(cfg config.Config) (token string, created bool, err error) {
 		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
 	return t, true, nil
+}
+
+// removeStaleUploads deletes upload spool files a crash left behind: a request removes its own
+// file when it ends, and none reads for longer than an hour (the upload read timeout is 10 min).
+func removeStaleUploads(dir string, log *slog.Logger) {
+	names, _ := filepath.Glob(filepath.Join(dir, "upload-*"))
+	for _, name := range names {
+		if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			if err := os.Remove(name); err != nil {
+				log.Warn("removing a stale upload spool file", "file", name, "err", err)
+			}
+		}
+	}
 }
 
 // AdminTokenFile is where the generated admin token is kept.

@@ -363,3 +363,27 @@ func TestRedTeamBadCursorIsBadUserInput(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, item 2: spool files a crash left behind are removed at the next start.
+func TestRedTeamStaleUploadsAreRemovedAtStart(t *testing.T) {
+	dataDir := t.TempDir()
+	dir := filepath.Join(dataDir, "uploads")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale, fresh := filepath.Join(dir, "upload-stale"), filepath.Join(dir, "upload-fresh")
+	for _, f := range []string{stale, fresh} {
+		if err := os.WriteFile(f, []byte("Vorname;Nachname\r\nErika;Mustermann\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	_ = os.Chtimes(stale, old, old)
+	apptest.Start(t, func(c *config.Config) { c.DataDir = dataDir })
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a spool file left two hours ago is still there (%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a spool file of a running upload (another instance on this data directory) was removed: %v", err)
+	}
+}
