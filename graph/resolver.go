@@ -94,6 +94,9 @@ type Imports interface {
 	Preview(ctx context.Context, file graphql.Upload) (*model.ImportPreview, error)
 	Start(ctx context.Context, file graphql.Upload, listKey *string) (*model.ImportJob, error)
 	Job(ctx context.Context, id string) (*model.ImportJob, error)
+	// Jobs lists the caller's jobs, newest first (ADMIN: all), after the id of the last job of
+	// the page before.
+	Jobs(ctx context.Context, first int, after string) ([]*model.ImportJob, error)
 	Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error)
 	// Problems and HeldRows are a job's lists, read only when a request asks for them.
 	Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error)

@@ -282,7 +282,11 @@ func (r *queryResolver) ErasurePreview(ctx context.Context, id string) (*model.E
 }
 
 func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error) {
-	panic(fmt.Errorf("not implemented: ImportJobs - importJobs"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Imports.Jobs(ctx, n, deref(after))
 }
 
 func (r *queryResolver) Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error) {

@@ -32,23 +32,24 @@ const (
 // Ids, cursors, keys, references, tokens, webhooks (auth, audit, consent, events, store,
 // unsubscribe, webhooks, graph/page.go).
 const (
-	ReasonBadID             Reason = "BAD_ID"              // an id that cannot be one of ours
-	ReasonPageSize          Reason = "PAGE_SIZE"           // `first` out of range
-	ReasonCursorExpired     Reason = "CURSOR_EXPIRED"      // events after the cursor were deleted already
-	ReasonCursorAhead       Reason = "CURSOR_AHEAD"        // a cursor newer than any event
-	ReasonKeyFormat         Reason = "KEY_FORMAT"          // a purpose or list key of the wrong format
-	ReasonKeyTaken          Reason = "KEY_TAKEN"           // a purpose or list with this key exists
-	ReasonPurposeUnknown    Reason = "PURPOSE_UNKNOWN"     // no purpose with this key
-	ReasonListUnknown       Reason = "LIST_UNKNOWN"        // no distribution list with this key
-	ReasonLegalBasisUnknown Reason = "LEGAL_BASIS_UNKNOWN" // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
-	ReasonNotInFuture       Reason = "NOT_IN_FUTURE"       // a date that must lie ahead does not
-	ReasonBootstrapToken    Reason = "BOOTSTRAP_TOKEN"     // the bootstrap admin token cannot be changed here
-	ReasonBadRole           Reason = "BAD_ROLE"            // not STAFF, INTEGRATOR or ADMIN
-	ReasonPurposesMissing   Reason = "PURPOSES_MISSING"    // an INTEGRATOR token without purposes
-	ReasonPurposesRefused   Reason = "PURPOSES_REFUSED"    // purposes given for a STAFF or ADMIN token
-	ReasonBadURL            Reason = "BAD_URL"             // not an absolute http(s) URL, or with a #fragment
-	ReasonBadEventKind      Reason = "BAD_EVENT_KIND"      // not a RevocationKind
-	ReasonSecretTooShort    Reason = "SECRET_TOO_SHORT"    // a webhook secret below the minimum length
+	ReasonBadID                Reason = "BAD_ID"                 // an id that cannot be one of ours
+	ReasonPageSize             Reason = "PAGE_SIZE"              // `first` out of range
+	ReasonCursorExpired        Reason = "CURSOR_EXPIRED"         // events after the cursor were deleted already
+	ReasonCursorAhead          Reason = "CURSOR_AHEAD"           // a cursor newer than any event
+	ReasonKeyFormat            Reason = "KEY_FORMAT"             // a purpose or list key of the wrong format
+	ReasonKeyTaken             Reason = "KEY_TAKEN"              // a purpose or list with this key exists
+	ReasonPurposeUnknown       Reason = "PURPOSE_UNKNOWN"        // no purpose with this key
+	ReasonListUnknown          Reason = "LIST_UNKNOWN"           // no distribution list with this key
+	ReasonLegalBasisUnknown    Reason = "LEGAL_BASIS_UNKNOWN"    // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
+	ReasonNotInFuture          Reason = "NOT_IN_FUTURE"          // a date that must lie ahead does not
+	ReasonBootstrapToken       Reason = "BOOTSTRAP_TOKEN"        // the bootstrap admin token cannot be changed here
+	ReasonBadRole              Reason = "BAD_ROLE"               // not STAFF, INTEGRATOR or ADMIN
+	ReasonPurposesMissing      Reason = "PURPOSES_MISSING"       // an INTEGRATOR token without purposes
+	ReasonPurposesRefused      Reason = "PURPOSES_REFUSED"       // purposes given for a STAFF or ADMIN token
+	ReasonBadURL               Reason = "BAD_URL"                // not an absolute http(s) URL, or with a #fragment
+	ReasonBadEventKind         Reason = "BAD_EVENT_KIND"         // not a RevocationKind
+	ReasonSecretTooShort       Reason = "SECRET_TOO_SHORT"       // a webhook secret below the minimum length
+	ReasonWebhookPrivateTarget Reason = "WEBHOOK_PRIVATE_TARGET" // a webhook URL on loopback, link-local or a private network
 )
 
 // Notices on a successful answer (Consent.noticeCode): the write happened, with this remark.

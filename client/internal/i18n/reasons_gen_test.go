@@ -83,4 +83,5 @@ var serverReasons = []string{
 	"TOO_LONG",                   // a value is longer than its limit
 	"TOO_MANY_IDENTIFIERS",       // more than 50 e-mails or phones at once
 	"UNKNOWN_CONTACT",            // a request names a contact that does not exist
+	"WEBHOOK_PRIVATE_TARGET",     // a webhook URL on loopback, link-local or a private network
 }

@@ -73,6 +73,9 @@ func (b *bench) startServer(ctx context.Context) (*server, error) {
 		"VERMERK_SCREEN_RATE=1000000000",
 		"VERMERK_SIGNUP_RATE=1000000000",
 		"VERMERK_TRUSTED_PROXIES=127.0.0.1", // the sign-up figure confirms from many client addresses
+		// the load generator is one client with one token: thousands of sockets and operations
+		"VERMERK_WS_PER_TOKEN=100000",
+		"VERMERK_OPS_PER_TOKEN=100000",
 	)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

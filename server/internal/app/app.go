@@ -54,8 +54,10 @@ type App struct {
 	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
 	Requests   *requests.Service  // graph.Services.Requests
 	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
-	AdminToken string
-	Handler    http.Handler
+	AdminToken string             // "" when VERMERK_ADMIN_TOKEN=off
+	// AdminTokenCreated: the admin token was generated into the data directory by this start.
+	AdminTokenCreated bool
+	Handler           http.Handler
 	// Metrics is the registry services register their collectors on (served at /metrics).
 	Metrics *prometheus.Registry
 
@@ -78,6 +80,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
+	removeStaleUploads(filepath.Join(cfg.DataDir, "uploads"), log)
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: cfg.DataDir, Logger: log})
@@ -102,7 +105,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
-	if a.AdminToken, err = adminToken(cfg); err != nil {
+	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+		return err
+	}
+	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err
 	}
 	return a.build(ctx, dbURL)
@@ -143,10 +149,18 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	hooks.AllowPrivate = cfg.WebhookAllowPrivate
+	tokens := auth.New(a.DB, a.AdminToken, a.Log)
+	// One screening budget per token for screen and for writes refused by a match, shared by
+	// every instance on the database.
+	screenBudget := ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics)
+	shareCtx, stopSharing := context.WithCancel(context.Background())
+	shared := screenBudget.Share(shareCtx, a.DB, a.Log)
+	a.stops = append(a.stops, func(context.Context) { stopSharing(); <-shared })
 	svc := graph.Services{
-		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
-		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
-		Tokens:      auth.New(a.DB, a.AdminToken, a.Log),
+		Contacts:    ratelimit.Writes(contacts.New(a.DB, screens.Screener(bl)), screenBudget),
+		Blacklist:   screenBudget,
+		Tokens:      tokens,
 		Audit:       audit.New(a.DB),
 		Consents:    cs,
 		Unsubscribe: links,
@@ -186,11 +200,16 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
+	sockets := a.watchTokens(tokens)
 	gql := graph.NewHandler(svc, graph.Options{
-		Logger:         a.Log,
-		MaxUploadSize:  cfg.MaxUploadSize,
-		OriginPatterns: cfg.AllowedOrigins,
-		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
+		Logger:                a.Log,
+		MaxUploadSize:         cfg.MaxUploadSize,
+		UploadDir:             filepath.Join(cfg.DataDir, "uploads"),
+		MaxUploadsPerToken:    cfg.UploadsPerToken,
+		MaxOperationsPerToken: cfg.OperationsPerToken,
+		OriginPatterns:        cfg.AllowedOrigins,
+		Sockets:               sockets,
+		Extensions:            []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
@@ -232,6 +251,22 @@ func (a *App) goBackground(ctx context.Context, fn func(context.Context)) {
 	done := make(chan struct{})
 	go func() { defer close(done); fn(ctx) }()
 	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
+}
+
+// watchTokens keeps the open WebSockets per token: a token revoked on any instance (the
+// TOKEN_REVOKED event) leaves this instance's cache and closes its sockets at once; every
+// open socket's token is checked again every two seconds (expiry, a missed event).
+func (a *App) watchTokens(tokens *auth.Store) *graph.Sockets {
+	sockets := graph.NewSockets(tokens, graph.SocketOptions{MaxPerToken: a.Config.SocketsPerToken, Logger: a.Log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sockets.Run(ctx) }()
+	a.Events.WatchTokenRevocations(ctx, func(id string) {
+		tokens.Forget(id)
+		sockets.CloseToken(id, "bearer token refused: the token was revoked; ask an admin for a new one")
+	})
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
+	return sockets
 }
 
 // ready: the database answers and is migrated to the version this binary expects.
@@ -288,30 +323,51 @@ func loadKeyring(cfg config.Config) (*screening.Keyring, error) {
 	return screening.NewKeyring(current, old...)
 }
 
-// adminToken: VERMERK_ADMIN_TOKEN, else one generated on first start and kept (mode 0600).
-func adminToken(cfg config.Config) (string, error) {
-	if cfg.AdminToken != "" {
-		return cfg.AdminToken, nil
+// adminToken: VERMERK_ADMIN_TOKEN ("off": none), else one generated on first start and kept
+// (mode 0600); created says it was generated just now.
+func adminToken(cfg config.Config) (token string, created bool, err error) {
+	switch cfg.AdminToken {
+	case config.AdminTokenOff:
+		return "", false, nil
+	case "":
+	default:
+		return cfg.AdminToken, false, nil
 	}
-	path := filepath.Join(cfg.DataDir, "admin-token")
+	path := AdminTokenFile(cfg)
 	if b, err := os.ReadFile(path); err == nil {
 		if t := strings.TrimSpace(string(b)); len(t) >= 16 {
-			return t, nil
+			return t, false, nil
 		}
-		return "", fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
+		return "", false, fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+		return "", false, err
 	}
 	t := "vmk_admin_" + base64.RawURLEncoding.EncodeToString(b[:])
 	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
-	return t, nil
+	return t, true, nil
 }
+
+// removeStaleUploads deletes upload spool files a crash left behind: a request removes its own
+// file when it ends, and none reads for longer than an hour (the upload read timeout is 10 min).
+func removeStaleUploads(dir string, log *slog.Logger) {
+	names, _ := filepath.Glob(filepath.Join(dir, "upload-*"))
+	for _, name := range names {
+		if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			if err := os.Remove(name); err != nil {
+				log.Warn("removing a stale upload spool file", "file", name, "err", err)
+			}
+		}
+	}
+}
+
+// AdminTokenFile is where the generated admin token is kept.
+func AdminTokenFile(cfg config.Config) string { return filepath.Join(cfg.DataDir, "admin-token") }
 
 // subKeys derives the secrets for one purpose from the current and the old server keys,
 // current first, so what was signed or sealed before a key rotation still verifies.

@@ -47,6 +47,7 @@ func matrix(contactID string) []operation {
 		{"screen", query, `query($c: ContactInput!) { screen(candidate: $c) { blocked } }`, cand, true, false},
 		{"unsubscribeLink", query, `query($id: ID!) { unsubscribeLink(contactId: $id, listKey: "newsletter") }`, c, true, true},
 		{"importJob", query, `{ importJob(id: "` + someID + `") { id } }`, nil, true, false},
+		{"importJobs", query, `{ importJobs { id } }`, nil, true, false},
 		{"consentProof", query, `query($id: ID!) { consentProof(contactId: $id) { at } }`, c, true, false},
 		{"subjectAccessExport", query, `query($id: ID!) { subjectAccessExport(contactId: $id) }`, c, true, false},
 		{"blacklist", query, `{ blacklist(first: 5) { totalCount } }`, nil, false, false},

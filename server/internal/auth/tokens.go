@@ -159,8 +159,9 @@ func (s *Store) touch(ctx context.Context, c *cachedToken, now time.Time) {
 	}
 }
 
-// forget drops a token from this instance's cache, so its revocation holds here at once.
-func (s *Store) forget(id string) {
+// Forget drops a token from this instance's cache, so its revocation holds here at once; it
+// is called for the TOKEN_REVOKED events of the other instances too.
+func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for h, c := range s.cache {
@@ -328,6 +329,11 @@ func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) 
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeApiToken", TargetID: id, Outcome: outcome}); err != nil {
 			return err
 		}
+		if !already { // every instance drops the token from its cache and closes its sockets
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventTokenRevoked, Channel: "api", Ref: id}); err != nil {
+				return err
+			}
+		}
 		tok, err = scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.id = $1`, id))
 		return err
 	})
@@ -337,6 +343,18 @@ func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) 
 		}
 		return nil, fmt.Errorf("auth.Revoke(%s): %w", id, err)
 	}
-	s.forget(id)
+	s.Forget(id)
 	return tok, nil
+}
+
+// LiveAdmins counts the ADMIN API tokens that are neither revoked nor expired: with the
+// bootstrap admin token off (VERMERK_ADMIN_TOKEN=off), they are the only way in as ADMIN.
+func (s *Store) LiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens
+		WHERE role = 'ADMIN' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("auth.LiveAdmins: %w", err)
+	}
+	return n, nil
 }

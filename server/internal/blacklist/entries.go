@@ -101,7 +101,7 @@ func (s *Service) List(ctx context.Context, first int, after string) (*model.Bla
 		}
 		at, terr := time.Parse(cursorTime, parts[0])
 		if terr != nil || store.CheckID("after", parts[1]) != nil {
-			return nil, apperr.Invalid("after", "not a cursor of the blacklist; pass an endCursor you received")
+			return nil, store.BadCursor("after", after)
 		}
 		afterAt, afterID = &at, &parts[1]
 	}

@@ -31,7 +31,17 @@ type Config struct {
 	// RetentionSchedule is VERMERK_RETENTION_SCHEDULE: "HH:MM", the daily time the retention
 	// run deletes what is due (server time zone); empty: no scheduled run.
 	RetentionSchedule string
+
+	// Limits per token (hardening, issue 15).
+	SocketsPerToken     int  // VERMERK_WS_PER_TOKEN: open WebSockets per token and instance
+	UploadsPerToken     int  // VERMERK_UPLOADS_PER_TOKEN: uploads read at once per token and instance
+	OperationsPerToken  int  // VERMERK_OPS_PER_TOKEN: GraphQL operations running at once per token and instance
+	WebhookAllowPrivate bool // VERMERK_WEBHOOK_ALLOW_PRIVATE: webhook targets on loopback and private networks
 }
+
+// AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
+// ADMIN API token exists).
+const AdminTokenOff = "off"
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
 func FromEnv() (Config, error) {
@@ -50,6 +60,10 @@ func FromEnv() (Config, error) {
 		ScreenRate:        50,
 		SignUpRate:        10,
 		HeldRetention:     30 * 24 * time.Hour,
+
+		SocketsPerToken:    100,
+		UploadsPerToken:    2,
+		OperationsPerToken: 64,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -108,7 +122,27 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Sprintf("VERMERK_RETENTION_SCHEDULE=%q is not a time of day such as 03:30 (the retention runs daily then)", v))
 		}
 	}
-	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"VERMERK_WS_PER_TOKEN", &c.SocketsPerToken}, {"VERMERK_UPLOADS_PER_TOKEN", &c.UploadsPerToken},
+		{"VERMERK_OPS_PER_TOKEN", &c.OperationsPerToken}} {
+		if v := os.Getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i <= 0 {
+				errs = append(errs, fmt.Sprintf("%s=%q is not a positive whole number", n.name, v))
+			}
+			*n.to = i
+		}
+	}
+	if v := os.Getenv("VERMERK_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_WEBHOOK_ALLOW_PRIVATE=%q is neither true nor false", v))
+		}
+		c.WebhookAllowPrivate = b
+	}
+	if c.AdminToken != "" && c.AdminToken != AdminTokenOff && len(c.AdminToken) < 16 {
 		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")
 	}
 	if c.DatabaseURL != "" && c.SecretKey == "" {

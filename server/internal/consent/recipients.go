@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/vermerk/vermerk/graph"
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -40,7 +39,7 @@ func (s *Service) Recipients(ctx context.Context, listKey string, first int, aft
 			return nil, err
 		}
 		if store.CheckID("after", parts[0]) != nil {
-			return nil, apperr.BadInput("after", apperr.ReasonBadCursor, "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(after))
+			return nil, store.BadCursor("after", after)
 		}
 		afterID = parts[0]
 	}

@@ -166,7 +166,7 @@ func (b *Bus) Last() int64 {
 	return b.last
 }
 
-// Subscribers is the number of open subscriptions on this instance.
+// Subscribers is the number of open client subscriptions on this instance.
 func (b *Bus) Subscribers() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -28,7 +28,7 @@ func cursorOf(id int64) string { return strconv.FormatInt(id, 10) }
 func parseCursor(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 0 {
-		return 0, apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
+		return 0, apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", apperr.Clip(s))
 	}
 	return id, nil
 }

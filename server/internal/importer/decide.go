@@ -24,6 +24,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	if err := store.CheckID("jobId", jobID); err != nil {
 		return nil, err
 	}
+	if err := s.checkAccess(ctx, jobID); err != nil {
+		return nil, err
+	}
 	why := ""
 	if reason != nil {
 		why = strings.TrimSpace(*reason)

@@ -22,6 +22,9 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
+	if err := s.checkAccess(ctx, id); err != nil {
+		return nil, err
+	}
 	j, err := loadJob(ctx, s.db.Pool, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no import job with id %s", id)
@@ -32,12 +35,17 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 	return j, nil
 }
 
+const jobColumns = `id, status, total, processed, inserted, duplicates, held, invalid,
+	list_key, file_name, encoding, separator, unknown_columns, message, created_at`
+
 func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob, error) {
+	return scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM import_jobs WHERE id = $1`, id))
+}
+
+func scanJob(row pgx.Row) (*model.ImportJob, error) {
 	j := &model.ImportJob{}
 	var status, separator string
-	err := q.QueryRow(ctx, `SELECT id, status, total, processed, inserted, duplicates, held, invalid,
-			list_key, file_name, encoding, separator, unknown_columns, message, created_at
-		FROM import_jobs WHERE id = $1`, id).Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
+	err := row.Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
 		&j.Held, &j.Invalid, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
 		&j.Message, &j.CreatedAt)
 	if err != nil {

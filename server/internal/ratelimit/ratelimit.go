@@ -1,5 +1,7 @@
-// Package ratelimit bounds how often one token may call `screen`. Screening answers whether a
-// person is on the blacklist, i.e. whether they were erased; unlimited, it is an oracle.
+// Package ratelimit bounds how often one token may call `screen`, and how often it may have a
+// contact write refused for a blacklist match. Both answer whether a person is on the
+// blacklist, i.e. whether they were erased; unlimited, they are an oracle. With Share, the
+// budget holds across all instances on one database.
 package ratelimit
 
 import (
@@ -7,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
@@ -25,8 +29,20 @@ const idleAfter = time.Minute
 type Blacklist struct {
 	graph.Blacklist
 
-	perToken *Keyed
+	limit    rate.Limit
+	burst    int
 	refusals prometheus.Counter
+	now      func() time.Time
+
+	mu        sync.Mutex
+	perToken  map[string]*tokenLimiter
+	lastSweep time.Time
+	pending   map[string]int // units used here since the last share; nil without Share
+}
+
+type tokenLimiter struct {
+	lim      *rate.Limiter
+	lastSeen time.Time
 }
 
 // Screen wraps b so each token may screen perSecond times a second (bursts up to one second's
@@ -38,8 +54,11 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 	}
 	return &Blacklist{
 		Blacklist: b,
-		perToken:  NewKeyed(perSecond, int(math.Ceil(perSecond))),
+		limit:     rate.Limit(perSecond),
+		burst:     max(1, int(math.Ceil(perSecond))),
 		refusals:  Refusals(reg, "screen"),
+		now:       time.Now,
+		perToken:  map[string]*tokenLimiter{},
 	}
 }
 
@@ -63,16 +82,78 @@ func Refusals(reg prometheus.Registerer, operation string) prometheus.Counter {
 
 // Screen refuses with RATE_LIMITED when the caller's token has used up its screens.
 func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
-	key := ""
-	if v := viewer.From(ctx); v != nil {
-		key = v.TokenID
-	}
-	if wait, ok := b.perToken.Allow(key); !ok {
+	if wait, ok := b.allow(viewer.From(ctx)); !ok {
 		b.refusals.Inc()
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(
-			"screen is limited to %g requests per second per token; retry in %s", b.perToken.Limit(), roundUp(wait))}
+			"screen is limited to %g requests per second per token; retry in %s", float64(b.limit), roundUp(wait))}
 	}
 	return b.Blacklist.Screen(ctx, candidate)
+}
+
+func tokenKey(v *viewer.Viewer) string {
+	if v == nil {
+		return ""
+	}
+	return v.TokenID
+}
+
+// limiter returns the token's limiter, made on first use; idle ones are dropped now and then.
+func (b *Blacklist) limiter(key string, now time.Time) *tokenLimiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.lastSweep) > idleAfter {
+		for k, t := range b.perToken {
+			if now.Sub(t.lastSeen) > idleAfter {
+				delete(b.perToken, k)
+			}
+		}
+		b.lastSweep = now
+	}
+	t := b.perToken[key]
+	if t == nil {
+		t = &tokenLimiter{lim: rate.NewLimiter(b.limit, b.burst)}
+		b.perToken[key] = t
+	}
+	t.lastSeen = now
+	return t
+}
+
+// used records units spent here, for the other instances (see Share).
+func (b *Blacklist) used(key string, units int) {
+	b.mu.Lock()
+	if b.pending != nil {
+		b.pending[key] += units
+	}
+	b.mu.Unlock()
+}
+
+func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
+	key, now := tokenKey(v), b.now()
+	r := b.limiter(key, now).lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d, false
+	}
+	b.used(key, 1)
+	return 0, true
+}
+
+// spend takes units from the token's budget even below zero (a refused write has told its
+// answer already); later screens and writes wait until the budget is back.
+func (b *Blacklist) spend(v *viewer.Viewer, units int) {
+	key, now := tokenKey(v), b.now()
+	b.limiter(key, now).lim.ReserveN(now, min(units, b.burst))
+	b.used(key, units)
+}
+
+// exhausted reports how long the token must wait before its budget allows one more use.
+func (b *Blacklist) exhausted(v *viewer.Viewer) (time.Duration, bool) {
+	now := b.now()
+	lim := b.limiter(tokenKey(v), now).lim
+	if tokens := lim.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(b.limit) * float64(time.Second)), true
+	}
+	return 0, false
 }
 
 func roundUp(d time.Duration) time.Duration {

@@ -17,6 +17,8 @@ const (
 	EventContactDeleted   EventKind = "CONTACT_DELETED" // deleted by retention, no blacklist entry
 	// EventContactReentered: a person on the blacklist confirmed a double opt-in sign-up.
 	EventContactReentered EventKind = "CONTACT_REENTERED"
+	// EventTokenRevoked: ref is the API token's id; every instance closes the token's sockets.
+	EventTokenRevoked EventKind = "TOKEN_REVOKED"
 )
 
 // Event is one outbox row. It never carries personal data: an erased person's event must

@@ -29,6 +29,9 @@ type Key = screening.Key
 type Service struct {
 	db   *store.DB
 	keys []Key // current first
+	// AllowPrivate lets endpoints be on loopback, link-local and private networks
+	// (VERMERK_WEBHOOK_ALLOW_PRIVATE); set it before the worker starts.
+	AllowPrivate bool
 }
 
 // New returns the service; keys encrypt the endpoints' shared secrets at rest, current first.
@@ -72,6 +75,8 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	u := strings.TrimSpace(in.URL)
 	if reason, msg := checkURL(u); msg != "" {
 		errs = append(errs, apperr.BadInput("input.url", reason, "%s", msg))
+	} else if pu, _ := url.Parse(u); !s.AllowPrivate && privateHost(pu.Hostname()) {
+		errs = append(errs, apperr.BadInput("input.url", apperr.ReasonWebhookPrivateTarget, "%q is on this machine or a private network: %s", apperr.Clip(u), errPrivateTarget))
 	}
 	var kinds []string
 	for _, k := range in.Kinds {

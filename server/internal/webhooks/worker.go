@@ -29,7 +29,7 @@ type WorkerOptions struct {
 	PerWebhook  int           // deliveries in flight per endpoint (4)
 	Retention   time.Duration // finished deliveries older than this are deleted (90 days)
 	Log         *slog.Logger
-	Client      *http.Client // default: Timeout, no redirects
+	Client      *http.Client // default: Timeout, no redirects, no internal addresses (Service.AllowPrivate)
 	// Events wakes the worker when events are committed (the instance's events.Bus, which
 	// LISTENs for the whole instance); without it the worker polls.
 	Events Notifier
@@ -88,11 +88,7 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{
-			Timeout: opts.Timeout,
-			// A redirect is not a delivery: the endpoint should be registered with its final URL.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		opts.Client = deliveryClient(opts.Timeout, svc.AllowPrivate)
 	}
 	return &Worker{svc: svc, opts: opts}
 }
@@ -492,7 +488,7 @@ func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
 }
 
 func errText(err error) string {
-	s := err.Error()
+	s := describe(err)
 	if r := []rune(s); len(r) > 500 {
 		s = string(r[:500]) + "…"
 	}

@@ -1,0 +1,48 @@
+package blacklist
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// CheckKeys fails when live blacklist entries were hashed with a key the keyring lacks: such
+// entries match nobody, so a mistyped VERMERK_SECRET_KEY (or an old key dropped too early)
+// would quietly let erased people back in. The server refuses to start instead.
+func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) error {
+	rows, err := q.Query(ctx, `SELECT key_id, count(*) FROM blacklist_entries
+		WHERE removed_at IS NULL AND NOT (key_id = ANY ($1)) GROUP BY key_id ORDER BY key_id`, ring.KeyIDs())
+	if err != nil {
+		return fmt.Errorf("blacklist.CheckKeys: %w", err)
+	}
+	type missing struct {
+		id    string
+		count int64
+	}
+	lacking, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (missing, error) {
+		var m missing
+		return m, r.Scan(&m.id, &m.count)
+	})
+	if err != nil {
+		return fmt.Errorf("blacklist.CheckKeys: %w", err)
+	}
+	if len(lacking) == 0 {
+		return nil
+	}
+	named := make([]string, len(lacking))
+	for i, m := range lacking {
+		named[i] = fmt.Sprintf("%s (%d live entries)", m.id, m.count)
+	}
+	known := slices.Clone(ring.KeyIDs())
+	return fmt.Errorf("the blacklist has entries made with secret keys this server does not have: key id %s; "+
+		"the configured keys are %s (current first). Without their keys those entries match nobody. "+
+		"Check VERMERK_SECRET_KEY for a typo, or put the missing keys into VERMERK_OLD_SECRET_KEYS "+
+		"(comma-separated); a key id is the first 8 hex digits of the SHA-256 of the key",
+		strings.Join(named, ", "), strings.Join(known, ", "))
+}
