@@ -26,6 +26,9 @@ type Config struct {
 	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
 	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	// ShareEmbedded is set by the command-line tools, not the environment: they use the
+	// embedded PostgreSQL a running `vermerk serve` of the same data directory started.
+	ShareEmbedded bool
 }
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
