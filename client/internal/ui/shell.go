@@ -37,6 +37,7 @@ type Shell struct {
 	Contacts *ContactsScreen
 	Import   *ImportScreen
 	Admin    *AdminScreen
+	Office   *OfficeScreen // purposes and lists, tokens, webhooks (ADMIN, real server)
 	Status   *widget.Label
 	Link     *widget.Label
 	Settings *widget.Button
@@ -147,6 +148,16 @@ func (s *Shell) build() {
 		s.Admin = NewAdminScreen(b, s.loc, s.Win, s.fa.Preferences(), s.settings.ServerURL)
 		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.admin"), theme.WarningIcon(), s.Admin.Object()))
 		go s.Admin.Run(ctx)
+		s.Admin.OpenContact = func(id string) {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.OpenContact(id)
+		}
+	}
+	s.Office = nil
+	if o, ok := b.(app.Office); ok && app.IsAdmin(s.viewer) {
+		s.Office = NewOfficeScreen(o, s.loc, s.Win)
+		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.office"), theme.SettingsIcon(), s.Office.Object()))
+		s.Office.Reload()
 	}
 	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, s.Tabs))
 	s.Contacts.Reload()
