@@ -170,3 +170,38 @@ func TestImportJobsListReopensAJob(t *testing.T) {
 		t.Fatalf("job = %+v", got)
 	}
 }
+
+func TestBlacklistEntryIsLiftedOnTheServer(t *testing.T) {
+	c, url := realClient(t)
+	ctx := context.Background()
+	family := "Mustermann"
+	p, err := c.CreateContact(ctx, api.ContactInput{FamilyName: &family, Emails: []string{"erika.mustermann@example.com"}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("create: %+v, %v", p, err)
+	}
+	if _, err := c.EraseContact(ctx, p.Contact.Id, "Antrag per Brief"); err != nil {
+		t.Fatal(err)
+	}
+	loc, w := testWindow(t)
+	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
+	w.SetContent(s.Object())
+	s.loadBlacklist("")
+	awaitServer(t, "the blacklist", func() bool { return len(s.Entries()) == 1 })
+	if got := s.entryText(s.Entries()[0]); !strings.Contains(got, "erasure") || !strings.Contains(got, "Antrag per Brief") {
+		t.Errorf("entry = %q", got)
+	}
+	s.AskRemove(0)
+	test.Type(s.Remove.Reason, "Person hat neu eingewilligt, schriftlich am 4. Juni")
+	test.Tap(s.Remove.Confirm)
+	awaitServer(t, "the dialog to close", func() bool { return s.Remove == nil || s.Remove.Message.Text != "" })
+	if s.Remove != nil {
+		t.Fatalf("lifting failed: %s", s.Remove.Message.Text)
+	}
+	awaitServer(t, "the reloaded blacklist", func() bool {
+		return len(s.Entries()) == 0 || len(s.Entries()) == 1 && s.Entries()[0].RemovedAt != nil
+	})
+	sc, err := c.Screen(ctx, api.ContactInput{Emails: []string{"erika.mustermann@example.com"}})
+	if err != nil || sc.Blocked {
+		t.Fatalf("after lifting, screening = %+v, %v", sc, err)
+	}
+}
