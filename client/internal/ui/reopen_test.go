@@ -144,7 +144,9 @@ func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
 
 func TestImportJobsListReopensAJob(t *testing.T) {
 	c, _ := realClient(t)
-	if _, err := c.ImportJobs(context.Background(), 1, ""); errors.Is(err, api.ErrBadInput) || err != nil && strings.Contains(err.Error(), "internal") {
+	// Until importJobs is implemented on the server its resolver panics: an INTERNAL error.
+	var apiErr *api.Error
+	if _, err := c.ImportJobs(context.Background(), 1, ""); errors.As(err, &apiErr) && apiErr.Code == "INTERNAL" {
 		t.Skipf("this server does not answer importJobs yet: %v", err)
 	}
 	job := heldImport(t, c)
