@@ -71,6 +71,9 @@ func (s *AdminScreen) OpenEvent(i int) {
 		do(func() {
 			switch {
 			case errors.Is(err, api.ErrNotFound):
+				if s.names == nil {
+					s.names = map[string]string{}
+				}
 				s.names[e.ContactId] = t("feed.erased")
 				s.Feed.Refresh()
 				s.FeedInfo.SetText(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
