@@ -62,10 +62,10 @@ func (s *AdminScreen) OpenEvent(i int) {
 	}
 	e := s.feed.Events[i]
 	if e.Kind == api.RevocationKindContactErased {
-		s.FeedInfo.SetText(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
+		s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
 		return
 	}
-	s.FeedInfo.SetText("")
+	s.feedNote("")
 	go func() {
 		_, err := s.b.Contact(context.Background(), e.ContactId)
 		do(func() {
@@ -76,9 +76,9 @@ func (s *AdminScreen) OpenEvent(i int) {
 				}
 				s.names[e.ContactId] = t("feed.erased")
 				s.Feed.Refresh()
-				s.FeedInfo.SetText(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
+				s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
 			case err != nil:
-				s.FeedInfo.SetText(app.ErrorText(err, s.loc))
+				s.feedNote(app.ErrorText(err, s.loc))
 			case s.OpenContact != nil:
 				s.OpenContact(e.ContactId)
 			}
@@ -87,7 +87,18 @@ func (s *AdminScreen) OpenEvent(i int) {
 }
 
 func newFeedInfo() *widget.Label {
-	l := wrapLabel("")
-	l.Importance = widget.WarningImportance
+	l := wrapLabel(t("feed.hint"))
+	l.Importance = widget.LowImportance
 	return l
+}
+
+// feedNote says something about a tapped row; "" goes back to the hint.
+func (s *AdminScreen) feedNote(text string) {
+	if text == "" {
+		s.FeedInfo.Importance = widget.LowImportance
+		s.FeedInfo.SetText(t("feed.hint"))
+		return
+	}
+	s.FeedInfo.Importance = widget.WarningImportance
+	s.FeedInfo.SetText(text)
 }

@@ -65,7 +65,7 @@ func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
 
 	s.OpenEvent(revoked)
 	awaitServer(t, "the opened contact", func() bool { return len(opened) == 1 })
-	if opened[0] != erika || s.FeedInfo.Text != "" {
+	if opened[0] != erika || s.FeedInfo.Text != "Click a row to open its contact." {
 		t.Fatalf("opened %v, info %q", opened, s.FeedInfo.Text)
 	}
 	s.OpenEvent(erased)
