@@ -6,7 +6,7 @@ BIN   := bin
 # fuzz time per target inside `make test` (a short run; longer: make fuzz FUZZTIME=5m)
 FUZZTIME ?= 5s
 
-.PHONY: run test generate check-generated bench screenshot client build deps server-deps test-deps client-deps fuzz vet clean
+.PHONY: run test generate check-generated bench screenshot client build deps server-deps test-deps client-deps fuzz vet clean dist dist-check dist-deps demo
 
 ## run: start the server on an embedded PostgreSQL (GraphiQL on http://127.0.0.1:8080/)
 run: server-deps
@@ -56,11 +56,29 @@ bench: server-deps
 			| grep -E '^(--- |ok|FAIL|PASS)|per request|lacks|plan has|generated' ; \
 	fi
 
-## client: start the desktop app (against `make run`'s server by default)
+## client: start the desktop app (against `make run`'s server by default) with the ADMIN
+##         token of that server's data directory; staff enter their own token in the settings
+##         (DEMO=1: against `make demo`'s server)
+DEMO_ADDR ?= 127.0.0.1:8081
 client: client-deps
-	VERMERK_SERVER_URL=$${VERMERK_SERVER_URL:-http://127.0.0.1:8080} \
-	VERMERK_TOKEN=$${VERMERK_TOKEN:-$$(cat .vermerk/admin-token 2>/dev/null)} \
+	@if [ "$(DEMO)" = 1 ]; then data=.vermerk-demo; url=http://$(DEMO_ADDR); else data=$${VERMERK_DATA_DIR:-.vermerk}; url=http://127.0.0.1:8080; fi; \
+	VERMERK_SERVER_URL=$${VERMERK_SERVER_URL:-$$url} \
+	VERMERK_TOKEN=$${VERMERK_TOKEN:-$$(cat $$data/admin-token 2>/dev/null)} \
 	$(GO) run ./client/cmd/vermerk-desktop
+
+## demo: a server with demo purposes, lists and made-up people (data in .vermerk-demo, apart
+##       from the real registry's .vermerk); then, in a second terminal: make client DEMO=1
+demo: server-deps client-deps
+	VERMERK_ADDR=$(DEMO_ADDR) scripts/demo.sh
+
+## dist: the desktop app for Windows amd64 and Linux amd64, the server for Linux amd64 and
+##       arm64, into dist/ (the first Windows build takes minutes); checked by dist-check
+dist: server-deps client-deps dist-deps
+	scripts/dist.sh
+
+## dist-check: the Windows build in dist/ is a PE32+ GUI executable, the Linux builds ELF
+dist-check:
+	scripts/dist-check.sh
 
 ## screenshot: demo server + the app under Xvfb; PNGs of the main screens into docs/
 screenshot: server-deps client-deps
@@ -73,6 +91,8 @@ test-deps: server-deps client-deps
 	@command -v node >/dev/null && command -v npm >/dev/null || scripts/ensure-packages.sh "the graphql-http audit test" nodejs npm
 client-deps:
 	@scripts/client-deps.sh
+dist-deps: client-deps
+	@scripts/dist-deps.sh
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

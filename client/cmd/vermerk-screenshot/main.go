@@ -38,7 +38,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure"}
+var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure", "setup", "tokens", "webhooks", "importjobs"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -197,6 +197,8 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			}
 		})
 		until("the blacklist", func() bool { return s.Admin == nil || len(s.Admin.Entries()) > 0 })
+	default:
+		showOffice(s, name, csvPath)
 	}
 }
 

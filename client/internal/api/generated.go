@@ -27,6 +27,50 @@ type AddToListResponse struct {
 // GetAddToList returns AddToListResponse.AddToList, and is useful for accessing the field via an interface.
 func (v *AddToListResponse) GetAddToList() AddToListAddToListContact { return v.AddToList }
 
+// ApiTokenFields includes the GraphQL fields of ApiToken requested by the fragment ApiTokenFields.
+type ApiTokenFields struct {
+	Id          string     `json:"id"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	PurposeKeys []string   `json:"purposeKeys"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	ExpiresAt   *time.Time `json:"expiresAt"`
+	RevokedAt   *time.Time `json:"revokedAt"`
+	LastUsedAt  *time.Time `json:"lastUsedAt"`
+}
+
+// GetId returns ApiTokenFields.Id, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetId() string { return v.Id }
+
+// GetName returns ApiTokenFields.Name, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetName() string { return v.Name }
+
+// GetRole returns ApiTokenFields.Role, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetRole() Role { return v.Role }
+
+// GetPurposeKeys returns ApiTokenFields.PurposeKeys, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetPurposeKeys() []string { return v.PurposeKeys }
+
+// GetCreatedAt returns ApiTokenFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetExpiresAt returns ApiTokenFields.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetExpiresAt() *time.Time { return v.ExpiresAt }
+
+// GetRevokedAt returns ApiTokenFields.RevokedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetRevokedAt() *time.Time { return v.RevokedAt }
+
+// GetLastUsedAt returns ApiTokenFields.LastUsedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetLastUsedAt() *time.Time { return v.LastUsedAt }
+
+// ApiTokensResponse is returned by ApiTokens on success.
+type ApiTokensResponse struct {
+	ApiTokens []ApiTokenFields `json:"apiTokens"`
+}
+
+// GetApiTokens returns ApiTokensResponse.ApiTokens, and is useful for accessing the field via an interface.
+func (v *ApiTokensResponse) GetApiTokens() []ApiTokenFields { return v.ApiTokens }
+
 // BlacklistAddResponse is returned by BlacklistAdd on success.
 type BlacklistAddResponse struct {
 	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
@@ -681,6 +725,14 @@ func (v *ContactSummary) GetEmails() []string { return v.Emails }
 // GetPhones returns ContactSummary.Phones, and is useful for accessing the field via an interface.
 func (v *ContactSummary) GetPhones() []string { return v.Phones }
 
+// CreateApiTokenResponse is returned by CreateApiToken on success.
+type CreateApiTokenResponse struct {
+	CreateApiToken CreatedApiToken `json:"createApiToken"`
+}
+
+// GetCreateApiToken returns CreateApiTokenResponse.CreateApiToken, and is useful for accessing the field via an interface.
+func (v *CreateApiTokenResponse) GetCreateApiToken() CreatedApiToken { return v.CreateApiToken }
+
 // CreateContactResponse is returned by CreateContact on success.
 type CreateContactResponse struct {
 	CreateContact ContactPayloadFields `json:"createContact"`
@@ -705,6 +757,27 @@ type CreatePurposeResponse struct {
 // GetCreatePurpose returns CreatePurposeResponse.CreatePurpose, and is useful for accessing the field via an interface.
 func (v *CreatePurposeResponse) GetCreatePurpose() PurposeFields { return v.CreatePurpose }
 
+// CreateWebhookResponse is returned by CreateWebhook on success.
+type CreateWebhookResponse struct {
+	CreateWebhook WebhookFields `json:"createWebhook"`
+}
+
+// GetCreateWebhook returns CreateWebhookResponse.CreateWebhook, and is useful for accessing the field via an interface.
+func (v *CreateWebhookResponse) GetCreateWebhook() WebhookFields { return v.CreateWebhook }
+
+// CreatedApiToken includes the requested fields of the GraphQL type CreatedApiToken.
+type CreatedApiToken struct {
+	Token ApiTokenFields `json:"token"`
+	// The bearer secret. Shown once; only its hash is stored.
+	Secret string `json:"secret"`
+}
+
+// GetToken returns CreatedApiToken.Token, and is useful for accessing the field via an interface.
+func (v *CreatedApiToken) GetToken() ApiTokenFields { return v.Token }
+
+// GetSecret returns CreatedApiToken.Secret, and is useful for accessing the field via an interface.
+func (v *CreatedApiToken) GetSecret() string { return v.Secret }
+
 // DecideImportRowResponse is returned by DecideImportRow on success.
 type DecideImportRowResponse struct {
 	// Accept (with a reason, audited) or drop a row held because it matched the blacklist.
@@ -713,6 +786,28 @@ type DecideImportRowResponse struct {
 
 // GetDecideImportRow returns DecideImportRowResponse.DecideImportRow, and is useful for accessing the field via an interface.
 func (v *DecideImportRowResponse) GetDecideImportRow() ImportJobFields { return v.DecideImportRow }
+
+// DeleteWebhookResponse is returned by DeleteWebhook on success.
+type DeleteWebhookResponse struct {
+	DeleteWebhook WebhookFields `json:"deleteWebhook"`
+}
+
+// GetDeleteWebhook returns DeleteWebhookResponse.DeleteWebhook, and is useful for accessing the field via an interface.
+func (v *DeleteWebhookResponse) GetDeleteWebhook() WebhookFields { return v.DeleteWebhook }
+
+type DeliveryStatus string
+
+const (
+	DeliveryStatusPending   DeliveryStatus = "PENDING"
+	DeliveryStatusDelivered DeliveryStatus = "DELIVERED"
+	DeliveryStatusFailed    DeliveryStatus = "FAILED"
+)
+
+var AllDeliveryStatus = []DeliveryStatus{
+	DeliveryStatusPending,
+	DeliveryStatusDelivered,
+	DeliveryStatusFailed,
+}
 
 // EraseContactResponse is returned by EraseContact on success.
 type EraseContactResponse struct {
@@ -894,6 +989,63 @@ func (v *ImportJobFields) GetMessage() *string { return v.Message }
 
 // GetCreatedAt returns ImportJobFields.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ImportJobFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// One line of the caller's import jobs (ADMIN: everyone's), newest first.
+type ImportJobSummary struct {
+	Id         string       `json:"id"`
+	Status     ImportStatus `json:"status"`
+	FileName   string       `json:"fileName"`
+	ListKey    *string      `json:"listKey"`
+	CreatedAt  time.Time    `json:"createdAt"`
+	Total      int          `json:"total"`
+	Processed  int          `json:"processed"`
+	Inserted   int          `json:"inserted"`
+	Duplicates int          `json:"duplicates"`
+	Held       int          `json:"held"`
+	Invalid    int          `json:"invalid"`
+}
+
+// GetId returns ImportJobSummary.Id, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetId() string { return v.Id }
+
+// GetStatus returns ImportJobSummary.Status, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetStatus() ImportStatus { return v.Status }
+
+// GetFileName returns ImportJobSummary.FileName, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetFileName() string { return v.FileName }
+
+// GetListKey returns ImportJobSummary.ListKey, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetListKey() *string { return v.ListKey }
+
+// GetCreatedAt returns ImportJobSummary.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetTotal returns ImportJobSummary.Total, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetTotal() int { return v.Total }
+
+// GetProcessed returns ImportJobSummary.Processed, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetProcessed() int { return v.Processed }
+
+// GetInserted returns ImportJobSummary.Inserted, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetInserted() int { return v.Inserted }
+
+// GetDuplicates returns ImportJobSummary.Duplicates, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetDuplicates() int { return v.Duplicates }
+
+// GetHeld returns ImportJobSummary.Held, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetHeld() int { return v.Held }
+
+// GetInvalid returns ImportJobSummary.Invalid, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetInvalid() int { return v.Invalid }
+
+// ImportJobsResponse is returned by ImportJobs on success.
+type ImportJobsResponse struct {
+	// The caller's import jobs, newest first; ADMIN: everyone's.
+	ImportJobs []ImportJobSummary `json:"importJobs"`
+}
+
+// GetImportJobs returns ImportJobsResponse.ImportJobs, and is useful for accessing the field via an interface.
+func (v *ImportJobsResponse) GetImportJobs() []ImportJobSummary { return v.ImportJobs }
 
 // ImportPreview includes the requested fields of the GraphQL type ImportPreview.
 type ImportPreview struct {
@@ -1562,6 +1714,14 @@ type RevocationsResponse struct {
 // GetRevocations returns RevocationsResponse.Revocations, and is useful for accessing the field via an interface.
 func (v *RevocationsResponse) GetRevocations() RevocationFields { return v.Revocations }
 
+// RevokeApiTokenResponse is returned by RevokeApiToken on success.
+type RevokeApiTokenResponse struct {
+	RevokeApiToken ApiTokenFields `json:"revokeApiToken"`
+}
+
+// GetRevokeApiToken returns RevokeApiTokenResponse.RevokeApiToken, and is useful for accessing the field via an interface.
+func (v *RevokeApiTokenResponse) GetRevokeApiToken() ApiTokenFields { return v.RevokeApiToken }
+
 // RevokeConsentResponse is returned by RevokeConsent on success.
 type RevokeConsentResponse struct {
 	RevokeConsent ConsentFields `json:"revokeConsent"`
@@ -1655,6 +1815,104 @@ func (v *Viewer) GetRole() Role { return v.Role }
 
 // GetPurposeKeys returns Viewer.PurposeKeys, and is useful for accessing the field via an interface.
 func (v *Viewer) GetPurposeKeys() []string { return v.PurposeKeys }
+
+// WebhookDeliveriesResponse is returned by WebhookDeliveries on success.
+type WebhookDeliveriesResponse struct {
+	WebhookDeliveries []WebhookDeliveryFields `json:"webhookDeliveries"`
+}
+
+// GetWebhookDeliveries returns WebhookDeliveriesResponse.WebhookDeliveries, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesResponse) GetWebhookDeliveries() []WebhookDeliveryFields {
+	return v.WebhookDeliveries
+}
+
+// WebhookDeliveryFields includes the GraphQL fields of WebhookDelivery requested by the fragment WebhookDeliveryFields.
+type WebhookDeliveryFields struct {
+	Id            string         `json:"id"`
+	WebhookId     string         `json:"webhookId"`
+	EventCursor   string         `json:"eventCursor"`
+	Kind          RevocationKind `json:"kind"`
+	Status        DeliveryStatus `json:"status"`
+	Attempts      int            `json:"attempts"`
+	LastError     *string        `json:"lastError"`
+	LastAttemptAt *time.Time     `json:"lastAttemptAt"`
+	NextAttemptAt *time.Time     `json:"nextAttemptAt"`
+	DeliveredAt   *time.Time     `json:"deliveredAt"`
+}
+
+// GetId returns WebhookDeliveryFields.Id, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetId() string { return v.Id }
+
+// GetWebhookId returns WebhookDeliveryFields.WebhookId, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetWebhookId() string { return v.WebhookId }
+
+// GetEventCursor returns WebhookDeliveryFields.EventCursor, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetEventCursor() string { return v.EventCursor }
+
+// GetKind returns WebhookDeliveryFields.Kind, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetKind() RevocationKind { return v.Kind }
+
+// GetStatus returns WebhookDeliveryFields.Status, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetStatus() DeliveryStatus { return v.Status }
+
+// GetAttempts returns WebhookDeliveryFields.Attempts, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetAttempts() int { return v.Attempts }
+
+// GetLastError returns WebhookDeliveryFields.LastError, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetLastError() *string { return v.LastError }
+
+// GetLastAttemptAt returns WebhookDeliveryFields.LastAttemptAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetLastAttemptAt() *time.Time { return v.LastAttemptAt }
+
+// GetNextAttemptAt returns WebhookDeliveryFields.NextAttemptAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetNextAttemptAt() *time.Time { return v.NextAttemptAt }
+
+// GetDeliveredAt returns WebhookDeliveryFields.DeliveredAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetDeliveredAt() *time.Time { return v.DeliveredAt }
+
+// WebhookFields includes the GraphQL fields of Webhook requested by the fragment WebhookFields.
+type WebhookFields struct {
+	Id        string           `json:"id"`
+	Url       string           `json:"url"`
+	Kinds     []RevocationKind `json:"kinds"`
+	CreatedAt time.Time        `json:"createdAt"`
+}
+
+// GetId returns WebhookFields.Id, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetId() string { return v.Id }
+
+// GetUrl returns WebhookFields.Url, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetUrl() string { return v.Url }
+
+// GetKinds returns WebhookFields.Kinds, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetKinds() []RevocationKind { return v.Kinds }
+
+// GetCreatedAt returns WebhookFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+type WebhookInput struct {
+	Url   string           `json:"url"`
+	Kinds []RevocationKind `json:"kinds"`
+	// Shared secret for the X-Vermerk-Signature HMAC; at least 16 characters.
+	Secret string `json:"secret"`
+}
+
+// GetUrl returns WebhookInput.Url, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetUrl() string { return v.Url }
+
+// GetKinds returns WebhookInput.Kinds, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetKinds() []RevocationKind { return v.Kinds }
+
+// GetSecret returns WebhookInput.Secret, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetSecret() string { return v.Secret }
+
+// WebhooksResponse is returned by Webhooks on success.
+type WebhooksResponse struct {
+	Webhooks []WebhookFields `json:"webhooks"`
+}
+
+// GetWebhooks returns WebhooksResponse.Webhooks, and is useful for accessing the field via an interface.
+func (v *WebhooksResponse) GetWebhooks() []WebhookFields { return v.Webhooks }
 
 // __AddToListInput is used internally by genqlient
 type __AddToListInput struct {
@@ -1752,6 +2010,26 @@ type __ContactPersonInput struct {
 // GetId returns __ContactPersonInput.Id, and is useful for accessing the field via an interface.
 func (v *__ContactPersonInput) GetId() string { return v.Id }
 
+// __CreateApiTokenInput is used internally by genqlient
+type __CreateApiTokenInput struct {
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	PurposeKeys []string   `json:"purposeKeys"`
+	ExpiresAt   *time.Time `json:"expiresAt"`
+}
+
+// GetName returns __CreateApiTokenInput.Name, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetName() string { return v.Name }
+
+// GetRole returns __CreateApiTokenInput.Role, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetRole() Role { return v.Role }
+
+// GetPurposeKeys returns __CreateApiTokenInput.PurposeKeys, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetPurposeKeys() []string { return v.PurposeKeys }
+
+// GetExpiresAt returns __CreateApiTokenInput.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetExpiresAt() *time.Time { return v.ExpiresAt }
+
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
 	Input    ContactInput   `json:"input"`
@@ -1780,6 +2058,14 @@ type __CreatePurposeInput struct {
 // GetInput returns __CreatePurposeInput.Input, and is useful for accessing the field via an interface.
 func (v *__CreatePurposeInput) GetInput() PurposeInput { return v.Input }
 
+// __CreateWebhookInput is used internally by genqlient
+type __CreateWebhookInput struct {
+	Input WebhookInput `json:"input"`
+}
+
+// GetInput returns __CreateWebhookInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateWebhookInput) GetInput() WebhookInput { return v.Input }
+
 // __DecideImportRowInput is used internally by genqlient
 type __DecideImportRowInput struct {
 	JobId  string  `json:"jobId"`
@@ -1799,6 +2085,14 @@ func (v *__DecideImportRowInput) GetAccept() bool { return v.Accept }
 
 // GetReason returns __DecideImportRowInput.Reason, and is useful for accessing the field via an interface.
 func (v *__DecideImportRowInput) GetReason() *string { return v.Reason }
+
+// __DeleteWebhookInput is used internally by genqlient
+type __DeleteWebhookInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DeleteWebhookInput.Id, and is useful for accessing the field via an interface.
+func (v *__DeleteWebhookInput) GetId() string { return v.Id }
 
 // __EraseContactInput is used internally by genqlient
 type __EraseContactInput struct {
@@ -1859,6 +2153,18 @@ type __GetImportJobInput struct {
 
 // GetId returns __GetImportJobInput.Id, and is useful for accessing the field via an interface.
 func (v *__GetImportJobInput) GetId() string { return v.Id }
+
+// __ImportJobsInput is used internally by genqlient
+type __ImportJobsInput struct {
+	First *int    `json:"first"`
+	After *string `json:"after"`
+}
+
+// GetFirst returns __ImportJobsInput.First, and is useful for accessing the field via an interface.
+func (v *__ImportJobsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __ImportJobsInput.After, and is useful for accessing the field via an interface.
+func (v *__ImportJobsInput) GetAfter() *string { return v.After }
 
 // __ImportProgressInput is used internally by genqlient
 type __ImportProgressInput struct {
@@ -1952,6 +2258,14 @@ type __RevocationsInput struct {
 // GetAfter returns __RevocationsInput.After, and is useful for accessing the field via an interface.
 func (v *__RevocationsInput) GetAfter() *string { return v.After }
 
+// __RevokeApiTokenInput is used internally by genqlient
+type __RevokeApiTokenInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RevokeApiTokenInput.Id, and is useful for accessing the field via an interface.
+func (v *__RevokeApiTokenInput) GetId() string { return v.Id }
+
 // __RevokeConsentInput is used internally by genqlient
 type __RevokeConsentInput struct {
 	Input RevocationInput `json:"input"`
@@ -2020,6 +2334,18 @@ func (v *__UpdateContactInput) GetInput() ContactInput { return v.Input }
 // GetOverride returns __UpdateContactInput.Override, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetOverride() *OverrideInput { return v.Override }
 
+// __WebhookDeliveriesInput is used internally by genqlient
+type __WebhookDeliveriesInput struct {
+	WebhookId *string `json:"webhookId"`
+	First     *int    `json:"first"`
+}
+
+// GetWebhookId returns __WebhookDeliveriesInput.WebhookId, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetWebhookId() *string { return v.WebhookId }
+
+// GetFirst returns __WebhookDeliveriesInput.First, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetFirst() *int { return v.First }
+
 // The mutation executed by AddToList.
 const AddToList_Operation = `
 mutation AddToList ($contactId: ID!, $listKey: String!) {
@@ -2046,6 +2372,47 @@ func AddToList(
 	}
 
 	data_ = &AddToListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ApiTokens.
+const ApiTokens_Operation = `
+query ApiTokens {
+	apiTokens {
+		... ApiTokenFields
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Every API token, without secrets (ADMIN).
+func ApiTokens(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ApiTokensResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ApiTokens",
+		Query:  ApiTokens_Operation,
+	}
+
+	data_ = &ApiTokensResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2549,6 +2916,60 @@ func ContactPerson(
 	return data_, err_
 }
 
+// The mutation executed by CreateApiToken.
+const CreateApiToken_Operation = `
+mutation CreateApiToken ($name: String!, $role: Role!, $purposeKeys: [String!], $expiresAt: Time) {
+	createApiToken(name: $name, role: $role, purposeKeys: $purposeKeys, expiresAt: $expiresAt) {
+		token {
+			... ApiTokenFields
+		}
+		secret
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Creates a token; the secret comes back this once (ADMIN).
+func CreateApiToken(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	name string,
+	role Role,
+	purposeKeys []string,
+	expiresAt *time.Time,
+) (data_ *CreateApiTokenResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateApiToken",
+		Query:  CreateApiToken_Operation,
+		Variables: &__CreateApiTokenInput{
+			Name:        name,
+			Role:        role,
+			PurposeKeys: purposeKeys,
+			ExpiresAt:   expiresAt,
+		},
+	}
+
+	data_ = &CreateApiTokenResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by CreateContact.
 const CreateContact_Operation = `
 mutation CreateContact ($input: ContactInput!, $override: OverrideInput) {
@@ -2765,6 +3186,47 @@ func CreatePurpose(
 	return data_, err_
 }
 
+// The mutation executed by CreateWebhook.
+const CreateWebhook_Operation = `
+mutation CreateWebhook ($input: WebhookInput!) {
+	createWebhook(input: $input) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// Registers a webhook for revocation kinds (ADMIN); the secret signs every delivery.
+func CreateWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input WebhookInput,
+) (data_ *CreateWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateWebhook",
+		Query:  CreateWebhook_Operation,
+		Variables: &__CreateWebhookInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by DecideImportRow.
 const DecideImportRow_Operation = `
 mutation DecideImportRow ($jobId: ID!, $line: Int!, $accept: Boolean!, $reason: String) {
@@ -2844,6 +3306,47 @@ func DecideImportRow(
 	}
 
 	data_ = &DecideImportRowResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by DeleteWebhook.
+const DeleteWebhook_Operation = `
+mutation DeleteWebhook ($id: ID!) {
+	deleteWebhook(id: $id) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// Removes a webhook (ADMIN).
+func DeleteWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DeleteWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteWebhook",
+		Query:  DeleteWebhook_Operation,
+		Variables: &__DeleteWebhookInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DeleteWebhookResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -3226,6 +3729,56 @@ func GetImportJob(
 	}
 
 	data_ = &GetImportJobResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ImportJobs.
+const ImportJobs_Operation = `
+query ImportJobs ($first: Int, $after: String) {
+	importJobs(first: $first, after: $after) {
+		... ImportJobSummary
+	}
+}
+fragment ImportJobSummary on ImportJob {
+	id
+	status
+	fileName
+	listKey
+	createdAt
+	total
+	processed
+	inserted
+	duplicates
+	held
+	invalid
+}
+`
+
+// The caller's import jobs, to reopen one and decide its held rows.
+func ImportJobs(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+) (data_ *ImportJobsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ImportJobs",
+		Query:  ImportJobs_Operation,
+		Variables: &__ImportJobsInput{
+			First: first,
+			After: after,
+		},
+	}
+
+	data_ = &ImportJobsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -4053,6 +4606,51 @@ func RevocationsForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessag
 	return nil
 }
 
+// The mutation executed by RevokeApiToken.
+const RevokeApiToken_Operation = `
+mutation RevokeApiToken ($id: ID!) {
+	revokeApiToken(id: $id) {
+		... ApiTokenFields
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Revokes a token at once (ADMIN).
+func RevokeApiToken(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RevokeApiTokenResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RevokeApiToken",
+		Query:  RevokeApiToken_Operation,
+		Variables: &__RevokeApiTokenInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RevokeApiTokenResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RevokeConsent.
 const RevokeConsent_Operation = `
 mutation RevokeConsent ($input: RevocationInput!) {
@@ -4458,6 +5056,92 @@ func UpdateContact(
 	}
 
 	data_ = &UpdateContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by WebhookDeliveries.
+const WebhookDeliveries_Operation = `
+query WebhookDeliveries ($webhookId: ID, $first: Int) {
+	webhookDeliveries(webhookId: $webhookId, first: $first) {
+		... WebhookDeliveryFields
+	}
+}
+fragment WebhookDeliveryFields on WebhookDelivery {
+	id
+	webhookId
+	eventCursor
+	kind
+	status
+	attempts
+	lastError
+	lastAttemptAt
+	nextAttemptAt
+	deliveredAt
+}
+`
+
+// The newest deliveries, of one webhook or of all (ADMIN).
+func WebhookDeliveries(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	webhookId *string,
+	first *int,
+) (data_ *WebhookDeliveriesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "WebhookDeliveries",
+		Query:  WebhookDeliveries_Operation,
+		Variables: &__WebhookDeliveriesInput{
+			WebhookId: webhookId,
+			First:     first,
+		},
+	}
+
+	data_ = &WebhookDeliveriesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Webhooks.
+const Webhooks_Operation = `
+query Webhooks {
+	webhooks {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// The registered webhooks (ADMIN).
+func Webhooks(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *WebhooksResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Webhooks",
+		Query:  Webhooks_Operation,
+	}
+
+	data_ = &WebhooksResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 )
@@ -58,6 +59,16 @@ var lists = []api.ListInput{
 	{Key: "newsletter-kunden", Name: "Newsletter Kunden", PurposeKey: "newsletter"},
 	{Key: "messe-2026", Name: "Messe-Einladungen 2026", PurposeKey: "postal"},
 	{Key: "vertrieb", Name: "Vertriebskontakte", PurposeKey: "sales-calls"},
+}
+
+var tokens = []struct {
+	name     string
+	role     api.Role
+	purposes []string
+}{
+	{"Erika Mustermann", api.RoleStaff, nil},
+	{"Max Mustermann", api.RoleStaff, nil},
+	{"Newsletter-Versand", api.RoleIntegrator, []string{"newsletter"}},
 }
 
 // CSV is the import file: new people, a duplicate of a contact, the erased person (held),
@@ -151,6 +162,12 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 		return Result{}, fmt.Errorf("seed duplicate: %+v, %w", r, err)
 	}
 	res.Contacts, res.ErasedEmail, res.ErasedID = len(people), people[erased].email, ids[erased]
+	// One token per staff member, and one for the newsletter tool; their secrets are not kept.
+	for _, tok := range tokens {
+		if _, err := c.CreateApiToken(ctx, tok.name, tok.role, tok.purposes, time.Time{}); err != nil {
+			return Result{}, fmt.Errorf("seed token %s: %w", tok.name, err)
+		}
+	}
 	if csvPath != "" {
 		if err := os.WriteFile(csvPath, []byte(CSV), 0o644); err != nil {
 			return Result{}, fmt.Errorf("seed CSV: %w", err)

@@ -36,6 +36,9 @@ type ImportScreen struct {
 	Accept     *ReasonDialog
 	Problems   *widget.Label
 	Message    *widget.Label
+	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
+	Jobs       *widget.Button
+	JobsDialog *ImportJobsDialog
 
 	flow   app.ImportFlow
 	open   func() (io.ReadCloser, error)
@@ -74,8 +77,13 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 			o.(*widget.Label).SetText(s.flow.Preview.Headers[id.Col])
 		}
 	}
+	actions := container.NewHBox(s.Pick, s.List, s.Start)
+	if jobs := s.jobsButton(); jobs != nil {
+		actions.Add(layoutSpacer())
+		actions.Add(jobs)
+	}
 	top := container.NewVBox(
-		container.NewHBox(s.Pick, s.List, s.Start),
+		actions,
 		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message,
 	)
 	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)

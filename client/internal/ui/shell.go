@@ -38,6 +38,7 @@ type Shell struct {
 	Import   *ImportScreen
 	Admin    *AdminScreen
 	Requests *RequestsScreen // data-subject requests (admins, against a server)
+	Office   *OfficeScreen   // purposes and lists, tokens, webhooks (ADMIN, real server)
 	Status   *widget.Label
 	Link     *widget.Label
 	Settings *widget.Button
@@ -153,6 +154,16 @@ func (s *Shell) build() {
 			s.Tabs.Append(container.NewTabItemWithIcon(t("tab.requests"), theme.DocumentIcon(), s.Requests.Object()))
 			s.Requests.Reload()
 		}
+		s.Admin.OpenContact = func(id string) {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.OpenContact(id)
+		}
+	}
+	s.Office = nil
+	if o, ok := b.(app.Office); ok && app.IsAdmin(s.viewer) {
+		s.Office = NewOfficeScreen(o, s.loc, s.Win)
+		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.office"), theme.SettingsIcon(), s.Office.Object()))
+		s.Office.Reload()
 	}
 	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, s.Tabs))
 	s.Contacts.Reload()

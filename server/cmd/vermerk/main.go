@@ -51,6 +51,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "vermerk:", err)
 		os.Exit(2)
 	}
+	// The tools (token, import, export, migrate) work beside a running server of the same data directory.
+	cfg.ShareEmbedded = name != "serve"
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -83,7 +83,12 @@ func (a *App) open(ctx context.Context) (err error) {
 	removeStaleUploads(filepath.Join(cfg.DataDir, "uploads"), log)
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
-		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: cfg.DataDir, Logger: log})
+		opts := embeddedpg.Options{DataDir: cfg.DataDir, Logger: log}
+		if cfg.ShareEmbedded {
+			a.cluster, _, err = embeddedpg.StartOrAttach(ctx, opts)
+		} else {
+			a.cluster, err = embeddedpg.Start(ctx, opts)
+		}
 		if err != nil {
 			return fmt.Errorf("embedded PostgreSQL: %w", err)
 		}

@@ -37,6 +37,10 @@ type Config struct {
 	UploadsPerToken     int  // VERMERK_UPLOADS_PER_TOKEN: uploads read at once per token and instance
 	OperationsPerToken  int  // VERMERK_OPS_PER_TOKEN: GraphQL operations running at once per token and instance
 	WebhookAllowPrivate bool // VERMERK_WEBHOOK_ALLOW_PRIVATE: webhook targets on loopback and private networks
+
+	// ShareEmbedded is set by the command-line tools, not the environment: they use the
+	// embedded PostgreSQL a running `vermerk serve` of the same data directory started.
+	ShareEmbedded bool
 }
 
 // AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
