@@ -15,12 +15,15 @@ import (
 // lists, consents and purposes in one query each instead of 50. Each loader is made on first
 // use, so an operation that needs none (most) pays nothing.
 type loaders struct {
-	svc Consents
+	svc       Consents
+	blacklist Blacklist
 
 	purposesOnce, listsOnce, consentsOnce sync.Once
 	purposes                              *dataloadgen.Loader[string, *model.Purpose]
 	lists                                 *dataloadgen.Loader[string, []*model.DistributionList]
 	consents                              *dataloadgen.Loader[string, []*model.Consent]
+	blockedOnce                           sync.Once
+	blocked                               *dataloadgen.Loader[string, bool]
 }
 
 type loadersKey struct{}
@@ -42,11 +45,16 @@ func (l *loaders) consentLoader() *dataloadgen.Loader[string, []*model.Consent] 
 	return l.consents
 }
 
+func (l *loaders) blockedLoader() *dataloadgen.Loader[string, bool] {
+	l.blockedOnce.Do(func() { l.blocked = dataloadgen.NewLoader(l.blacklist.BlockedContacts, loaderWait) })
+	return l.blocked
+}
+
 // withLoaders gives each operation its own loaders (and so its own cache), also each
 // operation of a long-lived WebSocket connection.
 func withLoaders(r *Resolver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents}))
+		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, blacklist: r.svc.Blacklist}))
 	}
 }
 

@@ -9,3 +9,12 @@ const (
 	ReasonTooLong   Reason = "TOO_LONG"   // a value is longer than its limit
 	ReasonBadCursor Reason = "BAD_CURSOR" // an `after` cursor this server did not issue
 )
+
+// Person-wide erasure, blocking and the blacklist's reasons (issue 14).
+const (
+	ReasonHasPersonalData Reason = "REASON_HAS_PERSONAL_DATA" // a reason quotes the person's e-mail, phone or name
+	ReasonKeepErased      Reason = "KEEP_IS_ERASED"           // keep names the contact being erased
+	ReasonKeepUnrelated   Reason = "KEEP_SHARES_NOTHING"      // keep names a record that shares no identifier with it
+	ReasonChannelFormat   Reason = "CHANNEL_FORMAT"           // a revocation channel is not a short token [a-z0-9-]{1,40}
+	ReasonNothingToBlock  Reason = "NOTHING_TO_BLOCK"         // a contact without e-mail or phone cannot be blacklisted
+)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -94,6 +95,14 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.stops = append(a.stops, func(context.Context) { a.DB.Close() })
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
+	}
+	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
+	// hash (rows written before migration 00011, or before a key rotation).
+	start := time.Now()
+	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if a.AdminToken, err = adminToken(cfg); err != nil {
 		return err

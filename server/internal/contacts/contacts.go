@@ -16,9 +16,11 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Screener checks a candidate against the blacklist within the writing transaction.
+// Screener checks a candidate against the blacklist within the writing transaction, and
+// gives the identifiers written their keyed hashes (which recipients' exclusion reads).
 type Screener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
+	HashContacts(ctx context.Context, q store.Querier, ids []string) error
 }
 
 // Service implements graph.Contacts.
@@ -206,6 +208,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		err = update(ctx, tx, id, f)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.screener.HashContacts(ctx, tx, []string{id}); err != nil {
 		return nil, err
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}

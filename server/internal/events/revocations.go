@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,10 +13,12 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased}
+// revocationKinds are the events of the revocations feed: what takes a contact out of
+// recipients (a revocation, an erasure, a blacklist entry newly covering it).
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactBlocked}
 
 func isRevocation(e *event) bool {
-	return e.Kind == store.EventConsentRevoked || e.Kind == store.EventContactErased
+	return slices.Contains(revocationKinds, e.Kind)
 }
 
 // A cursor is the event id in decimal. Clients should treat it as opaque; ids grow with commit

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -63,6 +64,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			} else {
 				id, err := insertHeld(ctx, tx, jobID, line, listID)
 				if err != nil {
+					return err
+				}
+				if _, err := blacklist.HashIdentifiers(ctx, tx, s.keyring, []string{id}); err != nil {
 					return err
 				}
 				inserted = 1

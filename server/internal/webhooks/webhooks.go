@@ -76,7 +76,7 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	var kinds []string
 	for _, k := range in.Kinds {
 		if !k.IsValid() {
-			errs = append(errs, apperr.Invalid("input.kinds", "%q is not an event kind; use CONSENT_REVOKED or CONTACT_ERASED", k))
+			errs = append(errs, apperr.Invalid("input.kinds", "%q is not an event kind; use CONSENT_REVOKED, CONTACT_ERASED or CONTACT_BLOCKED", k))
 			continue
 		}
 		if !slices.Contains(kinds, string(k)) {
@@ -84,7 +84,7 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 		}
 	}
 	if len(in.Kinds) == 0 {
-		errs = append(errs, apperr.Invalid("input.kinds", "name at least one event kind: CONSENT_REVOKED, CONTACT_ERASED"))
+		errs = append(errs, apperr.Invalid("input.kinds", "name at least one event kind: CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED"))
 	}
 	switch n := utf8.RuneCountInString(in.Secret); {
 	case n < minSecret:

@@ -48,7 +48,7 @@ type Payload struct {
 	Kind       string  `json:"kind"`
 	At         string  `json:"at"` // RFC 3339, UTC
 	ContactID  *string `json:"contactId"`
-	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED
+	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED and CONTACT_BLOCKED
 	Channel    string  `json:"channel"`
 }
 
