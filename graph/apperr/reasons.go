@@ -17,4 +17,5 @@ const (
 	ReasonKeepUnrelated   Reason = "KEEP_SHARES_NOTHING"      // keep names a record that shares no identifier with it
 	ReasonChannelFormat   Reason = "CHANNEL_FORMAT"           // a revocation channel is not a short token [a-z0-9-]{1,40}
 	ReasonNothingToBlock  Reason = "NOTHING_TO_BLOCK"         // a contact without e-mail or phone cannot be blacklisted
+	ReasonPersonTooLarge  Reason = "PERSON_TOO_LARGE"         // too many records share identifiers: name the others in keep
 )

@@ -2411,14 +2411,14 @@ type ErasureReceipt {
   contactId: ID!
   erasedAt: Time!
   blacklistEntry: BlacklistEntry!
-  "Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it."
+  "Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep)."
   erasedContactIds: [ID!]!
 }
 
 "What an erasure would do, shown before it is done."
 type ErasurePreview {
   contact: Contact!
-  "Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep."
+  "Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record)."
   sameIdentifiers: [Contact!]!
   "Records with the same name-and-address key only: not erased."
   lookAlikes: [Contact!]!
@@ -2652,7 +2652,13 @@ type Mutation {
   removeFromList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
   recordConsent(input: ConsentInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
   revokeConsent(input: RevocationInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
-  "Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers)."
+  """
+  Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+  sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+  (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+  e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+  (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
+  """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
   "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18)."
   blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])

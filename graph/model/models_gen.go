@@ -140,7 +140,7 @@ type DataSubjectRequest struct {
 // What an erasure would do, shown before it is done.
 type ErasurePreview struct {
 	Contact *Contact `json:"contact"`
-	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
 	SameIdentifiers []*Contact `json:"sameIdentifiers"`
 	// Records with the same name-and-address key only: not erased.
 	LookAlikes []*Contact `json:"lookAlikes"`
@@ -150,7 +150,7 @@ type ErasureReceipt struct {
 	ContactID      string          `json:"contactId"`
 	ErasedAt       time.Time       `json:"erasedAt"`
 	BlacklistEntry *BlacklistEntry `json:"blacklistEntry"`
-	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	// Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep).
 	ErasedContactIds []string `json:"erasedContactIds"`
 }
 

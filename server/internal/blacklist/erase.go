@@ -16,16 +16,16 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Erase erases the person (DESIGN rule 8) in one transaction: the contact and every live
-// contact sharing a normalised e-mail or phone with it — directly, not through a chain of
-// records (a shared switchboard number must not reach from one person to the next) — lose
-// all their personal data, and one blacklist entry (source ERASURE) keeps the person out with
-// the keyed hashes of every identifier those records had. A record named in keep is someone
-// else: it stays, without the identifiers it shared. A live contact the entry then covers (it
-// shares an identifier with one of the other erased records only) stays too, blocked, and
-// gets a CONTACT_BLOCKED event. Each erased record gets a PII-free proof (id, time, who,
-// reason, entry); audit reasons about them are blanked, as staff may have written personal
-// details into them.
+// Erase erases the person (DESIGN rule 8) in one transaction. The person is every live record
+// reachable from the contact through a shared normalised e-mail or phone, transitively (the
+// sales record sharing her e-mail, and the record sharing that one's phone): after an erasure
+// no live record holds an identifier of the erased person in clear. A record named in keep is
+// someone else (a shared switchboard number, a family address): it is not erased and the
+// search does not pass through it; it loses the identifiers it shared with the erased records.
+// erasurePreview shows the records beforehand. All erased records lose all their personal
+// data, and one blacklist entry (source ERASURE) keeps the person out with the keyed hashes of
+// every identifier they had; each gets a PII-free proof (id, time, who, reason, entry), and
+// audit reasons about them are blanked, as staff may have written personal details into them.
 func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error) {
 	if err := store.CheckID("id", contactID); err != nil {
 		return nil, err
@@ -54,12 +54,50 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	return receipt, nil
 }
 
-// sameIdentifiers selects the live contacts other than $1 sharing a normalised e-mail or
-// phone with it, in id order.
-const sameIdentifiers = `SELECT DISTINCT o.contact_id FROM (
-		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = $1
-		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = $1) o
-	WHERE o.contact_id <> $1 ORDER BY o.contact_id`
+// neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
+// contacts $1, other than those.
+const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
+		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
+	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1`
+
+// maxPersonRecords bounds the records one erasure may take with it: more means identifiers
+// shared far beyond one person (an office's switchboard), which keep must cut first.
+const maxPersonRecords = 200
+
+// samePerson returns the records reachable from id through shared identifiers without passing
+// through a record in keep, in the order found (id first), and the records of keep met.
+func samePerson(ctx context.Context, q store.Querier, id string, keep []string) (records, kept []string, err error) {
+	records = []string{id}
+	frontier := []string{id}
+	for len(frontier) > 0 {
+		rows, err := q.Query(ctx, neighbours, frontier)
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		frontier = frontier[:0]
+		for _, o := range found {
+			switch {
+			case slices.Contains(keep, o):
+				if !slices.Contains(kept, o) {
+					kept = append(kept, o)
+				}
+			case !slices.Contains(records, o):
+				records = append(records, o)
+				frontier = append(frontier, o)
+			}
+		}
+		if len(records) > maxPersonRecords {
+			return nil, nil, apperr.BadInput("id", apperr.ReasonPersonTooLarge,
+				"more than %d records share e-mails or phones with this contact; look at erasurePreview and name the records that are someone else in keep", maxPersonRecords)
+		}
+	}
+	return records, kept, nil
+}
 
 func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
@@ -70,25 +108,18 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, sameIdentifiers, id)
+	ids, kept, err := samePerson(ctx, tx, id, keep)
 	if err != nil {
-		return nil, fmt.Errorf("records sharing an identifier: %w", err)
-	}
-	shared, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("records sharing an identifier: %w", err)
+		return nil, err
 	}
 	for i, k := range keep {
-		if !slices.Contains(shared, k) {
+		if !slices.Contains(kept, k) {
 			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepUnrelated,
-				"contact %s shares no e-mail or phone with the contact being erased; keep names only records that would be erased with it", k)
+				"contact %s shares no e-mail or phone with the person being erased; keep names only records that would be erased with it", k)
 		}
 	}
 	erased := []*model.Contact{named}
-	for _, o := range shared {
-		if slices.Contains(keep, o) {
-			continue
-		}
+	for _, o := range ids[1:] {
 		c, err := lockContact(ctx, tx, o)
 		if err != nil {
 			return nil, err
@@ -97,15 +128,15 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	}
 	// The person's identifiers: those of every erased record. Stored identifiers were
 	// validated on the way in; one that no longer normalises is skipped.
-	var ids screening.Identifiers
+	var identifiers screening.Identifiers
 	for _, c := range erased {
 		more, _ := s.keyring.Identify(contactCandidate(c))
-		ids = mergeIdentifiers(ids, more)
+		identifiers = mergeIdentifiers(identifiers, more)
 	}
 	if err := checkReasonMentions("reason", reason, erased); err != nil {
 		return nil, err
 	}
-	emails, phones := clearIdentifiers(ids)
+	emails, phones := clearIdentifiers(identifiers)
 	erasedIDs := make([]string, len(erased))
 	for i, c := range erased {
 		erasedIDs[i] = c.ID
@@ -132,7 +163,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, ids)
+	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, identifiers)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +188,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	for _, e := range erasedIDs {
 		outcome := "erased; blacklist entry " + entry.ID
 		if e != id {
-			outcome = "erased with contact " + id + " (shared identifier); blacklist entry " + entry.ID
+			outcome = "erased with contact " + id + " (shared e-mail or phone); blacklist entry " + entry.ID
 		}
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: id, ContactID: e,
 			Outcome: outcome, Reason: reason}); err != nil {

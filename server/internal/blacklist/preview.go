@@ -13,8 +13,9 @@ import (
 )
 
 // ErasurePreview shows what eraseContact(id) would do, changing nothing: the records that
-// share a normalised e-mail or phone with the contact (erased with it unless named in keep),
-// and those with the same name-and-address key only (look-alikes, not erased).
+// share a normalised e-mail or phone with the contact, directly or through one another (erased
+// with it unless named in keep), and those with the same name-and-address key only
+// (look-alikes, not erased).
 func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error) {
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
@@ -26,7 +27,11 @@ func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.Erasure
 			return err
 		}
 		p.Contact = c
-		rows, err := tx.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id IN (`+sameIdentifiers+`) ORDER BY c.sort_key, c.id`, id)
+		same, _, err := samePerson(ctx, tx, id, nil)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[]) ORDER BY c.sort_key, c.id`, same[1:])
 		if err != nil {
 			return err
 		}
