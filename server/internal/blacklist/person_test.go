@@ -279,29 +279,36 @@ func TestReasonsWithPersonalDataAreRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name, query string
 		vars        map[string]any
+		field       string // "" for reason
 	}{
 		{"blacklistAdd quoting the e-mail", blacklistAddQ, map[string]any{"c": map[string]any{"emails": []string{"max.muster@example.com"}},
-			"r": "Mail from MAX.MUSTER@example.com: no more ads"}},
+			"r": "Mail from MAX.MUSTER@example.com: no more ads"}, ""},
 		{"blacklistAdd quoting the name", blacklistAddQ, map[string]any{"c": map[string]any{"familyName": "Muster", "givenName": "Max",
-			"emails": []string{"max.muster@example.com"}}, "r": "Herr Muster objected"}},
-		{"blacklistContact quoting the phone", blacklistContactQ, map[string]any{"id": id, "r": "called from (030) 555-1234"}},
-		{"blacklistContact quoting the name with folded umlauts", blacklistContactQ, map[string]any{"id": id, "r": "per MUSTERMANN's letter"}},
-		{"eraseContact quoting the e-mail", eraseContact, map[string]any{"id": id, "reason": "erika.mustermann@example.org wants out"}},
+			"emails": []string{"max.muster@example.com"}}, "r": "Herr Muster objected"}, ""},
+		{"blacklistContact quoting the phone", blacklistContactQ, map[string]any{"id": id, "r": "called from (030) 555-1234"}, ""},
+		{"blacklistContact quoting the name with folded umlauts", blacklistContactQ, map[string]any{"id": id, "r": "per MUSTERMANN's letter"}, ""},
+		{"eraseContact quoting the e-mail", eraseContact, map[string]any{"id": id, "reason": "erika.mustermann@example.org wants out"}, ""},
+		{"createContact override quoting the name", createContact, map[string]any{"in": erika,
+			"override": map[string]any{"reason": "Erika re-registered"}}, "override.reason"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := p.Admin(t, tc.query, tc.vars)
-			if len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != "reason" ||
+			field := "reason"
+			if tc.field != "" {
+				field = tc.field
+			}
+			if len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != field ||
 				res.Errors[0].Extensions["reason"] != "REASON_HAS_PERSONAL_DATA" {
-				t.Fatalf("errors = %+v, want BAD_USER_INPUT REASON_HAS_PERSONAL_DATA on reason", res.Errors)
+				t.Fatalf("errors = %+v, want BAD_USER_INPUT REASON_HAS_PERSONAL_DATA on %s", res.Errors, field)
 			}
 			if strings.Contains(strings.ToLower(res.Errors[0].Message), "muster") {
 				t.Errorf("the message repeats the personal data: %q", res.Errors[0].Message)
 			}
 		})
 	}
-	var n int
-	queryRow(t, p.DBURL, `SELECT count(*) FROM blacklist_entries`, nil, &n)
-	if n != 0 || p.live(t, id) == nil {
-		t.Errorf("refused requests wrote %d entries or erased the contact", n)
+	var n, contacts int
+	queryRow(t, p.DBURL, `SELECT (SELECT count(*) FROM blacklist_entries), (SELECT count(*) FROM contacts)`, nil, &n, &contacts)
+	if n != 0 || contacts != 1 || p.live(t, id) == nil {
+		t.Errorf("refused requests left %d entries and %d contacts, want none and the one", n, contacts)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -188,6 +189,11 @@ func setFields(in model.ContactInput) []string {
 // only, when given, limits screening to those identifier groups.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
 	cand := f.candidate()
+	if override != nil {
+		if err := blacklist.ReasonMentions("override.reason", override.Reason, cand); err != nil {
+			return nil, err
+		}
+	}
 	if id != "" {
 		cand = restrict(cand, only)
 	}
