@@ -15,18 +15,12 @@ ALTER TABLE contact_phones
     ADD COLUMN key_id text,
     ADD CONSTRAINT contact_phones_hash_key CHECK ((hash IS NULL) = (key_id IS NULL));
 
--- recipients' anti-join: for one contact, its hashes, read from the index only, each probed in
--- blacklist_hashes' primary key.
+-- recipients' exclusion: for one contact, its hashes (NULL: not hashed yet, which fails
+-- closed), read from the index only, each probed in blacklist_hashes' primary key.
 CREATE INDEX contact_emails_contact_hash ON contact_emails (contact_id) INCLUDE (hash);
 CREATE INDEX contact_phones_contact_hash ON contact_phones (contact_id) INCLUDE (hash);
--- the rows still to be hashed (empty once the server has started): recipients fails closed on
--- them, and the startup pass finds them
-CREATE INDEX contact_emails_unhashed ON contact_emails (contact_id) WHERE key_id IS NULL;
-CREATE INDEX contact_phones_unhashed ON contact_phones (contact_id) WHERE key_id IS NULL;
 
 -- +goose Down
-DROP INDEX contact_phones_unhashed;
-DROP INDEX contact_emails_unhashed;
 DROP INDEX contact_phones_contact_hash;
 DROP INDEX contact_emails_contact_hash;
 ALTER TABLE contact_phones DROP CONSTRAINT contact_phones_hash_key, DROP COLUMN key_id, DROP COLUMN hash;

@@ -29,17 +29,16 @@ var identifierTables = []struct {
 // brings a whole table up to date.
 const hashBatch = 5000
 
-// HashIdentifiers gives every e-mail and phone of the contacts ids (of all contacts when ids
-// is nil) its keyed hash under the keyring's current key, where it lacks one. Rotation keeps
-// the blacklist working: when a row's identifier matches an active entry under an older key
-// (whose clear identifiers are gone), the entry gets the current-key hash of the same
-// identifier too, so the anti-join on the current key still finds it. It returns the number of
-// rows hashed.
-func HashIdentifiers(ctx context.Context, tx store.Querier, keyring *screening.Keyring, ids []string) (int, error) {
+// HashIdentifiers gives every e-mail and phone of the contacts ids its keyed hash under the
+// keyring's current key, where it lacks one, in q's transaction. Rotation keeps the blacklist
+// working: when a row's identifier matches an active entry under an older key (whose clear
+// identifiers are gone), the entry gets the current-key hash of the same identifier too, so
+// the anti-join on the current key still finds it. It returns the number of rows hashed.
+func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Keyring, ids []string) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
 		for {
-			done, err := hashTable(ctx, tx, keyring, t.table, t.column, t.kind, ids)
+			done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil)
 			n += done
 			if err != nil {
 				return n, fmt.Errorf("blacklist.HashIdentifiers(%s): %w", t.table, err)
@@ -52,45 +51,53 @@ func HashIdentifiers(ctx context.Context, tx store.Querier, keyring *screening.K
 	return n, nil
 }
 
-// HashAllIdentifiers is HashIdentifiers for all contacts, one transaction per batch, so a
-// server starting on a large database is not one long transaction. It is run at startup.
+// HashAllIdentifiers is HashIdentifiers for every contact: one pass over each table in
+// primary-key order, one transaction per batch, so a server starting on a large database is
+// not one long transaction. It is run at startup, before serving.
 func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
-		for {
+		after := &rowKey{contactID: "00000000-0000-0000-0000-000000000000", position: -1}
+		for after != nil {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {
 				var err error
-				done, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil)
+				done, after, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, after)
 				return err
 			})
 			n += done
 			if err != nil {
 				return n, fmt.Errorf("blacklist.HashAllIdentifiers(%s): %w", t.table, err)
 			}
-			if done < hashBatch {
-				break
-			}
 		}
 	}
 	return n, nil
 }
 
-// hashTable hashes up to hashBatch rows of table that lack a current-key hash.
-func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind, ids []string) (int, error) {
+// rowKey is the primary key of an identifier row: where a pass over a table goes on.
+type rowKey struct {
+	contactID string
+	position  int32
+}
+
+// hashTable hashes up to hashBatch rows of table that lack a current-key hash: rows of the
+// contacts ids, or (ids nil) the rows after the key after, in key order, returning where to
+// go on (nil at the end of the table).
+func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind,
+	ids []string, after *rowKey) (int, *rowKey, error) {
 	cur := keyring.Current().ID
-	// by contact id for a write, else (at startup) every row not hashed under the current key
 	sql := `SELECT contact_id, position, ` + column + ` FROM ` + table + `
 		WHERE contact_id = ANY($2::uuid[]) AND key_id IS DISTINCT FROM $1 LIMIT $3 FOR UPDATE`
 	args := []any{cur, ids, hashBatch}
 	if ids == nil {
 		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
-			WHERE key_id IS DISTINCT FROM $1 LIMIT $2 FOR UPDATE`
-		args = []any{cur, hashBatch}
+			WHERE (contact_id, position) > ($2::uuid, $3) AND key_id IS DISTINCT FROM $1
+			ORDER BY contact_id, position LIMIT $4 FOR UPDATE`
+		args = []any{cur, after.contactID, after.position, hashBatch}
 	}
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var (
 		contactIDs     []string
@@ -106,7 +113,7 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 		)
 		if err := rows.Scan(&id, &pos, &norm); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, nil, err
 		}
 		all := keyring.HashAll(kind, norm)
 		contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
@@ -116,10 +123,10 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if len(contactIDs) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if len(olds) > 0 {
 		if _, err := q.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash)
@@ -128,15 +135,19 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 			JOIN blacklist_hashes h ON h.hash = t.old
 			JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
 			ON CONFLICT DO NOTHING`, olds, promoted, cur); err != nil {
-			return 0, fmt.Errorf("carry entries over to the current key: %w", err)
+			return 0, nil, fmt.Errorf("carry entries over to the current key: %w", err)
 		}
 	}
 	if _, err := q.Exec(ctx, `UPDATE `+table+` t SET hash = u.hash, key_id = $4
 		FROM unnest($1::uuid[], $2::int[], $3::bytea[]) AS u(contact_id, position, hash)
 		WHERE t.contact_id = u.contact_id AND t.position = u.position`, contactIDs, positions, hashes, cur); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return len(contactIDs), nil
+	var next *rowKey
+	if n := len(contactIDs); n == hashBatch {
+		next = &rowKey{contactID: contactIDs[n-1], position: positions[n-1]}
+	}
+	return len(contactIDs), next, nil
 }
 
 // HashContacts is HashIdentifiers with the service's keyring, for the contacts written in q's
