@@ -288,7 +288,8 @@ type RetentionReport struct {
 type RevocationInput struct {
 	ContactID  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 type Screening struct {

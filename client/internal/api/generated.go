@@ -29,6 +29,7 @@ func (v *AddToListResponse) GetAddToList() AddToListAddToListContact { return v.
 
 // BlacklistAddResponse is returned by BlacklistAdd on success.
 type BlacklistAddResponse struct {
+	// Blocks a person by identifiers (MANUAL entry). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
 }
 
@@ -1017,7 +1018,8 @@ func (v *RevocationFields) GetChannel() string { return v.Channel }
 type RevocationInput struct {
 	ContactId  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 // GetContactId returns RevocationInput.ContactId, and is useful for accessing the field via an interface.
