@@ -2,9 +2,10 @@
 -- kind + ":" + normalised identifier that blacklist_hashes holds, under the current key
 -- (key_id). recipients and Contact.blocked then find a blocked contact by an indexed
 -- anti-join on the hash, never by hashing at read time. A migration cannot know the key:
--- the server fills hash and key_id at startup (blacklist.HashIdentifiers) for rows written
--- before, and whenever the current key changes; every write path fills them itself. Until
--- then a row's hash is NULL, and recipients treats the contact as blocked (fail closed).
+-- the server fills hash and key_id at startup (blacklist.HashAllIdentifiers) for rows written
+-- before, and whenever the current key changes; every write path fills them itself, and a
+-- sweep every 30 seconds catches any writer that did not. Until then a row's hash is NULL,
+-- and recipients treats the contact as blocked (fail closed).
 -- +goose Up
 ALTER TABLE contact_emails
     ADD COLUMN hash   bytea CONSTRAINT contact_emails_hash_size CHECK (length(hash) = 32),
@@ -19,8 +20,13 @@ ALTER TABLE contact_phones
 -- closed), read from the index only, each probed in blacklist_hashes' primary key.
 CREATE INDEX contact_emails_contact_hash ON contact_emails (contact_id) INCLUDE (hash);
 CREATE INDEX contact_phones_contact_hash ON contact_phones (contact_id) INCLUDE (hash);
+-- rows without a hash (none, normally): the server's sweep finds them (blacklist.HashUnhashed)
+CREATE INDEX contact_emails_unhashed ON contact_emails (contact_id) WHERE key_id IS NULL;
+CREATE INDEX contact_phones_unhashed ON contact_phones (contact_id) WHERE key_id IS NULL;
 
 -- +goose Down
+DROP INDEX contact_phones_unhashed;
+DROP INDEX contact_emails_unhashed;
 DROP INDEX contact_phones_contact_hash;
 DROP INDEX contact_emails_contact_hash;
 ALTER TABLE contact_phones DROP CONSTRAINT contact_phones_hash_key, DROP COLUMN key_id, DROP COLUMN hash;

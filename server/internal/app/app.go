@@ -110,6 +110,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	return a.build(ctx, dbURL)
 }
 
+// unhashedSweep is how often identifiers some writer left without their keyed hash are hashed
+// (recipients leaves their contacts out until then).
+const unhashedSweep = 30 * time.Second
+
 // build creates the services and the HTTP handler.
 func (a *App) build(ctx context.Context, dbURL string) error {
 	cfg := a.Config
@@ -167,6 +171,13 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		blacklist.SweepUnhashed(sweepCtx, a.DB, a.Keyring, unhashedSweep, a.Log)
+	}()
+	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept })
 	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)

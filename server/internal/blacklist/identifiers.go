@@ -3,6 +3,8 @@ package blacklist
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -74,6 +76,52 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 	return n, nil
 }
 
+// HashUnhashed hashes the identifier rows some writer left without a hash (every write path
+// of this server hashes in its own transaction; this catches any other, e.g. an instance of an
+// older version during an upgrade, whose contacts recipients leaves out until then). Rows
+// locked by a transaction in flight are left to it.
+func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
+	n := 0
+	for _, t := range identifierTables {
+		for {
+			var done int
+			err := db.Transact(ctx, func(tx pgx.Tx) error {
+				var err error
+				done, _, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, nil)
+				return err
+			})
+			n += done
+			if err != nil {
+				return n, fmt.Errorf("blacklist.HashUnhashed(%s): %w", t.table, err)
+			}
+			if done < hashBatch {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// SweepUnhashed runs HashUnhashed every interval until ctx ends, logging what it hashed.
+func SweepUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := HashUnhashed(ctx, db, keyring)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("hashing contact identifiers written without a hash", "err", err)
+		case n > 0:
+			log.Warn("hashed contact identifiers some writer left without a hash", "rows", n)
+		}
+	}
+}
+
 // rowKey is the primary key of an identifier row: where a pass over a table goes on.
 type rowKey struct {
 	contactID string
@@ -81,15 +129,20 @@ type rowKey struct {
 }
 
 // hashTable hashes up to hashBatch rows of table that lack a current-key hash: rows of the
-// contacts ids, or (ids nil) the rows after the key after, in key order, returning where to
-// go on (nil at the end of the table).
+// contacts ids; or (ids nil) the rows after the key after, in key order, returning where to
+// go on (nil at the end of the table); or (both nil) rows without any hash.
 func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind,
 	ids []string, after *rowKey) (int, *rowKey, error) {
 	cur := keyring.Current().ID
 	sql := `SELECT contact_id, position, ` + column + ` FROM ` + table + `
 		WHERE contact_id = ANY($2::uuid[]) AND key_id IS DISTINCT FROM $1 LIMIT $3 FOR UPDATE`
 	args := []any{cur, ids, hashBatch}
-	if ids == nil {
+	switch {
+	case ids == nil && after == nil: // the sweep: rows written without a hash (partial index *_unhashed)
+		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+			WHERE key_id IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED`
+		args = []any{hashBatch}
+	case ids == nil:
 		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
 			WHERE (contact_id, position) > ($2::uuid, $3) AND key_id IS DISTINCT FROM $1
 			ORDER BY contact_id, position LIMIT $4 FOR UPDATE`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -57,6 +58,14 @@ func TestIdentifierHashesAcrossKeyRotation(t *testing.T) {
 	if ids, _ := p.recipients(t); !slices.Equal(ids, []string{maxID}) {
 		t.Fatalf("recipients with Hans's e-mail unhashed = %v, want only Max", ids)
 	}
+	// The running server's sweep hashes what a writer left without a hash.
+	if n, err := blacklist.HashUnhashed(t.Context(), p.App.DB, p.App.Keyring); err != nil || n != 1 {
+		t.Fatalf("HashUnhashed = %d, %v; want Hans's one e-mail", n, err)
+	}
+	if ids, _ := p.recipients(t); !slices.Equal(ids, sorted(maxID, hans)) {
+		t.Fatalf("recipients after the sweep = %v, want Max and Hans", ids)
+	}
+	execSQL(t, dbURL, `UPDATE contact_emails SET hash = NULL, key_id = NULL WHERE contact_id = $1`, hans)
 
 	// Rotation: k2 current, k1 kept for matching.
 	rotated := person{apptest.StartOn(t, dbURL, withKeys(k2, k1))}
