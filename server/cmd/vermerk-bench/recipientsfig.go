@@ -17,8 +17,9 @@ import (
 // recipientsExclusionFigure: the recipients page (100 contacts with their e-mails) at
 // b.scale.recipients contacts and b.scale.blacklist blacklist entries, one contact in a hundred
 // blocked, with pgx, beside the same page query without the blacklist exclusion (DESIGN rule 8:
-// recipients never returns a blocked contact). The exclusion is an index-only anti-join of the
-// contacts' identifier hashes with blacklist_hashes; the target is a ratio of at most 1.2. The
+// recipients never returns a blocked contact). The exclusion probes blacklist_hashes' primary
+// key (index-only) with the hashes of the identifiers the page reads anyway; the target is a
+// ratio of at most 1.2. The
 // two queries take turns, one request at a time, so both see the same machine.
 func (b *bench) recipientsExclusionFigure(ctx context.Context) error {
 	n := b.scale.recipients
@@ -176,7 +177,7 @@ func (b *bench) indexOnly(ctx context.Context, listID, purposeID, after string) 
 		return "", fmt.Errorf("explain recipients: %w", err)
 	}
 	plan := strings.Join(lines, "\n")
-	for _, want := range []string{"Index Only Scan using contact_emails_contact_hash", "Index Only Scan using blacklist_hashes_pkey"} {
+	for _, want := range []string{"Index Only Scan using blacklist_hashes_pkey"} {
 		if !strings.Contains(plan, want) {
 			b.progress("recipients plan lacks %q:\n%s", want, plan)
 			return "plan NOT index-only (see above)", nil

@@ -24,9 +24,9 @@ import (
 // newsletter list, every other one with a newsletter consent, every tenth revoked again, every
 // third with a phone) and 1,000,000 blacklist entries (one in a hundred contacts blocked by
 // e-mail), and checks that recipients reads list_members and consent_state from their indexes
-// only and leaves out the blocked contacts by an index-only anti-join (the contacts' hashes,
-// blacklist_hashes' primary key), for the first and a deep page, in the custom and the generic
-// plan. It logs plans and timings, with and without the exclusion. VERMERK_RECIPIENTS_SCALE
+// only and leaves out the blocked contacts by index-only probes of blacklist_hashes' primary
+// key with the hashes of the identifiers the page reads, never scanning a big table, for the
+// first and a deep page, in the custom and the generic plan. It logs plans and timings, with and without the exclusion. VERMERK_RECIPIENTS_SCALE
 // sets another number of contacts and entries (a multiple of 100) for a quicker look.
 func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	if testing.Short() || os.Getenv("VERMERK_BIG_TESTS") == "" {
@@ -121,7 +121,6 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		}
 		// list_members is read through either of its indexes, both covering the join
 		for _, idx := range []string{"Index Only Scan using list_members_", "Index Only Scan using consent_state_granted",
-			"Index Only Scan using contact_emails_contact_hash", "Index Only Scan using contact_phones_contact_hash",
 			"Index Only Scan using blacklist_hashes_pkey"} {
 			if !strings.Contains(plan, idx) {
 				t.Errorf("%s: plan lacks %q", name, idx)
