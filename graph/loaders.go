@@ -15,15 +15,17 @@ import (
 // lists, consents and purposes in one query each instead of 50. Each loader is made on first
 // use, so an operation that needs none (most) pays nothing.
 type loaders struct {
-	svc      Consents
-	contacts Contacts
+	svc       Consents
+	contacts  Contacts
+	blacklist Blacklist
 
-	purposesOnce, listsOnce, consentsOnce, textsOnce, duplicatesOnce sync.Once
-	purposes                                                         *dataloadgen.Loader[string, *model.Purpose]
-	lists                                                            *dataloadgen.Loader[string, []*model.DistributionList]
-	consents                                                         *dataloadgen.Loader[string, []*model.Consent]
-	texts                                                            *dataloadgen.Loader[string, []*model.ConsentText]
-	duplicates                                                       *dataloadgen.Loader[string, []*model.Contact]
+	purposesOnce, listsOnce, consentsOnce, textsOnce, duplicatesOnce, blockedOnce sync.Once
+	purposes                                                                      *dataloadgen.Loader[string, *model.Purpose]
+	lists                                                                         *dataloadgen.Loader[string, []*model.DistributionList]
+	consents                                                                      *dataloadgen.Loader[string, []*model.Consent]
+	texts                                                                         *dataloadgen.Loader[string, []*model.ConsentText]
+	duplicates                                                                    *dataloadgen.Loader[string, []*model.Contact]
+	blocked                                                                       *dataloadgen.Loader[string, bool]
 
 	contactsOnce sync.Once
 	contactsByID *dataloadgen.Loader[string, *model.Contact]
@@ -58,11 +60,16 @@ func (l *loaders) duplicateLoader() *dataloadgen.Loader[string, []*model.Contact
 	return l.duplicates
 }
 
+func (l *loaders) blockedLoader() *dataloadgen.Loader[string, bool] {
+	l.blockedOnce.Do(func() { l.blocked = dataloadgen.NewLoader(l.blacklist.BlockedContacts, loaderWait) })
+	return l.blocked
+}
+
 // withLoaders gives each operation its own loaders (and so its own cache), also each
 // operation of a long-lived WebSocket connection.
 func withLoaders(r *Resolver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts}))
+		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts, blacklist: r.svc.Blacklist}))
 	}
 }
 

@@ -78,8 +78,16 @@ type SignUps interface {
 // contacts and screens candidates.
 type Blacklist interface {
 	Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error)
-	Erase(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error)
+	// Erase erases the person: contactID and every live contact sharing a normalised e-mail
+	// or phone with it, except those in keep, which lose the shared identifiers.
+	Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
+	ErasurePreview(ctx context.Context, contactID string) (*model.ErasurePreview, error)
 	Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
+	// AddContact puts a contact's identifiers on the blacklist (MANUAL) and keeps the record.
+	AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error)
+	// BlockedContacts says per contact id, in order, whether an e-mail or phone of it matches
+	// an active entry (for the per-request loader of Contact.blocked).
+	BlockedContacts(ctx context.Context, contactIDs []string) ([]bool, []error)
 	Remove(ctx context.Context, id, reason string) (*model.BlacklistEntry, error)
 	List(ctx context.Context, first int, after string) (*model.BlacklistConnection, error)
 }

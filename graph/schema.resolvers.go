@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,7 +38,7 @@ func (r *contactResolver) UnsubscribeURL(ctx context.Context, obj *model.Contact
 }
 
 func (r *contactResolver) Blocked(ctx context.Context, obj *model.Contact) (bool, error) {
-	panic(fmt.Errorf("not implemented: Blocked - blocked"))
+	return loadersFrom(ctx).blockedLoader().Load(ctx, obj.ID)
 }
 
 func (r *contactResolver) PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error) {
@@ -102,11 +101,11 @@ func (r *mutationResolver) RevokeConsent(ctx context.Context, input model.Revoca
 }
 
 func (r *mutationResolver) EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error) {
-	return r.svc.Blacklist.Erase(ctx, id, reason)
+	return r.svc.Blacklist.Erase(ctx, id, reason, keep)
 }
 
 func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error) {
-	panic(fmt.Errorf("not implemented: BlacklistContact - blacklistContact"))
+	return r.svc.Blacklist.AddContact(ctx, contactID, reason)
 }
 
 func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error) {
@@ -278,7 +277,7 @@ func (r *queryResolver) WebhookDeliveries(ctx context.Context, webhookID *string
 }
 
 func (r *queryResolver) ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error) {
-	panic(fmt.Errorf("not implemented: ErasurePreview - erasurePreview"))
+	return r.svc.Blacklist.ErasurePreview(ctx, id)
 }
 
 func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error) {

@@ -113,3 +113,12 @@ const (
 const (
 	ReasonMergeSameRecord Reason = "MERGE_SAME_RECORD" // a record named twice, or merged into itself
 )
+
+// Person-wide erasure, blocking and the blacklist's reasons (issue 14).
+const (
+	ReasonKeepErased     Reason = "KEEP_IS_ERASED"      // keep names the contact being erased
+	ReasonKeepUnrelated  Reason = "KEEP_SHARES_NOTHING" // keep names a record that shares no identifier with it
+	ReasonChannelFormat  Reason = "CHANNEL_FORMAT"      // a revocation channel is not a short token [a-z0-9-]{1,40}
+	ReasonNothingToBlock Reason = "NOTHING_TO_BLOCK"    // a contact without e-mail or phone cannot be blacklisted
+	ReasonPersonTooLarge Reason = "PERSON_TOO_LARGE"    // too many records share identifiers: name the others in keep
+)

@@ -2459,14 +2459,14 @@ type ErasureReceipt {
   contactId: ID!
   erasedAt: Time!
   blacklistEntry: BlacklistEntry!
-  "Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it."
+  "Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep)."
   erasedContactIds: [ID!]!
 }
 
 "What an erasure would do, shown before it is done."
 type ErasurePreview {
   contact: Contact!
-  "Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep."
+  "Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record)."
   sameIdentifiers: [Contact!]!
   "Records with the same name-and-address key only: not erased."
   lookAlikes: [Contact!]!
@@ -2617,7 +2617,12 @@ input ConsentInput {
   "The consent text version the person saw."
   consentTextVersion: Int
 }
-input RevocationInput { contactId: ID! purposeKey: String! channel: String! }
+input RevocationInput {
+  contactId: ID!
+  purposeKey: String!
+  "How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …"
+  channel: String!
+}
 enum SignUpStatus { PENDING CONFIRMED EXPIRED }
 "A pending double opt-in sign-up; the integrator's mailer sends confirmURL to the person."
 type SignUp { id: ID! status: SignUpStatus! confirmURL: String! expiresAt: Time! }
@@ -2673,7 +2678,7 @@ type Query {
   contacts(search: String, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF])
   purposes: [Purpose!]! @hasRole(roles: [STAFF, INTEGRATOR])
   lists: [DistributionList!]! @hasRole(roles: [STAFF, INTEGRATOR])
-  "List members with a GRANTED consent for the list's purpose — the only way to obtain mailing addresses."
+  "List members with a GRANTED consent for the list's purpose — the only way to obtain mailing addresses. Never a contact whose e-mail or phone matches an active blacklist entry (Contact.blocked), whatever its consents say."
   recipients(listKey: String!, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF, INTEGRATOR])
   screen(candidate: ContactInput!): Screening! @hasRole(roles: [STAFF])
   unsubscribeLink(contactId: ID!, listKey: String!): String! @hasRole(roles: [STAFF, INTEGRATOR])
@@ -2708,9 +2713,15 @@ type Mutation {
   removeFromList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
   recordConsent(input: ConsentInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
   revokeConsent(input: RevocationInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
-  "Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers)."
+  """
+  Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+  sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+  (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+  e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+  (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
+  """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18)."
+  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
@@ -2725,6 +2736,7 @@ type Mutation {
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."
   applyRetention(dryRun: Boolean!): RetentionReport! @hasRole(roles: [ADMIN])
+  "Blocks a person by identifiers (MANUAL entry). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistAdd(candidate: ContactInput!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   blacklistRemove(id: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Detected encoding, separator and columns plus the first rows, without importing anything."

@@ -125,7 +125,7 @@ type CreatedAPIToken struct {
 // What an erasure would do, shown before it is done.
 type ErasurePreview struct {
 	Contact *Contact `json:"contact"`
-	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
 	SameIdentifiers []*Contact `json:"sameIdentifiers"`
 	// Records with the same name-and-address key only: not erased.
 	LookAlikes []*Contact `json:"lookAlikes"`
@@ -135,7 +135,7 @@ type ErasureReceipt struct {
 	ContactID      string          `json:"contactId"`
 	ErasedAt       time.Time       `json:"erasedAt"`
 	BlacklistEntry *BlacklistEntry `json:"blacklistEntry"`
-	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	// Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep).
 	ErasedContactIds []string `json:"erasedContactIds"`
 }
 
@@ -273,7 +273,8 @@ type RetentionReport struct {
 type RevocationInput struct {
 	ContactID  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 type Screening struct {

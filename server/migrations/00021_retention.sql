@@ -12,10 +12,10 @@ ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN ('CONSENT_REV
 
 ALTER TABLE webhooks DROP CONSTRAINT webhooks_kinds_check;
 ALTER TABLE webhooks ADD CONSTRAINT webhooks_kinds_check CHECK (cardinality(kinds) > 0
-    AND kinds <@ ARRAY['CONSENT_REVOKED', 'CONTACT_ERASED', 'CONTACT_BLOCKED', 'REQUEST_DUE', 'CONTACT_DELETED']::text[]);
+    AND kinds <@ ARRAY['CONSENT_REVOKED', 'CONTACT_ERASED', 'CONTACT_BLOCKED', 'REQUEST_DUE', 'CONTACT_DELETED', 'CONTACT_REENTERED']::text[]);
 ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_kind_check;
 ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN
-    ('CONSENT_REVOKED', 'CONTACT_ERASED', 'CONTACT_BLOCKED', 'REQUEST_DUE', 'CONTACT_DELETED'));
+    ('CONSENT_REVOKED', 'CONTACT_ERASED', 'CONTACT_BLOCKED', 'REQUEST_DUE', 'CONTACT_DELETED', 'CONTACT_REENTERED'));
 
 -- The scheduled retention run (VERMERK_RETENTION_SCHEDULE): one row per day it ran, claimed
 -- by the instance that runs it, so several instances run it once.

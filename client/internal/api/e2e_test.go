@@ -135,7 +135,7 @@ func TestSeededServer(t *testing.T) {
 		t.Fatalf("proof = %+v, %v", proof, err)
 	}
 	last := proof[len(proof)-1]
-	if last.Status != api.ConsentStatusRevoked || last.Purpose.Key != "sales-calls" || last.Source != "Brief" {
+	if last.Status != api.ConsentStatusRevoked || last.Purpose.Key != "sales-calls" || last.Source != "letter" {
 		t.Errorf("last proof event = %+v", last)
 	}
 	for i := 1; i < len(proof); i++ {

@@ -73,6 +73,7 @@ func (v *ApiTokensResponse) GetApiTokens() []ApiTokenFields { return v.ApiTokens
 
 // BlacklistAddResponse is returned by BlacklistAdd on success.
 type BlacklistAddResponse struct {
+	// Blocks a person by identifiers (MANUAL entry). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
 }
 
@@ -91,7 +92,7 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 
 // BlacklistContactResponse is returned by BlacklistContact on success.
 type BlacklistContactResponse struct {
-	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18).
+	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
 }
 
@@ -811,7 +812,11 @@ var AllDeliveryStatus = []DeliveryStatus{
 
 // EraseContactResponse is returned by EraseContact on success.
 type EraseContactResponse struct {
-	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+	// sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+	// (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+	// e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+	// (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
 	EraseContact ErasureReceipt `json:"eraseContact"`
 }
 
@@ -820,7 +825,11 @@ func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.Erase
 
 // ErasePersonResponse is returned by ErasePerson on success.
 type ErasePersonResponse struct {
-	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+	// sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+	// (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+	// e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+	// (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
 	EraseContact PersonErasure `json:"eraseContact"`
 }
 
@@ -833,7 +842,7 @@ func (v *ErasePersonResponse) GetEraseContact() PersonErasure { return v.EraseCo
 // What an erasure would do, shown before it is done.
 type ErasurePlanFields struct {
 	Contact ContactSummary `json:"contact"`
-	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
 	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
 	// Records with the same name-and-address key only: not erased.
 	LookAlikes []ContactSummary `json:"lookAlikes"`
@@ -1277,7 +1286,7 @@ func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
 type PersonErasure struct {
 	ContactId string    `json:"contactId"`
 	ErasedAt  time.Time `json:"erasedAt"`
-	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	// Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep).
 	ErasedContactIds []string             `json:"erasedContactIds"`
 	BlacklistEntry   BlacklistEntryFields `json:"blacklistEntry"`
 }
@@ -1666,7 +1675,8 @@ func (v *RevocationFields) GetChannel() string { return v.Channel }
 type RevocationInput struct {
 	ContactId  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 // GetContactId returns RevocationInput.ContactId, and is useful for accessing the field via an interface.

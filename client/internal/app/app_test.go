@@ -223,3 +223,16 @@ func TestImportFlowIgnoresOlderProgress(t *testing.T) {
 		t.Error("not finished")
 	}
 }
+
+func TestChannelTokenIsWhatTheServerTakes(t *testing.T) {
+	for in, want := range map[string]string{"phone": "phone", " In Person ": "in-person", "E-Mail": "e-mail", "via_web  form": "via-web-form"} {
+		if got := ChannelToken(in); got != want {
+			t.Errorf("ChannelToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, c := range RevocationChannels {
+		if ChannelToken(c) != c {
+			t.Errorf("offered channel %q is not a token", c)
+		}
+	}
+}

@@ -40,8 +40,9 @@ func ConsentRows(purposes []api.PurposeFields, consents []api.ConsentFields) []C
 // Consent sources offered in the grant dialog; the field also takes free text.
 var ConsentSources = []string{"web form", "phone", "fair", "letter", "e-mail", "in person"}
 
-// Revocation channels offered in the revoke dialog.
-var RevocationChannels = []string{"phone", "letter", "e-mail", "in person"}
+// Revocation channels offered in the revoke dialog. The server takes a short token
+// ([a-z0-9-]{1,40}); Revoke turns what staff type ("In Person") into one.
+var RevocationChannels = []string{"phone", "letter", "e-mail", "in-person"}
 
 // ErrMissing names a required field left empty.
 type ErrMissing struct{ Field string }
@@ -66,7 +67,7 @@ func Grant(ctx context.Context, b Backend, contactID, purposeKey, source, eviden
 
 // Revoke records a revocation through the channel the person used.
 func Revoke(ctx context.Context, b Backend, contactID, purposeKey, channel string) (api.ConsentFields, error) {
-	channel = strings.TrimSpace(channel)
+	channel = ChannelToken(channel)
 	if channel == "" {
 		return api.ConsentFields{}, ErrMissing{"channel"}
 	}
@@ -74,4 +75,11 @@ func Revoke(ctx context.Context, b Backend, contactID, purposeKey, channel strin
 		return api.ConsentFields{}, errors.New("no purpose chosen")
 	}
 	return b.RevokeConsent(ctx, api.RevocationInput{ContactId: contactID, PurposeKey: purposeKey, Channel: channel})
+}
+
+// ChannelToken writes a typed channel as the server's token: trimmed, lower-case, each run of
+// spaces or underscores one hyphen ("In Person" → "in-person"). Other characters stay, and the
+// server refuses them with CHANNEL_FORMAT.
+func ChannelToken(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '_' || r == '\t' }), "-")
 }

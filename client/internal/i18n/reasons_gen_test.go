@@ -13,6 +13,7 @@ var serverReasons = []string{
 	"BAD_ROLE",                      // not STAFF, INTEGRATOR or ADMIN
 	"BAD_URL",                       // not an absolute http(s) URL, or with a #fragment
 	"BOOTSTRAP_TOKEN",               // the bootstrap admin token cannot be changed here
+	"CHANNEL_FORMAT",                // a revocation channel is not a short token [a-z0-9-]{1,40}
 	"CITY_REQUIRED",                 // an address without city
 	"CONSENT_DATE_INVALID",          // the consent date column holds no date
 	"CONSENT_REVOKED_LATER",         // a duplicate's consent not recorded: the person revoked after the stated date
@@ -43,6 +44,8 @@ var serverReasons = []string{
 	"IMPORT_HEADER_UNKNOWN",         // the header names no column that identifies a contact
 	"IMPORT_HEADER_UNREADABLE",      // the header line cannot be parsed
 	"IP_INVALID",                    // an IP address (evidence) cannot be read
+	"KEEP_IS_ERASED",                // keep names the contact being erased
+	"KEEP_SHARES_NOTHING",           // keep names a record that shares no identifier with it
 	"KEY_FORMAT",                    // a purpose or list key of the wrong format
 	"KEY_TAKEN",                     // a purpose or list with this key exists
 	"LEGAL_BASIS_UNKNOWN",           // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
@@ -53,9 +56,11 @@ var serverReasons = []string{
 	"NAME_AND_ADDRESS_MATCH",        // imported, but name and address match a blacklist entry
 	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
+	"NOTHING_TO_BLOCK",              // a contact without e-mail or phone cannot be blacklisted
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not
 	"OLDER_THAN_REVOCATION",
 	"PAGE_SIZE",                  // `first` out of range
+	"PERSON_TOO_LARGE",           // too many records share identifiers: name the others in keep
 	"PHONE_AREA_CODE_MISSING",    // a local number without area code
 	"PHONE_COUNTRY_CODE_MISSING", // a national number that cannot be read in the region
 	"PHONE_COUNTRY_CODE_UNKNOWN", // +999 …

@@ -147,7 +147,7 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 		}
 	}
 	// The first contact (shown first in the list) withdraws the sales calls by letter: the one revocation.
-	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: ids[0], PurposeKey: "sales-calls", Channel: "Brief"}); err != nil {
+	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: ids[0], PurposeKey: "sales-calls", Channel: "letter"}); err != nil {
 		return Result{}, fmt.Errorf("seed revocation: %w", err)
 	}
 	erased := len(people) - 1

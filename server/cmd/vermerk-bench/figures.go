@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -78,12 +79,9 @@ func (b *bench) contactFigures(ctx context.Context) error {
 	return b.postgraphileFigure(ctx, app)
 }
 
-// recipientsQuery is consent.recipientsQuery: a page of list members with a granted consent
-// for the list's purpose, with their e-mails and phones.
-const recipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (SELECT m.contact_id FROM list_members m
-	JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
-	WHERE m.list_id = $1 AND m.contact_id > $3
-	ORDER BY m.contact_id LIMIT $4) r JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
+// recipientsQuery is the recipients page query: list members with a granted consent for the
+// list's purpose and no blacklisted e-mail or phone, with their e-mails and phones.
+const recipientsQuery = consent.RecipientsPageSQL
 
 const recipientsPage = 100
 
@@ -146,7 +144,7 @@ func (b *bench) recipientsFigures(ctx context.Context) error {
 		return rows.Err()
 	})
 	b.measured(figure{name: "recipients_rps", unit: "req/s", note: "pages of 100", target: "—"}, app, base, rps)
-	return nil
+	return b.recipientsExclusionFigure(ctx)
 }
 
 const screenQuery = `query Screen($e: String!) { screen(candidate: {emails: [$e]}) { blocked matches { field entry { id } } } }`

@@ -40,6 +40,7 @@ type scale struct {
 	blacklist         int // entries, one e-mail hash each
 	importRows        int
 	contacts          int
+	recipients        int // contacts of the blacklist-exclusion figure (with blacklist entries)
 	subscribers       int // over instances server instances
 	instances         int
 	revocations       int           // fan-out events sent
@@ -50,8 +51,8 @@ type scale struct {
 }
 
 var scales = map[string]scale{
-	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 100_000, subscribers: 1000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, retentionContacts: 1_000_000, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
-	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 50, instances: 2, revocations: 20, importBudget: 10 * time.Second, retentionContacts: 10_000, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"full":  {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 100_000, recipients: 1_000_000, subscribers: 1000, instances: 2, revocations: 200, importBudget: 10 * time.Minute, retentionContacts: 1_000_000, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, recipients: 10_000, subscribers: 50, instances: 2, revocations: 20, importBudget: 10 * time.Second, retentionContacts: 10_000, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 }
 
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
@@ -65,8 +66,10 @@ type bench struct {
 	binary  string // the built vermerk
 	log     *slog.Logger
 	figures []figure
-	main    *server  // the instance of the request figures
-	stops   []func() // servers to stop at the end
+	main    *server // the instance of the request figures
+	// blacklistSeeded: seedBlacklist ran (the recipients and the screen figures share it)
+	blacklistSeeded bool
+	stops           []func() // servers to stop at the end
 }
 
 func main() {

@@ -110,6 +110,14 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
+	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
+	// hash (rows written before migration 00011, or before a key rotation).
+	start := time.Now()
+	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
+	}
 	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
 		return err
 	}
@@ -118,6 +126,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	return a.build(ctx, dbURL)
 }
+
+// unhashedSweep is how often identifiers some writer left without their keyed hash are hashed
+// (recipients leaves their contacts out until then).
+const unhashedSweep = 30 * time.Second
 
 // build creates the services and the HTTP handler.
 func (a *App) build(ctx context.Context, dbURL string) error {
@@ -172,7 +184,12 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Webhooks:    hooks,
 		SignUps:     signUps,
 	}
-	a.Requests = requests.New(a.DB, bl.Erase, cs.SubjectAccessExport)
+	// A completed ERASURE request erases the person; records that are someone else are set
+	// apart beforehand with eraseContact's keep.
+	eraseForRequest := func(ctx context.Context, id, reason string) (*model.ErasureReceipt, error) {
+		return bl.Erase(ctx, id, reason, nil)
+	}
+	a.Requests = requests.New(a.DB, eraseForRequest, cs.SubjectAccessExport)
 	a.Retention = retention.New(a.DB, a.Keyring)
 	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
 	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
@@ -201,6 +218,13 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		blacklist.SweepUnhashed(sweepCtx, a.DB, a.Keyring, unhashedSweep, a.Log)
+	}()
+	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept })
 	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)

@@ -55,6 +55,7 @@ func matrix(contactID string) []operation {
 		{"auditTrail", query, `{ auditTrail(first: 5) { edges { node { id } } } }`, nil, false, false},
 		{"webhooks", query, `{ webhooks { id } }`, nil, false, false},
 		{"webhookDeliveries", query, `{ webhookDeliveries(first: 5) { id } }`, nil, false, false},
+		{"erasurePreview", query, `{ erasurePreview(id: "` + someID + `") { sameIdentifiers { id } } }`, nil, false, false},
 
 		{"createContact", query, `mutation { createContact(input: {familyName: "Beispiel", emails: ["max.beispiel@example.org"]}) { contact { id } } }`, nil, true, false},
 		{"updateContact", query, `mutation($id: ID!) { updateContact(id: $id, input: {organization: "Example GmbH"}) { contact { id } } }`, c, true, false},
@@ -66,6 +67,7 @@ func matrix(contactID string) []operation {
 		{"revokeConsent", query, `mutation($id: ID!) { revokeConsent(input: {contactId: $id, purposeKey: "newsletter", channel: "api"}) { id } }`, c, true, true},
 		{"eraseContact", query, `mutation { eraseContact(id: "` + someID + `", reason: "Art. 17 request") { contactId } }`, nil, false, false},
 		{"blacklistAdd", query, `mutation($c: ContactInput!) { blacklistAdd(candidate: $c, reason: "asked by phone") { id } }`, cand, false, false},
+		{"blacklistContact", query, `mutation { blacklistContact(contactId: "` + someID + `", reason: "objection by letter") { id } }`, nil, false, false},
 		{"blacklistRemove", query, `mutation { blacklistRemove(id: "` + someID + `", reason: "entered by mistake") { id } }`, nil, false, false},
 		{"previewImport", upload_, `mutation($file: Upload!) { previewImport(file: $file) { encoding } }`, nil, true, false},
 		{"startImport", upload_, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil, true, false},

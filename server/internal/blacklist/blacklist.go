@@ -135,9 +135,9 @@ func checkReason(field, reason string) (string, error) {
 	r := strings.TrimSpace(reason)
 	switch {
 	case r == "":
-		return "", apperr.Invalid(field, "a reason is required; write why (it is kept in the audit trail)")
+		return "", apperr.BadInput(field, apperr.ReasonRequired, "a reason is required; write why (it is kept in the audit trail)")
 	case utf8.RuneCountInString(r) > maxReason:
-		return "", apperr.Invalid(field, "the reason is longer than %d characters", maxReason)
+		return "", apperr.BadInput(field, apperr.ReasonTooLong, "the reason is longer than %d characters", maxReason)
 	}
 	return r, nil
 }

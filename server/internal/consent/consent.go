@@ -29,7 +29,7 @@ type Service struct {
 func New(db *store.DB) *Service { return &Service{db: db} }
 
 const (
-	maxName     = 200  // characters of a purpose or list name, a source or channel
+	maxName     = 200  // characters of a purpose or list name, or a source
 	maxEvidence = 2000 // characters of consent evidence
 )
 
@@ -119,3 +119,7 @@ func caller(ctx context.Context) (name, tokenID string) {
 	}
 	return "system", "system"
 }
+
+// channelToken is the form of a revocation channel: a short token (phone, letter, e-mail,
+// unsubscribe-link), never free text, as it goes out in every event and webhook.
+var channelToken = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)

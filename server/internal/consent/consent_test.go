@@ -152,7 +152,7 @@ func TestRecipientsNeedListMembershipAndConsentForTheListsPurpose(t *testing.T) 
 		t.Errorf("sales-call recipients = %q, want none: a newsletter consent does not allow sales calls", got)
 	}
 
-	f.revoke(t, subscriber, "newsletter", "e-mail to the data-protection officer")
+	f.revoke(t, subscriber, "newsletter", "e-mail-to-dpo")
 	if got, want := f.recipients(t, "news-de"), []string{"Mustermann-Beispiel", "Müller"}; !slices.Equal(got, want) {
 		t.Errorf("after the revocation recipients = %q, want %q", got, want)
 	}
@@ -245,7 +245,7 @@ func TestRevocationAndRepeatedGrant(t *testing.T) {
 				if step == "grant" {
 					last = f.grant(t, id, "newsletter", fmt.Sprintf("web form %d", n), nil)
 				} else {
-					last = f.revoke(t, id, "newsletter", fmt.Sprintf("phone %d", n))
+					last = f.revoke(t, id, "newsletter", fmt.Sprintf("phone-%d", n))
 				}
 			}
 			if last.Status != tc.wantStatus {

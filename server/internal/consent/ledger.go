@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,7 +159,12 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	if in.PurposeKey == "" {
 		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "name the purpose of the revocation by its key"))
 	}
-	channel := text(&errs, "input.channel", "channel (how the revocation arrived, e.g. e-mail, phone, letter)", in.Channel, maxName, false)
+	channel := strings.TrimSpace(in.Channel)
+	if !channelToken.MatchString(channel) {
+		// not quoted back: free text here might name the person
+		errs = append(errs, apperr.BadInput("input.channel", apperr.ReasonChannelFormat,
+			"the channel says how the revocation arrived, as a short token of lower-case letters, digits and hyphens (at most 40), e.g. phone, letter, e-mail, in-person"))
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

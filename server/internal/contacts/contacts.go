@@ -12,13 +12,16 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Screener checks a candidate against the blacklist within the writing transaction.
+// Screener checks a candidate against the blacklist within the writing transaction, and
+// gives the identifiers written their keyed hashes (which recipients' exclusion reads).
 type Screener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
+	HashContacts(ctx context.Context, q store.Querier, ids []string) error
 }
 
 // Service implements graph.Contacts.
@@ -182,6 +185,11 @@ func setFields(in model.ContactInput) []string {
 // only, when given, limits screening to those identifier groups.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
 	cand := candidate(f)
+	if override != nil {
+		if err := blacklist.ReasonMentions("override.reason", override.Reason, cand); err != nil {
+			return nil, err
+		}
+	}
 	if id != "" {
 		cand = restrict(cand, only)
 	}
@@ -202,6 +210,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		err = update(ctx, tx, id, f)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.screener.HashContacts(ctx, tx, []string{id}); err != nil {
 		return nil, err
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}

@@ -13,8 +13,11 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// revocationKinds are what the revocations feed (and the admin feed of the desktop app) shows.
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased,
+// revocationKinds are the events of the revocations feed (and of the desktop app's admin feed):
+// what takes a contact out of recipients (a revocation, an erasure, a blacklist entry newly
+// covering it), deletions by retention, re-entries by the person's own confirmation, and
+// data-subject requests falling due.
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactBlocked,
 	store.EventRequestDue, store.EventContactDeleted, store.EventContactReentered}
 
 func isRevocation(e *event) bool {

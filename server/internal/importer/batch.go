@@ -16,6 +16,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -240,7 +241,7 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := writeRows(ctx, tx, st, b); err != nil {
+	if err := writeRows(ctx, tx, s.keyring, st, b); err != nil {
 		return err
 	}
 	if after != nil {
@@ -286,7 +287,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 			return err
 		}
 	}
-	if err := writeRows(ctx, tx, st, b); err != nil {
+	if err := writeRows(ctx, tx, s.keyring, st, b); err != nil {
 		return err
 	}
 	return s.commit(ctx, tx, st, b)
@@ -372,9 +373,12 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 	return nil
 }
 
-// writeRows copies the batch's new contacts, their e-mails, phones and list memberships and
-// its held rows into their tables.
-func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+// writeRows copies the batch's new contacts, their e-mails and phones with their keyed hashes
+// under keyring's current key, their list memberships and the batch's held rows into their
+// tables. (Rows written here matched no blacklist entry under any key, so no entry needs its
+// hashes carried over to the current key: see blacklist.HashIdentifiers.)
+func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *runState, b *batch) error {
+	keyID := keyring.Current().ID
 	if len(b.ins) > 0 {
 		ins := b.ins
 		c := newCopyBuf(len(ins) * 256)
@@ -408,14 +412,17 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			c := newCopyBuf(b.emails * 96)
 			for _, r := range ins {
 				for j := range r.emails {
-					c.row(4)
+					c.row(6)
 					c.uuid(r.id)
 					c.int4(int32(j))
 					c.text(r.emails[j])
 					c.text(r.emailsNorm[j])
+					if err := c.hash(keyring, keyID, screening.KindEmail, r.emailsNorm[j]); err != nil {
+						return err
+					}
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}); err != nil {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
@@ -423,13 +430,16 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			c := newCopyBuf(b.phones * 48)
 			for _, r := range ins {
 				for j := range r.phones {
-					c.row(3)
+					c.row(5)
 					c.uuid(r.id)
 					c.int4(int32(j))
 					c.text(r.phones[j])
+					if err := c.hash(keyring, keyID, screening.KindPhone, r.phones[j]); err != nil {
+						return err
+					}
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number", "hash", "key_id"}); err != nil {
 				return fmt.Errorf("phones: %w", err)
 			}
 		}

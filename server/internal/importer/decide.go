@@ -11,6 +11,8 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -41,15 +43,21 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		var (
 			field, entryID, listID string
 			emailsNorm, phones     []string
+			person                 screening.Candidate
 		)
-		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, '')
+		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, ''),
+				h.given_name, h.family_name, coalesce(h.country, '')
 			FROM import_held h JOIN import_jobs j ON j.id = h.job_id
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
-			Scan(&field, &entryID, &emailsNorm, &phones, &listID)
+			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName, &person.Country)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}
 		if err != nil {
+			return err
+		}
+		person.Emails, person.Phones = emailsNorm, phones
+		if err := blacklist.ReasonMentions("reason", why, person); err != nil {
 			return err
 		}
 		audit := store.AuditRecord{Operation: "decideImportRow", TargetID: jobID, Reason: why}
@@ -66,6 +74,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			} else {
 				id, err := insertHeld(ctx, tx, jobID, line, listID)
 				if err != nil {
+					return err
+				}
+				if _, err := blacklist.HashIdentifiers(ctx, tx, s.keyring, []string{id}); err != nil {
 					return err
 				}
 				if err := recordHeldConsent(ctx, tx, jobID, line, id); err != nil {

@@ -207,3 +207,13 @@ func hasString(list []string, s string) bool {
 	}
 	return false
 }
+
+// Candidate is in as typed, for the checks that read raw values (Mentions).
+func (in ContactInput) Candidate() Candidate {
+	c := Candidate{GivenName: in.GivenName, FamilyName: in.FamilyName, Organization: in.Organization,
+		Emails: in.Emails, Phones: in.Phones}
+	if a := in.Address; a != nil {
+		c.Street, c.PostalCode, c.City, c.Country = a.Street, a.PostalCode, a.City, a.Country
+	}
+	return c
+}

@@ -11,6 +11,7 @@ type EventKind string
 const (
 	EventConsentRevoked   EventKind = "CONSENT_REVOKED"
 	EventContactErased    EventKind = "CONTACT_ERASED"
+	EventContactBlocked   EventKind = "CONTACT_BLOCKED" // a blacklist entry now covers a live contact
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
 	EventRequestDue       EventKind = "REQUEST_DUE"     // a data-subject request falls due; Ref: its id

@@ -81,7 +81,7 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	var kinds []string
 	for _, k := range in.Kinds {
 		if !k.IsValid() {
-			errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonBadEventKind, "%q is not an event kind; use CONSENT_REVOKED or CONTACT_ERASED", k))
+			errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonBadEventKind, "%q is not an event kind; use one of RevocationKind, e.g. CONSENT_REVOKED, CONTACT_ERASED or CONTACT_BLOCKED", k))
 			continue
 		}
 		if !slices.Contains(kinds, string(k)) {
@@ -89,7 +89,7 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 		}
 	}
 	if len(in.Kinds) == 0 {
-		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonRequired, "name at least one event kind: CONSENT_REVOKED, CONTACT_ERASED"))
+		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonRequired, "name at least one event kind, e.g. CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED"))
 	}
 	switch n := utf8.RuneCountInString(in.Secret); {
 	case n < minSecret:

@@ -56,7 +56,7 @@ type Payload struct {
 	Kind       string  `json:"kind"`
 	At         string  `json:"at"` // RFC 3339, UTC
 	ContactID  *string `json:"contactId"`
-	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED
+	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED and CONTACT_BLOCKED
 	Channel    string  `json:"channel"`
 	RequestID  *string `json:"requestId,omitempty"` // REQUEST_DUE: the data-subject request
 }
