@@ -12,11 +12,11 @@ import (
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/seed"
-	"github.com/vermerk/vermerk/client/internal/servertest"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
-// startServer runs the real server for this test (see servertest.Start).
-func startServer(t *testing.T) (url, token string) { return servertest.Start(t) }
+// startServer runs the real server for this test (see testserver.Start).
+func startServer(t *testing.T) (url, token string) { return testserver.Start(t) }
 
 func TestEndToEndAgainstTheServer(t *testing.T) {
 	url, token := startServer(t)

@@ -5,6 +5,7 @@ package testserver
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -42,14 +43,16 @@ func Start(t testing.TB) (url, adminToken string) {
 		}
 	}
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "vermerk-testserver-bin-")
-		if err != nil {
-			buildErr = err.Error()
-			return
+		// One binary per user, replaced atomically: test runs and packages built in
+		// parallel neither collide nor leave a binary behind per run.
+		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-testserver-%d", os.Getuid()))
+		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
+		out, err := exec.Command("go", "build", "-o", tmp, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
+		if err == nil {
+			err = os.Rename(tmp, binPath)
 		}
-		binPath = filepath.Join(dir, "vermerk")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
 		if err != nil {
+			os.Remove(tmp)
 			buildErr = err.Error() + "\n" + string(out)
 		}
 	})
@@ -77,7 +80,9 @@ func Start(t testing.TB) (url, adminToken string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, binPath, "serve")
 	cmd.Env = append(os.Environ(), "VERMERK_ADDR="+addr, "VERMERK_DATA_DIR="+data,
-		"VERMERK_ADMIN_TOKEN="+AdminToken, "DATABASE_URL=", "VERMERK_SECRET_KEY=")
+		"VERMERK_ADMIN_TOKEN="+AdminToken, "DATABASE_URL=", "VERMERK_SECRET_KEY=",
+		// the tests' webhook receivers listen on 127.0.0.1
+		"VERMERK_WEBHOOK_ALLOW_PRIVATE=true")
 	var log strings.Builder
 	var mu sync.Mutex
 	cmd.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(p) })

@@ -16,7 +16,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/i18n"
-	"github.com/vermerk/vermerk/client/internal/servertest"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // e2e is a real server with one purpose, one list and the German window of the app on it.
@@ -29,7 +29,7 @@ type e2e struct {
 
 func startE2E(t *testing.T) *e2e {
 	t.Helper()
-	url, token := servertest.Start(t)
+	url, token := testserver.Start(t)
 	c, err := api.New(url, token)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/e2eserver"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 type closingBuffer struct{ bytes.Buffer }
@@ -32,7 +32,7 @@ func eventuallyLong(t *testing.T, what string, cond func() bool) {
 // Against the real server: a request filed for a contact 40 days ago is listed first and in
 // red, completing the ACCESS request hands over the export, and the record can be saved.
 func TestRequestsScreenAgainstTheServer(t *testing.T) {
-	url, token := e2eserver.Start(t)
+	url, token := testserver.Start(t)
 	c, err := api.New(url, token)
 	if err != nil {
 		t.Fatal(err)

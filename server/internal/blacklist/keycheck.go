@@ -12,12 +12,16 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// CheckKeys fails when live blacklist entries were hashed with a key the keyring lacks: such
-// entries match nobody, so a mistyped VERMERK_SECRET_KEY (or an old key dropped too early)
-// would quietly let erased people back in. The server refuses to start instead.
+// CheckKeys fails when live blacklist entries were hashed with a key the keyring lacks and
+// hold no hash under a key it has: such entries match nobody, so a mistyped
+// VERMERK_SECRET_KEY (or an old key dropped too early) would quietly let erased people back
+// in. The server refuses to start instead. An entry whose hashes were carried over to the
+// current key (HashAllIdentifiers does that for entries matching live contacts) still matches.
 func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) error {
-	rows, err := q.Query(ctx, `SELECT key_id, count(*) FROM blacklist_entries
-		WHERE removed_at IS NULL AND NOT (key_id = ANY ($1)) GROUP BY key_id ORDER BY key_id`, ring.KeyIDs())
+	rows, err := q.Query(ctx, `SELECT e.key_id, count(*) FROM blacklist_entries e
+		WHERE e.removed_at IS NULL AND NOT (e.key_id = ANY ($1))
+		  AND NOT EXISTS (SELECT 1 FROM blacklist_hashes h WHERE h.entry_id = e.id AND h.key_id = ANY ($1))
+		GROUP BY e.key_id ORDER BY e.key_id`, ring.KeyIDs())
 	if err != nil {
 		return fmt.Errorf("blacklist.CheckKeys: %w", err)
 	}

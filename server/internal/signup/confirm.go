@@ -181,7 +181,7 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 			// A contact needs a name; a form that asks only for the address gets it as one.
 			in.FamilyName = p.email
 		}
-		if contactID, err = contacts.Insert(ctx, tx, in); err != nil {
+		if contactID, err = contacts.Insert(ctx, tx, s.screener, in); err != nil {
 			return err
 		}
 	}

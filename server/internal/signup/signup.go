@@ -23,6 +23,7 @@ import (
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/consent"
+	"github.com/vermerk/vermerk/server/internal/contacts"
 	"github.com/vermerk/vermerk/server/internal/linkpage"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -31,9 +32,7 @@ import (
 
 // Screener screens the confirming person against the blacklist inside the confirming
 // transaction (blacklist.Service).
-type Screener interface {
-	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
-}
+type Screener = contacts.Screener
 
 // Options tune the service; zero values take the defaults.
 type Options struct {
