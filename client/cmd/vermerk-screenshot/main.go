@@ -38,7 +38,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure", "setup", "tokens", "webhooks", "importjobs"}
+var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure", "requests", "setup", "tokens", "webhooks", "importjobs"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -110,13 +110,26 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		if d := s.Contacts.Detail; d != nil && d.DupView != nil {
 			d.DupView.Dialog.Hide()
 		}
+		if d := s.Contacts.Detail; d != nil && d.EraseDialog != nil {
+			d.EraseDialog.Dialog.Hide()
+			d.EraseDialog = nil
+		}
 	})
+	// openFirst selects the first contact of the list and waits for its detail (not the
+	// detail of an earlier picture).
+	openFirst := func() {
+		id := ""
+		onUI(func() {
+			id = s.Contacts.FirstID()
+			s.Contacts.List.Select(0)
+		})
+		until("the contact's detail", func() bool { return s.Contacts.Detail != nil && s.Contacts.Detail.ContactID() == id })
+	}
 	switch name {
 	case "contacts", "consents", "proof":
 		onUI(func() { s.Tabs.SelectIndex(0) })
 		until("the contact list", func() bool { return s.Contacts.FirstID() != "" })
-		onUI(func() { s.Contacts.List.Select(0) })
-		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
+		openFirst()
 		switch name {
 		case "consents":
 			onUI(func() {
@@ -153,9 +166,10 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			s.Tabs.SelectIndex(0)
 			s.Contacts.Search.SetText("Schmidt")
 		})
-		until("the search", func() bool { return s.Contacts.FirstID() != "" && s.Contacts.Count.Text != "" })
-		onUI(func() { s.Contacts.List.Select(0) })
-		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
+		until("the search", func() bool {
+			return s.Contacts.Count.Text == "2 von 2 Kontakten" || s.Contacts.Count.Text == "2 of 2 contacts"
+		})
+		openFirst()
 		if name == "duplicates" {
 			onUI(func() { s.Contacts.Detail.ShowDuplicates() })
 			until("the duplicates", func() bool {
@@ -190,6 +204,22 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		until("the preview", func() bool { return !s.Import.Start.Disabled() })
 		onUI(func() { s.Import.Start.OnTapped() })
 		until("the held row", func() bool { return len(s.Import.HeldAccept) > 0 })
+	case "requests":
+		onUI(func() {
+			for _, item := range s.Tabs.Items {
+				if s.Requests != nil && item.Content == s.Requests.Object() {
+					s.Tabs.Select(item)
+				}
+			}
+		})
+		until("the requests", func() bool { return s.Requests == nil || len(s.Requests.Requests()) > 0 })
+		onUI(func() {
+			if r := s.Requests; r != nil {
+				r.Kind.SetSelectedIndex(1)
+				r.Channel.SetText("Brief")
+				r.Note.SetText("Bitte alle Daten löschen")
+			}
+		})
 	case "admin":
 		onUI(func() {
 			if len(s.Tabs.Items) > 2 {

@@ -123,6 +123,6 @@ func webhookDemo() error {
 	if err != nil || len(page.Edges) == 0 {
 		return err
 	}
-	_, err = c.RevokeConsent(ctx, api.RevocationInput{ContactId: page.Edges[0].Node.Id, PurposeKey: "newsletter", Channel: "Abmeldelink"})
+	_, err = c.RevokeConsent(ctx, api.RevocationInput{ContactId: page.Edges[0].Node.Id, PurposeKey: "newsletter", Channel: "unsubscribe-link"})
 	return err
 }

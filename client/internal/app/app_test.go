@@ -236,3 +236,41 @@ func TestChannelTokenIsWhatTheServerTakes(t *testing.T) {
 		}
 	}
 }
+
+// Sources and channels are stored as tokens ("letter") and read in the user's language; what
+// is picked from the offered texts goes back as the token, free text as typed.
+func TestChannelTextSpeaksTheUsersLanguage(t *testing.T) {
+	de, en := i18n.MustNew("de"), i18n.MustNew("en")
+	for _, c := range []struct {
+		in   string
+		loc  Localizer
+		want string
+	}{
+		{"letter", de, "Brief"},
+		{"web form", de, "Webformular"},
+		{"unsubscribe-link", de, "Abmeldelink"},
+		{"double-opt-in", de, "Double-Opt-in"},
+		{"in-person", en, "in person"},
+		{"Postkarte", de, "Postkarte"},
+	} {
+		if got := ChannelText(c.in, c.loc); got != c.want {
+			t.Errorf("ChannelText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for tok := range knownChannels {
+		for _, loc := range []*i18n.Localizer{de, en} {
+			if got := ChannelText(tok, loc); got == "channel."+tok {
+				t.Errorf("%s has no text for channel %q", loc.Lang(), tok)
+			}
+		}
+	}
+	if got := ChannelFromText(" brief ", RevocationChannels, de); got != "letter" {
+		t.Errorf("ChannelFromText(brief) = %q, want letter", got)
+	}
+	if got := ChannelFromText("Webformular", ConsentSources, de); got != "web form" {
+		t.Errorf("ChannelFromText(Webformular) = %q, want web form", got)
+	}
+	if got := ChannelFromText("Fax", RevocationChannels, de); got != "Fax" {
+		t.Errorf("ChannelFromText(Fax) = %q, want Fax", got)
+	}
+}

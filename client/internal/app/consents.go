@@ -44,6 +44,31 @@ var ConsentSources = []string{"web form", "phone", "fair", "letter", "e-mail", "
 // ([a-z0-9-]{1,40}); Revoke turns what staff type ("In Person") into one.
 var RevocationChannels = []string{"phone", "letter", "e-mail", "in-person"}
 
+// knownChannels are the sources and channels the app and the server write as tokens; each has
+// a text "channel.<token>" in every language.
+var knownChannels = map[string]bool{"phone": true, "letter": true, "e-mail": true, "in-person": true, "web-form": true,
+	"fair": true, "unsubscribe-link": true, "double-opt-in": true, "api": true}
+
+// ChannelText is how a consent's source or a revocation's channel reads: a known token
+// ("letter", "web form", "unsubscribe-link") in the user's language, anything else as typed.
+func ChannelText(s string, loc Localizer) string {
+	if tok := ChannelToken(s); knownChannels[tok] {
+		return loc.T("channel."+tok, nil)
+	}
+	return s
+}
+
+// ChannelFromText undoes ChannelText for what staff pick or type in a dialog: one of the
+// offered texts ("Brief") gives its value ("letter"), anything else stays as typed.
+func ChannelFromText(text string, offered []string, loc Localizer) string {
+	for _, v := range offered {
+		if strings.EqualFold(strings.TrimSpace(text), ChannelText(v, loc)) {
+			return v
+		}
+	}
+	return text
+}
+
 // ErrMissing names a required field left empty.
 type ErrMissing struct{ Field string }
 

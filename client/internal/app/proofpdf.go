@@ -105,7 +105,7 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 				evidence += "\n" + extra
 			}
 		}
-		cells := []string{doc.DateTime(e.At), e.Purpose.Name, loc.T("status."+string(e.Status), nil), e.Source, evidence, e.RecordedBy}
+		cells := []string{doc.DateTime(e.At), e.Purpose.Name, loc.T("status."+string(e.Status), nil), ChannelText(e.Source, loc), evidence, e.RecordedBy}
 		// The row is as high as its tallest cell.
 		lines := 1
 		for i, text := range cells {

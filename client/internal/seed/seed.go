@@ -71,6 +71,19 @@ var tokens = []struct {
 	{"Newsletter-Versand", api.RoleIntegrator, []string{"newsletter"}},
 }
 
+// requests are the open data-subject requests: person indexes people (-1: not a contact),
+// daysAgo says when the request arrived.
+var requests = []struct {
+	kind          api.RequestKind
+	person        int
+	channel, note string
+	daysAgo       int
+}{
+	{api.RequestKindAccess, 2, "Brief", "Auskunft über alle gespeicherten Daten erbeten", 33},
+	{api.RequestKindObjection, 5, "E-Mail", "Keine Werbung mehr per Post", 25},
+	{api.RequestKindRectification, -1, "Telefon", "Anrufer nennt eine neue Anschrift", 2},
+}
+
 // CSV is the import file: new people, a duplicate of a contact, the erased person (held),
 // a row without a name (invalid) and a column the importer does not know.
 const CSV = "Vorname;Nachname;Firma;E-Mail;Telefon;Straße;PLZ;Ort;Land;Kundennummer\n" +
@@ -123,24 +136,24 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 		var err error
 		switch {
 		case i%3 != 2:
-			err = grant(i, "newsletter", "Webformular", "Double-Opt-in bestätigt, Formular v3")
+			err = grant(i, "newsletter", "web form", "Double-Opt-in bestätigt, Formular v3")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "newsletter-kunden")
 			}
 		case i%3 == 2:
-			err = grant(i, "postal", "Messe", "Visitenkarte, Stand 4")
+			err = grant(i, "postal", "fair", "Visitenkarte, Stand 4")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "messe-2026")
 			}
 		}
 		if err == nil && i%4 == 0 {
-			err = grant(i, "sales-calls", "Telefon", "Gesprächsnotiz")
+			err = grant(i, "sales-calls", "phone", "Gesprächsnotiz")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "vertrieb")
 			}
 		}
 		if err == nil && i == 0 {
-			err = grant(i, "postal", "Messe", "Visitenkarte, Stand 4")
+			err = grant(i, "postal", "fair", "Visitenkarte, Stand 4")
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("seed consents of contact %d: %w", i+1, err)
@@ -166,6 +179,17 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 	for _, tok := range tokens {
 		if _, err := c.CreateApiToken(ctx, tok.name, tok.role, tok.purposes, time.Time{}); err != nil {
 			return Result{}, fmt.Errorf("seed token %s: %w", tok.name, err)
+		}
+	}
+	// Three open data-subject requests for the Requests tab: one overdue, one due soon, one
+	// from a person who is not a contact.
+	for _, r := range requests {
+		contact := ""
+		if r.person >= 0 {
+			contact = ids[r.person]
+		}
+		if _, err := c.FileRequest(ctx, r.kind, contact, r.channel, r.note, time.Now().AddDate(0, 0, -r.daysAgo)); err != nil {
+			return Result{}, fmt.Errorf("seed request %s: %w", r.kind, err)
 		}
 	}
 	if csvPath != "" {

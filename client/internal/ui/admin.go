@@ -185,7 +185,7 @@ func (s *AdminScreen) eventText(e api.RevocationFields) string {
 		purpose = e.Purpose.Name
 	}
 	return tf("admin.event."+string(e.Kind), map[string]any{"At": s.loc.DateTime(e.At), "Purpose": purpose,
-		"Channel": e.Channel, "Contact": s.feedContact(e)})
+		"Channel": app.ChannelText(e.Channel, s.loc), "Contact": s.feedContact(e)})
 }
 
 // feedContact names the event's contact: its name once loaded, else the short id.

@@ -84,7 +84,7 @@ func (v *ConsentsView) row(r app.ConsentRow) fyne.CanvasObject {
 				evidence = " · " + *e.Evidence
 			}
 			l := wrapLabel(tf("consents.event", map[string]any{"At": v.loc.DateTime(e.At), "Status": t("status." + string(e.Status)),
-				"Source": e.Source, "By": e.RecordedBy, "Evidence": evidence}))
+				"Source": app.ChannelText(e.Source, v.loc), "By": e.RecordedBy, "Evidence": evidence}))
 			l.SizeName = theme.SizeNameCaptionText
 			lines.Add(l)
 		}
@@ -108,11 +108,12 @@ type GrantForm struct {
 	Dialog dialog.Dialog
 	keys   map[string]string
 	texts  map[string][]app.TextChoice // by purpose key
+	loc    localizer
 }
 
 // form is what the dialog holds, for app.GrantConsent.
 func (g *GrantForm) form() app.ConsentForm {
-	f := app.ConsentForm{PurposeKey: g.keys[g.Purpose.Selected], Source: g.Source.Text, Evidence: g.Evidence.Text, GivenAt: g.GivenAt.Text}
+	f := app.ConsentForm{PurposeKey: g.keys[g.Purpose.Selected], Source: app.ChannelFromText(g.Source.Text, app.ConsentSources, g.loc), Evidence: g.Evidence.Text, GivenAt: g.GivenAt.Text}
 	for _, c := range g.texts[f.PurposeKey] {
 		if c.Label == g.Text.Selected {
 			f.TextVersion = c.Version
@@ -139,7 +140,7 @@ func (g *GrantForm) offerTexts() {
 }
 
 func (v *ConsentsView) showGrant() {
-	g := &GrantForm{keys: map[string]string{}, texts: map[string][]app.TextChoice{}}
+	g := &GrantForm{keys: map[string]string{}, texts: map[string][]app.TextChoice{}, loc: v.loc}
 	var names []string
 	for _, p := range v.purposes {
 		names = append(names, p.Name)
@@ -147,7 +148,7 @@ func (v *ConsentsView) showGrant() {
 	}
 	g.Text = widget.NewSelect(nil, nil)
 	g.Purpose = widget.NewSelect(names, func(string) { g.offerTexts() })
-	g.Source = widget.NewSelectEntry(app.ConsentSources)
+	g.Source = widget.NewSelectEntry(channelTexts(app.ConsentSources, v.loc))
 	g.Evidence = widget.NewEntry()
 	g.Evidence.SetPlaceHolder(t("consents.evidence"))
 	g.GivenAt = widget.NewEntry()
@@ -191,13 +192,13 @@ func (v *ConsentsView) SubmitGrant() {
 }
 
 func (v *ConsentsView) showRevoke(key, name string) {
-	channel := widget.NewSelectEntry(app.RevocationChannels)
+	channel := widget.NewSelectEntry(channelTexts(app.RevocationChannels, v.loc))
 	dialog.ShowForm(tf("consents.revoke.title", map[string]any{"Purpose": name}), t("action.revoke"), t("action.cancel"),
 		[]*widget.FormItem{widget.NewFormItem(t("consents.channel"), channel)}, func(ok bool) {
 			if !ok {
 				return
 			}
-			text := channel.Text
+			text := app.ChannelFromText(channel.Text, app.RevocationChannels, v.loc)
 			go func() {
 				c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
 				do(func() {
@@ -227,4 +228,13 @@ func (v *ConsentsView) done(err error) {
 	if v.OnChanged != nil {
 		v.OnChanged()
 	}
+}
+
+// channelTexts are the offered sources or channels in the user's language.
+func channelTexts(values []string, loc localizer) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = app.ChannelText(v, loc)
+	}
+	return out
 }

@@ -312,6 +312,9 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 
 func (d *DetailView) Object() fyne.CanvasObject { return d.root }
 
+// ContactID is the id of the contact shown.
+func (d *DetailView) ContactID() string { return d.contact.Id }
+
 // AskErase shows every record an erasure of the person would take, lets the admin keep
 // records that are someone else, and erases with a written reason (Art. 17 GDPR).
 func (d *DetailView) AskErase() {

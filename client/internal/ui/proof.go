@@ -70,7 +70,7 @@ func (v *ProofView) Cell(row, col int) string {
 	case 2:
 		return t("status." + string(e.Status))
 	case 3:
-		return e.Source
+		return app.ChannelText(e.Source, v.loc)
 	case 4:
 		if e.Evidence != nil {
 			return *e.Evidence
