@@ -27,11 +27,11 @@ const confirmButtonEN = `{{define "confirm-button"}}<form method="post">
 
 const whatDE = `{{define "what"}}<p>Für <strong>{{.MaskedEmail}}</strong> wurde die Anmeldung zu <strong>{{.Purpose}}</strong>{{if .List}} (Verteiler <strong>{{.List}}</strong>){{end}} angefordert.</p>
 {{if .ConsentText}}<p>Sie willigen damit in Folgendes ein:</p><blockquote>{{.ConsentText}}</blockquote>{{end}}
-<p class="small">Wenn Sie sich nicht angemeldet haben, schließen Sie diese Seite einfach: Ohne Bestätigung wird nichts gespeichert, und die Anfrage verfällt.</p>{{end}}`
+<p class="small">Wenn Sie sich nicht angemeldet haben, schließen Sie diese Seite einfach: Ohne Bestätigung verfällt die Anfrage und wird gelöscht.</p>{{end}}`
 
 const whatEN = `{{define "what"}}<p>A sign-up of <strong>{{.MaskedEmail}}</strong> to <strong>{{.Purpose}}</strong>{{if .List}} (list <strong>{{.List}}</strong>){{end}} was requested.</p>
 {{if .ConsentText}}<p>By confirming you agree to the following:</p><blockquote>{{.ConsentText}}</blockquote>{{end}}
-<p class="small">If you did not sign up, just close this page: without confirmation nothing is kept, and the request expires.</p>{{end}}`
+<p class="small">If you did not sign up, just close this page: without confirmation the request expires and is deleted.</p>{{end}}`
 
 func newPages(lang, extra, set string) linkpage.Page {
 	return linkpage.NewPage(`{{define "lang"}}` + lang + `{{end}}` + set + extra)
