@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make screenshot`: a throwaway server with demo data, then the desktop app under Xvfb;
-# saves docs/screenshot-{contacts,form,consents,proof,import,admin,duplicates,erasure,requests,setup,tokens,webhooks,importjobs}.png. The server and its
+# saves docs/screenshot-{contacts,form,consents,proof,grant,import,admin,duplicates,erasure,requests,setup,tokens,webhooks,importjobs}.png. The server and its
 # temporary data directory are removed on every exit, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +68,7 @@ echo "screenshot: capturing under Xvfb (erased e-mail: $email)"
 xvfb-run -a -s "-screen 0 1280x800x24" \
 	env LANG=$locale LC_ALL=$locale bin/vermerk-screenshot -dir "$out" -email "$email" -csv "$data/adressen.csv"
 
-for s in contacts form consents proof import admin duplicates erasure requests setup tokens webhooks importjobs; do
+for s in contacts form consents proof grant import admin duplicates erasure requests setup tokens webhooks importjobs; do
 	[[ -s $out/screenshot-$s.png ]] || { echo "screenshot: $out/screenshot-$s.png is missing" >&2; exit 1; }
 done
 echo "screenshot: done"

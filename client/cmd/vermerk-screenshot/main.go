@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -38,7 +39,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "proof", "import", "admin", "duplicates", "erasure", "requests", "setup", "tokens", "webhooks", "importjobs"}
+var screens = []string{"contacts", "form", "consents", "proof", "grant", "import", "admin", "duplicates", "erasure", "requests", "setup", "tokens", "webhooks", "importjobs"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -107,6 +108,14 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		if d := s.Contacts.Detail; d != nil && d.ProofView != nil {
 			d.ProofView.Dialog.Hide() // a dialog of the previous picture
 		}
+		if d := s.Contacts.Detail; d != nil && d.Consents != nil && d.Consents.GrantForm != nil {
+			d.Consents.GrantForm.Dialog.Hide()
+			d.Consents.GrantForm = nil
+		}
+		if d := s.Contacts.Detail; d != nil && d.BlockDialog != nil {
+			d.BlockDialog.Close()
+			d.BlockDialog = nil
+		}
 		if d := s.Contacts.Detail; d != nil && d.DupView != nil {
 			d.DupView.Dialog.Hide()
 		}
@@ -126,7 +135,7 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		until("the contact's detail", func() bool { return s.Contacts.Detail != nil && s.Contacts.Detail.ContactID() == id })
 	}
 	switch name {
-	case "contacts", "consents", "proof":
+	case "contacts", "consents", "proof", "grant", "block":
 		onUI(func() { s.Tabs.SelectIndex(0) })
 		until("the contact list", func() bool { return s.Contacts.FirstID() != "" })
 		openFirst()
@@ -146,6 +155,23 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		case "proof":
 			onUI(func() { s.Contacts.Detail.ShowProof() })
 			until("the consent proof", func() bool { return len(s.Contacts.Detail.ProofView.Events) > 0 })
+		case "grant":
+			// A consent given on the phone two days ago, to the newest text of the newsletter.
+			onUI(func() { s.Contacts.Detail.Consents.Grant.OnTapped() })
+			onUI(func() { s.Contacts.Detail.Consents.GrantForm.Purpose.SetSelected("Newsletter") })
+			until("the consent texts", func() bool {
+				g := s.Contacts.Detail.Consents.GrantForm
+				return g == nil || len(g.Text.Options) > 1
+			})
+			onUI(func() {
+				if g := s.Contacts.Detail.Consents.GrantForm; g != nil {
+					g.Source.SetText(lang.L("channel.phone"))
+					g.Evidence.SetText("Gesprächsnotiz, Anruf der Kundin")
+					g.GivenAt.SetText(time.Now().AddDate(0, 0, -2).Format("02.01.2006") + " 10:30")
+				}
+			})
+		case "block":
+			onUI(func() { s.Contacts.Detail.AskBlock() })
 		}
 	case "form":
 		onUI(func() {
@@ -291,6 +317,9 @@ func runSeed(csvPath string) error {
 	defer cancel()
 	r, err := seed.Run(ctx, c, csvPath)
 	if err != nil {
+		return err
+	}
+	if err := addConsentTexts(ctx, os.Getenv("VERMERK_SERVER_URL"), os.Getenv("VERMERK_TOKEN")); err != nil {
 		return err
 	}
 	log.Printf("seeded %d contacts, erased %s", r.Contacts, r.ErasedID)

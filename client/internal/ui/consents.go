@@ -109,6 +109,7 @@ type GrantForm struct {
 	keys   map[string]string
 	texts  map[string][]app.TextChoice // by purpose key
 	loc    localizer
+	Fields *widget.Form // the dialog's form
 }
 
 // form is what the dialog holds, for app.GrantConsent.
@@ -137,6 +138,9 @@ func (g *GrantForm) offerTexts() {
 		g.Text.SetSelected(labels[0])
 		g.Text.Disable()
 	}
+	if g.Fields != nil {
+		g.Fields.Refresh() // the label shows whether the choice is open
+	}
 }
 
 func (v *ConsentsView) showGrant() {
@@ -155,18 +159,19 @@ func (v *ConsentsView) showGrant() {
 	g.GivenAt.SetPlaceHolder(t("consents.givenat.hint"))
 	g.offerTexts()
 	v.GrantForm = g
-	g.Dialog = dialog.NewForm(t("consents.grant.title"), t("action.save"), t("action.cancel"), []*widget.FormItem{
+	g.Fields = widget.NewForm(
 		widget.NewFormItem(t("consents.purpose"), g.Purpose),
 		widget.NewFormItem(t("consents.text"), g.Text),
 		widget.NewFormItem(t("consents.source"), g.Source),
 		widget.NewFormItem(t("consents.evidence"), g.Evidence),
-		widget.NewFormItem(t("consents.givenat"), g.GivenAt),
-	}, func(ok bool) {
+		widget.NewFormItem(t("consents.givenat"), g.GivenAt))
+	g.Dialog = dialog.NewCustomConfirm(t("consents.grant.title"), t("action.save"), t("action.cancel"), g.Fields, func(ok bool) {
 		if ok {
 			v.SubmitGrant()
 		}
 	}, v.win)
-	g.Dialog.Resize(fyne.NewSize(640, 380))
+	// wide enough for the start of a consent text
+	g.Dialog.Resize(fyne.NewSize(860, 400))
 	g.Dialog.Show()
 	go func() {
 		purposes, err := v.b.PurposesWithTexts(context.Background())

@@ -45,7 +45,9 @@ func (s *ImportScreen) ShowJobs() {
 	d := &ImportJobsDialog{Message: wrapLabel(t("importjobs.loading"))}
 	d.List = widget.NewList(func() int { return len(d.Jobs) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon(t("action.open"), theme.FolderOpenIcon(), nil), rowLabel())
+			l := rowLabel()
+			l.SetText("row\ncounts") // two lines: the job, then its counts
+			return container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon(t("action.open"), theme.FolderOpenIcon(), nil), l)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)

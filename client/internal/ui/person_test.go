@@ -3,12 +3,14 @@ package ui
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"io"
 	"strings"
 	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -194,8 +196,16 @@ func TestExportEverythingAndTheProofAsPDF(t *testing.T) {
 // consents records what the grant dialog sends.
 type consents struct {
 	*demo.Backend
-	mu   sync.Mutex
-	sent []api.ConsentInput
+	mu    sync.Mutex
+	sent  []api.ConsentInput
+	texts chan struct{} // if set, the consent texts arrive when it is closed
+}
+
+func (c *consents) PurposesWithTexts(ctx context.Context) ([]api.PurposeWithTexts, error) {
+	if c.texts != nil {
+		<-c.texts
+	}
+	return c.Backend.PurposesWithTexts(ctx)
 }
 
 func (c *consents) RecordConsent(ctx context.Context, in api.ConsentInput) (api.ConsentFields, error) {
@@ -206,7 +216,7 @@ func (c *consents) RecordConsent(ctx context.Context, in api.ConsentInput) (api.
 }
 
 func TestTheGrantDialogOffersEveryField(t *testing.T) {
-	b := &consents{Backend: demo.New()}
+	b := &consents{Backend: demo.New(), texts: make(chan struct{})}
 	loc, w := testWindow(t)
 	s := NewContactsScreen(b, loc, w)
 	w.SetContent(s.Object())
@@ -216,9 +226,19 @@ func TestTheGrantDialogOffersEveryField(t *testing.T) {
 	test.Tap(s.Detail.Consents.Grant)
 	g := s.Detail.Consents.GrantForm
 	g.Purpose.SetSelected("Newsletter")
+	theme := fyne.CurrentApp().Settings().Theme()
+	variant := fyne.CurrentApp().Settings().ThemeVariant()
+	if c := formLabelColor(t, g.Fields, "Consent text"); c != theme.Color("disabled", variant) {
+		t.Errorf("before the texts arrive, the label of the text choice has the colour %v, not the disabled one", c)
+	}
+	close(b.texts)
 	eventually(t, "the consent texts", func() bool { return len(g.Text.Options) == 3 })
 	if !strings.HasPrefix(g.Text.Selected, "Version 2 of 1 February 2026: Ja, ich möchte") {
 		t.Fatalf("text = %q of %q", g.Text.Selected, g.Text.Options)
+	}
+	// The texts arrive after the dialog opened: their label no longer looks disabled.
+	if c := formLabelColor(t, g.Fields, "Consent text"); c != theme.Color("foreground", variant) {
+		t.Errorf("the label of the open text choice has the colour %v of a disabled one", c)
 	}
 	test.Type(g.Source, "fair")
 	test.Type(g.GivenAt, "3.5.2026 14:30")
@@ -241,4 +261,16 @@ func TestTheGrantDialogOffersEveryField(t *testing.T) {
 	test.Type(g.GivenAt, "1.1.2999")
 	s.Detail.Consents.SubmitGrant()
 	eventually(t, "the refusal", func() bool { return s.Detail.Consents.Message.Text == "The date of consent lies in the future." })
+}
+
+// formLabelColor is the colour of the form's label with the given text.
+func formLabelColor(t *testing.T, f fyne.Widget, label string) color.Color {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(f) {
+		if text, ok := o.(*canvas.Text); ok && text.Text == label {
+			return text.Color
+		}
+	}
+	t.Fatalf("no label %q in the form", label)
+	return nil
 }

@@ -159,7 +159,7 @@ func TestImportJobsListReopensAJob(t *testing.T) {
 	test.Tap(s.Jobs)
 	d := s.JobsDialog
 	awaitServer(t, "the job list", func() bool { return len(d.Jobs) == 1 })
-	if d.Jobs[0].Id != job.Id || !strings.Contains(s.jobText(d.Jobs[0]), "messe.csv · needs a decision") {
+	if d.Jobs[0].Id != job.Id || !strings.Contains(s.jobText(d.Jobs[0]), "messe.csv · needs a decision\nrows: ") {
 		t.Fatalf("listed %+v as %q", d.Jobs[0], s.jobText(d.Jobs[0]))
 	}
 	open := d.List.CreateItem()

@@ -87,11 +87,11 @@ func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *R
 	s.Contact = widget.NewSelect(nil, nil)
 	s.Contact.PlaceHolder = t("requests.contact.none")
 	s.Channel = widget.NewEntry()
-	s.Channel.SetPlaceHolder(t("requests.channel"))
+	s.Channel.SetPlaceHolder(t("requests.channel.hint"))
 	s.Received = widget.NewEntry()
-	s.Received.SetPlaceHolder(t("requests.received"))
+	s.Received.SetPlaceHolder(t("requests.received.hint"))
 	s.Note = widget.NewEntry()
-	s.Note.SetPlaceHolder(t("requests.note"))
+	s.Note.SetPlaceHolder(t("requests.note.hint"))
 	s.File = widget.NewButtonWithIcon(t("requests.file"), theme.ContentAddIcon(), func() { s.FileRequest() })
 	s.File.Importance = widget.HighImportance
 	s.SaveRecord = widget.NewButtonWithIcon(t("requests.record"), theme.DocumentSaveIcon(), func() { s.AskSaveRecord() })
@@ -136,7 +136,7 @@ func (s *RequestsScreen) RowText(i int) string {
 		key = "requests.row.soon"
 	}
 	return tf(key, map[string]any{"Kind": t("requests.kind." + string(r.Kind)), "Person": person,
-		"Due": s.loc.Date(app.Deadline(r)), "Received": s.loc.Date(r.ReceivedAt), "Channel": r.Channel})
+		"Due": s.loc.Date(app.Deadline(r)), "Received": s.loc.Date(r.ReceivedAt), "Channel": app.ChannelText(r.Channel, s.loc)})
 }
 
 // Reload fetches the open requests.
