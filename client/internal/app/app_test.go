@@ -274,3 +274,17 @@ func TestChannelTextSpeaksTheUsersLanguage(t *testing.T) {
 		t.Errorf("ChannelFromText(Fax) = %q, want Fax", got)
 	}
 }
+
+// The import's counts are numbers beside words that do not change with them: "1 duplicates"
+// was wrong.
+func TestImportCountsReadRightForOne(t *testing.T) {
+	data := map[string]any{"Processed": 6, "Total": 6, "Inserted": 1, "Duplicates": 1, "Held": 1, "Invalid": 1}
+	for lang, want := range map[string]string{
+		"en": "6 of 6 rows: 1 inserted, 1 already there, 1 held, 1 invalid",
+		"de": "6 von 6 Zeilen: 1 eingefügt, 1 doppelt, 1 zurückgehalten, 1 ungültig",
+	} {
+		if got := i18n.MustNew(lang).N("import.status", 6, data); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
