@@ -47,7 +47,7 @@ var RevocationChannels = []string{"phone", "letter", "e-mail", "in-person"}
 // knownChannels are the sources and channels the app and the server write as tokens; each has
 // a text "channel.<token>" in every language.
 var knownChannels = map[string]bool{"phone": true, "letter": true, "e-mail": true, "in-person": true, "web-form": true,
-	"fair": true, "unsubscribe-link": true, "double-opt-in": true, "api": true}
+	"fair": true, "unsubscribe-link": true, "double-opt-in": true, "api": true, "due-soon": true, "overdue": true}
 
 // ChannelText is how a consent's source or a revocation's channel reads: a known token
 // ("letter", "web form", "unsubscribe-link") in the user's language, anything else as typed.

@@ -190,6 +190,9 @@ func (s *AdminScreen) eventText(e api.RevocationFields) string {
 
 // feedContact names the event's contact: its name once loaded, else the short id.
 func (s *AdminScreen) feedContact(e api.RevocationFields) string {
+	if e.ContactId == "" { // a data-subject request of someone who is not a contact
+		return t("requests.contact.none")
+	}
 	if e.Kind == api.RevocationKindContactErased {
 		return shortID(e.ContactId)
 	}

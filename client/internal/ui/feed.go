@@ -61,6 +61,10 @@ func (s *AdminScreen) OpenEvent(i int) {
 		return
 	}
 	e := s.feed.Events[i]
+	if e.ContactId == "" {
+		s.feedNote(t("feed.nocontact"))
+		return
+	}
 	if e.Kind == api.RevocationKindContactErased {
 		s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
 		return

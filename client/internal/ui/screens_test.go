@@ -169,3 +169,30 @@ func TestShellAsksForSettingsWithoutAToken(t *testing.T) {
 	test.Tap(s.Dialog.Test)
 	eventually(t, "the connection test", func() bool { return strings.HasPrefix(s.Dialog.Result.Text, "Verbunden als Demo") })
 }
+
+// Every kind of feed event reads as a sentence: no key, no raw channel token, and a request
+// of someone who is not a contact says so (its row opens nothing).
+func TestAdminFeedTextOfEveryKind(t *testing.T) {
+	b := demo.New()
+	loc, w := testWindow(t)
+	s := NewAdminScreen(b, loc, w, fyne.CurrentApp().Preferences(), "http://demo")
+	purpose := &api.PurposeFields{Key: "newsletter", Name: "Newsletter"}
+	for _, kind := range api.AllRevocationKind {
+		e := api.RevocationFields{Kind: kind, ContactId: "c001", Channel: "letter", Purpose: purpose}
+		if kind == api.RevocationKindRequestDue {
+			e.ContactId, e.Channel, e.Purpose = "", "overdue", nil
+		}
+		got := s.eventText(e)
+		if strings.Contains(got, "admin.event") || strings.Contains(got, "channel.") {
+			t.Errorf("%s: %q", kind, got)
+		}
+		if kind == api.RevocationKindRequestDue && !strings.HasSuffix(got, "data-subject request overdue · not a contact") {
+			t.Errorf("%s: %q", kind, got)
+		}
+	}
+	s.feed.Events = []api.RevocationFields{{Kind: api.RevocationKindRequestDue, Channel: "due-soon"}}
+	s.OpenEvent(0)
+	if !strings.Contains(s.FeedInfo.Text, "names no contact") {
+		t.Errorf("opening a request without contact: note %q", s.FeedInfo.Text)
+	}
+}
