@@ -182,6 +182,9 @@ func TestAdminFeedTextOfEveryKind(t *testing.T) {
 		if kind == api.RevocationKindRequestDue {
 			e.ContactId, e.Channel, e.Purpose = "", "overdue", nil
 		}
+		if k := "office.kind." + string(kind); loc.T(k, nil) == k {
+			t.Errorf("%s has no name for webhooks", kind)
+		}
 		got := s.eventText(e)
 		if strings.Contains(got, "admin.event") || strings.Contains(got, "channel.") {
 			t.Errorf("%s: %q", kind, got)
