@@ -6,7 +6,7 @@ BIN   := bin
 # fuzz time per target inside `make test` (a short run; longer: make fuzz FUZZTIME=5m)
 FUZZTIME ?= 5s
 
-.PHONY: run test generate check-generated bench screenshot client build deps server-deps test-deps client-deps fuzz vet clean dist dist-check dist-deps demo
+.PHONY: run test generate check-generated bench screenshot web-screenshot client build deps server-deps test-deps client-deps fuzz vet clean dist dist-check dist-deps demo
 
 ## run: start the server on an embedded PostgreSQL (GraphiQL on http://127.0.0.1:8080/)
 run: server-deps
@@ -83,6 +83,11 @@ dist-check:
 ## screenshot: demo server + the app under Xvfb; PNGs of the main screens into docs/
 screenshot: server-deps client-deps
 	scripts/screenshot.sh
+
+## web-screenshot: demo server + headless Chromium; the confirm and unsubscribe pages into docs/
+web-screenshot: server-deps
+	@command -v chromium >/dev/null && command -v convert >/dev/null || scripts/ensure-packages.sh "the web page screenshots" chromium imagemagick
+	scripts/web-screenshot.sh
 
 deps: server-deps test-deps client-deps
 server-deps:
