@@ -23,7 +23,7 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 	reason, err := checkReason("reason", reason)
 	if e, ok := apperr.As(err); ok {
 		errs = append(errs, e)
-	} else if err := ReasonMentions("reason", reason, contactInput(in).Candidate()); err != nil {
+	} else if err := screening.RefuseMentions("reason", reason, contactInput(in).Candidate()); err != nil {
 		errs = append(errs, err.(*apperr.Error))
 	}
 	ids, err := s.identify("candidate", in)
@@ -71,10 +71,10 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 		if err != nil {
 			return err
 		}
-		if err := checkReasonMentions("reason", reason, []*model.Contact{c}); err != nil {
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidate(c)); err != nil {
 			return err
 		}
-		ids, _ := s.keyring.Identify(contactCandidate(c))
+		ids, _ := s.keyring.Identify(screening.ContactCandidate(c))
 		if !ids.Has(screening.KindEmail) && !ids.Has(screening.KindPhone) {
 			return apperr.BadInput("contactId", apperr.ReasonNothingToBlock,
 				"contact %s has no e-mail address or phone number to block; add one, or erase the contact", contactID)

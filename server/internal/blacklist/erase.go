@@ -130,10 +130,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	// validated on the way in; one that no longer normalises is skipped.
 	var identifiers screening.Identifiers
 	for _, c := range erased {
-		more, _ := s.keyring.Identify(contactCandidate(c))
+		more, _ := s.keyring.Identify(screening.ContactCandidate(c))
 		identifiers = mergeIdentifiers(identifiers, more)
 	}
-	if err := checkReasonMentions("reason", reason, erased); err != nil {
+	if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(erased)...); err != nil {
 		return nil, err
 	}
 	emails, phones := clearIdentifiers(identifiers)
@@ -248,17 +248,6 @@ func mergeIdentifiers(ids, more screening.Identifiers) screening.Identifiers {
 		}
 	}
 	return ids
-}
-
-func contactCandidate(c *model.Contact) screening.Candidate {
-	cand := screening.Candidate{GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails, Phones: c.Phones}
-	if c.Organization != nil {
-		cand.Organization = *c.Organization
-	}
-	if a := c.Address; a != nil {
-		cand.Street, cand.PostalCode, cand.City, cand.Country = a.Street, a.PostalCode, a.City, a.Country
-	}
-	return cand
 }
 
 // actor names the caller as the audit trail does.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
-	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -186,7 +185,7 @@ func setFields(in model.ContactInput) []string {
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
 	cand := candidate(f)
 	if override != nil {
-		if err := blacklist.ReasonMentions("override.reason", override.Reason, cand); err != nil {
+		if err := screening.RefuseMentions("override.reason", override.Reason, cand); err != nil {
 			return nil, err
 		}
 	}

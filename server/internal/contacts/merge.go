@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -41,7 +40,7 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err != nil {
 			return err
 		}
-		if err := reasonFree(reason, all); err != nil {
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(all)...); err != nil {
 			return err
 		}
 		into, from := all[0], all[1:]
@@ -131,56 +130,6 @@ func lockForMerge(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 		all[i] = c
 	}
 	return all, nil
-}
-
-// reasonFree refuses a reason that quotes an e-mail, phone or name of the records: it stays in
-// the audit trail after the person may have been erased.
-func reasonFree(reason string, cs []*model.Contact) error {
-	folded := strings.ToLower(reason)
-	digits := onlyDigits(reason)
-	said := words(reason)
-	for _, c := range cs {
-		for _, e := range c.Emails {
-			local, _, _ := strings.Cut(strings.ToLower(e), "@")
-			if strings.Contains(folded, strings.ToLower(e)) || len(local) >= 6 && strings.Contains(folded, local) {
-				return personalData()
-			}
-		}
-		for _, p := range c.Phones {
-			// the subscriber part without country and area code, as people write it
-			if n := onlyDigits(p); len(n) >= 6 && strings.Contains(digits, n[len(n)-6:]) {
-				return personalData()
-			}
-		}
-		for _, name := range []string{c.GivenName, c.FamilyName} {
-			for _, n := range words(name) {
-				if utf8.RuneCountInString(n) >= 3 && slices.Contains(said, n) {
-					return personalData()
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func personalData() error {
-	return apperr.BadInput("reason", apperr.ReasonHasPersonalData,
-		"the reason quotes an e-mail, phone or name of the records; write why they are one person without them (e.g. \"same person, entered by sales and marketing\")")
-}
-
-// words are the lower-cased runs of letters of s.
-func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) })
-}
-
-func onlyDigits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // takeOver gives the survivor the organisation, address and names it lacks, from the first

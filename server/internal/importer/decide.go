@@ -57,7 +57,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			return err
 		}
 		person.Emails, person.Phones = emailsNorm, phones
-		if err := blacklist.ReasonMentions("reason", why, person); err != nil {
+		if err := screening.RefuseMentions("reason", why, person); err != nil {
 			return err
 		}
 		audit := store.AuditRecord{Operation: "decideImportRow", TargetID: jobID, Reason: why}
