@@ -17,6 +17,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -144,7 +145,7 @@ func checkReason(field, reason string) (string, error) {
 
 // changed writes the BLACKLIST_CHANGED event for entry id.
 func changed(ctx context.Context, tx pgx.Tx, id string) error {
-	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventBlacklistChanged, Ref: id, Channel: channel(ctx)})
+	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventBlacklistChanged, Ref: id, Channel: viewer.Channel(ctx)})
 	return err
 }
 

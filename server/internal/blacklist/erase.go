@@ -167,7 +167,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	actorID, actorName := actor(ctx)
+	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)
 		SELECT c, $2, $3, $4, $5 FROM unnest($1::uuid[]) AS c RETURNING erased_at`,
@@ -175,7 +175,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 		return nil, fmt.Errorf("write erasure proofs: %w", err)
 	}
 	for _, e := range erasedIDs {
-		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: e, Channel: channel(ctx)}); err != nil {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: e, Channel: viewer.Channel(ctx)}); err != nil {
 			return nil, err
 		}
 	}
@@ -248,25 +248,4 @@ func mergeIdentifiers(ids, more screening.Identifiers) screening.Identifiers {
 		}
 	}
 	return ids
-}
-
-// actor names the caller as the audit trail does.
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
-}
-
-// channel is how a change came in, for subscribers: staff and admins, an API token, or the
-// server itself (CLI).
-func channel(ctx context.Context) string {
-	switch v := viewer.From(ctx); {
-	case v == nil:
-		return "system"
-	case v.Role == model.RoleIntegrator:
-		return "api"
-	default:
-		return "staff"
-	}
 }

@@ -64,7 +64,7 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 		return nil, err
 	}
 	due := DueAt(received, s.Location)
-	actorID, actorName := actor(ctx)
+	actorID, actorName := viewer.Actor(ctx)
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if in.ContactID != nil {
@@ -303,13 +303,6 @@ func contact(ctx context.Context, q store.Querier, id *string) (*model.Contact, 
 		return nil, fmt.Errorf("load contact: %w", err)
 	}
 	return c, nil
-}
-
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
 }
 
 func deref(s *string) string {
