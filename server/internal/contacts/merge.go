@@ -11,6 +11,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -27,8 +28,9 @@ const (
 // original time, source, evidence and recorder; and the current consent per purpose is
 // derived again from the merged ledger by time, so a later revocation in one record beats an
 // earlier grant in the other. The merged records are deleted: contact(id) answers null for
-// them, and contact_merges sends their unsubscribe links to the survivor. The reason is
-// audited and must not contain the person's e-mail, phone or name.
+// them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
+// event per merged record names it and the survivor. The reason is audited and must not
+// contain the person's e-mail, phone or name.
 func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (*model.Contact, error) {
 	reason, err := checkMergeInput(intoID, fromIDs, reason)
 	if err != nil {
@@ -75,6 +77,13 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "mergeContacts", TargetID: intoID, ContactID: intoID,
 			Outcome: "ok: merged " + strings.Join(fromIDs, ", "), Reason: reason}); err != nil {
 			return err
+		}
+		// Newsletter software holding a merged-away id learns it is gone, and where it went.
+		for _, from := range fromIDs {
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactMerged, ContactID: intoID,
+				Channel: viewer.Channel(ctx), Ref: from}); err != nil {
+				return err
+			}
 		}
 		merged, err = Get(ctx, tx, intoID)
 		return err
