@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -127,20 +125,6 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 		return nil, fmt.Errorf("insert blacklist hashes: %w", err)
 	}
 	return e, nil
-}
-
-const maxReason = 1000 // characters
-
-// checkReason trims a required reason and refuses an empty or over-long one.
-func checkReason(field, reason string) (string, error) {
-	r := strings.TrimSpace(reason)
-	switch {
-	case r == "":
-		return "", apperr.BadInput(field, apperr.ReasonRequired, "a reason is required; write why (it is kept in the audit trail)")
-	case utf8.RuneCountInString(r) > maxReason:
-		return "", apperr.BadInput(field, apperr.ReasonTooLong, "the reason is longer than %d characters", maxReason)
-	}
-	return r, nil
 }
 
 // changed writes the BLACKLIST_CHANGED event for entry id.

@@ -20,7 +20,7 @@ import (
 // event.
 func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string) (*model.BlacklistEntry, error) {
 	var errs apperr.List
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if e, ok := apperr.As(err); ok {
 		errs = append(errs, e)
 	} else if err := screening.RefuseMentions("reason", reason, contactInput(in).Candidate()); err != nil {
@@ -58,7 +58,7 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the entry ends")
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	if err := store.CheckID("id", contactID); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is erased")
 	if err != nil {
 		return nil, err
 	}

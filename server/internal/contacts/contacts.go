@@ -158,11 +158,14 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 	return payload, nil
 }
 
+// checkOverride trims the override's reason and refuses a missing or over-long one.
 func checkOverride(o *model.OverrideInput) error {
-	if o != nil && strings.TrimSpace(o.Reason) == "" {
-		return apperr.BadInput("override.reason", apperr.ReasonRequired, "an override needs a written reason")
+	if o == nil {
+		return nil
 	}
-	return nil
+	r, err := screening.CheckReason("override.reason", o.Reason, "write why this person may be entered although the blacklist matches")
+	o.Reason = r
+	return err
 }
 
 // setFields names the identifier groups an update sets, for screening only what changes.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,10 +15,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-const (
-	maxMerged      = 20   // records merged into one at once
-	maxMergeReason = 1000 // characters
-)
+const maxMerged = 20 // records merged into one at once
 
 // MergeContacts merges the records fromIDs into intoID, one person entered several times, in
 // one transaction: the e-mails, phones and list memberships are united; an address or
@@ -113,12 +109,9 @@ func checkMergeInput(intoID string, fromIDs []string, reason string) (string, er
 			errs = append(errs, apperr.BadInput(field, apperr.ReasonMergeSameRecord, "record %s is named twice; name each record once, and not the one merged into", id))
 		}
 	}
-	r := strings.TrimSpace(reason)
-	switch {
-	case r == "":
-		errs = append(errs, apperr.BadInput("reason", apperr.ReasonRequired, "a reason is required; write why these records are one person (it is kept in the audit trail)"))
-	case utf8.RuneCountInString(r) > maxMergeReason:
-		errs = append(errs, apperr.BadInput("reason", apperr.ReasonTooLong, "the reason is longer than %d characters", maxMergeReason))
+	r, err := screening.CheckReason("reason", reason, "write why these records are one person")
+	if err != nil {
+		errs = append(errs, err.(*apperr.Error))
 	}
 	return r, errs.Err()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // checkText's own rules (required, length) and that it refuses a text quoting the person at
@@ -23,7 +24,7 @@ func TestCheckTextRefusesThePersonsData(t *testing.T) {
 		{"Called back on 030/123 45-67", apperr.ReasonHasPersonalData},
 		{"erika asked again", apperr.ReasonHasPersonalData},
 		{"   ", apperr.ReasonRequired},
-		{strings.Repeat("x", maxText+1), apperr.ReasonTooLong},
+		{strings.Repeat("x", screening.MaxReason+1), apperr.ReasonTooLong},
 	} {
 		_, err := checkText("outcome", tc.text, erika)
 		var e *apperr.Error

@@ -5,26 +5,7 @@ import (
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
-
-	"github.com/vermerk/vermerk/graph/apperr"
 )
-
-// RefuseMentions is the one check of a free text about people that outlives them (the reason
-// of an erasure, a blacklist entry, an override, a merge or an imported row's decision; the
-// closing text of a data subject request): if text quotes one of people (Mentions) it answers
-// BAD_USER_INPUT REASON_HAS_PERSONAL_DATA at field, naming what was quoted but not quoting it.
-func RefuseMentions(field, text string, people ...Candidate) error {
-	for _, c := range people {
-		kind, ok := Mentions(text, c)
-		if !ok {
-			continue
-		}
-		what := map[Kind]string{KindEmail: "an e-mail address", KindPhone: "a phone number", KindNameAddress: "the name"}[kind]
-		return apperr.BadInput(field, apperr.ReasonHasPersonalData,
-			"the text quotes %s of the person; it is kept in the audit trail, which holds no personal data: say why without naming the person (e.g. \"objection by e-mail of 3 March\")", what)
-	}
-	return nil
-}
 
 // Mentions reports whether text (a free-text reason: of an erasure, a blacklist entry, an
 // override) quotes one of c's identifiers, and which kind: an e-mail address of c (in any
