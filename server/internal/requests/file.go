@@ -97,48 +97,41 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 // ExtendRequest moves the deadline of an open request to the end of the day until, at most
 // three months after the request arrived; the reason is kept and audited.
 func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, err
-	}
-	var r *model.DataSubjectRequest
-	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		cur, person, err := s.openForUpdate(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		why, err := checkText("reason", reason, person)
-		if err != nil {
-			return err
-		}
+	return s.changeOpen(ctx, "ExtendRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
 		to := EndOfDay(until, s.Location)
 		latest := LatestExtension(cur.ReceivedAt, s.Location)
 		switch {
 		case !to.After(cur.Deadline()):
-			return apperr.BadInput("until", apperr.ReasonExtensionNotLater,
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionNotLater,
 				"the deadline is %s already; an extension must end later", cur.Deadline().In(s.Location).Format(time.DateOnly))
 		case to.After(latest):
-			return apperr.BadInput("until", apperr.ReasonExtensionTooLong,
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionTooLong,
 				"a deadline may be extended to three months after the request arrived at most, here %s (Art. 12(3) GDPR)",
 				latest.Format(time.DateOnly))
 		}
-		r, err = scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+		r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
 			SET extended_to = $2, extension_reason = $3, due_soon_sent_at = NULL, overdue_sent_at = NULL
 			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
+		return r, store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
 			Outcome: "extended to " + to.Format(time.DateOnly), Reason: why})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("requests.ExtendRequest(%s): %w", id, err)
-	}
-	return r, nil
 }
 
 // RejectRequest closes an open request as REJECTED with the reason (e.g. manifestly
 // unfounded, Art. 12(5)).
 func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error) {
+	return s.changeOpen(ctx, "RejectRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
+		return s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+	})
+}
+
+// changeOpen runs change on the open request id, locked, in one transaction, with the reason
+// checked against the request's person (checkText). op names the operation in errors.
+func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
+	change func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error)) (*model.DataSubjectRequest, error) {
 	if err := checkID("id", id); err != nil {
 		return nil, err
 	}
@@ -152,11 +145,11 @@ func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.
 		if err != nil {
 			return err
 		}
-		r, err = s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+		r, err = change(tx, cur, why)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("requests.RejectRequest(%s): %w", id, err)
+		return nil, fmt.Errorf("requests.%s(%s): %w", op, id, err)
 	}
 	return r, nil
 }
