@@ -56,7 +56,7 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 		errs = append(errs, apperr.BadInput("input.kind", apperr.ReasonRequired, "%q is not a request kind", in.Kind))
 	}
 	if in.ContactID != nil {
-		if err := checkID("input.contactId", *in.ContactID); err != nil {
+		if err := store.CheckID("input.contactId", *in.ContactID); err != nil {
 			errs = append(errs, err.(*apperr.Error))
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.
 // checked against the request's person (checkText). op names the operation in errors.
 func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 	change func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error)) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
+	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
 	var r *model.DataSubjectRequest
@@ -159,7 +159,7 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 // open: they are to get their data first); an ACCESS or PORTABILITY request produces the
 // subject export, returned once in Export and recorded as handed over (with its SHA-256).
 func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
+	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
 	cur, err := load(ctx, s.db.Pool, id, false)
