@@ -120,6 +120,8 @@ func (b *Backend) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if i < into {
 			into--
 		}
+		b.events = append(b.events, api.RevocationFields{Cursor: strconv.Itoa(len(b.events) + 1), Kind: api.RevocationKindContactMerged,
+			At: time.Now(), ContactId: intoID, Channel: "staff"})
 	}
 	return b.contacts[into], nil
 }
