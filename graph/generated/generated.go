@@ -352,6 +352,7 @@ type ComplexityRoot struct {
 		ContactID func(childComplexity int) int
 		Cursor    func(childComplexity int) int
 		Kind      func(childComplexity int) int
+		MergedID  func(childComplexity int) int
 		Purpose   func(childComplexity int) int
 		RequestID func(childComplexity int) int
 	}
@@ -2024,6 +2025,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevocationEvent.Kind(childComplexity), true
+	case "RevocationEvent.mergedId":
+		if e.ComplexityRoot.RevocationEvent.MergedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevocationEvent.MergedID(childComplexity), true
 	case "RevocationEvent.purpose":
 		if e.ComplexityRoot.RevocationEvent.Purpose == nil {
 			break
@@ -2344,9 +2351,11 @@ no longer a recipient of anything). REQUEST_DUE: a data-subject request is due w
 ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
 limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
 the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
-their e-mail matched end).
+their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+contactId), and the survivor's consents were derived again from both ledgers.
 """
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED REQUEST_DUE CONTACT_DELETED CONTACT_REENTERED }
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED REQUEST_DUE CONTACT_DELETED CONTACT_REENTERED CONTACT_MERGED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -2481,6 +2490,8 @@ type RevocationEvent {
   channel: String!
   "REQUEST_DUE: the data-subject request that falls due."
   requestId: ID
+  "CONTACT_MERGED: the record merged into contactId; it no longer exists."
+  mergedId: ID
 }
 
 type ImportRowProblem {
@@ -3270,6 +3281,8 @@ func (ec *executionContext) childFields_RevocationEvent(ctx context.Context, fie
 		return ec.fieldContext_RevocationEvent_channel(ctx, field)
 	case "requestId":
 		return ec.fieldContext_RevocationEvent_requestId(ctx, field)
+	case "mergedId":
+		return ec.fieldContext_RevocationEvent_mergedId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevocationEvent", field.Name)
 }
@@ -11630,6 +11643,29 @@ func (ec *executionContext) fieldContext_RevocationEvent_requestId(_ context.Con
 	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
 }
 
+func (ec *executionContext) _RevocationEvent_mergedId(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevocationEvent_mergedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevocationEvent_mergedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Screening_blocked(ctx context.Context, field graphql.CollectedField, obj *model.Screening) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16147,6 +16183,11 @@ func (ec *executionContext) _RevocationEvent(ctx context.Context, sel ast.Select
 			}
 		case "requestId":
 			out.Values[i] = ec._RevocationEvent_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergedId":
+			out.Values[i] = ec._RevocationEvent_mergedId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

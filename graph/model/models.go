@@ -62,6 +62,7 @@ type RevocationEvent struct {
 	PurposeID *string        `json:"-"`
 	Channel   string         `json:"channel"`
 	RequestID *string        `json:"requestId,omitempty"`
+	MergedID  *string        `json:"mergedId,omitempty"`
 }
 
 // DataSubjectRequest is a data-subject request with its deadline; its contact is resolved by

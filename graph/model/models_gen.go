@@ -807,7 +807,9 @@ func (e RequestStatus) MarshalJSON() ([]byte, error) {
 // ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
 // limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
 // the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
-// their e-mail matched end).
+// their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+// contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+// contactId), and the survivor's consents were derived again from both ledgers.
 type RevocationKind string
 
 const (
@@ -817,6 +819,7 @@ const (
 	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
 	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
 	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
+	RevocationKindContactMerged    RevocationKind = "CONTACT_MERGED"
 )
 
 var AllRevocationKind = []RevocationKind{
@@ -826,11 +829,12 @@ var AllRevocationKind = []RevocationKind{
 	RevocationKindRequestDue,
 	RevocationKindContactDeleted,
 	RevocationKindContactReentered,
+	RevocationKindContactMerged,
 }
 
 func (e RevocationKind) IsValid() bool {
 	switch e {
-	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked, RevocationKindRequestDue, RevocationKindContactDeleted, RevocationKindContactReentered:
+	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked, RevocationKindRequestDue, RevocationKindContactDeleted, RevocationKindContactReentered, RevocationKindContactMerged:
 		return true
 	}
 	return false

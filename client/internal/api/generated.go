@@ -1694,7 +1694,9 @@ func (v *RevocationInput) GetChannel() string { return v.Channel }
 // ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
 // limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
 // the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
-// their e-mail matched end).
+// their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+// contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+// contactId), and the survivor's consents were derived again from both ledgers.
 type RevocationKind string
 
 const (
@@ -1704,6 +1706,7 @@ const (
 	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
 	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
 	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
+	RevocationKindContactMerged    RevocationKind = "CONTACT_MERGED"
 )
 
 var AllRevocationKind = []RevocationKind{
@@ -1713,6 +1716,7 @@ var AllRevocationKind = []RevocationKind{
 	RevocationKindRequestDue,
 	RevocationKindContactDeleted,
 	RevocationKindContactReentered,
+	RevocationKindContactMerged,
 }
 
 // RevocationsResponse is returned by Revocations on success.

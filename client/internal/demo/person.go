@@ -120,6 +120,8 @@ func (b *Backend) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if i < into {
 			into--
 		}
+		b.events = append(b.events, api.RevocationFields{Cursor: strconv.Itoa(len(b.events) + 1), Kind: api.RevocationKindContactMerged,
+			At: time.Now(), ContactId: intoID, Channel: "staff"})
 	}
 	return b.contacts[into], nil
 }
@@ -165,17 +167,8 @@ func (b *Backend) BlacklistContact(ctx context.Context, contactID, reason string
 			Field: "contactId", Message: "the contact has no e-mail or phone to block"}
 	}
 	now := time.Now()
-	e := api.BlacklistEntryFields{Id: "b" + strconv.Itoa(len(b.blacklist)+1), Source: api.BlacklistSourceManual, Reason: reason, CreatedAt: now}
-	bl := blocked{}
-	if len(c.Emails) > 0 {
-		bl.email = normEmail(c.Emails[0])
-		e.IdentifierKinds = append(e.IdentifierKinds, api.MatchFieldEmail)
-	}
-	if len(c.Phones) > 0 {
-		bl.phone = normPhone(c.Phones[0])
-		e.IdentifierKinds = append(e.IdentifierKinds, api.MatchFieldPhone)
-	}
-	bl.entry = e
+	bl := b.entryOf(c, api.BlacklistSourceManual, reason, now)
+	e := bl.entry
 	b.blacklist = append(b.blacklist, bl)
 	b.events = append(b.events, api.RevocationFields{Cursor: strconv.Itoa(len(b.events) + 1), Kind: api.RevocationKindContactBlocked,
 		At: now, ContactId: contactID, Channel: "admin"})

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
 )
 
 // catalogue reads every translation file of each language into one map per language.
@@ -106,5 +108,20 @@ func TestDateAndFill(t *testing.T) {
 	}
 	if got := MustNew("xx").Lang(); got != "de" {
 		t.Errorf("fallback language = %q, want de", got)
+	}
+}
+
+// TestEveryEventKindHasAText: each kind of the revocations feed has a feed line and a webhook
+// kind name in every language, so no raw key reaches the admin's window.
+func TestEveryEventKindHasAText(t *testing.T) {
+	cat := catalogue(t)
+	for _, k := range api.AllRevocationKind {
+		for _, l := range Languages {
+			for _, key := range []string{"admin.event." + string(k), "office.kind." + string(k)} {
+				if s, _ := cat[l][key].(string); strings.TrimSpace(s) == "" {
+					t.Errorf("%s.json has no text for %s", l, key)
+				}
+			}
+		}
 	}
 }

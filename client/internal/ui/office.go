@@ -471,7 +471,10 @@ func (d *ConfirmDialog) Close() { d.Dialog.Hide() }
 
 // ---- webhooks
 
-var hookKinds = []api.RevocationKind{api.RevocationKindConsentRevoked, api.RevocationKindContactErased, api.RevocationKindContactBlocked}
+// hookKinds are what newsletter software needs to stop mailing someone: a revocation, an
+// erasure, a block, and a merge (the merged-away id is gone).
+var hookKinds = []api.RevocationKind{api.RevocationKindConsentRevoked, api.RevocationKindContactErased,
+	api.RevocationKindContactBlocked, api.RevocationKindContactMerged}
 
 func (s *OfficeScreen) webhooksTab() fyne.CanvasObject {
 	s.Webhooks = widget.NewList(func() int { return len(s.hooks) },
@@ -504,8 +507,7 @@ func (s *OfficeScreen) webhooksTab() fyne.CanvasObject {
 	}
 	s.HookKinds = widget.NewCheckGroup(kindNames, nil)
 	s.HookKinds.Horizontal = true
-	// Revocations and erasures by default; blocks once asked for (older servers refuse them).
-	s.HookKinds.SetSelected(kindNames[:2])
+	s.HookKinds.SetSelected(kindNames)
 	s.HookSecret = widget.NewPasswordEntry()
 	s.HookSecret.SetPlaceHolder(tf("office.webhook.secret.hint", map[string]any{"Min": app.WebhookSecretMin}))
 	s.HookMsg = dangerLabel()

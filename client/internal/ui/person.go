@@ -227,17 +227,7 @@ func (v *DuplicatesView) submit() {
 	v.Merge.Disable()
 	go func() {
 		c, err := app.Merge(context.Background(), v.b, into, from, reason)
-		do(func() {
-			if err != nil {
-				v.Message.SetText(app.ErrorText(err, v.loc))
-				v.refresh()
-				return
-			}
-			v.Dialog.Hide()
-			if v.OnMerged != nil {
-				v.OnMerged(c)
-			}
-		})
+		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
 	}()
 }
 
@@ -350,18 +340,22 @@ func (v *ErasureView) submit() {
 	v.Confirm.Disable()
 	go func() {
 		r, err := app.ErasePlanned(context.Background(), v.b, plan, reason)
-		do(func() {
-			if err != nil {
-				v.Message.SetText(app.ErrorText(err, v.loc))
-				v.refresh()
-				return
-			}
-			v.Dialog.Hide()
-			if v.OnErased != nil {
-				v.OnErased(r)
-			}
-		})
+		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
 	}()
+}
+
+// finishDialog ends a dialog's submission, on the UI goroutine: on err it shows the error in
+// msg and calls retry; otherwise it hides dlg and hands the result to then (when set).
+func finishDialog[T any](loc localizer, msg *widget.Label, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
+	if err != nil {
+		msg.SetText(app.ErrorText(err, loc))
+		retry()
+		return
+	}
+	dlg.Hide()
+	if then != nil {
+		then(result)
+	}
 }
 
 // saveFile asks where to save a file and writes it there; tests replace it.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -72,7 +73,7 @@ func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []str
 // emitBlocked writes one CONTACT_BLOCKED event per contact, naming the entry that covers it.
 func emitBlocked(ctx context.Context, tx pgx.Tx, contactIDs []string, entryID string) error {
 	for _, id := range contactIDs {
-		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactBlocked, ContactID: id, Channel: channel(ctx), Ref: entryID}); err != nil {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactBlocked, ContactID: id, Channel: viewer.Channel(ctx), Ref: entryID}); err != nil {
 			return err
 		}
 	}

@@ -20,10 +20,10 @@ import (
 // event.
 func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string) (*model.BlacklistEntry, error) {
 	var errs apperr.List
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if e, ok := apperr.As(err); ok {
 		errs = append(errs, e)
-	} else if err := ReasonMentions("reason", reason, contactInput(in).Candidate()); err != nil {
+	} else if err := screening.RefuseMentions("reason", reason, contactInput(in).Candidate()); err != nil {
 		errs = append(errs, err.(*apperr.Error))
 	}
 	ids, err := s.identify("candidate", in)
@@ -58,7 +58,7 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if err != nil {
 		return nil, err
 	}
@@ -71,10 +71,10 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 		if err != nil {
 			return err
 		}
-		if err := checkReasonMentions("reason", reason, []*model.Contact{c}); err != nil {
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidate(c)); err != nil {
 			return err
 		}
-		ids, _ := s.keyring.Identify(contactCandidate(c))
+		ids, _ := s.keyring.Identify(screening.ContactCandidate(c))
 		if !ids.Has(screening.KindEmail) && !ids.Has(screening.KindPhone) {
 			return apperr.BadInput("contactId", apperr.ReasonNothingToBlock,
 				"contact %s has no e-mail address or phone number to block; add one, or erase the contact", contactID)
@@ -122,7 +122,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the entry ends")
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	if err := store.CheckID("id", contactID); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is erased")
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +130,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	// validated on the way in; one that no longer normalises is skipped.
 	var identifiers screening.Identifiers
 	for _, c := range erased {
-		more, _ := s.keyring.Identify(contactCandidate(c))
+		more, _ := s.keyring.Identify(screening.ContactCandidate(c))
 		identifiers = mergeIdentifiers(identifiers, more)
 	}
-	if err := checkReasonMentions("reason", reason, erased); err != nil {
+	if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(erased)...); err != nil {
 		return nil, err
 	}
 	emails, phones := clearIdentifiers(identifiers)
@@ -167,7 +167,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	actorID, actorName := actor(ctx)
+	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)
 		SELECT c, $2, $3, $4, $5 FROM unnest($1::uuid[]) AS c RETURNING erased_at`,
@@ -175,7 +175,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 		return nil, fmt.Errorf("write erasure proofs: %w", err)
 	}
 	for _, e := range erasedIDs {
-		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: e, Channel: channel(ctx)}); err != nil {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: e, Channel: viewer.Channel(ctx)}); err != nil {
 			return nil, err
 		}
 	}
@@ -248,36 +248,4 @@ func mergeIdentifiers(ids, more screening.Identifiers) screening.Identifiers {
 		}
 	}
 	return ids
-}
-
-func contactCandidate(c *model.Contact) screening.Candidate {
-	cand := screening.Candidate{GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails, Phones: c.Phones}
-	if c.Organization != nil {
-		cand.Organization = *c.Organization
-	}
-	if a := c.Address; a != nil {
-		cand.Street, cand.PostalCode, cand.City, cand.Country = a.Street, a.PostalCode, a.City, a.Country
-	}
-	return cand
-}
-
-// actor names the caller as the audit trail does.
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
-}
-
-// channel is how a change came in, for subscribers: staff and admins, an API token, or the
-// server itself (CLI).
-func channel(ctx context.Context) string {
-	switch v := viewer.From(ctx); {
-	case v == nil:
-		return "system"
-	case v.Role == model.RoleIntegrator:
-		return "api"
-	default:
-		return "staff"
-	}
 }

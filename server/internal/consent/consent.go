@@ -112,14 +112,6 @@ func getContact(ctx context.Context, q store.Querier, id string) (*model.Contact
 	return c, err
 }
 
-// caller names who records a ledger entry: the token's name and id ("system" outside a request).
-func caller(ctx context.Context) (name, tokenID string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.Name, v.TokenID
-	}
-	return "system", "system"
-}
-
 // channelToken is the form of a revocation channel: a short token (phone, letter, e-mail,
 // unsubscribe-link), never free text, as it goes out in every event and webhook.
 var channelToken = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)

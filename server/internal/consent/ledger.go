@@ -11,6 +11,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -114,7 +115,7 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 	if err := mayUse(ctx, in.PurposeKey); err != nil {
 		return nil, err
 	}
-	name, token := caller(ctx)
+	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
@@ -171,7 +172,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	if err := mayUse(ctx, in.PurposeKey); err != nil {
 		return nil, err
 	}
-	name, token := caller(ctx)
+	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)

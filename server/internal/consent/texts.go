@@ -11,6 +11,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -28,7 +29,7 @@ func (s *Service) AddConsentText(ctx context.Context, purposeKey, text string) (
 	case utf8.RuneCountInString(text) > maxConsentText:
 		return nil, apperr.BadInput("text", apperr.ReasonTooLong, "the consent text is longer than %d characters; link to the full policy instead", maxConsentText)
 	}
-	name, _ := caller(ctx)
+	_, name := viewer.Actor(ctx)
 	var out model.ConsentText
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		p, err := purposeByKey(ctx, tx, "purposeKey", purposeKey)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
-	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -159,11 +158,14 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 	return payload, nil
 }
 
+// checkOverride trims the override's reason and refuses a missing or over-long one.
 func checkOverride(o *model.OverrideInput) error {
-	if o != nil && strings.TrimSpace(o.Reason) == "" {
-		return apperr.BadInput("override.reason", apperr.ReasonRequired, "an override needs a written reason")
+	if o == nil {
+		return nil
 	}
-	return nil
+	r, err := screening.CheckReason("override.reason", o.Reason, "write why this person may be entered although the blacklist matches")
+	o.Reason = r
+	return err
 }
 
 // setFields names the identifier groups an update sets, for screening only what changes.
@@ -186,7 +188,7 @@ func setFields(in model.ContactInput) []string {
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
 	cand := candidate(f)
 	if override != nil {
-		if err := blacklist.ReasonMentions("override.reason", override.Reason, cand); err != nil {
+		if err := screening.RefuseMentions("override.reason", override.Reason, cand); err != nil {
 			return nil, err
 		}
 	}

@@ -5,21 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-const (
-	maxMerged      = 20   // records merged into one at once
-	maxMergeReason = 1000 // characters
-)
+const maxMerged = 20 // records merged into one at once
 
 // MergeContacts merges the records fromIDs into intoID, one person entered several times, in
 // one transaction: the e-mails, phones and list memberships are united; an address or
@@ -28,8 +24,9 @@ const (
 // original time, source, evidence and recorder; and the current consent per purpose is
 // derived again from the merged ledger by time, so a later revocation in one record beats an
 // earlier grant in the other. The merged records are deleted: contact(id) answers null for
-// them, and contact_merges sends their unsubscribe links to the survivor. The reason is
-// audited and must not contain the person's e-mail, phone or name.
+// them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
+// event per merged record names it and the survivor. The reason is audited and must not
+// contain the person's e-mail, phone or name.
 func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (*model.Contact, error) {
 	reason, err := checkMergeInput(intoID, fromIDs, reason)
 	if err != nil {
@@ -41,7 +38,7 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err != nil {
 			return err
 		}
-		if err := reasonFree(reason, all); err != nil {
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(all)...); err != nil {
 			return err
 		}
 		into, from := all[0], all[1:]
@@ -77,6 +74,13 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 			Outcome: "ok: merged " + strings.Join(fromIDs, ", "), Reason: reason}); err != nil {
 			return err
 		}
+		// Newsletter software holding a merged-away id learns it is gone, and where it went.
+		for _, from := range fromIDs {
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactMerged, ContactID: intoID,
+				Channel: viewer.Channel(ctx), Ref: from}); err != nil {
+				return err
+			}
+		}
 		merged, err = Get(ctx, tx, intoID)
 		return err
 	})
@@ -105,12 +109,9 @@ func checkMergeInput(intoID string, fromIDs []string, reason string) (string, er
 			errs = append(errs, apperr.BadInput(field, apperr.ReasonMergeSameRecord, "record %s is named twice; name each record once, and not the one merged into", id))
 		}
 	}
-	r := strings.TrimSpace(reason)
-	switch {
-	case r == "":
-		errs = append(errs, apperr.BadInput("reason", apperr.ReasonRequired, "a reason is required; write why these records are one person (it is kept in the audit trail)"))
-	case utf8.RuneCountInString(r) > maxMergeReason:
-		errs = append(errs, apperr.BadInput("reason", apperr.ReasonTooLong, "the reason is longer than %d characters", maxMergeReason))
+	r, err := screening.CheckReason("reason", reason, "write why these records are one person")
+	if err != nil {
+		errs = append(errs, err.(*apperr.Error))
 	}
 	return r, errs.Err()
 }
@@ -131,56 +132,6 @@ func lockForMerge(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 		all[i] = c
 	}
 	return all, nil
-}
-
-// reasonFree refuses a reason that quotes an e-mail, phone or name of the records: it stays in
-// the audit trail after the person may have been erased.
-func reasonFree(reason string, cs []*model.Contact) error {
-	folded := strings.ToLower(reason)
-	digits := onlyDigits(reason)
-	said := words(reason)
-	for _, c := range cs {
-		for _, e := range c.Emails {
-			local, _, _ := strings.Cut(strings.ToLower(e), "@")
-			if strings.Contains(folded, strings.ToLower(e)) || len(local) >= 6 && strings.Contains(folded, local) {
-				return personalData()
-			}
-		}
-		for _, p := range c.Phones {
-			// the subscriber part without country and area code, as people write it
-			if n := onlyDigits(p); len(n) >= 6 && strings.Contains(digits, n[len(n)-6:]) {
-				return personalData()
-			}
-		}
-		for _, name := range []string{c.GivenName, c.FamilyName} {
-			for _, n := range words(name) {
-				if utf8.RuneCountInString(n) >= 3 && slices.Contains(said, n) {
-					return personalData()
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func personalData() error {
-	return apperr.BadInput("reason", apperr.ReasonHasPersonalData,
-		"the reason quotes an e-mail, phone or name of the records; write why they are one person without them (e.g. \"same person, entered by sales and marketing\")")
-}
-
-// words are the lower-cased runs of letters of s.
-func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) })
-}
-
-func onlyDigits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // takeOver gives the survivor the organisation, address and names it lacks, from the first

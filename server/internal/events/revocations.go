@@ -15,10 +15,10 @@ import (
 
 // revocationKinds are the events of the revocations feed (and of the desktop app's admin feed):
 // what takes a contact out of recipients (a revocation, an erasure, a blacklist entry newly
-// covering it), deletions by retention, re-entries by the person's own confirmation, and
-// data-subject requests falling due.
+// covering it), deletions by retention, re-entries by the person's own confirmation, merges
+// of records, and data-subject requests falling due.
 var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactBlocked,
-	store.EventRequestDue, store.EventContactDeleted, store.EventContactReentered}
+	store.EventRequestDue, store.EventContactDeleted, store.EventContactReentered, store.EventContactMerged}
 
 func isRevocation(e *event) bool {
 	return slices.Contains(revocationKinds, e.Kind)
@@ -168,13 +168,15 @@ func toRevocation(e *event) *model.RevocationEvent {
 		ContactID: e.ContactID,
 		PurposeID: e.PurposeID,
 		Channel:   e.Channel,
-		RequestID: requestID(e),
+		RequestID: refOf(e, store.EventRequestDue),
+		MergedID:  refOf(e, store.EventContactMerged),
 	}
 }
 
-// requestID is the data-subject request a REQUEST_DUE event is about (its ref).
-func requestID(e *event) *string {
-	if e.Kind != store.EventRequestDue || e.Ref == "" {
+// refOf is the ref of e when e is of kind: the data-subject request a REQUEST_DUE event is
+// about, the merged-away record of a CONTACT_MERGED event.
+func refOf(e *event, kind store.EventKind) *string {
+	if e.Kind != kind || e.Ref == "" {
 		return nil
 	}
 	id := e.Ref

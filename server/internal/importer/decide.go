@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,8 +14,6 @@ import (
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
-
-const maxReason = 1000 // characters, as for blacklist reasons
 
 // Decide accepts (with a reason: the row is written as a contact and the override audited)
 // or drops (the row's data is deleted) a row held because it matched the blacklist. When the
@@ -31,13 +28,14 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	}
 	why := ""
 	if reason != nil {
-		why = strings.TrimSpace(*reason)
+		why = *reason
 	}
-	switch {
-	case accept && why == "":
-		return nil, apperr.BadInput("reason", apperr.ReasonRequired, "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
-	case utf8.RuneCountInString(why) > maxReason:
-		return nil, apperr.BadInput("reason", apperr.ReasonTooLong, "the reason is longer than %d characters", maxReason)
+	// a rejection needs no reason; an acceptance does
+	if accept || strings.TrimSpace(why) != "" {
+		var err error
+		if why, err = screening.CheckReason("reason", why, "write why this person may be imported although the row matches the blacklist"); err != nil {
+			return nil, err
+		}
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var (
@@ -57,7 +55,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			return err
 		}
 		person.Emails, person.Phones = emailsNorm, phones
-		if err := blacklist.ReasonMentions("reason", why, person); err != nil {
+		if err := screening.RefuseMentions("reason", why, person); err != nil {
 			return err
 		}
 		audit := store.AuditRecord{Operation: "decideImportRow", TargetID: jobID, Reason: why}

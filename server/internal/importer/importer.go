@@ -180,10 +180,7 @@ func (s *Service) Start(ctx context.Context, file graphql.Upload, listKey *strin
 		}
 		return nil, fmt.Errorf("importer.Start: %w", err)
 	}
-	actorID, actorName := "system", "system"
-	if v := viewer.From(ctx); v != nil {
-		actorID, actorName = v.TokenID, v.Name
-	}
+	actorID, actorName := viewer.Actor(ctx)
 	fileName := filepath.Base(file.Filename)
 	if fileName == "." || fileName == "/" {
 		fileName = "upload.csv"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -80,18 +81,11 @@ func days(d time.Duration) string {
 // pruneLoop prunes now and then hourly until Stop.
 func (s *Service) pruneLoop() {
 	defer s.wg.Done()
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := s.Prune(s.ctx); err != nil && s.ctx.Err() == nil {
+	periodic.Run(s.ctx, time.Hour, func(ctx context.Context) {
+		if n, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
 			s.opts.Log.Warn("importer: expiring held rows and problem lists", "err", err)
 		} else if n > 0 {
 			s.opts.Log.Info("importer: expired held rows and problems of old imports", "rows", n)
 		}
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

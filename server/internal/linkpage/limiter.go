@@ -1,7 +1,6 @@
 package linkpage
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -72,15 +71,10 @@ func (l *AddrLimiter) Allow(r *http.Request) (bool, time.Duration) {
 // clientKey is the client's IPv4 address or IPv6 /64 (one subscriber line usually holds a
 // whole /64).
 func clientKey(remoteAddr string) netip.Prefix {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
+	a, ok := ClientAddr(remoteAddr)
+	if !ok {
 		return netip.Prefix{}
 	}
-	a = a.Unmap()
 	bits := 32
 	if a.Is6() {
 		bits = 64

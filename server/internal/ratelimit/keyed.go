@@ -36,7 +36,13 @@ func NewKeyed(perSecond float64, burst int) *Keyed {
 // Allow takes one event from key's bucket; when it is empty, it says how long to wait.
 func (k *Keyed) Allow(key string) (wait time.Duration, ok bool) {
 	now := k.now()
+	return take(k.bucket(key, now), now)
+}
+
+// bucket returns key's limiter, made on first use; idle ones are dropped now and then.
+func (k *Keyed) bucket(key string, now time.Time) *rate.Limiter {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	if now.Sub(k.lastSweep) > k.idle {
 		for key, b := range k.buckets {
 			if now.Sub(b.lastSeen) > k.idle {
@@ -51,9 +57,12 @@ func (k *Keyed) Allow(key string) (wait time.Duration, ok bool) {
 		k.buckets[key] = b
 	}
 	b.lastSeen = now
-	k.mu.Unlock()
+	return b.lim
+}
 
-	r := b.lim.ReserveN(now, 1)
+// take takes one event from lim at now; when it is empty, it says how long to wait.
+func take(lim *rate.Limiter, now time.Time) (time.Duration, bool) {
+	r := lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		return d, false

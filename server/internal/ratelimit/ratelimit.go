@@ -34,15 +34,10 @@ type Blacklist struct {
 	refusals prometheus.Counter
 	now      func() time.Time
 
-	mu        sync.Mutex
-	perToken  map[string]*tokenLimiter
-	lastSweep time.Time
-	pending   map[string]int // units used here since the last share; nil without Share
-}
+	tokens *Keyed // a bucket per token
 
-type tokenLimiter struct {
-	lim      *rate.Limiter
-	lastSeen time.Time
+	mu      sync.Mutex
+	pending map[string]int // units used here since the last share; nil without Share
 }
 
 // Screen wraps b so each token may screen perSecond times a second (bursts up to one second's
@@ -52,13 +47,14 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 	if perSecond <= 0 {
 		perSecond = 50
 	}
+	burst := max(1, int(math.Ceil(perSecond)))
 	return &Blacklist{
 		Blacklist: b,
 		limit:     rate.Limit(perSecond),
-		burst:     max(1, int(math.Ceil(perSecond))),
+		burst:     burst,
 		refusals:  Refusals(reg, "screen"),
 		now:       time.Now,
-		perToken:  map[string]*tokenLimiter{},
+		tokens:    NewKeyed(perSecond, burst),
 	}
 }
 
@@ -97,25 +93,9 @@ func tokenKey(v *viewer.Viewer) string {
 	return v.TokenID
 }
 
-// limiter returns the token's limiter, made on first use; idle ones are dropped now and then.
-func (b *Blacklist) limiter(key string, now time.Time) *tokenLimiter {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if now.Sub(b.lastSweep) > idleAfter {
-		for k, t := range b.perToken {
-			if now.Sub(t.lastSeen) > idleAfter {
-				delete(b.perToken, k)
-			}
-		}
-		b.lastSweep = now
-	}
-	t := b.perToken[key]
-	if t == nil {
-		t = &tokenLimiter{lim: rate.NewLimiter(b.limit, b.burst)}
-		b.perToken[key] = t
-	}
-	t.lastSeen = now
-	return t
+// limiter returns the token's bucket.
+func (b *Blacklist) limiter(key string, now time.Time) *rate.Limiter {
+	return b.tokens.bucket(key, now)
 }
 
 // used records units spent here, for the other instances (see Share).
@@ -129,10 +109,8 @@ func (b *Blacklist) used(key string, units int) {
 
 func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
 	key, now := tokenKey(v), b.now()
-	r := b.limiter(key, now).lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d, false
+	if wait, ok := take(b.limiter(key, now), now); !ok {
+		return wait, false
 	}
 	b.used(key, 1)
 	return 0, true
@@ -142,14 +120,14 @@ func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
 // answer already); later screens and writes wait until the budget is back.
 func (b *Blacklist) spend(v *viewer.Viewer, units int) {
 	key, now := tokenKey(v), b.now()
-	b.limiter(key, now).lim.ReserveN(now, min(units, b.burst))
+	b.limiter(key, now).ReserveN(now, min(units, b.burst))
 	b.used(key, units)
 }
 
 // exhausted reports how long the token must wait before its budget allows one more use.
 func (b *Blacklist) exhausted(v *viewer.Viewer) (time.Duration, bool) {
 	now := b.now()
-	lim := b.limiter(tokenKey(v), now).lim
+	lim := b.limiter(tokenKey(v), now)
 	if tokens := lim.TokensAt(now); tokens < 1 {
 		return time.Duration((1 - tokens) / float64(b.limit) * float64(time.Second)), true
 	}

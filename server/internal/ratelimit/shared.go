@@ -94,7 +94,7 @@ func (b *Blacklist) share(ctx context.Context, db *store.DB, instance string, se
 	}
 	now := b.now()
 	for _, u := range uses {
-		lim := b.limiter(u.token, now).lim
+		lim := b.limiter(u.token, now)
 		for left := u.units; left > 0; left -= b.burst { // ReserveN refuses more than the burst at once
 			lim.ReserveN(now, min(left, b.burst)) // may go below zero: the others spent it
 		}

@@ -125,35 +125,23 @@ func loadPurposes(ctx context.Context, tx pgx.Tx, since time.Time) ([]*purpose, 
 	return out, nil
 }
 
-// consentTexts lists the consent text versions of a purpose, one line each. The table
-// consent_texts (purpose_id, version, text, created_at) comes with the consent-texts
-// migrations: a database without it records none, and one whose table differs says so in
-// the record instead of failing it.
+// consentTexts lists the consent text versions of a purpose, one line each.
 func consentTexts(ctx context.Context, tx pgx.Tx, purposeID string) ([]string, error) {
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT to_regclass('consent_texts') IS NOT NULL`).Scan(&exists); err != nil || !exists {
-		return nil, err
-	}
-	sp, err := tx.Begin(ctx) // a savepoint: a failed read must not end the snapshot
+	rows, err := tx.Query(ctx, `SELECT version, created_at, text FROM consent_texts WHERE purpose_id = $1 ORDER BY version`, purposeID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("consent texts: %w", err)
 	}
-	defer sp.Rollback(ctx)
-	rows, err := sp.Query(ctx, `SELECT version, created_at, text FROM consent_texts WHERE purpose_id = $1 ORDER BY version`, purposeID)
-	var lines []string
-	if err == nil {
-		lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
-			var (
-				version int
-				at      time.Time
-				text    string
-			)
-			err := r.Scan(&version, &at, &text)
-			return fmt.Sprintf("version %d of %s: %s", version, at.UTC().Format(time.DateOnly), quote(text)), err
-		})
-	}
+	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+		var (
+			version int
+			at      time.Time
+			text    string
+		)
+		err := r.Scan(&version, &at, &text)
+		return fmt.Sprintf("version %d of %s: %s", version, at.UTC().Format(time.DateOnly), quote(text)), err
+	})
 	if err != nil {
-		return []string{"_could not be read from table consent_texts; to be completed_"}, nil
+		return nil, fmt.Errorf("consent texts: %w", err)
 	}
 	return lines, nil
 }

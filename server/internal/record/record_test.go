@@ -22,6 +22,7 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 	}
 	do(`mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT, description: "Monthly product news", retentionMonths: 6}) { id } }`, nil)
 	do(`mutation { createPurpose(input: {key: "sales", name: "Sales calls", legalBasis: LEGITIMATE_INTEREST}) { id } }`, nil)
+	do(`mutation { addConsentText(purposeKey: "newsletter", text: "Yes, send me the monthly product news.") { version } }`, nil)
 	do(`mutation { createList(input: {key: "news-de", name: "News DE", purposeKey: "newsletter"}) { id } }`, nil)
 	do(`mutation { createApiToken(name: "shop", role: INTEGRATOR, purposeKeys: ["newsletter"]) { secret } }`, nil)
 	do(`mutation { createWebhook(input: {url: "https://mailer.example/hook?key=s3cret", kinds: [CONSENT_REVOKED], secret: "0123456789abcdef0123"}) { id } }`, nil)
@@ -53,7 +54,7 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 		t.Fatalf("the record does not name both purposes in key order:\n%s", md)
 	}
 	for _, want := range []string{
-		"`newsletter`", "consent, Art. 6(1)(a) GDPR", "Monthly product news", "News DE (news-de)",
+		"`newsletter`", "consent, Art. 6(1)(a) GDPR", "version 1 of ", "Yes, send me the monthly product news.", "Monthly product news", "News DE (news-de)",
 		"integrator token shop", "webhook https://mailer.example (receives CONSENT_REVOKED",
 		"6 months after the last consent", "2 contacts with a granted consent; 0 revocations in the last 12 months; 1 erasures",
 	} {
@@ -62,7 +63,7 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 		}
 	}
 	// c's revocation went with c's erasure; a's sales revocation counts
-	for _, want := range []string{"`sales`", "legitimate interests, Art. 6(1)(f)", "0 contacts with a granted consent; 1 revocations", "no limit set"} {
+	for _, want := range []string{"`sales`", "legitimate interests, Art. 6(1)(f)", "**Consent text versions:** none recorded", "0 contacts with a granted consent; 1 revocations", "no limit set"} {
 		if !strings.Contains(sales, want) {
 			t.Errorf("the sales section lacks %q:\n%s", want, sales)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -65,22 +66,14 @@ func (s *Service) SendDueEvents(ctx context.Context) (sent int, err error) {
 
 // WatchDue calls SendDueEvents every interval until ctx ends.
 func (s *Service) WatchDue(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, every, func(ctx context.Context) {
 		n, err := s.SendDueEvents(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
 		case err != nil:
 			log.Warn("requests: announcing requests that fall due failed; trying again later", "err", err)
 		case n > 0:
 			log.Info("requests: announced requests that fall due", "events", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -56,7 +56,7 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 		errs = append(errs, apperr.BadInput("input.kind", apperr.ReasonRequired, "%q is not a request kind", in.Kind))
 	}
 	if in.ContactID != nil {
-		if err := checkID("input.contactId", *in.ContactID); err != nil {
+		if err := store.CheckID("input.contactId", *in.ContactID); err != nil {
 			errs = append(errs, err.(*apperr.Error))
 		}
 	}
@@ -64,7 +64,7 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 		return nil, err
 	}
 	due := DueAt(received, s.Location)
-	actorID, actorName := actor(ctx)
+	actorID, actorName := viewer.Actor(ctx)
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if in.ContactID != nil {
@@ -97,49 +97,42 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 // ExtendRequest moves the deadline of an open request to the end of the day until, at most
 // three months after the request arrived; the reason is kept and audited.
 func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, err
-	}
-	var r *model.DataSubjectRequest
-	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		cur, person, err := s.openForUpdate(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		why, err := checkText("reason", reason, person)
-		if err != nil {
-			return err
-		}
+	return s.changeOpen(ctx, "ExtendRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
 		to := EndOfDay(until, s.Location)
 		latest := LatestExtension(cur.ReceivedAt, s.Location)
 		switch {
 		case !to.After(cur.Deadline()):
-			return apperr.BadInput("until", apperr.ReasonExtensionNotLater,
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionNotLater,
 				"the deadline is %s already; an extension must end later", cur.Deadline().In(s.Location).Format(time.DateOnly))
 		case to.After(latest):
-			return apperr.BadInput("until", apperr.ReasonExtensionTooLong,
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionTooLong,
 				"a deadline may be extended to three months after the request arrived at most, here %s (Art. 12(3) GDPR)",
 				latest.Format(time.DateOnly))
 		}
-		r, err = scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+		r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
 			SET extended_to = $2, extension_reason = $3, due_soon_sent_at = NULL, overdue_sent_at = NULL
 			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
+		return r, store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
 			Outcome: "extended to " + to.Format(time.DateOnly), Reason: why})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("requests.ExtendRequest(%s): %w", id, err)
-	}
-	return r, nil
 }
 
 // RejectRequest closes an open request as REJECTED with the reason (e.g. manifestly
 // unfounded, Art. 12(5)).
 func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
+	return s.changeOpen(ctx, "RejectRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
+		return s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+	})
+}
+
+// changeOpen runs change on the open request id, locked, in one transaction, with the reason
+// checked against the request's person (checkText). op names the operation in errors.
+func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
+	change func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error)) (*model.DataSubjectRequest, error) {
+	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
 	var r *model.DataSubjectRequest
@@ -152,11 +145,11 @@ func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.
 		if err != nil {
 			return err
 		}
-		r, err = s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+		r, err = change(tx, cur, why)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("requests.RejectRequest(%s): %w", id, err)
+		return nil, fmt.Errorf("requests.%s(%s): %w", op, id, err)
 	}
 	return r, nil
 }
@@ -166,7 +159,7 @@ func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.
 // open: they are to get their data first); an ACCESS or PORTABILITY request produces the
 // subject export, returned once in Export and recorded as handed over (with its SHA-256).
 func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
+	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
 	cur, err := load(ctx, s.db.Pool, id, false)
@@ -303,13 +296,6 @@ func contact(ctx context.Context, q store.Querier, id *string) (*model.Contact, 
 		return nil, fmt.Errorf("load contact: %w", err)
 	}
 	return c, nil
-}
-
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
 }
 
 func deref(s *string) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // Requests lists requests by the deadline in force, earliest first (overdue ones lead).
@@ -20,7 +21,7 @@ func (s *Service) Requests(ctx context.Context, status *model.RequestStatus, ove
 	var afterID *string
 	if after != "" {
 		// The list has no cursors of its own: `after` is the id of the last request received.
-		if err := checkID("after", after); err != nil {
+		if err := store.CheckID("after", after); err != nil {
 			return nil, err
 		}
 		var due time.Time

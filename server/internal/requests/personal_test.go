@@ -2,12 +2,16 @@ package requests
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
+// checkText's own rules (required, length) and that it refuses a text quoting the person at
+// the caller's field; what counts as quoting is screening.TestMentions.
 func TestCheckTextRefusesThePersonsData(t *testing.T) {
 	erika := &model.Contact{GivenName: "Erika", FamilyName: "Mustermann",
 		Emails: []string{"Erika.Muster+news@Example.com"}, Phones: []string{"+49301234567"}}
@@ -16,16 +20,11 @@ func TestCheckTextRefusesThePersonsData(t *testing.T) {
 		reason apperr.Reason // "" when accepted
 	}{
 		{"Data exported and sent by post on 3 March.", ""},
-		{"Answered via datenschutz@firma.example as agreed.", ""},
 		{"Sent to erika.muster@example.com", apperr.ReasonHasPersonalData},
-		{"Sent to ERIKA.MUSTER+other@example.com.", apperr.ReasonHasPersonalData}, // the same mailbox
 		{"Called back on 030/123 45-67", apperr.ReasonHasPersonalData},
-		{"Called back on 0049 30 1234567", apperr.ReasonHasPersonalData},
-		{"Called back on +49 40 7654321", ""}, // someone else's number
-		{"Frau Mustermann was informed", apperr.ReasonHasPersonalData},
 		{"erika asked again", apperr.ReasonHasPersonalData},
-		{"Mustermannstraße is not a name", ""}, // not the word itself
 		{"   ", apperr.ReasonRequired},
+		{strings.Repeat("x", screening.MaxReason+1), apperr.ReasonTooLong},
 	} {
 		_, err := checkText("outcome", tc.text, erika)
 		var e *apperr.Error

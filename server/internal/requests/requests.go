@@ -62,7 +62,7 @@ func scanRequest(row pgx.Row) (*model.DataSubjectRequest, error) {
 
 // Request loads one request.
 func (s *Service) Request(ctx context.Context, id string) (*model.DataSubjectRequest, error) {
-	if err := checkID("id", id); err != nil {
+	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
 	r, err := load(ctx, s.db.Pool, id, false)
@@ -83,11 +83,4 @@ func load(ctx context.Context, q store.Querier, id string, lock bool) (*model.Da
 		return nil, apperr.NotFoundf("no data-subject request with id %s", id)
 	}
 	return r, err
-}
-
-func checkID(field, id string) error {
-	if err := store.CheckID(field, id); err != nil {
-		return apperr.BadInput(field, apperr.ReasonBadID, "%q is not a valid id", apperr.Clip(id))
-	}
-	return nil
 }

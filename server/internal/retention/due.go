@@ -10,7 +10,6 @@ import (
 	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
-	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -194,13 +193,6 @@ func (s *Service) count(ctx context.Context, r rules) (int, error) {
 		}
 		n += len(due)
 	}
-}
-
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
 }
 
 func nullUUID(s string) any {

@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -160,7 +161,7 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'off', true)`); err != nil {
 			return err
 		}
-		actorID, actorName := actor(ctx)
+		actorID, actorName := viewer.Actor(ctx)
 		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, actor_name, operation, target_id, contact_id, outcome)
 			SELECT $2, $3, 'applyRetention', id::text, id, 'deleted: no purpose holds the contact any more (no blacklist entry)'
 			FROM unnest($1::uuid[]) AS id`, ids, actorID, actorName); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/periodic"
 )
 
 // scheduleLock is the advisory lock of the scheduled run (transaction-level, so it works
@@ -29,27 +31,20 @@ func ParseSchedule(s string) (Schedule, error) {
 // on, checking every `every`, until ctx ends. Every instance may run it: the one that gets
 // the advisory lock and claims the day in retention_runs does; the others skip that day.
 func (s *Service) RunDaily(ctx context.Context, at Schedule, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, every, func(ctx context.Context) {
 		now := s.Now()
-		if now.Hour()*60+now.Minute() >= at.Hour*60+at.Minute {
-			rep, ran, err := s.RunOnce(ctx, now)
-			switch {
-			case ctx.Err() != nil:
-				return
-			case err != nil:
-				log.Error("retention: the scheduled run failed; it is tried again later today", "err", err)
-			case ran:
-				log.Info("retention: scheduled run done", "examined", rep.Examined, "deleted", rep.Deleted)
-			}
-		}
-		select {
-		case <-ctx.Done():
+		if now.Hour()*60+now.Minute() < at.Hour*60+at.Minute {
 			return
-		case <-t.C:
 		}
-	}
+		rep, ran, err := s.RunOnce(ctx, now)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			log.Error("retention: the scheduled run failed; it is tried again later today", "err", err)
+		case ran:
+			log.Info("retention: scheduled run done", "examined", rep.Examined, "deleted", rep.Deleted)
+		}
+	})
 }
 
 // RunOnce runs the retention for now's day unless another instance runs it or has run it;

@@ -3,6 +3,8 @@ package screening
 import (
 	"strconv"
 	"strings"
+
+	"github.com/vermerk/vermerk/graph/model"
 )
 
 // A Candidate is a person as entered, imported or about to be erased.
@@ -10,6 +12,27 @@ type Candidate struct {
 	GivenName, FamilyName, Organization string
 	Emails, Phones                      []string
 	Street, PostalCode, City, Country   string
+}
+
+// ContactCandidate is the stored contact c as a candidate.
+func ContactCandidate(c *model.Contact) Candidate {
+	cand := Candidate{GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails, Phones: c.Phones}
+	if c.Organization != nil {
+		cand.Organization = *c.Organization
+	}
+	if a := c.Address; a != nil {
+		cand.Street, cand.PostalCode, cand.City, cand.Country = a.Street, a.PostalCode, a.City, a.Country
+	}
+	return cand
+}
+
+// ContactCandidates are the stored contacts cs as candidates.
+func ContactCandidates(cs []*model.Contact) []Candidate {
+	out := make([]Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = ContactCandidate(c)
+	}
+	return out
 }
 
 // An Identifier is one normalised identifier of a candidate and its keyed

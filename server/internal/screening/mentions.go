@@ -9,7 +9,8 @@ import (
 
 // Mentions reports whether text (a free-text reason: of an erasure, a blacklist entry, an
 // override) quotes one of c's identifiers, and which kind: an e-mail address of c (in any
-// spelling that normalises alike), a phone number of c (its national number, whatever the
+// spelling that normalises alike, or its local part alone when that is 6 characters or
+// more), a phone number of c (its national number, whatever the
 // separators or prefix), or c's family or given name as a word (umlauts and ß folded as in
 // the name-and-address key). Such a reason would keep personal data in the audit trail and
 // the blacklist, which must hold none.
@@ -27,23 +28,33 @@ func Mentions(text string, c Candidate) (Kind, bool) {
 }
 
 func mentionsEmail(text string, emails []string) bool {
-	if len(emails) == 0 || !strings.Contains(text, "@") {
+	if len(emails) == 0 {
 		return false
 	}
 	want := map[string]bool{}
 	for _, e := range emails {
 		if n, err := NormalizeEmail(e); err == nil {
 			want[n] = true
+			// "max.muster wrote": the mailbox without its domain names the person too
+			for _, local := range []string{strings.SplitN(n, "@", 2)[0], strings.SplitN(strings.ToLower(strings.TrimSpace(e)), "@", 2)[0]} {
+				if local, _, _ = strings.Cut(local, "+"); len(local) >= 6 {
+					want[local] = true
+				}
+			}
 		}
 	}
-	// every token around an @, cut at characters no address holds
+	// every token, cut at characters no address holds
 	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune(`,;:<>()[]"'`, r)
 	}) {
+		tok = strings.TrimRight(tok, ".")
 		if !strings.Contains(tok, "@") {
+			if want[strings.ToLower(tok)] {
+				return true
+			}
 			continue
 		}
-		if n, err := NormalizeEmail(strings.TrimRight(tok, ".")); err == nil && want[n] {
+		if n, err := NormalizeEmail(tok); err == nil && want[n] {
 			return true
 		}
 	}

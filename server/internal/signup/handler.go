@@ -2,11 +2,7 @@ package signup
 
 import (
 	"context"
-	"log/slog"
-	"mime"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -16,17 +12,9 @@ import (
 	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
-// HandlerOptions tune the HTTP handler; zero values take the defaults.
-type HandlerOptions struct {
-	// PerSecond and Burst limit requests per client address (default 5/s, bursts of 20).
-	PerSecond float64
-	Burst     int
-	// MaxClients bounds the rate limiter's memory (default 10,000 addresses).
-	MaxClients int
-	// Timeout bounds the database work of one request (default 10 s).
-	Timeout time.Duration
-	Log     *slog.Logger
-}
+// HandlerOptions tune the HTTP handler; zero values take the defaults (5 requests a second
+// per client address, bursts of 20).
+type HandlerOptions = linkpage.HandlerOptions
 
 // Handler serves /confirm/{token}: GET (and HEAD) show the page and change nothing; POST
 // with confirm=yes confirms, commits, then answers 200.
@@ -38,28 +26,11 @@ type Handler struct {
 
 // NewHandler returns the handler for links made by svc.
 func NewHandler(svc *Service, opts HandlerOptions) *Handler {
-	if opts.PerSecond <= 0 {
-		opts.PerSecond = 5
-	}
-	if opts.Burst <= 0 {
-		opts.Burst = 20
-	}
-	if opts.MaxClients <= 0 {
-		opts.MaxClients = 10_000
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	return &Handler{svc: svc, opts: opts, limit: linkpage.NewAddrLimiter(opts.PerSecond, opts.Burst, opts.MaxClients)}
+	opts = opts.WithDefaults(5, 20)
+	return &Handler{svc: svc, opts: opts, limit: opts.Limiter()}
 }
 
 const maxFormBytes = 16 << 10
-
-// retryAfter is what a 503 asks the client to wait.
-const retryAfter = 30 * time.Second
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	linkpage.SetSecurityHeaders(w.Header())
@@ -119,24 +90,13 @@ func (h *Handler) show(w http.ResponseWriter, p pages, state State, v *View) {
 
 // confirmed reports whether the form carries confirm=yes, as the page's button sends it.
 func confirmed(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var err error
-	switch mt {
-	case "multipart/form-data":
-		err = r.ParseMultipartForm(maxFormBytes)
-	case "application/x-www-form-urlencoded":
-		err = r.ParseForm()
-	default:
-		return false
-	}
-	return err == nil && r.PostForm.Get("confirm") == "yes"
+	return linkpage.PostedField(w, r, maxFormBytes, "confirm") == "yes"
 }
 
 // unavailable answers 503: nothing was committed, so the person may try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, p pages, err error) {
 	h.opts.Log.ErrorContext(r.Context(), "confirm: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
-	w.Header().Set("Retry-After", linkpage.Seconds(retryAfter))
+	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	linkpage.Render(w, http.StatusServiceUnavailable, p.unavailable, pageData{&View{}})
 }
 
@@ -155,16 +115,11 @@ func pagesFor(acceptLanguage string) pages {
 	return pagesDE
 }
 
-// clientIP is the address the request came from (web.Handler has already put the client of
-// a trusted proxy there).
+// clientIP is the address the request came from.
 func clientIP(r *http.Request) *string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
+	a, ok := linkpage.ClientAddr(r.RemoteAddr)
+	if !ok {
 		return nil
 	}
-	return ptr(a.Unmap().String())
+	return ptr(a.String())
 }

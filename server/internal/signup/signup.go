@@ -161,10 +161,7 @@ func (s *Service) SignUp(ctx context.Context, in model.SignUpInput) (*model.Sign
 	if in.ListKey != nil {
 		listKey = *in.ListKey
 	}
-	name, tokenID := "system", "system"
-	if v := viewer.From(ctx); v != nil {
-		name, tokenID = v.Name, v.TokenID
-	}
+	tokenID, name := viewer.Actor(ctx)
 	if wait, ok := s.perToken.Allow(tokenID); !ok {
 		return nil, s.limited("this token's sign-ups are limited to %g per second; retry in %s", s.perToken.Limit(), ratelimit.RoundUp(wait))
 	}

@@ -18,6 +18,8 @@ const (
 	EventContactDeleted   EventKind = "CONTACT_DELETED" // deleted by retention, no blacklist entry
 	// EventContactReentered: a person on the blacklist confirmed a double opt-in sign-up.
 	EventContactReentered EventKind = "CONTACT_REENTERED"
+	// EventContactMerged: mergeContacts merged the record Ref into ContactID, the survivor.
+	EventContactMerged EventKind = "CONTACT_MERGED"
 	// EventTokenRevoked: ref is the API token's id; every instance closes the token's sockets.
 	EventTokenRevoked EventKind = "TOKEN_REVOKED"
 )

@@ -56,9 +56,10 @@ type Payload struct {
 	Kind       string  `json:"kind"`
 	At         string  `json:"at"` // RFC 3339, UTC
 	ContactID  *string `json:"contactId"`
-	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED and CONTACT_BLOCKED
+	PurposeKey *string `json:"purposeKey"` // null but for CONSENT_REVOKED and CONTACT_REENTERED
 	Channel    string  `json:"channel"`
 	RequestID  *string `json:"requestId,omitempty"` // REQUEST_DUE: the data-subject request
+	MergedID   *string `json:"mergedId,omitempty"`  // CONTACT_MERGED: the record merged into ContactID
 }
 
 // NewWorker returns a worker for the endpoints of svc.
@@ -278,7 +279,8 @@ func (w *Worker) fanOut(ctx context.Context) error {
 
 func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds []string, after, hi int64) error {
 	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel,
-			CASE WHEN e.kind = 'REQUEST_DUE' THEN nullif(e.ref, '') END
+			CASE WHEN e.kind = 'REQUEST_DUE' THEN nullif(e.ref, '') END,
+			CASE WHEN e.kind = 'CONTACT_MERGED' THEN nullif(e.ref, '') END
 		FROM events e LEFT JOIN purposes p ON p.id = e.purpose_id
 		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3) ORDER BY e.id`, after, hi, kinds)
 	if err != nil {
@@ -295,7 +297,7 @@ func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID stri
 			at time.Time
 			p  Payload
 		)
-		if err := rows.Scan(&id, &p.Kind, &at, &p.ContactID, &p.PurposeKey, &p.Channel, &p.RequestID); err != nil {
+		if err := rows.Scan(&id, &p.Kind, &at, &p.ContactID, &p.PurposeKey, &p.Channel, &p.RequestID, &p.MergedID); err != nil {
 			rows.Close()
 			return err
 		}
