@@ -34,7 +34,7 @@ func (fakeContacts) Contact(_ context.Context, id string) (*model.Contact, error
 	case "panic":
 		panic("boom: SELECT secret")
 	}
-	return nil, apperr.Invalid("id", "%q is not a valid id", id)
+	return nil, apperr.BadInput("id", apperr.ReasonBadID, "%q is not a valid id", id)
 }
 
 func post(t *testing.T, h http.Handler, body string) map[string]any {

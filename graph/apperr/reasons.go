@@ -121,4 +121,5 @@ const (
 	ReasonChannelFormat  Reason = "CHANNEL_FORMAT"      // a revocation channel is not a short token [a-z0-9-]{1,40}
 	ReasonNothingToBlock Reason = "NOTHING_TO_BLOCK"    // a contact without e-mail or phone cannot be blacklisted
 	ReasonPersonTooLarge Reason = "PERSON_TOO_LARGE"    // too many records share identifiers: name the others in keep
+	ReasonEntryRemoved   Reason = "ENTRY_REMOVED"       // blacklistRemove of an entry removed before
 )

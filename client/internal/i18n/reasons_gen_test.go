@@ -36,6 +36,7 @@ var serverReasons = []string{
 	"EMAIL_NO_LOCAL_PART",           // nothing before the @
 	"EMAIL_SEVERAL_AT",              // more than one @
 	"EMAIL_TOO_LONG",                // an e-mail is longer than 254 characters
+	"ENTRY_REMOVED",                 // blacklistRemove of an entry removed before
 	"EXTENSION_BEYOND_THREE_MONTHS", // an extension past three months after arrival
 	"EXTENSION_NOT_LATER",           // an extension that does not move the deadline later
 	"GIVEN_AT_IN_FUTURE",            // givenAt lies after now

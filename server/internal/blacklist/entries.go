@@ -135,7 +135,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 			if lerr != nil {
 				return lerr
 			}
-			return apperr.Invalid("id", "blacklist entry %s was removed already, at %s", id, old.RemovedAt.UTC().Format(time.RFC3339))
+			return apperr.BadInput("id", apperr.ReasonEntryRemoved, "blacklist entry %s was removed already, at %s", id, old.RemovedAt.UTC().Format(time.RFC3339))
 		}
 		if err != nil {
 			return fmt.Errorf("mark entry removed: %w", err)
