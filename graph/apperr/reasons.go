@@ -8,6 +8,8 @@ const (
 	ReasonRequired  Reason = "REQUIRED"   // a required value is empty
 	ReasonTooLong   Reason = "TOO_LONG"   // a value is longer than its limit
 	ReasonBadCursor Reason = "BAD_CURSOR" // an `after` cursor this server did not issue
+	// A value GraphQL itself refused (wrong type or shape, e.g. a string where a number belongs).
+	ReasonInvalidValue Reason = "INVALID_VALUE"
 
 	// Consent texts, when consent was given, double opt-in sign-up (issue 17).
 	ReasonConsentTextUnknown Reason = "CONSENT_TEXT_UNKNOWN"  // no such version of the purpose's consent text

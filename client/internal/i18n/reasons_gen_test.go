@@ -44,6 +44,7 @@ var serverReasons = []string{
 	"IMPORT_FILE_EMPTY",             // an uploaded file without a header line
 	"IMPORT_HEADER_UNKNOWN",         // the header names no column that identifies a contact
 	"IMPORT_HEADER_UNREADABLE",      // the header line cannot be parsed
+	"INVALID_VALUE",
 	"IP_INVALID",                    // an IP address (evidence) cannot be read
 	"KEEP_IS_ERASED",                // keep names the contact being erased
 	"KEEP_SHARES_NOTHING",           // keep names a record that shares no identifier with it
