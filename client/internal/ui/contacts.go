@@ -275,8 +275,9 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	buttons := container.NewHBox(d.Edit)
 	actions := container.NewHBox(d.Duplicates, d.Export)
 	if _, ok := b.(app.RequestFiler); ok {
+		// beside Edit: the action row is as wide as the detail pane allows already
 		d.FileRequest = widget.NewButtonWithIcon(t("requests.file"), theme.MailComposeIcon(), d.AskFileRequest)
-		actions.Add(d.FileRequest)
+		buttons.Objects = append([]fyne.CanvasObject{d.FileRequest}, buttons.Objects...)
 	}
 	if admin {
 		d.Block = widget.NewButtonWithIcon(t("action.block"), theme.VisibilityOffIcon(), d.AskBlock)
