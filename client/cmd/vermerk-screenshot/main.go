@@ -244,6 +244,7 @@ func show(s *ui.Shell, name, email, csvPath string) {
 				r.Kind.SetSelectedIndex(1)
 				r.Channel.SetText("Brief")
 				r.Note.SetText("Bitte alle Daten löschen")
+				r.List.Select(0) // Frist verlängern and Ablehnen act on it
 			}
 		})
 	case "admin":

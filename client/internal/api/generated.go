@@ -882,6 +882,15 @@ func (v *ErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
 // GetBlacklistEntry returns ErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
 func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
+// ExtendRequestResponse is returned by ExtendRequest on success.
+type ExtendRequestResponse struct {
+	// Extends the deadline, to at most three months after the request arrived.
+	ExtendRequest RequestFields `json:"extendRequest"`
+}
+
+// GetExtendRequest returns ExtendRequestResponse.ExtendRequest, and is useful for accessing the field via an interface.
+func (v *ExtendRequestResponse) GetExtendRequest() RequestFields { return v.ExtendRequest }
+
 // FileRequestResponse is returned by FileRequest on success.
 type FileRequestResponse struct {
 	FileRequest RequestFields `json:"fileRequest"`
@@ -1502,6 +1511,14 @@ type RecordConsentResponse struct {
 
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
+
+// RejectRequestResponse is returned by RejectRequest on success.
+type RejectRequestResponse struct {
+	RejectRequest RequestFields `json:"rejectRequest"`
+}
+
+// GetRejectRequest returns RejectRequestResponse.RejectRequest, and is useful for accessing the field via an interface.
+func (v *RejectRequestResponse) GetRejectRequest() RequestFields { return v.RejectRequest }
 
 // RemoveFromListResponse is returned by RemoveFromList on success.
 type RemoveFromListResponse struct {
@@ -2144,6 +2161,22 @@ type __ErasurePreviewInput struct {
 // GetId returns __ErasurePreviewInput.Id, and is useful for accessing the field via an interface.
 func (v *__ErasurePreviewInput) GetId() string { return v.Id }
 
+// __ExtendRequestInput is used internally by genqlient
+type __ExtendRequestInput struct {
+	Id     string    `json:"id"`
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason"`
+}
+
+// GetId returns __ExtendRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetId() string { return v.Id }
+
+// GetUntil returns __ExtendRequestInput.Until, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetUntil() time.Time { return v.Until }
+
+// GetReason returns __ExtendRequestInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetReason() string { return v.Reason }
+
 // __FileRequestInput is used internally by genqlient
 type __FileRequestInput struct {
 	Input RequestInput `json:"input"`
@@ -2231,6 +2264,18 @@ type __RecordConsentInput struct {
 
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
+
+// __RejectRequestInput is used internally by genqlient
+type __RejectRequestInput struct {
+	Id     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// GetId returns __RejectRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__RejectRequestInput) GetId() string { return v.Id }
+
+// GetReason returns __RejectRequestInput.Reason, and is useful for accessing the field via an interface.
+func (v *__RejectRequestInput) GetReason() string { return v.Reason }
 
 // __RemoveFromListInput is used internally by genqlient
 type __RemoveFromListInput struct {
@@ -3525,6 +3570,63 @@ func ErasurePreview(
 	return data_, err_
 }
 
+// The mutation executed by ExtendRequest.
+const ExtendRequest_Operation = `
+mutation ExtendRequest ($id: ID!, $until: Time!, $reason: String!) {
+	extendRequest(id: $id, until: $until, reason: $reason) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Moves the deadline of an open request to the end of the day until, at most three months
+// after it arrived, with a reason (ADMIN).
+func ExtendRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	until time.Time,
+	reason string,
+) (data_ *ExtendRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ExtendRequest",
+		Query:  ExtendRequest_Operation,
+		Variables: &__ExtendRequestInput{
+			Id:     id,
+			Until:  until,
+			Reason: reason,
+		},
+	}
+
+	data_ = &ExtendRequestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by FileRequest.
 const FileRequest_Operation = `
 mutation FileRequest ($input: RequestInput!) {
@@ -4383,6 +4485,60 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RejectRequest.
+const RejectRequest_Operation = `
+mutation RejectRequest ($id: ID!, $reason: String!) {
+	rejectRequest(id: $id, reason: $reason) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Closes an open request as REJECTED with the reason, e.g. manifestly unfounded (ADMIN).
+func RejectRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+) (data_ *RejectRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RejectRequest",
+		Query:  RejectRequest_Operation,
+		Variables: &__RejectRequestInput{
+			Id:     id,
+			Reason: reason,
+		},
+	}
+
+	data_ = &RejectRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

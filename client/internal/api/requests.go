@@ -40,6 +40,24 @@ func (c *Client) CompleteRequest(ctx context.Context, id, outcome string) (Compl
 	return r.CompleteRequest, nil
 }
 
+// ExtendRequest moves the deadline of an open request to the end of the day until (ADMIN).
+func (c *Client) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (RequestFields, error) {
+	r, err := ExtendRequest(ctx, c.gql, id, until, reason)
+	if err != nil {
+		return RequestFields{}, classify("extendRequest", err)
+	}
+	return r.ExtendRequest, nil
+}
+
+// RejectRequest closes an open request as REJECTED with the reason (ADMIN).
+func (c *Client) RejectRequest(ctx context.Context, id, reason string) (RequestFields, error) {
+	r, err := RejectRequest(ctx, c.gql, id, reason)
+	if err != nil {
+		return RequestFields{}, classify("rejectRequest", err)
+	}
+	return r.RejectRequest, nil
+}
+
 // ProcessingRecord is the Art. 30 record as Markdown.
 func (c *Client) ProcessingRecord(ctx context.Context) (string, error) {
 	r, err := ProcessingRecord(ctx, c.gql)

@@ -170,6 +170,8 @@ func ErrorText(err error, loc Localizer) string {
 		return loc.T("error.givenat.format", data)
 	case errors.Is(err, ErrGivenAtFuture):
 		return loc.T("error.givenat.future", data)
+	case errors.Is(err, ErrDayFormat):
+		return loc.T("error.day.format", data)
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,7 +30,9 @@ type ContactsScreen struct {
 	Receipt  *widget.Label
 	// Admin shows the erase button in the detail (ADMIN tokens).
 	Admin bool
-	right *fyne.Container
+	// OnRequestFiled is called after a data-subject request was filed from a detail.
+	OnRequestFiled func()
+	right          *fyne.Container
 
 	b      app.Backend
 	loc    localizer
@@ -164,6 +167,11 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 		s.Reload()
 		s.OpenContact(m.Id)
 	}
+	d.OnRequestFiled = func(api.RequestFields) {
+		if s.OnRequestFiled != nil {
+			s.OnRequestFiled()
+		}
+	}
 	s.setRight(d.Object())
 	s.Detail = d
 }
@@ -220,10 +228,14 @@ type DetailView struct {
 	Duplicates *widget.Button
 	Block      *widget.Button // nil unless the token is ADMIN
 	Erase      *widget.Button // nil unless the token is ADMIN
-	Consents   *ConsentsView
-	Lists      *ListsView
-	Blocked    *widget.Label // shown when the person is on the blacklist
-	Status     *widget.Label // what the last export or search said
+	// FileRequest opens RequestForm, the requests screen's filing form with this contact
+	// preset; nil when the backend cannot file requests (the demo).
+	FileRequest *widget.Button
+	RequestForm *RequestFiling
+	Consents    *ConsentsView
+	Lists       *ListsView
+	Blocked     *widget.Label // shown when the person is on the blacklist
+	Status      *widget.Label // what the last export or search said
 	// The open dialogs: the erasure preview, the block reason, the duplicates, the ledger.
 	EraseDialog *ErasureView
 	BlockDialog *ReasonDialog
@@ -235,6 +247,8 @@ type DetailView struct {
 	// OnErased shows the receipt of an erasure; OnMerged opens the merged contact.
 	OnErased func(api.PersonErasure)
 	OnMerged func(api.ContactDetail)
+	// OnRequestFiled is called after a data-subject request was filed for the contact.
+	OnRequestFiled func(api.RequestFields)
 
 	b       app.Backend
 	loc     localizer
@@ -260,6 +274,11 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	d.Status = wrapLabel("")
 	buttons := container.NewHBox(d.Edit)
 	actions := container.NewHBox(d.Duplicates, d.Export)
+	if _, ok := b.(app.RequestFiler); ok {
+		// beside Edit: the action row is as wide as the detail pane allows already
+		d.FileRequest = widget.NewButtonWithIcon(t("requests.file"), theme.MailComposeIcon(), d.AskFileRequest)
+		buttons.Objects = append([]fyne.CanvasObject{d.FileRequest}, buttons.Objects...)
+	}
 	if admin {
 		d.Block = widget.NewButtonWithIcon(t("action.block"), theme.VisibilityOffIcon(), d.AskBlock)
 		d.Erase = widget.NewButtonWithIcon(t("action.erase"), theme.DeleteIcon(), d.AskErase)
@@ -326,6 +345,31 @@ func (d *DetailView) AskErase() {
 		}
 	}
 	d.EraseDialog = v
+}
+
+// AskFileRequest opens the form that files a data-subject request, for this contact.
+func (d *DetailView) AskFileRequest() {
+	filer, ok := d.b.(app.RequestFiler)
+	if !ok {
+		return
+	}
+	f := newRequestFiling(filer, d.loc)
+	f.Preset(d.contact.ContactSummary)
+	dlg := dialog.NewCustom(t("requests.new"), t("action.cancel"), f.Object(), d.win)
+	f.OnFiled = func(r api.RequestFields) {
+		dlg.Hide()
+		d.RequestForm = nil
+		d.Status.SetText(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
+			"Due": d.loc.Date(app.Deadline(r))}))
+		if d.OnRequestFiled != nil {
+			d.OnRequestFiled(r)
+		}
+	}
+	dlg.SetOnClosed(func() { d.RequestForm = nil })
+	dlg.Resize(fyne.NewSize(640, 420))
+	d.RequestForm = f
+	dlg.Show()
+	d.win.Canvas().Focus(f.Channel)
 }
 
 // ShowProof loads the contact's consent ledger and shows it, read-only.

@@ -153,6 +153,7 @@ func (s *Shell) build() {
 			s.Requests = NewRequestsScreen(rb, s.loc, s.Win)
 			s.Tabs.Append(container.NewTabItemWithIcon(t("tab.requests"), theme.DocumentIcon(), s.Requests.Object()))
 			s.Requests.Reload()
+			s.Contacts.OnRequestFiled = s.Requests.Reload
 		}
 		s.Admin.OpenContact = func(id string) {
 			s.Tabs.SelectIndex(0)
