@@ -45,7 +45,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var internal *internalError
 		if !errors.As(err, &internal) {
 			if _, ok := gqlErr.Extensions["code"]; !ok {
+				// gqlgen's input coercion (a value of the wrong type or shape): no code of ours
+				// names the problem better, but clients still get one to word.
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
+				gqlErr.Extensions["reason"] = string(apperr.ReasonInvalidValue)
 			}
 			return gqlErr
 		}

@@ -34,7 +34,7 @@ func (fakeContacts) Contact(_ context.Context, id string) (*model.Contact, error
 	case "panic":
 		panic("boom: SELECT secret")
 	}
-	return nil, apperr.Invalid("id", "%q is not a valid id", id)
+	return nil, apperr.BadInput("id", apperr.ReasonBadID, "%q is not a valid id", id)
 }
 
 func post(t *testing.T, h http.Handler, body string) map[string]any {
@@ -62,12 +62,13 @@ func TestErrorsNeverLeakInternals(t *testing.T) {
 	h := graph.NewHandler(graph.Services{Tokens: fakeTokens{}, Contacts: fakeContacts{}},
 		graph.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	cases := []struct {
-		body, code, mustContain string
+		body, code, mustContain, reason string
 	}{
-		{`{"query":"{ contact(id: \"sql\") { id } }"}`, "INTERNAL", "internal error (request id"},
-		{`{"query":"{ contact(id: \"panic\") { id } }"}`, "INTERNAL", "internal error (request id"},
-		{`{"query":"{ contact(id: \"nope\") { id } }"}`, "BAD_USER_INPUT", `"nope" is not a valid id`},
-		{`{"query":"{ auditTrail(since: \"yesterday\") { edges { cursor } } }"}`, "BAD_USER_INPUT", ""},
+		{`{"query":"{ contact(id: \"sql\") { id } }"}`, "INTERNAL", "internal error (request id", ""},
+		{`{"query":"{ contact(id: \"panic\") { id } }"}`, "INTERNAL", "internal error (request id", ""},
+		{`{"query":"{ contact(id: \"nope\") { id } }"}`, "BAD_USER_INPUT", `"nope" is not a valid id`, "BAD_ID"},
+		// gqlgen's own coercion error still carries a reason clients can word
+		{`{"query":"{ auditTrail(since: \"yesterday\") { edges { cursor } } }"}`, "BAD_USER_INPUT", "", "INVALID_VALUE"},
 	}
 	for _, c := range cases {
 		out := post(t, h, c.body)
@@ -79,6 +80,9 @@ func TestErrorsNeverLeakInternals(t *testing.T) {
 		e := errs[0].(map[string]any)
 		msg, _ := e["message"].(string)
 		code, _ := e["extensions"].(map[string]any)["code"].(string)
+		if reason, _ := e["extensions"].(map[string]any)["reason"].(string); reason != c.reason {
+			t.Errorf("%s: reason %q, want %q", c.body, reason, c.reason)
+		}
 		if code != c.code || !strings.Contains(msg, c.mustContain) || strings.Contains(msg, "SELECT") {
 			t.Errorf("%s: got code %q message %q; want code %q containing %q and no SQL", c.body, code, msg, c.code, c.mustContain)
 		}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gqlcomplexity "github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -139,8 +140,21 @@ func withConnState(ctx context.Context) context.Context {
 	return context.WithValue(ctx, connStateKey{}, &connState{})
 }
 
-// complexity counts a page as `first` copies of its child selection, so a request for 1,000
-// contacts with all their consents costs what it costs.
+// Costs of work a selection does not show, added once per occurrence (aliases included).
+const (
+	costTotalCount = 2000 // counts the whole list: up to every contact or blacklist entry
+	costExport     = 5000 // subjectAccessExport reads everything stored about a person
+	costRecord     = 1000 // processingRecord renders every purpose
+	// smallList is what a list of a parent (a contact's lists and consents, a consent's
+	// history, …) is priced at; bigList bounds the lists of up to 1,000 entries (an import
+	// job's problems and held rows, tokens, webhooks, purposes and distribution lists).
+	smallList = 10
+	bigList   = 100
+)
+
+// complexity counts a page as `first` copies of its child selection and every other list as
+// smallList or bigList copies, so a request for 1,000 contacts with all their consents costs
+// what it costs. Fixed costs of counts and exports are added by complexityLimit.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	page := func(child int, first *int) int {
@@ -150,9 +164,131 @@ func complexity() generated.ComplexityRoot {
 		}
 		return 1 + child*n
 	}
+	small := func(child int) int { return 1 + child*smallList }
+	big := func(child int) int { return 1 + child*bigList }
 	c.Query.Contacts = func(child int, _ *string, first *int, _ *string) int { return page(child, first) }
 	c.Query.Recipients = func(child int, _ string, first *int, _ *string) int { return page(child, first) }
 	c.Query.Blacklist = func(child int, first *int, _ *string) int { return page(child, first) }
 	c.Query.AuditTrail = func(child int, _ *string, _ *time.Time, first *int, _ *string) int { return page(child, first) }
+	c.Query.RetentionDue = func(child int, first *int, _ *string) int { return page(child, first) }
+	c.Query.ImportJobs = func(child int, first *int, _ *string) int { return page(child, first) }
+	c.Query.Requests = func(child int, _ *model.RequestStatus, _ *bool, first *int, _ *string) int { return page(child, first) }
+	c.Query.WebhookDeliveries = func(child int, _ *string, first *int) int { return page(child, first) }
+	c.Query.Purposes, c.Query.Lists, c.Query.APITokens, c.Query.Webhooks = big, big, big, big
+	c.Query.ConsentProof = func(child int, _ string) int { return big(child) }
+	c.ImportJob.Problems, c.ImportJob.HeldRows = big, big
+	c.Contact.Lists, c.Contact.Consents, c.Contact.PossibleDuplicates = small, small, small
+	c.Consent.History, c.Purpose.ConsentTexts, c.ContactPayload.Duplicates = small, small, small
+	c.ErasurePreview.SameIdentifiers, c.ErasurePreview.LookAlikes = small, small
+	c.ImportPreview.Rows, c.Screening.Matches = small, small
 	return c
+}
+
+// complexityLimit refuses an operation whose complexity (gqlgen's, from complexity() above,
+// plus the fixed costs of counts and exports) exceeds max, one with more than maxRoot root
+// fields (aliases count: `a: screen(…) b: screen(…)` is two), and a query document longer
+// than maxDocument bytes (refused before it is parsed).
+type complexityLimit struct {
+	max, maxRoot, maxDocument int
+	es                        graphql.ExecutableSchema
+}
+
+func (*complexityLimit) ExtensionName() string { return "ComplexityLimit" }
+func (l *complexityLimit) Validate(es graphql.ExecutableSchema) error {
+	l.es = es
+	return nil
+}
+
+func (l *complexityLimit) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if len(p.Query) > l.maxDocument {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the query document is %d bytes long; the limit is %d", len(p.Query), l.maxDocument)
+	}
+	return nil
+}
+
+func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}
+	if n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root[oc.Operation.Operation]})); n > l.maxRoot {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", n, l.maxRoot)
+	}
+	cost := gqlcomplexity.Calculate(ctx, l.es, oc.Operation, oc.Variables) + fixedCosts(oc.Operation.SelectionSet, 0)
+	if cost > l.max {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "operation has complexity %d, which exceeds the limit of %d "+
+			"(a page costs `first` times its fields, totalCount %d, subjectAccessExport %d)", cost, l.max, costTotalCount, costExport)
+	}
+	return nil
+}
+
+// fixedCosts adds the cost of every totalCount, subjectAccessExport and processingRecord the
+// selection asks for, fragments expanded.
+func fixedCosts(set ast.SelectionSet, seen int) int {
+	if seen > 64 {
+		return 0
+	}
+	cost := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			switch s.Name {
+			case "totalCount":
+				cost += costTotalCount
+			case "subjectAccessExport":
+				cost += costExport
+			case "processingRecord":
+				cost += costRecord
+			}
+			cost += fixedCosts(s.SelectionSet, seen+1)
+		case *ast.InlineFragment:
+			cost += fixedCosts(s.SelectionSet, seen+1)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				cost += fixedCosts(s.Definition.SelectionSet, seen+1)
+			}
+		}
+	}
+	return cost
+}
+
+// operationLimit bounds the queries and mutations one token runs at once on this instance
+// (subscriptions have their own limit per connection).
+type operationLimit struct {
+	max int
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+func (*operationLimit) ExtensionName() string                   { return "OperationLimit" }
+func (*operationLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (l *operationLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	v := viewer.From(ctx)
+	if v == nil || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	l.mu.Lock()
+	if l.n[v.TokenID] >= l.max {
+		l.mu.Unlock()
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{limitError("RATE_LIMITED",
+			"this token already runs %d operations at once, the limit (VERMERK_OPS_PER_TOKEN); wait for their answers", l.max)}})
+	}
+	l.n[v.TokenID]++
+	l.mu.Unlock()
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if l.n[v.TokenID]--; l.n[v.TokenID] <= 0 {
+				delete(l.n, v.TokenID)
+			}
+		})
+	}
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		defer release()
+		return h(ctx)
+	}
 }

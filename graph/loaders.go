@@ -15,12 +15,20 @@ import (
 // lists, consents and purposes in one query each instead of 50. Each loader is made on first
 // use, so an operation that needs none (most) pays nothing.
 type loaders struct {
-	svc Consents
+	svc       Consents
+	contacts  Contacts
+	blacklist Blacklist
 
-	purposesOnce, listsOnce, consentsOnce sync.Once
-	purposes                              *dataloadgen.Loader[string, *model.Purpose]
-	lists                                 *dataloadgen.Loader[string, []*model.DistributionList]
-	consents                              *dataloadgen.Loader[string, []*model.Consent]
+	purposesOnce, listsOnce, consentsOnce, textsOnce, duplicatesOnce, blockedOnce sync.Once
+	purposes                                                                      *dataloadgen.Loader[string, *model.Purpose]
+	lists                                                                         *dataloadgen.Loader[string, []*model.DistributionList]
+	consents                                                                      *dataloadgen.Loader[string, []*model.Consent]
+	texts                                                                         *dataloadgen.Loader[string, []*model.ConsentText]
+	duplicates                                                                    *dataloadgen.Loader[string, []*model.Contact]
+	blocked                                                                       *dataloadgen.Loader[string, bool]
+
+	contactsOnce sync.Once
+	contactsByID *dataloadgen.Loader[string, *model.Contact]
 }
 
 type loadersKey struct{}
@@ -42,11 +50,26 @@ func (l *loaders) consentLoader() *dataloadgen.Loader[string, []*model.Consent] 
 	return l.consents
 }
 
+func (l *loaders) consentTextLoader() *dataloadgen.Loader[string, []*model.ConsentText] {
+	l.textsOnce.Do(func() { l.texts = dataloadgen.NewLoader(l.svc.ConsentTextsOfPurposes, loaderWait) })
+	return l.texts
+}
+
+func (l *loaders) duplicateLoader() *dataloadgen.Loader[string, []*model.Contact] {
+	l.duplicatesOnce.Do(func() { l.duplicates = dataloadgen.NewLoader(l.contacts.PossibleDuplicatesOf, loaderWait) })
+	return l.duplicates
+}
+
+func (l *loaders) blockedLoader() *dataloadgen.Loader[string, bool] {
+	l.blockedOnce.Do(func() { l.blocked = dataloadgen.NewLoader(l.blacklist.BlockedContacts, loaderWait) })
+	return l.blocked
+}
+
 // withLoaders gives each operation its own loaders (and so its own cache), also each
 // operation of a long-lived WebSocket connection.
 func withLoaders(r *Resolver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents}))
+		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts, blacklist: r.svc.Blacklist}))
 	}
 }
 
@@ -56,4 +79,10 @@ func loadersFrom(ctx context.Context) *loaders {
 
 func loadPurpose(ctx context.Context, id string) (*model.Purpose, error) {
 	return loadersFrom(ctx).purposeLoader().Load(ctx, id)
+}
+
+func loadContact(ctx context.Context, id string) (*model.Contact, error) {
+	l := loadersFrom(ctx)
+	l.contactsOnce.Do(func() { l.contactsByID = dataloadgen.NewLoader(l.contacts.ContactsByIDs, loaderWait) })
+	return l.contactsByID.Load(ctx, id)
 }

@@ -21,7 +21,7 @@ func pageSize(first *int) (int, error) {
 		return DefaultPageSize, nil
 	}
 	if *first < 0 || *first > MaxPageSize {
-		return 0, apperr.Invalid("first", "first must be between 0 and %d, got %d", MaxPageSize, *first)
+		return 0, apperr.BadInput("first", apperr.ReasonPageSize, "first must be between 0 and %d, got %d", MaxPageSize, *first)
 	}
 	return *first, nil
 }

@@ -26,6 +26,10 @@ type Services struct {
 	Audit       Audit
 	Webhooks    Webhooks
 	Events      Events
+	Requests    Requests
+	Retention   Retention
+	Record      ProcessingRecord
+	SignUps     SignUps
 }
 
 // Contacts keeps contacts; every write is screened against the blacklist.
@@ -36,6 +40,9 @@ type Contacts interface {
 	SearchContacts(ctx context.Context, search string, first int, after string) (*model.ContactConnection, error)
 	CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
 	UpdateContact(ctx context.Context, id string, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
+	// PossibleDuplicatesOf returns one slice per contact id, in order (for the per-request loader).
+	PossibleDuplicatesOf(ctx context.Context, ids []string) ([][]*model.Contact, []error)
+	MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (*model.Contact, error)
 }
 
 // Consents keeps purposes, distribution lists and the append-only consent ledger.
@@ -56,14 +63,31 @@ type Consents interface {
 	Recipients(ctx context.Context, listKey string, first int, after string) (*model.ContactConnection, error)
 	// SubjectAccessExport is everything stored about the person as JSON (Art. 15 GDPR).
 	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+	// AddConsentText adds the next version of a purpose's consent text (never edits one).
+	AddConsentText(ctx context.Context, purposeKey, text string) (*model.ConsentText, error)
+	// ConsentTextsOfPurposes returns one slice per purpose id, in order (for the loader).
+	ConsentTextsOfPurposes(ctx context.Context, purposeIDs []string) ([][]*model.ConsentText, []error)
+}
+
+// SignUps records double opt-in sign-ups; the person confirms through the link's page.
+type SignUps interface {
+	SignUp(ctx context.Context, in model.SignUpInput) (*model.SignUp, error)
 }
 
 // Blacklist keeps the keyed-hash entries of erased and manually blocked people, erases
 // contacts and screens candidates.
 type Blacklist interface {
 	Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error)
-	Erase(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error)
+	// Erase erases the person: contactID and every live contact sharing a normalised e-mail
+	// or phone with it, except those in keep, which lose the shared identifiers.
+	Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
+	ErasurePreview(ctx context.Context, contactID string) (*model.ErasurePreview, error)
 	Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
+	// AddContact puts a contact's identifiers on the blacklist (MANUAL) and keeps the record.
+	AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error)
+	// BlockedContacts says per contact id, in order, whether an e-mail or phone of it matches
+	// an active entry (for the per-request loader of Contact.blocked).
+	BlockedContacts(ctx context.Context, contactIDs []string) ([]bool, []error)
 	Remove(ctx context.Context, id, reason string) (*model.BlacklistEntry, error)
 	List(ctx context.Context, first int, after string) (*model.BlacklistConnection, error)
 }
@@ -78,6 +102,9 @@ type Imports interface {
 	Preview(ctx context.Context, file graphql.Upload) (*model.ImportPreview, error)
 	Start(ctx context.Context, file graphql.Upload, listKey *string) (*model.ImportJob, error)
 	Job(ctx context.Context, id string) (*model.ImportJob, error)
+	// Jobs lists the caller's jobs, newest first (ADMIN: all), after the id of the last job of
+	// the page before.
+	Jobs(ctx context.Context, first int, after string) ([]*model.ImportJob, error)
 	Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error)
 	// Problems and HeldRows are a job's lists, read only when a request asks for them.
 	Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error)
@@ -111,4 +138,25 @@ type Events interface {
 	Revocations(ctx context.Context, after string) (<-chan *model.RevocationEvent, error)
 	BlacklistChanged(ctx context.Context) (<-chan *model.BlacklistEntry, error)
 	ImportProgress(ctx context.Context, jobID string) (<-chan *model.ImportJob, error)
+}
+
+// Requests keeps the register of data-subject requests (Art. 15–21 GDPR) and their deadlines.
+type Requests interface {
+	FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
+	// CompleteRequest does what the request asks (erasure, export) and closes it.
+	CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error)
+	RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error)
+	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first int, after string) ([]*model.DataSubjectRequest, error)
+}
+
+// Retention deletes the contacts no purpose holds any more (storage limitation).
+type Retention interface {
+	Due(ctx context.Context, first int, after string) (*model.ContactConnection, error)
+	Apply(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
+}
+
+// ProcessingRecord writes the record of processing activities (Art. 30 GDPR).
+type ProcessingRecord interface {
+	Markdown(ctx context.Context) (string, error)
 }

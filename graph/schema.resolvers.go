@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,14 +25,6 @@ func (r *consentEventResolver) Purpose(ctx context.Context, obj *model.ConsentEv
 	return loadPurpose(ctx, obj.PurposeID)
 }
 
-func (r *consentEventResolver) GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error) {
-	panic(fmt.Errorf("not implemented: GivenAt - givenAt"))
-}
-
-func (r *consentEventResolver) ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error) {
-	panic(fmt.Errorf("not implemented: ConsentText - consentText"))
-}
-
 func (r *contactResolver) Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error) {
 	return loadersFrom(ctx).listLoader().Load(ctx, obj.ID)
 }
@@ -47,11 +38,22 @@ func (r *contactResolver) UnsubscribeURL(ctx context.Context, obj *model.Contact
 }
 
 func (r *contactResolver) Blocked(ctx context.Context, obj *model.Contact) (bool, error) {
-	panic(fmt.Errorf("not implemented: Blocked - blocked"))
+	return loadersFrom(ctx).blockedLoader().Load(ctx, obj.ID)
 }
 
 func (r *contactResolver) PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error) {
-	panic(fmt.Errorf("not implemented: PossibleDuplicates - possibleDuplicates"))
+	return loadersFrom(ctx).duplicateLoader().Load(ctx, obj.ID)
+}
+
+func (r *dataSubjectRequestResolver) Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error) {
+	if obj.ContactID == nil {
+		return nil, nil
+	}
+	c, err := loadContact(ctx, *obj.ContactID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil // erased or deleted since the request was filed
+	}
+	return c, err
 }
 
 func (r *distributionListResolver) Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error) {
@@ -99,43 +101,43 @@ func (r *mutationResolver) RevokeConsent(ctx context.Context, input model.Revoca
 }
 
 func (r *mutationResolver) EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error) {
-	return r.svc.Blacklist.Erase(ctx, id, reason)
+	return r.svc.Blacklist.Erase(ctx, id, reason, keep)
 }
 
 func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error) {
-	panic(fmt.Errorf("not implemented: BlacklistContact - blacklistContact"))
+	return r.svc.Blacklist.AddContact(ctx, contactID, reason)
 }
 
 func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error) {
-	panic(fmt.Errorf("not implemented: MergeContacts - mergeContacts"))
+	return r.svc.Contacts.MergeContacts(ctx, intoID, fromIds, reason)
 }
 
 func (r *mutationResolver) AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error) {
-	panic(fmt.Errorf("not implemented: AddConsentText - addConsentText"))
+	return r.svc.Consents.AddConsentText(ctx, purposeKey, text)
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error) {
-	panic(fmt.Errorf("not implemented: SignUp - signUp"))
+	return r.svc.SignUps.SignUp(ctx, input)
 }
 
 func (r *mutationResolver) FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: FileRequest - fileRequest"))
+	return r.svc.Requests.FileRequest(ctx, input)
 }
 
 func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: ExtendRequest - extendRequest"))
+	return r.svc.Requests.ExtendRequest(ctx, id, until, reason)
 }
 
 func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: CompleteRequest - completeRequest"))
+	return r.svc.Requests.CompleteRequest(ctx, id, outcome)
 }
 
 func (r *mutationResolver) RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: RejectRequest - rejectRequest"))
+	return r.svc.Requests.RejectRequest(ctx, id, reason)
 }
 
 func (r *mutationResolver) ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error) {
-	panic(fmt.Errorf("not implemented: ApplyRetention - applyRetention"))
+	return r.svc.Retention.Apply(ctx, dryRun)
 }
 
 func (r *mutationResolver) BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
@@ -172,6 +174,10 @@ func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.Webhoo
 
 func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error) {
 	return r.svc.Webhooks.Delete(ctx, id)
+}
+
+func (r *purposeResolver) ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error) {
+	return loadersFrom(ctx).consentTextLoader().Load(ctx, obj.ID)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
@@ -271,23 +277,35 @@ func (r *queryResolver) WebhookDeliveries(ctx context.Context, webhookID *string
 }
 
 func (r *queryResolver) ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error) {
-	panic(fmt.Errorf("not implemented: ErasurePreview - erasurePreview"))
+	return r.svc.Blacklist.ErasurePreview(ctx, id)
 }
 
 func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error) {
-	panic(fmt.Errorf("not implemented: ImportJobs - importJobs"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Imports.Jobs(ctx, n, deref(after))
 }
 
 func (r *queryResolver) Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error) {
-	panic(fmt.Errorf("not implemented: Requests - requests"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Requests.Requests(ctx, status, overdue, n, deref(after))
 }
 
 func (r *queryResolver) RetentionDue(ctx context.Context, first *int, after *string) (*model.ContactConnection, error) {
-	panic(fmt.Errorf("not implemented: RetentionDue - retentionDue"))
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	return r.svc.Retention.Due(ctx, n, deref(after))
 }
 
 func (r *queryResolver) ProcessingRecord(ctx context.Context) (string, error) {
-	panic(fmt.Errorf("not implemented: ProcessingRecord - processingRecord"))
+	return r.svc.Record.Markdown(ctx)
 }
 
 func (r *revocationEventResolver) Purpose(ctx context.Context, obj *model.RevocationEvent) (*model.Purpose, error) {
@@ -315,6 +333,10 @@ func (r *Resolver) ConsentEvent() generated.ConsentEventResolver { return &conse
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
 
+func (r *Resolver) DataSubjectRequest() generated.DataSubjectRequestResolver {
+	return &dataSubjectRequestResolver{r}
+}
+
 func (r *Resolver) DistributionList() generated.DistributionListResolver {
 	return &distributionListResolver{r}
 }
@@ -322,6 +344,8 @@ func (r *Resolver) DistributionList() generated.DistributionListResolver {
 func (r *Resolver) ImportJob() generated.ImportJobResolver { return &importJobResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
+func (r *Resolver) Purpose() generated.PurposeResolver { return &purposeResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -332,13 +356,15 @@ func (r *Resolver) RevocationEvent() generated.RevocationEventResolver {
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	consentResolver          struct{ *Resolver }
-	consentEventResolver     struct{ *Resolver }
-	contactResolver          struct{ *Resolver }
-	distributionListResolver struct{ *Resolver }
-	importJobResolver        struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	revocationEventResolver  struct{ *Resolver }
-	subscriptionResolver     struct{ *Resolver }
+	consentResolver            struct{ *Resolver }
+	consentEventResolver       struct{ *Resolver }
+	contactResolver            struct{ *Resolver }
+	dataSubjectRequestResolver struct{ *Resolver }
+	distributionListResolver   struct{ *Resolver }
+	importJobResolver          struct{ *Resolver }
+	mutationResolver           struct{ *Resolver }
+	purposeResolver            struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	revocationEventResolver    struct{ *Resolver }
+	subscriptionResolver       struct{ *Resolver }
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make screenshot`: a throwaway server with demo data, then the desktop app under Xvfb;
-# saves docs/screenshot-{contacts,form,consents,proof,import,admin}.png. The server and its
+# saves docs/screenshot-{contacts,form,consents,proof,grant,import,admin,duplicates,erasure,requests,setup,tokens,webhooks,importjobs}.png. The server and its
 # temporary data directory are removed on every exit, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,8 @@ token="screenshot-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 url="http://127.0.0.1:$port"
 
 echo "screenshot: starting the server on $url (data in $data)"
-VERMERK_DATA_DIR="$data/vermerk" VERMERK_ADDR="127.0.0.1:$port" VERMERK_ADMIN_TOKEN="$token" DATABASE_URL= \
+# The webhook picture delivers to a receiver inside vermerk-screenshot, on 127.0.0.1.
+VERMERK_DATA_DIR="$data/vermerk" VERMERK_ADDR="127.0.0.1:$port" VERMERK_ADMIN_TOKEN="$token" DATABASE_URL= VERMERK_WEBHOOK_ALLOW_PRIVATE=true \
 	bin/vermerk serve >"$data/server.log" 2>&1 &
 server_pid=$!
 
@@ -67,7 +68,7 @@ echo "screenshot: capturing under Xvfb (erased e-mail: $email)"
 xvfb-run -a -s "-screen 0 1280x800x24" \
 	env LANG=$locale LC_ALL=$locale bin/vermerk-screenshot -dir "$out" -email "$email" -csv "$data/adressen.csv"
 
-for s in contacts form consents proof import admin; do
+for s in contacts form consents proof grant import admin duplicates erasure requests setup tokens webhooks importjobs; do
 	[[ -s $out/screenshot-$s.png ]] || { echo "screenshot: $out/screenshot-$s.png is missing" >&2; exit 1; }
 done
 echo "screenshot: done"

@@ -55,13 +55,6 @@ func BadInput(field string, reason Reason, format string, args ...any) *Error {
 	return &Error{Code: BadUserInput, Field: field, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
-// Invalid reports bad input at field without a reason code.
-//
-// Deprecated: use BadInput; every BAD_USER_INPUT error is to carry a Reason.
-func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
 // NotFoundf reports that a thing the caller named does not exist.
 func NotFoundf(format string, args ...any) *Error {
 	return &Error{Code: NotFound, Message: fmt.Sprintf(format, args...)}

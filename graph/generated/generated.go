@@ -32,9 +32,11 @@ type ResolverRoot interface {
 	Consent() ConsentResolver
 	ConsentEvent() ConsentEventResolver
 	Contact() ContactResolver
+	DataSubjectRequest() DataSubjectRequestResolver
 	DistributionList() DistributionListResolver
 	ImportJob() ImportJobResolver
 	Mutation() MutationResolver
+	Purpose() PurposeResolver
 	Query() QueryResolver
 	RevocationEvent() RevocationEventResolver
 	Subscription() SubscriptionResolver
@@ -104,13 +106,14 @@ type ComplexityRoot struct {
 	}
 
 	Consent struct {
-		GrantedAt func(childComplexity int) int
-		History   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Notice    func(childComplexity int) int
-		Purpose   func(childComplexity int) int
-		RevokedAt func(childComplexity int) int
-		Status    func(childComplexity int) int
+		GrantedAt  func(childComplexity int) int
+		History    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Notice     func(childComplexity int) int
+		NoticeCode func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	ConsentEvent struct {
@@ -170,17 +173,20 @@ type ComplexityRoot struct {
 	}
 
 	DataSubjectRequest struct {
-		Channel    func(childComplexity int) int
-		ClosedAt   func(childComplexity int) int
-		Contact    func(childComplexity int) int
-		DueAt      func(childComplexity int) int
-		ExtendedTo func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Note       func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-		ReceivedAt func(childComplexity int) int
-		Status     func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		ClosedAt        func(childComplexity int) int
+		Contact         func(childComplexity int) int
+		DueAt           func(childComplexity int) int
+		Export          func(childComplexity int) int
+		ExtendedTo      func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		HandedOverAt    func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		ReceivedAt      func(childComplexity int) int
+		Status          func(childComplexity int) int
 	}
 
 	DistributionList struct {
@@ -346,7 +352,9 @@ type ComplexityRoot struct {
 		ContactID func(childComplexity int) int
 		Cursor    func(childComplexity int) int
 		Kind      func(childComplexity int) int
+		MergedID  func(childComplexity int) int
 		Purpose   func(childComplexity int) int
+		RequestID func(childComplexity int) int
 	}
 
 	Screening struct {
@@ -403,8 +411,6 @@ type ConsentResolver interface {
 }
 type ConsentEventResolver interface {
 	Purpose(ctx context.Context, obj *model.ConsentEvent) (*model.Purpose, error)
-	GivenAt(ctx context.Context, obj *model.ConsentEvent) (*time.Time, error)
-	ConsentText(ctx context.Context, obj *model.ConsentEvent) (*model.ConsentText, error)
 }
 type ContactResolver interface {
 	Lists(ctx context.Context, obj *model.Contact) ([]*model.DistributionList, error)
@@ -413,6 +419,9 @@ type ContactResolver interface {
 	UnsubscribeURL(ctx context.Context, obj *model.Contact, listKey string) (string, error)
 	Blocked(ctx context.Context, obj *model.Contact) (bool, error)
 	PossibleDuplicates(ctx context.Context, obj *model.Contact) ([]*model.Contact, error)
+}
+type DataSubjectRequestResolver interface {
+	Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error)
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
@@ -449,6 +458,9 @@ type MutationResolver interface {
 	RevokeAPIToken(ctx context.Context, id string) (*model.APIToken, error)
 	CreateWebhook(ctx context.Context, input model.WebhookInput) (*model.Webhook, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error)
+}
+type PurposeResolver interface {
+	ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
@@ -736,6 +748,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consent.Notice(childComplexity), true
+	case "Consent.noticeCode":
+		if e.ComplexityRoot.Consent.NoticeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.NoticeCode(childComplexity), true
 	case "Consent.purpose":
 		if e.ComplexityRoot.Consent.Purpose == nil {
 			break
@@ -1001,12 +1019,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.DueAt(childComplexity), true
+	case "DataSubjectRequest.export":
+		if e.ComplexityRoot.DataSubjectRequest.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.Export(childComplexity), true
 	case "DataSubjectRequest.extendedTo":
 		if e.ComplexityRoot.DataSubjectRequest.ExtendedTo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.ExtendedTo(childComplexity), true
+	case "DataSubjectRequest.extensionReason":
+		if e.ComplexityRoot.DataSubjectRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ExtensionReason(childComplexity), true
+	case "DataSubjectRequest.handedOverAt":
+		if e.ComplexityRoot.DataSubjectRequest.HandedOverAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.HandedOverAt(childComplexity), true
 	case "DataSubjectRequest.id":
 		if e.ComplexityRoot.DataSubjectRequest.ID == nil {
 			break
@@ -1989,12 +2025,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevocationEvent.Kind(childComplexity), true
+	case "RevocationEvent.mergedId":
+		if e.ComplexityRoot.RevocationEvent.MergedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevocationEvent.MergedID(childComplexity), true
 	case "RevocationEvent.purpose":
 		if e.ComplexityRoot.RevocationEvent.Purpose == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RevocationEvent.Purpose(childComplexity), true
+	case "RevocationEvent.requestId":
+		if e.ComplexityRoot.RevocationEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevocationEvent.RequestID(childComplexity), true
 
 	case "Screening.blocked":
 		if e.ComplexityRoot.Screening.Blocked == nil {
@@ -2298,9 +2346,16 @@ enum MatchField { EMAIL PHONE NAME_AND_ADDRESS }
 enum BlacklistSource { ERASURE MANUAL }
 """
 What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-no longer a recipient of anything).
+no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+(channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+contactId), and the survivor's consents were derived again from both ledgers.
 """
-enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED }
+enum RevocationKind { CONSENT_REVOKED CONTACT_ERASED CONTACT_BLOCKED REQUEST_DUE CONTACT_DELETED CONTACT_REENTERED CONTACT_MERGED }
 enum ImportStatus { RUNNING NEEDS_DECISION DONE FAILED }
 enum DeliveryStatus { PENDING DELIVERED FAILED }
 
@@ -2329,7 +2384,7 @@ type Contact {
   "True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say."
   blocked: Boolean!
   "Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key."
-  possibleDuplicates: [Contact!]!
+  possibleDuplicates: [Contact!]! @hasRole(roles: [STAFF])
 }
 
 type ContactEdge { cursor: String! node: Contact! }
@@ -2372,6 +2427,8 @@ type Consent {
   history: [ConsentEvent!]!
   "Set when the answer has something to say, e.g. a revocation of a consent that was never granted."
   notice: String
+  "The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language."
+  noticeCode: String
 }
 
 type ConsentEvent {
@@ -2421,14 +2478,14 @@ type ErasureReceipt {
   contactId: ID!
   erasedAt: Time!
   blacklistEntry: BlacklistEntry!
-  "Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it."
+  "Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep)."
   erasedContactIds: [ID!]!
 }
 
 "What an erasure would do, shown before it is done."
 type ErasurePreview {
   contact: Contact!
-  "Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep."
+  "Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record)."
   sameIdentifiers: [Contact!]!
   "Records with the same name-and-address key only: not erased."
   lookAlikes: [Contact!]!
@@ -2441,6 +2498,10 @@ type RevocationEvent {
   contactId: ID!
   purpose: Purpose
   channel: String!
+  "REQUEST_DUE: the data-subject request that falls due."
+  requestId: ID
+  "CONTACT_MERGED: the record merged into contactId; it no longer exists."
+  mergedId: ID
 }
 
 type ImportRowProblem {
@@ -2577,7 +2638,12 @@ input ConsentInput {
   "The consent text version the person saw."
   consentTextVersion: Int
 }
-input RevocationInput { contactId: ID! purposeKey: String! channel: String! }
+input RevocationInput {
+  contactId: ID!
+  purposeKey: String!
+  "How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …"
+  channel: String!
+}
 enum SignUpStatus { PENDING CONFIRMED EXPIRED }
 "A pending double opt-in sign-up; the integrator's mailer sends confirmURL to the person."
 type SignUp { id: ID! status: SignUpStatus! confirmURL: String! expiresAt: Time! }
@@ -2610,6 +2676,12 @@ type DataSubjectRequest {
   note: String
   closedAt: Time
   outcome: String
+  "Why the deadline was extended."
+  extensionReason: String
+  "ACCESS and PORTABILITY: when the subject export was handed over (on completion)."
+  handedOverAt: Time
+  "ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept)."
+  export: String
 }
 input RequestInput { kind: RequestKind! contactId: ID receivedAt: Time channel: String! note: String }
 type RetentionReport { dryRun: Boolean! due: Int! deleted: Int! }
@@ -2627,7 +2699,7 @@ type Query {
   contacts(search: String, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF])
   purposes: [Purpose!]! @hasRole(roles: [STAFF, INTEGRATOR])
   lists: [DistributionList!]! @hasRole(roles: [STAFF, INTEGRATOR])
-  "List members with a GRANTED consent for the list's purpose — the only way to obtain mailing addresses."
+  "List members with a GRANTED consent for the list's purpose — the only way to obtain mailing addresses. Never a contact whose e-mail or phone matches an active blacklist entry (Contact.blocked), whatever its consents say."
   recipients(listKey: String!, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF, INTEGRATOR])
   screen(candidate: ContactInput!): Screening! @hasRole(roles: [STAFF])
   unsubscribeLink(contactId: ID!, listKey: String!): String! @hasRole(roles: [STAFF, INTEGRATOR])
@@ -2662,9 +2734,15 @@ type Mutation {
   removeFromList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
   recordConsent(input: ConsentInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
   revokeConsent(input: RevocationInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
-  "Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers)."
+  """
+  Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+  sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+  (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+  e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+  (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
+  """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18)."
+  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
@@ -2679,6 +2757,7 @@ type Mutation {
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."
   applyRetention(dryRun: Boolean!): RetentionReport! @hasRole(roles: [ADMIN])
+  "Blocks a person by identifiers (MANUAL entry). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistAdd(candidate: ContactInput!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   blacklistRemove(id: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Detected encoding, separator and columns plus the first rows, without importing anything."
@@ -2838,6 +2917,8 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 		return ec.fieldContext_Consent_history(ctx, field)
 	case "notice":
 		return ec.fieldContext_Consent_notice(ctx, field)
+	case "noticeCode":
+		return ec.fieldContext_Consent_noticeCode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
 }
@@ -2978,6 +3059,12 @@ func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, 
 		return ec.fieldContext_DataSubjectRequest_closedAt(ctx, field)
 	case "outcome":
 		return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+	case "handedOverAt":
+		return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+	case "export":
+		return ec.fieldContext_DataSubjectRequest_export(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSubjectRequest", field.Name)
 }
@@ -3202,6 +3289,10 @@ func (ec *executionContext) childFields_RevocationEvent(ctx context.Context, fie
 		return ec.fieldContext_RevocationEvent_purpose(ctx, field)
 	case "channel":
 		return ec.fieldContext_RevocationEvent_channel(ctx, field)
+	case "requestId":
+		return ec.fieldContext_RevocationEvent_requestId(ctx, field)
+	case "mergedId":
+		return ec.fieldContext_RevocationEvent_mergedId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevocationEvent", field.Name)
 }
@@ -5466,6 +5557,29 @@ func (ec *executionContext) fieldContext_Consent_notice(_ context.Context, field
 	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
 }
 
+func (ec *executionContext) _Consent_noticeCode(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_noticeCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoticeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_noticeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
+}
+
 func (ec *executionContext) _ConsentEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5622,7 +5736,7 @@ func (ec *executionContext) _ConsentEvent_givenAt(ctx context.Context, field gra
 			return ec.fieldContext_ConsentEvent_givenAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentEvent().GivenAt(ctx, obj)
+			return obj.GivenAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -5633,7 +5747,7 @@ func (ec *executionContext) _ConsentEvent_givenAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, true, true, "Time")
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ConsentEvent_consentText(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
@@ -5645,7 +5759,7 @@ func (ec *executionContext) _ConsentEvent_consentText(ctx context.Context, field
 			return ec.fieldContext_ConsentEvent_consentText(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentEvent().ConsentText(ctx, obj)
+			return obj.ConsentText, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentText) graphql.Marshaler {
@@ -5659,8 +5773,8 @@ func (ec *executionContext) fieldContext_ConsentEvent_consentText(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ConsentEvent",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConsentText(ctx, field)
 		},
@@ -6095,7 +6209,25 @@ func (ec *executionContext) _Contact_possibleDuplicates(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Contact().PossibleDuplicates(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal []*model.Contact
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.Contact
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Contact) graphql.Marshaler {
 			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContactᚄ(ctx, selections, v)
 		},
@@ -6556,7 +6688,7 @@ func (ec *executionContext) _DataSubjectRequest_contact(ctx context.Context, fie
 			return ec.fieldContext_DataSubjectRequest_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Contact, nil
+			return ec.Resolvers.DataSubjectRequest().Contact(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
@@ -6570,8 +6702,8 @@ func (ec *executionContext) fieldContext_DataSubjectRequest_contact(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "DataSubjectRequest",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -6668,6 +6800,75 @@ func (ec *executionContext) _DataSubjectRequest_outcome(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_DataSubjectRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtensionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSubjectRequest_handedOverAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandedOverAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_handedOverAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataSubjectRequest_export(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
 }
 
@@ -9870,7 +10071,7 @@ func (ec *executionContext) _Purpose_consentTexts(ctx context.Context, field gra
 			return ec.fieldContext_Purpose_consentTexts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ConsentTexts, nil
+			return ec.Resolvers.Purpose().ConsentTexts(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConsentText) graphql.Marshaler {
@@ -9884,8 +10085,8 @@ func (ec *executionContext) fieldContext_Purpose_consentTexts(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Purpose",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConsentText(ctx, field)
 		},
@@ -11427,6 +11628,52 @@ func (ec *executionContext) _RevocationEvent_channel(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RevocationEvent_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevocationEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevocationEvent_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevocationEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevocationEvent_mergedId(ctx context.Context, field graphql.CollectedField, obj *model.RevocationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevocationEvent_mergedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevocationEvent_mergedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevocationEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Screening_blocked(ctx context.Context, field graphql.CollectedField, obj *model.Screening) (ret graphql.Marshaler) {
@@ -14328,6 +14575,11 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "noticeCode":
+			out.Values[i] = ec._Consent_noticeCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14388,17 +14640,15 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 					return ec._ConsentEvent_purpose(ctx, field, obj)
 				})
 		case "givenAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConsentEvent_givenAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConsentEvent_givenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "consentText":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ConsentEvent_consentText(ctx, field, obj)
-				})
+			out.Values[i] = ec._ConsentEvent_consentText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14738,57 +14988,73 @@ func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.Sel
 		case "id":
 			out.Values[i] = ec._DataSubjectRequest_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._DataSubjectRequest_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._DataSubjectRequest_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "receivedAt":
 			out.Values[i] = ec._DataSubjectRequest_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dueAt":
 			out.Values[i] = ec._DataSubjectRequest_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "extendedTo":
 			out.Values[i] = ec._DataSubjectRequest_extendedTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contact":
-			out.Values[i] = ec._DataSubjectRequest_contact(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSubjectRequest_contact(ctx, field, obj)
+				})
 		case "channel":
 			out.Values[i] = ec._DataSubjectRequest_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._DataSubjectRequest_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "closedAt":
 			out.Values[i] = ec._DataSubjectRequest_closedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "outcome":
 			out.Values[i] = ec._DataSubjectRequest_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensionReason":
+			out.Values[i] = ec._DataSubjectRequest_extensionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handedOverAt":
+			out.Values[i] = ec._DataSubjectRequest_handedOverAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "export":
+			out.Values[i] = ec._DataSubjectRequest_export(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15614,37 +15880,38 @@ func (ec *executionContext) _Purpose(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Purpose_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._Purpose_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Purpose_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Purpose_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "legalBasis":
 			out.Values[i] = ec._Purpose_legalBasis(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "consentTexts":
-			out.Values[i] = ec._Purpose_consentTexts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Purpose_consentTexts(ctx, field, obj)
+				})
 		case "retentionMonths":
 			out.Values[i] = ec._Purpose_retentionMonths(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15922,6 +16189,16 @@ func (ec *executionContext) _RevocationEvent(ctx context.Context, sel ast.Select
 		case "channel":
 			out.Values[i] = ec._RevocationEvent_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._RevocationEvent_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergedId":
+			out.Values[i] = ec._RevocationEvent_mergedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:

@@ -35,6 +35,8 @@ type Consent struct {
 	RevokedAt *time.Time      `json:"revokedAt,omitempty"`
 	History   []*ConsentEvent `json:"history"`
 	Notice    *string         `json:"notice,omitempty"`
+	// NoticeCode is Notice as a stable code (an apperr.Reason) that clients translate.
+	NoticeCode *string `json:"noticeCode,omitempty"`
 }
 
 // ConsentEvent is one entry of the append-only consent ledger.
@@ -45,6 +47,10 @@ type ConsentEvent struct {
 	Evidence   *string       `json:"evidence,omitempty"`
 	RecordedBy string        `json:"recordedBy"`
 	PurposeID  string        `json:"-"`
+	// GivenAt is when the person agreed, where it differs from At (when it was recorded).
+	GivenAt *time.Time `json:"givenAt,omitempty"`
+	// ConsentText is the version of the text the person saw, when known.
+	ConsentText *ConsentText `json:"consentText,omitempty"`
 }
 
 // RevocationEvent is one event of the revocations feed. It never carries personal data.
@@ -55,4 +61,33 @@ type RevocationEvent struct {
 	ContactID string         `json:"contactId"`
 	PurposeID *string        `json:"-"`
 	Channel   string         `json:"channel"`
+	RequestID *string        `json:"requestId,omitempty"`
+	MergedID  *string        `json:"mergedId,omitempty"`
+}
+
+// DataSubjectRequest is a data-subject request with its deadline; its contact is resolved by
+// id (it may have been erased since).
+type DataSubjectRequest struct {
+	ID              string        `json:"id"`
+	Kind            RequestKind   `json:"kind"`
+	Status          RequestStatus `json:"status"`
+	ReceivedAt      time.Time     `json:"receivedAt"`
+	DueAt           time.Time     `json:"dueAt"`
+	ExtendedTo      *time.Time    `json:"extendedTo,omitempty"`
+	ContactID       *string       `json:"-"`
+	Channel         string        `json:"channel"`
+	Note            *string       `json:"note,omitempty"`
+	ClosedAt        *time.Time    `json:"closedAt,omitempty"`
+	Outcome         *string       `json:"outcome,omitempty"`
+	ExtensionReason *string       `json:"extensionReason,omitempty"`
+	HandedOverAt    *time.Time    `json:"handedOverAt,omitempty"`
+	Export          *string       `json:"export,omitempty"`
+}
+
+// Deadline is the deadline in force: the extension, else the due date.
+func (r *DataSubjectRequest) Deadline() time.Time {
+	if r.ExtendedTo != nil {
+		return *r.ExtendedTo
+	}
+	return r.DueAt
 }

@@ -124,25 +124,10 @@ type CreatedAPIToken struct {
 	Secret string `json:"secret"`
 }
 
-// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
-type DataSubjectRequest struct {
-	ID         string        `json:"id"`
-	Kind       RequestKind   `json:"kind"`
-	Status     RequestStatus `json:"status"`
-	ReceivedAt time.Time     `json:"receivedAt"`
-	DueAt      time.Time     `json:"dueAt"`
-	ExtendedTo *time.Time    `json:"extendedTo,omitempty"`
-	Contact    *Contact      `json:"contact,omitempty"`
-	Channel    string        `json:"channel"`
-	Note       *string       `json:"note,omitempty"`
-	ClosedAt   *time.Time    `json:"closedAt,omitempty"`
-	Outcome    *string       `json:"outcome,omitempty"`
-}
-
 // What an erasure would do, shown before it is done.
 type ErasurePreview struct {
 	Contact *Contact `json:"contact"`
-	// Records that share a normalised e-mail or phone with the contact: erased with it unless named in keep.
+	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
 	SameIdentifiers []*Contact `json:"sameIdentifiers"`
 	// Records with the same name-and-address key only: not erased.
 	LookAlikes []*Contact `json:"lookAlikes"`
@@ -152,7 +137,7 @@ type ErasureReceipt struct {
 	ContactID      string          `json:"contactId"`
 	ErasedAt       time.Time       `json:"erasedAt"`
 	BlacklistEntry *BlacklistEntry `json:"blacklistEntry"`
-	// Every record erased with the person: the named contact and every live contact that shared a normalised e-mail or phone with it.
+	// Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep).
 	ErasedContactIds []string `json:"erasedContactIds"`
 }
 
@@ -290,7 +275,8 @@ type RetentionReport struct {
 type RevocationInput struct {
 	ContactID  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 type Screening struct {
@@ -818,24 +804,39 @@ func (e RequestStatus) MarshalJSON() ([]byte, error) {
 }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything).
+// no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+// (channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+// ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+// limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+// the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+// their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+// contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+// contactId), and the survivor's consents were derived again from both ledgers.
 type RevocationKind string
 
 const (
-	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
-	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
-	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindConsentRevoked   RevocationKind = "CONSENT_REVOKED"
+	RevocationKindContactErased    RevocationKind = "CONTACT_ERASED"
+	RevocationKindContactBlocked   RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
+	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
+	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
+	RevocationKindContactMerged    RevocationKind = "CONTACT_MERGED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindRequestDue,
+	RevocationKindContactDeleted,
+	RevocationKindContactReentered,
+	RevocationKindContactMerged,
 }
 
 func (e RevocationKind) IsValid() bool {
 	switch e {
-	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked:
+	case RevocationKindConsentRevoked, RevocationKindContactErased, RevocationKindContactBlocked, RevocationKindRequestDue, RevocationKindContactDeleted, RevocationKindContactReentered, RevocationKindContactMerged:
 		return true
 	}
 	return false

@@ -50,3 +50,25 @@ func (v *Viewer) MayUsePurpose(key string) bool {
 	}
 	return slices.Contains(v.PurposeKeys, key)
 }
+
+// Actor names the caller as the audit trail and the ledger record it: the token's id and
+// name, or "system" for both outside a request (CLI, scheduled work).
+func Actor(ctx context.Context) (id, name string) {
+	if v := From(ctx); v != nil {
+		return v.TokenID, v.Name
+	}
+	return "system", "system"
+}
+
+// Channel is how a change came in, for event subscribers: "staff" (staff and admins), "api"
+// (an integrator token) or "system" (the server itself, e.g. the CLI).
+func Channel(ctx context.Context) string {
+	switch v := From(ctx); {
+	case v == nil:
+		return "system"
+	case v.Role == model.RoleIntegrator:
+		return "api"
+	default:
+		return "staff"
+	}
+}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"flag"
+	"log"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -16,7 +17,12 @@ func main() {
 	demoMode := flag.Bool("demo", false, "run on built-in demo data, without a server")
 	flag.Parse()
 	ui.DefaultLocale()
-	a := fyneapp.NewWithID("de.vermerk.desktop")
+	meta, err := setMetadata()
+	if err != nil {
+		log.Fatal(err)
+	}
+	a := fyneapp.NewWithID(meta.ID)
+	a.SetIcon(meta.Icon)
 	var shell *ui.Shell
 	if *demoMode {
 		shell = ui.NewDemoShell(a, demo.New())

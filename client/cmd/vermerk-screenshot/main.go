@@ -29,6 +29,8 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
@@ -37,7 +39,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/ui"
 )
 
-var screens = []string{"contacts", "form", "consents", "proof", "import", "admin"}
+var screens = []string{"contacts", "form", "consents", "proof", "grant", "import", "admin", "duplicates", "erasure", "requests", "setup", "tokens", "webhooks", "importjobs"}
 
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
@@ -60,6 +62,7 @@ func main() {
 	if *demoMode {
 		b := demo.New()
 		b.EventEvery = 0
+		demo.AddDuplicate(b)
 		shell = ui.NewDemoShell(a, b)
 	} else {
 		// Replay the whole revocations feed of this server, so the admin screen shows it.
@@ -105,13 +108,37 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		if d := s.Contacts.Detail; d != nil && d.ProofView != nil {
 			d.ProofView.Dialog.Hide() // a dialog of the previous picture
 		}
+		if d := s.Contacts.Detail; d != nil && d.Consents != nil && d.Consents.GrantForm != nil {
+			d.Consents.GrantForm.Dialog.Hide()
+			d.Consents.GrantForm = nil
+		}
+		if d := s.Contacts.Detail; d != nil && d.BlockDialog != nil {
+			d.BlockDialog.Close()
+			d.BlockDialog = nil
+		}
+		if d := s.Contacts.Detail; d != nil && d.DupView != nil {
+			d.DupView.Dialog.Hide()
+		}
+		if d := s.Contacts.Detail; d != nil && d.EraseDialog != nil {
+			d.EraseDialog.Dialog.Hide()
+			d.EraseDialog = nil
+		}
 	})
+	// openFirst selects the first contact of the list and waits for its detail (not the
+	// detail of an earlier picture).
+	openFirst := func() {
+		id := ""
+		onUI(func() {
+			id = s.Contacts.FirstID()
+			s.Contacts.List.Select(0)
+		})
+		until("the contact's detail", func() bool { return s.Contacts.Detail != nil && s.Contacts.Detail.ContactID() == id })
+	}
 	switch name {
-	case "contacts", "consents", "proof":
+	case "contacts", "consents", "proof", "grant", "block":
 		onUI(func() { s.Tabs.SelectIndex(0) })
 		until("the contact list", func() bool { return s.Contacts.FirstID() != "" })
-		onUI(func() { s.Contacts.List.Select(0) })
-		until("the contact's detail", func() bool { return s.Contacts.Detail != nil })
+		openFirst()
 		switch name {
 		case "consents":
 			onUI(func() {
@@ -128,6 +155,23 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		case "proof":
 			onUI(func() { s.Contacts.Detail.ShowProof() })
 			until("the consent proof", func() bool { return len(s.Contacts.Detail.ProofView.Events) > 0 })
+		case "grant":
+			// A consent given on the phone two days ago, to the newest text of the newsletter.
+			onUI(func() { s.Contacts.Detail.Consents.Grant.OnTapped() })
+			onUI(func() { s.Contacts.Detail.Consents.GrantForm.Purpose.SetSelected("Newsletter") })
+			until("the consent texts", func() bool {
+				g := s.Contacts.Detail.Consents.GrantForm
+				return g == nil || len(g.Text.Options) > 1
+			})
+			onUI(func() {
+				if g := s.Contacts.Detail.Consents.GrantForm; g != nil {
+					g.Source.SetText(lang.L("channel.phone"))
+					g.Evidence.SetText("Gesprächsnotiz, Anruf der Kundin")
+					g.GivenAt.SetText(time.Now().AddDate(0, 0, -2).Format("02.01.2006") + " 10:30")
+				}
+			})
+		case "block":
+			onUI(func() { s.Contacts.Detail.AskBlock() })
 		}
 	case "form":
 		onUI(func() {
@@ -142,6 +186,38 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			f.City.SetText("Köln")
 		})
 		until("the warning", func() bool { return s.Contacts.Form != nil && s.Contacts.Form.Banner.Visible() })
+	case "duplicates", "erasure":
+		// Anna Schmidt, entered twice (the seed and the demo data both have her so).
+		onUI(func() {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.Search.SetText("Schmidt")
+		})
+		until("the search", func() bool {
+			return s.Contacts.Count.Text == "2 von 2 Kontakten" || s.Contacts.Count.Text == "2 of 2 contacts"
+		})
+		openFirst()
+		if name == "duplicates" {
+			onUI(func() { s.Contacts.Detail.ShowDuplicates() })
+			until("the duplicates", func() bool {
+				d := s.Contacts.Detail
+				return d.DupView != nil || d.Status.Importance == widget.DangerImportance // the picture shows why not
+			})
+			onUI(func() {
+				if v := s.Contacts.Detail.DupView; v != nil {
+					v.Reason.SetText("Dieselbe Person, vom Vertrieb ein zweites Mal angelegt")
+				}
+			})
+			return
+		}
+		onUI(func() {
+			if s.Contacts.Detail.Erase != nil {
+				s.Contacts.Detail.AskErase()
+			}
+		})
+		until("the erasure preview", func() bool {
+			v := s.Contacts.Detail.EraseDialog
+			return v == nil || v.Going.Text != "" || v.Message.Importance == widget.DangerImportance
+		})
 	case "import":
 		name, open := "adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil }
 		if csvPath != "" {
@@ -154,6 +230,23 @@ func show(s *ui.Shell, name, email, csvPath string) {
 		until("the preview", func() bool { return !s.Import.Start.Disabled() })
 		onUI(func() { s.Import.Start.OnTapped() })
 		until("the held row", func() bool { return len(s.Import.HeldAccept) > 0 })
+	case "requests":
+		onUI(func() {
+			for _, item := range s.Tabs.Items {
+				if s.Requests != nil && item.Content == s.Requests.Object() {
+					s.Tabs.Select(item)
+				}
+			}
+		})
+		until("the requests", func() bool { return s.Requests == nil || len(s.Requests.Requests()) > 0 })
+		onUI(func() {
+			if r := s.Requests; r != nil {
+				r.Kind.SetSelectedIndex(1)
+				r.Channel.SetText("Brief")
+				r.Note.SetText("Bitte alle Daten löschen")
+				r.List.Select(0) // Frist verlängern and Ablehnen act on it
+			}
+		})
 	case "admin":
 		onUI(func() {
 			if len(s.Tabs.Items) > 2 {
@@ -161,6 +254,8 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			}
 		})
 		until("the blacklist", func() bool { return s.Admin == nil || len(s.Admin.Entries()) > 0 })
+	default:
+		showOffice(s, name, csvPath)
 	}
 }
 
@@ -223,6 +318,9 @@ func runSeed(csvPath string) error {
 	defer cancel()
 	r, err := seed.Run(ctx, c, csvPath)
 	if err != nil {
+		return err
+	}
+	if err := addConsentTexts(ctx, os.Getenv("VERMERK_SERVER_URL"), os.Getenv("VERMERK_TOKEN")); err != nil {
 		return err
 	}
 	log.Printf("seeded %d contacts, erased %s", r.Contacts, r.ErasedID)

@@ -4,7 +4,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,7 +34,8 @@ func New(serverURL, token string) (*Client, error) {
 	if token == "" {
 		return nil, &Error{Op: "api.New", Code: "BAD_USER_INPUT", Message: "the token is empty: paste the bearer token an admin created for you"}
 	}
-	auth := bearerTransport{token: token, next: http.DefaultTransport}
+	origin, _ := url.Parse(httpURL)
+	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport}
 	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token}
 	c.gql = &transport{
 		endpoint: httpURL,
@@ -43,18 +46,27 @@ func New(serverURL, token string) (*Client, error) {
 	return c, nil
 }
 
-// Endpoints derives the HTTP and WebSocket URLs of /graphql from what a user typed.
+// Endpoints derives the HTTP and WebSocket URLs of /graphql from what a user typed. The token
+// travels in every request, so a URL without a scheme means https://, and http:// is refused
+// except on this machine (127.0.0.0/8, ::1, localhost): ErrInsecureURL.
 func Endpoints(serverURL string) (httpURL, wsURL string, err error) {
 	s := strings.TrimSpace(serverURL)
 	if s == "" {
-		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: "the server URL is empty, e.g. http://127.0.0.1:8080"}
+		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: "the server URL is empty, e.g. https://vermerk.example.com"}
 	}
 	if !strings.Contains(s, "://") {
-		s = "http://" + s
+		s = "https://" + s
+		if u, err := url.Parse(s); err == nil && isLoopback(u.Hostname()) {
+			s = "http://" + strings.TrimPrefix(s, "https://")
+		}
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: fmt.Sprintf("server URL %q is not an http(s) URL, e.g. http://127.0.0.1:8080", serverURL)}
+		return "", "", &Error{Op: "api.Endpoints", Code: "BAD_USER_INPUT", Message: fmt.Sprintf("server URL %q is not an http(s) URL, e.g. https://vermerk.example.com", serverURL)}
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "", "", &Error{Op: "api.Endpoints", Code: CodeInsecureURL, Err: ErrInsecureURL, Message: fmt.Sprintf(
+			"server URL %q uses http://, which would send the token unencrypted; use https:// (http:// only for this machine: 127.0.0.1, ::1, localhost)", serverURL)}
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/graphql"
@@ -68,17 +80,38 @@ func Endpoints(serverURL string) (httpURL, wsURL string, err error) {
 	return httpURL, u.String(), nil
 }
 
+// CodeInsecureURL is the Code of an *Error for an http:// URL of another machine.
+const CodeInsecureURL = "INSECURE_URL"
+
+// ErrInsecureURL: the server URL is http:// and not on this machine.
+var ErrInsecureURL = errors.New("server URL is not https")
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // URL is the HTTP endpoint this client posts to.
 func (c *Client) URL() string { return c.httpURL }
 
+// bearerTransport adds the token to requests for the server's own origin only: a redirect
+// elsewhere (another host, port or scheme) is followed without it.
 type bearerTransport struct {
-	token string
-	next  http.RoundTripper
+	token        string
+	scheme, host string
+	next         http.RoundTripper
 }
 
 func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", "Bearer "+t.token)
+	if req.URL.Scheme == t.scheme && strings.EqualFold(req.URL.Host, t.host) {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	} else {
+		req.Header.Del("Authorization")
+	}
 	return t.next.RoundTrip(req)
 }
 

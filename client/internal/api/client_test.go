@@ -80,6 +80,24 @@ func TestGraphQLErrorCode(t *testing.T) {
 	}
 }
 
+func TestBadInputCarriesReasonAndField(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"errors":[
+			{"message":"e-mail \"anna@\" has no domain","extensions":{"code":"BAD_USER_INPUT","reason":"EMAIL_NO_DOMAIN","field":"input.emails[0]"}},
+			{"message":"city is empty","extensions":{"code":"BAD_USER_INPUT","reason":"CITY_REQUIRED","field":"input.address.city"}}],"data":null}`)
+	}))
+	defer srv.Close()
+	c, _ := New(srv.URL, "t")
+	_, err := c.Screen(context.Background(), ContactInput{Emails: []string{"anna@"}})
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrBadInput) || e.Reason != "EMAIL_NO_DOMAIN" || e.Field != "input.emails[0]" {
+		t.Fatalf("err = %#v", err)
+	}
+	if len(e.Problems) != 2 || e.Problems[1].Reason != "CITY_REQUIRED" || e.Problems[1].Field != "input.address.city" {
+		t.Fatalf("problems = %+v", e.Problems)
+	}
+}
+
 func TestUploadIsAMultipartRequest(t *testing.T) {
 	var operations, fileMap, fileName, content string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

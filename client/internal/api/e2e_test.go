@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,76 +12,11 @@ import (
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/seed"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
-const e2eAdminToken = "e2e-admin-token-0123456789"
-
-// startServer builds the real server binary from the workspace and runs it with its embedded,
-// throwaway PostgreSQL. VERMERK_E2E_URL and VERMERK_E2E_TOKEN use a running server instead.
-func startServer(t *testing.T) (url, token string) {
-	t.Helper()
-	if u := os.Getenv("VERMERK_E2E_URL"); u != "" {
-		return u, os.Getenv("VERMERK_E2E_TOKEN")
-	}
-	if testing.Short() {
-		t.Skip("end-to-end test: needs the server binary and PostgreSQL (skipped with -short)")
-	}
-	if _, err := exec.LookPath("initdb"); err != nil {
-		t.Skip("end-to-end test: PostgreSQL's initdb is not installed")
-	}
-	dir := t.TempDir()
-	// As root the embedded database runs as user postgres: it must search dir, or its cluster
-	// is relocated to /var/lib/vermerk and outlives the test.
-	if err := os.Chmod(dir, 0o711); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "vermerk")
-	build := exec.Command("go", "build", "-o", bin, "github.com/vermerk/vermerk/server/cmd/vermerk")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = append(os.Environ(), "VERMERK_ADDR="+addr, "VERMERK_DATA_DIR="+filepath.Join(dir, "data"),
-		"VERMERK_ADMIN_TOKEN="+e2eAdminToken, "DATABASE_URL=")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cancel()
-		}
-		cancel()
-	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready after 90 s:\n%s", log.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return "http://" + addr, e2eAdminToken
-}
+// startServer runs the real server for this test (see testserver.Start).
+func startServer(t *testing.T) (url, token string) { return testserver.Start(t) }
 
 func TestEndToEndAgainstTheServer(t *testing.T) {
 	url, token := startServer(t)
@@ -203,7 +135,7 @@ func TestSeededServer(t *testing.T) {
 		t.Fatalf("proof = %+v, %v", proof, err)
 	}
 	last := proof[len(proof)-1]
-	if last.Status != api.ConsentStatusRevoked || last.Purpose.Key != "sales-calls" || last.Source != "Brief" {
+	if last.Status != api.ConsentStatusRevoked || last.Purpose.Key != "sales-calls" || last.Source != "letter" {
 		t.Errorf("last proof event = %+v", last)
 	}
 	for i := 1; i < len(proof); i++ {

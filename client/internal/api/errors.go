@@ -23,12 +23,25 @@ var (
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
-// (extensions.code, or UNREACHABLE when no answer came) and the server's message.
+// (extensions.code, or UNREACHABLE when no answer came) and the server's message. On
+// BAD_USER_INPUT, Reason and Field are the first error's extensions.reason and .field, and
+// Problems lists every error of the answer, so the client words them in its own language.
 type Error struct {
-	Op      string
-	Code    string
+	Op       string
+	Code     string
+	Message  string
+	Reason   string
+	Field    string
+	Problems []Problem
+	Err      error
+}
+
+// Problem is one input error of an answer: a reason code, the input path it concerns, and
+// the server's English message (for logs; the UI words the reason itself).
+type Problem struct {
+	Reason  string
+	Field   string
 	Message string
-	Err     error
 }
 
 func (e *Error) Error() string {
@@ -110,6 +123,14 @@ func fromGraphQLErrors(op string, list gqlerror.List, cause error) *Error {
 	}
 	if code, ok := first.Extensions["code"].(string); ok {
 		e.Code = code
+	}
+	e.Reason, _ = first.Extensions["reason"].(string)
+	e.Field, _ = first.Extensions["field"].(string)
+	for _, g := range list {
+		p := Problem{Message: g.Message}
+		p.Reason, _ = g.Extensions["reason"].(string)
+		p.Field, _ = g.Extensions["field"].(string)
+		e.Problems = append(e.Problems, p)
 	}
 	if e.Code == "" {
 		e.Code = "INTERNAL"

@@ -27,8 +27,53 @@ type AddToListResponse struct {
 // GetAddToList returns AddToListResponse.AddToList, and is useful for accessing the field via an interface.
 func (v *AddToListResponse) GetAddToList() AddToListAddToListContact { return v.AddToList }
 
+// ApiTokenFields includes the GraphQL fields of ApiToken requested by the fragment ApiTokenFields.
+type ApiTokenFields struct {
+	Id          string     `json:"id"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	PurposeKeys []string   `json:"purposeKeys"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	ExpiresAt   *time.Time `json:"expiresAt"`
+	RevokedAt   *time.Time `json:"revokedAt"`
+	LastUsedAt  *time.Time `json:"lastUsedAt"`
+}
+
+// GetId returns ApiTokenFields.Id, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetId() string { return v.Id }
+
+// GetName returns ApiTokenFields.Name, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetName() string { return v.Name }
+
+// GetRole returns ApiTokenFields.Role, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetRole() Role { return v.Role }
+
+// GetPurposeKeys returns ApiTokenFields.PurposeKeys, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetPurposeKeys() []string { return v.PurposeKeys }
+
+// GetCreatedAt returns ApiTokenFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetExpiresAt returns ApiTokenFields.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetExpiresAt() *time.Time { return v.ExpiresAt }
+
+// GetRevokedAt returns ApiTokenFields.RevokedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetRevokedAt() *time.Time { return v.RevokedAt }
+
+// GetLastUsedAt returns ApiTokenFields.LastUsedAt, and is useful for accessing the field via an interface.
+func (v *ApiTokenFields) GetLastUsedAt() *time.Time { return v.LastUsedAt }
+
+// ApiTokensResponse is returned by ApiTokens on success.
+type ApiTokensResponse struct {
+	ApiTokens []ApiTokenFields `json:"apiTokens"`
+}
+
+// GetApiTokens returns ApiTokensResponse.ApiTokens, and is useful for accessing the field via an interface.
+func (v *ApiTokensResponse) GetApiTokens() []ApiTokenFields { return v.ApiTokens }
+
 // BlacklistAddResponse is returned by BlacklistAdd on success.
 type BlacklistAddResponse struct {
+	// Blocks a person by identifiers (MANUAL entry). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistAdd BlacklistEntryFields `json:"blacklistAdd"`
 }
 
@@ -43,6 +88,17 @@ type BlacklistChangedResponse struct {
 // GetBlacklistChanged returns BlacklistChangedResponse.BlacklistChanged, and is useful for accessing the field via an interface.
 func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 	return v.BlacklistChanged
+}
+
+// BlacklistContactResponse is returned by BlacklistContact on success.
+type BlacklistContactResponse struct {
+	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
+	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
+}
+
+// GetBlacklistContact returns BlacklistContactResponse.BlacklistContact, and is useful for accessing the field via an interface.
+func (v *BlacklistContactResponse) GetBlacklistContact() BlacklistEntryFields {
+	return v.BlacklistContact
 }
 
 // BlacklistEdge includes the requested fields of the GraphQL type BlacklistEdge.
@@ -144,6 +200,138 @@ var AllBlacklistSource = []BlacklistSource{
 	BlacklistSourceManual,
 }
 
+// CompleteRequestResponse is returned by CompleteRequest on success.
+type CompleteRequestResponse struct {
+	// Closes the request; an ERASURE request erases the person.
+	CompleteRequest CompletedRequest `json:"completeRequest"`
+}
+
+// GetCompleteRequest returns CompleteRequestResponse.CompleteRequest, and is useful for accessing the field via an interface.
+func (v *CompleteRequestResponse) GetCompleteRequest() CompletedRequest { return v.CompleteRequest }
+
+// CompletedRequest includes the requested fields of the GraphQL type DataSubjectRequest.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type CompletedRequest struct {
+	RequestFields `json:"-"`
+	// ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept).
+	Export *string `json:"export"`
+}
+
+// GetExport returns CompletedRequest.Export, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExport() *string { return v.Export }
+
+// GetId returns CompletedRequest.Id, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetId() string { return v.RequestFields.Id }
+
+// GetKind returns CompletedRequest.Kind, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetKind() RequestKind { return v.RequestFields.Kind }
+
+// GetStatus returns CompletedRequest.Status, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetStatus() RequestStatus { return v.RequestFields.Status }
+
+// GetReceivedAt returns CompletedRequest.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetReceivedAt() time.Time { return v.RequestFields.ReceivedAt }
+
+// GetDueAt returns CompletedRequest.DueAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetDueAt() time.Time { return v.RequestFields.DueAt }
+
+// GetExtendedTo returns CompletedRequest.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExtendedTo() *time.Time { return v.RequestFields.ExtendedTo }
+
+// GetChannel returns CompletedRequest.Channel, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetChannel() string { return v.RequestFields.Channel }
+
+// GetNote returns CompletedRequest.Note, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetNote() *string { return v.RequestFields.Note }
+
+// GetClosedAt returns CompletedRequest.ClosedAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetClosedAt() *time.Time { return v.RequestFields.ClosedAt }
+
+// GetOutcome returns CompletedRequest.Outcome, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetOutcome() *string { return v.RequestFields.Outcome }
+
+// GetContact returns CompletedRequest.Contact, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetContact() *RequestFieldsContact { return v.RequestFields.Contact }
+
+func (v *CompletedRequest) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CompletedRequest
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CompletedRequest = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.RequestFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCompletedRequest struct {
+	Export *string `json:"export"`
+
+	Id string `json:"id"`
+
+	Kind RequestKind `json:"kind"`
+
+	Status RequestStatus `json:"status"`
+
+	ReceivedAt time.Time `json:"receivedAt"`
+
+	DueAt time.Time `json:"dueAt"`
+
+	ExtendedTo *time.Time `json:"extendedTo"`
+
+	Channel string `json:"channel"`
+
+	Note *string `json:"note"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	Outcome *string `json:"outcome"`
+
+	Contact *RequestFieldsContact `json:"contact"`
+}
+
+func (v *CompletedRequest) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CompletedRequest) __premarshalJSON() (*__premarshalCompletedRequest, error) {
+	var retval __premarshalCompletedRequest
+
+	retval.Export = v.Export
+	retval.Id = v.RequestFields.Id
+	retval.Kind = v.RequestFields.Kind
+	retval.Status = v.RequestFields.Status
+	retval.ReceivedAt = v.RequestFields.ReceivedAt
+	retval.DueAt = v.RequestFields.DueAt
+	retval.ExtendedTo = v.RequestFields.ExtendedTo
+	retval.Channel = v.RequestFields.Channel
+	retval.Note = v.RequestFields.Note
+	retval.ClosedAt = v.RequestFields.ClosedAt
+	retval.Outcome = v.RequestFields.Outcome
+	retval.Contact = v.RequestFields.Contact
+	return &retval, nil
+}
+
 // ConsentEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ConsentEvent struct {
 	At         time.Time     `json:"at"`
@@ -176,8 +364,10 @@ type ConsentFields struct {
 	GrantedAt *time.Time    `json:"grantedAt"`
 	RevokedAt *time.Time    `json:"revokedAt"`
 	// Set when the answer has something to say, e.g. a revocation of a consent that was never granted.
-	Notice  *string        `json:"notice"`
-	History []ConsentEvent `json:"history"`
+	Notice *string `json:"notice"`
+	// The notice as a stable UPPER_SNAKE code (NEVER_GRANTED, ALREADY_REVOKED), for clients to word in their own language.
+	NoticeCode *string        `json:"noticeCode"`
+	History    []ConsentEvent `json:"history"`
 }
 
 // GetId returns ConsentFields.Id, and is useful for accessing the field via an interface.
@@ -197,6 +387,9 @@ func (v *ConsentFields) GetRevokedAt() *time.Time { return v.RevokedAt }
 
 // GetNotice returns ConsentFields.Notice, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetNotice() *string { return v.Notice }
+
+// GetNoticeCode returns ConsentFields.NoticeCode, and is useful for accessing the field via an interface.
+func (v *ConsentFields) GetNoticeCode() *string { return v.NoticeCode }
 
 // GetHistory returns ConsentFields.History, and is useful for accessing the field via an interface.
 func (v *ConsentFields) GetHistory() []ConsentEvent { return v.History }
@@ -230,6 +423,15 @@ func (v *ConsentInput) GetGivenAt() *time.Time { return v.GivenAt }
 // GetConsentTextVersion returns ConsentInput.ConsentTextVersion, and is useful for accessing the field via an interface.
 func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersion }
 
+// ConsentProofDetailsResponse is returned by ConsentProofDetails on success.
+type ConsentProofDetailsResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	ConsentProof []ProofDetail `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofDetailsResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v.ConsentProof }
+
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
 	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
@@ -250,6 +452,36 @@ var AllConsentStatus = []ConsentStatus{
 	ConsentStatusGranted,
 	ConsentStatusRevoked,
 }
+
+// ConsentText includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentText struct {
+	Version   int       `json:"version"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// GetVersion returns ConsentText.Version, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetVersion() int { return v.Version }
+
+// GetText returns ConsentText.Text, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetText() string { return v.Text }
+
+// GetCreatedAt returns ConsentText.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConsentText) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// ConsentTextVersion includes the requested fields of the GraphQL type ConsentText.
+// The GraphQL type's documentation follows.
+//
+// One version of the text a person agrees to for a purpose.
+type ConsentTextVersion struct {
+	Version int `json:"version"`
+}
+
+// GetVersion returns ConsentTextVersion.Version, and is useful for accessing the field via an interface.
+func (v *ConsentTextVersion) GetVersion() int { return v.Version }
 
 // Everything the detail view and the edit form need.
 type ContactDetail struct {
@@ -442,6 +674,32 @@ func (v *ContactPayloadFields) GetScreening() ScreeningFields { return v.Screeni
 // GetDuplicates returns ContactPayloadFields.Duplicates, and is useful for accessing the field via an interface.
 func (v *ContactPayloadFields) GetDuplicates() []ContactSummary { return v.Duplicates }
 
+// ContactPersonInfo includes the requested fields of the GraphQL type Contact.
+type ContactPersonInfo struct {
+	Id string `json:"id"`
+	// True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say.
+	Blocked bool `json:"blocked"`
+	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
+	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
+}
+
+// GetId returns ContactPersonInfo.Id, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetId() string { return v.Id }
+
+// GetBlocked returns ContactPersonInfo.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetBlocked() bool { return v.Blocked }
+
+// GetPossibleDuplicates returns ContactPersonInfo.PossibleDuplicates, and is useful for accessing the field via an interface.
+func (v *ContactPersonInfo) GetPossibleDuplicates() []ContactDetail { return v.PossibleDuplicates }
+
+// ContactPersonResponse is returned by ContactPerson on success.
+type ContactPersonResponse struct {
+	Contact *ContactPersonInfo `json:"contact"`
+}
+
+// GetContact returns ContactPersonResponse.Contact, and is useful for accessing the field via an interface.
+func (v *ContactPersonResponse) GetContact() *ContactPersonInfo { return v.Contact }
+
 // One line of the contacts list.
 type ContactSummary struct {
 	Id           string   `json:"id"`
@@ -470,6 +728,14 @@ func (v *ContactSummary) GetEmails() []string { return v.Emails }
 // GetPhones returns ContactSummary.Phones, and is useful for accessing the field via an interface.
 func (v *ContactSummary) GetPhones() []string { return v.Phones }
 
+// CreateApiTokenResponse is returned by CreateApiToken on success.
+type CreateApiTokenResponse struct {
+	CreateApiToken CreatedApiToken `json:"createApiToken"`
+}
+
+// GetCreateApiToken returns CreateApiTokenResponse.CreateApiToken, and is useful for accessing the field via an interface.
+func (v *CreateApiTokenResponse) GetCreateApiToken() CreatedApiToken { return v.CreateApiToken }
+
 // CreateContactResponse is returned by CreateContact on success.
 type CreateContactResponse struct {
 	CreateContact ContactPayloadFields `json:"createContact"`
@@ -494,6 +760,27 @@ type CreatePurposeResponse struct {
 // GetCreatePurpose returns CreatePurposeResponse.CreatePurpose, and is useful for accessing the field via an interface.
 func (v *CreatePurposeResponse) GetCreatePurpose() PurposeFields { return v.CreatePurpose }
 
+// CreateWebhookResponse is returned by CreateWebhook on success.
+type CreateWebhookResponse struct {
+	CreateWebhook WebhookFields `json:"createWebhook"`
+}
+
+// GetCreateWebhook returns CreateWebhookResponse.CreateWebhook, and is useful for accessing the field via an interface.
+func (v *CreateWebhookResponse) GetCreateWebhook() WebhookFields { return v.CreateWebhook }
+
+// CreatedApiToken includes the requested fields of the GraphQL type CreatedApiToken.
+type CreatedApiToken struct {
+	Token ApiTokenFields `json:"token"`
+	// The bearer secret. Shown once; only its hash is stored.
+	Secret string `json:"secret"`
+}
+
+// GetToken returns CreatedApiToken.Token, and is useful for accessing the field via an interface.
+func (v *CreatedApiToken) GetToken() ApiTokenFields { return v.Token }
+
+// GetSecret returns CreatedApiToken.Secret, and is useful for accessing the field via an interface.
+func (v *CreatedApiToken) GetSecret() string { return v.Secret }
+
 // DecideImportRowResponse is returned by DecideImportRow on success.
 type DecideImportRowResponse struct {
 	// Accept (with a reason, audited) or drop a row held because it matched the blacklist.
@@ -503,14 +790,83 @@ type DecideImportRowResponse struct {
 // GetDecideImportRow returns DecideImportRowResponse.DecideImportRow, and is useful for accessing the field via an interface.
 func (v *DecideImportRowResponse) GetDecideImportRow() ImportJobFields { return v.DecideImportRow }
 
+// DeleteWebhookResponse is returned by DeleteWebhook on success.
+type DeleteWebhookResponse struct {
+	DeleteWebhook WebhookFields `json:"deleteWebhook"`
+}
+
+// GetDeleteWebhook returns DeleteWebhookResponse.DeleteWebhook, and is useful for accessing the field via an interface.
+func (v *DeleteWebhookResponse) GetDeleteWebhook() WebhookFields { return v.DeleteWebhook }
+
+type DeliveryStatus string
+
+const (
+	DeliveryStatusPending   DeliveryStatus = "PENDING"
+	DeliveryStatusDelivered DeliveryStatus = "DELIVERED"
+	DeliveryStatusFailed    DeliveryStatus = "FAILED"
+)
+
+var AllDeliveryStatus = []DeliveryStatus{
+	DeliveryStatusPending,
+	DeliveryStatusDelivered,
+	DeliveryStatusFailed,
+}
+
 // EraseContactResponse is returned by EraseContact on success.
 type EraseContactResponse struct {
-	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, except those in keep (someone else; they lose the shared identifiers).
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+	// sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+	// (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+	// e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+	// (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
 	EraseContact ErasureReceipt `json:"eraseContact"`
 }
 
 // GetEraseContact returns EraseContactResponse.EraseContact, and is useful for accessing the field via an interface.
 func (v *EraseContactResponse) GetEraseContact() ErasureReceipt { return v.EraseContact }
+
+// ErasePersonResponse is returned by ErasePerson on success.
+type ErasePersonResponse struct {
+	// Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
+	// sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
+	// (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
+	// e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+	// (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
+	EraseContact PersonErasure `json:"eraseContact"`
+}
+
+// GetEraseContact returns ErasePersonResponse.EraseContact, and is useful for accessing the field via an interface.
+func (v *ErasePersonResponse) GetEraseContact() PersonErasure { return v.EraseContact }
+
+// ErasurePlanFields includes the requested fields of the GraphQL type ErasurePreview.
+// The GraphQL type's documentation follows.
+//
+// What an erasure would do, shown before it is done.
+type ErasurePlanFields struct {
+	Contact ContactSummary `json:"contact"`
+	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
+	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
+	// Records with the same name-and-address key only: not erased.
+	LookAlikes []ContactSummary `json:"lookAlikes"`
+}
+
+// GetContact returns ErasurePlanFields.Contact, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetContact() ContactSummary { return v.Contact }
+
+// GetSameIdentifiers returns ErasurePlanFields.SameIdentifiers, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetSameIdentifiers() []ContactSummary { return v.SameIdentifiers }
+
+// GetLookAlikes returns ErasurePlanFields.LookAlikes, and is useful for accessing the field via an interface.
+func (v *ErasurePlanFields) GetLookAlikes() []ContactSummary { return v.LookAlikes }
+
+// ErasurePreviewResponse is returned by ErasurePreview on success.
+type ErasurePreviewResponse struct {
+	// What eraseContact would erase, and the look-alikes it would not.
+	ErasurePreview ErasurePlanFields `json:"erasurePreview"`
+}
+
+// GetErasurePreview returns ErasurePreviewResponse.ErasurePreview, and is useful for accessing the field via an interface.
+func (v *ErasurePreviewResponse) GetErasurePreview() ErasurePlanFields { return v.ErasurePreview }
 
 // ErasureReceipt includes the requested fields of the GraphQL type ErasureReceipt.
 type ErasureReceipt struct {
@@ -527,6 +883,23 @@ func (v *ErasureReceipt) GetErasedAt() time.Time { return v.ErasedAt }
 
 // GetBlacklistEntry returns ErasureReceipt.BlacklistEntry, and is useful for accessing the field via an interface.
 func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
+
+// ExtendRequestResponse is returned by ExtendRequest on success.
+type ExtendRequestResponse struct {
+	// Extends the deadline, to at most three months after the request arrived.
+	ExtendRequest RequestFields `json:"extendRequest"`
+}
+
+// GetExtendRequest returns ExtendRequestResponse.ExtendRequest, and is useful for accessing the field via an interface.
+func (v *ExtendRequestResponse) GetExtendRequest() RequestFields { return v.ExtendRequest }
+
+// FileRequestResponse is returned by FileRequest on success.
+type FileRequestResponse struct {
+	FileRequest RequestFields `json:"fileRequest"`
+}
+
+// GetFileRequest returns FileRequestResponse.FileRequest, and is useful for accessing the field via an interface.
+func (v *FileRequestResponse) GetFileRequest() RequestFields { return v.FileRequest }
 
 // GetContactResponse is returned by GetContact on success.
 type GetContactResponse struct {
@@ -637,6 +1010,63 @@ func (v *ImportJobFields) GetMessage() *string { return v.Message }
 // GetCreatedAt returns ImportJobFields.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ImportJobFields) GetCreatedAt() time.Time { return v.CreatedAt }
 
+// One line of the caller's import jobs (ADMIN: everyone's), newest first.
+type ImportJobSummary struct {
+	Id         string       `json:"id"`
+	Status     ImportStatus `json:"status"`
+	FileName   string       `json:"fileName"`
+	ListKey    *string      `json:"listKey"`
+	CreatedAt  time.Time    `json:"createdAt"`
+	Total      int          `json:"total"`
+	Processed  int          `json:"processed"`
+	Inserted   int          `json:"inserted"`
+	Duplicates int          `json:"duplicates"`
+	Held       int          `json:"held"`
+	Invalid    int          `json:"invalid"`
+}
+
+// GetId returns ImportJobSummary.Id, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetId() string { return v.Id }
+
+// GetStatus returns ImportJobSummary.Status, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetStatus() ImportStatus { return v.Status }
+
+// GetFileName returns ImportJobSummary.FileName, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetFileName() string { return v.FileName }
+
+// GetListKey returns ImportJobSummary.ListKey, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetListKey() *string { return v.ListKey }
+
+// GetCreatedAt returns ImportJobSummary.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetTotal returns ImportJobSummary.Total, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetTotal() int { return v.Total }
+
+// GetProcessed returns ImportJobSummary.Processed, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetProcessed() int { return v.Processed }
+
+// GetInserted returns ImportJobSummary.Inserted, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetInserted() int { return v.Inserted }
+
+// GetDuplicates returns ImportJobSummary.Duplicates, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetDuplicates() int { return v.Duplicates }
+
+// GetHeld returns ImportJobSummary.Held, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetHeld() int { return v.Held }
+
+// GetInvalid returns ImportJobSummary.Invalid, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetInvalid() int { return v.Invalid }
+
+// ImportJobsResponse is returned by ImportJobs on success.
+type ImportJobsResponse struct {
+	// The caller's import jobs, newest first; ADMIN: everyone's.
+	ImportJobs []ImportJobSummary `json:"importJobs"`
+}
+
+// GetImportJobs returns ImportJobsResponse.ImportJobs, and is useful for accessing the field via an interface.
+func (v *ImportJobsResponse) GetImportJobs() []ImportJobSummary { return v.ImportJobs }
+
 // ImportPreview includes the requested fields of the GraphQL type ImportPreview.
 type ImportPreview struct {
 	Encoding  string `json:"encoding"`
@@ -722,6 +1152,10 @@ func (v *ImportRow) GetCountry() string { return v.Country }
 type ImportRowProblem struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Stable UPPER_SNAKE code of the problem, e.g. EMAIL_NO_AT, for clients to word in their own language.
+	Code string `json:"code"`
+	// The column the problem concerns (givenName, email, …), when it concerns one.
+	Field *string `json:"field"`
 }
 
 // GetLine returns ImportRowProblem.Line, and is useful for accessing the field via an interface.
@@ -729,6 +1163,12 @@ func (v *ImportRowProblem) GetLine() int { return v.Line }
 
 // GetMessage returns ImportRowProblem.Message, and is useful for accessing the field via an interface.
 func (v *ImportRowProblem) GetMessage() string { return v.Message }
+
+// GetCode returns ImportRowProblem.Code, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetCode() string { return v.Code }
+
+// GetField returns ImportRowProblem.Field, and is useful for accessing the field via an interface.
+func (v *ImportRowProblem) GetField() *string { return v.Field }
 
 type ImportStatus string
 
@@ -825,6 +1265,15 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() Viewer { return v.Me }
 
+// MergeContactsResponse is returned by MergeContacts on success.
+type MergeContactsResponse struct {
+	// Merges duplicate records into one; every ledger event is kept. Audited.
+	MergeContacts ContactDetail `json:"mergeContacts"`
+}
+
+// GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
+func (v *MergeContactsResponse) GetMergeContacts() ContactDetail { return v.MergeContacts }
+
 type OverrideInput struct {
 	Reason string `json:"reason"`
 }
@@ -843,6 +1292,27 @@ func (v *PageInfo) GetHasNextPage() bool { return v.HasNextPage }
 
 // GetEndCursor returns PageInfo.EndCursor, and is useful for accessing the field via an interface.
 func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
+
+// PersonErasure includes the requested fields of the GraphQL type ErasureReceipt.
+type PersonErasure struct {
+	ContactId string    `json:"contactId"`
+	ErasedAt  time.Time `json:"erasedAt"`
+	// Every record erased with the person: the named contact first, then every live contact reachable from it through a shared normalised e-mail or phone (transitively, not through a record named in keep).
+	ErasedContactIds []string             `json:"erasedContactIds"`
+	BlacklistEntry   BlacklistEntryFields `json:"blacklistEntry"`
+}
+
+// GetContactId returns PersonErasure.ContactId, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetContactId() string { return v.ContactId }
+
+// GetErasedAt returns PersonErasure.ErasedAt, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedAt() time.Time { return v.ErasedAt }
+
+// GetErasedContactIds returns PersonErasure.ErasedContactIds, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetErasedContactIds() []string { return v.ErasedContactIds }
+
+// GetBlacklistEntry returns PersonErasure.BlacklistEntry, and is useful for accessing the field via an interface.
+func (v *PersonErasure) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
@@ -892,6 +1362,33 @@ type PreviewImportResponse struct {
 
 // GetPreviewImport returns PreviewImportResponse.PreviewImport, and is useful for accessing the field via an interface.
 func (v *PreviewImportResponse) GetPreviewImport() ImportPreview { return v.PreviewImport }
+
+// ProcessingRecordResponse is returned by ProcessingRecord on success.
+type ProcessingRecordResponse struct {
+	// The record of processing activities (Art. 30) as Markdown, from what the database holds.
+	ProcessingRecord string `json:"processingRecord"`
+}
+
+// GetProcessingRecord returns ProcessingRecordResponse.ProcessingRecord, and is useful for accessing the field via an interface.
+func (v *ProcessingRecordResponse) GetProcessingRecord() string { return v.ProcessingRecord }
+
+// ProofDetail includes the requested fields of the GraphQL type ConsentEvent.
+type ProofDetail struct {
+	At time.Time `json:"at"`
+	// When the person gave the consent (on paper, on the phone), where it differs from when it was recorded.
+	GivenAt *time.Time `json:"givenAt"`
+	// The consent text version the person saw, when known.
+	ConsentText *ConsentTextVersion `json:"consentText"`
+}
+
+// GetAt returns ProofDetail.At, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetAt() time.Time { return v.At }
+
+// GetGivenAt returns ProofDetail.GivenAt, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetGivenAt() *time.Time { return v.GivenAt }
+
+// GetConsentText returns ProofDetail.ConsentText, and is useful for accessing the field via an interface.
+func (v *ProofDetail) GetConsentText() *ConsentTextVersion { return v.ConsentText }
 
 // ProofEvent includes the requested fields of the GraphQL type ConsentEvent.
 type ProofEvent struct {
@@ -968,6 +1465,23 @@ func (v *PurposeInput) GetDescription() *string { return v.Description }
 // GetRetentionMonths returns PurposeInput.RetentionMonths, and is useful for accessing the field via an interface.
 func (v *PurposeInput) GetRetentionMonths() *int { return v.RetentionMonths }
 
+// PurposeWithTexts includes the requested fields of the GraphQL type Purpose.
+type PurposeWithTexts struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Every version of the consent text, oldest first. Versions are added, never edited.
+	ConsentTexts []ConsentText `json:"consentTexts"`
+}
+
+// GetKey returns PurposeWithTexts.Key, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetKey() string { return v.Key }
+
+// GetName returns PurposeWithTexts.Name, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetName() string { return v.Name }
+
+// GetConsentTexts returns PurposeWithTexts.ConsentTexts, and is useful for accessing the field via an interface.
+func (v *PurposeWithTexts) GetConsentTexts() []ConsentText { return v.ConsentTexts }
+
 // PurposesResponse is returned by Purposes on success.
 type PurposesResponse struct {
 	Purposes []PurposeFields `json:"purposes"`
@@ -976,6 +1490,22 @@ type PurposesResponse struct {
 // GetPurposes returns PurposesResponse.Purposes, and is useful for accessing the field via an interface.
 func (v *PurposesResponse) GetPurposes() []PurposeFields { return v.Purposes }
 
+// PurposesWithTextsResponse is returned by PurposesWithTexts on success.
+type PurposesWithTextsResponse struct {
+	Purposes []PurposeWithTexts `json:"purposes"`
+}
+
+// GetPurposes returns PurposesWithTextsResponse.Purposes, and is useful for accessing the field via an interface.
+func (v *PurposesWithTextsResponse) GetPurposes() []PurposeWithTexts { return v.Purposes }
+
+// PutOnListResponse is returned by PutOnList on success.
+type PutOnListResponse struct {
+	AddToList ContactDetail `json:"addToList"`
+}
+
+// GetAddToList returns PutOnListResponse.AddToList, and is useful for accessing the field via an interface.
+func (v *PutOnListResponse) GetAddToList() ContactDetail { return v.AddToList }
+
 // RecordConsentResponse is returned by RecordConsent on success.
 type RecordConsentResponse struct {
 	RecordConsent ConsentFields `json:"recordConsent"`
@@ -983,6 +1513,155 @@ type RecordConsentResponse struct {
 
 // GetRecordConsent returns RecordConsentResponse.RecordConsent, and is useful for accessing the field via an interface.
 func (v *RecordConsentResponse) GetRecordConsent() ConsentFields { return v.RecordConsent }
+
+// RejectRequestResponse is returned by RejectRequest on success.
+type RejectRequestResponse struct {
+	RejectRequest RequestFields `json:"rejectRequest"`
+}
+
+// GetRejectRequest returns RejectRequestResponse.RejectRequest, and is useful for accessing the field via an interface.
+func (v *RejectRequestResponse) GetRejectRequest() RequestFields { return v.RejectRequest }
+
+// RemoveFromListResponse is returned by RemoveFromList on success.
+type RemoveFromListResponse struct {
+	RemoveFromList ContactDetail `json:"removeFromList"`
+}
+
+// GetRemoveFromList returns RemoveFromListResponse.RemoveFromList, and is useful for accessing the field via an interface.
+func (v *RemoveFromListResponse) GetRemoveFromList() ContactDetail { return v.RemoveFromList }
+
+// RequestFields includes the GraphQL fields of DataSubjectRequest requested by the fragment RequestFields.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type RequestFields struct {
+	Id         string                `json:"id"`
+	Kind       RequestKind           `json:"kind"`
+	Status     RequestStatus         `json:"status"`
+	ReceivedAt time.Time             `json:"receivedAt"`
+	DueAt      time.Time             `json:"dueAt"`
+	ExtendedTo *time.Time            `json:"extendedTo"`
+	Channel    string                `json:"channel"`
+	Note       *string               `json:"note"`
+	ClosedAt   *time.Time            `json:"closedAt"`
+	Outcome    *string               `json:"outcome"`
+	Contact    *RequestFieldsContact `json:"contact"`
+}
+
+// GetId returns RequestFields.Id, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetId() string { return v.Id }
+
+// GetKind returns RequestFields.Kind, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetKind() RequestKind { return v.Kind }
+
+// GetStatus returns RequestFields.Status, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetStatus() RequestStatus { return v.Status }
+
+// GetReceivedAt returns RequestFields.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetReceivedAt() time.Time { return v.ReceivedAt }
+
+// GetDueAt returns RequestFields.DueAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetDueAt() time.Time { return v.DueAt }
+
+// GetExtendedTo returns RequestFields.ExtendedTo, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetExtendedTo() *time.Time { return v.ExtendedTo }
+
+// GetChannel returns RequestFields.Channel, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestFields.Note, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetNote() *string { return v.Note }
+
+// GetClosedAt returns RequestFields.ClosedAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetClosedAt() *time.Time { return v.ClosedAt }
+
+// GetOutcome returns RequestFields.Outcome, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetOutcome() *string { return v.Outcome }
+
+// GetContact returns RequestFields.Contact, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetContact() *RequestFieldsContact { return v.Contact }
+
+// RequestFieldsContact includes the requested fields of the GraphQL type Contact.
+type RequestFieldsContact struct {
+	Id         string `json:"id"`
+	GivenName  string `json:"givenName"`
+	FamilyName string `json:"familyName"`
+}
+
+// GetId returns RequestFieldsContact.Id, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetId() string { return v.Id }
+
+// GetGivenName returns RequestFieldsContact.GivenName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetGivenName() string { return v.GivenName }
+
+// GetFamilyName returns RequestFieldsContact.FamilyName, and is useful for accessing the field via an interface.
+func (v *RequestFieldsContact) GetFamilyName() string { return v.FamilyName }
+
+type RequestInput struct {
+	Kind       RequestKind `json:"kind"`
+	ContactId  *string     `json:"contactId"`
+	ReceivedAt *time.Time  `json:"receivedAt"`
+	Channel    string      `json:"channel"`
+	Note       *string     `json:"note"`
+}
+
+// GetKind returns RequestInput.Kind, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetKind() RequestKind { return v.Kind }
+
+// GetContactId returns RequestInput.ContactId, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetContactId() *string { return v.ContactId }
+
+// GetReceivedAt returns RequestInput.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetReceivedAt() *time.Time { return v.ReceivedAt }
+
+// GetChannel returns RequestInput.Channel, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetChannel() string { return v.Channel }
+
+// GetNote returns RequestInput.Note, and is useful for accessing the field via an interface.
+func (v *RequestInput) GetNote() *string { return v.Note }
+
+type RequestKind string
+
+const (
+	RequestKindAccess        RequestKind = "ACCESS"
+	RequestKindErasure       RequestKind = "ERASURE"
+	RequestKindRectification RequestKind = "RECTIFICATION"
+	RequestKindRestriction   RequestKind = "RESTRICTION"
+	RequestKindObjection     RequestKind = "OBJECTION"
+	RequestKindPortability   RequestKind = "PORTABILITY"
+)
+
+var AllRequestKind = []RequestKind{
+	RequestKindAccess,
+	RequestKindErasure,
+	RequestKindRectification,
+	RequestKindRestriction,
+	RequestKindObjection,
+	RequestKindPortability,
+}
+
+type RequestStatus string
+
+const (
+	RequestStatusOpen     RequestStatus = "OPEN"
+	RequestStatusDone     RequestStatus = "DONE"
+	RequestStatusRejected RequestStatus = "REJECTED"
+)
+
+var AllRequestStatus = []RequestStatus{
+	RequestStatusOpen,
+	RequestStatusDone,
+	RequestStatusRejected,
+}
+
+// RequestsResponse is returned by Requests on success.
+type RequestsResponse struct {
+	// Data-subject requests, oldest due date first.
+	Requests []RequestFields `json:"requests"`
+}
+
+// GetRequests returns RequestsResponse.Requests, and is useful for accessing the field via an interface.
+func (v *RequestsResponse) GetRequests() []RequestFields { return v.Requests }
 
 // RevocationFields includes the GraphQL fields of RevocationEvent requested by the fragment RevocationFields.
 type RevocationFields struct {
@@ -1015,7 +1694,8 @@ func (v *RevocationFields) GetChannel() string { return v.Channel }
 type RevocationInput struct {
 	ContactId  string `json:"contactId"`
 	PurposeKey string `json:"purposeKey"`
-	Channel    string `json:"channel"`
+	// How the revocation arrived, as a short token [a-z0-9-]{1,40}: phone, letter, e-mail, in-person, unsubscribe-link, …
+	Channel string `json:"channel"`
 }
 
 // GetContactId returns RevocationInput.ContactId, and is useful for accessing the field via an interface.
@@ -1028,19 +1708,34 @@ func (v *RevocationInput) GetPurposeKey() string { return v.PurposeKey }
 func (v *RevocationInput) GetChannel() string { return v.Channel }
 
 // What a feed event reports. CONTACT_BLOCKED: a blacklist entry now covers a live contact (it is
-// no longer a recipient of anything).
+// no longer a recipient of anything). REQUEST_DUE: a data-subject request is due within 7 days
+// (channel "due-soon") or overdue (channel "overdue"); requestId names it, contactId its contact
+// ("" when none is known). CONTACT_DELETED: the retention rules deleted the contact (storage
+// limitation; no blacklist entry, the person may be entered again). CONTACT_REENTERED: a person on
+// the blacklist confirmed a double opt-in sign-up themselves and was entered again (the entries
+// their e-mail matched end). CONTACT_MERGED: mergeContacts merged the record mergedId into
+// contactId, the survivor; mergedId no longer exists (drop it, or move what you hold about it to
+// contactId), and the survivor's consents were derived again from both ledgers.
 type RevocationKind string
 
 const (
-	RevocationKindConsentRevoked RevocationKind = "CONSENT_REVOKED"
-	RevocationKindContactErased  RevocationKind = "CONTACT_ERASED"
-	RevocationKindContactBlocked RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindConsentRevoked   RevocationKind = "CONSENT_REVOKED"
+	RevocationKindContactErased    RevocationKind = "CONTACT_ERASED"
+	RevocationKindContactBlocked   RevocationKind = "CONTACT_BLOCKED"
+	RevocationKindRequestDue       RevocationKind = "REQUEST_DUE"
+	RevocationKindContactDeleted   RevocationKind = "CONTACT_DELETED"
+	RevocationKindContactReentered RevocationKind = "CONTACT_REENTERED"
+	RevocationKindContactMerged    RevocationKind = "CONTACT_MERGED"
 )
 
 var AllRevocationKind = []RevocationKind{
 	RevocationKindConsentRevoked,
 	RevocationKindContactErased,
 	RevocationKindContactBlocked,
+	RevocationKindRequestDue,
+	RevocationKindContactDeleted,
+	RevocationKindContactReentered,
+	RevocationKindContactMerged,
 }
 
 // RevocationsResponse is returned by Revocations on success.
@@ -1051,6 +1746,14 @@ type RevocationsResponse struct {
 
 // GetRevocations returns RevocationsResponse.Revocations, and is useful for accessing the field via an interface.
 func (v *RevocationsResponse) GetRevocations() RevocationFields { return v.Revocations }
+
+// RevokeApiTokenResponse is returned by RevokeApiToken on success.
+type RevokeApiTokenResponse struct {
+	RevokeApiToken ApiTokenFields `json:"revokeApiToken"`
+}
+
+// GetRevokeApiToken returns RevokeApiTokenResponse.RevokeApiToken, and is useful for accessing the field via an interface.
+func (v *RevokeApiTokenResponse) GetRevokeApiToken() ApiTokenFields { return v.RevokeApiToken }
 
 // RevokeConsentResponse is returned by RevokeConsent on success.
 type RevokeConsentResponse struct {
@@ -1110,6 +1813,15 @@ type StartImportResponse struct {
 // GetStartImport returns StartImportResponse.StartImport, and is useful for accessing the field via an interface.
 func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartImport }
 
+// SubjectAccessExportResponse is returned by SubjectAccessExport on success.
+type SubjectAccessExportResponse struct {
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR).
+	SubjectAccessExport string `json:"subjectAccessExport"`
+}
+
+// GetSubjectAccessExport returns SubjectAccessExportResponse.SubjectAccessExport, and is useful for accessing the field via an interface.
+func (v *SubjectAccessExportResponse) GetSubjectAccessExport() string { return v.SubjectAccessExport }
+
 // UpdateContactResponse is returned by UpdateContact on success.
 type UpdateContactResponse struct {
 	UpdateContact ContactPayloadFields `json:"updateContact"`
@@ -1137,6 +1849,104 @@ func (v *Viewer) GetRole() Role { return v.Role }
 // GetPurposeKeys returns Viewer.PurposeKeys, and is useful for accessing the field via an interface.
 func (v *Viewer) GetPurposeKeys() []string { return v.PurposeKeys }
 
+// WebhookDeliveriesResponse is returned by WebhookDeliveries on success.
+type WebhookDeliveriesResponse struct {
+	WebhookDeliveries []WebhookDeliveryFields `json:"webhookDeliveries"`
+}
+
+// GetWebhookDeliveries returns WebhookDeliveriesResponse.WebhookDeliveries, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesResponse) GetWebhookDeliveries() []WebhookDeliveryFields {
+	return v.WebhookDeliveries
+}
+
+// WebhookDeliveryFields includes the GraphQL fields of WebhookDelivery requested by the fragment WebhookDeliveryFields.
+type WebhookDeliveryFields struct {
+	Id            string         `json:"id"`
+	WebhookId     string         `json:"webhookId"`
+	EventCursor   string         `json:"eventCursor"`
+	Kind          RevocationKind `json:"kind"`
+	Status        DeliveryStatus `json:"status"`
+	Attempts      int            `json:"attempts"`
+	LastError     *string        `json:"lastError"`
+	LastAttemptAt *time.Time     `json:"lastAttemptAt"`
+	NextAttemptAt *time.Time     `json:"nextAttemptAt"`
+	DeliveredAt   *time.Time     `json:"deliveredAt"`
+}
+
+// GetId returns WebhookDeliveryFields.Id, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetId() string { return v.Id }
+
+// GetWebhookId returns WebhookDeliveryFields.WebhookId, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetWebhookId() string { return v.WebhookId }
+
+// GetEventCursor returns WebhookDeliveryFields.EventCursor, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetEventCursor() string { return v.EventCursor }
+
+// GetKind returns WebhookDeliveryFields.Kind, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetKind() RevocationKind { return v.Kind }
+
+// GetStatus returns WebhookDeliveryFields.Status, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetStatus() DeliveryStatus { return v.Status }
+
+// GetAttempts returns WebhookDeliveryFields.Attempts, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetAttempts() int { return v.Attempts }
+
+// GetLastError returns WebhookDeliveryFields.LastError, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetLastError() *string { return v.LastError }
+
+// GetLastAttemptAt returns WebhookDeliveryFields.LastAttemptAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetLastAttemptAt() *time.Time { return v.LastAttemptAt }
+
+// GetNextAttemptAt returns WebhookDeliveryFields.NextAttemptAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetNextAttemptAt() *time.Time { return v.NextAttemptAt }
+
+// GetDeliveredAt returns WebhookDeliveryFields.DeliveredAt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveryFields) GetDeliveredAt() *time.Time { return v.DeliveredAt }
+
+// WebhookFields includes the GraphQL fields of Webhook requested by the fragment WebhookFields.
+type WebhookFields struct {
+	Id        string           `json:"id"`
+	Url       string           `json:"url"`
+	Kinds     []RevocationKind `json:"kinds"`
+	CreatedAt time.Time        `json:"createdAt"`
+}
+
+// GetId returns WebhookFields.Id, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetId() string { return v.Id }
+
+// GetUrl returns WebhookFields.Url, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetUrl() string { return v.Url }
+
+// GetKinds returns WebhookFields.Kinds, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetKinds() []RevocationKind { return v.Kinds }
+
+// GetCreatedAt returns WebhookFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+type WebhookInput struct {
+	Url   string           `json:"url"`
+	Kinds []RevocationKind `json:"kinds"`
+	// Shared secret for the X-Vermerk-Signature HMAC; at least 16 characters.
+	Secret string `json:"secret"`
+}
+
+// GetUrl returns WebhookInput.Url, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetUrl() string { return v.Url }
+
+// GetKinds returns WebhookInput.Kinds, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetKinds() []RevocationKind { return v.Kinds }
+
+// GetSecret returns WebhookInput.Secret, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetSecret() string { return v.Secret }
+
+// WebhooksResponse is returned by Webhooks on success.
+type WebhooksResponse struct {
+	Webhooks []WebhookFields `json:"webhooks"`
+}
+
+// GetWebhooks returns WebhooksResponse.Webhooks, and is useful for accessing the field via an interface.
+func (v *WebhooksResponse) GetWebhooks() []WebhookFields { return v.Webhooks }
+
 // __AddToListInput is used internally by genqlient
 type __AddToListInput struct {
 	ContactId string `json:"contactId"`
@@ -1160,6 +1970,18 @@ func (v *__BlacklistAddInput) GetCandidate() ContactInput { return v.Candidate }
 
 // GetReason returns __BlacklistAddInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistAddInput) GetReason() string { return v.Reason }
+
+// __BlacklistContactInput is used internally by genqlient
+type __BlacklistContactInput struct {
+	ContactId string `json:"contactId"`
+	Reason    string `json:"reason"`
+}
+
+// GetContactId returns __BlacklistContactInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetContactId() string { return v.ContactId }
+
+// GetReason returns __BlacklistContactInput.Reason, and is useful for accessing the field via an interface.
+func (v *__BlacklistContactInput) GetReason() string { return v.Reason }
 
 // __BlacklistInput is used internally by genqlient
 type __BlacklistInput struct {
@@ -1185,6 +2007,26 @@ func (v *__BlacklistRemoveInput) GetId() string { return v.Id }
 // GetReason returns __BlacklistRemoveInput.Reason, and is useful for accessing the field via an interface.
 func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
 
+// __CompleteRequestInput is used internally by genqlient
+type __CompleteRequestInput struct {
+	Id      string `json:"id"`
+	Outcome string `json:"outcome"`
+}
+
+// GetId returns __CompleteRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetId() string { return v.Id }
+
+// GetOutcome returns __CompleteRequestInput.Outcome, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetOutcome() string { return v.Outcome }
+
+// __ConsentProofDetailsInput is used internally by genqlient
+type __ConsentProofDetailsInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofDetailsInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofDetailsInput) GetContactId() string { return v.ContactId }
+
 // __ConsentProofInput is used internally by genqlient
 type __ConsentProofInput struct {
 	ContactId string `json:"contactId"`
@@ -1192,6 +2034,34 @@ type __ConsentProofInput struct {
 
 // GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
 func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
+// __ContactPersonInput is used internally by genqlient
+type __ContactPersonInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ContactPersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ContactPersonInput) GetId() string { return v.Id }
+
+// __CreateApiTokenInput is used internally by genqlient
+type __CreateApiTokenInput struct {
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	PurposeKeys []string   `json:"purposeKeys"`
+	ExpiresAt   *time.Time `json:"expiresAt"`
+}
+
+// GetName returns __CreateApiTokenInput.Name, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetName() string { return v.Name }
+
+// GetRole returns __CreateApiTokenInput.Role, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetRole() Role { return v.Role }
+
+// GetPurposeKeys returns __CreateApiTokenInput.PurposeKeys, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetPurposeKeys() []string { return v.PurposeKeys }
+
+// GetExpiresAt returns __CreateApiTokenInput.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *__CreateApiTokenInput) GetExpiresAt() *time.Time { return v.ExpiresAt }
 
 // __CreateContactInput is used internally by genqlient
 type __CreateContactInput struct {
@@ -1221,6 +2091,14 @@ type __CreatePurposeInput struct {
 // GetInput returns __CreatePurposeInput.Input, and is useful for accessing the field via an interface.
 func (v *__CreatePurposeInput) GetInput() PurposeInput { return v.Input }
 
+// __CreateWebhookInput is used internally by genqlient
+type __CreateWebhookInput struct {
+	Input WebhookInput `json:"input"`
+}
+
+// GetInput returns __CreateWebhookInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateWebhookInput) GetInput() WebhookInput { return v.Input }
+
 // __DecideImportRowInput is used internally by genqlient
 type __DecideImportRowInput struct {
 	JobId  string  `json:"jobId"`
@@ -1241,6 +2119,14 @@ func (v *__DecideImportRowInput) GetAccept() bool { return v.Accept }
 // GetReason returns __DecideImportRowInput.Reason, and is useful for accessing the field via an interface.
 func (v *__DecideImportRowInput) GetReason() *string { return v.Reason }
 
+// __DeleteWebhookInput is used internally by genqlient
+type __DeleteWebhookInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DeleteWebhookInput.Id, and is useful for accessing the field via an interface.
+func (v *__DeleteWebhookInput) GetId() string { return v.Id }
+
 // __EraseContactInput is used internally by genqlient
 type __EraseContactInput struct {
 	Id     string `json:"id"`
@@ -1252,6 +2138,54 @@ func (v *__EraseContactInput) GetId() string { return v.Id }
 
 // GetReason returns __EraseContactInput.Reason, and is useful for accessing the field via an interface.
 func (v *__EraseContactInput) GetReason() string { return v.Reason }
+
+// __ErasePersonInput is used internally by genqlient
+type __ErasePersonInput struct {
+	Id     string   `json:"id"`
+	Reason string   `json:"reason"`
+	Keep   []string `json:"keep"`
+}
+
+// GetId returns __ErasePersonInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetId() string { return v.Id }
+
+// GetReason returns __ErasePersonInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetReason() string { return v.Reason }
+
+// GetKeep returns __ErasePersonInput.Keep, and is useful for accessing the field via an interface.
+func (v *__ErasePersonInput) GetKeep() []string { return v.Keep }
+
+// __ErasurePreviewInput is used internally by genqlient
+type __ErasurePreviewInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ErasurePreviewInput.Id, and is useful for accessing the field via an interface.
+func (v *__ErasurePreviewInput) GetId() string { return v.Id }
+
+// __ExtendRequestInput is used internally by genqlient
+type __ExtendRequestInput struct {
+	Id     string    `json:"id"`
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason"`
+}
+
+// GetId returns __ExtendRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetId() string { return v.Id }
+
+// GetUntil returns __ExtendRequestInput.Until, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetUntil() time.Time { return v.Until }
+
+// GetReason returns __ExtendRequestInput.Reason, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetReason() string { return v.Reason }
+
+// __FileRequestInput is used internally by genqlient
+type __FileRequestInput struct {
+	Input RequestInput `json:"input"`
+}
+
+// GetInput returns __FileRequestInput.Input, and is useful for accessing the field via an interface.
+func (v *__FileRequestInput) GetInput() RequestInput { return v.Input }
 
 // __GetContactInput is used internally by genqlient
 type __GetContactInput struct {
@@ -1269,6 +2203,18 @@ type __GetImportJobInput struct {
 // GetId returns __GetImportJobInput.Id, and is useful for accessing the field via an interface.
 func (v *__GetImportJobInput) GetId() string { return v.Id }
 
+// __ImportJobsInput is used internally by genqlient
+type __ImportJobsInput struct {
+	First *int    `json:"first"`
+	After *string `json:"after"`
+}
+
+// GetFirst returns __ImportJobsInput.First, and is useful for accessing the field via an interface.
+func (v *__ImportJobsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __ImportJobsInput.After, and is useful for accessing the field via an interface.
+func (v *__ImportJobsInput) GetAfter() *string { return v.After }
+
 // __ImportProgressInput is used internally by genqlient
 type __ImportProgressInput struct {
 	JobId string `json:"jobId"`
@@ -1276,6 +2222,22 @@ type __ImportProgressInput struct {
 
 // GetJobId returns __ImportProgressInput.JobId, and is useful for accessing the field via an interface.
 func (v *__ImportProgressInput) GetJobId() string { return v.JobId }
+
+// __MergeContactsInput is used internally by genqlient
+type __MergeContactsInput struct {
+	IntoId  string   `json:"intoId"`
+	FromIds []string `json:"fromIds"`
+	Reason  string   `json:"reason"`
+}
+
+// GetIntoId returns __MergeContactsInput.IntoId, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetIntoId() string { return v.IntoId }
+
+// GetFromIds returns __MergeContactsInput.FromIds, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetFromIds() []string { return v.FromIds }
+
+// GetReason returns __MergeContactsInput.Reason, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetReason() string { return v.Reason }
 
 // __PreviewImportInput is used internally by genqlient
 type __PreviewImportInput struct {
@@ -1285,6 +2247,18 @@ type __PreviewImportInput struct {
 // GetFile returns __PreviewImportInput.File, and is useful for accessing the field via an interface.
 func (v *__PreviewImportInput) GetFile() Upload { return v.File }
 
+// __PutOnListInput is used internally by genqlient
+type __PutOnListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __PutOnListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __PutOnListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetListKey() string { return v.ListKey }
+
 // __RecordConsentInput is used internally by genqlient
 type __RecordConsentInput struct {
 	Input ConsentInput `json:"input"`
@@ -1293,6 +2267,50 @@ type __RecordConsentInput struct {
 // GetInput returns __RecordConsentInput.Input, and is useful for accessing the field via an interface.
 func (v *__RecordConsentInput) GetInput() ConsentInput { return v.Input }
 
+// __RejectRequestInput is used internally by genqlient
+type __RejectRequestInput struct {
+	Id     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// GetId returns __RejectRequestInput.Id, and is useful for accessing the field via an interface.
+func (v *__RejectRequestInput) GetId() string { return v.Id }
+
+// GetReason returns __RejectRequestInput.Reason, and is useful for accessing the field via an interface.
+func (v *__RejectRequestInput) GetReason() string { return v.Reason }
+
+// __RemoveFromListInput is used internally by genqlient
+type __RemoveFromListInput struct {
+	ContactId string `json:"contactId"`
+	ListKey   string `json:"listKey"`
+}
+
+// GetContactId returns __RemoveFromListInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetContactId() string { return v.ContactId }
+
+// GetListKey returns __RemoveFromListInput.ListKey, and is useful for accessing the field via an interface.
+func (v *__RemoveFromListInput) GetListKey() string { return v.ListKey }
+
+// __RequestsInput is used internally by genqlient
+type __RequestsInput struct {
+	Status  *RequestStatus `json:"status"`
+	Overdue *bool          `json:"overdue"`
+	First   *int           `json:"first"`
+	After   *string        `json:"after"`
+}
+
+// GetStatus returns __RequestsInput.Status, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetStatus() *RequestStatus { return v.Status }
+
+// GetOverdue returns __RequestsInput.Overdue, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetOverdue() *bool { return v.Overdue }
+
+// GetFirst returns __RequestsInput.First, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __RequestsInput.After, and is useful for accessing the field via an interface.
+func (v *__RequestsInput) GetAfter() *string { return v.After }
+
 // __RevocationsInput is used internally by genqlient
 type __RevocationsInput struct {
 	After *string `json:"after"`
@@ -1300,6 +2318,14 @@ type __RevocationsInput struct {
 
 // GetAfter returns __RevocationsInput.After, and is useful for accessing the field via an interface.
 func (v *__RevocationsInput) GetAfter() *string { return v.After }
+
+// __RevokeApiTokenInput is used internally by genqlient
+type __RevokeApiTokenInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RevokeApiTokenInput.Id, and is useful for accessing the field via an interface.
+func (v *__RevokeApiTokenInput) GetId() string { return v.Id }
 
 // __RevokeConsentInput is used internally by genqlient
 type __RevokeConsentInput struct {
@@ -1345,6 +2371,14 @@ func (v *__StartImportInput) GetFile() Upload { return v.File }
 // GetListKey returns __StartImportInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__StartImportInput) GetListKey() *string { return v.ListKey }
 
+// __SubjectAccessExportInput is used internally by genqlient
+type __SubjectAccessExportInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __SubjectAccessExportInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__SubjectAccessExportInput) GetContactId() string { return v.ContactId }
+
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
 	Id       string         `json:"id"`
@@ -1360,6 +2394,18 @@ func (v *__UpdateContactInput) GetInput() ContactInput { return v.Input }
 
 // GetOverride returns __UpdateContactInput.Override, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetOverride() *OverrideInput { return v.Override }
+
+// __WebhookDeliveriesInput is used internally by genqlient
+type __WebhookDeliveriesInput struct {
+	WebhookId *string `json:"webhookId"`
+	First     *int    `json:"first"`
+}
+
+// GetWebhookId returns __WebhookDeliveriesInput.WebhookId, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetWebhookId() *string { return v.WebhookId }
+
+// GetFirst returns __WebhookDeliveriesInput.First, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetFirst() *int { return v.First }
 
 // The mutation executed by AddToList.
 const AddToList_Operation = `
@@ -1387,6 +2433,47 @@ func AddToList(
 	}
 
 	data_ = &AddToListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ApiTokens.
+const ApiTokens_Operation = `
+query ApiTokens {
+	apiTokens {
+		... ApiTokenFields
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Every API token, without secrets (ADMIN).
+func ApiTokens(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ApiTokensResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ApiTokens",
+		Query:  ApiTokens_Operation,
+	}
+
+	data_ = &ApiTokensResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1557,6 +2644,51 @@ func BlacklistChangedForwardData(interfaceChan interface{}, jsonRawMsg json.RawM
 	return nil
 }
 
+// The mutation executed by BlacklistContact.
+const BlacklistContact_Operation = `
+mutation BlacklistContact ($contactId: ID!, $reason: String!) {
+	blacklistContact(contactId: $contactId, reason: $reason) {
+		... BlacklistEntryFields
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Blocks a person whose record stays (objection, Art. 21; restriction, Art. 18). ADMIN.
+func BlacklistContact(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	reason string,
+) (data_ *BlacklistContactResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "BlacklistContact",
+		Query:  BlacklistContact_Operation,
+		Variables: &__BlacklistContactInput{
+			ContactId: contactId,
+			Reason:    reason,
+		},
+	}
+
+	data_ = &BlacklistContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by BlacklistRemove.
 const BlacklistRemove_Operation = `
 mutation BlacklistRemove ($id: ID!, $reason: String!) {
@@ -1591,6 +2723,61 @@ func BlacklistRemove(
 	}
 
 	data_ = &BlacklistRemoveResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CompleteRequest.
+const CompleteRequest_Operation = `
+mutation CompleteRequest ($id: ID!, $outcome: String!) {
+	completeRequest(id: $id, outcome: $outcome) {
+		... RequestFields
+		export
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Closes a request after doing what it asks (ADMIN): an ERASURE request erases the person.
+func CompleteRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	outcome string,
+) (data_ *CompleteRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CompleteRequest",
+		Query:  CompleteRequest_Operation,
+		Variables: &__CompleteRequestInput{
+			Id:      id,
+			Outcome: outcome,
+		},
+	}
+
+	data_ = &CompleteRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1640,6 +2827,199 @@ func ConsentProof(
 	}
 
 	data_ = &ConsentProofResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ConsentProofDetails.
+const ConsentProofDetails_Operation = `
+query ConsentProofDetails ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		givenAt
+		consentText {
+			version
+		}
+	}
+}
+`
+
+// When each consent of the ledger was given and which text version the person saw, in the
+// ledger's order (oldest first); asked apart from ConsentProof so the proof still shows on a
+// server without these fields.
+func ConsentProofDetails(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofDetailsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProofDetails",
+		Query:  ConsentProofDetails_Operation,
+		Variables: &__ConsentProofDetailsInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofDetailsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ContactPerson.
+const ContactPerson_Operation = `
+query ContactPerson ($id: ID!) {
+	contact(id: $id) {
+		id
+		blocked
+		possibleDuplicates {
+			... ContactDetail
+		}
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Whether the person is blocked, and the records that may be the same person, loaded after
+// the detail so that a slow duplicate search does not hold it up.
+func ContactPerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ContactPersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ContactPerson",
+		Query:  ContactPerson_Operation,
+		Variables: &__ContactPersonInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ContactPersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CreateApiToken.
+const CreateApiToken_Operation = `
+mutation CreateApiToken ($name: String!, $role: Role!, $purposeKeys: [String!], $expiresAt: Time) {
+	createApiToken(name: $name, role: $role, purposeKeys: $purposeKeys, expiresAt: $expiresAt) {
+		token {
+			... ApiTokenFields
+		}
+		secret
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Creates a token; the secret comes back this once (ADMIN).
+func CreateApiToken(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	name string,
+	role Role,
+	purposeKeys []string,
+	expiresAt *time.Time,
+) (data_ *CreateApiTokenResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateApiToken",
+		Query:  CreateApiToken_Operation,
+		Variables: &__CreateApiTokenInput{
+			Name:        name,
+			Role:        role,
+			PurposeKeys: purposeKeys,
+			ExpiresAt:   expiresAt,
+		},
+	}
+
+	data_ = &CreateApiTokenResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -1720,6 +3100,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -1866,6 +3247,47 @@ func CreatePurpose(
 	return data_, err_
 }
 
+// The mutation executed by CreateWebhook.
+const CreateWebhook_Operation = `
+mutation CreateWebhook ($input: WebhookInput!) {
+	createWebhook(input: $input) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// Registers a webhook for revocation kinds (ADMIN); the secret signs every delivery.
+func CreateWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input WebhookInput,
+) (data_ *CreateWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateWebhook",
+		Query:  CreateWebhook_Operation,
+		Variables: &__CreateWebhookInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by DecideImportRow.
 const DecideImportRow_Operation = `
 mutation DecideImportRow ($jobId: ID!, $line: Int!, $accept: Boolean!, $reason: String) {
@@ -1885,6 +3307,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -1954,6 +3378,47 @@ func DecideImportRow(
 	return data_, err_
 }
 
+// The mutation executed by DeleteWebhook.
+const DeleteWebhook_Operation = `
+mutation DeleteWebhook ($id: ID!) {
+	deleteWebhook(id: $id) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// Removes a webhook (ADMIN).
+func DeleteWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DeleteWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteWebhook",
+		Query:  DeleteWebhook_Operation,
+		Variables: &__DeleteWebhookInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DeleteWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by EraseContact.
 const EraseContact_Operation = `
 mutation EraseContact ($id: ID!, $reason: String!) {
@@ -1992,6 +3457,219 @@ func EraseContact(
 	}
 
 	data_ = &EraseContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ErasePerson.
+const ErasePerson_Operation = `
+mutation ErasePerson ($id: ID!, $reason: String!, $keep: [ID!]) {
+	eraseContact(id: $id, reason: $reason, keep: $keep) {
+		contactId
+		erasedAt
+		erasedContactIds
+		blacklistEntry {
+			... BlacklistEntryFields
+		}
+	}
+}
+fragment BlacklistEntryFields on BlacklistEntry {
+	id
+	source
+	reason
+	createdAt
+	identifierKinds
+	removedAt
+}
+`
+
+// Erases the person: the contact and every record sharing an e-mail or phone with it, except
+// those named in keep (someone else). ADMIN.
+func ErasePerson(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+	keep []string,
+) (data_ *ErasePersonResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasePerson",
+		Query:  ErasePerson_Operation,
+		Variables: &__ErasePersonInput{
+			Id:     id,
+			Reason: reason,
+			Keep:   keep,
+		},
+	}
+
+	data_ = &ErasePersonResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ErasurePreview.
+const ErasurePreview_Operation = `
+query ErasurePreview ($id: ID!) {
+	erasurePreview(id: $id) {
+		contact {
+			... ContactSummary
+		}
+		sameIdentifiers {
+			... ContactSummary
+		}
+		lookAlikes {
+			... ContactSummary
+		}
+	}
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+`
+
+// Every record an erasure of the person would take, and the look-alikes it would leave. ADMIN.
+func ErasurePreview(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ErasurePreviewResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ErasurePreview",
+		Query:  ErasurePreview_Operation,
+		Variables: &__ErasurePreviewInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ErasurePreviewResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ExtendRequest.
+const ExtendRequest_Operation = `
+mutation ExtendRequest ($id: ID!, $until: Time!, $reason: String!) {
+	extendRequest(id: $id, until: $until, reason: $reason) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Moves the deadline of an open request to the end of the day until, at most three months
+// after it arrived, with a reason (ADMIN).
+func ExtendRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	until time.Time,
+	reason string,
+) (data_ *ExtendRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ExtendRequest",
+		Query:  ExtendRequest_Operation,
+		Variables: &__ExtendRequestInput{
+			Id:     id,
+			Until:  until,
+			Reason: reason,
+		},
+	}
+
+	data_ = &ExtendRequestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by FileRequest.
+const FileRequest_Operation = `
+mutation FileRequest ($input: RequestInput!) {
+	fileRequest(input: $input) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Registers a request (STAFF); its deadline is one month after receivedAt.
+func FileRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input RequestInput,
+) (data_ *FileRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FileRequest",
+		Query:  FileRequest_Operation,
+		Variables: &__FileRequestInput{
+			Input: input,
+		},
+	}
+
+	data_ = &FileRequestResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2052,6 +3730,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2114,6 +3793,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2177,6 +3858,56 @@ func GetImportJob(
 	return data_, err_
 }
 
+// The query executed by ImportJobs.
+const ImportJobs_Operation = `
+query ImportJobs ($first: Int, $after: String) {
+	importJobs(first: $first, after: $after) {
+		... ImportJobSummary
+	}
+}
+fragment ImportJobSummary on ImportJob {
+	id
+	status
+	fileName
+	listKey
+	createdAt
+	total
+	processed
+	inserted
+	duplicates
+	held
+	invalid
+}
+`
+
+// The caller's import jobs, to reopen one and decide its held rows.
+func ImportJobs(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+) (data_ *ImportJobsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ImportJobs",
+		Query:  ImportJobs_Operation,
+		Variables: &__ImportJobsInput{
+			First: first,
+			After: after,
+		},
+	}
+
+	data_ = &ImportJobsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The subscription executed by ImportProgress.
 const ImportProgress_Operation = `
 subscription ImportProgress ($jobId: ID!) {
@@ -2196,6 +3927,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2359,6 +4092,103 @@ func Me(
 	return data_, err_
 }
 
+// The mutation executed by MergeContacts.
+const MergeContacts_Operation = `
+mutation MergeContacts ($intoId: ID!, $fromIds: [ID!]!, $reason: String!) {
+	mergeContacts(intoId: $intoId, fromIds: $fromIds, reason: $reason) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Merges duplicate records into one (every ledger event is kept); audited with the reason.
+func MergeContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	intoId string,
+	fromIds []string,
+	reason string,
+) (data_ *MergeContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergeContacts",
+		Query:  MergeContacts_Operation,
+		Variables: &__MergeContactsInput{
+			IntoId:  intoId,
+			FromIds: fromIds,
+			Reason:  reason,
+		},
+	}
+
+	data_ = &MergeContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by PreviewImport.
 const PreviewImport_Operation = `
 mutation PreviewImport ($file: Upload!) {
@@ -2409,6 +4239,35 @@ func PreviewImport(
 	return data_, err_
 }
 
+// The query executed by ProcessingRecord.
+const ProcessingRecord_Operation = `
+query ProcessingRecord {
+	processingRecord
+}
+`
+
+// The record of processing activities (Art. 30 GDPR) as Markdown (ADMIN).
+func ProcessingRecord(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ProcessingRecordResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ProcessingRecord",
+		Query:  ProcessingRecord_Operation,
+	}
+
+	data_ = &ProcessingRecordResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by Purposes.
 const Purposes_Operation = `
 query Purposes {
@@ -2447,6 +4306,138 @@ func Purposes(
 	return data_, err_
 }
 
+// The query executed by PurposesWithTexts.
+const PurposesWithTexts_Operation = `
+query PurposesWithTexts {
+	purposes {
+		key
+		name
+		consentTexts {
+			version
+			text
+			createdAt
+		}
+	}
+}
+`
+
+// The purposes with every version of their consent text, for the grant dialog.
+func PurposesWithTexts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *PurposesWithTextsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PurposesWithTexts",
+		Query:  PurposesWithTexts_Operation,
+	}
+
+	data_ = &PurposesWithTextsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by PutOnList.
+const PutOnList_Operation = `
+mutation PutOnList ($contactId: ID!, $listKey: String!) {
+	addToList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Puts a contact on a distribution list; answers the contact as the detail shows it.
+func PutOnList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *PutOnListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "PutOnList",
+		Query:  PutOnList_Operation,
+		Variables: &__PutOnListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &PutOnListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RecordConsent.
 const RecordConsent_Operation = `
 mutation RecordConsent ($input: ConsentInput!) {
@@ -2463,6 +4454,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2495,6 +4487,213 @@ func RecordConsent(
 	}
 
 	data_ = &RecordConsentResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RejectRequest.
+const RejectRequest_Operation = `
+mutation RejectRequest ($id: ID!, $reason: String!) {
+	rejectRequest(id: $id, reason: $reason) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Closes an open request as REJECTED with the reason, e.g. manifestly unfounded (ADMIN).
+func RejectRequest(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	reason string,
+) (data_ *RejectRequestResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RejectRequest",
+		Query:  RejectRequest_Operation,
+		Variables: &__RejectRequestInput{
+			Id:     id,
+			Reason: reason,
+		},
+	}
+
+	data_ = &RejectRequestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RemoveFromList.
+const RemoveFromList_Operation = `
+mutation RemoveFromList ($contactId: ID!, $listKey: String!) {
+	removeFromList(contactId: $contactId, listKey: $listKey) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// Takes a contact off a distribution list; answers the contact as the detail shows it.
+func RemoveFromList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	listKey string,
+) (data_ *RemoveFromListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveFromList",
+		Query:  RemoveFromList_Operation,
+		Variables: &__RemoveFromListInput{
+			ContactId: contactId,
+			ListKey:   listKey,
+		},
+	}
+
+	data_ = &RemoveFromListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Requests.
+const Requests_Operation = `
+query Requests ($status: RequestStatus, $overdue: Boolean, $first: Int, $after: String) {
+	requests(status: $status, overdue: $overdue, first: $first, after: $after) {
+		... RequestFields
+	}
+}
+fragment RequestFields on DataSubjectRequest {
+	id
+	kind
+	status
+	receivedAt
+	dueAt
+	extendedTo
+	channel
+	note
+	closedAt
+	outcome
+	contact {
+		id
+		givenName
+		familyName
+	}
+}
+`
+
+// Requests by the deadline in force, earliest first; after is the id of the last one.
+func Requests(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	status *RequestStatus,
+	overdue *bool,
+	first *int,
+	after *string,
+) (data_ *RequestsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Requests",
+		Query:  Requests_Operation,
+		Variables: &__RequestsInput{
+			Status:  status,
+			Overdue: overdue,
+			First:   first,
+			After:   after,
+		},
+	}
+
+	data_ = &RequestsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2579,6 +4778,51 @@ func RevocationsForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessag
 	return nil
 }
 
+// The mutation executed by RevokeApiToken.
+const RevokeApiToken_Operation = `
+mutation RevokeApiToken ($id: ID!) {
+	revokeApiToken(id: $id) {
+		... ApiTokenFields
+	}
+}
+fragment ApiTokenFields on ApiToken {
+	id
+	name
+	role
+	purposeKeys
+	createdAt
+	expiresAt
+	revokedAt
+	lastUsedAt
+}
+`
+
+// Revokes a token at once (ADMIN).
+func RevokeApiToken(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RevokeApiTokenResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RevokeApiToken",
+		Query:  RevokeApiToken_Operation,
+		Variables: &__RevokeApiTokenInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RevokeApiTokenResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RevokeConsent.
 const RevokeConsent_Operation = `
 mutation RevokeConsent ($input: RevocationInput!) {
@@ -2595,6 +4839,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2769,6 +5014,8 @@ fragment ImportJobFields on ImportJob {
 	problems {
 		line
 		message
+		code
+		field
 	}
 	heldRows {
 		line
@@ -2823,6 +5070,39 @@ func StartImport(
 	}
 
 	data_ = &StartImportResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by SubjectAccessExport.
+const SubjectAccessExport_Operation = `
+query SubjectAccessExport ($contactId: ID!) {
+	subjectAccessExport(contactId: $contactId)
+}
+`
+
+// Everything stored about the person as one JSON document (Art. 15 GDPR).
+func SubjectAccessExport(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *SubjectAccessExportResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SubjectAccessExport",
+		Query:  SubjectAccessExport_Operation,
+		Variables: &__SubjectAccessExportInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &SubjectAccessExportResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -2903,6 +5183,7 @@ fragment ConsentFields on Consent {
 	grantedAt
 	revokedAt
 	notice
+	noticeCode
 	history {
 		at
 		status
@@ -2947,6 +5228,92 @@ func UpdateContact(
 	}
 
 	data_ = &UpdateContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by WebhookDeliveries.
+const WebhookDeliveries_Operation = `
+query WebhookDeliveries ($webhookId: ID, $first: Int) {
+	webhookDeliveries(webhookId: $webhookId, first: $first) {
+		... WebhookDeliveryFields
+	}
+}
+fragment WebhookDeliveryFields on WebhookDelivery {
+	id
+	webhookId
+	eventCursor
+	kind
+	status
+	attempts
+	lastError
+	lastAttemptAt
+	nextAttemptAt
+	deliveredAt
+}
+`
+
+// The newest deliveries, of one webhook or of all (ADMIN).
+func WebhookDeliveries(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	webhookId *string,
+	first *int,
+) (data_ *WebhookDeliveriesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "WebhookDeliveries",
+		Query:  WebhookDeliveries_Operation,
+		Variables: &__WebhookDeliveriesInput{
+			WebhookId: webhookId,
+			First:     first,
+		},
+	}
+
+	data_ = &WebhookDeliveriesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Webhooks.
+const Webhooks_Operation = `
+query Webhooks {
+	webhooks {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// The registered webhooks (ADMIN).
+func Webhooks(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *WebhooksResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Webhooks",
+		Query:  Webhooks_Operation,
+	}
+
+	data_ = &WebhooksResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

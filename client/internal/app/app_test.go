@@ -223,3 +223,68 @@ func TestImportFlowIgnoresOlderProgress(t *testing.T) {
 		t.Error("not finished")
 	}
 }
+
+func TestChannelTokenIsWhatTheServerTakes(t *testing.T) {
+	for in, want := range map[string]string{"phone": "phone", " In Person ": "in-person", "E-Mail": "e-mail", "via_web  form": "via-web-form"} {
+		if got := ChannelToken(in); got != want {
+			t.Errorf("ChannelToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, c := range RevocationChannels {
+		if ChannelToken(c) != c {
+			t.Errorf("offered channel %q is not a token", c)
+		}
+	}
+}
+
+// Sources and channels are stored as tokens ("letter") and read in the user's language; what
+// is picked from the offered texts goes back as the token, free text as typed.
+func TestChannelTextSpeaksTheUsersLanguage(t *testing.T) {
+	de, en := i18n.MustNew("de"), i18n.MustNew("en")
+	for _, c := range []struct {
+		in   string
+		loc  Localizer
+		want string
+	}{
+		{"letter", de, "Brief"},
+		{"web form", de, "Webformular"},
+		{"unsubscribe-link", de, "Abmeldelink"},
+		{"double-opt-in", de, "Double-Opt-in"},
+		{"in-person", en, "in person"},
+		{"Postkarte", de, "Postkarte"},
+	} {
+		if got := ChannelText(c.in, c.loc); got != c.want {
+			t.Errorf("ChannelText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for tok := range knownChannels {
+		for _, loc := range []*i18n.Localizer{de, en} {
+			if got := ChannelText(tok, loc); got == "channel."+tok {
+				t.Errorf("%s has no text for channel %q", loc.Lang(), tok)
+			}
+		}
+	}
+	if got := ChannelFromText(" brief ", RevocationChannels, de); got != "letter" {
+		t.Errorf("ChannelFromText(brief) = %q, want letter", got)
+	}
+	if got := ChannelFromText("Webformular", ConsentSources, de); got != "web form" {
+		t.Errorf("ChannelFromText(Webformular) = %q, want web form", got)
+	}
+	if got := ChannelFromText("Fax", RevocationChannels, de); got != "Fax" {
+		t.Errorf("ChannelFromText(Fax) = %q, want Fax", got)
+	}
+}
+
+// The import's counts are numbers beside words that do not change with them: "1 duplicates"
+// was wrong.
+func TestImportCountsReadRightForOne(t *testing.T) {
+	data := map[string]any{"Processed": 6, "Total": 6, "Inserted": 1, "Duplicates": 1, "Held": 1, "Invalid": 1}
+	for lang, want := range map[string]string{
+		"en": "6 of 6 rows: 1 inserted, 1 already there, 1 held, 1 invalid",
+		"de": "6 von 6 Zeilen: 1 eingefügt, 1 doppelt, 1 zurückgehalten, 1 ungültig",
+	} {
+		if got := i18n.MustNew(lang).N("import.status", 6, data); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type Backend interface {
 	BlacklistRemove(ctx context.Context, id, reason string) (api.BlacklistEntryFields, error)
 	EraseContact(ctx context.Context, id, reason string) (api.ErasureReceipt, error)
 	ConsentProof(ctx context.Context, contactID string) ([]api.ProofEvent, error)
+	PersonActions
 
 	// The Watch methods block until ctx ends, reconnecting by themselves.
 	WatchRevocations(ctx context.Context, after string, onEvent func(api.RevocationFields), onState func(api.LinkState))
@@ -44,5 +45,7 @@ var _ Backend = (*api.Client)(nil)
 // implements it, and so does the UI's bridge to Fyne's lang package.
 type Localizer interface {
 	T(key string, data map[string]any) string
+	// N picks the plural form for count ("1 Kontakt", "12 Kontakte"); data gets Count.
+	N(key string, count int, data map[string]any) string
 	Date(t time.Time) string
 }

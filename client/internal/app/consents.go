@@ -40,8 +40,34 @@ func ConsentRows(purposes []api.PurposeFields, consents []api.ConsentFields) []C
 // Consent sources offered in the grant dialog; the field also takes free text.
 var ConsentSources = []string{"web form", "phone", "fair", "letter", "e-mail", "in person"}
 
-// Revocation channels offered in the revoke dialog.
-var RevocationChannels = []string{"phone", "letter", "e-mail", "in person"}
+// Revocation channels offered in the revoke dialog. The server takes a short token
+// ([a-z0-9-]{1,40}); Revoke turns what staff type ("In Person") into one.
+var RevocationChannels = []string{"phone", "letter", "e-mail", "in-person"}
+
+// knownChannels are the sources and channels the app and the server write as tokens; each has
+// a text "channel.<token>" in every language.
+var knownChannels = map[string]bool{"phone": true, "letter": true, "e-mail": true, "in-person": true, "web-form": true,
+	"fair": true, "unsubscribe-link": true, "double-opt-in": true, "api": true, "due-soon": true, "overdue": true}
+
+// ChannelText is how a consent's source or a revocation's channel reads: a known token
+// ("letter", "web form", "unsubscribe-link") in the user's language, anything else as typed.
+func ChannelText(s string, loc Localizer) string {
+	if tok := ChannelToken(s); knownChannels[tok] {
+		return loc.T("channel."+tok, nil)
+	}
+	return s
+}
+
+// ChannelFromText undoes ChannelText for what staff pick or type in a dialog: one of the
+// offered texts ("Brief") gives its value ("letter"), anything else stays as typed.
+func ChannelFromText(text string, offered []string, loc Localizer) string {
+	for _, v := range offered {
+		if strings.EqualFold(strings.TrimSpace(text), ChannelText(v, loc)) {
+			return v
+		}
+	}
+	return text
+}
 
 // ErrMissing names a required field left empty.
 type ErrMissing struct{ Field string }
@@ -66,7 +92,7 @@ func Grant(ctx context.Context, b Backend, contactID, purposeKey, source, eviden
 
 // Revoke records a revocation through the channel the person used.
 func Revoke(ctx context.Context, b Backend, contactID, purposeKey, channel string) (api.ConsentFields, error) {
-	channel = strings.TrimSpace(channel)
+	channel = ChannelToken(channel)
 	if channel == "" {
 		return api.ConsentFields{}, ErrMissing{"channel"}
 	}
@@ -74,4 +100,11 @@ func Revoke(ctx context.Context, b Backend, contactID, purposeKey, channel strin
 		return api.ConsentFields{}, errors.New("no purpose chosen")
 	}
 	return b.RevokeConsent(ctx, api.RevocationInput{ContactId: contactID, PurposeKey: purposeKey, Channel: channel})
+}
+
+// ChannelToken writes a typed channel as the server's token: trimmed, lower-case, each run of
+// spaces or underscores one hyphen ("In Person" → "in-person"). Other characters stay, and the
+// server refuses them with CHANNEL_FORMAT.
+func ChannelToken(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '_' || r == '\t' }), "-")
 }

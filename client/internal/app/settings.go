@@ -136,7 +136,9 @@ func (s Settings) Complete() bool {
 	return strings.TrimSpace(s.ServerURL) != "" && strings.TrimSpace(s.Token) != ""
 }
 
-// ErrorText turns an error from the backend into a sentence for the user.
+// ErrorText turns an error from the backend into a sentence for the user, in the user's
+// language: input errors are worded from their reason codes (ReasonText), never from the
+// server's English message.
 func ErrorText(err error, loc Localizer) string {
 	if err == nil {
 		return ""
@@ -156,8 +158,20 @@ func ErrorText(err error, loc Localizer) string {
 		return loc.T("error.forbidden", data)
 	case errors.Is(err, api.ErrNotFound):
 		return loc.T("error.notfound", data)
+	case errors.Is(err, api.ErrInsecureURL):
+		return loc.T("error.insecure_url", data)
+	case errors.Is(err, api.ErrBadInput) && apiErr != nil:
+		return BadInputText(apiErr, loc)
+	case apiErr != nil && (apiErr.Code == "INTERNAL" || strings.HasPrefix(apiErr.Code, "HTTP_")):
+		return loc.T("error.internal", data)
 	case errors.Is(err, ErrReasonRequired):
 		return loc.T("override.required", data)
+	case errors.Is(err, ErrGivenAtFormat):
+		return loc.T("error.givenat.format", data)
+	case errors.Is(err, ErrGivenAtFuture):
+		return loc.T("error.givenat.future", data)
+	case errors.Is(err, ErrDayFormat):
+		return loc.T("error.day.format", data)
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {

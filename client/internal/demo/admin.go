@@ -25,21 +25,8 @@ func (b *Backend) EraseContact(ctx context.Context, id, reason string) (api.Eras
 	c := b.contacts[i]
 	b.contacts = slices.Delete(b.contacts, i, i+1)
 	now := time.Now()
-	e := api.BlacklistEntryFields{Id: "b" + strconv.Itoa(len(b.blacklist)+1), Source: api.BlacklistSourceErasure, Reason: reason, CreatedAt: now}
-	bl := blocked{}
-	if len(c.Emails) > 0 {
-		bl.email = normEmail(c.Emails[0])
-		e.IdentifierKinds = append(e.IdentifierKinds, api.MatchFieldEmail)
-	}
-	if len(c.Phones) > 0 {
-		bl.phone = normPhone(c.Phones[0])
-		e.IdentifierKinds = append(e.IdentifierKinds, api.MatchFieldPhone)
-	}
-	if a := c.Address; a != nil {
-		bl.nameAddr = nameAddr(c.GivenName, c.FamilyName, a.PostalCode, a.Street)
-		e.IdentifierKinds = append(e.IdentifierKinds, api.MatchFieldNameAndAddress)
-	}
-	bl.entry = e
+	bl := b.entryOf(c, api.BlacklistSourceErasure, reason, now)
+	e := bl.entry
 	b.blacklist = append(b.blacklist, bl)
 	b.events = append(b.events, api.RevocationFields{Cursor: strconv.Itoa(len(b.events) + 1), Kind: api.RevocationKindContactErased,
 		At: now, ContactId: id, Channel: "admin"})
@@ -109,4 +96,24 @@ func (b *Backend) watcherList() []func(api.BlacklistEntryFields) {
 		out = append(out, w)
 	}
 	return out
+}
+
+// entryOf is the next blacklist entry for contact c, with the identifiers it holds (the first
+// e-mail and phone, and name and address when c has an address), as the server writes for
+// eraseContact and blacklistContact. The caller holds b.mu.
+func (b *Backend) entryOf(c api.ContactDetail, source api.BlacklistSource, reason string, now time.Time) blocked {
+	bl := blocked{entry: api.BlacklistEntryFields{Id: "b" + strconv.Itoa(len(b.blacklist)+1), Source: source, Reason: reason, CreatedAt: now}}
+	if len(c.Emails) > 0 {
+		bl.email = normEmail(c.Emails[0])
+		bl.entry.IdentifierKinds = append(bl.entry.IdentifierKinds, api.MatchFieldEmail)
+	}
+	if len(c.Phones) > 0 {
+		bl.phone = normPhone(c.Phones[0])
+		bl.entry.IdentifierKinds = append(bl.entry.IdentifierKinds, api.MatchFieldPhone)
+	}
+	if a := c.Address; a != nil {
+		bl.nameAddr = nameAddr(c.GivenName, c.FamilyName, a.PostalCode, a.Street)
+		bl.entry.IdentifierKinds = append(bl.entry.IdentifierKinds, api.MatchFieldNameAndAddress)
+	}
+	return bl
 }

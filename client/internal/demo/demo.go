@@ -37,6 +37,7 @@ type Backend struct {
 	jobs      map[string]*job
 	overrides []api.OverrideInput
 	removals  []api.OverrideInput
+	merges    []Merge
 	watchers  map[int]func(api.BlacklistEntryFields)
 	nextID    int
 }

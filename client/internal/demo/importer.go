@@ -56,7 +56,7 @@ func parseCSV(data []byte) (encoding, sep string, headers, columns []string, row
 		}
 		line++
 		if err != nil {
-			problems = append(problems, api.ImportRowProblem{Line: line, Message: err.Error()})
+			problems = append(problems, api.ImportRowProblem{Line: line, Message: err.Error(), Code: "ROW_UNREADABLE"})
 			continue
 		}
 		if headers == nil {
@@ -94,7 +94,9 @@ func parseCSV(data []byte) (encoding, sep string, headers, columns []string, row
 			}
 		}
 		if row.Email != "" && !strings.Contains(row.Email, "@") {
-			problems = append(problems, api.ImportRowProblem{Line: line, Message: fmt.Sprintf("e-mail %q has no @", row.Email)})
+			field := "email"
+			problems = append(problems, api.ImportRowProblem{Line: line, Message: fmt.Sprintf("e-mail %q has no @", row.Email),
+				Code: "EMAIL_NO_AT", Field: &field})
 			row = api.ImportRow{}
 		}
 		rows = append(rows, row)

@@ -81,7 +81,7 @@ func New() *Backend {
 		p := b.purposes[i%len(b.purposes)]
 		b.events = append(b.events, api.RevocationFields{Cursor: fmt.Sprint(i + 1), Kind: api.RevocationKindConsentRevoked,
 			At: time.Now().Add(-time.Duration(40-i*9) * time.Minute), ContactId: c.Id, Purpose: &p,
-			Channel: []string{"unsubscribe link", "phone", "letter", "api"}[i]})
+			Channel: []string{"unsubscribe-link", "phone", "letter", "api"}[i]})
 	}
 	b.events = append(b.events, api.RevocationFields{Cursor: "5", Kind: api.RevocationKindContactErased,
 		At: time.Now().Add(-3 * time.Minute), ContactId: "c099", Channel: "admin"})

@@ -23,34 +23,58 @@ var Languages = []string{"de", "en"}
 
 // Localizer translates keys and formats dates for one language.
 type Localizer struct {
-	lang string
-	msgs map[string]string
+	lang    string
+	msgs    map[string]string
+	plurals map[string]map[string]string // key → CLDR category ("one", "other") → message
 }
 
-// New loads the translations of lang ("de" or "en"; anything else falls back to "de").
+// New loads the translations of lang ("de" or "en"; anything else falls back to "de"): every
+// file translations/<lang>.json and translations/<name>.<lang>.json, the pattern Fyne reads.
 func New(lang string) (*Localizer, error) {
 	lang = Normalize(lang)
-	data, err := Files.ReadFile("translations/" + lang + ".json")
+	l := &Localizer{lang: lang, msgs: map[string]string{}, plurals: map[string]map[string]string{}}
+	files, err := FilesOf(lang)
 	if err != nil {
 		return nil, fmt.Errorf("i18n.New(%s): %w", lang, err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("i18n.New(%s): %w", lang, err)
-	}
-	l := &Localizer{lang: lang, msgs: make(map[string]string, len(raw))}
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			l.msgs[k] = s
-			continue
+	for _, name := range files {
+		data, err := Files.ReadFile("translations/" + name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n.New(%s): %w", lang, err)
 		}
-		var plural map[string]string
-		if json.Unmarshal(v, &plural) == nil {
-			l.msgs[k] = plural["other"]
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("i18n.New(%s): %s: %w", lang, name, err)
+		}
+		for k, v := range raw {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				l.msgs[k] = s
+				continue
+			}
+			var plural map[string]string
+			if json.Unmarshal(v, &plural) == nil {
+				l.msgs[k] = plural["other"]
+				l.plurals[k] = plural
+			}
 		}
 	}
 	return l, nil
+}
+
+// FilesOf lists the translation files of one language.
+func FilesOf(lang string) ([]string, error) {
+	entries, err := Files.ReadDir("translations")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if n := e.Name(); n == lang+".json" || strings.HasSuffix(n, "."+lang+".json") {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 // MustNew is New for the embedded files, which are known to parse (a test checks them).
@@ -83,6 +107,32 @@ func (l *Localizer) T(key string, data map[string]any) string {
 		msg = key
 	}
 	return Fill(msg, data)
+}
+
+// N translates a key with plural forms for count ("1 Kontakt", "12 Kontakte"); data gets
+// Count. German and English both have "one" and "other".
+func (l *Localizer) N(key string, count int, data map[string]any) string {
+	d := map[string]any{"Count": count}
+	for k, v := range data {
+		d[k] = v
+	}
+	forms, ok := l.plurals[key]
+	if !ok {
+		return l.T(key, d)
+	}
+	msg, ok := forms[PluralCategory(l.lang, count)]
+	if !ok {
+		msg = forms["other"]
+	}
+	return Fill(msg, d)
+}
+
+// PluralCategory is the CLDR plural category of an integer count in German and English.
+func PluralCategory(lang string, count int) string {
+	if count == 1 {
+		return "one"
+	}
+	return "other"
 }
 
 // Date formats a day the way the language writes it: "3. Mai 2026", "3 May 2026".

@@ -3,39 +3,94 @@ package i18n
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
 )
 
-func TestEveryLanguageHasEveryKey(t *testing.T) {
-	keys := map[string][]string{}
+// catalogue reads every translation file of each language into one map per language.
+func catalogue(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
 	for _, l := range Languages {
-		data, err := Files.ReadFile("translations/" + l + ".json")
-		if err != nil {
-			t.Fatal(err)
+		files, err := FilesOf(l)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: files %v, %v", l, files, err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s.json: %v", l, err)
+		out[l] = map[string]any{}
+		for _, name := range files {
+			data, err := Files.ReadFile("translations/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for k, v := range m {
+				if _, dup := out[l][k]; dup {
+					t.Errorf("%s: key %q is in two files", name, k)
+				}
+				out[l][k] = v
+			}
 		}
-		for k := range m {
-			keys[l] = append(keys[l], k)
-		}
-		sort.Strings(keys[l])
 	}
-	de, en := map[string]bool{}, map[string]bool{}
-	for _, k := range keys["de"] {
-		de[k] = true
-	}
-	for _, k := range keys["en"] {
-		en[k] = true
-		if !de[k] {
-			t.Errorf("de.json lacks %q", k)
+	return out
+}
+
+func TestEveryLanguageHasEveryKey(t *testing.T) {
+	cat := catalogue(t)
+	for _, l := range Languages {
+		for _, other := range Languages {
+			var missing []string
+			for k := range cat[other] {
+				if _, ok := cat[l][k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			sort.Strings(missing)
+			for _, k := range missing {
+				t.Errorf("%s lacks %q (%s has it)", l, k, other)
+			}
+		}
+		for k, v := range cat[l] {
+			if forms, ok := v.(map[string]any); ok && (forms["one"] == nil || forms["other"] == nil) {
+				t.Errorf("%s: plural %q needs the forms one and other, has %v", l, k, forms)
+			}
 		}
 	}
-	for k := range de {
-		if !en[k] {
-			t.Errorf("en.json lacks %q", k)
+}
+
+// TestEveryServerReasonHasAText: the server's reason codes (generated from
+// graph/apperr/reasons.go by `make generate`) each have a German and an English text, so no
+// English server sentence reaches the German window.
+func TestEveryServerReasonHasAText(t *testing.T) {
+	cat := catalogue(t)
+	if len(serverReasons) == 0 {
+		t.Fatal("no server reasons; run make generate")
+	}
+	for _, code := range serverReasons {
+		for _, l := range Languages {
+			if s, _ := cat[l]["reason."+code].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("%s.json has no text for the server's reason code %s (key reason.%s)", l, code, code)
+			}
+		}
+	}
+}
+
+func TestPlurals(t *testing.T) {
+	for _, tc := range []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"de", 1, "1 Kontakt"}, {"de", 12, "12 Kontakte"}, {"de", 0, "0 Kontakte"},
+		{"en", 1, "1 contact"}, {"en", 12, "12 contacts"},
+	} {
+		if got := MustNew(tc.lang).N("count.contacts", tc.count, nil); got != tc.want {
+			t.Errorf("%s %d: %q, want %q", tc.lang, tc.count, got, tc.want)
 		}
 	}
 }
@@ -53,5 +108,20 @@ func TestDateAndFill(t *testing.T) {
 	}
 	if got := MustNew("xx").Lang(); got != "de" {
 		t.Errorf("fallback language = %q, want de", got)
+	}
+}
+
+// TestEveryEventKindHasAText: each kind of the revocations feed has a feed line and a webhook
+// kind name in every language, so no raw key reaches the admin's window.
+func TestEveryEventKindHasAText(t *testing.T) {
+	cat := catalogue(t)
+	for _, k := range api.AllRevocationKind {
+		for _, l := range Languages {
+			for _, key := range []string{"admin.event." + string(k), "office.kind." + string(k)} {
+				if s, _ := cat[l][key].(string); strings.TrimSpace(s) == "" {
+					t.Errorf("%s.json has no text for %s", l, key)
+				}
+			}
+		}
 	}
 }

@@ -1,13 +1,14 @@
 // Package seed fills a fresh Vermerk server with obviously made-up demo data through the
 // client's API layer: purposes, lists, a dozen contacts with consents and their history, a
-// revocation and an erasure (so the blacklist has an entry), plus a CSV for the import
-// screen. `make screenshot` photographs what it creates.
+// revocation and an erasure (so the blacklist has an entry), a contact entered twice, plus
+// a CSV for the import screen. `make screenshot` photographs what it creates.
 package seed
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 )
@@ -58,6 +59,29 @@ var lists = []api.ListInput{
 	{Key: "newsletter-kunden", Name: "Newsletter Kunden", PurposeKey: "newsletter"},
 	{Key: "messe-2026", Name: "Messe-Einladungen 2026", PurposeKey: "postal"},
 	{Key: "vertrieb", Name: "Vertriebskontakte", PurposeKey: "sales-calls"},
+}
+
+var tokens = []struct {
+	name     string
+	role     api.Role
+	purposes []string
+}{
+	{"Erika Mustermann", api.RoleStaff, nil},
+	{"Max Mustermann", api.RoleStaff, nil},
+	{"Newsletter-Versand", api.RoleIntegrator, []string{"newsletter"}},
+}
+
+// requests are the open data-subject requests: person indexes people (-1: not a contact),
+// daysAgo says when the request arrived.
+var requests = []struct {
+	kind          api.RequestKind
+	person        int
+	channel, note string
+	daysAgo       int
+}{
+	{api.RequestKindAccess, 2, "Brief", "Auskunft über alle gespeicherten Daten erbeten", 33},
+	{api.RequestKindObjection, 5, "E-Mail", "Keine Werbung mehr per Post", 25},
+	{api.RequestKindRectification, -1, "Telefon", "Anrufer nennt eine neue Anschrift", 2},
 }
 
 // CSV is the import file: new people, a duplicate of a contact, the erased person (held),
@@ -112,38 +136,62 @@ func Run(ctx context.Context, c *api.Client, csvPath string) (Result, error) {
 		var err error
 		switch {
 		case i%3 != 2:
-			err = grant(i, "newsletter", "Webformular", "Double-Opt-in bestätigt, Formular v3")
+			err = grant(i, "newsletter", "web form", "Double-Opt-in bestätigt, Formular v3")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "newsletter-kunden")
 			}
 		case i%3 == 2:
-			err = grant(i, "postal", "Messe", "Visitenkarte, Stand 4")
+			err = grant(i, "postal", "fair", "Visitenkarte, Stand 4")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "messe-2026")
 			}
 		}
 		if err == nil && i%4 == 0 {
-			err = grant(i, "sales-calls", "Telefon", "Gesprächsnotiz")
+			err = grant(i, "sales-calls", "phone", "Gesprächsnotiz")
 			if err == nil {
 				err = c.AddToList(ctx, ids[i], "vertrieb")
 			}
 		}
 		if err == nil && i == 0 {
-			err = grant(i, "postal", "Messe", "Visitenkarte, Stand 4")
+			err = grant(i, "postal", "fair", "Visitenkarte, Stand 4")
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("seed consents of contact %d: %w", i+1, err)
 		}
 	}
 	// The first contact (shown first in the list) withdraws the sales calls by letter: the one revocation.
-	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: ids[0], PurposeKey: "sales-calls", Channel: "Brief"}); err != nil {
+	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: ids[0], PurposeKey: "sales-calls", Channel: "letter"}); err != nil {
 		return Result{}, fmt.Errorf("seed revocation: %w", err)
 	}
 	erased := len(people) - 1
 	if _, err := c.EraseContact(ctx, ids[erased], ErasureReason); err != nil {
 		return Result{}, fmt.Errorf("seed erasure: %w", err)
 	}
-	res.Contacts, res.ErasedEmail, res.ErasedID = len(people)-1, people[erased].email, ids[erased]
+	// Sales enters Anna Schmidt a second time, with her mobile number: a possible duplicate
+	// for the "Doppelte Kontakte" view (entered after the erasure, so it is not erased with it).
+	twin := api.ContactInput{GivenName: ptr("Anna"), FamilyName: ptr("Schmidt"), Emails: []string{"Anna.Schmidt@example.org"},
+		Phones: []string{"+49 170 5550191"}, Address: &api.PostalAddressInput{Street: "Torstraße 12", PostalCode: "10119", City: "Berlin", Country: ptr("DE")}}
+	if r, err := c.CreateContact(ctx, twin, nil); err != nil || r.Contact == nil {
+		return Result{}, fmt.Errorf("seed duplicate: %+v, %w", r, err)
+	}
+	res.Contacts, res.ErasedEmail, res.ErasedID = len(people), people[erased].email, ids[erased]
+	// One token per staff member, and one for the newsletter tool; their secrets are not kept.
+	for _, tok := range tokens {
+		if _, err := c.CreateApiToken(ctx, tok.name, tok.role, tok.purposes, time.Time{}); err != nil {
+			return Result{}, fmt.Errorf("seed token %s: %w", tok.name, err)
+		}
+	}
+	// Three open data-subject requests for the Requests tab: one overdue, one due soon, one
+	// from a person who is not a contact.
+	for _, r := range requests {
+		contact := ""
+		if r.person >= 0 {
+			contact = ids[r.person]
+		}
+		if _, err := c.FileRequest(ctx, r.kind, contact, r.channel, r.note, time.Now().AddDate(0, 0, -r.daysAgo)); err != nil {
+			return Result{}, fmt.Errorf("seed request %s: %w", r.kind, err)
+		}
+	}
 	if csvPath != "" {
 		if err := os.WriteFile(csvPath, []byte(CSV), 0o644); err != nil {
 			return Result{}, fmt.Errorf("seed CSV: %w", err)

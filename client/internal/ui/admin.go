@@ -25,6 +25,10 @@ type AdminScreen struct {
 	Message   *widget.Label
 	// Remove is the reason dialog for lifting an entry while it is open.
 	Remove *ReasonDialog
+	// FeedInfo says when a tapped feed row's contact was erased; OpenContact opens a live one
+	// (feed.go).
+	FeedInfo    *widget.Label
+	OpenContact func(id string)
 
 	feed    app.RevocationFeed
 	entries []api.BlacklistEntryFields
@@ -35,11 +39,12 @@ type AdminScreen struct {
 	prefs   app.Preferences
 	server  string
 	root    fyne.CanvasObject
+	names   map[string]string // contact id → name in the feed ("" while loading)
 }
 
 func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Preferences, serverURL string) *AdminScreen {
 	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL,
-		FeedState: widget.NewLabel(t("admin.waiting")), BlCount: widget.NewLabel(""), Message: wrapLabel("")}
+		FeedState: widget.NewLabel(t("admin.waiting")), BlCount: widget.NewLabel(""), Message: wrapLabel(""), FeedInfo: newFeedInfo()}
 	s.FeedState.Importance = widget.LowImportance
 	s.BlCount.Importance = widget.LowImportance
 	s.Message.Importance = widget.DangerImportance
@@ -52,6 +57,10 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			o.(*widget.Label).SetText(s.eventText(s.feed.Events[i]))
 		})
+	s.Feed.OnSelected = func(i widget.ListItemID) {
+		s.OpenEvent(i)
+		s.Feed.UnselectAll()
+	}
 	s.Blacklist = widget.NewList(func() int { return len(s.entries) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("entry")
@@ -71,7 +80,7 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 		})
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() { s.loadBlacklist(s.next) })
 	s.LoadMore.Hide()
-	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState), nil, nil, nil, s.Feed)
+	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState), s.FeedInfo, nil, nil, s.Feed)
 	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
 		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
@@ -164,7 +173,7 @@ func (s *AdminScreen) loadBlacklist(after string) {
 			} else {
 				s.LoadMore.Hide()
 			}
-			s.BlCount.SetText(tf("admin.blacklist.count", map[string]any{"Count": page.TotalCount}))
+			s.BlCount.SetText(tn("admin.blacklist.count", page.TotalCount, nil))
 			s.Blacklist.Refresh()
 		})
 	}()
@@ -176,7 +185,21 @@ func (s *AdminScreen) eventText(e api.RevocationFields) string {
 		purpose = e.Purpose.Name
 	}
 	return tf("admin.event."+string(e.Kind), map[string]any{"At": s.loc.DateTime(e.At), "Purpose": purpose,
-		"Channel": e.Channel, "Contact": shortID(e.ContactId)})
+		"Channel": app.ChannelText(e.Channel, s.loc), "Contact": s.feedContact(e)})
+}
+
+// feedContact names the event's contact: its name once loaded, else the short id.
+func (s *AdminScreen) feedContact(e api.RevocationFields) string {
+	if e.ContactId == "" { // a data-subject request of someone who is not a contact
+		return t("requests.contact.none")
+	}
+	if e.Kind == api.RevocationKindContactErased {
+		return shortID(e.ContactId)
+	}
+	if name := s.contactName(e.ContactId); name != "" {
+		return name
+	}
+	return shortID(e.ContactId)
 }
 
 func (s *AdminScreen) entryText(e api.BlacklistEntryFields) string {

@@ -97,7 +97,8 @@ func TestEraseFromTheDetailShowsTheReceipt(t *testing.T) {
 	eventually(t, "the detail", func() bool { return s.Detail != nil })
 	test.Tap(s.Detail.Erase)
 	d := s.Detail.EraseDialog
-	if d == nil || !d.Confirm.Disabled() {
+	eventually(t, "the erasure preview", func() bool { return d.Going.Text != "" })
+	if !d.Confirm.Disabled() {
 		t.Fatal("erase is possible without a reason")
 	}
 	test.Type(d.Reason, "Antrag per Brief vom 2. Mai")
@@ -170,13 +171,13 @@ func TestRevocationFeedResumesAfterARestart(t *testing.T) {
 	}
 
 	// While the app is closed, someone revokes a consent.
-	if _, err := b.RevokeConsent(context.Background(), api.RevocationInput{ContactId: "c001", PurposeKey: "newsletter", Channel: "Brief"}); err != nil {
+	if _, err := b.RevokeConsent(context.Background(), api.RevocationInput{ContactId: "c001", PurposeKey: "newsletter", Channel: "letter"}); err != nil {
 		t.Fatal(err)
 	}
 	second, stop := run()
 	defer stop()
 	eventually(t, "the missed revocation", func() bool { return second.Feed.Length() == 1 })
-	if e := second.feed.Events[0]; e.ContactId != "c001" || e.Channel != "Brief" {
+	if e := second.feed.Events[0]; e.ContactId != "c001" || e.Channel != "letter" {
 		t.Fatalf("resumed with %+v", e)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,7 +30,9 @@ type ContactsScreen struct {
 	Receipt  *widget.Label
 	// Admin shows the erase button in the detail (ADMIN tokens).
 	Admin bool
-	right *fyne.Container
+	// OnRequestFiled is called after a data-subject request was filed from a detail.
+	OnRequestFiled func()
+	right          *fyne.Container
 
 	b      app.Backend
 	loc    localizer
@@ -113,7 +116,7 @@ func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage
 	if len(s.state.Items) == 0 {
 		s.Count.SetText(t("contacts.none"))
 	} else {
-		s.Count.SetText(tf("contacts.count", map[string]any{"Shown": len(s.state.Items), "Total": s.state.Total}))
+		s.Count.SetText(tn("contacts.count", s.state.Total, map[string]any{"Shown": len(s.state.Items), "Total": s.state.Total}))
 	}
 	if s.state.HasMore {
 		s.LoadMore.Show()
@@ -156,9 +159,18 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 	d := NewDetailView(s.b, s.loc, s.win, c, purposes, s.Admin)
 	d.OnEdit = func() { s.OpenForm(app.FormFromContact(c)) }
 	d.OnChanged = func() { s.OpenContact(c.Id) }
-	d.OnErased = func(r api.ErasureReceipt) {
+	d.OnErased = func(r api.PersonErasure) {
 		s.Reload()
 		s.ShowReceipt(app.DisplayName(c.ContactSummary), r)
+	}
+	d.OnMerged = func(m api.ContactDetail) {
+		s.Reload()
+		s.OpenContact(m.Id)
+	}
+	d.OnRequestFiled = func(api.RequestFields) {
+		if s.OnRequestFiled != nil {
+			s.OnRequestFiled()
+		}
 	}
 	s.setRight(d.Object())
 	s.Detail = d
@@ -166,9 +178,12 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 
 // ShowReceipt shows what an erasure left: the date and the blacklist entry, no personal data
 // beyond the name the user just saw.
-func (s *ContactsScreen) ShowReceipt(name string, r api.ErasureReceipt) {
+func (s *ContactsScreen) ShowReceipt(name string, r api.PersonErasure) {
 	text := wrapLabel(tf("erase.receipt", map[string]any{"Name": name, "At": s.loc.DateTime(r.ErasedAt),
 		"Entry": shortID(r.BlacklistEntry.Id), "Kinds": kindsText(r.BlacklistEntry.IdentifierKinds), "Reason": r.BlacklistEntry.Reason}))
+	if n := len(r.ErasedContactIds); n > 1 {
+		text.SetText(text.Text + " " + tn("erase.receipt.count", n, nil))
+	}
 	title := boldLabel(t("erase.done"))
 	title.SizeName = theme.SizeNameSubHeadingText
 	s.setRight(container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, title), text))
@@ -202,20 +217,38 @@ func (s *ContactsScreen) BlacklistChanged() {
 	}
 }
 
-// DetailView shows one contact with its lists and consents.
+// DetailView shows one contact with its lists and consents, and what staff do with the
+// person: lists on and off, duplicates and merging, the Art. 15 export, the consent proof as
+// a PDF, and for admins blocking and erasure.
 type DetailView struct {
-	Edit     *widget.Button
-	Proof    *widget.Button
-	Erase    *widget.Button // nil unless the token is ADMIN
-	Consents *ConsentsView
-	// EraseDialog asks for the erasure's reason while it is open; ProofView is the open ledger.
-	EraseDialog *ReasonDialog
+	Edit       *widget.Button
+	Proof      *widget.Button
+	ProofPDF   *widget.Button
+	Export     *widget.Button
+	Duplicates *widget.Button
+	Block      *widget.Button // nil unless the token is ADMIN
+	Erase      *widget.Button // nil unless the token is ADMIN
+	// FileRequest opens RequestForm, the requests screen's filing form with this contact
+	// preset; nil when the backend cannot file requests (the demo).
+	FileRequest *widget.Button
+	RequestForm *RequestFiling
+	Consents    *ConsentsView
+	Lists       *ListsView
+	Blocked     *widget.Label // shown when the person is on the blacklist
+	Status      *widget.Label // what the last export or search said
+	// The open dialogs: the erasure preview, the block reason, the duplicates, the ledger.
+	EraseDialog *ErasureView
+	BlockDialog *ReasonDialog
+	DupView     *DuplicatesView
 	ProofView   *ProofView
 	OnEdit      func()
-	// OnChanged reloads the contact after a consent changed.
+	// OnChanged reloads the contact after a consent or list changed.
 	OnChanged func()
-	// OnErased shows the receipt of an erasure.
-	OnErased func(api.ErasureReceipt)
+	// OnErased shows the receipt of an erasure; OnMerged opens the merged contact.
+	OnErased func(api.PersonErasure)
+	OnMerged func(api.ContactDetail)
+	// OnRequestFiled is called after a data-subject request was filed for the contact.
+	OnRequestFiled func(api.RequestFields)
 
 	b       app.Backend
 	loc     localizer
@@ -232,11 +265,26 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 		}
 	})
 	d.Proof = widget.NewButtonWithIcon(t("action.proof"), theme.HistoryIcon(), d.ShowProof)
+	d.ProofPDF = widget.NewButtonWithIcon(t("action.proofpdf"), theme.DocumentPrintIcon(), d.exportProofPDF)
+	d.Export = widget.NewButtonWithIcon(t("action.export"), theme.DownloadIcon(), d.exportAccess)
+	d.Duplicates = widget.NewButtonWithIcon(t("action.duplicates"), theme.ContentCopyIcon(), d.ShowDuplicates)
+	d.Blocked = wrapLabel("")
+	d.Blocked.Importance = widget.DangerImportance
+	d.Blocked.Hide()
+	d.Status = wrapLabel("")
 	buttons := container.NewHBox(d.Edit)
+	actions := container.NewHBox(d.Duplicates, d.Export)
+	if _, ok := b.(app.RequestFiler); ok {
+		// beside Edit: the action row is as wide as the detail pane allows already
+		d.FileRequest = widget.NewButtonWithIcon(t("requests.file"), theme.MailComposeIcon(), d.AskFileRequest)
+		buttons.Objects = append([]fyne.CanvasObject{d.FileRequest}, buttons.Objects...)
+	}
 	if admin {
+		d.Block = widget.NewButtonWithIcon(t("action.block"), theme.VisibilityOffIcon(), d.AskBlock)
 		d.Erase = widget.NewButtonWithIcon(t("action.erase"), theme.DeleteIcon(), d.AskErase)
 		d.Erase.Importance = widget.DangerImportance
-		buttons.Add(d.Erase)
+		actions.Add(d.Block)
+		actions.Add(d.Erase)
 	}
 	title := widget.NewLabelWithStyle(app.DisplayName(c.ContactSummary), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
@@ -249,12 +297,11 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 		items = append(items, widget.NewFormItem(t("detail.address"),
 			wrapLabel(fmt.Sprintf("%s\n%s %s\n%s", a.Street, a.PostalCode, a.City, a.Country))))
 	}
-	var lists []string
-	for _, l := range c.Lists {
-		lists = append(lists, l.Name+" ("+l.Purpose.Name+")")
-	}
-	if len(lists) > 0 {
-		items = append(items, widget.NewFormItem(t("detail.lists"), wrapLabel(strings.Join(lists, "\n"))))
+	d.Lists = newListsView(b, loc, c)
+	d.Lists.OnChanged = func(api.ContactDetail) {
+		if d.OnChanged != nil {
+			d.OnChanged()
+		}
 	}
 	d.Consents = NewConsentsView(b, loc, win, c.Id, purposes, c.Consents)
 	d.Consents.OnChanged = func() {
@@ -266,41 +313,63 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	created.Importance = widget.LowImportance
 	d.root = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, nil, buttons, title),
+		d.Blocked,
+		actions,
+		d.Status,
 		widget.NewForm(items...),
 		created,
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, d.Proof, boldLabel(t("detail.consents"))),
+		boldLabel(t("lists.title")),
+		d.Lists.Object(),
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, container.NewHBox(d.Proof, d.ProofPDF), boldLabel(t("detail.consents"))),
 		d.Consents.Object(),
 	))
+	d.loadPerson()
 	return d
 }
 
 func (d *DetailView) Object() fyne.CanvasObject { return d.root }
 
-// AskErase asks for the reason of an erasure (Art. 17 GDPR), then erases.
+// ContactID is the id of the contact shown.
+func (d *DetailView) ContactID() string { return d.contact.Id }
+
+// AskErase shows every record an erasure of the person would take, lets the admin keep
+// records that are someone else, and erases with a written reason (Art. 17 GDPR).
 func (d *DetailView) AskErase() {
-	d.EraseDialog = showReasonDialog(d.win, reasonSpec{
-		Title: t("erase.title"), Text: t("erase.text"), Details: app.DisplayName(d.contact.ContactSummary),
-		Confirm: t("erase.confirm"), Danger: true,
-		OnConfirm: func(reason string) {
-			id := d.contact.Id
-			go func() {
-				r, err := app.Erase(context.Background(), d.b, id, reason)
-				do(func() {
-					if err != nil {
-						d.EraseDialog.Fail(app.ErrorText(err, d.loc))
-						return
-					}
-					d.EraseDialog.Close()
-					d.EraseDialog = nil
-					if d.OnErased != nil {
-						d.OnErased(r)
-					}
-				})
-			}()
-		},
-		OnAbort: func() { d.EraseDialog = nil },
-	})
+	v := newErasureView(d.b, d.loc, d.win, d.contact.ContactSummary)
+	v.OnErased = func(r api.PersonErasure) {
+		d.EraseDialog = nil
+		if d.OnErased != nil {
+			d.OnErased(r)
+		}
+	}
+	d.EraseDialog = v
+}
+
+// AskFileRequest opens the form that files a data-subject request, for this contact.
+func (d *DetailView) AskFileRequest() {
+	filer, ok := d.b.(app.RequestFiler)
+	if !ok {
+		return
+	}
+	f := newRequestFiling(filer, d.loc)
+	f.Preset(d.contact.ContactSummary)
+	dlg := dialog.NewCustom(t("requests.new"), t("action.cancel"), f.Object(), d.win)
+	f.OnFiled = func(r api.RequestFields) {
+		dlg.Hide()
+		d.RequestForm = nil
+		d.Status.SetText(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
+			"Due": d.loc.Date(app.Deadline(r))}))
+		if d.OnRequestFiled != nil {
+			d.OnRequestFiled(r)
+		}
+	}
+	dlg.SetOnClosed(func() { d.RequestForm = nil })
+	dlg.Resize(fyne.NewSize(640, 420))
+	d.RequestForm = f
+	dlg.Show()
+	d.win.Canvas().Focus(f.Channel)
 }
 
 // ShowProof loads the contact's consent ledger and shows it, read-only.

@@ -20,8 +20,11 @@ type FormScreen struct {
 	Emails, Phones                      *widget.Entry
 	Street, PostalCode, City, Country   *widget.Entry
 	Banner                              *Banner
-	Message                             *widget.Label
-	Save, Cancel                        *widget.Button
+	// Message holds what the last save refused; it is re-checked on every change and goes
+	// once the input no longer warrants it. ScreenNote says when live screening failed.
+	Message      *widget.Label
+	ScreenNote   *widget.Label
+	Save, Cancel *widget.Button
 
 	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
 	Override   *ReasonDialog
@@ -43,7 +46,8 @@ type FormScreen struct {
 
 // NewFormScreen builds the form, filled from f (empty for a new contact).
 func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactForm) *FormScreen {
-	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(), Message: wrapLabel("")}
+	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(), Message: wrapLabel(""), ScreenNote: wrapLabel("")}
+	s.ScreenNote.Importance = widget.LowImportance
 	entry := func(text string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetText(text)
@@ -90,6 +94,7 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		s.Banner.Object(),
 		form,
 		s.Message,
+		s.ScreenNote,
 		container.NewHBox(layoutSpacer(), s.Cancel, s.Save),
 	)
 	s.content = container.NewVScroll(s.body)
@@ -120,6 +125,17 @@ func (s *FormScreen) changed() {
 	if s.live != nil {
 		s.live.Set(s.Model().Input())
 	}
+	if s.Message != nil && s.Message.Text != "" {
+		s.Message.SetText(s.validationText(s.Model().Validate()))
+	}
+}
+
+func (s *FormScreen) validationText(errs []app.FieldError) string {
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, tf(e.Key, map[string]any{"Value": e.Value}))
+	}
+	return strings.Join(msgs, "\n")
 }
 
 func (s *FormScreen) showScreening(a app.ScreenAnswer) {
@@ -129,9 +145,10 @@ func (s *FormScreen) showScreening(a app.ScreenAnswer) {
 	s.lastSeq = a.Seq
 	if a.Err != nil {
 		// The server decides on save anyway; a failed live screen must not block typing.
-		s.Message.SetText(app.ErrorText(a.Err, s.loc))
+		s.ScreenNote.SetText(tf("form.screen.failed", map[string]any{"Error": app.ErrorText(a.Err, s.loc)}))
 		return
 	}
+	s.ScreenNote.SetText("")
 	s.applyScreening(a.Value)
 }
 
@@ -151,11 +168,7 @@ func (s *FormScreen) applyScreening(sc api.ScreeningFields) {
 
 func (s *FormScreen) save(reason *string) {
 	if errs := s.Model().Validate(); len(errs) > 0 {
-		var msgs []string
-		for _, e := range errs {
-			msgs = append(msgs, tf(e.Key, map[string]any{"Value": e.Value}))
-		}
-		s.Message.SetText(strings.Join(msgs, "\n"))
+		s.Message.SetText(s.validationText(errs))
 		return
 	}
 	s.Message.SetText("")

@@ -20,6 +20,8 @@ func (l localizer) T(key string, data map[string]any) string {
 	return lang.L(key, data)
 }
 
+func (l localizer) N(key string, count int, data map[string]any) string { return tn(key, count, data) }
+
 func (l localizer) Date(t time.Time) string { return i18n.FormatDate(t, l.lang) }
 
 func (l localizer) DateTime(t time.Time) string { return i18n.FormatDateTime(t, l.lang) }
@@ -45,6 +47,15 @@ func t(key string) string { return lang.L(key) }
 
 // tf translates a key with template data.
 func tf(key string, data map[string]any) string { return lang.L(key, data) }
+
+// tn translates a key with plural forms for count; data gets Count.
+func tn(key string, count int, data map[string]any) string {
+	d := map[string]any{"Count": count}
+	for k, v := range data {
+		d[k] = v
+	}
+	return lang.N(key, count, d)
+}
 
 // DefaultLocale gives a process started without a usable locale (LANG=C, as in services and
 // containers) a German one, before Fyne reads it at start-up and complains about "C".

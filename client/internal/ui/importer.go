@@ -36,6 +36,9 @@ type ImportScreen struct {
 	Accept     *ReasonDialog
 	Problems   *widget.Label
 	Message    *widget.Label
+	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
+	Jobs       *widget.Button
+	JobsDialog *ImportJobsDialog
 
 	flow   app.ImportFlow
 	open   func() (io.ReadCloser, error)
@@ -74,8 +77,13 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 			o.(*widget.Label).SetText(s.flow.Preview.Headers[id.Col])
 		}
 	}
+	actions := container.NewHBox(s.Pick, s.List, s.Start)
+	if jobs := s.jobsButton(); jobs != nil {
+		actions.Add(layoutSpacer())
+		actions.Add(jobs)
+	}
 	top := container.NewVBox(
-		container.NewHBox(s.Pick, s.List, s.Start),
+		actions,
 		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message,
 	)
 	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
@@ -259,7 +267,7 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 	}
 	s.Progress.Show()
 	s.Progress.SetValue(s.flow.Progress())
-	status := tf("import.status", map[string]any{"Processed": job.Processed, "Total": job.Total, "Inserted": job.Inserted,
+	status := tn("import.status", job.Total, map[string]any{"Processed": job.Processed, "Total": job.Total, "Inserted": job.Inserted,
 		"Duplicates": job.Duplicates, "Held": job.Held, "Invalid": job.Invalid})
 	switch job.Status {
 	case api.ImportStatusDone:
@@ -281,7 +289,7 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 	}
 	var problems []string
 	for _, p := range job.Problems {
-		problems = append(problems, tf("import.line", map[string]any{"Line": p.Line, "Message": p.Message}))
+		problems = append(problems, app.ProblemLine(p, s.loc))
 	}
 	s.Problems.SetText(strings.Join(problems, "\n"))
 	// The held rows change the height of what scrolls: lay it out again.

@@ -13,15 +13,21 @@ import (
 // TestEveryKeyTheUIUsesIsTranslated catches a typo in a translation key: Fyne would show
 // the bare key instead of a sentence.
 func TestEveryKeyTheUIUsesIsTranslated(t *testing.T) {
-	data, err := i18n.Files.ReadFile("translations/en.json")
+	names, err := i18n.FilesOf("en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var known map[string]any
-	if err := json.Unmarshal(data, &known); err != nil {
-		t.Fatal(err)
+	known := map[string]any{}
+	for _, name := range names {
+		data, err := i18n.Files.ReadFile("translations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &known); err != nil {
+			t.Fatal(err)
+		}
 	}
-	literal := regexp.MustCompile(`\b(?:t|tf|T)\("([a-z_]+(?:\.[a-zA-Z_]+)+)"`)
+	literal := regexp.MustCompile(`\b(?:t|tf|tn|T|N)\("([a-z_]+(?:\.[a-zA-Z_]+)+)"`)
 	files, _ := filepath.Glob("*.go")
 	app, _ := filepath.Glob("../app/*.go")
 	for _, f := range append(files, app...) {
@@ -31,7 +37,7 @@ func TestEveryKeyTheUIUsesIsTranslated(t *testing.T) {
 		}
 		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
 			if _, ok := known[m[1]]; !ok {
-				t.Errorf("%s uses %q, which en.json lacks", f, m[1])
+				t.Errorf("%s uses %q, which the English translations lack", f, m[1])
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func (v *ProofView) Cell(row, col int) string {
 	case 2:
 		return t("status." + string(e.Status))
 	case 3:
-		return e.Source
+		return app.ChannelText(e.Source, v.loc)
 	case 4:
 		if e.Evidence != nil {
 			return *e.Evidence
@@ -89,7 +89,7 @@ func (v *ProofView) show(events []api.ProofEvent, err error) {
 	case len(events) == 0:
 		v.Message.SetText(t("proof.empty"))
 	default:
-		v.Message.SetText(tf("proof.count", map[string]any{"Count": len(events)}))
+		v.Message.SetText(tn("proof.count", len(events), nil))
 	}
 	v.Events = events
 	v.Table.Refresh()

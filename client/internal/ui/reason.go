@@ -26,6 +26,7 @@ type ReasonDialog struct {
 type reasonSpec struct {
 	Title, Text, Details, Confirm string
 	Danger                        bool
+	Extra                         fyne.CanvasObject   // shown above the reason, e.g. a date
 	OnConfirm                     func(reason string) // called with the trimmed reason
 	OnAbort                       func()
 }
@@ -70,6 +71,9 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 		details := boldLabel(spec.Details)
 		details.Wrapping = fyne.TextWrapWord
 		content.Add(details)
+	}
+	if spec.Extra != nil {
+		content.Add(spec.Extra)
 	}
 	content.Add(d.Reason)
 	content.Add(d.Message)

@@ -46,7 +46,7 @@ func TestSearchAsYouTypeAndLoadMore(t *testing.T) {
 	}
 
 	test.Type(s.Search, "fischer")
-	eventually(t, "the search result", func() bool { return s.Count.Text == "1 of 1 contacts" })
+	eventually(t, "the search result", func() bool { return s.Count.Text == "1 of 1 contact" })
 	s.List.Select(0)
 	eventually(t, "the detail", func() bool { return s.Detail != nil })
 	test.Tap(s.Detail.Edit)
@@ -168,4 +168,34 @@ func TestShellAsksForSettingsWithoutAToken(t *testing.T) {
 	test.Type(s.Dialog.Token, "secret-token")
 	test.Tap(s.Dialog.Test)
 	eventually(t, "the connection test", func() bool { return strings.HasPrefix(s.Dialog.Result.Text, "Verbunden als Demo") })
+}
+
+// Every kind of feed event reads as a sentence: no key, no raw channel token, and a request
+// of someone who is not a contact says so (its row opens nothing).
+func TestAdminFeedTextOfEveryKind(t *testing.T) {
+	b := demo.New()
+	loc, w := testWindow(t)
+	s := NewAdminScreen(b, loc, w, fyne.CurrentApp().Preferences(), "http://demo")
+	purpose := &api.PurposeFields{Key: "newsletter", Name: "Newsletter"}
+	for _, kind := range api.AllRevocationKind {
+		e := api.RevocationFields{Kind: kind, ContactId: "c001", Channel: "letter", Purpose: purpose}
+		if kind == api.RevocationKindRequestDue {
+			e.ContactId, e.Channel, e.Purpose = "", "overdue", nil
+		}
+		if k := "office.kind." + string(kind); loc.T(k, nil) == k {
+			t.Errorf("%s has no name for webhooks", kind)
+		}
+		got := s.eventText(e)
+		if strings.Contains(got, "admin.event") || strings.Contains(got, "channel.") {
+			t.Errorf("%s: %q", kind, got)
+		}
+		if kind == api.RevocationKindRequestDue && !strings.HasSuffix(got, "data-subject request overdue · not a contact") {
+			t.Errorf("%s: %q", kind, got)
+		}
+	}
+	s.feed.Events = []api.RevocationFields{{Kind: api.RevocationKindRequestDue, Channel: "due-soon"}}
+	s.OpenEvent(0)
+	if !strings.Contains(s.FeedInfo.Text, "names no contact") {
+		t.Errorf("opening a request without contact: note %q", s.FeedInfo.Text)
+	}
 }

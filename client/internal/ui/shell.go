@@ -37,6 +37,8 @@ type Shell struct {
 	Contacts *ContactsScreen
 	Import   *ImportScreen
 	Admin    *AdminScreen
+	Requests *RequestsScreen // data-subject requests (admins, against a server)
+	Office   *OfficeScreen   // purposes and lists, tokens, webhooks (ADMIN, real server)
 	Status   *widget.Label
 	Link     *widget.Label
 	Settings *widget.Button
@@ -142,11 +144,27 @@ func (s *Shell) build() {
 		container.NewTabItemWithIcon(t("tab.contacts"), theme.AccountIcon(), s.Contacts.Object()),
 		container.NewTabItemWithIcon(t("tab.import"), theme.UploadIcon(), s.Import.Object()),
 	)
-	s.Admin = nil
+	s.Admin, s.Requests = nil, nil
 	if app.IsAdmin(s.viewer) {
 		s.Admin = NewAdminScreen(b, s.loc, s.Win, s.fa.Preferences(), s.settings.ServerURL)
 		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.admin"), theme.WarningIcon(), s.Admin.Object()))
 		go s.Admin.Run(ctx)
+		if rb, ok := b.(app.RequestsBackend); ok {
+			s.Requests = NewRequestsScreen(rb, s.loc, s.Win)
+			s.Tabs.Append(container.NewTabItemWithIcon(t("tab.requests"), theme.DocumentIcon(), s.Requests.Object()))
+			s.Requests.Reload()
+			s.Contacts.OnRequestFiled = s.Requests.Reload
+		}
+		s.Admin.OpenContact = func(id string) {
+			s.Tabs.SelectIndex(0)
+			s.Contacts.OpenContact(id)
+		}
+	}
+	s.Office = nil
+	if o, ok := b.(app.Office); ok && app.IsAdmin(s.viewer) {
+		s.Office = NewOfficeScreen(o, s.loc, s.Win)
+		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.office"), theme.SettingsIcon(), s.Office.Object()))
+		s.Office.Reload()
 	}
 	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, s.Tabs))
 	s.Contacts.Reload()

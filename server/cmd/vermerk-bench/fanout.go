@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vermerk/vermerk/server/internal/events"
+	"github.com/vermerk/vermerk/server/internal/apptest/fanout"
 )
 
 // fanoutFigures: revocations committed into the database reach subscribers spread over
-// several instances (events.MeasureFanout); commit-to-receipt p99, lost deliveries, and what
+// several instances (fanout.Measure); commit-to-receipt p99, lost deliveries, and what
 // a subscriber costs an instance in memory (resident set once all are subscribed, less before).
 func (b *bench) fanoutFigures(ctx context.Context) error {
 	sc := b.scale
@@ -30,7 +30,7 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 	}
 	var perSub float64 = na
 	b.progress("fan-out: %d subscribers over %d instances, %d revocations", sc.subscribers, sc.instances, sc.revocations)
-	res, err := events.MeasureFanout(ctx, events.FanoutConfig{
+	res, err := fanout.Measure(ctx, fanout.Config{
 		URLs: urls, Token: adminToken, DBURL: b.dbURL,
 		Subscribers: sc.subscribers, Events: sc.revocations, Interval: sc.eventInterval, Wait: 10 * time.Second,
 		Subscribed: func() {

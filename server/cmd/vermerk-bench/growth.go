@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +24,7 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	// three keep both cores busy to the end.
 	var wg sync.WaitGroup
 	var contactsErr, membersErr, blacklistErr error
-	if want("contact") || want("import") {
+	if want("contact") || want("import") || want("retention") {
 		from := b.contacts + 1
 		wg.Go(func() { contactsErr = b.seedContacts(ctx, from, bigContacts) })
 		if b.listID != "" && b.members < bigContacts {
@@ -35,7 +36,7 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 			})
 		}
 	}
-	if want("screen") {
+	if want("screen") || want("recipients") {
 		from := b.blacklist + 1
 		wg.Go(func() { blacklistErr = b.seedBlacklist(ctx, from, bigBlacklist) })
 	}
@@ -46,7 +47,7 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	b.progress("grown in %s", time.Since(t0).Round(time.Second))
 	b.phase = count(bigContacts)
 	groups := []group{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
-		{"import", b.importFigures}}
+		{"import", b.importFigures}, {"retention", b.retentionFigures}}
 	if err := b.measure(ctx, groups, only); err != nil {
 		return err
 	}
@@ -55,5 +56,7 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	b.grew("recipients_page_ms", "ms", atMost(1.3), "index-only "+strings.Join(b.indexOnly, ", "))
 	b.grew("contacts_total_count_ms", "ms", atMost(1.3), "a first page of 50 with totalCount")
 	b.grew("import_rps", "rows/s", atLeast(0.8), "the same file into the large database vs into an empty one")
+	b.grew("retention_examined", "contacts/s", goal{}, "a dry run over every contact")
+	b.grew("retention_heap", "MB", goal{}, fmt.Sprintf("bounded: ≤ %d MB at each size", retentionHeapMB))
 	return nil
 }

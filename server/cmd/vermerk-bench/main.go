@@ -42,29 +42,30 @@ import (
 
 // scale is how big one run is.
 type scale struct {
-	name             string
-	blacklist        int // entries, one e-mail hash each
-	importRows       int
-	contacts         int
-	grow             int // large: grow contacts and blacklist to grow× and measure again (0: not)
-	subscribers      int // over instances server instances
-	instances        int
-	revocations      int           // fan-out events sent
-	eventInterval    time.Duration // between two of them
-	importBudget     time.Duration // an import still running then is measured by the rows it processed
-	workers          int
-	warmup, duration time.Duration
+	name              string
+	blacklist         int // entries, one e-mail hash each
+	importRows        int
+	contacts          int
+	grow              int // large: grow contacts and blacklist to grow× and measure again (0: not)
+	subscribers       int // over instances server instances
+	instances         int
+	revocations       int           // fan-out events sent
+	eventInterval     time.Duration // between two of them
+	importBudget      time.Duration // an import still running then is measured by the rows it processed
+	retentionContacts int           // contacts the retention dry run examines besides the others seeded
+	workers           int
+	warmup, duration  time.Duration
 }
 
 var scales = map[string]scale{
-	"full": {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
+	"full": {name: "full", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, retentionContacts: 1_000_000, workers: 32, warmup: 2 * time.Second, duration: 10 * time.Second},
 	// large fits 30 minutes on 2 cores: shorter load runs, each import once, no PostGraphile
-	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, workers: 32, warmup: time.Second, duration: 6 * time.Second},
-	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"large": {name: "large", blacklist: 1_000_000, importRows: 1_000_000, contacts: 1_000_000, grow: 10, subscribers: 10_000, instances: 2, revocations: 60, eventInterval: 500 * time.Millisecond, importBudget: 10 * time.Minute, retentionContacts: 1_000_000, workers: 32, warmup: time.Second, duration: 6 * time.Second},
+	"small": {name: "small", blacklist: 10_000, importRows: 10_000, contacts: 5_000, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, retentionContacts: 10_000, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 	// medium: figures in a few minutes, for work on one of them
-	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, eventInterval: 50 * time.Millisecond, importBudget: 5 * time.Minute, workers: 32, warmup: time.Second, duration: 5 * time.Second},
+	"medium": {name: "medium", blacklist: 100_000, importRows: 200_000, contacts: 100_000, subscribers: 2000, instances: 2, revocations: 100, eventInterval: 50 * time.Millisecond, importBudget: 5 * time.Minute, retentionContacts: 100_000, workers: 32, warmup: time.Second, duration: 5 * time.Second},
 	// small-large tries the growth steps of large at the size of small (for development)
-	"small-large": {name: "small-large", blacklist: 10_000, importRows: 10_000, contacts: 5_000, grow: 10, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
+	"small-large": {name: "small-large", blacklist: 10_000, importRows: 10_000, contacts: 5_000, grow: 10, subscribers: 200, instances: 2, revocations: 20, eventInterval: 10 * time.Millisecond, importBudget: 30 * time.Second, retentionContacts: 10_000, workers: 32, warmup: 500 * time.Millisecond, duration: 2 * time.Second},
 }
 
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
@@ -87,6 +88,7 @@ type bench struct {
 	listID, purposeID   string   // the newsletter list of the recipients figures
 	members             int      // contacts 1..members are on it
 	indexOnly           []string // whether recipients pages read indexes only, at each size
+	retentionSeeded     bool     // the retention contacts and their purpose are there
 	// phase is "" while measuring at the scale's size, then "10M" (or so) after growing
 	phase  string
 	values map[string]float64 // figure name (with phase) → Vermerk's value, for the growth table
@@ -179,7 +181,7 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 		return err
 	}
 	groups := []group{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
-		{"import", b.importFigures}, {"fanout", b.fanoutFigures}}
+		{"signup", b.signUpFigures}, {"import", b.importFigures}, {"fanout", b.fanoutFigures}, {"retention", b.retentionFigures}}
 	if err := b.measure(ctx, groups, only); err != nil {
 		return err
 	}
@@ -223,22 +225,22 @@ func (b *bench) measure(ctx context.Context, groups []group, only map[string]boo
 }
 
 // selected parses BENCH_ONLY, a comma-separated list of figure groups (contact, recipients,
-// screen, import, fanout); empty means all.
+// screen, signup, import, fanout, retention); empty means all.
 func selected(list string) (map[string]bool, error) {
 	if strings.TrimSpace(list) == "" {
 		return nil, nil
 	}
-	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "import": true, "fanout": true}
+	known := map[string]bool{"contact": true, "recipients": true, "screen": true, "signup": true, "import": true, "fanout": true, "retention": true}
 	only := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		if !known[name] {
-			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, import or fanout", list, name)
+			return nil, fmt.Errorf("BENCH_ONLY=%q: unknown group %q; use contact, recipients, screen, signup, import, fanout or retention", list, name)
 		}
 		only[name] = true
 	}
-	if only["recipients"] {
-		only["contact"] = true // recipients pages the contacts the contact figure seeds
+	if only["recipients"] || only["signup"] {
+		only["contact"] = true // recipients and recordConsent use the contacts the contact figure seeds
 	}
 	return only, nil
 }

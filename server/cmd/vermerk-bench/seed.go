@@ -20,8 +20,11 @@ func benchID(prefix string, i int) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// seedContacts writes contacts from..to, each with one e-mail (erika.<i>@example.org), in one
-// statement per table.
+// contactEmail is the e-mail of seeded contact i.
+func contactEmail(i int) string { return fmt.Sprintf("erika.%d@example.org", i) }
+
+// seedContacts writes contacts from..to, each with one e-mail (contactEmail(i)) and its keyed
+// hash.
 func (b *bench) seedContacts(ctx context.Context, from, to int) error {
 	t0 := time.Now()
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
@@ -30,12 +33,7 @@ func (b *bench) seedContacts(ctx context.Context, from, to int) error {
 			FROM generate_series($1::int, $2::int) i`, from, to); err != nil {
 			return fmt.Errorf("seed contacts: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized)
-			SELECT md5('contact-' || i)::uuid, 0, 'erika.' || i || '@example.org', 'erika.' || i || '@example.org'
-			FROM generate_series($1::int, $2::int) i`, from, to); err != nil {
-			return fmt.Errorf("seed contact e-mails: %w", err)
-		}
-		return nil
+		return b.copyEmails(ctx, tx, "contact-", from, to, contactEmail)
 	}, "contacts", "contact_emails")
 	if err != nil {
 		return err
@@ -45,8 +43,8 @@ func (b *bench) seedContacts(ctx context.Context, from, to int) error {
 	return nil
 }
 
-// seedRecipients puts contacts from..to on list listID and grants 9 in 10 of them consent for
-// purposeID. The ledger rows are written with the derive trigger off (replica mode) and their
+// seedRecipients puts contacts from..to on list listID, grants 9 in 10 of them consent for
+// purposeID and blocks 1 in 100 (seedBlocks). The ledger rows are written with the derive trigger off (replica mode) and their
 // consent_state rows in one statement, as the trigger would have made them.
 func (b *bench) seedRecipients(ctx context.Context, from, to int, listID, purposeID string) error {
 	t0 := time.Now()
@@ -69,8 +67,69 @@ func (b *bench) seedRecipients(ctx context.Context, from, to int, listID, purpos
 	if err != nil {
 		return err
 	}
-	b.progress("seeded list members %d–%d with 9 in 10 consents in %s", from, to, time.Since(t0).Round(time.Millisecond))
+	if err := b.seedBlocks(ctx, from, to); err != nil {
+		return err
+	}
+	b.progress("seeded list members %d–%d with 9 in 10 consents, 1 in 100 blocked, in %s", from, to, time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// copyEmails writes email(i) for the contacts md5(prefix || i), i = from…to, with its keyed
+// hash under the servers' key, as createContact and the import do (recipients leaves out a
+// contact whose e-mail has no hash).
+func (b *bench) copyEmails(ctx context.Context, tx pgx.Tx, prefix string, from, to int, email func(int) string) error {
+	key := b.keyring.Current().ID
+	i := from - 1
+	rows := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == to {
+			return nil, nil
+		}
+		i++
+		e := email(i)
+		h, err := b.keyring.Hash(key, screening.KindEmail, e)
+		return []any{benchID(prefix, i), 0, e, e, h, key}, err
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}, rows); err != nil {
+		return fmt.Errorf("seed contact e-mails: %w", err)
+	}
+	return nil
+}
+
+// blocked says whether seedRecipients blocks contact i with a MANUAL blacklist entry: one in
+// a hundred (99, 199, …, each with a consent).
+func blocked(i int) bool { return i%100 == 99 }
+
+// seedBlocks writes a MANUAL blacklist entry (an objection) for the e-mail of every contact
+// from..to that blocked picks, so that recipients has people to leave out. The rows are few
+// (one in a hundred): they go in with the indexes in place.
+func (b *bench) seedBlocks(ctx context.Context, from, to int) error {
+	key := b.keyring.Current().ID
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
+			SELECT md5('block-' || i)::uuid, 'MANUAL', 'bench: objection', $3, '{EMAIL}'
+			FROM generate_series($1::int, $2::int) i WHERE i % 100 = 99`, from, to, key); err != nil {
+			return fmt.Errorf("seed blocking entries: %w", err)
+		}
+		i := from - 1
+		rows := pgx.CopyFromFunc(func() ([]any, error) {
+			for i < to {
+				i++
+				if blocked(i) {
+					h, err := b.keyring.Hash(key, screening.KindEmail, contactEmail(i))
+					return []any{benchID("block-", i), string(screening.KindEmail), key, h}, err
+				}
+			}
+			return nil, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"blacklist_hashes"}, []string{"entry_id", "kind", "key_id", "hash"}, rows); err != nil {
+			return fmt.Errorf("seed blocking hashes: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return b.settle(ctx, "blacklist_entries", "blacklist_hashes")
 }
 
 // erasedEmail is the e-mail of blacklist entry i.

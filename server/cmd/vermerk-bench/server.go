@@ -71,6 +71,11 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 		"VERMERK_ADMIN_TOKEN="+adminToken,
 		"VERMERK_DATA_DIR="+filepath.Join(b.dir, "data-"+strings.ReplaceAll(addr, ":", "-")),
 		"VERMERK_SCREEN_RATE=1000000000",
+		"VERMERK_SIGNUP_RATE=1000000000",
+		"VERMERK_TRUSTED_PROXIES=127.0.0.1", // the sign-up figure confirms from many client addresses
+		// the load generator is one client with one token: thousands of sockets and operations
+		"VERMERK_WS_PER_TOKEN=100000",
+		"VERMERK_OPS_PER_TOKEN=100000",
 	)
 	if profileDir != "" {
 		dl, err := net.Listen("tcp", "127.0.0.1:0")

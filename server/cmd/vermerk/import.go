@@ -116,7 +116,7 @@ func follow(ctx context.Context, a *app.App, job *model.ImportJob, progress, out
 		}
 	}
 	if job.Held > 0 {
-		fmt.Fprintf(out, "%d rows match the blacklist and wait for a decision (accept with a reason, or drop) in the desktop app\n", job.Held)
+		fmt.Fprintf(out, "%d rows match the blacklist and wait for a decision (accept with a reason, or drop) in the desktop app: Import → Frühere Importe\n", job.Held)
 	}
 	if job.Status == model.ImportStatusFailed {
 		msg := "the import failed"

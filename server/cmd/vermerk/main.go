@@ -2,6 +2,8 @@
 //
 //	vermerk [serve]            start the server (default)
 //	vermerk migrate            apply database migrations and exit
+//	vermerk retention [--apply] count (or delete) the contacts no purpose holds any more
+//	vermerk record             print the record of processing activities as Markdown
 //
 // Configuration comes from the environment; see the README.
 package main
@@ -24,11 +26,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":   {"start the server (default)", runServe},
-	"migrate": {"apply database migrations and exit", runMigrate},
-	"export":  {"print everything stored about a contact as JSON (export CONTACT_ID)", runExport},
-	"token":   {"create, list or revoke API tokens (token create|list|revoke)", runToken},
-	"import":  {"import a CSV address list (import FILE [--list KEY])", runImport},
+	"serve":     {"start the server (default)", runServe},
+	"migrate":   {"apply database migrations and exit", runMigrate},
+	"export":    {"print everything stored about a contact as JSON (export CONTACT_ID)", runExport},
+	"token":     {"create, list or revoke API tokens (token create|list|revoke)", runToken},
+	"import":    {"import a CSV address list (import FILE [--list KEY])", runImport},
+	"retention": {"list how many contacts no purpose holds any more; --apply deletes them (retention [--apply])", runRetention},
+	"record":    {"print the record of processing activities (Art. 30 GDPR) as Markdown", runRecord},
 }
 
 func main() {
@@ -47,6 +51,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "vermerk:", err)
 		os.Exit(2)
 	}
+	// The tools (token, import, export, migrate) work beside a running server of the same data directory.
+	cfg.ShareEmbedded = name != "serve"
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

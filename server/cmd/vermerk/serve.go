@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/app"
+	"github.com/vermerk/vermerk/server/internal/auth"
 	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/web"
 )
 
 // shutdownGrace is how long running requests may take to finish after SIGTERM.
@@ -31,6 +34,12 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		return err
 	}
 	defer a.Close(context.Background())
+	if err := checkAdminTokenOff(ctx, cfg, a); err != nil {
+		return err
+	}
+	if err := a.StartSchedules(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -43,25 +52,15 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 	}
 	sockets := newWebSockets()
 	defer sockets.close()
-	srv := &http.Server{
-		Handler:           sockets.track(a.Handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := &http.Server{Handler: sockets.track(a.Handler)}
+	web.ConfigureServer(srv)
 	// Only WebSockets are ended at once; plain requests keep their context and may finish.
 	srv.RegisterOnShutdown(sockets.close)
 
 	base := "http://" + ln.Addr().String()
 	log.Info("vermerk is serving", "graphiql", base+"/", "graphql", base+"/graphql", "public_url", cfg.PublicURL)
-	if cfg.AdminToken == "" {
-		log.Info("admin token (kept in the data directory; set VERMERK_ADMIN_TOKEN to choose one)",
-			"file", cfg.DataDir+"/admin-token", "token", a.AdminToken)
-	} else {
-		log.Info("admin token from VERMERK_ADMIN_TOKEN")
-	}
 	fmt.Printf("\nVermerk is running.\n  GraphiQL:    %s/\n  GraphQL:     %s/graphql\n  Admin token: %s\n  (send it as the header  Authorization: Bearer <token>)\n%s\n",
-		base, base, a.AdminToken, dataLocation(a))
-
+		base, base, adminTokenNote(cfg, a), dataLocation(a))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -157,4 +156,37 @@ func (s *webSockets) wait(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// adminTokenNote says where the bootstrap admin token is, never the token itself, except on the
+// first start of the embedded default, which prints the token it has just generated once.
+func adminTokenNote(cfg config.Config, a *app.App) string {
+	switch {
+	case cfg.AdminToken == config.AdminTokenOff:
+		return "off (VERMERK_ADMIN_TOKEN=off); use an ADMIN API token"
+	case cfg.AdminToken != "":
+		return "the one in VERMERK_ADMIN_TOKEN"
+	case a.AdminTokenCreated && cfg.DatabaseURL == "":
+		return a.AdminToken + "\n               (generated now; kept in " + app.AdminTokenFile(cfg) + ", shown only this once)"
+	default:
+		return "kept in " + app.AdminTokenFile(cfg) + " (readable only by this user)"
+	}
+}
+
+// checkAdminTokenOff refuses VERMERK_ADMIN_TOKEN=off while no ADMIN API token could take over:
+// nobody could manage tokens, purposes or the blacklist any more.
+func checkAdminTokenOff(ctx context.Context, cfg config.Config, a *app.App) error {
+	if cfg.AdminToken != config.AdminTokenOff {
+		return nil
+	}
+	n, err := auth.New(a.DB, "", a.Log).LiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("VERMERK_ADMIN_TOKEN=off turns the bootstrap admin token off, but no ADMIN API token exists " +
+			"(none that is neither revoked nor expired): create one first (vermerk token create --name NAME --role ADMIN, " +
+			"or createApiToken), then restart with VERMERK_ADMIN_TOKEN=off")
+	}
+	return nil
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
@@ -223,10 +223,22 @@ func (s *binaryServer) post(query string) (int, string, error) {
 // startBinary builds vermerk and serves it on a fresh database until the test ends.
 func startBinary(t *testing.T) *binaryServer {
 	t.Helper()
+	return startBinaryOn(t, buildBinary(t), pgtest.NewDB(t))
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	binPath := filepath.Join(t.TempDir(), "vermerk")
 	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return binPath
+}
+
+// startBinaryOn serves binPath on dbURL until the test ends; env entries override the
+// defaults (VERMERK_ADMIN_TOKEN, VERMERK_DATA_DIR, …).
+func startBinaryOn(t *testing.T, binPath, dbURL string, env ...string) *binaryServer {
+	t.Helper()
 
 	var key [32]byte
 	_, _ = rand.Read(key[:])
@@ -236,15 +248,15 @@ func startBinary(t *testing.T) *binaryServer {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &binaryServer{addr: addr, dbURL: pgtest.NewDB(t), exited: make(chan struct{})}
+	s := &binaryServer{addr: addr, dbURL: dbURL, exited: make(chan struct{})}
 	s.cmd = exec.Command(binPath, "serve")
-	s.cmd.Env = append(os.Environ(),
+	s.cmd.Env = append(append(os.Environ(),
 		"VERMERK_ADDR="+addr,
 		"DATABASE_URL="+s.dbURL,
 		"VERMERK_SECRET_KEY="+base64.StdEncoding.EncodeToString(key[:]),
 		"VERMERK_ADMIN_TOKEN="+testAdminToken,
 		"VERMERK_DATA_DIR="+t.TempDir(),
-	)
+	), env...)
 	s.cmd.Stdout, s.cmd.Stderr = s, s
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

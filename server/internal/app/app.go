@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +32,11 @@ import (
 	"github.com/vermerk/vermerk/server/internal/importer"
 	"github.com/vermerk/vermerk/server/internal/metrics"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
+	"github.com/vermerk/vermerk/server/internal/record"
+	"github.com/vermerk/vermerk/server/internal/requests"
+	"github.com/vermerk/vermerk/server/internal/retention"
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/signup"
 	"github.com/vermerk/vermerk/server/internal/store"
 	"github.com/vermerk/vermerk/server/internal/unsubscribe"
 	"github.com/vermerk/vermerk/server/internal/web"
@@ -45,10 +50,14 @@ type App struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Keyring    *screening.Keyring
-	Events     *events.Bus       // the outbox listener; graph.Services.Events
-	Imports    *importer.Service // graph.Services.Imports; also `vermerk import`
-	AdminToken string
-	Handler    http.Handler
+	Events     *events.Bus        // the outbox listener; graph.Services.Events
+	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
+	Requests   *requests.Service  // graph.Services.Requests
+	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
+	AdminToken string             // "" when VERMERK_ADMIN_TOKEN=off
+	// AdminTokenCreated: the admin token was generated into the data directory by this start.
+	AdminTokenCreated bool
+	Handler           http.Handler
 	// Metrics is the registry services register their collectors on (served at /metrics).
 	Metrics *prometheus.Registry
 
@@ -82,10 +91,16 @@ func (a *App) open(ctx context.Context) (err error) {
 			"unless VERMERK_SECRET_KEY and DATABASE_URL are set; if this installation has data elsewhere, stop and set VERMERK_DATA_DIR",
 			"data_dir", a.DataDir)
 	}
+	removeStaleUploads(filepath.Join(a.DataDir, "uploads"), log)
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		// embeddedpg creates the data directory itself, searchable by the database user.
-		a.cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{DataDir: a.DataDir, Logger: log})
+		opts := embeddedpg.Options{DataDir: a.DataDir, Logger: log}
+		if cfg.ShareEmbedded {
+			a.cluster, _, err = embeddedpg.StartOrAttach(ctx, opts)
+		} else {
+			a.cluster, err = embeddedpg.Start(ctx, opts)
+		}
 		if err != nil {
 			return fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
@@ -116,7 +131,18 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
-	if a.AdminToken, err = adminToken(cfg); err != nil {
+	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
+	// hash (rows written before migration 00011, or before a key rotation).
+	start := time.Now()
+	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+		return err
+	}
+	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err
 	}
 	return a.build(ctx, directURL)
@@ -130,6 +156,10 @@ func (a *App) ClusterDir() string {
 	}
 	return a.cluster.DataDir()
 }
+
+// unhashedSweep is how often identifiers some writer left without their keyed hash are hashed
+// (recipients leaves their contacts out until then).
+const unhashedSweep = 30 * time.Second
 
 // build creates the services and the HTTP handler.
 func (a *App) build(ctx context.Context, dbURL string) error {
@@ -154,18 +184,48 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	signupKeys, err := a.subKeys("signup")
+	if err != nil {
+		return err
+	}
+	secrets := make([][]byte, len(signupKeys))
+	for i, k := range signupKeys {
+		secrets[i] = k.Secret
+	}
+	signUps, err := signup.New(a.DB, bl, cfg.PublicURL, secrets, signup.Options{PerTokenRate: cfg.SignUpRate, Metrics: a.Metrics})
+	if err != nil {
+		return err
+	}
+	hooks.AllowPrivate = cfg.WebhookAllowPrivate
+	tokens := auth.New(a.DB, a.AdminToken, a.Log)
+	// One screening budget per token for screen and for writes refused by a match, shared by
+	// every instance on the database.
+	screenBudget := ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics)
+	shareCtx, stopSharing := context.WithCancel(context.Background())
+	shared := screenBudget.Share(shareCtx, a.DB, a.Log)
+	a.stops = append(a.stops, func(context.Context) { stopSharing(); <-shared })
 	svc := graph.Services{
-		Contacts:    contacts.New(a.DB, screens.Screener(bl)),
-		Blacklist:   ratelimit.Screen(screens.Blacklist(bl), cfg.ScreenRate, a.Metrics),
-		Tokens:      auth.New(a.DB, a.AdminToken, a.Log),
+		Contacts:    ratelimit.Writes(contacts.New(a.DB, screens.Screener(bl)), screenBudget),
+		Blacklist:   screenBudget,
+		Tokens:      tokens,
 		Audit:       audit.New(a.DB),
 		Consents:    cs,
 		Unsubscribe: links,
 		Webhooks:    hooks,
+		SignUps:     signUps,
 	}
+	// A completed ERASURE request erases the person; records that are someone else are set
+	// apart beforehand with eraseContact's keep.
+	eraseForRequest := func(ctx context.Context, id, reason string) (*model.ErasureReceipt, error) {
+		return bl.Erase(ctx, id, reason, nil)
+	}
+	a.Requests = requests.New(a.DB, eraseForRequest, cs.SubjectAccessExport)
+	a.Retention = retention.New(a.DB, a.Keyring)
+	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
+	metrics.WatchRequests(a.Metrics, a.Requests.Counts)
 	importRows := metrics.ImportRows(a.Metrics)
 	a.Imports = importer.New(a.DB, a.Keyring, importer.Options{
-		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log,
+		SpoolDir: filepath.Join(cfg.DataDir, "imports"), Log: a.Log, Retention: cfg.HeldRetention,
 		Counted: func(inserted, duplicates, held, invalid int) {
 			importRows.WithLabelValues(metrics.ImportInserted).Add(float64(inserted))
 			importRows.WithLabelValues(metrics.ImportDuplicate).Add(float64(duplicates))
@@ -188,25 +248,84 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
-	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention})
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		blacklist.SweepUnhashed(sweepCtx, a.DB, a.Keyring, unhashedSweep, a.Log)
+	}()
+	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept })
+	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)
+	sockets := a.watchTokens(tokens)
 	gql := graph.NewHandler(svc, graph.Options{
-		Logger:         a.Log,
-		MaxUploadSize:  cfg.MaxUploadSize,
-		OriginPatterns: cfg.AllowedOrigins,
-		Extensions:     []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
+		Logger:                a.Log,
+		MaxUploadSize:         cfg.MaxUploadSize,
+		UploadDir:             filepath.Join(cfg.DataDir, "uploads"),
+		MaxUploadsPerToken:    cfg.UploadsPerToken,
+		MaxOperationsPerToken: cfg.OperationsPerToken,
+		OriginPatterns:        cfg.AllowedOrigins,
+		Sockets:               sockets,
+		Extensions:            []graphql.HandlerExtension{metrics.GraphQL(a.Metrics), web.OperationLogger{}},
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
 		Unsubscribe:    unsubscribe.NewHandler(links, unsubscribe.HandlerOptions{Log: a.Log}),
+		Confirm:        signup.NewHandler(signUps, signup.HandlerOptions{Log: a.Log}),
 		Ready:          a.ready(dbURL),
 		Metrics:        metrics.Handler(a.Metrics, svc.Tokens, a.Log),
 		MaxUploadBytes: cfg.MaxUploadSize,
 		TrustedProxies: cfg.TrustedProxies,
 	}, a.Log)
 	return nil
+}
+
+// StartSchedules starts the timed work of a serving instance (only `serve` calls it; the CLI
+// commands and the tests do the work when they ask for it): REQUEST_DUE events as data-subject
+// requests fall due, checked every 5 minutes on every instance (each request is announced
+// once, by whichever instance claims it), and the daily retention run when
+// VERMERK_RETENTION_SCHEDULE is set (one instance runs it each day).
+func (a *App) StartSchedules(ctx context.Context) error {
+	var at *retention.Schedule
+	if a.Config.RetentionSchedule != "" {
+		s, err := retention.ParseSchedule(a.Config.RetentionSchedule)
+		if err != nil {
+			return fmt.Errorf("VERMERK_RETENTION_SCHEDULE: %w", err)
+		}
+		at = &s
+	}
+	a.goBackground(ctx, func(ctx context.Context) { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log) })
+	if at != nil {
+		a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
+		a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log) })
+	}
+	return nil
+}
+
+// goBackground runs fn until Close, which cancels it and waits for it to return.
+func (a *App) goBackground(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
+}
+
+// watchTokens keeps the open WebSockets per token: a token revoked on any instance (the
+// TOKEN_REVOKED event) leaves this instance's cache and closes its sockets at once; every
+// open socket's token is checked again every two seconds (expiry, a missed event).
+func (a *App) watchTokens(tokens *auth.Store) *graph.Sockets {
+	sockets := graph.NewSockets(tokens, graph.SocketOptions{MaxPerToken: a.Config.SocketsPerToken, Logger: a.Log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sockets.Run(ctx) }()
+	a.Events.WatchTokenRevocations(ctx, func(id string) {
+		tokens.Forget(id)
+		sockets.CloseToken(id, "bearer token refused: the token was revoked; ask an admin for a new one")
+	})
+	a.stops = append(a.stops, func(context.Context) { cancel(); <-done })
+	return sockets
 }
 
 // ready: the database answers and is migrated to the version this binary expects.
@@ -263,30 +382,51 @@ func loadKeyring(cfg config.Config) (*screening.Keyring, error) {
 	return screening.NewKeyring(current, old...)
 }
 
-// adminToken: VERMERK_ADMIN_TOKEN, else one generated on first start and kept (mode 0600).
-func adminToken(cfg config.Config) (string, error) {
-	if cfg.AdminToken != "" {
-		return cfg.AdminToken, nil
+// adminToken: VERMERK_ADMIN_TOKEN ("off": none), else one generated on first start and kept
+// (mode 0600); created says it was generated just now.
+func adminToken(cfg config.Config) (token string, created bool, err error) {
+	switch cfg.AdminToken {
+	case config.AdminTokenOff:
+		return "", false, nil
+	case "":
+	default:
+		return cfg.AdminToken, false, nil
 	}
-	path := filepath.Join(cfg.DataDir, "admin-token")
+	path := AdminTokenFile(cfg)
 	if b, err := os.ReadFile(path); err == nil {
 		if t := strings.TrimSpace(string(b)); len(t) >= 16 {
-			return t, nil
+			return t, false, nil
 		}
-		return "", fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
+		return "", false, fmt.Errorf("%s holds no token of at least 16 characters; delete it to generate a new one", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+		return "", false, err
 	}
 	t := "vmk_admin_" + base64.RawURLEncoding.EncodeToString(b[:])
 	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("admin token file: %w", err)
+		return "", false, fmt.Errorf("admin token file: %w", err)
 	}
-	return t, nil
+	return t, true, nil
 }
+
+// removeStaleUploads deletes upload spool files a crash left behind: a request removes its own
+// file when it ends, and none reads for longer than an hour (the upload read timeout is 10 min).
+func removeStaleUploads(dir string, log *slog.Logger) {
+	names, _ := filepath.Glob(filepath.Join(dir, "upload-*"))
+	for _, name := range names {
+		if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			if err := os.Remove(name); err != nil {
+				log.Warn("removing a stale upload spool file", "file", name, "err", err)
+			}
+		}
+	}
+}
+
+// AdminTokenFile is where the generated admin token is kept.
+func AdminTokenFile(cfg config.Config) string { return filepath.Join(cfg.DataDir, "admin-token") }
 
 // subKeys derives the secrets for one purpose from the current and the old server keys,
 // current first, so what was signed or sealed before a key rotation still verifies.

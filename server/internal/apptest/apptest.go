@@ -21,6 +21,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/web"
 )
 
 // AdminToken is the bootstrap admin token of every test server.
@@ -58,6 +59,8 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * 3600e9,
 		ScreenRate:     1000,
+		// Tests receive webhooks on 127.0.0.1; production refuses internal targets by default.
+		WebhookAllowPrivate: true,
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,6 +81,7 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 		t.Fatalf("apptest: app.Open: %v", err)
 	}
 	srv := httptest.NewUnstartedServer(a.Handler)
+	web.ConfigureServer(srv.Config)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -44,7 +43,7 @@ func (a *Trail) Trail(ctx context.Context, contactID *string, since *time.Time, 
 		}
 		id, err := strconv.ParseInt(parts[0], 10, 64)
 		if err != nil {
-			return nil, apperr.Invalid("after", "not a cursor of the audit trail; pass an endCursor you received")
+			return nil, store.BadCursor("after", after)
 		}
 		where = append(where, "id < "+arg(id))
 	}

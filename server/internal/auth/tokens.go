@@ -159,8 +159,9 @@ func (s *Store) touch(ctx context.Context, c *cachedToken, now time.Time) {
 	}
 }
 
-// forget drops a token from this instance's cache, so its revocation holds here at once.
-func (s *Store) forget(id string) {
+// Forget drops a token from this instance's cache, so its revocation holds here at once; it
+// is called for the TOKEN_REVOKED events of the other instances too.
+func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for h, c := range s.cache {
@@ -192,20 +193,20 @@ func (s *Store) Create(ctx context.Context, name string, role model.Role, purpos
 	var errs apperr.List
 	switch {
 	case name == "":
-		errs = append(errs, apperr.Invalid("name", "name is empty; name the token after who or what uses it, e.g. \"newsletter-tool\""))
+		errs = append(errs, apperr.BadInput("name", apperr.ReasonRequired, "name is empty; name the token after who or what uses it, e.g. \"newsletter-tool\""))
 	case len([]rune(name)) > 100:
-		errs = append(errs, apperr.Invalid("name", "name is %d characters long; the limit is 100", len([]rune(name))))
+		errs = append(errs, apperr.BadInput("name", apperr.ReasonTooLong, "name is %d characters long; the limit is 100", len([]rune(name))))
 	}
 	switch {
 	case !role.IsValid():
-		errs = append(errs, apperr.Invalid("role", "role %q is unknown; use STAFF, INTEGRATOR or ADMIN", role))
+		errs = append(errs, apperr.BadInput("role", apperr.ReasonBadRole, "role %q is unknown; use STAFF, INTEGRATOR or ADMIN", role))
 	case role == model.RoleIntegrator && len(keys) == 0:
-		errs = append(errs, apperr.Invalid("purposeKeys", "an INTEGRATOR token must be bound to at least one purpose; pass purposeKeys"))
+		errs = append(errs, apperr.BadInput("purposeKeys", apperr.ReasonPurposesMissing, "an INTEGRATOR token must be bound to at least one purpose; pass purposeKeys"))
 	case role != model.RoleIntegrator && len(keys) > 0:
-		errs = append(errs, apperr.Invalid("purposeKeys", "only INTEGRATOR tokens are bound to purposes; a %s token sees every purpose, so leave purposeKeys empty", role))
+		errs = append(errs, apperr.BadInput("purposeKeys", apperr.ReasonPurposesRefused, "only INTEGRATOR tokens are bound to purposes; a %s token sees every purpose, so leave purposeKeys empty", role))
 	}
 	if expiresAt != nil && !expiresAt.After(s.now()) {
-		errs = append(errs, apperr.Invalid("expiresAt", "expiresAt %s is not in the future", expiresAt.UTC().Format(time.RFC3339)))
+		errs = append(errs, apperr.BadInput("expiresAt", apperr.ReasonNotInFuture, "expiresAt %s is not in the future", expiresAt.UTC().Format(time.RFC3339)))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -234,7 +235,7 @@ func (s *Store) Create(ctx context.Context, name string, role model.Role, purpos
 			for i, k := range purposeKeys {
 				if k = strings.TrimSpace(k); !slices.Contains(known, k) && !reported[k] {
 					reported[k] = true
-					missing = append(missing, apperr.Invalid(fmt.Sprintf("purposeKeys[%d]", i),
+					missing = append(missing, apperr.BadInput(fmt.Sprintf("purposeKeys[%d]", i), apperr.ReasonPurposeUnknown,
 						"no purpose has the key %q; create the purpose first or check the spelling", k))
 				}
 			}
@@ -304,7 +305,7 @@ func (s *Store) List(ctx context.Context) ([]*model.APIToken, error) {
 // Revoke ends a token for good; revoking a revoked token changes nothing.
 func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) {
 	if id == BootstrapTokenID {
-		return nil, apperr.Invalid("id", "the bootstrap admin token comes from VERMERK_ADMIN_TOKEN (or the admin-token file); change it there and restart")
+		return nil, apperr.BadInput("id", apperr.ReasonBootstrapToken, "the bootstrap admin token comes from VERMERK_ADMIN_TOKEN (or the admin-token file); change it there and restart")
 	}
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
@@ -328,6 +329,11 @@ func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) 
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeApiToken", TargetID: id, Outcome: outcome}); err != nil {
 			return err
 		}
+		if !already { // every instance drops the token from its cache and closes its sockets
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventTokenRevoked, Channel: "api", Ref: id}); err != nil {
+				return err
+			}
+		}
 		tok, err = scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.id = $1`, id))
 		return err
 	})
@@ -337,6 +343,18 @@ func (s *Store) Revoke(ctx context.Context, id string) (*model.APIToken, error) 
 		}
 		return nil, fmt.Errorf("auth.Revoke(%s): %w", id, err)
 	}
-	s.forget(id)
+	s.Forget(id)
 	return tok, nil
+}
+
+// LiveAdmins counts the ADMIN API tokens that are neither revoked nor expired: with the
+// bootstrap admin token off (VERMERK_ADMIN_TOKEN=off), they are the only way in as ADMIN.
+func (s *Store) LiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM api_tokens
+		WHERE role = 'ADMIN' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("auth.LiveAdmins: %w", err)
+	}
+	return n, nil
 }

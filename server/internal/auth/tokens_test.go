@@ -110,21 +110,22 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 		keys       []string
 		exp        any
 		field      string
+		reason     string
 		mentions   string
 	}{
-		{"  ", "STAFF", nil, nil, "name", "empty"},
-		{strings.Repeat("x", 101), "STAFF", nil, nil, "name", "limit is 100"},
-		{"shop", "INTEGRATOR", nil, nil, "purposeKeys", "at least one purpose"},
-		{"shop", "INTEGRATOR", []string{"newsletter", "sales-calls"}, nil, "purposeKeys[1]", `"sales-calls"`},
-		{"desk", "STAFF", []string{"newsletter"}, nil, "purposeKeys", "leave purposeKeys empty"},
-		{"desk", "STAFF", nil, "2020-01-01T00:00:00Z", "expiresAt", "not in the future"},
+		{"  ", "STAFF", nil, nil, "name", "REQUIRED", "empty"},
+		{strings.Repeat("x", 101), "STAFF", nil, nil, "name", "TOO_LONG", "limit is 100"},
+		{"shop", "INTEGRATOR", nil, nil, "purposeKeys", "PURPOSES_MISSING", "at least one purpose"},
+		{"shop", "INTEGRATOR", []string{"newsletter", "sales-calls"}, nil, "purposeKeys[1]", "PURPOSE_UNKNOWN", `"sales-calls"`},
+		{"desk", "STAFF", []string{"newsletter"}, nil, "purposeKeys", "PURPOSES_REFUSED", "leave purposeKeys empty"},
+		{"desk", "STAFF", nil, "2020-01-01T00:00:00Z", "expiresAt", "NOT_IN_FUTURE", "not in the future"},
 	}
 	for _, c := range cases {
 		t.Run(c.field+"/"+c.mentions, func(t *testing.T) {
 			res := s.Admin(t, createToken, map[string]any{"name": c.name, "role": c.role, "keys": c.keys, "exp": c.exp})
 			if len(res.Errors) == 0 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != c.field ||
-				!strings.Contains(res.Errors[0].Message, c.mentions) {
-				t.Errorf("errors = %+v; want BAD_USER_INPUT at %s mentioning %s", res.Errors, c.field, c.mentions)
+				res.Errors[0].Extensions["reason"] != c.reason || !strings.Contains(res.Errors[0].Message, c.mentions) {
+				t.Errorf("errors = %+v; want BAD_USER_INPUT %s at %s mentioning %s", res.Errors, c.reason, c.field, c.mentions)
 			}
 		})
 	}

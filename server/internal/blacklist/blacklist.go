@@ -9,14 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -128,23 +127,9 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 	return e, nil
 }
 
-const maxReason = 1000 // characters
-
-// checkReason trims a required reason and refuses an empty or over-long one.
-func checkReason(field, reason string) (string, error) {
-	r := strings.TrimSpace(reason)
-	switch {
-	case r == "":
-		return "", apperr.Invalid(field, "a reason is required; write why (it is kept in the audit trail)")
-	case utf8.RuneCountInString(r) > maxReason:
-		return "", apperr.Invalid(field, "the reason is longer than %d characters", maxReason)
-	}
-	return r, nil
-}
-
 // changed writes the BLACKLIST_CHANGED event for entry id.
 func changed(ctx context.Context, tx pgx.Tx, id string) error {
-	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventBlacklistChanged, Ref: id, Channel: channel(ctx)})
+	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventBlacklistChanged, Ref: id, Channel: viewer.Channel(ctx)})
 	return err
 }
 

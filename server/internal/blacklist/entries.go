@@ -10,41 +10,108 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Add blocks a person who is not (or no longer) a contact: an entry of source MANUAL with
-// the keyed hashes of the candidate's identifiers.
-func (s *Service) Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error) {
+// Add blocks a person by identifiers (blacklistAdd): an entry of source MANUAL with the keyed
+// hashes of the candidate's identifiers. Live contacts holding one of its e-mails or phones
+// are blocked from then on (recipients leaves them out), each announced by a CONTACT_BLOCKED
+// event.
+func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string) (*model.BlacklistEntry, error) {
 	var errs apperr.List
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if e, ok := apperr.As(err); ok {
 		errs = append(errs, e)
+	} else if err := screening.RefuseMentions("reason", reason, contactInput(in).Candidate()); err != nil {
+		errs = append(errs, err.(*apperr.Error))
 	}
-	ids, err := s.identify("candidate", candidate)
+	ids, err := s.identify("candidate", in)
 	switch l, ok := err.(apperr.List); {
 	case ok:
 		errs = append(errs, l...)
 	case err != nil:
 		return nil, fmt.Errorf("blacklist.Add: %w", err)
 	case len(ids) == 0:
-		errs = append(errs, apperr.Invalid("candidate", "give at least one e-mail address, phone number, or family name with street and postal code to block"))
+		errs = append(errs, apperr.BadInput("candidate", apperr.ReasonNothingToBlock, "give at least one e-mail address, phone number, or family name with street and postal code to block"))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		if entry, err = s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids); err != nil {
-			return err
-		}
-		if err := changed(ctx, tx, entry.ID); err != nil {
-			return err
-		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "blacklistAdd", TargetID: entry.ID, Outcome: "ok", Reason: reason})
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistAdd", "")
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("blacklist.Add: %w", err)
+	}
+	return entry, nil
+}
+
+// AddContact blocks a contact and keeps the record (blacklistContact): an objection to
+// advertising (Art. 21 GDPR) or a restriction of processing (Art. 18) where retention duties
+// forbid erasure. The MANUAL entry holds the keyed hashes of the contact's identifiers; the
+// contact and every other live contact sharing its e-mail or phone are blocked from then on,
+// each announced by a CONTACT_BLOCKED event.
+func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error) {
+	if err := store.CheckID("contactId", contactID); err != nil {
+		return nil, err
+	}
+	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
+	if err != nil {
+		return nil, err
+	}
+	var entry *model.BlacklistEntry
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if err := lockExclusive(ctx, tx); err != nil {
+			return err
+		}
+		c, err := lockContact(ctx, tx, contactID)
+		if err != nil {
+			return err
+		}
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidate(c)); err != nil {
+			return err
+		}
+		ids, _ := s.keyring.Identify(screening.ContactCandidate(c))
+		if !ids.Has(screening.KindEmail) && !ids.Has(screening.KindPhone) {
+			return apperr.BadInput("contactId", apperr.ReasonNothingToBlock,
+				"contact %s has no e-mail address or phone number to block; add one, or erase the contact", contactID)
+		}
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.AddContact(%s): %w", contactID, err)
+	}
+	return entry, nil
+}
+
+// block writes a MANUAL entry for ids and announces it: BLACKLIST_CHANGED, and CONTACT_BLOCKED
+// for every live contact it newly covers. Audited as op about contactID (may be "").
+func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string) (*model.BlacklistEntry, error) {
+	if err := lockExclusive(ctx, tx); err != nil {
+		return nil, err
+	}
+	emails, phones := clearIdentifiers(ids)
+	covered, err := uncoveredHolders(ctx, tx, emails, phones)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := changed(ctx, tx, entry.ID); err != nil {
+		return nil, err
+	}
+	if err := emitBlocked(ctx, tx, covered, entry.ID); err != nil {
+		return nil, err
+	}
+	if err := store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: entry.ID, ContactID: contactID,
+		Outcome: fmt.Sprintf("ok; %d live contacts newly blocked", len(covered)), Reason: reason}); err != nil {
+		return nil, err
 	}
 	return entry, nil
 }
@@ -55,7 +122,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the entry ends")
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +135,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 			if lerr != nil {
 				return lerr
 			}
-			return apperr.Invalid("id", "blacklist entry %s was removed already, at %s", id, old.RemovedAt.UTC().Format(time.RFC3339))
+			return apperr.BadInput("id", apperr.ReasonEntryRemoved, "blacklist entry %s was removed already, at %s", id, old.RemovedAt.UTC().Format(time.RFC3339))
 		}
 		if err != nil {
 			return fmt.Errorf("mark entry removed: %w", err)
@@ -101,7 +168,7 @@ func (s *Service) List(ctx context.Context, first int, after string) (*model.Bla
 		}
 		at, terr := time.Parse(cursorTime, parts[0])
 		if terr != nil || store.CheckID("after", parts[1]) != nil {
-			return nil, apperr.Invalid("after", "not a cursor of the blacklist; pass an endCursor you received")
+			return nil, store.BadCursor("after", after)
 		}
 		afterAt, afterID = &at, &parts[1]
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,21 +16,36 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Erase deletes a contact and all its personal data in one transaction and keeps the person
-// out: a blacklist entry (source ERASURE) with the keyed hashes of every identifier the
-// person had, and a PII-free proof (contact id, time, who, reason, entry). Audit reasons
-// about the person are blanked, as staff may have written personal details into them.
-func (s *Service) Erase(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error) {
+// Erase erases the person (DESIGN rule 8) in one transaction. The person is every live record
+// reachable from the contact through a shared normalised e-mail or phone, transitively (the
+// sales record sharing her e-mail, and the record sharing that one's phone): after an erasure
+// no live record holds an identifier of the erased person in clear. A record named in keep is
+// someone else (a shared switchboard number, a family address): it is not erased and the
+// search does not pass through it; it loses the identifiers it shared with the erased records.
+// erasurePreview shows the records beforehand. All erased records lose all their personal
+// data, and one blacklist entry (source ERASURE) keeps the person out with the keyed hashes of
+// every identifier they had; each gets a PII-free proof (id, time, who, reason, entry), and
+// audit reasons about them are blanked, as staff may have written personal details into them.
+func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error) {
 	if err := store.CheckID("id", contactID); err != nil {
 		return nil, err
 	}
-	reason, err := checkReason("reason", reason)
+	reason, err := screening.CheckReason("reason", reason, "write why the person is erased")
 	if err != nil {
 		return nil, err
 	}
+	for i, k := range keep {
+		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
+			return nil, err
+		}
+		if k == contactID {
+			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepErased,
+				"keep names the contact being erased; name only the other records that are someone else")
+		}
+	}
 	var receipt *model.ErasureReceipt
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		receipt, err = s.erase(ctx, tx, contactID, reason)
+		receipt, err = s.erase(ctx, tx, contactID, reason, keep)
 		return err
 	})
 	if err != nil {
@@ -38,84 +54,198 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string) (*model.E
 	return receipt, nil
 }
 
-func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string) (*model.ErasureReceipt, error) {
+// neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
+// contacts $1, other than those.
+const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
+		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
+	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1`
+
+// maxPersonRecords bounds the records one erasure may take with it: more means identifiers
+// shared far beyond one person (an office's switchboard), which keep must cut first.
+const maxPersonRecords = 200
+
+// samePerson returns the records reachable from id through shared identifiers without passing
+// through a record in keep, in the order found (id first), and the records of keep met.
+func samePerson(ctx context.Context, q store.Querier, id string, keep []string) (records, kept []string, err error) {
+	records = []string{id}
+	frontier := []string{id}
+	for len(frontier) > 0 {
+		rows, err := q.Query(ctx, neighbours, frontier)
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		frontier = frontier[:0]
+		for _, o := range found {
+			switch {
+			case slices.Contains(keep, o):
+				if !slices.Contains(kept, o) {
+					kept = append(kept, o)
+				}
+			case !slices.Contains(records, o):
+				records = append(records, o)
+				frontier = append(frontier, o)
+			}
+		}
+		if len(records) > maxPersonRecords {
+			return nil, nil, apperr.BadInput("id", apperr.ReasonPersonTooLarge,
+				"more than %d records share e-mails or phones with this contact; look at erasurePreview and name the records that are someone else in keep", maxPersonRecords)
+		}
+	}
+	return records, kept, nil
+}
+
+func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
 	if err := lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
-	c, err := store.ScanContact(tx.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1 FOR UPDATE OF c`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.NotFoundf("no contact with id %s; it may have been erased already", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load contact: %w", err)
-	}
-	// Stored identifiers were validated on the way in; one that no longer normalises is skipped.
-	ids, _ := s.keyring.Identify(contactCandidate(c))
-	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, ids)
+	named, err := lockContact(ctx, tx, id)
 	if err != nil {
 		return nil, err
+	}
+	ids, kept, err := samePerson(ctx, tx, id, keep)
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range keep {
+		if !slices.Contains(kept, k) {
+			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepUnrelated,
+				"contact %s shares no e-mail or phone with the person being erased; keep names only records that would be erased with it", k)
+		}
+	}
+	erased := []*model.Contact{named}
+	for _, o := range ids[1:] {
+		c, err := lockContact(ctx, tx, o)
+		if err != nil {
+			return nil, err
+		}
+		erased = append(erased, c)
+	}
+	// The person's identifiers: those of every erased record. Stored identifiers were
+	// validated on the way in; one that no longer normalises is skipped.
+	var identifiers screening.Identifiers
+	for _, c := range erased {
+		more, _ := s.keyring.Identify(screening.ContactCandidate(c))
+		identifiers = mergeIdentifiers(identifiers, more)
+	}
+	if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(erased)...); err != nil {
+		return nil, err
+	}
+	emails, phones := clearIdentifiers(identifiers)
+	erasedIDs := make([]string, len(erased))
+	for i, c := range erased {
+		erasedIDs[i] = c.ID
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
 		return nil, fmt.Errorf("enter erasure mode: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE contact_id = $1 AND reason IS NOT NULL`, id); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`, erasedIDs); err != nil {
 		return nil, fmt.Errorf("blank audit reasons: %w", err)
 	}
 	// Every table with personal data references contacts ON DELETE CASCADE.
-	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
-		return nil, fmt.Errorf("delete contact: %w", err)
+	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ANY($1::uuid[])`, erasedIDs); err != nil {
+		return nil, fmt.Errorf("delete contacts: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'off', true)`); err != nil {
 		return nil, fmt.Errorf("leave erasure mode: %w", err)
 	}
-	actorID, actorName := actor(ctx)
+	if len(keep) > 0 {
+		if err := stripIdentifiers(ctx, tx, keep, emails, phones); err != nil {
+			return nil, err
+		}
+	}
+	newlyBlocked, err := uncoveredHolders(ctx, tx, emails, phones)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, identifiers)
+	if err != nil {
+		return nil, err
+	}
+	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)
-		VALUES ($1, $2, $3, $4, $5) RETURNING erased_at`, id, actorID, actorName, reason, entry.ID).Scan(&erasedAt); err != nil {
-		return nil, fmt.Errorf("write erasure proof: %w", err)
+		SELECT c, $2, $3, $4, $5 FROM unnest($1::uuid[]) AS c RETURNING erased_at`,
+		erasedIDs, actorID, actorName, reason, entry.ID).Scan(&erasedAt); err != nil {
+		return nil, fmt.Errorf("write erasure proofs: %w", err)
 	}
-	if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: id, Channel: channel(ctx)}); err != nil {
+	for _, e := range erasedIDs {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactErased, ContactID: e, Channel: viewer.Channel(ctx)}); err != nil {
+			return nil, err
+		}
+	}
+	if err := emitBlocked(ctx, tx, newlyBlocked, entry.ID); err != nil {
 		return nil, err
 	}
 	if err := changed(ctx, tx, entry.ID); err != nil {
 		return nil, err
 	}
-	if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: id, ContactID: id,
-		Outcome: "erased; blacklist entry " + entry.ID, Reason: reason}); err != nil {
-		return nil, err
+	for _, e := range erasedIDs {
+		outcome := "erased; blacklist entry " + entry.ID
+		if e != id {
+			outcome = "erased with contact " + id + " (shared e-mail or phone); blacklist entry " + entry.ID
+		}
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: id, ContactID: e,
+			Outcome: outcome, Reason: reason}); err != nil {
+			return nil, err
+		}
 	}
-	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry}, nil
+	for _, k := range keep {
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: id, ContactID: k,
+			Outcome: "kept as someone else; lost the identifiers shared with the erased person, blacklist entry " + entry.ID}); err != nil {
+			return nil, err
+		}
+	}
+	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry, ErasedContactIds: erasedIDs}, nil
 }
 
-func contactCandidate(c *model.Contact) screening.Candidate {
-	cand := screening.Candidate{GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails, Phones: c.Phones}
-	if c.Organization != nil {
-		cand.Organization = *c.Organization
-	}
-	if a := c.Address; a != nil {
-		cand.Street, cand.PostalCode, cand.City, cand.Country = a.Street, a.PostalCode, a.City, a.Country
-	}
-	return cand
+// lockContact loads and locks a live contact; a missing one is NOT_FOUND.
+func lockContact(ctx context.Context, tx pgx.Tx, id string) (*model.Contact, error) {
+	return getContact(ctx, tx, id, " FOR UPDATE OF c")
 }
 
-// actor names the caller as the audit trail does.
-func actor(ctx context.Context) (id, name string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.TokenID, v.Name
-	}
-	return "system", "system"
+// loadContact loads a live contact with q; a missing one is NOT_FOUND.
+func loadContact(ctx context.Context, q store.Querier, id string) (*model.Contact, error) {
+	return getContact(ctx, q, id, "")
 }
 
-// channel is how a change came in, for subscribers: staff and admins, an API token, or the
-// server itself (CLI).
-func channel(ctx context.Context) string {
-	switch v := viewer.From(ctx); {
-	case v == nil:
-		return "system"
-	case v.Role == model.RoleIntegrator:
-		return "api"
-	default:
-		return "staff"
+func getContact(ctx context.Context, q store.Querier, id, lock string) (*model.Contact, error) {
+	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`+lock, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no contact with id %s; it may have been erased already", id)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("load contact %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// stripIdentifiers deletes from the contacts ids the normalised e-mails and E.164 numbers
+// given (the kept records' identifiers shared with an erased person).
+func stripIdentifiers(ctx context.Context, tx pgx.Tx, ids, emails, phones []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM contact_emails WHERE contact_id = ANY($1::uuid[]) AND normalized = ANY($2::text[])`, ids, emails); err != nil {
+		return fmt.Errorf("strip shared e-mails: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM contact_phones WHERE contact_id = ANY($1::uuid[]) AND number = ANY($2::text[])`, ids, phones); err != nil {
+		return fmt.Errorf("strip shared phones: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE contacts SET updated_at = now() WHERE id = ANY($1::uuid[])`, ids); err != nil {
+		return fmt.Errorf("touch kept contacts: %w", err)
+	}
+	return nil
+}
+
+// mergeIdentifiers appends to ids those of more it lacks.
+func mergeIdentifiers(ids, more screening.Identifiers) screening.Identifiers {
+	for _, m := range more {
+		if !slices.ContainsFunc(ids, func(i screening.Identifier) bool { return i.Kind == m.Kind && i.Normalized == m.Normalized }) {
+			ids = append(ids, m)
+		}
+	}
+	return ids
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,5 +296,166 @@ func queryRow(t *testing.T, dbURL, sql string, args []any, dest ...any) {
 	t.Helper()
 	if err := connect(t, dbURL).QueryRow(t.Context(), sql, args...).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+const (
+	erasePerson = `mutation($id: ID!, $reason: String!, $keep: [ID!]) { eraseContact(id: $id, reason: $reason, keep: $keep) {
+		contactId erasedContactIds blacklistEntry { id identifierKinds } } }`
+	erasurePreview = `query($id: ID!) { erasurePreview(id: $id) { contact { id } sameIdentifiers { id } lookAlikes { id } } }`
+)
+
+type preview struct {
+	ErasurePreview struct {
+		Contact                     struct{ ID string }
+		SameIdentifiers, LookAlikes []struct{ ID string }
+	}
+}
+
+func (p preview) ids() (same, alike []string) {
+	for _, c := range p.ErasurePreview.SameIdentifiers {
+		same = append(same, c.ID)
+	}
+	for _, c := range p.ErasurePreview.LookAlikes {
+		alike = append(alike, c.ID)
+	}
+	slices.Sort(same)
+	slices.Sort(alike)
+	return same, alike
+}
+
+type erasure struct {
+	EraseContact struct {
+		ContactID        string
+		ErasedContactIds []string
+		BlacklistEntry   struct {
+			ID              string
+			IdentifierKinds []string
+		}
+	}
+}
+
+func sorted(ids ...string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+// The issue's scenario: marketing and sales each keep a record of Erika (one e-mail in two
+// spellings), and her private record shares the sales record's phone. Erasing the marketing
+// record erases the person: all three records go, and a pg_dump holds no trace of her.
+func TestEraseErasesEveryRecordOfThePerson(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erika)
+	sales := p.subscriber(t, erikaSales)
+	private := p.contact(t, map[string]any{"givenName": "E.", "familyName": "Mustermann", "phones": []string{"+49 30 5550100"}})
+	hans := p.subscriber(t, map[string]any{"givenName": "Hans", "familyName": "Beispiel", "emails": []string{"hans.beispiel@example.net"}})
+	if found := traces(dump(t, p.DBURL)); len(found) != len(erikaTraces) {
+		t.Fatalf("before the erasure the dump holds %v of %v", found, erikaTraces)
+	}
+
+	var pv preview
+	p.MustAdmin(t, &pv, erasurePreview, map[string]any{"id": marketing})
+	if same, alike := pv.ids(); !slices.Equal(same, sorted(sales, private)) || len(alike) != 0 || pv.ErasurePreview.Contact.ID != marketing {
+		t.Fatalf("erasurePreview = same %v, look-alikes %v; want the sales and private records and no look-alike", same, alike)
+	}
+
+	var r erasure
+	p.MustAdmin(t, &r, erasePerson, map[string]any{"id": marketing, "reason": "Art. 17 request, ticket 4711"})
+	got := r.EraseContact.ErasedContactIds
+	if len(got) != 3 || got[0] != marketing || !slices.Equal(sorted(got...), sorted(marketing, sales, private)) {
+		t.Fatalf("erasedContactIds = %v, want %s first, then %s and %s", got, marketing, sales, private)
+	}
+	for _, id := range got {
+		if p.live(t, id) != nil {
+			t.Errorf("contact %s is still there", id)
+		}
+	}
+	if ids, _ := p.recipients(t); !slices.Equal(ids, []string{hans}) {
+		t.Errorf("recipients = %v, want only %s", ids, hans)
+	}
+	if got := p.eventsOf(t, "CONTACT_ERASED"); !slices.Equal(sorted(got...), sorted(marketing, sales, private)) {
+		t.Errorf("CONTACT_ERASED events for %v", got)
+	}
+	if got := p.eventsOf(t, "CONTACT_BLOCKED"); len(got) != 0 {
+		t.Errorf("CONTACT_BLOCKED events for %v, want none: no live record shares her identifiers", got)
+	}
+	var proofs int
+	queryRow(t, p.DBURL, `SELECT count(*) FROM erasures WHERE blacklist_entry_id = $1`, []any{r.EraseContact.BlacklistEntry.ID}, &proofs)
+	if proofs != 3 {
+		t.Errorf("%d erasure proofs, want 3", proofs)
+	}
+	// The sales record's phone is hers too: it is on the entry.
+	var scr struct{ Screen screenResult }
+	p.MustAdmin(t, &scr, screen, map[string]any{"c": map[string]any{"phones": []string{"030 5550100"}}})
+	if !scr.Screen.Blocked {
+		t.Errorf("the sales record's phone is not on the blacklist: %+v", scr.Screen)
+	}
+	out := bytes.ToLower(dump(t, p.DBURL))
+	if found := traces(out); len(found) > 0 {
+		t.Errorf("after the erasure the dump still holds %v", found)
+	}
+	for _, s := range []string{"5550100", "erika.mustermann"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("after the erasure the dump still holds %q", s)
+		}
+	}
+}
+
+// With keep: the family member sharing her e-mail stays, without that e-mail; the look-alike
+// (same name and address, nothing shared) is shown and stays.
+func TestEraseKeepsRecordsThatAreSomeoneElse(t *testing.T) {
+	p := newPerson(t)
+	erikaID := p.subscriber(t, erika)
+	family := p.subscriber(t, map[string]any{"givenName": "Max", "familyName": "Beispiel",
+		"emails": []string{"Erika.Mustermann@example.org", "max.beispiel@example.net"}, "phones": []string{"030 5550199"}})
+	alike := p.contact(t, map[string]any{"givenName": "Erika", "familyName": "Mustermann", "emails": []string{"e.m@example.net"},
+		"address": map[string]any{"street": "Lindenstr. 12", "postalCode": "10115", "city": "Berlin"}})
+
+	var pv preview
+	p.MustAdmin(t, &pv, erasurePreview, map[string]any{"id": erikaID})
+	if same, alikes := pv.ids(); !slices.Equal(same, []string{family}) || !slices.Equal(alikes, []string{alike}) {
+		t.Fatalf("erasurePreview = same %v, look-alikes %v; want [%s] and [%s]", same, alikes, family, alike)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		keep   []string
+		reason string
+	}{
+		{"keep names the erased contact", []string{erikaID}, "KEEP_IS_ERASED"},
+		{"keep names a look-alike", []string{alike}, "KEEP_SHARES_NOTHING"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := p.Admin(t, erasePerson, map[string]any{"id": erikaID, "reason": "Art. 17", "keep": tc.keep})
+			if len(res.Errors) != 1 || res.Errors[0].Field() != "keep[0]" || res.Errors[0].Extensions["reason"] != tc.reason {
+				t.Errorf("errors = %+v, want %s on keep[0]", res.Errors, tc.reason)
+			}
+		})
+	}
+
+	var r erasure
+	p.MustAdmin(t, &r, erasePerson, map[string]any{"id": erikaID, "reason": "Art. 17 request, ticket 4712", "keep": []string{family}})
+	if got := r.EraseContact.ErasedContactIds; !slices.Equal(got, []string{erikaID}) {
+		t.Fatalf("erasedContactIds = %v, want only %s", got, erikaID)
+	}
+	kept := p.live(t, family)
+	if kept == nil || !slices.Equal(kept.Emails, []string{"max.beispiel@example.net"}) || !slices.Equal(kept.Phones, []string{"+49305550199"}) {
+		t.Fatalf("the kept record = %+v, want it without the shared e-mail", kept)
+	}
+	if p.live(t, alike) == nil {
+		t.Fatal("the look-alike was erased")
+	}
+	if b := p.blocked(t, family, alike); b[0] || b[1] {
+		t.Errorf("blocked = %v: the kept record and the look-alike share nothing with the entry now", b)
+	}
+	if ids, _ := p.recipients(t); !slices.Equal(ids, []string{family}) {
+		t.Errorf("recipients = %v, want the kept record %s", ids, family)
+	}
+	out := bytes.ToLower(dump(t, p.DBURL))
+	for _, s := range []string{"erika.mustermann", "5551234", "lindenstraße"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("after the erasure the dump still holds %q", s)
+		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -14,6 +17,12 @@ type hashRow struct {
 	kind  string
 	entry *model.BlacklistEntry
 }
+
+// matchHashes is the one lookup of the blacklist: the active entries holding any of the
+// hashes $1 (under any key; one probe of blacklist_hashes per hash).
+const matchHashes = `SELECT ` + entryColumns + `, h.kind, h.hash
+	FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
+	WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL`
 
 // newScreenJoiner joins the hash lookups of concurrent screen queries (the desktop clients of
 // a whole office typing) into one query on q.
@@ -27,28 +36,64 @@ func newScreenJoiner(q store.Querier, maxInFlight int) *store.Joiner[string, has
 	})
 }
 
-// queryHashes runs the indexed hash lookup with q (one probe of blacklist_hashes per hash).
+// queryHashes runs matchHashes with q.
 func queryHashes(ctx context.Context, q store.Querier, hashes [][]byte, each func(hashRow)) error {
-	rows, err := q.Query(ctx, `SELECT `+entryColumns+`, h.kind, h.hash
-		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
-		WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL`, hashes)
+	rows, err := q.Query(ctx, matchHashes, hashes)
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
+	if err := scanHashRows(rows, each); err != nil {
+		return fmt.Errorf("lookup: %w", err)
+	}
+	return nil
+}
+
+func scanHashRows(rows pgx.Rows, each func(hashRow)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
 			r    hashRow
 			hash []byte
+			err  error
 		)
 		if r.entry, err = scanEntry(rows, &r.kind, &hash); err != nil {
-			return fmt.Errorf("lookup: %w", err)
+			return err
 		}
 		r.hash = string(hash)
 		each(r)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("lookup: %w", err)
+	return rows.Err()
+}
+
+// Matches is the blacklist screening of a batch of candidates (an import's rows): one lookup
+// of all their hashes, then each candidate's screening from its own hashes, as Screen would
+// give it.
+type Matches struct {
+	byHash map[string][]hashRow
+}
+
+// QueueMatches queues the lookup of hashes (those of every candidate of the batch) on b, so
+// that the caller sends it with its own queries in one round trip; m is filled when b's
+// results are read. Once they are, m.Screening tells each candidate's matches.
+func QueueMatches(b *pgx.Batch, hashes [][]byte, m *Matches) {
+	m.byHash = map[string][]hashRow{}
+	b.Queue(matchHashes, pgtype.FlatArray[[]byte](hashes)).Query(func(rows pgx.Rows) error {
+		return scanHashRows(rows, func(r hashRow) { m.byHash[r.hash] = append(m.byHash[r.hash], r) })
+	})
+}
+
+// Screening is the screening of one candidate of the batch by its hashes: blocking matches
+// (e-mail, phone) first, the newest entry first; nil when nothing matched.
+func (m *Matches) Screening(hashes [][]byte) *model.Screening {
+	if len(m.byHash) == 0 {
+		return nil
 	}
-	return nil
+	var rows []hashRow
+	for _, h := range hashes {
+		rows = append(rows, m.byHash[string(h)]...)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return screeningOf(rows)
 }

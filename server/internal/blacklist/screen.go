@@ -2,19 +2,13 @@ package blacklist
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
-
-// maxIdentifiers bounds the e-mails and phones of one candidate, so one screen stays one
-// small indexed lookup.
-const maxIdentifiers = 50
 
 // Screen checks a candidate as typed (screen query). Identifiers that cannot be read are
 // BAD_USER_INPUT naming the field, e.g. candidate.emails[0].
@@ -52,40 +46,21 @@ func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Can
 	return scr, nil
 }
 
-// identify normalises and hashes in; unreadable values are apperr errors under path.
+// identify normalises (screening.NormalizeContact, as every way in does) and hashes in;
+// unreadable values are BAD_USER_INPUT errors under path.
 func (s *Service) identify(path string, in model.ContactInput) (screening.Identifiers, error) {
-	var errs apperr.List
-	if len(in.Emails) > maxIdentifiers {
-		errs = append(errs, apperr.Invalid(path+".emails", "at most %d e-mail addresses at once", maxIdentifiers))
+	c, errs := screening.NormalizeContact(contactInput(in))
+	if err := screening.BadInput(path+".", errs); err != nil {
+		return nil, err
 	}
-	if len(in.Phones) > maxIdentifiers {
-		errs = append(errs, apperr.Invalid(path+".phones", "at most %d phone numbers at once", maxIdentifiers))
-	}
-	if errs != nil {
-		return nil, errs
-	}
-	ids, verrs := s.keyring.Identify(candidate(in))
-	for _, err := range verrs {
-		var ve *screening.ValueError
-		if !errors.As(err, &ve) {
-			return nil, fmt.Errorf("blacklist.identify: %w", err)
-		}
-		msg := *ve
-		msg.Field = ""
-		errs = append(errs, apperr.Invalid(path+"."+ve.Field, "%s", msg.Error()))
-	}
-	if errs != nil {
-		return nil, errs
-	}
-	return ids, nil
+	return s.keyring.IdentifyContact(c), nil
 }
 
-func candidate(in model.ContactInput) screening.Candidate {
-	c := screening.Candidate{Emails: in.Emails, Phones: in.Phones,
+func contactInput(in model.ContactInput) screening.ContactInput {
+	c := screening.ContactInput{Emails: in.Emails, Phones: in.Phones,
 		GivenName: deref(in.GivenName), FamilyName: deref(in.FamilyName), Organization: deref(in.Organization)}
 	if a := in.Address; a != nil {
-		c.Street, c.PostalCode, c.City = a.Street, a.PostalCode, a.City
-		c.Country = deref(a.Country)
+		c.Address = &screening.AddressInput{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: deref(a.Country)}
 	}
 	return c
 }

@@ -25,12 +25,31 @@ type Config struct {
 	PublicURL         string         // VERMERK_PUBLIC_URL
 	MaxUploadSize     int64          // VERMERK_MAX_UPLOAD_BYTES
 	EventRetention    time.Duration  // VERMERK_EVENT_RETENTION
+	HeldRetention     time.Duration  // VERMERK_HELD_RETENTION: held import rows and problem lists
 	AllowedOrigins    []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
 	ScreenRate        float64        // VERMERK_SCREEN_RATE: screens per second per token
+	SignUpRate        float64        // VERMERK_SIGNUP_RATE: sign-ups per second per token
 	LogFormat         string         // VERMERK_LOG_FORMAT: text or json
 	DebugAddr         string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
 	TrustedProxies    []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	// RetentionSchedule is VERMERK_RETENTION_SCHEDULE: "HH:MM", the daily time the retention
+	// run deletes what is due (server time zone); empty: no scheduled run.
+	RetentionSchedule string
+
+	// Limits per token (hardening, issue 15).
+	SocketsPerToken     int  // VERMERK_WS_PER_TOKEN: open WebSockets per token and instance
+	UploadsPerToken     int  // VERMERK_UPLOADS_PER_TOKEN: uploads read at once per token and instance
+	OperationsPerToken  int  // VERMERK_OPS_PER_TOKEN: GraphQL operations running at once per token and instance
+	WebhookAllowPrivate bool // VERMERK_WEBHOOK_ALLOW_PRIVATE: webhook targets on loopback and private networks
+
+	// ShareEmbedded is set by the command-line tools, not the environment: they use the
+	// embedded PostgreSQL a running `vermerk serve` of the same data directory started.
+	ShareEmbedded bool
 }
+
+// AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
+// ADMIN API token exists).
+const AdminTokenOff = "off"
 
 // FromEnv reads the configuration, applying defaults, and reports every bad value.
 func FromEnv() (Config, error) {
@@ -44,9 +63,16 @@ func FromEnv() (Config, error) {
 		PublicURL:         os.Getenv("VERMERK_PUBLIC_URL"),
 		LogFormat:         env("VERMERK_LOG_FORMAT", "text"),
 		DebugAddr:         os.Getenv("VERMERK_DEBUG_ADDR"),
+		RetentionSchedule: os.Getenv("VERMERK_RETENTION_SCHEDULE"),
 		MaxUploadSize:     200 << 20,
 		EventRetention:    90 * 24 * time.Hour,
 		ScreenRate:        50,
+		SignUpRate:        10,
+		HeldRetention:     30 * 24 * time.Hour,
+
+		SocketsPerToken:    100,
+		UploadsPerToken:    2,
+		OperationsPerToken: 64,
 	}
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
@@ -79,6 +105,13 @@ func FromEnv() (Config, error) {
 		}
 		c.EventRetention = d
 	}
+	if v := os.Getenv("VERMERK_HELD_RETENTION"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_HELD_RETENTION=%q: %v", v, err))
+		}
+		c.HeldRetention = d
+	}
 	if v := os.Getenv("VERMERK_SCREEN_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 {
@@ -86,7 +119,39 @@ func FromEnv() (Config, error) {
 		}
 		c.ScreenRate = f
 	}
-	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+	if v := os.Getenv("VERMERK_SIGNUP_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Sprintf("VERMERK_SIGNUP_RATE=%q is not a positive number", v))
+		}
+		c.SignUpRate = f
+	}
+	if v := c.RetentionSchedule; v != "" {
+		if _, err := time.Parse("15:04", v); err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_RETENTION_SCHEDULE=%q is not a time of day such as 03:30 (the retention runs daily then)", v))
+		}
+	}
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"VERMERK_WS_PER_TOKEN", &c.SocketsPerToken}, {"VERMERK_UPLOADS_PER_TOKEN", &c.UploadsPerToken},
+		{"VERMERK_OPS_PER_TOKEN", &c.OperationsPerToken}} {
+		if v := os.Getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i <= 0 {
+				errs = append(errs, fmt.Sprintf("%s=%q is not a positive whole number", n.name, v))
+			}
+			*n.to = i
+		}
+	}
+	if v := os.Getenv("VERMERK_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("VERMERK_WEBHOOK_ALLOW_PRIVATE=%q is neither true nor false", v))
+		}
+		c.WebhookAllowPrivate = b
+	}
+	if c.AdminToken != "" && c.AdminToken != AdminTokenOff && len(c.AdminToken) < 16 {
 		errs = append(errs, "VERMERK_ADMIN_TOKEN must be at least 16 characters")
 	}
 	if c.DatabaseURL != "" && c.SecretKey == "" {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTrustedProxies(t *testing.T) {
@@ -23,6 +24,47 @@ func TestTrustedProxies(t *testing.T) {
 	_, err = FromEnv()
 	if err == nil || !strings.Contains(err.Error(), `VERMERK_TRUSTED_PROXIES: "proxy.example.org"`) {
 		t.Errorf("err = %v, want one naming the bad entry", err)
+	}
+}
+
+func TestRetentionSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		ok    bool
+	}{{"03:30", true}, {"23:59", true}, {"", true}, {"3:30am", false}, {"25:00", false}, {"daily", false}} {
+		t.Setenv("VERMERK_RETENTION_SCHEDULE", tc.value)
+		c, err := FromEnv()
+		switch {
+		case tc.ok && (err != nil || c.RetentionSchedule != tc.value):
+			t.Errorf("%q: %v, %q", tc.value, err, c.RetentionSchedule)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "VERMERK_RETENTION_SCHEDULE")):
+			t.Errorf("%q accepted (err %v)", tc.value, err)
+		}
+	}
+}
+
+func TestHeldRetention(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want time.Duration
+		bad  bool
+	}{
+		{"", 30 * 24 * time.Hour, false},
+		{"7d", 7 * 24 * time.Hour, false},
+		{"720h", 720 * time.Hour, false},
+		{"soon", 0, true},
+	} {
+		t.Setenv("VERMERK_HELD_RETENTION", tt.env)
+		c, err := FromEnv()
+		if tt.bad {
+			if err == nil || !strings.Contains(err.Error(), "VERMERK_HELD_RETENTION") {
+				t.Errorf("%q: err = %v, want one naming VERMERK_HELD_RETENTION", tt.env, err)
+			}
+			continue
+		}
+		if err != nil || c.HeldRetention != tt.want {
+			t.Errorf("%q: HeldRetention = %v, %v; want %v", tt.env, c.HeldRetention, err, tt.want)
+		}
 	}
 }
 

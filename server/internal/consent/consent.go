@@ -29,7 +29,7 @@ type Service struct {
 func New(db *store.DB) *Service { return &Service{db: db} }
 
 const (
-	maxName     = 200  // characters of a purpose or list name, a source or channel
+	maxName     = 200  // characters of a purpose or list name, or a source
 	maxEvidence = 2000 // characters of consent evidence
 )
 
@@ -38,7 +38,7 @@ var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,62}$`)
 
 func checkKey(field, key string) error {
 	if !keyPattern.MatchString(key) {
-		return apperr.Invalid(field, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
+		return apperr.BadInput(field, apperr.ReasonKeyFormat, "key %q must be 2 to 63 characters: a lower-case letter, then lower-case letters, digits, '-' or '_'", apperr.Clip(key))
 	}
 	return nil
 }
@@ -48,9 +48,9 @@ func text(errs *apperr.List, field, what, v string, max int, optional bool) stri
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "" && !optional:
-		*errs = append(*errs, apperr.Invalid(field, "%s is required", what))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonRequired, "%s is required", what))
 	case utf8.RuneCountInString(v) > max:
-		*errs = append(*errs, apperr.Invalid(field, "%s is longer than %d characters", what, max))
+		*errs = append(*errs, apperr.BadInput(field, apperr.ReasonTooLong, "%s is longer than %d characters", what, max))
 	}
 	return v
 }
@@ -112,10 +112,6 @@ func getContact(ctx context.Context, q store.Querier, id string) (*model.Contact
 	return c, err
 }
 
-// caller names who records a ledger entry: the token's name and id ("system" outside a request).
-func caller(ctx context.Context) (name, tokenID string) {
-	if v := viewer.From(ctx); v != nil {
-		return v.Name, v.TokenID
-	}
-	return "system", "system"
-}
+// channelToken is the form of a revocation channel: a short token (phone, letter, e-mail,
+// unsubscribe-link), never free text, as it goes out in every event and webhook.
+var channelToken = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)

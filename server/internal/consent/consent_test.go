@@ -64,20 +64,21 @@ func (f fixture) addToList(t *testing.T, contactID, listKey string) {
 }
 
 type consentOut struct {
-	ID        string
-	Status    string
-	GrantedAt *string
-	RevokedAt *string
-	Notice    *string
-	Purpose   struct{ Key string }
-	History   []struct {
+	ID         string
+	Status     string
+	GrantedAt  *string
+	RevokedAt  *string
+	Notice     *string
+	NoticeCode *string
+	Purpose    struct{ Key string }
+	History    []struct {
 		Status, Source, RecordedBy, At string
 		Evidence                       *string
 		Purpose                        struct{ Key string }
 	}
 }
 
-const consentFields = `id status grantedAt revokedAt notice purpose { key }
+const consentFields = `id status grantedAt revokedAt notice noticeCode purpose { key }
 	history { at status source evidence recordedBy purpose { key } }`
 
 func (f fixture) grant(t *testing.T, contactID, purposeKey, source string, evidence any) consentOut {
@@ -151,7 +152,7 @@ func TestRecipientsNeedListMembershipAndConsentForTheListsPurpose(t *testing.T) 
 		t.Errorf("sales-call recipients = %q, want none: a newsletter consent does not allow sales calls", got)
 	}
 
-	f.revoke(t, subscriber, "newsletter", "e-mail to the data-protection officer")
+	f.revoke(t, subscriber, "newsletter", "e-mail-to-dpo")
 	if got, want := f.recipients(t, "news-de"), []string{"Mustermann-Beispiel", "Müller"}; !slices.Equal(got, want) {
 		t.Errorf("after the revocation recipients = %q, want %q", got, want)
 	}
@@ -228,11 +229,12 @@ func TestRevocationAndRepeatedGrant(t *testing.T) {
 		steps      []string // "grant" or "revoke"
 		wantStatus string
 		wantNotice string // part of the last answer's notice; "" for none
+		wantCode   string // the notice's code
 	}{
-		{"revoking a consent never granted is recorded and says so", []string{"revoke"}, "REVOKED", "had been granted"},
-		{"revoking twice keeps both", []string{"grant", "revoke", "revoke"}, "REVOKED", "already revoked"},
-		{"a repeated grant appends and stays granted", []string{"grant", "grant"}, "GRANTED", ""},
-		{"a grant after a revocation grants again", []string{"grant", "revoke", "grant"}, "GRANTED", ""},
+		{"revoking a consent never granted is recorded and says so", []string{"revoke"}, "REVOKED", "had been granted", "NEVER_GRANTED"},
+		{"revoking twice keeps both", []string{"grant", "revoke", "revoke"}, "REVOKED", "already revoked", "ALREADY_REVOKED"},
+		{"a repeated grant appends and stays granted", []string{"grant", "grant"}, "GRANTED", "", ""},
+		{"a grant after a revocation grants again", []string{"grant", "revoke", "grant"}, "GRANTED", "", ""},
 	}
 	f := newFixture(t)
 	for i, tc := range tests {
@@ -243,7 +245,7 @@ func TestRevocationAndRepeatedGrant(t *testing.T) {
 				if step == "grant" {
 					last = f.grant(t, id, "newsletter", fmt.Sprintf("web form %d", n), nil)
 				} else {
-					last = f.revoke(t, id, "newsletter", fmt.Sprintf("phone %d", n))
+					last = f.revoke(t, id, "newsletter", fmt.Sprintf("phone-%d", n))
 				}
 			}
 			if last.Status != tc.wantStatus {
@@ -263,6 +265,9 @@ func TestRevocationAndRepeatedGrant(t *testing.T) {
 			case tc.wantNotice != "" && (last.Notice == nil || !strings.Contains(*last.Notice, tc.wantNotice)):
 				t.Errorf("notice = %v, want one mentioning %q", last.Notice, tc.wantNotice)
 			}
+			if code := deref(last.NoticeCode); code != tc.wantCode {
+				t.Errorf("noticeCode = %q, want %q", code, tc.wantCode)
+			}
 			if tc.wantStatus == "GRANTED" && last.RevokedAt != nil {
 				t.Errorf("granted consent still has revokedAt %s", *last.RevokedAt)
 			}
@@ -274,44 +279,44 @@ func TestBadInputNamesTheField(t *testing.T) {
 	f := newFixture(t)
 	id := f.contact(t, "Erika", "Mustermann")
 	tests := []struct {
-		name, query          string
-		vars                 map[string]any
-		code, field, message string
+		name, query                  string
+		vars                         map[string]any
+		code, field, reason, message string
 	}{
 		{"consent for an unknown purpose", `mutation($in: ConsentInput!) { recordConsent(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"contactId": id, "purposeKey": "postal", "source": "fair"}},
-			"BAD_USER_INPUT", "input.purposeKey", `"postal"`},
+			"BAD_USER_INPUT", "input.purposeKey", "PURPOSE_UNKNOWN", `"postal"`},
 		{"revocation for an unknown purpose", `mutation($in: RevocationInput!) { revokeConsent(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"contactId": id, "purposeKey": "postal", "channel": "letter"}},
-			"BAD_USER_INPUT", "input.purposeKey", `"postal"`},
+			"BAD_USER_INPUT", "input.purposeKey", "PURPOSE_UNKNOWN", `"postal"`},
 		{"consent without a source", `mutation($in: ConsentInput!) { recordConsent(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"contactId": id, "purposeKey": "newsletter", "source": "  "}},
-			"BAD_USER_INPUT", "input.source", "required"},
+			"BAD_USER_INPUT", "input.source", "REQUIRED", "required"},
 		{"consent of an unknown contact", `mutation($in: ConsentInput!) { recordConsent(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"contactId": "00000000-0000-4000-8000-000000000000", "purposeKey": "newsletter", "source": "fair"}},
-			"NOT_FOUND", "", "no contact"},
+			"NOT_FOUND", "", "", "no contact"},
 		{"a list bound to an unknown purpose", `mutation($in: ListInput!) { createList(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "post", "name": "Post", "purposeKey": "postal"}},
-			"BAD_USER_INPUT", "input.purposeKey", `"postal"`},
+			"BAD_USER_INPUT", "input.purposeKey", "PURPOSE_UNKNOWN", `"postal"`},
 		{"a duplicate purpose key", `mutation($in: PurposeInput!) { createPurpose(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "newsletter", "name": "Again", "legalBasis": "CONSENT"}},
-			"BAD_USER_INPUT", "input.key", `a purpose with key "newsletter" exists`},
+			"BAD_USER_INPUT", "input.key", "KEY_TAKEN", `a purpose with key "newsletter" exists`},
 		{"a malformed purpose key", `mutation($in: PurposeInput!) { createPurpose(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "News Letter", "name": "N", "legalBasis": "CONSENT"}},
-			"BAD_USER_INPUT", "input.key", "lower-case"},
+			"BAD_USER_INPUT", "input.key", "KEY_FORMAT", "lower-case"},
 		{"a duplicate list key", `mutation($in: ListInput!) { createList(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"key": "news-de", "name": "Again", "purposeKey": "newsletter"}},
-			"BAD_USER_INPUT", "input.key", `"news-de" exists`},
+			"BAD_USER_INPUT", "input.key", "KEY_TAKEN", `"news-de" exists`},
 		{"recipients of an unknown list", `query { recipients(listKey: "nope") { totalCount } }`, nil,
-			"BAD_USER_INPUT", "listKey", `"nope"`},
+			"BAD_USER_INPUT", "listKey", "LIST_UNKNOWN", `"nope"`},
 		{"recipients after a foreign cursor", `query { recipients(listKey: "news-de", after: "bm9wZQ") { totalCount } }`, nil,
-			"BAD_USER_INPUT", "after", "endCursor"},
+			"BAD_USER_INPUT", "after", "BAD_CURSOR", "endCursor"},
 		{"adding to an unknown list", `mutation($c: ID!) { addToList(contactId: $c, listKey: "nope") { id } }`,
-			map[string]any{"c": id}, "BAD_USER_INPUT", "listKey", `"nope"`},
+			map[string]any{"c": id}, "BAD_USER_INPUT", "listKey", "LIST_UNKNOWN", `"nope"`},
 		{"adding an unknown contact", `mutation { addToList(contactId: "00000000-0000-4000-8000-000000000000", listKey: "news-de") { id } }`, nil,
-			"NOT_FOUND", "", "no contact"},
+			"NOT_FOUND", "", "", "no contact"},
 		{"the proof of a malformed id", `query { consentProof(contactId: "42") { status } }`, nil,
-			"BAD_USER_INPUT", "contactId", `"42"`},
+			"BAD_USER_INPUT", "contactId", "BAD_ID", `"42"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -320,8 +325,9 @@ func TestBadInputNamesTheField(t *testing.T) {
 				t.Fatalf("errors = %+v, want one", res.Errors)
 			}
 			e := res.Errors[0]
-			if e.Code() != tc.code || e.Field() != tc.field || !strings.Contains(e.Message, tc.message) {
-				t.Errorf("error = %s at %q: %q; want %s at %q mentioning %q", e.Code(), e.Field(), e.Message, tc.code, tc.field, tc.message)
+			reason, _ := e.Extensions["reason"].(string)
+			if e.Code() != tc.code || e.Field() != tc.field || reason != tc.reason || !strings.Contains(e.Message, tc.message) {
+				t.Errorf("error = %s %s at %q: %q; want %s %s at %q mentioning %q", e.Code(), reason, e.Field(), e.Message, tc.code, tc.reason, tc.field, tc.message)
 			}
 		})
 	}
@@ -367,4 +373,11 @@ func TestPurposesAndListsReadBack(t *testing.T) {
 	if len(c.Contact.Lists) != 1 || c.Contact.Lists[0].Key != "news-de" {
 		t.Errorf("contact lists = %+v, want news-de once", c.Contact.Lists)
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -39,12 +39,15 @@ type exportConsent struct {
 }
 
 type exportEvent struct {
-	At         time.Time `json:"at"`
-	PurposeKey string    `json:"purposeKey"`
-	Status     string    `json:"status"`
-	Source     string    `json:"source"`
-	Evidence   *string   `json:"evidence"`
-	RecordedBy string    `json:"recordedBy"`
+	At                 time.Time  `json:"at"`
+	GivenAt            *time.Time `json:"givenAt,omitempty"`
+	PurposeKey         string     `json:"purposeKey"`
+	Status             string     `json:"status"`
+	Source             string     `json:"source"`
+	Evidence           *string    `json:"evidence"`
+	RecordedBy         string     `json:"recordedBy"`
+	ConsentTextVersion *int       `json:"consentTextVersion,omitempty"`
+	ConsentText        *string    `json:"consentText,omitempty"`
 }
 
 type exportAudit struct {
@@ -104,10 +107,10 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string) (*subjectAccess, 
 		}); err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
 	}
-	if doc.ConsentLedger, err = collect(ctx, tx, `SELECT e.at, p.key, e.status, e.source, e.evidence, e.recorded_by
-		FROM consent_events e JOIN purposes p ON p.id = e.purpose_id WHERE e.contact_id = $1 ORDER BY e.id`, id,
+	if doc.ConsentLedger, err = collect(ctx, tx, `SELECT e.at, e.given_at, p.key, e.status, e.source, e.evidence, e.recorded_by,
+			e.consent_text_version, t.text`+eventFrom+` JOIN purposes p ON p.id = e.purpose_id WHERE e.contact_id = $1 ORDER BY e.id`, id,
 		func(r pgx.Row, e *exportEvent) error {
-			return r.Scan(&e.At, &e.PurposeKey, &e.Status, &e.Source, &e.Evidence, &e.RecordedBy)
+			return r.Scan(&e.At, &e.GivenAt, &e.PurposeKey, &e.Status, &e.Source, &e.Evidence, &e.RecordedBy, &e.ConsentTextVersion, &e.ConsentText)
 		}); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}

@@ -2,7 +2,8 @@ package consent
 
 // Exported for tests in consent_test.
 const (
-	RecipientsQuery = recipientsQuery
-	RecipientsCount = recipientsCounted
-	BeforeAllIDs    = beforeAllIDs
+	RecipientsQuery           = recipientsQuery
+	UnfilteredRecipientsQuery = unfilteredRecipientsQuery
+	RecipientsCount           = recipientsCounted
+	BeforeAllIDs              = beforeAllIDs
 )

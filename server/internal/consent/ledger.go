@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -19,15 +22,54 @@ type entry struct {
 	Source               string
 	Evidence             *string
 	RecordedBy, TokenID  string
+	GivenAt              *time.Time // when the person agreed, if not when it is recorded
+	TextVersion          *int       // the consent text version the person saw
 }
 
-// appendEntry writes e to the ledger; the database derives consent_state from it in tx.
+// appendEntry writes e to the ledger; the database derives consent_state from it in tx
+// (vermerk_consent_rederive: the ledger's one ordering rule, see Rederive).
 func appendEntry(ctx context.Context, tx pgx.Tx, e entry) error {
-	_, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, recorded_by, recorded_by_token)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		e.ContactID, e.PurposeID, string(e.Status), e.Source, e.Evidence, e.RecordedBy, e.TokenID)
+	_, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, recorded_by, recorded_by_token, given_at, consent_text_version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ContactID, e.PurposeID, string(e.Status), e.Source, e.Evidence, e.RecordedBy, e.TokenID, e.GivenAt, e.TextVersion)
 	if err != nil {
 		return fmt.Errorf("append consent event: %w", err)
+	}
+	return nil
+}
+
+// Rederive recomputes the contact's consent states from its whole ledger. Events are ordered
+// by when the person acted — givenAt where given, else when recorded — ties by recording
+// order; the state is that of the last event. This is the ledger's one ordering rule (SQL
+// function vermerk_consent_rederive, which the insert trigger calls too); a merge that moves
+// events onto another record calls Rederive for it afterwards.
+func Rederive(ctx context.Context, tx pgx.Tx, contactID string) error {
+	_, err := tx.Exec(ctx, `SELECT vermerk_consent_rederive($1, p.purpose_id)
+		FROM (SELECT DISTINCT purpose_id FROM consent_events WHERE contact_id = $1
+		      UNION SELECT purpose_id FROM consent_state WHERE contact_id = $1) p`, contactID)
+	if err != nil {
+		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+	}
+	return nil
+}
+
+// givenAtBound is how far back givenAt may lie: the regular limitation period of German civil
+// law (three years, § 195 BGB). Evidence of a consent older than that is no longer what a
+// recording clerk can vouch for; such a consent is to be asked for again.
+const givenAtBound = 3 // years
+
+// clockSkew is how far givenAt may lie after the server's clock (the caller's clock differs).
+const clockSkew = time.Minute
+
+// CheckGivenAt refuses a givenAt in the future or more than givenAtBound years back.
+func CheckGivenAt(field string, givenAt, now time.Time) error {
+	switch {
+	case givenAt.After(now.Add(clockSkew)):
+		return apperr.BadInput(field, apperr.ReasonGivenAtInFuture, "givenAt %s lies in the future; pass when the person agreed, at the latest now",
+			givenAt.UTC().Format(time.RFC3339))
+	case givenAt.Before(now.AddDate(-givenAtBound, 0, 0)):
+		return apperr.BadInput(field, apperr.ReasonGivenAtTooOld, "givenAt %s lies more than %d years back; ask the person for their consent again",
+			givenAt.UTC().Format(time.RFC3339), givenAtBound)
 	}
 	return nil
 }
@@ -53,7 +95,7 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		errs = append(errs, err.(*apperr.Error))
 	}
 	if in.PurposeKey == "" {
-		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the consent by its key"))
+		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "name the purpose of the consent by its key"))
 	}
 	source := text(&errs, "input.source", "source (where the consent was given, e.g. web form, phone, fair)", in.Source, maxName, false)
 	var evidence *string
@@ -62,27 +104,44 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 			evidence = &ev
 		}
 	}
+	if in.GivenAt != nil {
+		if err := CheckGivenAt("input.givenAt", *in.GivenAt, time.Now()); err != nil {
+			errs = append(errs, err.(*apperr.Error))
+		}
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	if err := mayUse(ctx, in.PurposeKey); err != nil {
 		return nil, err
 	}
-	name, token := caller(ctx)
+	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
 		if err != nil {
 			return err
 		}
+		if in.ConsentTextVersion != nil {
+			if err := CheckTextVersion(ctx, tx, "input.consentTextVersion", p.ID, *in.ConsentTextVersion); err != nil {
+				return err
+			}
+		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
-			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token}); err != nil {
+			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token,
+			GivenAt: in.GivenAt, TextVersion: in.ConsentTextVersion}); err != nil {
 			return err
 		}
 		if c, err = loadConsent(ctx, tx, in.ContactID, p.ID); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: "ok"})
+		outcome := "ok"
+		if c.Status == model.ConsentStatusRevoked {
+			c.Notice = ptr(fmt.Sprintf("the consent is recorded, but a revocation for purpose %q dated after it stays in force", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeOlderThanRevocation))
+			outcome = "ok: older than a revocation"
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "recordConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consent.RecordConsent(%s): %w", in.ContactID, err)
@@ -99,16 +158,21 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		errs = append(errs, err.(*apperr.Error))
 	}
 	if in.PurposeKey == "" {
-		errs = append(errs, apperr.Invalid("input.purposeKey", "name the purpose of the revocation by its key"))
+		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "name the purpose of the revocation by its key"))
 	}
-	channel := text(&errs, "input.channel", "channel (how the revocation arrived, e.g. e-mail, phone, letter)", in.Channel, maxName, false)
+	channel := strings.TrimSpace(in.Channel)
+	if !channelToken.MatchString(channel) {
+		// not quoted back: free text here might name the person
+		errs = append(errs, apperr.BadInput("input.channel", apperr.ReasonChannelFormat,
+			"the channel says how the revocation arrived, as a short token of lower-case letters, digits and hyphens (at most 40), e.g. phone, letter, e-mail, in-person"))
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	if err := mayUse(ctx, in.PurposeKey); err != nil {
 		return nil, err
 	}
-	name, token := caller(ctx)
+	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
@@ -126,9 +190,11 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		switch before {
 		case "":
 			c.Notice = ptr(fmt.Sprintf("no consent for purpose %q had been granted; the revocation is recorded all the same", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeNeverGranted))
 			outcome = "ok: never granted"
 		case model.ConsentStatusRevoked:
 			c.Notice = ptr(fmt.Sprintf("the consent for purpose %q was already revoked; this revocation is recorded as well", p.Key))
+			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
@@ -156,15 +222,27 @@ func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error
 
 func ptr[T any](v T) *T { return &v }
 
-const eventColumns = `e.at, e.status, e.source, e.evidence, e.recorded_by, e.purpose_id`
+// eventColumns select an event of `consent_events e` with its text (eventFrom joins it).
+const eventColumns = `e.at, e.status, e.source, e.evidence, e.recorded_by, e.purpose_id, e.given_at, e.consent_text_version, t.text, t.created_at`
+
+const eventFrom = ` FROM consent_events e LEFT JOIN consent_texts t ON t.purpose_id = e.purpose_id AND t.version = e.consent_text_version`
 
 func scanEvent(row pgx.Row, extra ...any) (*model.ConsentEvent, error) {
 	var ev model.ConsentEvent
-	var status string
-	if err := row.Scan(append([]any{&ev.At, &status, &ev.Source, &ev.Evidence, &ev.RecordedBy, &ev.PurposeID}, extra...)...); err != nil {
+	var (
+		status      string
+		version     *int
+		text        *string
+		textCreated *time.Time
+	)
+	dest := []any{&ev.At, &status, &ev.Source, &ev.Evidence, &ev.RecordedBy, &ev.PurposeID, &ev.GivenAt, &version, &text, &textCreated}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	ev.Status = model.ConsentStatus(status)
+	if version != nil && text != nil && textCreated != nil {
+		ev.ConsentText = &model.ConsentText{Version: *version, Text: *text, CreatedAt: *textCreated}
+	}
 	return &ev, nil
 }
 
@@ -178,7 +256,7 @@ func loadConsent(ctx context.Context, q store.Querier, contactID, purposeID stri
 		return nil, fmt.Errorf("load consent: %w", err)
 	}
 	c.Status = model.ConsentStatus(status)
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM consent_events e WHERE e.contact_id = $1 AND e.purpose_id = $2 ORDER BY e.id`,
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+eventFrom+` WHERE e.contact_id = $1 AND e.purpose_id = $2 ORDER BY e.id`,
 		contactID, purposeID)
 	if err != nil {
 		return nil, fmt.Errorf("load consent history: %w", err)
@@ -230,7 +308,7 @@ func (s *Service) consentsOf(ctx context.Context, contactIDs []string, out [][]*
 	if err != nil {
 		return err
 	}
-	rows, err = s.db.Pool.Query(ctx, `SELECT `+eventColumns+`, e.contact_id FROM consent_events e
+	rows, err = s.db.Pool.Query(ctx, `SELECT `+eventColumns+`, e.contact_id`+eventFrom+`
 		WHERE e.contact_id = ANY($1::uuid[]) ORDER BY e.id`, contactIDs)
 	if err != nil {
 		return err
@@ -283,7 +361,7 @@ func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.
 }
 
 func ledgerOf(ctx context.Context, q store.Querier, contactID string) ([]*model.ConsentEvent, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM consent_events e WHERE e.contact_id = $1 ORDER BY e.id`, contactID)
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+eventFrom+` WHERE e.contact_id = $1 ORDER BY e.id`, contactID)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func collectLists(rows pgx.Rows) ([]*list, error) {
 func listByKey(ctx context.Context, q store.Querier, field, key string) (*list, error) {
 	l, err := scanList(q.QueryRow(ctx, `SELECT `+listColumns+listFrom+` WHERE l.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.Invalid(field, "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
+		return nil, apperr.BadInput(field, apperr.ReasonListUnknown, "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", key, err)
@@ -109,7 +109,7 @@ func (s *Service) CreateList(ctx context.Context, in model.ListInput) (*model.Di
 	}
 	name := text(&errs, "input.name", "name", in.Name, maxName, false)
 	if in.PurposeKey == "" {
-		errs = append(errs, apperr.Invalid("input.purposeKey", "a list needs the key of its purpose"))
+		errs = append(errs, apperr.BadInput("input.purposeKey", apperr.ReasonRequired, "a list needs the key of its purpose"))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (s *Service) CreateList(ctx context.Context, in model.ListInput) (*model.Di
 		err = tx.QueryRow(ctx, `INSERT INTO distribution_lists (key, name, purpose_id) VALUES ($1, $2, $3) RETURNING id`,
 			in.Key, name, p.ID).Scan(&id)
 		if store.IsUniqueViolation(err, "distribution_lists_key_unique") {
-			return apperr.Invalid("input.key", "a distribution list with key %q exists; choose another key", in.Key)
+			return apperr.BadInput("input.key", apperr.ReasonKeyTaken, "a distribution list with key %q exists; choose another key", in.Key)
 		}
 		if err != nil {
 			return err

@@ -12,12 +12,12 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-const purposeColumns = `p.id, p.key, p.name, p.description, p.legal_basis`
+const purposeColumns = `p.id, p.key, p.name, p.description, p.legal_basis, p.retention_months`
 
 func scanPurpose(row pgx.Row) (*model.Purpose, error) {
 	var p model.Purpose
 	var basis string
-	if err := row.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &basis); err != nil {
+	if err := row.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &basis, &p.RetentionMonths); err != nil {
 		return nil, err
 	}
 	p.LegalBasis = model.LegalBasis(basis)
@@ -80,6 +80,9 @@ func (s *Service) PurposesByIDs(ctx context.Context, ids []string) ([]*model.Pur
 	return out, errs
 }
 
+// maxRetentionMonths bounds PurposeInput.retentionMonths (a hundred years).
+const maxRetentionMonths = 1200
+
 // CreatePurpose adds a purpose; its key is what lists, consents and tokens refer to.
 func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*model.Purpose, error) {
 	var errs apperr.List
@@ -94,7 +97,11 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 		}
 	}
 	if !in.LegalBasis.IsValid() {
-		errs = append(errs, apperr.Invalid("input.legalBasis", "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
+		errs = append(errs, apperr.BadInput("input.legalBasis", apperr.ReasonLegalBasisUnknown, "legal basis %q is not one of CONSENT, CONTRACT, LEGITIMATE_INTEREST", in.LegalBasis))
+	}
+	if m := in.RetentionMonths; m != nil && (*m < 0 || *m > maxRetentionMonths) {
+		errs = append(errs, apperr.BadInput("input.retentionMonths", apperr.ReasonRetentionOutOfRange,
+			"retentionMonths must be between 0 and %d (or left out for no limit), got %d", maxRetentionMonths, *m))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -102,10 +109,10 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 	var p *model.Purpose
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var err error
-		p, err = scanPurpose(tx.QueryRow(ctx, `INSERT INTO purposes AS p (key, name, description, legal_basis)
-			VALUES ($1, $2, $3, $4) RETURNING `+purposeColumns, in.Key, name, desc, string(in.LegalBasis)))
+		p, err = scanPurpose(tx.QueryRow(ctx, `INSERT INTO purposes AS p (key, name, description, legal_basis, retention_months)
+			VALUES ($1, $2, $3, $4, $5) RETURNING `+purposeColumns, in.Key, name, desc, string(in.LegalBasis), in.RetentionMonths))
 		if store.IsUniqueViolation(err, "purposes_key_unique") {
-			return apperr.Invalid("input.key", "a purpose with key %q exists; choose another key", in.Key)
+			return apperr.BadInput("input.key", apperr.ReasonKeyTaken, "a purpose with key %q exists; choose another key", in.Key)
 		}
 		if err != nil {
 			return err
@@ -122,7 +129,7 @@ func (s *Service) CreatePurpose(ctx context.Context, in model.PurposeInput) (*mo
 func purposeByKey(ctx context.Context, q store.Querier, field, key string) (*model.Purpose, error) {
 	p, err := scanPurpose(q.QueryRow(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.Invalid(field, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
+		return nil, apperr.BadInput(field, apperr.ReasonPurposeUnknown, "no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("purpose %s: %w", key, err)

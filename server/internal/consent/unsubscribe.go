@@ -17,6 +17,9 @@ import (
 // UnsubscribeRecorder is who the ledger names for revocations made through an unsubscribe link.
 const UnsubscribeRecorder = "unsubscribe link"
 
+// unsubscribeChannel is the channel of such a revocation when the caller names none.
+const unsubscribeChannel = "unsubscribe-link"
+
 // UnsubscribeFromList is what an unsubscribe link does, in one transaction: revoke the
 // consent for the list's purpose (source = channel), end the list membership, emit
 // CONSENT_REVOKED and audit it. It is idempotent: when the person is no member and the
@@ -29,7 +32,10 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		return false, err
 	}
 	if channel = strings.TrimSpace(channel); channel == "" {
-		channel = UnsubscribeRecorder
+		channel = unsubscribeChannel
+	}
+	if !channelToken.MatchString(channel) {
+		return false, apperr.BadInput("channel", apperr.ReasonChannelFormat, "the channel must be a short token of lower-case letters, digits and hyphens (at most 40)")
 	}
 	if viewer.From(ctx) == nil {
 		ctx = viewer.With(ctx, &viewer.Viewer{TokenID: "unsubscribe", Name: UnsubscribeRecorder})
@@ -41,6 +47,10 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return apperr.NotFoundf("no distribution list with id %s", listID)
 		}
 		if err != nil {
+			return err
+		}
+		// a link issued before its record was merged acts on the survivor
+		if contactID, err = store.Survivor(ctx, tx, contactID); err != nil {
 			return err
 		}
 		if err := lockContact(ctx, tx, contactID); err != nil {

@@ -16,9 +16,11 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Screener checks a candidate against the blacklist within the writing transaction.
+// Screener checks a candidate against the blacklist within the writing transaction, and
+// gives the identifiers written their keyed hashes (which recipients' exclusion reads).
 type Screener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
+	HashContacts(ctx context.Context, q store.Querier, ids []string) error
 }
 
 // Service implements graph.Contacts.
@@ -110,7 +112,7 @@ func collect(rows pgx.Rows) ([]*model.Contact, error) {
 // without override writes nothing and returns the screening; with an override the write is
 // audited with its reason.
 func (s *Service) CreateContact(ctx context.Context, in model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error) {
-	f, err := apply(fields{}, in)
+	f, err := apply(screening.ContactInput{}, in)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +145,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 		if err != nil {
 			return err
 		}
-		base, err := fromContact(old)
-		if err != nil {
-			return err
-		}
-		f, err := apply(base, in)
+		f, err := apply(fromContact(old), in)
 		if err != nil {
 			return err
 		}
@@ -160,11 +158,14 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in model.Contact
 	return payload, nil
 }
 
+// checkOverride trims the override's reason and refuses a missing or over-long one.
 func checkOverride(o *model.OverrideInput) error {
-	if o != nil && strings.TrimSpace(o.Reason) == "" {
-		return apperr.Invalid("override.reason", "an override needs a written reason")
+	if o == nil {
+		return nil
 	}
-	return nil
+	r, err := screening.CheckReason("override.reason", o.Reason, "write why this person may be entered although the blacklist matches")
+	o.Reason = r
+	return err
 }
 
 // setFields names the identifier groups an update sets, for screening only what changes.
@@ -185,7 +186,12 @@ func setFields(in model.ContactInput) []string {
 // write screens f and, unless blocked without override, inserts (id == "") or updates it.
 // only, when given, limits screening to those identifier groups.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
-	cand := f.candidate()
+	cand := candidate(f)
+	if override != nil {
+		if err := screening.RefuseMentions("override.reason", override.Reason, cand); err != nil {
+			return nil, err
+		}
+	}
 	if id != "" {
 		cand = restrict(cand, only)
 	}
@@ -206,6 +212,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		err = update(ctx, tx, id, f)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.screener.HashContacts(ctx, tx, []string{id}); err != nil {
 		return nil, err
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}
@@ -253,10 +262,7 @@ func matchedEntries(s *model.Screening) string {
 
 // duplicates are other live contacts holding one of f's e-mails or phones.
 func duplicates(ctx context.Context, q store.Querier, id string, f fields) ([]*model.Contact, error) {
-	norms := make([]string, len(f.Emails))
-	for i, e := range f.Emails {
-		norms[i] = e.Normalized
-	}
+	norms := f.NormalizedEmails()
 	rows, err := q.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id <> $1 AND c.id IN (
 			SELECT contact_id FROM contact_emails WHERE normalized = ANY($2)
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($3))

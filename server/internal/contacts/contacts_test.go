@@ -76,27 +76,27 @@ func TestValidationErrorsNameFieldAndValue(t *testing.T) {
 		"phones":    []string{"12ab"},
 		"address":   map[string]any{"street": "Hauptstraße 1", "postalCode": "123", "city": "Berlin"},
 	}})
-	want := map[string]string{
-		"input.emails[1]":          `e-mail "anna@" has no domain`,
-		"input.phones[0]":          `phone "12ab"`,
-		"input.familyName":         "family name or an organisation",
-		"input.address.postalCode": "123",
+	want := map[string]struct{ reason, text string }{
+		"input.emails[1]":          {"EMAIL_NO_DOMAIN", `e-mail "anna@" has no domain`},
+		"input.phones[0]":          {"PHONE_INVALID", `phone "12ab"`},
+		"input.familyName":         {"NAME_OR_ORGANIZATION_REQUIRED", "family name or an organisation"},
+		"input.address.postalCode": {"POSTAL_CODE_INVALID", "123"},
 	}
-	got := map[string]string{}
+	got := map[string]apptest.GQLError{}
 	for _, e := range res.Errors {
 		if e.Code() != "BAD_USER_INPUT" {
 			t.Errorf("error %q has code %q, want BAD_USER_INPUT", e.Message, e.Code())
 		}
-		got[e.Field()] = e.Message
+		got[e.Field()] = e
 	}
-	for field, part := range want {
-		msg, ok := got[field]
+	for field, w := range want {
+		e, ok := got[field]
 		if !ok {
 			t.Errorf("no error for %s; got %v", field, got)
 			continue
 		}
-		if !strings.Contains(msg, part) {
-			t.Errorf("%s: message %q does not mention %q", field, msg, part)
+		if !strings.Contains(e.Message, w.text) || e.Extensions["reason"] != w.reason {
+			t.Errorf("%s: message %q reason %v, want one mentioning %q with reason %s", field, e.Message, e.Extensions["reason"], w.text, w.reason)
 		}
 	}
 	var list struct{ Contacts struct{ TotalCount int } }

@@ -30,6 +30,9 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 		if err != nil {
 			return nil, err
 		}
+		if store.CheckID("after", parts[1]) != nil {
+			return nil, store.BadCursor("after", after)
+		}
 		afterKey, afterID = &parts[0], &parts[1]
 	}
 	t := searchTerms(search)

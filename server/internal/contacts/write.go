@@ -10,11 +10,7 @@ import (
 
 // SortKey orders contacts by family name, given name, organisation.
 func sortKey(f fields) string {
-	org := ""
-	if f.Organization != nil {
-		org = *f.Organization
-	}
-	return strings.ToLower(strings.Join([]string{f.FamilyName, f.GivenName, org}, " "))
+	return strings.ToLower(strings.Join([]string{f.FamilyName, f.GivenName, f.Organization}, " "))
 }
 
 // searchText is what a search term is matched against anywhere (trigram index): names,
@@ -22,8 +18,8 @@ func sortKey(f fields) string {
 // SearchContacts); importer.searchText must stay equal to this.
 func searchText(f fields) string {
 	parts := []string{f.GivenName, f.FamilyName}
-	if f.Organization != nil {
-		parts = append(parts, *f.Organization)
+	if f.Organization != "" {
+		parts = append(parts, f.Organization)
 	}
 	if f.Address != nil {
 		parts = append(parts, f.Address.City)
@@ -38,12 +34,20 @@ func addressColumns(f fields) (street, postalCode, city, country *string) {
 	return nil, nil, nil, nil
 }
 
+// organization is the organisation column: NULL when there is none.
+func organization(f fields) *string {
+	if f.Organization == "" {
+		return nil
+	}
+	return &f.Organization
+}
+
 func insert(ctx context.Context, tx pgx.Tx, f fields) (string, error) {
 	street, postalCode, city, country := addressColumns(f)
 	var id string
 	err := tx.QueryRow(ctx, `INSERT INTO contacts (given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		f.GivenName, f.FamilyName, f.Organization, street, postalCode, city, country, sortKey(f), searchText(f)).Scan(&id)
+		f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f)).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("insert contact: %w", err)
 	}
@@ -54,7 +58,7 @@ func update(ctx context.Context, tx pgx.Tx, id string, f fields) error {
 	street, postalCode, city, country := addressColumns(f)
 	_, err := tx.Exec(ctx, `UPDATE contacts SET given_name = $2, family_name = $3, organization = $4, street = $5,
 		postal_code = $6, city = $7, country = $8, sort_key = $9, search_text = $10, updated_at = now() WHERE id = $1`,
-		id, f.GivenName, f.FamilyName, f.Organization, street, postalCode, city, country, sortKey(f), searchText(f))
+		id, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f))
 	if err != nil {
 		return fmt.Errorf("update contact: %w", err)
 	}

@@ -17,20 +17,26 @@ const (
 	colPostalCode
 	colCity
 	colCountry
+	colConsent       // the key of the purpose the person consented to (consent.go)
+	colConsentDate   // when they consented
+	colConsentSource // how they consented, as the file states it
 )
 
 var columnNames = [...]string{
-	colUnknown:      "",
-	colGivenName:    "givenName",
-	colFamilyName:   "familyName",
-	colOrganization: "organization",
-	colEmail:        "email",
-	colPhone:        "phone",
-	colStreet:       "street",
-	colHouseNumber:  "houseNumber",
-	colPostalCode:   "postalCode",
-	colCity:         "city",
-	colCountry:      "country",
+	colUnknown:       "",
+	colGivenName:     "givenName",
+	colFamilyName:    "familyName",
+	colOrganization:  "organization",
+	colEmail:         "email",
+	colPhone:         "phone",
+	colStreet:        "street",
+	colHouseNumber:   "houseNumber",
+	colPostalCode:    "postalCode",
+	colCity:          "city",
+	colCountry:       "country",
+	colConsent:       "consent",
+	colConsentDate:   "consentDate",
+	colConsentSource: "consentSource",
 }
 
 func (c column) String() string { return columnNames[c] }

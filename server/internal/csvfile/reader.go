@@ -66,7 +66,10 @@ type Row struct {
 	PostalCode   string
 	City         string
 	Country      string
-	Err          error // a *RowError
+	// Consent names the purpose (by key) the person consented to; ConsentDate and
+	// ConsentSource say when and how, as the file states it.
+	Consent, ConsentDate, ConsentSource string
+	Err                                 error // a *RowError
 }
 
 // RowError is a record that cannot be read; reading goes on after it.
@@ -363,6 +366,12 @@ func (r *Reader) row(line int, rec []string) Row {
 			dst = &row.City
 		case colCountry:
 			dst = &row.Country
+		case colConsent:
+			dst = &row.Consent
+		case colConsentDate:
+			dst = &row.ConsentDate
+		case colConsentSource:
+			dst = &row.ConsentSource
 		}
 		if dst != nil && *dst == "" {
 			*dst = v

@@ -50,13 +50,17 @@ func (o owner) spawn(cmd *exec.Cmd) (*process, error) {
 	return p, nil
 }
 
-// childEnv drops PG* variables (PGDATA, PGPORT, …) that would redirect the server.
+// childEnv drops PG* variables (PGDATA, PGPORT, …) that would redirect the server, and
+// Vermerk's own secrets: VERMERK_* (the secret key, the admin token) and DATABASE_URL stay out
+// of the database's environment, which a database superuser can read (/proc/self/environ).
 func childEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PG") {
-			env = append(env, kv)
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "PG") || strings.HasPrefix(name, "VERMERK_") || name == "DATABASE_URL" {
+			continue
 		}
+		env = append(env, kv)
 	}
 	return env
 }

@@ -96,6 +96,7 @@ type subscriber struct {
 	// coalesce: a full buffer drops the event instead of closing the subscriber, for streams
 	// where each message carries the whole current state (import progress).
 	coalesce bool
+	internal bool // a worker of this instance (Committed), not a GraphQL subscription
 	closed   bool
 	err      error
 }
@@ -165,11 +166,17 @@ func (b *Bus) Last() int64 {
 	return b.last
 }
 
-// Subscribers is the number of open subscriptions on this instance.
+// Subscribers is the number of open client subscriptions on this instance.
 func (b *Bus) Subscribers() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.subs)
+	n := 0
+	for s := range b.subs {
+		if !s.internal {
+			n++
+		}
+	}
+	return n
 }
 
 // Start connects the listener (failing if the database cannot be reached now), then keeps

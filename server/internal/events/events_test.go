@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 )
 
 const revocationsSub = `subscription($after: String) {

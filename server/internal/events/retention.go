@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/periodic"
 )
 
 // Prune deletes the events older than the retention period and records how far it pruned,
@@ -37,22 +39,14 @@ func (b *Bus) Prune(ctx context.Context) (deleted int64, err error) {
 }
 
 func (b *Bus) pruneLoop(ctx context.Context) {
-	t := time.NewTicker(b.opts.PruneEvery)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, b.opts.PruneEvery, func(ctx context.Context) {
 		n, err := b.Prune(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
 		case err != nil:
 			b.opts.Log.Warn("events: pruning old events failed; trying again later", "err", err)
 		case n > 0:
 			b.opts.Log.Info("events: pruned old events", "deleted", n, "retention", b.opts.Retention)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

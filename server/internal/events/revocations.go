@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,10 +13,15 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased}
+// revocationKinds are the events of the revocations feed (and of the desktop app's admin feed):
+// what takes a contact out of recipients (a revocation, an erasure, a blacklist entry newly
+// covering it), deletions by retention, re-entries by the person's own confirmation, merges
+// of records, and data-subject requests falling due.
+var revocationKinds = []store.EventKind{store.EventConsentRevoked, store.EventContactErased, store.EventContactBlocked,
+	store.EventRequestDue, store.EventContactDeleted, store.EventContactReentered, store.EventContactMerged}
 
 func isRevocation(e *event) bool {
-	return e.Kind == store.EventConsentRevoked || e.Kind == store.EventContactErased
+	return slices.Contains(revocationKinds, e.Kind)
 }
 
 // A cursor is the event id in decimal. Clients should treat it as opaque; ids grow with commit
@@ -25,7 +31,7 @@ func cursorOf(id int64) string { return strconv.FormatInt(id, 10) }
 func parseCursor(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 0 {
-		return 0, apperr.Invalid("after", "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", s)
+		return 0, apperr.BadInput("after", apperr.ReasonBadCursor, "cursor %q is not one this server issued: pass the cursor of the last revocation you received, or omit `after` to start from now", apperr.Clip(s))
 	}
 	return id, nil
 }
@@ -74,12 +80,12 @@ func (b *Bus) checkCursor(ctx context.Context, from int64) error {
 		return fmt.Errorf("events.Revocations(after %d): %w", from, err)
 	}
 	if from < pruned {
-		return apperr.Invalid("after", "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
+		return apperr.BadInput("after", apperr.ReasonCursorExpired, "cursor %q has expired: events older than %s are deleted, among them some after this cursor. "+
 			"Start from the current state (query the consents you need) and subscribe without `after`",
 			cursorOf(from), days(b.opts.Retention))
 	}
 	if from > max(newest, pruned) {
-		return apperr.Invalid("after", "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
+		return apperr.BadInput("after", apperr.ReasonCursorAhead, "cursor %q is newer than any event on this server: pass the cursor of the last revocation you received, or omit `after` to start from now", cursorOf(from))
 	}
 	return nil
 }
@@ -162,5 +168,17 @@ func toRevocation(e *event) *model.RevocationEvent {
 		ContactID: e.ContactID,
 		PurposeID: e.PurposeID,
 		Channel:   e.Channel,
+		RequestID: refOf(e, store.EventRequestDue),
+		MergedID:  refOf(e, store.EventContactMerged),
 	}
+}
+
+// refOf is the ref of e when e is of kind: the data-subject request a REQUEST_DUE event is
+// about, the merged-away record of a CONTACT_MERGED event.
+func refOf(e *event, kind store.EventKind) *string {
+	if e.Kind != kind || e.Ref == "" {
+		return nil
+	}
+	id := e.Ref
+	return &id
 }

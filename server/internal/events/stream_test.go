@@ -17,9 +17,9 @@ import (
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 	"github.com/vermerk/vermerk/server/internal/auth"
 	"github.com/vermerk/vermerk/server/internal/events"
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/store"
 )

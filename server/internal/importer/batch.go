@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -138,11 +140,6 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 			return err
 		}
 	}
-	type hit struct {
-		hash         []byte
-		field, entry string
-	}
-	var hits []hit
 	qb := &pgx.Batch{}
 	// First, before the blacklist is read: events are numbered in commit order and every new
 	// blacklist entry writes one, so an entry this lookup does not see has a higher number.
@@ -161,45 +158,12 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, jobID, heldKeys).
 			Query(collect(""))
 	}
-	// Blocking kinds first, the newest entry first.
-	qb.Queue(`SELECT h.hash, h.kind, e.id
-		FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
-		WHERE h.hash = ANY ($1::bytea[])
-		ORDER BY h.kind = 'NAME_AND_ADDRESS', h.kind, e.created_at DESC`, pgtype.FlatArray[[]byte](hashes)).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hit, error) {
-				var h hit
-				return h, r.Scan(&h.hash, &h.field, &h.entry)
-			})
-			return err
-		})
+	var matches blacklist.Matches
+	blacklist.QueueMatches(qb, hashes, &matches)
 	if err := q.SendBatch(ctx, qb).Close(); err != nil {
 		return fmt.Errorf("dedupe and screen: %w", err)
 	}
 
-	// a row's match is its first hit in the query's order
-	hitAt := make(map[string]int, len(hits))
-	for k := range hits {
-		if _, ok := hitAt[string(hits[k].hash)]; !ok {
-			hitAt[string(hits[k].hash)] = k
-		}
-	}
-	match := func(r *staged) *hit {
-		if len(hitAt) == 0 {
-			return nil
-		}
-		first := -1
-		for _, h := range r.hashes {
-			if k, ok := hitAt[string(h)]; ok && (first < 0 || k < first) {
-				first = k
-			}
-		}
-		if first < 0 {
-			return nil
-		}
-		return &hits[first]
-	}
 	isDup := func(r *staged) bool {
 		if len(found) == 0 {
 			return false
@@ -213,18 +177,21 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 	}
 	b.ins = make([]*staged, 0, len(b.rows))
 	for _, r := range b.rows {
-		m := match(r)
-		switch {
-		case isDup(r):
+		if isDup(r) {
 			b.dbDupes++
+			if r.consent != nil {
+				b.dupConsents = append(b.dupConsents, r)
+			}
 			continue
-		case m == nil:
-		case m.field == "NAME_AND_ADDRESS":
-			b.warned = append(b.warned, problem{r.line, fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
-				"check whether this is the person who asked to be erased", m.entry)})
-		default:
-			b.holds = append(b.holds, heldMatch{row: r, field: m.field, entryID: m.entry})
-			continue
+		}
+		if scr := matches.Screening(r.hashes); scr != nil {
+			m := scr.Matches[0]
+			if scr.Blocked {
+				b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID})
+				continue
+			}
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportNameAddressMatch, msg: fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
+				"check whether this is the person who asked to be erased", m.Entry.ID)})
 		}
 		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
 		// primary keys instead of random pages all over them.
@@ -274,7 +241,7 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := writeRows(ctx, tx, st, b); err != nil {
+	if err := writeRows(ctx, tx, s.keyring, st, b); err != nil {
 		return err
 	}
 	if after != nil {
@@ -314,12 +281,13 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 		return err
 	}
 	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
+	b.dupConsents = nil
 	if len(b.rows) > 0 {
 		if err := lookup(ctx, tx, st.id, st.heldKeys, nil, b); err != nil {
 			return err
 		}
 	}
-	if err := writeRows(ctx, tx, st, b); err != nil {
+	if err := writeRows(ctx, tx, s.keyring, st, b); err != nil {
 		return err
 	}
 	return s.commit(ctx, tx, st, b)
@@ -340,6 +308,9 @@ func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
 // commit writes the batch's problems, the job's counters and checkpoint and (at most every
 // progressEvery) a progress event, and commits; the batch before is committed.
 func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+	if err := recordConsents(ctx, tx, st.id, b); err != nil {
+		return err
+	}
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems
 	if len(b.warned) > 0 {
@@ -349,12 +320,17 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 
 	if room := maxListed - st.problems; room > 0 && len(problems) > 0 {
 		keep := problems[:min(room, len(problems))]
-		seqs, lines, msgs := make([]int, len(keep)), make([]int, len(keep)), make([]string, len(keep))
+		seqs, lines := make([]int, len(keep)), make([]int, len(keep))
+		codes, fields, msgs := make([]string, len(keep)), make([]*string, len(keep)), make([]string, len(keep))
 		for i, p := range keep {
-			seqs[i], lines[i], msgs[i] = st.problems+i, p.line, p.msg
+			seqs[i], lines[i], codes[i], msgs[i] = st.problems+i, p.line, string(p.code), p.msg
+			if p.field != "" {
+				fields[i] = &p.field
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, message)
-			SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[])`, st.id, seqs, lines, msgs); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, code, field, message)
+			SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[])`,
+			st.id, seqs, lines, codes, fields, msgs); err != nil {
 			return fmt.Errorf("problems: %w", err)
 		}
 	}
@@ -397,9 +373,12 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 	return nil
 }
 
-// writeRows copies the batch's new contacts, their e-mails, phones and list memberships and
-// its held rows into their tables.
-func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+// writeRows copies the batch's new contacts, their e-mails and phones with their keyed hashes
+// under keyring's current key, their list memberships and the batch's held rows into their
+// tables. (Rows written here matched no blacklist entry under any key, so no entry needs its
+// hashes carried over to the current key: see blacklist.HashIdentifiers.)
+func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *runState, b *batch) error {
+	keyID := keyring.Current().ID
 	if len(b.ins) > 0 {
 		ins := b.ins
 		c := newCopyBuf(len(ins) * 256)
@@ -433,14 +412,17 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			c := newCopyBuf(b.emails * 96)
 			for _, r := range ins {
 				for j := range r.emails {
-					c.row(4)
+					c.row(6)
 					c.uuid(r.id)
 					c.int4(int32(j))
 					c.text(r.emails[j])
 					c.text(r.emailsNorm[j])
+					if err := c.hash(keyring, keyID, screening.KindEmail, r.emailsNorm[j]); err != nil {
+						return err
+					}
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}); err != nil {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
@@ -448,13 +430,16 @@ func writeRows(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 			c := newCopyBuf(b.phones * 48)
 			for _, r := range ins {
 				for j := range r.phones {
-					c.row(3)
+					c.row(5)
 					c.uuid(r.id)
 					c.int4(int32(j))
 					c.text(r.phones[j])
+					if err := c.hash(keyring, keyID, screening.KindPhone, r.phones[j]); err != nil {
+						return err
+					}
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number", "hash", "key_id"}); err != nil {
 				return fmt.Errorf("phones: %w", err)
 			}
 		}

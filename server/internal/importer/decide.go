@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
-
-const maxReason = 1000 // characters, as for blacklist reasons
 
 // Decide accepts (with a reason: the row is written as a contact and the override audited)
 // or drops (the row's data is deleted) a row held because it matched the blacklist. When the
@@ -24,29 +23,39 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	if err := store.CheckID("jobId", jobID); err != nil {
 		return nil, err
 	}
+	if err := s.checkAccess(ctx, jobID); err != nil {
+		return nil, err
+	}
 	why := ""
 	if reason != nil {
-		why = strings.TrimSpace(*reason)
+		why = *reason
 	}
-	switch {
-	case accept && why == "":
-		return nil, apperr.Invalid("reason", "accepting a row that matches the blacklist needs a reason; write why this person may be imported (it is kept in the audit trail)")
-	case utf8.RuneCountInString(why) > maxReason:
-		return nil, apperr.Invalid("reason", "the reason is longer than %d characters", maxReason)
+	// a rejection needs no reason; an acceptance does
+	if accept || strings.TrimSpace(why) != "" {
+		var err error
+		if why, err = screening.CheckReason("reason", why, "write why this person may be imported although the row matches the blacklist"); err != nil {
+			return nil, err
+		}
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var (
 			field, entryID, listID string
 			emailsNorm, phones     []string
+			person                 screening.Candidate
 		)
-		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, '')
+		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, ''),
+				h.given_name, h.family_name, coalesce(h.country, '')
 			FROM import_held h JOIN import_jobs j ON j.id = h.job_id
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
-			Scan(&field, &entryID, &emailsNorm, &phones, &listID)
+			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName, &person.Country)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already", jobID, line)
+			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}
 		if err != nil {
+			return err
+		}
+		person.Emails, person.Phones = emailsNorm, phones
+		if err := screening.RefuseMentions("reason", why, person); err != nil {
 			return err
 		}
 		audit := store.AuditRecord{Operation: "decideImportRow", TargetID: jobID, Reason: why}
@@ -63,6 +72,12 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			} else {
 				id, err := insertHeld(ctx, tx, jobID, line, listID)
 				if err != nil {
+					return err
+				}
+				if _, err := blacklist.HashIdentifiers(ctx, tx, s.keyring, []string{id}); err != nil {
+					return err
+				}
+				if err := recordHeldConsent(ctx, tx, jobID, line, id); err != nil {
 					return err
 				}
 				inserted = 1

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,9 +18,6 @@ type blacklistFilter struct {
 	bits    []uint64
 	version int64
 }
-
-// filterMinRows: a smaller file is screened in the database (tests lower it).
-var filterMinRows = func() (n atomic.Int64) { n.Store(10_000); return }()
 
 const (
 	filterBitsPerHash = 10 // with filterProbes: about 1 % false positives

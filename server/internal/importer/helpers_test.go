@@ -31,7 +31,7 @@ func windows1252(t testing.TB, s string) []byte {
 }
 
 const jobFields = `id status total processed inserted duplicates held invalid
-	problems { line message }
+	problems { line code field message }
 	heldRows { line field entry { id source reason createdAt identifierKinds keyId } row { givenName familyName email phone street postalCode city country } }
 	listKey fileName encoding separator unknownColumns message createdAt`
 
@@ -39,8 +39,9 @@ type job struct {
 	ID, Status                                            string
 	Total, Processed, Inserted, Duplicates, Held, Invalid int
 	Problems                                              []struct {
-		Line    int
-		Message string
+		Line          int
+		Code, Message string
+		Field         *string
 	}
 	HeldRows []struct {
 		Line  int

@@ -46,9 +46,14 @@ type Options struct {
 	Log      *slog.Logger
 	// BatchRows is how many rows one transaction writes (default 5,000).
 	BatchRows int
-	// Retention is how long the problems of a finished job (they quote what was typed in the
-	// file) are kept; default 30 days. Held rows are deleted when decided.
+	// Retention (VERMERK_HELD_RETENTION) is how long what a job quotes of its file is kept:
+	// the problems of a finished job, and the held rows and problems of a job left waiting
+	// for a decision (its held rows are dropped then); default 30 days.
 	Retention time.Duration
+	// FilterMinRows: a file of about this many rows or more is screened through a Bloom
+	// filter of the blacklist, loaded once per job; a smaller one in the database (default
+	// 10,000; a negative value: always through the filter).
+	FilterMinRows int
 	// Counted, when set, is told the outcome counts of every committed batch (for metrics).
 	Counted func(inserted, duplicates, held, invalid int)
 }
@@ -72,6 +77,12 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
+	}
+	switch {
+	case opts.FilterMinRows == 0:
+		opts.FilterMinRows = 10_000
+	case opts.FilterMinRows < 0:
+		opts.FilterMinRows = 0
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
@@ -129,11 +140,11 @@ func fileError(err error) error {
 	var re *csvfile.RowError
 	switch {
 	case errors.Is(err, csvfile.ErrEmpty):
-		return apperr.Invalid("file", "the file is empty; export the list as CSV with a header line (Vorname;Nachname;E-Mail;…)")
+		return apperr.BadInput("file", apperr.ReasonImportFileEmpty, "the file is empty; export the list as CSV with a header line (Vorname;Nachname;E-Mail;…)")
 	case errors.As(err, &he):
-		return apperr.Invalid("file", "%s", he.Error())
+		return apperr.BadInput("file", apperr.ReasonImportHeaderUnknown, "%s", he.Error())
 	case errors.As(err, &re):
-		return apperr.Invalid("file", "the header cannot be read: %s", re.Error())
+		return apperr.BadInput("file", apperr.ReasonImportHeaderUnreadable, "the header cannot be read: %s", re.Error())
 	}
 	return nil
 }
@@ -146,7 +157,7 @@ func (s *Service) Start(ctx context.Context, file graphql.Upload, listKey *strin
 		var id string
 		err := s.db.Pool.QueryRow(ctx, `SELECT id FROM distribution_lists WHERE key = $1`, *listKey).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, apperr.Invalid("listKey", "there is no distribution list %q; create it first or import without a list", *listKey)
+			return nil, apperr.BadInput("listKey", apperr.ReasonListUnknown, "there is no distribution list %q; create it first or import without a list", *listKey)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("importer.Start: list: %w", err)
@@ -169,10 +180,7 @@ func (s *Service) Start(ctx context.Context, file graphql.Upload, listKey *strin
 		}
 		return nil, fmt.Errorf("importer.Start: %w", err)
 	}
-	actorID, actorName := "system", "system"
-	if v := viewer.From(ctx); v != nil {
-		actorID, actorName = v.TokenID, v.Name
-	}
+	actorID, actorName := viewer.Actor(ctx)
 	fileName := filepath.Base(file.Filename)
 	if fileName == "." || fileName == "/" {
 		fileName = "upload.csv"

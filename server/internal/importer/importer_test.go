@@ -74,15 +74,26 @@ func TestImportOfficeFile(t *testing.T) {
 		t.Errorf("format = %q %q %q list %v unknown %q", j.Encoding, j.Separator, j.FileName, j.ListKey, j.UnknownColumns)
 	}
 	wantProblems := []struct {
-		line int
-		text string
-	}{{8, `e-mail "anna@" has no domain`}, {9, "no family name and no organisation"}, {10, "name and address match blacklist entry"}}
+		line        int
+		code, field string
+		text        string
+	}{
+		{8, "EMAIL_NO_DOMAIN", "email", `e-mail "anna@" has no domain`},
+		{9, "NAME_OR_ORGANIZATION_REQUIRED", "familyName", "no family name and no organisation"},
+		{10, "NAME_AND_ADDRESS_MATCH", "", "name and address match blacklist entry"},
+	}
 	if len(j.Problems) != len(wantProblems) {
 		t.Fatalf("problems = %+v, want lines 8, 9, 10", j.Problems)
 	}
 	for i, w := range wantProblems {
-		if p := j.Problems[i]; p.Line != w.line || !strings.Contains(p.Message, w.text) {
-			t.Errorf("problem %d = line %d %q, want line %d containing %q", i, p.Line, p.Message, w.line, w.text)
+		p := j.Problems[i]
+		field := ""
+		if p.Field != nil {
+			field = *p.Field
+		}
+		if p.Line != w.line || p.Code != w.code || field != w.field || !strings.Contains(p.Message, w.text) {
+			t.Errorf("problem %d = line %d %s %q %q, want line %d %s %q containing %q", i, p.Line, p.Code, field, p.Message,
+				w.line, w.code, w.field, w.text)
 		}
 	}
 	if len(j.HeldRows) != 2 {

@@ -22,6 +22,9 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
+	if err := s.checkAccess(ctx, id); err != nil {
+		return nil, err
+	}
 	j, err := loadJob(ctx, s.db.Pool, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no import job with id %s", id)
@@ -32,12 +35,17 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 	return j, nil
 }
 
+const jobColumns = `id, status, total, processed, inserted, duplicates, held, invalid,
+	list_key, file_name, encoding, separator, unknown_columns, message, created_at`
+
 func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob, error) {
+	return scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM import_jobs WHERE id = $1`, id))
+}
+
+func scanJob(row pgx.Row) (*model.ImportJob, error) {
 	j := &model.ImportJob{}
 	var status, separator string
-	err := q.QueryRow(ctx, `SELECT id, status, total, processed, inserted, duplicates, held, invalid,
-			list_key, file_name, encoding, separator, unknown_columns, message, created_at
-		FROM import_jobs WHERE id = $1`, id).Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
+	err := row.Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
 		&j.Held, &j.Invalid, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
 		&j.Message, &j.CreatedAt)
 	if err != nil {
@@ -51,13 +59,13 @@ func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob,
 // Problems lists the first problems of a job (line and reason); a last entry with line 0
 // says how many more were found but not kept.
 func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRowProblem, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT line, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, jobID, maxListed)
+	rows, err := s.db.Pool.Query(ctx, `SELECT line, code, field, message FROM import_problems WHERE job_id = $1 ORDER BY seq LIMIT $2`, jobID, maxListed)
 	if err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
 	problems, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.ImportRowProblem, error) {
 		p := &model.ImportRowProblem{}
-		return p, r.Scan(&p.Line, &p.Message)
+		return p, r.Scan(&p.Line, &p.Code, &p.Field, &p.Message)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
@@ -66,8 +74,9 @@ func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRo
 	if err := s.db.Pool.QueryRow(ctx, `SELECT problem_count FROM import_jobs WHERE id = $1`, jobID).Scan(&count); err != nil {
 		return nil, fmt.Errorf("importer.Problems(%s): %w", jobID, err)
 	}
-	if more := count - len(problems); more > 0 {
-		problems = append(problems, &model.ImportRowProblem{Line: 0,
+	// (a list that expired says nothing of what it held)
+	if more := count - len(problems); more > 0 && len(problems) == maxListed {
+		problems = append(problems, &model.ImportRowProblem{Line: 0, Code: string(apperr.ReasonImportProblemsNotListed),
 			Message: fmt.Sprintf("%d more problems are not listed: only the first %d of a job are kept", more, len(problems))})
 	}
 	return problems, nil

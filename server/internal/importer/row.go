@@ -1,21 +1,15 @@
 package importer
 
 import (
-	"fmt"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
-
-// maxText bounds a name, organisation or address line, as contacts.maxText does.
-const maxText = 200
-
-// maxIdentifiers bounds the e-mails and phones of one row, as the blacklist's screen does.
-const maxIdentifiers = 50
 
 // staged is one valid row, normalised and hashed, as it is copied into the batch table.
 type staged struct {
@@ -29,91 +23,46 @@ type staged struct {
 	sortKey, searchText               string
 	dedupeKeys                        []string // "e:"+normalised e-mail, "p:"+E.164
 	hashes                            [][]byte
+	consent                           *consentClaim // the consent columns (consent.go), nil when empty
 }
 
-// prepare validates and normalises one CSV row and hashes its identifiers under every key. A
-// row that cannot be imported comes back as a problem text naming what is wrong; it quotes
-// only what the uploader typed in that row.
-func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, string) {
+// prepare validates and normalises one CSV row with the one reading of a contact
+// (screening.Validate, as createContact does) and hashes its identifiers under every key. A
+// row that cannot be imported comes back as its problems, each naming its field and reason;
+// they quote only what the uploader typed in that row.
+func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, []problem) {
 	if row.Err != nil {
+		msg := "the row cannot be read"
 		if re, ok := row.Err.(*csvfile.RowError); ok {
-			return nil, re.Reason
+			msg = re.Reason
 		}
-		return nil, "the row cannot be read"
+		return nil, []problem{{line: row.Line, code: apperr.ReasonRowUnreadable, msg: msg}}
 	}
-	var problems []string
-	text := func(what, v string) string {
-		v = strings.TrimSpace(v)
-		if utf8.RuneCountInString(v) > maxText {
-			problems = append(problems, fmt.Sprintf("%s is longer than %d characters", what, maxText))
-		}
-		return v
+	in := screening.ContactInput{GivenName: row.GivenName, FamilyName: row.FamilyName, Organization: row.Organization,
+		Emails: splitValues(row.Email), Phones: splitValues(row.Phone)}
+	if strings.TrimSpace(row.Street) != "" || strings.TrimSpace(row.PostalCode) != "" || strings.TrimSpace(row.City) != "" {
+		in.Address = &screening.AddressInput{Street: row.Street, PostalCode: row.PostalCode, City: row.City, Country: row.Country}
 	}
-	s := &staged{line: row.Line, rawEmail: row.Email, rawPhone: row.Phone}
-	s.givenName = text("given name", row.GivenName)
-	s.familyName = text("family name", row.FamilyName)
-	if o := text("organisation", row.Organization); o != "" {
-		s.organization = &o
-	}
-	if s.familyName == "" && s.organization == nil {
-		problems = append(problems, "no family name and no organisation; a contact needs one of them")
-	}
-
-	country := screening.DefaultCountry
-	street, postal, city := text("street", row.Street), text("postal code", row.PostalCode), text("city", row.City)
-	if street != "" || postal != "" || city != "" {
-		c, err := screening.NormalizeCountry(row.Country)
-		if err != nil {
-			problems = append(problems, err.Error())
-		} else {
-			country = c
-		}
-		if street == "" {
-			problems = append(problems, "the address has no street; give street and house number, or no address at all")
-		}
-		if city == "" {
-			problems = append(problems, "the address has no city")
-		}
-		if err == nil {
-			if err := screening.ValidatePostalCode(postal, country); err != nil {
-				problems = append(problems, err.Error())
-			}
-		}
-		s.street, s.postalCode, s.city, s.country = &street, &postal, &city, &country
-	}
-
-	rawEmails, rawPhones := splitValues(row.Email), splitValues(row.Phone)
-	if len(rawEmails) > maxIdentifiers || len(rawPhones) > maxIdentifiers {
-		problems = append(problems, fmt.Sprintf("more than %d e-mail addresses or phone numbers", maxIdentifiers))
-		rawEmails, rawPhones = nil, nil
-	}
-	for _, raw := range rawEmails {
-		addr, n, err := screening.EmailForms(raw)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if !contains(s.emailsNorm, n) {
-			s.emails = append(s.emails, addr)
-			s.emailsNorm = append(s.emailsNorm, n)
-		}
-	}
-	for _, raw := range rawPhones {
-		p, err := screening.NormalizePhone(raw, country)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if !contains(s.phones, p) {
-			s.phones = append(s.phones, p)
-		}
+	c, errs := screening.Validate(in)
+	claim, problems := readConsent(row, time.Now())
+	for _, e := range errs {
+		problems = append(problems, problem{line: row.Line, code: e.Reason, field: column(e.Field), msg: e.Message()})
 	}
 	if len(problems) > 0 {
-		return nil, strings.Join(problems, "; ")
+		return nil, problems
 	}
 
-	if s.emails == nil {
-		s.emails, s.emailsNorm = []string{}, []string{}
+	s := &staged{line: row.Line, rawEmail: row.Email, rawPhone: row.Phone, givenName: c.GivenName, familyName: c.FamilyName,
+		emails: make([]string, len(c.Emails)), emailsNorm: make([]string, len(c.Emails)), phones: c.Phones}
+	s.consent = claim
+	if c.Organization != "" {
+		s.organization = &c.Organization
+	}
+	if a := c.Address; a != nil {
+		s.street, s.postalCode, s.city, s.country = &a.Street, &a.PostalCode, &a.City, &a.Country
+	}
+	for i, e := range c.Emails {
+		s.emails[i], s.emailsNorm[i] = e.Address, e.Normalized
 	}
 	if s.phones == nil {
 		s.phones = []string{}
@@ -121,30 +70,15 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, string) {
 	s.sortKey = sortKey(s)
 	s.searchText = searchText(s)
 	s.dedupeKeys = make([]string, 0, len(s.emailsNorm)+len(s.phones))
-	// The same identifiers screening.Keyring.Identify hashes, from values normalised once.
 	for _, n := range s.emailsNorm {
 		s.dedupeKeys = append(s.dedupeKeys, "e:"+n)
-		s.addHashes(keyring, screening.KindEmail, n)
 	}
 	for _, p := range s.phones {
 		s.dedupeKeys = append(s.dedupeKeys, "p:"+p)
-		s.addHashes(keyring, screening.KindPhone, p)
 	}
-	if s.street != nil {
-		for _, k := range screening.NameAddressKeys(s.familyName, s.givenName, *s.postalCode, *s.street) {
-			s.addHashes(keyring, screening.KindNameAddress, k)
-		}
-	}
-	if s.hashes == nil {
-		s.hashes = [][]byte{}
-	}
-	return s, ""
-}
-
-func (s *staged) addHashes(keyring *screening.Keyring, kind screening.Kind, normalized string) {
-	for _, h := range keyring.HashAll(kind, normalized) {
-		s.hashes = append(s.hashes, h.Hash)
-	}
+	// The same identifiers blacklist's screen hashes, from the values normalised once.
+	s.hashes = keyring.AppendHashes(make([][]byte, 0, len(s.dedupeKeys)+2), c)
+	return s, nil
 }
 
 // splitValues splits a cell holding several e-mails or phones: csvfile joins several columns
@@ -157,15 +91,6 @@ func splitValues(cell string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sortKey must stay equal to contacts.sortKey (contacts/write.go): family name, given name,
@@ -189,4 +114,20 @@ func searchText(s *staged) string {
 		parts = append(parts, *s.city)
 	}
 	return strings.ToLower(strings.Join(parts, " "))
+}
+
+// column names the file's column a field path of screening.NormalizeContact stands for:
+// "emails[1]" is the e-mail column, "address.postalCode" the postal code's.
+func column(field string) string {
+	if i := strings.IndexByte(field, '['); i >= 0 {
+		field = field[:i]
+	}
+	field = strings.TrimPrefix(field, "address.")
+	switch field {
+	case "emails":
+		return "email"
+	case "phones":
+		return "phone"
+	}
+	return field
 }

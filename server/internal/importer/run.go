@@ -10,12 +10,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -31,9 +31,6 @@ const progressEvery = 250 * time.Millisecond
 // connection: the database work of a batch (index maintenance, foreign key checks) runs on one
 // core, so a second writer uses the second core while the first waits for its turn to commit.
 const writers = 2
-
-// testAfterLookup, when set by a test, runs after each batch is looked up.
-var testAfterLookup atomic.Pointer[func()]
 
 // lockRetry is how often a job whose lock another session holds is tried again: the
 // session of a killed server lingers until its database backend notices.
@@ -155,33 +152,27 @@ type batch struct {
 	holds          []heldMatch
 	warned         []problem // name-and-address matches
 	dbDupes        int       // duplicates of existing contacts or of held rows
+	dupConsents    []*staged // of those, the rows that state a consent (consent.go)
 	emails, phones int       // of ins
 }
 
+// problem is one problem of a row: its line, stable code (apperr.Reason), the column it
+// concerns ("" for the whole row) and a message for the uploader.
 type problem struct {
-	line int
-	msg  string
+	line  int
+	code  apperr.Reason
+	field string
+	msg   string
 }
 
 // run imports job id from its checkpoint, holding its lock on conn. Database work is not
 // cancelled by Stop: a stop takes effect between batches, so a stopped job stays RUNNING at a
 // committed checkpoint.
 func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error {
-	st := &runState{id: id}
-	var status string
-	var listID *string
-	err := conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
-		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held)
-	if err != nil || status != "RUNNING" {
+	st, err := loadState(ctx, conn, id)
+	if err != nil || st == nil {
 		return err
 	}
-	if listID != nil {
-		st.listID = *listID
-	}
-	if st.heldKeys, err = loadHeldFilter(ctx, conn, id); err != nil {
-		return err
-	}
-	st.skipKeyChecks = maySkipKeyChecks(ctx, conn)
 	f, err := os.Open(filepath.Join(s.opts.SpoolDir, st.spool))
 	if errors.Is(err, os.ErrNotExist) {
 		s.opts.Log.Warn("importer: import job interrupted and its file is gone; marking it FAILED", "job_id", id)
@@ -199,71 +190,118 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		return s.fail(ctx, conn, id, "the file cannot be read: "+strings.TrimPrefix(err.Error(), "csvfile: "))
 	}
 
-	// Three stages: read parses, validates and hashes batches on every core; a connection of
-	// the job's own looks up the keys of each batch (dedupe and screening); two writer
-	// connections copy batches in parallel, each in its own transaction, which commit in
-	// order (a writer finishes its batch — counters, checkpoint — only once the batch before
-	// is committed). The lookups of batch N start only once batch N-writers-1 is committed; read
-	// itself finds the duplicates among the batches not committed by then.
-	// The lookup connection and the second writer are the job's own, not of the pool's few,
-	// which serve requests.
-	cfg := s.db.Direct().Config().ConnConfig
-	lookConn, err := pgx.ConnectConfig(ctx, cfg.Copy())
+	lookConn, writeConns, closeConns, err := s.jobConns(ctx, conn)
 	if err != nil {
 		return err
 	}
-	defer lookConn.Close(context.WithoutCancel(ctx))
-	writeConns := []txBeginner{conn}
-	for len(writeConns) < writers {
-		c, err := pgx.ConnectConfig(ctx, cfg.Copy())
-		if err != nil {
-			return err
-		}
-		defer c.Close(context.WithoutCancel(ctx))
-		writeConns = append(writeConns, c)
-	}
+	defer closeConns()
+
+	// The stages of a job, each on its own goroutine, joined by channels of batches:
+	//   - readStage parses, validates, normalises and hashes batches of rows on every core and
+	//     drops the duplicates among the batches not yet committed;
+	//   - lookupStage, on a connection of its own, finds each batch's duplicates of stored
+	//     contacts and held rows and screens it against the blacklist (blacklist.QueueMatches,
+	//     behind a Bloom filter for large files), in one round trip;
+	//   - writeStage copies the batches on `writers` connections, each in its own transaction,
+	//     committing them in file order.
+	// The lookups of batch N start only once batch N-writers-1 is committed, so what readStage
+	// has not seen is in the database.
 	readCtx, stopReading := context.WithCancel(s.ctx)
-	batches, looked := make(chan *batch), make(chan *batch)
+	read, looked := make(chan *batch), make(chan *batch)
 	var stages, writing sync.WaitGroup
 	defer func() { stopReading(); writing.Wait(); stages.Wait() }()
-	stages.Go(func() { s.read(readCtx, rd, st.checkpoint, st.size, batches) })
+	stages.Go(func() { s.readStage(readCtx, rd, st.checkpoint, st.size, read) })
+	stages.Go(func() { s.lookupStage(ctx, readCtx, lookConn, st, read, looked) })
+	return s.writeStage(ctx, conn, writeConns, st, looked, stopReading, &writing)
+}
+
+// loadState reads what the runner of job id needs to go on from its checkpoint; nil when the
+// job is no longer RUNNING.
+func loadState(ctx context.Context, conn *pgxpool.Conn, id string) (*runState, error) {
+	st := &runState{id: id}
+	var status string
+	var listID *string
+	err := conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
+		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held)
+	if err != nil || status != "RUNNING" {
+		return nil, err
+	}
+	if listID != nil {
+		st.listID = *listID
+	}
+	if st.heldKeys, err = loadHeldFilter(ctx, conn, id); err != nil {
+		return nil, err
+	}
+	st.skipKeyChecks = maySkipKeyChecks(ctx, conn)
+	return st, nil
+}
+
+// jobConns opens the job's own connections: one for lookups and writers-1 more writers (the
+// job's lock connection writes too). They are not of the pool's few, which serve requests.
+func (s *Service) jobConns(ctx context.Context, conn *pgxpool.Conn) (look *pgx.Conn, write []txBeginner, closeAll func(), err error) {
+	cfg := s.db.Direct().Config().ConnConfig // not through a transaction pooler: COPY and session state
+	var opened []*pgx.Conn
+	closeAll = func() {
+		for _, c := range opened {
+			_ = c.Close(context.WithoutCancel(ctx))
+		}
+	}
+	look, err = pgx.ConnectConfig(ctx, cfg.Copy())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opened = append(opened, look)
+	write = []txBeginner{conn}
+	for len(write) < writers {
+		c, err := pgx.ConnectConfig(ctx, cfg.Copy())
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, err
+		}
+		opened = append(opened, c)
+		write = append(write, c)
+	}
+	return look, write, closeAll, nil
+}
+
+// lookupStage looks up each batch from in (dedupe against the database, blacklist screening)
+// and hands it on to out, at most writers+1 batches ahead of the last committed one.
+func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *runState, in <-chan *batch, out chan<- *batch) {
+	defer close(out)
 	// A blacklist filter pays for loading when the file has many rows for the blacklist's size.
 	rows := st.size / 100 // about
-	screenWith := &filterState{use: rows >= filterMinRows.Load(), maxHashes: max(4*rows, 1000)}
-	stages.Go(func() {
-		defer close(looked)
-		var recent []*batch // handed on, oldest first
-		for b := range batches {
-			if len(recent) > writers {
-				// batch N-writers-1 committed (or failed)
-				select {
-				case <-recent[0].done:
-				case <-readCtx.Done():
-					return
-				}
-				recent = recent[1:]
-			}
-			if len(b.rows) > 0 {
-				b.lookErr = screenWith.refresh(ctx, lookConn)
-				if b.lookErr == nil {
-					b.lookErr = lookup(ctx, lookConn, st.id, st.heldKeys, screenWith.filter, b)
-				}
-			}
-			if f := testAfterLookup.Load(); f != nil {
-				(*f)()
-			}
+	screenWith := &filterState{use: rows >= int64(s.opts.FilterMinRows), maxHashes: max(4*rows, 1000)}
+	var recent []*batch // handed on, oldest first
+	for b := range in {
+		if len(recent) > writers {
+			// batch N-writers-1 committed (or failed)
 			select {
-			case looked <- b:
-				recent = append(recent, b)
+			case <-recent[0].done:
 			case <-readCtx.Done():
 				return
 			}
+			recent = recent[1:]
 		}
-	})
+		if len(b.rows) > 0 {
+			b.lookErr = screenWith.refresh(ctx, conn)
+			if b.lookErr == nil {
+				b.lookErr = lookup(ctx, conn, st.id, st.heldKeys, screenWith.filter, b)
+			}
+		}
+		select {
+		case out <- b:
+			recent = append(recent, b)
+		case <-readCtx.Done():
+			return
+		}
+	}
+}
 
-	// The batches being written, oldest first; each is settled in order: its outcome decides
-	// whether the job goes on.
-	var inFlight []*batch
+// writeStage writes the looked-up batches, up to `writers` at once, and settles them in file
+// order: the outcome of each decides whether the job goes on, fails or is finished.
+func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns []txBeginner, st *runState, in <-chan *batch,
+	stopReading func(), writing *sync.WaitGroup) error {
+	var inFlight []*batch // oldest first
 	settle := func(b *batch) (stop bool, err error) {
 		<-b.done
 		switch {
@@ -274,11 +312,11 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 			}
 			stopReading()
 			writing.Wait()
-			s.opts.Log.Error("importer: writing a batch", "job_id", id, "after_line", st.checkpoint, "err", werr)
-			return true, s.fail(ctx, conn, id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
+			s.opts.Log.Error("importer: writing a batch", "job_id", st.id, "after_line", st.checkpoint, "err", werr)
+			return true, s.fail(ctx, conn, st.id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
 				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))
 		case b.err != nil:
-			return true, s.fail(ctx, conn, id, fmt.Sprintf("%s; the rows before were imported. Correct the file and import it again "+
+			return true, s.fail(ctx, conn, st.id, fmt.Sprintf("%s; the rows before were imported. Correct the file and import it again "+
 				"(rows already imported count as duplicates)", strings.TrimPrefix(b.err.Error(), "csvfile: ")))
 		case b.eof:
 			return true, s.finish(ctx, conn, st)
@@ -286,7 +324,7 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 		return false, nil
 	}
 	var prev *batch
-	for b := range looked {
+	for b := range in {
 		if s.ctx.Err() != nil {
 			break // stopped; resumed from the checkpoint on the next start
 		}
@@ -354,8 +392,8 @@ func maySkipKeyChecks(ctx context.Context, conn *pgxpool.Conn) bool {
 	return err == nil && ok
 }
 
-// read streams the file from after line `after` in batches, prepared in parallel.
-func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size int64, out chan<- *batch) {
+// readStage streams the file from after line `after` in batches, prepared in parallel.
+func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, size int64, out chan<- *batch) {
 	defer close(out)
 	raw := make([]csvfile.Row, 0, s.opts.BatchRows)
 	// the keys of the batches not yet committed when this one is looked up: this one and the
@@ -387,14 +425,14 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 		if eof {
 			b.bytes = size
 		}
-		prepared, msgs := s.prepareAll(raw)
+		prepared, rowProblems := s.prepareAll(raw)
 		seen := window[seq%len(window)]
 		clear(seen)
 		for i, row := range raw {
 			b.lastLine = row.Line
-			if msgs[i] != "" {
+			if rowProblems[i] != nil {
 				b.invalid++
-				b.problems = append(b.problems, problem{row.Line, msgs[i]})
+				b.problems = append(b.problems, rowProblems[i]...)
 				continue
 			}
 			p := prepared[i]
@@ -429,9 +467,9 @@ func (s *Service) read(ctx context.Context, rd *csvfile.Reader, after int, size 
 }
 
 // prepareAll runs prepare over rows on every core, keeping their order.
-func (s *Service) prepareAll(rows []csvfile.Row) ([]*staged, []string) {
+func (s *Service) prepareAll(rows []csvfile.Row) ([]*staged, [][]problem) {
 	prepared := make([]*staged, len(rows))
-	msgs := make([]string, len(rows))
+	msgs := make([][]problem, len(rows))
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(rows) + workers - 1) / workers
 	var wg sync.WaitGroup

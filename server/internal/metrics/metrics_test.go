@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
-	"github.com/vermerk/vermerk/server/internal/events/gqlws"
+	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
 	"github.com/vermerk/vermerk/server/internal/metrics"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )

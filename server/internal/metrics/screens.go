@@ -52,6 +52,7 @@ func (b countedBlacklist) Screen(ctx context.Context, candidate model.ContactInp
 // TxScreener screens within a writing transaction (contacts.Screener and the importer's).
 type TxScreener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
+	HashContacts(ctx context.Context, q store.Querier, ids []string) error
 }
 
 // Screener wraps sc so every ScreenTx is counted.
@@ -68,4 +69,8 @@ func (c countedScreener) ScreenTx(ctx context.Context, q store.Querier, cand scr
 	scr, err := c.inner.ScreenTx(ctx, q, cand)
 	c.screens.Observe(scr)
 	return scr, err
+}
+
+func (c countedScreener) HashContacts(ctx context.Context, q store.Querier, ids []string) error {
+	return c.inner.HashContacts(ctx, q, ids)
 }

@@ -1,5 +1,7 @@
-// Package ratelimit bounds how often one token may call `screen`. Screening answers whether a
-// person is on the blacklist, i.e. whether they were erased; unlimited, it is an oracle.
+// Package ratelimit bounds how often one token may call `screen`, and how often it may have a
+// contact write refused for a blacklist match. Both answer whether a person is on the
+// blacklist, i.e. whether they were erased; unlimited, they are an oracle. With Share, the
+// budget holds across all instances on one database.
 package ratelimit
 
 import (
@@ -32,14 +34,10 @@ type Blacklist struct {
 	refusals prometheus.Counter
 	now      func() time.Time
 
-	mu        sync.Mutex
-	perToken  map[string]*tokenLimiter
-	lastSweep time.Time
-}
+	tokens *Keyed // a bucket per token
 
-type tokenLimiter struct {
-	lim      *rate.Limiter
-	lastSeen time.Time
+	mu      sync.Mutex
+	pending map[string]int // units used here since the last share; nil without Share
 }
 
 // Screen wraps b so each token may screen perSecond times a second (bursts up to one second's
@@ -49,6 +47,19 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 	if perSecond <= 0 {
 		perSecond = 50
 	}
+	burst := max(1, int(math.Ceil(perSecond)))
+	return &Blacklist{
+		Blacklist: b,
+		limit:     rate.Limit(perSecond),
+		burst:     burst,
+		refusals:  Refusals(reg, "screen"),
+		now:       time.Now,
+		tokens:    NewKeyed(perSecond, burst),
+	}
+}
+
+// Refusals is the counter vermerk_ratelimit_refusals_total{operation} on reg (nil: not registered).
+func Refusals(reg prometheus.Registerer, operation string) prometheus.Counter {
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vermerk_ratelimit_refusals_total",
 		Help: "Requests refused because the token exceeded its rate limit.",
@@ -62,14 +73,7 @@ func Screen(b graph.Blacklist, perSecond float64, reg prometheus.Registerer) *Bl
 			vec = are.ExistingCollector.(*prometheus.CounterVec)
 		}
 	}
-	return &Blacklist{
-		Blacklist: b,
-		limit:     rate.Limit(perSecond),
-		burst:     max(1, int(math.Ceil(perSecond))),
-		refusals:  vec.WithLabelValues("screen"),
-		now:       time.Now,
-		perToken:  map[string]*tokenLimiter{},
-	}
+	return vec.WithLabelValues(operation)
 }
 
 // Screen refuses with RATE_LIMITED when the caller's token has used up its screens.
@@ -82,35 +86,52 @@ func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput) (*
 	return b.Blacklist.Screen(ctx, candidate)
 }
 
-func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
-	key := ""
-	if v != nil {
-		key = v.TokenID
+func tokenKey(v *viewer.Viewer) string {
+	if v == nil {
+		return ""
 	}
-	now := b.now()
-	b.mu.Lock()
-	if now.Sub(b.lastSweep) > idleAfter {
-		for k, t := range b.perToken {
-			if now.Sub(t.lastSeen) > idleAfter {
-				delete(b.perToken, k)
-			}
-		}
-		b.lastSweep = now
-	}
-	t := b.perToken[key]
-	if t == nil {
-		t = &tokenLimiter{lim: rate.NewLimiter(b.limit, b.burst)}
-		b.perToken[key] = t
-	}
-	t.lastSeen = now
-	b.mu.Unlock()
+	return v.TokenID
+}
 
-	r := t.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d, false
+// limiter returns the token's bucket.
+func (b *Blacklist) limiter(key string, now time.Time) *rate.Limiter {
+	return b.tokens.bucket(key, now)
+}
+
+// used records units spent here, for the other instances (see Share).
+func (b *Blacklist) used(key string, units int) {
+	b.mu.Lock()
+	if b.pending != nil {
+		b.pending[key] += units
 	}
+	b.mu.Unlock()
+}
+
+func (b *Blacklist) allow(v *viewer.Viewer) (time.Duration, bool) {
+	key, now := tokenKey(v), b.now()
+	if wait, ok := take(b.limiter(key, now), now); !ok {
+		return wait, false
+	}
+	b.used(key, 1)
 	return 0, true
+}
+
+// spend takes units from the token's budget even below zero (a refused write has told its
+// answer already); later screens and writes wait until the budget is back.
+func (b *Blacklist) spend(v *viewer.Viewer, units int) {
+	key, now := tokenKey(v), b.now()
+	b.limiter(key, now).ReserveN(now, min(units, b.burst))
+	b.used(key, units)
+}
+
+// exhausted reports how long the token must wait before its budget allows one more use.
+func (b *Blacklist) exhausted(v *viewer.Viewer) (time.Duration, bool) {
+	now := b.now()
+	lim := b.limiter(tokenKey(v), now)
+	if tokens := lim.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(b.limit) * float64(time.Second)), true
+	}
+	return 0, false
 }
 
 func roundUp(d time.Duration) time.Duration {

@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
+
+	"github.com/vermerk/vermerk/graph/apperr"
 )
 
 // DefaultCountry is the country of an address that names none.
@@ -50,7 +52,7 @@ func normalizeCountry(s string) (string, error) {
 			return r.Canonicalize().String(), nil
 		}
 	}
-	return "", invalid("country", t, "is not a known country; use a two-letter ISO code such as DE")
+	return "", invalid(apperr.ReasonCountryUnknown, "country", t, "is not a known country; use a two-letter ISO code such as DE")
 }
 
 func isASCIILetters(s string) bool {
@@ -75,11 +77,11 @@ func ValidatePostalCode(code, country string) error {
 	}
 	t := strings.TrimSpace(code)
 	if t == "" {
-		return invalid(what, "", "is empty")
+		return invalid(apperr.ReasonPostalCodeEmpty, what, "", "is empty")
 	}
 	if n, ok := postalDigits[cc]; ok {
 		if len(t) != n || strings.Trim(t, "0123456789") != "" {
-			return invalid(what, t, "must have "+string(rune('0'+n))+" digits in "+countryNames[cc][0])
+			return invalid(apperr.ReasonPostalCodeInvalid, what, t, "must have "+string(rune('0'+n))+" digits in "+countryNames[cc][0])
 		}
 		return nil
 	}
@@ -96,7 +98,7 @@ func ValidatePostalCode(code, country string) error {
 		}
 	}
 	if !ok || !alnum {
-		return invalid(what, t, "must have 2 to 10 letters, digits, spaces or dashes")
+		return invalid(apperr.ReasonPostalCodeInvalid, what, t, "must have 2 to 10 letters, digits, spaces or dashes")
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vermerk/vermerk/graph/apperr"
 )
 
 // A ValueError says what is wrong with one value a user entered, for example
@@ -13,10 +15,11 @@ import (
 // Field and Problem never contain personal data, so they may be logged; Value
 // and the text of Error may, so they must only be shown to the user who typed them.
 type ValueError struct {
-	Field   string // path in the input, e.g. "emails[1]"; empty when the caller has none
-	What    string // "e-mail", "phone", "postal code", "country"
-	Value   string // the value as entered, trimmed and shortened for display
-	Problem string // what is wrong, e.g. "has no domain"
+	Field   string        // path in the input, e.g. "emails[1]"; empty when the caller has none
+	Reason  apperr.Reason // stable code of the problem, e.g. EMAIL_NO_AT
+	What    string        // "e-mail", "phone", "postal code", "country"
+	Value   string        // the value as entered, trimmed and shortened for display
+	Problem string        // what is wrong, e.g. "has no domain"
 }
 
 func (e *ValueError) Error() string {
@@ -24,7 +27,10 @@ func (e *ValueError) Error() string {
 	if e.Value != "" {
 		msg += " " + quoteShort(e.Value)
 	}
-	msg += " " + e.Problem
+	if msg != "" {
+		msg += " "
+	}
+	msg += e.Problem
 	if e.Field != "" {
 		msg = e.Field + ": " + msg
 	}
@@ -34,8 +40,8 @@ func (e *ValueError) Error() string {
 // maxShownRunes keeps error messages readable when someone pastes a whole paragraph.
 const maxShownRunes = 60
 
-func invalid(what, value, problem string) *ValueError {
-	return &ValueError{What: what, Value: shorten(strings.ToValidUTF8(value, "\uFFFD")), Problem: problem}
+func invalid(reason apperr.Reason, what, value, problem string) *ValueError {
+	return &ValueError{Reason: reason, What: what, Value: shorten(strings.ToValidUTF8(value, "\uFFFD")), Problem: problem}
 }
 
 // quoteShort quotes s like strconv.Quote, cut so that the escapes of
@@ -75,14 +81,4 @@ func shorten(s string) string {
 		n++
 	}
 	return s
-}
-
-// withField returns err with its field path set, if it is a *ValueError.
-func withField(err error, field string) error {
-	if ve, ok := err.(*ValueError); ok {
-		c := *ve
-		c.Field = field
-		return &c
-	}
-	return err
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/vermerk/vermerk/graph/apperr"
 )
 
 func TestValueErrorShortensValue(t *testing.T) {
@@ -14,7 +16,7 @@ func TestValueErrorShortensValue(t *testing.T) {
 		{"\xff\xfe@example.org", "e-mail \"\uFFFD@example.org\" is wrong"}, // invalid UTF-8 shown as one replacement character
 	}
 	for _, tt := range tests {
-		got := invalid("e-mail", tt.value, "is wrong").Error()
+		got := invalid(apperr.ReasonEmailInvalid, "e-mail", tt.value, "is wrong").Error()
 		if got != tt.want {
 			t.Errorf("message for %q:\n got %s\nwant %s", tt.value, got, tt.want)
 		}

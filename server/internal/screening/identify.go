@@ -1,7 +1,10 @@
 package screening
 
 import (
-	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vermerk/vermerk/graph/model"
 )
 
 // A Candidate is a person as entered, imported or about to be erased.
@@ -9,6 +12,27 @@ type Candidate struct {
 	GivenName, FamilyName, Organization string
 	Emails, Phones                      []string
 	Street, PostalCode, City, Country   string
+}
+
+// ContactCandidate is the stored contact c as a candidate.
+func ContactCandidate(c *model.Contact) Candidate {
+	cand := Candidate{GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails, Phones: c.Phones}
+	if c.Organization != nil {
+		cand.Organization = *c.Organization
+	}
+	if a := c.Address; a != nil {
+		cand.Street, cand.PostalCode, cand.City, cand.Country = a.Street, a.PostalCode, a.City, a.Country
+	}
+	return cand
+}
+
+// ContactCandidates are the stored contacts cs as candidates.
+func ContactCandidates(cs []*model.Contact) []Candidate {
+	out := make([]Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = ContactCandidate(c)
+	}
+	return out
 }
 
 // An Identifier is one normalised identifier of a candidate and its keyed
@@ -23,55 +47,74 @@ type Identifier struct {
 // Identifiers are all identifiers of one candidate, without duplicates.
 type Identifiers []Identifier
 
-// Identify normalises and hashes every identifier of c: each e-mail, each
-// phone (read in the region of the address's country), and the name-and-address
-// keys. A value that cannot be read is skipped and reported as a *ValueError
-// whose Field is the GraphQL input path ("emails[1]", "address.postalCode").
+// Identify normalises (NormalizeContact) and hashes every identifier of c: each e-mail,
+// each phone (read in the region of the address's country), and the name-and-address keys.
+// A value that cannot be read is skipped and reported as a *ValueError whose Field is the
+// GraphQL input path ("emails[1]", "address.postalCode").
 func (r *Keyring) Identify(c Candidate) (Identifiers, []error) {
-	var ids Identifiers
+	in := ContactInput{GivenName: c.GivenName, FamilyName: c.FamilyName, Organization: c.Organization,
+		Emails: c.Emails, Phones: c.Phones}
+	if c.Street != "" || c.PostalCode != "" || c.City != "" || c.Country != "" {
+		in.Address = &AddressInput{Street: c.Street, PostalCode: c.PostalCode, City: c.City, Country: c.Country}
+	}
+	contact, verrs := NormalizeContact(in)
 	var errs []error
-	add := func(kind Kind, field, normalized string) {
+	for _, e := range verrs {
+		errs = append(errs, e)
+		if strings.HasPrefix(e.Field, "address.") {
+			contact.Address = nil // no name-and-address key of an address that cannot be read
+		}
+	}
+	return r.IdentifyContact(contact), errs
+}
+
+// IdentifyContact hashes every identifier of a normalised contact under every key: each
+// e-mail, each phone and, with an address, the name-and-address keys.
+func (r *Keyring) IdentifyContact(c Contact) Identifiers {
+	ids := make(Identifiers, 0, len(c.Emails)+len(c.Phones)+4)
+	c.eachIdentifier(func(kind Kind, i int, normalized string) {
 		for _, id := range ids {
 			if id.Kind == kind && id.Normalized == normalized {
 				return
 			}
 		}
-		ids = append(ids, Identifier{Kind: kind, Field: field, Normalized: normalized, Hashes: r.HashAll(kind, normalized)})
-	}
-
-	for i, e := range c.Emails {
-		n, err := NormalizeEmail(e)
-		if err != nil {
-			errs = append(errs, withField(err, fmt.Sprintf("emails[%d]", i)))
-			continue
+		field := "address"
+		switch kind {
+		case KindEmail:
+			field = "emails[" + strconv.Itoa(i) + "]"
+		case KindPhone:
+			field = "phones[" + strconv.Itoa(i) + "]"
 		}
-		add(KindEmail, fmt.Sprintf("emails[%d]", i), n)
-	}
+		ids = append(ids, Identifier{Kind: kind, Field: field, Normalized: normalized, Hashes: r.HashAll(kind, normalized)})
+	})
+	return ids
+}
 
-	country, err := NormalizeCountry(c.Country)
-	if err != nil {
-		errs = append(errs, withField(err, "address.country"))
-		country = DefaultCountry
+// AppendHashes appends the hash of every identifier of c under every key to dst: what
+// IdentifyContact hashes, without its bookkeeping, for the import's many rows.
+func (r *Keyring) AppendHashes(dst [][]byte, c Contact) [][]byte {
+	c.eachIdentifier(func(kind Kind, _ int, normalized string) {
+		for i := range r.keys {
+			dst = append(dst, r.keys[i].hash(kind, normalized))
+		}
+	})
+	return dst
+}
+
+// eachIdentifier calls fn with every identifier of c: its e-mails, its phones and, with an
+// address, its name-and-address keys.
+func (c Contact) eachIdentifier(fn func(kind Kind, index int, normalized string)) {
+	for i, e := range c.Emails {
+		fn(KindEmail, i, e.Normalized)
 	}
 	for i, p := range c.Phones {
-		n, err := NormalizePhone(p, country)
-		if err != nil {
-			errs = append(errs, withField(err, fmt.Sprintf("phones[%d]", i)))
-			continue
-		}
-		add(KindPhone, fmt.Sprintf("phones[%d]", i), n)
+		fn(KindPhone, i, p)
 	}
-
-	if c.PostalCode != "" {
-		if err := ValidatePostalCode(c.PostalCode, country); err != nil {
-			errs = append(errs, withField(err, "address.postalCode"))
-			return ids, errs
+	if a := c.Address; a != nil {
+		for i, k := range NameAddressKeys(c.FamilyName, c.GivenName, a.PostalCode, a.Street) {
+			fn(KindNameAddress, i, k)
 		}
 	}
-	for _, k := range NameAddressKeys(c.FamilyName, c.GivenName, c.PostalCode, c.Street) {
-		add(KindNameAddress, "address", k)
-	}
-	return ids, errs
 }
 
 // Lookups returns the kinds and hashes of every identifier under every key, as

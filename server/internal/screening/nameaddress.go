@@ -146,3 +146,24 @@ var letterFolds = map[rune]string{
 	'þ': "th",
 	'ı': "i",
 }
+
+// FamilySpellings returns lower-case spellings of a family name whose records may have a
+// name-and-address key in common with it: as written, its folds, and its folds with "ae",
+// "oe", "ue" and "ss" written as umlauts and ß ("Mueller": "mueller", "müller"). A search
+// for look-alikes asks for these, then compares the keys.
+func FamilySpellings(family string) []string {
+	lower := strings.ToLower(strings.TrimSpace(family))
+	out := []string{lower}
+	add := func(s string) {
+		if s != "" && !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	back := strings.NewReplacer("ae", "ä", "oe", "ö", "ue", "ü", "ss", "ß")
+	for _, v := range foldVariants(family) {
+		add(v)
+		add(back.Replace(v))
+	}
+	add(back.Replace(lower))
+	return out
+}

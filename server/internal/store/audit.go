@@ -19,10 +19,7 @@ type AuditRecord struct {
 
 // Audit appends r in tx, naming the caller from ctx (or "system" outside a request).
 func Audit(ctx context.Context, tx Querier, r AuditRecord) error {
-	actorID, actorName := "system", "system"
-	if v := viewer.From(ctx); v != nil {
-		actorID, actorName = v.TokenID, v.Name
-	}
+	actorID, actorName := viewer.Actor(ctx)
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, actor_name, operation, target_id, contact_id, outcome, reason)
 		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, ''))`,
 		actorID, actorName, r.Operation, r.TargetID, nullUUID(r.ContactID), r.Outcome, r.Reason)

@@ -13,7 +13,7 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 // CheckID refuses an id that cannot be one of ours before it reaches SQL.
 func CheckID(field, id string) error {
 	if !uuidPattern.MatchString(id) {
-		return apperr.Invalid(field, "%q is not a valid id", apperr.Clip(id))
+		return apperr.BadInput(field, apperr.ReasonBadID, "%q is not a valid id", apperr.Clip(id))
 	}
 	return nil
 }
@@ -32,7 +32,13 @@ func DecodeCursor(field, cursor string, n int) ([]string, error) {
 		err = json.Unmarshal(b, &parts)
 	}
 	if err != nil || len(parts) != n {
-		return nil, apperr.Invalid(field, "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(cursor))
+		return nil, BadCursor(field, cursor)
 	}
 	return parts, nil
+}
+
+// BadCursor is the error for a cursor this server did not issue: BAD_USER_INPUT with reason
+// BAD_CURSOR, never an INTERNAL error from SQL that could not read it.
+func BadCursor(field, cursor string) *apperr.Error {
+	return apperr.BadInput(field, apperr.ReasonBadCursor, "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(cursor))
 }

@@ -11,8 +11,17 @@ type EventKind string
 const (
 	EventConsentRevoked   EventKind = "CONSENT_REVOKED"
 	EventContactErased    EventKind = "CONTACT_ERASED"
+	EventContactBlocked   EventKind = "CONTACT_BLOCKED" // a blacklist entry now covers a live contact
 	EventBlacklistChanged EventKind = "BLACKLIST_CHANGED"
 	EventImportProgress   EventKind = "IMPORT_PROGRESS"
+	EventRequestDue       EventKind = "REQUEST_DUE"     // a data-subject request falls due; Ref: its id
+	EventContactDeleted   EventKind = "CONTACT_DELETED" // deleted by retention, no blacklist entry
+	// EventContactReentered: a person on the blacklist confirmed a double opt-in sign-up.
+	EventContactReentered EventKind = "CONTACT_REENTERED"
+	// EventContactMerged: mergeContacts merged the record Ref into ContactID, the survivor.
+	EventContactMerged EventKind = "CONTACT_MERGED"
+	// EventTokenRevoked: ref is the API token's id; every instance closes the token's sockets.
+	EventTokenRevoked EventKind = "TOKEN_REVOKED"
 )
 
 // Event is one outbox row. It never carries personal data: an erased person's event must

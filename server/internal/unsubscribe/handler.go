@@ -3,67 +3,37 @@ package unsubscribe
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/requestid"
+	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
-// HandlerOptions tune the HTTP handler; zero values take the defaults.
-type HandlerOptions struct {
-	// PerSecond and Burst limit requests per client address (default 10/s, bursts of 50:
-	// mail providers send one-click POSTs for many recipients from few addresses).
-	PerSecond float64
-	Burst     int
-	// MaxClients bounds the rate limiter's memory (default 10,000 addresses).
-	MaxClients int
-	// Timeout bounds the database work of one request (default 10 s).
-	Timeout time.Duration
-	// RetryAfter is what a 503 asks the client to wait (default 30 s).
-	RetryAfter time.Duration
-	Log        *slog.Logger
-}
+// HandlerOptions tune the HTTP handler; zero values take the defaults (10 requests a second
+// per client address, bursts of 50: mail providers send one-click POSTs for many recipients
+// from few addresses).
+type HandlerOptions = linkpage.HandlerOptions
 
 // Handler serves /unsubscribe/{token}: GET shows a confirmation page and changes nothing;
 // POST unsubscribes (RFC 8058 one-click), commits, then answers 200.
 type Handler struct {
 	svc   *Service
 	opts  HandlerOptions
-	limit *addrLimiter
+	limit *linkpage.AddrLimiter
 }
 
 // NewHandler returns the handler for links made by svc.
 func NewHandler(svc *Service, opts HandlerOptions) *Handler {
-	if opts.PerSecond <= 0 {
-		opts.PerSecond = 10
-	}
-	if opts.Burst <= 0 {
-		opts.Burst = 50
-	}
-	if opts.MaxClients <= 0 {
-		opts.MaxClients = 10_000
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	if opts.RetryAfter <= 0 {
-		opts.RetryAfter = 30 * time.Second
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	return &Handler{svc: svc, opts: opts, limit: newAddrLimiter(opts.PerSecond, opts.Burst, opts.MaxClients)}
+	opts = opts.WithDefaults(10, 50)
+	return &Handler{svc: svc, opts: opts, limit: opts.Limiter()}
 }
 
 const maxFormBytes = 64 << 10
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header())
+	linkpage.SetSecurityHeaders(w.Header())
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
@@ -71,8 +41,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusMethodNotAllowed, pageMethod, nil)
 		return
 	}
-	if ok, wait := h.limit.allow(r); !ok {
-		w.Header().Set("Retry-After", seconds(wait))
+	if ok, wait := h.limit.Allow(r); !ok {
+		w.Header().Set("Retry-After", linkpage.Seconds(wait))
 		render(w, http.StatusTooManyRequests, pageTooMany, nil)
 		return
 	}
@@ -121,35 +91,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // oneClick reports whether the body carries List-Unsubscribe=One-Click, urlencoded or
 // multipart (RFC 8058 §3.1), as mail providers and the confirmation page's form send it.
 func oneClick(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var err error
-	switch mt {
-	case "multipart/form-data":
-		err = r.ParseMultipartForm(maxFormBytes)
-	case "application/x-www-form-urlencoded":
-		err = r.ParseForm()
-	default:
-		return false
-	}
-	return err == nil && r.PostForm.Get("List-Unsubscribe") == "One-Click"
+	return linkpage.PostedField(w, r, maxFormBytes, "List-Unsubscribe") == "One-Click"
 }
 
 // unavailable answers 503: nothing was committed, so the client must try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	h.opts.Log.ErrorContext(r.Context(), "unsubscribe: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
-	w.Header().Set("Retry-After", seconds(h.opts.RetryAfter))
+	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	render(w, http.StatusServiceUnavailable, pageUnavailable, nil)
-}
-
-func seconds(d time.Duration) string {
-	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
-}
-
-func setSecurityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
 }

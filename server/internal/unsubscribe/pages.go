@@ -1,10 +1,9 @@
 package unsubscribe
 
 import (
-	"bytes"
-	"html/template"
 	"net/http"
-	"strconv"
+
+	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
 // pageData is what the pages show: only the list's name, never who the link belongs to.
@@ -12,45 +11,14 @@ type pageData struct {
 	List string
 }
 
-type page struct {
-	tmpl *template.Template
-}
-
-// Every page is German and English, self-contained (inline style, no scripts, images or
-// fonts), so the strict Content-Security-Policy holds and nothing is loaded from elsewhere.
-const layout = `<!DOCTYPE html>
-<html lang="de">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{{template "title" .}}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f4f2;color:#1d1d1b;margin:0;padding:2rem 1rem;line-height:1.5}
-main{max-width:34rem;margin:0 auto;background:#fff;border-radius:8px;padding:2rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.35rem;margin:0 0 .75rem}
-section+section{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:1.5rem}
-button{font:inherit;font-size:1.05rem;padding:.7rem 1.4rem;border:0;border-radius:6px;background:#1f5f99;color:#fff;cursor:pointer}
-button:focus{outline:3px solid #f0b400;outline-offset:2px}
-form{margin:1.5rem 0 0}
-.en{color:#444}
-</style>
-</head>
-<body>
-<main>
-{{template "body" .}}
-</main>
-</body>
-</html>
-{{define "unsubscribe-button"}}<form method="post">
+// button is the form every page that asks for the unsubscription shows.
+const button = `{{define "unsubscribe-button"}}<form method="post">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Abmelden · Unsubscribe</button>
 </form>{{end}}`
 
-func newPage(body string) page {
-	t := template.Must(template.New("layout").Parse(layout))
-	return page{template.Must(t.Parse(body))}
-}
+// newPage: every page is German and English (linkpage's layout).
+func newPage(body string) linkpage.Page { return linkpage.NewPage(body + button) }
 
 var (
 	pageConfirm = newPage(`{{define "title"}}Abmelden · Unsubscribe{{end}}{{define "body"}}
@@ -138,17 +106,9 @@ var (
 {{end}}`)
 )
 
-func render(w http.ResponseWriter, status int, p page, data *pageData) {
+func render(w http.ResponseWriter, status int, p linkpage.Page, data *pageData) {
 	if data == nil {
 		data = &pageData{}
 	}
-	var buf bytes.Buffer
-	if err := p.tmpl.Execute(&buf, data); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	linkpage.Render(w, status, p, data)
 }

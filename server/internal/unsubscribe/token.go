@@ -1,48 +1,40 @@
 package unsubscribe
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 
 	"github.com/google/uuid"
+
+	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
 // A token is base64url (no padding) of: version (1 byte) ‖ contact uuid (16) ‖ list uuid (16) ‖
-// HMAC-SHA-256 of the first 33 bytes, truncated to 16 bytes. It names no person, only ids,
-// and cannot be made or altered without the server's key.
+// HMAC-SHA-256 of the first 33 bytes, truncated to 16 bytes (linkpage.Signer). It names no
+// person, only ids, and cannot be made or altered without the server's key.
 const (
 	tokenVersion = 1
-	macSize      = 16
 	payloadSize  = 1 + 16 + 16
-	tokenSize    = payloadSize + macSize
 )
 
 // TokenLen is the length of a token in characters.
-var TokenLen = base64.RawURLEncoding.EncodedLen(tokenSize)
+var TokenLen = linkpage.TokenLen(payloadSize)
 
 // errInvalidToken is deliberately the only parse error: callers learn nothing about which
 // part of a forged token failed.
 var errInvalidToken = errors.New("unsubscribe: invalid token")
 
-// Signer makes and checks tokens. keys[0] signs; all keys verify, so links in mails sent
-// before a key rotation keep working while the old key is configured.
+// Signer makes and checks unsubscribe tokens.
 type Signer struct {
-	keys [][]byte
+	s *linkpage.Signer
 }
 
 // NewSigner returns a signer; keys are sub-keys of the server secrets, current first.
 func NewSigner(keys ...[]byte) (*Signer, error) {
-	if len(keys) == 0 {
-		return nil, errors.New("unsubscribe.NewSigner: no key")
+	s, err := linkpage.NewSigner(keys...)
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range keys {
-		if len(k) < 32 {
-			return nil, errors.New("unsubscribe.NewSigner: key shorter than 32 bytes")
-		}
-	}
-	return &Signer{keys: keys}, nil
+	return &Signer{s}, nil
 }
 
 // Sign returns the token for (contact, list); both must be uuids.
@@ -55,38 +47,18 @@ func (s *Signer) Sign(contactID, listID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b := make([]byte, payloadSize, tokenSize)
+	b := make([]byte, payloadSize)
 	b[0] = tokenVersion
 	copy(b[1:17], c[:])
 	copy(b[17:33], l[:])
-	b = append(b, mac(s.keys[0], b)...)
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return s.s.Seal(b), nil
 }
 
 // Parse verifies a token and returns the contact and list ids in their canonical form.
 func (s *Signer) Parse(token string) (contactID, listID string, err error) {
-	if len(token) != TokenLen {
-		return "", "", errInvalidToken
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(b) != tokenSize || b[0] != tokenVersion {
-		return "", "", errInvalidToken
-	}
-	ok := false
-	for _, k := range s.keys {
-		// Every key is tried, so the time taken does not tell which one matched.
-		if hmac.Equal(mac(k, b[:payloadSize]), b[payloadSize:]) {
-			ok = true
-		}
-	}
-	if !ok {
+	b, err := s.s.Open(token, payloadSize)
+	if err != nil || b[0] != tokenVersion {
 		return "", "", errInvalidToken
 	}
 	return uuid.UUID(b[1:17]).String(), uuid.UUID(b[17:33]).String(), nil
-}
-
-func mac(key, payload []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(payload)
-	return m.Sum(nil)[:macSize]
 }

@@ -101,7 +101,7 @@ func (s *Service) list(ctx context.Context, key string) (cachedList, error) {
 	ctx = viewer.With(ctx, nil)
 	l, err := s.consents.ListByKey(ctx, key)
 	if errors.Is(err, apperr.ErrNotFound) {
-		return cachedList{}, apperr.Invalid("listKey", "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
+		return cachedList{}, apperr.BadInput("listKey", apperr.ReasonListUnknown, "no distribution list with key %q; see the lists query for the existing ones", apperr.Clip(key))
 	}
 	if err != nil {
 		return cachedList{}, fmt.Errorf("unsubscribe.Link: list %s: %w", apperr.Clip(key), err)

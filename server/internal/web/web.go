@@ -31,12 +31,17 @@ type Routes struct {
 	Ready       func(ctx context.Context) error
 	Metrics     http.Handler
 	Unsubscribe http.Handler // mounted at /unsubscribe/
+	Confirm     http.Handler // mounted at /confirm/ (double opt-in)
 	// MaxBodyBytes bounds request bodies other than uploads (default 1 MiB).
 	MaxBodyBytes int64
 	// MaxUploadBytes bounds multipart uploads (default 200 MB).
 	MaxUploadBytes int64
 	// RequestTimeout bounds plain HTTP GraphQL requests (not WebSockets, not uploads); default 60 s.
 	RequestTimeout time.Duration
+	// BodyReadTimeout bounds the reading of a request body (default 30 s), UploadReadTimeout
+	// that of a multipart upload (default 10 min): a client trickling its body holds no
+	// connection longer.
+	BodyReadTimeout, UploadReadTimeout time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 }
@@ -51,6 +56,12 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 	}
 	if r.RequestTimeout == 0 {
 		r.RequestTimeout = 60 * time.Second
+	}
+	if r.BodyReadTimeout == 0 {
+		r.BodyReadTimeout = 30 * time.Second
+	}
+	if r.UploadReadTimeout == 0 {
+		r.UploadReadTimeout = 10 * time.Minute
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(r, r.GraphQL))
@@ -79,6 +90,9 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 	if r.Unsubscribe != nil {
 		mux.Handle("/unsubscribe/", r.Unsubscribe)
 	}
+	if r.Confirm != nil {
+		mux.Handle("/confirm/", r.Confirm)
+	}
 	return logRequests(log, behindProxies(r.TrustedProxies, mux))
 }
 
@@ -106,26 +120,37 @@ func graphiQL() http.Handler {
 
 var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 
-// limitBody bounds request bodies and plain requests' duration. Uploads get their own, larger
-// limit (enforced again by the multipart transport); WebSockets have no body and no deadline.
+// ConfigureServer sets the timeouts every Vermerk HTTP server needs: a client has 10 s to send
+// its request headers and an idle keep-alive connection is closed after 2 min. (Bodies get a
+// read deadline per request in Handler; WebSockets keep theirs open.)
+func ConfigureServer(srv *http.Server) {
+	srv.ReadHeaderTimeout = 10 * time.Second
+	srv.IdleTimeout = 2 * time.Minute
+	srv.MaxHeaderBytes = 64 << 10
+}
+
+// limitBody bounds request bodies, the time to read them and plain requests' duration.
+// Uploads get their own, larger limits (enforced by the multipart transport after the token
+// is checked: nothing here reads a body); WebSockets have no body and no deadline.
 func limitBody(r Routes, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if strings.EqualFold(req.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, req)
 			return
 		}
+		// A deadline only where there is a body: net/http clears it once the body is read to its
+		// end; on a request without one it would end the server's wait for a closed connection.
+		rc := http.NewResponseController(w)
 		if strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/form-data") {
-			req.Body = http.MaxBytesReader(w, req.Body, r.MaxUploadBytes+1<<20)
-			if req.ContentLength < 0 {
-				spooled, err := spoolBody(req)
-				if err != nil {
-					writeUploadError(w, err)
-					return
-				}
-				defer spooled.Close()
+			if req.ContentLength != 0 {
+				_ = rc.SetReadDeadline(time.Now().Add(r.UploadReadTimeout))
 			}
+			req.Body = http.MaxBytesReader(w, req.Body, r.MaxUploadBytes+2<<20)
 			next.ServeHTTP(w, req)
 			return
+		}
+		if req.ContentLength != 0 {
+			_ = rc.SetReadDeadline(time.Now().Add(r.BodyReadTimeout))
 		}
 		if req.ContentLength > r.MaxBodyBytes {
 			graph.WriteHTTPError(w, http.StatusRequestEntityTooLarge, &apperr.Error{Code: apperr.BadUserInput,

@@ -29,6 +29,9 @@ type Key = screening.Key
 type Service struct {
 	db   *store.DB
 	keys []Key // current first
+	// AllowPrivate lets endpoints be on loopback, link-local and private networks
+	// (VERMERK_WEBHOOK_ALLOW_PRIVATE); set it before the worker starts.
+	AllowPrivate bool
 }
 
 // New returns the service; keys encrypt the endpoints' shared secrets at rest, current first.
@@ -70,13 +73,15 @@ func scanWebhook(row pgx.Row) (*model.Webhook, error) {
 func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Webhook, error) {
 	var errs apperr.List
 	u := strings.TrimSpace(in.URL)
-	if msg := checkURL(u); msg != "" {
-		errs = append(errs, apperr.Invalid("input.url", "%s", msg))
+	if reason, msg := checkURL(u); msg != "" {
+		errs = append(errs, apperr.BadInput("input.url", reason, "%s", msg))
+	} else if pu, _ := url.Parse(u); !s.AllowPrivate && privateHost(pu.Hostname()) {
+		errs = append(errs, apperr.BadInput("input.url", apperr.ReasonWebhookPrivateTarget, "%q is on this machine or a private network: %s", apperr.Clip(u), errPrivateTarget))
 	}
 	var kinds []string
 	for _, k := range in.Kinds {
 		if !k.IsValid() {
-			errs = append(errs, apperr.Invalid("input.kinds", "%q is not an event kind; use CONSENT_REVOKED or CONTACT_ERASED", k))
+			errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonBadEventKind, "%q is not an event kind; use one of RevocationKind, e.g. CONSENT_REVOKED, CONTACT_ERASED or CONTACT_BLOCKED", k))
 			continue
 		}
 		if !slices.Contains(kinds, string(k)) {
@@ -84,13 +89,13 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 		}
 	}
 	if len(in.Kinds) == 0 {
-		errs = append(errs, apperr.Invalid("input.kinds", "name at least one event kind: CONSENT_REVOKED, CONTACT_ERASED"))
+		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonRequired, "name at least one event kind, e.g. CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED"))
 	}
 	switch n := utf8.RuneCountInString(in.Secret); {
 	case n < minSecret:
-		errs = append(errs, apperr.Invalid("input.secret", "the secret has %d characters; it needs at least %d (e.g. openssl rand -hex 32)", n, minSecret))
+		errs = append(errs, apperr.BadInput("input.secret", apperr.ReasonSecretTooShort, "the secret has %d characters; it needs at least %d (e.g. openssl rand -hex 32)", n, minSecret))
 	case n > maxSecret:
-		errs = append(errs, apperr.Invalid("input.secret", "the secret is longer than %d characters", maxSecret))
+		errs = append(errs, apperr.BadInput("input.secret", apperr.ReasonTooLong, "the secret is longer than %d characters", maxSecret))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -119,22 +124,22 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	return w, nil
 }
 
-// checkURL returns what is wrong with an endpoint URL, or "".
-func checkURL(s string) string {
+// checkURL returns the reason code and what is wrong with an endpoint URL, or "" and "".
+func checkURL(s string) (apperr.Reason, string) {
 	if s == "" {
-		return "the URL is required, e.g. https://mailer.example.org/hooks/vermerk"
+		return apperr.ReasonRequired, "the URL is required, e.g. https://mailer.example.org/hooks/vermerk"
 	}
 	if len(s) > maxURL {
-		return fmt.Sprintf("the URL is longer than %d characters", maxURL)
+		return apperr.ReasonTooLong, fmt.Sprintf("the URL is longer than %d characters", maxURL)
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return fmt.Sprintf("%q is not an absolute http or https URL with a host, e.g. https://mailer.example.org/hooks/vermerk", apperr.Clip(s))
+		return apperr.ReasonBadURL, fmt.Sprintf("%q is not an absolute http or https URL with a host, e.g. https://mailer.example.org/hooks/vermerk", apperr.Clip(s))
 	}
 	if u.Fragment != "" {
-		return "the URL must not have a #fragment"
+		return apperr.ReasonBadURL, "the URL must not have a #fragment"
 	}
-	return ""
+	return "", ""
 }
 
 // Delete removes an endpoint and its delivery log; pending deliveries are dropped.

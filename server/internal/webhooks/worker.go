@@ -29,7 +29,15 @@ type WorkerOptions struct {
 	PerWebhook  int           // deliveries in flight per endpoint (4)
 	Retention   time.Duration // finished deliveries older than this are deleted (90 days)
 	Log         *slog.Logger
-	Client      *http.Client // default: Timeout, no redirects
+	Client      *http.Client // default: Timeout, no redirects, no internal addresses (Service.AllowPrivate)
+	// Events wakes the worker when events are committed (the instance's events.Bus, which
+	// LISTENs for the whole instance); without it the worker polls.
+	Events Notifier
+}
+
+// Notifier signals that new outbox events were committed (events.Bus.Committed).
+type Notifier interface {
+	Committed(ctx context.Context) (<-chan struct{}, error)
 }
 
 // Worker turns outbox events into deliveries and sends them. Several instances may run
@@ -48,8 +56,10 @@ type Payload struct {
 	Kind       string  `json:"kind"`
 	At         string  `json:"at"` // RFC 3339, UTC
 	ContactID  *string `json:"contactId"`
-	PurposeKey *string `json:"purposeKey"` // null for CONTACT_ERASED
+	PurposeKey *string `json:"purposeKey"` // null but for CONSENT_REVOKED and CONTACT_REENTERED
 	Channel    string  `json:"channel"`
+	RequestID  *string `json:"requestId,omitempty"` // REQUEST_DUE: the data-subject request
+	MergedID   *string `json:"mergedId,omitempty"`  // CONTACT_MERGED: the record merged into ContactID
 }
 
 // NewWorker returns a worker for the endpoints of svc.
@@ -79,11 +89,7 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{
-			Timeout: opts.Timeout,
-			// A redirect is not a delivery: the endpoint should be registered with its final URL.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		opts.Client = deliveryClient(opts.Timeout, svc.AllowPrivate)
 	}
 	return &Worker{svc: svc, opts: opts}
 }
@@ -92,8 +98,13 @@ func NewWorker(svc *Service, opts WorkerOptions) *Worker {
 func (w *Worker) Start(ctx context.Context) {
 	ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	w.done = make(chan struct{})
-	wake := make(chan struct{}, 1)
-	go w.listen(ctx, wake)
+	var wake <-chan struct{}
+	if w.opts.Events != nil {
+		var err error
+		if wake, err = w.opts.Events.Committed(ctx); err != nil {
+			w.opts.Log.Warn("webhooks: no event notifications; polling", "err", err)
+		}
+	}
 	go func() {
 		defer close(w.done)
 		w.run(ctx, wake)
@@ -180,7 +191,10 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-wake:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil // the Bus stopped: poll
+			}
 		case <-time.After(w.opts.Poll):
 		}
 	}
@@ -264,7 +278,9 @@ func (w *Worker) fanOut(ctx context.Context) error {
 }
 
 func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds []string, after, hi int64) error {
-	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel
+	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel,
+			CASE WHEN e.kind = 'REQUEST_DUE' THEN nullif(e.ref, '') END,
+			CASE WHEN e.kind = 'CONTACT_MERGED' THEN nullif(e.ref, '') END
 		FROM events e LEFT JOIN purposes p ON p.id = e.purpose_id
 		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3) ORDER BY e.id`, after, hi, kinds)
 	if err != nil {
@@ -281,7 +297,7 @@ func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID stri
 			at time.Time
 			p  Payload
 		)
-		if err := rows.Scan(&id, &p.Kind, &at, &p.ContactID, &p.PurposeKey, &p.Channel); err != nil {
+		if err := rows.Scan(&id, &p.Kind, &at, &p.ContactID, &p.PurposeKey, &p.Channel, &p.RequestID, &p.MergedID); err != nil {
 			rows.Close()
 			return err
 		}
@@ -474,45 +490,9 @@ func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
 }
 
 func errText(err error) string {
-	s := err.Error()
+	s := describe(err)
 	if r := []rune(s); len(r) > 500 {
 		s = string(r[:500]) + "…"
 	}
 	return s
-}
-
-// listen wakes the worker when an event is committed (LISTEN vermerk_events); without a
-// connection the worker still polls.
-func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		err := func() error {
-			cfg := w.svc.db.Direct().Config().ConnConfig.Copy()
-			cfg.RuntimeParams["application_name"] = "vermerk webhooks"
-			conn, err := pgx.ConnectConfig(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN vermerk_events"); err != nil {
-				return err
-			}
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		w.opts.Log.Debug("webhooks: listener connection lost; polling until it is back", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(w.opts.Poll * 2):
-		}
-	}
 }

@@ -1,0 +1,208 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// PersonActions are the server's operations on one person beyond entering and consents:
+// distribution lists, duplicates and merging, blocking, erasure with its preview, the Art. 15
+// export, and the consent texts the grant dialog offers.
+type PersonActions interface {
+	PutOnList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error)
+	RemoveFromList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error)
+	ContactPerson(ctx context.Context, id string) (api.ContactPersonInfo, error)
+	MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (api.ContactDetail, error)
+	BlacklistContact(ctx context.Context, contactID, reason string) (api.BlacklistEntryFields, error)
+	ErasurePreview(ctx context.Context, id string) (api.ErasurePlanFields, error)
+	ErasePerson(ctx context.Context, id, reason string, keep []string) (api.PersonErasure, error)
+	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+	PurposesWithTexts(ctx context.Context) ([]api.PurposeWithTexts, error)
+	ConsentProofDetails(ctx context.Context, contactID string) ([]api.ProofDetail, error)
+}
+
+var _ PersonActions = (*api.Client)(nil)
+
+// ListOptions splits the distribution lists into those the contact is on and the others,
+// each sorted by name.
+func ListOptions(all, on []api.ListFields) (member, other []api.ListFields) {
+	isOn := map[string]bool{}
+	for _, l := range on {
+		isOn[l.Key] = true
+		member = append(member, l)
+	}
+	for _, l := range all {
+		if !isOn[l.Key] {
+			other = append(other, l)
+		}
+	}
+	byName := func(a, b api.ListFields) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(member, byName)
+	slices.SortFunc(other, byName)
+	return member, other
+}
+
+// PutOnList puts a contact on a list; a list must be chosen.
+func PutOnList(ctx context.Context, b Backend, contactID, listKey string) (api.ContactDetail, error) {
+	if listKey == "" {
+		return api.ContactDetail{}, ErrMissing{"list"}
+	}
+	return b.PutOnList(ctx, contactID, listKey)
+}
+
+// TakeOffList takes a contact off a list.
+func TakeOffList(ctx context.Context, b Backend, contactID, listKey string) (api.ContactDetail, error) {
+	if listKey == "" {
+		return api.ContactDetail{}, ErrMissing{"list"}
+	}
+	return b.RemoveFromList(ctx, contactID, listKey)
+}
+
+// Merge merges the chosen duplicates into one record, with a written reason (audited).
+func Merge(ctx context.Context, b Backend, intoID string, fromIDs []string, reason string) (api.ContactDetail, error) {
+	reason = strings.TrimSpace(reason)
+	from := slices.DeleteFunc(slices.Clone(fromIDs), func(id string) bool { return id == intoID || id == "" })
+	switch {
+	case len(from) == 0:
+		return api.ContactDetail{}, ErrMissing{"duplicates"}
+	case reason == "":
+		return api.ContactDetail{}, ErrMissing{"reason"}
+	}
+	return b.MergeContacts(ctx, intoID, from, reason)
+}
+
+// Block puts the person's identifiers on the blacklist and keeps the record (objection,
+// restriction); ADMIN, with a written reason.
+func Block(ctx context.Context, b Backend, contactID, reason string) (api.BlacklistEntryFields, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.BlacklistEntryFields{}, ErrMissing{"reason"}
+	}
+	return b.BlacklistContact(ctx, contactID, reason)
+}
+
+// CompareRow is one line of the side-by-side view of duplicates: a label and each record's
+// value; Differs marks the lines where the records disagree.
+type CompareRow struct {
+	Label   string
+	Values  []string
+	Differs bool
+}
+
+// CompareRecords lays possible duplicates side by side, so staff see what a merge joins.
+func CompareRecords(records []api.ContactDetail, loc Localizer) []CompareRow {
+	rows := []struct {
+		key   string
+		value func(c api.ContactDetail) string
+	}{
+		{"form.givenName", func(c api.ContactDetail) string { return c.GivenName }},
+		{"form.familyName", func(c api.ContactDetail) string { return c.FamilyName }},
+		{"form.organization", func(c api.ContactDetail) string { return orEmpty(c.Organization) }},
+		{"detail.emails", func(c api.ContactDetail) string { return strings.Join(c.Emails, "\n") }},
+		{"detail.phones", func(c api.ContactDetail) string { return strings.Join(c.Phones, "\n") }},
+		{"detail.address", func(c api.ContactDetail) string {
+			if a := c.Address; a != nil {
+				return fmt.Sprintf("%s\n%s %s %s", a.Street, a.PostalCode, a.City, a.Country)
+			}
+			return ""
+		}},
+		{"detail.lists", func(c api.ContactDetail) string {
+			var names []string
+			for _, l := range c.Lists {
+				names = append(names, l.Name)
+			}
+			sort.Strings(names)
+			return strings.Join(names, "\n")
+		}},
+		{"detail.consents", func(c api.ContactDetail) string {
+			var out []string
+			for _, k := range c.Consents {
+				out = append(out, k.Purpose.Name+": "+loc.T("status."+string(k.Status), nil))
+			}
+			sort.Strings(out)
+			return strings.Join(out, "\n")
+		}},
+		{"dups.created", func(c api.ContactDetail) string { return loc.Date(c.CreatedAt) }},
+	}
+	var out []CompareRow
+	for _, r := range rows {
+		row := CompareRow{Label: loc.T(r.key, nil)}
+		for i, c := range records {
+			v := r.value(c)
+			if v == "" {
+				v = "—"
+			}
+			row.Values = append(row.Values, v)
+			if i > 0 && v != row.Values[0] {
+				row.Differs = true
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// ErasurePlan is an erasure preview with the records the admin names as someone else.
+type ErasurePlan struct {
+	Preview api.ErasurePlanFields
+	Keep    map[string]bool
+}
+
+// Going lists every record the erasure takes: the contact and each record sharing an e-mail
+// or phone with it, except those kept.
+func (p ErasurePlan) Going() []api.ContactSummary {
+	out := []api.ContactSummary{p.Preview.Contact}
+	for _, c := range p.Preview.SameIdentifiers {
+		if !p.Keep[c.Id] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// KeepIDs are the records named as someone else, in the preview's order.
+func (p ErasurePlan) KeepIDs() []string {
+	var out []string
+	for _, c := range p.Preview.SameIdentifiers {
+		if p.Keep[c.Id] {
+			out = append(out, c.Id)
+		}
+	}
+	return out
+}
+
+// ErasePlanned erases the person as planned (ADMIN); the reason is required and audited.
+func ErasePlanned(ctx context.Context, b Backend, p ErasurePlan, reason string) (api.PersonErasure, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.PersonErasure{}, ErrMissing{"reason"}
+	}
+	return b.ErasePerson(ctx, p.Preview.Contact.Id, reason, p.KeepIDs())
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
+
+// ExportFileName is the suggested name of a saved file about one person, e.g.
+// "auskunft-erika-mustermann-2026-11-30.json".
+func ExportFileName(prefix string, c api.ContactSummary, ext string, now time.Time) string {
+	name := strings.ToLower(unsafeFileChars.ReplaceAllString(DisplayName(c), "-"))
+	name = strings.Trim(name, "-")
+	if name == "" {
+		name = "kontakt"
+	}
+	return fmt.Sprintf("%s-%s-%s.%s", prefix, name, now.Format("2006-01-02"), ext)
+}
+
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

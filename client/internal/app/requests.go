@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// RequestFiler is what the form that files a request needs (STAFF): it is shown in the
+// requests screen and, with the contact preset, from a contact's detail.
+type RequestFiler interface {
+	SearchContacts(ctx context.Context, search string, first int, after string) (api.ContactPage, error)
+	FileRequest(ctx context.Context, kind api.RequestKind, contactID, channel, note string, receivedAt time.Time) (api.RequestFields, error)
+}
+
+// RequestsBackend is what the data-subject requests screen needs from the server; *api.Client
+// implements it (the demo backend does not, so the screen is shown only against a server).
+type RequestsBackend interface {
+	RequestFiler
+	OpenRequests(ctx context.Context, first int, after string) ([]api.RequestFields, error)
+	CompleteRequest(ctx context.Context, id, outcome string) (api.CompletedRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (api.RequestFields, error)
+	RejectRequest(ctx context.Context, id, reason string) (api.RequestFields, error)
+	ProcessingRecord(ctx context.Context) (string, error)
+}
+
+var _ RequestsBackend = (*api.Client)(nil)
+
+// ErrDayFormat: a day typed for a request (arrival, extension) cannot be read.
+var ErrDayFormat = errors.New("day: not a date")
+
+var dayLayouts = []string{time.DateOnly, "2.1.2006", "2.1.06"}
+
+// ParseDay reads a day as typed ("2026-11-03", "3.11.2026"), as midday local time: the same
+// day in every nearby time zone. "" is the zero time.
+func ParseDay(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range dayLayouts {
+		if d, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return d.Add(12 * time.Hour), nil
+		}
+	}
+	return time.Time{}, ErrDayFormat
+}
+
+// LatestExtension is the last day a request's deadline may be extended to: three months
+// after it arrived, counted as the server counts (the same date of the month, or the last
+// day of a shorter month: 30 November + 3 months is 28 (29) February).
+func LatestExtension(received time.Time) time.Time {
+	r := received.In(time.Local)
+	y, m, d := r.Date()
+	first := time.Date(y, m+3, 1, 0, 0, 0, 0, time.Local)
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return time.Date(first.Year(), first.Month(), d, 0, 0, 0, 0, time.Local)
+}
+
+// ExtendRequest moves the deadline of request id to the day typed (required, see ParseDay),
+// with a reason that must be given; the server refuses more than three months after arrival.
+func ExtendRequest(ctx context.Context, b RequestsBackend, id, until, reason string) (api.RequestFields, error) {
+	if strings.TrimSpace(until) == "" {
+		return api.RequestFields{}, ErrMissing{"until"}
+	}
+	day, err := ParseDay(until)
+	if err != nil {
+		return api.RequestFields{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.RequestFields{}, ErrMissing{"reason"}
+	}
+	return b.ExtendRequest(ctx, id, day, reason)
+}
+
+// RejectRequest closes request id as rejected with a reason, which must be given.
+func RejectRequest(ctx context.Context, b RequestsBackend, id, reason string) (api.RequestFields, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return api.RequestFields{}, ErrMissing{"reason"}
+	}
+	return b.RejectRequest(ctx, id, reason)
+}
+
+// DueSoon is how close a deadline is shown as near (the server's /metrics use the same).
+const DueSoon = 7 * 24 * time.Hour
+
+// Deadline is the deadline in force: the extension, else the due date.
+func Deadline(r api.RequestFields) time.Time {
+	if r.ExtendedTo != nil {
+		return *r.ExtendedTo
+	}
+	return r.DueAt
+}
+
+// Overdue reports whether an open request is past its deadline at now.
+func Overdue(r api.RequestFields, now time.Time) bool {
+	return r.Status == api.RequestStatusOpen && now.After(Deadline(r))
+}
+
+// RequestForm is what staff type to file a request.
+type RequestForm struct {
+	Kind      api.RequestKind
+	ContactID string // "" when the person is not a contact
+	Channel   string
+	Note      string
+	// Received is the day the request arrived (zero: today).
+	Received time.Time
+}
+
+// FileRequest checks the form and registers the request.
+func FileRequest(ctx context.Context, b RequestFiler, f RequestForm) (api.RequestFields, error) {
+	if f.Kind == "" {
+		return api.RequestFields{}, ErrMissing{"requestKind"}
+	}
+	channel := strings.TrimSpace(f.Channel)
+	if channel == "" {
+		return api.RequestFields{}, ErrMissing{"requestChannel"}
+	}
+	return b.FileRequest(ctx, f.Kind, f.ContactID, channel, strings.TrimSpace(f.Note), f.Received)
+}
+
+// CompleteRequest closes a request with its outcome, which must be given.
+func CompleteRequest(ctx context.Context, b RequestsBackend, id, outcome string) (api.CompletedRequest, error) {
+	outcome = strings.TrimSpace(outcome)
+	if outcome == "" {
+		return api.CompletedRequest{}, ErrMissing{"outcome"}
+	}
+	return b.CompleteRequest(ctx, id, outcome)
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+func TestCandidateKeepsWhatIsCompleteOnItsOwn(t *testing.T) {
+	tests := []struct {
+		form       ContactForm
+		emails     []string
+		phones     []string
+		hasAddress bool
+	}{
+		{ContactForm{Emails: "erika"}, nil, nil, false},
+		{ContactForm{Emails: "erika@"}, nil, nil, false},
+		{ContactForm{Emails: "erika@example"}, nil, nil, false},
+		{ContactForm{Emails: "erika@example.d"}, nil, nil, false},
+		{ContactForm{Emails: "erika@example.de"}, []string{"erika@example.de"}, nil, false},
+		{ContactForm{Emails: "erika@example.de, max@"}, []string{"erika@example.de"}, nil, false},
+		{ContactForm{Emails: "er ika@example.de"}, nil, nil, false},
+		{ContactForm{Phones: "+49 30"}, nil, nil, false},
+		{ContactForm{Phones: "030/123 45-67"}, nil, []string{"030/123 45-67"}, false},
+		{ContactForm{Phones: "+49 30 1234567", Emails: "max.muster@"}, nil, []string{"+49 30 1234567"}, false},
+		{ContactForm{Phones: "call me"}, nil, nil, false},
+		{ContactForm{FamilyName: "Mustermann", Street: "Hauptstr. 1", PostalCode: "101"}, nil, nil, false},
+		{ContactForm{FamilyName: "Mustermann", Street: "Hauptstr. 1", PostalCode: "10115"}, nil, nil, false},
+		{ContactForm{FamilyName: "Mustermann", Street: "Hauptstr. 1", PostalCode: "10115", City: "Berlin"}, nil, nil, true},
+		{ContactForm{Street: "Hauptstr. 1", PostalCode: "10115", City: "Berlin"}, nil, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%+v", tc.form), func(t *testing.T) {
+			c := Candidate(tc.form.Input())
+			if !slices.Equal(c.Emails, tc.emails) || !slices.Equal(c.Phones, tc.phones) || (c.Address != nil) != tc.hasAddress {
+				t.Errorf("candidate = emails %q, phones %q, address %v", c.Emails, c.Phones, c.Address)
+			}
+			if Screenable(c) != (len(tc.emails)+len(tc.phones) > 0 || tc.hasAddress) {
+				t.Errorf("screenable = %v", Screenable(c))
+			}
+		})
+	}
+	// A half-typed country is left out (the server reads DE), the address is screened anyway.
+	c := Candidate(ContactForm{FamilyName: "Mustermann", Street: "Hauptstr. 1", PostalCode: "10115", City: "Berlin", Country: "D"}.Input())
+	if c.Address == nil || c.Address.Country != nil {
+		t.Errorf("address = %+v", c.Address)
+	}
+}
+
+// refusingBackend refuses, like the server, e-mails its rules find wrong that the client's
+// loose check lets through.
+type refusingBackend struct {
+	fakeBackend
+	refuse string
+}
+
+func (r *refusingBackend) Screen(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
+	var problems []api.Problem
+	for i, e := range c.Emails {
+		if e == r.refuse {
+			problems = append(problems, api.Problem{Reason: "EMAIL_DOMAIN_INVALID", Field: fmt.Sprintf("candidate.emails[%d]", i)})
+		}
+	}
+	if len(problems) > 0 {
+		r.mu.Lock()
+		r.screens = append(r.screens, c)
+		r.mu.Unlock()
+		return api.ScreeningFields{}, &api.Error{Op: "screen", Code: "BAD_USER_INPUT", Reason: problems[0].Reason, Field: problems[0].Field, Problems: problems}
+	}
+	return r.fakeBackend.Screen(ctx, c)
+}
+
+// TestTypingStaysCalm types an erased person's e-mail and phone key by key, then corrects
+// it: no answer carries an error, the warning comes once the e-mail is complete, and goes
+// when it no longer matches, also when the corrected value is half typed again.
+func TestTypingStaysCalm(t *testing.T) {
+	fake := &refusingBackend{refuse: "erased@example-.org"}
+	var mu sync.Mutex
+	var answers []ScreenAnswer
+	ls := NewLiveScreen(fake, time.Millisecond, func(a ScreenAnswer) {
+		mu.Lock()
+		answers = append(answers, a)
+		mu.Unlock()
+	})
+	defer ls.Stop()
+	last := func(f ContactForm) ScreenAnswer {
+		t.Helper()
+		mu.Lock()
+		answers = nil
+		mu.Unlock()
+		ls.Now(f.Input())
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			mu.Lock()
+			n := len(answers)
+			var a ScreenAnswer
+			if n > 0 {
+				a = answers[n-1]
+			}
+			mu.Unlock()
+			if n > 0 {
+				return a
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no answer")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	email := "erased@example.org"
+	for i := 1; i <= len(email); i++ {
+		a := last(ContactForm{FamilyName: "Mustermann", Emails: email[:i], Phones: "+49 30 12"})
+		if a.Err != nil {
+			t.Fatalf("typing %q: error %v", email[:i], a.Err)
+		}
+		if want := i == len(email); a.Value.Blocked != want {
+			t.Fatalf("typing %q: blocked = %v, want %v", email[:i], a.Value.Blocked, want)
+		}
+	}
+	if a := last(ContactForm{Emails: "erased@example.or"}); a.Err != nil || a.Value.Blocked || len(a.Value.Matches) != 0 {
+		t.Errorf("corrected e-mail still warns: %+v", a)
+	}
+	if a := last(ContactForm{Emails: "erased@exam"}); a.Err != nil || len(a.Value.Matches) != 0 {
+		t.Errorf("half-typed e-mail after a match: %+v", a)
+	}
+	// A value the server refuses is left out; the rest is screened and warns.
+	a := last(ContactForm{Emails: "erased@example-.org, erased@example.org"})
+	if a.Err != nil || !a.Value.Blocked {
+		t.Errorf("refused value beside a match: %+v", a)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	for _, c := range fake.screens {
+		for _, e := range c.Emails {
+			if !strings.Contains(e, "@") || !LooksLikeEmail(e) {
+				t.Errorf("a half-typed e-mail reached the server: %q", e)
+			}
+		}
+		for _, p := range c.Phones {
+			t.Errorf("a half-typed phone reached the server: %q", p)
+		}
+	}
+	if lastScreen := fake.screens[len(fake.screens)-1]; !slices.Equal(lastScreen.Emails, []string{"erased@example.org"}) {
+		t.Errorf("after the refusal the server got %q, want only the valid e-mail", lastScreen.Emails)
+	}
+}

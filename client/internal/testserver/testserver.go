@@ -1,0 +1,126 @@
+// Package testserver starts the real Vermerk server — built from the workspace, on its own
+// embedded, throwaway PostgreSQL — for the client's end-to-end tests (UI screens included).
+// Only tests import it.
+package testserver
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// AdminToken is the bootstrap ADMIN token of every server Start runs.
+const AdminToken = "testserver-admin-token-0123456789"
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  string
+)
+
+// Start runs a fresh server for the test and returns its base URL; it stops with the test.
+// VERMERK_E2E_URL and VERMERK_E2E_TOKEN name a running server instead. Without PostgreSQL's
+// binaries, or with -short, the test is skipped.
+func Start(t testing.TB) (url, adminToken string) {
+	t.Helper()
+	if u := os.Getenv("VERMERK_E2E_URL"); u != "" {
+		return u, os.Getenv("VERMERK_E2E_TOKEN")
+	}
+	if testing.Short() {
+		t.Skip("end-to-end test: needs the server binary and PostgreSQL (skipped with -short)")
+	}
+	if _, err := exec.LookPath("initdb"); err != nil {
+		if m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb"); len(m) == 0 {
+			t.Skip("end-to-end test: PostgreSQL's initdb is not installed")
+		}
+	}
+	buildOnce.Do(func() {
+		// One binary per user, replaced atomically: test runs and packages built in
+		// parallel neither collide nor leave a binary behind per run.
+		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-testserver-%d", os.Getuid()))
+		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
+		out, err := exec.Command("go", "build", "-o", tmp, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
+		if err == nil {
+			err = os.Rename(tmp, binPath)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			buildErr = err.Error() + "\n" + string(out)
+		}
+	})
+	if buildErr != "" {
+		t.Fatalf("building the server: %s", buildErr)
+	}
+	// As root the database runs as user postgres, which must reach its directory.
+	dir, err := os.MkdirTemp("", "vermerk-testserver-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, binPath, "serve")
+	cmd.Env = append(os.Environ(), "VERMERK_ADDR="+addr, "VERMERK_DATA_DIR="+data,
+		"VERMERK_ADMIN_TOKEN="+AdminToken, "DATABASE_URL=", "VERMERK_SECRET_KEY=",
+		// the tests' webhook receivers listen on 127.0.0.1
+		"VERMERK_WEBHOOK_ALLOW_PRIVATE=true")
+	var log strings.Builder
+	var mu sync.Mutex
+	cmd.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(p) })
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cancel()
+			<-done
+		}
+		cancel()
+		os.RemoveAll(dir)
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return "http://" + addr, AdminToken
+			}
+		}
+		if time.Now().After(deadline) {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("server not ready after 90 s:\n%s", log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

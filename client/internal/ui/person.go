@@ -1,0 +1,522 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/app"
+)
+
+// ListsView shows the distribution lists a contact is on, each with a button that takes it
+// off, and a choice of the other lists with a button that puts it on.
+type ListsView struct {
+	Choice  *widget.Select
+	Add     *widget.Button
+	Remove  map[string]*widget.Button // by list key
+	Message *widget.Label
+	// OnChanged gets the contact as the server answered after a change.
+	OnChanged func(api.ContactDetail)
+
+	b       app.Backend
+	loc     localizer
+	contact api.ContactDetail
+	keys    map[string]string // choice label → list key
+	rows    *fyne.Container
+	root    fyne.CanvasObject
+}
+
+func newListsView(b app.Backend, loc localizer, c api.ContactDetail) *ListsView {
+	v := &ListsView{b: b, loc: loc, contact: c, Remove: map[string]*widget.Button{}, Message: wrapLabel(""), keys: map[string]string{}}
+	v.Message.Importance = widget.DangerImportance
+	v.Choice = widget.NewSelect(nil, nil)
+	v.Choice.PlaceHolder = t("lists.choose")
+	v.Add = widget.NewButtonWithIcon(t("lists.add"), theme.ContentAddIcon(), func() { v.change(v.keys[v.Choice.Selected], true) })
+	v.Add.Disable()
+	v.Choice.OnChanged = func(s string) {
+		if s != "" {
+			v.Add.Enable()
+		}
+	}
+	v.rows = container.NewVBox()
+	v.fill(nil)
+	v.root = container.NewVBox(v.rows, container.NewBorder(nil, nil, nil, v.Add, v.Choice), v.Message)
+	go func() {
+		all, err := b.Lists(context.Background())
+		do(func() {
+			if err != nil {
+				v.Message.SetText(app.ErrorText(err, loc))
+				return
+			}
+			v.fill(all)
+		})
+	}()
+	return v
+}
+
+func (v *ListsView) Object() fyne.CanvasObject { return v.root }
+
+func (v *ListsView) fill(all []api.ListFields) {
+	member, other := app.ListOptions(all, v.contact.Lists)
+	v.rows.RemoveAll()
+	v.Remove = map[string]*widget.Button{}
+	if len(member) == 0 {
+		none := widget.NewLabel(t("lists.none"))
+		none.Importance = widget.LowImportance
+		v.rows.Add(none)
+	}
+	for _, l := range member {
+		key := l.Key
+		btn := widget.NewButtonWithIcon(t("lists.remove"), theme.ContentRemoveIcon(), func() { v.change(key, false) })
+		v.Remove[key] = btn
+		v.rows.Add(container.NewBorder(nil, nil, nil, btn,
+			widget.NewLabel(tf("lists.entry", map[string]any{"List": l.Name, "Purpose": l.Purpose.Name}))))
+	}
+	var labels []string
+	v.keys = map[string]string{}
+	for _, l := range other {
+		label := tf("lists.entry", map[string]any{"List": l.Name, "Purpose": l.Purpose.Name})
+		labels = append(labels, label)
+		v.keys[label] = l.Key
+	}
+	v.Choice.SetOptions(labels)
+	v.Choice.ClearSelected()
+	v.Add.Disable()
+}
+
+func (v *ListsView) change(key string, on bool) {
+	id := v.contact.Id
+	go func() {
+		var c api.ContactDetail
+		var err error
+		if on {
+			c, err = app.PutOnList(context.Background(), v.b, id, key)
+		} else {
+			c, err = app.TakeOffList(context.Background(), v.b, id, key)
+		}
+		do(func() {
+			if err != nil {
+				v.Message.SetText(app.ErrorText(err, v.loc))
+				return
+			}
+			v.Message.SetText("")
+			if v.OnChanged != nil {
+				v.OnChanged(c)
+			}
+		})
+	}()
+}
+
+// DuplicatesView lays the contact and its possible duplicates side by side; staff tick the
+// duplicates to merge, choose the record that stays, write a reason and merge.
+type DuplicatesView struct {
+	Pick    map[string]*widget.Check // by duplicate id: merge it
+	Into    *widget.RadioGroup       // the record that stays
+	Reason  *widget.Entry
+	Merge   *widget.Button
+	Message *widget.Label
+	Dialog  dialog.Dialog
+	// OnMerged gets the merged contact.
+	OnMerged func(api.ContactDetail)
+
+	b       app.Backend
+	loc     localizer
+	records []api.ContactDetail
+	ids     map[string]string // radio label → id
+}
+
+func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, dups []api.ContactDetail) *DuplicatesView {
+	v := &DuplicatesView{b: b, loc: loc, records: append([]api.ContactDetail{c}, dups...), Pick: map[string]*widget.Check{},
+		Message: wrapLabel(""), ids: map[string]string{}}
+	v.Message.Importance = widget.DangerImportance
+	rows := app.CompareRecords(v.records, loc)
+	// One column of labels, then one per record; each row as high as its own content.
+	cols := len(v.records) + 1
+	table := container.NewVBox()
+	head := container.NewGridWithColumns(cols, widget.NewLabel(""))
+	var labels []string
+	for i, r := range v.records {
+		h := t("dups.this")
+		if i > 0 {
+			h = tf("dups.other", map[string]any{"N": i})
+		}
+		labels = append(labels, h)
+		v.ids[h] = r.Id
+		head.Add(boldLabel(h))
+	}
+	table.Add(head)
+	for _, row := range rows {
+		line := container.NewGridWithColumns(cols, boldLabel(row.Label))
+		for _, val := range row.Values {
+			l := wrapLabel(val)
+			if row.Differs {
+				l.Importance = widget.WarningImportance
+			}
+			line.Add(l)
+		}
+		table.Add(line)
+	}
+	picks := container.NewGridWithColumns(cols, boldLabel(t("dups.merge.pick")), widget.NewLabel(""))
+	for _, r := range v.records[1:] {
+		check := widget.NewCheck(t("dups.merge.pick"), func(bool) { v.refresh() })
+		check.SetChecked(true)
+		v.Pick[r.Id] = check
+		picks.Add(check)
+	}
+	table.Add(picks)
+	v.Into = widget.NewRadioGroup(labels, func(string) { v.refresh() })
+	v.Into.Horizontal = true
+	v.Into.SetSelected(labels[0])
+	v.Reason = widget.NewMultiLineEntry()
+	v.Reason.SetPlaceHolder(t("dups.reason"))
+	v.Reason.SetMinRowsVisible(1)
+	v.Reason.OnChanged = func(string) { v.refresh() }
+	v.Merge = widget.NewButtonWithIcon(t("dups.merge"), theme.ConfirmIcon(), v.submit)
+	v.Merge.Importance = widget.HighImportance
+	intro := wrapLabel(tn("dups.found", len(dups), nil))
+	content := container.NewBorder(intro,
+		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message,
+			container.NewBorder(nil, nil, nil, v.Merge, v.Reason)),
+		nil, nil, container.NewVScroll(table))
+	v.Dialog = dialog.NewCustom(tf("dups.title", map[string]any{"Name": app.DisplayName(c.ContactSummary)}), t("action.close"), content, win)
+	v.Dialog.Resize(fyne.NewSize(min(1100, 360+float32(len(v.records))*260), 700))
+	v.refresh()
+	v.Dialog.Show()
+	return v
+}
+
+// plan is the merge as chosen: the record that stays and the others ticked.
+func (v *DuplicatesView) plan() (into string, from []string) {
+	into = v.ids[v.Into.Selected]
+	for _, r := range v.records {
+		if r.Id == into {
+			continue
+		}
+		// The contact itself has no check: it is merged when another record stays.
+		if check, ok := v.Pick[r.Id]; !ok || check.Checked {
+			from = append(from, r.Id)
+		}
+	}
+	return into, from
+}
+
+func (v *DuplicatesView) refresh() {
+	if v.Merge == nil || v.Into == nil {
+		return
+	}
+	_, from := v.plan()
+	if len(from) == 0 || strings.TrimSpace(v.Reason.Text) == "" {
+		v.Merge.Disable()
+	} else {
+		v.Merge.Enable()
+	}
+}
+
+func (v *DuplicatesView) submit() {
+	into, from := v.plan()
+	reason := v.Reason.Text
+	v.Merge.Disable()
+	go func() {
+		c, err := app.Merge(context.Background(), v.b, into, from, reason)
+		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
+	}()
+}
+
+// ErasureView shows every record an erasure of the person takes before it is done: the
+// contact, the records sharing an e-mail or phone (each can be named as someone else and
+// kept), and the look-alikes it leaves. It needs a reason; nothing is erased without the
+// preview.
+type ErasureView struct {
+	Keep    map[string]*widget.Check
+	Going   *widget.Label
+	Reason  *widget.Entry
+	Confirm *widget.Button
+	Abort   *widget.Button
+	Message *widget.Label
+	Dialog  dialog.Dialog
+	// OnErased gets the receipt.
+	OnErased func(api.PersonErasure)
+
+	b    app.Backend
+	loc  localizer
+	plan *app.ErasurePlan
+	body *fyne.Container
+}
+
+func newErasureView(b app.Backend, loc localizer, win fyne.Window, c api.ContactSummary) *ErasureView {
+	v := &ErasureView{b: b, loc: loc, Keep: map[string]*widget.Check{}, Going: boldLabel(""), Message: wrapLabel(t("erase.preview.loading"))}
+	v.Going.Wrapping = fyne.TextWrapWord
+	v.Reason = widget.NewMultiLineEntry()
+	v.Reason.SetPlaceHolder(t("override.reason"))
+	v.Reason.SetMinRowsVisible(2)
+	v.Reason.OnChanged = func(string) { v.refresh() }
+	v.Confirm = widget.NewButtonWithIcon(t("erase.confirm"), theme.WarningIcon(), v.submit)
+	v.Confirm.Importance = widget.DangerImportance
+	v.Confirm.Disable()
+	v.Abort = widget.NewButton(t("action.cancel"), func() { v.Dialog.Hide() })
+	v.body = container.NewVBox()
+	content := container.NewBorder(wrapLabel(t("erase.text")),
+		container.NewVBox(v.Reason, v.Message, container.NewHBox(layoutSpacer(), v.Abort, v.Confirm)), nil, nil,
+		container.NewVScroll(v.body))
+	v.Dialog = dialog.NewCustomWithoutButtons(t("erase.title"), content, win)
+	v.Dialog.Resize(fyne.NewSize(720, 560))
+	v.Dialog.Show()
+	go func() {
+		p, err := b.ErasurePreview(context.Background(), c.Id)
+		do(func() { v.show(p, err) })
+	}()
+	return v
+}
+
+func summaryLine(c api.ContactSummary) string {
+	ids := append(append([]string{}, c.Emails...), c.Phones...)
+	if len(ids) == 0 {
+		return app.DisplayName(c)
+	}
+	return app.DisplayName(c) + " · " + strings.Join(ids, ", ")
+}
+
+func (v *ErasureView) show(p api.ErasurePlanFields, err error) {
+	if err != nil {
+		v.Message.Importance = widget.DangerImportance
+		v.Message.SetText(tf("erase.preview.failed", map[string]any{"Error": app.ErrorText(err, v.loc)}))
+		return
+	}
+	v.plan = &app.ErasurePlan{Preview: p, Keep: map[string]bool{}}
+	v.Message.SetText("")
+	v.Message.Importance = widget.DangerImportance
+	v.body.Add(v.Going)
+	v.body.Add(widget.NewLabel("• " + summaryLine(p.Contact)))
+	if len(p.SameIdentifiers) > 0 {
+		v.body.Add(wrapLabel(t("erase.preview.same")))
+		for _, c := range p.SameIdentifiers {
+			id := c.Id
+			check := widget.NewCheck(t("erase.preview.keep"), func(on bool) {
+				v.plan.Keep[id] = on
+				v.refresh()
+			})
+			v.Keep[id] = check
+			v.body.Add(container.NewBorder(nil, nil, nil, check, widget.NewLabel("• "+summaryLine(c))))
+		}
+	}
+	if len(p.LookAlikes) > 0 {
+		v.body.Add(wrapLabel(t("erase.preview.lookalikes")))
+		for _, c := range p.LookAlikes {
+			l := widget.NewLabel("• " + summaryLine(c))
+			l.Importance = widget.LowImportance
+			v.body.Add(l)
+		}
+	}
+	v.refresh()
+}
+
+func (v *ErasureView) refresh() {
+	if v.plan == nil {
+		v.Confirm.Disable()
+		return
+	}
+	v.Going.SetText(tn("erase.preview.going", len(v.plan.Going()), nil))
+	if strings.TrimSpace(v.Reason.Text) == "" {
+		v.Confirm.Disable()
+	} else {
+		v.Confirm.Enable()
+	}
+}
+
+func (v *ErasureView) submit() {
+	if v.plan == nil {
+		return
+	}
+	plan, reason := *v.plan, v.Reason.Text
+	v.Confirm.Disable()
+	go func() {
+		r, err := app.ErasePlanned(context.Background(), v.b, plan, reason)
+		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
+	}()
+}
+
+// finishDialog ends a dialog's submission, on the UI goroutine: on err it shows the error in
+// msg and calls retry; otherwise it hides dlg and hands the result to then (when set).
+func finishDialog[T any](loc localizer, msg *widget.Label, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
+	if err != nil {
+		msg.SetText(app.ErrorText(err, loc))
+		retry()
+		return
+	}
+	dlg.Hide()
+	if then != nil {
+		then(result)
+	}
+}
+
+// saveFile asks where to save a file and writes it there; tests replace it.
+var saveFile = func(win fyne.Window, name string, write func(io.Writer) error, done func(path string, err error)) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			if err != nil {
+				done("", err)
+			}
+			return
+		}
+		werr := write(w)
+		if cerr := w.Close(); werr == nil {
+			werr = cerr
+		}
+		done(w.URI().Path(), werr)
+	}, win)
+	d.SetFileName(name)
+	if strings.HasSuffix(name, ".pdf") {
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf"}))
+	} else {
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	}
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// exportAccess saves everything stored about the person (Art. 15) to a file the user picks.
+func (d *DetailView) exportAccess() {
+	id, c := d.contact.Id, d.contact.ContactSummary
+	go func() {
+		doc, err := d.b.SubjectAccessExport(context.Background(), id)
+		do(func() {
+			if err != nil {
+				d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), true)
+				return
+			}
+			saveFile(d.win, app.ExportFileName("auskunft", c, "json", time.Now()), func(w io.Writer) error {
+				_, err := io.WriteString(w, doc)
+				return err
+			}, d.saved)
+		})
+	}()
+}
+
+// exportProofPDF saves the consent proof as a PDF for the data-protection officer.
+func (d *DetailView) exportProofPDF() {
+	c := d.contact
+	go func() {
+		events, err := d.b.ConsentProof(context.Background(), c.Id)
+		details, _ := d.b.ConsentProofDetails(context.Background(), c.Id) // an older server has none
+		by := ""
+		if v, verr := d.b.Me(context.Background()); verr == nil {
+			by = v.Name
+		}
+		do(func() {
+			if err != nil {
+				d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), true)
+				return
+			}
+			doc := app.ProofDocument{Contact: c, Events: events, Details: details, PrintedAt: time.Now(), PrintedBy: by, DateTime: d.loc.DateTime}
+			saveFile(d.win, app.ExportFileName("einwilligungsnachweis", c.ContactSummary, "pdf", time.Now()), func(w io.Writer) error {
+				return app.WriteProofPDF(w, doc, d.loc)
+			}, d.saved)
+		})
+	}()
+}
+
+func (d *DetailView) saved(path string, err error) {
+	if err != nil {
+		d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), true)
+		return
+	}
+	d.setStatus(tf("export.done", map[string]any{"File": path}), false)
+}
+
+func (d *DetailView) setStatus(text string, failed bool) {
+	d.Status.Importance = widget.SuccessImportance
+	if failed {
+		d.Status.Importance = widget.DangerImportance
+	}
+	d.Status.SetText(text)
+}
+
+// AskBlock asks for the reason of an objection or restriction, then blocks (ADMIN).
+func (d *DetailView) AskBlock() {
+	d.BlockDialog = showReasonDialog(d.win, reasonSpec{
+		Title: t("block.title"), Text: t("block.text"), Details: app.DisplayName(d.contact.ContactSummary),
+		Confirm: t("block.confirm"), Danger: true,
+		OnConfirm: func(reason string) {
+			id := d.contact.Id
+			go func() {
+				e, err := app.Block(context.Background(), d.b, id, reason)
+				do(func() {
+					if err != nil {
+						d.BlockDialog.Fail(app.ErrorText(err, d.loc))
+						return
+					}
+					d.BlockDialog.Close()
+					d.BlockDialog = nil
+					d.showBlocked(tf("block.done", map[string]any{"Date": d.loc.Date(e.CreatedAt)}))
+				})
+			}()
+		},
+		OnAbort: func() { d.BlockDialog = nil },
+	})
+}
+
+func (d *DetailView) showBlocked(text string) {
+	d.Blocked.SetText(text)
+	d.Blocked.Show()
+	if d.Block != nil {
+		d.Block.Disable()
+	}
+}
+
+// ShowDuplicates loads the possible duplicates and lays them side by side.
+func (d *DetailView) ShowDuplicates() {
+	c := d.contact
+	d.setStatus(t("dups.loading"), false)
+	go func() {
+		info, err := d.b.ContactPerson(context.Background(), c.Id)
+		do(func() {
+			if err != nil {
+				d.setStatus(app.ErrorText(err, d.loc), true)
+				return
+			}
+			if len(info.PossibleDuplicates) == 0 {
+				d.setStatus(t("dups.none"), false)
+				return
+			}
+			d.setStatus("", false)
+			v := newDuplicatesView(d.b, d.loc, d.win, c, info.PossibleDuplicates)
+			v.OnMerged = func(m api.ContactDetail) {
+				if d.OnMerged != nil {
+					d.OnMerged(m)
+				}
+			}
+			d.DupView = v
+		})
+	}()
+}
+
+// loadPerson asks, after the detail shows, whether the person is blocked and how many
+// possible duplicates there are; a server without these fields leaves the detail as it is.
+func (d *DetailView) loadPerson() {
+	id := d.contact.Id
+	go func() {
+		info, err := d.b.ContactPerson(context.Background(), id)
+		if err != nil {
+			return
+		}
+		do(func() {
+			if info.Blocked {
+				d.showBlocked(t("detail.blocked"))
+			}
+			if n := len(info.PossibleDuplicates); n > 0 {
+				d.Duplicates.SetText(tn("action.duplicates.count", n, nil))
+				d.Duplicates.Importance = widget.WarningImportance
+				d.Duplicates.Refresh()
+			}
+		})
+	}()
+}

@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// The feed and the import jobs against a real server.
+
+func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
+	c, url := realClient(t)
+	ctx := context.Background()
+	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
+		t.Fatal(err)
+	}
+	person := func(given, family, email string) string {
+		p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{email}}, nil)
+		if err != nil || p.Contact == nil {
+			t.Fatalf("create %s: %+v, %v", family, p, err)
+		}
+		return p.Contact.Id
+	}
+	erika := person("Erika", "Mustermann", "erika.mustermann@example.com")
+	max := person("Max", "Muster", "max.muster@example.com")
+	if _, err := c.RecordConsent(ctx, api.ConsentInput{ContactId: erika, PurposeKey: "newsletter", Source: "web form"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: erika, PurposeKey: "newsletter", Channel: "phone"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EraseContact(ctx, max, "Antrag per Brief"); err != nil {
+		t.Fatal(err)
+	}
+
+	loc, w := testWindow(t)
+	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
+	var opened []string
+	s.OpenContact = func(id string) { opened = append(opened, id) }
+	w.SetContent(s.Object())
+	// Replay the whole feed of this server.
+	prefs := fyne.CurrentApp().Preferences()
+	prefs.SetString("revocations_server", url)
+	prefs.SetString("revocations_cursor", "0")
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.Run(runCtx)
+	awaitServer(t, "both events", func() bool { return len(s.feed.Events) == 2 })
+	revoked, erased := 1, 0 // newest first
+	if s.feed.Events[revoked].Kind != api.RevocationKindConsentRevoked || s.feed.Events[erased].Kind != api.RevocationKindContactErased {
+		t.Fatalf("feed = %+v", s.feed.Events)
+	}
+	awaitServer(t, "the contact's name in the feed", func() bool {
+		return strings.Contains(s.eventText(s.feed.Events[revoked]), "Erika Mustermann")
+	})
+
+	s.OpenEvent(revoked)
+	awaitServer(t, "the opened contact", func() bool { return len(opened) == 1 })
+	if opened[0] != erika || s.FeedInfo.Text != "Click a row to open its contact." {
+		t.Fatalf("opened %v, info %q", opened, s.FeedInfo.Text)
+	}
+	s.OpenEvent(erased)
+	pump()
+	if !strings.Contains(s.FeedInfo.Text, "was erased") || len(opened) != 1 {
+		t.Fatalf("info = %q, opened %v", s.FeedInfo.Text, opened)
+	}
+
+	// Erika's record goes too: her revocation row now says so, and opens nothing.
+	if _, err := c.EraseContact(ctx, erika, "Antrag per E-Mail"); err != nil {
+		t.Fatal(err)
+	}
+	awaitServer(t, "the new erasure", func() bool { return len(s.feed.Events) == 3 })
+	s.OpenEvent(revoked + 1)
+	awaitServer(t, "the erased note", func() bool { return strings.Contains(s.FeedInfo.Text, "was erased") })
+	if len(opened) != 1 || !strings.Contains(s.eventText(s.feed.Events[revoked+1]), "erased") {
+		t.Fatalf("opened %v, row %q", opened, s.eventText(s.feed.Events[revoked+1]))
+	}
+}
+
+// heldImport erases a person, then imports a file with that person in it: the job waits
+// for a decision on the held row.
+func heldImport(t *testing.T, c *api.Client) api.ImportJobFields {
+	t.Helper()
+	ctx := context.Background()
+	family := "Mustermann"
+	p, err := c.CreateContact(ctx, api.ContactInput{FamilyName: &family, Emails: []string{"erika.mustermann@example.com"}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("create: %+v, %v", p, err)
+	}
+	if _, err := c.EraseContact(ctx, p.Contact.Id, "Antrag per Brief"); err != nil {
+		t.Fatal(err)
+	}
+	csv := "Vorname;Nachname;E-Mail\nMax;Muster;max.muster@example.com\nErika;Mustermann;erika.mustermann@example.com\n"
+	job, err := c.StartImport(ctx, api.Upload{FileName: "messe.csv", Body: bufio.NewReader(strings.NewReader(csv))}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for job.Status == api.ImportStatusRunning {
+		if time.Now().After(deadline) {
+			t.Fatalf("the import still runs: %+v", job)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if job, err = c.ImportJob(ctx, job.Id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if job.Status != api.ImportStatusNeedsDecision || len(job.HeldRows) != 1 {
+		t.Fatalf("job = %+v", job)
+	}
+	return job
+}
+
+func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
+	c, _ := realClient(t)
+	job := heldImport(t, c)
+	loc, w := testWindow(t)
+	s := NewImportScreen(c, loc, w) // a new window: nothing of the import is on screen
+	w.SetContent(s.Object())
+	s.OpenJob(job.Id)
+	awaitServer(t, "the reopened job", func() bool { return len(s.HeldAccept) == 1 })
+	if !strings.Contains(s.File.Text, "messe.csv") || !strings.Contains(s.Status.Text, "waiting for your decision") &&
+		!strings.Contains(s.Status.Text, "1 held") {
+		t.Fatalf("file %q, status %q", s.File.Text, s.Status.Text)
+	}
+	test.Tap(s.HeldAccept[0])
+	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
+	test.Tap(s.Accept.Confirm)
+	awaitServer(t, "the decided row", func() bool { return len(s.HeldAccept) == 0 && s.Accept == nil })
+	got, err := c.ImportJob(context.Background(), job.Id)
+	if err != nil || got.Status != api.ImportStatusDone || got.Inserted != 2 {
+		t.Fatalf("job after the decision = %+v, %v", got, err)
+	}
+}
+
+func TestImportJobsListReopensAJob(t *testing.T) {
+	c, _ := realClient(t)
+	// Until importJobs is implemented on the server its resolver panics: an INTERNAL error.
+	var apiErr *api.Error
+	if _, err := c.ImportJobs(context.Background(), 1, ""); errors.As(err, &apiErr) && apiErr.Code == "INTERNAL" {
+		t.Skipf("this server does not answer importJobs yet: %v", err)
+	}
+	job := heldImport(t, c)
+	loc, w := testWindow(t)
+	s := NewImportScreen(c, loc, w)
+	w.SetContent(s.Object())
+	if s.Jobs == nil {
+		t.Fatal("no button for earlier imports")
+	}
+	test.Tap(s.Jobs)
+	d := s.JobsDialog
+	awaitServer(t, "the job list", func() bool { return len(d.Jobs) == 1 })
+	if d.Jobs[0].Id != job.Id || !strings.Contains(s.jobText(d.Jobs[0]), "messe.csv · needs a decision\nrows: ") {
+		t.Fatalf("listed %+v as %q", d.Jobs[0], s.jobText(d.Jobs[0]))
+	}
+	open := d.List.CreateItem()
+	d.List.UpdateItem(0, open)
+	test.Tap(open.(*fyne.Container).Objects[1].(*widget.Button))
+	awaitServer(t, "the reopened job", func() bool { return len(s.HeldDrop) == 1 && s.JobsDialog == nil })
+	test.Tap(s.HeldDrop[0])
+	awaitServer(t, "the dropped row", func() bool { return len(s.HeldDrop) == 0 })
+	if got, _ := c.ImportJob(context.Background(), job.Id); got.Status != api.ImportStatusDone || got.Inserted != 1 {
+		t.Fatalf("job = %+v", got)
+	}
+}
+
+func TestBlacklistEntryIsLiftedOnTheServer(t *testing.T) {
+	c, url := realClient(t)
+	ctx := context.Background()
+	family := "Mustermann"
+	p, err := c.CreateContact(ctx, api.ContactInput{FamilyName: &family, Emails: []string{"erika.mustermann@example.com"}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("create: %+v, %v", p, err)
+	}
+	if _, err := c.EraseContact(ctx, p.Contact.Id, "Antrag per Brief"); err != nil {
+		t.Fatal(err)
+	}
+	loc, w := testWindow(t)
+	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
+	w.SetContent(s.Object())
+	s.loadBlacklist("")
+	awaitServer(t, "the blacklist", func() bool { return len(s.Entries()) == 1 })
+	if got := s.entryText(s.Entries()[0]); !strings.Contains(got, "erasure") || !strings.Contains(got, "Antrag per Brief") {
+		t.Errorf("entry = %q", got)
+	}
+	s.AskRemove(0)
+	test.Type(s.Remove.Reason, "Person hat neu eingewilligt, schriftlich am 4. Juni")
+	test.Tap(s.Remove.Confirm)
+	awaitServer(t, "the dialog to close", func() bool { return s.Remove == nil || s.Remove.Message.Text != "" })
+	if s.Remove != nil {
+		t.Fatalf("lifting failed: %s", s.Remove.Message.Text)
+	}
+	awaitServer(t, "the reloaded blacklist", func() bool {
+		return len(s.Entries()) == 0 || len(s.Entries()) == 1 && s.Entries()[0].RemovedAt != nil
+	})
+	sc, err := c.Screen(ctx, api.ContactInput{Emails: []string{"erika.mustermann@example.com"}})
+	if err != nil || sc.Blocked {
+		t.Fatalf("after lifting, screening = %+v, %v", sc, err)
+	}
+}

@@ -1,0 +1,95 @@
+package blacklist
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// blockedContacts selects, of the contact ids $1, those whose e-mail or phone hash is in
+// blacklist_hashes (which holds only active entries' hashes): the same test as recipients'
+// exclusion.
+const blockedContacts = `SELECT e.contact_id FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash
+		WHERE e.contact_id = ANY($1::uuid[])
+	UNION SELECT p.contact_id FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash
+		WHERE p.contact_id = ANY($1::uuid[])`
+
+// BlockedContacts says per contact id, in order, whether an e-mail or phone of it matches an
+// active blacklist entry (Contact.blocked, through the per-request loader).
+func (s *Service) BlockedContacts(ctx context.Context, ids []string) ([]bool, []error) {
+	out, errs := make([]bool, len(ids)), make([]error, len(ids))
+	blocked, err := blockedAmong(ctx, s.db.Pool, ids)
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("blacklist.BlockedContacts: %w", err)
+		}
+		return out, errs
+	}
+	for i, id := range ids {
+		_, out[i] = blocked[id]
+	}
+	return out, errs
+}
+
+func blockedAmong(ctx context.Context, q store.Querier, ids []string) (map[string]struct{}, error) {
+	rows, err := q.Query(ctx, blockedContacts, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := map[string]struct{}{}
+	var id string
+	_, err = pgx.ForEachRow(rows, []any{&id}, func() error {
+		found[id] = struct{}{}
+		return nil
+	})
+	return found, err
+}
+
+// uncoveredHolders are the live contacts holding one of the normalised e-mails $1 or E.164
+// numbers $2 that no active entry covers yet: those a new entry with these identifiers newly
+// covers. Found through the identifier indexes, not the hashes, as the caller knows the
+// identifiers in clear.
+func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []string) ([]string, error) {
+	if len(emails) == 0 && len(phones) == 0 {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, `SELECT c.contact_id FROM (
+			SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
+			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[])) c
+		WHERE NOT EXISTS (SELECT FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash WHERE e.contact_id = c.contact_id)
+		  AND NOT EXISTS (SELECT FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash WHERE p.contact_id = c.contact_id)
+		ORDER BY c.contact_id`, emails, phones)
+	if err != nil {
+		return nil, fmt.Errorf("contacts newly covered: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// emitBlocked writes one CONTACT_BLOCKED event per contact, naming the entry that covers it.
+func emitBlocked(ctx context.Context, tx pgx.Tx, contactIDs []string, entryID string) error {
+	for _, id := range contactIDs {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactBlocked, ContactID: id, Channel: viewer.Channel(ctx), Ref: entryID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearIdentifiers returns the normalised e-mails and phones among ids.
+func clearIdentifiers(ids screening.Identifiers) (emails, phones []string) {
+	emails, phones = []string{}, []string{}
+	for _, id := range ids {
+		switch id.Kind {
+		case screening.KindEmail:
+			emails = append(emails, id.Normalized)
+		case screening.KindPhone:
+			phones = append(phones, id.Normalized)
+		}
+	}
+	return emails, phones
+}

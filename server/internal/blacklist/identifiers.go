@@ -1,0 +1,211 @@
+package blacklist
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// The keyed hashes beside each contact e-mail and phone (contact_emails.hash and
+// contact_phones.hash, migration 00011) are what recipients and Contact.blocked compare with
+// blacklist_hashes. They are made with the keyring's current key; a row without one, or with
+// a rotated-out key, is brought up to date by HashIdentifiers.
+
+// identifierTables are the tables with an identifier and its hash: table, the column holding
+// the normalised identifier, and its kind.
+var identifierTables = []struct {
+	table, column string
+	kind          screening.Kind
+}{
+	{"contact_emails", "normalized", screening.KindEmail},
+	{"contact_phones", "number", screening.KindPhone},
+}
+
+// hashBatch is how many identifier rows HashIdentifiers reads and writes at once when it
+// brings a whole table up to date.
+const hashBatch = 5000
+
+// HashIdentifiers gives every e-mail and phone of the contacts ids its keyed hash under the
+// keyring's current key, where it lacks one, in q's transaction. Rotation keeps the blacklist
+// working: when a row's identifier matches an active entry under an older key (whose clear
+// identifiers are gone), the entry gets the current-key hash of the same identifier too, so
+// the anti-join on the current key still finds it. It returns the number of rows hashed.
+func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Keyring, ids []string) (int, error) {
+	n := 0
+	for _, t := range identifierTables {
+		for {
+			done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil)
+			n += done
+			if err != nil {
+				return n, fmt.Errorf("blacklist.HashIdentifiers(%s): %w", t.table, err)
+			}
+			if done < hashBatch {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// HashAllIdentifiers is HashIdentifiers for every contact: one pass over each table in
+// primary-key order, one transaction per batch, so a server starting on a large database is
+// not one long transaction. It is run at startup, before serving.
+func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
+	n := 0
+	for _, t := range identifierTables {
+		after := &rowKey{contactID: "00000000-0000-0000-0000-000000000000", position: -1}
+		for after != nil {
+			var done int
+			err := db.Transact(ctx, func(tx pgx.Tx) error {
+				var err error
+				done, after, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, after)
+				return err
+			})
+			n += done
+			if err != nil {
+				return n, fmt.Errorf("blacklist.HashAllIdentifiers(%s): %w", t.table, err)
+			}
+		}
+	}
+	return n, nil
+}
+
+// HashUnhashed hashes the identifier rows some writer left without a hash (every write path
+// of this server hashes in its own transaction; this catches any other, e.g. an instance of an
+// older version during an upgrade, whose contacts recipients leaves out until then). Rows
+// locked by a transaction in flight are left to it.
+func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
+	n := 0
+	for _, t := range identifierTables {
+		for {
+			var done int
+			err := db.Transact(ctx, func(tx pgx.Tx) error {
+				var err error
+				done, _, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, nil)
+				return err
+			})
+			n += done
+			if err != nil {
+				return n, fmt.Errorf("blacklist.HashUnhashed(%s): %w", t.table, err)
+			}
+			if done < hashBatch {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// SweepUnhashed runs HashUnhashed every interval until ctx ends, logging what it hashed.
+func SweepUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := HashUnhashed(ctx, db, keyring)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("hashing contact identifiers written without a hash", "err", err)
+		case n > 0:
+			log.Warn("hashed contact identifiers some writer left without a hash", "rows", n)
+		}
+	}
+}
+
+// rowKey is the primary key of an identifier row: where a pass over a table goes on.
+type rowKey struct {
+	contactID string
+	position  int32
+}
+
+// hashTable hashes up to hashBatch rows of table that lack a current-key hash: rows of the
+// contacts ids; or (ids nil) the rows after the key after, in key order, returning where to
+// go on (nil at the end of the table); or (both nil) rows without any hash.
+func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind,
+	ids []string, after *rowKey) (int, *rowKey, error) {
+	cur := keyring.Current().ID
+	sql := `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+		WHERE contact_id = ANY($2::uuid[]) AND key_id IS DISTINCT FROM $1 LIMIT $3 FOR UPDATE`
+	args := []any{cur, ids, hashBatch}
+	switch {
+	case ids == nil && after == nil: // the sweep: rows written without a hash (partial index *_unhashed)
+		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+			WHERE key_id IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED`
+		args = []any{hashBatch}
+	case ids == nil:
+		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+			WHERE (contact_id, position) > ($2::uuid, $3) AND key_id IS DISTINCT FROM $1
+			ORDER BY contact_id, position LIMIT $4 FOR UPDATE`
+		args = []any{cur, after.contactID, after.position, hashBatch}
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	var (
+		contactIDs     []string
+		positions      []int32
+		hashes         [][]byte
+		olds, promoted [][]byte // a hash under an older key and the current-key hash of the same identifier
+	)
+	for rows.Next() {
+		var (
+			id   string
+			pos  int32
+			norm string
+		)
+		if err := rows.Scan(&id, &pos, &norm); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		all := keyring.HashAll(kind, norm)
+		contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
+		for _, old := range all[1:] {
+			olds, promoted = append(olds, old.Hash), append(promoted, all[0].Hash)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	if len(contactIDs) == 0 {
+		return 0, nil, nil
+	}
+	if len(olds) > 0 {
+		if _, err := q.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash)
+			SELECT h.entry_id, h.kind, $3, t.cur
+			FROM unnest($1::bytea[], $2::bytea[]) AS t(old, cur)
+			JOIN blacklist_hashes h ON h.hash = t.old
+			JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
+			ON CONFLICT DO NOTHING`, olds, promoted, cur); err != nil {
+			return 0, nil, fmt.Errorf("carry entries over to the current key: %w", err)
+		}
+	}
+	if _, err := q.Exec(ctx, `UPDATE `+table+` t SET hash = u.hash, key_id = $4
+		FROM unnest($1::uuid[], $2::int[], $3::bytea[]) AS u(contact_id, position, hash)
+		WHERE t.contact_id = u.contact_id AND t.position = u.position`, contactIDs, positions, hashes, cur); err != nil {
+		return 0, nil, err
+	}
+	var next *rowKey
+	if n := len(contactIDs); n == hashBatch {
+		next = &rowKey{contactID: contactIDs[n-1], position: positions[n-1]}
+	}
+	return len(contactIDs), next, nil
+}
+
+// HashContacts is HashIdentifiers with the service's keyring, for the contacts written in q's
+// transaction (contacts.Screener).
+func (s *Service) HashContacts(ctx context.Context, q store.Querier, ids []string) error {
+	_, err := HashIdentifiers(ctx, q, s.keyring, ids)
+	return err
+}

@@ -1,0 +1,262 @@
+package contacts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+const maxMerged = 20 // records merged into one at once
+
+// MergeContacts merges the records fromIDs into intoID, one person entered several times, in
+// one transaction: the e-mails, phones and list memberships are united; an address or
+// organisation the survivor lacks is taken over (from the first record in fromIDs that has
+// one); the ledger events of the merged records become the survivor's, each with its
+// original time, source, evidence and recorder; and the current consent per purpose is
+// derived again from the merged ledger by time, so a later revocation in one record beats an
+// earlier grant in the other. The merged records are deleted: contact(id) answers null for
+// them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
+// event per merged record names it and the survivor. The reason is audited and must not
+// contain the person's e-mail, phone or name.
+func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (*model.Contact, error) {
+	reason, err := checkMergeInput(intoID, fromIDs, reason)
+	if err != nil {
+		return nil, err
+	}
+	var merged *model.Contact
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		all, err := lockForMerge(ctx, tx, intoID, fromIDs)
+		if err != nil {
+			return err
+		}
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(all)...); err != nil {
+			return err
+		}
+		into, from := all[0], all[1:]
+		if err := takeOver(ctx, tx, into, from); err != nil {
+			return err
+		}
+		if err := moveIdentifiers(ctx, tx, intoID, fromIDs); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id, added_at)
+				SELECT list_id, $1, min(added_at) FROM list_members WHERE contact_id = ANY($2::uuid[]) GROUP BY list_id
+				ON CONFLICT (list_id, contact_id) DO UPDATE SET added_at = least(list_members.added_at, EXCLUDED.added_at)`,
+			intoID, fromIDs); err != nil {
+			return fmt.Errorf("list memberships: %w", err)
+		}
+		if err := mergeLedgers(ctx, tx, intoID, fromIDs); err != nil {
+			return err
+		}
+		if err := repointOthers(ctx, tx, intoID, fromIDs); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contact_merges SET into_id = $1 WHERE into_id = ANY($2::uuid[])`, intoID, fromIDs); err != nil {
+			return fmt.Errorf("earlier merges: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_merges (from_id, into_id) SELECT unnest($2::uuid[]), $1`, intoID, fromIDs); err != nil {
+			return fmt.Errorf("merge mapping: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ANY($1::uuid[])`, fromIDs); err != nil {
+			return fmt.Errorf("delete merged records: %w", err)
+		}
+		// Ids only: the audit text names no e-mail, phone or name.
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "mergeContacts", TargetID: intoID, ContactID: intoID,
+			Outcome: "ok: merged " + strings.Join(fromIDs, ", "), Reason: reason}); err != nil {
+			return err
+		}
+		// Newsletter software holding a merged-away id learns it is gone, and where it went.
+		for _, from := range fromIDs {
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactMerged, ContactID: intoID,
+				Channel: viewer.Channel(ctx), Ref: from}); err != nil {
+				return err
+			}
+		}
+		merged, err = Get(ctx, tx, intoID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contacts.MergeContacts(%s): %w", intoID, err)
+	}
+	return merged, nil
+}
+
+func checkMergeInput(intoID string, fromIDs []string, reason string) (string, error) {
+	var errs apperr.List
+	if err := store.CheckID("intoId", intoID); err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
+	switch {
+	case len(fromIDs) == 0:
+		errs = append(errs, apperr.BadInput("fromIds", apperr.ReasonRequired, "name at least one record to merge into %s", intoID))
+	case len(fromIDs) > maxMerged:
+		errs = append(errs, apperr.BadInput("fromIds", apperr.ReasonTooLong, "at most %d records can be merged at once", maxMerged))
+	}
+	for i, id := range fromIDs {
+		field := fmt.Sprintf("fromIds[%d]", i)
+		if err := store.CheckID(field, id); err != nil {
+			errs = append(errs, err.(*apperr.Error))
+		} else if id == intoID || slices.Index(fromIDs, id) < i {
+			errs = append(errs, apperr.BadInput(field, apperr.ReasonMergeSameRecord, "record %s is named twice; name each record once, and not the one merged into", id))
+		}
+	}
+	r, err := screening.CheckReason("reason", reason, "write why these records are one person")
+	if err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
+	return r, errs.Err()
+}
+
+// lockForMerge locks the records (in id order, as concurrent merges do) and returns them,
+// the survivor first; an unknown id is NOT_FOUND.
+func lockForMerge(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) ([]*model.Contact, error) {
+	ids := append([]string{intoID}, fromIDs...)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids); err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	all := make([]*model.Contact, len(ids))
+	for i, id := range ids {
+		c, err := Get(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		all[i] = c
+	}
+	return all, nil
+}
+
+// takeOver gives the survivor the organisation, address and names it lacks, from the first
+// merged record that has them.
+func takeOver(ctx context.Context, tx pgx.Tx, into *model.Contact, from []*model.Contact) error {
+	f := screening.Contact{GivenName: into.GivenName, FamilyName: into.FamilyName}
+	if into.Organization != nil {
+		f.Organization = *into.Organization
+	}
+	addr := into.Address
+	for _, c := range from {
+		if f.Organization == "" && c.Organization != nil {
+			f.Organization = *c.Organization
+		}
+		if addr == nil && c.Address != nil {
+			addr = c.Address
+		}
+		if f.FamilyName == "" && c.FamilyName != "" {
+			f.FamilyName, f.GivenName = c.FamilyName, c.GivenName
+		}
+	}
+	if addr != nil {
+		f.Address = &screening.Address{Street: addr.Street, PostalCode: addr.PostalCode, City: addr.City, Country: addr.Country}
+	}
+	street, postalCode, city, country := addressColumns(f)
+	_, err := tx.Exec(ctx, `UPDATE contacts SET given_name = $2, family_name = $3, organization = $4, street = $5,
+		postal_code = $6, city = $7, country = $8, sort_key = $9, search_text = $10, updated_at = now() WHERE id = $1`,
+		into.ID, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f))
+	if err != nil {
+		return fmt.Errorf("take over fields: %w", err)
+	}
+	return nil
+}
+
+// moveIdentifiers moves the e-mails and phones the survivor lacks to it, after its own, in
+// the order of fromIDs. The rows move whole (with every column they have); those the survivor
+// has already go with the merged records.
+func moveIdentifiers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
+	for _, t := range []struct{ table, key string }{{"contact_emails", "normalized"}, {"contact_phones", "number"}} {
+		_, err := tx.Exec(ctx, `WITH moving AS (
+				SELECT contact_id, position, row_number() OVER (ORDER BY array_position($2::uuid[], contact_id), position) AS n
+				FROM (SELECT DISTINCT ON (`+t.key+`) contact_id, position FROM `+t.table+`
+					WHERE contact_id = ANY($2::uuid[])
+					AND `+t.key+` NOT IN (SELECT `+t.key+` FROM `+t.table+` WHERE contact_id = $1)
+					ORDER BY `+t.key+`, array_position($2::uuid[], contact_id), position) AS d),
+			base AS (SELECT coalesce(max(position), -1) AS p FROM `+t.table+` WHERE contact_id = $1)
+			UPDATE `+t.table+` x SET contact_id = $1, position = base.p + m.n
+			FROM moving m, base WHERE x.contact_id = m.contact_id AND x.position = m.position`, intoID, fromIDs)
+		if err != nil {
+			return fmt.Errorf("move %s: %w", t.table, err)
+		}
+	}
+	return nil
+}
+
+// mergeLedgers makes the ledger events of fromIDs the survivor's (only their contact_id
+// changes; the database refuses any other change) and derives the survivor's consent state
+// per purpose from the merged ledger by time. The survivor's state rows keep their ids.
+func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
+	if _, err := tx.Exec(ctx, `SET LOCAL vermerk.merge = 'on'`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE consent_events SET contact_id = $1 WHERE contact_id = ANY($2::uuid[])`, intoID, fromIDs); err != nil {
+		return fmt.Errorf("move ledger events: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL vermerk.merge = 'off'`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM consent_state WHERE contact_id = ANY($1::uuid[])`, fromIDs); err != nil {
+		return fmt.Errorf("consent state of merged records: %w", err)
+	}
+	// The last event by time decides the status; grantedAt is the last grant, revokedAt the
+	// last event's time when it revokes (as the ledger trigger derives them event by event).
+	_, err := tx.Exec(ctx, `INSERT INTO consent_state AS s (contact_id, purpose_id, status, granted_at, revoked_at, last_event_id)
+		SELECT $1, e.purpose_id, last.status,
+			max(e.at) FILTER (WHERE e.status = 'GRANTED'),
+			CASE WHEN last.status = 'REVOKED' THEN last.at END,
+			max(e.id)
+		FROM consent_events e
+		CROSS JOIN LATERAL (SELECT l.status, l.at FROM consent_events l
+			WHERE l.contact_id = $1 AND l.purpose_id = e.purpose_id ORDER BY l.at DESC, l.id DESC LIMIT 1) AS last
+		WHERE e.contact_id = $1
+		GROUP BY e.purpose_id, last.status, last.at
+		ON CONFLICT (contact_id, purpose_id) DO UPDATE SET status = EXCLUDED.status, granted_at = EXCLUDED.granted_at,
+			revoked_at = EXCLUDED.revoked_at, last_event_id = EXCLUDED.last_event_id`, intoID)
+	if err != nil {
+		return fmt.Errorf("derive consent state: %w", err)
+	}
+	return nil
+}
+
+// mergedHere are the tables referencing contacts that MergeContacts merges itself.
+var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges"}
+
+// repointOthers makes every other row that references a merged record (through a
+// single-column foreign key to contacts, such as a data-subject request) reference the
+// survivor, instead of being deleted or orphaned with the merged record.
+func repointOthers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
+	rows, err := tx.Query(ctx, `SELECT n.nspname, t.relname, a.attname
+		FROM pg_constraint c
+		JOIN pg_class t ON t.oid = c.conrelid
+		JOIN pg_namespace n ON n.oid = t.relnamespace
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confrelid = 'contacts'::regclass AND cardinality(c.conkey) = 1
+			AND NOT (t.relname = ANY($1::text[]))
+		ORDER BY 1, 2, 3`, mergedHere)
+	if err != nil {
+		return fmt.Errorf("references to contacts: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var ref [3]string
+		return ref, r.Scan(&ref[0], &ref[1], &ref[2])
+	})
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL vermerk.merge = 'on'`); err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		table, column := pgx.Identifier{ref[0], ref[1]}.Sanitize(), pgx.Identifier{ref[2]}.Sanitize()
+		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET `+column+` = $1 WHERE `+column+` = ANY($2::uuid[])`, intoID, fromIDs); err != nil {
+			return fmt.Errorf("move %s.%s to the survivor: %w", ref[1], ref[2], err)
+		}
+	}
+	_, err = tx.Exec(ctx, `SET LOCAL vermerk.merge = 'off'`)
+	return err
+}

@@ -1,0 +1,306 @@
+package requests
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+const (
+	maxChannel = 100
+	maxNote    = 2000
+	// clockSkew is how far in the future receivedAt may lie (a client clock running ahead).
+	clockSkew = 5 * time.Minute
+)
+
+// FileRequest registers a request with its deadline, one month after it arrived.
+func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error) {
+	var errs apperr.List
+	now := s.Now()
+	received := now
+	if in.ReceivedAt != nil {
+		received = *in.ReceivedAt
+		if received.After(now.Add(clockSkew)) {
+			errs = append(errs, apperr.BadInput("input.receivedAt", apperr.ReasonReceivedInFuture,
+				"receivedAt %s lies in the future; give the day the request arrived", received.Format(time.RFC3339)))
+		}
+	}
+	channel := strings.TrimSpace(in.Channel)
+	switch {
+	case channel == "":
+		errs = append(errs, apperr.BadInput("input.channel", apperr.ReasonRequired, "say how the request arrived (letter, e-mail, phone, …)"))
+	case utf8.RuneCountInString(channel) > maxChannel:
+		errs = append(errs, apperr.BadInput("input.channel", apperr.ReasonTooLong, "the channel is longer than %d characters", maxChannel))
+	}
+	var note *string
+	if in.Note != nil {
+		switch n := strings.TrimSpace(*in.Note); {
+		case utf8.RuneCountInString(n) > maxNote:
+			errs = append(errs, apperr.BadInput("input.note", apperr.ReasonTooLong, "the note is longer than %d characters", maxNote))
+		case n != "":
+			note = &n
+		}
+	}
+	if !in.Kind.IsValid() {
+		errs = append(errs, apperr.BadInput("input.kind", apperr.ReasonRequired, "%q is not a request kind", in.Kind))
+	}
+	if in.ContactID != nil {
+		if err := store.CheckID("input.contactId", *in.ContactID); err != nil {
+			errs = append(errs, err.(*apperr.Error))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	due := DueAt(received, s.Location)
+	actorID, actorName := viewer.Actor(ctx)
+	var r *model.DataSubjectRequest
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if in.ContactID != nil {
+			var found bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE)`, *in.ContactID).Scan(&found); err != nil {
+				return err
+			}
+			if !found {
+				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
+					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
+			}
+		}
+		var err error
+		r, err = scanRequest(tx.QueryRow(ctx, `INSERT INTO data_subject_requests AS r
+			(kind, contact_id, received_at, due_at, channel, note, filed_by_id, filed_by_name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+requestColumns,
+			string(in.Kind), in.ContactID, received, due, channel, note, actorID, actorName))
+		if err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "fileRequest", TargetID: r.ID, ContactID: deref(in.ContactID),
+			Outcome: fmt.Sprintf("filed %s request; due %s", in.Kind, due.Format(time.DateOnly))})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("requests.FileRequest: %w", err)
+	}
+	return r, nil
+}
+
+// ExtendRequest moves the deadline of an open request to the end of the day until, at most
+// three months after the request arrived; the reason is kept and audited.
+func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
+	return s.changeOpen(ctx, "ExtendRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
+		to := EndOfDay(until, s.Location)
+		latest := LatestExtension(cur.ReceivedAt, s.Location)
+		switch {
+		case !to.After(cur.Deadline()):
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionNotLater,
+				"the deadline is %s already; an extension must end later", cur.Deadline().In(s.Location).Format(time.DateOnly))
+		case to.After(latest):
+			return nil, apperr.BadInput("until", apperr.ReasonExtensionTooLong,
+				"a deadline may be extended to three months after the request arrived at most, here %s (Art. 12(3) GDPR)",
+				latest.Format(time.DateOnly))
+		}
+		r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+			SET extended_to = $2, extension_reason = $3, due_soon_sent_at = NULL, overdue_sent_at = NULL
+			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why))
+		if err != nil {
+			return nil, err
+		}
+		return r, store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
+			Outcome: "extended to " + to.Format(time.DateOnly), Reason: why})
+	})
+}
+
+// RejectRequest closes an open request as REJECTED with the reason (e.g. manifestly
+// unfounded, Art. 12(5)).
+func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error) {
+	return s.changeOpen(ctx, "RejectRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
+		return s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+	})
+}
+
+// changeOpen runs change on the open request id, locked, in one transaction, with the reason
+// checked against the request's person (checkText). op names the operation in errors.
+func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
+	change func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error)) (*model.DataSubjectRequest, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	var r *model.DataSubjectRequest
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		cur, person, err := s.openForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		why, err := checkText("reason", reason, person)
+		if err != nil {
+			return err
+		}
+		r, err = change(tx, cur, why)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("requests.%s(%s): %w", op, id, err)
+	}
+	return r, nil
+}
+
+// CompleteRequest closes an open request as DONE with the outcome, after doing what it asks:
+// an ERASURE request erases the person (refused while an ACCESS request of the person is
+// open: they are to get their data first); an ACCESS or PORTABILITY request produces the
+// subject export, returned once in Export and recorded as handed over (with its SHA-256).
+func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	cur, err := load(ctx, s.db.Pool, id, false)
+	if err != nil {
+		return nil, fmt.Errorf("requests.CompleteRequest(%s): %w", id, err)
+	}
+	if cur.Status != model.RequestStatusOpen {
+		return nil, closedError(cur)
+	}
+	person, err := contact(ctx, s.db.Pool, cur.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("requests.CompleteRequest(%s): %w", id, err)
+	}
+	text, err := checkText("outcome", outcome, person)
+	if err != nil {
+		return nil, err
+	}
+	var export *string
+	switch {
+	case person == nil:
+		// No contact (any more): nothing is held about the person to erase or export.
+	case cur.Kind == model.RequestKindErasure:
+		if err := s.refuseWhileAccessOpen(ctx, person.ID, id); err != nil {
+			return nil, err
+		}
+		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
+		if _, err := s.erase(ctx, person.ID, text); err != nil {
+			return nil, err
+		}
+	case cur.Kind == model.RequestKindAccess || cur.Kind == model.RequestKindPortability:
+		doc, err := s.export(ctx, person.ID)
+		if err != nil {
+			return nil, err
+		}
+		export = &doc
+	}
+	var r *model.DataSubjectRequest
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		cur, err := load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if cur.Status != model.RequestStatusOpen {
+			return closedError(cur)
+		}
+		r, err = s.close(ctx, tx, cur, model.RequestStatusDone, text, export)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("requests.CompleteRequest(%s): %w", id, err)
+	}
+	r.Export = export
+	return r, nil
+}
+
+// refuseWhileAccessOpen: an erasure must not destroy what an open access request of the same
+// person (this record or one sharing a normalised e-mail or phone) is still to hand over.
+func (s *Service) refuseWhileAccessOpen(ctx context.Context, contactID, except string) error {
+	var open string
+	err := s.db.Pool.QueryRow(ctx, `
+		WITH person AS (
+			SELECT $1::uuid AS id
+			UNION SELECT o.contact_id FROM contact_emails e JOIN contact_emails o ON o.normalized = e.normalized WHERE e.contact_id = $1
+			UNION SELECT o.contact_id FROM contact_phones p JOIN contact_phones o ON o.number = p.number WHERE p.contact_id = $1)
+		SELECT r.id FROM data_subject_requests r JOIN person ON person.id = r.contact_id
+		WHERE r.kind = 'ACCESS' AND r.status = 'OPEN' AND r.id <> $2 ORDER BY r.received_at LIMIT 1`, contactID, except).Scan(&open)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open access requests: %w", err)
+	}
+	return apperr.BadInput("id", apperr.ReasonAccessRequestOpen,
+		"the person has an open ACCESS request (%s); complete it first (the person is to get their data before it is erased), then complete this erasure", open)
+}
+
+// openForUpdate locks an open request and loads its contact (nil when none or gone).
+func (s *Service) openForUpdate(ctx context.Context, tx pgx.Tx, id string) (*model.DataSubjectRequest, *model.Contact, error) {
+	cur, err := load(ctx, tx, id, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cur.Status != model.RequestStatusOpen {
+		return nil, nil, closedError(cur)
+	}
+	person, err := contact(ctx, tx, cur.ContactID)
+	return cur, person, err
+}
+
+// close sets the final status, audited; export, when set, is recorded as handed over.
+func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRequest, status model.RequestStatus, text string, export *string) (*model.DataSubjectRequest, error) {
+	var sum []byte
+	if export != nil {
+		h := sha256.Sum256([]byte(*export))
+		sum = h[:]
+	}
+	r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+		SET status = $2, closed_at = $3::timestamptz, outcome = $4, export_sha256 = $5::bytea,
+		    handed_over_at = CASE WHEN $5::bytea IS NULL THEN NULL ELSE $3::timestamptz END
+		WHERE r.id = $1 RETURNING `+requestColumns, cur.ID, string(status), s.Now(), text, sum))
+	if err != nil {
+		return nil, err
+	}
+	op, outcome := "completeRequest", "done"
+	if status == model.RequestStatusRejected {
+		op, outcome = "rejectRequest", "rejected"
+	}
+	if sum != nil {
+		outcome += fmt.Sprintf("; export handed over (sha256 %x)", sum)
+	}
+	if cur.Kind == model.RequestKindErasure && status == model.RequestStatusDone && cur.ContactID != nil {
+		outcome += "; person erased"
+	}
+	err = store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: cur.ID, ContactID: deref(cur.ContactID),
+		Outcome: outcome, Reason: text})
+	return r, err
+}
+
+func closedError(r *model.DataSubjectRequest) error {
+	return apperr.BadInput("id", apperr.ReasonRequestClosed, "the request is %s already (closed %s); file a new one if the person asks again",
+		r.Status, r.ClosedAt.Format(time.DateOnly))
+}
+
+// contact loads the request's contact, or nil when it names none or the contact is gone.
+func contact(ctx context.Context, q store.Querier, id *string) (*model.Contact, error) {
+	if id == nil {
+		return nil, nil
+	}
+	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, *id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load contact: %w", err)
+	}
+	return c, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

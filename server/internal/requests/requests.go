@@ -1,0 +1,86 @@
+// Package requests keeps the register of data-subject requests (Art. 15–21 GDPR, DESIGN rule
+// 9): each with the day it arrived and its deadline (Art. 12(3): one month, extendable to
+// three with a reason; see deadline.go for how months are counted). Completing an ERASURE
+// request erases the person through the blacklist service; completing an ACCESS or
+// PORTABILITY request produces the subject export and records its hand-over. Every change is
+// audited; closing texts may not name the person, as they outlive an erasure.
+package requests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// EraseFunc erases the person of a contact everywhere (blacklist.Service.Erase).
+type EraseFunc func(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error)
+
+// ExportFunc returns everything stored about a contact as JSON (consent.Service.SubjectAccessExport).
+type ExportFunc func(ctx context.Context, contactID string) (string, error)
+
+// Service implements graph.Requests.
+type Service struct {
+	db     *store.DB
+	erase  EraseFunc
+	export ExportFunc
+	// Now and Location are the clock and the time zone deadlines are counted in (tests set them).
+	Now      func() time.Time
+	Location *time.Location
+}
+
+// New returns the register; erase and export are the services that do the work of a request.
+func New(db *store.DB, erase EraseFunc, export ExportFunc) *Service {
+	return &Service{db: db, erase: erase, export: export, Now: time.Now, Location: time.Local}
+}
+
+// DueSoon is how close a deadline counts as falling due (metrics, events, the desktop feed).
+const DueSoon = 7 * 24 * time.Hour
+
+const requestColumns = `r.id, r.kind, r.status, r.received_at, r.due_at, r.extended_to, r.contact_id::text,
+	r.channel, r.note, r.closed_at, r.outcome, r.extension_reason, r.handed_over_at`
+
+func scanRequest(row pgx.Row) (*model.DataSubjectRequest, error) {
+	var (
+		r            model.DataSubjectRequest
+		kind, status string
+	)
+	err := row.Scan(&r.ID, &kind, &status, &r.ReceivedAt, &r.DueAt, &r.ExtendedTo, &r.ContactID,
+		&r.Channel, &r.Note, &r.ClosedAt, &r.Outcome, &r.ExtensionReason, &r.HandedOverAt)
+	if err != nil {
+		return nil, err
+	}
+	r.Kind, r.Status = model.RequestKind(kind), model.RequestStatus(status)
+	return &r, nil
+}
+
+// Request loads one request.
+func (s *Service) Request(ctx context.Context, id string) (*model.DataSubjectRequest, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	r, err := load(ctx, s.db.Pool, id, false)
+	if err != nil {
+		return nil, fmt.Errorf("requests.Request(%s): %w", id, err)
+	}
+	return r, nil
+}
+
+// load reads a request, locked for update when lock is set; a missing one is NOT_FOUND.
+func load(ctx context.Context, q store.Querier, id string, lock bool) (*model.DataSubjectRequest, error) {
+	sql := `SELECT ` + requestColumns + ` FROM data_subject_requests r WHERE r.id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	r, err := scanRequest(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFoundf("no data-subject request with id %s", id)
+	}
+	return r, err
+}

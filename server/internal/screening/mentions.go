@@ -1,0 +1,149 @@
+package screening
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Mentions reports whether text (a free-text reason: of an erasure, a blacklist entry, an
+// override) quotes one of c's identifiers, and which kind: an e-mail address of c (in any
+// spelling that normalises alike, or its local part alone when that is 6 characters or
+// more), a phone number of c (its national number, whatever the
+// separators or prefix), or c's family or given name as a word (umlauts and ß folded as in
+// the name-and-address key). Such a reason would keep personal data in the audit trail and
+// the blacklist, which must hold none.
+func Mentions(text string, c Candidate) (Kind, bool) {
+	if mentionsEmail(text, c.Emails) {
+		return KindEmail, true
+	}
+	if mentionsPhone(text, c.Phones, c.Country) {
+		return KindPhone, true
+	}
+	if mentionsName(text, c.FamilyName, c.GivenName) {
+		return KindNameAddress, true
+	}
+	return "", false
+}
+
+func mentionsEmail(text string, emails []string) bool {
+	if len(emails) == 0 {
+		return false
+	}
+	want := map[string]bool{}
+	for _, e := range emails {
+		if n, err := NormalizeEmail(e); err == nil {
+			want[n] = true
+			// "max.muster wrote": the mailbox without its domain names the person too
+			for _, local := range []string{strings.SplitN(n, "@", 2)[0], strings.SplitN(strings.ToLower(strings.TrimSpace(e)), "@", 2)[0]} {
+				if local, _, _ = strings.Cut(local, "+"); len(local) >= 6 {
+					want[local] = true
+				}
+			}
+		}
+	}
+	// every token, cut at characters no address holds
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`,;:<>()[]"'`, r)
+	}) {
+		tok = strings.TrimRight(tok, ".")
+		if !strings.Contains(tok, "@") {
+			if want[strings.ToLower(tok)] {
+				return true
+			}
+			continue
+		}
+		if n, err := NormalizeEmail(tok); err == nil && want[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsPhone looks for the national significant number of each phone in the runs of
+// digits of text (digits joined by spaces and the usual separators).
+func mentionsPhone(text string, phones []string, country string) bool {
+	if len(phones) == 0 {
+		return false
+	}
+	region, err := NormalizeCountry(country)
+	if err != nil {
+		region = DefaultCountry
+	}
+	var runs []string
+	var cur strings.Builder
+	for _, r := range text + "x" {
+		switch {
+		case r >= '0' && r <= '9':
+			cur.WriteRune(r)
+		case strings.ContainsRune(" -/().+", r):
+		default:
+			if cur.Len() > 0 {
+				runs = append(runs, cur.String())
+				cur.Reset()
+			}
+		}
+	}
+	for _, p := range phones {
+		e164, err := NormalizePhone(p, region)
+		if err != nil {
+			continue
+		}
+		num, err := phonenumbers.Parse(e164, "")
+		if err != nil {
+			continue
+		}
+		nsn := phonenumbers.GetNationalSignificantNumber(num)
+		if len(nsn) < 5 {
+			continue
+		}
+		for _, run := range runs {
+			if strings.Contains(run, nsn) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mentionsName looks for the family or given name as a whole word (or words) of text, in
+// both foldings of umlauts.
+func mentionsName(text, family, given string) bool {
+	textAE, textA := " "+strings.Join(nameWords(text), " ")+" ", " "+strings.Join(nameWordsA(text), " ")+" "
+	for _, name := range []string{family, given} {
+		ae, a := nameWords(name), nameWordsA(name)
+		if len(strings.Join(ae, "")) < 2 {
+			continue
+		}
+		if strings.Contains(textAE, " "+strings.Join(ae, " ")+" ") || strings.Contains(textA, " "+strings.Join(a, " ")+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords folds each word of s (umlauts as ae/oe/ue); nameWordsA writes them as a/o/u.
+func nameWords(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(s, isWordBreak) {
+		if f := fold(w); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func nameWordsA(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(s, isWordBreak) {
+		if _, f := foldBoth(w); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isWordBreak(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+}
