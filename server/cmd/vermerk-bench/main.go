@@ -6,7 +6,9 @@
 // then a table for people. Targets are ratios against baselines measured in the same run on
 // the same database, so that they hold on any machine: the same hash lookups straight through
 // pgx for screen, COPY of the same file into a bare table for import, the raw pgx query for
-// contact and recipients, the embedded superuser's import for the import of an ordinary role.
+// contact and recipients (and that page without the blacklist exclusion for what the exclusion
+// costs), recordConsent for confirmed sign-ups, one SQL count for the retention dry run, the
+// embedded superuser's import for the import of an ordinary role.
 // Vermerk itself runs as the real binary (built first), so its memory and CPU are its own. A
 // figure whose feature is not built yet prints n/a with the reason.
 //
