@@ -50,7 +50,7 @@ func (b *Bus) BlacklistChanged(ctx context.Context) (<-chan *model.BlacklistEntr
 				return
 			case ev, ok := <-sub.ch:
 				if !ok {
-					endWithError(ctx, "blacklistChanged", resumeMessage(sub.err, "subscribe again and screen open forms anew"), nil)
+					endStream(ctx, sub.err, "blacklistChanged", "subscribe again and screen open forms anew", nil)
 					return
 				}
 				e = ev

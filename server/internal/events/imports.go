@@ -54,7 +54,7 @@ func (b *Bus) ImportProgress(ctx context.Context, jobID string) (<-chan *model.I
 				return
 			case _, ok := <-sub.ch:
 				if !ok {
-					endWithError(ctx, "importProgress", resumeMessage(sub.err, "subscribe again to follow the job"), nil)
+					endStream(ctx, sub.err, "importProgress", "subscribe again to follow the job", nil)
 					return
 				}
 			}

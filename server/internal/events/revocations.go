@@ -136,7 +136,7 @@ func (b *Bus) streamRevocations(ctx context.Context, sub *subscriber, from, thro
 		select {
 		case e, ok := <-sub.ch:
 			if !ok {
-				endWithError(ctx, "revocations", resumeMessage(sub.err, "subscribe again with `after` set to extensions.resumeAfter to get the rest"),
+				endStream(ctx, sub.err, "revocations", "subscribe again with `after` set to extensions.resumeAfter to get the rest",
 					map[string]any{"resumeAfter": cursorOf(sent)})
 				return
 			}
