@@ -32,9 +32,14 @@ func startServer(t *testing.T) (url, token string) {
 	if _, err := exec.LookPath("initdb"); err != nil {
 		t.Skip("end-to-end test: PostgreSQL's initdb is not installed")
 	}
-	dir := t.TempDir()
-	// As root the embedded database runs as user postgres: it must search dir, or its cluster
-	// is relocated to /var/lib/vermerk and outlives the test.
+	// As root the embedded database runs as user postgres: it must search every directory
+	// down to its data dir (t.TempDir's parent is private), or its cluster is relocated to
+	// /var/lib/vermerk and outlives the test.
+	dir, err := os.MkdirTemp("", "vermerk-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	if err := os.Chmod(dir, 0o711); err != nil {
 		t.Fatal(err)
 	}
