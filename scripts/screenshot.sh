@@ -13,48 +13,11 @@ for tool in xvfb-run import; do
 done
 
 echo "screenshot: building bin/vermerk and bin/vermerk-screenshot"
-$GO build -o bin/vermerk ./server/cmd/vermerk
 $GO build -o bin/vermerk-screenshot ./client/cmd/vermerk-screenshot
-
-data=$(mktemp -d -t vermerk-screenshot.XXXXXX)
-# The embedded PostgreSQL runs as an unprivileged user when we are root: it must reach its
-# directory inside this one.
-chmod 755 "$data"
-server_pid=
-cleanup() {
-	local rc=$?
-	if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	if [[ $rc -ne 0 && -f $data/server.log ]]; then
-		echo "screenshot: failed; the server's log:" >&2
-		tail -n 40 "$data/server.log" >&2 || true
-	fi
-	rm -rf "$data"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-token="screenshot-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
-url="http://127.0.0.1:$port"
-
-echo "screenshot: starting the server on $url (data in $data)"
+name=screenshot
+source scripts/throwaway-server.sh
 # The webhook picture delivers to a receiver inside vermerk-screenshot, on 127.0.0.1.
-VERMERK_DATA_DIR="$data/vermerk" VERMERK_ADDR="127.0.0.1:$port" VERMERK_ADMIN_TOKEN="$token" DATABASE_URL= VERMERK_WEBHOOK_ALLOW_PRIVATE=true \
-	bin/vermerk serve >"$data/server.log" 2>&1 &
-server_pid=$!
-
-for _ in $(seq 1 180); do
-	if curl -fsS "$url/readyz" >/dev/null 2>&1; then
-		break
-	fi
-	kill -0 "$server_pid" 2>/dev/null || { echo "screenshot: the server exited" >&2; exit 1; }
-	sleep 0.5
-done
-curl -fsS "$url/readyz" >/dev/null || { echo "screenshot: the server was not ready after 90 s" >&2; exit 1; }
+start_throwaway_server VERMERK_WEBHOOK_ALLOW_PRIVATE=true
 
 export VERMERK_SERVER_URL="$url" VERMERK_TOKEN="$token" VERMERK_LANG="${VERMERK_LANG:-de}"
 echo "screenshot: seeding demo data"

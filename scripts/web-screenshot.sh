@@ -15,38 +15,9 @@ for tool in chromium convert curl python3; do
 	command -v "$tool" >/dev/null || { echo "web-screenshot: $tool is missing (apt-get install chromium imagemagick curl python3)" >&2; exit 1; }
 done
 
-$GO build -o bin/vermerk ./server/cmd/vermerk
-
-data=$(mktemp -d -t vermerk-web.XXXXXX)
-chmod 755 "$data" # the embedded PostgreSQL runs unprivileged when we are root
-server_pid=
-cleanup() {
-	local rc=$?
-	if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	if [[ $rc -ne 0 && -f $data/server.log ]]; then
-		echo "web-screenshot: failed; the server's log:" >&2
-		tail -n 40 "$data/server.log" >&2 || true
-	fi
-	rm -rf "$data"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-token="web-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
-url="http://127.0.0.1:$port"
-VERMERK_DATA_DIR="$data/vermerk" VERMERK_ADDR="127.0.0.1:$port" VERMERK_ADMIN_TOKEN="$token" VERMERK_PUBLIC_URL="$url" DATABASE_URL= \
-	bin/vermerk serve >"$data/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 180); do
-	curl -fsS "$url/readyz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || { echo "web-screenshot: the server exited" >&2; exit 1; }
-	sleep 0.5
-done
+name=web-screenshot
+source scripts/throwaway-server.sh
+start_throwaway_server VERMERK_PUBLIC_URL="$url"
 
 # gql QUERY [VARIABLES-JSON] [JSON-PATH]: posts one operation as admin, prints the value at the path.
 gql() {

@@ -34,14 +34,16 @@ var (
 func vermerkBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "vermerk-bin-")
-		if err != nil {
-			buildErr = err
-			return
+		// One binary per user, replaced atomically: parallel runs do not collide and no run
+		// leaves a binary of its own behind.
+		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-importer-test-%d", os.Getuid()))
+		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
+		out, err := exec.Command("go", "build", "-o", tmp, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
+		if err == nil {
+			err = os.Rename(tmp, binPath)
 		}
-		binPath = filepath.Join(dir, "vermerk")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
 		if err != nil {
+			os.Remove(tmp)
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
