@@ -47,10 +47,8 @@ func p99(r loadResult) float64 { return r.quantileMS(0.99) }
 
 // contactFigures: contact(id) with e-mails over GraphQL vs the same SELECT through pgx.
 func (b *bench) contactFigures(ctx context.Context) error {
-	if b.contacts < b.scale.contacts {
-		if err := b.seedContacts(ctx, b.contacts+1, b.scale.contacts); err != nil {
-			return err
-		}
+	if err := b.fullContacts(ctx); err != nil {
+		return err
 	}
 	n := b.contacts
 	s, err := b.mainServer(ctx)
@@ -136,10 +134,8 @@ const recipientsPage = 100
 // list holds every seeded contact, 9 in 10 with a consent, 1 in 100 blocked, beside the
 // scale's blacklist entries.
 func (b *bench) recipientsFigures(ctx context.Context) error {
-	if b.blacklist < b.scale.blacklist {
-		if err := b.seedBlacklist(ctx, b.blacklist+1, b.scale.blacklist); err != nil {
-			return err
-		}
+	if err := b.fullBlacklist(ctx); err != nil {
+		return err
 	}
 	n := b.contacts
 	s, err := b.mainServer(ctx)
@@ -263,10 +259,8 @@ const lookupSQL = `SELECT e.id, e.source, e.reason, e.created_at, e.identifier_k
 // screenFigures: screen (one e-mail, half of them erased) over GraphQL vs the same hash
 // lookup through pgx.
 func (b *bench) screenFigures(ctx context.Context) error {
-	if b.blacklist < b.scale.blacklist {
-		if err := b.seedBlacklist(ctx, b.blacklist+1, b.scale.blacklist); err != nil {
-			return err
-		}
+	if err := b.fullBlacklist(ctx); err != nil {
+		return err
 	}
 	n := b.blacklist
 	s, err := b.mainServer(ctx)

@@ -246,3 +246,19 @@ func (b *bench) settle(ctx context.Context, tables ...string) error {
 	}
 	return b.exec(ctx, append(stmts, "CHECKPOINT")...)
 }
+
+// fullContacts seeds contacts up to the scale's number, once for every group that needs them.
+func (b *bench) fullContacts(ctx context.Context) error {
+	if b.contacts >= b.scale.contacts {
+		return nil
+	}
+	return b.seedContacts(ctx, b.contacts+1, b.scale.contacts)
+}
+
+// fullBlacklist seeds blacklist entries up to the scale's number, shared by recipients and screen.
+func (b *bench) fullBlacklist(ctx context.Context) error {
+	if b.blacklist >= b.scale.blacklist {
+		return nil
+	}
+	return b.seedBlacklist(ctx, b.blacklist+1, b.scale.blacklist)
+}

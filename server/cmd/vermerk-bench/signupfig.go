@@ -22,10 +22,8 @@ const signUpGoal = 0.25
 // records the consent with its evidence — against recordConsent over GraphQL for a seeded
 // contact, the single ledger write it ends in.
 func (b *bench) signUpFigures(ctx context.Context) error {
-	if b.contacts < b.scale.contacts {
-		if err := b.seedContacts(ctx, b.contacts+1, b.scale.contacts); err != nil {
-			return err
-		}
+	if err := b.fullContacts(ctx); err != nil {
+		return err
 	}
 	n := b.contacts
 	s, err := b.mainServer(ctx)
