@@ -226,7 +226,7 @@ func (b *bench) recipientsIndexOnly(ctx context.Context) string {
 			return "EXPLAIN failed: " + err.Error()
 		}
 		plan := strings.Join(lines, "\n")
-		for _, t := range []string{"list_members", "consent_state", "contacts", "contact_emails", "contact_phones", "blacklist_hashes"} {
+		for _, t := range []string{"list_members", "consent_state", "contacts", "contact_emails", "contact_phones", "contact_blocks"} {
 			if t == "contacts" && b.contacts < 100_000 {
 				continue // the planner rightly scans a few thousand contacts for the page's final join
 			}
@@ -236,7 +236,7 @@ func (b *bench) recipientsIndexOnly(ctx context.Context) string {
 			}
 		}
 		for _, idx := range []string{"Index Only Scan using list_members_", "Index Only Scan using consent_state_granted",
-			"Index Only Scan using blacklist_hashes_pkey"} {
+			"Index Only Scan using contact_blocks_pkey"} {
 			if !strings.Contains(plan, idx) {
 				b.progress("recipients plan lacks %q:\n%s", idx, plan)
 				return "no: plan lacks " + idx

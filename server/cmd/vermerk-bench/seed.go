@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
@@ -124,12 +125,18 @@ func (b *bench) seedBlocks(ctx context.Context, from, to int) error {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"blacklist_hashes"}, []string{"entry_id", "kind", "key_id", "hash"}, rows); err != nil {
 			return fmt.Errorf("seed blocking hashes: %w", err)
 		}
-		return nil
+		var emails []string
+		for i := from; i <= to; i++ {
+			if blocked(i) {
+				emails = append(emails, contactEmail(i))
+			}
+		}
+		return blacklist.BlockHolders(ctx, tx, emails, nil)
 	})
 	if err != nil {
 		return err
 	}
-	return b.settle(ctx, "blacklist_entries", "blacklist_hashes")
+	return b.settle(ctx, "blacklist_entries", "blacklist_hashes", "contact_blocks")
 }
 
 // erasedEmail is the e-mail of blacklist entry i.

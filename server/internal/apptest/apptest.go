@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
@@ -196,4 +198,27 @@ func Upload(t testing.TB, url, token, query string, vars map[string]any, fileNam
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	return send(t, req, token)
+}
+
+// AssertBlocksExact fails t unless contact_blocks holds exactly the contacts that
+// vermerk_contact_blocked (migration 00025) says recipients must leave out: the table the
+// recipients page probes agrees with the rule it stands for.
+func (s *Server) AssertBlocksExact(t testing.TB) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var missing, extra int
+	err = conn.QueryRow(t.Context(), `SELECT
+			count(*) FILTER (WHERE vermerk_contact_blocked(c.id) AND b.contact_id IS NULL),
+			count(*) FILTER (WHERE NOT vermerk_contact_blocked(c.id) AND b.contact_id IS NOT NULL)
+		FROM contacts c LEFT JOIN contact_blocks b ON b.contact_id = c.id`).Scan(&missing, &extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing != 0 || extra != 0 {
+		t.Errorf("contact_blocks is not exact: %d blocked contacts missing from it, %d unblocked ones in it", missing, extra)
+	}
 }

@@ -68,29 +68,9 @@ func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEnt
 	return e, nil
 }
 
-// screenLock is the advisory lock between blacklist writes and screened contact writes.
-const screenLock = 7243002
-
-// LockShared is taken by every transaction that screens and then writes contacts: a new
-// entry (exclusive lock) waits for those in flight, and those that start later see it. Without
-// it, a contact written while the same person is being erased could slip past screening.
-func LockShared(ctx context.Context, q store.Querier) error {
-	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, screenLock)
-	return err
-}
-
-// lockExclusive is taken by every transaction that adds a blacklist entry (reentrant, so an
-// erasure can take it before its row lock, in the order screened writers use).
-func lockExclusive(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, screenLock); err != nil {
-		return fmt.Errorf("blacklist lock: %w", err)
-	}
-	return nil
-}
-
 // insertEntry writes an entry with the current-key hashes of ids.
 func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
-	if err := lockExclusive(ctx, tx); err != nil {
+	if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
 	var kinds []string
@@ -123,6 +103,10 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 		ON CONFLICT DO NOTHING`, e.ID, hashKinds, keyIDs, hashes)
 	if err != nil {
 		return nil, fmt.Errorf("insert blacklist hashes: %w", err)
+	}
+	emails, phones := clearIdentifiers(ids)
+	if err := BlockHolders(ctx, tx, emails, phones); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

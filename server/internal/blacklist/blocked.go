@@ -11,16 +11,14 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// blockedContacts selects, of the contact ids $1, those whose e-mail or phone hash is in
-// blacklist_hashes (which holds only active entries' hashes): the same test as recipients'
-// exclusion.
-const blockedContacts = `SELECT e.contact_id FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash
-		WHERE e.contact_id = ANY($1::uuid[])
-	UNION SELECT p.contact_id FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash
-		WHERE p.contact_id = ANY($1::uuid[])`
+// blockedContacts selects, of the contact ids $1, those recipients leaves out: the ones in
+// contact_blocks, which the database keeps equal to vermerk_contact_blocked (migration 00025:
+// an e-mail or phone whose hash an active entry holds, or that has no hash yet).
+const blockedContacts = `SELECT contact_id FROM contact_blocks WHERE contact_id = ANY($1::uuid[])`
 
-// BlockedContacts says per contact id, in order, whether an e-mail or phone of it matches an
-// active blacklist entry (Contact.blocked, through the per-request loader).
+// BlockedContacts says per contact id, in order, whether recipients leaves it out because an
+// e-mail or phone of it matches an active blacklist entry (Contact.blocked, through the
+// per-request loader).
 func (s *Service) BlockedContacts(ctx context.Context, ids []string) ([]bool, []error) {
 	out, errs := make([]bool, len(ids)), make([]error, len(ids))
 	blocked, err := blockedAmong(ctx, s.db.Pool, ids)
@@ -68,6 +66,24 @@ func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []str
 		return nil, fmt.Errorf("contacts newly covered: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// BlockHolders brings contact_blocks up to date for the contacts holding one of the normalised
+// e-mails or E.164 numbers given, in q's transaction: every writer of blacklist_hashes calls it
+// after adding hashes of these identifiers (a trigger cannot find the holders: an entry has no
+// identifier in clear, and the identifier tables have no index on the hash). Removals and
+// every change of a contact's identifiers are kept up to date by triggers (migration 00025).
+func BlockHolders(ctx context.Context, q store.Querier, emails, phones []string) error {
+	if len(emails) == 0 && len(phones) == 0 {
+		return nil
+	}
+	_, err := q.Exec(ctx, `SELECT vermerk_refresh_blocks(ARRAY(
+			SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
+			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[])))`, emails, phones)
+	if err != nil {
+		return fmt.Errorf("blacklist.BlockHolders: %w", err)
+	}
+	return nil
 }
 
 // emitBlocked writes one CONTACT_BLOCKED event per contact, naming the entry that covers it.

@@ -63,6 +63,9 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 		for after != nil {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {
+				if err := store.LockBlacklistShared(ctx, tx); err != nil { // before the row locks
+					return err
+				}
 				var err error
 				done, after, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, after)
 				return err
@@ -86,6 +89,9 @@ func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring)
 		for {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {
+				if err := store.LockBlacklistShared(ctx, tx); err != nil { // before the row locks
+					return err
+				}
 				var err error
 				done, _, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, nil)
 				return err
@@ -157,6 +163,7 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 		positions      []int32
 		hashes         [][]byte
 		olds, promoted [][]byte // a hash under an older key and the current-key hash of the same identifier
+		carried        []string // the identifiers of promoted, in clear
 	)
 	for rows.Next() {
 		var (
@@ -172,6 +179,9 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 		contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
 		for _, old := range all[1:] {
 			olds, promoted = append(olds, old.Hash), append(promoted, all[0].Hash)
+		}
+		if len(all) > 1 {
+			carried = append(carried, norm)
 		}
 	}
 	rows.Close()
@@ -189,6 +199,16 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 			JOIN blacklist_entries e ON e.id = h.entry_id AND e.removed_at IS NULL
 			ON CONFLICT DO NOTHING`, olds, promoted, cur); err != nil {
 			return 0, nil, fmt.Errorf("carry entries over to the current key: %w", err)
+		}
+		// other holders of these identifiers, hashed under the current key already, may be
+		// covered by the carried-over hashes now (the rows updated below are re-tested by
+		// the identifier tables' trigger)
+		emails, phones := carried, []string(nil)
+		if kind == screening.KindPhone {
+			emails, phones = nil, carried
+		}
+		if err := BlockHolders(ctx, q, emails, phones); err != nil {
+			return 0, nil, err
 		}
 	}
 	if _, err := q.Exec(ctx, `UPDATE `+table+` t SET hash = u.hash, key_id = $4

@@ -52,9 +52,11 @@ func (p person) subscriber(t *testing.T, in map[string]any) string {
 	return id
 }
 
-// recipients returns the ids recipients(news) returns, in order, and its totalCount.
+// recipients returns the ids recipients(news) returns, in order, and its totalCount, after
+// checking that contact_blocks is exact.
 func (p person) recipients(t *testing.T) ([]string, int) {
 	t.Helper()
+	p.AssertBlocksExact(t)
 	var out struct {
 		Recipients struct {
 			TotalCount int
@@ -69,9 +71,11 @@ func (p person) recipients(t *testing.T) ([]string, int) {
 	return ids, out.Recipients.TotalCount
 }
 
-// blocked returns Contact.blocked of each id (one operation: the loader batches them).
+// blocked returns Contact.blocked of each id (one operation: the loader batches them), after
+// checking that contact_blocks is exact.
 func (p person) blocked(t *testing.T, ids ...string) []bool {
 	t.Helper()
+	p.AssertBlocksExact(t)
 	var out struct {
 		Contacts struct {
 			Edges []struct {

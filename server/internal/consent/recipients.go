@@ -17,31 +17,15 @@ const recipientCandidates = `SELECT m.contact_id FROM list_members m
 	JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
 	WHERE m.list_id = $1 AND m.contact_id > $3 AND s.contact_id > $3`
 
-// recipientsQuery is one round trip: a page of candidates in id order that are not blocked,
-// then the contacts. A contact whose e-mail or phone matches an active blacklist entry,
-// ERASURE or MANUAL, is left out whatever its consents say (DESIGN rule 8). Each candidate's
-// e-mails and phones are read once, for the page and for the test: their keyed hashes are
-// probed in blacklist_hashes' primary key (index-only), which holds the hashes of active
-// entries only (removing an entry deletes them), so the exclusion adds one index probe per
-// identifier to the reads the page makes anyway. An identifier not hashed yet under the
-// current key (hash NULL: see blacklist.HashIdentifiers) fails closed: the contact gets
-// nothing until it is hashed. (As a NOT EXISTS anti-join the planner cannot know how rarely
-// hashes match, expects every candidate to be blocked, and sorts the whole list.)
-const recipientsQuery = `SELECT c.id, c.given_name, c.family_name, c.organization,
-	c.street, c.postal_code, c.city, c.country, c.created_at, c.updated_at, r.emails, r.phones
-	FROM (SELECT m.contact_id, coalesce(e.addresses, '{}') AS emails, coalesce(p.numbers, '{}') AS phones
-		FROM list_members m
-		JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
-		CROSS JOIN LATERAL (SELECT array_agg(e.address ORDER BY e.position) AS addresses,
-				bool_or(e.hash IS NULL OR h.hash IS NOT NULL) AS blocked
-			FROM contact_emails e LEFT JOIN blacklist_hashes h ON h.hash = e.hash WHERE e.contact_id = m.contact_id) e
-		CROSS JOIN LATERAL (SELECT array_agg(p.number ORDER BY p.position) AS numbers,
-				bool_or(p.hash IS NULL OR h.hash IS NOT NULL) AS blocked
-			FROM contact_phones p LEFT JOIN blacklist_hashes h ON h.hash = p.hash WHERE p.contact_id = m.contact_id) p
-		WHERE m.list_id = $1 AND m.contact_id > $3 AND s.contact_id > $3
-			AND e.blocked IS NOT TRUE AND p.blocked IS NOT TRUE
-		ORDER BY m.contact_id LIMIT $4) r
-	JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
+// recipientsQuery is a page of candidates in id order that are not blocked, then the
+// contacts. A contact whose e-mail or phone matches an active blacklist entry, ERASURE or
+// MANUAL, is left out whatever its consents say (DESIGN rule 8): the database keeps those
+// contacts in contact_blocks (migration 00025: exact on every write of identifiers or
+// blacklist hashes, and failing closed for an identifier not hashed yet), so the exclusion is
+// one probe of that small table's primary key per candidate, index-only.
+const recipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (` + recipientCandidates + `
+		AND NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = m.contact_id)
+	ORDER BY m.contact_id LIMIT $4) r JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
 
 // RecipientsPageSQL is the page query of recipients ($1 list id, $2 purpose id, $3 the
 // contact id to start after, $4 the page size), for the bench's pgx baseline.
@@ -56,20 +40,16 @@ const unfilteredRecipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (` +
 	ORDER BY m.contact_id LIMIT $4) r JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
 
 // recipientsGranted is the list's members with a granted consent, before the blacklist test:
-// above store.ExactCountLimit, totalCount is the planner's estimate of it (the planner expects
-// the anti-joins below to remove nearly every row; blocked members are few).
+// above store.ExactCountLimit, totalCount is the planner's estimate of it (blocked members
+// are few).
 const recipientsGranted = `SELECT m.contact_id FROM list_members m
 	JOIN consent_state s ON s.purpose_id = $2 AND s.contact_id = m.contact_id AND s.status = 'GRANTED'
 	WHERE m.list_id = $1`
 
 // recipientsCounted is what totalCount counts: exact up to store.ExactCountLimit, estimated
-// above. It reads the whole list, so the blacklist test is a plain anti-join here, which the
-// planner may hash.
+// above.
 const recipientsCounted = recipientsGranted + `
-	AND NOT EXISTS (SELECT FROM contact_emails e LEFT JOIN blacklist_hashes h ON h.hash = e.hash
-		WHERE e.contact_id = m.contact_id AND (e.hash IS NULL OR h.hash IS NOT NULL))
-	AND NOT EXISTS (SELECT FROM contact_phones p LEFT JOIN blacklist_hashes h ON h.hash = p.hash
-		WHERE p.contact_id = m.contact_id AND (p.hash IS NULL OR h.hash IS NOT NULL))`
+	AND NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = m.contact_id)`
 
 // beforeAllIDs starts a keyset scan at the beginning: no uuid sorts below it. A constant
 // instead of "$3 IS NULL OR …" keeps the bound an index condition in a generic plan.

@@ -120,6 +120,10 @@ func checkMergeInput(intoID string, fromIDs []string, reason string) (string, er
 // the survivor first; an unknown id is NOT_FOUND.
 func lockForMerge(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) ([]*model.Contact, error) {
 	ids := append([]string{intoID}, fromIDs...)
+	// identifiers move: the blacklist lock comes before the row locks, as for every writer
+	if err := store.LockBlacklistShared(ctx, tx); err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids); err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}

@@ -38,6 +38,10 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		}
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// identifiers are written: the blacklist lock before the row locks, as for every writer
+		if err := store.LockBlacklistShared(ctx, tx); err != nil {
+			return err
+		}
 		var (
 			field, entryID, listID string
 			emailsNorm, phones     []string

@@ -99,6 +99,7 @@ func TestImportedIdentifiersBelongToTheirContacts(t *testing.T) {
 	if got := waitJob(t, s, j.ID); got.Status != "DONE" || got.Inserted != 2 {
 		t.Fatalf("job %s, inserted %d; want DONE with 2 inserted", got.Status, got.Inserted)
 	}
+	s.AssertBlocksExact(t)
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails e LEFT JOIN contacts c ON c.id = e.contact_id WHERE c.id IS NULL`) +
 		queryInt(t, s.DBURL, `SELECT count(*) FROM contact_phones p LEFT JOIN contacts c ON c.id = p.contact_id WHERE c.id IS NULL`); n != 0 {
 		t.Errorf("%d identifiers without their contact", n)
@@ -133,14 +134,18 @@ func TestImportedIdentifiersBelongToTheirContacts(t *testing.T) {
 	}
 }
 
-// writeRows turns off every trigger, not only the foreign key checks, while it copies e-mails
-// and phones (session_replication_role = replica). That is safe while those tables have no
-// trigger of their own; this test fails when one is added, so that whoever adds it decides
-// whether the import must fire it.
-func TestIdentifierTablesHaveNoTriggersOfTheirOwn(t *testing.T) {
+// writeRows turns off the foreign key checks while it copies e-mails and phones
+// (session_replication_role = replica), which turns off every trigger not enabled ALWAYS. The
+// tables' own triggers keep contact_blocks exact (migration 00025), so each must fire in
+// replica mode too; this test fails when one is added that would not.
+func TestIdentifierTablesTriggersFireDuringTheImport(t *testing.T) {
 	s := apptest.Start(t)
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM pg_trigger
-		WHERE tgrelid IN ('contact_emails'::regclass, 'contact_phones'::regclass) AND NOT tgisinternal`); n != 0 {
-		t.Errorf("contact_emails/contact_phones have %d triggers of their own; the import skips them (see writeRows)", n)
+		WHERE tgrelid IN ('contact_emails'::regclass, 'contact_phones'::regclass) AND NOT tgisinternal`); n != 6 {
+		t.Errorf("contact_emails/contact_phones have %d triggers of their own, want the 6 of contact_blocks", n)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM pg_trigger
+		WHERE tgrelid IN ('contact_emails'::regclass, 'contact_phones'::regclass) AND NOT tgisinternal AND tgenabled <> 'A'`); n != 0 {
+		t.Errorf("%d triggers of contact_emails/contact_phones are skipped in replica mode; enable them ALWAYS", n)
 	}
 }

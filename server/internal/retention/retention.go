@@ -27,7 +27,6 @@ import (
 
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
-	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -128,7 +127,7 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// A blacklist entry added meanwhile (a new legal hold) waits for this transaction or is
 		// seen by it, as for screened writes.
-		if err := blacklist.LockShared(ctx, tx); err != nil {
+		if err := store.LockBlacklistShared(ctx, tx); err != nil {
 			return err
 		}
 		// Lock first, then look again: a consent granted meanwhile keeps the contact.
