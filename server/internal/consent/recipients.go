@@ -22,9 +22,11 @@ const recipientCandidates = `SELECT m.contact_id FROM list_members m
 // MANUAL, is left out whatever its consents say (DESIGN rule 8): the database keeps those
 // contacts in contact_blocks (migration 00025: exact on every write of identifiers or
 // blacklist hashes, and failing closed for an identifier not hashed yet), so the exclusion is
-// one probe of that small table's primary key per candidate, index-only.
+// one probe of that small table's primary key per candidate, index-only. (The bound on
+// b.contact_id repeats the cursor for a merge anti-join, which would otherwise read the
+// table from its start on every page.)
 const recipientsQuery = `SELECT ` + store.ContactColumns + ` FROM (` + recipientCandidates + `
-		AND NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = m.contact_id)
+		AND NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = m.contact_id AND b.contact_id > $3)
 	ORDER BY m.contact_id LIMIT $4) r JOIN contacts c ON c.id = r.contact_id ORDER BY c.id`
 
 // RecipientsPageSQL is the page query of recipients ($1 list id, $2 purpose id, $3 the
