@@ -54,6 +54,7 @@ type App struct {
 	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
 	Requests   *requests.Service  // graph.Services.Requests
 	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
+	SignUps    *signup.Service    // graph.Services.SignUps and the confirm pages
 	AdminToken string             // "" when VERMERK_ADMIN_TOKEN=off
 	// AdminTokenCreated: the admin token was generated into the data directory by this start.
 	AdminTokenCreated bool
@@ -196,6 +197,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	a.SignUps = signUps
 	hooks.AllowPrivate = cfg.WebhookAllowPrivate
 	tokens := auth.New(a.DB, a.AdminToken, a.Log)
 	// One screening budget per token for screen and for writes refused by a match, shared by
@@ -285,7 +287,8 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 // StartSchedules starts the timed work of a serving instance (only `serve` calls it; the CLI
 // commands and the tests do the work when they ask for it): REQUEST_DUE events as data-subject
 // requests fall due, checked every 5 minutes on every instance (each request is announced
-// once, by whichever instance claims it), and the daily retention run when
+// once, by whichever instance claims it), the deletion of sign-ups nobody confirmed in time
+// (every 5 minutes), and the daily retention run when
 // VERMERK_RETENTION_SCHEDULE is set (one instance runs it each day).
 func (a *App) StartSchedules(ctx context.Context) error {
 	var at *retention.Schedule
@@ -297,6 +300,7 @@ func (a *App) StartSchedules(ctx context.Context) error {
 		at = &s
 	}
 	a.goBackground(ctx, func(ctx context.Context) { a.Requests.WatchDue(ctx, 5*time.Minute, a.Log) })
+	a.goBackground(ctx, func(ctx context.Context) { a.SignUps.WatchExpired(ctx, 5*time.Minute, a.Log) })
 	if at != nil {
 		a.Log.Info("retention: deleting what is due daily", "at", a.Config.RetentionSchedule, "time_zone", time.Local.String())
 		a.goBackground(ctx, func(ctx context.Context) { a.Retention.RunDaily(ctx, *at, 5*time.Minute, a.Log) })

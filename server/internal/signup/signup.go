@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/contacts"
 	"github.com/vermerk/vermerk/server/internal/linkpage"
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -183,8 +185,8 @@ func (s *Service) SignUp(ctx context.Context, in model.SignUpInput) (*model.Sign
 		} else if version, err = consent.LatestTextVersion(ctx, tx, target.PurposeID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sign_ups WHERE expires_at < now()`); err != nil {
-			return fmt.Errorf("delete expired sign-ups: %w", err)
+		if _, err := deleteExpired(ctx, tx); err != nil {
+			return err
 		}
 		var listID *string
 		if target.ListID != "" {
@@ -250,3 +252,35 @@ func (s *Service) parseToken(token string) (string, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// deleteExpired deletes the sign-ups nobody confirmed in time, with what they hold (the
+// address, the name, the IP address and user agent of the request): they serve no purpose any
+// more. A new sign-up does it first; WatchExpired does it on a timer, so that an address
+// signed up once and never confirmed is gone within minutes of its link's expiry, not only
+// when someone signs up next.
+func deleteExpired(ctx context.Context, q store.Querier) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM sign_ups WHERE expires_at < now()`)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sign-ups: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DeleteExpired deletes the sign-ups whose confirmURL has expired, returning how many.
+func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
+	return deleteExpired(ctx, s.db.Pool)
+}
+
+// WatchExpired calls DeleteExpired every interval until ctx ends.
+func (s *Service) WatchExpired(ctx context.Context, every time.Duration, log *slog.Logger) {
+	periodic.Run(ctx, every, func(ctx context.Context) {
+		n, err := s.DeleteExpired(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			log.Warn("signup: deleting expired sign-ups failed; trying again later", "err", err)
+		case n > 0:
+			log.Info("signup: deleted sign-ups nobody confirmed in time", "sign_ups", n)
+		}
+	})
+}

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
@@ -409,6 +413,39 @@ func TestExpiredSignUpsAreDeletedWithWhatTheyHold(t *testing.T) {
 	}
 	if code, _ := page(t, http.MethodGet, other.ConfirmURL, "en", nil); code != http.StatusNotFound {
 		t.Fatalf("GET of a deleted sign-up's link: %d", code)
+	}
+}
+
+// Without any new sign-up, the timer deletes what expired, and only that.
+func TestExpiredSignUpsAreDeletedOnATimer(t *testing.T) {
+	f := newFixture(t)
+	old := f.mustSignUp(t, "erika.mustermann@example.com")
+	pending := f.mustSignUp(t, "max.muster@example.com")
+	if _, err := f.App.DB.Pool.Exec(t.Context(), `UPDATE sign_ups SET expires_at = now() - interval '1 second' WHERE id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.App.SignUps.WatchExpired(ctx, 20*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var left []string
+		rows, err := f.App.DB.Pool.Query(t.Context(), `SELECT id::text FROM sign_ups ORDER BY id`)
+		if err == nil {
+			left, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(left, []string{pending.ID}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sign-ups left = %v, want only the pending one %s", left, pending.ID)
+		}
 	}
 }
 
