@@ -279,6 +279,8 @@ func (c *Cluster) start(ctx context.Context) error {
 		args = append(args,
 			"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 			"-c", "max_connections=200", "-c", "shared_buffers=32MB")
+	} else {
+		args = append(args, "-c", "shared_buffers="+sharedBuffers(memTotal()), "-c", "max_wal_size="+maxWALSize)
 	}
 	cmd := exec.Command(filepath.Join(c.bin, "postgres"), args...)
 	cmd.Dir = c.pgdata

@@ -125,6 +125,12 @@ func TestServeModeKeepsFsync(t *testing.T) {
 	if got := queryString(t, c.ConnString("postgres"), "SHOW fsync"); got != "on" {
 		t.Errorf("fsync = %q, want on", got)
 	}
+	if got := queryString(t, c.ConnString("postgres"), "SHOW max_wal_size"); got != "2GB" {
+		t.Errorf("max_wal_size = %q, want 2GB", got)
+	}
+	if got, want := queryString(t, c.ConnString("postgres"), "SELECT setting::bigint * 8 || 'kB' FROM pg_settings WHERE name = 'shared_buffers'"), embeddedpg.SharedBuffers(); got != want {
+		t.Errorf("shared_buffers = %s, want %s (a quarter of this machine's memory, within bounds)", got, want)
+	}
 }
 
 func TestStartRemovesStaleLockFiles(t *testing.T) {
