@@ -2381,7 +2381,7 @@ type Contact {
   updatedAt: Time!
   "The signed one-click unsubscribe URL of this contact for one list (RFC 8058)."
   unsubscribeURL(listKey: String!): String!
-  "True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say."
+  "True when an e-mail or phone of the contact matches an active blacklist entry (or has not been hashed yet: a row written by an older server, hashed within 30 seconds): it receives nothing, whatever its consents say."
   blocked: Boolean!
   "Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key."
   possibleDuplicates: [Contact!]! @hasRole(roles: [STAFF])

@@ -677,7 +677,7 @@ func (v *ContactPayloadFields) GetDuplicates() []ContactSummary { return v.Dupli
 // ContactPersonInfo includes the requested fields of the GraphQL type Contact.
 type ContactPersonInfo struct {
 	Id string `json:"id"`
-	// True when an e-mail or phone of the contact matches an active blacklist entry: it receives nothing, whatever its consents say.
+	// True when an e-mail or phone of the contact matches an active blacklist entry (or has not been hashed yet: a row written by an older server, hashed within 30 seconds): it receives nothing, whatever its consents say.
 	Blocked bool `json:"blocked"`
 	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
 	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
