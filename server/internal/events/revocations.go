@@ -178,6 +178,7 @@ func (b *Bus) streamRevocations(ctx context.Context, sub *subscriber, from, thro
 			}
 		}
 		sub.ended = end
+		sub.ch = nil // empty and no longer used: its buffer goes back to the heap
 		b.mu.Unlock()
 		context.AfterFunc(ctx, func() { b.unsubscribe(sub) })
 		return
