@@ -14,7 +14,7 @@ import (
 
 // revocationMemo executes each revocation once per instance and subscription document, not
 // once per subscriber: thousands of integrators subscribe with the same document, and
-// executing and encoding the same event for each of them was a third of an instance's CPU
+// executing and encoding the same event for each of them was a quarter of an instance's CPU
 // during fan-out. Every subscription still runs its own operation: its token and role are
 // checked (socketRecheck, @hasRole), its own stream from the Bus replays after its cursor and
 // delivers in order; only the resulting JSON of an event is shared, and only for documents
