@@ -133,6 +133,7 @@ func NewHandler(s Services, opts Options) http.Handler {
 		srv.Use(ext)
 	}
 	srv.AroundOperations(withLoaders(r))
+	srv.Use(newRevocationMemo())
 	srv.AroundFields(classifyErrors)
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))

@@ -316,7 +316,11 @@ func (r *revocationEventResolver) Purpose(ctx context.Context, obj *model.Revoca
 }
 
 func (r *subscriptionResolver) Revocations(ctx context.Context, after *string) (<-chan *model.RevocationEvent, error) {
-	return r.svc.Events.Revocations(ctx, deref(after))
+	events, err := r.svc.Events.Revocations(ctx, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	return tapRevocations(ctx, events), nil
 }
 
 func (r *subscriptionResolver) BlacklistChanged(ctx context.Context) (<-chan *model.BlacklistEntry, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest/fanout"
@@ -29,6 +30,19 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 		idle[i], _ = s.rss()
 	}
 	var perSub float64 = na
+	// CPU used from all subscribed to all received: the instances', the bench's own (its
+	// readers decode every message), the database's.
+	var srv0, own0, db0, srvUsed, ownUsed, dbUsed time.Duration
+	var cpuSeen bool
+	instancesCPU := func() (total time.Duration) {
+		for _, s := range servers {
+			cpu, _, _ := cpuTimes(s.cmd.Process.Pid, false)
+			total += cpu
+		}
+		return total
+	}
+	ownCPU := func() time.Duration { cpu, _, _ := cpuTimes(os.Getpid(), false); return cpu }
+	waitProfile, stopOwnProfile := func() {}, func() {}
 	b.progress("fan-out: %d subscribers over %d instances, %d revocations", sc.subscribers, sc.instances, sc.revocations)
 	res, err := fanout.Measure(ctx, fanout.Config{
 		URLs: urls, Token: adminToken, DBURL: b.dbURL,
@@ -46,17 +60,35 @@ func (b *bench) fanoutFigures(ctx context.Context) error {
 			if profileDir != "" {
 				b.saveProfile(ctx, servers[0], "/debug/pprof/heap", "fanout-heap.pprof")
 				b.saveProfile(ctx, servers[0], "/debug/pprof/goroutine?debug=1", "fanout-goroutines.txt")
+				waitProfile = b.fanoutCPUProfile(ctx, servers[0], time.Duration(sc.revocations)*sc.eventInterval)
+				stopOwnProfile = b.ownCPUProfile("fanout-bench-cpu.pprof")
 			}
+			srv0, own0, db0 = instancesCPU(), ownCPU(), b.databaseCPU()
+		},
+		Received: func() {
+			srvUsed, ownUsed, dbUsed = instancesCPU()-srv0, ownCPU()-own0, b.databaseCPU()-db0
+			cpuSeen = true
+			stopOwnProfile()
 		},
 	})
 	if err != nil {
+		stopOwnProfile()
+		waitProfile()
 		b.notBuilt(fmt.Sprintf("fan-out failed: %v", err),
 			figure{name: "fanout_p99", unit: "ms", baseline: na, goal: valueAtMost(250)},
 			figure{name: "fanout_lost", unit: "events", baseline: na, goal: valueAtMost(0)})
 		return nil
 	}
+	stopOwnProfile()
+	waitProfile()
 	b.progress("%s", res)
 	note := fmt.Sprintf("%d subscribers on %d instances, %d events %s apart; no baseline", res.Subscribers, sc.instances, res.Events, sc.eventInterval)
+	if cpuSeen && res.Delivered > 0 {
+		note += fmt.Sprintf("; CPU per delivered message: instances %.3g µs, bench readers %.3g µs, database %.3g µs",
+			perOp(srvUsed, res.Delivered), perOp(ownUsed, res.Delivered), perOp(dbUsed, res.Delivered))
+		b.progress("fan-out CPU from subscribed to received: instances %v, bench %v, database %v for %d delivered messages",
+			srvUsed, ownUsed, dbUsed, res.Delivered)
+	}
 	if res.Failed > 0 || res.Duplicates > 0 {
 		note += fmt.Sprintf("; %d failed subscriptions, %d duplicates", res.Failed, res.Duplicates)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"sync"
 	"time"
 )
 
@@ -33,6 +35,45 @@ func (b *bench) cpuProfile(ctx context.Context, s *server, name string) (wait fu
 		b.saveProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), name+"-cpu.pprof")
 	}()
 	return func() { <-done }
+}
+
+// fanoutCPUProfile fetches a CPU profile of s over the next d (the fan-out's measured events)
+// into profileDir/fanout-cpu.pprof, in the background; wait for it with the result.
+func (b *bench) fanoutCPUProfile(ctx context.Context, s *server, d time.Duration) (wait func()) {
+	if profileDir == "" || s.debugURL == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.saveProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d/time.Second))), "fanout-cpu.pprof")
+	}()
+	return func() { <-done }
+}
+
+// ownCPUProfile profiles the bench process itself (its load generators and readers) into
+// profileDir/file until stop is called.
+func (b *bench) ownCPUProfile(file string) (stop func()) {
+	if profileDir == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(profileDir, 0o755); err != nil {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(profileDir, file))
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.progress("profile %s: %v", file, err)
+		return func() {}
+	}
+	return sync.OnceFunc(func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		b.progress("saved %s", filepath.Join(profileDir, file))
+	})
 }
 
 // saveProfile fetches path from s's profiler into profileDir/file.

@@ -28,7 +28,7 @@ const shutdownGrace = 20 * time.Second
 // WebSockets with a close frame (1000) and let running requests finish (up to shutdownGrace),
 // stop background workers, close the pool, stop the embedded database last (app.Close).
 func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
-	tuneGC(log)
+	budget := tuneGC(log)
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 			return err
 		}
 	}
-	sockets := newWebSockets()
+	sockets := newWebSockets(budget)
 	defer sockets.close()
 	srv := &http.Server{Handler: sockets.track(a.Handler)}
 	web.ConfigureServer(srv)
@@ -120,13 +120,14 @@ func dataLocation(a *app.App) string {
 // WebSocket whose request context ends with close code 1000, after which clients reconnect
 // (to another instance, or to this one once restarted) and resume from their cursor.
 type webSockets struct {
+	budget  *memoryBudget
 	wg      sync.WaitGroup
 	closing context.Context
 	close   context.CancelFunc
 }
 
-func newWebSockets() *webSockets {
-	s := &webSockets{}
+func newWebSockets(budget *memoryBudget) *webSockets {
+	s := &webSockets{budget: budget}
 	s.closing, s.close = context.WithCancel(context.Background())
 	return s
 }
@@ -139,6 +140,8 @@ func (s *webSockets) track(next http.Handler) http.Handler {
 		}
 		s.wg.Add(1)
 		defer s.wg.Done()
+		s.budget.socketOpened()
+		defer s.budget.socketClosed()
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		defer context.AfterFunc(s.closing, cancel)()

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -85,6 +86,8 @@ type event struct {
 	PurposeID *string
 	Channel   string
 	Ref       string
+	// revocation is what revocation subscribers receive, made once by fanOut.
+	revocation *model.RevocationEvent
 }
 
 // subscriber receives the events its filter accepts. The Bus closes ch when the subscriber
@@ -99,6 +102,11 @@ type subscriber struct {
 	internal bool // a worker of this instance (Committed), not a GraphQL subscription
 	closed   bool
 	err      error
+	// direct, once set, delivers in place of ch: called by fanOut (under the Bus's lock) with
+	// each accepted event; false means its queue is full. ended then runs (under the lock)
+	// when the subscriber is closed, in place of closing ch.
+	direct func(*event) bool
+	ended  func(why error)
 }
 
 var errStopped = errors.New("server is shutting down")
@@ -132,6 +140,10 @@ func (b *Bus) closeLocked(s *subscriber, err error) {
 	}
 	s.closed, s.err = true, err
 	delete(b.subs, s)
+	if s.ended != nil {
+		s.ended(err)
+		return
+	}
 	close(s.ch)
 }
 
@@ -144,8 +156,17 @@ func (b *Bus) fanOut(evs []*event) {
 			continue
 		}
 		b.last = e.ID
+		if isRevocation(e) {
+			e.revocation = toRevocation(e) // one for every subscriber
+		}
 		for s := range b.subs {
 			if !s.accept(e) {
+				continue
+			}
+			if s.direct != nil {
+				if !s.direct(e) {
+					b.closeLocked(s, errOverflow)
+				}
 				continue
 			}
 			select {

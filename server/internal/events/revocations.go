@@ -66,7 +66,7 @@ func (b *Bus) Revocations(ctx context.Context, after string) (<-chan *model.Revo
 		b.unsubscribe(sub)
 		return nil, err
 	}
-	out := make(chan *model.RevocationEvent)
+	out := make(chan *model.RevocationEvent, b.opts.Buffer)
 	go b.streamRevocations(ctx, sub, from, through, out)
 	return out, nil
 }
@@ -97,34 +97,49 @@ func days(d time.Duration) string {
 	return d.String()
 }
 
-func (b *Bus) streamRevocations(ctx context.Context, sub *subscriber, from, through int64, out chan<- *model.RevocationEvent) {
-	defer close(out)
-	defer b.unsubscribe(sub)
+// streamRevocations replays what the subscriber missed (from the table), then what queued on
+// sub during the replay, then hands sub over to fanOut, which from then on puts each event
+// straight into out (buffered like sub) and ends the stream itself: a live event costs no
+// goroutine of its own per subscriber.
+func (b *Bus) streamRevocations(ctx context.Context, sub *subscriber, from, through int64, out chan *model.RevocationEvent) {
 	sent := from
 	send := func(e *event) bool {
 		if e.ID <= sent {
 			return true // replayed already
 		}
+		r := e.revocation
+		if r == nil {
+			r = toRevocation(e)
+		}
 		select {
-		case out <- toRevocation(e):
+		case out <- r:
 			sent = e.ID
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
+	end := func(why error) {
+		endStream(ctx, why, "revocations", "subscribe again with `after` set to extensions.resumeAfter to get the rest",
+			map[string]any{"resumeAfter": cursorOf(sent)})
+		close(out)
+	}
 	for sent < through {
 		evs, err := readEvents(ctx, b.db.Pool, sent, through, revocationKinds, readBatch)
 		if err != nil {
+			b.unsubscribe(sub)
 			if ctx.Err() == nil {
 				b.opts.Log.Error("events: replaying revocations", "after_id", sent, "err", err)
 				endWithError(ctx, "revocations", "could not read the missed revocations just now; subscribe again with `after` set to extensions.resumeAfter",
 					map[string]any{"resumeAfter": cursorOf(sent)})
 			}
+			close(out)
 			return
 		}
 		for _, e := range evs {
 			if !send(e) {
+				b.unsubscribe(sub)
+				close(out)
 				return
 			}
 		}
@@ -133,19 +148,40 @@ func (b *Bus) streamRevocations(ctx context.Context, sub *subscriber, from, thro
 		}
 	}
 	for {
+		b.mu.Lock()
 		select {
 		case e, ok := <-sub.ch:
+			b.mu.Unlock()
 			if !ok {
-				endStream(ctx, sub.err, "revocations", "subscribe again with `after` set to extensions.resumeAfter to get the rest",
-					map[string]any{"resumeAfter": cursorOf(sent)})
+				end(sub.err)
 				return
 			}
 			if !send(e) {
+				b.unsubscribe(sub)
+				close(out)
 				return
 			}
-		case <-ctx.Done():
-			return
+			continue
+		default:
 		}
+		// Nothing queued, and fanOut waits for the lock: from its next event on, it delivers.
+		sub.direct = func(e *event) bool {
+			if e.ID <= sent {
+				return true
+			}
+			select {
+			case out <- e.revocation:
+				sent = e.ID
+				return true
+			default:
+				return false
+			}
+		}
+		sub.ended = end
+		sub.ch = nil // empty and no longer used: its buffer goes back to the heap
+		b.mu.Unlock()
+		context.AfterFunc(ctx, func() { b.unsubscribe(sub) })
+		return
 	}
 }
 

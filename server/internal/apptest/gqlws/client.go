@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -140,13 +141,13 @@ func (c *Conn) read() (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
-		var m Message
-		if err := json.Unmarshal(b, &m); err != nil {
-			return Message{}, fmt.Errorf("gqlws: bad message %q: %w", b, err)
+		m, err := Decode(b)
+		if err != nil {
+			return Message{}, err
 		}
 		switch m.Type {
 		case "ping":
-			if err := c.send(ctx, map[string]any{"type": "pong"}); err != nil {
+			if err := c.Pong(ctx); err != nil {
 				return Message{}, err
 			}
 		case "pong":
@@ -155,6 +156,42 @@ func (c *Conn) read() (Message, error) {
 		}
 	}
 }
+
+// ReadRaw reads the next message of any type, pings included, into buf (reused, grown as
+// needed) without decoding it: for readers of many sockets that recognise the messages they
+// expect by their bytes (fanout). The caller answers pings with Pong; do not mix with Read.
+func (c *Conn) ReadRaw(buf []byte) ([]byte, error) {
+	_, r, err := c.ws.Reader(context.Background())
+	if err != nil {
+		return buf[:0], err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// Decode parses a message read with ReadRaw.
+func Decode(b []byte) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Message{}, fmt.Errorf("gqlws: bad message %q: %w", b, err)
+	}
+	return m, nil
+}
+
+// Pong answers a ping.
+func (c *Conn) Pong(ctx context.Context) error { return c.send(ctx, map[string]any{"type": "pong"}) }
 
 // Close closes the connection normally.
 func (c *Conn) Close() error { return c.ws.Close(websocket.StatusNormalClosure, "") }
