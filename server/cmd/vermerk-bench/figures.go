@@ -32,8 +32,8 @@ func (b *bench) mainServer(ctx context.Context) (*server, error) {
 // measured turns a pair of load runs into a figure (or n/a with the reason).
 func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) float64) {
 	f.value, f.baseline = value(app), value(base)
-	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs (baseline: database %s µs)",
-		num(app.serverUS), num(app.dbUS), num(base.dbUS)))
+	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs, load generator %s µs (baseline: database %s µs, load generator %s µs)",
+		num(app.serverUS), num(app.dbUS), num(app.loadUS), num(base.dbUS), num(base.loadUS)))
 	if why := app.failed(); why != "" {
 		f.value, f.note = na, "Vermerk: "+why
 	} else if why := base.failed(); why != "" {
