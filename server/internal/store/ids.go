@@ -42,3 +42,25 @@ func DecodeCursor(field, cursor string, n int) ([]string, error) {
 func BadCursor(field, cursor string) *apperr.Error {
 	return apperr.BadInput(field, apperr.ReasonBadCursor, "%q is not a cursor of this list; pass an endCursor you received", apperr.Clip(cursor))
 }
+
+// genericPlanKeys is how many keys GenericPlanKeys passes at least: more than the 10 that
+// PostgreSQL's generic plan assumes for `= ANY($1)`.
+const genericPlanKeys = 16
+
+// GenericPlanKeys pads keys for a prepared `WHERE x = ANY($1)` lookup to at least 16 entries,
+// repeating its first key. PostgreSQL plans a prepared statement afresh for its first five
+// runs, then keeps the generic plan only if it is not dearer than those custom plans were; the
+// generic plan of `= ANY($1)` assumes 10 keys, so a lookup of fewer keys would be planned
+// afresh on every run (0.1 ms, several times the lookup itself). The index scan drops the
+// repeated keys, so they cost nothing to look up and return no extra rows.
+func GenericPlanKeys[K any](keys []K) []K {
+	if len(keys) == 0 || len(keys) >= genericPlanKeys {
+		return keys
+	}
+	padded := make([]K, genericPlanKeys)
+	n := copy(padded, keys)
+	for i := n; i < len(padded); i++ {
+		padded[i] = keys[0]
+	}
+	return padded
+}
