@@ -38,7 +38,11 @@ func TestLookupByIDKeepsGenericPlan(t *testing.T) {
 	}
 	for i := range 6 {
 		keys := ids[:1+i%2] // one contact, then two
-		rows, _ := conn.Query(ctx, "contacts_by_ids", store.GenericPlanKeys(keys))
+		arg, err := store.UUIDArray(store.GenericPlanKeys(keys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := conn.Query(ctx, "contacts_by_ids", arg)
 		found, err := collect(rows)
 		if err != nil {
 			t.Fatal(err)
