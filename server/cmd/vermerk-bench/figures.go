@@ -65,10 +65,11 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		return err
 	}
 	profiled := b.cpuProfile(ctx, s, "contact"+b.phase)
+	body := idBody(query, "id")
 	app := b.load(ctx, "contact by id over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
-		var out struct{ Contact *struct{ ID string } }
-		if err := client.gql(ctx, staff, gqlBody(query, map[string]any{"id": id}), &out); err != nil {
+		out, err := gqlData[struct{ Contact *struct{ ID string } }](ctx, client, staff, body(id))
+		if err != nil {
 			return err
 		}
 		if out.Contact == nil || out.Contact.ID != id {
