@@ -73,7 +73,7 @@ func UUIDArray(ids []string) (string, error) {
 	b.Grow(2 + 37*len(ids))
 	b.WriteByte('{')
 	for i, id := range ids {
-		if !isUUID(id) {
+		if (i == 0 || id != ids[0]) && !isUUID(id) { // GenericPlanKeys repeats the first id
 			return "", fmt.Errorf("store.UUIDArray: %q is not a UUID", apperr.Clip(id))
 		}
 		if i > 0 {
