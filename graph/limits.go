@@ -210,12 +210,9 @@ func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 	if oc.Operation == nil {
 		return nil
 	}
-	// Collecting the root fields (merging repeats, applying @skip and @include) costs more than
-	// the rest of the limits; counting the selections is enough where it is within the limit.
-	if rootSelections(oc.Operation.SelectionSet, 0) > l.maxRoot {
-		if n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{rootTypes[oc.Operation.Operation]})); n > l.maxRoot {
-			return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", n, l.maxRoot)
-		}
+	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}
+	if n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root[oc.Operation.Operation]})); n > l.maxRoot {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", n, l.maxRoot)
 	}
 	cost := gqlcomplexity.Calculate(ctx, l.es, oc.Operation, oc.Variables) + fixedCosts(oc.Operation.SelectionSet, 0)
 	if cost > l.max {
@@ -223,30 +220,6 @@ func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 			"(a page costs `first` times its fields, totalCount %d, subjectAccessExport %d)", cost, l.max, costTotalCount, costExport)
 	}
 	return nil
-}
-
-var rootTypes = map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}
-
-// rootSelections counts the fields of a selection set, fragments expanded: at least as many as
-// graphql.CollectFields returns for it, which merges repeated fields and drops skipped ones.
-func rootSelections(set ast.SelectionSet, seen int) int {
-	if seen > 64 {
-		return 1 << 30 // fragment cycles are rejected by validation; this is a backstop
-	}
-	n := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			n++
-		case *ast.InlineFragment:
-			n += rootSelections(s.SelectionSet, seen+1)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				n += rootSelections(s.Definition.SelectionSet, seen+1)
-			}
-		}
-	}
-	return n
 }
 
 // fixedCosts adds the cost of every totalCount, subjectAccessExport and processingRecord the

@@ -92,24 +92,3 @@ func TestComplexityCountsPages(t *testing.T) {
 		t.Errorf("complexity without first = %d, want the default page", got)
 	}
 }
-
-// rootSelections is an upper bound of the root fields gqlgen collects (so that counting
-// them is enough below the limit), exact where nothing merges or is skipped.
-func TestRootSelections(t *testing.T) {
-	s := loadSchema(t)
-	cases := []struct {
-		query string
-		n     int
-	}{
-		{`{ me { role } }`, 1},
-		{`{ a: me { role } b: me { role } }`, 2},
-		{`{ me { role } me { name } }`, 2},                                        // merged into one by gqlgen
-		{`query($s: Boolean!) { me @skip(if: $s) { role } purposes { key } }`, 2}, // one may be skipped
-		{`{ ...F ... on Query { lists { key } } } fragment F on Query { me { role } purposes { key } }`, 3},
-	}
-	for _, c := range cases {
-		if got := rootSelections(operation(t, s, c.query).SelectionSet, 0); got != c.n {
-			t.Errorf("rootSelections(%s) = %d, want %d", c.query, got, c.n)
-		}
-	}
-}
