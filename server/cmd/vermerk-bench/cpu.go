@@ -62,15 +62,32 @@ func (b *bench) databaseCPU() time.Duration {
 	return total
 }
 
-// cpuMeter measures the CPU the server and the database use between start and per.
+// machineIdle is the idle time of all the machine's CPUs together so far (from /proc/stat).
+func machineIdle() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait …
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0
+	}
+	n, _ := strconv.ParseInt(f[4], 10, 64)
+	return time.Duration(n) * clockTick
+}
+
+// cpuMeter measures the CPU the server, the database and the bench itself (the load
+// generator) use between start and used, and the machine's idle time.
 type cpuMeter struct {
-	b         *bench
-	server    *server
-	srv0, db0 time.Duration
+	b                       *bench
+	server                  *server
+	srv0, db0, self0, idle0 time.Duration
 }
 
 func (b *bench) meter(s *server) *cpuMeter {
-	m := &cpuMeter{b: b, server: s, db0: b.databaseCPU()}
+	m := &cpuMeter{b: b, server: s, db0: b.databaseCPU(), idle0: machineIdle()}
+	m.self0, _, _ = cpuTimes(os.Getpid(), false)
 	if s != nil {
 		m.srv0, _, _ = cpuTimes(s.cmd.Process.Pid, false)
 	}
@@ -85,6 +102,13 @@ func (m *cpuMeter) used() (server, db time.Duration) {
 		}
 	}
 	return server, m.b.databaseCPU() - m.db0
+}
+
+// bench is the bench process's own CPU time since the meter started (the load generator,
+// pgx included when the baseline runs in it), idle the machine's idle CPU time.
+func (m *cpuMeter) bench() (self, idle time.Duration) {
+	now, _, _ := cpuTimes(os.Getpid(), false)
+	return now - m.self0, machineIdle() - m.idle0
 }
 
 // perOp is a CPU time per one of n operations in microseconds.

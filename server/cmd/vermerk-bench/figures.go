@@ -32,8 +32,8 @@ func (b *bench) mainServer(ctx context.Context) (*server, error) {
 // measured turns a pair of load runs into a figure (or n/a with the reason).
 func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) float64) {
 	f.value, f.baseline = value(app), value(base)
-	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs (baseline: database %s µs)",
-		num(app.serverUS), num(app.dbUS), num(base.dbUS)))
+	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs, load generator %s µs (baseline: database %s µs, load generator %s µs)",
+		num(app.serverUS), num(app.dbUS), num(app.loadUS), num(base.dbUS), num(base.loadUS)))
 	if why := app.failed(); why != "" {
 		f.value, f.note = na, "Vermerk: "+why
 	} else if why := base.failed(); why != "" {
@@ -65,10 +65,11 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		return err
 	}
 	profiled := b.cpuProfile(ctx, s, "contact"+b.phase)
+	body := idBody(query, "id")
 	app := b.load(ctx, "contact by id over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
-		var out struct{ Contact *struct{ ID string } }
-		if err := client.gql(ctx, staff, gqlBody(query, map[string]any{"id": id}), &out); err != nil {
+		out, err := gqlData[struct{ Contact *struct{ ID string } }](ctx, client, staff, body(id))
+		if err != nil {
 			return err
 		}
 		if out.Contact == nil || out.Contact.ID != id {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,12 +13,14 @@ import (
 
 // loadResult is what one closed-loop load run measured.
 type loadResult struct {
-	// CPU time per operation in µs, of the main server and of the database, in the window
-	serverUS, dbUS float64
-	ops, errors    int
-	firstErr       error
-	window         time.Duration
-	latencies      []time.Duration // sorted
+	// CPU time per operation in µs, of the main server, of the database and of the load
+	// generator (the bench process), in the window; idle: the machine's idle CPUs, out of all
+	serverUS, dbUS, loadUS float64
+	idle                   float64
+	ops, errors            int
+	firstErr               error
+	window                 time.Duration
+	latencies              []time.Duration // sorted
 }
 
 func (r loadResult) rps() float64 { return float64(r.ops) / r.window.Seconds() }
@@ -72,7 +75,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		errors   int
 		firstErr error
 	}
-	var serverCPU, dbCPU time.Duration
+	var serverCPU, dbCPU, selfCPU, idleCPU time.Duration
 	metered := make(chan struct{})
 	go func() {
 		defer close(metered)
@@ -80,6 +83,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		m := b.meter(b.main)
 		time.Sleep(time.Until(to))
 		serverCPU, dbCPU = m.used()
+		selfCPU, idleCPU = m.bench()
 	}()
 	var ticket atomic.Int64
 	ws := make([]worker, sc.workers)
@@ -125,10 +129,11 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	}
 	r.ops = len(r.latencies)
 	slices.Sort(r.latencies)
-	r.serverUS, r.dbUS = perOp(serverCPU, r.ops), perOp(dbCPU, r.ops)
+	r.serverUS, r.dbUS, r.loadUS = perOp(serverCPU, r.ops), perOp(dbCPU, r.ops), perOp(selfCPU, r.ops)
+	r.idle = float64(idleCPU) / float64(sc.duration) / float64(runtime.NumCPU())
 	if r.ops > 0 {
-		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs",
-			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS)
+		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs, load generator %.0f µs; machine %.0f %% idle",
+			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS, r.loadUS, 100*r.idle)
 	}
 	return r
 }

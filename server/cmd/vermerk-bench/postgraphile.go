@@ -77,12 +77,13 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 	if err != nil {
 		return err
 	}
+	body := idBody(query, "id")
 	res := b.load(ctx, "contact by id over PostGraphile", func(ctx context.Context, rnd *rand.Rand) error {
 		id := benchID("contact-", 1+rnd.IntN(n))
-		var out struct {
+		out, err := gqlData[struct {
 			ContactByID *struct{ ID string } `json:"contactById"`
-		}
-		if err := client.gql(ctx, "", gqlBody(query, map[string]any{"id": id}), &out); err != nil {
+		}](ctx, client, "", body(id))
+		if err != nil {
 			return err
 		}
 		if out.ContactByID == nil || out.ContactByID.ID != id {

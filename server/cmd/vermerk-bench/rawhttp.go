@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -59,6 +60,39 @@ func (c *rawClient) put(rc *rawConn) {
 	default:
 		rc.c.Close()
 	}
+}
+
+// gqlData posts body (a JSON GraphQL request) with c and token (none if empty) and decodes the
+// answer's data as D in one pass, checking errors and status as decodeGQL does.
+func gqlData[D any](ctx context.Context, c *rawClient, token string, body []byte) (D, error) {
+	var r struct {
+		Data   D          `json:"data"`
+		Errors []gqlError `json:"errors"`
+	}
+	rc, err := c.conn()
+	if err != nil {
+		return r.Data, err
+	}
+	status, data, keep, err := rc.post(ctx, c.host, token, body)
+	if err != nil {
+		rc.c.Close()
+		return r.Data, err
+	}
+	err = json.Unmarshal(data, &r) // data is the connection's buffer: decode before it is reused
+	if keep {
+		c.put(rc)
+	} else {
+		rc.c.Close()
+	}
+	switch {
+	case err != nil:
+		return r.Data, fmt.Errorf("HTTP %d: %.200s", status, data)
+	case len(r.Errors) > 0:
+		return r.Data, fmt.Errorf("%s (%v)", r.Errors[0].Message, r.Errors[0].Extensions["code"])
+	case status != http.StatusOK:
+		return r.Data, fmt.Errorf("HTTP %d", status)
+	}
+	return r.Data, nil
 }
 
 // gql posts body (a JSON GraphQL request) with token (none if empty) and decodes data into out, like gql.
@@ -122,21 +156,21 @@ func (rc *rawConn) post(ctx context.Context, host, token string, body []byte) (s
 		if err != nil {
 			return 0, nil, false, err
 		}
-		h := strings.TrimRight(string(line), "\r\n")
-		if h == "" {
+		h := bytes.TrimRight(line, "\r\n")
+		if len(h) == 0 {
 			break
 		}
-		name, value, _ := strings.Cut(h, ":")
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(name) {
-		case "content-length":
-			if length, err = strconv.Atoi(value); err != nil {
+		name, value, _ := bytes.Cut(h, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil {
 				return 0, nil, false, fmt.Errorf("bad Content-Length %q", value)
 			}
-		case "transfer-encoding":
-			chunked = strings.EqualFold(value, "chunked")
-		case "connection":
-			keep = !strings.EqualFold(value, "close")
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
 		}
 	}
 	rc.buf = rc.buf[:0]
@@ -175,6 +209,18 @@ func (rc *rawConn) post(ctx context.Context, host, token string, body []byte) (s
 		return 0, nil, false, errors.New("answer without Content-Length or chunked encoding")
 	}
 	return status, rc.buf, keep, nil
+}
+
+// idBody returns the bodies of a GraphQL request with one variable, an id: the id goes
+// between the JSON around it, so a load run does not encode the query for every request
+// (ids are UUIDs, which need no escaping).
+func idBody(query, variable string) func(id string) []byte {
+	pre, _ := json.Marshal(query)
+	head := append(append([]byte(`{"query":`), pre...), `,"variables":{"`+variable+`":"`...)
+	return func(id string) []byte {
+		b := make([]byte, 0, len(head)+len(id)+3)
+		return append(append(append(b, head...), id...), `"}}`...)
+	}
 }
 
 // gqlBody is the JSON body of a GraphQL request.

@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -53,10 +54,12 @@ func main() {
 	}
 	// The tools (token, import, export, migrate) work beside a running server of the same data directory.
 	cfg.ShareEmbedded = name != "serve"
-	log := newLogger(cfg)
+	log, flush := newLogger(cfg, name == "serve")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := cmd.run(ctx, cfg, log, args); err != nil {
+	err = cmd.run(ctx, cfg, log, args)
+	flush()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "vermerk "+name+":", err)
 		os.Exit(1)
 	}
@@ -69,10 +72,22 @@ func usage() {
 	}
 }
 
-func newLogger(cfg config.Config) *slog.Logger {
+// newLogger logs to stderr; batched (the server) holds informational lines for up to
+// logFlushDelay and writes them together. flush writes out what is held.
+func newLogger(cfg config.Config, batched bool) (log *slog.Logger, flush func()) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	var out io.Writer = os.Stderr
+	var bw *batchedWriter
+	if batched {
+		bw = &batchedWriter{out: os.Stderr, delay: logFlushDelay}
+		out = bw
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	var h slog.Handler = slog.NewTextHandler(out, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(out, opts)
+	}
+	if bw == nil {
+		return slog.New(h), func() {}
+	}
+	return slog.New(flushingHandler{h, bw}), bw.Flush
 }

@@ -30,13 +30,21 @@ type Service struct {
 	byID     *store.Joiner[string, *model.Contact] // contact(id) of concurrent requests
 }
 
+// contactsByIDs looks up contacts by id; its argument is store.UUIDArray of
+// store.GenericPlanKeys, so that PostgreSQL keeps one plan for it.
+const contactsByIDs = `SELECT ` + store.ContactColumns + ` FROM contacts c WHERE c.id = ANY($1::uuid[])`
+
 // New returns the contacts service.
 func New(db *store.DB, screener Screener) *Service {
 	s := &Service{db: db, screener: screener}
 	// Half the pool for joint lookups by id: enough to keep PostgreSQL's cores busy, and the
 	// writers keep theirs.
 	s.byID = store.NewJoiner(int(db.Pool.Config().MaxConns)/2, func(ctx context.Context, ids []string, found func(string, *model.Contact)) error {
-		rows, err := db.Pool.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, ids)
+		arg, err := store.UUIDArray(store.GenericPlanKeys(ids))
+		if err != nil {
+			return err
+		}
+		rows, err := db.Pool.Query(ctx, contactsByIDs, arg)
 		if err != nil {
 			return err
 		}
@@ -77,10 +85,13 @@ func Get(ctx context.Context, q store.Querier, id string) (*model.Contact, error
 func (s *Service) ContactsByIDs(ctx context.Context, ids []string) ([]*model.Contact, []error) {
 	out := make([]*model.Contact, len(ids))
 	errs := make([]error, len(ids))
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, ids)
+	arg, err := store.UUIDArray(store.GenericPlanKeys(ids))
 	var found []*model.Contact
 	if err == nil {
-		found, err = collect(rows)
+		var rows pgx.Rows
+		if rows, err = s.db.Pool.Query(ctx, contactsByIDs, arg); err == nil {
+			found, err = collect(rows)
+		}
 	}
 	if err == nil {
 		byID := make(map[string]*model.Contact, len(found))

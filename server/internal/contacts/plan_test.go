@@ -1,0 +1,66 @@
+package contacts
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// TestLookupByIDKeepsGenericPlan: after its first five runs, the lookup of contact(id) (and of
+// the contacts loader) runs on PostgreSQL's generic plan even when it asks for one contact, so
+// it is not planned afresh for every request; and the padded keys return each contact once.
+func TestLookupByIDKeepsGenericPlan(t *testing.T) {
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+		SELECT 'Erika', 'Mustermann ' || i, 'mustermann ' || i, 'erika mustermann ' || i FROM generate_series(1, 5000) i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	rows, _ := conn.Query(ctx, `SELECT id::text FROM contacts ORDER BY sort_key LIMIT 3`)
+	if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Prepare(ctx, "contacts_by_ids", contactsByIDs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		keys := ids[:1+i%2] // one contact, then two
+		arg, err := store.UUIDArray(store.GenericPlanKeys(keys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := conn.Query(ctx, "contacts_by_ids", arg)
+		found, err := collect(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != len(keys) {
+			t.Fatalf("looking up %d contacts returned %d rows", len(keys), len(found))
+		}
+	}
+	var plan strings.Builder
+	rows, _ = conn.Query(ctx, `EXPLAIN EXECUTE contacts_by_ids('{`+ids[0]+`}')`) // a utility statement takes no parameters
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		plan.WriteString(l + "\n")
+	}
+	if !strings.Contains(plan.String(), "ANY ($1)") { // a custom plan names the keys themselves
+		t.Errorf("the lookup by id is planned for each run's keys, not generically:\n%s", plan.String())
+	}
+}
