@@ -36,9 +36,10 @@ func newScreenJoiner(q store.Querier, maxInFlight int) *store.Joiner[string, has
 	})
 }
 
-// queryHashes runs matchHashes with q.
+// queryHashes runs matchHashes with q. The hashes are padded (store.GenericPlanKeys) so that a
+// screen of one or two identifiers runs on the generic plan, not planned afresh each time.
 func queryHashes(ctx context.Context, q store.Querier, hashes [][]byte, each func(hashRow)) error {
-	rows, err := q.Query(ctx, matchHashes, hashes)
+	rows, err := q.Query(ctx, matchHashes, store.GenericPlanKeys(hashes))
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}

@@ -1,0 +1,79 @@
+package blacklist
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/pgtest"
+)
+
+// TestScreenLookupKeepsGenericPlan: after its first five runs, the blacklist lookup of a screen
+// with one or two hashes runs on PostgreSQL's generic plan instead of being planned afresh for
+// every keystroke, and the padded hashes return each match once.
+func TestScreenLookupKeepsGenericPlan(t *testing.T) {
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
+		SELECT md5('entry-' || i)::uuid, 'MANUAL', 'objection', 'k1', '{EMAIL}' FROM generate_series(1, 5000) i`); err != nil {
+		t.Fatal(err)
+	}
+	hashes := make([][]byte, 2)
+	for i := range hashes {
+		h := sha256.Sum256(fmt.Appendf(nil, "entry-%d", i+1))
+		hashes[i] = h[:]
+		if _, err := conn.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash) VALUES (md5('entry-' || $1::int)::uuid, 'EMAIL', 'k1', $2)`,
+			i+1, h[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash)
+		SELECT md5('entry-' || i)::uuid, 'EMAIL', 'k1', sha256(('other-' || i)::bytea) FROM generate_series(3, 5000) i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE blacklist_entries, blacklist_hashes`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		want := 1 + i%2 // one hash, then two
+		found := 0
+		if err := queryHashes(ctx, conn, hashes[:want], func(hashRow) { found++ }); err != nil {
+			t.Fatal(err)
+		}
+		if found != want {
+			t.Fatalf("looking up %d hashes found %d rows", want, found)
+		}
+	}
+	var stmt string
+	if err := conn.QueryRow(ctx, `SELECT name FROM pg_prepared_statements WHERE statement = $1`, matchHashes).Scan(&stmt); err != nil {
+		t.Fatalf("the lookup is not a prepared statement: %v", err)
+	}
+	var generic, custom int64
+	if err := conn.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1`, stmt).Scan(&generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	if generic == 0 {
+		t.Errorf("the screen lookup ran %d custom plans and no generic one", custom)
+	}
+	if plan := explain(t, conn, stmt); !strings.Contains(plan, "Index") {
+		t.Errorf("the lookup does not use an index:\n%s", plan)
+	}
+}
+
+func explain(t *testing.T, conn *pgx.Conn, stmt string) string {
+	t.Helper()
+	rows, _ := conn.Query(t.Context(), `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}')`)
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
