@@ -8,8 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // copyBuf builds the data of COPY … FROM STDIN (FORMAT binary) for the few column types the
@@ -53,17 +51,6 @@ func (c *copyBuf) int4(v int32) {
 func (c *copyBuf) bytea(v []byte) {
 	c.b = binary.BigEndian.AppendUint32(c.b, uint32(len(v)))
 	c.b = append(c.b, v...)
-}
-
-// hash writes two fields: the keyed hash of a normalised identifier under key keyID, and keyID.
-func (c *copyBuf) hash(keyring *screening.Keyring, keyID string, kind screening.Kind, normalized string) error {
-	h, err := keyring.Hash(keyID, kind, normalized)
-	if err != nil {
-		return err
-	}
-	c.bytea(h)
-	c.text(keyID)
-	return nil
 }
 
 // copyInto sends the rows written to c into table's columns.
