@@ -374,9 +374,10 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 }
 
 // writeRows copies the batch's new contacts, their e-mails and phones with their keyed hashes
-// under keyring's current key (those prepare computed for screening), their list memberships and the batch's held rows into their
-// tables. (Rows written here matched no blacklist entry under any key, so no entry needs its
-// hashes carried over to the current key: see blacklist.HashIdentifiers.)
+// under keyring's current key (those prepare computed for screening), their list memberships
+// and the batch's held rows into their tables. (Rows written here matched no blacklist entry
+// under any key, so no entry needs its hashes carried over to the current key: see
+// blacklist.HashIdentifiers.)
 func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *runState, b *batch) error {
 	keyID := keyring.Current().ID
 	// prepare hashed every identifier under every key, current first: e-mails, then phones
