@@ -413,7 +413,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			}
 		}
 		if b.emails > 0 {
-			c := newCopyBuf(b.emails * 96)
+			c := newCopyBuf(b.emails * 160)
 			for _, r := range ins {
 				for j := range r.emails {
 					c.row(6)
@@ -430,7 +430,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			}
 		}
 		if b.phones > 0 {
-			c := newCopyBuf(b.phones * 48)
+			c := newCopyBuf(b.phones * 112)
 			for _, r := range ins {
 				for j := range r.phones {
 					c.row(5)
