@@ -195,6 +195,9 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	if err != nil {
 		return 0, 0, "", err
 	}
+	// A CPU profile of the server over the import's first seconds (about 100,000 rows a second).
+	profiled := b.importProfile(ctx, s, where)
+	defer profiled()
 	type job struct {
 		Status                                                string
 		Total, Processed, Inserted, Duplicates, Held, Invalid int
@@ -249,6 +252,22 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	b.progress("import: %s after %s (inserted %d, duplicates %d, held %d, invalid %d)", j.Status, took.Round(time.Millisecond),
 		j.Inserted, j.Duplicates, j.Held, j.Invalid)
 	return float64(expect.Rows) / took.Seconds(), float64(peak) / (1 << 20), join(cpu, note), nil
+}
+
+// importProfile saves a CPU profile of s while it imports (BENCH_PROFILE_DIR), named after
+// where: import-an-empty-database-as-superuser-cpu.pprof and so on; wait for it with the result.
+func (b *bench) importProfile(ctx context.Context, s *server, where string) (wait func()) {
+	if profileDir == "" || s == nil || s.debugURL == "" {
+		return func() {}
+	}
+	secs := max(1, b.file.expect.Rows/100_000)
+	name := "import-" + strings.Join(strings.Fields(where), "-") + "-cpu.pprof"
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.saveProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), name)
+	}()
+	return func() { <-done }
 }
 
 // databaseOf is the database name of a postgres:// URL.

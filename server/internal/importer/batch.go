@@ -374,11 +374,15 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 }
 
 // writeRows copies the batch's new contacts, their e-mails and phones with their keyed hashes
-// under keyring's current key, their list memberships and the batch's held rows into their
-// tables. (Rows written here matched no blacklist entry under any key, so no entry needs its
-// hashes carried over to the current key: see blacklist.HashIdentifiers.)
+// under keyring's current key (those prepare computed for screening), their list memberships
+// and the batch's held rows into their tables. (Rows written here matched no blacklist entry
+// under any key, so no entry needs its hashes carried over to the current key: see
+// blacklist.HashIdentifiers.)
 func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *runState, b *batch) error {
 	keyID := keyring.Current().ID
+	// prepare hashed every identifier under every key, current first: e-mails, then phones
+	// (screening.Keyring.AppendHashes), so the hash under the current key is at every stride-th.
+	stride := len(keyring.KeyIDs())
 	if len(b.ins) > 0 {
 		ins := b.ins
 		c := newCopyBuf(len(ins) * 256)
@@ -410,7 +414,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			}
 		}
 		if b.emails > 0 {
-			c := newCopyBuf(b.emails * 96)
+			c := newCopyBuf(b.emails * 160)
 			for _, r := range ins {
 				for j := range r.emails {
 					c.row(6)
@@ -418,9 +422,8 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 					c.int4(int32(j))
 					c.text(r.emails[j])
 					c.text(r.emailsNorm[j])
-					if err := c.hash(keyring, keyID, screening.KindEmail, r.emailsNorm[j]); err != nil {
-						return err
-					}
+					c.bytea(r.hashes[j*stride])
+					c.text(keyID)
 				}
 			}
 			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}); err != nil {
@@ -428,16 +431,15 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			}
 		}
 		if b.phones > 0 {
-			c := newCopyBuf(b.phones * 48)
+			c := newCopyBuf(b.phones * 112)
 			for _, r := range ins {
 				for j := range r.phones {
 					c.row(5)
 					c.uuid(r.id)
 					c.int4(int32(j))
 					c.text(r.phones[j])
-					if err := c.hash(keyring, keyID, screening.KindPhone, r.phones[j]); err != nil {
-						return err
-					}
+					c.bytea(r.hashes[(len(r.emails)+j)*stride])
+					c.text(keyID)
 				}
 			}
 			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number", "hash", "key_id"}); err != nil {

@@ -35,3 +35,24 @@ func TestBlacklistFilter(t *testing.T) {
 		t.Error("a short hash must always be looked up")
 	}
 }
+
+// A filter for more hashes than filterMaxBytes holds at 10 bits each is no larger than that,
+// and still never misses a hash it was given.
+func TestBlacklistFilterCapped(t *testing.T) {
+	f := newBlacklistFilter(50_000_000, 0)
+	if size := len(f.bits) * 8; size > filterMaxBytes {
+		t.Fatalf("filter of %d bytes, want at most %d", size, filterMaxBytes)
+	}
+	h := make([]byte, 32)
+	in := make([][]byte, 0, 200_000)
+	for range cap(in) {
+		_, _ = rand.Read(h)
+		f.add(h)
+		in = append(in, append([]byte(nil), h...))
+	}
+	for _, h := range in {
+		if !f.mayContain(h) {
+			t.Fatalf("capped filter misses hash %x it was given", h)
+		}
+	}
+}

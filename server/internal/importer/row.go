@@ -3,6 +3,7 @@ package importer
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -84,6 +85,12 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, []problem) {
 // splitValues splits a cell holding several e-mails or phones: csvfile joins several columns
 // with newlines, and offices separate values in one cell with "," or ";".
 func splitValues(cell string) []string {
+	if !strings.ContainsAny(cell, "\n,;") { // one value, as in most cells
+		if v := strings.TrimSpace(cell); v != "" {
+			return []string{v}
+		}
+		return nil
+	}
 	var out []string
 	for _, v := range strings.FieldsFunc(cell, func(r rune) bool { return r == '\n' || r == ',' || r == ';' }) {
 		if v = strings.TrimSpace(v); v != "" {
@@ -100,20 +107,48 @@ func sortKey(s *staged) string {
 	if s.organization != nil {
 		org = *s.organization
 	}
-	return strings.ToLower(strings.Join([]string{s.familyName, s.givenName, org}, " "))
+	return lowerJoin(s.familyName, s.givenName, org)
 }
 
 // searchText must stay equal to contacts.searchText (contacts/write.go): names, organisation
 // and city, lower-cased. E-mails and phones are searched on their own indexes.
 func searchText(s *staged) string {
-	parts := []string{s.givenName, s.familyName}
+	parts := make([]string, 2, 4)
+	parts[0], parts[1] = s.givenName, s.familyName
 	if s.organization != nil {
 		parts = append(parts, *s.organization)
 	}
 	if s.city != nil {
 		parts = append(parts, *s.city)
 	}
-	return strings.ToLower(strings.Join(parts, " "))
+	return lowerJoin(parts...)
+}
+
+// lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one allocation when parts are
+// ASCII, as most names are.
+func lowerJoin(parts ...string) string {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		for j := 0; j < len(p); j++ {
+			c := p[j]
+			if c >= utf8.RuneSelf {
+				return strings.ToLower(strings.Join(parts, " "))
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // column names the file's column a field path of screening.NormalizeContact stands for:

@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/importer"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // A person blacklisted after their batch was screened, but before it commits, is held, not
@@ -147,5 +149,62 @@ func TestIdentifierTablesTriggersFireDuringTheImport(t *testing.T) {
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM pg_trigger
 		WHERE tgrelid IN ('contact_emails'::regclass, 'contact_phones'::regclass) AND NOT tgisinternal AND tgenabled <> 'A'`); n != 0 {
 		t.Errorf("%d triggers of contact_emails/contact_phones are skipped in replica mode; enable them ALWAYS", n)
+	}
+}
+
+// The e-mails and phones an import writes carry their keyed hash under the current key, also
+// after a key rotation (the importer hashes each identifier under every key to screen it, and
+// stores the current key's hash of those).
+func TestImportedIdentifiersCarryTheCurrentKeysHash(t *testing.T) {
+	s := apptest.Start(t)
+	current, err := screening.NewKey(bytes.Repeat([]byte{42}, screening.SecretSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring, err := screening.NewKeyring(current, s.App.Keyring.Current())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort\n" +
+		"Erika;Mustermann;Erika.Mustermann+messe@example.org;030 1234567;Musterstraße 1;10115;Berlin\n" +
+		"Max;Musterfrau;max.musterfrau@example.org, max@example.org;0221 5550102, +49 30 1234568;;;\n"
+	svc := importer.New(s.App.DB, keyring, importer.Options{SpoolDir: t.TempDir()})
+	t.Cleanup(func() { svc.Stop(context.Background()) })
+	j, err := svc.Start(context.Background(), graphql.Upload{File: strings.NewReader(file), Filename: "messe.csv", Size: int64(len(file))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitJob(t, s, j.ID); got.Status != "DONE" || got.Inserted != 2 {
+		t.Fatalf("job %s, inserted %d; want DONE with 2 inserted", got.Status, got.Inserted)
+	}
+	conn, err := pgx.Connect(context.Background(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT 'EMAIL', normalized, hash, key_id FROM contact_emails
+		UNION ALL SELECT 'PHONE', number, hash, key_id FROM contact_phones`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kind, normalized, keyID string
+	var hash []byte
+	seen := 0
+	_, err = pgx.ForEachRow(rows, []any{&kind, &normalized, &hash, &keyID}, func() error {
+		seen++
+		want, err := keyring.Hash(current.ID, screening.Kind(kind), normalized)
+		if err != nil {
+			return err
+		}
+		if keyID != current.ID || !bytes.Equal(hash, want) {
+			t.Errorf("%s %d: key %s, hash %x; want the current key %s, hash %x", kind, seen, keyID, hash, current.ID, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != 6 {
+		t.Errorf("%d identifiers stored, want 6", seen)
 	}
 }

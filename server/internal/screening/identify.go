@@ -91,7 +91,9 @@ func (r *Keyring) IdentifyContact(c Contact) Identifiers {
 }
 
 // AppendHashes appends the hash of every identifier of c under every key to dst: what
-// IdentifyContact hashes, without its bookkeeping, for the import's many rows.
+// IdentifyContact hashes, without its bookkeeping, for the import's many rows. The order is
+// fixed (the importer relies on it): each e-mail, then each phone, then the name-and-address
+// keys, each under every key, current first.
 func (r *Keyring) AppendHashes(dst [][]byte, c Contact) [][]byte {
 	c.eachIdentifier(func(kind Kind, _ int, normalized string) {
 		for i := range r.keys {

@@ -94,7 +94,14 @@ type Keyring struct {
 
 type ringKey struct {
 	key  Key
-	macs *sync.Pool // of hash.Hash keyed with key.Secret
+	macs *sync.Pool // of *keyedMAC, keyed with key.Secret
+}
+
+// keyedMAC is an HMAC with the buffer its message is put together in, so that a hash costs
+// one Write and no allocation but its result's.
+type keyedMAC struct {
+	mac hash.Hash
+	msg []byte
 }
 
 // NewKeyring returns a keyring with current as the key for new hashes and old
@@ -115,7 +122,7 @@ func NewKeyring(current Key, old ...Key) (*Keyring, error) {
 		}
 		secret := nk.Secret
 		r.keys = append(r.keys, ringKey{key: nk, macs: &sync.Pool{
-			New: func() any { return hmac.New(sha256.New, secret) },
+			New: func() any { return &keyedMAC{mac: hmac.New(sha256.New, secret)} },
 		}})
 	}
 	return r, nil
@@ -178,11 +185,10 @@ func (r *Keyring) find(id string) *ringKey {
 }
 
 func (k *ringKey) hash(kind Kind, normalized string) []byte {
-	mac := k.macs.Get().(hash.Hash)
-	defer k.macs.Put(mac)
-	mac.Reset()
-	mac.Write([]byte(kind))
-	mac.Write([]byte{':'})
-	mac.Write([]byte(normalized))
-	return mac.Sum(make([]byte, 0, sha256.Size))
+	m := k.macs.Get().(*keyedMAC)
+	defer k.macs.Put(m)
+	m.msg = append(append(append(m.msg[:0], kind...), ':'), normalized...)
+	m.mac.Reset()
+	m.mac.Write(m.msg)
+	return m.mac.Sum(make([]byte, 0, sha256.Size))
 }

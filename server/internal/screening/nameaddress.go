@@ -77,7 +77,9 @@ func fold(s string) string {
 // diaeresis) becomes "ae" in the first result and "a" in the second.
 func foldBoth(s string) (ae, a string) {
 	// Text of Latin letters is folded rune by rune from a table (see latinFolds).
-	var withE, without []byte
+	// On the stack for names and streets of usual length; one string when there is no umlaut.
+	var bufE, buf [64]byte
+	withE, without := bufE[:0], buf[:0]
 	for _, r := range s {
 		if r >= latinFoldsEnd {
 			return foldBothSlow(s)
@@ -86,7 +88,11 @@ func foldBoth(s string) (ae, a string) {
 		withE = append(withE, f.ae...)
 		without = append(without, f.a...)
 	}
-	return string(withE), string(without)
+	ae = string(withE)
+	if string(without) == ae {
+		return ae, ae
+	}
+	return ae, string(without)
 }
 
 // latinFoldsEnd bounds the runes of latinFolds: Basic Latin, Latin-1 Supplement, Latin

@@ -213,7 +213,7 @@ func normalizePhoneFast(s, defaultRegion string) (string, bool) {
 	}
 	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
 	if phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE ||
-		!phonenumbers.IsValidNumber(num) {
+		!validFastNumber(cc, string(digits), num) {
 		return "", false
 	}
 	return "+" + strconv.Itoa(int(cc)) + string(digits), true
