@@ -59,7 +59,7 @@ func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Ke
 func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
-		after := &rowKey{contactID: "00000000-0000-0000-0000-000000000000", position: -1}
+		after := &rowKey{contactID: store.BeforeAllIDs, position: -1}
 		for after != nil {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {

@@ -5,5 +5,4 @@ const (
 	RecipientsQuery           = recipientsQuery
 	UnfilteredRecipientsQuery = unfilteredRecipientsQuery
 	RecipientsCount           = recipientsCounted
-	BeforeAllIDs              = beforeAllIDs
 )

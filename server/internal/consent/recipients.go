@@ -53,14 +53,10 @@ const recipientsGranted = `SELECT m.contact_id FROM list_members m
 const recipientsCounted = recipientsGranted + `
 	AND NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = m.contact_id)`
 
-// beforeAllIDs starts a keyset scan at the beginning: no uuid sorts below it. A constant
-// instead of "$3 IS NULL OR …" keeps the bound an index condition in a generic plan.
-const beforeAllIDs = "00000000-0000-0000-0000-000000000000"
-
 // Recipients pages through the list members who may receive mail for the list's purpose —
 // the only way to obtain mailing addresses. The cursor is the last contact id.
 func (s *Service) Recipients(ctx context.Context, listKey string, first int, after string) (*model.ContactConnection, error) {
-	afterID := beforeAllIDs
+	afterID := store.BeforeAllIDs
 	if after != "" {
 		parts, err := store.DecodeCursor("after", after, 1)
 		if err != nil {

@@ -129,7 +129,7 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	}
 	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 		exec(`SET plan_cache_mode = ` + mode)
-		explain(mode+", first page", true, consent.RecipientsQuery, listID, purposeID, consent.BeforeAllIDs, 501)
+		explain(mode+", first page", true, consent.RecipientsQuery, listID, purposeID, store.BeforeAllIDs, 501)
 		explain(mode+", page from the middle", true, consent.RecipientsQuery, listID, purposeID, middle, 501)
 	}
 	explain("totalCount", false, consent.RecipientsCount, listID, purposeID)

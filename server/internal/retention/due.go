@@ -194,10 +194,3 @@ func (s *Service) count(ctx context.Context, r rules) (int, error) {
 		n += len(due)
 	}
 }
-
-func nullUUID(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}

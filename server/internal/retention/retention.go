@@ -111,10 +111,16 @@ func (s *Service) Run(ctx context.Context, dryRun bool, progress func(Report)) (
 	return rep, nil
 }
 
-// batch returns the next BatchSize contact ids after after, in id order.
+// batchQuery is a batch of contact ids after $1, in id order.
+const batchQuery = `SELECT c.id::text FROM contacts c WHERE c.id > $1::uuid ORDER BY c.id LIMIT $2` // "ORDER BY id" would sort by the text
+
+// batch returns the next BatchSize contact ids after after, in id order: one range of the
+// primary key per batch, so a run over n contacts reads each once.
 func (s *Service) batch(ctx context.Context, after string) ([]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id::text FROM contacts
-		WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2`, nullUUID(after), s.BatchSize)
+	if after == "" {
+		after = store.BeforeAllIDs
+	}
+	rows, err := s.db.Pool.Query(ctx, batchQuery, after, s.BatchSize)
 	if err != nil {
 		return nil, err
 	}

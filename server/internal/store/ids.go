@@ -9,6 +9,12 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 )
 
+// BeforeAllIDs starts a keyset scan over uuids at the beginning: no uuid sorts below it. A
+// constant instead of "$1 IS NULL OR id > $1" keeps the bound an index condition in a generic
+// plan (with the OR, a prepared scan reads the table from its start, or sorts all of it, for
+// every batch).
+const BeforeAllIDs = "00000000-0000-0000-0000-000000000000"
+
 // CheckID refuses an id that cannot be one of ours before it reaches SQL.
 func CheckID(field, id string) error {
 	if !isUUID(id) {
