@@ -36,7 +36,7 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 			})
 		}
 	}
-	if want("screen") || want("recipients") {
+	if want("screen") || want("recipients") || want("import") { // the import screens every row against it
 		from := b.blacklist + 1
 		wg.Go(func() { blacklistErr = b.seedBlacklist(ctx, from, bigBlacklist) })
 	}
