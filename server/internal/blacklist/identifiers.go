@@ -32,22 +32,18 @@ var identifierTables = []struct {
 const hashBatch = 5000
 
 // HashIdentifiers gives every e-mail and phone of the contacts ids its keyed hash under the
-// keyring's current key, where it lacks one, in q's transaction. Rotation keeps the blacklist
+// keyring's current key, where it lacks one, in q's transaction (the rows a writer stored with
+// that hash already are left as they are). Rotation keeps the blacklist
 // working: when a row's identifier matches an active entry under an older key (whose clear
 // identifiers are gone), the entry gets the current-key hash of the same identifier too, so
 // the anti-join on the current key still finds it. It returns the number of rows hashed.
 func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Keyring, ids []string) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
-		for {
-			done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil)
-			n += done
-			if err != nil {
-				return n, fmt.Errorf("blacklist.HashIdentifiers(%s): %w", t.table, err)
-			}
-			if done < hashBatch {
-				break
-			}
+		done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil)
+		n += done
+		if err != nil {
+			return n, fmt.Errorf("blacklist.HashIdentifiers(%s): %w", t.table, err)
 		}
 	}
 	return n, nil
@@ -140,16 +136,18 @@ type rowKey struct {
 func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind,
 	ids []string, after *rowKey) (int, *rowKey, error) {
 	cur := keyring.Current().ID
-	sql := `SELECT contact_id, position, ` + column + ` FROM ` + table + `
-		WHERE contact_id = ANY($2::uuid[]) AND key_id IS DISTINCT FROM $1 LIMIT $3 FOR UPDATE`
-	args := []any{cur, ids, hashBatch}
+	// the contacts ids: every row, also those written with the current key's hash already (as
+	// the writers do), for the carry-over below
+	sql := `SELECT contact_id, position, ` + column + `, key_id FROM ` + table + `
+		WHERE contact_id = ANY($1::uuid[]) FOR UPDATE`
+	args := []any{ids}
 	switch {
 	case ids == nil && after == nil: // the sweep: rows written without a hash (partial index *_unhashed)
-		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+		sql = `SELECT contact_id, position, ` + column + `, key_id FROM ` + table + `
 			WHERE key_id IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED`
 		args = []any{hashBatch}
 	case ids == nil:
-		sql = `SELECT contact_id, position, ` + column + ` FROM ` + table + `
+		sql = `SELECT contact_id, position, ` + column + `, key_id FROM ` + table + `
 			WHERE (contact_id, position) > ($2::uuid, $3) AND key_id IS DISTINCT FROM $1
 			ORDER BY contact_id, position LIMIT $4 FOR UPDATE`
 		args = []any{cur, after.contactID, after.position, hashBatch}
@@ -159,7 +157,9 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 		return 0, nil, err
 	}
 	var (
-		contactIDs     []string
+		examined       int
+		last           rowKey
+		contactIDs     []string // the rows to update: without the current key's hash
 		positions      []int32
 		hashes         [][]byte
 		olds, promoted [][]byte // a hash under an older key and the current-key hash of the same identifier
@@ -167,16 +167,20 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 	)
 	for rows.Next() {
 		var (
-			id   string
-			pos  int32
-			norm string
+			id    string
+			pos   int32
+			norm  string
+			keyID *string
 		)
-		if err := rows.Scan(&id, &pos, &norm); err != nil {
+		if err := rows.Scan(&id, &pos, &norm, &keyID); err != nil {
 			rows.Close()
 			return 0, nil, err
 		}
+		examined, last = examined+1, rowKey{contactID: id, position: pos}
 		all := keyring.HashAll(kind, norm)
-		contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
+		if keyID == nil || *keyID != cur {
+			contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
+		}
 		for _, old := range all[1:] {
 			olds, promoted = append(olds, old.Hash), append(promoted, all[0].Hash)
 		}
@@ -188,7 +192,7 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
-	if len(contactIDs) == 0 {
+	if examined == 0 {
 		return 0, nil, nil
 	}
 	if len(olds) > 0 {
@@ -211,16 +215,27 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 			return 0, nil, err
 		}
 	}
-	if _, err := q.Exec(ctx, `UPDATE `+table+` t SET hash = u.hash, key_id = $4
-		FROM unnest($1::uuid[], $2::int[], $3::bytea[]) AS u(contact_id, position, hash)
-		WHERE t.contact_id = u.contact_id AND t.position = u.position`, contactIDs, positions, hashes, cur); err != nil {
-		return 0, nil, err
+	if len(contactIDs) > 0 {
+		if _, err := q.Exec(ctx, `UPDATE `+table+` t SET hash = u.hash, key_id = $4
+			FROM unnest($1::uuid[], $2::int[], $3::bytea[]) AS u(contact_id, position, hash)
+			WHERE t.contact_id = u.contact_id AND t.position = u.position`, contactIDs, positions, hashes, cur); err != nil {
+			return 0, nil, err
+		}
 	}
 	var next *rowKey
-	if n := len(contactIDs); n == hashBatch {
-		next = &rowKey{contactID: contactIDs[n-1], position: positions[n-1]}
+	if examined == hashBatch && ids == nil {
+		next = &last
 	}
 	return len(contactIDs), next, nil
+}
+
+// IdentifierHash is the keyed hash, under the current key, that an e-mail or phone (kind,
+// normalised) is written with (contacts.Screener): the writers store it with the row, so that
+// the row is never without one and HashContacts has nothing left to update.
+func (s *Service) IdentifierHash(kind screening.Kind, normalized string) (keyID string, hash []byte, err error) {
+	k := s.keyring.Current()
+	hash, err = s.keyring.Hash(k.ID, kind, normalized)
+	return k.ID, hash, err
 }
 
 // HashContacts is HashIdentifiers with the service's keyring, for the contacts written in q's

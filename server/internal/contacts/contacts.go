@@ -21,6 +21,8 @@ import (
 type Screener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
 	HashContacts(ctx context.Context, q store.Querier, ids []string) error
+	// IdentifierHash is the current key's hash an e-mail or phone is written with.
+	IdentifierHash(kind screening.Kind, normalized string) (keyID string, hash []byte, err error)
 }
 
 // Service implements graph.Contacts.
@@ -218,9 +220,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		return &model.ContactPayload{Screening: scr, Duplicates: []*model.Contact{}}, nil
 	}
 	if id == "" {
-		id, err = insert(ctx, tx, f)
+		id, err = insert(ctx, tx, s.screener, f)
 	} else {
-		err = update(ctx, tx, id, f)
+		err = update(ctx, tx, s.screener, id, f)
 	}
 	if err != nil {
 		return nil, err

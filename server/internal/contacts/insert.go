@@ -18,7 +18,7 @@ func Insert(ctx context.Context, tx pgx.Tx, sc Screener, in model.ContactInput) 
 	if err != nil {
 		return "", err
 	}
-	id, err := insert(ctx, tx, f)
+	id, err := insert(ctx, tx, sc, f)
 	if err != nil {
 		return "", err
 	}

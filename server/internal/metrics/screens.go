@@ -53,6 +53,7 @@ func (b countedBlacklist) Screen(ctx context.Context, candidate model.ContactInp
 type TxScreener interface {
 	ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error)
 	HashContacts(ctx context.Context, q store.Querier, ids []string) error
+	IdentifierHash(kind screening.Kind, normalized string) (keyID string, hash []byte, err error)
 }
 
 // Screener wraps sc so every ScreenTx is counted.
@@ -73,4 +74,8 @@ func (c countedScreener) ScreenTx(ctx context.Context, q store.Querier, cand scr
 
 func (c countedScreener) HashContacts(ctx context.Context, q store.Querier, ids []string) error {
 	return c.inner.HashContacts(ctx, q, ids)
+}
+
+func (c countedScreener) IdentifierHash(kind screening.Kind, normalized string) (string, []byte, error) {
+	return c.inner.IdentifierHash(kind, normalized)
 }
