@@ -83,7 +83,11 @@ var slowClient = &http.Client{Transport: &http.Transport{
 // others get every event, and resuming delivers exactly the rest.
 func TestSlowSubscriberIsClosedAlone(t *testing.T) {
 	wsURL, dbURL := startBus(t, events.Options{Buffer: 16}, nil)
-	fast := subscribeRevocations(t, wsURL, apptest.AdminToken, "")
+	// Both subscribe after an anchor event, so each gets every later event whenever its
+	// stream registers (a subscription without a cursor starts at "now", which on a loaded
+	// machine can be after the first event below).
+	anchor := emit(t, dbURL, 1, "web")[0]
+	fast := subscribeRevocations(t, wsURL, apptest.AdminToken, anchor)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	slow, err := gqlws.Dial(ctx, wsURL, apptest.AdminToken, slowClient)
@@ -91,7 +95,7 @@ func TestSlowSubscriberIsClosedAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slow.CloseNow()
-	if err := slow.Subscribe(ctx, "1", revocationsSub, nil); err != nil {
+	if err := slow.Subscribe(ctx, "1", revocationsSub, map[string]any{"after": anchor}); err != nil {
 		t.Fatal(err)
 	}
 	// Both streams are live once each has its first event (a sleep instead was too short on a

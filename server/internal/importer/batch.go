@@ -413,6 +413,12 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 				return err
 			}
 		}
+		// Every e-mail and phone copied here was screened by lookup, and the batch commits only
+		// if the blacklist did not change since (write, rewrite): the trigger that keeps
+		// contact_blocks exact need not probe the blacklist for them again (migration 00027).
+		if _, err := tx.Exec(ctx, `SET LOCAL vermerk.identifiers_screened = on`); err != nil {
+			return err
+		}
 		if b.emails > 0 {
 			c := newCopyBuf(b.emails * 160)
 			for _, r := range ins {
@@ -445,6 +451,9 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number", "hash", "key_id"}); err != nil {
 				return fmt.Errorf("phones: %w", err)
 			}
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL vermerk.identifiers_screened = off`); err != nil {
+			return err
 		}
 		if st.skipKeyChecks {
 			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {

@@ -83,6 +83,7 @@ func blacklistedWhileWritten(t *testing.T, filter bool) {
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails WHERE normalized = 'erika.mustermann@example.org'`); n != 0 {
 		t.Errorf("Erika was imported as a contact (%d e-mail rows)", n)
 	}
+	s.AssertBlocksExact(t)
 }
 
 // The identifiers of imported contacts are written without per-row foreign key checks where
@@ -206,5 +207,50 @@ func TestImportedIdentifiersCarryTheCurrentKeysHash(t *testing.T) {
 	}
 	if seen != 6 {
 		t.Errorf("%d identifiers stored, want 6", seen)
+	}
+}
+
+// The import's COPY says its rows are screened (vermerk.identifiers_screened): the trigger then
+// skips its blacklist probe, but a row without a hash still blocks its contact (fail closed);
+// without the setting, a row matching an entry blocks its contact.
+func TestScreenedCopyStillBlocksUnhashedRows(t *testing.T) {
+	s := apptest.Start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	hash := make([]byte, 32)
+	hash[0] = 7
+	for _, stmt := range []string{
+		`INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds) VALUES ('00000000-0000-4000-8000-0000000000e1', 'MANUAL', 'objection', 'k', '{EMAIL}')`,
+		`INSERT INTO contacts (id, given_name, family_name, sort_key, search_text) SELECT ('00000000-0000-4000-8000-00000000000' || i)::uuid, 'Erika', 'Mustermann', 'm', 'e m' FROM generate_series(1, 3) i`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash) VALUES ('00000000-0000-4000-8000-0000000000e1', 'EMAIL', 'k', $1)`, hash); err != nil {
+		t.Fatal(err)
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL vermerk.identifiers_screened = on`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized) VALUES
+			('00000000-0000-4000-8000-000000000001', 0, 'a@example.org', 'a@example.org')`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized, hash, key_id) VALUES
+		('00000000-0000-4000-8000-000000000002', 0, 'b@example.org', 'b@example.org', $1, 'k')`, hash); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_blocks WHERE contact_id IN
+		('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002')`); got != 2 {
+		t.Errorf("%d of the unhashed and the matching contact are blocked, want both", got)
 	}
 }
