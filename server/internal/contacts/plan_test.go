@@ -1,7 +1,6 @@
 package contacts
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -16,21 +15,10 @@ import (
 // it is not planned afresh for every request; and the padded keys return each contact once.
 func TestLookupByIDKeepsGenericPlan(t *testing.T) {
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
-		SELECT 'Erika', 'Mustermann ' || i, 'mustermann ' || i, 'erika mustermann ' || i FROM generate_series(1, 5000) i`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
+	conn := pgtest.ContactsDB(t, 5000)
 	rows, _ := conn.Query(ctx, `SELECT id::text FROM contacts ORDER BY sort_key LIMIT 3`)
-	if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Prepare(ctx, "contacts_by_ids", contactsByIDs); err != nil {

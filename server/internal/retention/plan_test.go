@@ -1,7 +1,6 @@
 package retention
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -17,18 +16,7 @@ import (
 // bench's dry run did not end.)
 func TestBatchesReadOneRangeEach(t *testing.T) {
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
-		SELECT 'Erika', 'Mustermann ' || i, 'mustermann ' || i, 'erika mustermann ' || i FROM generate_series(1, 5000) i`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {
-		t.Fatal(err)
-	}
+	conn := pgtest.ContactsDB(t, 5000)
 	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
 		t.Fatal(err)
 	}
