@@ -49,9 +49,9 @@ func blockedAmong(ctx context.Context, q store.Querier, ids []string) (map[strin
 }
 
 // uncoveredHolders are the live contacts holding one of the normalised e-mails $1 or E.164
-// numbers $2 that no active entry covers yet: those a new entry with these identifiers newly
-// covers. Found through the identifier indexes, not the hashes, as the caller knows the
-// identifiers in clear.
+// numbers $2 that are not blocked yet (contact_blocks, before the caller adds its entry):
+// those a new entry with these identifiers newly covers. Found through the identifier
+// indexes, not the hashes, as the caller knows the identifiers in clear.
 func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []string) ([]string, error) {
 	if len(emails) == 0 && len(phones) == 0 {
 		return nil, nil
@@ -59,8 +59,7 @@ func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []str
 	rows, err := q.Query(ctx, `SELECT c.contact_id FROM (
 			SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[])) c
-		WHERE NOT EXISTS (SELECT FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash WHERE e.contact_id = c.contact_id)
-		  AND NOT EXISTS (SELECT FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash WHERE p.contact_id = c.contact_id)
+		WHERE NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = c.contact_id)
 		ORDER BY c.contact_id`, emails, phones)
 	if err != nil {
 		return nil, fmt.Errorf("contacts newly covered: %w", err)
