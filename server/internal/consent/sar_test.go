@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
 )
 
 type sarDoc struct {
@@ -104,11 +105,7 @@ func TestSubjectAccessExportHoldsEverythingAboutThePerson(t *testing.T) {
 func TestExportCommandPrintsTheSubjectAccessExport(t *testing.T) {
 	f := newFixture(t)
 	id := erika(t, f)
-	bin := filepath.Join(t.TempDir(), "vermerk")
-	build := exec.Command("go", "build", "-o", bin, "github.com/vermerk/vermerk/server/cmd/vermerk")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := apptest.Binary(t)
 	env := append(os.Environ(), "DATABASE_URL="+f.DBURL, "VERMERK_SECRET_KEY="+f.Config.SecretKey,
 		"VERMERK_ADMIN_TOKEN="+f.Config.AdminToken, "VERMERK_DATA_DIR="+t.TempDir())
 

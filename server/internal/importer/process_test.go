@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,35 +22,6 @@ import (
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// vermerkBinary builds the vermerk command once per test run, as users run it.
-func vermerkBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		// One binary per user, replaced atomically: parallel runs do not collide and no run
-		// leaves a binary of its own behind.
-		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-importer-test-%d", os.Getuid()))
-		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
-		out, err := exec.Command("go", "build", "-o", tmp, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
-		if err == nil {
-			err = os.Rename(tmp, binPath)
-		}
-		if err != nil {
-			os.Remove(tmp)
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 // proc is a `vermerk serve` subprocess.
 type proc struct {
@@ -94,7 +64,7 @@ func serve(t *testing.T, e processEnv) *proc {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(vermerkBinary(t), "serve")
+	cmd := exec.Command(apptest.Binary(t), "serve")
 	cmd.Env = e.environ(addr)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -250,7 +220,7 @@ func TestCLIImport(t *testing.T) {
 	if err := os.WriteFile(path, windows1252(t, officeCSV), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(vermerkBinary(t), "import", path, "--list", "messe-2024")
+	cmd := exec.Command(apptest.Binary(t), "import", path, "--list", "messe-2024")
 	cmd.Env = e.environ("127.0.0.1:0")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -271,7 +241,7 @@ func TestCLIImport(t *testing.T) {
 		t.Errorf("audit rows of the CLI import = %d, want 1", n)
 	}
 
-	cmd = exec.Command(vermerkBinary(t), "import", filepath.Join(t.TempDir(), "fehlt.csv"))
+	cmd = exec.Command(apptest.Binary(t), "import", filepath.Join(t.TempDir(), "fehlt.csv"))
 	cmd.Env = e.environ("127.0.0.1:0")
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "fehlt.csv") {
 		t.Errorf("missing file: err %v, output %s", err, out)
