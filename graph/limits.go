@@ -24,14 +24,14 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 
 // introspectionForStaff hides the schema from INTEGRATOR tokens: they get the documented
 // operations of their purposes, not a map of everything.
-type introspectionForStaff struct{}
+type introspectionForStaff struct{ facts *opFactCache }
 
 func (introspectionForStaff) ExtensionName() string                   { return "IntrospectionForStaff" }
 func (introspectionForStaff) Validate(graphql.ExecutableSchema) error { return nil }
-func (introspectionForStaff) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (x introspectionForStaff) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !viewer.From(ctx).Has(model.RoleStaff) {
 		oc.DisableIntrospection = true
-		if oc.Operation != nil && introspects(oc.Operation.SelectionSet, 0) {
+		if oc.Operation != nil && x.facts.of(oc.Operation).introspects {
 			// gqlgen would answer a bare "introspection disabled" per field; say why, once.
 			return limitError("FORBIDDEN", "introspection (__schema, __type) is only for STAFF and ADMIN tokens; "+
 				"integrators get the schema (schema.graphql) from the Vermerk admins")
@@ -65,7 +65,10 @@ func introspects(set ast.SelectionSet, seen int) bool {
 }
 
 // depthLimit refuses operations nested deeper than max (introspection fields not counted).
-type depthLimit struct{ max int }
+type depthLimit struct {
+	max   int
+	facts *opFactCache
+}
 
 func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
@@ -73,7 +76,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0); depth > d.max {
+	if depth := d.facts.of(oc.Operation).depth; depth > d.max {
 		return limitError("DEPTH_LIMIT_EXCEEDED", "operation is nested %d levels deep; the limit is %d", depth, d.max)
 	}
 	return nil
@@ -191,6 +194,7 @@ func complexity() generated.ComplexityRoot {
 type complexityLimit struct {
 	max, maxRoot, maxDocument int
 	es                        graphql.ExecutableSchema
+	facts                     *opFactCache
 }
 
 func (*complexityLimit) ExtensionName() string { return "ComplexityLimit" }
@@ -210,16 +214,103 @@ func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 	if oc.Operation == nil {
 		return nil
 	}
-	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}
-	if n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root[oc.Operation.Operation]})); n > l.maxRoot {
-		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", n, l.maxRoot)
+	f := l.facts.of(oc.Operation)
+	roots, cost := f.roots, f.cost
+	if !f.constant {
+		roots, cost = l.measure(ctx, oc, f.fixed)
+	} else if !f.measured.Load() {
+		roots, cost = l.measure(ctx, oc, f.fixed)
+		f.measureOnce.Do(func() { f.roots, f.cost = roots, cost; f.measured.Store(true) })
 	}
-	cost := gqlcomplexity.Calculate(ctx, l.es, oc.Operation, oc.Variables) + fixedCosts(oc.Operation.SelectionSet, 0)
+	if roots > l.maxRoot {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", roots, l.maxRoot)
+	}
 	if cost > l.max {
 		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "operation has complexity %d, which exceeds the limit of %d "+
 			"(a page costs `first` times its fields, totalCount %d, subjectAccessExport %d)", cost, l.max, costTotalCount, costExport)
 	}
 	return nil
+}
+
+// measure counts oc's root fields and its cost (fixed costs included).
+func (l *complexityLimit) measure(ctx context.Context, oc *graphql.OperationContext, fixed int) (roots, cost int) {
+	roots = len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{rootTypeName(oc.Operation.Operation)}))
+	return roots, gqlcomplexity.Calculate(ctx, l.es, oc.Operation, oc.Variables) + fixed
+}
+
+func rootTypeName(op ast.Operation) string {
+	switch op {
+	case ast.Mutation:
+		return "Mutation"
+	case ast.Subscription:
+		return "Subscription"
+	}
+	return "Query"
+}
+
+// opFacts are what the limits read from an operation's document: gqlgen keeps each parsed
+// document (its query cache), so they are worked out once per document, not per request.
+// The root fields and the cost also depend on variables where an @skip/@include condition
+// (Boolean) or a page size (Int) is one; an operation without variables of those types
+// (constant) has them cached too, otherwise they are counted per request.
+type opFacts struct {
+	depth       int
+	introspects bool
+	fixed       int  // fixedCosts
+	constant    bool // roots and cost depend on no variable
+
+	measureOnce sync.Once
+	measured    atomic.Bool
+	roots, cost int
+}
+
+// opFactCache holds the facts of up to opFactEntries operations; when full it starts afresh
+// (gqlgen's own cache holds 1,000 documents).
+type opFactCache struct {
+	mu    sync.RWMutex
+	facts map[*ast.OperationDefinition]*opFacts
+}
+
+const opFactEntries = 2000
+
+func newOpFactCache() *opFactCache {
+	return &opFactCache{facts: map[*ast.OperationDefinition]*opFacts{}}
+}
+
+func (c *opFactCache) of(op *ast.OperationDefinition) *opFacts {
+	c.mu.RLock()
+	f := c.facts[op]
+	c.mu.RUnlock()
+	if f != nil {
+		return f
+	}
+	f = &opFacts{depth: selectionDepth(op.SelectionSet, 0), introspects: introspects(op.SelectionSet, 0),
+		fixed: fixedCosts(op.SelectionSet, 0), constant: constantShape(op)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := c.facts[op]; g != nil {
+		return g
+	}
+	if len(c.facts) >= opFactEntries {
+		clear(c.facts)
+	}
+	c.facts[op] = f
+	return f
+}
+
+// constantShape: no variable of op can change which fields it selects (@skip/@include take a
+// Boolean) or what a field costs (complexity() reads `first`, an Int).
+func constantShape(op *ast.OperationDefinition) bool {
+	for _, v := range op.VariableDefinitions {
+		t := v.Type
+		for t != nil && t.Elem != nil {
+			t = t.Elem
+		}
+		if t == nil || t.NamedType == "Int" || t.NamedType == "Boolean" {
+			return false
+		}
+	}
+	return true
 }
 
 // fixedCosts adds the cost of every totalCount, subjectAccessExport and processingRecord the

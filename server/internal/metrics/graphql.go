@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -38,12 +39,67 @@ func graphQLErrors(reg prometheus.Registerer) *prometheus.CounterVec {
 // "createContact", "lists+purposes"), not the client-chosen operation name, so it is bounded
 // by the schema. Requests refused before execution (unparsable, invalid) are not counted.
 func GraphQL(reg prometheus.Registerer) graphql.HandlerExtension {
-	return &graphQLMetrics{duration: graphQLDuration(reg), errors: graphQLErrors(reg)}
+	return &graphQLMetrics{duration: graphQLDuration(reg), errors: graphQLErrors(reg),
+		labels: map[*ast.OperationDefinition]opLabel{}}
 }
 
 type graphQLMetrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+
+	// labels keeps the label and duration observer of each operation whose root fields depend
+	// on no variable (no Boolean one for @skip/@include), so that a request neither collects
+	// its root fields nor looks up the histogram by label; gqlgen's query cache hands out the
+	// same operation for the same document.
+	mu     sync.RWMutex
+	labels map[*ast.OperationDefinition]opLabel
+}
+
+type opLabel struct {
+	name     string
+	duration prometheus.Observer
+}
+
+// maxCachedLabels bounds labels; when full it starts afresh.
+const maxCachedLabels = 2000
+
+// label is oc's operation label and duration observer.
+func (m *graphQLMetrics) label(oc *graphql.OperationContext) opLabel {
+	op := oc.Operation
+	m.mu.RLock()
+	l, ok := m.labels[op]
+	m.mu.RUnlock()
+	if ok {
+		return l
+	}
+	name := operationLabel(oc)
+	l = opLabel{name: name}
+	if op.Operation != ast.Subscription { // a subscription's duration is not observed
+		l.duration = m.duration.WithLabelValues(name, string(op.Operation))
+	}
+	if !noBooleanVariables(op) {
+		return l
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.labels) >= maxCachedLabels {
+		clear(m.labels)
+	}
+	m.labels[op] = l
+	return l
+}
+
+func noBooleanVariables(op *ast.OperationDefinition) bool {
+	for _, v := range op.VariableDefinitions {
+		t := v.Type
+		for t != nil && t.Elem != nil {
+			t = t.Elem
+		}
+		if t == nil || t.NamedType == "Boolean" {
+			return false
+		}
+	}
+	return true
 }
 
 var _ interface {
@@ -60,7 +116,8 @@ func (m *graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.Op
 	if start.IsZero() {
 		start = time.Now()
 	}
-	op, typ := operationLabel(oc), string(oc.Operation.Operation)
+	l, typ := m.label(oc), string(oc.Operation.Operation)
+	op := l.name
 	handler := next(ctx)
 	observed := false
 	return func(ctx context.Context) *graphql.Response {
@@ -76,7 +133,7 @@ func (m *graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.Op
 		}
 		if typ != string(ast.Subscription) && !observed {
 			observed = true
-			m.duration.WithLabelValues(op, typ).Observe(time.Since(start).Seconds())
+			l.duration.Observe(time.Since(start).Seconds())
 		}
 		return resp
 	}
@@ -84,9 +141,15 @@ func (m *graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.Op
 
 // operationLabel names the operation by its root fields, sorted and joined with "+".
 func operationLabel(oc *graphql.OperationContext) string {
-	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}
+	root := "Query"
+	switch oc.Operation.Operation {
+	case ast.Mutation:
+		root = "Mutation"
+	case ast.Subscription:
+		root = "Subscription"
+	}
 	var names []string
-	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root[oc.Operation.Operation]}) {
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root}) {
 		if f.Name != "__typename" && !slices.Contains(names, f.Name) {
 			names = append(names, f.Name)
 		}

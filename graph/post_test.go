@@ -1,0 +1,85 @@
+package graph
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// TestWriteResponseIsEncodingJSON: the POST transport's answers are the bytes gqlgen's
+// (json.Marshal of the response) would be, with their Content-Length.
+func TestWriteResponseIsEncodingJSON(t *testing.T) {
+	yes := true
+	for _, tc := range []struct {
+		name string
+		resp *graphql.Response
+	}{
+		{"data", &graphql.Response{Data: json.RawMessage(`{"contact":{"id":"1","emails":["max.muster@example.com"]}}`)}},
+		{"null data", &graphql.Response{Data: json.RawMessage(`null`)}},
+		{"html in strings", &graphql.Response{Data: json.RawMessage(`{"a":"<Erika & Max>","b":"x\u2028y\u2029z","c":"ä€𝄞"}`)}},
+		{"escaped already", &graphql.Response{Data: json.RawMessage(`{"a":"\u003c\"\\"}`)}},
+		{"errors", &graphql.Response{Data: json.RawMessage(`{"contact":null}`), Errors: gqlerror.List{{Message: "no <contact>"}}}},
+		{"extensions", &graphql.Response{Data: json.RawMessage(`{}`), Extensions: map[string]any{"cost": 3}}},
+		{"has next", &graphql.Response{Data: json.RawMessage(`{}`), HasNext: &yes}},
+		{"no data", &graphql.Response{Errors: gqlerror.List{{Message: "bad"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := json.Marshal(tc.resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			writeResponse(rec, tc.resp)
+			if got := rec.Body.String(); got != string(want) {
+				t.Errorf("wrote %s, want %s", got, want)
+			}
+			if got := rec.Header().Get("Content-Length"); got != strconv.Itoa(len(want)) {
+				t.Errorf("Content-Length %s, want %d", got, len(want))
+			}
+		})
+	}
+}
+
+func TestResponseContentType(t *testing.T) {
+	for accept, want := range map[string]string{
+		"":                                  mediaJSON,
+		"application/json":                  mediaJSON,
+		"*/*":                               mediaJSON,
+		"application/graphql-response+json": mediaGraphQLResponse,
+		"application/graphql-response+json, application/json;q=0.9": mediaGraphQLResponse,
+		"application/json, application/graphql-response+json":       mediaJSON,
+		"text/html, application/*;q=0.5":                            mediaJSON,
+		"text/html":                                                 mediaGraphQLResponse,
+	} {
+		if got := responseContentType(accept); got != want {
+			t.Errorf("Accept %q: %s, want %s", accept, got, want)
+		}
+	}
+}
+
+// TestOperationFactsAreCachedOnlyWhenConstant: the limits keep the cost of an operation only
+// when no variable can change it.
+func TestOperationFactsAreCachedOnlyWhenConstant(t *testing.T) {
+	s := loadSchema(t)
+	for q, want := range map[string]bool{
+		`query ($id: ID!) { contact(id: $id) { id emails } }`:                   true,
+		`query ($e: String!) { screen(candidate: {emails: [$e]}) { blocked } }`: true,
+		`query ($n: Int) { contacts(first: $n) { edges { node { id } } } }`:     false,
+		`query ($x: Boolean!) { contacts { totalCount @include(if: $x) } }`:     false,
+		`{ contacts(first: 5) { edges { node { id } } } }`:                      true,
+	} {
+		if got := constantShape(operation(t, s, q)); got != want {
+			t.Errorf("%s: constant %v, want %v", q, got, want)
+		}
+	}
+	c := newOpFactCache()
+	op := operation(t, s, `{ contacts(first: 5) { totalCount edges { node { id consents { purpose { key } } } } } }`)
+	f := c.of(op)
+	if f.depth != 6 || f.fixed != costTotalCount || f.introspects || c.of(op) != f {
+		t.Errorf("facts %+v (depth 6, fixed %d, one entry per operation)", f, costTotalCount)
+	}
+}
