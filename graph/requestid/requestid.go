@@ -16,3 +16,10 @@ func From(ctx context.Context) string {
 	id, _ := ctx.Value(ctxKey{}).(string)
 	return id
 }
+
+// IsKey reports whether key is the one From looks up: for a context type that carries the id
+// beside other values of its request (one context instead of one per value; see web).
+func IsKey(key any) bool {
+	_, ok := key.(ctxKey)
+	return ok
+}

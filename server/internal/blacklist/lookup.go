@@ -39,7 +39,7 @@ func newScreenJoiner(q store.Querier, maxInFlight int) *store.Joiner[string, has
 // queryHashes runs matchHashes with q. The hashes are padded (store.GenericPlanKeys) so that a
 // screen of one or two identifiers runs on the generic plan, not planned afresh each time.
 func queryHashes(ctx context.Context, q store.Querier, hashes [][]byte, each func(hashRow)) error {
-	rows, err := q.Query(ctx, matchHashes, store.GenericPlanKeys(hashes))
+	rows, err := q.Query(ctx, matchHashes, pgtype.FlatArray[[]byte](store.GenericPlanKeys(hashes))) // no reflection
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}

@@ -205,6 +205,30 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// requestState is what logRequests keeps of a request, in one allocation: the context that
+// carries its id (requestid.From) and operation name holder, and the writer that notes its
+// status.
+type requestState struct {
+	ctx requestCtx
+	sw  statusWriter
+}
+
+type requestCtx struct {
+	context.Context
+	id string
+	op opHolder
+}
+
+func (c *requestCtx) Value(key any) any {
+	if _, ok := key.(opKey); ok {
+		return &c.op
+	}
+	if requestid.IsKey(key) {
+		return c.id
+	}
+	return c.Context.Value(key)
+}
+
 // logRequests gives every request an id (X-Request-ID) and logs one line when it ends: id,
 // method, path without query (a GET query string can hold personal data), operation, status,
 // duration.
@@ -212,10 +236,9 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		w.Header().Set("X-Request-ID", id)
-		h := &opHolder{}
-		ctx := context.WithValue(requestid.With(req.Context(), id), opKey{}, h)
-		sw := &statusWriter{ResponseWriter: w}
+		w.Header()["X-Request-Id"] = []string{id} // Set, without canonicalising a canonical key
+		st := &requestState{ctx: requestCtx{Context: req.Context(), id: id}, sw: statusWriter{ResponseWriter: w}}
+		ctx, h, sw := context.Context(&st.ctx), &st.ctx.op, &st.sw
 		next.ServeHTTP(sw, req.WithContext(ctx))
 		path := req.URL.Path
 		if strings.HasPrefix(path, "/unsubscribe/") {
