@@ -165,6 +165,28 @@ func TestServeExposesMetrics(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
 	}
+	// The screen's request log line: its id, path, operation (an anonymous query) and status,
+	// written at most 50 ms later (batched).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		line := ""
+		for l := range strings.SplitSeq(srv.log(), "\n") {
+			if strings.Contains(l, "msg=request") && strings.Contains(l, "path=/graphql") {
+				line = l
+				break
+			}
+		}
+		if line != "" {
+			for _, want := range []string{"method=POST", "operation=query", "status=200", "request_id="} {
+				if !strings.Contains(line, want) {
+					t.Errorf("request log line %q lacks %s", line, want)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no request log line for the screen in:\n%s", srv.log())
+		}
+	}
 	for _, name := range []string{
 		`vermerk_graphql_request_duration_seconds_bucket{operation="screen",type="query"`,
 		"vermerk_screenings_total 1",

@@ -76,8 +76,79 @@ func CanonicalEmail(s string) (string, error) {
 // parseEmail checks s and returns its local part (NFC, as entered) and its
 // domain in lower-case ASCII.
 func parseEmail(s string) (local, domain string, err error) {
-	const what = "e-mail"
 	t := strings.TrimSpace(s)
+	if local, domain, ok := plainEmail(t); ok {
+		return checkDomain(t, local, strings.ToLower(domain))
+	}
+	return parseEmailFully(t)
+}
+
+// plainEmail splits t when it is an address that parseEmailFully would take apart without
+// changing anything but the domain's case: at most 254 ASCII characters, a local part of at
+// most 64 letters, digits and RFC 5322 atext characters in dot-separated runs, one @, and a
+// domain of letter-digit-hyphen labels of 1 to 63 characters, none starting or ending with
+// a hyphen or with hyphens in its third and fourth place (xn--…, which IDNA decodes). Such
+// an address needs neither net/mail nor IDNA, which are most of the cost of a screen's
+// normalisation; anything else (ok false) goes through them.
+func plainEmail(t string) (local, domain string, ok bool) {
+	if len(t) > 254 {
+		return "", "", false
+	}
+	at := strings.IndexByte(t, '@')
+	if at < 1 || at > 64 || at == len(t)-1 {
+		return "", "", false
+	}
+	local, domain = t[:at], t[at+1:]
+	prev := byte('.') // no leading dot
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return "", "", false
+			}
+		case c >= 0x80 || !isAtext[c]:
+			return "", "", false
+		}
+		prev = c
+	}
+	if prev == '.' {
+		return "", "", false
+	}
+	if len(domain) > 253 {
+		return "", "", false
+	}
+	for label := range strings.SplitSeq(domain, ".") {
+		n := len(label)
+		if n == 0 || n > 63 || label[0] == '-' || label[n-1] == '-' || n >= 4 && label[2] == '-' && label[3] == '-' {
+			return "", "", false
+		}
+		for i := 0; i < n; i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return "", "", false
+			}
+		}
+	}
+	return local, domain, true
+}
+
+// isAtext: RFC 5322 atext (letters, digits and !#$%&'*+-/=?^_`{|}~), ASCII only.
+var isAtext = func() (set [128]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		set[c], set[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		set[c] = true
+	}
+	for _, c := range "!#$%&'*+-/=?^_`{|}~" {
+		set[c] = true
+	}
+	return set
+}()
+
+// parseEmailFully is parseEmail of any trimmed t: every check, net/mail and IDNA.
+func parseEmailFully(t string) (local, domain string, err error) {
+	const what = "e-mail"
 	switch {
 	case t == "":
 		return "", "", invalid(apperr.ReasonEmailEmpty, what, "", "is empty")
@@ -125,6 +196,12 @@ func parseEmail(s string) (local, domain string, err error) {
 	if derr != nil {
 		return "", "", invalid(apperr.ReasonEmailDomainInvalid, what, t, "has an invalid domain")
 	}
+	return checkDomain(t, local, ascii)
+}
+
+// checkDomain is the end of parseEmail: the checks of the ASCII domain and the whole length.
+func checkDomain(t, local, ascii string) (string, string, error) {
+	const what = "e-mail"
 	dot := strings.LastIndexByte(ascii, '.')
 	if dot < 0 {
 		return "", "", invalid(apperr.ReasonEmailDomainNoDot, what, t, "has no dot in its domain")
