@@ -130,8 +130,7 @@ func readBody(r *http.Request) ([]byte, error) {
 // as encoding/json escapes it; any other response goes through encoding/json.
 func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 	var b []byte
-	if resp != nil && len(resp.Errors) == 0 && resp.Extensions == nil && resp.Label == "" &&
-		resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 && json.Valid(resp.Data) {
+	if dataOnly(resp) {
 		b = make([]byte, 0, len(resp.Data)+len(`{"data":}`)+16)
 		b = append(b, `{"data":`...)
 		b = appendHTMLEscaped(b, resp.Data)
@@ -148,6 +147,12 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 	}
 	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
 	_, _ = w.Write(b)
+}
+
+// dataOnly: resp is encoded as {"data":…} (no member with omitempty has a value).
+func dataOnly(resp *graphql.Response) bool {
+	return resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" &&
+		len(resp.Path) == 0 && resp.HasNext == nil && len(resp.Data) > 0 && json.Valid(resp.Data)
 }
 
 // appendHTMLEscaped appends compact JSON src with <, >, & and U+2028/U+2029 escaped, as

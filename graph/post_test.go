@@ -15,19 +15,24 @@ import (
 func TestWriteResponseIsEncodingJSON(t *testing.T) {
 	yes := true
 	for _, tc := range []struct {
-		name string
-		resp *graphql.Response
+		name     string
+		resp     *graphql.Response
+		dataOnly bool // written without encoding/json
 	}{
-		{"data", &graphql.Response{Data: json.RawMessage(`{"contact":{"id":"1","emails":["max.muster@example.com"]}}`)}},
-		{"null data", &graphql.Response{Data: json.RawMessage(`null`)}},
-		{"html in strings", &graphql.Response{Data: json.RawMessage(`{"a":"<Erika & Max>","b":"x\u2028y\u2029z","c":"ä€𝄞"}`)}},
-		{"escaped already", &graphql.Response{Data: json.RawMessage(`{"a":"\u003c\"\\"}`)}},
-		{"errors", &graphql.Response{Data: json.RawMessage(`{"contact":null}`), Errors: gqlerror.List{{Message: "no <contact>"}}}},
-		{"extensions", &graphql.Response{Data: json.RawMessage(`{}`), Extensions: map[string]any{"cost": 3}}},
-		{"has next", &graphql.Response{Data: json.RawMessage(`{}`), HasNext: &yes}},
-		{"no data", &graphql.Response{Errors: gqlerror.List{{Message: "bad"}}}},
+		{"data", &graphql.Response{Data: json.RawMessage(`{"contact":{"id":"1","emails":["max.muster@example.com"]}}`)}, true},
+		{"as the executor answers", &graphql.Response{Data: json.RawMessage(`{"contact":null}`), Errors: gqlerror.List{}, Extensions: map[string]any{}}, true},
+		{"null data", &graphql.Response{Data: json.RawMessage(`null`)}, true},
+		{"html in strings", &graphql.Response{Data: json.RawMessage(`{"a":"<Erika & Max>","b":"x` + "\u2028y\u2029z" + `","c":"ä€𝄞\u2028"}`)}, true},
+		{"escaped already", &graphql.Response{Data: json.RawMessage(`{"a":"\u003c\"\\"}`)}, true},
+		{"errors", &graphql.Response{Data: json.RawMessage(`{"contact":null}`), Errors: gqlerror.List{{Message: "no <contact>"}}}, false},
+		{"extensions", &graphql.Response{Data: json.RawMessage(`{}`), Extensions: map[string]any{"cost": 3}}, false},
+		{"has next", &graphql.Response{Data: json.RawMessage(`{}`), HasNext: &yes}, false},
+		{"no data", &graphql.Response{Errors: gqlerror.List{{Message: "bad"}}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if got := dataOnly(tc.resp); got != tc.dataOnly {
+				t.Errorf("dataOnly %v, want %v", got, tc.dataOnly)
+			}
 			want, err := json.Marshal(tc.resp)
 			if err != nil {
 				t.Fatal(err)
