@@ -157,15 +157,14 @@ func httpAuth(tokens Tokens, log *slog.Logger, next http.Handler) http.Handler {
 		bearer := req.Header.Get("Authorization")
 		if bearer != "" {
 			v, err := tokens.Authenticate(req.Context(), bearer)
-			if _, ok := apperr.As(err); err != nil && !ok {
-				log.ErrorContext(req.Context(), "authenticating a bearer token", "request_id", requestid.From(req.Context()), "err", err)
-				refuse()
-				writeUnavailable(w)
-				return
-			}
 			if err != nil {
 				refuse()
-				writeUnauthenticated(w, err)
+				if _, ok := apperr.As(err); !ok {
+					log.ErrorContext(req.Context(), "authenticating a bearer token", "request_id", requestid.From(req.Context()), "err", err)
+					writeUnavailable(w)
+				} else {
+					writeUnauthenticated(w, err)
+				}
 				return
 			}
 			req = req.WithContext(viewer.With(req.Context(), v))

@@ -33,6 +33,13 @@ func BenchmarkRequestScreen(b *testing.B) {
 		map[string]any{"e": "max.muster@example.com"}, `"blocked":false`)
 }
 
+// BenchmarkRequestTypename is the same path without a resolver or the database: the HTTP
+// layers, gqlgen's transport, limits and interceptors, the answer and the log line.
+func BenchmarkRequestTypename(b *testing.B) {
+	s := apptest.Start(b)
+	benchRequest(b, s, `query Probe { __typename }`, nil, `"Query"`)
+}
+
 func benchRequest(b *testing.B, s *apptest.Server, query string, vars map[string]any, want string) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	h := s.HTTP.Config.Handler
