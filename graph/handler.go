@@ -127,13 +127,12 @@ func NewHandler(s Services, opts Options) http.Handler {
 	srv.Use(introspectionForStaff{facts: facts})
 	srv.Use(depthLimit{max: opts.MaxDepth, facts: facts})
 	srv.Use(&complexityLimit{max: opts.MaxComplexity, maxRoot: opts.MaxRootFields, maxDocument: opts.MaxQueryBytes, facts: facts})
-	srv.Use(&operationLimit{max: opts.MaxOperationsPerToken, n: map[string]int{}})
-	srv.Use(socketRecheck{opts.Sockets})
-	srv.Use(&subscriptionLimit{max: int32(opts.MaxSubscriptionsPerConnection)})
+	srv.Use(&operationGate{ops: &operationLimit{max: opts.MaxOperationsPerToken, n: map[string]int{}},
+		recheck: socketRecheck{opts.Sockets}, subs: &subscriptionLimit{max: int32(opts.MaxSubscriptionsPerConnection)},
+		loaders: withLoaders(r)})
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}
-	srv.AroundOperations(withLoaders(r))
 	srv.Use(newRevocationMemo())
 	srv.AroundFields(classifyErrors)
 	srv.SetErrorPresenter(presentError(opts.Logger))

@@ -351,35 +351,76 @@ type operationLimit struct {
 	n   map[string]int
 }
 
-func (*operationLimit) ExtensionName() string                   { return "OperationLimit" }
-func (*operationLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (l *operationLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	oc := graphql.GetOperationContext(ctx)
+// acquire counts an operation of oc's token; release (nil for subscriptions and operations
+// without a token) gives its slot back, once however often it is called. A token at its
+// limit gets the refusal instead.
+func (l *operationLimit) acquire(ctx context.Context, oc *graphql.OperationContext) (release func(), refused *graphql.Response) {
 	v := viewer.From(ctx)
 	if v == nil || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
-		return next(ctx)
+		return nil, nil
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.n[v.TokenID] >= l.max {
-		l.mu.Unlock()
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{limitError("RATE_LIMITED",
-			"this token already runs %d operations at once, the limit (VERMERK_OPS_PER_TOKEN); wait for their answers", l.max)}})
+		return nil, &graphql.Response{Errors: gqlerror.List{limitError("RATE_LIMITED",
+			"this token already runs %d operations at once, the limit (VERMERK_OPS_PER_TOKEN); wait for their answers", l.max)}}
 	}
 	l.n[v.TokenID]++
-	l.mu.Unlock()
-	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			if l.n[v.TokenID]--; l.n[v.TokenID] <= 0 {
-				delete(l.n, v.TokenID)
-			}
-		})
+	released := false
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if released {
+			return
+		}
+		released = true
+		if l.n[v.TokenID]--; l.n[v.TokenID] <= 0 {
+			delete(l.n, v.TokenID)
+		}
+	}, nil
+}
+
+// operationGate is what every operation passes before gqlgen executes it, in one operation
+// interceptor (each interceptor is a layer of closures per request, and most requests are
+// small queries): the operations per token (operationLimit, for queries and mutations), the
+// WebSocket's token checked again (socketRecheck), the subscriptions per connection
+// (subscriptionLimit), and the operation's own loaders (withLoaders).
+type operationGate struct {
+	ops     *operationLimit
+	recheck socketRecheck
+	subs    *subscriptionLimit
+	loaders func(ctx context.Context) context.Context
+}
+
+func (*operationGate) ExtensionName() string                   { return "OperationGate" }
+func (*operationGate) Validate(graphql.ExecutableSchema) error { return nil }
+func (g *operationGate) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	release, refused := g.ops.acquire(ctx, oc)
+	if refused != nil {
+		return graphql.OneShot(refused)
 	}
-	h := next(ctx)
+	h := g.admit(ctx, oc, next)
+	if release == nil {
+		return h
+	}
 	return func(ctx context.Context) *graphql.Response {
 		defer release()
 		return h(ctx)
 	}
+}
+
+// admit is the gate after the operation limit: the socket's token, the subscription limit,
+// then next with the operation's loaders.
+func (g *operationGate) admit(ctx context.Context, oc *graphql.OperationContext, next graphql.OperationHandler) graphql.ResponseHandler {
+	if s := socketFrom(ctx); s != nil {
+		if r := g.recheck.refusal(ctx, s); r != nil {
+			return graphql.OneShot(r)
+		}
+	}
+	withLoaders := func(ctx context.Context) graphql.ResponseHandler { return next(g.loaders(ctx)) }
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		return g.subs.InterceptOperation(ctx, withLoaders)
+	}
+	return withLoaders(ctx)
 }

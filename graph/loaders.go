@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/vermerk/vermerk/graph/model"
@@ -66,10 +65,10 @@ func (l *loaders) blockedLoader() *dataloadgen.Loader[string, bool] {
 }
 
 // withLoaders gives each operation its own loaders (and so its own cache), also each
-// operation of a long-lived WebSocket connection.
-func withLoaders(r *Resolver) graphql.OperationMiddleware {
-	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts, blacklist: r.svc.Blacklist}))
+// operation of a long-lived WebSocket connection (operationGate calls it).
+func withLoaders(r *Resolver) func(ctx context.Context) context.Context {
+	return func(ctx context.Context) context.Context {
+		return context.WithValue(ctx, loadersKey{}, &loaders{svc: r.svc.Consents, contacts: r.svc.Contacts, blacklist: r.svc.Blacklist})
 	}
 }
 

@@ -243,17 +243,12 @@ func (r *Sockets) tooMany() string {
 // the same cache as HTTP requests; a refused token closes the socket.
 type socketRecheck struct{ sockets *Sockets }
 
-func (socketRecheck) ExtensionName() string                   { return "SocketRecheck" }
-func (socketRecheck) Validate(graphql.ExecutableSchema) error { return nil }
-func (x socketRecheck) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	s := socketFrom(ctx)
-	if s == nil {
-		return next(ctx)
-	}
+// refusal checks the token of socket s again; a refused token closes s and is the answer.
+func (x socketRecheck) refusal(ctx context.Context, s *socket) *graphql.Response {
 	if e := x.sockets.check(ctx, s.bearer); e != nil {
 		s.close(e.Message)
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: e.Message,
-			Extensions: map[string]any{"code": string(apperr.Unauthenticated)}}}})
+		return &graphql.Response{Errors: gqlerror.List{{Message: e.Message,
+			Extensions: map[string]any{"code": string(apperr.Unauthenticated)}}}}
 	}
-	return next(ctx)
+	return nil
 }
