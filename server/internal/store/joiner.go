@@ -14,6 +14,10 @@ import (
 // of the work of a key lookup. Every query starts after the lookups it answers arrived, so
 // it sees everything committed before them: joining never serves stale data.
 //
+// A lookup that finds a free slot sends the query itself. When a query ends and lookups
+// wait, the one that waited longest is woken to send the next query for all of them (it had
+// to be woken anyway): no goroutine is started for it, and no other hand-over made.
+//
 // Values are shared by the lookups of the same key; callers must not modify them.
 type Joiner[K comparable, V any] struct {
 	fetch       func(ctx context.Context, keys []K, found func(K, V)) error
@@ -29,7 +33,13 @@ type joinWait[K comparable, V any] struct {
 	keys []K
 	vals []V
 	err  error
-	done chan struct{}
+	// done gets true when the lookup is to send the query for batch (it then holds a slot),
+	// and is closed when its values are in.
+	done chan bool
+	// batch and gone are guarded by the Joiner's mu: the lookups whose query this one sends,
+	// and whether it gave up waiting (its context ended) before it was given any.
+	batch []*joinWait[K, V]
+	gone  bool
 }
 
 // JoinTimeout bounds one joint query; it serves several requests, so it cannot use the
@@ -46,47 +56,58 @@ func NewJoiner[K comparable, V any](maxInFlight int, fetch func(ctx context.Cont
 // returns ctx's error; the joint query goes on for the others. (A lookup that sends the
 // query itself waits for it: the query has its own timeout.)
 func (j *Joiner[K, V]) Lookup(ctx context.Context, keys ...K) ([]V, error) {
-	w := &joinWait[K, V]{keys: keys, done: make(chan struct{})}
+	w := &joinWait[K, V]{keys: keys, done: make(chan bool, 1)}
 	j.mu.Lock()
 	j.pending = append(j.pending, w)
 	if j.inFlight < j.maxInFlight {
-		// A free slot: this goroutine sends the query itself (no hand-over to another one),
-		// with whatever else waits, and leaves later arrivals to a helper goroutine.
+		// A free slot: this goroutine sends the query itself, with whatever else waits.
 		j.inFlight++
 		batch := j.take()
 		j.mu.Unlock()
-		j.answer(batch)
-		j.mu.Lock()
-		if len(j.pending) > 0 {
-			go j.run()
-		} else {
-			j.inFlight--
-		}
-		j.mu.Unlock()
+		j.lead(batch)
 		return w.vals, w.err
 	}
 	j.mu.Unlock()
 	select {
-	case <-w.done:
+	case lead := <-w.done:
+		if lead { // the slot of a query that ended: send the next one
+			j.lead(w.batch)
+		}
 		return w.vals, w.err
 	case <-ctx.Done():
+		j.mu.Lock()
+		batch := w.batch
+		w.gone = batch == nil
+		j.mu.Unlock()
+		if batch != nil {
+			// Given the next query just as it gave up: the others wait for it.
+			go j.lead(batch)
+		}
 		return nil, ctx.Err()
 	}
 }
 
-// run sends joint queries until no lookup waits.
-func (j *Joiner[K, V]) run() {
-	for {
-		j.mu.Lock()
-		if len(j.pending) == 0 {
-			j.inFlight--
-			j.mu.Unlock()
-			return
+// lead answers batch with one query, holding a slot, then hands the slot on: to the first
+// waiting lookup of the next batch, or back when none waits.
+func (j *Joiner[K, V]) lead(batch []*joinWait[K, V]) {
+	j.answer(batch)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for len(j.pending) > 0 {
+		next := j.take()
+		for _, w := range next {
+			if !w.gone {
+				w.batch = next
+				w.done <- true // buffered, and sent once: w left pending with this batch
+				return
+			}
 		}
-		batch := j.take()
-		j.mu.Unlock()
-		j.answer(batch)
+		for _, w := range next { // all of them gave up: nobody is left to answer
+			w.err = context.Canceled
+			close(w.done)
+		}
 	}
+	j.inFlight--
 }
 
 // take removes the next batch from pending; j.mu is held.

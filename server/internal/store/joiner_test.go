@@ -154,3 +154,54 @@ func TestJoinerSurvivesAPanickingFetch(t *testing.T) {
 		t.Fatalf("the next lookup = %v, %v; want [ok]", vals, err)
 	}
 }
+
+// Lookups that gave up waiting are not given the next query: the next one that still waits
+// sends it, and when all of them gave up the slot comes free for later lookups.
+func TestJoinerHandsTheNextQueryToAWaitingLookup(t *testing.T) {
+	h := &heldFetch{started: make(chan struct{}), release: make(chan struct{})}
+	j := NewJoiner(1, h.fetch)
+	first := make(chan error, 1)
+	go func() { _, err := j.Lookup(context.Background(), 1); first <- err }()
+	<-h.started
+	gaveUp, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() { _, err := j.Lookup(gaveUp, 2); left <- err }()
+	waitPending(t, j, 1)
+	stayed := make(chan []string, 1)
+	go func() { vals, _ := j.Lookup(context.Background(), 3); stayed <- vals }()
+	waitPending(t, j, 2)
+	cancel()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the lookup that gave up: %v", err)
+	}
+	close(h.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case vals := <-stayed:
+		if !slices.Equal(vals, []string{"v3"}) {
+			t.Errorf("the lookup that waited got %v, want [v3]", vals)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lookup that waited was never answered")
+	}
+
+	// Every waiting lookup gives up: the slot is free again afterwards.
+	h2 := &heldFetch{started: make(chan struct{}), release: make(chan struct{})}
+	j2 := NewJoiner(1, h2.fetch)
+	go j2.Lookup(context.Background(), 1)
+	<-h2.started
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _, _ = j2.Lookup(ctx2, 2); close(done) }()
+	waitPending(t, j2, 1)
+	cancel2()
+	<-done
+	close(h2.release)
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel3()
+	if vals, err := j2.Lookup(ctx3, 4); err != nil || !slices.Equal(vals, []string{"v4"}) {
+		t.Errorf("a later lookup = %v, %v; want [v4]", vals, err)
+	}
+}
