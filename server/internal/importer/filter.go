@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -100,9 +98,8 @@ const (
 // nil (and no error) when the blacklist has more than maxHashes hashes. The hashes come in
 // chunks of the table's pages (a TID range scan each), each chunk as one value of all its
 // hashes one after the other, not as a row each: pgx's work per row cost the server as much
-// as adding the hash to the filter. With a second connection, the chunks are shared between
-// both, in the same snapshot (exported by the first): the lookups wait for the filter.
-func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes int64) (*blacklistFilter, error) {
+// as adding the hash to the filter.
+func loadBlacklistFilter(ctx context.Context, conn *pgx.Conn, maxHashes int64) (*blacklistFilter, error) {
 	maxHashes = min(maxHashes, filterMaxHashes)
 	var f *blacklistFilter
 	err := pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -110,12 +107,10 @@ func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes 
 		// existed before it, and the last chunk is open-ended anyway.
 		var version, estimate, pages int64
 		var serverVersion int
-		var snapshot string
 		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT max(id) FROM events), 0),
 				(SELECT reltuples::int8 FROM pg_class WHERE oid = 'blacklist_hashes'::regclass),
 				pg_relation_size('blacklist_hashes') / current_setting('block_size')::int8,
-				current_setting('server_version_num')::int, pg_export_snapshot()`).
-			Scan(&version, &estimate, &pages, &serverVersion, &snapshot); err != nil {
+				current_setting('server_version_num')::int`).Scan(&version, &estimate, &pages, &serverVersion); err != nil {
 			return err
 		}
 		// The estimate only sizes the filter (a low one lets more through, never misses); a
@@ -129,7 +124,17 @@ func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes 
 			return nil
 		}
 		ff := newBlacklistFilter(estimate, version)
-		var n atomic.Int64
+		var n int64
+		addAll := func(all []byte) error {
+			if len(all)%sha256.Size != 0 {
+				return fmt.Errorf("hashes of %d bytes", len(all))
+			}
+			for h := range slices.Chunk(all, sha256.Size) {
+				ff.add(h)
+			}
+			n += int64(len(all) / sha256.Size)
+			return nil
+		}
 		if serverVersion < 140000 || pages <= filterChunkPages { // no TID range scans before 14
 			rows, err := tx.Query(ctx, `SELECT hash FROM blacklist_hashes`, pgx.QueryResultFormats{pgx.BinaryFormatCode})
 			if err != nil {
@@ -137,7 +142,7 @@ func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes 
 			}
 			defer rows.Close()
 			for rows.Next() {
-				if err := ff.addAll(rows.RawValues()[0], &n); err != nil { // bytea in binary format: the bytes themselves
+				if err := addAll(rows.RawValues()[0]); err != nil { // bytea in binary format: the bytes themselves
 					return err
 				}
 			}
@@ -145,52 +150,28 @@ func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes 
 				return err
 			}
 		} else {
-			chunks := func(tx pgx.Tx, first, step int64) error {
-				qb := &pgx.Batch{}
-				for from := first * filterChunkPages; from < pages; from += step * filterChunkPages {
-					sql, args := filterChunkQuery, []any{from, from + filterChunkPages}
-					if from+filterChunkPages >= pages { // the last chunk is open-ended
-						sql, args = filterLastChunkQuery, args[:1]
-					}
-					// (a batch reads bytea in binary format: the raw value is the bytes themselves)
-					qb.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+			qb := &pgx.Batch{}
+			for from := int64(0); from < pages; from += filterChunkPages {
+				sql, args := filterChunkQuery, []any{from, from + filterChunkPages}
+				if from+filterChunkPages >= pages { // the last chunk is open-ended
+					sql, args = filterLastChunkQuery, args[:1]
+				}
+				// (a batch reads bytea in binary format: the raw value is the bytes themselves)
+				qb.Queue(sql, args...).
+					Query(func(rows pgx.Rows) error {
 						for rows.Next() {
-							if err := ff.addAll(rows.RawValues()[0], &n); err != nil {
+							if err := addAll(rows.RawValues()[0]); err != nil {
 								return err
 							}
 						}
 						return rows.Err()
 					})
-				}
-				return tx.SendBatch(ctx, qb).Close()
 			}
-			if second == nil || !validSnapshotID(snapshot) {
-				if err := chunks(tx, 0, 1); err != nil {
-					return err
-				}
-			} else {
-				var wg sync.WaitGroup
-				var secondErr error
-				wg.Go(func() {
-					secondErr = pgx.BeginTxFunc(ctx, second, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-						func(tx2 pgx.Tx) error {
-							if _, err := tx2.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+snapshot+`'`); err != nil {
-								return err
-							}
-							return chunks(tx2, 1, 2)
-						})
-				})
-				err := chunks(tx, 0, 2)
-				wg.Wait()
-				if err != nil {
-					return err
-				}
-				if secondErr != nil {
-					return secondErr
-				}
+			if err := tx.SendBatch(ctx, qb).Close(); err != nil {
+				return err
 			}
 		}
-		if n.Load() > maxHashes {
+		if n > maxHashes {
 			return nil
 		}
 		f = ff
@@ -200,37 +181,6 @@ func loadBlacklistFilter(ctx context.Context, conn, second *pgx.Conn, maxHashes 
 		return nil, fmt.Errorf("blacklist filter: %w", err)
 	}
 	return f, nil
-}
-
-// addAll adds the hashes of all, one after the other, counting them in n; two loaders may
-// add at once.
-func (f *blacklistFilter) addAll(all []byte, n *atomic.Int64) error {
-	if len(all)%sha256.Size != 0 {
-		return fmt.Errorf("hashes of %d bytes", len(all))
-	}
-	for h := range slices.Chunk(all, sha256.Size) {
-		words, pos := f.block(h)
-		for range filterProbes {
-			atomic.OrUint64(&words[pos>>6&(filterBlockWords-1)], 1<<(pos&63))
-			pos >>= 9
-		}
-	}
-	n.Add(int64(len(all) / sha256.Size))
-	return nil
-}
-
-// validSnapshotID reports whether id looks like what pg_export_snapshot returns (it is put
-// into SET TRANSACTION SNAPSHOT as a literal).
-func validSnapshotID(id string) bool {
-	if id == "" {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 type rowQuerier interface {

@@ -51,8 +51,9 @@ type Options struct {
 	// for a decision (its held rows are dropped then); default 30 days.
 	Retention time.Duration
 	// FilterMinRows: a file of about this many rows or more is screened through a Bloom
-	// filter of the blacklist, loaded once per job before the first lookup; a smaller one in
-	// the database (default 10,000; a negative value: always through the filter, as tests need).
+	// filter of the blacklist, loaded once per job beside the first lookups, which screen in
+	// the database meanwhile; a smaller one in the database (default 10,000; a negative value:
+	// always through the filter, loaded before the first lookup, as tests need).
 	FilterMinRows int
 	// Counted, when set, is told the outcome counts of every committed batch (for metrics).
 	Counted func(inserted, duplicates, held, invalid int)
@@ -68,6 +69,8 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	slot   chan struct{} // one job runs at a time per instance; others wait their turn
+
+	waitForFilter bool // Options.FilterMinRows < 0
 }
 
 // New returns the importer. Call Recover once at start and Stop at shutdown.
@@ -78,6 +81,7 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 5000
 	}
+	waitForFilter := opts.FilterMinRows < 0
 	switch {
 	case opts.FilterMinRows == 0:
 		opts.FilterMinRows = 10_000
@@ -88,7 +92,8 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 		opts.Retention = 30 * 24 * time.Hour
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1)}
+	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1),
+		waitForFilter: waitForFilter}
 }
 
 // Stop lets running jobs finish their current batch and waits for them. They stay RUNNING

@@ -271,13 +271,9 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 	// A blacklist filter pays for loading when the file has many rows for the blacklist's
 	// size: a hash loaded costs less than one probed in the database (3,000,000 hashes of a
 	// blacklist larger than shared_buffers: 31 µs of database CPU per imported row without a
-	// filter, 19 with one). The first lookup waits for it (loaded on two connections): the
-	// lookups that screened in the database while it loaded sent every hash of their batches,
-	// some 17,500, which at 10,000,000 hashes the database answered with a parallel plan; the
-	// index probes of that import cost 2 µs of database CPU per row more than into an empty
-	// database (perf), most of it on the lookups' connection.
+	// filter, 19 with one), and the loading runs beside the first lookups.
 	rows := st.size / 100 // about
-	screenWith := &filterState{use: rows >= int64(s.opts.FilterMinRows), maxHashes: max(16*rows, 1000), wait: true,
+	screenWith := &filterState{use: rows >= int64(s.opts.FilterMinRows), maxHashes: max(16*rows, 1000), wait: s.waitForFilter,
 		connect: func(ctx context.Context) (*pgx.Conn, error) {
 			return pgx.ConnectConfig(ctx, s.db.Direct().Config().ConnConfig.Copy())
 		}}
@@ -364,8 +360,8 @@ func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns
 	return nil
 }
 
-// filterState is the lookup stage's blacklist filter, loaded on a connection of its own; with
-// wait, the lookups wait for it, else they screen in the database until it is there.
+// filterState is the lookup stage's blacklist filter. It is loaded on a connection of its
+// own while the lookups screen in the database; the lookups take it up once it is there.
 type filterState struct {
 	use       bool
 	maxHashes int64
@@ -432,15 +428,7 @@ func (f *filterState) refresh(ctx context.Context, conn *pgx.Conn) error {
 			return
 		}
 		defer c.Close(context.WithoutCancel(f.ctx))
-		var second *pgx.Conn
-		if f.wait { // nothing else runs meanwhile: a second connection halves the wait
-			if second, err = f.connect(f.ctx); err != nil {
-				loading <- filterLoad{err: err}
-				return
-			}
-			defer second.Close(context.WithoutCancel(f.ctx))
-		}
-		filter, err := loadBlacklistFilter(f.ctx, c, second, f.maxHashes)
+		filter, err := loadBlacklistFilter(f.ctx, c, f.maxHashes)
 		loading <- filterLoad{filter: filter, err: err}
 	})
 	if f.wait {
