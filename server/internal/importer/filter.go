@@ -107,8 +107,13 @@ func loadBlacklistFilter(ctx context.Context, conn *pgx.Conn, maxHashes int64) (
 		// existed before it, and the last chunk is open-ended anyway.
 		var version, estimate, pages int64
 		var serverVersion int
+		// The estimate is the planner's: the rows per page of the last ANALYZE or VACUUM times
+		// the pages now.
 		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT max(id) FROM events), 0),
-				(SELECT reltuples::int8 FROM pg_class WHERE oid = 'blacklist_hashes'::regclass),
+				(SELECT CASE WHEN relpages > 0 AND reltuples >= 0
+					THEN (reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int8))::int8
+					ELSE -1 END
+				FROM pg_class WHERE oid = 'blacklist_hashes'::regclass),
 				pg_relation_size('blacklist_hashes') / current_setting('block_size')::int8,
 				current_setting('server_version_num')::int`).Scan(&version, &estimate, &pages, &serverVersion); err != nil {
 			return err
