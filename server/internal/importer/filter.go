@@ -97,8 +97,10 @@ const (
 // loadBlacklistFilter reads the blacklist's hashes and the newest event number in one snapshot;
 // nil (and no error) when the blacklist has more than maxHashes hashes. The hashes come in
 // chunks of the table's pages (a TID range scan each), each chunk as one value of all its
-// hashes one after the other, not as a row each: pgx's work per row cost the server as much
-// as adding the hash to the filter.
+// hashes one after the other, not as a row each (pgx's work per row was a sixth of the load's
+// CPU in the server). A TID range scan reads through shared_buffers, not a small ring as a
+// sequential scan of a large table does; at 10,000,000 hashes the database's CPU per imported
+// row did not grow from it (25.3 µs before, 24.5 after).
 func loadBlacklistFilter(ctx context.Context, conn *pgx.Conn, maxHashes int64) (*blacklistFilter, error) {
 	maxHashes = min(maxHashes, filterMaxHashes)
 	var f *blacklistFilter
