@@ -190,6 +190,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	}
 	b.progress("import into %s through startImport", where)
 	m := b.meter(s)
+	wal0 := b.walStats(ctx)
 	t0 := time.Now()
 	id, err := uploadImport(ctx, s.url, staff, b.file.path)
 	if err != nil {
@@ -203,6 +204,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 		Total, Processed, Inserted, Duplicates, Held, Invalid int
 	}
 	var j job
+	var firstRows time.Duration // until the job first reported processed rows
 	for {
 		var out struct{ ImportJob *job }
 		if err := gql(ctx, s.url, staff, `query($id: ID!) { importJob(id: $id) { status total processed inserted duplicates held invalid } }`,
@@ -213,6 +215,9 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 			return 0, 0, "", fmt.Errorf("importJob(%s) is gone", id)
 		}
 		j = *out.ImportJob
+		if firstRows == 0 && j.Processed > 0 {
+			firstRows = time.Since(t0)
+		}
 		if j.Status != "RUNNING" || time.Since(t0) > b.scale.importBudget {
 			break
 		}
@@ -221,6 +226,9 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	took := time.Since(t0)
 	serverCPU, dbCPU := m.used()
 	cpu := fmt.Sprintf("CPU per row: server %s µs, database %s µs", num(perOp(serverCPU, j.Processed)), num(perOp(dbCPU, j.Processed)))
+	if wal := b.walStats(ctx).since(wal0, j.Processed); wal != "" {
+		cpu += "; " + wal
+	}
 	b.progress("import: %s", cpu)
 	if j.Status == "FAILED" {
 		return na, na, "the import FAILED; see " + s.logPath, nil
@@ -249,8 +257,8 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 		note = fmt.Sprintf("counts differ from the file's: inserted %d/%d, duplicates %d/%d, held %d/%d, invalid %d/%d",
 			j.Inserted, expect.Inserted, j.Duplicates, expect.Duplicates, j.Held, expect.Held, j.Invalid, expect.Invalid)
 	}
-	b.progress("import: %s after %s (inserted %d, duplicates %d, held %d, invalid %d)", j.Status, took.Round(time.Millisecond),
-		j.Inserted, j.Duplicates, j.Held, j.Invalid)
+	b.progress("import: %s after %s, the first rows after %s (inserted %d, duplicates %d, held %d, invalid %d)", j.Status,
+		took.Round(time.Millisecond), firstRows.Round(time.Millisecond), j.Inserted, j.Duplicates, j.Held, j.Invalid)
 	return float64(expect.Rows) / took.Seconds(), float64(peak) / (1 << 20), join(cpu, note), nil
 }
 
@@ -358,4 +366,27 @@ func (b *bench) copyBaseline(ctx context.Context, path string, rows int) (float6
 		return 0, fmt.Errorf("COPY baseline loaded %d rows, want %d", tag.RowsAffected(), rows)
 	}
 	return float64(rows) / took.Seconds(), nil
+}
+
+// walStats is the cluster's WAL and checkpoint counters (zero when they cannot be read).
+type walStats struct {
+	bytes, fpi, checkpoints float64
+	ok                      bool
+}
+
+func (b *bench) walStats(ctx context.Context) walStats {
+	var w walStats
+	err := b.pool.QueryRow(ctx, `SELECT w.wal_bytes::float8, w.wal_fpi::float8, (c.checkpoints_timed + c.checkpoints_req)::float8
+		FROM pg_stat_wal w, pg_stat_bgwriter c`).Scan(&w.bytes, &w.fpi, &w.checkpoints)
+	w.ok = err == nil
+	return w
+}
+
+// since says how much WAL the cluster wrote per row since w0, and how many checkpoints began.
+func (w walStats) since(w0 walStats, rows int) string {
+	if !w.ok || !w0.ok || rows <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("WAL per row %.0f bytes, %.2f full-page images, %.0f checkpoints", (w.bytes-w0.bytes)/float64(rows),
+		(w.fpi-w0.fpi)/float64(rows), w.checkpoints-w0.checkpoints)
 }

@@ -20,7 +20,8 @@ import (
 // TestImportThroughput imports a generated file in process and reports rows/s, the peak RSS
 // of the test process (server and importer; the file is read from disk) and, as the
 // baseline `make bench` prints, a COPY of the same file into a bare table of the same
-// database. Set VERMERK_IMPORT_ROWS (e.g. 1000000) to run it; VERMERK_IMPORT_SQL runs extra
+// database. Set VERMERK_IMPORT_ROWS (e.g. 1000000) to run it; VERMERK_IMPORT_BLACKLIST sets how
+// many blacklist entries the file does not match (default 10,000); VERMERK_IMPORT_SQL runs extra
 // statements (separated by ";;") before the import, to compare schema variants.
 func TestImportThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("VERMERK_IMPORT_ROWS"))
@@ -34,7 +35,14 @@ func TestImportThroughput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := importer.SeedBlacklist(ctx, conn, s.App.Keyring, n, 7, 10000); err != nil {
+	extra := 10000
+	if v, err := strconv.Atoi(os.Getenv("VERMERK_IMPORT_BLACKLIST")); err == nil {
+		extra = v
+	}
+	if _, err := importer.SeedBlacklist(ctx, conn, s.App.Keyring, n, 7, extra); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE blacklist_hashes`); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range strings.Split(os.Getenv("VERMERK_IMPORT_SQL"), ";;") {

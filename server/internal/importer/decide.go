@@ -74,7 +74,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				dupes = 1
 				audit.Outcome = fmt.Sprintf("accepted line %d (blacklist match %s, entry %s), not inserted: a contact with its e-mail or phone exists now", line, field, entryID)
 			} else {
-				id, err := insertHeld(ctx, tx, jobID, line, listID)
+				id, err := insertHeld(ctx, tx, s.keyring, jobID, line, listID, emailsNorm, phones)
 				if err != nil {
 					return err
 				}
@@ -114,25 +114,51 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	return s.Job(ctx, jobID)
 }
 
-// insertHeld writes a held row as a contact and returns its id.
-func insertHeld(ctx context.Context, tx pgx.Tx, jobID string, line int, listID string) (string, error) {
+// insertHeld writes a held row as a contact and returns its id. Its e-mails (emailsNorm, as
+// the held row stores them) and phones are written with their keyed hashes under the current
+// key, as every writer does: without, the database blocked the contact for the missing hash,
+// and tested it again when HashIdentifiers filled it in.
+func insertHeld(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, jobID string, line int, listID string,
+	emailsNorm, phones []string) (string, error) {
+	key := keyring.Current().ID
+	hashesOf := func(kind screening.Kind, values []string) ([][]byte, error) {
+		out := make([][]byte, len(values))
+		for i, v := range values {
+			h, err := keyring.Hash(key, kind, v)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = h
+		}
+		return out, nil
+	}
+	emailHashes, err := hashesOf(screening.KindEmail, emailsNorm)
+	if err != nil {
+		return "", err
+	}
+	phoneHashes, err := hashesOf(screening.KindPhone, phones)
+	if err != nil {
+		return "", err
+	}
 	var id string
-	err := tx.QueryRow(ctx, `INSERT INTO contacts (given_name, family_name, organization, street, postal_code, city, country,
+	err = tx.QueryRow(ctx, `INSERT INTO contacts (given_name, family_name, organization, street, postal_code, city, country,
 			sort_key, search_text)
 		SELECT given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text
 		FROM import_held WHERE job_id = $1 AND line = $2 RETURNING id`, jobID, line).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("insert contact: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized)
-		SELECT $3, e.ord - 1, e.address, e.normalized
+	// the hashes follow the held row's arrays, which are what emailsNorm and phones were read from
+	if _, err := tx.Exec(ctx, `INSERT INTO contact_emails (contact_id, position, address, normalized, hash, key_id)
+		SELECT $3, e.ord - 1, e.address, e.normalized, ($4::bytea[])[e.ord], $5
 		FROM import_held h, unnest(h.emails, h.emails_norm) WITH ORDINALITY AS e(address, normalized, ord)
-		WHERE h.job_id = $1 AND h.line = $2`, jobID, line, id); err != nil {
+		WHERE h.job_id = $1 AND h.line = $2`, jobID, line, id, emailHashes, key); err != nil {
 		return "", fmt.Errorf("insert e-mails: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO contact_phones (contact_id, position, number)
-		SELECT $3, p.ord - 1, p.number FROM import_held h, unnest(h.phones) WITH ORDINALITY AS p(number, ord)
-		WHERE h.job_id = $1 AND h.line = $2`, jobID, line, id); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO contact_phones (contact_id, position, number, hash, key_id)
+		SELECT $3, p.ord - 1, p.number, ($4::bytea[])[p.ord], $5
+		FROM import_held h, unnest(h.phones) WITH ORDINALITY AS p(number, ord)
+		WHERE h.job_id = $1 AND h.line = $2`, jobID, line, id, phoneHashes, key); err != nil {
 		return "", fmt.Errorf("insert phones: %w", err)
 	}
 	if listID != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/metrics"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // The office's file: Excel on German Windows (Windows-1252, ";"), German headers, an extra
@@ -160,6 +161,16 @@ func TestImportOfficeFile(t *testing.T) {
 	}
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails WHERE normalized = 'gesperrt@example.org'`); n != 1 {
 		t.Errorf("accepted row written %d times, want once", n)
+	}
+	// written with its keyed hash, and blocked (it matches the entry it was held for)
+	key := s.App.Keyring.Current().ID
+	want, err := s.App.Keyring.Hash(key, screening.KindEmail, "gesperrt@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_emails e JOIN contact_blocks b ON b.contact_id = e.contact_id
+		WHERE e.normalized = 'gesperrt@example.org' AND e.hash = $1 AND e.key_id = $2`, want, key); n != 1 {
+		t.Errorf("accepted row with its hash and blocked: %d rows, want 1", n)
 	}
 	res = s.Admin(t, decide, map[string]any{"job": j.ID, "line": 6, "accept": false})
 	if codes := res.ErrorCodes(); len(codes) != 1 || codes[0] != "NOT_FOUND" {

@@ -3,6 +3,7 @@ package importer
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -124,28 +125,34 @@ func searchText(s *staged) string {
 	return lowerJoin(parts...)
 }
 
-// lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one allocation when parts are
-// ASCII, as most names are.
+// lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one pass and one allocation:
+// ASCII bytes are lowered in place, other runes by unicode.ToLower as strings.ToLower does
+// (an invalid byte becomes U+FFFD there too). Most names are ASCII, but many German ones are
+// not, and starting over with strings.ToLower for those cost a tenth of preparing a row.
 func lowerJoin(parts ...string) string {
 	n := len(parts) - 1
 	for _, p := range parts {
 		n += len(p)
 	}
 	var b strings.Builder
-	b.Grow(n)
+	b.Grow(n + utf8.UTFMax)
 	for i, p := range parts {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		for j := 0; j < len(p); j++ {
+		for j := 0; j < len(p); {
 			c := p[j]
-			if c >= utf8.RuneSelf {
-				return strings.ToLower(strings.Join(parts, " "))
+			if c < utf8.RuneSelf {
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+				j++
+				continue
 			}
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			b.WriteByte(c)
+			r, w := utf8.DecodeRuneInString(p[j:])
+			b.WriteRune(unicode.ToLower(r))
+			j += w
 		}
 	}
 	return b.String()
