@@ -200,6 +200,24 @@ func Upload(t testing.TB, url, token, query string, vars map[string]any, fileNam
 	return send(t, req, token)
 }
 
+// Cursor is a revocations cursor of now: a subscription with it as `after` gets every
+// revocation committed from here on. A subscription without a cursor starts when its stream
+// registers on the server, which on a loaded machine can be after the write a test makes next
+// (graphql-transport-ws does not acknowledge a subscribe), so such a test would miss its event.
+func (s *Server) Cursor(t testing.TB) string {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var cursor string
+	if err := conn.QueryRow(t.Context(), `SELECT coalesce(max(id), 0)::text FROM events`).Scan(&cursor); err != nil {
+		t.Fatal(err)
+	}
+	return cursor
+}
+
 // AssertBlocksExact fails t unless contact_blocks holds exactly the contacts that
 // vermerk_contact_blocked (migration 00025) says recipients must leave out: the table the
 // recipients page probes agrees with the rule it stands for.

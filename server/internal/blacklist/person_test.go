@@ -191,7 +191,8 @@ func TestBlacklistEntriesGovernSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	if err := ws.Subscribe(t.Context(), "1", `subscription { revocations { kind contactId channel } }`, nil); err != nil {
+	if err := ws.Subscribe(t.Context(), "1", `subscription($after: String) { revocations(after: $after) { kind contactId channel } }`,
+		map[string]any{"after": p.Cursor(t)}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -71,7 +71,8 @@ func TestMergeContactsAnnouncesTheMergedID(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	if err := ws.Subscribe(t.Context(), "1", `subscription { revocations { kind contactId mergedId channel } }`, nil); err != nil {
+	if err := ws.Subscribe(t.Context(), "1", `subscription($after: String) { revocations(after: $after) { kind contactId mergedId channel } }`,
+		map[string]any{"after": s.Cursor(t)}); err != nil {
 		t.Fatal(err)
 	}
 

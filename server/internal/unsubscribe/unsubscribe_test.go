@@ -214,7 +214,8 @@ func TestOneClickUnsubscribeFromLinkToLedgerSubscriptionAndWebhook(t *testing.T)
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	if err := ws.Subscribe(t.Context(), "1", `subscription { revocations { cursor kind contactId channel purpose { key } } }`, nil); err != nil {
+	if err := ws.Subscribe(t.Context(), "1", `subscription($after: String) { revocations(after: $after) { cursor kind contactId channel purpose { key } } }`,
+		map[string]any{"after": f.Cursor(t)}); err != nil {
 		t.Fatal(err)
 	}
 
