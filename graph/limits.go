@@ -15,6 +15,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/generated"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/opcache"
 	"github.com/vermerk/vermerk/graph/viewer"
 )
 
@@ -31,7 +32,7 @@ func (introspectionForStaff) Validate(graphql.ExecutableSchema) error { return n
 func (x introspectionForStaff) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !viewer.From(ctx).Has(model.RoleStaff) {
 		oc.DisableIntrospection = true
-		if oc.Operation != nil && x.facts.of(oc.Operation).introspects {
+		if oc.Operation != nil && factsOf(x.facts, oc.Operation).introspects {
 			// gqlgen would answer a bare "introspection disabled" per field; say why, once.
 			return limitError("FORBIDDEN", "introspection (__schema, __type) is only for STAFF and ADMIN tokens; "+
 				"integrators get the schema (schema.graphql) from the Vermerk admins")
@@ -76,7 +77,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := d.facts.of(oc.Operation).depth; depth > d.max {
+	if depth := factsOf(d.facts, oc.Operation).depth; depth > d.max {
 		return limitError("DEPTH_LIMIT_EXCEEDED", "operation is nested %d levels deep; the limit is %d", depth, d.max)
 	}
 	return nil
@@ -214,7 +215,7 @@ func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 	if oc.Operation == nil {
 		return nil
 	}
-	f := l.facts.of(oc.Operation)
+	f := factsOf(l.facts, oc.Operation)
 	roots, cost := f.roots, f.cost
 	if !f.constant {
 		roots, cost = l.measure(ctx, oc, f.fixed)
@@ -264,53 +265,26 @@ type opFacts struct {
 	roots, cost int
 }
 
-// opFactCache holds the facts of up to opFactEntries operations; when full it starts afresh
-// (gqlgen's own cache holds 1,000 documents).
-type opFactCache struct {
-	mu    sync.RWMutex
-	facts map[*ast.OperationDefinition]*opFacts
-}
-
+// opFactEntries bounds the operations whose facts are kept (gqlgen's own cache holds 1,000
+// documents).
 const opFactEntries = 2000
 
-func newOpFactCache() *opFactCache {
-	return &opFactCache{facts: map[*ast.OperationDefinition]*opFacts{}}
-}
+type opFactCache = opcache.Cache[*opFacts]
 
-func (c *opFactCache) of(op *ast.OperationDefinition) *opFacts {
-	c.mu.RLock()
-	f := c.facts[op]
-	c.mu.RUnlock()
-	if f != nil {
-		return f
-	}
-	f = &opFacts{depth: selectionDepth(op.SelectionSet, 0), introspects: introspects(op.SelectionSet, 0),
-		fixed: fixedCosts(op.SelectionSet, 0), constant: constantShape(op)}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if g := c.facts[op]; g != nil {
-		return g
-	}
-	if len(c.facts) >= opFactEntries {
-		clear(c.facts)
-	}
-	c.facts[op] = f
-	return f
+func newOpFactCache() *opFactCache { return opcache.New[*opFacts](opFactEntries) }
+
+// factsOf returns op's facts from c, working them out the first time.
+func factsOf(c *opFactCache, op *ast.OperationDefinition) *opFacts {
+	return c.Get(op, func(op *ast.OperationDefinition) (*opFacts, bool) {
+		return &opFacts{depth: selectionDepth(op.SelectionSet, 0), introspects: introspects(op.SelectionSet, 0),
+			fixed: fixedCosts(op.SelectionSet, 0), constant: constantShape(op)}, true
+	})
 }
 
 // constantShape: no variable of op can change which fields it selects (@skip/@include take a
 // Boolean) or what a field costs (complexity() reads `first`, an Int).
 func constantShape(op *ast.OperationDefinition) bool {
-	for _, v := range op.VariableDefinitions {
-		t := v.Type
-		for t != nil && t.Elem != nil {
-			t = t.Elem
-		}
-		if t == nil || t.NamedType == "Int" || t.NamedType == "Boolean" {
-			return false
-		}
-	}
-	return true
+	return !opcache.HasVariableOf(op, "Int", "Boolean")
 }
 
 // fixedCosts adds the cost of every totalCount, subjectAccessExport and processingRecord the

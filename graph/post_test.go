@@ -83,8 +83,8 @@ func TestOperationFactsAreCachedOnlyWhenConstant(t *testing.T) {
 	}
 	c := newOpFactCache()
 	op := operation(t, s, `{ contacts(first: 5) { totalCount edges { node { id consents { purpose { key } } } } } }`)
-	f := c.of(op)
-	if f.depth != 6 || f.fixed != costTotalCount || f.introspects || c.of(op) != f {
+	f := factsOf(c, op)
+	if f.depth != 6 || f.fixed != costTotalCount || f.introspects || factsOf(c, op) != f {
 		t.Errorf("facts %+v (depth 6, fixed %d, one entry per operation)", f, costTotalCount)
 	}
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/vermerk/vermerk/graph/opcache"
 )
 
 // maxNamedRootFields: an operation selecting more root fields than this is labelled "multiple",
@@ -40,7 +41,7 @@ func graphQLErrors(reg prometheus.Registerer) *prometheus.CounterVec {
 // by the schema. Requests refused before execution (unparsable, invalid) are not counted.
 func GraphQL(reg prometheus.Registerer) graphql.HandlerExtension {
 	return &graphQLMetrics{duration: graphQLDuration(reg), errors: graphQLErrors(reg),
-		labels: map[*ast.OperationDefinition]opLabel{}}
+		labels: opcache.New[opLabel](maxCachedLabels)}
 }
 
 type graphQLMetrics struct {
@@ -51,8 +52,7 @@ type graphQLMetrics struct {
 	// on no variable (no Boolean one for @skip/@include), so that a request neither collects
 	// its root fields nor looks up the histogram by label; gqlgen's query cache hands out the
 	// same operation for the same document.
-	mu     sync.RWMutex
-	labels map[*ast.OperationDefinition]opLabel
+	labels *opcache.Cache[opLabel]
 }
 
 type opLabel struct {
@@ -65,41 +65,14 @@ const maxCachedLabels = 2000
 
 // label is oc's operation label and duration observer.
 func (m *graphQLMetrics) label(oc *graphql.OperationContext) opLabel {
-	op := oc.Operation
-	m.mu.RLock()
-	l, ok := m.labels[op]
-	m.mu.RUnlock()
-	if ok {
-		return l
-	}
-	name := operationLabel(oc)
-	l = opLabel{name: name}
-	if op.Operation != ast.Subscription { // a subscription's duration is not observed
-		l.duration = m.duration.WithLabelValues(name, string(op.Operation))
-	}
-	if !noBooleanVariables(op) {
-		return l
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.labels) >= maxCachedLabels {
-		clear(m.labels)
-	}
-	m.labels[op] = l
-	return l
-}
-
-func noBooleanVariables(op *ast.OperationDefinition) bool {
-	for _, v := range op.VariableDefinitions {
-		t := v.Type
-		for t != nil && t.Elem != nil {
-			t = t.Elem
+	return m.labels.Get(oc.Operation, func(op *ast.OperationDefinition) (opLabel, bool) {
+		name := operationLabel(oc)
+		l := opLabel{name: name}
+		if op.Operation != ast.Subscription { // a subscription's duration is not observed
+			l.duration = m.duration.WithLabelValues(name, string(op.Operation))
 		}
-		if t == nil || t.NamedType == "Boolean" {
-			return false
-		}
-	}
-	return true
+		return l, !opcache.HasVariableOf(op, "Boolean")
+	})
 }
 
 var _ interface {
