@@ -70,10 +70,5 @@ func TestScreenLookupKeepsGenericPlan(t *testing.T) {
 
 func explain(t *testing.T, conn *pgx.Conn, stmt string) string {
 	t.Helper()
-	rows, _ := conn.Query(t.Context(), `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}')`)
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
+	return pgtest.Plan(t, conn, `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}')`)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/consent"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -103,15 +104,7 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 	// indexes only and never scan a big table.
 	explain := func(name string, page bool, sql string, args ...any) {
 		t.Helper()
-		rows, err := conn.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		plan := strings.Join(lines, "\n")
+		plan := pgtest.Plan(t, conn, `EXPLAIN (ANALYZE, BUFFERS) `+sql, args...)
 		t.Logf("%s:\n%s", name, plan)
 		if !page {
 			return

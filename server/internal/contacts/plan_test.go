@@ -39,16 +39,8 @@ func TestLookupByIDKeepsGenericPlan(t *testing.T) {
 			t.Fatalf("looking up %d contacts returned %d rows", len(keys), len(found))
 		}
 	}
-	var plan strings.Builder
-	rows, _ = conn.Query(ctx, `EXPLAIN EXECUTE contacts_by_ids('{`+ids[0]+`}')`) // a utility statement takes no parameters
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lines {
-		plan.WriteString(l + "\n")
-	}
-	if !strings.Contains(plan.String(), "ANY ($1)") { // a custom plan names the keys themselves
-		t.Errorf("the lookup by id is planned for each run's keys, not generically:\n%s", plan.String())
+	plan := pgtest.Plan(t, conn, `EXPLAIN EXECUTE contacts_by_ids('{`+ids[0]+`}')`) // a utility statement takes no parameters
+	if !strings.Contains(plan, "ANY ($1)") {                                        // a custom plan names the keys themselves
+		t.Errorf("the lookup by id is planned for each run's keys, not generically:\n%s", plan)
 	}
 }

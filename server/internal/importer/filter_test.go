@@ -105,15 +105,7 @@ func TestLoadBlacklistFilter(t *testing.T) {
 		t.Fatalf("blacklist_hashes has %d pages, want more than %d to test the chunks", pages, filterChunkPages)
 	}
 	// each chunk reads its pages only, not the whole table
-	rows, err := conn.Query(ctx, `EXPLAIN (COSTS OFF) `+filterChunkQuery, 0, filterChunkPages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := strings.Join(lines, "\n")
+	plan := pgtest.Plan(t, conn, `EXPLAIN (COSTS OFF) `+filterChunkQuery, 0, filterChunkPages)
 	if !strings.Contains(plan, "Tid Range Scan") {
 		t.Errorf("a chunk's plan is %q, want a Tid Range Scan", plan)
 	}

@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -26,4 +27,16 @@ func ContactsDB(t testing.TB, n int) *pgx.Conn {
 		t.Fatal(err)
 	}
 	return conn
+}
+
+// Plan runs an EXPLAIN statement (the caller writes EXPLAIN and its options) and returns the
+// plan, one line per line; any error fails t.
+func Plan(t testing.TB, conn *pgx.Conn, explain string, args ...any) string {
+	t.Helper()
+	rows, _ := conn.Query(t.Context(), explain, args...) // an error comes with the rows
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("%s: %v", explain, err)
+	}
+	return strings.Join(lines, "\n")
 }

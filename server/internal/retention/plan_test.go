@@ -39,12 +39,7 @@ func TestBatchesReadOneRangeEach(t *testing.T) {
 	if seen != 5000 {
 		t.Errorf("the batches saw %d contacts, want 5000", seen)
 	}
-	rows, _ := conn.Query(ctx, `EXPLAIN EXECUTE batch('`+store.BeforeAllIDs+`', 1000)`)
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "Index Cond: (id > $1)") {
+	if plan := pgtest.Plan(t, conn, `EXPLAIN EXECUTE batch('`+store.BeforeAllIDs+`', 1000)`); !strings.Contains(plan, "Index Cond: (id > $1)") {
 		t.Errorf("the batch query does not start at its cursor:\n%s", plan)
 	}
 }
