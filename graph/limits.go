@@ -216,12 +216,14 @@ func (l *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 		return nil
 	}
 	f := factsOf(l.facts, oc.Operation)
-	roots, cost := f.roots, f.cost
-	if !f.constant {
+	var roots, cost int
+	if m := f.measured.Load(); m != nil { // only a constant operation keeps its count
+		roots, cost = m.roots, m.cost
+	} else {
 		roots, cost = l.measure(ctx, oc, f.fixed)
-	} else if !f.measured.Load() {
-		roots, cost = l.measure(ctx, oc, f.fixed)
-		f.measureOnce.Do(func() { f.roots, f.cost = roots, cost; f.measured.Store(true) })
+		if f.constant {
+			f.measured.CompareAndSwap(nil, &opCount{roots: roots, cost: cost})
+		}
 	}
 	if roots > l.maxRoot {
 		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation has %d root fields (aliases count); the limit is %d: send fewer, or several operations", roots, l.maxRoot)
@@ -260,10 +262,12 @@ type opFacts struct {
 	fixed       int  // fixedCosts
 	constant    bool // roots and cost depend on no variable
 
-	measureOnce sync.Once
-	measured    atomic.Bool
-	roots, cost int
+	// measured: a constant operation's root fields and cost, once a request has counted them
+	// (read and written by concurrent requests, hence atomic)
+	measured atomic.Pointer[opCount]
 }
+
+type opCount struct{ roots, cost int }
 
 // opFactEntries bounds the operations whose facts are kept (gqlgen's own cache holds 1,000
 // documents).

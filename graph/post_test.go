@@ -4,10 +4,15 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vermerk/vermerk/graph/generated"
 )
 
 // TestWriteResponseIsEncodingJSON: the POST transport's answers are the bytes gqlgen's
@@ -87,4 +92,31 @@ func TestOperationFactsAreCachedOnlyWhenConstant(t *testing.T) {
 	if f.depth != 6 || f.fixed != costTotalCount || f.introspects || factsOf(c, op) != f {
 		t.Errorf("facts %+v (depth 6, fixed %d, one entry per operation)", f, costTotalCount)
 	}
+}
+
+// Concurrent requests of one constant operation share its counted cost without a data race
+// (run with -race), and every one of them is still held to the limit.
+func TestConstantCostIsSharedSafely(t *testing.T) {
+	s := loadSchema(t)
+	doc, errs := gqlparser.LoadQuery(s, `{ a: contacts(first: 5) { totalCount } b: contacts(first: 5) { totalCount } }`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	l := &complexityLimit{max: 1_000_000, maxRoot: 1, maxDocument: 1 << 20, facts: newOpFactCache()}
+	if err := l.Validate(generated.NewExecutableSchema(generated.Config{})); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{}}
+				if err := l.MutateOperationContext(t.Context(), oc); err == nil || !strings.Contains(err.Message, "2 root fields") {
+					t.Errorf("two root fields against a limit of one: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
