@@ -30,8 +30,10 @@ fuzz:
 	@set -e; for pkg in $$($(GO) list -f '{{if .TestGoFiles}}{{.Dir}}{{end}}' ./server/... ./graph/... ./client/...); do \
 		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go 2>/dev/null | sed 's/^func //'); do \
 			echo "fuzz $$target ($$pkg, $(FUZZTIME))"; \
-			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) . >/dev/null) || \
-				{ echo "fuzz $$target failed: cd $$pkg && $(GO) test -run '^$$' -fuzz '^$$target$$'"; exit 1; }; \
+			log=$$(mktemp); \
+			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) . >$$log 2>&1) || \
+				{ tail -40 $$log; rm -f $$log; echo "fuzz $$target failed: cd $$pkg && $(GO) test -run '^$$' -fuzz '^$$target$$'"; exit 1; }; \
+			rm -f $$log; \
 		done; \
 	done
 
