@@ -27,15 +27,7 @@ test: test-deps
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:
-	@set -e; for pkg in $$($(GO) list -f '{{if .TestGoFiles}}{{.Dir}}{{end}}' ./server/... ./graph/... ./client/...); do \
-		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go 2>/dev/null | sed 's/^func //'); do \
-			echo "fuzz $$target ($$pkg, $(FUZZTIME))"; \
-			log=$$(mktemp); \
-			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) . >$$log 2>&1) || \
-				{ tail -40 $$log; rm -f $$log; echo "fuzz $$target failed: cd $$pkg && $(GO) test -run '^$$' -fuzz '^$$target$$'"; exit 1; }; \
-			rm -f $$log; \
-		done; \
-	done
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## generate: regenerate gqlgen (graph/) and genqlient (client/) code from schema.graphql, and
 ##           the client's list of server reason codes from graph/apperr/reasons.go
