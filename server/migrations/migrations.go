@@ -9,7 +9,8 @@ import (
 	"embed"
 	"fmt"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -22,7 +23,7 @@ var files embed.FS
 // connString must reach the database directly, not through a transaction
 // pooler such as PgBouncer (the app passes VERMERK_LISTEN_DATABASE_URL).
 func Apply(ctx context.Context, connString string) error {
-	db, err := sql.Open("pgx", connString)
+	db, err := open(connString)
 	if err != nil {
 		return fmt.Errorf("migrations.Apply: %w", err)
 	}
@@ -37,11 +38,23 @@ func Apply(ctx context.Context, connString string) error {
 	return nil
 }
 
+// open opens connString for database/sql. It is read as the server's pool reads it, so the
+// pool's settings a DATABASE_URL may carry (pool_max_conns and the other pool_ parameters,
+// docs/production.md) are taken out rather than sent to PostgreSQL as run-time parameters,
+// which it refuses.
+func open(connString string) (*sql.DB, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, err
+	}
+	return stdlib.OpenDB(*cfg.ConnConfig), nil
+}
+
 // Status returns the version the database is at and the latest embedded
 // version; the database is ready when they are equal. It takes no lock and
 // creates nothing, so a readiness probe may call it during a migration.
 func Status(ctx context.Context, connString string) (current, latest int64, err error) {
-	db, err := sql.Open("pgx", connString)
+	db, err := open(connString)
 	if err != nil {
 		return 0, 0, fmt.Errorf("migrations.Status: %w", err)
 	}

@@ -1,6 +1,7 @@
 package migrations_test
 
 import (
+	"net/url"
 	"testing"
 
 	"golang.org/x/sync/errgroup"
@@ -44,5 +45,25 @@ func TestApplyConcurrently(t *testing.T) {
 	current, latest, err := migrations.Status(t.Context(), db)
 	if err != nil || current != latest {
 		t.Fatalf("current=%d latest=%d err=%v", current, latest, err)
+	}
+}
+
+// A DATABASE_URL may carry the request pool's settings (docs/production.md suggests
+// pool_max_conns); migrating and the readiness probe's status read it as the pool does
+// instead of sending them to PostgreSQL, which refuses unknown run-time parameters.
+func TestApplyWithPoolSettings(t *testing.T) {
+	u, err := url.Parse(pgtest.NewEmptyDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "16")
+	q.Set("pool_max_conn_lifetime", "1h")
+	u.RawQuery = q.Encode()
+	if err := migrations.Apply(t.Context(), u.String()); err != nil {
+		t.Fatalf("Apply with pool settings: %v", err)
+	}
+	if current, latest, err := migrations.Status(t.Context(), u.String()); err != nil || current != latest {
+		t.Fatalf("Status with pool settings: current=%d latest=%d err=%v", current, latest, err)
 	}
 }
