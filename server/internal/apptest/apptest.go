@@ -200,16 +200,32 @@ func Upload(t testing.TB, url, token, query string, vars map[string]any, fileNam
 	return send(t, req, token)
 }
 
+// Conn connects to the server's database, for a test's own statements; it is closed when
+// the test ends.
+func (s *Server) Conn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn := s.connect(t)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// connect connects to the server's database; the caller closes the connection.
+func (s *Server) connect(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // Cursor is a revocations cursor of now: a subscription with it as `after` gets every
 // revocation committed from here on. A subscription without a cursor starts when its stream
 // registers on the server, which on a loaded machine can be after the write a test makes next
 // (graphql-transport-ws does not acknowledge a subscribe), so such a test would miss its event.
 func (s *Server) Cursor(t testing.TB) string {
 	t.Helper()
-	conn, err := pgx.Connect(t.Context(), s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(context.Background())
 	var cursor string
 	if err := conn.QueryRow(t.Context(), `SELECT coalesce(max(id), 0)::text FROM events`).Scan(&cursor); err != nil {
@@ -223,13 +239,10 @@ func (s *Server) Cursor(t testing.TB) string {
 // recipients page probes agrees with the rule it stands for.
 func (s *Server) AssertBlocksExact(t testing.TB) {
 	t.Helper()
-	conn, err := pgx.Connect(t.Context(), s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(context.Background())
 	var missing, extra int
-	err = conn.QueryRow(t.Context(), `SELECT
+	err := conn.QueryRow(t.Context(), `SELECT
 			count(*) FILTER (WHERE vermerk_contact_blocked(c.id) AND b.contact_id IS NULL),
 			count(*) FILTER (WHERE NOT vermerk_contact_blocked(c.id) AND b.contact_id IS NOT NULL)
 		FROM contacts c LEFT JOIN contact_blocks b ON b.contact_id = c.id`).Scan(&missing, &extra)

@@ -1,10 +1,7 @@
 package contacts_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -15,11 +12,7 @@ import (
 // ANALYZE is within a few percent, without counting every row.
 func TestTotalCountExactThenEstimated(t *testing.T) {
 	s := apptest.Start(t)
-	db, err := pgx.Connect(t.Context(), s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
+	db := s.Conn(t)
 	seed := func(from, to int) {
 		t.Helper()
 		if _, err := db.Exec(t.Context(), `INSERT INTO contacts (given_name, family_name, sort_key, search_text)

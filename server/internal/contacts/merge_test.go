@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
 
@@ -79,11 +77,7 @@ func TestMergeContactsUnitesRecords(t *testing.T) {
 	// A table of another feature that references contacts (as a data-subject request does):
 	// its rows follow the person to the survivor.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	if _, err := conn.Exec(ctx, `CREATE TABLE test_requests (id int PRIMARY KEY, subject uuid REFERENCES contacts (id) ON DELETE CASCADE);
 		INSERT INTO test_requests VALUES (1, '`+marketing+`'), (2, '`+other+`')`); err != nil {
 		t.Fatal(err)
@@ -216,11 +210,7 @@ func TestMergeDerivesConsentByTime(t *testing.T) {
 			map[string]any{"k": key})
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 
 	type event struct {

@@ -30,11 +30,7 @@ func TestImportThroughput(t *testing.T) {
 	}
 	s := apptest.Start(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	extra := 10000
 	if v, err := strconv.Atoi(os.Getenv("VERMERK_IMPORT_BLACKLIST")); err == nil {
 		extra = v

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
 
@@ -24,11 +22,7 @@ func TestPruneDeletesProblemsOfOldFinishedJobs(t *testing.T) {
 	}
 	old, recent := start(), start()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	if _, err := conn.Exec(ctx, `UPDATE import_jobs SET updated_at = now() - interval '31 days' WHERE id = $1`, old); err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +60,7 @@ func TestPruneExpiresHeldRowsOfUndecidedJobs(t *testing.T) {
 	}
 	old, recent := start(), start()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	if _, err := conn.Exec(ctx, `UPDATE import_jobs SET updated_at = now() - interval '31 days' WHERE id = $1`, old); err != nil {
 		t.Fatal(err)
 	}

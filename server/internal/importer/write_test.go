@@ -33,11 +33,7 @@ func blacklistedWhileWritten(t *testing.T, filter bool) {
 	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
 	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "messe", name: "Messe", purposeKey: "newsletter"}) { id } }`, nil)
 	ctx := context.Background()
-	locker, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
+	locker := s.Conn(t)
 	tx, err := locker.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -125,11 +121,7 @@ func TestImportedIdentifiersBelongToTheirContacts(t *testing.T) {
 		t.Errorf("after erasing Max %d identifiers are left, want Erika's 2", n)
 	}
 	// The foreign keys are still there for everything else.
-	conn, err := pgx.Connect(context.Background(), s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := s.Conn(t)
 	_, err = conn.Exec(context.Background(), `INSERT INTO contact_emails (contact_id, position, address, normalized)
 		VALUES ('00000000-0000-0000-0000-000000000001', 0, 'nobody@example.org', 'nobody@example.org')`)
 	if !strings.Contains(fmt.Sprint(err), "foreign key") {
@@ -178,11 +170,7 @@ func TestImportedIdentifiersCarryTheCurrentKeysHash(t *testing.T) {
 	if got := waitJob(t, s, j.ID); got.Status != "DONE" || got.Inserted != 2 {
 		t.Fatalf("job %s, inserted %d; want DONE with 2 inserted", got.Status, got.Inserted)
 	}
-	conn, err := pgx.Connect(context.Background(), s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := s.Conn(t)
 	rows, err := conn.Query(context.Background(), `SELECT 'EMAIL', normalized, hash, key_id FROM contact_emails
 		UNION ALL SELECT 'PHONE', number, hash, key_id FROM contact_phones`)
 	if err != nil {
@@ -216,11 +204,7 @@ func TestImportedIdentifiersCarryTheCurrentKeysHash(t *testing.T) {
 func TestScreenedCopyStillBlocksUnhashedRows(t *testing.T) {
 	s := apptest.Start(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := s.Conn(t)
 	hash := make([]byte, 32)
 	hash[0] = 7
 	for _, stmt := range []string{
@@ -234,7 +218,7 @@ func TestScreenedCopyStillBlocksUnhashedRows(t *testing.T) {
 	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_hashes (entry_id, kind, key_id, hash) VALUES ('00000000-0000-4000-8000-0000000000e1', 'EMAIL', 'k', $1)`, hash); err != nil {
 		t.Fatal(err)
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL vermerk.identifiers_screened = on`); err != nil {
 			return err
 		}
