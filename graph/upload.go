@@ -131,7 +131,7 @@ func (m multipartUpload) Do(w http.ResponseWriter, r *http.Request, exec graphql
 			return
 		}
 		for _, path := range paths {
-			up := graphql.Upload{File: io.NewSectionReader(f, 0, size), Size: size, Filename: part.FileName(),
+			up := graphql.Upload{File: SpooledFile{io.NewSectionReader(f, 0, size), f.Name()}, Size: size, Filename: part.FileName(),
 				ContentType: part.Header.Get("Content-Type")}
 			if err := params.AddUpload(up, key, path); err != nil {
 				uploadError(w, http.StatusBadRequest, "%s", err.Message)
@@ -189,6 +189,18 @@ func (m multipartUpload) spool(part io.Reader) (*os.File, int64, error) {
 	n, err := io.Copy(f, part)
 	return f, n, err
 }
+
+// SpooledFile is the File of an Upload this transport spooled: a reader of the spooled copy
+// that also names it, so that a resolver keeping the upload beyond its operation (an
+// import's job) can hard-link the copy instead of copying it again. The copy is removed when
+// the operation has answered; a link keeps its data.
+type SpooledFile struct {
+	*io.SectionReader
+	path string
+}
+
+// SpooledPath is where the spooled copy lies while the operation runs.
+func (f SpooledFile) SpooledPath() string { return f.path }
 
 func writeReadError(w http.ResponseWriter, err error) {
 	var tooLarge *http.MaxBytesError

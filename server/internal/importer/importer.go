@@ -212,16 +212,30 @@ func (s *Service) Start(ctx context.Context, file graphql.Upload, listKey *strin
 	return s.Job(ctx, id)
 }
 
-// spool copies the upload into the spool directory and syncs it to disk before the job that
-// names it is committed.
+// spooled is what the GraphQL multipart transport's uploads offer besides reading: the path
+// of the copy it spooled (graph.SpooledFile).
+type spooled interface {
+	SpooledPath() string
+}
+
+// spool puts the upload into the spool directory and syncs it to disk before the job that
+// names it is committed. An upload the transport spooled on the same filesystem is
+// hard-linked (a large file is not written a second time); anything else is copied.
 func (s *Service) spool(r io.ReadSeeker, name string) (int64, error) {
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return 0, err
-	}
 	if err := os.MkdirAll(s.opts.SpoolDir, 0o700); err != nil {
 		return 0, err
 	}
-	f, err := os.OpenFile(filepath.Join(s.opts.SpoolDir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	path := filepath.Join(s.opts.SpoolDir, name)
+	if sp, ok := r.(spooled); ok {
+		if n, err := linkSpool(sp.SpooledPath(), path); err == nil {
+			return n, nil
+		}
+		// another filesystem, or one without hard links: copy
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, err
 	}
@@ -237,6 +251,29 @@ func (s *Service) spool(r io.ReadSeeker, name string) (int64, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// linkSpool hard-links the spooled upload from to to and syncs it; on an error nothing is
+// left at to.
+func linkSpool(from, to string) (int64, error) {
+	if err := os.Link(from, to); err != nil {
+		return 0, err
+	}
+	f, err := os.Open(to)
+	if err != nil {
+		_ = os.Remove(to)
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		_ = os.Remove(to)
+		return 0, err
+	}
+	return st.Size(), nil
 }
 
 func (s *Service) sniff(spoolName string) (csvfile.Format, error) {
