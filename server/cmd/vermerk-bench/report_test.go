@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,31 @@ func TestGrowthFactor(t *testing.T) {
 	g.big = 3
 	if v := g.goal.verdict(g.factor()); v != "MISS" {
 		t.Errorf("factor 1.5 against ≤ 1.3: %s, want MISS", v)
+	}
+}
+
+// retention_heap must tell a run that keeps what it reads from one that only makes garbage.
+func TestLiveHeapGrowthCountsWhatIsKept(t *testing.T) {
+	const batches, batch = 64, 1 << 20 // 64 MB in all
+	run := func(keep bool) uint64 {
+		var kept [][]byte
+		w := watchLiveHeap()
+		for range batches {
+			b := make([]byte, batch)
+			b[0] = 1
+			if keep {
+				kept = append(kept, b)
+			}
+			runtime.GC() // the collections a real run's allocation brings about
+			w.sample()
+		}
+		runtime.KeepAlive(kept)
+		return w.growth()
+	}
+	if g := run(true); g < batches*batch*3/4 {
+		t.Errorf("a run keeping %d MB grew the live heap by %.1f MB", batches*batch>>20, float64(g)/(1<<20))
+	}
+	if g := run(false); g > 8<<20 {
+		t.Errorf("a run keeping nothing grew the live heap by %.1f MB", float64(g)/(1<<20))
 	}
 }
