@@ -79,7 +79,7 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 	}
 	body := idBody(query, "id")
 	res := b.load(ctx, "contact by id over PostGraphile", func(ctx context.Context, rnd *rand.Rand) error {
-		id := benchID("contact-", 1+rnd.IntN(n))
+		id := contactID(1 + rnd.IntN(n))
 		out, err := gqlData[struct {
 			ContactByID *struct{ ID string } `json:"contactById"`
 		}](ctx, client, "", body(id))

@@ -41,7 +41,7 @@ func (b *bench) recipientsExclusionFigure(ctx context.Context, plan string) erro
 	// exclusion only (a seed without hashes would leave out everybody).
 	isBlocked := map[string]bool{}
 	for i := 99; i <= n; i += 100 {
-		isBlocked[benchID("contact-", i)] = true
+		isBlocked[contactID(i)] = true
 	}
 	for _, q := range []struct {
 		sql      string
@@ -63,7 +63,7 @@ func (b *bench) recipientsExclusionFigure(ctx context.Context, plan string) erro
 		return func(rnd *rand.Rand) (time.Duration, error) {
 			t0 := time.Now()
 			// a random cursor may rightly come after the last recipient: no check here
-			_, err := ids(sql, benchID("contact-", 1+rnd.IntN(n)))
+			_, err := ids(sql, contactID(1+rnd.IntN(n)))
 			return time.Since(t0), err
 		}
 	}

@@ -68,3 +68,18 @@ func TestLiveHeapGrowthCountsWhatIsKept(t *testing.T) {
 		t.Errorf("a run keeping nothing grew the live heap by %.1f MB", float64(g)/(1<<20))
 	}
 }
+
+// Seeded contacts get ids in the order they are written, as the import's UUIDv7 ids are.
+func TestContactIDsRunInOrder(t *testing.T) {
+	prev := ""
+	for _, i := range []int{1, 2, 9, 10, 99, 100, 999_999, 1_000_000, 10_000_000} {
+		id := contactID(i)
+		if len(id) != 36 || id[14] != '7' || id[19] != '8' {
+			t.Fatalf("contactID(%d) = %s, not a version 7, variant 10 uuid", i, id)
+		}
+		if id <= prev {
+			t.Fatalf("contactID(%d) = %s sorts before %s", i, id, prev)
+		}
+		prev = id
+	}
+}

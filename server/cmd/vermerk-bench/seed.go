@@ -21,6 +21,18 @@ func benchID(prefix string, i int) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// contactIDSQL is the id the seed SQL gives contact i (its column i), and contactID the same
+// in Go. The ids run in the order of i as the import's do (UUIDv7: a millisecond time first,
+// so rows written together lie together in the table and in id order); the rest is md5.
+const contactIDSQL = `(lpad(to_hex(1700000000000 + i), 12, '0') || '7' || substr(md5('contact-' || i), 1, 3) || '8' ||
+	substr(md5('contact-' || i), 4, 15))::uuid`
+
+func contactID(i int) string {
+	sum := md5.Sum(fmt.Appendf(nil, "contact-%d", i))
+	h := fmt.Sprintf("%012x", 1700000000000+i) + "7" + hex.EncodeToString(sum[:])[:3] + "8" + hex.EncodeToString(sum[:])[3:18]
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
 // contactEmail is the e-mail of seeded contact i.
 func contactEmail(i int) string { return fmt.Sprintf("erika.%d@example.org", i) }
 
@@ -30,11 +42,11 @@ func (b *bench) seedContacts(ctx context.Context, from, to int) error {
 	t0 := time.Now()
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, sort_key, search_text)
-			SELECT md5('contact-' || i)::uuid, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
+			SELECT `+contactIDSQL+`, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
 			FROM generate_series($1::int, $2::int) i`, from, to); err != nil {
 			return fmt.Errorf("seed contacts: %w", err)
 		}
-		return b.copyEmails(ctx, tx, "contact-", from, to, contactEmail)
+		return b.copyEmails(ctx, tx, contactID, from, to, contactEmail)
 	}, "contacts", "contact_emails")
 	if err != nil {
 		return err
@@ -51,12 +63,12 @@ func (b *bench) seedRecipients(ctx context.Context, from, to int, listID, purpos
 	t0 := time.Now()
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id)
-			SELECT $3, md5('contact-' || i)::uuid FROM generate_series($1::int, $2::int) i`, from, to, listID); err != nil {
+			SELECT $3, `+contactIDSQL+` FROM generate_series($1::int, $2::int) i`, from, to, listID); err != nil {
 			return fmt.Errorf("seed list members: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `WITH granted AS (
 				INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
-				SELECT md5('contact-' || i)::uuid, $3, 'GRANTED', 'bench', 'vermerk-bench', 'bench'
+				SELECT `+contactIDSQL+`, $3, 'GRANTED', 'bench', 'vermerk-bench', 'bench'
 				FROM generate_series($1::int, $2::int) i WHERE i % 10 <> 0
 				RETURNING id, contact_id, purpose_id, at)
 			INSERT INTO consent_state (contact_id, purpose_id, status, granted_at, last_event_id)
@@ -75,10 +87,10 @@ func (b *bench) seedRecipients(ctx context.Context, from, to int, listID, purpos
 	return nil
 }
 
-// copyEmails writes email(i) for the contacts md5(prefix || i), i = from…to, with its keyed
+// copyEmails writes email(i) for the contacts id(i), i = from…to, with its keyed
 // hash under the servers' key, as createContact and the import do (recipients leaves out a
 // contact whose e-mail has no hash).
-func (b *bench) copyEmails(ctx context.Context, tx pgx.Tx, prefix string, from, to int, email func(int) string) error {
+func (b *bench) copyEmails(ctx context.Context, tx pgx.Tx, id func(int) string, from, to int, email func(int) string) error {
 	key := b.keyring.Current().ID
 	i := from - 1
 	rows := pgx.CopyFromFunc(func() ([]any, error) {
@@ -88,7 +100,7 @@ func (b *bench) copyEmails(ctx context.Context, tx pgx.Tx, prefix string, from, 
 		i++
 		e := email(i)
 		h, err := b.keyring.Hash(key, screening.KindEmail, e)
-		return []any{benchID(prefix, i), 0, e, e, h, key}, err
+		return []any{id(i), 0, e, e, h, key}, err
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_emails"}, []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}, rows); err != nil {
 		return fmt.Errorf("seed contact e-mails: %w", err)
