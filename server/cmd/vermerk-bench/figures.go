@@ -96,8 +96,8 @@ func (b *bench) contactFigures(ctx context.Context) error {
 
 // totalCountFigure: a first page of 50 contacts with totalCount against the same page
 // without, one request at a time, by turns, the median of each: a few milliseconds a request,
-// so a mean of a few requests moved with any pause of the machine (1.5–3.0 ms at 10M in four
-// runs of the same code).
+// so a mean of a few requests moved with any pause of the machine (1.5–3.0 ms at 10M in five
+// runs).
 func (b *bench) totalCountFigure(ctx context.Context, client *rawClient, token string) error {
 	const reps = 101
 	queries := []string{

@@ -29,7 +29,8 @@ const contactIDSQL = `(lpad(to_hex(1700000000000 + i), 12, '0') || '7' || substr
 
 func contactID(i int) string {
 	sum := md5.Sum(fmt.Appendf(nil, "contact-%d", i))
-	h := fmt.Sprintf("%012x", 1700000000000+i) + "7" + hex.EncodeToString(sum[:])[:3] + "8" + hex.EncodeToString(sum[:])[3:18]
+	m := hex.EncodeToString(sum[:])
+	h := fmt.Sprintf("%012x", 1700000000000+i) + "7" + m[:3] + "8" + m[3:18]
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
