@@ -233,9 +233,7 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 // normalised) is written with (contacts.Screener): the writers store it with the row, so that
 // the row is never without one and HashContacts has nothing left to update.
 func (s *Service) IdentifierHash(kind screening.Kind, normalized string) (keyID string, hash []byte, err error) {
-	k := s.keyring.Current()
-	hash, err = s.keyring.Hash(k.ID, kind, normalized)
-	return k.ID, hash, err
+	return s.keyring.CurrentHash(kind, normalized)
 }
 
 // HashContacts is HashIdentifiers with the service's keyring, for the contacts written in q's

@@ -124,11 +124,10 @@ func insertHeld(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, jobI
 	hashesOf := func(kind screening.Kind, values []string) ([][]byte, error) {
 		out := make([][]byte, len(values))
 		for i, v := range values {
-			h, err := keyring.Hash(key, kind, v)
-			if err != nil {
+			var err error
+			if _, out[i], err = keyring.CurrentHash(kind, v); err != nil { // under key, the current one
 				return nil, err
 			}
-			out[i] = h
 		}
 		return out, nil
 	}

@@ -160,6 +160,16 @@ func (r *Keyring) Hash(keyID string, kind Kind, normalized string) ([]byte, erro
 	return k.hash(kind, normalized), nil
 }
 
+// CurrentHash is the hash an identifier is written with: under the current key, whose id it
+// returns with it. Every writer of contact e-mails and phones calls it.
+func (r *Keyring) CurrentHash(kind Kind, normalized string) (keyID string, hash []byte, err error) {
+	k := &r.keys[0]
+	if !kind.Valid() {
+		return "", nil, fmt.Errorf("screening.CurrentHash: invalid kind %q", kind)
+	}
+	return k.key.ID, k.hash(kind, normalized), nil
+}
+
 // HashAll returns the hash of normalized under every key, current first, for
 // looking up entries made before a key rotation. kind must be one of the Kind
 // constants; HashAll panics otherwise, as that is a programming error.

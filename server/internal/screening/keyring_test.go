@@ -102,6 +102,13 @@ func TestKeyRotation(t *testing.T) {
 	if bytes.Equal(all[0].Hash, entry.Hash) {
 		t.Error("new key gives the same hash as the old one")
 	}
+	// Identifiers are written with the new key's hash, and its id.
+	if id, h, err := after.CurrentHash(KindEmail, "erika@example.org"); err != nil || id != newKey.ID || !bytes.Equal(h, all[0].Hash) {
+		t.Errorf("CurrentHash = %s %x, %v; want %s %x", id, h, err, newKey.ID, all[0].Hash)
+	}
+	if _, _, err := after.CurrentHash("NAME", "x"); err == nil {
+		t.Error("CurrentHash with invalid kind: no error")
+	}
 	// The id on the entry names the key to re-hash with.
 	if h, err := after.Hash(entry.KeyID, KindEmail, "erika@example.org"); err != nil || !bytes.Equal(h, entry.Hash) {
 		t.Errorf("Hash(%s) = %x, %v", entry.KeyID, h, err)
