@@ -85,6 +85,21 @@ func (b *bench) contactFigures(ctx context.Context) error {
 		return err
 	})
 	b.measured(figure{name: "contact_rps", unit: "req/s", goal: atLeast(0.8), note: "baseline: the same SELECT with pgx"}, app, base, rps)
+	if err := b.floorFigure(ctx, "contact_rps_floor", "contact by id on the floor", 0, base, rps, func(client *rawClient) func(context.Context, *rand.Rand) error {
+		return func(ctx context.Context, rnd *rand.Rand) error {
+			id := contactID(1 + rnd.IntN(n))
+			out, err := gqlData[struct{ Contact *struct{ ID string } }](ctx, client, "", body(id))
+			if err != nil {
+				return err
+			}
+			if out.Contact == nil || out.Contact.ID != id {
+				return fmt.Errorf("contact %s not returned", id)
+			}
+			return nil
+		}
+	}); err != nil {
+		return err
+	}
 	if err := b.totalCountFigure(ctx, client, staff); err != nil {
 		return err
 	}
@@ -348,6 +363,18 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	profiled()
 	base := b.loadAt(ctx, "screen lookups with pgx", screenRate, direct)
 	b.measured(figure{name: "screen_p99", unit: "ms", goal: atMost(1.5), note: fmt.Sprintf("at %d screens/s offered; baseline: the same lookups with pgx at that rate", screenRate)}, app, base, p99)
+	if err := b.floorFigure(ctx, "screen_p99_floor", "screen on the floor", screenRate, base, p99, func(client *rawClient) func(context.Context, *rand.Rand) error {
+		return func(ctx context.Context, rnd *rand.Rand) error {
+			c := cands[rnd.IntN(len(cands))]
+			var out struct{ Screen struct{ Blocked bool } }
+			if err := client.gql(ctx, "", c.body, &out); err != nil {
+				return err
+			}
+			return check(ctx, c, out.Screen.Blocked)
+		}
+	}); err != nil {
+		return err
+	}
 	app = b.load(ctx, "screen over GraphQL", screen)
 	base = b.load(ctx, "screen lookups with pgx", direct)
 	b.measured(figure{name: "screen_rps", unit: "req/s"}, app, base, rps)

@@ -80,7 +80,11 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	go func() {
 		defer close(metered)
 		time.Sleep(time.Until(from))
-		m := b.meter(b.main)
+		s := b.metered
+		if s == nil {
+			s = b.main
+		}
+		m := b.meter(s)
 		time.Sleep(time.Until(to))
 		serverCPU, dbCPU = m.used()
 		selfCPU, idleCPU = m.bench()

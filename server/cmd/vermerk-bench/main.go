@@ -83,6 +83,7 @@ type bench struct {
 	log     *slog.Logger
 	figures []figure
 	main    *server  // the instance of the request figures
+	metered *server  // the server whose CPU the load runs meter when not main (the floor)
 	stops   []func() // servers to stop at the end
 	// what the database holds now: contacts 1..contacts, blacklist entries 1..blacklist
 	contacts, blacklist int
@@ -116,6 +117,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if addr := os.Getenv(floorAddrEnv); addr != "" {
+		if err := serveFloor(ctx, addr); err != nil {
+			fmt.Fprintln(os.Stderr, "vermerk-bench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, sc, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "vermerk-bench:", err)
 		os.Exit(1)

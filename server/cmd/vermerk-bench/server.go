@@ -57,14 +57,8 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &server{url: "http://" + addr, exited: make(chan struct{})}
-	s.logPath = filepath.Join(b.dir, "vermerk-"+strings.ReplaceAll(addr, ":", "-")+".log")
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return nil, err
-	}
-	s.cmd = exec.Command(b.binary, "serve")
-	s.cmd.Env = append(os.Environ(),
+	cmd := exec.Command(b.binary, "serve")
+	cmd.Env = append(os.Environ(),
 		"VERMERK_ADDR="+addr,
 		"DATABASE_URL="+dbURL,
 		"VERMERK_SECRET_KEY="+b.secret,
@@ -77,14 +71,32 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 		"VERMERK_WS_PER_TOKEN=100000",
 		"VERMERK_OPS_PER_TOKEN=100000",
 	)
+	var debugURL string
 	if profileDir != "" {
 		dl, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
-		s.debugURL = "http://" + dl.Addr().String()
+		debugURL = "http://" + dl.Addr().String()
 		dl.Close()
-		s.cmd.Env = append(s.cmd.Env, "VERMERK_DEBUG_ADDR="+dl.Addr().String())
+		cmd.Env = append(cmd.Env, "VERMERK_DEBUG_ADDR="+dl.Addr().String())
+	}
+	s, err := b.startProcess(ctx, cmd, "http://"+addr, "vermerk-"+strings.ReplaceAll(addr, ":", "-")+".log")
+	if err != nil {
+		return nil, fmt.Errorf("vermerk serve: %w", err)
+	}
+	s.debugURL = debugURL
+	return s, nil
+}
+
+// startProcess starts cmd, which serves url, with its output in logName in the bench
+// directory, and waits until url/readyz answers 200.
+func (b *bench) startProcess(ctx context.Context, cmd *exec.Cmd, url, logName string) (*server, error) {
+	s := &server{url: url, cmd: cmd, exited: make(chan struct{})}
+	s.logPath = filepath.Join(b.dir, logName)
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, err
 	}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -104,7 +116,7 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 		}
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("vermerk serve exited at start; see the end of its log:\n%s", tail(s.logPath))
+			return nil, fmt.Errorf("exited at start; see the end of its log:\n%s", tail(s.logPath))
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()
@@ -112,7 +124,7 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 		}
 		if time.Now().After(deadline) {
 			s.stop()
-			return nil, fmt.Errorf("vermerk serve not ready after 60 s:\n%s", tail(s.logPath))
+			return nil, fmt.Errorf("not ready after 60 s:\n%s", tail(s.logPath))
 		}
 	}
 }
