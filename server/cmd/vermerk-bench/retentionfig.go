@@ -91,7 +91,11 @@ func gcCycles() uint64 {
 // would pass it at 1,000,000 contacts.
 const retentionHeapMB = 32
 
-// seedRetention writes n contacts md5('retention-' || i) under a purpose with retentionMonths
+// retentionIDSQL is the id of retention contact i: time-ordered as Vermerk's contact ids are,
+// created from 2020-09-13 on, one a millisecond.
+var retentionIDSQL = orderedIDSQL("retention-", 1_600_000_000_000)
+
+// seedRetention writes n contacts (retentionIDSQL: older than the other seeded contacts) under a purpose with retentionMonths
 // 0, every second one with a granted consent for it (ledger and state written as
 // seedRecipients does).
 func (b *bench) seedRetention(ctx context.Context, n int) error {
@@ -103,13 +107,13 @@ func (b *bench) seedRetention(ctx context.Context, n int) error {
 	}
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, sort_key, search_text)
-			SELECT md5('retention-' || i)::uuid, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
+			SELECT `+retentionIDSQL+`, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
 			FROM generate_series(1, $1) i`, n); err != nil {
 			return fmt.Errorf("seed retention contacts: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `WITH granted AS (
 				INSERT INTO consent_events (contact_id, purpose_id, status, source, recorded_by, recorded_by_token)
-				SELECT md5('retention-' || i)::uuid, $2, 'GRANTED', 'bench', 'vermerk-bench', 'bench'
+				SELECT `+retentionIDSQL+`, $2, 'GRANTED', 'bench', 'vermerk-bench', 'bench'
 				FROM generate_series(1, $1) i WHERE i % 2 = 0
 				RETURNING id, contact_id, purpose_id, at)
 			INSERT INTO consent_state (contact_id, purpose_id, status, granted_at, last_event_id)

@@ -21,18 +21,26 @@ func benchID(prefix string, i int) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// contactIDSQL is the id the seed SQL gives contact i (its column i), and contactID the same
-// in Go. The ids run in the order of i as the import's do (UUIDv7: a millisecond time first,
-// so rows written together lie together in the table and in id order); the rest is md5.
-const contactIDSQL = `(lpad(to_hex(1700000000000 + i), 12, '0') || '7' || substr(md5('contact-' || i), 1, 3) || '8' ||
-	substr(md5('contact-' || i), 4, 15))::uuid`
+// orderedIDSQL is the id the seed SQL gives row i (its column i) of a kind named by prefix,
+// and orderedID the same in Go. The ids run in the order of i as the ids Vermerk gives contacts
+// do (UUIDv7: a millisecond time first, here epochMS + i, so rows written together lie together
+// in the table and in id order); the rest is md5(prefix || i).
+func orderedIDSQL(prefix string, epochMS int) string {
+	return fmt.Sprintf(`(lpad(to_hex(%d + i), 12, '0') || '7' || substr(md5('%s' || i), 1, 3) || '8' ||
+	substr(md5('%s' || i), 4, 15))::uuid`, epochMS, prefix, prefix)
+}
 
-func contactID(i int) string {
-	sum := md5.Sum(fmt.Appendf(nil, "contact-%d", i))
+func orderedID(prefix string, epochMS, i int) string {
+	sum := md5.Sum(fmt.Appendf(nil, "%s%d", prefix, i))
 	m := hex.EncodeToString(sum[:])
-	h := fmt.Sprintf("%012x", 1700000000000+i) + "7" + m[:3] + "8" + m[3:18]
+	h := fmt.Sprintf("%012x", epochMS+i) + "7" + m[:3] + "8" + m[3:18]
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// The seeded contacts' ids, contactID in Go: created from 2023-11-14 on, one a millisecond.
+var contactIDSQL = orderedIDSQL("contact-", 1_700_000_000_000)
+
+func contactID(i int) string { return orderedID("contact-", 1_700_000_000_000, i) }
 
 // contactEmail is the e-mail of seeded contact i.
 func contactEmail(i int) string { return fmt.Sprintf("erika.%d@example.org", i) }

@@ -32,5 +32,14 @@ func TestContactIDIsTheSeedSQLs(t *testing.T) {
 		if want := contactID(i); got != want {
 			t.Errorf("contact %d: the seed SQL gives %s, contactID %s", i, got, want)
 		}
+		if err := conn.QueryRow(t.Context(), `SELECT `+retentionIDSQL+`::text FROM (SELECT $1::int AS i) s`, i).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := orderedID("retention-", 1_600_000_000_000, i); got != want {
+			t.Errorf("retention contact %d: the seed SQL gives %s, orderedID %s", i, got, want)
+		}
+		if got >= contactID(1) {
+			t.Errorf("retention contact %d: id %s not older than the first contact's %s", i, got, contactID(1))
+		}
 	}
 }
