@@ -46,10 +46,14 @@ func TestGrowthFactor(t *testing.T) {
 // retention_heap must tell a run that keeps what it reads from one that only makes garbage.
 func TestLiveHeapGrowthCountsWhatIsKept(t *testing.T) {
 	const batches, batch = 64, 1 << 20 // 64 MB in all
-	run := func(keep bool) uint64 {
+	run := func(keep bool, ballast [][]byte) uint64 {
 		var kept [][]byte
 		w := watchLiveHeap()
-		for range batches {
+		for i := range batches {
+			if i == 1 { // memory the process held before the run, let go while it runs
+				runtime.KeepAlive(ballast)
+				ballast = nil
+			}
 			b := make([]byte, batch)
 			b[0] = 1
 			if keep {
@@ -61,11 +65,22 @@ func TestLiveHeapGrowthCountsWhatIsKept(t *testing.T) {
 		runtime.KeepAlive(kept)
 		return w.growth()
 	}
-	if g := run(true); g < batches*batch*3/4 {
+	if g := run(true, nil); g < batches*batch*3/4 {
 		t.Errorf("a run keeping %d MB grew the live heap by %.1f MB", batches*batch>>20, float64(g)/(1<<20))
 	}
-	if g := run(false); g > 8<<20 {
+	if g := run(false, nil); g > 8<<20 {
 		t.Errorf("a run keeping nothing grew the live heap by %.1f MB", float64(g)/(1<<20))
+	}
+	ballast := func() [][]byte { // nothing but the run holds it
+		b := make([][]byte, 96)
+		for i := range b {
+			b[i] = make([]byte, batch)
+			b[i][0] = 1
+		}
+		return b
+	}
+	if g := run(true, ballast()); g < batches*batch*3/4 {
+		t.Errorf("a run keeping %d MB while 96 MB held before it were let go grew the live heap by %.1f MB", batches*batch>>20, float64(g)/(1<<20))
 	}
 }
 
