@@ -65,9 +65,6 @@ func (b *bench) contactFigures(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := b.prewarm(ctx, []string{"contacts", "contact_emails", "contact_phones"}, []string{"id", "contact_id"}); err != nil {
-		return err
-	}
 	profiled := b.cpuProfile(ctx, s, "contact"+b.phase)
 	body := idBody(query, "id")
 	app := b.load(ctx, "contact by id over GraphQL", func(ctx context.Context, rnd *rand.Rand) error {
@@ -361,9 +358,6 @@ func (b *bench) screenFigures(ctx context.Context) error {
 	// DESIGN.md: p99 ≤ 5 ms at ≥ 5,000 screens/s from 32 clients. The latency is taken at
 	// that rate (open loop); the throughput, and the latency of a saturated server, in a
 	// closed loop.
-	if err := b.prewarm(ctx, []string{"blacklist_hashes", "blacklist_entries"}, []string{"hash", "id"}); err != nil {
-		return err
-	}
 	profiled := b.cpuProfile(ctx, s, "screen"+b.phase)
 	app := b.loadAt(ctx, "screen over GraphQL", screenRate, screen)
 	profiled()

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -290,38 +289,4 @@ func (b *bench) fullBlacklist(ctx context.Context) error {
 		return nil
 	}
 	return b.seedBlacklist(ctx, b.blacklist+1, b.scale.blacklist)
-}
-
-// prewarm loads tables and those of their indexes whose first column is one of keys (the
-// indexes a figure's lookups descend) into PostgreSQL's shared buffers before the figure's
-// load runs. A freshly seeded or grown table is in the kernel's page cache at best: the bulk
-// writes and VACUUM go through small buffer rings. Measured so, the first of two load runs (the
-// server's, before pgx's) paid for filling the shared buffers, reading pages from the page
-// cache and clearing the shared memory they land in: at 10,000,000 contacts that was what grew
-// contact(id)'s database CPU (perf, 2026-11-30). An installation that has run for a while has
-// its hot pages in shared buffers; both runs now start from there.
-func (b *bench) prewarm(ctx context.Context, tables, keys []string) error {
-	t0 := time.Now()
-	if _, err := b.pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_prewarm`); err != nil {
-		return fmt.Errorf("prewarm: %w", err)
-	}
-	var bytes, shared int64
-	err := b.pool.QueryRow(ctx, `WITH rels AS (
-			SELECT t AS rel FROM unnest($1::text[]::regclass[]) t
-			UNION ALL
-			SELECT i.indexrelid FROM pg_index i
-			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-			WHERE i.indrelid = ANY($1::text[]::regclass[]) AND a.attname = ANY($2))
-		SELECT coalesce(sum(pg_prewarm(rel) * current_setting('block_size')::bigint), 0),
-			(SELECT setting::bigint * current_setting('block_size')::bigint FROM pg_settings WHERE name = 'shared_buffers')
-		FROM rels`, tables, keys).Scan(&bytes, &shared)
-	if err != nil {
-		return fmt.Errorf("prewarm %s: %w", strings.Join(tables, ", "), err)
-	}
-	b.progress("loaded %s (%d MB) into shared buffers (%d MB) in %s", strings.Join(tables, ", "), bytes>>20, shared>>20,
-		time.Since(t0).Round(time.Millisecond))
-	if bytes > shared {
-		b.progress("warning: %s do not fit into shared buffers: the figures read part of them from the kernel", strings.Join(tables, ", "))
-	}
-	return nil
 }
