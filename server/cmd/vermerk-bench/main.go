@@ -99,6 +99,15 @@ type bench struct {
 }
 
 func main() {
+	if addr := os.Getenv(floorAddrEnv); addr != "" { // started by the bench as its floor server
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := serveFloor(ctx, addr); err != nil {
+			fmt.Fprintln(os.Stderr, "vermerk-bench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	name := os.Getenv("BENCH_SCALE")
 	if name == "" {
 		name = "full"
@@ -117,13 +126,6 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if addr := os.Getenv(floorAddrEnv); addr != "" {
-		if err := serveFloor(ctx, addr); err != nil {
-			fmt.Fprintln(os.Stderr, "vermerk-bench floor:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(ctx, sc, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "vermerk-bench:", err)
 		os.Exit(1)
