@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -140,12 +139,10 @@ func (b *bench) floorServer(ctx context.Context) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), floorAddrEnv+"="+addr, "DATABASE_URL="+b.dbURL, "VERMERK_SECRET_KEY="+b.secret)
 	s, err := b.startProcess(ctx, cmd, "http://"+addr, "floor-"+strings.ReplaceAll(addr, ":", "-")+".log")

@@ -39,12 +39,11 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 		b.add(f)
 		return nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
 	logPath := filepath.Join(b.dir, "postgraphile.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -52,7 +51,7 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 	}
 	defer logFile.Close()
 	cmd := exec.Command(bin, "--connection", b.dbURL, "--schema", "public", "--host", "127.0.0.1",
-		"--port", fmt.Sprint(port), "--disable-query-log", "--no-setof-functions-contain-nulls")
+		"--port", port, "--disable-query-log", "--no-setof-functions-contain-nulls")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -61,7 +60,7 @@ func (b *bench) postgraphileFigure(ctx context.Context, vermerk loadResult) erro
 		return nil
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	url := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for gql(ctx, url, "", `{ __typename }`, nil, nil) != nil {
 		if time.Now().After(deadline) || ctx.Err() != nil {

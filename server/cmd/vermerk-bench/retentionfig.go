@@ -99,9 +99,12 @@ func gcCycles() uint64 {
 // would pass it at 1,000,000 contacts.
 const retentionHeapMB = 32
 
-// retentionIDSQL is the id of retention contact i: time-ordered as Vermerk's contact ids are,
-// created from 2020-09-13 on, one a millisecond.
-var retentionIDSQL = orderedIDSQL("retention-", 1_600_000_000_000)
+// retentionEpochMS is when the retention contacts were created, one a millisecond from then on
+// (2020-09-13, before the other seeded contacts); retentionIDSQL is their id, time-ordered as
+// Vermerk's contact ids are.
+const retentionEpochMS = 1_600_000_000_000
+
+var retentionIDSQL = orderedIDSQL("retention-", retentionEpochMS)
 
 // seedRetention writes n contacts (retentionIDSQL: older than the other seeded contacts) under a purpose with retentionMonths
 // 0, every second one with a granted consent for it (ledger and state written as

@@ -37,10 +37,13 @@ func orderedID(prefix string, epochMS, i int) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// The seeded contacts' ids, contactID in Go: created from 2023-11-14 on, one a millisecond.
-var contactIDSQL = orderedIDSQL("contact-", 1_700_000_000_000)
+// contactsEpochMS is when the seeded contacts were created, one a millisecond from then on
+// (2023-11-14); contactIDSQL and contactID are their ids.
+const contactsEpochMS = 1_700_000_000_000
 
-func contactID(i int) string { return orderedID("contact-", 1_700_000_000_000, i) }
+var contactIDSQL = orderedIDSQL("contact-", contactsEpochMS)
+
+func contactID(i int) string { return orderedID("contact-", contactsEpochMS, i) }
 
 // contactEmail is the e-mail of seeded contact i.
 func contactEmail(i int) string { return fmt.Sprintf("erika.%d@example.org", i) }

@@ -35,7 +35,7 @@ func TestContactIDIsTheSeedSQLs(t *testing.T) {
 		if err := conn.QueryRow(t.Context(), `SELECT `+retentionIDSQL+`::text FROM (SELECT $1::int AS i) s`, i).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		if want := orderedID("retention-", 1_600_000_000_000, i); got != want {
+		if want := orderedID("retention-", retentionEpochMS, i); got != want {
 			t.Errorf("retention contact %d: the seed SQL gives %s, orderedID %s", i, got, want)
 		}
 		if got >= contactID(1) {

@@ -51,12 +51,10 @@ func (s *server) wsURL() string { return "ws" + strings.TrimPrefix(s.url, "http"
 // startServer runs vermerk serve on the bench database (logs into the bench directory). The
 // screen rate limit is lifted: the bench is one token asking thousands of times a second.
 func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	cmd := exec.Command(b.binary, "serve")
 	cmd.Env = append(os.Environ(),
 		"VERMERK_ADDR="+addr,
@@ -73,13 +71,12 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 	)
 	var debugURL string
 	if profileDir != "" {
-		dl, err := net.Listen("tcp", "127.0.0.1:0")
+		debugAddr, err := freeAddr()
 		if err != nil {
 			return nil, err
 		}
-		debugURL = "http://" + dl.Addr().String()
-		dl.Close()
-		cmd.Env = append(cmd.Env, "VERMERK_DEBUG_ADDR="+dl.Addr().String())
+		debugURL = "http://" + debugAddr
+		cmd.Env = append(cmd.Env, "VERMERK_DEBUG_ADDR="+debugAddr)
 	}
 	s, err := b.startProcess(ctx, cmd, "http://"+addr, "vermerk-"+strings.ReplaceAll(addr, ":", "-")+".log")
 	if err != nil {
@@ -87,6 +84,17 @@ func (b *bench) startServer(ctx context.Context, dbURL string) (*server, error) 
 	}
 	s.debugURL = debugURL
 	return s, nil
+}
+
+// freeAddr is a loopback address (host:port) no one listens on now, for a process the bench
+// starts to listen on.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // startProcess starts cmd, which serves url, with its output in logName in the bench
