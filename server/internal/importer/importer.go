@@ -79,7 +79,7 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.BatchRows <= 0 {
-		opts.BatchRows = 5000
+		opts.BatchRows = DefaultBatchRows
 	}
 	waitForFilter := opts.FilterMinRows < 0
 	switch {

@@ -27,10 +27,13 @@ const lockClass = 7243100
 // progressEvery is the least time between two IMPORT_PROGRESS events of one job.
 const progressEvery = 250 * time.Millisecond
 
-// writers is how many batches are written at once, each in its own transaction on its own
+// Writers is how many batches are written at once, each in its own transaction on its own
 // connection: the database work of a batch (index maintenance, foreign key checks) runs on one
 // core, so a second writer uses the second core while the first waits for its turn to commit.
-const writers = 2
+const Writers = 2
+
+// DefaultBatchRows is how many rows of the file a batch holds unless Options.BatchRows says.
+const DefaultBatchRows = 5000
 
 // lockRetry is how often a job whose lock another session holds is tried again: the
 // session of a killed server lingers until its database backend notices.
@@ -202,9 +205,9 @@ func (s *Service) run(ctx context.Context, conn *pgxpool.Conn, id string) error 
 	//   - lookupStage, on a connection of its own, finds each batch's duplicates of stored
 	//     contacts and held rows and screens it against the blacklist (blacklist.QueueMatches,
 	//     behind a Bloom filter for large files), in one round trip;
-	//   - writeStage copies the batches on `writers` connections, each in its own transaction,
+	//   - writeStage copies the batches on `Writers` connections, each in its own transaction,
 	//     committing them in file order.
-	// The lookups of batch N start only once batch N-writers-1 is committed, so what readStage
+	// The lookups of batch N start only once batch N-Writers-1 is committed, so what readStage
 	// has not seen is in the database.
 	readCtx, stopReading := context.WithCancel(s.ctx)
 	read, looked := make(chan *batch), make(chan *batch)
@@ -236,7 +239,7 @@ func loadState(ctx context.Context, conn *pgxpool.Conn, id string) (*runState, e
 	return st, nil
 }
 
-// jobConns opens the job's own connections: one for lookups and writers-1 more writers (the
+// jobConns opens the job's own connections: one for lookups and Writers-1 more writers (the
 // job's lock connection writes too). They are not of the pool's few, which serve requests.
 func (s *Service) jobConns(ctx context.Context, conn *pgxpool.Conn) (look *pgx.Conn, write []txBeginner, closeAll func(), err error) {
 	cfg := s.db.Direct().Config().ConnConfig // not through a transaction pooler: COPY and session state
@@ -252,7 +255,7 @@ func (s *Service) jobConns(ctx context.Context, conn *pgxpool.Conn) (look *pgx.C
 	}
 	opened = append(opened, look)
 	write = []txBeginner{conn}
-	for len(write) < writers {
+	for len(write) < Writers {
 		c, err := pgx.ConnectConfig(ctx, cfg.Copy())
 		if err != nil {
 			closeAll()
@@ -265,7 +268,7 @@ func (s *Service) jobConns(ctx context.Context, conn *pgxpool.Conn) (look *pgx.C
 }
 
 // lookupStage looks up each batch from in (dedupe against the database, blacklist screening)
-// and hands it on to out, at most writers+1 batches ahead of the last committed one.
+// and hands it on to out, at most Writers+1 batches ahead of the last committed one.
 func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *runState, in <-chan *batch, out chan<- *batch) {
 	defer close(out)
 	// A blacklist filter pays for loading when the file has many rows for the blacklist's
@@ -281,8 +284,8 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 	defer screenWith.stop()
 	var recent []*batch // handed on, oldest first
 	for b := range in {
-		if len(recent) > writers {
-			// batch N-writers-1 committed (or failed)
+		if len(recent) > Writers {
+			// batch N-Writers-1 committed (or failed)
 			select {
 			case <-recent[0].done:
 			case <-readCtx.Done():
@@ -305,7 +308,7 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 	}
 }
 
-// writeStage writes the looked-up batches, up to `writers` at once, and settles them in file
+// writeStage writes the looked-up batches, up to `Writers` at once, and settles them in file
 // order: the outcome of each decides whether the job goes on, fails or is finished.
 func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns []txBeginner, st *runState, in <-chan *batch,
 	stopReading func(), writing *sync.WaitGroup) error {
@@ -336,13 +339,13 @@ func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns
 		if s.ctx.Err() != nil {
 			break // stopped; resumed from the checkpoint on the next start
 		}
-		if len(inFlight) == writers {
+		if len(inFlight) == Writers {
 			if stop, err := settle(inFlight[0]); stop {
 				return err
 			}
 			inFlight = inFlight[1:]
 		}
-		c, after := writeConns[b.seq%writers], prev
+		c, after := writeConns[b.seq%Writers], prev
 		writing.Go(func() {
 			defer close(b.done)
 			if b.lookErr == nil {
@@ -456,8 +459,8 @@ func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, 
 	defer close(out)
 	raw := make([]csvfile.Row, 0, s.opts.BatchRows)
 	// the keys of the batches not yet committed when this one is looked up: this one and the
-	// writers before it
-	window := make([]map[string]struct{}, writers+1)
+	// Writers before it
+	window := make([]map[string]struct{}, Writers+1)
 	for i := range window {
 		window[i] = make(map[string]struct{}, s.opts.BatchRows*2)
 	}
