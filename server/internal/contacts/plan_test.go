@@ -44,3 +44,26 @@ func TestLookupByIDKeepsGenericPlan(t *testing.T) {
 		t.Errorf("the lookup by id is planned for each run's keys, not generically:\n%s", plan)
 	}
 }
+
+// TestCountOfAllContactsStaysInSharedBuffers: the exact part of totalCount over all contacts
+// reads the first store.ExactCountLimit+1 entries of the primary key, so a count run again
+// finds them in shared buffers. Counting them off the table instead (a sequential scan) reads
+// a table larger than a quarter of shared_buffers through a ring of a few buffers, so every
+// count read its first pages anew: at 10,000,000 contacts that made a first page with
+// totalCount grow ×1.4–1.9 over 1,000,000 (the bench's contacts_total_count_ms). The test
+// cluster has 32 MB of shared buffers, and 300,000 contacts (40 MB) are more than it holds.
+func TestCountOfAllContactsStaysInSharedBuffers(t *testing.T) {
+	conn := pgtest.ContactsDB(t, 300_000)
+	var mb float64
+	if err := conn.QueryRow(t.Context(), `SELECT pg_table_size('contacts') / 1048576.0`).Scan(&mb); err != nil || mb < 32 {
+		t.Fatalf("contacts take %.1f MB (%v): not more than the 32 MB of shared buffers", mb, err)
+	}
+	if _, err := conn.Exec(t.Context(), `VACUUM contacts`); err != nil { // as autovacuum would: the visibility map
+		t.Fatal(err)
+	}
+	explain := `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ` + store.CountQuery(allContacts)
+	pgtest.Plan(t, conn, explain)
+	if plan := pgtest.Plan(t, conn, explain); strings.Contains(plan, " read=") || !strings.Contains(plan, "contacts_pkey") {
+		t.Errorf("a count run again reads from outside shared buffers, or not the primary key:\n%s", plan)
+	}
+}

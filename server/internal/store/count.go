@@ -22,7 +22,7 @@ func Count(ctx context.Context, q Querier, rows string, args ...any) (n int, exa
 // (same arguments), for a rows query whose filters the planner cannot judge: an anti-join
 // against the blacklist is expected to remove nearly every row, which it rarely does.
 func CountEstimating(ctx context.Context, q Querier, rows, estimate string, args ...any) (n int, exact bool, err error) {
-	if err := q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (%s LIMIT %d) counted`, rows, ExactCountLimit+1), args...).Scan(&n); err != nil {
+	if err := q.QueryRow(ctx, CountQuery(rows), args...).Scan(&n); err != nil {
 		return 0, false, fmt.Errorf("store.Count: %w", err)
 	}
 	if n <= ExactCountLimit {
@@ -41,4 +41,9 @@ func CountEstimating(ctx context.Context, q Querier, rows, estimate string, args
 		return 0, false, fmt.Errorf("store.Count: estimate: unexpected plan %.200s", plan)
 	}
 	return max(int(p[0].Plan.Rows), ExactCountLimit+1), false, nil
+}
+
+// CountQuery counts the rows of the SELECT rows up to ExactCountLimit+1.
+func CountQuery(rows string) string {
+	return fmt.Sprintf(`SELECT count(*) FROM (%s LIMIT %d) counted`, rows, ExactCountLimit+1)
 }
