@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // TestScreenLookupKeepsGenericPlan: after its first five runs, the blacklist lookup of a screen
@@ -71,4 +72,34 @@ func TestScreenLookupKeepsGenericPlan(t *testing.T) {
 func explain(t *testing.T, conn *pgx.Conn, stmt string) string {
 	t.Helper()
 	return pgtest.Plan(t, conn, `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}')`)
+}
+
+// TestCountOfActiveEntriesStaysInSharedBuffers: the exact part of the blacklist's totalCount
+// reads the first store.ExactCountLimit+1 entries of the partial index of active entries, so a
+// count run again finds them in shared buffers, as contacts' count does (its test says why).
+// 400,000 entries take more than the test cluster's 32 MB of shared buffers.
+func TestCountOfActiveEntriesStaysInSharedBuffers(t *testing.T) {
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds, created_at)
+		SELECT md5('entry-' || i)::uuid, 'MANUAL', 'objection', 'k1', '{EMAIL}', now() - i * interval '1 second'
+		FROM generate_series(1, 400000) i`); err != nil {
+		t.Fatal(err)
+	}
+	var mb float64
+	if err := conn.QueryRow(ctx, `SELECT pg_table_size('blacklist_entries') / 1048576.0`).Scan(&mb); err != nil || mb < 32 {
+		t.Fatalf("the entries take %.1f MB (%v): not more than the 32 MB of shared buffers", mb, err)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE blacklist_entries`); err != nil { // as autovacuum would: the visibility map
+		t.Fatal(err)
+	}
+	explain := `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ` + store.CountQuery(activeEntries)
+	pgtest.Plan(t, conn, explain)
+	if plan := pgtest.Plan(t, conn, explain); strings.Contains(plan, " read=") || !strings.Contains(plan, "blacklist_entries_active") {
+		t.Errorf("a count run again reads from outside shared buffers, or not the index of active entries:\n%s", plan)
+	}
 }
