@@ -254,12 +254,31 @@ func (b *bench) recipientsIndexOnly(ctx context.Context) string {
 		for _, idx := range []string{"Index Only Scan using list_members_", "Index Only Scan using consent_state_granted",
 			"Index Only Scan using contact_blocks_pkey"} {
 			if !strings.Contains(plan, idx) {
-				b.progress("recipients plan lacks %q:\n%s", idx, plan)
+				b.progress("recipients plan lacks %q:\n%s\n%s", idx, plan, b.planStatistics(ctx, "list_members", "consent_state", "contact_blocks"))
 				return "no: plan lacks " + idx
 			}
 		}
 	}
 	return "yes"
+}
+
+// planStatistics is what the planner knows of tables: their pages, rows and pages all visible
+// (an index-only scan reads the table for the others), and the correlation of each column's
+// values with the table's order, for the log of a plan that is not the one expected.
+func (b *bench) planStatistics(ctx context.Context, tables ...string) string {
+	rows, err := b.pool.Query(ctx, `SELECT c.relname || ': ' || c.relpages || ' pages, ' || c.reltuples::bigint || ' rows, ' ||
+			c.relallvisible || ' pages all visible; correlation ' ||
+			coalesce((SELECT string_agg(s.attname || ' ' || round(s.correlation::numeric, 3), ', ' ORDER BY s.attname)
+				FROM pg_stats s WHERE s.schemaname = 'public' AND s.tablename = c.relname), 'unknown')
+		FROM pg_class c WHERE c.relname = ANY($1) AND c.relkind = 'r' ORDER BY c.relname`, tables)
+	if err != nil {
+		return "statistics: " + err.Error()
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "statistics: " + err.Error()
+	}
+	return strings.Join(lines, "\n")
 }
 
 const screenQuery = `query Screen($e: String!) { screen(candidate: {emails: [$e]}) { blocked matches { field entry { id } } } }`

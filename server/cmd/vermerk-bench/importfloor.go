@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,20 +21,27 @@ import (
 // what the import_rps target asks of the database's side alone.
 
 // floorTables are the tables an import stores its rows in, in the order a batch writes them,
-// each with the columns the importer copies (importer.writeRows) and the column that ties a
-// row to its contact.
-var floorTables = []struct{ name, columns, contact string }{
-	{"contacts", "id, given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text", "id"},
-	{"contact_emails", "contact_id, position, address, normalized, hash, key_id", "contact_id"},
-	{"contact_phones", "contact_id, position, number, hash, key_id", "contact_id"},
-}
+// each with the columns the importer copies and the column that ties a row to its contact.
+var floorTables = func() []floorTable {
+	var ts []floorTable
+	for _, t := range importer.StoredTables() {
+		contact := "contact_id"
+		if t.Name == "contacts" {
+			contact = "id"
+		}
+		ts = append(ts, floorTable{name: t.Name, columns: strings.Join(t.Columns, ", "), contact: contact})
+	}
+	return ts
+}()
+
+type floorTable struct{ name, columns, contact string }
 
 // storedRows is one batch of stored rows: the binary COPY data of each floorTables table.
 type storedRows [][]byte
 
 // importFloor stores the rows the import stored in db again (readStored, then writeStored on
-// importer.Writers connections) and returns the rate over the file's rows, the rows of each
-// table, and a note with the database's CPU and WAL per file row.
+// importer.Writers connections) and returns the rate over the file's rows and a note with the
+// rows of each table and the database's CPU and WAL per file row.
 func (b *bench) importFloor(ctx context.Context, db string) (rowsPerSec float64, note string, err error) {
 	dbURL := b.cluster.ConnString(db)
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -66,8 +74,12 @@ func (b *bench) importFloor(ctx context.Context, db string) (rowsPerSec float64,
 		}
 	}
 	fileRows := b.file.expect.Rows
-	note = fmt.Sprintf("%d contacts, %d e-mails, %d phones in batches of %d contacts on %d connections; CPU per row: database %s µs",
-		rows[0], rows[1], rows[2], batchContacts, importer.Writers, num(perOp(dbCPU, fileRows)))
+	stored := make([]string, len(floorTables))
+	for k, t := range floorTables {
+		stored[k] = fmt.Sprintf("%d rows of %s", rows[k], t.name)
+	}
+	note = fmt.Sprintf("%s in batches of %d contacts on %d connections; CPU per row: database %s µs",
+		strings.Join(stored, ", "), batchContacts, importer.Writers, num(perOp(dbCPU, fileRows)))
 	if wal := b.walStats(ctx).since(wal0, fileRows); wal != "" {
 		note += "; " + wal
 	}

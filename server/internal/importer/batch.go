@@ -87,13 +87,28 @@ func loadHeldFilter(ctx context.Context, conn *pgxpool.Conn, jobID string) (*hel
 	return f, err
 }
 
+// The columns writeRows copies a new contact, its e-mails and its phones into.
 var (
 	contactColumns = []string{"id", "given_name", "family_name", "organization", "street", "postal_code", "city", "country",
 		"sort_key", "search_text"}
-	heldColumns = []string{"job_id", "line", "field", "entry_id", "raw_email", "raw_phone", "given_name", "family_name",
+	emailColumns = []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}
+	phoneColumns = []string{"contact_id", "position", "number", "hash", "key_id"}
+	heldColumns  = []string{"job_id", "line", "field", "entry_id", "raw_email", "raw_phone", "given_name", "family_name",
 		"organization", "street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key",
 		"search_text", "dedupe_keys"}
 )
+
+// StoredTable is a table an import stores its new contacts in, with the columns it copies.
+type StoredTable struct {
+	Name    string
+	Columns []string
+}
+
+// StoredTables are the tables an import stores its new contacts in, in the order a batch
+// writes them (for the bench's floor of the import).
+func StoredTables() []StoredTable {
+	return []StoredTable{{"contacts", contactColumns}, {"contact_emails", emailColumns}, {"contact_phones", phoneColumns}}
+}
 
 // existingEmails and existingPhones return those of the normalised e-mails or E.164 numbers
 // $1 that belong to a contact.
@@ -432,7 +447,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 					c.text(keyID)
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_emails", []string{"contact_id", "position", "address", "normalized", "hash", "key_id"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_emails", emailColumns); err != nil {
 				return fmt.Errorf("e-mails: %w", err)
 			}
 		}
@@ -448,7 +463,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 					c.text(keyID)
 				}
 			}
-			if err := c.copyInto(ctx, tx, "contact_phones", []string{"contact_id", "position", "number", "hash", "key_id"}); err != nil {
+			if err := c.copyInto(ctx, tx, "contact_phones", phoneColumns); err != nil {
 				return fmt.Errorf("phones: %w", err)
 			}
 		}
