@@ -40,3 +40,13 @@ func Plan(t testing.TB, conn *pgx.Conn, explain string, args ...any) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// PlanRunAgain runs query twice under EXPLAIN (ANALYZE, BUFFERS) and returns the second run's
+// plan, and whether that run read pages from outside shared buffers.
+func PlanRunAgain(t testing.TB, conn *pgx.Conn, query string, args ...any) (plan string, read bool) {
+	t.Helper()
+	explain := `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ` + query
+	Plan(t, conn, explain, args...)
+	plan = Plan(t, conn, explain, args...)
+	return plan, strings.Contains(plan, " read=")
+}
