@@ -23,6 +23,14 @@ type Client struct {
 	gql     graphql.Client
 }
 
+// requestTimeout bounds a request, except the longOperations and uploads.
+var requestTimeout = 20 * time.Second
+
+// longOperations are bounded only by the caller's context: the record of processing
+// activities counts the contacts of every purpose and what is kept of them, 20.6 s at
+// 11,000,000 contacts (`BENCH_SCALE=large make bench`, record_s@10M, 2026-11-30).
+var longOperations = map[string]bool{"ProcessingRecord": true}
+
 // New checks the server URL ("http://127.0.0.1:8080" or ".../graphql") and returns a client.
 // It does not contact the server; Me does.
 func New(serverURL, token string) (*Client, error) {
@@ -37,11 +45,14 @@ func New(serverURL, token string) (*Client, error) {
 	origin, _ := url.Parse(httpURL)
 	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport}
 	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token}
+	// Uploads of large CSV files and the long operations may take minutes; the caller's
+	// context bounds them.
+	unbounded := &http.Client{Transport: auth}
 	c.gql = &transport{
 		endpoint: httpURL,
-		plain:    graphql.NewClient(httpURL, &http.Client{Transport: auth, Timeout: 20 * time.Second}),
-		// Uploads of large CSV files may take minutes; the caller's context bounds them.
-		uploads: &http.Client{Transport: auth},
+		plain:    graphql.NewClient(httpURL, &http.Client{Transport: auth, Timeout: requestTimeout}),
+		long:     graphql.NewClient(httpURL, unbounded),
+		uploads:  unbounded,
 	}
 	return c, nil
 }

@@ -17,13 +17,17 @@ import (
 // variable as a GraphQL multipart request (operations, map, then one part per file).
 type transport struct {
 	endpoint string
-	plain    graphql.Client
+	plain    graphql.Client // requests bounded by requestTimeout
+	long     graphql.Client // the longOperations
 	uploads  *http.Client
 }
 
 func (t *transport) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
 	files := findUploads(req.Variables)
 	if len(files) == 0 {
+		if longOperations[req.OpName] {
+			return t.long.MakeRequest(ctx, req, resp)
+		}
 		return t.plain.MakeRequest(ctx, req, resp)
 	}
 	operations, err := json.Marshal(req)

@@ -288,8 +288,19 @@ func (s *RequestsScreen) AskSaveRecord() {
 	s.SaveDialog.Show()
 }
 
-// WriteRecord fetches the record and writes it to w, then closes w.
+// recordWait is how long the screen waits for the record of processing activities, which
+// counts every purpose's contacts (20.6 s at 11,000,000 contacts).
+const recordWait = 10 * time.Minute
+
+// WriteRecord fetches the record and writes it to w, then closes w. Meanwhile the button
+// says that the record is being prepared, and cannot be pressed again.
 func (s *RequestsScreen) WriteRecord(ctx context.Context, w io.WriteCloser) {
+	do(func() {
+		s.SaveRecord.SetText(s.loc.T("requests.record.preparing", nil))
+		s.SaveRecord.Disable()
+	})
+	ctx, cancel := context.WithTimeout(ctx, recordWait)
+	defer cancel()
 	md, err := s.b.ProcessingRecord(ctx)
 	if err == nil {
 		_, err = io.WriteString(w, md)
@@ -298,6 +309,8 @@ func (s *RequestsScreen) WriteRecord(ctx context.Context, w io.WriteCloser) {
 		err = cerr
 	}
 	do(func() {
+		s.SaveRecord.SetText(s.loc.T("requests.record", nil))
+		s.SaveRecord.Enable()
 		if err != nil {
 			s.Message.SetText(app.ErrorText(err, s.loc))
 			return

@@ -44,7 +44,8 @@ func TestRequestsScreenAgainstTheServer(t *testing.T) {
 		t.Fatalf("create contact: %+v, %v", p, err)
 	}
 	loc, w := testWindow(t)
-	s := NewRequestsScreen(c, loc, w)
+	slow := &slowRecord{RequestsBackend: c, release: make(chan struct{})}
+	s := NewRequestsScreen(slow, loc, w)
 	w.SetContent(s.Object())
 
 	// a fresh OBJECTION without a contact first, then the ACCESS request that arrived 40 days ago
@@ -89,11 +90,36 @@ func TestRequestsScreenAgainstTheServer(t *testing.T) {
 		t.Fatal("no save dialog for the record")
 	}
 	var buf closingBuffer
-	s.WriteRecord(context.Background(), &buf)
+	written := make(chan struct{})
+	go func() { s.WriteRecord(context.Background(), &buf); close(written) }()
+	eventuallyLong(t, "the button saying the record is being prepared", func() bool {
+		return s.SaveRecord.Disabled() && s.SaveRecord.Text == "Preparing the record of processing activities …"
+	})
+	close(slow.release)
+	<-written
 	pump()
 	if !strings.HasPrefix(buf.String(), "# Record of processing activities") || s.Message.Text != "" {
 		t.Fatalf("record %.80q, message %q", buf.String(), s.Message.Text)
 	}
+	if s.SaveRecord.Disabled() || s.SaveRecord.Text != "Save the record of processing activities" {
+		t.Fatalf("after the record the button is %q, disabled %v", s.SaveRecord.Text, s.SaveRecord.Disabled())
+	}
+}
+
+// slowRecord answers ProcessingRecord only once release is closed, as a server counting
+// millions of contacts does after some seconds.
+type slowRecord struct {
+	app.RequestsBackend
+	release chan struct{}
+}
+
+func (b *slowRecord) ProcessingRecord(ctx context.Context) (string, error) {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return b.RequestsBackend.ProcessingRecord(ctx)
 }
 
 // indexOf is the row of the first open request of kind, or -1.

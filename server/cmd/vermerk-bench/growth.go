@@ -58,5 +58,6 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	b.grew("import_rps", "rows/s", atLeast(0.8), "the same file into the large database vs into an empty one")
 	b.grew("retention_examined", "contacts/s", goal{}, "a dry run over every contact")
 	b.grew("retention_heap", "MB", goal{}, fmt.Sprintf("bounded: ≤ %d MB at each size", retentionHeapMB))
+	b.grew("record_s", "s", goal{}, "the record of processing activities over every purpose")
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/record"
 	"github.com/vermerk/vermerk/server/internal/retention"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -49,6 +50,24 @@ func (b *bench) retentionFigures(ctx context.Context) error {
 	b.add(figure{name: "retention_heap", value: float64(heap.growth()) / 1e6, unit: "MB", baseline: na, goal: valueAtMost(retentionHeapMB),
 		note: fmt.Sprintf("largest rise of the live Go heap above its lowest point during the dry run, over %d collections, %.1f MB before it (bounded: holding every contact's id would take over 50 MB at 1M); no baseline",
 			collections, float64(heap.before)/1e6)})
+	return b.recordFigure(ctx)
+}
+
+// recordFigure: the record of processing activities (processingRecord, `vermerk record`) over
+// the same database, through record.Service as the resolver calls it: it counts the contacts
+// of every purpose and what is kept of them, so it reads every purpose's consents and lists and
+// their contacts' e-mails and phones. Printed, no baseline.
+func (b *bench) recordFigure(ctx context.Context) error {
+	t0 := time.Now()
+	md, err := record.New(&store.DB{Pool: b.pool}).Markdown(ctx)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	took := time.Since(t0)
+	b.progress("record of processing activities: %d bytes in %s", len(md), took.Round(time.Millisecond))
+	b.add(figure{name: "record_s", value: took.Seconds(), unit: "s", baseline: na,
+		note: fmt.Sprintf("processingRecord over every purpose, %s contacts in all, in process; no baseline",
+			count(b.contacts+b.scale.retentionContacts))})
 	return nil
 }
 
