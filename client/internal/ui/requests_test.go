@@ -93,7 +93,7 @@ func TestRequestsScreenAgainstTheServer(t *testing.T) {
 	written := make(chan struct{})
 	go func() { s.WriteRecord(context.Background(), &buf); close(written) }()
 	eventuallyLong(t, "the button saying the record is being prepared", func() bool {
-		return s.SaveRecord.Disabled() && s.SaveRecord.Text == "Preparing the record of processing activities …"
+		return s.SaveRecord.Disabled() && s.SaveRecord.Text == "Preparing the record …"
 	})
 	close(slow.release)
 	<-written
