@@ -44,6 +44,14 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 	consent(b, "newsletter", false)
 	consent(c, "newsletter", true)
 	consent(a, "sales", true)
+	// d keeps every category, two e-mails, and is on the purpose's list as well as consenting:
+	// counted once
+	out := do(`mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`, map[string]any{"in": map[string]any{
+		"givenName": "Erika", "familyName": "Vierte", "organization": "Beispiel GmbH", "emails": []string{"vierte@example.com", "erika.vierte@example.org"},
+		"phones": []string{"+49 30 5550100"}, "address": map[string]any{"street": "Musterweg 1", "postalCode": "10115", "city": "Berlin", "country": "DE"}}})
+	d := out["createContact"].(map[string]any)["contact"].(map[string]any)["id"].(string)
+	consent(d, "newsletter", false)
+	do(`mutation($id: ID!) { addToList(contactId: $id, listKey: "news-de") { id } }`, map[string]any{"id": d})
 	do(`mutation($id: ID!) { eraseContact(id: $id, reason: "asked to be forgotten") { contactId } }`, map[string]any{"id": c})
 
 	var rec struct{ ProcessingRecord string }
@@ -56,14 +64,16 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 	for _, want := range []string{
 		"`newsletter`", "consent, Art. 6(1)(a) GDPR", "version 1 of ", "Yes, send me the monthly product news.", "Monthly product news", "News DE (news-de)",
 		"integrator token shop", "webhook https://mailer.example (receives CONSENT_REVOKED",
-		"6 months after the last consent", "2 contacts with a granted consent; 0 revocations in the last 12 months; 1 erasures",
+		"6 months after the last consent", "3 contacts with a granted consent; 0 revocations in the last 12 months; 1 erasures",
+		"(of 3 contacts with a consent or list membership for it): names (3), e-mail addresses (3), phone numbers (1), postal addresses (1), organisation (1);",
 	} {
 		if !strings.Contains(newsletter, want) {
 			t.Errorf("the newsletter section lacks %q:\n%s", want, newsletter)
 		}
 	}
 	// c's revocation went with c's erasure; a's sales revocation counts
-	for _, want := range []string{"`sales`", "legitimate interests, Art. 6(1)(f)", "**Consent text versions:** none recorded", "0 contacts with a granted consent; 1 revocations", "no limit set"} {
+	for _, want := range []string{"`sales`", "legitimate interests, Art. 6(1)(f)", "**Consent text versions:** none recorded", "0 contacts with a granted consent; 1 revocations", "no limit set",
+		"(of 1 contacts with a consent or list membership for it): names (1), e-mail addresses (1), phone numbers (0), postal addresses (0), organisation (0);"} {
 		if !strings.Contains(sales, want) {
 			t.Errorf("the sales section lacks %q:\n%s", want, sales)
 		}
