@@ -132,6 +132,12 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
+	// The keys first: hashing under a mistyped key would rewrite every identifier's hash, and
+	// contact_blocks with them, so that no blocked contact matched its entry any more, for
+	// every instance sharing the database, before this one refused to start.
+	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+		return err
+	}
 	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
 	// hash (rows written before migration 00011, or before a key rotation).
 	start := time.Now()
@@ -139,9 +145,6 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	} else if n > 0 {
 		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
-	}
-	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
-		return err
 	}
 	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err

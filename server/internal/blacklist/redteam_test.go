@@ -20,10 +20,28 @@ import (
 // the live entries; it refuses to start, naming the missing key ids and the way out.
 func TestRedTeamWrongSecretKeyRefusesToStart(t *testing.T) {
 	s := apptest.Start(t)
+	// a contact whose address is then blacklisted: blocked, left out of every recipients page
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Erika", familyName: "Mustermann", emails: ["max.muster@example.com"]}) { contact { id } } }`, nil)
 	add(t, s, map[string]any{"emails": []string{"max.muster@example.com"}}, "erased on request")
 	oldKey, err := screening.ParseKey(s.Config.SecretKey)
 	if err != nil {
 		t.Fatal(err)
+	}
+	db := s.Conn(t)
+	// what the refused start must leave as it was: the identifiers' key and the block
+	state := func() (keys string, blocked bool) {
+		t.Helper()
+		if err := db.QueryRow(context.Background(), `SELECT string_agg(DISTINCT key_id, ','), EXISTS (SELECT FROM contact_blocks WHERE contact_id = $1)
+			FROM contact_emails`, c.CreateContact.Contact.ID).Scan(&keys, &blocked); err != nil {
+			t.Fatal(err)
+		}
+		return keys, blocked
+	}
+	if keys, blocked := state(); keys != oldKey.ID || !blocked {
+		t.Fatalf("before: e-mails hashed under %q, contact blocked %v", keys, blocked)
 	}
 
 	var raw [32]byte
@@ -41,6 +59,11 @@ func TestRedTeamWrongSecretKeyRefusesToStart(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q should name %q", err, want)
 		}
+	}
+	// Refusing came too late when the identifiers were hashed under the mistyped key first:
+	// the blocked contact matched its entry no more, for every instance of the database.
+	if keys, blocked := state(); keys != oldKey.ID || !blocked {
+		t.Errorf("after the refused start: e-mails hashed under %q (want %s), contact blocked %v", keys, oldKey.ID, blocked)
 	}
 
 	cfg.OldSecretKeys = []string{s.Config.SecretKey} // the rotation the README describes
