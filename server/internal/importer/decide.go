@@ -120,12 +120,12 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 // and tested it again when HashIdentifiers filled it in.
 func insertHeld(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, jobID string, line int, listID string,
 	emailsNorm, phones []string) (string, error) {
-	key := keyring.Current().ID
+	var key string // the current key's id, as CurrentHash gives it with each hash
 	hashesOf := func(kind screening.Kind, values []string) ([][]byte, error) {
 		out := make([][]byte, len(values))
 		for i, v := range values {
 			var err error
-			if _, out[i], err = keyring.CurrentHash(kind, v); err != nil { // under key, the current one
+			if key, out[i], err = keyring.CurrentHash(kind, v); err != nil {
 				return nil, err
 			}
 		}
