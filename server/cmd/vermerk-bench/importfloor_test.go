@@ -3,8 +3,6 @@ package main
 import (
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
@@ -13,11 +11,7 @@ import (
 func TestImportFloorStoresTheSameRows(t *testing.T) {
 	ctx := t.Context()
 	dbURL := pgtest.NewDB(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Connect(t, dbURL)
 	// 23 contacts with vermerk_uuidv7 ids, an e-mail each, a phone every second one; the
 	// e-mail of every fifth has no hash yet, so the trigger blocks that contact
 	if _, err := conn.Exec(ctx, `

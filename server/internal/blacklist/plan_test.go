@@ -1,7 +1,6 @@
 package blacklist
 
 import (
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -18,11 +17,7 @@ import (
 // every keystroke, and the padded hashes return each match once.
 func TestScreenLookupKeepsGenericPlan(t *testing.T) {
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgtest.Connect(t, pgtest.NewDB(t))
 	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
 		SELECT md5('entry-' || i)::uuid, 'MANUAL', 'objection', 'k1', '{EMAIL}' FROM generate_series(1, 5000) i`); err != nil {
 		t.Fatal(err)
@@ -80,11 +75,7 @@ func explain(t *testing.T, conn *pgx.Conn, stmt string) string {
 // 400,000 entries take more than the test cluster's 32 MB of shared buffers.
 func TestCountOfActiveEntriesStaysInSharedBuffers(t *testing.T) {
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgtest.Connect(t, pgtest.NewDB(t))
 	if _, err := conn.Exec(ctx, `INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds, created_at)
 		SELECT md5('entry-' || i)::uuid, 'MANUAL', 'objection', 'k1', '{EMAIL}', now() - i * interval '1 second'
 		FROM generate_series(1, 400000) i`); err != nil {

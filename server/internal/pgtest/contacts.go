@@ -14,11 +14,7 @@ import (
 func ContactsDB(t testing.TB, n int) *pgx.Conn {
 	t.Helper()
 	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	conn := Connect(t, NewDB(t))
 	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
 		SELECT 'Erika', 'Mustermann ' || i, 'mustermann ' || i, 'erika mustermann ' || i FROM generate_series(1, $1::int) i`, n); err != nil {
 		t.Fatal(err)
@@ -26,6 +22,17 @@ func ContactsDB(t testing.TB, n int) *pgx.Conn {
 	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// Connect connects to dbURL, or fails t; the connection is closed when the test ends.
+func Connect(t testing.TB, dbURL string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
 
