@@ -108,7 +108,7 @@ func generated(t *testing.T, rows int, seed int64) ([]byte, importer.Expect) {
 }
 
 // killMidImport starts an import of file and SIGKILLs the server once some batches committed.
-func killMidImport(t *testing.T, p *proc, file []byte, rows int) string {
+func killMidImport(t *testing.T, e processEnv, p *proc, file []byte, rows int) string {
 	t.Helper()
 	res := upload(t, p.url, apptest.AdminToken, startImport, nil, "gross.csv", file)
 	var started struct{ StartImport job }
@@ -130,7 +130,23 @@ func killMidImport(t *testing.T, p *proc, file []byte, rows int) string {
 		time.Sleep(5 * time.Millisecond)
 	}
 	p.kill()
+	settled(t, e.dbURL)
 	return id
+}
+
+// settled waits until no other session of the database is executing a statement: a COMMIT
+// the killed server had sent still completes after the kill, and what the tests then read
+// must include it.
+func settled(t *testing.T, dbURL string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for queryInt(t, dbURL, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'`) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed server's statements still run after 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestCrashMidImportResumesFromCheckpoint(t *testing.T) {
@@ -150,7 +166,7 @@ func TestCrashMidImportResumesFromCheckpoint(t *testing.T) {
 	}
 	file, want := generated(t, rows, 1)
 
-	id := killMidImport(t, serve(t, e), file, rows)
+	id := killMidImport(t, e, serve(t, e), file, rows)
 
 	// No half batch: what the job counted is exactly what is in the database.
 	var status string
@@ -193,7 +209,7 @@ func TestCrashWithoutSpooledFileFails(t *testing.T) {
 	e := newProcessEnv(t)
 	const rows = 60_000
 	file, _ := generated(t, rows, 2)
-	id := killMidImport(t, serve(t, e), file, rows)
+	id := killMidImport(t, e, serve(t, e), file, rows)
 	inserted := queryInt(t, e.dbURL, `SELECT inserted FROM import_jobs WHERE id = $1`, id)
 	line := queryInt(t, e.dbURL, `SELECT checkpoint_line FROM import_jobs WHERE id = $1`, id)
 	if err := os.RemoveAll(filepath.Join(e.dataDir, "imports")); err != nil {
