@@ -2,14 +2,11 @@ package blacklist_test
 
 import (
 	"bytes"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/embeddedpg"
@@ -275,26 +272,16 @@ func traces(dump []byte) []string {
 	return found
 }
 
-func connect(t *testing.T, dbURL string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(t.Context(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 func execSQL(t *testing.T, dbURL, sql string, args ...any) {
 	t.Helper()
-	if _, err := connect(t, dbURL).Exec(t.Context(), sql, args...); err != nil {
+	if _, err := pgtest.Connect(t, dbURL).Exec(t.Context(), sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
 
 func queryRow(t *testing.T, dbURL, sql string, args []any, dest ...any) {
 	t.Helper()
-	if err := connect(t, dbURL).QueryRow(t.Context(), sql, args...).Scan(dest...); err != nil {
+	if err := pgtest.Connect(t, dbURL).QueryRow(t.Context(), sql, args...).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }

@@ -79,7 +79,7 @@ func TestIdentifierHashesAcrossKeyRotation(t *testing.T) {
 		t.Errorf("blocked after the rotation = %v", b)
 	}
 	var keys []string
-	rows, err := connect(t, dbURL).Query(t.Context(), `SELECT key_id FROM blacklist_hashes ORDER BY key_id`)
+	rows, err := pgtest.Connect(t, dbURL).Query(t.Context(), `SELECT key_id FROM blacklist_hashes ORDER BY key_id`)
 	if err != nil {
 		t.Fatal(err)
 	}

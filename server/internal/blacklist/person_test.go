@@ -14,6 +14,7 @@ import (
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // person is a fixture of one server with a newsletter purpose and list.
@@ -115,7 +116,7 @@ func (p person) live(t *testing.T, id string) *struct{ Emails, Phones []string }
 // eventsOf returns the contact ids of the outbox events of kind, in order.
 func (p person) eventsOf(t *testing.T, kind string) []string {
 	t.Helper()
-	rows, err := connect(t, p.DBURL).Query(t.Context(), `SELECT contact_id::text FROM events WHERE kind = $1 ORDER BY id`, kind)
+	rows, err := pgtest.Connect(t, p.DBURL).Query(t.Context(), `SELECT contact_id::text FROM events WHERE kind = $1 ORDER BY id`, kind)
 	if err != nil {
 		t.Fatal(err)
 	}
