@@ -141,7 +141,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
 	// hash (rows written before migration 00011, or before a key rotation).
 	start := time.Now()
-	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring); err != nil {
+	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring, cfg.LostKeyIDs); err != nil {
 		return err
 	} else if n > 0 {
 		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))

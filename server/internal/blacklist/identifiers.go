@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,7 +42,7 @@ const hashBatch = 5000
 func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Keyring, ids []string) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
-		done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil)
+		done, _, err := hashTable(ctx, q, keyring, t.table, t.column, t.kind, ids, nil, nil)
 		n += done
 		if err != nil {
 			return n, fmt.Errorf("blacklist.HashIdentifiers(%s): %w", t.table, err)
@@ -52,7 +54,12 @@ func HashIdentifiers(ctx context.Context, q store.Querier, keyring *screening.Ke
 // HashAllIdentifiers is HashIdentifiers for every contact: one pass over each table in
 // primary-key order, one transaction per batch, so a server starting on a large database is
 // not one long transaction. It is run at startup, before serving.
-func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Keyring) (int, error) {
+//
+// It refuses (an error naming the key ids, before it changes a batch that holds one) to hash
+// again an identifier hashed under a key the keyring does not have, unless that key's id is
+// in lost: such a row was written by an instance with another VERMERK_SECRET_KEY, and hashing
+// it under a mistyped key would make it match no blacklist entry made with the right one.
+func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Keyring, lost []string) (int, error) {
 	n := 0
 	for _, t := range identifierTables {
 		after := &rowKey{contactID: store.BeforeAllIDs, position: -1}
@@ -63,7 +70,7 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 					return err
 				}
 				var err error
-				done, after, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, after)
+				done, after, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, after, lost)
 				return err
 			})
 			n += done
@@ -89,7 +96,7 @@ func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring)
 					return err
 				}
 				var err error
-				done, _, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, nil)
+				done, _, err = hashTable(ctx, tx, keyring, t.table, t.column, t.kind, nil, nil, nil)
 				return err
 			})
 			n += done
@@ -132,9 +139,11 @@ type rowKey struct {
 
 // hashTable hashes up to hashBatch rows of table that lack a current-key hash: rows of the
 // contacts ids; or (ids nil) the rows after the key after, in key order, returning where to
-// go on (nil at the end of the table); or (both nil) rows without any hash.
+// go on (nil at the end of the table); or (both nil) rows without any hash. In the pass in
+// key order it fails, changing nothing, when a row was hashed under a key that neither the
+// keyring has nor lost names (see HashAllIdentifiers).
 func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring, table, column string, kind screening.Kind,
-	ids []string, after *rowKey) (int, *rowKey, error) {
+	ids []string, after *rowKey, lost []string) (int, *rowKey, error) {
 	cur := keyring.Current().ID
 	// the contacts ids: every row, also those written with the current key's hash already (as
 	// the writers do), for the carry-over below
@@ -177,6 +186,10 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 			return 0, nil, err
 		}
 		examined, last = examined+1, rowKey{contactID: id, position: pos}
+		if after != nil && keyID != nil && !keyring.Has(*keyID) && !slices.Contains(lost, *keyID) {
+			rows.Close()
+			return 0, nil, unknownKeys(ctx, q, keyring, lost, table)
+		}
 		all := keyring.HashAll(kind, norm)
 		if keyID == nil || *keyID != cur {
 			contactIDs, positions, hashes = append(contactIDs, id), append(positions, pos), append(hashes, all[0].Hash)
@@ -227,6 +240,40 @@ func hashTable(ctx context.Context, q store.Querier, keyring *screening.Keyring,
 		next = &last
 	}
 	return len(contactIDs), next, nil
+}
+
+// unknownKeys is the error for identifier rows of table hashed under keys that neither the
+// keyring has nor lost names: how many under which key id, and what to do.
+func unknownKeys(ctx context.Context, q store.Querier, keyring *screening.Keyring, lost []string, table string) error {
+	rows, err := q.Query(ctx, `SELECT key_id, count(*) FROM `+table+`
+		WHERE key_id IS NOT NULL AND NOT key_id = ANY($1) GROUP BY key_id ORDER BY key_id`,
+		append(keyring.KeyIDs(), lost...))
+	if err != nil {
+		return err
+	}
+	var named []string
+	for rows.Next() {
+		var (
+			id string
+			n  int64
+		)
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		named = append(named, fmt.Sprintf("%s (%d rows)", id, n))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
+		"the configured keys are %s (current first). Another instance or an earlier start used another "+
+		"VERMERK_SECRET_KEY, and hashing them again under this one would make them match no blacklist entry "+
+		"made with that key. Check VERMERK_SECRET_KEY for a typo; to rotate, put the key that made them into "+
+		"VERMERK_OLD_SECRET_KEYS; only if that key is gone for good, name its id in VERMERK_LOST_KEY_IDS "+
+		"(comma-separated) to hash them again under the current key. No identifier under those keys was changed",
+		table, strings.Join(named, ", "), strings.Join(keyring.KeyIDs(), ", "))
 }
 
 // IdentifierHash is the keyed hash, under the current key, that an e-mail or phone (kind,

@@ -73,3 +73,80 @@ func TestRedTeamWrongSecretKeyRefusesToStart(t *testing.T) {
 	}
 	a.Close(context.Background())
 }
+
+// With an empty blacklist the entries cannot tell a mistyped key; the contacts' identifiers,
+// hashed under the key of the instances that wrote them, can. A start with another key must
+// refuse before it hashes them again: an entry the right-key instances add afterwards would
+// not block their holders.
+func TestRedTeamWrongSecretKeyLeavesIdentifiersAlone(t *testing.T) {
+	s := apptest.Start(t)
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Erika", familyName: "Mustermann", emails: ["erika.muster@example.com"], phones: ["+49 30 5550123"]}) { contact { id } } }`, nil)
+	right, err := screening.ParseKey(s.Config.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.Conn(t)
+	keys := func() string {
+		t.Helper()
+		var k string
+		if err := db.QueryRow(context.Background(), `SELECT string_agg(DISTINCT key_id, ',' ORDER BY key_id) FROM
+			(SELECT key_id FROM contact_emails UNION ALL SELECT key_id FROM contact_phones) i`).Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if got := keys(); got != right.ID {
+		t.Fatalf("before: identifiers hashed under %q, want %s", got, right.ID)
+	}
+
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	cfg := s.Config
+	cfg.DataDir = t.TempDir()
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(raw[:]) // "mistyped"
+	wrong, err := screening.ParseKey(cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	a, err := app.Open(context.Background(), cfg, log)
+	if err == nil {
+		a.Close(context.Background())
+		t.Fatal("started with a key other than the one every identifier is hashed under")
+	}
+	for _, want := range []string{right.ID + " (1 rows)", "contact_emails", wrong.ID, "VERMERK_SECRET_KEY", "VERMERK_OLD_SECRET_KEYS", "VERMERK_LOST_KEY_IDS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q should name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "example.com") || strings.Contains(err.Error(), "5550123") {
+		t.Errorf("error %q quotes an identifier", err)
+	}
+	if got := keys(); got != right.ID {
+		t.Errorf("after the refused start: identifiers hashed under %q, want %s", got, right.ID)
+	}
+
+	// a key declared lost: its identifiers are hashed again under the current key
+	lost := cfg
+	lost.LostKeyIDs = []string{right.ID}
+	if a, err = app.Open(context.Background(), lost, log); err != nil {
+		t.Fatalf("with %s in VERMERK_LOST_KEY_IDS: %v", right.ID, err)
+	}
+	a.Close(context.Background())
+	if got := keys(); got != wrong.ID {
+		t.Errorf("after the start that declared %s lost: identifiers hashed under %q, want %s", right.ID, got, wrong.ID)
+	}
+
+	// and back, the rotation the README describes: the key now on the rows is an old one
+	cfg.SecretKey, cfg.OldSecretKeys = s.Config.SecretKey, []string{cfg.SecretKey}
+	if a, err = app.Open(context.Background(), cfg, log); err != nil {
+		t.Fatalf("with the key on the rows in VERMERK_OLD_SECRET_KEYS: %v", err)
+	}
+	a.Close(context.Background())
+	if got := keys(); got != right.ID {
+		t.Errorf("after the rotation: identifiers hashed under %q, want %s", got, right.ID)
+	}
+}

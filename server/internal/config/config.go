@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,20 +19,24 @@ type Config struct {
 	// transaction pooler, for LISTEN, migrations and import runners; set it when DATABASE_URL
 	// goes through PgBouncer in transaction pooling mode. Empty → DATABASE_URL.
 	ListenDatabaseURL string
-	DataDir           string         // VERMERK_DATA_DIR
-	AdminToken        string         // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
-	SecretKey         string         // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
-	OldSecretKeys     []string       // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
-	PublicURL         string         // VERMERK_PUBLIC_URL
-	MaxUploadSize     int64          // VERMERK_MAX_UPLOAD_BYTES
-	EventRetention    time.Duration  // VERMERK_EVENT_RETENTION
-	HeldRetention     time.Duration  // VERMERK_HELD_RETENTION: held import rows and problem lists
-	AllowedOrigins    []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
-	ScreenRate        float64        // VERMERK_SCREEN_RATE: screens per second per token
-	SignUpRate        float64        // VERMERK_SIGNUP_RATE: sign-ups per second per token
-	LogFormat         string         // VERMERK_LOG_FORMAT: text or json
-	DebugAddr         string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
-	TrustedProxies    []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	DataDir           string   // VERMERK_DATA_DIR
+	AdminToken        string   // VERMERK_ADMIN_TOKEN; empty → generated into DataDir
+	SecretKey         string   // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
+	OldSecretKeys     []string // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
+	// LostKeyIDs (VERMERK_LOST_KEY_IDS) are ids of secret keys that are gone for good: contact
+	// e-mails and phones hashed under them are hashed again under the current key at start.
+	// Without it a server refuses to start on identifiers hashed under a key it does not have.
+	LostKeyIDs     []string
+	PublicURL      string         // VERMERK_PUBLIC_URL
+	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
+	EventRetention time.Duration  // VERMERK_EVENT_RETENTION
+	HeldRetention  time.Duration  // VERMERK_HELD_RETENTION: held import rows and problem lists
+	AllowedOrigins []string       // VERMERK_ALLOWED_ORIGINS: WebSocket origins (host patterns)
+	ScreenRate     float64        // VERMERK_SCREEN_RATE: screens per second per token
+	SignUpRate     float64        // VERMERK_SIGNUP_RATE: sign-ups per second per token
+	LogFormat      string         // VERMERK_LOG_FORMAT: text or json
+	DebugAddr      string         // VERMERK_DEBUG_ADDR: where to serve net/http/pprof (off when empty)
+	TrustedProxies []netip.Prefix // VERMERK_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 	// RetentionSchedule is VERMERK_RETENTION_SCHEDULE: "HH:MM", the daily time the retention
 	// run deletes what is due (server time zone); empty: no scheduled run.
 	RetentionSchedule string
@@ -46,6 +51,9 @@ type Config struct {
 	// embedded PostgreSQL a running `vermerk serve` of the same data directory started.
 	ShareEmbedded bool
 }
+
+// keyIDPattern is a secret key's id: the first 8 hex digits of its SHA-256 (screening.KeyID).
+var keyIDPattern = regexp.MustCompile(`^[0-9a-f]{8}$`)
 
 // AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
 // ADMIN API token exists).
@@ -77,6 +85,18 @@ func FromEnv() (Config, error) {
 	var errs []string
 	if v := os.Getenv("VERMERK_OLD_SECRET_KEYS"); v != "" {
 		c.OldSecretKeys = strings.Split(v, ",")
+	}
+	if v := os.Getenv("VERMERK_LOST_KEY_IDS"); v != "" {
+		for i, id := range strings.Split(v, ",") {
+			id = strings.TrimSpace(id)
+			if !keyIDPattern.MatchString(id) {
+				// not quoted: a secret key put here by mistake must not reach the log
+				errs = append(errs, fmt.Sprintf("VERMERK_LOST_KEY_IDS: entry %d is not a key id "+
+					"(8 lower-case hex digits, as the start-up error names them; never the key itself)", i+1))
+				continue
+			}
+			c.LostKeyIDs = append(c.LostKeyIDs, id)
+		}
 	}
 	if v := os.Getenv("VERMERK_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")

@@ -97,3 +97,24 @@ func TestListenDatabaseURL(t *testing.T) {
 		})
 	}
 }
+
+func TestLostKeyIDs(t *testing.T) {
+	t.Setenv("VERMERK_LOST_KEY_IDS", "e2ea09c5, 0badc0de")
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.LostKeyIDs, []string{"e2ea09c5", "0badc0de"}) {
+		t.Errorf("LostKeyIDs = %q", c.LostKeyIDs)
+	}
+	t.Setenv("VERMERK_LOST_KEY_IDS", "e2ea09c5,E2EA09C5")
+	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), `VERMERK_LOST_KEY_IDS: entry 2 is not a key id`) {
+		t.Errorf("upper-case id: err = %v", err)
+	}
+	// a secret key where an id belongs is refused and not quoted back
+	secret := "q0Jx2m9V7bYc1kz3Wm5t8Rr4Lp6Hn0Ds2Fg7Ja9Ke1U="
+	t.Setenv("VERMERK_LOST_KEY_IDS", secret)
+	if _, err := FromEnv(); err == nil || strings.Contains(err.Error(), secret[:8]) {
+		t.Errorf("a secret key as the id: err = %v", err)
+	}
+}

@@ -59,7 +59,7 @@ func TestRecipientsPlanAtAMillionContacts(t *testing.T) {
 		SELECT id, 0, '+49301' || lpad(substring(family_name FROM 9), 7, '0') FROM contacts
 		WHERE substring(family_name FROM 9)::int % 3 = 0 ORDER BY id`)
 	hashStart := time.Now()
-	hashed, err := blacklist.HashAllIdentifiers(ctx, f.App.DB, f.App.Keyring)
+	hashed, err := blacklist.HashAllIdentifiers(ctx, f.App.DB, f.App.Keyring, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

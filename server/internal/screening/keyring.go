@@ -144,6 +144,9 @@ func (r *Keyring) KeyIDs() []string {
 	return ids
 }
 
+// Has reports whether the keyring holds the key with id (current or old).
+func (r *Keyring) Has(id string) bool { return r.find(id) != nil }
+
 // ErrUnknownKey is returned for a key id that is not in the keyring.
 var ErrUnknownKey = errors.New("unknown key id")
 
