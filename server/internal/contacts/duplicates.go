@@ -12,6 +12,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // maxDuplicates bounds the possible duplicates listed for one contact.
@@ -162,10 +163,11 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 	return nil
 }
 
+// sortKeyOf is a contact's sort_key (store.SortKey), for ordering contacts read without it.
 func sortKeyOf(c *model.Contact) string {
-	f := screening.Contact{GivenName: c.GivenName, FamilyName: c.FamilyName}
+	org := ""
 	if c.Organization != nil {
-		f.Organization = *c.Organization
+		org = *c.Organization
 	}
-	return sortKey(f)
+	return store.SortKey(c.FamilyName, c.GivenName, org)
 }

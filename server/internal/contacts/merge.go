@@ -163,7 +163,7 @@ func takeOver(ctx context.Context, tx pgx.Tx, into *model.Contact, from []*model
 	street, postalCode, city, country := addressColumns(f)
 	_, err := tx.Exec(ctx, `UPDATE contacts SET given_name = $2, family_name = $3, organization = $4, street = $5,
 		postal_code = $6, city = $7, country = $8, sort_key = $9, search_text = $10, updated_at = now() WHERE id = $1`,
-		into.ID, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f))
+		into.ID, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, store.SortKey(f.FamilyName, f.GivenName, f.Organization), store.SearchText(f))
 	if err != nil {
 		return fmt.Errorf("take over fields: %w", err)
 	}

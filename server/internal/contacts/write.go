@@ -3,31 +3,12 @@ package contacts
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
-
-// SortKey orders contacts by family name, given name, organisation.
-func sortKey(f fields) string {
-	return strings.ToLower(strings.Join([]string{f.FamilyName, f.GivenName, f.Organization}, " "))
-}
-
-// searchText is what a search term is matched against anywhere (trigram index): names,
-// organisation and city. E-mails and phones are matched by prefix on their own tables (see
-// SearchContacts); importer.searchText must stay equal to this.
-func searchText(f fields) string {
-	parts := []string{f.GivenName, f.FamilyName}
-	if f.Organization != "" {
-		parts = append(parts, f.Organization)
-	}
-	if f.Address != nil {
-		parts = append(parts, f.Address.City)
-	}
-	return strings.ToLower(strings.Join(parts, " "))
-}
 
 func addressColumns(f fields) (street, postalCode, city, country *string) {
 	if a := f.Address; a != nil {
@@ -49,7 +30,7 @@ func insert(ctx context.Context, tx pgx.Tx, sc Screener, f fields) (string, erro
 	var id string
 	err := tx.QueryRow(ctx, `INSERT INTO contacts (given_name, family_name, organization, street, postal_code, city, country, sort_key, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f)).Scan(&id)
+		f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, store.SortKey(f.FamilyName, f.GivenName, f.Organization), store.SearchText(f)).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("insert contact: %w", err)
 	}
@@ -60,7 +41,7 @@ func update(ctx context.Context, tx pgx.Tx, sc Screener, id string, f fields) er
 	street, postalCode, city, country := addressColumns(f)
 	_, err := tx.Exec(ctx, `UPDATE contacts SET given_name = $2, family_name = $3, organization = $4, street = $5,
 		postal_code = $6, city = $7, country = $8, sort_key = $9, search_text = $10, updated_at = now() WHERE id = $1`,
-		id, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, sortKey(f), searchText(f))
+		id, f.GivenName, f.FamilyName, organization(f), street, postalCode, city, country, store.SortKey(f.FamilyName, f.GivenName, f.Organization), store.SearchText(f))
 	if err != nil {
 		return fmt.Errorf("update contact: %w", err)
 	}

@@ -3,14 +3,13 @@ package importer
 import (
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // staged is one valid row, normalised and hashed, as it is copied into the batch table.
@@ -69,8 +68,8 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, []problem) {
 	if s.phones == nil {
 		s.phones = []string{}
 	}
-	s.sortKey = sortKey(s)
-	s.searchText = searchText(s)
+	s.sortKey = store.SortKey(c.FamilyName, c.GivenName, c.Organization)
+	s.searchText = store.SearchText(c)
 	s.dedupeKeys = make([]string, 0, len(s.emailsNorm)+len(s.phones))
 	for _, n := range s.emailsNorm {
 		s.dedupeKeys = append(s.dedupeKeys, "e:"+n)
@@ -99,63 +98,6 @@ func splitValues(cell string) []string {
 		}
 	}
 	return out
-}
-
-// sortKey must stay equal to contacts.sortKey (contacts/write.go): family name, given name,
-// organisation, lower-cased.
-func sortKey(s *staged) string {
-	org := ""
-	if s.organization != nil {
-		org = *s.organization
-	}
-	return lowerJoin(s.familyName, s.givenName, org)
-}
-
-// searchText must stay equal to contacts.searchText (contacts/write.go): names, organisation
-// and city, lower-cased. E-mails and phones are searched on their own indexes.
-func searchText(s *staged) string {
-	parts := make([]string, 2, 4)
-	parts[0], parts[1] = s.givenName, s.familyName
-	if s.organization != nil {
-		parts = append(parts, *s.organization)
-	}
-	if s.city != nil {
-		parts = append(parts, *s.city)
-	}
-	return lowerJoin(parts...)
-}
-
-// lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one pass and one allocation:
-// ASCII bytes are lowered in place, other runes by unicode.ToLower as strings.ToLower does
-// (an invalid byte becomes U+FFFD there too). Most names are ASCII, but many German ones are
-// not, and starting over with strings.ToLower for those cost a tenth of preparing a row.
-func lowerJoin(parts ...string) string {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	var b strings.Builder
-	b.Grow(n + utf8.UTFMax)
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		for j := 0; j < len(p); {
-			c := p[j]
-			if c < utf8.RuneSelf {
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				b.WriteByte(c)
-				j++
-				continue
-			}
-			r, w := utf8.DecodeRuneInString(p[j:])
-			b.WriteRune(unicode.ToLower(r))
-			j += w
-		}
-	}
-	return b.String()
 }
 
 // column names the file's column a field path of screening.NormalizeContact stands for:
