@@ -172,26 +172,17 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	screens := metrics.NewScreens(a.Metrics) // counts screenings; refused (rate-limited) ones are not screenings
 	metrics.RegisterPool(a.Metrics, a.DB.Pool)
 	cs := consent.New(a.DB)
-	unsubscribeKeys, err := a.subKeys("unsubscribe")
-	if err != nil {
-		return err
-	}
+	unsubscribeKeys := a.subKeys("unsubscribe")
 	links, err := unsubscribe.New(cs, cfg.PublicURL, unsubscribeKeys...)
 	if err != nil {
 		return err
 	}
-	webhookKeys, err := a.subKeys("webhook-secret")
-	if err != nil {
-		return err
-	}
+	webhookKeys := a.subKeys("webhook-secret")
 	hooks, err := webhooks.New(a.DB, webhookKeys...)
 	if err != nil {
 		return err
 	}
-	signupKeys, err := a.subKeys("signup")
-	if err != nil {
-		return err
-	}
+	signupKeys := a.subKeys("signup")
 	secrets := make([][]byte, len(signupKeys))
 	for i, k := range signupKeys {
 		secrets[i] = k.Secret
@@ -435,17 +426,12 @@ func removeStaleUploads(dir string, log *slog.Logger) {
 // AdminTokenFile is where the generated admin token is kept.
 func AdminTokenFile(cfg config.Config) string { return filepath.Join(cfg.DataDir, "admin-token") }
 
-// subKeys derives the secrets for one purpose from the current and the old server keys,
-// current first, so what was signed or sealed before a key rotation still verifies.
-func (a *App) subKeys(purpose string) ([]screening.Key, error) {
-	cur := a.Keyring.Current()
-	keys := []screening.Key{{ID: cur.ID, Secret: screening.DeriveKey(cur, purpose)}}
-	for i, s := range a.Config.OldSecretKeys {
-		k, err := screening.ParseKey(strings.TrimSpace(s))
-		if err != nil {
-			return nil, fmt.Errorf("VERMERK_OLD_SECRET_KEYS[%d]: %w", i, err)
-		}
-		keys = append(keys, screening.Key{ID: k.ID, Secret: screening.DeriveKey(k, purpose)})
+// subKeys derives the secrets for one purpose from the keyring's keys, current first, so what
+// was signed or sealed before a key rotation still verifies.
+func (a *App) subKeys(purpose string) []screening.Key {
+	keys := a.Keyring.Keys()
+	for i, k := range keys {
+		keys[i].Secret = screening.DeriveKey(k, purpose)
 	}
-	return keys, nil
+	return keys
 }

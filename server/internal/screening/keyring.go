@@ -135,6 +135,15 @@ func (r *Keyring) Current() Key {
 	return k
 }
 
+// Keys returns copies of all keys, current first.
+func (r *Keyring) Keys() []Key {
+	keys := make([]Key, len(r.keys))
+	for i, k := range r.keys {
+		keys[i] = Key{ID: k.key.ID, Secret: append([]byte(nil), k.key.Secret...)}
+	}
+	return keys
+}
+
 // KeyIDs returns the ids of all keys, current first.
 func (r *Keyring) KeyIDs() []string {
 	ids := make([]string, len(r.keys))

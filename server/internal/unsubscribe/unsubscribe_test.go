@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -645,4 +647,33 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// A link sent before a key rotation keeps working on an instance that has the old key in
+// VERMERK_OLD_SECRET_KEYS (the links' keys are derived from every key of the keyring), and
+// not on one that dropped it.
+func TestLinkSurvivesKeyRotation(t *testing.T) {
+	f := newFixture(t)
+	link := f.link(t, f.subscriber(t, "Rota", "Tionstest"))
+	old := f.Config.SecretKey
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	fresh := base64.StdEncoding.EncodeToString(raw[:])
+	on := func(s *apptest.Server) string { // the link as the instance s serves it
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Host = strings.TrimPrefix(s.URL, "http://")
+		return u.String()
+	}
+
+	rotated := apptest.StartOn(t, f.DBURL, func(c *config.Config) { c.SecretKey, c.OldSecretKeys = fresh, []string{old} })
+	if page := get(t, on(rotated)); page.Status != http.StatusOK || !strings.Contains(page.Body, `name="List-Unsubscribe" value="One-Click"`) {
+		t.Fatalf("after the rotation, with the old key kept: GET %d", page.Status)
+	}
+	dropped := apptest.StartOn(t, f.DBURL, func(c *config.Config) { c.SecretKey = fresh })
+	if page := get(t, on(dropped)); page.Status != http.StatusNotFound {
+		t.Errorf("with the old key dropped: GET %d, want 404 (a link nobody signed)", page.Status)
+	}
 }
