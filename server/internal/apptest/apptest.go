@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -47,17 +48,24 @@ func Start(t testing.TB, opts ...Option) *Server {
 	return StartOn(t, pgtest.NewDB(t), opts...)
 }
 
-// StartOn runs Vermerk on the given database (for two instances sharing one database).
+// keys holds the secret key of each test database (its URL → the key in base64): instances on
+// one database share it, as production requires (a start refuses identifiers hashed under a
+// key it lacks). An Option may set another.
+var keys sync.Map
+
+// StartOn runs Vermerk on the given database (for two instances sharing one database), with
+// the secret key of the database's first instance.
 func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 	t.Helper()
 	var key [32]byte
 	_, _ = rand.Read(key[:])
+	secret, _ := keys.LoadOrStore(dbURL, base64.StdEncoding.EncodeToString(key[:]))
 	cfg := config.Config{
 		Addr:           "127.0.0.1:0",
 		DatabaseURL:    dbURL,
 		DataDir:        t.TempDir(),
 		AdminToken:     AdminToken,
-		SecretKey:      base64.StdEncoding.EncodeToString(key[:]),
+		SecretKey:      secret.(string),
 		MaxUploadSize:  200 << 20,
 		EventRetention: 90 * 24 * 3600e9,
 		ScreenRate:     1000,
