@@ -2,6 +2,7 @@ package blacklist
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -74,6 +75,10 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 				return err
 			})
 			n += done
+			var unknown *unknownKeysError
+			if errors.As(err, &unknown) {
+				return n, unknown // for the operator: what to do, not where it was found
+			}
 			if err != nil {
 				return n, fmt.Errorf("blacklist.HashAllIdentifiers(%s): %w", t.table, err)
 			}
@@ -267,14 +272,20 @@ func unknownKeys(ctx context.Context, q store.Querier, keyring *screening.Keyrin
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return fmt.Errorf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
+	return &unknownKeysError{fmt.Sprintf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
 		"the configured keys are %s (current first). Another instance or an earlier start used another "+
 		"VERMERK_SECRET_KEY, and hashing them again under this one would make them match no blacklist entry "+
 		"made with that key. Check VERMERK_SECRET_KEY for a typo; to rotate, put the key that made them into "+
 		"VERMERK_OLD_SECRET_KEYS; only if that key is gone for good, name its id in VERMERK_LOST_KEY_IDS "+
 		"(comma-separated) to hash them again under the current key. No identifier under those keys was changed",
-		table, strings.Join(named, ", "), strings.Join(keyring.KeyIDs(), ", "))
+		table, strings.Join(named, ", "), strings.Join(keyring.KeyIDs(), ", "))}
 }
+
+// unknownKeysError is unknownKeys' error: a start refused on identifiers hashed under keys the
+// server does not have.
+type unknownKeysError struct{ msg string }
+
+func (e *unknownKeysError) Error() string { return e.msg }
 
 // IdentifierHash is the keyed hash, under the current key, that an e-mail or phone (kind,
 // normalised) is written with (contacts.Screener): the writers store it with the row, so that
