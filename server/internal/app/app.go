@@ -134,8 +134,13 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	// The keys first: hashing under a mistyped key would rewrite every identifier's hash, and
 	// contact_blocks with them, so that no blocked contact matched its entry any more, for
-	// every instance sharing the database, before this one refused to start.
+	// every instance sharing the database, before this one refused to start. The blacklist's
+	// entries, the key the database recorded as current and (HashAllIdentifiers) the
+	// identifiers' keys must all be among this server's.
 	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+		return err
+	}
+	if err := blacklist.CheckCurrentKey(ctx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs); err != nil {
 		return err
 	}
 	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
@@ -145,6 +150,9 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	} else if n > 0 {
 		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := blacklist.RecordCurrentKey(ctx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs); err != nil {
+		return err
 	}
 	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err

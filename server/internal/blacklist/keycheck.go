@@ -2,9 +2,11 @@ package blacklist
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,4 +51,59 @@ func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) er
 		"Check VERMERK_SECRET_KEY for a typo, or put the missing keys into VERMERK_OLD_SECRET_KEYS "+
 		"(comma-separated); a key id is the first 8 hex digits of the SHA-256 of the key",
 		strings.Join(named, ", "), strings.Join(known, ", "))
+}
+
+// CheckCurrentKey fails when the database has recorded a current key (RecordCurrentKey) that
+// the keyring lacks and lost does not name: the instances already using the database hash with
+// another key, and this one's hashes would match none of theirs (a mistyped
+// VERMERK_SECRET_KEY, or an outdated one after a rotation).
+func CheckCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string) error {
+	var (
+		id   string
+		when time.Time
+	)
+	err := q.QueryRow(ctx, `SELECT key_id, recorded_at FROM current_secret_key`).Scan(&id, &when)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("blacklist.CheckCurrentKey: %w", err)
+	}
+	if ring.Has(id) || slices.Contains(lost, id) {
+		return nil
+	}
+	return otherCurrentKey(id, when, ring)
+}
+
+func otherCurrentKey(id string, when time.Time, ring *screening.Keyring) error {
+	return fmt.Errorf("this database's instances hash with the secret key with id %s (recorded %s), which this "+
+		"server does not have; its keys are %s (current first). Check VERMERK_SECRET_KEY for a typo; every "+
+		"instance of a database needs the same key. To rotate, put the recorded key into VERMERK_OLD_SECRET_KEYS; "+
+		"only if it is gone for good, name its id in VERMERK_LOST_KEY_IDS",
+		id, when.UTC().Format(time.RFC3339), strings.Join(ring.KeyIDs(), ", "))
+}
+
+// RecordCurrentKey records the keyring's current key as the database's (CheckCurrentKey): on
+// the first start, and when the recorded key is one of the keyring's old keys or named in
+// lost (a rotation). It fails when another start recorded a key this one lacks meanwhile.
+func RecordCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string) error {
+	cur := ring.Current().ID
+	var (
+		id   string
+		when time.Time
+	)
+	err := q.QueryRow(ctx, `INSERT INTO current_secret_key AS k (key_id) VALUES ($1)
+		ON CONFLICT (only_row) DO UPDATE SET key_id = $1, recorded_at = now()
+			WHERE k.key_id <> $1 AND k.key_id = ANY ($2)
+		RETURNING key_id, recorded_at`, cur, append(ring.KeyIDs(), lost...)).Scan(&id, &when)
+	if errors.Is(err, pgx.ErrNoRows) { // not updated: the recorded key is ours, or one we lack
+		err = q.QueryRow(ctx, `SELECT key_id, recorded_at FROM current_secret_key`).Scan(&id, &when)
+	}
+	if err != nil {
+		return fmt.Errorf("blacklist.RecordCurrentKey: %w", err)
+	}
+	if id != cur {
+		return otherCurrentKey(id, when, ring)
+	}
+	return nil
 }

@@ -9,10 +9,13 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/config"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
@@ -102,11 +105,14 @@ func TestRedTeamWrongSecretKeyLeavesIdentifiersAlone(t *testing.T) {
 		t.Fatalf("before: identifiers hashed under %q, want %s", got, right.ID)
 	}
 
-	var raw [32]byte
-	_, _ = rand.Read(raw[:])
+	// as on a database from before migration 00029, which records the current key (that is
+	// checked first, TestRedTeamOtherKeyOnAnEmptyDatabase)
+	if _, err := db.Exec(context.Background(), `DELETE FROM current_secret_key`); err != nil {
+		t.Fatal(err)
+	}
 	cfg := s.Config
 	cfg.DataDir = t.TempDir()
-	cfg.SecretKey = base64.StdEncoding.EncodeToString(raw[:]) // "mistyped"
+	cfg.SecretKey = newSecretKey(t) // "mistyped"
 	wrong, err := screening.ParseKey(cfg.SecretKey)
 	if err != nil {
 		t.Fatal(err)
@@ -152,4 +158,105 @@ func TestRedTeamWrongSecretKeyLeavesIdentifiersAlone(t *testing.T) {
 	if got := keys(); got != right.ID {
 		t.Errorf("after the rotation: identifiers hashed under %q, want %s", got, right.ID)
 	}
+}
+
+// On a database with neither blacklist entries nor contacts yet, nothing in the data shows
+// that a starting instance has another key than those already running: the key the database
+// recorded as current does. Another key is refused there too, also when two instances start
+// at once on a new database; a rotation (the recorded key among the old ones) records the new.
+func TestRedTeamOtherKeyOnAnEmptyDatabase(t *testing.T) {
+	s := apptest.Start(t)
+	db := s.Conn(t)
+	recorded := func() string {
+		t.Helper()
+		var id string
+		if err := db.QueryRow(context.Background(), `SELECT key_id FROM current_secret_key`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first, err := screening.ParseKey(s.Config.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recorded(); got != first.ID {
+		t.Fatalf("recorded %q, want the first instance's %s", got, first.ID)
+	}
+	log := slog.New(slog.DiscardHandler)
+	open := func(cfg config.Config) error {
+		cfg.DataDir = t.TempDir()
+		a, err := app.Open(context.Background(), cfg, log)
+		if err == nil {
+			a.Close(context.Background())
+		}
+		return err
+	}
+	other := s.Config
+	other.SecretKey = newSecretKey(t)
+	err = open(other)
+	if err == nil {
+		t.Fatal("a second instance with another key started on the database")
+	}
+	for _, want := range []string{first.ID, "VERMERK_SECRET_KEY", "VERMERK_OLD_SECRET_KEYS", "VERMERK_LOST_KEY_IDS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q should name %q", err, want)
+		}
+	}
+	if got := recorded(); got != first.ID {
+		t.Errorf("after the refused start: recorded %q, want %s", got, first.ID)
+	}
+
+	// a rotation: the recorded key among the old ones
+	rotated := other
+	rotated.OldSecretKeys = []string{s.Config.SecretKey}
+	if err := open(rotated); err != nil {
+		t.Fatalf("the rotation: %v", err)
+	}
+	second, _ := screening.ParseKey(other.SecretKey)
+	if got := recorded(); got != second.ID {
+		t.Errorf("after the rotation: recorded %q, want %s", got, second.ID)
+	}
+	// an instance left with the key before the rotation is refused now; naming the new key
+	// lost lets it record its own again
+	if err := open(s.Config); err == nil || !strings.Contains(err.Error(), second.ID) {
+		t.Errorf("the key before the rotation: err = %v, want a refusal naming %s", err, second.ID)
+	}
+	back := s.Config
+	back.LostKeyIDs = []string{second.ID}
+	if err := open(back); err != nil {
+		t.Fatalf("with %s named lost: %v", second.ID, err)
+	}
+	if got := recorded(); got != first.ID {
+		t.Errorf("after the start that named %s lost: recorded %q, want %s", second.ID, got, first.ID)
+	}
+
+	// two instances with different keys starting at once on a new database: one starts
+	fresh := s.Config
+	fresh.DatabaseURL = pgtest.NewDB(t)
+	keys := []string{newSecretKey(t), newSecretKey(t)}
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := fresh
+			cfg.SecretKey = k
+			errs[i] = open(cfg)
+		}()
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two keys at once on a new database: %v and %v, want exactly one refused", errs[0], errs[1])
+	}
+}
+
+// newSecretKey is a random VERMERK_SECRET_KEY.
+func newSecretKey(t *testing.T) string {
+	t.Helper()
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(raw[:])
 }
