@@ -63,10 +63,12 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		base, base, adminTokenNote(cfg, a), dataLocation(a))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var stopped error
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case stopped = <-a.KeyStale: // rotated away: this instance would not recognise new entries
 	}
 	// A second signal stops at once (the embedded database dies with this process).
 	signal.Reset(os.Interrupt, syscall.SIGTERM)
@@ -83,7 +85,7 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, _ []stri
 		log.Warn("shutdown: WebSockets still open after the grace period")
 	}
 	log.Info("stopped serving; stopping background workers and the database")
-	return nil
+	return stopped
 }
 
 // dataLocation says where the data lives, loudly when this start created it: started from

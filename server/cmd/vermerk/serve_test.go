@@ -22,7 +22,9 @@ import (
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/apptest/gqlws"
+	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
@@ -321,5 +323,33 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A server left on the key before a rotation stops, with an error and a non-zero exit, once
+// a start with the new key (the old one among its old keys) has recorded it: it would not
+// recognise the blacklist entries made with the new key. It checks every 30 seconds.
+func TestServeStopsWhenRotatedAway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 30-second key check")
+	}
+	t.Parallel()
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	oldKey := base64.StdEncoding.EncodeToString(raw[:])
+	_, _ = rand.Read(raw[:])
+	newKey := base64.StdEncoding.EncodeToString(raw[:])
+	s := startBinaryOn(t, buildBinary(t), pgtest.NewDB(t), "VERMERK_SECRET_KEY="+oldKey)
+	apptest.StartOn(t, s.dbURL, func(c *config.Config) { c.SecretKey, c.OldSecretKeys = newKey, []string{oldKey} })
+	select {
+	case <-s.exited:
+	case <-time.After(45 * time.Second):
+		t.Fatalf("still serving 45 s after the rotation:\n%s", s.log())
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code == 0 {
+		t.Errorf("exit code 0 after stopping for a rotation:\n%s", s.log())
+	}
+	if !strings.Contains(s.log(), "current secret key changed to one this instance does not have") {
+		t.Errorf("the log does not say why it stopped:\n%s", s.log())
 	}
 }

@@ -56,6 +56,9 @@ type App struct {
 	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
 	SignUps    *signup.Service    // graph.Services.SignUps and the confirm pages
 	AdminToken string             // "" when VERMERK_ADMIN_TOKEN=off
+	// KeyStale receives an error once the database's current secret key is one this instance
+	// lacks (another instance rotated the key): `vermerk serve` stops then.
+	KeyStale <-chan error
 	// AdminTokenCreated: the admin token was generated into the data directory by this start.
 	AdminTokenCreated bool
 	Handler           http.Handler
@@ -258,7 +261,18 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		defer close(swept)
 		blacklist.SweepUnhashed(sweepCtx, a.DB, a.Keyring, unhashedSweep, a.Log)
 	}()
-	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept })
+	stale := make(chan error, 1)
+	a.KeyStale = stale
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		every := cfg.KeyCheckInterval
+		if every <= 0 {
+			every = unhashedSweep
+		}
+		blacklist.WatchCurrentKey(sweepCtx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs, every, a.Log, stale)
+	}()
+	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept; <-watched })
 	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -75,12 +76,48 @@ func CheckCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyri
 	return otherCurrentKey(id, when, ring)
 }
 
+// ErrOtherCurrentKey is what CheckCurrentKey's and RecordCurrentKey's refusals are (errors.Is):
+// the database's instances hash with a key this server lacks.
+var ErrOtherCurrentKey = errors.New("the database's current secret key is not among this server's keys")
+
+type otherKeyError struct{ msg string }
+
+func (e *otherKeyError) Error() string        { return e.msg }
+func (e *otherKeyError) Is(target error) bool { return target == ErrOtherCurrentKey }
+
 func otherCurrentKey(id string, when time.Time, ring *screening.Keyring) error {
-	return fmt.Errorf("this database's instances hash with the secret key with id %s (recorded %s), which this "+
+	return &otherKeyError{fmt.Sprintf("this database's instances hash with the secret key with id %s (recorded %s), which this "+
 		"server does not have; its keys are %s (current first). Check VERMERK_SECRET_KEY for a typo; every "+
 		"instance of a database needs the same key. To rotate, put the recorded key into VERMERK_OLD_SECRET_KEYS; "+
 		"only if it is gone for good, name its id in VERMERK_LOST_KEY_IDS",
-		id, when.UTC().Format(time.RFC3339), strings.Join(ring.KeyIDs(), ", "))
+		id, when.UTC().Format(time.RFC3339), strings.Join(ring.KeyIDs(), ", "))}
+}
+
+// WatchCurrentKey runs CheckCurrentKey every interval until ctx ends. A start with a new key
+// whose old keys include this instance's records the new one (a rotation); from then on this
+// instance would not recognise the blacklist entries made with it, nor its instances the
+// identifiers this one writes. WatchCurrentKey then sends that refusal on stale and returns,
+// for the server to stop; other errors (the database out of reach) are logged and retried.
+func WatchCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string, interval time.Duration,
+	log *slog.Logger, stale chan<- error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := CheckCurrentKey(ctx, q, ring, lost)
+		switch {
+		case errors.Is(err, ErrOtherCurrentKey):
+			log.Error("the database's current secret key changed to one this instance does not have; stopping", "err", err)
+			stale <- err
+			return
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking the database's current secret key", "err", err)
+		}
+	}
 }
 
 // RecordCurrentKey records the keyring's current key as the database's (CheckCurrentKey): on

@@ -7,13 +7,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -259,4 +262,37 @@ func newSecretKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(raw[:])
+}
+
+// An instance left on the key before a rotation would not recognise the blacklist entries the
+// rotated instances make with the new key: once a start has recorded the new key, the old
+// instance says so (and `vermerk serve` stops); the rotated one goes on.
+func TestRedTeamRotatedAwayInstanceStops(t *testing.T) {
+	fast := func(c *config.Config) { c.KeyCheckInterval = 20 * time.Millisecond }
+	old := apptest.Start(t, fast)
+	select {
+	case err := <-old.App.KeyStale:
+		t.Fatalf("before any rotation: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	rotated := apptest.StartOn(t, old.DBURL, fast, func(c *config.Config) {
+		c.SecretKey, c.OldSecretKeys = newSecretKey(t), []string{old.Config.SecretKey}
+	})
+	next, err := screening.ParseKey(rotated.Config.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-old.App.KeyStale:
+		if !errors.Is(err, blacklist.ErrOtherCurrentKey) || !strings.Contains(err.Error(), next.ID) {
+			t.Errorf("the old instance was told %v, want the refusal naming %s", err, next.ID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the instance on the key before the rotation did not notice it within 10 s")
+	}
+	select {
+	case err := <-rotated.App.KeyStale:
+		t.Errorf("the rotated instance was told %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
 }

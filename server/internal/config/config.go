@@ -47,6 +47,11 @@ type Config struct {
 	OperationsPerToken  int  // VERMERK_OPS_PER_TOKEN: GraphQL operations running at once per token and instance
 	WebhookAllowPrivate bool // VERMERK_WEBHOOK_ALLOW_PRIVATE: webhook targets on loopback and private networks
 
+	// KeyCheckInterval is how often a serving instance checks that the database's current
+	// secret key is still one of its own (zero: every 30 seconds); set by tests, not the
+	// environment.
+	KeyCheckInterval time.Duration
+
 	// ShareEmbedded is set by the command-line tools, not the environment: they use the
 	// embedded PostgreSQL a running `vermerk serve` of the same data directory started.
 	ShareEmbedded bool
