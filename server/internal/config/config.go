@@ -24,8 +24,9 @@ type Config struct {
 	SecretKey         string   // VERMERK_SECRET_KEY (base64, 32 bytes); empty → key file in DataDir
 	OldSecretKeys     []string // VERMERK_OLD_SECRET_KEYS: comma-separated, kept for matching after rotation
 	// LostKeyIDs (VERMERK_LOST_KEY_IDS) are ids of secret keys that are gone for good: contact
-	// e-mails and phones hashed under them are hashed again under the current key at start.
-	// Without it a server refuses to start on identifiers hashed under a key it does not have.
+	// e-mails and phones hashed under them are hashed again under the current key at start,
+	// and the current key replaces a lost one the database recorded as current. Without it a
+	// server refuses to start on either (blacklist.CheckCurrentKey, HashAllIdentifiers).
 	LostKeyIDs     []string
 	PublicURL      string         // VERMERK_PUBLIC_URL
 	MaxUploadSize  int64          // VERMERK_MAX_UPLOAD_BYTES
