@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -116,16 +117,10 @@ func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring)
 	return n, nil
 }
 
-// SweepUnhashed runs HashUnhashed every interval until ctx ends, logging what it hashed.
+// SweepUnhashed runs HashUnhashed at once and then every interval until ctx ends, logging
+// what it hashed.
 func SweepUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, interval, func(ctx context.Context) {
 		n, err := HashUnhashed(ctx, db, keyring)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -133,7 +128,7 @@ func SweepUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring
 		case n > 0:
 			log.Warn("hashed contact identifiers some writer left without a hash", "rows", n)
 		}
-	}
+	})
 }
 
 // rowKey is the primary key of an identifier row: where a pass over a table goes on.

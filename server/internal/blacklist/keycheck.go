@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -93,31 +94,27 @@ func otherCurrentKey(id string, when time.Time, ring *screening.Keyring) error {
 		id, when.UTC().Format(time.RFC3339), strings.Join(ring.KeyIDs(), ", "))}
 }
 
-// WatchCurrentKey runs CheckCurrentKey every interval until ctx ends. A start with a new key
-// whose old keys include this instance's records the new one (a rotation); from then on this
-// instance would not recognise the blacklist entries made with it, nor its instances the
-// identifiers this one writes. WatchCurrentKey then sends that refusal on stale and returns,
-// for the server to stop; other errors (the database out of reach) are logged and retried.
+// WatchCurrentKey runs CheckCurrentKey at once and then every interval until ctx ends. A start
+// with a new key whose old keys include this instance's records the new one (a rotation); from
+// then on this instance would not recognise the blacklist entries made with it, nor its
+// instances the identifiers this one writes. WatchCurrentKey then sends that refusal on stale
+// and returns, for the server to stop; other errors (the database out of reach) are logged and
+// retried.
 func WatchCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string, interval time.Duration,
 	log *slog.Logger, stale chan<- error) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	periodic.Run(ctx, interval, func(ctx context.Context) {
 		err := CheckCurrentKey(ctx, q, ring, lost)
 		switch {
 		case errors.Is(err, ErrOtherCurrentKey):
 			log.Error("the database's current secret key changed to one this instance does not have; stopping", "err", err)
 			stale <- err
-			return
+			stop()
 		case err != nil && ctx.Err() == nil:
 			log.Warn("checking the database's current secret key", "err", err)
 		}
-	}
+	})
 }
 
 // RecordCurrentKey records the keyring's current key as the database's (CheckCurrentKey): on
