@@ -154,8 +154,18 @@ func (a *App) open(ctx context.Context) (err error) {
 	} else if n > 0 {
 		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	}
-	if err := blacklist.RecordCurrentKey(ctx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs); err != nil {
+	rotated, err := blacklist.RecordCurrentKey(ctx, a.DB, a.Keyring, cfg.LostKeyIDs)
+	if err != nil {
 		return err
+	}
+	if rotated {
+		// Instances on the key before write nothing from the record on (blacklist.LockShared);
+		// what they wrote during the pass above is hashed now.
+		if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring, cfg.LostKeyIDs); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("hashed contact identifiers written during the rotation under the current key", "rows", n)
+		}
 	}
 	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err

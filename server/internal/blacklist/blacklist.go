@@ -70,7 +70,7 @@ func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEnt
 
 // insertEntry writes an entry with the current-key hashes of ids.
 func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
-	if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
 	var kinds []string

@@ -64,7 +64,7 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 	}
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
 		c, err := lockContact(ctx, tx, contactID)
@@ -91,7 +91,7 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 // block writes a MANUAL entry for ids and announces it: BLACKLIST_CHANGED, and CONTACT_BLOCKED
 // for every live contact it newly covers. Audited as op about contactID (may be "").
 func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string) (*model.BlacklistEntry, error) {
-	if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
 	emails, phones := clearIdentifiers(ids)
@@ -129,7 +129,7 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// exclusive, so that contact_blocks' re-test sees every identifier written before
-		if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
 		entry, err = scanEntry(tx.QueryRow(ctx, `UPDATE blacklist_entries e SET removed_at = now()

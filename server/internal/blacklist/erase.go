@@ -101,7 +101,7 @@ func samePerson(ctx context.Context, q store.Querier, id string, keep []string) 
 
 func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
-	if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
 	named, err := lockContact(ctx, tx, id)

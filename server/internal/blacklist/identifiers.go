@@ -68,7 +68,7 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 		for after != nil {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {
-				if err := store.LockBlacklistShared(ctx, tx); err != nil { // before the row locks
+				if err := lockSharedLost(ctx, tx, keyring, lost); err != nil { // before the row locks
 					return err
 				}
 				var err error
@@ -98,7 +98,7 @@ func HashUnhashed(ctx context.Context, db *store.DB, keyring *screening.Keyring)
 		for {
 			var done int
 			err := db.Transact(ctx, func(tx pgx.Tx) error {
-				if err := store.LockBlacklistShared(ctx, tx); err != nil { // before the row locks
+				if err := LockShared(ctx, tx, keyring); err != nil { // before the row locks
 					return err
 				}
 				var err error

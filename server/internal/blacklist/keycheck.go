@@ -119,25 +119,80 @@ func WatchCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyri
 
 // RecordCurrentKey records the keyring's current key as the database's (CheckCurrentKey): on
 // the first start, and when the recorded key is one of the keyring's old keys or named in
-// lost (a rotation). It fails when another start recorded a key this one lacks meanwhile.
-func RecordCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string) error {
+// lost (a rotation; rotated says so). It fails when another start recorded a key this one
+// lacks meanwhile. It holds the exclusive blacklist lock while it records, so a rotation waits
+// for the writers in flight, and a writer that starts later finds the new key (LockShared).
+func RecordCurrentKey(ctx context.Context, db *store.DB, ring *screening.Keyring, lost []string) (rotated bool, err error) {
 	cur := ring.Current().ID
 	var (
 		id   string
 		when time.Time
 	)
-	err := q.QueryRow(ctx, `INSERT INTO current_secret_key AS k (key_id) VALUES ($1)
-		ON CONFLICT (only_row) DO UPDATE SET key_id = $1, recorded_at = now()
-			WHERE k.key_id <> $1 AND k.key_id = ANY ($2)
-		RETURNING key_id, recorded_at`, cur, append(ring.KeyIDs(), lost...)).Scan(&id, &when)
-	if errors.Is(err, pgx.ErrNoRows) { // not updated: the recorded key is ours, or one we lack
-		err = q.QueryRow(ctx, `SELECT key_id, recorded_at FROM current_secret_key`).Scan(&id, &when)
-	}
+	err = db.Transact(ctx, func(tx pgx.Tx) error {
+		if err := store.LockBlacklistExclusive(ctx, tx); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `SELECT key_id, recorded_at FROM current_secret_key FOR UPDATE`).Scan(&id, &when)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows): // the first start; of two at once, the other waits here
+			id = cur
+			_, err = tx.Exec(ctx, `INSERT INTO current_secret_key (key_id) VALUES ($1)`, cur)
+			return err
+		case err != nil:
+			return err
+		case id != cur && (ring.Has(id) || slices.Contains(lost, id)):
+			rotated, id = true, cur
+			_, err = tx.Exec(ctx, `UPDATE current_secret_key SET key_id = $1, recorded_at = now()`, cur)
+			return err
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("blacklist.RecordCurrentKey: %w", err)
+		return false, fmt.Errorf("blacklist.RecordCurrentKey: %w", err)
 	}
 	if id != cur {
-		return otherCurrentKey(id, when, ring)
+		return false, otherCurrentKey(id, when, ring)
+	}
+	return rotated, nil
+}
+
+// LockShared takes the shared blacklist lock (store.LockBlacklistShared) for a transaction that
+// screens with ring and writes contact identifiers hashed with it, and fails with
+// ErrOtherCurrentKey when the database's recorded current key is one ring lacks: another
+// instance has rotated the key since this one started, and entries may exist that this one
+// would not recognise. Between its start and its stop (WatchCurrentKey) an instance left on
+// the old key so writes nothing.
+func LockShared(ctx context.Context, q store.Querier, ring *screening.Keyring) error {
+	return lockSharedLost(ctx, q, ring, nil)
+}
+
+// lockSharedLost is LockShared that also accepts a recorded key named in lost, for the start-up
+// pass of a start that replaces a lost key (it records its own key after the pass).
+func lockSharedLost(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string) error {
+	id, err := store.LockBlacklistSharedKey(ctx, q)
+	if err != nil {
+		return err
+	}
+	return keyStillOurs(id, ring, lost)
+}
+
+// lockExclusive is LockShared's check with the exclusive lock, for the service's transactions
+// that add, end or remove entries and erase.
+func (s *Service) lockExclusive(ctx context.Context, q store.Querier) error {
+	id, err := store.LockBlacklistExclusiveKey(ctx, q)
+	if err != nil {
+		return err
+	}
+	return keyStillOurs(id, s.keyring, nil)
+}
+
+// keyStillOurs fails with ErrOtherCurrentKey when id, the recorded current key ("" for none),
+// is neither among ring's keys nor named in lost.
+func keyStillOurs(id string, ring *screening.Keyring, lost []string) error {
+	if id != "" && !ring.Has(id) && !slices.Contains(lost, id) {
+		return &otherKeyError{fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
+			"this server does not have (its keys are %s): another instance rotated the key; this one writes "+
+			"nothing more and stops", id, strings.Join(ring.KeyIDs(), ", "))}
 	}
 	return nil
 }

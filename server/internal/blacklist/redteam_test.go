@@ -296,3 +296,43 @@ func TestRedTeamRotatedAwayInstanceStops(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// Between a rotation and its own stop, an instance left on the old key writes nothing: a
+// contact it let in, or an entry it made with the old key, would not be matched by the
+// rotated instances' new entries or would be made under a key on its way out.
+func TestRedTeamRotatedAwayInstanceWritesNothing(t *testing.T) {
+	slow := func(c *config.Config) { c.KeyCheckInterval = time.Hour } // it does not stop by itself here
+	old := apptest.Start(t, slow)
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	old.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Vor", familyName: "Rotation", emails: ["vor.rotation@example.com"]}) { contact { id } } }`, nil)
+	apptest.StartOn(t, old.DBURL, slow, func(cfg *config.Config) {
+		cfg.SecretKey, cfg.OldSecretKeys = newSecretKey(t), []string{old.Config.SecretKey}
+	})
+	db := old.Conn(t)
+	count := func(sql string) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	contacts, entries := count(`SELECT count(*) FROM contacts`), count(`SELECT count(*) FROM blacklist_entries`)
+	for _, w := range []struct{ what, query string }{
+		{"createContact", `mutation { createContact(input: {givenName: "Nach", familyName: "Rotation", emails: ["nach.rotation@example.com"]}) { contact { id } } }`},
+		{"blacklistAdd", `mutation { blacklistAdd(candidate: {emails: ["gesperrt@example.com"]}, reason: "asked to be left alone") { id } }`},
+		{"eraseContact", `mutation { eraseContact(id: "` + c.CreateContact.Contact.ID + `", reason: "Art. 17 request") { contactId } }`},
+	} {
+		if r := old.Admin(t, w.query, nil); len(r.Errors) == 0 {
+			t.Errorf("%s on the instance left on the old key went through", w.what)
+		}
+	}
+	if n := count(`SELECT count(*) FROM contacts`); n != contacts {
+		t.Errorf("%d contacts after the refused writes, want %d", n, contacts)
+	}
+	if n := count(`SELECT count(*) FROM blacklist_entries`); n != entries {
+		t.Errorf("%d blacklist entries after the refused writes, want %d", n, entries)
+	}
+}

@@ -36,7 +36,7 @@ func (s *Service) Screen(ctx context.Context, candidate model.ContactInput) (*mo
 // transaction); identifiers that cannot be read are skipped.
 func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error) {
 	ids, _ := s.keyring.Identify(c)
-	if err := store.LockBlacklistShared(ctx, q); err != nil {
+	if err := LockShared(ctx, q, s.keyring); err != nil {
 		return nil, fmt.Errorf("blacklist.ScreenTx: %w", err)
 	}
 	scr, err := lookup(ctx, q, ids)

@@ -268,7 +268,7 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 	// Taken only now, when no other transaction of the job holds or waits for it: a blacklist
 	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
 	// for this one.
-	if err := store.LockBlacklistShared(ctx, tx); err != nil {
+	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
 	changed, err := blacklistChangedSince(ctx, tx, b.blacklistSeen)
@@ -292,7 +292,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := store.LockBlacklistShared(ctx, tx); err != nil {
+	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
 	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0

@@ -39,7 +39,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// identifiers are written: the blacklist lock before the row locks, as for every writer
-		if err := store.LockBlacklistShared(ctx, tx); err != nil {
+		if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 			return err
 		}
 		var (

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -323,6 +324,13 @@ func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns
 			}
 			stopReading()
 			writing.Wait()
+			if errors.Is(werr, blacklist.ErrOtherCurrentKey) {
+				// another instance rotated the key and this one stops: the job stays RUNNING at
+				// its checkpoint for an instance with the new key to take over, as after a stop
+				s.opts.Log.Error("importer: the secret key was rotated; leaving the job to an instance with the new key",
+					"job_id", st.id, "after_line", st.checkpoint)
+				return true, nil
+			}
 			s.opts.Log.Error("importer: writing a batch", "job_id", st.id, "after_line", st.checkpoint, "err", werr)
 			return true, s.fail(ctx, conn, st.id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
 				"Import the file again to add the rest (rows already imported count as duplicates)", st.checkpoint))

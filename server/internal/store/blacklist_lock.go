@@ -21,6 +21,18 @@ func LockBlacklistShared(ctx context.Context, q Querier) error {
 	return nil
 }
 
+// LockBlacklistSharedKey is LockBlacklistShared that also returns the id of the secret key the
+// database recorded as its instances' current one ("" when none is recorded yet), read after
+// the lock: blacklist.LockShared compares it with the writer's keys.
+func LockBlacklistSharedKey(ctx context.Context, q Querier) (string, error) {
+	var id string
+	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')
+		FROM pg_advisory_xact_lock_shared($1)`, blacklistLock).Scan(&id); err != nil {
+		return "", fmt.Errorf("blacklist lock (shared): %w", err)
+	}
+	return id, nil
+}
+
 // LockBlacklistExclusive is taken by every transaction that adds or removes blacklist
 // entries, before it locks any row (an erasure takes it before its row locks, in the order
 // the writers above use). The lock is reentrant within a transaction.
@@ -29,4 +41,15 @@ func LockBlacklistExclusive(ctx context.Context, q Querier) error {
 		return fmt.Errorf("blacklist lock: %w", err)
 	}
 	return nil
+}
+
+// LockBlacklistExclusiveKey is LockBlacklistExclusive that also returns the recorded current
+// key's id, as LockBlacklistSharedKey does.
+func LockBlacklistExclusiveKey(ctx context.Context, q Querier) (string, error) {
+	var id string
+	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')
+		FROM pg_advisory_xact_lock($1)`, blacklistLock).Scan(&id); err != nil {
+		return "", fmt.Errorf("blacklist lock: %w", err)
+	}
+	return id, nil
 }
