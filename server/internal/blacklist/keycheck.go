@@ -71,14 +71,20 @@ func CheckCurrentKey(ctx context.Context, q store.Querier, ring *screening.Keyri
 	if err != nil {
 		return fmt.Errorf("blacklist.CheckCurrentKey: %w", err)
 	}
-	if ring.Has(id) || slices.Contains(lost, id) {
+	if ours(id, ring, lost) {
 		return nil
 	}
 	return otherCurrentKey(id, when, ring)
 }
 
-// ErrOtherCurrentKey is what CheckCurrentKey's and RecordCurrentKey's refusals are (errors.Is):
-// the database's instances hash with a key this server lacks.
+// ours reports whether a recorded current key id is one of ring's keys or named in lost: the
+// one rule CheckCurrentKey, RecordCurrentKey and the writers' locks apply.
+func ours(id string, ring *screening.Keyring, lost []string) bool {
+	return ring.Has(id) || slices.Contains(lost, id)
+}
+
+// ErrOtherCurrentKey is what the refusals of CheckCurrentKey, RecordCurrentKey and the writers'
+// locks (LockShared) are (errors.Is): the database's instances hash with a key this server lacks.
 var ErrOtherCurrentKey = errors.New("the database's current secret key is not among this server's keys")
 
 type otherKeyError struct{ msg string }
@@ -140,7 +146,7 @@ func RecordCurrentKey(ctx context.Context, db *store.DB, ring *screening.Keyring
 			return err
 		case err != nil:
 			return err
-		case id != cur && (ring.Has(id) || slices.Contains(lost, id)):
+		case id != cur && ours(id, ring, lost):
 			rotated, id = true, cur
 			_, err = tx.Exec(ctx, `UPDATE current_secret_key SET key_id = $1, recorded_at = now()`, cur)
 			return err
@@ -189,7 +195,7 @@ func (s *Service) lockExclusive(ctx context.Context, q store.Querier) error {
 // keyStillOurs fails with ErrOtherCurrentKey when id, the recorded current key ("" for none),
 // is neither among ring's keys nor named in lost.
 func keyStillOurs(id string, ring *screening.Keyring, lost []string) error {
-	if id != "" && !ring.Has(id) && !slices.Contains(lost, id) {
+	if id != "" && !ours(id, ring, lost) {
 		return &otherKeyError{fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
 			"this server does not have (its keys are %s): another instance rotated the key; this one writes "+
 			"nothing more and stops", id, strings.Join(ring.KeyIDs(), ", "))}
