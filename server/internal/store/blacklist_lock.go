@@ -25,12 +25,7 @@ func LockBlacklistShared(ctx context.Context, q Querier) error {
 // database recorded as its instances' current one ("" when none is recorded yet), read after
 // the lock: blacklist.LockShared compares it with the writer's keys.
 func LockBlacklistSharedKey(ctx context.Context, q Querier) (string, error) {
-	var id string
-	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')
-		FROM pg_advisory_xact_lock_shared($1)`, blacklistLock).Scan(&id); err != nil {
-		return "", fmt.Errorf("blacklist lock (shared): %w", err)
-	}
-	return id, nil
+	return lockBlacklistKey(ctx, q, "pg_advisory_xact_lock_shared", "blacklist lock (shared)")
 }
 
 // LockBlacklistExclusive is taken by every transaction that adds or removes blacklist
@@ -46,10 +41,20 @@ func LockBlacklistExclusive(ctx context.Context, q Querier) error {
 // LockBlacklistExclusiveKey is LockBlacklistExclusive that also returns the recorded current
 // key's id, as LockBlacklistSharedKey does.
 func LockBlacklistExclusiveKey(ctx context.Context, q Querier) (string, error) {
+	return lockBlacklistKey(ctx, q, "pg_advisory_xact_lock", "blacklist lock")
+}
+
+// lockBlacklistKey takes the blacklist lock with the advisory lock function lock, then reads
+// the recorded current key's id in a statement of its own: a statement's snapshot is taken
+// when it starts, so read in the locking statement it would miss a rotation committed while
+// the lock was waited for.
+func lockBlacklistKey(ctx context.Context, q Querier, lock, what string) (string, error) {
+	if _, err := q.Exec(ctx, `SELECT `+lock+`($1)`, blacklistLock); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
 	var id string
-	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')
-		FROM pg_advisory_xact_lock($1)`, blacklistLock).Scan(&id); err != nil {
-		return "", fmt.Errorf("blacklist lock: %w", err)
+	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')`).Scan(&id); err != nil {
+		return "", fmt.Errorf("%s: the current key: %w", what, err)
 	}
 	return id, nil
 }
