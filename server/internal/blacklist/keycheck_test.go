@@ -38,11 +38,11 @@ func TestWriterWaitingForTheLockSeesTheRotation(t *testing.T) {
 			got <- ""
 			return
 		}
-		defer func() { _ = wtx.Rollback(ctx) }()
 		id, err := store.LockBlacklistSharedKey(ctx, wtx)
 		if err != nil {
 			t.Error(err)
 		}
+		_ = wtx.Rollback(ctx) // before the answer: the test closes the connection after it
 		got <- id
 	}()
 	select {
