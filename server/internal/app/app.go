@@ -135,37 +135,8 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
-	// The keys first: hashing under a mistyped key would rewrite every identifier's hash, and
-	// contact_blocks with them, so that no blocked contact matched its entry any more, for
-	// every instance sharing the database, before this one refused to start. The blacklist's
-	// entries, the key the database recorded as current and (HashAllIdentifiers) the
-	// identifiers' keys must all be among this server's.
-	if err := blacklist.CheckKeys(ctx, a.DB.Pool, a.Keyring); err != nil {
+	if err := blacklist.OpenKeys(ctx, a.DB, a.Keyring, cfg.LostKeyIDs, log); err != nil {
 		return err
-	}
-	if err := blacklist.CheckCurrentKey(ctx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs); err != nil {
-		return err
-	}
-	// Before serving: recipients leaves out a contact whose identifiers lack a current-key
-	// hash (rows written before migration 00011, or before a key rotation).
-	start := time.Now()
-	if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring, cfg.LostKeyIDs); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
-	}
-	rotated, err := blacklist.RecordCurrentKey(ctx, a.DB, a.Keyring, cfg.LostKeyIDs)
-	if err != nil {
-		return err
-	}
-	if rotated {
-		// Instances on the key before write nothing from the record on (blacklist.LockShared);
-		// what they wrote during the pass above is hashed now.
-		if n, err := blacklist.HashAllIdentifiers(ctx, a.DB, a.Keyring, cfg.LostKeyIDs); err != nil {
-			return err
-		} else if n > 0 {
-			log.Info("hashed contact identifiers written during the rotation under the current key", "rows", n)
-		}
 	}
 	if a.AdminToken, a.AdminTokenCreated, err = adminToken(cfg); err != nil {
 		return err

@@ -76,9 +76,8 @@ func HashAllIdentifiers(ctx context.Context, db *store.DB, keyring *screening.Ke
 				return err
 			})
 			n += done
-			var unknown *unknownKeysError
-			if errors.As(err, &unknown) {
-				return n, unknown // for the operator: what to do, not where it was found
+			if errors.Is(err, ErrOtherCurrentKey) {
+				return n, err // for the operator: what to do, not where it was found
 			}
 			if err != nil {
 				return n, fmt.Errorf("blacklist.HashAllIdentifiers(%s): %w", t.table, err)
@@ -267,7 +266,7 @@ func unknownKeys(ctx context.Context, q store.Querier, keyring *screening.Keyrin
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return &unknownKeysError{fmt.Sprintf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
+	return &otherKeyError{fmt.Sprintf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
 		"the configured keys are %s (current first). Another instance or an earlier start used another "+
 		"VERMERK_SECRET_KEY, and hashing them again under this one would make them match no blacklist entry "+
 		"made with that key. Check VERMERK_SECRET_KEY for a typo; to rotate, put the key that made them into "+
@@ -275,12 +274,6 @@ func unknownKeys(ctx context.Context, q store.Querier, keyring *screening.Keyrin
 		"(comma-separated) to hash them again under the current key. No identifier under those keys was changed",
 		table, strings.Join(named, ", "), strings.Join(keyring.KeyIDs(), ", "))}
 }
-
-// unknownKeysError is unknownKeys' error: a start refused on identifiers hashed under keys the
-// server does not have.
-type unknownKeysError struct{ msg string }
-
-func (e *unknownKeysError) Error() string { return e.msg }
 
 // IdentifierHash is the keyed hash, under the current key, that an e-mail or phone (kind,
 // normalised) is written with (contacts.Screener): the writers store it with the row, so that

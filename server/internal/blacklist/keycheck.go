@@ -55,6 +55,39 @@ func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) er
 		strings.Join(named, ", "), strings.Join(known, ", "))
 }
 
+// OpenKeys makes the database's keys the keyring's before a start serves, in the order that
+// changes nothing when it refuses: the blacklist's entries (CheckKeys) and the recorded
+// current key (CheckCurrentKey) must be among the keyring's keys or lost; then every
+// identifier without a current-key hash gets one (HashAllIdentifiers, which refuses rows under
+// a key it lacks first: hashing under a mistyped key would rewrite every identifier's hash,
+// and contact_blocks with them, for every instance sharing the database); then the current
+// key is recorded, and after a rotation what the instances on the key before wrote during
+// that pass is hashed too (they write nothing from the record on, LockShared).
+func OpenKeys(ctx context.Context, db *store.DB, ring *screening.Keyring, lost []string, log *slog.Logger) error {
+	if err := CheckKeys(ctx, db.Pool, ring); err != nil {
+		return err
+	}
+	if err := CheckCurrentKey(ctx, db.Pool, ring, lost); err != nil {
+		return err
+	}
+	start := time.Now()
+	if n, err := HashAllIdentifiers(ctx, db, ring, lost); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("hashed contact identifiers under the current key", "rows", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	rotated, err := RecordCurrentKey(ctx, db, ring, lost)
+	if err != nil || !rotated {
+		return err
+	}
+	if n, err := HashAllIdentifiers(ctx, db, ring, lost); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("hashed contact identifiers written during the rotation under the current key", "rows", n)
+	}
+	return nil
+}
+
 // CheckCurrentKey fails when the database has recorded a current key (RecordCurrentKey) that
 // the keyring lacks and lost does not name: the instances already using the database hash with
 // another key, and this one's hashes would match none of theirs (a mistyped
@@ -83,10 +116,12 @@ func ours(id string, ring *screening.Keyring, lost []string) bool {
 	return ring.Has(id) || slices.Contains(lost, id)
 }
 
-// ErrOtherCurrentKey is what the refusals of CheckCurrentKey, RecordCurrentKey and the writers'
-// locks (LockShared) are (errors.Is): the database's instances hash with a key this server lacks.
+// ErrOtherCurrentKey is what the refusals of CheckCurrentKey, RecordCurrentKey, the writers'
+// locks (LockShared) and HashAllIdentifiers (identifiers under a key this server lacks) are
+// (errors.Is): the database's instances hash with a key this server does not have.
 var ErrOtherCurrentKey = errors.New("the database's current secret key is not among this server's keys")
 
+// otherKeyError is such a refusal: its message says what was found and what to do.
 type otherKeyError struct{ msg string }
 
 func (e *otherKeyError) Error() string        { return e.msg }

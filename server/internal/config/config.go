@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // Config is the whole runtime configuration; see the README's environment reference.
@@ -58,9 +59,6 @@ type Config struct {
 	ShareEmbedded bool
 }
 
-// keyIDPattern is a secret key's id: the first 8 hex digits of its SHA-256 (screening.KeyID).
-var keyIDPattern = regexp.MustCompile(`^[0-9a-f]{8}$`)
-
 // AdminTokenOff as VERMERK_ADMIN_TOKEN turns the bootstrap admin token off (once a real
 // ADMIN API token exists).
 const AdminTokenOff = "off"
@@ -95,7 +93,7 @@ func FromEnv() (Config, error) {
 	if v := os.Getenv("VERMERK_LOST_KEY_IDS"); v != "" {
 		for i, id := range strings.Split(v, ",") {
 			id = strings.TrimSpace(id)
-			if !keyIDPattern.MatchString(id) {
+			if !screening.IsKeyID(id) {
 				// not quoted: a secret key put here by mistake must not reach the log
 				errs = append(errs, fmt.Sprintf("VERMERK_LOST_KEY_IDS: entry %d is not a key id "+
 					"(8 lower-case hex digits, as the start-up error names them; never the key itself)", i+1))

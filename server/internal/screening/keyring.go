@@ -45,6 +45,19 @@ func KeyID(secret []byte) string {
 	return hex.EncodeToString(sum[:4])
 }
 
+// IsKeyID reports whether id has the form KeyID gives: 8 lower-case hex digits.
+func IsKeyID(id string) bool {
+	if len(id) != 8 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // NewKey returns the Key for a 32-byte secret.
 func NewKey(secret []byte) (Key, error) {
 	if len(secret) != SecretSize {

@@ -182,3 +182,18 @@ func BenchmarkHashAll(b *testing.B) {
 		r.HashAll(KindEmail, "erika.mustermann@example.org")
 	}
 }
+
+func TestIsKeyIDTakesWhatKeyIDGives(t *testing.T) {
+	secret := make([]byte, SecretSize)
+	for i := range 100 {
+		secret[0], secret[1] = byte(i), byte(i*7)
+		if id := KeyID(secret); !IsKeyID(id) {
+			t.Fatalf("IsKeyID(%q) = false for a KeyID", id)
+		}
+	}
+	for _, bad := range []string{"", "e2ea09c", "e2ea09c5a", "E2EA09C5", "e2ea09cg", "q0Jx2m9V"} {
+		if IsKeyID(bad) {
+			t.Errorf("IsKeyID(%q) = true", bad)
+		}
+	}
+}
