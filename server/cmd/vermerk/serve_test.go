@@ -334,11 +334,7 @@ func TestServeStopsWhenRotatedAway(t *testing.T) {
 		t.Skip("waits for the 30-second key check")
 	}
 	t.Parallel()
-	var raw [32]byte
-	_, _ = rand.Read(raw[:])
-	oldKey := base64.StdEncoding.EncodeToString(raw[:])
-	_, _ = rand.Read(raw[:])
-	newKey := base64.StdEncoding.EncodeToString(raw[:])
+	oldKey, newKey := apptest.NewSecretKey(), apptest.NewSecretKey()
 	s := startBinaryOn(t, buildBinary(t), pgtest.NewDB(t), "VERMERK_SECRET_KEY="+oldKey)
 	apptest.StartOn(t, s.dbURL, func(c *config.Config) { c.SecretKey, c.OldSecretKeys = newKey, []string{oldKey} })
 	select {

@@ -53,13 +53,18 @@ func Start(t testing.TB, opts ...Option) *Server {
 // key it lacks). An Option may set another.
 var keys sync.Map
 
+// NewSecretKey is a random VERMERK_SECRET_KEY.
+func NewSecretKey() string {
+	var key [32]byte
+	_, _ = rand.Read(key[:])
+	return base64.StdEncoding.EncodeToString(key[:])
+}
+
 // StartOn runs Vermerk on the given database (for two instances sharing one database), with
 // the secret key of the database's first instance.
 func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 	t.Helper()
-	var key [32]byte
-	_, _ = rand.Read(key[:])
-	secret, _ := keys.LoadOrStore(dbURL, base64.StdEncoding.EncodeToString(key[:]))
+	secret, _ := keys.LoadOrStore(dbURL, NewSecretKey())
 	cfg := config.Config{
 		Addr:           "127.0.0.1:0",
 		DatabaseURL:    dbURL,

@@ -115,7 +115,7 @@ func TestRedTeamWrongSecretKeyLeavesIdentifiersAlone(t *testing.T) {
 	}
 	cfg := s.Config
 	cfg.DataDir = t.TempDir()
-	cfg.SecretKey = newSecretKey(t) // "mistyped"
+	cfg.SecretKey = apptest.NewSecretKey() // "mistyped"
 	wrong, err := screening.ParseKey(cfg.SecretKey)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestRedTeamOtherKeyOnAnEmptyDatabase(t *testing.T) {
 		return err
 	}
 	other := s.Config
-	other.SecretKey = newSecretKey(t)
+	other.SecretKey = apptest.NewSecretKey()
 	err = open(other)
 	if err == nil {
 		t.Fatal("a second instance with another key started on the database")
@@ -236,7 +236,7 @@ func TestRedTeamOtherKeyOnAnEmptyDatabase(t *testing.T) {
 	// two instances with different keys starting at once on a new database: one starts
 	fresh := s.Config
 	fresh.DatabaseURL = pgtest.NewDB(t)
-	keys := []string{newSecretKey(t), newSecretKey(t)}
+	keys := []string{apptest.NewSecretKey(), apptest.NewSecretKey()}
 	errs := make([]error, len(keys))
 	var wg sync.WaitGroup
 	for i, k := range keys {
@@ -254,16 +254,6 @@ func TestRedTeamOtherKeyOnAnEmptyDatabase(t *testing.T) {
 	}
 }
 
-// newSecretKey is a random VERMERK_SECRET_KEY.
-func newSecretKey(t *testing.T) string {
-	t.Helper()
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(raw[:])
-}
-
 // An instance left on the key before a rotation would not recognise the blacklist entries the
 // rotated instances make with the new key: once a start has recorded the new key, the old
 // instance says so (and `vermerk serve` stops); the rotated one goes on.
@@ -276,7 +266,7 @@ func TestRedTeamRotatedAwayInstanceStops(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	rotated := apptest.StartOn(t, old.DBURL, fast, func(c *config.Config) {
-		c.SecretKey, c.OldSecretKeys = newSecretKey(t), []string{old.Config.SecretKey}
+		c.SecretKey, c.OldSecretKeys = apptest.NewSecretKey(), []string{old.Config.SecretKey}
 	})
 	next, err := screening.ParseKey(rotated.Config.SecretKey)
 	if err != nil {
@@ -308,7 +298,7 @@ func TestRedTeamRotatedAwayInstanceWritesNothing(t *testing.T) {
 	}
 	old.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Vor", familyName: "Rotation", emails: ["vor.rotation@example.com"]}) { contact { id } } }`, nil)
 	apptest.StartOn(t, old.DBURL, slow, func(cfg *config.Config) {
-		cfg.SecretKey, cfg.OldSecretKeys = newSecretKey(t), []string{old.Config.SecretKey}
+		cfg.SecretKey, cfg.OldSecretKeys = apptest.NewSecretKey(), []string{old.Config.SecretKey}
 	})
 	db := old.Conn(t)
 	count := func(sql string) int {

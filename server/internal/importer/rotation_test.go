@@ -1,8 +1,6 @@
 package importer_test
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"testing"
 	"time"
 
@@ -42,9 +40,7 @@ func TestImportOutlivesAKeyRotation(t *testing.T) {
 	}
 	// The rotation's record, as the first start with the new key makes it after its pass over
 	// the identifiers (which, in a test, would chase the running import to its end).
-	var raw [32]byte
-	_, _ = rand.Read(raw[:])
-	newKey := base64.StdEncoding.EncodeToString(raw[:])
+	newKey := apptest.NewSecretKey()
 	ring := keyring(t, newKey, old.Config.SecretKey)
 	if rotated, err := blacklist.RecordCurrentKey(t.Context(), old.App.DB, ring, nil); err != nil || !rotated {
 		t.Fatalf("recording the new key: rotated %v, %v", rotated, err)

@@ -1,13 +1,11 @@
 package pgtest_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vermerk/vermerk/server/internal/pgtest"
@@ -15,16 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-func connect(t *testing.T, connString string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(t.Context(), connString)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
 
 func TestNewDBIsIsolated(t *testing.T) {
 	begin := time.Now()
@@ -44,10 +32,10 @@ func TestNewDBIsIsolated(t *testing.T) {
 		t.Errorf("cloning takes %v, want well under a second", median)
 	}
 
-	if _, err := connect(t, first).Exec(t.Context(), "CREATE TABLE only_here (id int)"); err != nil {
+	if _, err := pgtest.Connect(t, first).Exec(t.Context(), "CREATE TABLE only_here (id int)"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := connect(t, second).Exec(t.Context(), "SELECT * FROM only_here")
+	_, err := pgtest.Connect(t, second).Exec(t.Context(), "SELECT * FROM only_here")
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "42P01" {
 		t.Fatalf("table of one database visible in another: err = %v", err)
@@ -68,7 +56,7 @@ func TestNewDBParallel(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		t.Run("", func(t *testing.T) {
 			t.Parallel()
-			conn := connect(t, pgtest.NewDB(t))
+			conn := pgtest.Connect(t, pgtest.NewDB(t))
 			if _, err := conn.Exec(t.Context(), "CREATE TABLE mine (id int)"); err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +66,7 @@ func TestNewDBParallel(t *testing.T) {
 
 func TestClusterRestart(t *testing.T) {
 	db := pgtest.NewDB(t)
-	if _, err := connect(t, db).Exec(t.Context(), "CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)"); err != nil {
+	if _, err := pgtest.Connect(t, db).Exec(t.Context(), "CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)"); err != nil {
 		t.Fatal(err)
 	}
 	c := pgtest.Cluster(t)
@@ -89,7 +77,7 @@ func TestClusterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int
-	if err := connect(t, db).QueryRow(t.Context(), "SELECT id FROM kept").Scan(&id); err != nil || id != 7 {
+	if err := pgtest.Connect(t, db).QueryRow(t.Context(), "SELECT id FROM kept").Scan(&id); err != nil || id != 7 {
 		t.Fatalf("after restart: id=%d err=%v", id, err)
 	}
 }
