@@ -186,7 +186,7 @@ func isWebSocketUpgrade(r *http.Request) bool {
 // writeUnavailable: the token could not be checked (database down); the caller may retry.
 func writeUnavailable(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "5")
-	WriteHTTPError(w, http.StatusServiceUnavailable, &apperr.Error{Code: apperr.Internal,
+	WriteHTTPError(w, http.StatusServiceUnavailable, &apperr.Error{Code: apperr.Unavailable,
 		Message: "the bearer token could not be checked right now; retry in a few seconds"})
 }
 

@@ -18,7 +18,10 @@ const (
 	NotFound        Code = "NOT_FOUND"
 	BadUserInput    Code = "BAD_USER_INPUT"
 	RateLimited     Code = "RATE_LIMITED"
-	Internal        Code = "INTERNAL"
+	// Unavailable: this server cannot do it now and wrote nothing; the same request may be
+	// sent again in a few seconds (another instance, or this one recovered, answers it).
+	Unavailable Code = "UNAVAILABLE"
+	Internal    Code = "INTERNAL"
 )
 
 // Reason is the value of extensions.reason on a BAD_USER_INPUT error: a stable UPPER_SNAKE

@@ -80,6 +80,32 @@ func TestGraphQLErrorCode(t *testing.T) {
 	}
 }
 
+// A server that wrote nothing and asks for the request again (UNAVAILABLE in the answer, as a
+// server replaced by a key rotation says, or HTTP 503, as one that cannot check the token
+// says) is told apart from an internal error, so the user is asked to try again.
+func TestUnavailableIsToldApart(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"UNAVAILABLE", http.StatusOK, `{"errors":[{"message":"nothing was written","path":["createContact"],"extensions":{"code":"UNAVAILABLE"}}],"data":null}`},
+		{"503", http.StatusServiceUnavailable, `{"errors":[{"message":"the bearer token could not be checked right now","extensions":{"code":"INTERNAL"}}]}`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, tc.body)
+		}))
+		c, _ := New(srv.URL, "t")
+		_, err := c.Me(context.Background())
+		srv.Close()
+		if !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s: err = %v, want ErrUnavailable", tc.name, err)
+		}
+	}
+}
+
 func TestBadInputCarriesReasonAndField(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"errors":[

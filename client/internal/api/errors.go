@@ -20,6 +20,9 @@ var (
 	ErrForbidden       = errors.New("not allowed for this token")
 	ErrNotFound        = errors.New("not found")
 	ErrBadInput        = errors.New("bad input")
+	// ErrUnavailable: the server wrote nothing and the same request may be sent again shortly
+	// (UNAVAILABLE, or HTTP 503).
+	ErrUnavailable = errors.New("server unavailable")
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
@@ -65,6 +68,8 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "NOT_FOUND"
 	case ErrBadInput:
 		return e.Code == "BAD_USER_INPUT" || e.Code == "GRAPHQL_VALIDATION_FAILED"
+	case ErrUnavailable:
+		return e.Code == "UNAVAILABLE"
 	}
 	return false
 }
@@ -92,6 +97,8 @@ func classify(op string, err error) error {
 			e.Code = "UNAUTHENTICATED"
 		case httpErr.StatusCode == 403:
 			e.Code = "FORBIDDEN"
+		case httpErr.StatusCode == 503:
+			e.Code = "UNAVAILABLE"
 		case e.Code == "INTERNAL" || e.Code == "":
 			e.Code = fmt.Sprintf("HTTP_%d", httpErr.StatusCode)
 		}

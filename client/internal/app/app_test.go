@@ -207,6 +207,10 @@ func TestErrorTextTellsWhatToDo(t *testing.T) {
 	if got := ErrorText(err, loc); !strings.Contains(got, "cannot be reached") {
 		t.Errorf("ErrorText = %q", got)
 	}
+	err = &api.Error{Op: "createContact", Code: "UNAVAILABLE", Message: "nothing was written"}
+	if got := ErrorText(err, loc); !strings.Contains(got, "saved nothing") || !strings.Contains(got, "try again") {
+		t.Errorf("ErrorText = %q", got)
+	}
 }
 
 func TestImportFlowIgnoresOlderProgress(t *testing.T) {

@@ -158,6 +158,8 @@ func ErrorText(err error, loc Localizer) string {
 		return loc.T("error.forbidden", data)
 	case errors.Is(err, api.ErrNotFound):
 		return loc.T("error.notfound", data)
+	case errors.Is(err, api.ErrUnavailable):
+		return loc.T("error.unavailable", data)
 	case errors.Is(err, api.ErrInsecureURL):
 		return loc.T("error.insecure_url", data)
 	case errors.Is(err, api.ErrBadInput) && apiErr != nil:

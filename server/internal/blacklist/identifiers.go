@@ -266,7 +266,7 @@ func unknownKeys(ctx context.Context, q store.Querier, keyring *screening.Keyrin
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return &otherKeyError{fmt.Sprintf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
+	return &otherKeyError{msg: fmt.Sprintf("%s holds identifiers hashed under secret keys this server does not have: key id %s; "+
 		"the configured keys are %s (current first). Another instance or an earlier start used another "+
 		"VERMERK_SECRET_KEY, and hashing them again under this one would make them match no blacklist entry "+
 		"made with that key. Check VERMERK_SECRET_KEY for a typo; to rotate, put the key that made them into "+

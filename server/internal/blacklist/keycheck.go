@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -122,13 +123,32 @@ func ours(id string, ring *screening.Keyring, lost []string) bool {
 var ErrOtherCurrentKey = errors.New("the database's current secret key is not among this server's keys")
 
 // otherKeyError is such a refusal: its message says what was found and what to do.
-type otherKeyError struct{ msg string }
+type otherKeyError struct {
+	msg string
+	// retry is set on a writer's refusal (keyStillOurs): the caller's request was refused
+	// whole and another instance will take it, so the caller sees UNAVAILABLE, not INTERNAL.
+	retry bool
+}
 
 func (e *otherKeyError) Error() string        { return e.msg }
 func (e *otherKeyError) Is(target error) bool { return target == ErrOtherCurrentKey }
 
+// errRotatedAway is what the caller of a refused write is told: its message names no key.
+var errRotatedAway = &apperr.Error{Code: apperr.Unavailable, Message: "this server is being replaced after a " +
+	"rotation of the secret key and writes nothing more; nothing was written. Send the request again in a few " +
+	"seconds"}
+
+// As lets apperr.As find the caller's error in a writer's refusal.
+func (e *otherKeyError) As(target any) bool {
+	if t, ok := target.(**apperr.Error); ok && e.retry {
+		*t = errRotatedAway
+		return true
+	}
+	return false
+}
+
 func otherCurrentKey(id string, when time.Time, ring *screening.Keyring) error {
-	return &otherKeyError{fmt.Sprintf("this database's instances hash with the secret key with id %s (recorded %s), which this "+
+	return &otherKeyError{msg: fmt.Sprintf("this database's instances hash with the secret key with id %s (recorded %s), which this "+
 		"server does not have; its keys are %s (current first). Check VERMERK_SECRET_KEY for a typo; every "+
 		"instance of a database needs the same key. To rotate, put the recorded key into VERMERK_OLD_SECRET_KEYS; "+
 		"only if it is gone for good, name its id in VERMERK_LOST_KEY_IDS",
@@ -231,9 +251,9 @@ func (s *Service) lockExclusive(ctx context.Context, q store.Querier) error {
 // is neither among ring's keys nor named in lost.
 func keyStillOurs(id string, ring *screening.Keyring, lost []string) error {
 	if id != "" && !ours(id, ring, lost) {
-		return &otherKeyError{fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
+		return &otherKeyError{msg: fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
 			"this server does not have (its keys are %s): another instance rotated the key; this one writes "+
-			"nothing more and stops", id, strings.Join(ring.KeyIDs(), ", "))}
+			"nothing more and stops", id, strings.Join(ring.KeyIDs(), ", ")), retry: true}
 	}
 	return nil
 }

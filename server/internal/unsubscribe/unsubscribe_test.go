@@ -518,9 +518,16 @@ func TestDatabaseDownAnswers503AndCommitsNothing(t *testing.T) {
 	f := newFixture(t)
 	erika := f.subscriber(t, "Erika", "Mustermann")
 	link := f.link(t, erika)
+	var tok struct{ CreateApiToken struct{ Secret string } } // not used yet, so no instance knows it
+	f.MustAdmin(t, &tok, `mutation { createApiToken(name: "mailer", role: INTEGRATOR, purposeKeys: ["newsletter"]) { secret } }`, nil)
 	cluster := pgtest.Cluster(t)
 	if err := cluster.Stop(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	// GraphQL with a token that cannot be checked now: 503, and a code that says "send it again".
+	if r := f.Do(t, tok.CreateApiToken.Secret, `{ purposes { key } }`, nil); r.Status != http.StatusServiceUnavailable ||
+		len(r.Errors) != 1 || r.Errors[0].Code() != "UNAVAILABLE" {
+		t.Errorf("GraphQL with the database down: %d %+v; want 503 UNAVAILABLE", r.Status, r.Errors)
 	}
 	for _, p := range []answer{postForm(t, link, oneClick), postMultipart(t, link)} {
 		if p.Status != http.StatusServiceUnavailable || p.Header.Get("Retry-After") == "" {
