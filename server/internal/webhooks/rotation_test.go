@@ -45,6 +45,15 @@ func (e env) service(t *testing.T, keys ...screening.Key) env {
 	return env{e.db, svc}
 }
 
+func (e env) secretKeyID(t *testing.T, w *model.Webhook) string {
+	t.Helper()
+	var id string
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT secret_key_id FROM webhooks WHERE id = $1`, w.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // In a rolling rotation the instance still on the old key A runs for a while next to one that
 // sealed the webhook's secret under the new key B. The old one cannot sign; it must leave the
 // deliveries to the new one (no attempt counted, nothing given up), say why on the deliveries,
@@ -101,5 +110,25 @@ func TestAnInstanceLackingTheKeyLeavesTheDeliveriesToOneWithIt(t *testing.T) {
 	}
 	if got := r.ids(); len(got) != 3 {
 		t.Errorf("the endpoint got %v (signatures checked with the shared secret), want the 3 events", got)
+	}
+}
+
+// A webhook created by an instance still on the old key, after the start with the new key
+// resealed the others, is resealed by the new instance's worker: once the old instances have
+// stopped, the old key is not needed for it.
+func TestTheWorkerResealsASecretMadeUnderAnOldKey(t *testing.T) {
+	base := newEnv(t)
+	a, b := testKey(), testKey()
+	onA, onB := base.service(t, a), base.service(t, b, a)
+	var log logBuffer
+	onB.worker(t, webhooks.WorkerOptions{Log: log.logger()})
+	r := newReceiver(t, ok)
+	hook := onA.create(t, r.URL, model.RevocationKindConsentRevoked)
+	eventually(t, "the secret is sealed under the new key", func() bool { return onB.secretKeyID(t, hook) == b.ID })
+
+	onB.emit(t, store.EventConsentRevoked, 1)
+	eventually(t, "the endpoint gets the event, signed with the same shared secret", func() bool { return len(r.ids()) == 1 })
+	if strings.Contains(log.String(), r.URL) {
+		t.Errorf("the log names the URL:\n%s", log.String())
 	}
 }

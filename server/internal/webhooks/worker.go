@@ -148,6 +148,7 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 	}()
 	lastPrune := time.Time{}
 	failing := false // log a failure once, not every poll while the database is down
+	resealTried := map[string]string{}
 	for {
 		if err := w.fanOut(ctx); err != nil && ctx.Err() == nil && !failing {
 			failing = true
@@ -157,6 +158,7 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 			w.opts.Log.Info("webhooks: fan-out works again")
 		}
 		if ids, err := w.webhookIDs(ctx); err == nil {
+			w.resealOld(ctx, ids, resealTried)
 			for id, s := range senders {
 				if _, ok := ids[id]; !ok {
 					s.cancel()
@@ -200,20 +202,57 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
-func (w *Worker) webhookIDs(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := w.svc.db.Pool.Query(ctx, `SELECT id FROM webhooks`)
+// webhookIDs returns the endpoints' ids, each with the id of the key its secret is sealed under.
+func (w *Worker) webhookIDs(ctx context.Context) (map[string]string, error) {
+	rows, err := w.svc.db.Pool.Query(ctx, `SELECT id, secret_key_id FROM webhooks`)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
+	out := map[string]string{}
+	var id, keyID string
+	_, err = pgx.ForEachRow(rows, []any{&id, &keyID}, func() error {
+		out[id] = keyID
+		return nil
+	})
+	return out, err
+}
+
+// resealOld reseals the secrets among hooks (id → key id) that are sealed under one of this
+// instance's old keys: in a rolling rotation an instance still on the old key can create a
+// webhook after the start that resealed the others (ResealSecrets), and the old key must not be
+// needed once the instances on it have stopped. tried (id → key id) keeps a secret that cannot
+// be resealed from being tried again every round.
+func (w *Worker) resealOld(ctx context.Context, hooks map[string]string, tried map[string]string) {
+	for id := range tried {
+		if _, ok := hooks[id]; !ok {
+			delete(tried, id)
+		}
 	}
-	out := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
-		out[id] = struct{}{}
+	for id, keyID := range hooks {
+		if _, ok := w.svc.keyByID(keyID); !ok || keyID == w.svc.keys[0].ID || tried[id] == keyID {
+			continue
+		}
+		tried[id] = keyID
+		sealed := sealedSecret{webhookID: id, keyID: keyID}
+		err := w.svc.db.Pool.QueryRow(ctx, `SELECT secret_enc FROM webhooks WHERE id = $1 AND secret_key_id = $2`, id, keyID).Scan(&sealed.enc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // deleted or resealed meanwhile
+		}
+		var resealed bool
+		if err == nil {
+			resealed, err = w.svc.reseal(ctx, sealed)
+		}
+		switch {
+		case errors.Is(err, errUnreadable): // its deliveries say so
+		case err != nil:
+			delete(tried, id) // try again next round
+			if ctx.Err() == nil {
+				w.opts.Log.Warn("webhooks: resealing a shared secret under the current key failed; retrying", "webhook", id, "err", err)
+			}
+		case resealed:
+			w.opts.Log.Info("webhooks: resealed a shared secret under the current secret key", "webhook", id, "key_id", w.svc.keys[0].ID)
+		}
 	}
-	return out, nil
 }
 
 // fanBatch bounds the events one endpoint's fan-out reads per transaction.
