@@ -174,6 +174,10 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	// Sealed under the current key, webhook secrets no longer need an old key after a rotation.
+	if err := hooks.ResealSecrets(ctx, a.Log); err != nil {
+		return err
+	}
 	signupKeys := a.subKeys("signup")
 	secrets := make([][]byte, len(signupKeys))
 	for i, k := range signupKeys {

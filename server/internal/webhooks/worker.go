@@ -148,6 +148,7 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 	}()
 	lastPrune := time.Time{}
 	failing := false // log a failure once, not every poll while the database is down
+	resealTried := map[string]string{}
 	for {
 		if err := w.fanOut(ctx); err != nil && ctx.Err() == nil && !failing {
 			failing = true
@@ -157,6 +158,7 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 			w.opts.Log.Info("webhooks: fan-out works again")
 		}
 		if ids, err := w.webhookIDs(ctx); err == nil {
+			w.resealOld(ctx, ids, resealTried)
 			for id, s := range senders {
 				if _, ok := ids[id]; !ok {
 					s.cancel()
@@ -200,20 +202,57 @@ func (w *Worker) run(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
-func (w *Worker) webhookIDs(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := w.svc.db.Pool.Query(ctx, `SELECT id FROM webhooks`)
+// webhookIDs returns the endpoints' ids, each with the id of the key its secret is sealed under.
+func (w *Worker) webhookIDs(ctx context.Context) (map[string]string, error) {
+	rows, err := w.svc.db.Pool.Query(ctx, `SELECT id, secret_key_id FROM webhooks`)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
+	out := map[string]string{}
+	var id, keyID string
+	_, err = pgx.ForEachRow(rows, []any{&id, &keyID}, func() error {
+		out[id] = keyID
+		return nil
+	})
+	return out, err
+}
+
+// resealOld reseals the secrets among hooks (id → key id) that are sealed under one of this
+// instance's old keys: in a rolling rotation an instance still on the old key can create a
+// webhook after the start that resealed the others (ResealSecrets), and the old key must not be
+// needed once the instances on it have stopped. tried (id → key id) keeps a secret that cannot
+// be resealed from being tried again every round.
+func (w *Worker) resealOld(ctx context.Context, hooks map[string]string, tried map[string]string) {
+	for id := range tried {
+		if _, ok := hooks[id]; !ok {
+			delete(tried, id)
+		}
 	}
-	out := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
-		out[id] = struct{}{}
+	for id, keyID := range hooks {
+		if _, ok := w.svc.keyByID(keyID); !ok || keyID == w.svc.keys[0].ID || tried[id] == keyID {
+			continue
+		}
+		tried[id] = keyID
+		sealed := sealedSecret{webhookID: id, keyID: keyID}
+		err := w.svc.db.Pool.QueryRow(ctx, `SELECT secret_enc FROM webhooks WHERE id = $1 AND secret_key_id = $2`, id, keyID).Scan(&sealed.enc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // deleted or resealed meanwhile
+		}
+		var resealed bool
+		if err == nil {
+			resealed, err = w.svc.reseal(ctx, sealed)
+		}
+		switch {
+		case errors.Is(err, errUnreadable): // its deliveries say so
+		case err != nil:
+			delete(tried, id) // try again next round
+			if ctx.Err() == nil {
+				w.opts.Log.Warn("webhooks: resealing a shared secret under the current key failed; retrying", "webhook", id, "err", err)
+			}
+		case resealed:
+			w.opts.Log.Info("webhooks: resealed a shared secret under the current secret key", "webhook", id, "key_id", w.svc.keys[0].ID)
+		}
 	}
-	return out, nil
 }
 
 // fanBatch bounds the events one endpoint's fan-out reads per transaction.
@@ -325,20 +364,33 @@ func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID stri
 // send delivers one endpoint's due deliveries until ctx ends.
 func (w *Worker) send(ctx context.Context, webhookID string, poke <-chan struct{}) {
 	failing := false
+	warnedKey := "" // the missing key last warned of, to warn once and not every poll
 	for {
 		n, err := w.deliverDue(ctx, webhookID)
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil && !failing {
-			w.opts.Log.Warn("webhooks: delivery round failed; retrying until it works", "webhook", webhookID, "err", err)
+		var missing *missingKeyError
+		if errors.As(err, &missing) {
+			if missing.keyID != warnedKey {
+				warnedKey = missing.keyID
+				w.opts.Log.Warn("webhooks: this instance lacks the secret key this webhook's secret is sealed under; "+
+					"it leaves the webhook's deliveries to an instance that has it. If none has (the key was dropped "+
+					"from VERMERK_OLD_SECRET_KEYS too early), put it back, or delete and create the webhook again",
+					"webhook", webhookID, "key_id", missing.keyID)
+			}
+		} else {
+			warnedKey = ""
+			if err != nil && !failing {
+				w.opts.Log.Warn("webhooks: delivery round failed; retrying until it works", "webhook", webhookID, "err", err)
+			}
+			failing = err != nil
 		}
-		failing = err != nil
 		if n > 0 && err == nil {
 			continue
 		}
 		wait := w.opts.Poll
-		if d, ok := w.nextDue(ctx, webhookID); ok && d < wait {
+		if d, ok := w.nextDue(ctx, webhookID); ok && d < wait && missing == nil {
 			wait = max(d, 5*time.Millisecond)
 		}
 		select {
@@ -369,6 +421,14 @@ type claimed struct {
 // deliverDue claims up to PerWebhook due deliveries of the endpoint, sends them at once and
 // records the outcomes. A claim is a lease: next_attempt_at moves past the request timeout,
 // so if this instance dies mid-request another one retries (at least once).
+//
+// An instance that lacks the key the endpoint's secret is sealed under claims nothing and
+// counts no attempt (it fails with a *missingKeyError): in a rolling rotation the instance
+// still on the old key runs for up to 30 s next to one that has resealed the secret under the
+// new key, and the deliveries are that one's to send. This instance cannot tell that case from
+// a key that is gone everywhere, so it never gives a delivery up for it; it writes why it does
+// not send into the due deliveries' last_error (and its sender logs it once), where an admin
+// sees it. A key put back delivers them; deleting the webhook drops them.
 func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) {
 	lease := w.opts.Timeout + 30*time.Second
 	var (
@@ -376,11 +436,20 @@ func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) 
 		sealed   []byte
 		keyID    string
 		endpoint string
+		missing  *missingKeyError
 	)
 	err := w.svc.db.Transact(ctx, func(tx pgx.Tx) error {
-		batch = batch[:0]
+		batch, missing = batch[:0], nil
 		if err := tx.QueryRow(ctx, `SELECT url, secret_enc, secret_key_id FROM webhooks WHERE id = $1`, webhookID).
 			Scan(&endpoint, &sealed, &keyID); err != nil {
+			return err
+		}
+		if _, ok := w.svc.keyByID(keyID); !ok {
+			missing = &missingKeyError{keyID}
+			// SKIP LOCKED: rows an instance with the key is claiming are its own to record.
+			_, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET last_error = $2 WHERE id IN (SELECT id FROM webhook_deliveries
+					WHERE webhook_id = $1 AND status = 'PENDING' AND next_attempt_at <= clock_timestamp()
+					  AND last_error IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED)`, webhookID, errText(missing))
 			return err
 		}
 		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries d SET next_attempt_at = clock_timestamp() + make_interval(secs => $3)
@@ -404,15 +473,17 @@ func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) 
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil // deleted meanwhile
 	}
+	if err == nil && missing != nil {
+		return 0, missing
+	}
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
 	var secret []byte
 	var secretErr error
-	if k, ok := w.svc.keyByID(keyID); !ok {
-		secretErr = fmt.Errorf("the server key %s that encrypted this webhook's secret is no longer configured; delete and create the webhook again", keyID)
-	} else if secret, err = open(k, webhookID, sealed); err != nil {
-		secretErr = errors.New("the webhook's stored secret cannot be decrypted; delete and create the webhook again")
+	k, _ := w.svc.keyByID(keyID)
+	if secret, err = open(k, webhookID, sealed); err != nil {
+		secretErr = errUnreadable
 	}
 	var wg sync.WaitGroup
 	results := make([]error, len(batch))

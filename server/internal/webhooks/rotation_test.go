@@ -1,0 +1,134 @@
+package webhooks_test
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/internal/webhooks"
+)
+
+// logBuffer collects a logger's output for the test to read while the worker writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+
+// service is another instance's webhook service on e's database, with keys (current first).
+func (e env) service(t *testing.T, keys ...screening.Key) env {
+	t.Helper()
+	svc, err := webhooks.New(e.db, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.AllowPrivate = true
+	return env{e.db, svc}
+}
+
+func (e env) secretKeyID(t *testing.T, w *model.Webhook) string {
+	t.Helper()
+	var id string
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT secret_key_id FROM webhooks WHERE id = $1`, w.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// In a rolling rotation the instance still on the old key A runs for a while next to one that
+// sealed the webhook's secret under the new key B. The old one cannot sign; it must leave the
+// deliveries to the new one (no attempt counted, nothing given up), say why on the deliveries,
+// and warn once.
+func TestAnInstanceLackingTheKeyLeavesTheDeliveriesToOneWithIt(t *testing.T) {
+	base := newEnv(t)
+	a, b := testKey(), testKey()
+	onA, onB := base.service(t, a), base.service(t, b, a)
+	r := newReceiver(t, ok)
+	hook := onB.create(t, r.URL, model.RevocationKindConsentRevoked)
+	var log logBuffer
+	onA.worker(t, webhooks.WorkerOptions{MaxAttempts: 2, Log: log.logger()})
+
+	onA.emit(t, store.EventConsentRevoked, 3)
+	eventually(t, "the old instance says on the deliveries why it does not send them", func() bool {
+		ds := onA.deliveries(t, hook)
+		for _, d := range ds {
+			if d.LastError == nil || !strings.Contains(*d.LastError, b.ID) {
+				return false
+			}
+		}
+		return len(ds) == 3
+	})
+	time.Sleep(300 * time.Millisecond) // many of the old worker's rounds (20 ms), beyond MaxAttempts
+	for _, d := range onA.deliveries(t, hook) {
+		if d.Status != model.DeliveryStatusPending || d.Attempts != 0 {
+			t.Errorf("delivery on the instance lacking the key: %s after %d attempts; want PENDING, no attempt", d.Status, d.Attempts)
+		}
+	}
+	if got := r.ids(); len(got) != 0 {
+		t.Errorf("the endpoint got %v from an instance that cannot sign", got)
+	}
+	if n := strings.Count(log.String(), "lacks the secret key"); n != 1 {
+		t.Errorf("the old instance warned %d times of the missing key, want once:\n%s", n, log.String())
+	}
+	if !strings.Contains(log.String(), b.ID) || strings.Contains(log.String(), r.URL) {
+		t.Errorf("the warning should name key %s and not the URL:\n%s", b.ID, log.String())
+	}
+
+	onB.worker(t, webhooks.WorkerOptions{})
+	eventually(t, "the instance with the key delivers them", func() bool {
+		ds := onB.deliveries(t, hook)
+		for _, d := range ds {
+			if d.Status != model.DeliveryStatusDelivered {
+				return false
+			}
+		}
+		return len(ds) == 3
+	})
+	for _, d := range onB.deliveries(t, hook) {
+		if d.Attempts != 1 {
+			t.Errorf("delivery %s took %d attempts, want 1", d.EventCursor, d.Attempts)
+		}
+	}
+	if got := r.ids(); len(got) != 3 {
+		t.Errorf("the endpoint got %v (signatures checked with the shared secret), want the 3 events", got)
+	}
+}
+
+// A webhook created by an instance still on the old key, after the start with the new key
+// resealed the others, is resealed by the new instance's worker: once the old instances have
+// stopped, the old key is not needed for it.
+func TestTheWorkerResealsASecretMadeUnderAnOldKey(t *testing.T) {
+	base := newEnv(t)
+	a, b := testKey(), testKey()
+	onA, onB := base.service(t, a), base.service(t, b, a)
+	var log logBuffer
+	onB.worker(t, webhooks.WorkerOptions{Log: log.logger()})
+	r := newReceiver(t, ok)
+	hook := onA.create(t, r.URL, model.RevocationKindConsentRevoked)
+	eventually(t, "the secret is sealed under the new key", func() bool { return onB.secretKeyID(t, hook) == b.ID })
+
+	onB.emit(t, store.EventConsentRevoked, 1)
+	eventually(t, "the endpoint gets the event, signed with the same shared secret", func() bool { return len(r.ids()) == 1 })
+	if strings.Contains(log.String(), r.URL) {
+		t.Errorf("the log names the URL:\n%s", log.String())
+	}
+}
