@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,8 @@ func TestGraphQLErrorCode(t *testing.T) {
 // server replaced by a key rotation says, or HTTP 503, as one that cannot check the token
 // says) is told apart from an internal error, so the user is asked to try again.
 func TestUnavailableIsToldApart(t *testing.T) {
+	defer func(w []time.Duration) { unavailableWaits = w }(unavailableWaits)
+	unavailableWaits = nil // told apart at once, not after the tries of TestUnavailableIsSentAgain
 	for _, tc := range []struct {
 		name   string
 		status int
@@ -103,6 +106,41 @@ func TestUnavailableIsToldApart(t *testing.T) {
 		if !errors.Is(err, ErrUnavailable) {
 			t.Errorf("%s: err = %v, want ErrUnavailable", tc.name, err)
 		}
+	}
+}
+
+// A write refused whole with UNAVAILABLE (an instance left behind by a key rotation, in the
+// seconds before it stops) is sent again, so the user does not see it; a server that stays
+// unavailable is reported after the last try. Uploads are not sent again.
+func TestUnavailableIsSentAgain(t *testing.T) {
+	defer func(w []time.Duration) { unavailableWaits = w }(unavailableWaits)
+	unavailableWaits = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	var posts atomic.Int32
+	refusals := int32(2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if posts.Add(1) <= refusals {
+			io.WriteString(w, `{"errors":[{"message":"nothing was written","path":["me"],"extensions":{"code":"UNAVAILABLE"}}],"data":null}`)
+			return
+		}
+		io.WriteString(w, `{"data":{"me":{"name":"office","role":"OFFICE","purposeKeys":[]}}}`)
+	}))
+	defer srv.Close()
+	c, _ := New(srv.URL, "t")
+	v, err := c.Me(context.Background())
+	if err != nil || v.Name != "office" || posts.Load() != 3 {
+		t.Fatalf("after 2 refusals: %+v, %v, %d requests; want the answer of the 3rd", v, err, posts.Load())
+	}
+
+	posts.Store(0)
+	refusals = 100
+	if _, err := c.Me(context.Background()); !errors.Is(err, ErrUnavailable) || posts.Load() != 4 {
+		t.Fatalf("a server that stays unavailable: %v after %d requests; want ErrUnavailable after 4", err, posts.Load())
+	}
+
+	posts.Store(0)
+	if _, err := c.StartImport(context.Background(), Upload{FileName: "a.csv", Body: strings.NewReader("Vorname\n")}, "newsletter"); err == nil || posts.Load() != 1 {
+		t.Fatalf("an upload refused as unavailable: %v after %d requests; want the refusal, sent once", err, posts.Load())
 	}
 }
 

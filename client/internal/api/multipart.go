@@ -3,14 +3,17 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/Khan/genqlient/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // transport sends plain operations through genqlient's client and operations with an Upload
@@ -25,10 +28,15 @@ type transport struct {
 func (t *transport) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
 	files := findUploads(req.Variables)
 	if len(files) == 0 {
+		c := t.plain
 		if longOperations[req.OpName] {
-			return t.long.MakeRequest(ctx, req, resp)
+			c = t.long
 		}
-		return t.plain.MakeRequest(ctx, req, resp)
+		data := resp.Data // the typed result; a "data": null answer sets resp.Data to nil
+		return sendAgainWhileUnavailable(ctx, func() error {
+			resp.Data, resp.Errors, resp.Extensions = data, nil, nil
+			return c.MakeRequest(ctx, req, resp)
+		})
 	}
 	operations, err := json.Marshal(req)
 	if err != nil {
@@ -79,6 +87,50 @@ func (t *transport) MakeRequest(ctx context.Context, req *graphql.Request, resp 
 		return resp.Errors
 	}
 	return nil
+}
+
+// unavailableWaits are the pauses before sending a request again that the server refused
+// whole with UNAVAILABLE or HTTP 503: it wrote nothing, and another instance (or this one, a
+// moment later) will take it. An instance left behind by a rotation of the secret key answers
+// so for up to 30 s before it stops; the user then sees nothing of it.
+var unavailableWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+
+// sendAgainWhileUnavailable calls send, and again after each of unavailableWaits while the
+// answer is "unavailable", and returns the last answer. Every mutation of this client has one
+// root field, so such an answer means nothing of the operation was written. Uploads are not
+// sent again (their body is a stream, read once).
+func sendAgainWhileUnavailable(ctx context.Context, send func() error) error {
+	err := send()
+	for _, wait := range unavailableWaits {
+		if !isUnavailable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		err = send()
+	}
+	return err
+}
+
+// isUnavailable: the server refused the request whole and asked for it again.
+func isUnavailable(err error) bool {
+	var httpErr *graphql.HTTPError
+	if errors.As(err, &httpErr) {
+		return httpErr.StatusCode == http.StatusServiceUnavailable
+	}
+	var list gqlerror.List
+	if errors.As(err, &list) {
+		for _, e := range list {
+			if code, _ := e.Extensions["code"].(string); code != "UNAVAILABLE" {
+				return false
+			}
+		}
+		return len(list) > 0
+	}
+	return false
 }
 
 func writeParts(mw *multipart.Writer, operations, fileMap []byte, files []fileVar) error {
