@@ -133,15 +133,12 @@ type otherKeyError struct {
 func (e *otherKeyError) Error() string        { return e.msg }
 func (e *otherKeyError) Is(target error) bool { return target == ErrOtherCurrentKey }
 
-// errRotatedAway is what the caller of a refused write is told: its message names no key.
-var errRotatedAway = &apperr.Error{Code: apperr.Unavailable, Message: "this server is being replaced after a " +
-	"rotation of the secret key and writes nothing more; nothing was written. Send the request again in a few " +
-	"seconds"}
-
-// As lets apperr.As find the caller's error in a writer's refusal.
+// As lets apperr.As find the caller's error in a writer's refusal: UNAVAILABLE, with a
+// message that names no key.
 func (e *otherKeyError) As(target any) bool {
 	if t, ok := target.(**apperr.Error); ok && e.retry {
-		*t = errRotatedAway
+		*t = &apperr.Error{Code: apperr.Unavailable, Message: "this server is being replaced after a rotation of " +
+			"the secret key and writes nothing more; nothing was written. Send the request again in a few seconds"}
 		return true
 	}
 	return false
