@@ -107,6 +107,9 @@ func TestAnInstanceLackingTheKeyLeavesTheDeliveriesToOneWithIt(t *testing.T) {
 		if d.Attempts != 1 {
 			t.Errorf("delivery %s took %d attempts, want 1", d.EventCursor, d.Attempts)
 		}
+		if d.LastError != nil { // the old instance's note no longer applies
+			t.Errorf("delivery %s, delivered at its first attempt, still says %q", d.EventCursor, *d.LastError)
+		}
 	}
 	if got := r.ids(); len(got) != 3 {
 		t.Errorf("the endpoint got %v (signatures checked with the shared secret), want the 3 events", got)

@@ -544,8 +544,12 @@ func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
 	var err error
 	switch {
 	case sendErr == nil:
+		// A last error without an attempt is an instance lacking the key saying why it left the
+		// delivery (deliverDue); delivered, it no longer applies. One of an attempt stays.
 		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = $2,
-			last_attempt_at = now(), delivered_at = now(), next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`, c.id, attempts)
+			last_attempt_at = now(), delivered_at = now(), next_attempt_at = NULL,
+			last_error = CASE WHEN attempts = 0 THEN NULL ELSE last_error END
+			WHERE id = $1 AND status = 'PENDING'`, c.id, attempts)
 	case attempts >= w.opts.MaxAttempts:
 		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'FAILED', attempts = $2,
 			last_attempt_at = now(), last_error = $3, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`, c.id, attempts, errText(sendErr))
