@@ -258,7 +258,9 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		blacklist.WatchCurrentKey(sweepCtx, a.DB.Pool, a.Keyring, cfg.LostKeyIDs, every, a.Log, stale)
 	}()
 	a.stops = append(a.stops, func(context.Context) { stopSweep(); <-swept; <-watched })
-	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events})
+	gaveUp := metrics.WatchWebhooks(a.Metrics, hooks.Backlog)
+	hookWorker := webhooks.NewWorker(hooks, webhooks.WorkerOptions{Log: a.Log, Retention: cfg.EventRetention, Events: a.Events,
+		GaveUp: gaveUp.Inc})
 	hookWorker.Start(ctx)
 	a.stops = append(a.stops, hookWorker.Stop)
 	metrics.WatchEvents(a.Metrics, a.Events, a.DB.Pool)

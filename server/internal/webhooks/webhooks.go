@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -215,6 +216,19 @@ func (s *Service) Deliveries(ctx context.Context, webhookID *string, first int) 
 		}
 	}
 	return nil, fmt.Errorf("webhooks.Deliveries: %w", err)
+}
+
+// Backlog counts the deliveries not sent yet and says how long the oldest of them has waited
+// since it was created (0 when none waits), for the metrics. It reads the partial index of
+// pending deliveries and their rows, not the log of sent ones.
+func (s *Service) Backlog(ctx context.Context) (pending int, oldest time.Duration, err error) {
+	var secs float64
+	err = s.db.Pool.QueryRow(ctx, `SELECT count(*), COALESCE(extract(epoch FROM now() - min(created_at)), 0)::float8
+		FROM webhook_deliveries WHERE status = 'PENDING'`).Scan(&pending, &secs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("webhooks.Backlog: %w", err)
+	}
+	return pending, time.Duration(max(secs, 0) * float64(time.Second)), nil
 }
 
 func nonNil[T any](s []T) []T {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,6 +218,32 @@ func TestFailingAndSlowEndpointsDoNotHoldUpAHealthyOne(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// What the metrics read: deliveries not sent yet and how long the oldest has waited (here
+// the ones an instance lacking the key leaves), and each delivery given up.
+func TestTheBacklogAndGivenUpDeliveriesAreCounted(t *testing.T) {
+	e := newEnv(t)
+	if n, age, err := e.svc.Backlog(t.Context()); err != nil || n != 0 || age != 0 {
+		t.Fatalf("Backlog without deliveries = %d, %v, %v; want 0, 0", n, age, err)
+	}
+	failing := newReceiver(t, func(int) int { return http.StatusInternalServerError })
+	e.create(t, failing.URL, model.RevocationKindConsentRevoked)
+	waiting := newReceiver(t, ok)
+	e.service(t, testKey()).create(t, waiting.URL, model.RevocationKindConsentRevoked) // a key the worker lacks
+	var gaveUp atomic.Int32
+	e.worker(t, webhooks.WorkerOptions{MaxAttempts: 1, GaveUp: func() { gaveUp.Add(1) }})
+
+	e.emit(t, store.EventConsentRevoked, 5)
+	eventually(t, "the failing endpoint's 5 deliveries are given up", func() bool { return gaveUp.Load() == 5 })
+	time.Sleep(50 * time.Millisecond)
+	n, age, err := e.svc.Backlog(t.Context())
+	if err != nil || n != 5 || age < 50*time.Millisecond || age > time.Minute {
+		t.Errorf("Backlog = %d, %v, %v; want the 5 deliveries waiting for their key, the oldest for 50 ms to a minute", n, age, err)
+	}
+	if got := gaveUp.Load(); got != 5 || len(waiting.ids()) != 0 {
+		t.Errorf("given up %d, sent %d of the waiting ones; want 5 given up, none sent", got, len(waiting.ids()))
+	}
 }
 
 func TestOnlyEventsAfterCreationAndOnlyWantedKindsAreDelivered(t *testing.T) {

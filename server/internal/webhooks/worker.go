@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // WorkerOptions tune delivery; zero values take the defaults.
@@ -33,6 +34,8 @@ type WorkerOptions struct {
 	// Events wakes the worker when events are committed (the instance's events.Bus, which
 	// LISTENs for the whole instance); without it the worker polls.
 	Events Notifier
+	// GaveUp, when set, is called for each delivery marked FAILED after its last attempt.
+	GaveUp func()
 }
 
 // Notifier signals that new outbox events were committed (events.Bus.Committed).
@@ -551,8 +554,12 @@ func (w *Worker) record(ctx context.Context, c claimed, sendErr error) error {
 			last_error = CASE WHEN attempts = 0 THEN NULL ELSE last_error END
 			WHERE id = $1 AND status = 'PENDING'`, c.id, attempts)
 	case attempts >= w.opts.MaxAttempts:
-		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'FAILED', attempts = $2,
+		var tag pgconn.CommandTag
+		tag, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'FAILED', attempts = $2,
 			last_attempt_at = now(), last_error = $3, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`, c.id, attempts, errText(sendErr))
+		if err == nil && tag.RowsAffected() == 1 && w.opts.GaveUp != nil {
+			w.opts.GaveUp()
+		}
 	default:
 		_, err = w.svc.db.Pool.Exec(ctx, `UPDATE webhook_deliveries SET attempts = $2, last_attempt_at = now(),
 			last_error = $3, next_attempt_at = clock_timestamp() + make_interval(secs => $4) WHERE id = $1 AND status = 'PENDING'`,
