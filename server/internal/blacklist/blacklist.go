@@ -24,6 +24,7 @@ import (
 type Service struct {
 	db      *store.DB
 	keyring *screening.Keyring
+	keyIDs  []string                       // keyring's, for the lookup's gate (matchHashes)
 	screens *store.Joiner[string, hashRow] // the screen query's hash lookups
 }
 
@@ -31,7 +32,8 @@ type Service struct {
 func New(db *store.DB, keyring *screening.Keyring) *Service {
 	// Half the pool for joint screen lookups: enough to keep PostgreSQL's cores busy, and
 	// the writers keep theirs.
-	return &Service{db: db, keyring: keyring, screens: newScreenJoiner(db.Pool, int(db.Pool.Config().MaxConns)/2)}
+	keyIDs := keyring.KeyIDs()
+	return &Service{db: db, keyring: keyring, keyIDs: keyIDs, screens: newScreenJoiner(db.Pool, keyIDs, int(db.Pool.Config().MaxConns)/2)}
 }
 
 // entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/periodic"
@@ -242,6 +243,19 @@ func (s *Service) lockExclusive(ctx context.Context, q store.Querier) error {
 		return err
 	}
 	return keyStillOurs(id, s.keyring, nil)
+}
+
+// keyGate turns the refusal of matchHashes' gate (vermerk_screens_with, SQLSTATE VK001: the
+// recorded current key is not among the asking server's) into the writers' refusal, so that
+// the screen query, like a write, answers UNAVAILABLE on an instance a rotation left behind.
+// Other errors pass unchanged.
+func keyGate(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "VK001" {
+		return err
+	}
+	return &otherKeyError{msg: pgErr.Message + ": another instance rotated the key; this one screens and writes " +
+		"nothing more and stops", retry: true}
 }
 
 // keyStillOurs fails with ErrOtherCurrentKey when id, the recorded current key ("" for none),

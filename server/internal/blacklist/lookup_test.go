@@ -69,7 +69,7 @@ func TestScreenJoinerJoinsConcurrentLookups(t *testing.T) {
 	}
 
 	g := &gatedQuerier{Querier: pool, started: make(chan struct{}), release: make(chan struct{})}
-	c := newScreenJoiner(g, 1)
+	c := newScreenJoiner(g, nil, 1)
 	first := make(chan error, 1)
 	go func() {
 		rows, err := c.Lookup(ctx, fakeHash("listed-0"))
@@ -128,7 +128,7 @@ func TestScreenJoinerCancelledLookup(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t)
 	g := &gatedQuerier{Querier: pool, started: make(chan struct{}), release: make(chan struct{})}
-	c := newScreenJoiner(g, 1)
+	c := newScreenJoiner(g, nil, 1)
 	other := make(chan error, 1)
 	go func() {
 		_, err := c.Lookup(ctx, fakeHash("a"))

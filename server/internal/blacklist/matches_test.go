@@ -47,7 +47,7 @@ func TestMatchesScreensEachCandidateAsScreenDoes(t *testing.T) {
 	}
 	var m blacklist.Matches
 	qb := &pgx.Batch{}
-	blacklist.QueueMatches(qb, all, &m)
+	blacklist.QueueMatches(qb, s.App.Keyring.KeyIDs(), all, &m)
 	if err := s.App.DB.Pool.SendBatch(context.Background(), qb).Close(); err != nil {
 		t.Fatal(err)
 	}

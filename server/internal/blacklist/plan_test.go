@@ -41,7 +41,7 @@ func TestScreenLookupKeepsGenericPlan(t *testing.T) {
 	for i := range 6 {
 		want := 1 + i%2 // one hash, then two
 		found := 0
-		if err := queryHashes(ctx, conn, hashes[:want], func(hashRow) { found++ }); err != nil {
+		if err := queryHashes(ctx, conn, nil, hashes[:want], func(hashRow) { found++ }); err != nil {
 			t.Fatal(err)
 		}
 		if found != want {
@@ -59,14 +59,19 @@ func TestScreenLookupKeepsGenericPlan(t *testing.T) {
 	if generic == 0 {
 		t.Errorf("the screen lookup ran %d custom plans and no generic one", custom)
 	}
-	if plan := explain(t, conn, stmt); !strings.Contains(plan, "Index") {
+	plan := explain(t, conn, stmt)
+	if !strings.Contains(plan, "Index") {
 		t.Errorf("the lookup does not use an index:\n%s", plan)
+	}
+	// The key gate (vermerk_screens_with) runs once per lookup, not once per row.
+	if !strings.Contains(plan, "One-Time Filter: vermerk_screens_with") {
+		t.Errorf("the key gate is not a one-time filter:\n%s", plan)
 	}
 }
 
 func explain(t *testing.T, conn *pgx.Conn, stmt string) string {
 	t.Helper()
-	return pgtest.Plan(t, conn, `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}')`)
+	return pgtest.Plan(t, conn, `EXPLAIN EXECUTE `+pgx.Identifier{stmt}.Sanitize()+`('{}', '{}')`)
 }
 
 // TestCountOfActiveEntriesStaysInSharedBuffers: the exact part of the blacklist's totalCount

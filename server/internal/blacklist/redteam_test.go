@@ -297,7 +297,7 @@ func TestRedTeamRotatedAwayInstanceWritesNothing(t *testing.T) {
 		CreateContact struct{ Contact struct{ ID string } }
 	}
 	old.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Vor", familyName: "Rotation", emails: ["vor.rotation@example.com"]}) { contact { id } } }`, nil)
-	apptest.StartOn(t, old.DBURL, slow, func(cfg *config.Config) {
+	rotated := apptest.StartOn(t, old.DBURL, slow, func(cfg *config.Config) {
 		cfg.SecretKey, cfg.OldSecretKeys = apptest.NewSecretKey(), []string{old.Config.SecretKey}
 	})
 	db := old.Conn(t)
@@ -330,5 +330,24 @@ func TestRedTeamRotatedAwayInstanceWritesNothing(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM blacklist_entries`); n != entries {
 		t.Errorf("%d blacklist entries after the refused writes, want %d", n, entries)
+	}
+
+	// A person blocked on the rotated instance, with the new key: the old instance cannot
+	// recognise them, so its screen must not answer "not blocked" (an integrator acting on it
+	// would contact them) but refuse as the writes do.
+	var added struct{ BlacklistAdd struct{ ID string } }
+	rotated.MustAdmin(t, &added, `mutation { blacklistAdd(candidate: {emails: ["neu.gesperrt@example.com"]}, reason: "objected to marketing") { id } }`, nil)
+	const screen = `{ screen(candidate: {emails: ["neu.gesperrt@example.com"]}) { blocked } }`
+	var scr struct{ Screen struct{ Blocked bool } }
+	rotated.MustAdmin(t, &scr, screen, nil)
+	if !scr.Screen.Blocked {
+		t.Fatal("the rotated instance does not block the person it just blocked")
+	}
+	r := old.Admin(t, screen, nil)
+	if len(r.Errors) == 0 {
+		t.Fatalf("the instance left on the old key screened a person blocked under the new key: %s", r.Data)
+	}
+	if e := r.Errors[0]; e.Code() != "UNAVAILABLE" {
+		t.Errorf("screen refused with %s %q, want UNAVAILABLE", e.Code(), e.Message)
 	}
 }

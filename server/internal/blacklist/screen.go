@@ -39,7 +39,7 @@ func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Can
 	if err := LockShared(ctx, q, s.keyring); err != nil {
 		return nil, fmt.Errorf("blacklist.ScreenTx: %w", err)
 	}
-	scr, err := lookup(ctx, q, ids)
+	scr, err := lookup(ctx, q, s.keyIDs, ids)
 	if err != nil {
 		return nil, fmt.Errorf("blacklist.ScreenTx: %w", err)
 	}
@@ -66,11 +66,11 @@ func contactInput(in model.ContactInput) screening.ContactInput {
 }
 
 // lookup finds the active entries holding any hash of ids, under any key, in one query on q.
-func lookup(ctx context.Context, q store.Querier, ids screening.Identifiers) (*model.Screening, error) {
+func lookup(ctx context.Context, q store.Querier, keyIDs []string, ids screening.Identifiers) (*model.Screening, error) {
 	_, hashes := ids.Lookups()
 	var rows []hashRow
 	if len(hashes) > 0 {
-		if err := queryHashes(ctx, q, hashes, func(r hashRow) { rows = append(rows, r) }); err != nil {
+		if err := queryHashes(ctx, q, keyIDs, hashes, func(r hashRow) { rows = append(rows, r) }); err != nil {
 			return nil, err
 		}
 	}

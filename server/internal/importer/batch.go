@@ -124,7 +124,7 @@ const (
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
 // matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
-func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, filter *blacklistFilter, b *batch) error {
+func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, held *heldFilter, filter *blacklistFilter, b *batch) error {
 	// Rows of a batch share no e-mail or phone (read drops such duplicates), so the keys go
 	// to the database as they are, and only the few keys found are mapped back to rows.
 	emails, phones := make([]string, 0, len(b.rows)), make([]string, 0, len(b.rows))
@@ -174,7 +174,7 @@ func lookup(ctx context.Context, q batchSender, jobID string, held *heldFilter, 
 			Query(collect(""))
 	}
 	var matches blacklist.Matches
-	blacklist.QueueMatches(qb, hashes, &matches)
+	blacklist.QueueMatches(qb, keyIDs, hashes, &matches)
 	if err := q.SendBatch(ctx, qb).Close(); err != nil {
 		return fmt.Errorf("dedupe and screen: %w", err)
 	}
@@ -298,7 +298,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
 	b.dupConsents = nil
 	if len(b.rows) > 0 {
-		if err := lookup(ctx, tx, st.id, st.heldKeys, nil, b); err != nil {
+		if err := lookup(ctx, tx, s.keyring.KeyIDs(), st.id, st.heldKeys, nil, b); err != nil {
 			return err
 		}
 	}

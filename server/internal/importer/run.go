@@ -283,6 +283,7 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 		}}
 	screenWith.ctx, screenWith.cancel = context.WithCancel(readCtx)
 	defer screenWith.stop()
+	keyIDs := s.keyring.KeyIDs()
 	var recent []*batch // handed on, oldest first
 	for b := range in {
 		if len(recent) > Writers {
@@ -297,7 +298,7 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 		if len(b.rows) > 0 {
 			b.lookErr = screenWith.refresh(ctx, conn)
 			if b.lookErr == nil {
-				b.lookErr = lookup(ctx, conn, st.id, st.heldKeys, screenWith.filter, b)
+				b.lookErr = lookup(ctx, conn, keyIDs, st.id, st.heldKeys, screenWith.filter, b)
 			}
 		}
 		select {
