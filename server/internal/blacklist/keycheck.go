@@ -245,17 +245,22 @@ func (s *Service) lockExclusive(ctx context.Context, q store.Querier) error {
 	return keyStillOurs(id, s.keyring, nil)
 }
 
-// keyGate turns the refusal of matchHashes' gate (vermerk_screens_with, SQLSTATE VK001: the
-// recorded current key is not among the asking server's) into the writers' refusal, so that
-// the screen query, like a write, answers UNAVAILABLE on an instance a rotation left behind.
-// Other errors pass unchanged.
+// keyGate turns the refusal of matchHashes' gate (keyGateSQL: the recorded current key is not
+// among the asking server's) into the writers' refusal, so that the screen query, like a
+// write, answers UNAVAILABLE on an instance a rotation left behind. Other errors pass unchanged.
 func keyGate(err error) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "VK001" {
+	if !errors.As(err, &pgErr) || pgErr.Code != "22P02" { // invalid_text_representation
 		return err
 	}
-	return &otherKeyError{msg: pgErr.Message + ": another instance rotated the key; this one screens and writes " +
-		"nothing more and stops", retry: true}
+	_, rest, found := strings.Cut(pgErr.Message, keyGateMark)
+	if !found {
+		return err
+	}
+	id, _, _ := strings.Cut(rest, `"`)
+	return &otherKeyError{msg: fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
+		"this server does not have: another instance rotated the key; this one screens and writes nothing more "+
+		"and stops", id), retry: true}
 }
 
 // keyStillOurs fails with ErrOtherCurrentKey when id, the recorded current key ("" for none),

@@ -19,12 +19,30 @@ type hashRow struct {
 }
 
 // matchHashes is the one lookup of the blacklist: the active entries holding any of the
-// hashes $1 (under any key; one probe of blacklist_hashes per hash). It fails (keyGate) when the
-// database's recorded current key is not among $2, the asking server's key ids
-// (vermerk_screens_with, migration 00030: evaluated once, in the statement's snapshot).
+// hashes $1 (under any key; one probe of blacklist_hashes per hash). It fails when the
+// database's recorded current key is not among $2, the asking server's key ids (keyGate).
 const matchHashes = `SELECT ` + entryColumns + `, h.kind, h.hash
 	FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
-	WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL AND vermerk_screens_with($2::text[])`
+	WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL AND ` + keyGateSQL
+
+// keyGateSQL is true while the database's recorded current key (current_secret_key) is one of
+// $2, the asking server's key ids, or none is recorded yet; otherwise it fails the statement
+// with SQLSTATE 22P02 and keyGateMark in its message (keyGate turns that into the writers'
+// refusal). Another instance has then rotated the key, and this server would not recognise the
+// entries made with the new one, so its "no match" could let an erased person through. Writes
+// check the key under the blacklist lock; this checks every lookup, the screen query's too, in
+// the lookup's own snapshot: a rotation is recorded before any entry is made with the new key,
+// so a snapshot without the record holds no such entry. The planner runs it once per
+// statement (an InitPlan reading a one-row table). A cast that fails is the one way plain SQL
+// raises an error. Cost, database CPU per screen at 5,000 screens/s (`BENCH_SCALE=medium
+// BENCH_ONLY=screen`, 2026-11-30): 44–48 µs without a gate, 55.6 with a PL/pgSQL function
+// raising the error, 49.6–50.8 with this; in the closed loop, where screens share lookups,
+// about 0.5 µs.
+const keyGateSQL = `COALESCE((SELECT CASE WHEN k.key_id = ANY($2::text[]) THEN true
+		ELSE ('` + keyGateMark + `' || k.key_id)::boolean END FROM current_secret_key k), true)`
+
+// keyGateMark begins the value whose cast fails in keyGateSQL; the recorded key id follows it.
+const keyGateMark = "vermerk: the current secret key is "
 
 // newScreenJoiner joins the hash lookups of concurrent screen queries (the desktop clients of
 // a whole office typing) into one query on q.
