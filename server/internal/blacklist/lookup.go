@@ -88,6 +88,24 @@ func scanHashRows(rows pgx.Rows, each func(hashRow)) error {
 	return rows.Err()
 }
 
+// ManualHolds calls held with each of hashes that an active MANUAL entry holds (an objection or
+// a restriction: a legal hold on the records carrying it), for a server with keyIDs; it fails
+// as matchHashes does when another instance rotated the key (keyGateSQL).
+func ManualHolds(ctx context.Context, q store.Querier, keyIDs []string, hashes [][]byte, held func(hash []byte)) error {
+	rows, err := q.Query(ctx, `SELECT DISTINCT h.hash FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
+		WHERE h.hash = ANY($1::bytea[]) AND e.source = 'MANUAL' AND e.removed_at IS NULL AND `+keyGateSQL,
+		pgtype.FlatArray[[]byte](hashes), pgtype.FlatArray[string](keyIDs))
+	if err != nil {
+		return keyGate(err)
+	}
+	var h []byte
+	_, err = pgx.ForEachRow(rows, []any{&h}, func() error {
+		held(h)
+		return nil
+	})
+	return keyGate(err)
+}
+
 // Matches is the blacklist screening of a batch of candidates (an import's rows): one lookup
 // of all their hashes, then each candidate's screening from its own hashes, as Screen would
 // give it.

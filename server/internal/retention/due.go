@@ -10,6 +10,7 @@ import (
 	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -100,17 +101,10 @@ func (s *Service) heldByManualBlacklist(ctx context.Context, q store.Querier, id
 	if len(hashes) == 0 {
 		return held, nil
 	}
-	rows, err = q.Query(ctx, `SELECT DISTINCT h.hash FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
-		WHERE h.hash = ANY($1) AND e.source = 'MANUAL' AND e.removed_at IS NULL`, hashes)
-	if err != nil {
-		return nil, fmt.Errorf("manual blacklist: %w", err)
-	}
-	var h []byte
-	_, err = pgx.ForEachRow(rows, []any{&h}, func() error {
+	err = blacklist.ManualHolds(ctx, q, s.keyIDs, hashes, func(h []byte) {
 		for _, c := range owner[string(h)] {
 			held[c] = true
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("manual blacklist: %w", err)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -35,6 +36,7 @@ import (
 type Service struct {
 	db      *store.DB
 	keyring *screening.Keyring
+	keyIDs  []string // keyring's, for the blacklist lookups' key check
 	// Now is the clock (tests set it); BatchSize how many contacts one step examines.
 	Now       func() time.Time
 	BatchSize int
@@ -42,7 +44,7 @@ type Service struct {
 
 // New returns the retention service; keyring hashes identifiers to find legal holds.
 func New(db *store.DB, keyring *screening.Keyring) *Service {
-	return &Service{db: db, keyring: keyring, Now: time.Now, BatchSize: 5000}
+	return &Service{db: db, keyring: keyring, keyIDs: keyring.KeyIDs(), Now: time.Now, BatchSize: 5000}
 }
 
 // Report is what one run found and did.
@@ -132,8 +134,11 @@ func (s *Service) batch(ctx context.Context, after string) ([]string, error) {
 func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted int, err error) {
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// A blacklist entry added meanwhile (a new legal hold) waits for this transaction or is
-		// seen by it, as for screened writes.
-		if err := store.LockBlacklistShared(ctx, tx); err != nil {
+		// seen by it, as for screened writes. The legal holds are found by hashing the
+		// contacts' identifiers with this server's keys, so, as for screened writes, a server a
+		// key rotation left behind (it would not recognise a hold made with the new key)
+		// deletes nothing.
+		if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 			return err
 		}
 		// Lock first, then look again: a consent granted meanwhile keeps the contact.

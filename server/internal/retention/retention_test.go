@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 	"github.com/vermerk/vermerk/server/internal/retention"
 )
@@ -284,5 +285,40 @@ func TestRunDailyAfterTheScheduledTime(t *testing.T) {
 	<-done
 	if n := w.count(`SELECT count(*) FROM retention_runs`); n != 1 {
 		t.Fatalf("%d runs that day, want 1", n)
+	}
+}
+
+// An objection recorded on an instance with a new secret key holds the record (a MANUAL
+// entry). An instance still on the old key cannot recognise that entry: its retention run must
+// not delete the record meanwhile, but refuse, as its other writes do.
+func TestRedTeamRotatedAwayInstanceDeletesNothing(t *testing.T) {
+	slow := func(c *config.Config) { c.KeyCheckInterval = time.Hour } // it does not stop by itself here
+	old := world{t, apptest.Start(t, slow)}
+	var out any
+	old.do(`mutation { createPurpose(input: {key: "events", name: "Event invitations", legalBasis: CONSENT, retentionMonths: 0}) { id } }`, nil, &out)
+	objected := old.contact("Objected", "objected@example.com")
+	old.grant(objected, "events")
+	old.revoke(objected, "events")
+	if got := old.due(); !slices.Equal(got, []string{objected}) {
+		t.Fatalf("retentionDue = %v, want %v", got, []string{objected})
+	}
+	rotated := world{t, apptest.StartOn(t, old.s.DBURL, slow, func(cfg *config.Config) {
+		cfg.SecretKey, cfg.OldSecretKeys = apptest.NewSecretKey(), []string{old.s.Config.SecretKey}
+	})}
+	rotated.do(`mutation { blacklistAdd(candidate: {emails: ["objected@example.com"]}, reason: "objection to marketing") { id } }`, nil, &out)
+	if got := rotated.due(); len(got) != 0 {
+		t.Fatalf("retentionDue on the rotated instance = %v, want none (the objection holds the record)", got)
+	}
+
+	// Its list of what is due would name the held record: it refuses too.
+	if r := old.s.Admin(t, `{ retentionDue(first: 10) { edges { node { id } } } }`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "UNAVAILABLE" {
+		t.Errorf("retentionDue on the instance left on the old key: %s %+v, want UNAVAILABLE", r.Data, r.Errors)
+	}
+	r := old.s.Admin(t, `mutation { applyRetention(dryRun: false) { deleted } }`, nil)
+	if len(r.Errors) == 0 || r.Errors[0].Code() != "UNAVAILABLE" {
+		t.Errorf("applyRetention on the instance left on the old key: %s %+v, want UNAVAILABLE", r.Data, r.Errors)
+	}
+	if n := old.count(`SELECT count(*) FROM contacts WHERE id = $1`, objected); n != 1 {
+		t.Error("the record held by the objection was deleted")
 	}
 }
