@@ -1,35 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vermerk/vermerk/server/internal/testlog"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The server's request lines reach stderr within the flush delay, all of them and in order;
 // a warning goes out at once, with the lines before it.
 func TestBatchedLogLines(t *testing.T) {
-	var out lockedBuffer
+	var out testlog.Buffer
 	bw := &batchedWriter{out: &out, delay: 200 * time.Millisecond}
 	log := slog.New(flushingHandler{slog.NewTextHandler(bw, nil), bw})
 	log.Info("request", "n", 1)

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/internal/testlog"
 	"github.com/vermerk/vermerk/server/internal/webhooks"
 )
 
@@ -52,24 +52,6 @@ func (r *hookReceiver) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.received
-}
-
-// logBuffer is a start's log, for the test to read.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // webhookOnKeyA starts an instance (key A), registers a webhook for CONSENT_REVOKED at url
@@ -146,8 +128,8 @@ func TestARotationResealsWebhookSecretsSoTheOldKeyCanGo(t *testing.T) {
 	keyA, keyB := cfg.SecretKey, apptest.NewSecretKey()
 
 	cfg.SecretKey, cfg.OldSecretKeys = keyB, []string{keyA}
-	var log logBuffer
-	rotated := start(t, cfg, slog.New(slog.NewTextHandler(&log, nil)))
+	var log testlog.Buffer
+	rotated := start(t, cfg, log.Logger())
 	if got, want := secretKeyID(t, rotated, hook), keyID(t, keyB); got != want {
 		t.Fatalf("after the start with the new key the secret is sealed under key %s, want %s", got, want)
 	}
@@ -182,8 +164,8 @@ func TestAStartWarnsOfWebhookSecretsUnderAMissingKey(t *testing.T) {
 	lost := keyID(t, cfg.SecretKey)
 
 	cfg.SecretKey, cfg.LostKeyIDs = apptest.NewSecretKey(), []string{lost}
-	var log logBuffer
-	a := start(t, cfg, slog.New(slog.NewTextHandler(&log, nil)))
+	var log testlog.Buffer
+	a := start(t, cfg, log.Logger())
 	out := log.String()
 	for _, want := range []string{"level=WARN", lost + " (webhooks: 1)", "VERMERK_OLD_SECRET_KEYS", "delete and create"} {
 		if !strings.Contains(out, want) {

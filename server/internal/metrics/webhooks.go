@@ -18,32 +18,20 @@ type WebhookBacklog func(ctx context.Context) (pending int, oldest time.Duration
 // newsletter tool, a CRM) of revocations and erasures; one that waits long means that system
 // still acts on consent that was revoked.
 func WatchWebhooks(reg prometheus.Registerer, backlog WebhookBacklog) prometheus.Counter {
-	register(reg, &webhookCollector{backlog: backlog,
-		pending: prometheus.NewDesc(namespace+"_webhook_deliveries_pending",
-			"Webhook deliveries not sent yet (new, being retried, or waiting for an instance with their key).", nil, nil),
-		oldest: prometheus.NewDesc(namespace+"_webhook_oldest_pending_seconds",
-			"How long the oldest webhook delivery not sent yet has waited (0 when none waits).", nil, nil)})
+	register(reg, &dbGauges{
+		descs: []*prometheus.Desc{
+			prometheus.NewDesc(namespace+"_webhook_deliveries_pending",
+				"Webhook deliveries not sent yet (new, being retried, or waiting for an instance with their key).", nil, nil),
+			prometheus.NewDesc(namespace+"_webhook_oldest_pending_seconds",
+				"How long the oldest webhook delivery not sent yet has waited (0 when none waits).", nil, nil),
+		},
+		read: func(ctx context.Context) ([]float64, error) {
+			pending, oldest, err := backlog(ctx)
+			return []float64{float64(pending), oldest.Seconds()}, err
+		},
+	})
 	return register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: namespace, Name: "webhook_deliveries_failed_total",
 		Help: "Webhook deliveries this instance gave up after their last attempt.",
 	}))
-}
-
-type webhookCollector struct {
-	backlog         WebhookBacklog
-	pending, oldest *prometheus.Desc
-}
-
-func (c *webhookCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.pending; ch <- c.oldest }
-
-// Collect leaves both out when the database does not answer.
-func (c *webhookCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), lagQueryTimeout)
-	defer cancel()
-	pending, oldest, err := c.backlog(ctx)
-	if err != nil {
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(pending))
-	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, oldest.Seconds())
 }

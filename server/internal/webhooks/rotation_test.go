@@ -1,38 +1,16 @@
 package webhooks_test
 
 import (
-	"bytes"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/internal/testlog"
 	"github.com/vermerk/vermerk/server/internal/webhooks"
 )
-
-// logBuffer collects a logger's output for the test to read while the worker writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 // service is another instance's webhook service on e's database, with keys (current first).
 func (e env) service(t *testing.T, keys ...screening.Key) env {
@@ -64,8 +42,8 @@ func TestAnInstanceLackingTheKeyLeavesTheDeliveriesToOneWithIt(t *testing.T) {
 	onA, onB := base.service(t, a), base.service(t, b, a)
 	r := newReceiver(t, ok)
 	hook := onB.create(t, r.URL, model.RevocationKindConsentRevoked)
-	var log logBuffer
-	onA.worker(t, webhooks.WorkerOptions{MaxAttempts: 2, Log: log.logger()})
+	var log testlog.Buffer
+	onA.worker(t, webhooks.WorkerOptions{MaxAttempts: 2, Log: log.Logger()})
 
 	onA.emit(t, store.EventConsentRevoked, 3)
 	eventually(t, "the old instance says on the deliveries why it does not send them", func() bool {
@@ -123,8 +101,8 @@ func TestTheWorkerResealsASecretMadeUnderAnOldKey(t *testing.T) {
 	base := newEnv(t)
 	a, b := testKey(), testKey()
 	onA, onB := base.service(t, a), base.service(t, b, a)
-	var log logBuffer
-	onB.worker(t, webhooks.WorkerOptions{Log: log.logger()})
+	var log testlog.Buffer
+	onB.worker(t, webhooks.WorkerOptions{Log: log.Logger()})
 	r := newReceiver(t, ok)
 	hook := onA.create(t, r.URL, model.RevocationKindConsentRevoked)
 	eventually(t, "the secret is sealed under the new key", func() bool { return onB.secretKeyID(t, hook) == b.ID })
