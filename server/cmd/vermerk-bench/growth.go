@@ -44,7 +44,16 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	if err := errors.Join(contactsErr, membersErr, blacklistErr); err != nil {
 		return err
 	}
-	b.progress("grown in %s", time.Since(t0).Round(time.Second))
+	// Each seed vacuumed its tables while the others' transactions still ran, so VACUUM could
+	// not mark their new pages all visible (in a run of 2026-12-01 at 10M, 17,442 of
+	// consent_state's 117,539 pages): the planner then costs index-only scans as reading the
+	// table, and the recipients page took another plan. A database in use is vacuumed
+	// (autovacuum); the figures at 10M are measured on one that is.
+	if err := b.settle(ctx, "contacts", "contact_emails", "list_members", "consent_events", "consent_state",
+		"blacklist_entries", "blacklist_hashes", "contact_blocks"); err != nil {
+		return err
+	}
+	b.progress("grown in %s; %s", time.Since(t0).Round(time.Second), b.planStatistics(ctx, "list_members", "consent_state"))
 	b.phase = count(bigContacts)
 	groups := []group{{"contact", b.contactFigures}, {"recipients", b.recipientsFigures}, {"screen", b.screenFigures},
 		{"import", b.importFigures}, {"retention", b.retentionFigures}}
@@ -53,7 +62,11 @@ func (b *bench) growAndMeasure(ctx context.Context, only map[string]bool) error 
 	}
 	b.grew("screen_p99", "ms", atMost(1.3), "at the same offered rate")
 	b.grew("contact_rps", "req/s", atLeast(0.9), "")
-	b.grew("recipients_page_ms", "ms", atMost(1.3), "index-only "+strings.Join(b.indexOnly, ", "))
+	indexOnly := true // at every size (recipientsIndexOnly)
+	for _, v := range b.indexOnly {
+		indexOnly = indexOnly && strings.HasSuffix(v, ": yes")
+	}
+	b.grew("recipients_page_ms", "ms", atMost(1.3).requires(indexOnly), "index-only "+strings.Join(b.indexOnly, ", "))
 	b.grew("contacts_total_count_ms", "ms", atMost(1.3), "a first page of 50 with totalCount")
 	b.grew("import_rps", "rows/s", atLeast(0.8), "the same file into the large database vs into an empty one")
 	b.grew("retention_examined", "contacts/s", goal{}, "a dry run over every contact")

@@ -31,12 +31,20 @@ type goal struct {
 	op       string // "≥", "≤" or "" (none)
 	limit    float64
 	absolute bool // the value, not the ratio
+	unmet    bool // a condition beside the number failed (requires): MISS whatever the number
 }
 
 func atLeast(x float64) goal      { return goal{op: "≥", limit: x} }
 func atMost(x float64) goal       { return goal{op: "≤", limit: x} }
 func valueAtMost(x float64) goal  { return goal{op: "≤", limit: x, absolute: true} }
 func valueAtLeast(x float64) goal { return goal{op: "≥", limit: x, absolute: true} }
+
+// requires adds a condition the target states beside its number (a plan that reads indexes
+// only): without it the verdict is MISS.
+func (g goal) requires(met bool) goal {
+	g.unmet = g.unmet || !met
+	return g
+}
 
 func (g goal) String(unit string) string {
 	if g.op == "" {
@@ -53,6 +61,8 @@ func (g goal) verdict(x float64) string {
 	switch {
 	case g.op == "" || math.IsNaN(x):
 		return "—"
+	case g.unmet:
+		return "MISS"
 	case g.op == "≥" && x >= g.limit, g.op == "≤" && x <= g.limit:
 		return "PASS"
 	}
