@@ -287,7 +287,7 @@ const screenQuery = `query Screen($e: String!) { screen(candidate: {emails: [$e]
 const screenRate = 5000
 
 // lookupSQL is the blacklist package's screening lookup without its key gate
-// (vermerk_screens_with, part of what Vermerk's screen costs), run with the hashes padded as
+// (keyGateSQL, part of what Vermerk's screen costs), run with the hashes padded as
 // the server runs it (store.GenericPlanKeys: the generic plan, not one planned per run).
 const lookupSQL = `SELECT e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, h.kind
 	FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
