@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // transport sends plain operations through genqlient's client and operations with an Upload
@@ -115,22 +114,10 @@ func sendAgainWhileUnavailable(ctx context.Context, send func() error) error {
 	return err
 }
 
-// isUnavailable: the server refused the request whole and asked for it again.
+// isUnavailable: the server refused the request whole and asked for it again, as classify
+// reads its answer (UNAVAILABLE, or HTTP 503).
 func isUnavailable(err error) bool {
-	var httpErr *graphql.HTTPError
-	if errors.As(err, &httpErr) {
-		return httpErr.StatusCode == http.StatusServiceUnavailable
-	}
-	var list gqlerror.List
-	if errors.As(err, &list) {
-		for _, e := range list {
-			if code, _ := e.Extensions["code"].(string); code != "UNAVAILABLE" {
-				return false
-			}
-		}
-		return len(list) > 0
-	}
-	return false
+	return err != nil && errors.Is(classify("", err), ErrUnavailable)
 }
 
 func writeParts(mw *multipart.Writer, operations, fileMap []byte, files []fileVar) error {

@@ -126,7 +126,7 @@ var ErrOtherCurrentKey = errors.New("the database's current secret key is not am
 // otherKeyError is such a refusal: its message says what was found and what to do.
 type otherKeyError struct {
 	msg string
-	// retry is set on a writer's refusal (keyStillOurs): the caller's request was refused
+	// retry is set on the refusal of a writer or a lookup (rotatedAway): the request was refused
 	// whole and another instance will take it, so the caller sees UNAVAILABLE, not INTERNAL.
 	retry bool
 }
@@ -258,6 +258,12 @@ func keyGate(err error) error {
 		return err
 	}
 	id, _, _ := strings.Cut(rest, `"`)
+	return rotatedAway(id)
+}
+
+// rotatedAway is the refusal of a writer's lock (keyStillOurs) and of a lookup (keyGate) once
+// the database's recorded current key, id, is one this server does not have.
+func rotatedAway(id string) error {
 	return &otherKeyError{msg: fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
 		"this server does not have: another instance rotated the key; this one screens and writes nothing more "+
 		"and stops", id), retry: true}
@@ -267,9 +273,7 @@ func keyGate(err error) error {
 // is neither among ring's keys nor named in lost.
 func keyStillOurs(id string, ring *screening.Keyring, lost []string) error {
 	if id != "" && !ours(id, ring, lost) {
-		return &otherKeyError{msg: fmt.Sprintf("this database's instances now hash with the secret key with id %s, which "+
-			"this server does not have (its keys are %s): another instance rotated the key; this one writes "+
-			"nothing more and stops", id, strings.Join(ring.KeyIDs(), ", ")), retry: true}
+		return rotatedAway(id)
 	}
 	return nil
 }

@@ -89,21 +89,15 @@ func scanHashRows(rows pgx.Rows, each func(hashRow)) error {
 }
 
 // ManualHolds calls held with each of hashes that an active MANUAL entry holds (an objection or
-// a restriction: a legal hold on the records carrying it), for a server with keyIDs; it fails
-// as matchHashes does when another instance rotated the key (keyGateSQL).
+// a restriction: a legal hold on the records carrying it), once per such entry, for a server
+// with keyIDs: the one lookup (matchHashes), so it fails as every lookup does when another
+// instance rotated the key.
 func ManualHolds(ctx context.Context, q store.Querier, keyIDs []string, hashes [][]byte, held func(hash []byte)) error {
-	rows, err := q.Query(ctx, `SELECT DISTINCT h.hash FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
-		WHERE h.hash = ANY($1::bytea[]) AND e.source = 'MANUAL' AND e.removed_at IS NULL AND `+keyGateSQL,
-		pgtype.FlatArray[[]byte](hashes), pgtype.FlatArray[string](keyIDs))
-	if err != nil {
-		return keyGate(err)
-	}
-	var h []byte
-	_, err = pgx.ForEachRow(rows, []any{&h}, func() error {
-		held(h)
-		return nil
+	return queryHashes(ctx, q, keyIDs, hashes, func(r hashRow) {
+		if r.entry.Source == model.BlacklistSourceManual {
+			held([]byte(r.hash))
+		}
 	})
-	return keyGate(err)
 }
 
 // Matches is the blacklist screening of a batch of candidates (an import's rows): one lookup
