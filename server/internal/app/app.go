@@ -277,8 +277,8 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	})
 	a.Handler = web.Handler(web.Routes{
 		GraphQL:        gql,
-		Unsubscribe:    unsubscribe.NewHandler(links, unsubscribe.HandlerOptions{Log: a.Log}),
-		Confirm:        signup.NewHandler(signUps, signup.HandlerOptions{Log: a.Log}),
+		Unsubscribe:    unsubscribe.NewHandler(links, unsubscribe.HandlerOptions{Log: a.Log, KeyStillCurrent: bl.KeyStillCurrent}),
+		Confirm:        signup.NewHandler(signUps, signup.HandlerOptions{Log: a.Log, KeyStillCurrent: bl.KeyStillCurrent}),
 		Ready:          a.ready(dbURL),
 		Metrics:        metrics.Handler(a.Metrics, svc.Tokens, a.Log),
 		MaxUploadBytes: cfg.MaxUploadSize,

@@ -269,6 +269,19 @@ func rotatedAway(id string) error {
 		"and stops", id), retry: true}
 }
 
+// KeyStillCurrent fails with the writers' refusal (rotatedAway: UNAVAILABLE) when the
+// database's recorded current key is one this server does not have, as a writer's lock
+// would. It is for what has no lock or lookup to carry the check: a signed link that does
+// not verify here may be one signed with the new key by a rotated instance, and must be
+// sent on, not called invalid (the unsubscribe and confirmation pages).
+func (s *Service) KeyStillCurrent(ctx context.Context) error {
+	var id string
+	if err := s.db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')`).Scan(&id); err != nil {
+		return fmt.Errorf("blacklist.KeyStillCurrent: %w", err)
+	}
+	return keyStillOurs(id, s.keyring, nil)
+}
+
 // keyStillOurs fails with ErrOtherCurrentKey when id, the recorded current key ("" for none),
 // is neither among ring's keys nor named in lost.
 func keyStillOurs(id string, ring *screening.Keyring, lost []string) error {

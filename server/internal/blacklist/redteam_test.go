@@ -8,7 +8,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -350,4 +353,124 @@ func TestRedTeamRotatedAwayInstanceWritesNothing(t *testing.T) {
 	if e := r.Errors[0]; e.Code() != "UNAVAILABLE" {
 		t.Errorf("screen refused with %s %q, want UNAVAILABLE", e.Code(), e.Message)
 	}
+}
+
+// A link mailed by a rotated instance is signed with the new key, which an instance left on
+// the old key cannot verify. Until it stops, that instance must not call the link invalid: a
+// one-click unsubscription a mail provider posts there would be lost, and a person confirming
+// a sign-up told their link is broken. It answers 503 with Retry-After, as when the database
+// is out of reach, changes nothing, and the retry on a rotated instance goes through.
+func TestRedTeamRotatedAwayInstanceSendsLinksOn(t *testing.T) {
+	slow := func(c *config.Config) { c.KeyCheckInterval = time.Hour } // it does not stop by itself here
+	old := apptest.Start(t, slow)
+	for _, q := range []string{
+		`mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`,
+		`mutation { createList(input: {key: "news-de", name: "Newsletter Deutschland", purposeKey: "newsletter"}) { id } }`,
+	} {
+		old.MustAdmin(t, &struct{}{}, q, nil)
+	}
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	old.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Lisa", familyName: "Linktest", emails: ["lisa.linktest@example.org"]}) { contact { id } } }`, nil)
+	vars := map[string]any{"c": c.CreateContact.Contact.ID}
+	old.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news-de") { id } }`, vars)
+	old.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`, vars)
+	// A link the old key signed: the old instance reads it before the rotation.
+	var own struct{ UnsubscribeLink string }
+	old.MustAdmin(t, &own, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, vars)
+	if code, _ := linkPage(t, http.MethodGet, own.UnsubscribeLink, nil); code != http.StatusOK {
+		t.Fatalf("GET of an unsubscribe link on its own instance: %d, want 200", code)
+	}
+
+	rotated := apptest.StartOn(t, old.DBURL, slow, func(cfg *config.Config) {
+		cfg.SecretKey, cfg.OldSecretKeys = apptest.NewSecretKey(), []string{old.Config.SecretKey}
+	})
+	var link struct{ UnsubscribeLink string }
+	rotated.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, vars)
+	var signUp struct{ SignUp struct{ ConfirmURL string } }
+	rotated.MustAdmin(t, &signUp, `mutation { signUp(input: {purposeKey: "newsletter", listKey: "news-de", email: "paul.probe@example.org", source: "web-form-footer"}) { confirmURL } }`, nil)
+	onOld := func(u string) string { return old.URL + strings.TrimPrefix(u, rotated.Config.PublicURL) }
+	oneClick := url.Values{"List-Unsubscribe": {"One-Click"}}
+	confirm := url.Values{"confirm": {"yes"}}
+
+	db := old.Conn(t)
+	// what the links change: Lisa's consent and membership, the ledger, confirmed sign-ups
+	type state struct {
+		granted, member bool
+		ledger, signUps int
+	}
+	now := func() (st state) {
+		t.Helper()
+		err := db.QueryRow(context.Background(), `SELECT
+			EXISTS (SELECT 1 FROM consent_state WHERE contact_id = $1 AND status = 'GRANTED'),
+			EXISTS (SELECT 1 FROM list_members WHERE contact_id = $1),
+			(SELECT count(*) FROM consent_events),
+			(SELECT count(*) FROM sign_ups WHERE confirmed_at IS NOT NULL)`, c.CreateContact.Contact.ID).
+			Scan(&st.granted, &st.member, &st.ledger, &st.signUps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	before := now()
+	if !before.granted || !before.member {
+		t.Fatalf("Lisa before the links: %+v, want granted and a member", before)
+	}
+	for _, p := range []struct {
+		method, url string
+		form        url.Values
+	}{
+		{http.MethodGet, onOld(link.UnsubscribeLink), nil},
+		{http.MethodPost, onOld(link.UnsubscribeLink), oneClick},
+		{http.MethodGet, onOld(signUp.SignUp.ConfirmURL), nil},
+		{http.MethodPost, onOld(signUp.SignUp.ConfirmURL), confirm},
+	} {
+		code, h := linkPage(t, p.method, p.url, p.form)
+		if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+			t.Errorf("%s %s on the instance left on the old key: %d (Retry-After %q), want 503 with Retry-After",
+				p.method, strings.SplitN(strings.TrimPrefix(p.url, old.URL), "/", 3)[1], code, h.Get("Retry-After"))
+		}
+	}
+	if after := now(); after != before {
+		t.Errorf("the refused links changed something: %+v, then %+v", before, after)
+	}
+	// A forged link is still invalid on a rotated instance: only this instance's lag gets 503.
+	if code, _ := linkPage(t, http.MethodGet, link.UnsubscribeLink+"x", nil); code != http.StatusNotFound {
+		t.Errorf("a forged link on the rotated instance: %d, want 404", code)
+	}
+	// The retries reach a rotated instance and go through.
+	if code, _ := linkPage(t, http.MethodPost, link.UnsubscribeLink, oneClick); code != http.StatusOK {
+		t.Errorf("one-click unsubscription on the rotated instance: %d, want 200", code)
+	}
+	if code, _ := linkPage(t, http.MethodPost, signUp.SignUp.ConfirmURL, confirm); code != http.StatusOK {
+		t.Errorf("confirmation on the rotated instance: %d, want 200", code)
+	}
+	if after := now(); after.granted || after.member || after.signUps != before.signUps+1 {
+		t.Errorf("after the retries on the rotated instance: %+v (before %+v), want Lisa revoked and off the list, one more sign-up confirmed", after, before)
+	}
+}
+
+// linkPage sends a request to a link page, form-encoded when form is set, and returns the
+// status and headers.
+func linkPage(t *testing.T, method, u string, form url.Values) (int, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header
 }

@@ -1,6 +1,7 @@
 package linkpage
 
 import (
+	"context"
 	"log/slog"
 	"mime"
 	"net"
@@ -22,6 +23,21 @@ type HandlerOptions struct {
 	// RetryAfter is what a 503 asks the client to wait (default 30 s).
 	RetryAfter time.Duration
 	Log        *slog.Logger
+	// KeyStillCurrent, when set, is asked about a link that does not verify. It fails once the
+	// database's instances sign with a key this one lacks (another instance rotated the key and
+	// this one is about to stop): the link may be one of theirs, so the page answers 503 with
+	// Retry-After instead of "invalid link", and the retry of the browser or mail provider
+	// reaches an instance that can read it. A one-click unsubscription is not lost that way.
+	KeyStillCurrent func(context.Context) error
+}
+
+// Unverified is what a link that does not verify gets: nil for "invalid link" (404), or the
+// error of KeyStillCurrent (this instance was rotated away, or it cannot tell), for 503.
+func (o HandlerOptions) Unverified(ctx context.Context) error {
+	if o.KeyStillCurrent == nil {
+		return nil
+	}
+	return o.KeyStillCurrent(ctx)
 }
 
 // WithDefaults fills the zero fields of o, with perSecond and burst as the page's own rate.

@@ -51,6 +51,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
 	defer cancel()
+	if _, err := h.svc.parseToken(token); err != nil {
+		if err := h.opts.Unverified(ctx); err != nil {
+			h.unavailable(w, r, p, err)
+			return
+		}
+	}
 	if r.Method != http.MethodPost {
 		v, err := h.svc.View(ctx, token)
 		if err != nil {

@@ -46,14 +46,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusTooManyRequests, pageTooMany, nil)
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
+	defer cancel()
 	token, _ := strings.CutPrefix(r.URL.Path, "/unsubscribe/")
 	contactID, listID, err := h.svc.signer.Parse(token)
 	if err != nil {
+		if err := h.opts.Unverified(ctx); err != nil {
+			h.unavailable(w, r, err)
+			return
+		}
 		render(w, http.StatusNotFound, pageInvalid, nil)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
-	defer cancel()
 	list, err := h.svc.consents.ListByID(ctx, listID)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
