@@ -128,6 +128,8 @@ type Audit interface {
 type Webhooks interface {
 	Create(ctx context.Context, in model.WebhookInput) (*model.Webhook, error)
 	Delete(ctx context.Context, id string) (*model.Webhook, error)
+	// SetSecret replaces the shared secret of webhook id; its pending deliveries are signed with it.
+	SetSecret(ctx context.Context, id, secret string) (*model.Webhook, error)
 	List(ctx context.Context) ([]*model.Webhook, error)
 	Deliveries(ctx context.Context, webhookID *string, first int) ([]*model.WebhookDelivery, error)
 }

@@ -176,6 +176,10 @@ func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (*model
 	return r.svc.Webhooks.Delete(ctx, id)
 }
 
+func (r *mutationResolver) SetWebhookSecret(ctx context.Context, id string, secret string) (*model.Webhook, error) {
+	return r.svc.Webhooks.SetSecret(ctx, id, secret)
+}
+
 func (r *purposeResolver) ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error) {
 	return loadersFrom(ctx).consentTextLoader().Load(ctx, obj.ID)
 }

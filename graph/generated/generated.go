@@ -289,6 +289,7 @@ type ComplexityRoot struct {
 		RemoveFromList   func(childComplexity int, contactID string, listKey string) int
 		RevokeAPIToken   func(childComplexity int, id string) int
 		RevokeConsent    func(childComplexity int, input model.RevocationInput) int
+		SetWebhookSecret func(childComplexity int, id string, secret string) int
 		SignUp           func(childComplexity int, input model.SignUpInput) int
 		StartImport      func(childComplexity int, file graphql.Upload, listKey *string) int
 		UpdateContact    func(childComplexity int, id string, input model.ContactInput, override *model.OverrideInput) int
@@ -458,6 +459,7 @@ type MutationResolver interface {
 	RevokeAPIToken(ctx context.Context, id string) (*model.APIToken, error)
 	CreateWebhook(ctx context.Context, input model.WebhookInput) (*model.Webhook, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error)
+	SetWebhookSecret(ctx context.Context, id string, secret string) (*model.Webhook, error)
 }
 type PurposeResolver interface {
 	ConsentTexts(ctx context.Context, obj *model.Purpose) ([]*model.ConsentText, error)
@@ -1658,6 +1660,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeConsent(childComplexity, args["input"].(model.RevocationInput)), true
+	case "Mutation.setWebhookSecret":
+		if e.ComplexityRoot.Mutation.SetWebhookSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setWebhookSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetWebhookSecret(childComplexity, args["id"].(string), args["secret"].(string)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -2769,6 +2782,8 @@ type Mutation {
   revokeApiToken(id: ID!): ApiToken! @hasRole(roles: [ADMIN])
   createWebhook(input: WebhookInput!): Webhook! @hasRole(roles: [ADMIN])
   deleteWebhook(id: ID!): Webhook! @hasRole(roles: [ADMIN])
+  "Replaces a webhook's shared secret (at least 16 characters): when the receiver rotates it, or when the secret is sealed under a server key no instance has any more (its deliveries then wait as PENDING and their lastError says so). Deliveries still PENDING go out signed with the new secret; none is dropped. A delivery being sent at that moment carries the old signature."
+  setWebhookSecret(id: ID!, secret: String!): Webhook! @hasRole(roles: [ADMIN])
 }
 
 type Subscription {
@@ -4018,6 +4033,28 @@ func (ec *executionContext) field_Mutation_revokeConsent_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setWebhookSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secret"] = arg1
 	return args, nil
 }
 
@@ -9803,6 +9840,68 @@ func (ec *executionContext) fieldContext_Mutation_deleteWebhook(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setWebhookSecret(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setWebhookSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetWebhookSecret(ctx, fc.Args["id"].(string), fc.Args["secret"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Webhook
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Webhook
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Webhook) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐWebhook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setWebhookSecret(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setWebhookSecret_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15759,6 +15858,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setWebhookSecret":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setWebhookSecret(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -87,6 +87,7 @@ func matrix(contactID string) []operation {
 		{"revokeApiToken", query, `mutation { revokeApiToken(id: "` + someID + `") { id } }`, nil, false, false},
 		{"createWebhook", query, `mutation { createWebhook(input: {url: "https://hooks.example.org/vermerk", kinds: [CONSENT_REVOKED], secret: "0123456789abcdef0123"}) { id } }`, nil, false, false},
 		{"deleteWebhook", query, `mutation { deleteWebhook(id: "` + someID + `") { id } }`, nil, false, false},
+		{"setWebhookSecret", query, `mutation { setWebhookSecret(id: "` + someID + `", secret: "fedcba9876543210fedcba") { id } }`, nil, false, false},
 
 		{"revocations", subscription, `subscription { revocations { cursor } }`, nil, false, false},
 		{"blacklistChanged", subscription, `subscription { blacklistChanged { id } }`, nil, true, false},

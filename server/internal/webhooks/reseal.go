@@ -65,11 +65,11 @@ func (s *Service) ResealSecrets(ctx context.Context, log *slog.Logger) error {
 		slices.Sort(named)
 		log.Warn("webhooks: shared secrets are sealed under secret keys this server does not have; "+
 			"those webhooks deliver nothing (their deliveries stay PENDING) until an instance has the key: "+
-			"put it back into VERMERK_OLD_SECRET_KEYS, or delete and create the webhooks again",
+			"put it back into VERMERK_OLD_SECRET_KEYS, or give each webhook a new secret (setWebhookSecret; its waiting deliveries then go out)",
 			"key_ids", strings.Join(named, ", "), "configured_key_ids", strings.Join(s.keyIDs(), ", "))
 	}
 	if len(unreadable) > 0 {
-		log.Warn("webhooks: shared secrets do not decrypt under their key; delete and create these webhooks again",
+		log.Warn("webhooks: shared secrets do not decrypt under their key; give these webhooks a new secret (setWebhookSecret)",
 			"webhook_ids", strings.Join(unreadable, ", "))
 	}
 	return nil

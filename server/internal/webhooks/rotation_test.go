@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -111,5 +112,69 @@ func TestTheWorkerResealsASecretMadeUnderAnOldKey(t *testing.T) {
 	eventually(t, "the endpoint gets the event, signed with the same shared secret", func() bool { return len(r.ids()) == 1 })
 	if strings.Contains(log.String(), r.URL) {
 		t.Errorf("the log names the URL:\n%s", log.String())
+	}
+}
+
+// A secret sealed under a key that no instance has any more (dropped from
+// VERMERK_OLD_SECRET_KEYS too early) leaves the webhook's deliveries PENDING. An admin who
+// sets a new secret gets every one of them delivered, signed with it; bad input is refused
+// with the field it concerns and changes nothing.
+func TestANewSecretSendsTheDeliveriesThatWaitedForAGoneKey(t *testing.T) {
+	base := newEnv(t)
+	gone, current := testKey(), testKey()
+	onGone, onCurrent := base.service(t, gone), base.service(t, current)
+	r := newReceiver(t, ok)
+	hook := onGone.create(t, r.URL, model.RevocationKindConsentRevoked)
+	onCurrent.worker(t, webhooks.WorkerOptions{MaxAttempts: 2})
+	onCurrent.emit(t, store.EventConsentRevoked, 3)
+	eventually(t, "the deliveries say they wait for the gone key", func() bool {
+		ds := onCurrent.deliveries(t, hook)
+		for _, d := range ds {
+			if d.Status != model.DeliveryStatusPending || d.LastError == nil || !strings.Contains(*d.LastError, gone.ID) {
+				return false
+			}
+		}
+		return len(ds) == 3
+	})
+
+	const next = "whsec-fedcba9876543210-next"
+	for _, c := range []struct{ id, secret, code, field string }{
+		{hook.ID, "short", "BAD_USER_INPUT", "secret"},
+		{"not-an-id", next, "BAD_USER_INPUT", "id"},
+		{"00000000-0000-0000-0000-000000000001", next, "NOT_FOUND", ""},
+	} {
+		_, err := onCurrent.svc.SetSecret(t.Context(), c.id, c.secret)
+		e, ok := apperr.As(err)
+		if !ok || string(e.Code) != c.code || e.Field != c.field {
+			t.Errorf("SetSecret(%q, %q) = %v, want %s on field %q", c.id, c.secret, err, c.code, c.field)
+		}
+	}
+	if id := onCurrent.secretKeyID(t, hook); id != gone.ID {
+		t.Fatalf("refused input changed the secret's key to %s", id)
+	}
+
+	r.rotate(next)
+	if _, err := onCurrent.svc.SetSecret(t.Context(), hook.ID, next); err != nil {
+		t.Fatal(err)
+	}
+	if id := onCurrent.secretKeyID(t, hook); id != current.ID {
+		t.Errorf("the new secret is sealed under %s, want the current key %s", id, current.ID)
+	}
+	eventually(t, "the waiting deliveries go out with the new secret", func() bool {
+		ds := onCurrent.deliveries(t, hook)
+		for _, d := range ds {
+			if d.Status != model.DeliveryStatusDelivered {
+				return false
+			}
+		}
+		return len(ds) == 3
+	})
+	if got := r.ids(); len(got) != 3 {
+		t.Errorf("the endpoint got %v (signatures checked with the new secret), want the 3 events", got)
+	}
+	for _, d := range onCurrent.deliveries(t, hook) {
+		if d.Attempts != 1 || d.LastError != nil {
+			t.Errorf("delivery %s: %d attempts, last error %v; want delivered at its first attempt, the note gone", d.EventCursor, d.Attempts, d.LastError)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func newAEAD(k Key) (cipher.AEAD, error) {
 }
 
 // errUnreadable: a sealed secret does not decrypt under the key it names.
-var errUnreadable = errors.New("the webhook's stored secret cannot be decrypted; delete and create the webhook again")
+var errUnreadable = errors.New("the webhook's stored secret cannot be decrypted; give the webhook a new secret (setWebhookSecret)")
 
 // missingKeyError: a secret is sealed under a key the service does not have.
 type missingKeyError struct{ keyID string }
@@ -52,7 +52,7 @@ type missingKeyError struct{ keyID string }
 func (e *missingKeyError) Error() string {
 	return fmt.Sprintf("the server key %s that encrypted this webhook's secret is not configured on this instance; "+
 		"an instance that has it sends the delivery. If no instance has it any more, put the key back into "+
-		"VERMERK_OLD_SECRET_KEYS, or delete and create the webhook again", e.keyID)
+		"VERMERK_OLD_SECRET_KEYS, or give the webhook a new secret (setWebhookSecret)", e.keyID)
 }
 
 func cursorOf(id int64) string { return strconv.FormatInt(id, 10) }

@@ -92,11 +92,8 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	if len(in.Kinds) == 0 {
 		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonRequired, "name at least one event kind, e.g. CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED"))
 	}
-	switch n := utf8.RuneCountInString(in.Secret); {
-	case n < minSecret:
-		errs = append(errs, apperr.BadInput("input.secret", apperr.ReasonSecretTooShort, "the secret has %d characters; it needs at least %d (e.g. openssl rand -hex 32)", n, minSecret))
-	case n > maxSecret:
-		errs = append(errs, apperr.BadInput("input.secret", apperr.ReasonTooLong, "the secret is longer than %d characters", maxSecret))
+	if err := checkSecret("input.secret", in.Secret); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -121,6 +118,51 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhooks.Create: %w", err)
+	}
+	return w, nil
+}
+
+// checkSecret is the rule for a shared secret, given as field: 16 to 1,000 characters.
+func checkSecret(field, secret string) *apperr.Error {
+	switch n := utf8.RuneCountInString(secret); {
+	case n < minSecret:
+		return apperr.BadInput(field, apperr.ReasonSecretTooShort, "the secret has %d characters; it needs at least %d (e.g. openssl rand -hex 32)", n, minSecret)
+	case n > maxSecret:
+		return apperr.BadInput(field, apperr.ReasonTooLong, "the secret is longer than %d characters", maxSecret)
+	}
+	return nil
+}
+
+// SetSecret replaces the shared secret of the endpoint, sealed under the current key. The
+// senders read the secret for every round, so the deliveries still pending are signed with
+// it from their next attempt on, whichever instance sends them; so are those that waited for
+// a key no instance had.
+func (s *Service) SetSecret(ctx context.Context, id, secret string) (*model.Webhook, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	if err := checkSecret("secret", secret); err != nil {
+		return nil, err
+	}
+	enc, err := seal(s.keys[0], id, secret)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.SetSecret: %w", err)
+	}
+	var w *model.Webhook
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		w, err = scanWebhook(tx.QueryRow(ctx, `UPDATE webhooks SET secret_enc = $2, secret_key_id = $3 WHERE id = $1
+			RETURNING `+webhookColumns, id, enc, s.keys[0].ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("no webhook with id %s; see the webhooks query", id)
+		}
+		if err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "setWebhookSecret", TargetID: id, Outcome: "ok"})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.SetSecret(%s): %w", id, err)
 	}
 	return w, nil
 }

@@ -36,13 +36,25 @@ type receiver struct {
 	bodies [][]byte
 	status func(n int) int
 	delay  time.Duration
+	secret string // the shared secret signatures are checked with; the const secret unless set
+}
+
+// rotate makes the endpoint check signatures with secret from now on, as a receiver whose
+// secret was replaced does.
+func (r *receiver) rotate(secret string) {
+	r.mu.Lock()
+	r.secret = secret
+	r.mu.Unlock()
 }
 
 func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	r := &receiver{status: status}
+	r := &receiver{status: status, secret: secret}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		if webhooks.Sign([]byte(secret), req.Header.Get("X-Vermerk-Timestamp"), body) != req.Header.Get("X-Vermerk-Signature") {
+		r.mu.Lock()
+		key := r.secret
+		r.mu.Unlock()
+		if webhooks.Sign([]byte(key), req.Header.Get("X-Vermerk-Timestamp"), body) != req.Header.Get("X-Vermerk-Signature") {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}

@@ -379,7 +379,7 @@ func (w *Worker) send(ctx context.Context, webhookID string, poke <-chan struct{
 				warnedKey = missing.keyID
 				w.opts.Log.Warn("webhooks: this instance lacks the secret key this webhook's secret is sealed under; "+
 					"it leaves the webhook's deliveries to an instance that has it. If none has (the key was dropped "+
-					"from VERMERK_OLD_SECRET_KEYS too early), put it back, or delete and create the webhook again",
+					"from VERMERK_OLD_SECRET_KEYS too early), put it back, or give the webhook a new secret (setWebhookSecret)",
 					"webhook", webhookID, "key_id", missing.keyID)
 			}
 		} else {
@@ -431,7 +431,7 @@ type claimed struct {
 // new key, and the deliveries are that one's to send. This instance cannot tell that case from
 // a key that is gone everywhere, so it never gives a delivery up for it; it writes why it does
 // not send into the due deliveries' last_error (and its sender logs it once), where an admin
-// sees it. A key put back delivers them; deleting the webhook drops them.
+// sees it. A key put back, or a new secret (SetSecret), delivers them; deleting the webhook drops them.
 func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) {
 	lease := w.opts.Timeout + 30*time.Second
 	var (
