@@ -1805,6 +1805,15 @@ type SearchContactsResponse struct {
 // GetContacts returns SearchContactsResponse.Contacts, and is useful for accessing the field via an interface.
 func (v *SearchContactsResponse) GetContacts() ContactPage { return v.Contacts }
 
+// SetWebhookSecretResponse is returned by SetWebhookSecret on success.
+type SetWebhookSecretResponse struct {
+	// Replaces a webhook's shared secret (at least 16 characters): when the receiver rotates it, or when the secret is sealed under a server key no instance has any more (its deliveries then wait as PENDING and their lastError says so). Deliveries still PENDING go out signed with the new secret; none is dropped. A delivery being sent at that moment carries the old signature.
+	SetWebhookSecret WebhookFields `json:"setWebhookSecret"`
+}
+
+// GetSetWebhookSecret returns SetWebhookSecretResponse.SetWebhookSecret, and is useful for accessing the field via an interface.
+func (v *SetWebhookSecretResponse) GetSetWebhookSecret() WebhookFields { return v.SetWebhookSecret }
+
 // StartImportResponse is returned by StartImport on success.
 type StartImportResponse struct {
 	StartImport ImportJobFields `json:"startImport"`
@@ -2358,6 +2367,18 @@ func (v *__SearchContactsInput) GetFirst() *int { return v.First }
 
 // GetAfter returns __SearchContactsInput.After, and is useful for accessing the field via an interface.
 func (v *__SearchContactsInput) GetAfter() *string { return v.After }
+
+// __SetWebhookSecretInput is used internally by genqlient
+type __SetWebhookSecretInput struct {
+	Id     string `json:"id"`
+	Secret string `json:"secret"`
+}
+
+// GetId returns __SetWebhookSecretInput.Id, and is useful for accessing the field via an interface.
+func (v *__SetWebhookSecretInput) GetId() string { return v.Id }
+
+// GetSecret returns __SetWebhookSecretInput.Secret, and is useful for accessing the field via an interface.
+func (v *__SetWebhookSecretInput) GetSecret() string { return v.Secret }
 
 // __StartImportInput is used internally by genqlient
 type __StartImportInput struct {
@@ -4984,6 +5005,49 @@ func SearchContacts(
 	}
 
 	data_ = &SearchContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SetWebhookSecret.
+const SetWebhookSecret_Operation = `
+mutation SetWebhookSecret ($id: ID!, $secret: String!) {
+	setWebhookSecret(id: $id, secret: $secret) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	kinds
+	createdAt
+}
+`
+
+// Replaces a webhook's shared secret (ADMIN); its pending deliveries are signed with the new one.
+func SetWebhookSecret(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	secret string,
+) (data_ *SetWebhookSecretResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetWebhookSecret",
+		Query:  SetWebhookSecret_Operation,
+		Variables: &__SetWebhookSecretInput{
+			Id:     id,
+			Secret: secret,
+		},
+	}
+
+	data_ = &SetWebhookSecretResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

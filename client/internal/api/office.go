@@ -44,6 +44,15 @@ func (c *Client) Webhooks(ctx context.Context) ([]WebhookFields, error) {
 	return r.Webhooks, nil
 }
 
+// SetWebhookSecret replaces the shared secret of webhook id.
+func (c *Client) SetWebhookSecret(ctx context.Context, id, secret string) (WebhookFields, error) {
+	r, err := SetWebhookSecret(ctx, c.gql, id, secret)
+	if err != nil {
+		return WebhookFields{}, classify("setWebhookSecret", err)
+	}
+	return r.SetWebhookSecret, nil
+}
+
 // WebhookDeliveries are the newest deliveries of one webhook ("" = of all).
 func (c *Client) WebhookDeliveries(ctx context.Context, webhookID string, first int) ([]WebhookDeliveryFields, error) {
 	r, err := WebhookDeliveries(ctx, c.gql, optString(webhookID), optInt(first))

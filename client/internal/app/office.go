@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 )
@@ -25,6 +26,7 @@ type Office interface {
 	WebhookDeliveries(ctx context.Context, webhookID string, first int) ([]api.WebhookDeliveryFields, error)
 	CreateWebhook(ctx context.Context, in api.WebhookInput) (api.WebhookFields, error)
 	DeleteWebhook(ctx context.Context, id string) (api.WebhookFields, error)
+	SetWebhookSecret(ctx context.Context, id, secret string) (api.WebhookFields, error)
 }
 
 // ImportJobLister lists the caller's import jobs, so one can be reopened.
@@ -171,10 +173,27 @@ func CreateWebhook(ctx context.Context, o Office, rawURL string, kinds []api.Rev
 	if len(kinds) == 0 {
 		return api.WebhookFields{}, OfficeError{Key: "webhook.kinds"}
 	}
-	if len(secret) < WebhookSecretMin {
-		return api.WebhookFields{}, OfficeError{Key: "webhook.secret", Data: map[string]any{"Min": WebhookSecretMin}}
+	if err := checkWebhookSecret(secret); err != nil {
+		return api.WebhookFields{}, err
 	}
 	return o.CreateWebhook(ctx, api.WebhookInput{Url: rawURL, Kinds: kinds, Secret: secret})
+}
+
+// SetWebhookSecret checks and sets a new shared secret of webhook id.
+func SetWebhookSecret(ctx context.Context, o Office, id, secret string) (api.WebhookFields, error) {
+	secret = strings.TrimSpace(secret)
+	if err := checkWebhookSecret(secret); err != nil {
+		return api.WebhookFields{}, err
+	}
+	return o.SetWebhookSecret(ctx, id, secret)
+}
+
+// checkWebhookSecret is the server's rule for a shared secret, checked before it is sent.
+func checkWebhookSecret(secret string) error {
+	if utf8.RuneCountInString(secret) < WebhookSecretMin {
+		return OfficeError{Key: "webhook.secret", Data: map[string]any{"Min": WebhookSecretMin}}
+	}
+	return nil
 }
 
 // DeliverySummary counts a webhook's deliveries by status.

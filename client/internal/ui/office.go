@@ -60,6 +60,8 @@ type OfficeScreen struct {
 	DelTitle   *widget.Label
 	// DeleteDialog asks before a webhook is removed.
 	DeleteDialog *ConfirmDialog
+	// NewSecretDialog asks for a webhook's new shared secret.
+	NewSecretDialog *NewSecretDialog
 
 	purposes    []api.PurposeFields
 	lists       []api.ListFields
@@ -479,12 +481,16 @@ var hookKinds = []api.RevocationKind{api.RevocationKindConsentRevoked, api.Revoc
 func (s *OfficeScreen) webhooksTab() fyne.CanvasObject {
 	s.Webhooks = widget.NewList(func() int { return len(s.hooks) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon(t("office.webhook.delete"), theme.DeleteIcon(), nil), rowLabel())
+			return container.NewBorder(nil, nil, nil, container.NewHBox(
+				widget.NewButtonWithIcon(t("office.webhook.secret.new"), theme.VisibilityOffIcon(), nil),
+				widget.NewButtonWithIcon(t("office.webhook.delete"), theme.DeleteIcon(), nil)), rowLabel())
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			row.Objects[0].(*widget.Label).SetText(s.hookText(s.hooks[i]))
-			row.Objects[1].(*widget.Button).OnTapped = func() { s.AskDelete(i) }
+			buttons := row.Objects[1].(*fyne.Container)
+			buttons.Objects[0].(*widget.Button).OnTapped = func() { s.AskNewSecret(i) }
+			buttons.Objects[1].(*widget.Button).OnTapped = func() { s.AskDelete(i) }
 		})
 	s.Webhooks.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(s.hooks) {
@@ -663,4 +669,52 @@ func (s *OfficeScreen) AskDelete(i int) {
 				})
 			}()
 		})
+}
+
+// NewSecretDialog asks for a webhook's new shared secret; it stays open until the server took
+// it, so a refusal can be shown in it.
+type NewSecretDialog struct {
+	Secret  *widget.Entry
+	Confirm *widget.Button
+	Abort   *widget.Button
+	Message *widget.Label
+	Dialog  dialog.Dialog
+}
+
+// AskNewSecret asks for a new shared secret of webhook i and sets it: when the receiver
+// rotates its secret, or when the server says the stored one cannot be used any more.
+func (s *OfficeScreen) AskNewSecret(i int) {
+	if i < 0 || i >= len(s.hooks) {
+		return
+	}
+	h := s.hooks[i]
+	d := &NewSecretDialog{Secret: widget.NewPasswordEntry(), Message: dangerLabel()}
+	d.Secret.SetPlaceHolder(tf("office.webhook.secret.hint", map[string]any{"Min": app.WebhookSecretMin}))
+	d.Confirm = widget.NewButtonWithIcon(t("office.webhook.secret.set"), theme.ConfirmIcon(), func() {
+		d.Confirm.Disable()
+		d.Message.SetText("")
+		secret := d.Secret.Text
+		go func() {
+			_, err := app.SetWebhookSecret(context.Background(), s.o, h.Id, secret)
+			do(func() {
+				if err != nil {
+					d.Message.SetText(officeErrorText(err, s.loc))
+					d.Confirm.Enable()
+					return
+				}
+				d.Dialog.Hide()
+				s.NewSecretDialog = nil
+				s.loadWebhooks()
+			})
+		}()
+	})
+	d.Confirm.Importance = widget.HighImportance
+	d.Abort = widget.NewButton(t("action.cancel"), func() { d.Dialog.Hide(); s.NewSecretDialog = nil })
+	content := container.NewVBox(wrapLabel(tf("office.webhook.secret.text", map[string]any{"URL": h.Url})), d.Secret, d.Message,
+		container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
+	d.Dialog = dialog.NewCustomWithoutButtons(t("office.webhook.secret.title"), content, s.win)
+	d.Dialog.Resize(fyne.NewSize(560, 260))
+	d.Dialog.Show()
+	s.win.Canvas().Focus(d.Secret)
+	s.NewSecretDialog = d
 }

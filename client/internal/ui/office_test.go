@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -161,11 +164,20 @@ func TestOfficeTokenForAStaffMember(t *testing.T) {
 
 func TestOfficeWebhookShowsItsDeliveries(t *testing.T) {
 	var mu sync.Mutex
-	var got []string
+	var got, signedWith []string
+	secrets := []string{"ein-langes-gemeinsames-geheimnis", "ein-neues-gemeinsames-geheimnis"}
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		got = append(got, string(body))
+		signedWith = append(signedWith, "none")
+		for _, secret := range secrets { // as the integrators' guide says to check it
+			mac := hmac.New(sha256.New, []byte(secret))
+			mac.Write([]byte(r.Header.Get("X-Vermerk-Timestamp") + "." + string(body)))
+			if r.Header.Get("X-Vermerk-Signature") == "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+				signedWith[len(signedWith)-1] = secret
+			}
+		}
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -184,7 +196,7 @@ func TestOfficeWebhookShowsItsDeliveries(t *testing.T) {
 	if !strings.Contains(s.HookMsg.Text, "at least 16 characters") {
 		t.Fatalf("message = %q", s.HookMsg.Text)
 	}
-	s.HookSecret.SetText("ein-langes-gemeinsames-geheimnis")
+	s.HookSecret.SetText(secrets[0])
 	test.Tap(s.AddHook)
 	awaitServer(t, "the webhook", func() bool { return len(s.HookList()) == 1 || s.HookMsg.Text != "" })
 	if s.HookMsg.Text != "" {
@@ -223,6 +235,45 @@ func TestOfficeWebhookShowsItsDeliveries(t *testing.T) {
 	mu.Lock()
 	if len(got) != 1 || !strings.Contains(got[0], p.Contact.Id) || strings.Contains(got[0], "max.muster") {
 		t.Errorf("the hook received %q", got)
+	}
+
+	if signedWith[0] != secrets[0] {
+		t.Errorf("the delivery was signed with %q, want the webhook's secret", signedWith[0])
+	}
+	mu.Unlock()
+
+	// The receiver rotates its secret: a new one is set from the row, checked before it is sent.
+	s.AskNewSecret(0)
+	test.Type(s.NewSecretDialog.Secret, "kurz")
+	test.Tap(s.NewSecretDialog.Confirm)
+	awaitServer(t, "the secret check", func() bool { return s.NewSecretDialog.Message.Text != "" })
+	if !strings.Contains(s.NewSecretDialog.Message.Text, "at least 16 characters") {
+		t.Fatalf("message = %q", s.NewSecretDialog.Message.Text)
+	}
+	s.NewSecretDialog.Secret.SetText(secrets[1])
+	test.Tap(s.NewSecretDialog.Confirm)
+	awaitServer(t, "the new secret", func() bool { return s.NewSecretDialog == nil })
+	p, err = c.CreateContact(ctx, api.ContactInput{FamilyName: &family, Emails: []string{"erika.muster@example.com"}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("create: %+v, %v", p, err)
+	}
+	if _, err := c.EraseContact(ctx, p.Contact.Id, "Antrag vom 3. Mai"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		mu.Lock()
+		n := len(signedWith)
+		mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second erasure was not delivered")
+		}
+	}
+	mu.Lock()
+	if signedWith[1] != secrets[1] {
+		t.Errorf("after the new secret, the delivery was signed with %q, want %q", signedWith[1], secrets[1])
 	}
 	mu.Unlock()
 
