@@ -199,6 +199,8 @@ func writeUnauthenticated(w http.ResponseWriter, err error) {
 	WriteHTTPError(w, http.StatusUnauthorized, e)
 }
 
+// wsAuth authenticates a WebSocket in connection_init (or on the upgrade request). Its
+// connection_ack carries no payload: the init payload holds the bearer token.
 func wsAuth(tokens Tokens, sockets *Sockets) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = withConnState(ctx)
@@ -211,7 +213,7 @@ func wsAuth(tokens Tokens, sockets *Sockets) transport.WebsocketInitFunc {
 			if !ok {
 				return refuseWebSocketCode(ctx, closeTooManySockets, sockets.tooMany())
 			}
-			return ctx, &p, nil
+			return ctx, nil, nil
 		}
 		bearer := p.Authorization()
 		if bearer == "" {
@@ -232,7 +234,7 @@ func wsAuth(tokens Tokens, sockets *Sockets) transport.WebsocketInitFunc {
 		if !ok {
 			return refuseWebSocketCode(ctx, closeTooManySockets, sockets.tooMany())
 		}
-		return ctx, &p, nil
+		return ctx, nil, nil
 	}
 }
 

@@ -129,10 +129,11 @@ func TestToolsWorkBesideARunningServer(t *testing.T) {
 	}
 
 	csv := filepath.Join(base, "adressen.csv")
-	if err := os.WriteFile(csv, []byte("Vorname;Nachname;E-Mail\nMax;Mustermann;max.muster@example.com\n"), 0o644); err != nil {
+	if err := os.WriteFile(csv, []byte("Vorname;Nachname;E-Mail;Kundennummer\nMax;Mustermann;max.muster@example.com;K-1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := tool("import", csv); !strings.Contains(out, "1") {
+	// the counts, and the column it did not know (the README: "Unknown columns are reported")
+	if out := tool("import", csv); !strings.Contains(out, "inserted 1") || !strings.Contains(out, "Kundennummer") {
 		t.Errorf("import printed %q", out)
 	}
 	edges := query(secret, `{ contacts(search: "Mustermann") { edges { node { id familyName } } } }`)["contacts"].(map[string]any)["edges"].([]any)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -104,6 +105,9 @@ func follow(ctx context.Context, a *app.App, job *model.ImportJob, progress, out
 	fmt.Fprintf(out, "import job %s: %s\n", job.ID, job.Status)
 	fmt.Fprintf(out, "rows %d, inserted %d, duplicates %d, held %d, invalid %d\n",
 		job.Processed, job.Inserted, job.Duplicates, job.Held, job.Invalid)
+	if len(job.UnknownColumns) > 0 {
+		fmt.Fprintf(out, "columns not recognised, ignored: %s\n", strings.Join(job.UnknownColumns, ", "))
+	}
 	problems, err := a.Imports.Problems(ctx, job.ID)
 	if err != nil {
 		return err

@@ -150,6 +150,9 @@ func FromEnv() (Config, error) {
 		}
 		c.SignUpRate = f
 	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Sprintf("VERMERK_LOG_FORMAT=%q is neither text nor json", c.LogFormat))
+	}
 	if v := c.RetentionSchedule; v != "" {
 		if _, err := time.Parse("15:04", v); err != nil {
 			errs = append(errs, fmt.Sprintf("VERMERK_RETENTION_SCHEDULE=%q is not a time of day such as 03:30 (the retention runs daily then)", v))

@@ -118,3 +118,21 @@ func TestLostKeyIDs(t *testing.T) {
 		t.Errorf("a secret key as the id: err = %v", err)
 	}
 }
+
+// VERMERK_LOG_FORMAT is text or json; anything else (a typo, "JSON") is refused at start like
+// every other bad value instead of quietly logging text.
+func TestLogFormat(t *testing.T) {
+	for _, tc := range []struct {
+		value, want string
+		ok          bool
+	}{{"", "text", true}, {"text", "text", true}, {"json", "json", true}, {"JSON", "", false}, {"xml", "", false}} {
+		t.Setenv("VERMERK_LOG_FORMAT", tc.value)
+		c, err := FromEnv()
+		switch {
+		case tc.ok && (err != nil || c.LogFormat != tc.want):
+			t.Errorf("%q: %v, %q; want %q", tc.value, err, c.LogFormat, tc.want)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "VERMERK_LOG_FORMAT")):
+			t.Errorf("%q accepted (err %v)", tc.value, err)
+		}
+	}
+}
