@@ -1,0 +1,83 @@
+package blacklist_test
+
+import (
+	"bytes"
+	"testing"
+)
+
+// erikaTestfrau is the person of the red team's scenarios: entered by marketing and again by
+// sales, one e-mail in two spellings.
+var (
+	erikaTestfrau = map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails":  []string{"erika.testfrau@example.org"},
+		"phones":  []string{"030 5557001"},
+		"address": map[string]any{"street": "Lindenstraße 12", "postalCode": "10115", "city": "Berlin"}}
+	erikaTestfrauSales = map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"Erika.Testfrau+shop@Example.org"}, "phones": []string{"+49 30 5557002"}}
+	// what must not remain of her (lower-case)
+	erikaTestfrauTraces = []string{"erika", "testfrau", "5557001", "5557002", "lindenstr"}
+)
+
+const (
+	fileRequestQ     = `mutation($in: RequestInput!) { fileRequest(input: $in) { id contact { id } } }`
+	completeRequestQ = `mutation($id: ID!, $o: String!) { completeRequest(id: $id, outcome: $o) { id status } }`
+	mergeContactsQ   = `mutation($into: ID!, $from: [ID!]!, $r: String!) { mergeContacts(intoId: $into, fromIds: $from, reason: $r) { id } }`
+)
+
+func testfrauTraces(t *testing.T, dbURL string) []string {
+	t.Helper()
+	out := bytes.ToLower(dump(t, dbURL))
+	var found []string
+	for _, s := range erikaTestfrauTraces {
+		if bytes.Contains(out, []byte(s)) {
+			found = append(found, s)
+		}
+	}
+	return found
+}
+
+// An ERASURE request filed on the sales record, which staff then merge into the marketing
+// record (the duplicate they were asked to tidy up): completing the request erases the person,
+// not nothing because the record it named was merged away.
+func TestRedTeamErasureRequestOfAMergedRecordErasesThePerson(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erikaTestfrau)
+	sales := p.contact(t, erikaTestfrauSales)
+
+	var filed struct{ FileRequest struct{ ID string } }
+	p.MustAdmin(t, &filed, fileRequestQ, map[string]any{"in": map[string]any{"kind": "ERASURE", "contactId": sales,
+		"channel": "letter", "note": "Brief von Erika Testfrau, Lindenstraße 12"}})
+	p.MustAdmin(t, &struct{}{}, mergeContactsQ, map[string]any{"into": marketing, "from": []string{sales}, "r": "one person, ticket 4711"})
+	p.MustAdmin(t, &struct{}{}, completeRequestQ, map[string]any{"id": filed.FileRequest.ID, "o": "erased, ticket 4711"})
+
+	if c := p.live(t, marketing); c != nil {
+		t.Errorf("after the completed ERASURE request the person's record %s is still there: %+v", marketing, c)
+	}
+	if ids, _ := p.recipients(t); len(ids) != 0 {
+		t.Errorf("recipients after the erasure = %v, want none", ids)
+	}
+	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
+		t.Errorf("after the completed ERASURE request the dump still holds %v", found)
+	}
+}
+
+// eraseContact of the survivor of a merge: what was noted about the merged record (a request's
+// note, an audited free-text reason) goes with the person.
+func TestRedTeamErasureAfterMergeForgetsTheMergedRecordsNotes(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erikaTestfrau)
+	sales := p.contact(t, erikaTestfrauSales)
+
+	p.MustAdmin(t, &struct{}{}, fileRequestQ, map[string]any{"in": map[string]any{"kind": "RECTIFICATION", "contactId": sales,
+		"channel": "phone", "note": "Erika Testfrau: new address Lindenstraße 12"}})
+	// a staff note about the sales record, as an override reason might be
+	execSQL(t, p.DBURL, `INSERT INTO audit_log (actor_id, actor_name, operation, target_id, contact_id, outcome, reason)
+		VALUES ('t', 'test', 'note', $1::text, $1::uuid, 'ok', 'met her at the fair, lives Lindenstraße 12')`, sales)
+	p.MustAdmin(t, &struct{}{}, mergeContactsQ, map[string]any{"into": marketing, "from": []string{sales}, "r": "one person, ticket 4711"})
+
+	var r erasure
+	p.MustAdmin(t, &r, erasePerson, map[string]any{"id": marketing, "reason": "Art. 17 request, ticket 4712"})
+	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
+		t.Errorf("after the erasure the dump still holds %v", found)
+	}
+}
