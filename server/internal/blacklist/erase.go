@@ -167,6 +167,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
+	if err := dropHeldRows(ctx, tx, id, entry.ID, emails, phones); err != nil {
+		return nil, err
+	}
 	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)
@@ -202,6 +205,57 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 		}
 	}
 	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry, ErasedContactIds: erasedIDs}, nil
+}
+
+// dropHeldRows deletes the import rows held for a decision that hold one of the erased
+// person's e-mails or phones: they quote the person as typed, and accepted they would bring
+// the person back past the erasure. Their jobs count them decided (a job waiting for nothing
+// else is DONE), and each job's loss is audited with ids and numbers only.
+func dropHeldRows(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string) error {
+	keys := make([]string, 0, len(emails)+len(phones))
+	for _, e := range emails {
+		keys = append(keys, "e:"+e) // the importer's dedupe keys: "e:"+normalised e-mail, "p:"+E.164
+	}
+	for _, p := range phones {
+		keys = append(keys, "p:"+p)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	// the jobs before their rows, as Prune locks them (a decision waits for the blacklist lock)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held WHERE dedupe_keys && $1::text[])
+		ORDER BY id FOR UPDATE`, keys); err != nil {
+		return fmt.Errorf("lock import jobs with held rows of the person: %w", err)
+	}
+	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM import_held WHERE dedupe_keys && $1::text[] RETURNING job_id),
+			n AS (SELECT job_id, count(*)::int AS c FROM gone GROUP BY job_id)
+		UPDATE import_jobs j SET held = j.held - n.c, updated_at = now(),
+			status = CASE WHEN j.status = 'NEEDS_DECISION' AND j.held = n.c THEN 'DONE' ELSE j.status END
+		FROM n WHERE j.id = n.job_id RETURNING j.id::text, n.c`, keys)
+	if err != nil {
+		return fmt.Errorf("drop held import rows of the person: %w", err)
+	}
+	type dropped struct {
+		job  string
+		rows int
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dropped, error) {
+		var d dropped
+		return d, r.Scan(&d.job, &d.rows)
+	})
+	if err != nil {
+		return fmt.Errorf("drop held import rows of the person: %w", err)
+	}
+	for _, d := range jobs {
+		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: d.job}); err != nil {
+			return err
+		}
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: d.job,
+			Outcome: fmt.Sprintf("dropped %d held import rows of the person erased with contact %s; blacklist entry %s", d.rows, erasedID, entryID)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lockContact loads and locks a live contact; a missing one is NOT_FOUND.

@@ -1,0 +1,57 @@
+package importer_test
+
+import (
+	"testing"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// A row held for a manual entry (her phone: no calls) quotes Erika Testfrau as typed. Sales
+// then enter her under another spelling of the same e-mail, and she asks to be erased: the
+// held row is her data too. It goes with the erasure, its job counts it decided, and it can no
+// longer be accepted back in.
+func TestRedTeamErasureDropsThePersonsHeldImportRows(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ContactInput!) { blacklistAdd(candidate: $c, reason: "objection to calls, letter of 2 November") { id } }`,
+		map[string]any{"c": map[string]any{"phones": []string{"030 5557001"}}})
+	file := "Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort\r\n" +
+		"Erika;Testfrau;erika.testfrau@example.org;030 5557001;Lindenstraße 12;10115;Berlin\r\n" +
+		"Hans;Beispiel;hans.beispiel@example.net;;;;\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "messe.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	if j.Status != "NEEDS_DECISION" || j.Held != 1 || j.Inserted != 1 || len(j.HeldRows) != 1 || j.HeldRows[0].Line != 2 {
+		t.Fatalf("job = %+v, want line 2 held and Hans inserted", j)
+	}
+
+	var sales struct {
+		CreateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &sales, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		emails: ["Erika.Testfrau+shop@Example.org"]}) { contact { id } } }`, nil)
+	if sales.CreateContact.Contact == nil {
+		t.Fatalf("the sales record was not written: %+v", sales)
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
+		map[string]any{"id": sales.CreateContact.Contact.ID})
+
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_held WHERE given_name ILIKE '%erika%' OR raw_email ILIKE '%testfrau%'
+		OR street ILIKE '%linden%'`); n != 0 {
+		t.Errorf("after her erasure %d held import rows still quote her", n)
+	}
+	var after struct{ ImportJob job }
+	s.MustAdmin(t, &after, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": j.ID})
+	if a := after.ImportJob; a.Status != "DONE" || a.Held != 0 || len(a.HeldRows) != 0 {
+		t.Errorf("job after her erasure: status %s, held %d, held rows %+v; want DONE with none waiting", a.Status, a.Held, a.HeldRows)
+	}
+	res := s.Admin(t, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": "customer asked at the desk"})
+	if codes := res.ErrorCodes(); len(codes) != 1 || codes[0] != "NOT_FOUND" {
+		t.Errorf("accepting her held row after her erasure: %+v, want NOT_FOUND", res.Errors)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contacts WHERE family_name = 'Testfrau'`); n != 0 {
+		t.Errorf("%d contacts of her after the erasure", n)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM audit_log WHERE operation = 'eraseContact' AND target_id = $1`, j.ID); n != 1 {
+		t.Errorf("%d audit rows for the held rows dropped from job %s, want 1", n, j.ID)
+	}
+}
