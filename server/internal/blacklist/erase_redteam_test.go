@@ -81,3 +81,36 @@ func TestRedTeamErasureAfterMergeForgetsTheMergedRecordsNotes(t *testing.T) {
 		t.Errorf("after the erasure the dump still holds %v", found)
 	}
 }
+
+// The channel of a revocation (kept in the outbox, replayed to subscribers and in webhook
+// payloads) and the channel of a data-subject request (kept as proof) outlive the person's
+// erasure: one that names her is refused as the other such texts are, and after her erasure
+// none of it remains.
+func TestRedTeamChannelsThatOutliveThePersonMayNotNameHer(t *testing.T) {
+	p := newPerson(t)
+	erikaID := p.subscriber(t, erikaTestfrau)
+
+	for _, tc := range []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"revocation channel with her name", `mutation($in: RevocationInput!) { revokeConsent(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"contactId": erikaID, "purposeKey": "newsletter", "channel": "anruf-erika-testfrau"}}},
+		{"request channel with her e-mail", fileRequestQ,
+			map[string]any{"in": map[string]any{"kind": "ERASURE", "contactId": erikaID, "channel": "E-Mail von Erika.Testfrau@example.org"}}},
+		{"request channel with her phone", fileRequestQ,
+			map[string]any{"in": map[string]any{"kind": "ACCESS", "contactId": erikaID, "channel": "Anruf von 030 555 7001"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := p.Admin(t, tc.query, tc.vars)
+			if len(res.Errors) != 1 || res.Errors[0].Field() != "input.channel" || res.Errors[0].Extensions["reason"] != "REASON_HAS_PERSONAL_DATA" {
+				t.Errorf("errors = %+v, want REASON_HAS_PERSONAL_DATA on input.channel", res.Errors)
+			}
+		})
+	}
+
+	p.MustAdmin(t, &struct{}{}, erasePerson, map[string]any{"id": erikaID, "reason": "Art. 17 request, ticket 4713"})
+	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
+		t.Errorf("after the erasure the dump still holds %v", found)
+	}
+}
