@@ -167,7 +167,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	if err := dropHeldRows(ctx, tx, id, entry.ID, emails, phones); err != nil {
+	if err := dropImportQuotes(ctx, tx, id, entry.ID, emails, phones, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
 	actorID, actorName := viewer.Actor(ctx)
@@ -207,11 +207,13 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry, ErasedContactIds: erasedIDs}, nil
 }
 
-// dropHeldRows deletes the import rows held for a decision that hold one of the erased
-// person's e-mails or phones: they quote the person as typed, and accepted they would bring
-// the person back past the erasure. Their jobs count them decided (a job waiting for nothing
-// else is DONE), and each job's loss is audited with ids and numbers only.
-func dropHeldRows(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string) error {
+// dropImportQuotes deletes what imports quote of the erased person: the rows held for a
+// decision that hold one of their e-mails or phones (accepted, they would bring the person
+// back past the erasure), and the problems of invalid rows that quote them (screening.Mentions;
+// at most maxListed per job, and they expire with VERMERK_HELD_RETENTION, so reading them all
+// stays small). The jobs count the held rows decided (a job waiting for nothing else is DONE),
+// and each job's loss is audited with ids and numbers only.
+func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string, people []screening.Candidate) error {
 	keys := make([]string, 0, len(emails)+len(phones))
 	for _, e := range emails {
 		keys = append(keys, "e:"+e) // the importer's dedupe keys: "e:"+normalised e-mail, "p:"+E.164
@@ -219,13 +221,20 @@ func dropHeldRows(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emai
 	for _, p := range phones {
 		keys = append(keys, "p:"+p)
 	}
-	if len(keys) == 0 {
-		return nil
-	}
 	// the jobs before their rows, as Prune locks them (a decision waits for the blacklist lock)
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held WHERE dedupe_keys && $1::text[])
 		ORDER BY id FOR UPDATE`, keys); err != nil {
 		return fmt.Errorf("lock import jobs with held rows of the person: %w", err)
+	}
+	type loss struct{ held, problems int }
+	lost := map[string]*loss{}
+	var order []string
+	of := func(job string) *loss {
+		if lost[job] == nil {
+			lost[job] = &loss{}
+			order = append(order, job)
+		}
+		return lost[job]
 	}
 	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM import_held WHERE dedupe_keys && $1::text[] RETURNING job_id),
 			n AS (SELECT job_id, count(*)::int AS c FROM gone GROUP BY job_id)
@@ -235,23 +244,49 @@ func dropHeldRows(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emai
 	if err != nil {
 		return fmt.Errorf("drop held import rows of the person: %w", err)
 	}
-	type dropped struct {
-		job  string
-		rows int
-	}
-	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dropped, error) {
-		var d dropped
-		return d, r.Scan(&d.job, &d.rows)
-	})
-	if err != nil {
+	var job string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&job, &n}, func() error { of(job).held = n; return nil }); err != nil {
 		return fmt.Errorf("drop held import rows of the person: %w", err)
 	}
-	for _, d := range jobs {
-		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: d.job}); err != nil {
-			return err
+	rows, err = tx.Query(ctx, `SELECT job_id::text, seq, message FROM import_problems ORDER BY job_id, seq`)
+	if err != nil {
+		return fmt.Errorf("problems quoting the person: %w", err)
+	}
+	var (
+		seq         int
+		message     string
+		quotingJobs []string
+		quotingSeqs []int
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&job, &seq, &message}, func() error {
+		for _, c := range people {
+			if _, ok := screening.Mentions(message, c); ok {
+				quotingJobs, quotingSeqs = append(quotingJobs, job), append(quotingSeqs, seq)
+				of(job).problems++
+				return nil
+			}
 		}
-		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: d.job,
-			Outcome: fmt.Sprintf("dropped %d held import rows of the person erased with contact %s; blacklist entry %s", d.rows, erasedID, entryID)}); err != nil {
+		return nil
+	}); err != nil {
+		return fmt.Errorf("problems quoting the person: %w", err)
+	}
+	if len(quotingSeqs) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM import_problems p USING unnest($1::uuid[], $2::int[]) AS q(job_id, seq)
+			WHERE p.job_id = q.job_id AND p.seq = q.seq`, quotingJobs, quotingSeqs); err != nil {
+			return fmt.Errorf("delete problems quoting the person: %w", err)
+		}
+	}
+	for _, job := range order {
+		l := lost[job]
+		if l.held > 0 {
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: job}); err != nil {
+				return err
+			}
+		}
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: job,
+			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s; blacklist entry %s",
+				l.held, l.problems, erasedID, entryID)}); err != nil {
 			return err
 		}
 	}

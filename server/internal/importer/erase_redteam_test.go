@@ -1,6 +1,10 @@
 package importer_test
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
@@ -53,5 +57,86 @@ func TestRedTeamErasureDropsThePersonsHeldImportRows(t *testing.T) {
 	}
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM audit_log WHERE operation = 'eraseContact' AND target_id = $1`, j.ID); n != 1 {
 		t.Errorf("%d audit rows for the held rows dropped from job %s, want 1", n, j.ID)
+	}
+}
+
+// filesQuoting returns the files under dir whose content holds s (case-insensitive).
+func filesQuoting(t *testing.T, dir, s string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b, err := os.ReadFile(path); err == nil && bytes.Contains(bytes.ToLower(b), []byte(s)) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// The data directory keeps no copy of a file that named the person once its import has read
+// it (held for a decision), once an import was refused, and after a preview.
+func TestRedTeamNoUploadedFileOutlivesItsImport(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ContactInput!) { blacklistAdd(candidate: $c, reason: "objection to calls, letter of 2 November") { id } }`,
+		map[string]any{"c": map[string]any{"phones": []string{"030 5557001"}}})
+	file := []byte("Vorname;Nachname;E-Mail;Telefon\r\nErika;Testfrau;erika.testfrau@example.org;030 5557001\r\n")
+
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "messe.csv", file).Decode(t, &started)
+	if j := waitJob(t, s, started.StartImport.ID); j.Status != "NEEDS_DECISION" {
+		t.Fatalf("job = %+v, want NEEDS_DECISION", j)
+	}
+	refused := upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil, "list": "no-such-list"}, "messe.csv", file)
+	if len(refused.Errors) == 0 {
+		t.Fatalf("an import into an unknown list was started")
+	}
+	upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { previewImport(file: $file) { encoding } }`,
+		map[string]any{"file": nil}, "messe.csv", file)
+	if found := filesQuoting(t, s.Config.DataDir, "testfrau"); len(found) > 0 {
+		t.Errorf("files in the data directory still quote her: %v", found)
+	}
+}
+
+// The problem list of an import quotes what was typed in its invalid rows: a row of Erika
+// Testfrau with a mistyped e-mail is her data too. Her erasure deletes the problems that quote
+// her; the others stay.
+func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
+	s := apptest.Start(t)
+	file := "Vorname;Nachname;E-Mail;Telefon\r\n" +
+		"Erika;Testfrau;erika.testfrau@example;030 5557001\r\n" +
+		"Erika;Testfrau;erika.testfrau@example.org;030 555 7001 x\r\n" +
+		"Hans;Beispiel;hans.beispiel@example;\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "messe.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	if j.Invalid != 3 || len(j.Problems) != 3 {
+		t.Fatalf("job = %+v, want three invalid rows with a problem each", j)
+	}
+
+	var erika struct {
+		CreateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		emails: ["Erika.Testfrau+shop@Example.org"], phones: ["+49 30 5557001"]}) { contact { id } } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
+		map[string]any{"id": erika.CreateContact.Contact.ID})
+
+	var after struct{ ImportJob job }
+	s.MustAdmin(t, &after, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": j.ID})
+	var lines []int
+	for _, p := range after.ImportJob.Problems {
+		lines = append(lines, p.Line)
+	}
+	if len(lines) != 1 || lines[0] != 4 {
+		t.Errorf("problems after her erasure on lines %v (%+v), want only Hans's line 4", lines, after.ImportJob.Problems)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_problems WHERE message ILIKE '%testfrau%' OR message LIKE '%555%'`); n != 0 {
+		t.Errorf("after her erasure %d problems still quote her", n)
 	}
 }
