@@ -207,11 +207,14 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry, ErasedContactIds: erasedIDs}, nil
 }
 
+// erasedFileName replaces the name of an import's file that named an erased person.
+const erasedFileName = "(file name removed: it named an erased person)"
+
 // dropImportQuotes deletes what imports quote of the erased person: the rows held for a
 // decision that hold one of their e-mails or phones (accepted, they would bring the person
-// back past the erasure), and the problems of invalid rows that quote them (screening.Mentions;
+// back past the erasure), the problems of invalid rows that quote them (screening.Mentions;
 // at most maxListed per job, and they expire with VERMERK_HELD_RETENTION, so reading them all
-// stays small). The jobs count the held rows decided (a job waiting for nothing else is DONE),
+// stays small), and a file name that names them. The jobs count the held rows decided (a job waiting for nothing else is DONE),
 // and each job's loss is audited with ids and numbers only.
 func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string, people []screening.Candidate) error {
 	keys := make([]string, 0, len(emails)+len(phones))
@@ -271,6 +274,30 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 	}); err != nil {
 		return fmt.Errorf("problems quoting the person: %w", err)
 	}
+	// a file name may name the person too ("Kontakte von Erika Testfrau.csv")
+	rows, err = tx.Query(ctx, `SELECT id::text, file_name FROM import_jobs ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("file names naming the person: %w", err)
+	}
+	var fileName string
+	var renamed []string
+	if _, err := pgx.ForEachRow(rows, []any{&job, &fileName}, func() error {
+		for _, c := range people {
+			if _, ok := screening.Mentions(fileName, c); ok {
+				renamed = append(renamed, job)
+				of(job)
+				return nil
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("file names naming the person: %w", err)
+	}
+	if len(renamed) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET file_name = $2 WHERE id = ANY($1::uuid[])`, renamed, erasedFileName); err != nil {
+			return fmt.Errorf("rename files naming the person: %w", err)
+		}
+	}
 	if len(quotingSeqs) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM import_problems p USING unnest($1::uuid[], $2::int[]) AS q(job_id, seq)
 			WHERE p.job_id = q.job_id AND p.seq = q.seq`, quotingJobs, quotingSeqs); err != nil {
@@ -285,7 +312,7 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 			}
 		}
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: job,
-			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s; blacklist entry %s",
+			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s (and the file name, if it named them); blacklist entry %s",
 				l.held, l.problems, erasedID, entryID)}); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
@@ -138,5 +139,42 @@ func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
 	}
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_problems WHERE message ILIKE '%testfrau%' OR message LIKE '%555%'`); n != 0 {
 		t.Errorf("after her erasure %d problems still quote her", n)
+	}
+}
+
+// A job's file name may name the person ("erika-testfrau.csv", her own sign-up sheet): her
+// erasure takes it off the job, which stays with its counts.
+func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
+	s := apptest.Start(t)
+	file := "Vorname;Nachname;E-Mail\r\nHans;Beispiel;hans.beispiel@example.net\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "Kontakte von Erika Testfrau.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	var other struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "messe-2026.csv", []byte(file)).Decode(t, &other)
+	waitJob(t, s, other.StartImport.ID)
+
+	var erika struct {
+		CreateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		emails: ["erika.testfrau@example.org"]}) { contact { id } } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
+		map[string]any{"id": erika.CreateContact.Contact.ID})
+
+	for _, tc := range []struct {
+		id       string
+		quotes   bool
+		wantName string
+	}{{j.ID, true, ""}, {other.StartImport.ID, false, "messe-2026.csv"}} {
+		var after struct{ ImportJob job }
+		s.MustAdmin(t, &after, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": tc.id})
+		name := after.ImportJob.FileName
+		switch {
+		case tc.quotes && (strings.Contains(strings.ToLower(name), "testfrau") || after.ImportJob.Inserted != 1):
+			t.Errorf("job %s after her erasure: file name %q, inserted %d; want her name gone and the count kept", tc.id, name, after.ImportJob.Inserted)
+		case !tc.quotes && name != tc.wantName:
+			t.Errorf("job %s: file name %q, want %q kept", tc.id, name, tc.wantName)
+		}
 	}
 }
