@@ -3,6 +3,9 @@ package blacklist_test
 import (
 	"bytes"
 	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
 )
 
 // erikaTestfrau is the person of the red team's scenarios: entered by marketing and again by
@@ -112,5 +115,79 @@ func TestRedTeamChannelsThatOutliveThePersonMayNotNameHer(t *testing.T) {
 	p.MustAdmin(t, &struct{}{}, erasePerson, map[string]any{"id": erikaID, "reason": "Art. 17 request, ticket 4713"})
 	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
 		t.Errorf("after the erasure the dump still holds %v", found)
+	}
+}
+
+// Erased on one instance, the person is refused on a second instance of the same database in
+// every spelling, by createContact, updateContact of another record, screen and an import
+// (held); sign-up answers as for anyone and writes nothing until confirmed.
+func TestRedTeamErasedPersonStaysOutOnASecondInstance(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erikaTestfrau)
+	p.contact(t, erikaTestfrauSales)
+	other := person{apptest.StartOn(t, p.DBURL)}
+	hans := other.contact(t, map[string]any{"givenName": "Hans", "familyName": "Beispiel", "emails": []string{"hans.beispiel@example.net"}})
+
+	var r erasure
+	p.MustAdmin(t, &r, erasePerson, map[string]any{"id": marketing, "reason": "Art. 17 request, ticket 4711"})
+	if len(r.EraseContact.ErasedContactIds) != 2 {
+		t.Fatalf("erasedContactIds = %v, want both records", r.EraseContact.ErasedContactIds)
+	}
+	for _, tc := range []struct {
+		name string
+		in   map[string]any
+	}{
+		{"e-mail in capitals with a +tag", map[string]any{"familyName": "X", "emails": []string{"ERIKA.TESTFRAU+Neu@EXAMPLE.ORG"}}},
+		{"the sales record's phone with 0049", map[string]any{"familyName": "X", "phones": []string{"0049 (0)30 555 70-02"}}},
+		{"the marketing phone national", map[string]any{"familyName": "X", "phones": []string{"(030) 555 7001"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var scr struct{ Screen screenResult }
+			other.MustAdmin(t, &scr, screen, map[string]any{"c": tc.in})
+			var created contactPayload
+			other.MustAdmin(t, &created, createContact, map[string]any{"in": tc.in})
+			var updated struct {
+				UpdateContact struct {
+					Contact   *struct{ ID string }
+					Screening screenResult
+				}
+			}
+			upd := map[string]any{}
+			for k, v := range tc.in {
+				if k != "familyName" {
+					upd[k] = v
+				}
+			}
+			other.MustAdmin(t, &updated, `mutation($id: ID!, $in: ContactInput!) { updateContact(id: $id, input: $in) {
+				contact { id } screening { blocked matches { field entry { id source } } } } }`, map[string]any{"id": hans, "in": upd})
+			if !scr.Screen.Blocked || created.CreateContact.Contact != nil || updated.UpdateContact.Contact != nil {
+				t.Errorf("on the second instance: screen blocked %v, createContact %+v, updateContact %+v; want blocked and nothing written",
+					scr.Screen.Blocked, created.CreateContact.Contact, updated.UpdateContact.Contact)
+			}
+		})
+	}
+	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
+		t.Errorf("after the refused writes the dump holds %v", found)
+	}
+
+	file := "Vorname;Nachname;E-Mail;Telefon\r\nErika;Testfrau;erika.testfrau+messe@example.org;\r\nE.;T.;;+49 30 5557002\r\n"
+	var started struct{ StartImport struct{ ID string } }
+	apptest.Upload(t, other.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`,
+		map[string]any{"file": nil}, "messe.csv", []byte(file)).Decode(t, &started)
+	var j struct {
+		ImportJob struct {
+			Status                  string
+			Inserted, Held, Invalid int
+		}
+	}
+	for range 200 {
+		other.MustAdmin(t, &j, `query($id: ID!) { importJob(id: $id) { status inserted held invalid } }`, map[string]any{"id": started.StartImport.ID})
+		if j.ImportJob.Status != "RUNNING" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if j.ImportJob.Status != "NEEDS_DECISION" || j.ImportJob.Held != 2 || j.ImportJob.Inserted != 0 {
+		t.Errorf("import on the second instance: %+v, want both rows held", j.ImportJob)
 	}
 }
