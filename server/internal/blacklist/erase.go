@@ -167,6 +167,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
+	if err := dropImportQuotes(ctx, tx, id, entry.ID, emails, phones, screening.ContactCandidates(erased)); err != nil {
+		return nil, err
+	}
 	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)

@@ -17,6 +17,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -90,6 +91,16 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 		return fmt.Errorf("lock contact: %w", err)
 	}
 	return nil
+}
+
+// refuseMentions refuses a text that quotes the e-mail, phone or name of contact id
+// (screening.RefuseMentions).
+func refuseMentions(ctx context.Context, tx pgx.Tx, field, text, id string) error {
+	c, err := store.ScanContact(tx.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, id))
+	if err != nil {
+		return fmt.Errorf("load contact: %w", err)
+	}
+	return screening.RefuseMentions(field, text, screening.ContactCandidate(c))
 }
 
 // contactExists reports NOT_FOUND for an unknown contact.

@@ -179,6 +179,10 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		if err != nil {
 			return err
 		}
+		// the channel outlives the person's erasure in the outbox and webhook payloads
+		if err := refuseMentions(ctx, tx, "input.channel", channel, in.ContactID); err != nil {
+			return err
+		}
 		before, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
 		if err != nil {
 			return err

@@ -230,8 +230,14 @@ func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 // mergedHere are the tables referencing contacts that MergeContacts merges itself.
 var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges"}
 
+// unconstrained are the columns that name a contact without a foreign key, because their rows
+// outlive it as proof: a data-subject request and the audit trail. They are the person's too:
+// moved to the survivor, an ERASURE request of a merged record erases the person, and an
+// erasure of the survivor blanks what they say of the merged record.
+var unconstrained = []string{"data_subject_requests.contact_id", "audit_log.contact_id"}
+
 // repointOthers makes every other row that references a merged record (through a
-// single-column foreign key to contacts, such as a data-subject request) reference the
+// single-column foreign key to contacts, or a column of unconstrained) reference the
 // survivor, instead of being deleted or orphaned with the merged record.
 func repointOthers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
 	rows, err := tx.Query(ctx, `SELECT n.nspname, t.relname, a.attname
@@ -241,7 +247,13 @@ func repointOthers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []stri
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 		WHERE c.contype = 'f' AND c.confrelid = 'contacts'::regclass AND cardinality(c.conkey) = 1
 			AND NOT (t.relname = ANY($1::text[]))
-		ORDER BY 1, 2, 3`, mergedHere)
+		UNION
+		SELECT n.nspname, t.relname, a.attname
+		FROM unnest($2::text[]) AS u(ref)
+		JOIN pg_class t ON t.oid = split_part(u.ref, '.', 1)::regclass
+		JOIN pg_namespace n ON n.oid = t.relnamespace
+		JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = split_part(u.ref, '.', 2)
+		ORDER BY 1, 2, 3`, mergedHere, unconstrained)
 	if err != nil {
 		return fmt.Errorf("references to contacts: %w", err)
 	}

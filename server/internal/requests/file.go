@@ -14,6 +14,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -75,6 +76,16 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 			if !found {
 				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
 					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
+			}
+			// the channel is kept as proof after the person is erased (the note is blanked)
+			person, err := contact(ctx, tx, in.ContactID)
+			if err != nil {
+				return err
+			}
+			if person != nil {
+				if err := screening.RefuseMentions("input.channel", channel, screening.ContactCandidate(person)); err != nil {
+					return err
+				}
 			}
 		}
 		var err error

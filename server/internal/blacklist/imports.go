@@ -1,0 +1,155 @@
+package blacklist
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// erasedFileName replaces the name of an import's file that named an erased person.
+const erasedFileName = "(file name removed: it named an erased person)"
+
+// importLoss is what an erasure took from one import job.
+type importLoss struct{ held, problems int }
+
+// dropImportQuotes deletes what imports quote of the erased person: the rows held for a
+// decision that hold one of their e-mails or phones (accepted, they would bring the person
+// back past the erasure), the problems of invalid rows that quote them, and a file name that
+// names them (screening.Mentions). The jobs count the held rows decided (a job waiting for
+// nothing else is DONE); each job's loss is audited with ids and numbers only.
+func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string, people []screening.Candidate) error {
+	lost := map[string]*importLoss{}
+	var order []string
+	of := func(job string) *importLoss {
+		if lost[job] == nil {
+			lost[job] = &importLoss{}
+			order = append(order, job)
+		}
+		return lost[job]
+	}
+	if err := dropHeldRows(ctx, tx, emails, phones, of); err != nil {
+		return err
+	}
+	if err := deleteQuotingProblems(ctx, tx, people, of); err != nil {
+		return err
+	}
+	if err := renameNamingFiles(ctx, tx, people, of); err != nil {
+		return err
+	}
+	for _, job := range order {
+		l := lost[job]
+		if l.held > 0 {
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: job}); err != nil {
+				return err
+			}
+		}
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: job,
+			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s (and the file name, if it named them); blacklist entry %s",
+				l.held, l.problems, erasedID, entryID)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropHeldRows deletes the held rows with one of the e-mails (normalised) or phones (E.164).
+func dropHeldRows(ctx context.Context, tx pgx.Tx, emails, phones []string, of func(job string) *importLoss) error {
+	keys := make([]string, 0, len(emails)+len(phones))
+	for _, e := range emails {
+		keys = append(keys, "e:"+e) // the importer's dedupe keys: "e:"+normalised e-mail, "p:"+E.164
+	}
+	for _, p := range phones {
+		keys = append(keys, "p:"+p)
+	}
+	// the jobs before their rows, as Prune locks them (a decision waits for the blacklist lock)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held WHERE dedupe_keys && $1::text[])
+		ORDER BY id FOR UPDATE`, keys); err != nil {
+		return fmt.Errorf("lock import jobs with held rows of the person: %w", err)
+	}
+	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM import_held WHERE dedupe_keys && $1::text[] RETURNING job_id),
+			n AS (SELECT job_id, count(*)::int AS c FROM gone GROUP BY job_id)
+		UPDATE import_jobs j SET held = j.held - n.c, updated_at = now(),
+			status = CASE WHEN j.status = 'NEEDS_DECISION' AND j.held = n.c THEN 'DONE' ELSE j.status END
+		FROM n WHERE j.id = n.job_id RETURNING j.id::text, n.c`, keys)
+	if err != nil {
+		return fmt.Errorf("drop held import rows of the person: %w", err)
+	}
+	var job string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&job, &n}, func() error { of(job).held = n; return nil }); err != nil {
+		return fmt.Errorf("drop held import rows of the person: %w", err)
+	}
+	return nil
+}
+
+// deleteQuotingProblems deletes the problems whose message quotes one of people. Every
+// message is read: a job stores at most 1,000, and they expire with VERMERK_HELD_RETENTION.
+func deleteQuotingProblems(ctx context.Context, tx pgx.Tx, people []screening.Candidate, of func(job string) *importLoss) error {
+	rows, err := tx.Query(ctx, `SELECT job_id::text, seq, message FROM import_problems ORDER BY job_id, seq`)
+	if err != nil {
+		return fmt.Errorf("problems quoting the person: %w", err)
+	}
+	var (
+		job, message string
+		seq          int
+		jobs         []string
+		seqs         []int
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&job, &seq, &message}, func() error {
+		if mentionsAny(message, people) {
+			jobs, seqs = append(jobs, job), append(seqs, seq)
+			of(job).problems++
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("problems quoting the person: %w", err)
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM import_problems p USING unnest($1::uuid[], $2::int[]) AS q(job_id, seq)
+		WHERE p.job_id = q.job_id AND p.seq = q.seq`, jobs, seqs); err != nil {
+		return fmt.Errorf("delete problems quoting the person: %w", err)
+	}
+	return nil
+}
+
+// renameNamingFiles replaces the file names that name one of people ("Kontakte von Erika
+// Testfrau.csv") with erasedFileName.
+func renameNamingFiles(ctx context.Context, tx pgx.Tx, people []screening.Candidate, of func(job string) *importLoss) error {
+	rows, err := tx.Query(ctx, `SELECT id::text, file_name FROM import_jobs ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("file names naming the person: %w", err)
+	}
+	var job, name string
+	var renamed []string
+	if _, err := pgx.ForEachRow(rows, []any{&job, &name}, func() error {
+		if mentionsAny(name, people) {
+			renamed = append(renamed, job)
+			of(job)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("file names naming the person: %w", err)
+	}
+	if len(renamed) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET file_name = $2 WHERE id = ANY($1::uuid[])`, renamed, erasedFileName); err != nil {
+		return fmt.Errorf("rename files naming the person: %w", err)
+	}
+	return nil
+}
+
+func mentionsAny(text string, people []screening.Candidate) bool {
+	for _, c := range people {
+		if _, ok := screening.Mentions(text, c); ok {
+			return true
+		}
+	}
+	return false
+}
