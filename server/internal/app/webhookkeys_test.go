@@ -167,7 +167,7 @@ func TestAStartWarnsOfWebhookSecretsUnderAMissingKey(t *testing.T) {
 	var log testlog.Buffer
 	a := start(t, cfg, log.Logger())
 	out := log.String()
-	for _, want := range []string{"level=WARN", lost + " (webhooks: 1)", "VERMERK_OLD_SECRET_KEYS", "delete and create"} {
+	for _, want := range []string{"level=WARN", lost + " (webhooks: 1)", "VERMERK_OLD_SECRET_KEYS", "setWebhookSecret"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the start's log should say %q:\n%s", want, out)
 		}
