@@ -18,16 +18,34 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// CheckKeys fails when live blacklist entries were hashed with a key the keyring lacks and
-// hold no hash under a key it has: such entries match nobody, so a mistyped
-// VERMERK_SECRET_KEY (or an old key dropped too early) would quietly let erased people back
-// in. The server refuses to start instead. An entry whose hashes were carried over to the
-// current key (HashAllIdentifiers does that for entries matching live contacts) still matches.
-func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) error {
-	rows, err := q.Query(ctx, `SELECT e.key_id, count(*) FROM blacklist_entries e
-		WHERE e.removed_at IS NULL AND NOT (e.key_id = ANY ($1))
-		  AND NOT EXISTS (SELECT 1 FROM blacklist_hashes h WHERE h.entry_id = e.id AND h.key_id = ANY ($1))
-		GROUP BY e.key_id ORDER BY e.key_id`, ring.KeyIDs())
+// CheckKeys fails when live blacklist entries were made with a key the keyring lacks and
+// would match less without it: such an entry's identifiers are gone (only their hashes are
+// kept), so a mistyped VERMERK_SECRET_KEY, or an old key dropped too early, would quietly let
+// erased people back in. The server refuses to start instead. An entry is covered only when,
+// for each kind of identifier, one key of the keyring holds as many of its hashes as the key
+// it was made with: HashAllIdentifiers carries an identifier over to the current key when a
+// live contact holds it, and an erased person's e-mail carried over that way says nothing of
+// their phone number, which no contact holds. Entries made with a key named in lost (gone for
+// good) match nobody whatever this start does; they are logged, not refused, so that a lost
+// key does not keep every instance from starting.
+func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring, lost []string, log *slog.Logger) error {
+	rows, err := q.Query(ctx, `WITH candidates AS (
+			SELECT id, key_id FROM blacklist_entries WHERE removed_at IS NULL AND NOT (key_id = ANY ($1))),
+		carried AS ( -- the few with some identifier carried over: compared kind by kind
+			SELECT c.id, c.key_id FROM candidates c
+			WHERE EXISTS (SELECT 1 FROM blacklist_hashes h WHERE h.entry_id = c.id AND h.key_id = ANY ($1))),
+		per_key AS (
+			SELECT h.entry_id, h.kind, h.key_id, count(*) AS n
+			FROM blacklist_hashes h JOIN carried c ON c.id = h.entry_id GROUP BY 1, 2, 3),
+		per_kind AS (
+			SELECT p.entry_id, p.kind, max(p.n) FILTER (WHERE p.key_id = c.key_id) AS own,
+				max(p.n) FILTER (WHERE p.key_id = ANY ($1)) AS best
+			FROM per_key p JOIN carried c ON c.id = p.entry_id GROUP BY 1, 2),
+		covered AS (
+			SELECT entry_id FROM per_kind GROUP BY 1
+			HAVING bool_and(coalesce(best, 0) >= own) FILTER (WHERE own IS NOT NULL))
+		SELECT c.key_id, count(*) FROM candidates c
+		WHERE NOT EXISTS (SELECT 1 FROM covered v WHERE v.entry_id = c.id) GROUP BY 1 ORDER BY 1`, ring.KeyIDs())
 	if err != nil {
 		return fmt.Errorf("blacklist.CheckKeys: %w", err)
 	}
@@ -35,26 +53,36 @@ func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) er
 		id    string
 		count int64
 	}
-	lacking, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (missing, error) {
+	uncovered, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (missing, error) {
 		var m missing
 		return m, r.Scan(&m.id, &m.count)
 	})
 	if err != nil {
 		return fmt.Errorf("blacklist.CheckKeys: %w", err)
 	}
+	var lacking, gone []string
+	for _, m := range uncovered {
+		named := fmt.Sprintf("%s (%d live entries)", m.id, m.count)
+		if slices.Contains(lost, m.id) {
+			gone = append(gone, named)
+		} else {
+			lacking = append(lacking, named)
+		}
+	}
+	if len(gone) > 0 {
+		log.Warn("blacklist entries made with secret keys named in VERMERK_LOST_KEY_IDS match no one, or match fewer "+
+			"identifiers than they were made with: the people they kept out are no longer recognised by what only the "+
+			"lost key hashed. Enter them again from your own records if you have them (the blacklist query lists each "+
+			"entry with its keyId)", "key_ids", strings.Join(gone, ", "))
+	}
 	if len(lacking) == 0 {
 		return nil
 	}
-	named := make([]string, len(lacking))
-	for i, m := range lacking {
-		named[i] = fmt.Sprintf("%s (%d live entries)", m.id, m.count)
-	}
-	known := slices.Clone(ring.KeyIDs())
-	return fmt.Errorf("the blacklist has entries made with secret keys this server does not have: key id %s; "+
-		"the configured keys are %s (current first). Without their keys those entries match nobody. "+
-		"Check VERMERK_SECRET_KEY for a typo, or put the missing keys into VERMERK_OLD_SECRET_KEYS "+
-		"(comma-separated); a key id is the first 8 hex digits of the SHA-256 of the key",
-		strings.Join(named, ", "), strings.Join(known, ", "))
+	return fmt.Errorf("the blacklist has entries made with secret keys this server does not have, which match fewer "+
+		"people without them: key id %s; the configured keys are %s (current first). Check VERMERK_SECRET_KEY for a "+
+		"typo, or put the missing keys into VERMERK_OLD_SECRET_KEYS (comma-separated); a key id is the first 8 hex "+
+		"digits of the SHA-256 of the key. Only a key gone for good belongs in VERMERK_LOST_KEY_IDS",
+		strings.Join(lacking, ", "), strings.Join(ring.KeyIDs(), ", "))
 }
 
 // OpenKeys makes the database's keys the keyring's before a start serves, in the order that
@@ -66,7 +94,7 @@ func CheckKeys(ctx context.Context, q store.Querier, ring *screening.Keyring) er
 // key is recorded, and after a rotation what the instances on the key before wrote during
 // that pass is hashed too (they write nothing from the record on, LockShared).
 func OpenKeys(ctx context.Context, db *store.DB, ring *screening.Keyring, lost []string, log *slog.Logger) error {
-	if err := CheckKeys(ctx, db.Pool, ring); err != nil {
+	if err := CheckKeys(ctx, db.Pool, ring, lost, log); err != nil {
 		return err
 	}
 	if err := CheckCurrentKey(ctx, db.Pool, ring, lost); err != nil {
