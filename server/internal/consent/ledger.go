@@ -179,7 +179,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		if err != nil {
 			return err
 		}
-		before, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
+		before, others, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
 		if err != nil {
 			return err
 		}
@@ -197,6 +197,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
+		outcome += sameRecords(others)
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
 	})
 	if err != nil {
@@ -206,8 +207,55 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 }
 
 // revoke appends a REVOKED entry (e.Source is the channel) and the outbox event, with the
-// contact locked by the caller; it returns the status before ("" when never recorded).
-func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
+// contact locked by the caller; it returns the status before ("" when never recorded). The
+// "no" is the person's (DESIGN rules 4 and 8): every other live record of the person
+// (store.SamePerson) whose last word for the purpose is not already a revocation gets one too,
+// with its own ledger entry naming the record it was given on and its own event, so a
+// duplicate record is no recipient either; only a later grant of its own undoes it. The
+// returned others are those records.
+func revoke(ctx context.Context, tx pgx.Tx, e entry) (before model.ConsentStatus, others []string, err error) {
+	if before, err = revokeRecord(ctx, tx, e); err != nil {
+		return "", nil, err
+	}
+	others, err = revokeSamePerson(ctx, tx, e)
+	return before, others, err
+}
+
+// revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
+// (see revoke), and returns the records it changed.
+func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (others []string, err error) {
+	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		// identifiers shared far beyond one person (a switchboard): the named record only
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	evidence := fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", e.ContactID)
+	for _, id := range person[1:] {
+		if err := lockContact(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		o := e
+		o.ContactID, o.Evidence = id, &evidence
+		st, err := currentStatus(ctx, tx, id, e.PurposeID)
+		if err != nil {
+			return nil, err
+		}
+		if st == model.ConsentStatusRevoked {
+			continue
+		}
+		if _, err := revokeRecord(ctx, tx, o); err != nil {
+			return nil, err
+		}
+		others = append(others, id)
+	}
+	return others, nil
+}
+
+// revokeRecord appends the REVOKED entry and the outbox event of one record.
+func revokeRecord(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
 	before, err := currentStatus(ctx, tx, e.ContactID, e.PurposeID)
 	if err != nil {
 		return "", err
@@ -218,6 +266,15 @@ func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error
 	}
 	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: e.ContactID, PurposeID: e.PurposeID, Channel: e.Source})
 	return before, err
+}
+
+// sameRecords is the audit outcome's note of the person's other records a revocation reached
+// (ids only: the audit names no person).
+func sameRecords(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return "; also on the same person's records " + strings.Join(ids, ", ")
 }
 
 func ptr[T any](v T) *T { return &v }
