@@ -127,6 +127,11 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 				return err
 			}
 		}
+		if in.GivenAt != nil {
+			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt); err != nil {
+				return err
+			}
+		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
 			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token,
 			GivenAt: in.GivenAt, TextVersion: in.ConsentTextVersion}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -106,5 +107,49 @@ func TestRevocationStopsEveryRecordOfThePerson(t *testing.T) {
 				t.Errorf("CONSENT_REVOKED events for %v (%v), want one for each record of the person %v", revoked, err, want)
 			}
 		})
+	}
+}
+
+// Sales enters Erika Testfrau after she said no to the newsletter on marketing's record, and
+// types in the paper form she signed at a fair before that: the older grant does not undo
+// her "no" on the new record either. A grant given after it (here: now) does.
+func TestOlderGrantOnALaterRecordKeepsThePersonsRevocation(t *testing.T) {
+	f := newFixture(t)
+	mk := func(email string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		f.MustAdmin(t, &out, `mutation($e: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+			map[string]any{"e": email})
+		return out.CreateContact.Contact.ID
+	}
+	marketing := mk("erika.testfrau@example.org")
+	f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "letter"}) { id } }`,
+		map[string]any{"c": marketing})
+	sales := mk("ERIKA.TESTFRAU+fair@example.org")
+	f.addToList(t, sales, "news-de")
+
+	grant := func(givenAt any) consentOut {
+		var out struct{ RecordConsent consentOut }
+		f.MustAdmin(t, &out, `mutation($c: ID!, $g: Time) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "fair",
+			evidence: "paper form", givenAt: $g}) { status noticeCode history { status source evidence } } }`,
+			map[string]any{"c": sales, "g": givenAt})
+		return out.RecordConsent
+	}
+	recipients := func() int {
+		var rec struct {
+			Recipients struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		f.MustAdmin(t, &rec, `{ recipients(listKey: "news-de") { edges { node { id } } } }`, nil)
+		return len(rec.Recipients.Edges)
+	}
+	c := grant(time.Now().AddDate(0, -1, 0).UTC().Format(time.RFC3339))
+	if c.Status != "REVOKED" || c.NoticeCode == nil || *c.NoticeCode != "OLDER_THAN_REVOCATION" || recipients() != 0 {
+		t.Errorf("a grant of last month on the later record: %+v, %d recipients; want REVOKED, OLDER_THAN_REVOCATION, none", c, recipients())
+	}
+	if c = grant(nil); c.Status != "GRANTED" || recipients() != 1 {
+		t.Errorf("a grant given now: %+v, %d recipients; want GRANTED and a recipient", c, recipients())
 	}
 }

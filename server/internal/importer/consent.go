@@ -15,7 +15,6 @@ import (
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/csvfile"
 	"github.com/vermerk/vermerk/server/internal/screening"
-	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // The consent stage. A row whose consent columns name a purpose records a GRANTED consent with
@@ -246,8 +245,8 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 // grantsForExisting are the grants a duplicate row's consent makes for the live contacts that
 // hold its e-mails or phones: none when the person revoked the purpose after the stated date
 // (or at all, when the file states no date) — a file never undoes a newer "no". The person is
-// every record the row matches and, through shared identifiers, theirs (store.SamePerson): a
-// record entered after the revocation on another one is that person too.
+// every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
+// a record entered after the revocation on another one is that person too.
 func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, evidence string) ([]grant, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id::text FROM contacts c WHERE c.id IN (SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[]))
@@ -259,25 +258,13 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	if err != nil {
 		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
-	person := slices.Clone(matched)
-	for _, id := range matched {
-		records, _, err := store.SamePerson(ctx, tx, id, nil)
-		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-			continue // identifiers shared far beyond one person: the matched records only
-		}
-		if err != nil {
-			return nil, fmt.Errorf("consent stage: %w", err)
-		}
-		for _, o := range records {
-			if !slices.Contains(person, o) {
-				person = append(person, o)
-			}
-		}
-	}
 	var revokedAt *time.Time
-	if err := tx.QueryRow(ctx, `SELECT max(coalesce(e.given_at, e.at)) FROM consent_events e
-		WHERE e.contact_id = ANY($1::uuid[]) AND e.purpose_id = $2 AND e.status = 'REVOKED'`, person, purposeID).Scan(&revokedAt); err != nil {
-		return nil, fmt.Errorf("consent stage: the person's revocations: %w", err)
+	last, err := consent.PersonRevocation(ctx, tx, matched, purposeID)
+	if err != nil {
+		return nil, fmt.Errorf("consent stage: %w", err)
+	}
+	if last != nil {
+		revokedAt = &last.At
 	}
 	var out []grant
 	for _, id := range matched {
