@@ -153,3 +153,58 @@ func TestOlderGrantOnALaterRecordKeepsThePersonsRevocation(t *testing.T) {
 		t.Errorf("a grant given now: %+v, %d recipients; want GRANTED and a recipient", c, recipients())
 	}
 }
+
+// Revocation is immediate everywhere: a recipients cursor taken before it does not carry the
+// person on, a second instance on the same database leaves her out at once, and a purpose
+// whose legal basis is CONTRACT still releases only granted members.
+func TestRevocationHoldsForAnOldCursorASecondInstanceAndEveryLegalBasis(t *testing.T) {
+	f := newFixture(t)
+	second := apptest.StartOn(t, f.DBURL)
+	f.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "contract-mail", name: "Vertragspost", legalBasis: CONTRACT}) { id } }`, nil)
+	f.list(t, "kunden", "Kunden", "contract-mail")
+	var ids []string
+	// family names of different lengths: the fixture's phone numbers differ, so three people
+	for _, name := range []string{"Testfrau", "Testfrauen", "Testfrauenzimmer"} {
+		id := f.contact(t, "Erika", name)
+		ids = append(ids, id)
+		f.addToList(t, id, "news-de")
+		f.addToList(t, id, "kunden")
+		f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`,
+			map[string]any{"c": id})
+	}
+	slices.Sort(ids)
+	page := func(s *apptest.Server, list, after string) (got []string, end string) {
+		var rec struct {
+			Recipients struct {
+				Edges    []struct{ Node struct{ ID string } }
+				PageInfo struct{ EndCursor *string }
+			}
+		}
+		vars := map[string]any{"l": list, "a": nil}
+		if after != "" {
+			vars["a"] = after
+		}
+		s.MustAdmin(t, &rec, `query($l: String!, $a: String) { recipients(listKey: $l, first: 1, after: $a) { edges { node { id } } pageInfo { endCursor } } }`, vars)
+		for _, e := range rec.Recipients.Edges {
+			got = append(got, e.Node.ID)
+		}
+		if rec.Recipients.PageInfo.EndCursor != nil {
+			end = *rec.Recipients.PageInfo.EndCursor
+		}
+		return got, end
+	}
+	first, cursor := page(f.Server, "news-de", "")
+	if !slices.Equal(first, ids[:1]) {
+		t.Fatalf("first page %v, want %v", first, ids[:1])
+	}
+	f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "e-mail"}) { id } }`,
+		map[string]any{"c": ids[1]})
+	for name, s := range map[string]*apptest.Server{"this instance": f.Server, "second instance": second} {
+		if next, _ := page(s, "news-de", cursor); !slices.Equal(next, ids[2:3]) {
+			t.Errorf("%s: the page after a cursor taken before the revocation = %v, want %v (not the revoked %s)", name, next, ids[2:3], ids[1])
+		}
+	}
+	if got, _ := page(second, "kunden", ""); len(got) != 0 {
+		t.Errorf("a CONTRACT purpose's list without any granted consent released %v", got)
+	}
+}
