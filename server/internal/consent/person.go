@@ -57,13 +57,13 @@ func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purpo
 }
 
 // inheritRevocation gives the record contactID (locked by the caller) the person's last
-// revocation of the purpose when that is later than givenAt, the time of a grant about to be
-// appended, and the record's own ledger lacks it — a record entered after the person said no
+// revocation of the purpose when that is later than grantAt, the time of a grant about to be
+// appended or in force, and the record's own ledger lacks it — a record entered after the person said no
 // on another one. Dated when the person said it, it leaves the record revoked under the older
 // grant, as on the record the "no" was said on.
-func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, givenAt time.Time) error {
+func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, grantAt time.Time) error {
 	r, err := PersonRevocation(ctx, tx, []string{contactID}, purposeID)
-	if err != nil || r == nil || r.ContactID == contactID || !r.At.After(givenAt) {
+	if err != nil || r == nil || r.ContactID == contactID || !r.At.After(grantAt) {
 		return err
 	}
 	var own *time.Time
@@ -79,9 +79,12 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 		return err
 	}
 	evidence := fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", r.ContactID)
-	at := r.At
+	givenAt := &r.At
+	if r.At.Before(time.Now().AddDate(-givenAtBound, 0, 0)) {
+		givenAt = nil // older than a ledger entry may be dated back: dated now, as late as it can be
+	}
 	if err := appendEntry(ctx, tx, entry{ContactID: contactID, PurposeID: purposeID, Status: model.ConsentStatusRevoked,
-		Source: r.Source, Evidence: &evidence, RecordedBy: r.RecordedBy, TokenID: r.TokenID, GivenAt: &at}); err != nil {
+		Source: r.Source, Evidence: &evidence, RecordedBy: r.RecordedBy, TokenID: r.TokenID, GivenAt: givenAt}); err != nil {
 		return err
 	}
 	after, err := currentStatus(ctx, tx, contactID, purposeID)
@@ -90,4 +93,44 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 	}
 	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: r.Source})
 	return err
+}
+
+// JoinPerson applies the person's revocations after contactID's e-mails or phones changed
+// (createContact, updateContact): the record may have joined a person — or joined two — and
+// every record of the person whose grant in force is older than the person's last revocation
+// of that purpose inherits it, so the person's "no" holds for the records they are now known by.
+func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
+	person, _, err := store.SamePerson(ctx, tx, contactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		return nil // identifiers shared far beyond one person: no one person to join
+	}
+	if err != nil || len(person) < 2 {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
+		WHERE contact_id = ANY($1::uuid[]) AND status = 'GRANTED' ORDER BY contact_id, purpose_id`, person)
+	if err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	type granted struct {
+		contactID, purposeID string
+		at                   time.Time
+	}
+	grants, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (g granted, err error) {
+		return g, r.Scan(&g.contactID, &g.purposeID, &g.at)
+	})
+	if err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	for _, g := range grants {
+		if g.contactID != contactID {
+			if err := lockContact(ctx, tx, g.contactID); err != nil {
+				return err
+			}
+		}
+		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at); err != nil {
+			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+		}
+	}
+	return nil
 }

@@ -208,3 +208,52 @@ func TestRevocationHoldsForAnOldCursorASecondInstanceAndEveryLegalBasis(t *testi
 		t.Errorf("a CONTRACT purpose's list without any granted consent released %v", got)
 	}
 }
+
+// A record that becomes the person's later — sales adds her e-mail to its record — takes on
+// her revocation when its grant is older than it; a grant given after the revocation stays.
+func TestRecordJoiningThePersonTakesOnHerRevocation(t *testing.T) {
+	f := newFixture(t)
+	mk := func(email, phone string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		f.MustAdmin(t, &out, `mutation($e: String!, $p: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e], phones: [$p]}) { contact { id } } }`,
+			map[string]any{"e": email, "p": phone})
+		f.addToList(t, out.CreateContact.Contact.ID, "news-de")
+		f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`,
+			map[string]any{"c": out.CreateContact.Contact.ID})
+		return out.CreateContact.Contact.ID
+	}
+	marketing := mk("erika.testfrau@example.org", "+49 30 5550101")
+	sales := mk("e.testfrau@example.com", "+49 30 5550102")
+	f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "letter"}) { id } }`,
+		map[string]any{"c": marketing})
+	later := mk("testfrau.erika@example.net", "+49 30 5550103") // granted after her "no"
+
+	for _, u := range []struct{ id, email, phone string }{
+		{sales, "Erika.Testfrau@Example.org", "+49 30 5550102"},
+		{later, "testfrau.erika@example.net", "030 5550101"},
+	} {
+		var out struct {
+			UpdateContact struct{ Contact *struct{ ID string } }
+		}
+		f.MustAdmin(t, &out, `mutation($id: ID!, $e: String!, $p: String!) { updateContact(id: $id, input: {emails: [$e], phones: [$p]}) { contact { id } } }`,
+			map[string]any{"id": u.id, "e": u.email, "p": u.phone})
+		if out.UpdateContact.Contact == nil {
+			t.Fatalf("updateContact(%s) wrote nothing", u.id)
+		}
+	}
+	var rec struct {
+		Recipients struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	f.MustAdmin(t, &rec, `{ recipients(listKey: "news-de") { edges { node { id } } } }`, nil)
+	var got []string
+	for _, e := range rec.Recipients.Edges {
+		got = append(got, e.Node.ID)
+	}
+	if !slices.Equal(got, []string{later}) {
+		t.Errorf("recipients = %v, want only %s, whose grant is later than her revocation (not the sales record %s, granted before it)", got, later, sales)
+	}
+}
