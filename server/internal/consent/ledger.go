@@ -226,39 +226,6 @@ func revoke(ctx context.Context, tx pgx.Tx, e entry) (before model.ConsentStatus
 	return before, others, err
 }
 
-// revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
-// (see revoke), and returns the records it changed.
-func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (others []string, err error) {
-	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		// identifiers shared far beyond one person (a switchboard): the named record only
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	evidence := fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", e.ContactID)
-	for _, id := range person[1:] {
-		if err := lockContact(ctx, tx, id); err != nil {
-			return nil, err
-		}
-		o := e
-		o.ContactID, o.Evidence = id, &evidence
-		st, err := currentStatus(ctx, tx, id, e.PurposeID)
-		if err != nil {
-			return nil, err
-		}
-		if st == model.ConsentStatusRevoked {
-			continue
-		}
-		if _, err := revokeRecord(ctx, tx, o); err != nil {
-			return nil, err
-		}
-		others = append(others, id)
-	}
-	return others, nil
-}
-
 // revokeRecord appends the REVOKED entry and the outbox event of one record.
 func revokeRecord(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
 	before, err := currentStatus(ctx, tx, e.ContactID, e.PurposeID)

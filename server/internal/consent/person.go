@@ -56,6 +56,45 @@ func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purpo
 	return &r, nil
 }
 
+// revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
+// (see revoke), and returns the records it changed.
+func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (others []string, err error) {
+	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		// identifiers shared far beyond one person (a switchboard): the named record only
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	evidence := sameRecordEvidence(e.ContactID)
+	for _, id := range person[1:] {
+		if err := lockContact(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		o := e
+		o.ContactID, o.Evidence = id, &evidence
+		st, err := currentStatus(ctx, tx, id, e.PurposeID)
+		if err != nil {
+			return nil, err
+		}
+		if st == model.ConsentStatusRevoked {
+			continue
+		}
+		if _, err := revokeRecord(ctx, tx, o); err != nil {
+			return nil, err
+		}
+		others = append(others, id)
+	}
+	return others, nil
+}
+
+// sameRecordEvidence is the evidence of a revocation taken over from another record of the
+// person: it names that record by id only, no personal data.
+func sameRecordEvidence(contactID string) string {
+	return fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", contactID)
+}
+
 // inheritRevocation gives the record contactID (locked by the caller) the person's last
 // revocation of the purpose when that is later than grantAt, the time of a grant about to be
 // appended or in force, and the record's own ledger lacks it — a record entered after the person said no
@@ -78,7 +117,7 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 	if err != nil {
 		return err
 	}
-	evidence := fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", r.ContactID)
+	evidence := sameRecordEvidence(r.ContactID)
 	givenAt := &r.At
 	if r.At.Before(time.Now().AddDate(-givenAtBound, 0, 0)) {
 		givenAt = nil // older than a ledger entry may be dated back: dated now, as late as it can be
