@@ -383,10 +383,11 @@ type ComplexityRoot struct {
 	}
 
 	Webhook struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Kinds     func(childComplexity int) int
-		URL       func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kinds       func(childComplexity int) int
+		PurposeKeys func(childComplexity int) int
+		URL         func(childComplexity int) int
 	}
 
 	WebhookDelivery struct {
@@ -2161,6 +2162,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Webhook.Kinds(childComplexity), true
+	case "Webhook.purposeKeys":
+		if e.ComplexityRoot.Webhook.PurposeKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.PurposeKeys(childComplexity), true
 	case "Webhook.url":
 		if e.ComplexityRoot.Webhook.URL == nil {
 			break
@@ -2615,6 +2622,8 @@ type Webhook {
   url: String!
   kinds: [RevocationKind!]!
   createdAt: Time!
+  "The purposes whose events the endpoint receives (by key); null: every purpose."
+  purposeKeys: [String!]
 }
 type WebhookDelivery {
   id: ID!
@@ -2704,6 +2713,12 @@ input WebhookInput {
   kinds: [RevocationKind!]!
   "Shared secret for the X-Vermerk-Signature HMAC; at least 16 characters."
   secret: String!
+  """
+  Binds the endpoint to these purposes, as an integrator's token is bound: an event that names
+  another purpose (a revocation of it) is not sent there. Events of the whole contact (erasure,
+  block, deletion, merge) and due requests name no purpose and go by kinds alone. Null: every purpose.
+  """
+  purposeKeys: [String!]
 }
 
 type Query {
@@ -3358,6 +3373,8 @@ func (ec *executionContext) childFields_Webhook(ctx context.Context, field graph
 		return ec.fieldContext_Webhook_kinds(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Webhook_createdAt(ctx, field)
+	case "purposeKeys":
+		return ec.fieldContext_Webhook_purposeKeys(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Webhook", field.Name)
 }
@@ -12257,6 +12274,29 @@ func (ec *executionContext) fieldContext_Webhook_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Webhook_purposeKeys(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_purposeKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurposeKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_purposeKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14180,7 +14220,7 @@ func (ec *executionContext) unmarshalInputWebhookInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"url", "kinds", "secret"}
+	fieldsInOrder := [...]string{"url", "kinds", "secret", "purposeKeys"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14208,6 +14248,13 @@ func (ec *executionContext) unmarshalInputWebhookInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Secret = data
+		case "purposeKeys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purposeKeys"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurposeKeys = data
 		}
 	}
 	return it, nil
@@ -16506,6 +16553,11 @@ func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, 
 		case "createdAt":
 			out.Values[i] = ec._Webhook_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purposeKeys":
+			out.Values[i] = ec._Webhook_purposeKeys(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -321,6 +321,8 @@ type Webhook struct {
 	URL       string           `json:"url"`
 	Kinds     []RevocationKind `json:"kinds"`
 	CreatedAt time.Time        `json:"createdAt"`
+	// The purposes whose events the endpoint receives (by key); null: every purpose.
+	PurposeKeys []string `json:"purposeKeys,omitempty"`
 }
 
 type WebhookDelivery struct {
@@ -341,6 +343,10 @@ type WebhookInput struct {
 	Kinds []RevocationKind `json:"kinds"`
 	// Shared secret for the X-Vermerk-Signature HMAC; at least 16 characters.
 	Secret string `json:"secret"`
+	// Binds the endpoint to these purposes, as an integrator's token is bound: an event that names
+	// another purpose (a revocation of it) is not sent there. Events of the whole contact (erasure,
+	// block, deletion, merge) and due requests name no purpose and go by kinds alone. Null: every purpose.
+	PurposeKeys []string `json:"purposeKeys,omitempty"`
 }
 
 type BlacklistSource string

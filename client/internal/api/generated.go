@@ -1937,6 +1937,10 @@ type WebhookInput struct {
 	Kinds []RevocationKind `json:"kinds"`
 	// Shared secret for the X-Vermerk-Signature HMAC; at least 16 characters.
 	Secret string `json:"secret"`
+	// Binds the endpoint to these purposes, as an integrator's token is bound: an event that names
+	// another purpose (a revocation of it) is not sent there. Events of the whole contact (erasure,
+	// block, deletion, merge) and due requests name no purpose and go by kinds alone. Null: every purpose.
+	PurposeKeys []string `json:"purposeKeys"`
 }
 
 // GetUrl returns WebhookInput.Url, and is useful for accessing the field via an interface.
@@ -1947,6 +1951,9 @@ func (v *WebhookInput) GetKinds() []RevocationKind { return v.Kinds }
 
 // GetSecret returns WebhookInput.Secret, and is useful for accessing the field via an interface.
 func (v *WebhookInput) GetSecret() string { return v.Secret }
+
+// GetPurposeKeys returns WebhookInput.PurposeKeys, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetPurposeKeys() []string { return v.PurposeKeys }
 
 // WebhooksResponse is returned by Webhooks on success.
 type WebhooksResponse struct {

@@ -54,51 +54,6 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	return receipt, nil
 }
 
-// neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
-// contacts $1, other than those.
-const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
-		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
-		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
-	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1`
-
-// maxPersonRecords bounds the records one erasure may take with it: more means identifiers
-// shared far beyond one person (an office's switchboard), which keep must cut first.
-const maxPersonRecords = 200
-
-// samePerson returns the records reachable from id through shared identifiers without passing
-// through a record in keep, in the order found (id first), and the records of keep met.
-func samePerson(ctx context.Context, q store.Querier, id string, keep []string) (records, kept []string, err error) {
-	records = []string{id}
-	frontier := []string{id}
-	for len(frontier) > 0 {
-		rows, err := q.Query(ctx, neighbours, frontier)
-		if err != nil {
-			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
-		}
-		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
-		}
-		frontier = frontier[:0]
-		for _, o := range found {
-			switch {
-			case slices.Contains(keep, o):
-				if !slices.Contains(kept, o) {
-					kept = append(kept, o)
-				}
-			case !slices.Contains(records, o):
-				records = append(records, o)
-				frontier = append(frontier, o)
-			}
-		}
-		if len(records) > maxPersonRecords {
-			return nil, nil, apperr.BadInput("id", apperr.ReasonPersonTooLarge,
-				"more than %d records share e-mails or phones with this contact; look at erasurePreview and name the records that are someone else in keep", maxPersonRecords)
-		}
-	}
-	return records, kept, nil
-}
-
 func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
 	if err := s.lockExclusive(ctx, tx); err != nil {
@@ -108,7 +63,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	ids, kept, err := samePerson(ctx, tx, id, keep)
+	ids, kept, err := store.SamePerson(ctx, tx, id, keep)
 	if err != nil {
 		return nil, err
 	}

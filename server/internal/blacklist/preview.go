@@ -27,7 +27,7 @@ func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.Erasure
 			return err
 		}
 		p.Contact = c
-		same, _, err := samePerson(ctx, tx, id, nil)
+		same, _, err := store.SamePerson(ctx, tx, id, nil)
 		if err != nil {
 			return err
 		}

@@ -127,6 +127,11 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 				return err
 			}
 		}
+		if in.GivenAt != nil {
+			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt); err != nil {
+				return err
+			}
+		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
 			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token,
 			GivenAt: in.GivenAt, TextVersion: in.ConsentTextVersion}); err != nil {
@@ -183,7 +188,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		if err := refuseMentions(ctx, tx, "input.channel", channel, in.ContactID); err != nil {
 			return err
 		}
-		before, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
+		before, others, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
 		if err != nil {
 			return err
 		}
@@ -201,6 +206,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
+		outcome += sameRecords(others)
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
 	})
 	if err != nil {
@@ -210,8 +216,22 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 }
 
 // revoke appends a REVOKED entry (e.Source is the channel) and the outbox event, with the
-// contact locked by the caller; it returns the status before ("" when never recorded).
-func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
+// contact locked by the caller; it returns the status before ("" when never recorded). The
+// "no" is the person's (DESIGN rules 4 and 8): every other live record of the person
+// (store.SamePerson) whose last word for the purpose is not already a revocation gets one too,
+// with its own ledger entry naming the record it was given on and its own event, so a
+// duplicate record is no recipient either; only a later grant of its own undoes it. The
+// returned others are those records.
+func revoke(ctx context.Context, tx pgx.Tx, e entry) (before model.ConsentStatus, others []string, err error) {
+	if before, err = revokeRecord(ctx, tx, e); err != nil {
+		return "", nil, err
+	}
+	others, err = revokeSamePerson(ctx, tx, e)
+	return before, others, err
+}
+
+// revokeRecord appends the REVOKED entry and the outbox event of one record.
+func revokeRecord(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error) {
 	before, err := currentStatus(ctx, tx, e.ContactID, e.PurposeID)
 	if err != nil {
 		return "", err
@@ -222,6 +242,15 @@ func revoke(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus, error
 	}
 	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: e.ContactID, PurposeID: e.PurposeID, Channel: e.Source})
 	return before, err
+}
+
+// sameRecords is the audit outcome's note of the person's other records a revocation reached
+// (ids only: the audit names no person).
+func sameRecords(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return "; also on the same person's records " + strings.Join(ids, ", ")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -65,17 +65,23 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		if err != nil {
 			return err
 		}
-		if !wasMember && status == model.ConsentStatusRevoked {
-			alreadyDone = true
-			return nil
-		}
+		e := entry{ContactID: contactID, PurposeID: l.PurposeID, Source: channel, RecordedBy: UnsubscribeRecorder, TokenID: "unsubscribe"}
+		var others []string
 		outcome := "ok"
 		if status == model.ConsentStatusRevoked {
+			// a click on a record revoked already still reaches the person's other records
+			if others, err = revokeSamePerson(ctx, tx, e); err != nil {
+				return err
+			}
+			if !wasMember && len(others) == 0 {
+				alreadyDone = true
+				return nil
+			}
 			outcome = "ok: membership ended, consent was already revoked"
-		} else if _, err := revoke(ctx, tx, entry{ContactID: contactID, PurposeID: l.PurposeID, Source: channel,
-			RecordedBy: UnsubscribeRecorder, TokenID: "unsubscribe"}); err != nil {
+		} else if _, others, err = revoke(ctx, tx, e); err != nil {
 			return err
 		}
+		outcome += sameRecords(others)
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "unsubscribe", TargetID: l.ID, ContactID: contactID, Outcome: outcome})
 	})
 	if err != nil {

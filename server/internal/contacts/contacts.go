@@ -12,6 +12,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -228,6 +229,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		return nil, err
 	}
 	if err := s.screener.HashContacts(ctx, tx, []string{id}); err != nil {
+		return nil, err
+	}
+	if err := consent.JoinPerson(ctx, tx, id); err != nil {
 		return nil, err
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}

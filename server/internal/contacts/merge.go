@@ -11,6 +11,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -22,8 +23,8 @@ const maxMerged = 20 // records merged into one at once
 // organisation the survivor lacks is taken over (from the first record in fromIDs that has
 // one); the ledger events of the merged records become the survivor's, each with its
 // original time, source, evidence and recorder; and the current consent per purpose is
-// derived again from the merged ledger by time, so a later revocation in one record beats an
-// earlier grant in the other. The merged records are deleted: contact(id) answers null for
+// derived again from the merged ledger by the ledger's one ordering rule (when the person
+// acted), so a later revocation in one record beats an earlier grant in the other. The merged records are deleted: contact(id) answers null for
 // them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
 // event per merged record names it and the survivor. The reason is audited and must not
 // contain the person's e-mail, phone or name.
@@ -193,7 +194,7 @@ func moveIdentifiers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []st
 
 // mergeLedgers makes the ledger events of fromIDs the survivor's (only their contact_id
 // changes; the database refuses any other change) and derives the survivor's consent state
-// per purpose from the merged ledger by time. The survivor's state rows keep their ids.
+// per purpose from the merged ledger (consent.Rederive). The survivor's state rows keep their ids.
 func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []string) error {
 	if _, err := tx.Exec(ctx, `SET LOCAL vermerk.merge = 'on'`); err != nil {
 		return err
@@ -207,24 +208,9 @@ func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 	if _, err := tx.Exec(ctx, `DELETE FROM consent_state WHERE contact_id = ANY($1::uuid[])`, fromIDs); err != nil {
 		return fmt.Errorf("consent state of merged records: %w", err)
 	}
-	// The last event by time decides the status; grantedAt is the last grant, revokedAt the
-	// last event's time when it revokes (as the ledger trigger derives them event by event).
-	_, err := tx.Exec(ctx, `INSERT INTO consent_state AS s (contact_id, purpose_id, status, granted_at, revoked_at, last_event_id)
-		SELECT $1, e.purpose_id, last.status,
-			max(e.at) FILTER (WHERE e.status = 'GRANTED'),
-			CASE WHEN last.status = 'REVOKED' THEN last.at END,
-			max(e.id)
-		FROM consent_events e
-		CROSS JOIN LATERAL (SELECT l.status, l.at FROM consent_events l
-			WHERE l.contact_id = $1 AND l.purpose_id = e.purpose_id ORDER BY l.at DESC, l.id DESC LIMIT 1) AS last
-		WHERE e.contact_id = $1
-		GROUP BY e.purpose_id, last.status, last.at
-		ON CONFLICT (contact_id, purpose_id) DO UPDATE SET status = EXCLUDED.status, granted_at = EXCLUDED.granted_at,
-			revoked_at = EXCLUDED.revoked_at, last_event_id = EXCLUDED.last_event_id`, intoID)
-	if err != nil {
-		return fmt.Errorf("derive consent state: %w", err)
-	}
-	return nil
+	// The ledger's one ordering rule (givenAt where given, else when recorded) decides, as for
+	// a single record.
+	return consent.Rederive(ctx, tx, intoID)
 }
 
 // mergedHere are the tables referencing contacts that MergeContacts merges itself.

@@ -314,3 +314,44 @@ func TestMergeDerivesConsentByTime(t *testing.T) {
 		})
 	}
 }
+
+// A merge orders the merged ledger by the ledger's one rule — when the person acted (givenAt,
+// else when recorded) — as a single record does: a paper grant typed in after a revocation
+// on the other record, but signed before it, does not undo that revocation.
+func TestMergeOrdersConsentByGivenAt(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	a := create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika@example.org"}})
+	b := create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "phones": []string{"+49 30 5550101"}})
+	ctx := context.Background()
+	conn := s.Conn(t)
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	minute := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	// a revoked at minute 5; b's grant was signed at minute 1 and typed in at minute 10.
+	if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+		SELECT $1, id, 'REVOKED', $2, 'phone', 'Test Staff', 'token-1' FROM purposes WHERE key = 'newsletter'`, a, minute(5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, given_at, source, evidence, recorded_by, recorded_by_token)
+		SELECT $1, id, 'GRANTED', $2, $3, 'fair', 'paper form', 'Test Staff', 'token-1' FROM purposes WHERE key = 'newsletter'`, b, minute(10), minute(1)); err != nil {
+		t.Fatal(err)
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": a})
+
+	var m merged
+	s.MustAdmin(t, &m, mergeContacts, map[string]any{"into": a, "from": []string{b}, "reason": "one person, two departments"})
+	if cs := m.MergeContacts.Consents; len(cs) != 1 || cs[0].Status != "REVOKED" || cs[0].GrantedAt == nil || !cs[0].GrantedAt.Equal(minute(1)) ||
+		cs[0].RevokedAt == nil || !cs[0].RevokedAt.Equal(minute(5)) || len(cs[0].History) != 2 {
+		t.Errorf("merged consents = %+v, want REVOKED granted %v revoked %v with both events", cs, minute(1), minute(5))
+	}
+	var rec struct {
+		Recipients struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.MustAdmin(t, &rec, `{ recipients(listKey: "news") { edges { node { id } } } }`, nil)
+	if len(rec.Recipients.Edges) != 0 {
+		t.Errorf("recipients after the merge = %+v, want none: the person revoked after signing the paper form", rec.Recipients.Edges)
+	}
+}

@@ -243,23 +243,31 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 }
 
 // grantsForExisting are the grants a duplicate row's consent makes for the live contacts that
-// hold its e-mails or phones: none for a contact that revoked the purpose after the stated date
-// (or at all, when the file states no date) — a file never undoes a newer "no".
+// hold its e-mails or phones: none when the person revoked the purpose after the stated date
+// (or at all, when the file states no date) — a file never undoes a newer "no". The person is
+// every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
+// a record entered after the revocation on another one is that person too.
 func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, evidence string) ([]grant, error) {
-	rows, err := tx.Query(ctx, `SELECT c.id, (SELECT max(coalesce(e.given_at, e.at)) FROM consent_events e
-			WHERE e.contact_id = c.id AND e.purpose_id = $3 AND e.status = 'REVOKED')
-		FROM contacts c WHERE c.id IN (SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
+	rows, err := tx.Query(ctx, `SELECT c.id::text FROM contacts c WHERE c.id IN (SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[]))
-		ORDER BY c.id FOR NO KEY UPDATE OF c`, r.emailsNorm, r.phones, purposeID)
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, r.emailsNorm, r.phones)
 	if err != nil {
 		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
-	var (
-		out       []grant
-		id        string
-		revokedAt *time.Time
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &revokedAt}, func() error {
+	matched, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
+	}
+	var revokedAt *time.Time
+	last, err := consent.PersonRevocation(ctx, tx, matched, purposeID)
+	if err != nil {
+		return nil, fmt.Errorf("consent stage: %w", err)
+	}
+	if last != nil {
+		revokedAt = &last.At
+	}
+	var out []grant
+	for _, id := range matched {
 		switch {
 		case revokedAt != nil && r.consent.givenAt == nil:
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
@@ -270,10 +278,6 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 		default:
 			out = append(out, grant{id, purposeID, r.consent.givenAt, evidence})
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
 	return out, nil
 }

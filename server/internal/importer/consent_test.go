@@ -119,3 +119,45 @@ func TestImportConsentYesMeansTheListsPurpose(t *testing.T) {
 		t.Fatalf("recipients: %+v", out)
 	}
 }
+
+// A file never undoes a newer "no" of the person (DESIGN rule 8), whichever of the person's
+// records the no was said on: Erika Testfrau revoked the newsletter on marketing's record;
+// sales entered her afterwards with her e-mail spelled differently. A file stating a consent
+// of last month matches both records and must grant neither.
+func TestImportConsentDoesNotUndoThePersonsRevocation(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	mk := func(email string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($e: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+			map[string]any{"e": email})
+		return out.CreateContact.Contact.ID
+	}
+	marketing := mk("erika.testfrau@example.org")
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "phone"}) { id } }`,
+		map[string]any{"c": marketing})
+	sales := mk("Erika.Testfrau+shop@Example.org")
+
+	lastMonth := time.Now().AddDate(0, -1, 0).UTC().Format("02.01.2006")
+	file := "Vorname;Nachname;E-Mail;Einwilligung;Einwilligungsdatum;Quelle\r\n" +
+		"Erika;Testfrau;erika.testfrau@example.org;newsletter;" + lastMonth + ";Messe Leipzig\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, nil, "messe.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	if j.Duplicates != 1 {
+		t.Fatalf("duplicates = %d, want 1; problems %+v", j.Duplicates, j.Problems)
+	}
+	for _, id := range []string{marketing, sales} {
+		var c struct {
+			Contact struct{ Consents []struct{ Status string } }
+		}
+		s.MustAdmin(t, &c, `query($id: ID!) { contact(id: $id) { consents { status } } }`, map[string]any{"id": id})
+		for _, cs := range c.Contact.Consents {
+			if cs.Status == "GRANTED" {
+				t.Errorf("record %s: the file's consent of %s was recorded over the person's revocation of today: %+v", id, lastMonth, c.Contact.Consents)
+			}
+		}
+	}
+}

@@ -54,14 +54,16 @@ const (
 	maxURL    = 2000
 )
 
-const webhookColumns = `id, url, kinds, created_at`
+// webhookColumns select a webhook (in RETURNING too), its purposes by key (NULL: every one).
+const webhookColumns = `id, url, kinds, created_at,
+	(SELECT array_agg(p.key ORDER BY p.key) FROM purposes p WHERE p.id = ANY(purpose_ids))`
 
 func scanWebhook(row pgx.Row) (*model.Webhook, error) {
 	var (
 		w     model.Webhook
 		kinds []string
 	)
-	if err := row.Scan(&w.ID, &w.URL, &kinds, &w.CreatedAt); err != nil {
+	if err := row.Scan(&w.ID, &w.URL, &kinds, &w.CreatedAt, &w.PurposeKeys); err != nil {
 		return nil, err
 	}
 	for _, k := range kinds {
@@ -105,12 +107,15 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	}
 	var w *model.Webhook
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		var err error
+		purposeIDs, err := purposeIDs(ctx, tx, in.PurposeKeys)
+		if err != nil {
+			return err
+		}
 		// Events up to the newest one visible now are not for this endpoint: ids become
 		// visible in id order (vermerk_emit), so every later event has a larger id.
-		w, err = scanWebhook(tx.QueryRow(ctx, `INSERT INTO webhooks (id, url, kinds, secret_enc, secret_key_id, fanned_out_id)
-			VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(id), 0) FROM events))
-			RETURNING `+webhookColumns, id, u, kinds, enc, s.keys[0].ID))
+		w, err = scanWebhook(tx.QueryRow(ctx, `INSERT INTO webhooks (id, url, kinds, secret_enc, secret_key_id, fanned_out_id, purpose_ids)
+			VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(id), 0) FROM events), $6)
+			RETURNING `+webhookColumns, id, u, kinds, enc, s.keys[0].ID, purposeIDs))
 		if err != nil {
 			return err
 		}
@@ -120,6 +125,35 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 		return nil, fmt.Errorf("webhooks.Create: %w", err)
 	}
 	return w, nil
+}
+
+// purposeIDs resolves the purposes a webhook is bound to (input.purposeKeys); nil: every purpose.
+func purposeIDs(ctx context.Context, tx pgx.Tx, keys []string) ([]string, error) {
+	if keys == nil {
+		return nil, nil
+	}
+	if len(keys) == 0 {
+		return nil, apperr.BadInput("input.purposeKeys", apperr.ReasonRequired,
+			"name at least one purpose the endpoint is bound to, or leave purposeKeys out for every purpose")
+	}
+	var (
+		ids  []string
+		errs apperr.List
+	)
+	for i, k := range keys {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id::text FROM purposes WHERE key = $1`, k).Scan(&id)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			errs = append(errs, apperr.BadInput(fmt.Sprintf("input.purposeKeys[%d]", i), apperr.ReasonPurposeUnknown,
+				"there is no purpose with key %q; see the purposes query for the existing ones", apperr.Clip(k)))
+		case err != nil:
+			return nil, fmt.Errorf("purpose %s: %w", apperr.Clip(k), err)
+		case !slices.Contains(ids, id):
+			ids = append(ids, id)
+		}
+	}
+	return ids, errs.Err()
 }
 
 // checkSecret is the rule for a shared secret, given as field: 16 to 1,000 characters.

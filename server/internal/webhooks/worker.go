@@ -269,19 +269,20 @@ func (w *Worker) fanOut(ctx context.Context) error {
 		more := false
 		err := w.svc.db.Transact(ctx, func(tx pgx.Tx) error {
 			more = false
-			rows, err := tx.Query(ctx, `SELECT id, kinds, fanned_out_id FROM webhooks ORDER BY id FOR UPDATE SKIP LOCKED`)
+			rows, err := tx.Query(ctx, `SELECT id, kinds, fanned_out_id, purpose_ids::text[] FROM webhooks ORDER BY id FOR UPDATE SKIP LOCKED`)
 			if err != nil {
 				return err
 			}
 			type hook struct {
-				id    string
-				kinds []string
-				after int64
+				id       string
+				kinds    []string
+				after    int64
+				purposes []string // nil: every purpose
 			}
 			var hooks []hook
 			for rows.Next() {
 				var h hook
-				if err := rows.Scan(&h.id, &h.kinds, &h.after); err != nil {
+				if err := rows.Scan(&h.id, &h.kinds, &h.after, &h.purposes); err != nil {
 					rows.Close()
 					return err
 				}
@@ -301,7 +302,7 @@ func (w *Worker) fanOut(ctx context.Context) error {
 					continue
 				}
 				more = more || n == fanBatch
-				if err := w.createDeliveries(ctx, tx, h.id, h.kinds, h.after, hi); err != nil {
+				if err := w.createDeliveries(ctx, tx, h.id, h.kinds, h.purposes, h.after, hi); err != nil {
 					return err
 				}
 				if _, err := tx.Exec(ctx, `UPDATE webhooks SET fanned_out_id = $2 WHERE id = $1`, h.id, hi); err != nil {
@@ -319,12 +320,15 @@ func (w *Worker) fanOut(ctx context.Context) error {
 	}
 }
 
-func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds []string, after, hi int64) error {
+// createDeliveries turns the events (after, hi] of the webhook's kinds into its deliveries; a
+// webhook bound to purposes gets no event that names another purpose.
+func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds, purposes []string, after, hi int64) error {
 	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel,
 			CASE WHEN e.kind = 'REQUEST_DUE' THEN nullif(e.ref, '') END,
 			CASE WHEN e.kind = 'CONTACT_MERGED' THEN nullif(e.ref, '') END
 		FROM events e LEFT JOIN purposes p ON p.id = e.purpose_id
-		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3) ORDER BY e.id`, after, hi, kinds)
+		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3)
+			AND ($4::uuid[] IS NULL OR e.purpose_id IS NULL OR e.purpose_id = ANY($4::uuid[])) ORDER BY e.id`, after, hi, kinds, purposes)
 	if err != nil {
 		return err
 	}

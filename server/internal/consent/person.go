@@ -1,0 +1,175 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/store"
+)
+
+// Revocation is the person's last "no" to a purpose, on whichever of their records it was said.
+type Revocation struct {
+	ContactID           string    // the record it was recorded on
+	At                  time.Time // when the person said it (givenAt, else when recorded)
+	Source              string    // the channel
+	RecordedBy, TokenID string
+}
+
+// PersonRevocation returns the last revocation of purposeID by the person the records
+// contactIDs belong to — those records and every record sharing a normalised e-mail or phone
+// with them, transitively (store.SamePerson) — or nil when the person never revoked it.
+// Grants weigh themselves against it: only a later one undoes a "no".
+func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purposeID string) (*Revocation, error) {
+	person := slices.Clone(contactIDs)
+	for _, id := range contactIDs {
+		records, _, err := store.SamePerson(ctx, tx, id, nil)
+		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+			continue // identifiers shared far beyond one person: the named records only
+		}
+		if err != nil {
+			return nil, fmt.Errorf("consent.PersonRevocation: %w", err)
+		}
+		for _, o := range records {
+			if !slices.Contains(person, o) {
+				person = append(person, o)
+			}
+		}
+	}
+	var r Revocation
+	err := tx.QueryRow(ctx, `SELECT e.contact_id::text, coalesce(e.given_at, e.at), e.source, e.recorded_by, e.recorded_by_token
+		FROM consent_events e WHERE e.contact_id = ANY($1::uuid[]) AND e.purpose_id = $2 AND e.status = 'REVOKED'
+		ORDER BY coalesce(e.given_at, e.at) DESC, e.id DESC LIMIT 1`, person, purposeID).
+		Scan(&r.ContactID, &r.At, &r.Source, &r.RecordedBy, &r.TokenID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("consent.PersonRevocation: %w", err)
+	}
+	return &r, nil
+}
+
+// revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
+// (see revoke), and returns the records it changed.
+func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (others []string, err error) {
+	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		// identifiers shared far beyond one person (a switchboard): the named record only
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	evidence := sameRecordEvidence(e.ContactID)
+	for _, id := range person[1:] {
+		if err := lockContact(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		o := e
+		o.ContactID, o.Evidence = id, &evidence
+		st, err := currentStatus(ctx, tx, id, e.PurposeID)
+		if err != nil {
+			return nil, err
+		}
+		if st == model.ConsentStatusRevoked {
+			continue
+		}
+		if _, err := revokeRecord(ctx, tx, o); err != nil {
+			return nil, err
+		}
+		others = append(others, id)
+	}
+	return others, nil
+}
+
+// sameRecordEvidence is the evidence of a revocation taken over from another record of the
+// person: it names that record by id only, no personal data.
+func sameRecordEvidence(contactID string) string {
+	return fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", contactID)
+}
+
+// inheritRevocation gives the record contactID (locked by the caller) the person's last
+// revocation of the purpose when that is later than grantAt, the time of a grant about to be
+// appended or in force, and the record's own ledger lacks it — a record entered after the person said no
+// on another one. Dated when the person said it, it leaves the record revoked under the older
+// grant, as on the record the "no" was said on.
+func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, grantAt time.Time) error {
+	r, err := PersonRevocation(ctx, tx, []string{contactID}, purposeID)
+	if err != nil || r == nil || r.ContactID == contactID || !r.At.After(grantAt) {
+		return err
+	}
+	var own *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(coalesce(e.given_at, e.at)) FROM consent_events e
+		WHERE e.contact_id = $1 AND e.purpose_id = $2 AND e.status = 'REVOKED'`, contactID, purposeID).Scan(&own); err != nil {
+		return fmt.Errorf("own revocations: %w", err)
+	}
+	if own != nil && !own.Before(r.At) {
+		return nil
+	}
+	before, err := currentStatus(ctx, tx, contactID, purposeID)
+	if err != nil {
+		return err
+	}
+	evidence := sameRecordEvidence(r.ContactID)
+	givenAt := &r.At
+	if r.At.Before(time.Now().AddDate(-givenAtBound, 0, 0)) {
+		givenAt = nil // older than a ledger entry may be dated back: dated now, as late as it can be
+	}
+	if err := appendEntry(ctx, tx, entry{ContactID: contactID, PurposeID: purposeID, Status: model.ConsentStatusRevoked,
+		Source: r.Source, Evidence: &evidence, RecordedBy: r.RecordedBy, TokenID: r.TokenID, GivenAt: givenAt}); err != nil {
+		return err
+	}
+	after, err := currentStatus(ctx, tx, contactID, purposeID)
+	if err != nil || before != model.ConsentStatusGranted || after != model.ConsentStatusRevoked {
+		return err
+	}
+	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: r.Source})
+	return err
+}
+
+// JoinPerson applies the person's revocations after contactID's e-mails or phones changed
+// (createContact, updateContact): the record may have joined a person — or joined two — and
+// every record of the person whose grant in force is older than the person's last revocation
+// of that purpose inherits it, so the person's "no" holds for the records they are now known by.
+func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
+	person, _, err := store.SamePerson(ctx, tx, contactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		return nil // identifiers shared far beyond one person: no one person to join
+	}
+	if err != nil || len(person) < 2 {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
+		WHERE contact_id = ANY($1::uuid[]) AND status = 'GRANTED' ORDER BY contact_id, purpose_id`, person)
+	if err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	type granted struct {
+		contactID, purposeID string
+		at                   time.Time
+	}
+	grants, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (g granted, err error) {
+		return g, r.Scan(&g.contactID, &g.purposeID, &g.at)
+	})
+	if err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	for _, g := range grants {
+		if g.contactID != contactID {
+			if err := lockContact(ctx, tx, g.contactID); err != nil {
+				return err
+			}
+		}
+		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at); err != nil {
+			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+)
+
+// neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
+// contacts $1, other than those.
+const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
+		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
+	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1`
+
+// MaxPersonRecords bounds the records of one person: more means identifiers shared far
+// beyond one person (an office's switchboard), which keep must cut first.
+const MaxPersonRecords = 200
+
+// SamePerson is DESIGN rule 8's person: the live records reachable from id through a shared
+// normalised e-mail or phone, transitively, without passing through a record in keep (someone
+// else, as an admin named them). It returns them in the order found (id first), and the
+// records of keep met; more than MaxPersonRecords is BAD_USER_INPUT PERSON_TOO_LARGE.
+// Erasure, its preview and revocation all ask this one rule who the person is.
+func SamePerson(ctx context.Context, q Querier, id string, keep []string) (records, kept []string, err error) {
+	records = []string{id}
+	frontier := []string{id}
+	for len(frontier) > 0 {
+		rows, err := q.Query(ctx, neighbours, frontier)
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
+		}
+		frontier = frontier[:0]
+		for _, o := range found {
+			switch {
+			case slices.Contains(keep, o):
+				if !slices.Contains(kept, o) {
+					kept = append(kept, o)
+				}
+			case !slices.Contains(records, o):
+				records = append(records, o)
+				frontier = append(frontier, o)
+			}
+		}
+		if len(records) > MaxPersonRecords {
+			return nil, nil, apperr.BadInput("id", apperr.ReasonPersonTooLarge,
+				"more than %d records share e-mails or phones with this contact; look at erasurePreview and name the records that are someone else in keep", MaxPersonRecords)
+		}
+	}
+	return records, kept, nil
+}

@@ -1,0 +1,48 @@
+-- A revocation is the person's (DESIGN rules 4 and 8): since this version revokeConsent, the
+-- unsubscribe link and a record joining a person (consent.revokeSamePerson, JoinPerson) revoke
+-- the purpose on every live record of the person — the records sharing a normalised e-mail or
+-- phone, transitively. This applies that once to what was recorded before: a record whose
+-- grant in force is older than a revocation of the same purpose on another record of its
+-- person inherits the latest such revocation, dated when it was said (its own time when that
+-- lies more than three years back, beyond what a ledger entry may be dated back), naming the
+-- record it was said on, with a CONSENT_REVOKED event. A group of more than 200 records
+-- (consent.PersonRevocation's bound, store.MaxPersonRecords) is no one person and is left.
+-- +goose Up
+CREATE TEMPORARY TABLE person_revocations_00032 ON COMMIT DROP AS
+WITH RECURSIVE origins AS (
+    SELECT DISTINCT contact_id FROM consent_events WHERE status = 'REVOKED'
+), person(origin, member) AS (
+    SELECT contact_id, contact_id FROM origins
+  UNION
+    SELECT p.origin, n.id FROM person p CROSS JOIN LATERAL (
+        SELECT x.contact_id AS id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = p.member
+        UNION SELECT x.contact_id FROM contact_phones ph JOIN contact_phones x ON x.number = ph.number WHERE ph.contact_id = p.member) n
+), sized AS (
+    SELECT origin, member FROM person WHERE origin IN (SELECT origin FROM person GROUP BY origin HAVING count(*) <= 200)
+), last_revocation AS (
+    SELECT DISTINCT ON (e.contact_id, e.purpose_id) e.contact_id AS origin, e.purpose_id,
+        coalesce(e.given_at, e.at) AS said_at, e.source, e.recorded_by, e.recorded_by_token
+    FROM consent_events e WHERE e.status = 'REVOKED'
+    ORDER BY e.contact_id, e.purpose_id, coalesce(e.given_at, e.at) DESC, e.id DESC
+)
+SELECT DISTINCT ON (s.contact_id, s.purpose_id) s.contact_id, s.purpose_id, r.origin, r.said_at, r.source, r.recorded_by, r.recorded_by_token
+FROM sized p
+JOIN last_revocation r ON r.origin = p.origin
+JOIN consent_state s ON s.contact_id = p.member AND s.purpose_id = r.purpose_id AND s.status = 'GRANTED'
+WHERE p.member <> p.origin AND s.granted_at < r.said_at
+ORDER BY s.contact_id, s.purpose_id, r.said_at DESC, r.origin;
+
+INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, given_at, recorded_by, recorded_by_token)
+SELECT contact_id, purpose_id, 'REVOKED', source,
+    'revoked on record ' || origin || ' of the same person (a shared e-mail or phone)',
+    CASE WHEN said_at >= now() - interval '3 years' THEN said_at END, recorded_by, recorded_by_token
+FROM person_revocations_00032 ORDER BY contact_id, purpose_id;
+
+SELECT vermerk_emit('CONSENT_REVOKED', i.contact_id, i.purpose_id, i.source, NULL)
+FROM person_revocations_00032 i
+JOIN consent_state s ON s.contact_id = i.contact_id AND s.purpose_id = i.purpose_id AND s.status = 'REVOKED'
+ORDER BY i.contact_id, i.purpose_id;
+
+-- +goose Down
+-- The ledger is append-only: the revocations stay (they were the person's).
+SELECT 1;

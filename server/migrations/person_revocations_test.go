@@ -1,0 +1,83 @@
+package migrations_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// Revocations recorded before a revocation was the person's left her other records granted:
+// Erika Testfrau said no on marketing's record while sales' record (her e-mail spelled
+// otherwise, granted earlier) kept mailing her. Migration 00032 gives that record her
+// revocation; a grant given after her "no", and someone else, keep theirs.
+func TestMigrationGivesThePersonsRecordsHerRevocation(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	mk := func(email string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($e: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+			map[string]any{"e": email})
+		s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": out.CreateContact.Contact.ID})
+		return out.CreateContact.Contact.ID
+	}
+	marketing := mk("erika.testfrau@example.org")
+	sales := mk("Erika.Testfrau+shop@example.org")
+	later := mk("ERIKA.TESTFRAU@example.org")
+	other := mk("max.testmann@example.org")
+	ctx := context.Background()
+	conn := s.Conn(t)
+	now := time.Now()
+	// as an older server recorded them: each on its own record only
+	for _, e := range []struct {
+		id, status string
+		at         time.Time
+	}{{sales, "GRANTED", now.Add(-3 * time.Hour)}, {other, "GRANTED", now.Add(-3 * time.Hour)},
+		{marketing, "REVOKED", now.Add(-2 * time.Hour)}, {later, "GRANTED", now.Add(-time.Hour)}} {
+		if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+			SELECT $1, id, $2, $3, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cursor := s.Cursor(t)
+	// the database is migrated already: run the migration's Up section again, as goose does
+	file, err := os.ReadFile("00032_person_revocations.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(file), "-- +goose Down")
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{marketing: "REVOKED", sales: "REVOKED", later: "GRANTED", other: "GRANTED"} {
+		var status string
+		if err := conn.QueryRow(ctx, `SELECT status FROM consent_state WHERE contact_id = $1`, id).Scan(&status); err != nil || status != want {
+			t.Errorf("record %s: %s (%v), want %s", id, status, err, want)
+		}
+	}
+	var evidence string
+	var givenAt time.Time
+	if err := conn.QueryRow(ctx, `SELECT evidence, given_at FROM consent_events WHERE contact_id = $1 AND status = 'REVOKED'`, sales).
+		Scan(&evidence, &givenAt); err != nil || evidence != "revoked on record "+marketing+" of the same person (a shared e-mail or phone)" ||
+		!givenAt.Equal(now.Add(-2*time.Hour).Truncate(time.Microsecond)) {
+		t.Errorf("sales' inherited revocation: %q at %v (%v), want it to name %s, dated when she said no", evidence, givenAt, err, marketing)
+	}
+	var events int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM events WHERE kind = 'CONSENT_REVOKED' AND contact_id = $1 AND id > $2::text::bigint`,
+		sales, cursor).Scan(&events); err != nil || events != 1 {
+		t.Errorf("CONSENT_REVOKED events for the sales record: %d (%v), want 1", events, err)
+	}
+}
