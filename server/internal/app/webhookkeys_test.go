@@ -145,10 +145,14 @@ func TestARotationResealsWebhookSecretsSoTheOldKeyCanGo(t *testing.T) {
 	revoke(t, dropped)
 	waitFor(t, "the endpoint gets the revocation from the instance without the old key", func() bool { return r.count() == 2 })
 	var attempts, undelivered int
-	if err := dropped.DB.Pool.QueryRow(t.Context(), `SELECT coalesce(sum(attempts), 0), count(*) FILTER (WHERE status <> 'DELIVERED')
-		FROM webhook_deliveries WHERE webhook_id = $1`, hook).Scan(&attempts, &undelivered); err != nil {
-		t.Fatal(err)
-	}
+	// The endpoint has the request before the worker records its answer: wait for the record.
+	waitFor(t, "both deliveries are recorded as delivered", func() bool {
+		if err := dropped.DB.Pool.QueryRow(t.Context(), `SELECT coalesce(sum(attempts), 0), count(*) FILTER (WHERE status <> 'DELIVERED')
+			FROM webhook_deliveries WHERE webhook_id = $1`, hook).Scan(&attempts, &undelivered); err != nil {
+			t.Fatal(err)
+		}
+		return undelivered == 0
+	})
 	if attempts != 2 || undelivered != 0 {
 		t.Errorf("%d attempts for 2 deliveries, %d not delivered; want each delivered at the first attempt", attempts, undelivered)
 	}
