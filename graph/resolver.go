@@ -62,7 +62,8 @@ type Consents interface {
 	ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error)
 	Recipients(ctx context.Context, listKey string, first int, after string) (*model.ContactConnection, error)
 	// SubjectAccessExport is everything stored about the person as JSON (Art. 15 GDPR).
-	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+	// keep names records that are someone else; they are left out of the person's records.
+	SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error)
 	// AddConsentText adds the next version of a purpose's consent text (never edits one).
 	AddConsentText(ctx context.Context, purposeKey, text string) (*model.ConsentText, error)
 	// ConsentTextsOfPurposes returns one slice per purpose id, in order (for the loader).
@@ -147,7 +148,8 @@ type Requests interface {
 	FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error)
 	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
 	// CompleteRequest does what the request asks (erasure, export) and closes it.
-	CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error)
+	// keep names records that are someone else (eraseContact's keep; left out of an export).
+	CompleteRequest(ctx context.Context, id, outcome string, keep []string) (*model.DataSubjectRequest, error)
 	RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error)
 	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first int, after string) ([]*model.DataSubjectRequest, error)
 }

@@ -128,8 +128,8 @@ func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until t
 	return r.svc.Requests.ExtendRequest(ctx, id, until, reason)
 }
 
-func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error) {
-	return r.svc.Requests.CompleteRequest(ctx, id, outcome)
+func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string, keep []string) (*model.DataSubjectRequest, error) {
+	return r.svc.Requests.CompleteRequest(ctx, id, outcome, keep)
 }
 
 func (r *mutationResolver) RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error) {
@@ -244,8 +244,8 @@ func (r *queryResolver) ConsentProof(ctx context.Context, contactID string) ([]*
 	return r.svc.Consents.ConsentProof(ctx, contactID)
 }
 
-func (r *queryResolver) SubjectAccessExport(ctx context.Context, contactID string) (string, error) {
-	return r.svc.Consents.SubjectAccessExport(ctx, contactID)
+func (r *queryResolver) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
+	return r.svc.Consents.SubjectAccessExport(ctx, contactID, keep)
 }
 
 func (r *queryResolver) Blacklist(ctx context.Context, first *int, after *string) (*model.BlacklistConnection, error) {

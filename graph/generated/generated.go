@@ -271,7 +271,7 @@ type ComplexityRoot struct {
 		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
 		BlacklistContact func(childComplexity int, contactID string, reason string) int
 		BlacklistRemove  func(childComplexity int, id string, reason string) int
-		CompleteRequest  func(childComplexity int, id string, outcome string) int
+		CompleteRequest  func(childComplexity int, id string, outcome string, keep []string) int
 		CreateAPIToken   func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
 		CreateContact    func(childComplexity int, input model.ContactInput, override *model.OverrideInput) int
 		CreateList       func(childComplexity int, input model.ListInput) int
@@ -335,7 +335,7 @@ type ComplexityRoot struct {
 		Requests            func(childComplexity int, status *model.RequestStatus, overdue *bool, first *int, after *string) int
 		RetentionDue        func(childComplexity int, first *int, after *string) int
 		Screen              func(childComplexity int, candidate model.ContactInput) int
-		SubjectAccessExport func(childComplexity int, contactID string) int
+		SubjectAccessExport func(childComplexity int, contactID string, keep []string) int
 		UnsubscribeLink     func(childComplexity int, contactID string, listKey string) int
 		WebhookDeliveries   func(childComplexity int, webhookID *string, first *int) int
 		Webhooks            func(childComplexity int) int
@@ -448,7 +448,7 @@ type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
 	FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error)
 	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
-	CompleteRequest(ctx context.Context, id string, outcome string) (*model.DataSubjectRequest, error)
+	CompleteRequest(ctx context.Context, id string, outcome string, keep []string) (*model.DataSubjectRequest, error)
 	RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error)
 	ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
 	BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
@@ -476,7 +476,7 @@ type QueryResolver interface {
 	UnsubscribeLink(ctx context.Context, contactID string, listKey string) (string, error)
 	ImportJob(ctx context.Context, id string) (*model.ImportJob, error)
 	ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error)
-	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
+	SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error)
 	Blacklist(ctx context.Context, first *int, after *string) (*model.BlacklistConnection, error)
 	APITokens(ctx context.Context) ([]*model.APIToken, error)
 	AuditTrail(ctx context.Context, contactID *string, since *time.Time, first *int, after *string) (*model.AuditConnection, error)
@@ -1473,7 +1473,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CompleteRequest(childComplexity, args["id"].(string), args["outcome"].(string)), true
+		return e.ComplexityRoot.Mutation.CompleteRequest(childComplexity, args["id"].(string), args["outcome"].(string), args["keep"].([]string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1960,7 +1960,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SubjectAccessExport(childComplexity, args["contactId"].(string)), true
+		return e.ComplexityRoot.Query.SubjectAccessExport(childComplexity, args["contactId"].(string), args["keep"].([]string)), true
 	case "Query.unsubscribeLink":
 		if e.ComplexityRoot.Query.UnsubscribeLink == nil {
 			break
@@ -2734,8 +2734,8 @@ type Query {
   importJob(id: ID!): ImportJob @hasRole(roles: [STAFF])
   "The person's whole consent ledger (Art. 7(1) GDPR), oldest first."
   consentProof(contactId: ID!): [ConsentEvent!]! @hasRole(roles: [STAFF])
-  "Everything stored about the person, as a JSON document (Art. 15 GDPR)."
-  subjectAccessExport(contactId: ID!): String! @hasRole(roles: [STAFF])
+  "Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over."
+  subjectAccessExport(contactId: ID!, keep: [ID!]): String! @hasRole(roles: [STAFF])
   blacklist(first: Int, after: String): BlacklistConnection! @hasRole(roles: [ADMIN])
   apiTokens: [ApiToken!]! @hasRole(roles: [ADMIN])
   auditTrail(contactId: ID, since: Time, first: Int, after: String): AuditConnection! @hasRole(roles: [ADMIN])
@@ -2780,8 +2780,8 @@ type Mutation {
   fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
   "Extends the deadline, to at most three months after the request arrived."
   extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
-  "Closes the request; an ERASURE request erases the person."
-  completeRequest(id: ID!, outcome: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, an export leaves them out."
+  completeRequest(id: ID!, outcome: String!, keep: [ID!]): DataSubjectRequest! @hasRole(roles: [ADMIN])
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."
   applyRetention(dryRun: Boolean!): RetentionReport! @hasRole(roles: [ADMIN])
@@ -3692,6 +3692,14 @@ func (ec *executionContext) field_Mutation_completeRequest_args(ctx context.Cont
 		return nil, err
 	}
 	args["outcome"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg2
 	return args, nil
 }
 
@@ -4438,6 +4446,14 @@ func (ec *executionContext) field_Query_subjectAccessExport_args(ctx context.Con
 		return nil, err
 	}
 	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg1
 	return args, nil
 }
 
@@ -9129,7 +9145,7 @@ func (ec *executionContext) _Mutation_completeRequest(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CompleteRequest(ctx, fc.Args["id"].(string), fc.Args["outcome"].(string))
+			return ec.Resolvers.Mutation().CompleteRequest(ctx, fc.Args["id"].(string), fc.Args["outcome"].(string), fc.Args["keep"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -10827,7 +10843,7 @@ func (ec *executionContext) _Query_subjectAccessExport(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SubjectAccessExport(ctx, fc.Args["contactId"].(string))
+			return ec.Resolvers.Query().SubjectAccessExport(ctx, fc.Args["contactId"].(string), fc.Args["keep"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -202,7 +202,7 @@ var AllBlacklistSource = []BlacklistSource{
 
 // CompleteRequestResponse is returned by CompleteRequest on success.
 type CompleteRequestResponse struct {
-	// Closes the request; an ERASURE request erases the person.
+	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, an export leaves them out.
 	CompleteRequest CompletedRequest `json:"completeRequest"`
 }
 
@@ -1824,7 +1824,7 @@ func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartI
 
 // SubjectAccessExportResponse is returned by SubjectAccessExport on success.
 type SubjectAccessExportResponse struct {
-	// Everything stored about the person, as a JSON document (Art. 15 GDPR).
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over.
 	SubjectAccessExport string `json:"subjectAccessExport"`
 }
 

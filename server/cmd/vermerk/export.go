@@ -17,15 +17,24 @@ import (
 	"github.com/vermerk/vermerk/server/internal/consent"
 )
 
-// runExport prints the subject access export (Art. 15 GDPR) of one contact, audited as the
-// operator of the machine.
+// runExport prints the subject access export (Art. 15 GDPR) of one contact and the person's
+// other records (--keep ID leaves out a record that is someone else, as eraseContact's keep),
+// audited as the operator of the machine.
 func runExport(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	return exportCommand(ctx, cfg, log, args, os.Stdout)
 }
 
 func exportCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: vermerk export CONTACT_ID")
+	const usage = "usage: vermerk export CONTACT_ID [--keep ID]..."
+	if len(args) == 0 || len(args)%2 == 0 {
+		return errors.New(usage)
+	}
+	var keep []string
+	for i := 1; i < len(args); i += 2 {
+		if args[i] != "--keep" {
+			return fmt.Errorf("%s (unknown argument %q)", usage, args[i])
+		}
+		keep = append(keep, args[i+1])
 	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
@@ -37,7 +46,7 @@ func exportCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		name = u.Username
 	}
 	ctx = viewer.With(ctx, &viewer.Viewer{TokenID: "cli", Name: "cli (" + name + ")", Role: model.RoleAdmin})
-	doc, err := consent.New(a.DB).SubjectAccessExport(ctx, args[0])
+	doc, err := consent.New(a.DB).SubjectAccessExport(ctx, args[0], keep)
 	if e, ok := apperr.As(err); ok {
 		return errors.New(e.Error())
 	}

@@ -206,12 +206,9 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		Webhooks:    hooks,
 		SignUps:     signUps,
 	}
-	// A completed ERASURE request erases the person; records that are someone else are set
-	// apart beforehand with eraseContact's keep.
-	eraseForRequest := func(ctx context.Context, id, reason string) (*model.ErasureReceipt, error) {
-		return bl.Erase(ctx, id, reason, nil)
-	}
-	a.Requests = requests.New(a.DB, eraseForRequest, cs.SubjectAccessExport)
+	// A completed ERASURE request erases every record of the person, an ACCESS request exports
+	// them; keep sets apart the records that are someone else, for both.
+	a.Requests = requests.New(a.DB, bl.Erase, cs.SubjectAccessExport)
 	a.Retention = retention.New(a.DB, a.Keyring)
 	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
 	metrics.WatchRequests(a.Metrics, a.Requests.Counts)

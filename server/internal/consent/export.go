@@ -8,19 +8,31 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// subjectAccess is the Art. 15 export: everything stored about one person.
+// subjectAccess is the Art. 15 export: everything stored about one person — the record asked
+// about, and the person's other records (DESIGN rule 8: the live records sharing a normalised
+// e-mail or phone with it, transitively; store.SamePerson), which departments entered apart.
 type subjectAccess struct {
-	ExportedAt    time.Time        `json:"exportedAt"`
-	Contact       *model.Contact   `json:"contact"`
-	Lists         []exportList     `json:"lists"`
-	Consents      []exportConsent  `json:"consents"`
-	ConsentLedger []exportEvent    `json:"consentLedger"`
-	AuditLog      []exportAudit    `json:"auditLog"`
-	Purposes      []*model.Purpose `json:"purposes"`
+	ExportedAt time.Time `json:"exportedAt"`
+	subjectRecord
+	OtherRecords []subjectRecord `json:"otherRecords"`
+	// OtherRecordsNote says why other records are missing (identifiers shared far beyond one
+	// person, such as an office's switchboard number).
+	OtherRecordsNote string           `json:"otherRecordsNote,omitempty"`
+	Purposes         []*model.Purpose `json:"purposes"`
+}
+
+// subjectRecord is what is stored about one record of the person.
+type subjectRecord struct {
+	Contact       *model.Contact  `json:"contact"`
+	Lists         []exportList    `json:"lists"`
+	Consents      []exportConsent `json:"consents"`
+	ConsentLedger []exportEvent   `json:"consentLedger"`
+	AuditLog      []exportAudit   `json:"auditLog"`
 }
 
 type exportList struct {
@@ -61,9 +73,10 @@ type exportAudit struct {
 
 // SubjectAccessExport returns everything stored about the person as pretty-printed JSON
 // (Art. 15 GDPR): the contact with identifiers and address, list memberships, consents and
-// the whole ledger, the audit entries about them and the purposes referred to. The export
+// the whole ledger, the audit entries about them, the same for each of the person's other
+// records (otherRecords), and the purposes referred to. The export
 // itself is audited.
-func (s *Service) SubjectAccessExport(ctx context.Context, contactID string) (string, error) {
+func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return "", err
 	}
@@ -72,7 +85,7 @@ func (s *Service) SubjectAccessExport(ctx context.Context, contactID string) (st
 	}
 	var out []byte
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		doc, err := collectSubject(ctx, tx, contactID)
+		doc, err := collectSubject(ctx, tx, contactID, keep)
 		if err != nil {
 			return err
 		}
@@ -87,12 +100,55 @@ func (s *Service) SubjectAccessExport(ctx context.Context, contactID string) (st
 	return string(out), nil
 }
 
-func collectSubject(ctx context.Context, tx pgx.Tx, id string) (*subjectAccess, error) {
+func collectSubject(ctx context.Context, tx pgx.Tx, id string, keep []string) (*subjectAccess, error) {
+	named, err := collectRecord(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc := &subjectAccess{ExportedAt: time.Now().UTC(), subjectRecord: *named, OtherRecords: []subjectRecord{}}
+	for i, k := range keep {
+		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
+			return nil, err
+		}
+	}
+	person, _, err := store.SamePerson(ctx, tx, id, keep)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		person = []string{id}
+		doc.OtherRecordsNote = fmt.Sprintf("more than %d records share e-mails or phones with this one, so they are not "+
+			"taken for one person's; export the records that are this person's one by one", store.MaxPersonRecords)
+	} else if err != nil {
+		return nil, fmt.Errorf("the person's records: %w", err)
+	}
+	for _, other := range person[1:] {
+		r, err := collectRecord(ctx, tx, other)
+		if err != nil {
+			return nil, err
+		}
+		doc.OtherRecords = append(doc.OtherRecords, *r)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.id IN (
+			SELECT purpose_id FROM consent_events WHERE contact_id = ANY($1::uuid[])
+			UNION SELECT l.purpose_id FROM list_members m JOIN distribution_lists l ON l.id = m.list_id WHERE m.contact_id = ANY($1::uuid[]))
+		ORDER BY p.key`, person)
+	if err != nil {
+		return nil, fmt.Errorf("purposes: %w", err)
+	}
+	if doc.Purposes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Purpose, error) { return scanPurpose(r) }); err != nil {
+		return nil, fmt.Errorf("purposes: %w", err)
+	}
+	if doc.Purposes == nil {
+		doc.Purposes = []*model.Purpose{}
+	}
+	return doc, nil
+}
+
+// collectRecord is what is stored about the record id.
+func collectRecord(ctx context.Context, tx pgx.Tx, id string) (*subjectRecord, error) {
 	c, err := getContact(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	doc := &subjectAccess{ExportedAt: time.Now().UTC(), Contact: c}
+	doc := &subjectRecord{Contact: c}
 	if doc.Lists, err = collect(ctx, tx, `SELECT l.id, l.key, l.name, p.key, m.added_at
 		FROM list_members m JOIN distribution_lists l ON l.id = m.list_id JOIN purposes p ON p.id = l.purpose_id
 		WHERE m.contact_id = $1 ORDER BY l.key`, id, func(r pgx.Row, l *exportList) error {
@@ -119,19 +175,6 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string) (*subjectAccess, 
 		return r.Scan(&a.At, &a.Actor, &a.Operation, &a.TargetID, &a.Outcome, &a.Reason)
 	}); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
-	}
-	rows, err := tx.Query(ctx, `SELECT `+purposeColumns+` FROM purposes p WHERE p.id IN (
-			SELECT purpose_id FROM consent_events WHERE contact_id = $1
-			UNION SELECT l.purpose_id FROM list_members m JOIN distribution_lists l ON l.id = m.list_id WHERE m.contact_id = $1)
-		ORDER BY p.key`, id)
-	if err != nil {
-		return nil, fmt.Errorf("purposes: %w", err)
-	}
-	if doc.Purposes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Purpose, error) { return scanPurpose(r) }); err != nil {
-		return nil, fmt.Errorf("purposes: %w", err)
-	}
-	if doc.Purposes == nil {
-		doc.Purposes = []*model.Purpose{}
 	}
 	return doc, nil
 }

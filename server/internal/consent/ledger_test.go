@@ -149,7 +149,7 @@ func TestIntegratorTokensAreBoundToTheirPurposes(t *testing.T) {
 		}, `"postal"`},
 		{"addToList", func() error { _, err := svc.AddToList(ctx, id, "calls-q3"); return err }, `"sales-calls"`},
 		{"consentProof", func() error { _, err := svc.ConsentProof(ctx, id); return err }, "staff token"},
-		{"subjectAccessExport", func() error { _, err := svc.SubjectAccessExport(ctx, id); return err }, "staff token"},
+		{"subjectAccessExport", func() error { _, err := svc.SubjectAccessExport(ctx, id, nil); return err }, "staff token"},
 	}
 	for _, tc := range forbidden {
 		err := tc.call()

@@ -168,8 +168,9 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 // CompleteRequest closes an open request as DONE with the outcome, after doing what it asks:
 // an ERASURE request erases the person (refused while an ACCESS request of the person is
 // open: they are to get their data first); an ACCESS or PORTABILITY request produces the
-// subject export, returned once in Export and recorded as handed over (with its SHA-256).
-func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*model.DataSubjectRequest, error) {
+// subject export of every record of the person, returned once in Export and recorded as
+// handed over (with its SHA-256). keep names records that are someone else, for both.
+func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep []string) (*model.DataSubjectRequest, error) {
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
@@ -197,11 +198,11 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string) (*mod
 			return nil, err
 		}
 		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
-		if _, err := s.erase(ctx, person.ID, text); err != nil {
+		if _, err := s.erase(ctx, person.ID, text, keep); err != nil {
 			return nil, err
 		}
 	case cur.Kind == model.RequestKindAccess || cur.Kind == model.RequestKindPortability:
-		doc, err := s.export(ctx, person.ID)
+		doc, err := s.export(ctx, person.ID, keep)
 		if err != nil {
 			return nil, err
 		}

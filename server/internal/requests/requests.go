@@ -19,11 +19,13 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// EraseFunc erases the person of a contact everywhere (blacklist.Service.Erase).
-type EraseFunc func(ctx context.Context, contactID, reason string) (*model.ErasureReceipt, error)
+// EraseFunc erases the person of a contact everywhere but the records keep names
+// (blacklist.Service.Erase).
+type EraseFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
 
-// ExportFunc returns everything stored about a contact as JSON (consent.Service.SubjectAccessExport).
-type ExportFunc func(ctx context.Context, contactID string) (string, error)
+// ExportFunc returns everything stored about the person of a contact as JSON, leaving out the
+// records keep names (consent.Service.SubjectAccessExport).
+type ExportFunc func(ctx context.Context, contactID string, keep []string) (string, error)
 
 // Service implements graph.Requests.
 type Service struct {

@@ -1,0 +1,76 @@
+package requests_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// An access request is the person's: marketing and sales entered Erika twice (the e-mail
+// spelled differently, the phone the same), and the answer must hold both records. A record
+// that shares only a family's phone is someone else: keep leaves it out of the export, as
+// eraseContact's keep keeps it out of an erasure.
+func TestAccessRequestExportsEveryRecordOfThePerson(t *testing.T) {
+	s := apptest.Start(t)
+	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"Erika.Testfrau+angebot@example.org"}, "phones": []string{"+49 30 5557002"}})
+	family := newContact(t, s, map[string]any{"givenName": "Hans", "familyName": "Testmann",
+		"phones": []string{"030 5557002"}})
+	stranger := newContact(t, s, map[string]any{"givenName": "Otto", "familyName": "Fremd",
+		"emails": []string{"otto.fremd@example.org"}})
+
+	type record struct {
+		Contact struct {
+			ID     string
+			Emails []string
+		}
+	}
+	var doc struct {
+		record
+		OtherRecords []record
+	}
+	exported := func(raw string) (named string, others []string) {
+		t.Helper()
+		doc.OtherRecords = nil
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		for _, r := range doc.OtherRecords {
+			others = append(others, r.Contact.ID)
+		}
+		slices.Sort(others)
+		return doc.Contact.ID, others
+	}
+	want := []string{sales, family}
+	slices.Sort(want)
+
+	access := file(t, s, map[string]any{"kind": "ACCESS", "contactId": marketing, "channel": "letter"})
+	var done struct{ CompleteRequest request }
+	s.MustAdmin(t, &done, completeReq, map[string]any{"id": access.ID, "outcome": "Export sent by registered letter"})
+	if done.CompleteRequest.Export == nil {
+		t.Fatalf("completed access request without export: %+v", done.CompleteRequest)
+	}
+	named, others := exported(*done.CompleteRequest.Export)
+	if named != marketing || !slices.Equal(others, want) {
+		t.Errorf("access export of %s: the record %s, other records %v; want the sales record and the one sharing its phone %v, not %s",
+			marketing, named, others, want, stranger)
+	}
+
+	// The admin looks first and names the family member's record as someone else.
+	var out struct{ SubjectAccessExport string }
+	s.MustAdmin(t, &out, `query($id: ID!, $keep: [ID!]) { subjectAccessExport(contactId: $id, keep: $keep) }`,
+		map[string]any{"id": marketing, "keep": []string{family}})
+	if _, others := exported(out.SubjectAccessExport); !slices.Equal(others, []string{sales}) {
+		t.Errorf("export keeping %s apart: other records %v, want only the sales record %s", family, others, sales)
+	}
+	second := file(t, s, map[string]any{"kind": "PORTABILITY", "contactId": sales, "channel": "letter"})
+	s.MustAdmin(t, &done, `mutation($id: ID!, $outcome: String!, $keep: [ID!]) { completeRequest(id: $id, outcome: $outcome, keep: $keep) { `+requestFields+` export } }`,
+		map[string]any{"id": second.ID, "outcome": "Export sent by registered letter", "keep": []string{family}})
+	if named, others := exported(*done.CompleteRequest.Export); named != sales || !slices.Equal(others, []string{marketing}) {
+		t.Errorf("portability export of %s keeping %s apart: %s and %v, want %s and [%s]", sales, family, named, others, sales, marketing)
+	}
+}
