@@ -266,3 +266,16 @@ func (s *Server) AssertBlocksExact(t testing.TB) {
 		t.Errorf("contact_blocks is not exact: %d blocked contacts missing from it, %d unblocked ones in it", missing, extra)
 	}
 }
+
+// OneClick posts RFC 8058's one-click form to an unsubscribe link, as a mail provider does,
+// and returns the status.
+func OneClick(t testing.TB, link string) int {
+	t.Helper()
+	resp, err := http.PostForm(link, map[string][]string{"List-Unsubscribe": {"One-Click"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -241,13 +240,8 @@ func TestBlacklistEntriesGovernSending(t *testing.T) {
 	// Her unsubscribe link still works: the revocation is recorded and announced.
 	var link struct{ UnsubscribeLink string }
 	p.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news") }`, map[string]any{"c": erikaID})
-	res, err := http.PostForm(link.UnsubscribeLink, url.Values{"List-Unsubscribe": {"One-Click"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Errorf("one-click unsubscribe of a blocked contact: %d", res.StatusCode)
+	if code := apptest.OneClick(t, link.UnsubscribeLink); code != http.StatusOK {
+		t.Errorf("one-click unsubscribe of a blocked contact: %d", code)
 	}
 	if ev := nextFeedEvent(t, ws); ev.Kind != "CONSENT_REVOKED" || ev.ContactID != erikaID {
 		t.Errorf("after the unsubscribe the subscriber got %+v", ev)

@@ -188,7 +188,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 		if err := refuseMentions(ctx, tx, "input.channel", channel, in.ContactID); err != nil {
 			return err
 		}
-		before, others, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
+		before, reached, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 			c.NoticeCode = ptr(string(apperr.NoticeAlreadyRevoked))
 			outcome = "ok: already revoked"
 		}
-		outcome += sameRecords(others)
+		outcome += reached.note()
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "revokeConsent", TargetID: c.ID, ContactID: in.ContactID, Outcome: outcome})
 	})
 	if err != nil {
@@ -222,12 +222,12 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 // with its own ledger entry naming the record it was given on and its own event, so a
 // duplicate record is no recipient either; only a later grant of its own undoes it. The
 // returned others are those records.
-func revoke(ctx context.Context, tx pgx.Tx, e entry) (before model.ConsentStatus, others []string, err error) {
+func revoke(ctx context.Context, tx pgx.Tx, e entry) (before model.ConsentStatus, reached reach, err error) {
 	if before, err = revokeRecord(ctx, tx, e); err != nil {
-		return "", nil, err
+		return "", reach{}, err
 	}
-	others, err = revokeSamePerson(ctx, tx, e)
-	return before, others, err
+	reached, err = revokeSamePerson(ctx, tx, e)
+	return before, reached, err
 }
 
 // revokeRecord appends the REVOKED entry and the outbox event of one record.
@@ -242,15 +242,6 @@ func revokeRecord(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus,
 	}
 	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: e.ContactID, PurposeID: e.PurposeID, Channel: e.Source})
 	return before, err
-}
-
-// sameRecords is the audit outcome's note of the person's other records a revocation reached
-// (ids only: the audit names no person).
-func sameRecords(ids []string) string {
-	if len(ids) == 0 {
-		return ""
-	}
-	return "; also on the same person's records " + strings.Join(ids, ", ")
 }
 
 func ptr[T any](v T) *T { return &v }

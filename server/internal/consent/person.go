@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,37 +57,56 @@ func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purpo
 	return &r, nil
 }
 
+// reach is what a revocation did beyond the record it was said on.
+type reach struct {
+	others   []string // the person's other records it revoked
+	tooLarge bool     // more than store.MaxPersonRecords share identifiers: the named record only
+}
+
+// note is the audit outcome's account of reach (ids only: the audit names no person).
+func (r reach) note() string {
+	switch {
+	case r.tooLarge:
+		return fmt.Sprintf("; not on other records: more than %d records share e-mails or phones with this one, so they "+
+			"are not taken for one person's", store.MaxPersonRecords)
+	case len(r.others) > 0:
+		return "; also on the same person's records " + strings.Join(r.others, ", ")
+	}
+	return ""
+}
+
 // revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
-// (see revoke), and returns the records it changed.
-func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (others []string, err error) {
+// (see revoke), and says which records it changed.
+func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (reach, error) {
 	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
 	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
 		// identifiers shared far beyond one person (a switchboard): the named record only
-		return nil, nil
+		return reach{tooLarge: true}, nil
 	}
 	if err != nil {
-		return nil, err
+		return reach{}, err
 	}
+	var others []string
 	evidence := sameRecordEvidence(e.ContactID)
 	for _, id := range person[1:] {
 		if err := lockContact(ctx, tx, id); err != nil {
-			return nil, err
+			return reach{}, err
 		}
 		o := e
 		o.ContactID, o.Evidence = id, &evidence
 		st, err := currentStatus(ctx, tx, id, e.PurposeID)
 		if err != nil {
-			return nil, err
+			return reach{}, err
 		}
 		if st == model.ConsentStatusRevoked {
 			continue
 		}
 		if _, err := revokeRecord(ctx, tx, o); err != nil {
-			return nil, err
+			return reach{}, err
 		}
 		others = append(others, id)
 	}
-	return others, nil
+	return reach{others: others}, nil
 }
 
 // sameRecordEvidence is the evidence of a revocation taken over from another record of the

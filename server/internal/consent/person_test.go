@@ -3,7 +3,6 @@ package consent_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -52,13 +51,8 @@ func TestRevocationStopsEveryRecordOfThePerson(t *testing.T) {
 			default:
 				var link struct{ UnsubscribeLink string }
 				f.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, map[string]any{"c": marketing})
-				resp, err := http.PostForm(link.UnsubscribeLink, url.Values{"List-Unsubscribe": {"One-Click"}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("one-click POST: status %d", resp.StatusCode)
+				if code := apptest.OneClick(t, link.UnsubscribeLink); code != http.StatusOK {
+					t.Fatalf("one-click POST: status %d", code)
 				}
 			}
 
@@ -255,5 +249,33 @@ func TestRecordJoiningThePersonTakesOnHerRevocation(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{later}) {
 		t.Errorf("recipients = %v, want only %s, whose grant is later than her revocation (not the sales record %s, granted before it)", got, later, sales)
+	}
+}
+
+// A phone shared by more records than one person has (an office's switchboard) makes no one
+// person: a revocation stays on the record it was said on, and the audit says why the others
+// were not reached, instead of nothing.
+func TestARevocationOnASwitchboardNumberSaysWhyItStaysOnOneRecord(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var first string
+	if err := f.App.DB.Pool.QueryRow(ctx, `WITH c AS (
+			INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+			SELECT 'Test', 'Zentrale ' || g, 'zentrale ' || g, '' FROM generate_series(1, 201) g RETURNING id),
+		p AS (INSERT INTO contact_phones (contact_id, position, number) SELECT id, 0, '+49305550100' FROM c)
+		SELECT min(id::text) FROM c`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ RevokeConsent struct{ ID string } }
+	f.MustAdmin(t, &out, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "phone"}) { id } }`,
+		map[string]any{"c": first})
+	var outcome string
+	var revoked int
+	if err := f.App.DB.Pool.QueryRow(ctx, `SELECT outcome, (SELECT count(*) FROM consent_events WHERE status = 'REVOKED')
+		FROM audit_log WHERE operation = 'revokeConsent' AND contact_id = $1`, first).Scan(&outcome, &revoked); err != nil {
+		t.Fatal(err)
+	}
+	if revoked != 1 || !strings.Contains(outcome, "not on other records: more than 200 records share") {
+		t.Errorf("revocation on a number 201 records share: %d ledger entries, audit outcome %q; want 1 and why", revoked, outcome)
 	}
 }

@@ -66,22 +66,22 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return err
 		}
 		e := entry{ContactID: contactID, PurposeID: l.PurposeID, Source: channel, RecordedBy: UnsubscribeRecorder, TokenID: "unsubscribe"}
-		var others []string
+		var reached reach
 		outcome := "ok"
 		if status == model.ConsentStatusRevoked {
 			// a click on a record revoked already still reaches the person's other records
-			if others, err = revokeSamePerson(ctx, tx, e); err != nil {
+			if reached, err = revokeSamePerson(ctx, tx, e); err != nil {
 				return err
 			}
-			if !wasMember && len(others) == 0 {
+			if !wasMember && len(reached.others) == 0 {
 				alreadyDone = true
 				return nil
 			}
 			outcome = "ok: membership ended, consent was already revoked"
-		} else if _, others, err = revoke(ctx, tx, e); err != nil {
+		} else if _, reached, err = revoke(ctx, tx, e); err != nil {
 			return err
 		}
-		outcome += sameRecords(others)
+		outcome += reached.note()
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "unsubscribe", TargetID: l.ID, ContactID: contactID, Outcome: outcome})
 	})
 	if err != nil {

@@ -182,23 +182,8 @@ func (s *Service) SetSecret(ctx context.Context, id, secret string) (*model.Webh
 	if err != nil {
 		return nil, fmt.Errorf("webhooks.SetSecret: %w", err)
 	}
-	var w *model.Webhook
-	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		var err error
-		w, err = scanWebhook(tx.QueryRow(ctx, `UPDATE webhooks SET secret_enc = $2, secret_key_id = $3 WHERE id = $1
-			RETURNING `+webhookColumns, id, enc, s.keys[0].ID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("no webhook with id %s; see the webhooks query", id)
-		}
-		if err != nil {
-			return err
-		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "setWebhookSecret", TargetID: id, Outcome: "ok"})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("webhooks.SetSecret(%s): %w", id, err)
-	}
-	return w, nil
+	return s.changeOne(ctx, "setWebhookSecret", id, `UPDATE webhooks SET secret_enc = $2, secret_key_id = $3 WHERE id = $1
+		RETURNING `+webhookColumns, enc, s.keys[0].ID)
 }
 
 // checkURL returns the reason code and what is wrong with an endpoint URL, or "" and "".
@@ -224,20 +209,26 @@ func (s *Service) Delete(ctx context.Context, id string) (*model.Webhook, error)
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
+	return s.changeOne(ctx, "deleteWebhook", id, `DELETE FROM webhooks WHERE id = $1 RETURNING `+webhookColumns)
+}
+
+// changeOne runs sql ($1 the webhook id, then args), which returns the webhook it changed or
+// deleted, and audits it as op: NOT_FOUND for an id that names no webhook.
+func (s *Service) changeOne(ctx context.Context, op, id, sql string, args ...any) (*model.Webhook, error) {
 	var w *model.Webhook
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		var err error
-		w, err = scanWebhook(tx.QueryRow(ctx, `DELETE FROM webhooks WHERE id = $1 RETURNING `+webhookColumns, id))
+		w, err = scanWebhook(tx.QueryRow(ctx, sql, append([]any{id}, args...)...))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("no webhook with id %s; see the webhooks query", id)
 		}
 		if err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "deleteWebhook", TargetID: id, Outcome: "ok"})
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: id, Outcome: "ok"})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("webhooks.Delete(%s): %w", id, err)
+		return nil, fmt.Errorf("webhooks.%s(%s): %w", op, id, err)
 	}
 	return w, nil
 }
