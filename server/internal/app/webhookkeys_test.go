@@ -138,6 +138,16 @@ func TestARotationResealsWebhookSecretsSoTheOldKeyCanGo(t *testing.T) {
 	}
 	revoke(t, rotated)
 	waitFor(t, "the endpoint gets the revocation, signed with the shared secret", func() bool { return r.count() == 1 })
+	// Closed before the worker has recorded the answer, the instance would leave the delivery
+	// to its lease, and the next instance would send it again (at least once): wait for it.
+	waitFor(t, "the delivery is recorded as delivered", func() bool {
+		var n int
+		if err := rotated.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM webhook_deliveries
+			WHERE webhook_id = $1 AND status = 'DELIVERED'`, hook).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	})
 	rotated.Close(context.Background())
 
 	cfg.OldSecretKeys = nil

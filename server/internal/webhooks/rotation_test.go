@@ -1,7 +1,11 @@
 package webhooks_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,5 +180,63 @@ func TestANewSecretSendsTheDeliveriesThatWaitedForAGoneKey(t *testing.T) {
 		if d.Attempts != 1 || d.LastError != nil {
 			t.Errorf("delivery %s: %d attempts, last error %v; want delivered at its first attempt, the note gone", d.EventCursor, d.Attempts, d.LastError)
 		}
+	}
+}
+
+// A worker stopped (a rolling deploy) while a batch is out records what the endpoint already
+// took, so the next instance does not send it again; a request cut short counts no attempt
+// and is left to its lease.
+func TestAStoppedWorkerRecordsWhatTheEndpointTook(t *testing.T) {
+	e := newEnv(t)
+	answered, release := make(chan struct{}, 1), make(chan struct{})
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusOK)
+			answered <- struct{}{}
+			return
+		}
+		select { // the second one hangs until the worker gives up on it
+		case <-req.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first
+	hook := e.create(t, srv.URL, model.RevocationKindConsentRevoked)
+	e.emit(t, store.EventConsentRevoked, 2)
+	w := webhooks.NewWorker(e.svc, webhooks.WorkerOptions{Poll: 20 * time.Millisecond, PerWebhook: 2})
+	w.Start(context.Background())
+	select {
+	case <-answered:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no delivery reached the endpoint")
+	}
+	eventually(t, "the second request is out and the first recorded as delivered", func() bool {
+		if calls.Load() < 2 {
+			return false
+		}
+		for _, d := range e.deliveries(t, hook) {
+			if d.Status == model.DeliveryStatusDelivered {
+				return true
+			}
+		}
+		return false
+	})
+	w.Stop(context.Background())
+
+	var delivered, pending int
+	for _, d := range e.deliveries(t, hook) {
+		switch {
+		case d.Status == model.DeliveryStatusDelivered && d.Attempts == 1:
+			delivered++
+		case d.Status == model.DeliveryStatusPending && d.Attempts == 0:
+			pending++
+		default:
+			t.Errorf("delivery %s: %s after %d attempts", d.EventCursor, d.Status, d.Attempts)
+		}
+	}
+	if delivered != 1 || pending != 1 {
+		t.Errorf("after the stop: %d delivered, %d pending; want the one the endpoint took recorded, the other left to its lease", delivered, pending)
 	}
 }

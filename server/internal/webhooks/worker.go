@@ -494,20 +494,34 @@ func (w *Worker) deliverDue(ctx context.Context, webhookID string) (int, error) 
 	}
 	var wg sync.WaitGroup
 	results := make([]error, len(batch))
+	delivered := make([]error, len(batch)) // the recording of a delivery the endpoint took
 	for i := range batch {
 		if secretErr != nil {
 			results[i] = secretErr
 			continue
 		}
 		batch[i].secret = secret
-		wg.Go(func() { results[i] = w.post(ctx, batch[i]) })
+		wg.Go(func() {
+			if results[i] = w.post(ctx, batch[i]); results[i] != nil {
+				return
+			}
+			// The endpoint took it: recorded at once, also when the worker is stopping (else
+			// a rolling deploy would send it again when its lease ends).
+			rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			delivered[i] = w.record(rec, batch[i], nil)
+		})
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
-		return 0, ctx.Err() // stopping: the lease expires and the delivery is retried
+		return 0, ctx.Err() // stopping: a request cut short is left to its lease, no attempt counted
 	}
 	for i, c := range batch {
-		if err := w.record(ctx, c, results[i]); err != nil {
+		err := delivered[i]
+		if results[i] != nil {
+			err = w.record(ctx, c, results[i])
+		}
+		if err != nil {
 			return i, err
 		}
 	}
