@@ -209,6 +209,13 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	// A completed ERASURE request erases every record of the person, an ACCESS request exports
 	// them; keep sets apart the records that are someone else, for both.
 	a.Requests = requests.New(a.DB, bl.Erase, cs.SubjectAccessExport)
+	a.Requests.Blacklisted = func(ctx context.Context, c screening.Candidate) (bool, error) {
+		scr, err := bl.ScreenTx(ctx, a.DB.Pool, c)
+		if err != nil {
+			return false, err
+		}
+		return scr.Blocked, nil
+	}
 	a.Retention = retention.New(a.DB, a.Keyring)
 	svc.Requests, svc.Retention, svc.Record = a.Requests, a.Retention, record.New(a.DB)
 	metrics.WatchRequests(a.Metrics, a.Requests.Counts)

@@ -64,6 +64,10 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	// the channel is kept as proof after the person is erased: it may not quote anyone erased
+	if err := s.refuseBlacklisted(ctx, "input.channel", channel); err != nil {
+		return nil, err
+	}
 	due := DueAt(received, s.Location)
 	actorID, actorName := viewer.Actor(ctx)
 	var r *model.DataSubjectRequest
@@ -156,6 +160,9 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 		if err != nil {
 			return err
 		}
+		if err := s.refuseBlacklisted(ctx, "reason", why); err != nil {
+			return err
+		}
 		r, err = change(tx, cur, why)
 		return err
 	})
@@ -187,6 +194,9 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep 
 	}
 	text, err := checkText("outcome", outcome, person)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.refuseBlacklisted(ctx, "outcome", text); err != nil {
 		return nil, err
 	}
 	var export *string

@@ -74,3 +74,36 @@ func TestAccessRequestExportsEveryRecordOfThePerson(t *testing.T) {
 		t.Errorf("portability export of %s keeping %s apart: %s and %v, want %s and [%s]", sales, family, named, others, sales, marketing)
 	}
 }
+
+// After her erasure, Erika's other open request has no contact left to compare a closing text
+// with; a text quoting her e-mail or phone would keep her in the register for good. What the
+// blacklist recognises of her is refused; a text without her passes.
+func TestTextsAfterAnErasureMayNotQuoteTheErasedPerson(t *testing.T) {
+	s := apptest.Start(t)
+	erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	objection := file(t, s, map[string]any{"kind": "OBJECTION", "contactId": erika, "channel": "letter"})
+	erasure := file(t, s, map[string]any{"kind": "ERASURE", "contactId": erika, "channel": "letter"})
+	var done struct{ CompleteRequest request }
+	s.MustAdmin(t, &done, completeReq, map[string]any{"id": erasure.ID, "outcome": "Erased everywhere on request"})
+
+	for _, c := range []struct{ query, field, text string }{
+		{rejectReq, "reason", "Erika.Testfrau+post@example.org was erased already"},
+		{rejectReq, "reason", "erased already, see the call from 030 555 7001"},
+		{completeReq, "outcome", "Nothing left to object to: erika.testfrau@example.org was erased"},
+	} {
+		vars := map[string]any{"id": objection.ID, "reason": c.text, "outcome": c.text}
+		if reason, field := badInput(t, s, c.query, vars); reason != "REASON_HAS_PERSONAL_DATA" || field != c.field {
+			t.Errorf("%q after her erasure: %s on %q, want REASON_HAS_PERSONAL_DATA on %s", c.text, reason, field, c.field)
+		}
+	}
+	if reason, field := badInput(t, s, fileRequest, map[string]any{"in": map[string]any{"kind": "ACCESS",
+		"channel": "e-mail from erika.testfrau@example.org"}}); reason != "REASON_HAS_PERSONAL_DATA" || field != "input.channel" {
+		t.Errorf("a new request's channel quoting her: %s on %q, want REASON_HAS_PERSONAL_DATA on input.channel", reason, field)
+	}
+	var rejected struct{ RejectRequest request }
+	s.MustAdmin(t, &rejected, rejectReq, map[string]any{"id": objection.ID, "reason": "The person was erased on request; nothing left to object to"})
+	if rejected.RejectRequest.Status != "REJECTED" {
+		t.Errorf("a text without her: %+v", rejected.RejectRequest)
+	}
+}

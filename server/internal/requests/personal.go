@@ -1,6 +1,10 @@
 package requests
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
@@ -17,4 +21,25 @@ func checkText(field, text string, person *model.Contact) (string, error) {
 		return "", err
 	}
 	return t, nil
+}
+
+// refuseBlacklisted refuses a text that quotes an e-mail address or phone number on the
+// blacklist (screening.Quoted, then Service.Blacklisted): the person it names was erased or
+// objected, and the text would keep them in the register. This is what can be checked once
+// the request's contact is gone — after her erasure, the closing text of her other request
+// has no person left to be compared with. Names cannot be checked that way.
+func (s *Service) refuseBlacklisted(ctx context.Context, field, text string) error {
+	c := screening.Quoted(text)
+	if s.Blacklisted == nil || len(c.Emails)+len(c.Phones) == 0 {
+		return nil
+	}
+	blocked, err := s.Blacklisted(ctx, c)
+	if err != nil {
+		return fmt.Errorf("screen %s: %w", field, err)
+	}
+	if blocked {
+		return apperr.BadInput(field, apperr.ReasonHasPersonalData, "the text quotes an e-mail address or phone number on the "+
+			"blacklist (of a person who was erased or objected); it is kept after the person is gone, so leave it out")
+	}
+	return nil
 }

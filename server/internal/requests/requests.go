@@ -16,6 +16,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -32,6 +33,9 @@ type Service struct {
 	db     *store.DB
 	erase  EraseFunc
 	export ExportFunc
+	// Blacklisted reports whether an e-mail or phone of c matches an active blacklist entry
+	// (blacklist.Service.ScreenTx): texts that quote one are refused (refuseBlacklisted).
+	Blacklisted func(ctx context.Context, c screening.Candidate) (bool, error)
 	// Now and Location are the clock and the time zone deadlines are counted in (tests set them).
 	Now      func() time.Time
 	Location *time.Location

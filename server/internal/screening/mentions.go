@@ -147,3 +147,64 @@ func nameWordsA(s string) []string {
 func isWordBreak(r rune) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
 }
+
+// Quoted is what text quotes that the blacklist can recognise: the e-mail addresses in it, and
+// the phone numbers — runs of digits joined by the usual separators, alone or a few
+// space-separated groups together, that read as a number of DefaultCountry or with a country
+// code. A text that outlives the people it names (a request's outcome, written after the
+// person was erased) is screened with it. Names are not looked up: the blacklist keeps them
+// only together with an address.
+func Quoted(text string) Candidate {
+	var c Candidate
+	seen := map[string]bool{}
+	add := func(list *[]string, v string) {
+		if !seen[v] {
+			seen[v] = true
+			*list = append(*list, v)
+		}
+	}
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`,;<>()[]"'`, r)
+	}) {
+		tok = strings.TrimRight(strings.TrimPrefix(strings.ToLower(tok), "mailto:"), ".:")
+		if strings.Contains(tok, "@") {
+			if n, err := NormalizeEmail(tok); err == nil {
+				add(&c.Emails, n)
+			}
+		}
+	}
+	// groups: runs of digits and -/().+ ; a number may span a few groups split by spaces
+	var groups [][]string // per stretch of text without other characters, its space-separated groups
+	var cur []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			cur = append(cur, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range text + "x" {
+		switch {
+		case r >= '0' && r <= '9' || strings.ContainsRune("-/().+", r):
+			b.WriteRune(r)
+		case r == ' ':
+			flush()
+		default:
+			flush()
+			if len(cur) > 0 {
+				groups = append(groups, cur)
+				cur = nil
+			}
+		}
+	}
+	for _, g := range groups {
+		for i := range g {
+			for j := i + 1; j <= len(g) && j <= i+4; j++ {
+				if n, err := NormalizePhone(strings.Join(g[i:j], " "), DefaultCountry); err == nil {
+					add(&c.Phones, n)
+				}
+			}
+		}
+	}
+	return c
+}

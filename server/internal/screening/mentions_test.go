@@ -1,6 +1,9 @@
 package screening
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // The one rule every reason and closing text about a person goes through (blacklist entries,
 // erasure, overrides, merges, held import rows, data subject requests).
@@ -56,6 +59,42 @@ func FuzzMentions(f *testing.F) {
 			// a reason that is exactly a readable e-mail of the person always counts
 			if n, err := NormalizeEmail(email); err == nil && n == text {
 				t.Errorf("Mentions(%q) missed the e-mail %q", text, email)
+			}
+		}
+	})
+}
+
+func TestQuoted(t *testing.T) {
+	got := Quoted("Erika.Testfrau+news@Example.ORG was erased already (Tel. 030 555 7001, mobil +49 171 5550123); " +
+		"see mailto:e.t@example.net. Request of 2026-12-01, 3 pages, ref 12345.")
+	wantEmails := []string{"erika.testfrau@example.org", "e.t@example.net"}
+	wantPhones := []string{"+49305557001", "+491715550123"}
+	if !slices.Equal(got.Emails, wantEmails) {
+		t.Errorf("e-mails %q, want %q", got.Emails, wantEmails)
+	}
+	for _, p := range wantPhones {
+		if !slices.Contains(got.Phones, p) {
+			t.Errorf("phones %q, want %s among them", got.Phones, p)
+		}
+	}
+	if c := Quoted("Export sent by registered letter on 1 December"); len(c.Emails)+len(c.Phones) != 0 {
+		t.Errorf("a text without identifiers quotes %+v", c)
+	}
+}
+
+func FuzzQuoted(f *testing.F) {
+	f.Add("Erika.Testfrau+news@Example.ORG, Tel. 030 555 7001 / +49 171 5550123 (2026-12-01)")
+	f.Fuzz(func(t *testing.T, text string) {
+		c := Quoted(text)
+		// what it returns is normalised: a lookup key as every way in makes it
+		for _, e := range c.Emails {
+			if n, err := NormalizeEmail(e); err != nil || n != e {
+				t.Errorf("Quoted(%q) returned the e-mail %q, which normalises to %q (%v)", text, e, n, err)
+			}
+		}
+		for _, p := range c.Phones {
+			if n, err := NormalizePhone(p, DefaultCountry); err != nil || n != p {
+				t.Errorf("Quoted(%q) returned the phone %q, which normalises to %q (%v)", text, p, n, err)
 			}
 		}
 	})
