@@ -150,6 +150,10 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
+	// before the transaction: the blacklist lookup takes a connection of its own
+	if err := s.refuseBlacklisted(ctx, "reason", reason); err != nil {
+		return nil, err
+	}
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		cur, person, err := s.openForUpdate(ctx, tx, id)
@@ -158,9 +162,6 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 		}
 		why, err := checkText("reason", reason, person)
 		if err != nil {
-			return err
-		}
-		if err := s.refuseBlacklisted(ctx, "reason", why); err != nil {
 			return err
 		}
 		r, err = change(tx, cur, why)
