@@ -303,8 +303,8 @@ func rotatedAway(id string) error {
 // not verify here may be one signed with the new key by a rotated instance, and must be
 // sent on, not called invalid (the unsubscribe and confirmation pages).
 func (s *Service) KeyStillCurrent(ctx context.Context) error {
-	var id string
-	if err := s.db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')`).Scan(&id); err != nil {
+	id, err := store.CurrentKeyID(ctx, s.db.Pool)
+	if err != nil {
 		return fmt.Errorf("blacklist.KeyStillCurrent: %w", err)
 	}
 	return keyStillOurs(id, s.keyring, nil)

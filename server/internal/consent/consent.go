@@ -93,14 +93,15 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
-// refuseMentions refuses a text that quotes the e-mail, phone or name of contact id
-// (screening.RefuseMentions).
+// refuseMentions refuses a text that quotes the e-mail, phone or name of the person of
+// contact id, on any of their records (store.PersonContacts, screening.RefuseMentions): a
+// revocation's channel is written on each of them.
 func refuseMentions(ctx context.Context, tx pgx.Tx, field, text, id string) error {
-	c, err := store.ScanContact(tx.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, id))
+	people, err := store.PersonContacts(ctx, tx, id)
 	if err != nil {
-		return fmt.Errorf("load contact: %w", err)
+		return err
 	}
-	return screening.RefuseMentions(field, text, screening.ContactCandidate(c))
+	return screening.RefuseMentions(field, text, screening.ContactCandidates(people)...)
 }
 
 // contactExists reports NOT_FOUND for an unknown contact.

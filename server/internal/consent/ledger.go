@@ -128,7 +128,11 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 			}
 		}
 		if in.GivenAt != nil {
-			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt); err != nil {
+			r, err := PersonRevocation(ctx, tx, []string{in.ContactID}, p.ID)
+			if err != nil {
+				return err
+			}
+			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt, r); err != nil {
 				return err
 			}
 		}

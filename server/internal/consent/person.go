@@ -43,6 +43,11 @@ func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purpo
 			}
 		}
 	}
+	return lastRevocation(ctx, tx, person, purposeID)
+}
+
+// lastRevocation is the last revocation of purposeID on any of the records person, or nil.
+func lastRevocation(ctx context.Context, tx pgx.Tx, person []string, purposeID string) (*Revocation, error) {
 	var r Revocation
 	err := tx.QueryRow(ctx, `SELECT e.contact_id::text, coalesce(e.given_at, e.at), e.source, e.recorded_by, e.recorded_by_token
 		FROM consent_events e WHERE e.contact_id = ANY($1::uuid[]) AND e.purpose_id = $2 AND e.status = 'REVOKED'
@@ -115,15 +120,14 @@ func sameRecordEvidence(contactID string) string {
 	return fmt.Sprintf("revoked on record %s of the same person (a shared e-mail or phone)", contactID)
 }
 
-// inheritRevocation gives the record contactID (locked by the caller) the person's last
-// revocation of the purpose when that is later than grantAt, the time of a grant about to be
-// appended or in force, and the record's own ledger lacks it — a record entered after the person said no
-// on another one. Dated when the person said it, it leaves the record revoked under the older
+// inheritRevocation gives the record contactID (locked by the caller) r, the person's last
+// revocation of the purpose (PersonRevocation; nil for none), when that is later than grantAt,
+// the time of a grant about to be appended or in force, and the record's own ledger lacks it —
+// a record entered after the person said no on another one. Dated when the person said it, it leaves the record revoked under the older
 // grant, as on the record the "no" was said on.
-func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, grantAt time.Time) error {
-	r, err := PersonRevocation(ctx, tx, []string{contactID}, purposeID)
-	if err != nil || r == nil || r.ContactID == contactID || !r.At.After(grantAt) {
-		return err
+func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, grantAt time.Time, r *Revocation) error {
+	if r == nil || r.ContactID == contactID || !r.At.After(grantAt) {
+		return nil
 	}
 	var own *time.Time
 	if err := tx.QueryRow(ctx, `SELECT max(coalesce(e.given_at, e.at)) FROM consent_events e
@@ -181,13 +185,21 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	if err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
+	last := map[string]*Revocation{} // per purpose: the person is the same for every grant
 	for _, g := range grants {
 		if g.contactID != contactID {
 			if err := lockContact(ctx, tx, g.contactID); err != nil {
 				return err
 			}
 		}
-		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at); err != nil {
+		r, ok := last[g.purposeID]
+		if !ok {
+			if r, err = lastRevocation(ctx, tx, person, g.purposeID); err != nil {
+				return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+			}
+			last[g.purposeID] = r
+		}
+		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at, r); err != nil {
 			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 		}
 	}

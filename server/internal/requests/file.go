@@ -82,14 +82,12 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
 			}
 			// the channel is kept as proof after the person is erased (the note is blanked)
-			person, err := contact(ctx, tx, in.ContactID)
+			people, err := personOf(ctx, tx, in.ContactID)
 			if err != nil {
 				return err
 			}
-			if person != nil {
-				if err := screening.RefuseMentions("input.channel", channel, screening.ContactCandidate(person)); err != nil {
-					return err
-				}
+			if err := screening.RefuseMentions("input.channel", channel, screening.ContactCandidates(people)...); err != nil {
+				return err
 			}
 		}
 		var err error
@@ -156,11 +154,11 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 	}
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		cur, person, err := s.openForUpdate(ctx, tx, id)
+		cur, people, err := s.openForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		why, err := checkText("reason", reason, person)
+		why, err := checkText("reason", reason, people)
 		if err != nil {
 			return err
 		}
@@ -189,11 +187,15 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep 
 	if cur.Status != model.RequestStatusOpen {
 		return nil, closedError(cur)
 	}
-	person, err := contact(ctx, s.db.Pool, cur.ContactID)
+	people, err := personOf(ctx, s.db.Pool, cur.ContactID)
 	if err != nil {
 		return nil, fmt.Errorf("requests.CompleteRequest(%s): %w", id, err)
 	}
-	text, err := checkText("outcome", outcome, person)
+	var person *model.Contact // the record named, first of its person's (store.PersonContacts)
+	if len(people) > 0 {
+		person = people[0]
+	}
+	text, err := checkText("outcome", outcome, people)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +262,7 @@ func (s *Service) refuseWhileAccessOpen(ctx context.Context, contactID, except s
 }
 
 // openForUpdate locks an open request and loads its contact (nil when none or gone).
-func (s *Service) openForUpdate(ctx context.Context, tx pgx.Tx, id string) (*model.DataSubjectRequest, *model.Contact, error) {
+func (s *Service) openForUpdate(ctx context.Context, tx pgx.Tx, id string) (*model.DataSubjectRequest, []*model.Contact, error) {
 	cur, err := load(ctx, tx, id, true)
 	if err != nil {
 		return nil, nil, err
@@ -268,8 +270,8 @@ func (s *Service) openForUpdate(ctx context.Context, tx pgx.Tx, id string) (*mod
 	if cur.Status != model.RequestStatusOpen {
 		return nil, nil, closedError(cur)
 	}
-	person, err := contact(ctx, tx, cur.ContactID)
-	return cur, person, err
+	people, err := personOf(ctx, tx, cur.ContactID)
+	return cur, people, err
 }
 
 // close sets the final status, audited; export, when set, is recorded as handed over.
@@ -304,21 +306,6 @@ func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRe
 func closedError(r *model.DataSubjectRequest) error {
 	return apperr.BadInput("id", apperr.ReasonRequestClosed, "the request is %s already (closed %s); file a new one if the person asks again",
 		r.Status, r.ClosedAt.Format(time.DateOnly))
-}
-
-// contact loads the request's contact, or nil when it names none or the contact is gone.
-func contact(ctx context.Context, q store.Querier, id *string) (*model.Contact, error) {
-	if id == nil {
-		return nil, nil
-	}
-	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, *id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load contact: %w", err)
-	}
-	return c, nil
 }
 
 func deref(s *string) string {

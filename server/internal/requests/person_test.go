@@ -107,3 +107,27 @@ func TestTextsAfterAnErasureMayNotQuoteTheErasedPerson(t *testing.T) {
 		t.Errorf("a text without her: %+v", rejected.RejectRequest)
 	}
 }
+
+// A text about one record of a person may not name her through another record either: the
+// sales record's e-mail in the closing text of a request filed on the marketing record stays
+// after the erasure of both.
+func TestTextsMayNotQuoteThePersonsOtherRecord(t *testing.T) {
+	s := apptest.Start(t)
+	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Vertriebsfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	access := file(t, s, map[string]any{"kind": "ACCESS", "contactId": marketing, "channel": "letter"})
+	if reason, field := badInput(t, s, completeReq, map[string]any{"id": access.ID, "outcome": "Sent to e.t.vertrieb@firma.example"}); reason != "REASON_HAS_PERSONAL_DATA" || field != "outcome" {
+		t.Errorf("an outcome quoting her other record's e-mail: %s on %q, want REASON_HAS_PERSONAL_DATA on outcome", reason, field)
+	}
+	if reason, field := badInput(t, s, fileRequest, map[string]any{"in": map[string]any{"kind": "OBJECTION", "contactId": marketing,
+		"channel": "mail from e.t.vertrieb@firma.example"}}); reason != "REASON_HAS_PERSONAL_DATA" || field != "input.channel" {
+		t.Errorf("a channel quoting her other record's e-mail: %s on %q, want REASON_HAS_PERSONAL_DATA on input.channel", reason, field)
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	if reason, field := badInput(t, s, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "anruf-vertriebsfrau"}) { id } }`,
+		map[string]any{"c": marketing}); reason != "REASON_HAS_PERSONAL_DATA" {
+		t.Errorf("a revocation channel naming her other record: %s on %q, want REASON_HAS_PERSONAL_DATA", reason, field)
+	}
+}

@@ -7,20 +7,30 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // checkText trims a required closing text or reason and refuses one that is empty, too long
-// or quotes the person (screening.RefuseMentions): such texts stay in the register and the
-// audit trail after the person is erased.
-func checkText(field, text string, person *model.Contact) (string, error) {
+// or quotes the person on any of their records (people, store.PersonContacts;
+// screening.RefuseMentions): such texts stay in the register and the audit trail after the
+// person is erased.
+func checkText(field, text string, people []*model.Contact) (string, error) {
 	t, err := screening.CheckReason(field, text, "write what was done")
-	if err != nil || person == nil {
+	if err != nil {
 		return t, err
 	}
-	if err := screening.RefuseMentions(field, t, screening.ContactCandidate(person)); err != nil {
+	if err := screening.RefuseMentions(field, t, screening.ContactCandidates(people)...); err != nil {
 		return "", err
 	}
 	return t, nil
+}
+
+// personOf loads the records of the person of the contact id (nil: none).
+func personOf(ctx context.Context, q store.Querier, id *string) ([]*model.Contact, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return store.PersonContacts(ctx, q, *id)
 }
 
 // refuseBlacklisted refuses a text that quotes an e-mail address or phone number on the

@@ -26,7 +26,7 @@ func TestCheckTextRefusesThePersonsData(t *testing.T) {
 		{"   ", apperr.ReasonRequired},
 		{strings.Repeat("x", screening.MaxReason+1), apperr.ReasonTooLong},
 	} {
-		_, err := checkText("outcome", tc.text, erika)
+		_, err := checkText("outcome", tc.text, []*model.Contact{erika})
 		var e *apperr.Error
 		switch {
 		case tc.reason == "" && err != nil:

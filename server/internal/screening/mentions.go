@@ -27,6 +27,19 @@ func Mentions(text string, c Candidate) (Kind, bool) {
 	return "", false
 }
 
+// addressTokens are the words of text that may be e-mail addresses or their mailboxes: cut at
+// characters no address holds (a "mailto:" falls away at its colon), a sentence's full stop
+// trimmed.
+func addressTokens(text string) []string {
+	toks := strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`,;:<>()[]"'`, r)
+	})
+	for i, tok := range toks {
+		toks[i] = strings.TrimRight(tok, ".")
+	}
+	return toks
+}
+
 func mentionsEmail(text string, emails []string) bool {
 	if len(emails) == 0 {
 		return false
@@ -43,11 +56,7 @@ func mentionsEmail(text string, emails []string) bool {
 			}
 		}
 	}
-	// every token, cut at characters no address holds
-	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
-		return unicode.IsSpace(r) || strings.ContainsRune(`,;:<>()[]"'`, r)
-	}) {
-		tok = strings.TrimRight(tok, ".")
+	for _, tok := range addressTokens(text) {
 		if !strings.Contains(tok, "@") {
 			if want[strings.ToLower(tok)] {
 				return true
@@ -163,10 +172,7 @@ func Quoted(text string) Candidate {
 			*list = append(*list, v)
 		}
 	}
-	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
-		return unicode.IsSpace(r) || strings.ContainsRune(`,;<>()[]"'`, r)
-	}) {
-		tok = strings.TrimRight(strings.TrimPrefix(strings.ToLower(tok), "mailto:"), ".:")
+	for _, tok := range addressTokens(text) {
 		if strings.Contains(tok, "@") {
 			if n, err := NormalizeEmail(tok); err == nil {
 				add(&c.Emails, n)

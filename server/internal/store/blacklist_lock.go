@@ -52,9 +52,19 @@ func lockBlacklistKey(ctx context.Context, q Querier, lock, what string) (string
 	if _, err := q.Exec(ctx, `SELECT `+lock+`($1)`, blacklistLock); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
+	id, err := CurrentKeyID(ctx, q)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
+// CurrentKeyID is the id of the secret key the database recorded as its instances' current
+// one, "" before any start recorded one.
+func CurrentKeyID(ctx context.Context, q Querier) (string, error) {
 	var id string
 	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT key_id FROM current_secret_key), '')`).Scan(&id); err != nil {
-		return "", fmt.Errorf("%s: the current key: %w", what, err)
+		return "", fmt.Errorf("the current key: %w", err)
 	}
 	return id, nil
 }

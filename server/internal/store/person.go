@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
 )
 
 // neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
@@ -56,4 +57,25 @@ func SamePerson(ctx context.Context, q Querier, id string, keep []string) (recor
 		}
 	}
 	return records, kept, nil
+}
+
+// PersonContacts loads the live records of the person of the record id (SamePerson), id's
+// first: the people a text about one of them may name. Past MaxPersonRecords it is id's record
+// alone (identifiers shared far beyond one person); none when id names no live record.
+func PersonContacts(ctx context.Context, q Querier, id string) ([]*model.Contact, error) {
+	ids, _, err := SamePerson(ctx, q, id, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		ids = []string{id}
+	} else if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id = $2 DESC, c.id`, ids, id)
+	if err != nil {
+		return nil, fmt.Errorf("the person's records: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return ScanContact(r) })
+	if err != nil {
+		return nil, fmt.Errorf("the person's records: %w", err)
+	}
+	return cs, nil
 }
