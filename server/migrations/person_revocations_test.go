@@ -81,3 +81,71 @@ func TestMigrationGivesThePersonsRecordsHerRevocation(t *testing.T) {
 		t.Errorf("CONSENT_REVOKED events for the sales record: %d (%v), want 1", events, err)
 	}
 }
+
+// An office's switchboard number on a thousand records, two hundred of which revoked, is no
+// one person (more than 200 records share it): the migration leaves those records as they are
+// and walks none of them, where it walked the thousand once per revocation (a thousand
+// neighbours of each of a thousand records: two hundred million rows, an upgrade that did not
+// end). A person of two records elsewhere still gets her revocation in the same run.
+func TestMigrationDoesNotWalkASwitchboardNumber(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	ctx := context.Background()
+	conn := s.Conn(t)
+	if _, err := conn.Exec(ctx, `WITH c AS (
+			INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+			SELECT 'Test', 'Zentrale ' || g, 'zentrale ' || g, '' FROM generate_series(1, 1000) g RETURNING id),
+		p AS (INSERT INTO contact_phones (contact_id, position, number) SELECT id, 0, '+49305550100' FROM c)
+		INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+		SELECT c.id, pu.id, s.status, now() - s.ago, 'letter', 'Test Staff', 'token-1'
+		FROM (SELECT id, row_number() OVER (ORDER BY id) n FROM c) c, purposes pu,
+			LATERAL (VALUES ('GRANTED', interval '3 hours'), ('REVOKED', interval '2 hours')) s(status, ago)
+		WHERE s.status = 'GRANTED' OR c.n <= 200`); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(email string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($e: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+			map[string]any{"e": email})
+		return out.CreateContact.Contact.ID
+	}
+	marketing, sales := mk("erika.testfrau@example.org"), mk("Erika.Testfrau+shop@example.org")
+	for _, e := range []struct {
+		id, status string
+		ago        time.Duration
+	}{{sales, "GRANTED", 3 * time.Hour}, {marketing, "REVOKED", 2 * time.Hour}} {
+		if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+			SELECT $1, id, $2, now() - $3::interval, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.ago); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file, err := os.ReadFile("00032_person_revocations.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(file), "-- +goose Down")
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// The fixed migration takes well under a second here; the one that walked took minutes.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '30s'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, up); err != nil {
+		t.Fatalf("migration 00032 over a switchboard number on 1000 records: %v", err)
+	}
+	var granted, salesStatus string
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE s.status = 'GRANTED')::text,
+			(SELECT status FROM consent_state WHERE contact_id = $1)
+		FROM consent_state s JOIN contact_phones p ON p.contact_id = s.contact_id AND p.number = '+49305550100'`, sales).
+		Scan(&granted, &salesStatus); err != nil {
+		t.Fatal(err)
+	}
+	if granted != "800" || salesStatus != "REVOKED" {
+		t.Errorf("after the migration: %s switchboard records granted, the sales record %s; want 800 (left as they were) and REVOKED", granted, salesStatus)
+	}
+}

@@ -11,12 +11,12 @@ import (
 	"github.com/vermerk/vermerk/graph/model"
 )
 
-// neighbours selects the live contacts sharing a normalised e-mail or phone with one of the
-// contacts $1, other than those.
+// neighbours selects up to $2 of the live contacts sharing a normalised e-mail or phone with
+// one of the contacts $1, other than those.
 const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
 		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
 		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
-	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1`
+	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1 LIMIT $2`
 
 // MaxPersonRecords bounds the records of one person: more means identifiers shared far
 // beyond one person (an office's switchboard), which keep must cut first.
@@ -29,9 +29,16 @@ const MaxPersonRecords = 200
 // Erasure, its preview and revocation all ask this one rule who the person is.
 func SamePerson(ctx context.Context, q Querier, id string, keep []string) (records, kept []string, err error) {
 	records = []string{id}
+	seen := map[string]bool{id: true}
+	for _, k := range keep {
+		seen[k] = true
+	}
 	frontier := []string{id}
 	for len(frontier) > 0 {
-		rows, err := q.Query(ctx, neighbours, frontier)
+		// Enough rows to tell a person too large without reading every record an office's
+		// switchboard number is on: past this many, more than MaxPersonRecords are new.
+		limit := MaxPersonRecords + 1 + len(records) + len(keep)
+		rows, err := q.Query(ctx, neighbours, frontier, limit)
 		if err != nil {
 			return nil, nil, fmt.Errorf("records sharing an identifier: %w", err)
 		}
@@ -46,7 +53,8 @@ func SamePerson(ctx context.Context, q Querier, id string, keep []string) (recor
 				if !slices.Contains(kept, o) {
 					kept = append(kept, o)
 				}
-			case !slices.Contains(records, o):
+			case !seen[o]:
+				seen[o] = true
 				records = append(records, o)
 				frontier = append(frontier, o)
 			}
