@@ -2,8 +2,10 @@ package contacts_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
@@ -176,5 +178,59 @@ func TestUnauthenticated(t *testing.T) {
 		if res.Status != 401 || len(res.Errors) != 1 || res.Errors[0].Code() != "UNAUTHENTICATED" {
 			t.Errorf("token %q: status %d errors %+v, want 401 UNAUTHENTICATED", token, res.Status, res.Errors)
 		}
+	}
+}
+
+// The contact list is in dictionary order: a name with an umlaut or another diacritic sorts
+// with its base letter (Ärger with the A's, Özdemir after Otto), however it came in — entered,
+// renamed or imported — and page by page. Before, the embedded database compared the bytes of
+// the lower-cased name, and Ärger, Özdemir and Żak came after Zuse.
+func TestNamesSortWithTheirLetters(t *testing.T) {
+	s := apptest.Start(t)
+	var ids = map[string]string{}
+	for _, name := range []string{"Zuse", "Ärger", "Otto", "Meyer", "Placeholder"} {
+		var p payload
+		s.MustAdmin(t, &p, createContact, map[string]any{"in": map[string]any{"givenName": "Test", "familyName": name}})
+		ids[name] = p.CreateContact.Contact.ID
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {givenName: "Test", familyName: "Özdemir"}) { contact { id } } }`,
+		map[string]any{"id": ids["Placeholder"]})
+	var started struct{ StartImport struct{ ID string } }
+	apptest.Upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil,
+		"kontakte.csv", []byte("givenName;familyName\nTest;Żak\nTest;Müller\nTest;Łukasiewicz\n")).Decode(t, &started)
+	var job struct{ ImportJob struct{ Status string } }
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": started.StartImport.ID})
+		if job.ImportJob.Status != "RUNNING" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if job.ImportJob.Status != "DONE" {
+		t.Fatalf("import: %s, want DONE", job.ImportJob.Status)
+	}
+	var seen []string
+	var after any
+	for range 10 {
+		var c struct {
+			Contacts struct {
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+				Edges []struct{ Node struct{ FamilyName string } }
+			}
+		}
+		s.MustAdmin(t, &c, `query($after: String) { contacts(first: 3, after: $after) { pageInfo { hasNextPage endCursor } edges { node { familyName } } } }`,
+			map[string]any{"after": after})
+		for _, e := range c.Contacts.Edges {
+			seen = append(seen, e.Node.FamilyName)
+		}
+		if !c.Contacts.PageInfo.HasNextPage {
+			break
+		}
+		after = *c.Contacts.PageInfo.EndCursor
+	}
+	if want := []string{"Ärger", "Łukasiewicz", "Meyer", "Müller", "Otto", "Özdemir", "Żak", "Zuse"}; !slices.Equal(seen, want) {
+		t.Errorf("contacts in pages of 3: %v, want %v", seen, want)
 	}
 }

@@ -11,11 +11,18 @@ import (
 // The contacts table's sort_key and search_text are derived from the contact's fields by
 // every writer (entry, update, merge, import); these functions are their one definition.
 
-// SortKey is contacts.sort_key: family name, given name and organisation, lower-cased and
-// joined by spaces (an empty organisation leaves a trailing space). Keyset pagination orders
-// by it and the id.
+// SortKey is contacts.sort_key: family name, given name and organisation in the form names
+// sort by (screening.AppendSortFold: lower case, "Ärger" with "Arger"), joined by spaces (an
+// empty organisation leaves a trailing space). Keyset pagination orders by it and the id, byte
+// by byte whatever the database's collation (the key is compared with COLLATE "C").
 func SortKey(familyName, givenName, organization string) string {
-	return lowerJoin(familyName, givenName, organization)
+	b := make([]byte, 0, len(familyName)+len(givenName)+len(organization)+2+utf8.UTFMax)
+	b = screening.AppendSortFold(b, familyName)
+	b = append(b, ' ')
+	b = screening.AppendSortFold(b, givenName)
+	b = append(b, ' ')
+	b = screening.AppendSortFold(b, organization)
+	return string(b)
 }
 
 // SearchText is contacts.search_text, what a search term is found in anywhere (trigram

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// lowerJoin must give what SortKey and SearchText promise (strings.ToLower of the
-// joined parts), or imported contacts would sort and be found differently.
+// lowerJoin must give what SearchText promises (strings.ToLower of the joined parts), or
+// imported contacts would be found differently.
 func FuzzLowerJoin(f *testing.F) {
 	for _, s := range [][3]string{{"Erika", "Mustermann", "Musterfirma GmbH"}, {"MAX", "", "Straße"},
 		{"Ärzte", "İstanbul", "ΣΊΣΥΦΟΣ"}, {"", "", ""}, {"a\xffb", "Z", "ǅ"}} {

@@ -1,0 +1,76 @@
+package migrations_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/store"
+	"github.com/vermerk/vermerk/server/migrations"
+)
+
+// Names starting with an umlaut sorted after Z: the sort key was the lower-cased name, and the
+// embedded database compares bytes. Migration 00034 writes the keys as store.SortKey derives
+// them now, so Ärger sorts with the A's and Özdemir with the O's, for contacts written before
+// it and held import rows alike; keys of plain ASCII names are left as they were.
+func TestSortFoldPutsUmlautsWithTheirLetters(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDB(t)
+	conn := pgtest.Connect(t, dbURL)
+	names := []string{"Zuse", "Ärger", "Otto", "Özdemir", "Meyer", "Müller", "Mustermann", "Łukasiewicz", "Żak"}
+	// as the server before 00034 wrote them
+	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+		SELECT 'Erika', n, lower(n) || ' erika ', lower('erika ' || n) FROM unnest($1::text[]) n`, names); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `WITH j AS (INSERT INTO import_jobs (id, status, file_name, file_size, spool_file, encoding, separator, unknown_columns, created_by_id, created_by_name)
+			VALUES (gen_random_uuid(), 'DONE', 'test.csv', 1, '', 'UTF-8', ',', '{}', 'test', 'Test Staff') RETURNING id),
+			e AS (INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
+			VALUES (gen_random_uuid(), 'MANUAL', 'objection', 'k1', '{EMAIL}') RETURNING id)
+		INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name, family_name,
+			emails, emails_norm, phones, sort_key, search_text, dedupe_keys)
+		SELECT j.id, 2, 'EMAIL', e.id, 'x@example.org', '', 'Erika', 'Ärger', '{}', '{}', '{}', 'ärger erika ', 'erika ärger', '{}' FROM j, e`); err != nil {
+		t.Fatal(err)
+	}
+	var before []string
+	if err := conn.QueryRow(ctx, `SELECT array_agg(family_name ORDER BY sort_key, id) FROM contacts`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*conn.Config())
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.SortFoldUp(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var after []string
+	if err := conn.QueryRow(ctx, `SELECT array_agg(family_name ORDER BY sort_key, id) FROM contacts`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Ärger", "Łukasiewicz", "Meyer", "Müller", "Mustermann", "Otto", "Özdemir", "Żak", "Zuse"}
+	if !slices.Equal(after, want) {
+		t.Errorf("contacts in name order after 00034: %v (before: %v), want %v", after, before, want)
+	}
+	rows, err := conn.Query(ctx, `SELECT family_name, sort_key FROM contacts UNION ALL SELECT family_name, sort_key FROM import_held`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var family, key string
+		if err := rows.Scan(&family, &key); err != nil {
+			t.Fatal(err)
+		}
+		if want := store.SortKey(family, "Erika", ""); key != want {
+			t.Errorf("%s: sort key %q after 00034, want %q", family, key, want)
+		}
+	}
+}
