@@ -3,10 +3,11 @@ package app
 import (
 	"context"
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/i18n"
 )
 
 // ConsentRow is one purpose of a contact in the consents view: its consent, if any.
@@ -33,7 +34,7 @@ func ConsentRows(purposes []api.PurposeFields, consents []api.ConsentFields) []C
 			rows = append(rows, ConsentRow{Purpose: consents[i].Purpose, Consent: &consents[i]})
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Purpose.Name < rows[j].Purpose.Name })
+	slices.SortStableFunc(rows, func(a, b ConsentRow) int { return i18n.Compare(a.Purpose.Name, b.Purpose.Name) })
 	return rows
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/i18n"
 )
 
 // Office is what the admin's office screens need beyond Backend: purposes and lists, API
@@ -154,7 +155,7 @@ func SortTokens(tokens []api.ApiTokenFields, now time.Time) {
 			}
 			return 1
 		}
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		return i18n.Compare(a.Name, b.Name)
 	})
 }
 

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/i18n"
 )
 
 // PersonActions are the server's operations on one person beyond entering and consents:
@@ -43,7 +43,7 @@ func ListOptions(all, on []api.ListFields) (member, other []api.ListFields) {
 			other = append(other, l)
 		}
 	}
-	byName := func(a, b api.ListFields) int { return strings.Compare(a.Name, b.Name) }
+	byName := func(a, b api.ListFields) int { return i18n.Compare(a.Name, b.Name) }
 	slices.SortFunc(member, byName)
 	slices.SortFunc(other, byName)
 	return member, other
@@ -118,7 +118,7 @@ func CompareRecords(records []api.ContactDetail, loc Localizer) []CompareRow {
 			for _, l := range c.Lists {
 				names = append(names, l.Name)
 			}
-			sort.Strings(names)
+			slices.SortFunc(names, i18n.Compare)
 			return strings.Join(names, "\n")
 		}},
 		{"detail.consents", func(c api.ContactDetail) string {
@@ -126,7 +126,7 @@ func CompareRecords(records []api.ContactDetail, loc Localizer) []CompareRow {
 			for _, k := range c.Consents {
 				out = append(out, k.Purpose.Name+": "+loc.T("status."+string(k.Status), nil))
 			}
-			sort.Strings(out)
+			slices.SortFunc(out, i18n.Compare)
 			return strings.Join(out, "\n")
 		}},
 		{"dups.created", func(c api.ContactDetail) string { return loc.Date(c.CreatedAt) }},

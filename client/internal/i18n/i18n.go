@@ -9,8 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // Files are the translation files, one per language: translations/<lang>.json.
@@ -170,3 +174,19 @@ func FormatDate(t time.Time, lang string) string {
 func FormatDateTime(t time.Time, lang string) string {
 	return FormatDate(t, lang) + " " + t.Local().Format("15:04")
 }
+
+// Compare orders names as people look them up (the Unicode collation's root order, the same
+// for German and English): case and accents count only between otherwise equal names, so
+// "Ärzte" sorts with the A's and "newsletter" with "Newsletter", where strings.Compare put
+// every name starting with an umlaut or a lower-case letter after Z.
+func Compare(a, b string) int {
+	collator.mu.Lock()
+	defer collator.mu.Unlock()
+	return collator.c.CompareString(a, b)
+}
+
+// collator serves Compare: a collate.Collator keeps buffers and must not be used at once.
+var collator = struct {
+	mu sync.Mutex
+	c  *collate.Collator
+}{c: collate.New(language.Und)}

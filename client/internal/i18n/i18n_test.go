@@ -125,3 +125,14 @@ func TestEveryEventKindHasAText(t *testing.T) {
 		}
 	}
 }
+
+// Lists, purposes and tokens are shown in the order people look names up: an umlaut or a
+// lower-case first letter does not send a name after Z.
+func TestCompareOrdersNamesAsPeopleLookThemUp(t *testing.T) {
+	names := []string{"Zeitung", "Ärzte-Newsletter", "newsletter (alt)", "Messe Köln", "Öko-Tipps", "Ostern", "Apotheke", "Newsletter"}
+	sort.SliceStable(names, func(i, j int) bool { return Compare(names[i], names[j]) < 0 })
+	want := []string{"Apotheke", "Ärzte-Newsletter", "Messe Köln", "Newsletter", "newsletter (alt)", "Öko-Tipps", "Ostern", "Zeitung"}
+	if strings.Join(names, "|") != strings.Join(want, "|") {
+		t.Errorf("sorted: %q, want %q", names, want)
+	}
+}
