@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 	"github.com/vermerk/vermerk/server/migrations"
 )
@@ -74,18 +75,26 @@ func TestSortFoldPutsUmlautsWithTheirLetters(t *testing.T) {
 	if !slices.Equal(after, want) {
 		t.Errorf("contacts in name order after 00034: %v (before: %v), want %v", after, before, want)
 	}
-	rows, err := conn.Query(ctx, `SELECT family_name, sort_key FROM contacts UNION ALL SELECT family_name, sort_key FROM import_held`)
+	rows, err := conn.Query(ctx, `SELECT family_name, sort_key, search_text FROM contacts
+		UNION ALL SELECT family_name, sort_key, search_text FROM import_held`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var family, key string
-		if err := rows.Scan(&family, &key); err != nil {
+		var family, key, text string
+		if err := rows.Scan(&family, &key, &text); err != nil {
 			t.Fatal(err)
 		}
 		if want := store.SortKey(family, "Erika", ""); key != want {
 			t.Errorf("%s: sort key %q after 00034, want %q", family, key, want)
 		}
+		if want := store.SearchText(screening.Contact{GivenName: "Erika", FamilyName: family}); text != want {
+			t.Errorf("%s: search text %q after 00034, want %q", family, text, want)
+		}
+	}
+	var found int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE search_text LIKE '%mueller%' AND search_text LIKE '%muller%'`).Scan(&found); err != nil || found != 1 {
+		t.Errorf("Müller found as mueller and as muller after 00034: %d (%v), want 1", found, err)
 	}
 }

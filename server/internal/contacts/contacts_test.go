@@ -234,3 +234,38 @@ func TestNamesSortWithTheirLetters(t *testing.T) {
 		t.Errorf("contacts in pages of 3: %v, want %v", seen, want)
 	}
 }
+
+// Frau Müller is found however her name is typed: with the umlaut, without it, or with an e
+// (as in an address book without umlauts), and Herr Mueller, written so, by "Müller" too; her
+// city the same way. Before, only the exact umlaut found her.
+func TestSearchFindsUmlautsHoweverTyped(t *testing.T) {
+	s := apptest.Start(t)
+	for _, in := range []map[string]any{
+		{"givenName": "Erika", "familyName": "Müller", "address": map[string]any{"street": "Teststraße 1", "postalCode": "50667", "city": "Köln"}},
+		{"givenName": "Max", "familyName": "Mueller"},
+		{"givenName": "Jörg", "familyName": "Straßer"},
+		{"givenName": "Test", "familyName": "Miller"},
+	} {
+		s.MustAdmin(t, &struct{}{}, createContact, map[string]any{"in": in})
+	}
+	for term, want := range map[string][]string{
+		"Müller": {"Mueller", "Müller"}, "müller": {"Mueller", "Müller"}, "Mueller": {"Mueller", "Müller"},
+		"Muller": {"Müller"}, "erika muller": {"Müller"}, "Köln": {"Müller"}, "koeln": {"Müller"}, "koln": {"Müller"},
+		"strasser": {"Straßer"}, "Straßer": {"Straßer"}, "jorg": {"Straßer"}, "joerg": {"Straßer"}, "ller": {"Miller", "Mueller", "Müller"},
+	} {
+		var c struct {
+			Contacts struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ FamilyName string } }
+			}
+		}
+		s.MustAdmin(t, &c, `query($s: String) { contacts(first: 10, search: $s) { totalCount edges { node { familyName } } } }`, map[string]any{"s": term})
+		var got []string
+		for _, e := range c.Contacts.Edges {
+			got = append(got, e.Node.FamilyName)
+		}
+		if !slices.Equal(got, want) || c.Contacts.TotalCount != len(want) {
+			t.Errorf("search %q: %v (totalCount %d), want %v", term, got, c.Contacts.TotalCount, want)
+		}
+	}
+}

@@ -65,3 +65,18 @@ func TestCountOfAllContactsStaysInSharedBuffers(t *testing.T) {
 		t.Errorf("a count run again reads from outside shared buffers, or not the primary key:\n%s", plan)
 	}
 }
+
+// TestSearchReadsTheTrigramIndex: a term with an umlaut is looked for in two forms
+// (store.SearchFolds: "muller", "mueller"), and both are answered by the trigram index of
+// search_text, not by reading every contact (at 20,000 contacts reading them all is cheaper).
+func TestSearchReadsTheTrigramIndex(t *testing.T) {
+	conn := pgtest.ContactsDB(t, 100_000)
+	tm := searchTerms("Müller")
+	if len(tm.text) != 2 {
+		t.Fatalf("search terms of Müller: %q, want two forms", tm.text)
+	}
+	plan := pgtest.Plan(t, conn, `EXPLAIN (COSTS OFF) `+matching, tm.text, tm.email, tm.phone)
+	if !strings.Contains(plan, "Bitmap Index Scan on contacts_search") || strings.Contains(plan, "Seq Scan on contacts") {
+		t.Errorf("a search for Müller does not read the trigram index:\n%s", plan)
+	}
+}

@@ -13,10 +13,11 @@ import (
 )
 
 // matching is the set of contacts a search term finds: its name, organisation or city contains
-// the term (trigram index on search_text), an e-mail address starts with it (normalised, so
+// the term, however umlauts are written (trigram index on search_text; store.SearchFolds:
+// "Müller", "Muller" and "Mueller" find Frau Müller), an e-mail address starts with it (normalised, so
 // "Erika.Mustermann@Example.org" and "erika.mustermann@" both find the address), or a phone
 // number starts with it (as typed nationally or in E.164: "030 5550", "+49305550").
-const matching = `SELECT id FROM contacts WHERE search_text LIKE $1
+const matching = `SELECT id FROM contacts WHERE search_text LIKE ANY($1::text[])
 	UNION SELECT contact_id FROM contact_emails WHERE normalized LIKE $2
 	UNION SELECT contact_id FROM contact_phones WHERE number LIKE $3`
 
@@ -95,19 +96,25 @@ func (s *Service) count(ctx context.Context, t *terms) (int, error) {
 	return n, nil
 }
 
-// terms are the LIKE patterns of one search term: anywhere in search_text, at the start of a
-// normalised e-mail, at the start of an E.164 number (nil when the term is no phone number).
+// terms are the LIKE patterns of one search term: anywhere in search_text (each of its
+// store.SearchFolds), at the start of a normalised e-mail, at the start of an E.164 number
+// (nil when the term is no phone number).
 type terms struct {
-	text, email string
-	phone       *string
+	text  []string
+	email string
+	phone *string
 }
 
 func searchTerms(term string) *terms {
-	term = strings.ToLower(strings.TrimSpace(term))
-	if term == "" {
+	folds := store.SearchFolds(term)
+	if folds == nil {
 		return nil
 	}
-	t := &terms{text: "%" + escapeLike(term) + "%", email: escapeLike(term) + "%"}
+	term = strings.ToLower(strings.TrimSpace(term))
+	t := &terms{email: escapeLike(term) + "%"}
+	for _, f := range folds {
+		t.text = append(t.text, "%"+escapeLike(f)+"%")
+	}
 	if n, err := screening.NormalizeEmail(term); err == nil {
 		t.email = escapeLike(n) + "%" // a whole address finds it however it was written
 	}

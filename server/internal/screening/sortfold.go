@@ -2,13 +2,19 @@ package screening
 
 import "unicode/utf8"
 
-// AppendSortFold appends s in the form names sort by, dictionary order (DIN 5007-1): lower
-// case, a Latin letter with a diacritic as its base letter ("Ärger" with "Arger", "Özdemir"
-// with "Ozdemir", "Łukasz" with "Lukasz"), ß as ss, æ as ae. ASCII is only lower-cased, so the
-// spaces, hyphens and dots of a name stay; other letters (Greek, Cyrillic, …) are lower-cased
-// and sort after Latin ones, as they do byte by byte. Without it, a database in the C
-// collation (the embedded one) put every name starting with an umlaut after Z.
-func AppendSortFold(dst []byte, s string) []byte {
+// AppendSortFold appends s in the form names sort and are searched by, dictionary order
+// (DIN 5007-1): lower case, a Latin letter with a diacritic as its base letter ("Ärger" with
+// "Arger", "Özdemir" with "Ozdemir", "Łukasz" with "Lukasz"), ß as ss, æ as ae. ASCII is only
+// lower-cased, so the spaces, hyphens and dots of a name stay; other letters (Greek, Cyrillic,
+// …) are lower-cased and sort after Latin ones, as they do byte by byte. Without it, a
+// database in the C collation (the embedded one) put every name starting with an umlaut after Z.
+func AppendSortFold(dst []byte, s string) []byte { return appendFold(dst, s, false) }
+
+// AppendUmlautFold is AppendSortFold with an umlaut written as its letter and e ("Müller" as
+// "mueller"), as the name is spelt where umlauts cannot be typed.
+func AppendUmlautFold(dst []byte, s string) []byte { return appendFold(dst, s, true) }
+
+func appendFold(dst []byte, s string, umlautE bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -22,11 +28,19 @@ func AppendSortFold(dst []byte, s string) []byte {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		i += w
 		if r < latinFoldsEnd {
-			dst = append(dst, latinFolds[r].a...)
+			if umlautE {
+				dst = append(dst, latinFolds[r].ae...)
+			} else {
+				dst = append(dst, latinFolds[r].a...)
+			}
 			continue
 		}
-		_, a := foldBothSlow(string(r))
-		dst = append(dst, a...)
+		ae, a := foldBothSlow(string(r))
+		if umlautE {
+			dst = append(dst, ae...)
+		} else {
+			dst = append(dst, a...)
+		}
 	}
 	return dst
 }

@@ -24,6 +24,11 @@ func TestAppendSortFold(t *testing.T) {
 			t.Errorf("AppendSortFold(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{"Müller": "mueller", "ÄRGER": "aerger", "Straße": "strasse", "Łódź": "lodz", "Mueller": "mueller"} {
+		if got := string(AppendUmlautFold(nil, in)); got != want {
+			t.Errorf("AppendUmlautFold(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // ASCII is only lower-cased (what the server stored before, so those keys need no rewrite),
@@ -42,12 +47,17 @@ func FuzzAppendSortFold(f *testing.F) {
 		if ascii && got != strings.ToLower(s) {
 			t.Fatalf("AppendSortFold(%q) = %q, want %q", s, got, strings.ToLower(s))
 		}
-		var each []byte
+		var each, eachE []byte
 		for _, r := range s {
 			each = AppendSortFold(each, string(r))
+			eachE = AppendUmlautFold(eachE, string(r))
 		}
 		if string(each) != got {
 			t.Fatalf("AppendSortFold(%q) = %q, rune by rune %q", s, got, each)
+		}
+		// the two folds differ only in the e after an umlaut's letter: the same words
+		if e := string(AppendUmlautFold(nil, s)); e != string(eachE) || strings.Count(e, " ") != strings.Count(got, " ") {
+			t.Fatalf("AppendUmlautFold(%q) = %q (rune by rune %q), AppendSortFold %q", s, e, eachE, got)
 		}
 	})
 }

@@ -26,8 +26,10 @@ func SortKey(familyName, givenName, organization string) string {
 }
 
 // SearchText is contacts.search_text, what a search term is found in anywhere (trigram
-// index): given name, family name, organisation and city, lower-cased and joined by spaces.
-// E-mails and phones are searched by prefix on their own indexes.
+// index): given name, family name, organisation and city, folded as names sort
+// (screening.AppendSortFold: "Müller" as "muller") and joined by spaces, followed by the words
+// an umlaut changes written with an e ("mueller"): so "Müller", "Muller" and "Mueller" all find
+// Frau Müller (SearchFolds). E-mails and phones are searched by prefix on their own indexes.
 func SearchText(c screening.Contact) string {
 	parts := make([]string, 2, 4)
 	parts[0], parts[1] = c.GivenName, c.FamilyName
@@ -37,7 +39,50 @@ func SearchText(c screening.Contact) string {
 	if c.Address != nil {
 		parts = append(parts, c.Address.City)
 	}
-	return lowerJoin(parts...)
+	text := lowerJoin(parts...)
+	if isASCII(text) {
+		return text
+	}
+	a := screening.AppendSortFold(make([]byte, 0, len(text)+8), text)
+	e := screening.AppendUmlautFold(nil, text)
+	if string(a) == string(e) {
+		return string(a)
+	}
+	// The two folds have the same words (they differ only in an e after an umlaut's letter).
+	words := strings.Split(string(a), " ")
+	for i, w := range strings.Split(string(e), " ") {
+		if i >= len(words) || w != words[i] {
+			a = append(append(a, ' '), w...)
+		}
+	}
+	return string(a)
+}
+
+// SearchFolds returns the forms of a search term that SearchText's words are compared with:
+// the term folded as names sort, and, when it has an umlaut, written with an e ("Müller":
+// "muller" and "mueller", so that it finds a Mueller too). An empty term has none.
+func SearchFolds(term string) []string {
+	term = strings.TrimSpace(term)
+	if term == "" {
+		return nil
+	}
+	a := string(screening.AppendSortFold(nil, term))
+	if isASCII(term) {
+		return []string{a}
+	}
+	if e := string(screening.AppendUmlautFold(nil, term)); e != a {
+		return []string{a, e}
+	}
+	return []string{a}
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one pass and one allocation:
