@@ -6,7 +6,7 @@ BIN   := bin
 # fuzz time per target inside `make test` (a short run; longer: make fuzz FUZZTIME=5m)
 FUZZTIME ?= 5s
 
-.PHONY: run test generate check-generated bench screenshot web-screenshot client build deps server-deps test-deps client-deps fuzz vet clean dist dist-check dist-deps demo
+.PHONY: run test generate check-generated graphiql-assets bench screenshot web-screenshot client build deps server-deps test-deps client-deps fuzz vet clean dist dist-check dist-deps demo
 
 ## run: start the server on an embedded PostgreSQL (GraphiQL on http://127.0.0.1:8080/)
 run: server-deps
@@ -39,6 +39,13 @@ generate:
 ## check-generated: fail when `make generate` changes anything (CI)
 check-generated: generate
 	@git diff --exit-code --stat -- graph client || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+## graphiql-assets: fetch GraphiQL, React and ReactDOM (the pinned versions) from the npm
+##                  registry into server/internal/web/graphiql/assets and check them against
+##                  its SHA256SUMS; the files are committed, the binary embeds them
+graphiql-assets:
+	@command -v npm >/dev/null || scripts/ensure-packages.sh "fetching GraphiQL's files" nodejs npm
+	server/internal/web/graphiql/fetch.sh
 
 ## bench: the performance figures as ratios against baselines of the same run (BENCH_SCALE=small
 ##        for a quick run, BENCH_SCALE=large to grow to 10,000,000 contacts and print how each figure
