@@ -101,6 +101,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err := dropImportQuotes(ctx, tx, id, entry.ID, emails, phones, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
+	if err := blankLooseRequests(ctx, tx, id, entry.ID, screening.ContactCandidates(erased)); err != nil {
+		return nil, err
+	}
 	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)

@@ -3,6 +3,7 @@ package requests_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
@@ -210,6 +211,50 @@ func TestObjectionAndRestrictionHoldForThePerson(t *testing.T) {
 				map[string]any{"c": map[string]any{"emails": []string{"hans.testmann@example.net"}}})
 			if scr.Screen.Blocked {
 				t.Errorf("the kept family member's own e-mail is blocked")
+			}
+		})
+	}
+}
+
+// A request staff filed before they found Erika's record (no contact) keeps the note they
+// wrote, which names her. Her erasure — through eraseContact or an ERASURE request — leaves no
+// such note: the erasure blanks the notes of requests without a contact that quote her; a
+// note about someone else stays.
+func TestErasureBlanksNotesOfRequestsFiledWithoutHerRecord(t *testing.T) {
+	for _, way := range []string{"eraseContact", "completeRequest"} {
+		t.Run(way, func(t *testing.T) {
+			s := apptest.Start(t)
+			erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+				"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+			newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Vertrieb",
+				"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+			loose := []request{
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "phone", "note": "Caller gave e.t.vertrieb@firma.example; find her record"}),
+				file(t, s, map[string]any{"kind": "OBJECTION", "channel": "letter", "note": "Frau Testfrau, Hauptstr. 5, no more letters"}),
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "letter", "note": "Otto Fremd wants a copy"}),
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "mail from erika.testfrau@example.org"}),
+			}
+			switch way {
+			case "eraseContact":
+				s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "request by letter") { contactId } }`, map[string]any{"id": erika})
+			default:
+				r := file(t, s, map[string]any{"kind": "ERASURE", "contactId": erika, "channel": "letter"})
+				s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": r.ID, "outcome": "Erased everywhere on request"})
+			}
+			notes, channels := map[string]*string{}, map[string]string{}
+			for _, r := range list(t, s, nil) {
+				notes[r.ID], channels[r.ID] = r.Note, r.Channel
+			}
+			if c := channels[loose[3].ID]; strings.Contains(c, "testfrau") {
+				t.Errorf("after her erasure (%s) the channel of request %s still reads %q", way, loose[3].ID, c)
+			}
+			for _, r := range loose[:2] {
+				if n := notes[r.ID]; n != nil {
+					t.Errorf("after her erasure (%s) the note of request %s still reads %q", way, r.ID, *n)
+				}
+			}
+			if n := notes[loose[2].ID]; n == nil || *n != "Otto Fremd wants a copy" {
+				t.Errorf("the note about someone else = %v, want it kept", n)
 			}
 		})
 	}
