@@ -83,6 +83,14 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 			return err
 		}
 		records, err := lockPerson(ctx, tx, contactID, keep, "blocked")
+		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+			// identifiers shared far beyond one person (a switchboard): the named record's
+			// identifiers only, as blacklistContact blocked before — the shared ones block its
+			// holders all the same
+			var c *model.Contact
+			c, err = lockContact(ctx, tx, contactID)
+			records = []*model.Contact{c}
+		}
 		if err != nil {
 			return err
 		}
