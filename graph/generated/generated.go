@@ -2770,7 +2770,7 @@ type Mutation {
   (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
   """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
+  "Puts the person's identifiers on the blacklist and keeps the records (objection, Art. 21; restriction, Art. 18): those of the contact and of every record sharing a normalised e-mail or phone with it, as an erasure takes them. Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
@@ -2780,7 +2780,7 @@ type Mutation {
   fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
   "Extends the deadline, to at most three months after the request arrived."
   extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
-  "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, an export leaves them out."
+  "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out."
   completeRequest(id: ID!, outcome: String!, keep: [ID!]): DataSubjectRequest! @hasRole(roles: [ADMIN])
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."

@@ -92,7 +92,7 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 
 // BlacklistContactResponse is returned by BlacklistContact on success.
 type BlacklistContactResponse struct {
-	// Puts the contact's identifiers on the blacklist and keeps the record (objection, Art. 21; restriction, Art. 18). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
+	// Puts the person's identifiers on the blacklist and keeps the records (objection, Art. 21; restriction, Art. 18): those of the contact and of every record sharing a normalised e-mail or phone with it, as an erasure takes them. Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
 }
 
@@ -202,7 +202,7 @@ var AllBlacklistSource = []BlacklistSource{
 
 // CompleteRequestResponse is returned by CompleteRequest on success.
 type CompleteRequestResponse struct {
-	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, an export leaves them out.
+	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out.
 	CompleteRequest CompletedRequest `json:"completeRequest"`
 }
 

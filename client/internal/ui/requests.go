@@ -229,13 +229,18 @@ func (s *RequestsScreen) AskComplete(i int) {
 		return
 	}
 	r := s.requests[i]
-	text := t("requests.complete.text")
-	if r.Kind == api.RequestKindErasure {
+	text, danger := t("requests.complete.text"), true
+	switch r.Kind {
+	case api.RequestKindErasure:
 		text = t("requests.complete.erasure")
+	case api.RequestKindObjection, api.RequestKindRestriction:
+		text = t("requests.complete.block")
+	default:
+		danger = false
 	}
 	s.Complete = showReasonDialog(s.win, reasonSpec{
 		Title: t("requests.complete.title"), Text: text, Details: s.RowText(i),
-		Confirm: t("requests.complete"), Danger: r.Kind == api.RequestKindErasure,
+		Confirm: t("requests.complete"), Danger: danger,
 		OnConfirm: func(outcome string) {
 			go func() {
 				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome)

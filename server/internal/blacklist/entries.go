@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,12 +50,23 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 	return entry, nil
 }
 
-// AddContact blocks a contact and keeps the record (blacklistContact): an objection to
-// advertising (Art. 21 GDPR) or a restriction of processing (Art. 18) where retention duties
-// forbid erasure. The MANUAL entry holds the keyed hashes of the contact's identifiers; the
-// contact and every other live contact sharing its e-mail or phone are blocked from then on,
-// each announced by a CONTACT_BLOCKED event.
+// AddContact blocks a contact's person and keeps the records (blacklistContact): an objection
+// to advertising (Art. 21 GDPR) or a restriction of processing (Art. 18) where retention duties
+// forbid erasure. It is BlockPerson with no record set apart.
 func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error) {
+	return s.BlockPerson(ctx, contactID, reason, nil)
+}
+
+// BlockPerson blocks the person of a contact and keeps the records: an objection (Art. 21) or
+// a restriction (Art. 18) holds for the person, not for the record it was said on (DESIGN
+// rule 8). The MANUAL entry holds the keyed hashes of the identifiers of every record of the
+// person (store.SamePerson, as an erasure erases them): her other record's own e-mail is
+// recognised when she is entered, imported or signed up with it again, and the record stays
+// blocked when staff take the shared phone off it. A record in keep is someone else (a
+// family's phone): the search does not pass through it, and identifiers it holds are left out
+// of the entry, so it is not blocked with her. Every live contact the entry newly covers gets
+// a CONTACT_BLOCKED event.
+func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
 	}
@@ -62,30 +74,75 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 	if err != nil {
 		return nil, err
 	}
+	if err := checkKeep(contactID, keep, "blocked"); err != nil {
+		return nil, err
+	}
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
-		c, err := lockContact(ctx, tx, contactID)
+		records, err := lockPerson(ctx, tx, contactID, keep, "blocked")
+		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+			// identifiers shared far beyond one person (a switchboard): the named record's
+			// identifiers only, as blacklistContact blocked before — the shared ones block its
+			// holders all the same
+			var c *model.Contact
+			c, err = lockContact(ctx, tx, contactID)
+			records = []*model.Contact{c}
+		}
 		if err != nil {
 			return err
 		}
-		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidate(c)); err != nil {
+		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(records)...); err != nil {
 			return err
 		}
-		ids, _ := s.keyring.Identify(screening.ContactCandidate(c))
+		var ids screening.Identifiers
+		for _, c := range records {
+			more, _ := s.keyring.Identify(screening.ContactCandidate(c))
+			ids = mergeIdentifiers(ids, more)
+		}
+		if ids, err = s.withoutKept(ctx, tx, ids, keep); err != nil {
+			return err
+		}
 		if !ids.Has(screening.KindEmail) && !ids.Has(screening.KindPhone) {
 			return apperr.BadInput("contactId", apperr.ReasonNothingToBlock,
-				"contact %s has no e-mail address or phone number to block; add one, or erase the contact", contactID)
+				"contact %s has no e-mail address or phone number to block (none of its own, not shared with a record in keep); add one, or erase the contact", contactID)
 		}
 		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("blacklist.AddContact(%s): %w", contactID, err)
+		return nil, fmt.Errorf("blacklist.BlockPerson(%s): %w", contactID, err)
 	}
 	return entry, nil
+}
+
+// withoutKept drops from ids the e-mails and phones a record of keep holds: that record is
+// someone else and would be blocked by them.
+func (s *Service) withoutKept(ctx context.Context, q store.Querier, ids screening.Identifiers, keep []string) (screening.Identifiers, error) {
+	if len(keep) == 0 {
+		return ids, nil
+	}
+	var held screening.Identifiers
+	for _, k := range keep {
+		c, err := loadContact(ctx, q, k)
+		if err != nil {
+			return nil, err
+		}
+		more, _ := s.keyring.Identify(screening.ContactCandidate(c))
+		held = mergeIdentifiers(held, more)
+	}
+	out := ids[:0:0]
+	for _, id := range ids {
+		shared := id.Kind != screening.KindNameAddress && slices.ContainsFunc(held, func(h screening.Identifier) bool {
+			return h.Kind == id.Kind && h.Normalized == id.Normalized
+		})
+		if !shared {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // block writes a MANUAL entry for ids and announces it: BLACKLIST_CHANGED, and CONTACT_BLOCKED

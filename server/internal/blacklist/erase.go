@@ -34,14 +34,8 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	if err != nil {
 		return nil, err
 	}
-	for i, k := range keep {
-		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
-			return nil, err
-		}
-		if k == contactID {
-			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepErased,
-				"keep names the contact being erased; name only the other records that are someone else")
-		}
+	if err := checkKeep(contactID, keep, "erased"); err != nil {
+		return nil, err
 	}
 	var receipt *model.ErasureReceipt
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
@@ -59,27 +53,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
-	named, err := lockContact(ctx, tx, id)
+	erased, err := lockPerson(ctx, tx, id, keep, "erased")
 	if err != nil {
 		return nil, err
-	}
-	ids, kept, err := store.SamePerson(ctx, tx, id, keep)
-	if err != nil {
-		return nil, err
-	}
-	for i, k := range keep {
-		if !slices.Contains(kept, k) {
-			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepUnrelated,
-				"contact %s shares no e-mail or phone with the person being erased; keep names only records that would be erased with it", k)
-		}
-	}
-	erased := []*model.Contact{named}
-	for _, o := range ids[1:] {
-		c, err := lockContact(ctx, tx, o)
-		if err != nil {
-			return nil, err
-		}
-		erased = append(erased, c)
 	}
 	// The person's identifiers: those of every erased record. Stored identifiers were
 	// validated on the way in; one that no longer normalises is skipped.
@@ -125,6 +101,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err := dropImportQuotes(ctx, tx, id, entry.ID, emails, phones, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
+	if err := blankLooseRequests(ctx, tx, id, entry.ID, screening.ContactCandidates(erased)); err != nil {
+		return nil, err
+	}
 	actorID, actorName := viewer.Actor(ctx)
 	var erasedAt time.Time
 	if err := tx.QueryRow(ctx, `INSERT INTO erasures (contact_id, erased_by_id, erased_by_name, reason, blacklist_entry_id)
@@ -160,6 +139,50 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 		}
 	}
 	return &model.ErasureReceipt{ContactID: id, ErasedAt: erasedAt, BlacklistEntry: entry, ErasedContactIds: erasedIDs}, nil
+}
+
+// checkKeep checks the ids of keep (records that are someone else) before a transaction
+// about the person of contactID; what says what happens to the person ("erased", "blocked").
+func checkKeep(contactID string, keep []string, what string) error {
+	for i, k := range keep {
+		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
+			return err
+		}
+		if k == contactID {
+			return apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepErased,
+				"keep names the contact being %s; name only the other records that are someone else", what)
+		}
+	}
+	return nil
+}
+
+// lockPerson loads and locks the records of the person of id (store.SamePerson, DESIGN rule
+// 8), id's first: what an erasure erases and a block blocks. Each record of keep must be one
+// the search met (a record sharing an e-mail or phone with the person), else BAD_USER_INPUT.
+func lockPerson(ctx context.Context, tx pgx.Tx, id string, keep []string, what string) ([]*model.Contact, error) {
+	named, err := lockContact(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids, kept, err := store.SamePerson(ctx, tx, id, keep)
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range keep {
+		if !slices.Contains(kept, k) {
+			return nil, apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepUnrelated,
+				"contact %s shares no e-mail or phone with the person being %s; keep names only records that would be %s with it", k, what, what)
+		}
+	}
+	records := []*model.Contact{named}
+	for _, o := range ids[1:] {
+		c, err := lockContact(ctx, tx, o)
+		if err != nil {
+			return nil, err
+		}
+		records = append(records, c)
+	}
+	return records, nil
 }
 
 // lockContact loads and locks a live contact; a missing one is NOT_FOUND.

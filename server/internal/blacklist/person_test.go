@@ -312,3 +312,26 @@ func TestReasonsWithPersonalDataAreRefused(t *testing.T) {
 		t.Errorf("refused requests left %d entries and %d contacts, want none and the one", n, contacts)
 	}
 }
+
+// blacklistContact on one record blocks the person: marketing and sales entered Erika apart
+// (the phone the same, the e-mails not). Her sales e-mail is on the entry too, so the sales
+// record stays blocked when staff take the shared phone off it, and the address alone is
+// recognised when she is entered again.
+func TestBlacklistContactBlocksEveryRecordOfThePerson(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := p.subscriber(t, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	p.MustAdmin(t, &struct{}{}, blacklistContactQ, map[string]any{"id": marketing, "r": "objection to advertising (Art. 21), letter"})
+	p.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}, override: {reason: "mobile was a typo"}) { contact { id } } }`,
+		map[string]any{"id": sales})
+	if got := p.blocked(t, marketing, sales); !got[0] || !got[1] {
+		t.Errorf("blocked after blacklistContact(marketing) and the phone taken off the sales record = %v, want both", got)
+	}
+	var scr struct{ Screen screenResult }
+	p.MustAdmin(t, &scr, screen, map[string]any{"c": map[string]any{"emails": []string{"E.T.Vertrieb+neu@firma.example"}}})
+	if !scr.Screen.Blocked {
+		t.Errorf("screening her sales e-mail after blacklistContact of her marketing record: %+v, want blocked", scr.Screen)
+	}
+}

@@ -33,6 +33,42 @@ type subjectRecord struct {
 	Consents      []exportConsent `json:"consents"`
 	ConsentLedger []exportEvent   `json:"consentLedger"`
 	AuditLog      []exportAudit   `json:"auditLog"`
+	// SignUps are the sign-ups of the record's e-mails not confirmed yet: what the web form
+	// sent, kept until she confirms or the link expires (a confirmed one lives on in the ledger).
+	SignUps []exportSignUp `json:"signUps"`
+	// Requests are the data-subject requests filed for the record, with the notes staff wrote.
+	Requests []exportRequest `json:"requests"`
+}
+
+type exportSignUp struct {
+	Email       string    `json:"email"`
+	GivenName   *string   `json:"givenName"`
+	FamilyName  *string   `json:"familyName"`
+	Status      string    `json:"status"`
+	PurposeKey  string    `json:"purposeKey"`
+	ListKey     *string   `json:"listKey"`
+	TextVersion *int      `json:"consentTextVersion,omitempty"`
+	Source      string    `json:"source"`
+	SignedUpAt  time.Time `json:"signedUpAt"`
+	IP          *string   `json:"ip"`
+	UserAgent   *string   `json:"userAgent"`
+	RecordedBy  string    `json:"recordedBy"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+type exportRequest struct {
+	ID              string     `json:"id"`
+	Kind            string     `json:"kind"`
+	Status          string     `json:"status"`
+	ReceivedAt      time.Time  `json:"receivedAt"`
+	DueAt           time.Time  `json:"dueAt"`
+	ExtendedTo      *time.Time `json:"extendedTo"`
+	ExtensionReason *string    `json:"extensionReason"`
+	Channel         string     `json:"channel"`
+	Note            *string    `json:"note"`
+	ClosedAt        *time.Time `json:"closedAt"`
+	Outcome         *string    `json:"outcome"`
+	HandedOverAt    *time.Time `json:"handedOverAt"`
 }
 
 type exportList struct {
@@ -73,7 +109,8 @@ type exportAudit struct {
 
 // SubjectAccessExport returns everything stored about the person as pretty-printed JSON
 // (Art. 15 GDPR): the contact with identifiers and address, list memberships, consents and
-// the whole ledger, the audit entries about them, the same for each of the person's other
+// the whole ledger, the audit entries about them, the sign-ups of its addresses not confirmed
+// yet, the data-subject requests filed for it, the same for each of the person's other
 // records (otherRecords), and the purposes referred to. The export
 // itself is audited.
 func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
@@ -175,6 +212,25 @@ func collectRecord(ctx context.Context, tx pgx.Tx, id string) (*subjectRecord, e
 		return r.Scan(&a.At, &a.Actor, &a.Operation, &a.TargetID, &a.Outcome, &a.Reason)
 	}); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if doc.SignUps, err = collect(ctx, tx, `SELECT s.email, s.given_name, s.family_name, p.key, l.key, s.consent_text_version, s.source,
+			s.signed_up_at, s.signed_up_ip, s.signed_up_user_agent, s.recorded_by, s.expires_at
+		FROM sign_ups s JOIN purposes p ON p.id = s.purpose_id LEFT JOIN distribution_lists l ON l.id = s.list_id
+		WHERE s.confirmed_at IS NULL AND s.email_normalized IN (SELECT normalized FROM contact_emails WHERE contact_id = $1)
+		ORDER BY s.signed_up_at, s.id`, id, func(r pgx.Row, u *exportSignUp) error {
+		u.Status = string(model.SignUpStatusPending)
+		return r.Scan(&u.Email, &u.GivenName, &u.FamilyName, &u.PurposeKey, &u.ListKey, &u.TextVersion, &u.Source,
+			&u.SignedUpAt, &u.IP, &u.UserAgent, &u.RecordedBy, &u.ExpiresAt)
+	}); err != nil {
+		return nil, fmt.Errorf("sign-ups: %w", err)
+	}
+	if doc.Requests, err = collect(ctx, tx, `SELECT id, kind, status, received_at, due_at, extended_to, extension_reason,
+			channel, note, closed_at, outcome, handed_over_at
+		FROM data_subject_requests WHERE contact_id = $1 ORDER BY received_at, id`, id, func(r pgx.Row, q *exportRequest) error {
+		return r.Scan(&q.ID, &q.Kind, &q.Status, &q.ReceivedAt, &q.DueAt, &q.ExtendedTo, &q.ExtensionReason,
+			&q.Channel, &q.Note, &q.ClosedAt, &q.Outcome, &q.HandedOverAt)
+	}); err != nil {
+		return nil, fmt.Errorf("requests: %w", err)
 	}
 	return doc, nil
 }

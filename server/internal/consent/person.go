@@ -12,6 +12,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -201,6 +202,54 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 		}
 		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at, r); err != nil {
 			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+		}
+	}
+	return nil
+}
+
+// RevokeObjectedGrants is what a re-entry leaves of the person's older grants. A blacklist
+// entry (her objection, restriction or erasure, made at blockedAt) ends because she came back
+// herself for the purpose keptPurposeID (a confirmed double opt-in); the entry overrode every
+// grant she had, and the grants of other purposes that are older than it do not come back
+// with her. Each record of the person (store.SamePerson of contactID, locked by the caller)
+// whose grant in force for another purpose is older than blockedAt gets a REVOKED entry dated
+// blockedAt (as late as a ledger entry may be dated back), evidence naming the entry by id,
+// and a CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
+func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
+	person, _, err := store.SamePerson(ctx, tx, contactID, nil)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		person = []string{contactID} // identifiers shared far beyond one person: her record only
+	} else if err != nil {
+		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text FROM consent_state
+		WHERE contact_id = ANY($1::uuid[]) AND purpose_id <> $2 AND status = 'GRANTED' AND granted_at < $3
+		ORDER BY contact_id, purpose_id`, person, keptPurposeID, blockedAt)
+	if err != nil {
+		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
+	}
+	type grant struct{ contactID, purposeID string }
+	older, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grant, error) {
+		var g grant
+		return g, r.Scan(&g.contactID, &g.purposeID)
+	})
+	if err != nil {
+		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
+	}
+	evidence := fmt.Sprintf("blacklist entry %s (made %s) ended by the person's re-entry for another purpose; "+
+		"this grant, older than the entry, does not revive", entryID, blockedAt.UTC().Format(time.RFC3339))
+	givenAt := &blockedAt
+	if blockedAt.Before(time.Now().AddDate(-givenAtBound, 0, 0)) {
+		givenAt = nil
+	}
+	tokenID, recordedBy := viewer.Actor(ctx)
+	for _, g := range older {
+		if err := lockContact(ctx, tx, g.contactID); err != nil {
+			return err
+		}
+		if _, err := revokeRecord(ctx, tx, entry{ContactID: g.contactID, PurposeID: g.purposeID, Source: source,
+			Evidence: &evidence, RecordedBy: recordedBy, TokenID: tokenID, GivenAt: givenAt}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -135,3 +135,50 @@ func TestExportCommandPrintsTheSubjectAccessExport(t *testing.T) {
 		t.Errorf("export of an unknown id: err %v, output %s; want a failure naming the id", err, out)
 	}
 }
+
+// What else is stored about Erika belongs in her export (Art. 15(1)): the sign-up she has
+// not confirmed yet (her address in another spelling, her name, the IP address and browser
+// the web form saw) and the requests she made (how they arrived, the note staff wrote). Otto's
+// sign-up and request are not hers.
+func TestSubjectAccessExportHoldsHerSignUpsAndRequests(t *testing.T) {
+	f := newFixture(t)
+	id := erika(t, f)
+	otto := f.contact(t, "Otto", "Fremd")
+	for _, email := range []string{"Erika.Mustermann+news@example.org", "otto.fremd@example.net"} {
+		f.MustAdmin(t, &struct{}{}, `mutation($in: SignUpInput!) { signUp(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"email": email, "givenName": "Erika", "familyName": "Mustermann", "purposeKey": "newsletter", "listKey": "news-de",
+			"ip": "203.0.113.7", "userAgent": "Mozilla/5.0 (Fensterbrett)", "source": "web-form-footer"}})
+	}
+	for _, c := range []string{id, otto} {
+		f.MustAdmin(t, &struct{}{}, `mutation($in: RequestInput!) { fileRequest(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"kind": "RECTIFICATION", "contactId": c, "channel": "letter", "note": "street is Hauptstrasse 5, not 3 (" + c + ")"}})
+	}
+	var out struct{ SubjectAccessExport string }
+	f.MustAdmin(t, &out, `query($id: ID!) { subjectAccessExport(contactId: $id) }`, map[string]any{"id": id})
+	var doc struct {
+		SignUps []struct {
+			Email, Status, IP, UserAgent, Source, PurposeKey, ListKey string
+			SignedUpAt, ExpiresAt                                     time.Time
+		}
+		Requests []struct {
+			Kind, Status, Channel string
+			Note                  *string
+			ReceivedAt, DueAt     time.Time
+		}
+	}
+	if err := json.Unmarshal([]byte(out.SubjectAccessExport), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.SignUps) != 1 || doc.SignUps[0].Email != "Erika.Mustermann+news@example.org" || doc.SignUps[0].IP != "203.0.113.7" ||
+		doc.SignUps[0].UserAgent != "Mozilla/5.0 (Fensterbrett)" || doc.SignUps[0].PurposeKey != "newsletter" || doc.SignUps[0].ListKey != "news-de" ||
+		doc.SignUps[0].Status != "PENDING" || doc.SignUps[0].ExpiresAt.IsZero() {
+		t.Errorf("signUps = %+v; want her pending sign-up with the address, IP address and user agent kept", doc.SignUps)
+	}
+	if len(doc.Requests) != 1 || doc.Requests[0].Kind != "RECTIFICATION" || doc.Requests[0].Note == nil ||
+		!strings.Contains(*doc.Requests[0].Note, id) || doc.Requests[0].Channel != "letter" || doc.Requests[0].DueAt.IsZero() {
+		t.Errorf("requests = %+v; want her rectification request with its note", doc.Requests)
+	}
+	if strings.Contains(out.SubjectAccessExport, "otto") || strings.Contains(out.SubjectAccessExport, otto) {
+		t.Errorf("the export holds Otto's sign-up or request:\n%s", out.SubjectAccessExport)
+	}
+}

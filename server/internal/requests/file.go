@@ -173,9 +173,11 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 
 // CompleteRequest closes an open request as DONE with the outcome, after doing what it asks:
 // an ERASURE request erases the person (refused while an ACCESS request of the person is
-// open: they are to get their data first); an ACCESS or PORTABILITY request produces the
-// subject export of every record of the person, returned once in Export and recorded as
-// handed over (with its SHA-256). keep names records that are someone else, for both.
+// open: they are to get their data first); an OBJECTION or RESTRICTION request blocks every
+// record of the person (a MANUAL blacklist entry, the records stay; the outcome is its
+// reason); an ACCESS or PORTABILITY request produces the subject export of every record of
+// the person, returned once in Export and recorded as handed over (with its SHA-256). keep
+// names records that are someone else, for all of them.
 func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep []string) (*model.DataSubjectRequest, error) {
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
@@ -212,6 +214,12 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep 
 		}
 		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
 		if _, err := s.erase(ctx, person.ID, text, keep); err != nil {
+			return nil, err
+		}
+	case cur.Kind == model.RequestKindObjection || cur.Kind == model.RequestKindRestriction:
+		// The person gets nothing from then on, whichever record staff find her by; the
+		// outcome is the entry's reason (checked above: it names nobody).
+		if _, err := s.block(ctx, person.ID, text, keep); err != nil {
 			return nil, err
 		}
 	case cur.Kind == model.RequestKindAccess || cur.Kind == model.RequestKindPortability:
@@ -295,8 +303,13 @@ func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRe
 	if sum != nil {
 		outcome += fmt.Sprintf("; export handed over (sha256 %x)", sum)
 	}
-	if cur.Kind == model.RequestKindErasure && status == model.RequestStatusDone && cur.ContactID != nil {
-		outcome += "; person erased"
+	if status == model.RequestStatusDone && cur.ContactID != nil {
+		switch cur.Kind {
+		case model.RequestKindErasure:
+			outcome += "; person erased"
+		case model.RequestKindObjection, model.RequestKindRestriction:
+			outcome += "; person blocked"
+		}
 	}
 	err = store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: cur.ID, ContactID: deref(cur.ContactID),
 		Outcome: outcome, Reason: text})

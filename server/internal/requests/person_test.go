@@ -3,6 +3,7 @@ package requests_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
@@ -129,5 +130,132 @@ func TestTextsMayNotQuoteThePersonsOtherRecord(t *testing.T) {
 	if reason, field := badInput(t, s, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "anruf-vertriebsfrau"}) { id } }`,
 		map[string]any{"c": marketing}); reason != "REASON_HAS_PERSONAL_DATA" {
 		t.Errorf("a revocation channel naming her other record: %s on %q, want REASON_HAS_PERSONAL_DATA", reason, field)
+	}
+}
+
+// recipientsOf returns the ids recipients(news) returns on s.
+func recipientsOf(t *testing.T, s *apptest.Server) []string {
+	t.Helper()
+	var out struct {
+		Recipients struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.MustAdmin(t, &out, `{ recipients(listKey: "news", first: 100) { edges { node { id } } } }`, nil)
+	ids := []string{}
+	for _, e := range out.Recipients.Edges {
+		ids = append(ids, e.Node.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// subscribed creates a contact on the news list with a granted newsletter consent.
+func subscribed(t *testing.T, s *apptest.Server, in map[string]any) string {
+	t.Helper()
+	id := newContact(t, s, in)
+	vars := map[string]any{"c": id}
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, vars)
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`, vars)
+	return id
+}
+
+// An objection (Art. 21) or a restriction (Art. 18) filed on one record of Erika and
+// completed holds for the person: marketing and sales entered her apart (the phone the same,
+// the e-mails not), and after completeRequest neither record gets mail, on this instance and
+// on a second one at once; her sales e-mail alone is recognised when entered again, also
+// after staff took the shared phone off the sales record. A record named in keep (the
+// family's phone) does not lend its own e-mail to the block.
+func TestObjectionAndRestrictionHoldForThePerson(t *testing.T) {
+	for _, kind := range []string{"OBJECTION", "RESTRICTION"} {
+		t.Run(kind, func(t *testing.T) {
+			a := apptest.Start(t)
+			b := apptest.StartOn(t, a.DBURL)
+			a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+			a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+			marketing := subscribed(t, a, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+				"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+			sales := subscribed(t, a, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+				"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001", "+49 30 5557002"}})
+			family := subscribed(t, a, map[string]any{"givenName": "Hans", "familyName": "Testmann",
+				"emails": []string{"hans.testmann@example.net"}, "phones": []string{"030 5557002"}})
+
+			req := file(t, a, map[string]any{"kind": kind, "contactId": marketing, "channel": "letter"})
+			var done struct{ CompleteRequest request }
+			a.MustAdmin(t, &done, `mutation($id: ID!, $outcome: String!, $keep: [ID!]) { completeRequest(id: $id, outcome: $outcome, keep: $keep) { `+requestFields+` } }`,
+				map[string]any{"id": req.ID, "outcome": "No more processing for advertising, confirmed by letter", "keep": []string{family}})
+			if done.CompleteRequest.Status != "DONE" {
+				t.Fatalf("completeRequest: %+v", done.CompleteRequest)
+			}
+			for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
+				if got := recipientsOf(t, s); slices.Contains(got, marketing) || slices.Contains(got, sales) {
+					t.Errorf("%s: recipients after the completed %s request = %v; want neither her marketing record %s nor her sales record %s",
+						name, kind, got, marketing, sales)
+				}
+			}
+			if got := recipientsOf(t, b); !slices.Contains(got, family) {
+				t.Errorf("recipients = %v; want the family member %s named in keep", got, family)
+			}
+			// Staff correct the sales record: the mobile was a typo. She is still blocked.
+			b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}) { contact { id } } }`, map[string]any{"id": sales})
+			if got := recipientsOf(t, b); slices.Contains(got, sales) {
+				t.Errorf("recipients after the shared phone was taken off the sales record = %v; want it blocked by its own e-mail", got)
+			}
+			var scr struct{ Screen struct{ Blocked bool } }
+			b.MustAdmin(t, &scr, `query($c: ContactInput!) { screen(candidate: $c) { blocked } }`,
+				map[string]any{"c": map[string]any{"emails": []string{"E.T.Vertrieb@firma.example"}}})
+			if !scr.Screen.Blocked {
+				t.Errorf("instance B: screening her sales e-mail after the %s: not blocked", kind)
+			}
+			b.MustAdmin(t, &scr, `query($c: ContactInput!) { screen(candidate: $c) { blocked } }`,
+				map[string]any{"c": map[string]any{"emails": []string{"hans.testmann@example.net"}}})
+			if scr.Screen.Blocked {
+				t.Errorf("the kept family member's own e-mail is blocked")
+			}
+		})
+	}
+}
+
+// A request staff filed before they found Erika's record (no contact) keeps the note they
+// wrote, which names her. Her erasure — through eraseContact or an ERASURE request — leaves no
+// such note: the erasure blanks the notes of requests without a contact that quote her; a
+// note about someone else stays.
+func TestErasureBlanksNotesOfRequestsFiledWithoutHerRecord(t *testing.T) {
+	for _, way := range []string{"eraseContact", "completeRequest"} {
+		t.Run(way, func(t *testing.T) {
+			s := apptest.Start(t)
+			erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+				"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+			newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Vertrieb",
+				"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+			loose := []request{
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "phone", "note": "Caller gave e.t.vertrieb@firma.example; find her record"}),
+				file(t, s, map[string]any{"kind": "OBJECTION", "channel": "letter", "note": "Frau Testfrau, Hauptstr. 5, no more letters"}),
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "letter", "note": "Otto Fremd wants a copy"}),
+				file(t, s, map[string]any{"kind": "ACCESS", "channel": "mail from erika.testfrau@example.org"}),
+			}
+			switch way {
+			case "eraseContact":
+				s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "request by letter") { contactId } }`, map[string]any{"id": erika})
+			default:
+				r := file(t, s, map[string]any{"kind": "ERASURE", "contactId": erika, "channel": "letter"})
+				s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": r.ID, "outcome": "Erased everywhere on request"})
+			}
+			notes, channels := map[string]*string{}, map[string]string{}
+			for _, r := range list(t, s, nil) {
+				notes[r.ID], channels[r.ID] = r.Note, r.Channel
+			}
+			if c := channels[loose[3].ID]; strings.Contains(c, "testfrau") {
+				t.Errorf("after her erasure (%s) the channel of request %s still reads %q", way, loose[3].ID, c)
+			}
+			for _, r := range loose[:2] {
+				if n := notes[r.ID]; n != nil {
+					t.Errorf("after her erasure (%s) the note of request %s still reads %q", way, r.ID, *n)
+				}
+			}
+			if n := notes[loose[2].ID]; n == nil || *n != "Otto Fremd wants a copy" {
+				t.Errorf("the note about someone else = %v, want it kept", n)
+			}
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package requests keeps the register of data-subject requests (Art. 15–21 GDPR, DESIGN rule
 // 9): each with the day it arrived and its deadline (Art. 12(3): one month, extendable to
 // three with a reason; see deadline.go for how months are counted). Completing an ERASURE
-// request erases the person through the blacklist service; completing an ACCESS or
+// request erases the person through the blacklist service, an OBJECTION or RESTRICTION
+// request blocks the person there (the records stay); completing an ACCESS or
 // PORTABILITY request produces the subject export and records its hand-over. Every change is
 // audited; closing texts may not name the person, as they outlive an erasure.
 package requests
@@ -24,6 +25,10 @@ import (
 // (blacklist.Service.Erase).
 type EraseFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
 
+// BlockFunc blocks the person of a contact and keeps the records but those keep names
+// (blacklist.Service.BlockPerson): what an OBJECTION or RESTRICTION request asks.
+type BlockFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error)
+
 // ExportFunc returns everything stored about the person of a contact as JSON, leaving out the
 // records keep names (consent.Service.SubjectAccessExport).
 type ExportFunc func(ctx context.Context, contactID string, keep []string) (string, error)
@@ -32,6 +37,7 @@ type ExportFunc func(ctx context.Context, contactID string, keep []string) (stri
 type Service struct {
 	db     *store.DB
 	erase  EraseFunc
+	block  BlockFunc
 	export ExportFunc
 	// Blacklisted reports whether an e-mail or phone of c matches an active blacklist entry
 	// (blacklist.Service.ScreenTx): texts that quote one are refused (refuseBlacklisted).
@@ -41,9 +47,10 @@ type Service struct {
 	Location *time.Location
 }
 
-// New returns the register; erase and export are the services that do the work of a request.
-func New(db *store.DB, erase EraseFunc, export ExportFunc) *Service {
-	return &Service{db: db, erase: erase, export: export, Now: time.Now, Location: time.Local}
+// New returns the register; erase, block and export are the services that do the work of a
+// request.
+func New(db *store.DB, erase EraseFunc, block BlockFunc, export ExportFunc) *Service {
+	return &Service{db: db, erase: erase, block: block, export: export, Now: time.Now, Location: time.Local}
 }
 
 // DueSoon is how close a deadline counts as falling due (metrics, events, the desktop feed).

@@ -191,8 +191,15 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 	}
 	if len(entries) > 0 {
 		rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(entries, ", ") + " ended"
-		if err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")"); err != nil {
+		first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
+		if err != nil {
 			return err
+		}
+		// She came back for this purpose; what she objected to before stays objected.
+		if first != "" {
+			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
+				return err
+			}
 		}
 		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactReentered, ContactID: contactID,
 			PurposeID: p.purposeID, Channel: Channel, Ref: p.id}); err != nil {

@@ -490,3 +490,41 @@ func TestSignUpsPerTokenAreLimited(t *testing.T) {
 		t.Fatalf("first refused sign-up: #%d, want #5 (after a burst of 5 at 1/s)", refused)
 	}
 }
+
+// Erika had agreed to sales calls, then objected to all advertising (blacklistContact). Later
+// she signs up for the newsletter herself and confirms: that re-entry ends the block, and she
+// gets the newsletter — but the sales calls she objected to do not come back with it. Her
+// grant older than the objection is revoked (dated when she objected) on each of her records.
+func TestReentryForOnePurposeDoesNotReviveTheObjectedOnes(t *testing.T) {
+	f := newFixture(t)
+	f.must(t, `mutation { createList(input: {key: "calls", name: "Anrufaktion", purposeKey: "sales-calls"}) { id } }`, nil)
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	f.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "Erika", familyName: "Mustermann", emails: ["erika.mustermann@example.org"], phones: ["+49 30 5557001"]}) { contact { id } } }`, nil)
+	erika := c.CreateContact.Contact.ID
+	f.MustAdmin(t, &c, `mutation { createContact(input: {givenName: "E.", familyName: "Mustermann", emails: ["e.m@firma.example"], phones: ["030 5557001"]}) { contact { id } } }`, nil)
+	sales := c.CreateContact.Contact.ID
+	for _, id := range []string{erika, sales} {
+		f.must(t, `mutation($c: ID!) { addToList(contactId: $c, listKey: "calls") { id } }`, map[string]any{"c": id})
+		f.must(t, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "sales-calls", source: "fair"}) { id } }`, map[string]any{"c": id})
+	}
+	f.must(t, `mutation($c: ID!) { blacklistContact(contactId: $c, reason: "objection to all advertising (Art. 21), letter") { id } }`, map[string]any{"c": erika})
+
+	s := f.mustSignUp(t, "erika.mustermann@example.org")
+	if code, _ := page(t, http.MethodPost, s.ConfirmURL, "de", confirmForm); code != http.StatusOK {
+		t.Fatalf("POST: %d", code)
+	}
+	if r := f.recipients(t); !slices.Contains(r, erika) {
+		t.Fatalf("newsletter recipients after her confirmed sign-up = %v, want her record %s", r, erika)
+	}
+	var out struct {
+		Recipients struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	f.MustAdmin(t, &out, `{ recipients(listKey: "calls", first: 10) { edges { node { id } } } }`, nil)
+	if len(out.Recipients.Edges) != 0 {
+		t.Errorf("sales-call recipients after her newsletter sign-up = %+v; she objected to them, want none", out.Recipients.Edges)
+	}
+}
