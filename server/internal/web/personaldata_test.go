@@ -5,11 +5,13 @@ package web_test
 // surface and looks for it where it must not be.
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -83,4 +85,110 @@ func TestRequestLogHoldsNoPersonalData(t *testing.T) {
 			t.Errorf("the request log lacks %q:\n%s", want, log)
 		}
 	}
+}
+
+// An error says which field or line is wrong and why, and never quotes the value: what was
+// typed is personal data, and error messages travel further than the form it was typed into
+// (an integrator's logs, the import's problem list, a screenshot in a ticket). Before, every
+// validation error quoted it: `e-mail "zyxqa.marker@@example.org" has more than one @`,
+// `phone "+49 30 5550 1234 x" is not a valid phone number`, and an import file without a
+// header row was refused with `the header (Zyxqa, Quorvex, …) has no e-mail …`.
+func TestErrorsDoNotQuoteWhatWasTyped(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	var created struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &created, `mutation { createContact(input: {familyName: "Beispiel"}) { contact { id } } }`, nil)
+	id := created.CreateContact.Contact.ID
+
+	address := func(postalCode, country string) map[string]any {
+		return map[string]any{"street": markerStreet, "postalCode": postalCode, "city": "Berlin", "country": country}
+	}
+	for _, c := range []struct {
+		field string
+		in    map[string]any
+	}{
+		{"emails[0]", map[string]any{"familyName": markerFamily, "emails": []string{"zyxqa.marker@@example.org"}}},
+		{"emails[0]", map[string]any{"familyName": markerFamily, "emails": []string{"Zyxqa Quorvex <" + markerEmail + ">"}}},
+		{"emails[0]", map[string]any{"familyName": markerFamily, "emails": []string{"zyxqa.marker\x00@example.org"}}},
+		{"phones[0]", map[string]any{"familyName": markerFamily, "phones": []string{markerPhone + " x"}}},
+		{"phones[0]", map[string]any{"familyName": markerFamily, "phones": []string{markerPhone + " ext. 9"}}},
+		{"address.postalCode", map[string]any{"familyName": markerFamily, "address": address("Zyxqa", "DE")}},
+		{"address.country", map[string]any{"familyName": markerFamily, "address": address("10117", "Zyxqaland")}},
+	} {
+		for _, op := range []struct{ name, doc, prefix string }{
+			{"createContact", `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`, "input."},
+			{"updateContact", `mutation($in: ContactInput!, $id: ID!) { updateContact(id: $id, input: $in) { contact { id } } }`, "input."},
+			{"screen", `query($in: ContactInput!) { screen(candidate: $in) { blocked } }`, "candidate."},
+			{"blacklistAdd", `mutation($in: ContactInput!) { blacklistAdd(candidate: $in, reason: "Art. 17") { id } }`, "candidate."},
+		} {
+			vars := map[string]any{"in": c.in}
+			if op.name == "updateContact" {
+				vars["id"] = id
+			}
+			res := s.Admin(t, op.doc, vars)
+			if len(res.Errors) == 0 || res.Errors[0].Field() != op.prefix+c.field || res.Errors[0].Code() != "BAD_USER_INPUT" {
+				t.Errorf("%s with a bad %s: %+v, want BAD_USER_INPUT at %s%s", op.name, c.field, res.Errors, op.prefix, c.field)
+			}
+			for _, e := range res.Errors {
+				assertNoMarkers(t, op.name+"'s error at "+e.Field(), e.Message)
+			}
+		}
+	}
+
+	res := s.Admin(t, `mutation($e: String!) { signUp(input: {email: $e, givenName: "Zyxqa", purposeKey: "newsletter", source: "form"}) { id } }`,
+		map[string]any{"e": "zyxqa.marker@@example.org"})
+	if len(res.Errors) != 1 || res.Errors[0].Field() != "input.email" {
+		t.Errorf("signUp with a bad e-mail: %+v, want an error at input.email", res.Errors)
+	}
+	for _, e := range res.Errors {
+		assertNoMarkers(t, "signUp's error", e.Message)
+	}
+
+	// A file without a header row: its first line is a person.
+	noHeader := []byte("Zyxqa;Quorvex;" + markerEmail + "\r\nAnna;Beispiel;anna.beispiel@example.org\r\n")
+	for _, op := range []string{`mutation($file: Upload!) { previewImport(file: $file) { encoding } }`,
+		`mutation($file: Upload!) { startImport(file: $file) { id } }`} {
+		res := apptest.Upload(t, s.URL, apptest.AdminToken, op, nil, "people.csv", noHeader)
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["reason"] != "IMPORT_HEADER_UNKNOWN" {
+			t.Errorf("a file without a header: %+v, want IMPORT_HEADER_UNKNOWN", res.Errors)
+		}
+		for _, e := range res.Errors {
+			assertNoMarkers(t, "the import's error", e.Message)
+		}
+	}
+
+	// The problems of an import name line and field, not the value.
+	file := []byte("Vorname;Nachname;E-Mail;Telefon;PLZ;Ort;Straße\r\n" +
+		"Zyxqa;Quorvex;zyxqa.marker@@example.org;;;;\r\n" +
+		"Zyxqa;Quorvex;;" + markerPhone + " x;;;\r\n" +
+		"Zyxqa;Quorvex;;;Zyxqa;Berlin;" + markerStreet + "\r\n")
+	var job struct{ StartImport struct{ ID string } }
+	apptest.Upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil, "people.csv", file).Decode(t, &job)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var got struct {
+			ImportJob struct {
+				Status   string
+				Problems []struct {
+					Line          int
+					Code, Message string
+				}
+			}
+		}
+		s.MustAdmin(t, &got, `query($id: ID!) { importJob(id: $id) { status problems { line code message } } }`, map[string]any{"id": job.StartImport.ID})
+		if got.ImportJob.Status == "DONE" {
+			if len(got.ImportJob.Problems) != 3 {
+				t.Errorf("problems %+v, want one on each of lines 2 to 4", got.ImportJob.Problems)
+			}
+			for _, p := range got.ImportJob.Problems {
+				assertNoMarkers(t, fmt.Sprintf("the problem of line %d", p.Line), p.Message)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import job %+v not done after 30 s", got.ImportJob)
+		}
+	}
+	assertNoMarkers(t, "the log", s.Log.String())
 }
