@@ -146,6 +146,31 @@ func TestErrorsDoNotQuoteWhatWasTyped(t *testing.T) {
 		assertNoMarkers(t, "signUp's error", e.Message)
 	}
 
+	// A body that is not JSON (a client's bug, cut off in the middle of a contact).
+	cut := `{"query": "mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }", "variables": {"in": {"familyName": "Quorvex", "emails": ["` + markerEmail + `"`
+	resp, err := http.Post(s.URL+"/graphql", "application/json", strings.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a body cut off: %d %s, want 400", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(cut))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+apptest.AdminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a body cut off: %d %s, want 400", resp.StatusCode, body)
+	}
+	assertNoMarkers(t, "the answer to a body that is not JSON", string(body))
+
 	// A file without a header row: its first line is a person.
 	noHeader := []byte("Zyxqa;Quorvex;" + markerEmail + "\r\nAnna;Beispiel;anna.beispiel@example.org\r\n")
 	for _, op := range []string{`mutation($file: Upload!) { previewImport(file: $file) { encoding } }`,
