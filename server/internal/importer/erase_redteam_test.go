@@ -147,10 +147,13 @@ func TestRedTeamProblemsDoNotQuoteThePerson(t *testing.T) {
 }
 
 // A job's file name may name the person ("erika-testfrau.csv", her own sign-up sheet): her
-// erasure takes it off the job, which stays with its counts.
+// erasure takes it off the job, which stays with its counts. The consents the file recorded
+// for others name the job, not the file: the ledger is append-only, and Hans's consent proof
+// said {"method":"import","file":"Kontakte von Erika Testfrau.csv",...} after her erasure.
 func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 	s := apptest.Start(t)
-	file := "Vorname;Nachname;E-Mail\r\nHans;Beispiel;hans.beispiel@example.net\r\n"
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	file := "Vorname;Nachname;E-Mail;Einwilligung\r\nHans;Beispiel;hans.beispiel@example.net;newsletter\r\n"
 	var started struct{ StartImport job }
 	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "Kontakte von Erika Testfrau.csv", []byte(file)).Decode(t, &started)
 	j := waitJob(t, s, started.StartImport.ID)
@@ -180,5 +183,34 @@ func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 		case !tc.quotes && name != tc.wantName:
 			t.Errorf("job %s: file name %q, want %q kept", tc.id, name, tc.wantName)
 		}
+	}
+	var hans struct {
+		Contacts struct {
+			Edges []struct {
+				Node struct {
+					Consents []struct {
+						History []struct{ Evidence string }
+					}
+				}
+			}
+		}
+	}
+	s.MustAdmin(t, &hans, `{ contacts(search: "hans.beispiel@example.net") { edges { node { consents { history { evidence } } } } } }`, nil)
+	evidence := 0
+	for _, e := range hans.Contacts.Edges {
+		for _, c := range e.Node.Consents {
+			for _, h := range c.History {
+				evidence++
+				if strings.Contains(strings.ToLower(h.Evidence), "testfrau") || !strings.Contains(h.Evidence, `"line":2`) {
+					t.Errorf("Hans's consent evidence after her erasure: %s; want the job and line, without her name", h.Evidence)
+				}
+			}
+		}
+	}
+	if evidence != 2 {
+		t.Errorf("Hans has %d consent events, want one from each file", evidence)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM consent_events WHERE evidence ILIKE '%testfrau%'`); n != 0 {
+		t.Errorf("after her erasure %d consent events quote the file named after her", n)
 	}
 }

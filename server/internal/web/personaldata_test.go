@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -216,4 +220,111 @@ func TestErrorsDoNotQuoteWhatWasTyped(t *testing.T) {
 		}
 	}
 	assertNoMarkers(t, "the log", s.Log.String())
+}
+
+// After her erasure nothing of the marker person is left anywhere: not in any table of the
+// database (events, audit, consents of others, import jobs, sign-ups, webhook deliveries), not
+// in the log, not in a webhook payload, not in the metrics. She went every way in first: staff
+// entry with a consent, a list and a request, a sign-up, an import file named after her.
+func TestErasureLeavesNoPersonalDataAnywhere(t *testing.T) {
+	var hookMu sync.Mutex
+	var hookBodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hookMu.Lock()
+		hookBodies = append(hookBodies, string(body))
+		hookMu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hook.Close()
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($u: String!) { createWebhook(input: {url: $u, kinds: [CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED],
+		secret: "0123456789abcdef0123"}) { id } }`, map[string]any{"u": hook.URL})
+
+	var created struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &created, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
+		map[string]any{"in": map[string]any{"givenName": markerGiven, "familyName": markerFamily, "emails": []string{markerEmail},
+			"phones": []string{markerPhone}, "address": map[string]any{"street": markerStreet, "postalCode": "10117", "city": "Berlin"}}})
+	id := created.CreateContact.Contact.ID
+	vars := map[string]any{"id": id}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { recordConsent(input: {contactId: $id, purposeKey: "newsletter", source: "fair",
+		evidence: "signed by Zyxqa Quorvex at the fair"}) { id } }`, vars)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { addToList(contactId: $id, listKey: "news") { id } }`, vars)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { fileRequest(input: {kind: ACCESS, contactId: $id, channel: "phone", note: "Zyxqa Quorvex called"}) { id } }`, vars)
+	s.MustAdmin(t, &struct{}{}, `mutation { signUp(input: {email: "Zyxqa.Marker+news@example.org", givenName: "Zyxqa", familyName: "Quorvex",
+		purposeKey: "newsletter", listKey: "news", source: "web-form", userAgent: "Zyxqa-Browser", ip: "192.0.2.7"}) { id } }`, nil)
+	file := "Vorname;Nachname;E-Mail;Telefon;Einwilligung\r\n" +
+		"Anna;Beispiel;anna.beispiel@example.net;;newsletter\r\n" +
+		"Zyxqa;Quorvex;" + markerEmail + ";;newsletter\r\n" +
+		"Zyxqa;Quorvex;;" + markerPhone + " x;\r\n"
+	var job struct{ StartImport struct{ ID string } }
+	apptest.Upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file, listKey: "news") { id } }`, nil,
+		"Kontakte von Zyxqa Quorvex.csv", []byte(file)).Decode(t, &job)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var got struct{ ImportJob struct{ Status string } }
+		s.MustAdmin(t, &got, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": job.StartImport.ID})
+		if got.ImportJob.Status == "DONE" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import job %+v not done after 30 s", got.ImportJob)
+		}
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { revokeConsent(input: {contactId: $id, purposeKey: "newsletter", channel: "phone"}) { id } }`, vars)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`, vars)
+
+	conn := s.Conn(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var pending int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM webhook_deliveries WHERE status <> 'DELIVERED'`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		hookMu.Lock()
+		n := len(hookBodies)
+		hookMu.Unlock()
+		if pending == 0 && n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook deliveries: %d pending, %d received after 30 s", pending, n)
+		}
+	}
+	hookMu.Lock()
+	assertNoMarkers(t, "a webhook payload", strings.Join(hookBodies, "\n"))
+	hookMu.Unlock()
+
+	rows, err := conn.Query(t.Context(), `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) < 10 {
+		t.Fatalf("tables %v, %v", tables, err)
+	}
+	for _, table := range tables {
+		rows, err := conn.Query(t.Context(), `SELECT t::text FROM `+pgx.Identifier{table}.Sanitize()+` t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertNoMarkers(t, "table "+table, strings.Join(texts, "\n"))
+	}
+	assertNoMarkers(t, "the log", s.Log.String())
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+apptest.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assertNoMarkers(t, "the metrics", string(metrics))
 }
