@@ -86,7 +86,8 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	dec.UseNumber()
 	if err := dec.Decode(params); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		gqlErr := gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, string(body))
+		// Not the body, as gqlgen's own transport has it: it holds the request's variables, a contact.
+		gqlErr := gqlerror.Errorf("json request body could not be decoded: %v", err)
 		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlErr}))
 		return
 	}

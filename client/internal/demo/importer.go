@@ -95,7 +95,7 @@ func parseCSV(data []byte) (encoding, sep string, headers, columns []string, row
 		}
 		if row.Email != "" && !strings.Contains(row.Email, "@") {
 			field := "email"
-			problems = append(problems, api.ImportRowProblem{Line: line, Message: fmt.Sprintf("e-mail %q has no @", row.Email),
+			problems = append(problems, api.ImportRowProblem{Line: line, Message: "e-mail has no @", // as the server: no value quoted
 				Code: "EMAIL_NO_AT", Field: &field})
 			row = api.ImportRow{}
 		}

@@ -167,7 +167,7 @@ func TestServeExposesMetrics(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
 	}
-	// The screen's request log line: its id, path, operation (an anonymous query) and status,
+	// The screen's request log line: its id, path, operation (its root field) and status,
 	// written at most 50 ms later (batched).
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		line := ""
@@ -178,7 +178,7 @@ func TestServeExposesMetrics(t *testing.T) {
 			}
 		}
 		if line != "" {
-			for _, want := range []string{"method=POST", "operation=query", "status=200", "request_id="} {
+			for _, want := range []string{"method=POST", "operation=screen", "status=200", "request_id="} {
 				if !strings.Contains(line, want) {
 					t.Errorf("request log line %q lacks %s", line, want)
 				}

@@ -24,6 +24,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/app"
 	"github.com/vermerk/vermerk/server/internal/config"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
+	"github.com/vermerk/vermerk/server/internal/testlog"
 	"github.com/vermerk/vermerk/server/internal/web"
 )
 
@@ -37,6 +38,10 @@ type Server struct {
 	App    *app.App
 	Config config.Config
 	HTTP   *httptest.Server
+	// Log is everything the server logged, at every level (debug included), for tests that
+	// check what a log holds (empty in benchmarks); lines at WARN and above go to stderr too
+	// (all with VERMERK_TEST_LOG).
+	Log *testlog.Buffer
 }
 
 // Option changes the configuration before the server starts.
@@ -90,7 +95,11 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 	if os.Getenv("VERMERK_TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
+	captured := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if _, bench := t.(*testing.B); !bench { // a benchmark measures the server as it logs in production
+		log = slog.New(slog.NewMultiHandler(log.Handler(), slog.NewTextHandler(captured, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
 	a, err := app.Open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("apptest: app.Open: %v", err)
@@ -100,7 +109,7 @@ func StartOn(t testing.TB, dbURL string, opts ...Option) *Server {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	s := &Server{URL: srv.URL, DBURL: dbURL, App: a, Config: cfg, HTTP: srv}
+	s := &Server{URL: srv.URL, DBURL: dbURL, App: a, Config: cfg, HTTP: srv, Log: captured}
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()

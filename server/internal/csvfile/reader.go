@@ -81,21 +81,17 @@ type RowError struct {
 func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
 // HeaderError means the header names none of the columns that identify a
-// contact. Its text quotes the header cells, which are data if the file has
-// no header at all: show it to the uploader, do not log it.
+// contact. Its text counts the header's cells and does not quote them: in a
+// file without a header row they are the first person's data.
 type HeaderError struct {
 	Line    int
-	Headers []string
+	Columns int
 }
 
 func (e *HeaderError) Error() string {
-	h := strings.Join(e.Headers, ", ")
-	if len(h) > 200 {
-		h = h[:200] + "…"
-	}
-	return fmt.Sprintf("line %d: the header (%s) has no e-mail, phone or name column; "+
+	return fmt.Sprintf("line %d: the header (%d columns) has no e-mail, phone or name column; "+
 		"name a column E-Mail, Telefon, Vorname, Nachname or Firma (or Email, Phone, First name, Last name, Company)",
-		e.Line, h)
+		e.Line, e.Columns)
 }
 
 func (e *HeaderError) Unwrap() error { return ErrNoContactColumns }
@@ -224,7 +220,7 @@ func (r *Reader) readHeader() error {
 			return nil
 		}
 		if first == nil {
-			first = &HeaderError{Line: line, Headers: headers}
+			first = &HeaderError{Line: line, Columns: len(headers)}
 		}
 		if nonEmpty > 1 {
 			break // a header, not a title row

@@ -108,26 +108,29 @@ func clip(s string) string {
 	return s
 }
 
-// importEvidence is the evidence of a consent from an import file.
+// importEvidence is the evidence of a consent from an import file: the job (importJob(id) has
+// its file name, uploader and date) and the line. Not the file name itself: a name such as
+// "Kontakte von Erika Testfrau.csv" names a person, her erasure takes it off the job, and the
+// ledger, append-only, would keep it in the consents of everyone else in the file.
 type importEvidence struct {
 	Method       string `json:"method"` // "import"
-	File         string `json:"file"`
+	Job          string `json:"job"`
 	Line         int    `json:"line"`
 	StatedSource string `json:"statedSource,omitempty"`
 }
 
 // consentJob is what the stage needs of the job.
 type consentJob struct {
-	file, byID, byName string
-	purposes           map[string]string // key → id of the keys the batch names (listPurpose: the list's)
+	id, byID, byName string
+	purposes         map[string]string // key → id of the keys the batch names (listPurpose: the list's)
 }
 
 func loadConsentJob(ctx context.Context, tx pgx.Tx, jobID string, keys []string) (*consentJob, error) {
-	j := &consentJob{purposes: map[string]string{}}
+	j := &consentJob{id: jobID, purposes: map[string]string{}}
 	var listPurposeID *string
-	if err := tx.QueryRow(ctx, `SELECT j.file_name, j.created_by_id, j.created_by_name, l.purpose_id
+	if err := tx.QueryRow(ctx, `SELECT j.created_by_id, j.created_by_name, l.purpose_id
 		FROM import_jobs j LEFT JOIN distribution_lists l ON l.id = j.list_id WHERE j.id = $1`, jobID).
-		Scan(&j.file, &j.byID, &j.byName, &listPurposeID); err != nil {
+		Scan(&j.byID, &j.byName, &listPurposeID); err != nil {
 		return nil, fmt.Errorf("consent stage: job: %w", err)
 	}
 	if listPurposeID != nil {
@@ -145,7 +148,7 @@ func loadConsentJob(ctx context.Context, tx pgx.Tx, jobID string, keys []string)
 }
 
 func (j *consentJob) evidence(r *staged) string {
-	b, _ := json.Marshal(importEvidence{Method: consentSource, File: j.file, Line: r.line, StatedSource: r.consent.source})
+	b, _ := json.Marshal(importEvidence{Method: consentSource, Job: j.id, Line: r.line, StatedSource: r.consent.source})
 	return string(b)
 }
 

@@ -74,10 +74,10 @@ func TestImportRecordsTheConsentsTheFileStates(t *testing.T) {
 		t.Fatalf("Erika's consent: %+v", erika)
 	}
 	var ev struct {
-		Method, File, StatedSource string
-		Line                       int
+		Method, Job, StatedSource string
+		Line                      int
 	}
-	if err := json.Unmarshal([]byte(erika[0].Evidence), &ev); err != nil || ev.File != "newsletter-export.csv" || ev.Line != 2 ||
+	if err := json.Unmarshal([]byte(erika[0].Evidence), &ev); err != nil || ev.Job != j.ID || ev.Line != 2 ||
 		ev.StatedSource != "Messe Leipzig" {
 		t.Fatalf("evidence %s (%v)", erika[0].Evidence, err)
 	}

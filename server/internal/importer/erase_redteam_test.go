@@ -104,10 +104,11 @@ func TestRedTeamNoUploadedFileOutlivesItsImport(t *testing.T) {
 	}
 }
 
-// The problem list of an import quotes what was typed in its invalid rows: a row of Erika
-// Testfrau with a mistyped e-mail is her data too. Her erasure deletes the problems that quote
-// her; the others stay.
-func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
+// The problem list of an import names the line and field of an invalid row, not what was
+// typed there: a row of Erika Testfrau with a mistyped e-mail is her data. (Before, each
+// problem quoted the value, and her erasure had to find and delete the ones quoting her.) Her
+// erasure leaves the list as it was, none of it hers.
+func TestRedTeamProblemsDoNotQuoteThePerson(t *testing.T) {
 	s := apptest.Start(t)
 	file := "Vorname;Nachname;E-Mail;Telefon\r\n" +
 		"Erika;Testfrau;erika.testfrau@example;030 5557001\r\n" +
@@ -118,6 +119,9 @@ func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
 	j := waitJob(t, s, started.StartImport.ID)
 	if j.Invalid != 3 || len(j.Problems) != 3 {
 		t.Fatalf("job = %+v, want three invalid rows with a problem each", j)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_problems WHERE message ILIKE '%testfrau%' OR message LIKE '%555%'`); n != 0 {
+		t.Errorf("%d problems quote her", n)
 	}
 
 	var erika struct {
@@ -134,8 +138,8 @@ func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
 	for _, p := range after.ImportJob.Problems {
 		lines = append(lines, p.Line)
 	}
-	if len(lines) != 1 || lines[0] != 4 {
-		t.Errorf("problems after her erasure on lines %v (%+v), want only Hans's line 4", lines, after.ImportJob.Problems)
+	if len(lines) != 3 || lines[0] != 2 || lines[2] != 4 {
+		t.Errorf("problems after her erasure on lines %v (%+v), want lines 2 to 4, as before", lines, after.ImportJob.Problems)
 	}
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_problems WHERE message ILIKE '%testfrau%' OR message LIKE '%555%'`); n != 0 {
 		t.Errorf("after her erasure %d problems still quote her", n)
@@ -143,10 +147,13 @@ func TestRedTeamErasureDeletesProblemsQuotingThePerson(t *testing.T) {
 }
 
 // A job's file name may name the person ("erika-testfrau.csv", her own sign-up sheet): her
-// erasure takes it off the job, which stays with its counts.
+// erasure takes it off the job, which stays with its counts. The consents the file recorded
+// for others name the job, not the file: the ledger is append-only, and Hans's consent proof
+// said {"method":"import","file":"Kontakte von Erika Testfrau.csv",...} after her erasure.
 func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 	s := apptest.Start(t)
-	file := "Vorname;Nachname;E-Mail\r\nHans;Beispiel;hans.beispiel@example.net\r\n"
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	file := "Vorname;Nachname;E-Mail;Einwilligung\r\nHans;Beispiel;hans.beispiel@example.net;newsletter\r\n"
 	var started struct{ StartImport job }
 	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "Kontakte von Erika Testfrau.csv", []byte(file)).Decode(t, &started)
 	j := waitJob(t, s, started.StartImport.ID)
@@ -176,5 +183,34 @@ func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 		case !tc.quotes && name != tc.wantName:
 			t.Errorf("job %s: file name %q, want %q kept", tc.id, name, tc.wantName)
 		}
+	}
+	var hans struct {
+		Contacts struct {
+			Edges []struct {
+				Node struct {
+					Consents []struct {
+						History []struct{ Evidence string }
+					}
+				}
+			}
+		}
+	}
+	s.MustAdmin(t, &hans, `{ contacts(search: "hans.beispiel@example.net") { edges { node { consents { history { evidence } } } } } }`, nil)
+	evidence := 0
+	for _, e := range hans.Contacts.Edges {
+		for _, c := range e.Node.Consents {
+			for _, h := range c.History {
+				evidence++
+				if strings.Contains(strings.ToLower(h.Evidence), "testfrau") || !strings.Contains(h.Evidence, `"line":2`) {
+					t.Errorf("Hans's consent evidence after her erasure: %s; want the job and line, without her name", h.Evidence)
+				}
+			}
+		}
+	}
+	if evidence != 2 {
+		t.Errorf("Hans has %d consent events, want one from each file", evidence)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM consent_events WHERE evidence ILIKE '%testfrau%'`); n != 0 {
+		t.Errorf("after her erasure %d consent events quote the file named after her", n)
 	}
 }

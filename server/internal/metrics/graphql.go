@@ -66,7 +66,7 @@ const maxCachedLabels = 2000
 // label is oc's operation label and duration observer.
 func (m *graphQLMetrics) label(oc *graphql.OperationContext) opLabel {
 	return m.labels.Get(oc.Operation, func(op *ast.OperationDefinition) (opLabel, bool) {
-		name := operationLabel(oc)
+		name := OperationLabel(oc)
 		l := opLabel{name: name}
 		if op.Operation != ast.Subscription { // a subscription's duration is not observed
 			l.duration = m.duration.WithLabelValues(name, string(op.Operation))
@@ -112,7 +112,19 @@ func (m *graphQLMetrics) InterceptOperation(ctx context.Context, next graphql.Op
 	}
 }
 
-// operationLabel names the operation by its root fields, sorted and joined with "+".
+// OperationLabel names the operation by its root fields, sorted and joined with "+" ("contact",
+// "lists+purposes"; "multiple" beyond maxNamedRootFields): the one name of an operation in
+// metrics and logs, bounded by the schema and free of what the client wrote (its operation
+// name may name a person). Kept per operation where no Boolean variable (@skip/@include)
+// can change the root fields.
+func OperationLabel(oc *graphql.OperationContext) string {
+	return labelNames.Get(oc.Operation, func(*ast.OperationDefinition) (string, bool) {
+		return operationLabel(oc), !opcache.HasVariableOf(oc.Operation, "Boolean")
+	})
+}
+
+var labelNames = opcache.New[string](maxCachedLabels)
+
 func operationLabel(oc *graphql.OperationContext) string {
 	root := "Query"
 	switch oc.Operation.Operation {

@@ -65,6 +65,8 @@ func NormalizeContact(in ContactInput) (Contact, []*ValueError) {
 		switch {
 		case !utf8.ValidString(v):
 			errs = append(errs, &ValueError{Field: field, Reason: apperr.ReasonTextNotUTF8, What: what, Problem: "is not valid UTF-8 text"})
+		case strings.IndexByte(v, 0) >= 0: // PostgreSQL stores no NUL in text: the write would fail whole
+			errs = append(errs, &ValueError{Field: field, Reason: apperr.ReasonTextNotUTF8, What: what, Problem: "contains a NUL character"})
 		case utf8.RuneCountInString(v) > MaxText:
 			errs = append(errs, &ValueError{Field: field, Reason: apperr.ReasonTooLong, What: what,
 				Problem: fmt.Sprintf("is longer than %d characters", MaxText)})

@@ -52,7 +52,7 @@ func normalizeCountry(s string) (string, error) {
 			return r.Canonicalize().String(), nil
 		}
 	}
-	return "", invalid(apperr.ReasonCountryUnknown, "country", t, "is not a known country; use a two-letter ISO code such as DE")
+	return "", invalid(apperr.ReasonCountryUnknown, "country", "is not one we know; use a two-letter ISO code such as DE")
 }
 
 func isASCIILetters(s string) bool {
@@ -77,11 +77,11 @@ func ValidatePostalCode(code, country string) error {
 	}
 	t := strings.TrimSpace(code)
 	if t == "" {
-		return invalid(apperr.ReasonPostalCodeEmpty, what, "", "is empty")
+		return invalid(apperr.ReasonPostalCodeEmpty, what, "is empty")
 	}
 	if n, ok := postalDigits[cc]; ok {
 		if len(t) != n || strings.Trim(t, "0123456789") != "" {
-			return invalid(apperr.ReasonPostalCodeInvalid, what, t, "must have "+string(rune('0'+n))+" digits in "+countryNames[cc][0])
+			return invalid(apperr.ReasonPostalCodeInvalid, what, "must have "+string(rune('0'+n))+" digits in "+countryNames[cc][0])
 		}
 		return nil
 	}
@@ -98,7 +98,7 @@ func ValidatePostalCode(code, country string) error {
 		}
 	}
 	if !ok || !alnum {
-		return invalid(apperr.ReasonPostalCodeInvalid, what, t, "must have 2 to 10 letters, digits, spaces or dashes")
+		return invalid(apperr.ReasonPostalCodeInvalid, what, "must have 2 to 10 letters, digits, spaces or dashes")
 	}
 	return nil
 }

@@ -151,50 +151,50 @@ func parseEmailFully(t string) (local, domain string, err error) {
 	const what = "e-mail"
 	switch {
 	case t == "":
-		return "", "", invalid(apperr.ReasonEmailEmpty, what, "", "is empty")
+		return "", "", invalid(apperr.ReasonEmailEmpty, what, "is empty")
 	case !utf8.ValidString(t):
-		return "", "", invalid(apperr.ReasonTextNotUTF8, what, t, "is not valid UTF-8 text")
+		return "", "", invalid(apperr.ReasonTextNotUTF8, what, "is not valid UTF-8 text")
 	}
 	t = norm.NFC.String(t)
 	if utf8.RuneCountInString(t) > 254 {
-		return "", "", invalid(apperr.ReasonEmailTooLong, what, t, "is longer than 254 characters")
+		return "", "", invalid(apperr.ReasonEmailTooLong, what, "is longer than 254 characters")
 	}
 	if strings.ContainsAny(t, "<>") {
-		return "", "", invalid(apperr.ReasonEmailDisplayName, what, t, "must be a bare address such as name@example.org, without a display name")
+		return "", "", invalid(apperr.ReasonEmailDisplayName, what, "must be a bare address such as name@example.org, without a display name")
 	}
 	for _, r := range t {
 		switch {
 		case unicode.IsSpace(r):
-			return "", "", invalid(apperr.ReasonEmailHasSpace, what, t, "contains a space")
+			return "", "", invalid(apperr.ReasonEmailHasSpace, what, "contains a space")
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			return "", "", invalid(apperr.ReasonEmailControlCharacter, what, t, "contains an invisible control character")
+			return "", "", invalid(apperr.ReasonEmailControlCharacter, what, "contains an invisible control character")
 		}
 	}
 	at := strings.LastIndexByte(t, '@')
 	switch {
 	case at < 0:
-		return "", "", invalid(apperr.ReasonEmailNoAt, what, t, "has no @")
+		return "", "", invalid(apperr.ReasonEmailNoAt, what, "has no @")
 	case at == len(t)-1:
-		return "", "", invalid(apperr.ReasonEmailNoDomain, what, t, "has no domain")
+		return "", "", invalid(apperr.ReasonEmailNoDomain, what, "has no domain")
 	case at == 0:
-		return "", "", invalid(apperr.ReasonEmailNoLocalPart, what, t, "has nothing before the @")
+		return "", "", invalid(apperr.ReasonEmailNoLocalPart, what, "has nothing before the @")
 	case strings.Count(t, "@") > 1:
-		return "", "", invalid(apperr.ReasonEmailSeveralAt, what, t, "has more than one @")
+		return "", "", invalid(apperr.ReasonEmailSeveralAt, what, "has more than one @")
 	}
 	local, domain = t[:at], t[at+1:]
 	if len(local) > 64 {
-		return "", "", invalid(apperr.ReasonEmailLocalPartTooLong, what, t, "has more than 64 characters before the @")
+		return "", "", invalid(apperr.ReasonEmailLocalPartTooLong, what, "has more than 64 characters before the @")
 	}
 	if strings.HasPrefix(domain, "[") {
-		return "", "", invalid(apperr.ReasonEmailIPDomain, what, t, "has an IP address as its domain; use a domain name")
+		return "", "", invalid(apperr.ReasonEmailIPDomain, what, "has an IP address as its domain; use a domain name")
 	}
 	// net/mail unquotes and drops comments, so anything it changed was not a plain address.
 	if a, perr := mail.ParseAddress(t); perr != nil || a.Name != "" || a.Address != t {
-		return "", "", invalid(apperr.ReasonEmailInvalid, what, t, "is not a valid e-mail address")
+		return "", "", invalid(apperr.ReasonEmailInvalid, what, "is not a valid e-mail address")
 	}
 	ascii, derr := idnaProfile.ToASCII(domain)
 	if derr != nil {
-		return "", "", invalid(apperr.ReasonEmailDomainInvalid, what, t, "has an invalid domain")
+		return "", "", invalid(apperr.ReasonEmailDomainInvalid, what, "has an invalid domain")
 	}
 	return checkDomain(t, local, ascii)
 }
@@ -204,13 +204,13 @@ func checkDomain(t, local, ascii string) (string, string, error) {
 	const what = "e-mail"
 	dot := strings.LastIndexByte(ascii, '.')
 	if dot < 0 {
-		return "", "", invalid(apperr.ReasonEmailDomainNoDot, what, t, "has no dot in its domain")
+		return "", "", invalid(apperr.ReasonEmailDomainNoDot, what, "has no dot in its domain")
 	}
 	if strings.Trim(ascii[dot+1:], "0123456789") == "" {
-		return "", "", invalid(apperr.ReasonEmailDomainInvalid, what, t, "has an invalid domain")
+		return "", "", invalid(apperr.ReasonEmailDomainInvalid, what, "has an invalid domain")
 	}
 	if len(local)+1+len(ascii) > 254 {
-		return "", "", invalid(apperr.ReasonEmailTooLong, what, t, "is longer than 254 characters")
+		return "", "", invalid(apperr.ReasonEmailTooLong, what, "is longer than 254 characters")
 	}
 	return local, ascii, nil
 }

@@ -20,8 +20,8 @@ func TestIdentify(t *testing.T) {
 		msgs = append(msgs, err.Error())
 	}
 	wantErrs := []string{
-		`emails[1]: e-mail "anna@" has no domain`,
-		`phones[1]: phone "12ab" is not a valid phone number`,
+		`emails[1]: e-mail has no domain`,
+		`phones[1]: phone is not a valid phone number`,
 	}
 	if !slices.Equal(msgs, wantErrs) {
 		t.Errorf("errors = %q, want %q", msgs, wantErrs)
@@ -119,8 +119,8 @@ func TestIdentifyAddressErrors(t *testing.T) {
 		msgs = append(msgs, err.Error())
 	}
 	want := []string{
-		`address.country: country "Atlantis" is not a known country; use a two-letter ISO code such as DE`,
-		`address.postalCode: postal code "1011" must have 5 digits in Germany`,
+		`address.country: country is not one we know; use a two-letter ISO code such as DE`,
+		`address.postalCode: postal code must have 5 digits in Germany`,
 	}
 	if !slices.Equal(msgs, want) {
 		t.Errorf("errors = %q, want %q", msgs, want)

@@ -37,9 +37,9 @@ func normalizePhoneSlow(s, defaultRegion string) (string, error) {
 	t := strings.TrimSpace(s)
 	switch {
 	case t == "":
-		return "", invalid(apperr.ReasonPhoneEmpty, what, "", "is empty")
+		return "", invalid(apperr.ReasonPhoneEmpty, what, "is empty")
 	case !utf8.ValidString(t):
-		return "", invalid(apperr.ReasonTextNotUTF8, what, t, "is not valid UTF-8 text")
+		return "", invalid(apperr.ReasonTextNotUTF8, what, "is not valid UTF-8 text")
 	}
 	digits := 0
 	for _, r := range t {
@@ -49,14 +49,14 @@ func normalizePhoneSlow(s, defaultRegion string) (string, error) {
 		case unicode.IsDigit(r):
 			// phonenumbers reads other scripts' digits, but they make the
 			// number ambiguous to the person who reads it back: refuse.
-			return "", invalid(apperr.ReasonPhoneInvalid, what, t, "is not a valid phone number")
+			return "", invalid(apperr.ReasonPhoneInvalid, what, "is not a valid phone number")
 		case unicode.IsSpace(r), strings.ContainsRune("+-/().", r), unicode.Is(unicode.Pd, r):
 		default:
-			return "", invalid(apperr.ReasonPhoneInvalid, what, t, "is not a valid phone number")
+			return "", invalid(apperr.ReasonPhoneInvalid, what, "is not a valid phone number")
 		}
 	}
 	if digits == 0 {
-		return "", invalid(apperr.ReasonPhoneInvalid, what, t, "is not a valid phone number")
+		return "", invalid(apperr.ReasonPhoneInvalid, what, "is not a valid phone number")
 	}
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if region == "" {
@@ -66,34 +66,34 @@ func normalizePhoneSlow(s, defaultRegion string) (string, error) {
 	switch {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
 		if strings.HasPrefix(t, "+") {
-			return "", invalid(apperr.ReasonPhoneCountryCodeUnknown, what, t, "has an unknown country code")
+			return "", invalid(apperr.ReasonPhoneCountryCodeUnknown, what, "has an unknown country code")
 		}
-		return "", invalid(apperr.ReasonPhoneCountryCodeMissing, what, t, "needs a country code, for example +49")
+		return "", invalid(apperr.ReasonPhoneCountryCodeMissing, what, "needs a country code, for example +49")
 	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
-		return "", invalid(apperr.ReasonPhoneTooShort, what, t, "is too short to be a phone number")
+		return "", invalid(apperr.ReasonPhoneTooShort, what, "is too short to be a phone number")
 	case errors.Is(err, phonenumbers.ErrNumTooLong):
-		return "", invalid(apperr.ReasonPhoneTooLong, what, t, "is too long to be a phone number")
+		return "", invalid(apperr.ReasonPhoneTooLong, what, "is too long to be a phone number")
 	case err != nil:
-		return "", invalid(apperr.ReasonPhoneInvalid, what, t, "is not a valid phone number")
+		return "", invalid(apperr.ReasonPhoneInvalid, what, "is not a valid phone number")
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
 	case phonenumbers.IS_POSSIBLE:
 	case phonenumbers.TOO_SHORT:
-		return "", invalid(apperr.ReasonPhoneTooShort, what, t, "is too short to be a phone number")
+		return "", invalid(apperr.ReasonPhoneTooShort, what, "is too short to be a phone number")
 	case phonenumbers.TOO_LONG:
-		return "", invalid(apperr.ReasonPhoneTooLong, what, t, "is too long to be a phone number")
+		return "", invalid(apperr.ReasonPhoneTooLong, what, "is too long to be a phone number")
 	case phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return "", invalid(apperr.ReasonPhoneAreaCodeMissing, what, t, "is too short; is the area code missing?")
+		return "", invalid(apperr.ReasonPhoneAreaCodeMissing, what, "is too short; is the area code missing?")
 	case phonenumbers.INVALID_COUNTRY_CODE:
-		return "", invalid(apperr.ReasonPhoneCountryCodeUnknown, what, t, "has an unknown country code")
+		return "", invalid(apperr.ReasonPhoneCountryCodeUnknown, what, "has an unknown country code")
 	default:
-		return "", invalid(apperr.ReasonPhoneWrongLength, what, t, "has the wrong number of digits")
+		return "", invalid(apperr.ReasonPhoneWrongLength, what, "has the wrong number of digits")
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return "", invalid(apperr.ReasonPhoneInvalid, what, t, "is not a valid phone number")
+		return "", invalid(apperr.ReasonPhoneInvalid, what, "is not a valid phone number")
 	}
 	if num.GetExtension() != "" {
-		return "", invalid(apperr.ReasonPhoneHasExtension, what, t, "has an extension; enter the number without it")
+		return "", invalid(apperr.ReasonPhoneHasExtension, what, "has an extension; enter the number without it")
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }

@@ -36,17 +36,17 @@ func TestNormalizePhone(t *testing.T) {
 func TestNormalizePhoneErrors(t *testing.T) {
 	tests := []struct{ in, region, msg string }{
 		{"", "", `phone is empty`},
-		{"12ab", "", `phone "12ab" is not a valid phone number`},
-		{"0800 FLOWERS", "", `phone "0800 FLOWERS" is not a valid phone number`},
-		{"030 5550123 ext. 4", "", `phone "030 5550123 ext. 4" is not a valid phone number`},
-		{"---", "", `phone "---" is not a valid phone number`},
-		{"1", "", `phone "1" is not a valid phone number`},
-		{"+49 30", "", `phone "+49 30" is too short; is the area code missing?`},
-		{"+49 3", "", `phone "+49 3" is too short to be a phone number`},
-		{"+999 5550123", "", `phone "+999 5550123" has an unknown country code`},
-		{"030 5550123", "XX", `phone "030 5550123" needs a country code, for example +49`},
-		{"+49 30 " + strings.Repeat("5", 20), "", `phone "+49 30 55555555555555555555" is too long to be a phone number`},
-		{strings.Repeat("5", 300), "", `phone "` + strings.Repeat("5", 59) + `…" is too long to be a phone number`},
+		{"12ab", "", `phone is not a valid phone number`},
+		{"0800 FLOWERS", "", `phone is not a valid phone number`},
+		{"030 5550123 ext. 4", "", `phone is not a valid phone number`},
+		{"---", "", `phone is not a valid phone number`},
+		{"1", "", `phone is not a valid phone number`},
+		{"+49 30", "", `phone is too short; is the area code missing?`},
+		{"+49 3", "", `phone is too short to be a phone number`},
+		{"+999 5550123", "", `phone has an unknown country code`},
+		{"030 5550123", "XX", `phone needs a country code, for example +49`},
+		{"+49 30 " + strings.Repeat("5", 20), "", `phone is too long to be a phone number`},
+		{strings.Repeat("5", 300), "", `phone is too long to be a phone number`},
 	}
 	for _, tt := range tests {
 		got, err := NormalizePhone(tt.in, tt.region)

@@ -89,7 +89,7 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 	if r.Confirm != nil {
 		mux.Handle("/confirm/", r.Confirm)
 	}
-	return logRequests(log, behindProxies(r.TrustedProxies, mux))
+	return logRequests(log, mux, behindProxies(r.TrustedProxies, mux))
 }
 
 // ConfigureServer sets the timeouts every Vermerk HTTP server needs: a client has 10 s to send
@@ -202,9 +202,10 @@ func (c *requestCtx) Value(key any) any {
 }
 
 // logRequests gives every request an id (X-Request-ID) and logs one line when it ends: id,
-// method, path without query (a GET query string can hold personal data), operation, status,
-// duration.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// method, route, operation, status, duration. The route is the one of routes the request took
+// (routePath), the operation is named by its root fields (metrics.OperationLabel): a log line
+// holds nothing a client wrote, which could be personal data.
+func logRequests(log *slog.Logger, routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		id := newRequestID()
@@ -212,20 +213,36 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		st := &requestState{ctx: requestCtx{Context: req.Context(), id: id}, sw: statusWriter{ResponseWriter: w}}
 		ctx, h, sw := context.Context(&st.ctx), &st.ctx.op, &st.sw
 		next.ServeHTTP(sw, req.WithContext(ctx))
-		path := req.URL.Path
-		if strings.HasPrefix(path, "/unsubscribe/") {
-			path = "/unsubscribe/…" // the token identifies a person's subscription
-		}
 		// As log.LogAttrs, without the caller's program counter (runtime.Callers, a few per cent of
 		// a small request): the source of this line would always be this function.
 		if lh := log.Handler(); lh.Enabled(ctx, slog.LevelInfo) {
 			r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
 			r.AddAttrs(slog.String("request_id", id), slog.String("method", req.Method),
-				slog.String("path", path), slog.String("operation", h.String()), slog.Int("status", sw.status),
+				slog.String("path", routePath(routes, req)), slog.String("operation", h.String()), slog.Int("status", sw.status),
 				slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 			_ = lh.Handle(ctx, r)
 		}
 	})
+}
+
+// routePath is the route of routes that req took, as the request log shows it: "/graphql",
+// "/healthz"; "/unsubscribe/…" and "/confirm/…" without the link's token, which identifies a
+// person's subscription or sign-up; "(no route)" for a path the server does not serve, which
+// may hold anything a client typed (an e-mail address). Never the query string.
+func routePath(routes *http.ServeMux, req *http.Request) string {
+	_, pattern := routes.Handler(req)
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		pattern = pattern[i+1:] // "GET /healthz": the method is on the line already
+	}
+	switch {
+	case pattern == "":
+		return "(no route)"
+	case pattern == "/{$}":
+		return "/"
+	case strings.HasSuffix(pattern, "/"):
+		return pattern + "…"
+	}
+	return pattern
 }
 
 func newRequestID() string {

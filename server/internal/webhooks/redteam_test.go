@@ -4,6 +4,7 @@ package webhooks_test
 // Run against the code before the fix, each failed.
 
 import (
+	"bufio"
 	"net"
 	"strings"
 	"testing"
@@ -80,5 +81,45 @@ func TestRedTeamLastErrorHasNoDialDetails(t *testing.T) {
 		if strings.Contains(*d.LastError, leak) {
 			t.Errorf("lastError %q shows %q", *d.LastError, leak)
 		}
+	}
+}
+
+// lastError keeps the endpoint's status code, not its words: the reason phrase of the status
+// line is the endpoint's text, and one that echoes what it got ("500 no subscriber
+// erika.testfrau@example.org") put a person's e-mail into lastError, which her erasure does not
+// reach. Before, lastError was "HTTP 500 no subscriber zyxqa.marker@example.org".
+func TestRedTeamLastErrorKeepsNoTextOfTheEndpoint(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = bufio.NewReader(c).ReadString('\n') // the request line; the rest is never read
+				_, _ = c.Write([]byte("HTTP/1.1 500 no subscriber zyxqa.marker@example.org\r\nContent-Length: 27\r\nConnection: close\r\n\r\nzyxqa.marker@example.org is"))
+			}()
+		}
+	}()
+	w := e.create(t, "http://"+ln.Addr().String()+"/hook", model.RevocationKindConsentRevoked)
+	e.worker(t, webhooks.WorkerOptions{MaxAttempts: 1})
+	e.emit(t, store.EventConsentRevoked, 1)
+	eventually(t, "the delivery is given up", func() bool {
+		ds := e.deliveries(t, w)
+		return len(ds) == 1 && ds[0].Status == model.DeliveryStatusFailed
+	})
+	d := e.deliveries(t, w)[0]
+	if d.LastError == nil {
+		t.Fatal("no lastError")
+	}
+	if !strings.Contains(*d.LastError, "500") || strings.Contains(*d.LastError, "zyxqa") {
+		t.Errorf("lastError %q; want the status 500 and none of the endpoint's text", *d.LastError)
 	}
 }

@@ -546,7 +546,9 @@ func (w *Worker) post(ctx context.Context, c claimed) error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("HTTP %s", resp.Status)
+		// The code and its standard text, not resp.Status: its reason phrase is the endpoint's
+		// own words, which may echo what it got (a person's e-mail) into lastError.
+		return fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return nil
 }
