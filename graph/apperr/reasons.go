@@ -121,7 +121,7 @@ const (
 	ReasonKeepErased     Reason = "KEEP_IS_ERASED"      // keep names the contact being erased
 	ReasonKeepUnrelated  Reason = "KEEP_SHARES_NOTHING" // keep names a record that shares no identifier with it
 	ReasonChannelFormat  Reason = "CHANNEL_FORMAT"      // a revocation channel is not a short token [a-z0-9-]{1,40}
-	ReasonNothingToBlock Reason = "NOTHING_TO_BLOCK"    // a contact without e-mail or phone cannot be blacklisted
+	ReasonNothingToBlock Reason = "NOTHING_TO_BLOCK"    // blacklistAdd got nothing to recognise a person by
 	ReasonPersonTooLarge Reason = "PERSON_TOO_LARGE"    // too many records share identifiers: name the others in keep
 	ReasonEntryRemoved   Reason = "ENTRY_REMOVED"       // blacklistRemove of an entry removed before
 )

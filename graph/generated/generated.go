@@ -2770,7 +2770,7 @@ type Mutation {
   (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
   """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Puts the person's identifiers on the blacklist and keeps the records (objection, Art. 21; restriction, Art. 18): those of the contact and of every record sharing a normalised e-mail or phone with it, as an erasure takes them. Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
+  "Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
   blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])

@@ -92,7 +92,7 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 
 // BlacklistContactResponse is returned by BlacklistContact on success.
 type BlacklistContactResponse struct {
-	// Puts the person's identifiers on the blacklist and keeps the records (objection, Art. 21; restriction, Art. 18): those of the contact and of every record sharing a normalised e-mail or phone with it, as an erasure takes them. Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
+	// Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
 	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
 }
 

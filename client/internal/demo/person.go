@@ -160,12 +160,7 @@ func (b *Backend) BlacklistContact(ctx context.Context, contactID, reason string
 		b.mu.Unlock()
 		return api.BlacklistEntryFields{}, err
 	}
-	c := b.contacts[i]
-	if len(c.Emails)+len(c.Phones) == 0 {
-		b.mu.Unlock()
-		return api.BlacklistEntryFields{}, &api.Error{Op: "blacklistContact", Code: "BAD_USER_INPUT", Reason: "NOTHING_TO_BLOCK",
-			Field: "contactId", Message: "the contact has no e-mail or phone to block"}
-	}
+	c := b.contacts[i] // a record without e-mail or phone is blocked as the record itself, as on the server
 	now := time.Now()
 	bl := b.entryOf(c, api.BlacklistSourceManual, reason, now)
 	e := bl.entry

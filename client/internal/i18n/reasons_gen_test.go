@@ -58,7 +58,7 @@ var serverReasons = []string{
 	"NAME_AND_ADDRESS_MATCH",        // imported, but name and address match a blacklist entry
 	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
-	"NOTHING_TO_BLOCK",              // a contact without e-mail or phone cannot be blacklisted
+	"NOTHING_TO_BLOCK",              // blacklistAdd got nothing to recognise a person by
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not
 	"OLDER_THAN_REVOCATION",
 	"PAGE_SIZE",                  // `first` out of range

@@ -49,18 +49,22 @@ func blockedAmong(ctx context.Context, q store.Querier, ids []string) (map[strin
 }
 
 // uncoveredHolders are the live contacts holding one of the normalised e-mails $1 or E.164
-// numbers $2 that are not blocked yet (contact_blocks, before the caller adds its entry):
-// those a new entry with these identifiers newly covers. Found through the identifier
+// numbers $2, and the records the entry restricts, that are not blocked yet (contact_blocks,
+// before the caller adds its entry): those a new entry newly covers. Found through the identifier
 // indexes, not the hashes, as the caller knows the identifiers in clear.
-func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones []string) ([]string, error) {
-	if len(emails) == 0 && len(phones) == 0 {
+func uncoveredHolders(ctx context.Context, q store.Querier, emails, phones, records []string) ([]string, error) {
+	if len(emails) == 0 && len(phones) == 0 && len(records) == 0 {
 		return nil, nil
+	}
+	if records == nil {
+		records = []string{}
 	}
 	rows, err := q.Query(ctx, `SELECT c.contact_id FROM (
 			SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
-			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[])) c
+			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[])
+			UNION SELECT unnest($3::uuid[])) c
 		WHERE NOT EXISTS (SELECT FROM contact_blocks b WHERE b.contact_id = c.contact_id)
-		ORDER BY c.contact_id`, emails, phones)
+		ORDER BY c.contact_id`, emails, phones, records)
 	if err != nil {
 		return nil, fmt.Errorf("contacts newly covered: %w", err)
 	}

@@ -41,7 +41,7 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 	}
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		entry, err = s.block(ctx, tx, ids, reason, "blacklistAdd", "")
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistAdd", "", nil)
 		return err
 	})
 	if err != nil {
@@ -59,13 +59,15 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 
 // BlockPerson blocks the person of a contact and keeps the records: an objection (Art. 21) or
 // a restriction (Art. 18) holds for the person, not for the record it was said on (DESIGN
-// rule 8). The MANUAL entry holds the keyed hashes of the identifiers of every record of the
-// person (store.SamePerson, as an erasure erases them): her other record's own e-mail is
-// recognised when she is entered, imported or signed up with it again, and the record stays
-// blocked when staff take the shared phone off it. A record in keep is someone else (a
-// family's phone): the search does not pass through it, and identifiers it holds are left out
-// of the entry, so it is not blocked with her. Every live contact the entry newly covers gets
-// a CONTACT_BLOCKED event.
+// rule 8). The MANUAL entry restricts every record of the person (store.SamePerson, as an
+// erasure erases them; contact_restrictions, migration 00035), so each record gets nothing
+// whatever identifiers it holds — also one with a postal address only — until the entry ends;
+// and it holds the keyed hashes of their identifiers: her other record's own e-mail is
+// recognised when she is entered, imported or signed up with it again (a name and address
+// warns). A record in keep is someone else (a family's phone): the search does not pass
+// through it, it is not restricted, and identifiers it holds are left out of the entry, so it
+// is not blocked with her. Every live contact the entry newly covers gets a CONTACT_BLOCKED
+// event.
 func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
@@ -105,11 +107,11 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 		if ids, err = s.withoutKept(ctx, tx, ids, keep); err != nil {
 			return err
 		}
-		if !ids.Has(screening.KindEmail) && !ids.Has(screening.KindPhone) {
-			return apperr.BadInput("contactId", apperr.ReasonNothingToBlock,
-				"contact %s has no e-mail address or phone number to block (none of its own, not shared with a record in keep); add one, or erase the contact", contactID)
+		restrict := make([]string, len(records))
+		for i, c := range records {
+			restrict[i] = c.ID
 		}
-		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID)
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID, restrict)
 		return err
 	})
 	if err != nil {
@@ -147,18 +149,25 @@ func (s *Service) withoutKept(ctx context.Context, q store.Querier, ids screenin
 
 // block writes a MANUAL entry for ids and announces it: BLACKLIST_CHANGED, and CONTACT_BLOCKED
 // for every live contact it newly covers. Audited as op about contactID (may be "").
-func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string) (*model.BlacklistEntry, error) {
+func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string, restrict []string) (*model.BlacklistEntry, error) {
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
 	emails, phones := clearIdentifiers(ids)
-	covered, err := uncoveredHolders(ctx, tx, emails, phones)
+	covered, err := uncoveredHolders(ctx, tx, emails, phones, restrict)
 	if err != nil {
 		return nil, err
 	}
 	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids)
 	if err != nil {
 		return nil, err
+	}
+	if len(restrict) > 0 {
+		// the trigger of migration 00035 blocks them in contact_blocks
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_restrictions (entry_id, contact_id)
+			SELECT $1, unnest($2::uuid[])`, entry.ID, restrict); err != nil {
+			return nil, fmt.Errorf("restrict the records: %w", err)
+		}
 	}
 	if err := changed(ctx, tx, entry.ID); err != nil {
 		return nil, err

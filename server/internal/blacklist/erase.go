@@ -90,7 +90,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 			return nil, err
 		}
 	}
-	newlyBlocked, err := uncoveredHolders(ctx, tx, emails, phones)
+	newlyBlocked, err := uncoveredHolders(ctx, tx, emails, phones, nil)
 	if err != nil {
 		return nil, err
 	}

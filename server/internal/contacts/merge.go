@@ -58,6 +58,12 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err := mergeLedgers(ctx, tx, intoID, fromIDs); err != nil {
 			return err
 		}
+		// an objection or restriction said for a merged record holds for the survivor
+		if _, err := tx.Exec(ctx, `INSERT INTO contact_restrictions (entry_id, contact_id)
+				SELECT DISTINCT entry_id, $1::uuid FROM contact_restrictions WHERE contact_id = ANY($2::uuid[])
+				ON CONFLICT DO NOTHING`, intoID, fromIDs); err != nil {
+			return fmt.Errorf("restrictions: %w", err)
+		}
 		if err := repointOthers(ctx, tx, intoID, fromIDs); err != nil {
 			return err
 		}
@@ -213,8 +219,12 @@ func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 	return consent.Rederive(ctx, tx, intoID)
 }
 
-// mergedHere are the tables referencing contacts that MergeContacts merges itself.
-var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges"}
+// mergedHere are the tables referencing contacts that MergeContacts merges itself, or that
+// follow from them: contact_blocks is derived (migration 00025's triggers re-test the survivor
+// as its identifiers and restrictions arrive), and moving a merged record's row there clashed
+// with the survivor's own when both were blocked.
+var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges",
+	"contact_restrictions", "contact_blocks"}
 
 // unconstrained are the columns that name a contact without a foreign key, because their rows
 // outlive it as proof: a data-subject request and the audit trail. They are the person's too:

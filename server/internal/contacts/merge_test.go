@@ -348,3 +348,22 @@ func TestMergeOrdersConsentByGivenAt(t *testing.T) {
 		t.Errorf("recipients after the merge = %+v, want none: the person revoked after signing the paper form", rec.Recipients.Edges)
 	}
 }
+
+// Two records of a person who objected are both blocked; merging them failed with an internal
+// error (the merged record's row in contact_blocks was moved onto the survivor's). The
+// survivor is blocked after the merge as before it.
+func TestMergeOfTwoBlockedRecords(t *testing.T) {
+	s := apptest.Start(t)
+	a := create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "phones": []string{"+49 30 5557001"}})
+	b := create(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "phones": []string{"030 5557001"},
+		"emails": []string{"e.testfrau@example.org"}})
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { blacklistContact(contactId: $id, reason: "objection to advertising") { id } }`,
+		map[string]any{"id": a})
+	var out merged
+	s.MustAdmin(t, &out, mergeContacts, map[string]any{"into": a, "from": []string{b}, "reason": "one person entered twice"})
+	var blocked bool
+	if err := s.Conn(t).QueryRow(context.Background(), `SELECT EXISTS (SELECT FROM contact_blocks WHERE contact_id = $1)`, a).Scan(&blocked); err != nil || !blocked {
+		t.Errorf("the survivor of two blocked records: blocked %v (%v), want blocked", blocked, err)
+	}
+	s.AssertBlocksExact(t)
+}

@@ -259,3 +259,70 @@ func TestErasureBlanksNotesOfRequestsFiledWithoutHerRecord(t *testing.T) {
 		})
 	}
 }
+
+// An objection from a person Vermerk knows by postal address only (the catalogue's mailing
+// list) could not be completed: blocking needed an e-mail or phone (NOTHING_TO_BLOCK), and
+// she stayed a recipient. Completing it now restricts her record itself: she leaves the
+// recipients, her name and address warn when she is entered again, a merge carries the
+// restriction to the surviving record, and when the entry ends she is a recipient again.
+func TestObjectionBlocksARecordWithAPostalAddressOnly(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Katalog per Post", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "Katalog", purposeKey: "newsletter"}) { id } }`, nil)
+	address := map[string]any{"street": "Teststraße 5", "postalCode": "10115", "city": "Berlin"}
+	erika := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "address": address})
+	other := subscribed(t, s, map[string]any{"givenName": "Otto", "familyName": "Fremd", "address": map[string]any{
+		"street": "Beispielweg 1", "postalCode": "10117", "city": "Berlin"}})
+	if got := recipientsOf(t, s); !slices.Contains(got, erika) {
+		t.Fatalf("recipients before = %v, want %s", got, erika)
+	}
+	req := file(t, s, map[string]any{"kind": "OBJECTION", "contactId": erika, "channel": "letter"})
+	var done struct{ CompleteRequest request }
+	s.MustAdmin(t, &done, completeReq, map[string]any{"id": req.ID, "outcome": "No more advertising by post, confirmed by letter"})
+	if done.CompleteRequest.Status != "DONE" {
+		t.Fatalf("completeRequest: %+v", done.CompleteRequest)
+	}
+	if got := recipientsOf(t, s); slices.Contains(got, erika) || !slices.Contains(got, other) {
+		t.Errorf("recipients after her objection = %v; want %s without %s", got, other, erika)
+	}
+	s.AssertBlocksExact(t)
+
+	var screened struct {
+		Screen struct {
+			Blocked bool
+			Matches []struct{ Field string }
+		}
+	}
+	s.MustAdmin(t, &screened, `query($in: ContactInput!) { screen(candidate: $in) { blocked matches { field } } }`,
+		map[string]any{"in": map[string]any{"givenName": "Erika", "familyName": "Testfrau", "address": address}})
+	if len(screened.Screen.Matches) != 1 || screened.Screen.Matches[0].Field != "NAME_AND_ADDRESS" {
+		t.Errorf("screening her name and address again: %+v, want a NAME_AND_ADDRESS match", screened.Screen)
+	}
+
+	// Staff find her entered a second time (an old typo of her street) and merge it into the
+	// restricted record's place: the survivor is restricted.
+	second := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"address": map[string]any{"street": "Teststr. 5a", "postalCode": "10115", "city": "Berlin"}})
+	s.MustAdmin(t, &struct{}{}, `mutation($into: ID!, $from: [ID!]!) { mergeContacts(intoId: $into, fromIds: $from, reason: "one person entered twice") { id } }`,
+		map[string]any{"into": second, "from": []string{erika}})
+	if got := recipientsOf(t, s); slices.Contains(got, second) {
+		t.Errorf("recipients after the merge = %v; want the survivor %s left out", got, second)
+	}
+	s.AssertBlocksExact(t)
+
+	var entries struct {
+		Blacklist struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.MustAdmin(t, &entries, `{ blacklist(first: 10) { edges { node { id } } } }`, nil)
+	if len(entries.Blacklist.Edges) != 1 {
+		t.Fatalf("blacklist: %+v, want her one entry", entries.Blacklist)
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { blacklistRemove(id: $id, reason: "objection withdrawn in writing") { id } }`,
+		map[string]any{"id": entries.Blacklist.Edges[0].Node.ID})
+	if got := recipientsOf(t, s); !slices.Contains(got, second) {
+		t.Errorf("recipients after the entry ended = %v; want %s again", got, second)
+	}
+	s.AssertBlocksExact(t)
+}
