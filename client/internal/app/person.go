@@ -78,8 +78,9 @@ func Merge(ctx context.Context, b Backend, intoID string, fromIDs []string, reas
 	return b.MergeContacts(ctx, intoID, from, reason)
 }
 
-// Block puts the person's identifiers on the blacklist and keeps the record (objection,
-// restriction); ADMIN, with a written reason.
+// Block blocks the person and keeps the records (objection, restriction): the server restricts
+// every record of the person and puts their identifiers on the blacklist; ADMIN, with a
+// written reason.
 func Block(ctx context.Context, b Backend, contactID, reason string) (api.BlacklistEntryFields, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {

@@ -31,7 +31,8 @@ func (s *Service) rules(ctx context.Context) (rules, error) {
 	return r, err
 }
 
-// dueSQL keeps of $1 the contacts no purpose, open request or list holds (see the package doc).
+// dueSQL keeps of $1 the contacts no purpose, open request, list or restriction holds (see the
+// package doc).
 const dueSQL = `SELECT c.id::text FROM contacts c
 	WHERE c.id = ANY($1::uuid[])
 	  AND NOT EXISTS (SELECT 1 FROM consent_state s JOIN purposes p ON p.id = s.purpose_id
@@ -45,6 +46,7 @@ const dueSQL = `SELECT c.id::text FROM contacts c
 		OR EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id)
 		OR c.updated_at + make_interval(months => $3::int) <= $2)
 	  AND NOT EXISTS (SELECT 1 FROM data_subject_requests r WHERE r.contact_id = c.id AND r.status = 'OPEN')
+	  AND NOT EXISTS (SELECT 1 FROM contact_restrictions x WHERE x.contact_id = c.id)
 	ORDER BY c.id`
 
 // dueAmong returns the contacts of ids that are due, in id order.

@@ -11,7 +11,8 @@
 // change (for ever when no purpose sets one, so nothing is deleted before someone decides).
 // A contact is due when no purpose holds it and nothing else does: an open data-subject
 // request, or a legal hold — an active MANUAL blacklist entry (blacklistContact, blacklistAdd)
-// matching one of its e-mails or phones.
+// matching one of its e-mails or phones, or restricting the record itself (blacklistContact
+// and a completed objection or restriction do, also for a record without e-mail or phone).
 //
 // Deletion is not an objection: it leaves no blacklist entry (the person may be entered
 // again), is audited and emits CONTACT_DELETED. Contacts are examined in batches along the

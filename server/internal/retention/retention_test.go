@@ -322,3 +322,31 @@ func TestRedTeamRotatedAwayInstanceDeletesNothing(t *testing.T) {
 		t.Error("the record held by the objection was deleted")
 	}
 }
+
+// A restriction (Art. 18) keeps data the person needs for a legal claim: a record known by its
+// postal address only, restricted by blacklistContact, stays when no purpose holds it any
+// more; when the entry ends, it is due like any other.
+func TestARestrictedRecordWithoutEmailOrPhoneIsKept(t *testing.T) {
+	w := world{t, apptest.Start(t)}
+	var out any
+	w.do(`mutation { createPurpose(input: {key: "events", name: "Event invitations", legalBasis: CONSENT, retentionMonths: 0}) { id } }`, nil, &out)
+	var created struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	w.do(`mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		address: {street: "Teststraße 5", postalCode: "10115", city: "Berlin"}}) { contact { id } } }`, nil, &created)
+	restricted := created.CreateContact.Contact.ID
+	w.grant(restricted, "events")
+	w.revoke(restricted, "events")
+	var entry struct{ BlacklistContact struct{ ID string } }
+	w.do(`mutation($id: ID!) { blacklistContact(contactId: $id, reason: "restriction: kept for a pending legal claim") { id } }`,
+		map[string]any{"id": restricted}, &entry)
+	if got := w.due(); len(got) != 0 {
+		t.Fatalf("retentionDue = %v, want the restricted record %s kept", got, restricted)
+	}
+	w.do(`mutation($id: ID!) { blacklistRemove(id: $id, reason: "claim settled, restriction lifted") { id } }`,
+		map[string]any{"id": entry.BlacklistContact.ID}, &out)
+	if got, want := w.due(), []string{restricted}; !slices.Equal(got, want) {
+		t.Fatalf("retentionDue after the restriction ended = %v, want %v", got, want)
+	}
+}
