@@ -202,7 +202,7 @@ var AllBlacklistSource = []BlacklistSource{
 
 // CompleteRequestResponse is returned by CompleteRequest on success.
 type CompleteRequestResponse struct {
-	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out.
+	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out. RECTIFICATION holds for the person too: checked names the records staff corrected or checked (see personRecords); the record the request names counts as checked, and every other record of the person (not through keep) must be named, else BAD_USER_INPUT RECORDS_NOT_CHECKED on checked (a record in checked that is not the person's: NOT_A_RECORD_OF_THE_PERSON); the audit names the records checked and kept. checked is ignored for other kinds.
 	CompleteRequest CompletedRequest `json:"completeRequest"`
 }
 
