@@ -18,7 +18,8 @@ import (
 // shares an e-mail or phone with the person (the server's keep).
 type RecordCheck struct {
 	Record      api.PersonRecordFields
-	Text        *widget.Label
+	Name        *widget.Label // bold; says whether the request names the record
+	Text        *widget.Label // e-mails and phones, address, what links it to the person
 	Checked     *widget.Check
 	SomeoneElse *widget.Check // nil for the record the request names
 	Open        *widget.Button
@@ -43,11 +44,10 @@ type RectifyPanel struct {
 
 func newRectifyPanel(b app.RequestsBackend, loc localizer, requestID string, open func(id string)) *RectifyPanel {
 	p := &RectifyPanel{requestID: requestID, b: b, loc: loc, open: open, Info: wrapLabel(t("rectify.loading")), box: container.NewVBox()}
-	p.Info.Importance = widget.LowImportance
 	p.Reload = widget.NewButtonWithIcon(t("rectify.reload"), theme.ViewRefreshIcon(), func() { p.Load() })
 	head := container.NewBorder(nil, nil, nil, p.Reload, boldLabel(t("rectify.title")))
 	scroll := container.NewVScroll(p.box)
-	scroll.SetMinSize(fyne.NewSize(0, 190))
+	scroll.SetMinSize(fyne.NewSize(0, 250))
 	p.root = container.NewBorder(container.NewVBox(head, p.Info), nil, nil, nil, scroll)
 	return p
 }
@@ -87,7 +87,7 @@ func (p *RectifyPanel) show(recs []api.PersonRecordFields) {
 		}
 		p.Records = append(p.Records, rc)
 		p.box.Add(container.NewBorder(nil, nil, nil,
-			container.NewVBox(container.NewHBox(rc.Open, rc.Checked), someoneElseOrSpace(rc)), rc.Text))
+			container.NewVBox(container.NewHBox(rc.Open, rc.Checked), someoneElseOrSpace(rc)), container.NewVBox(rc.Name, rc.Text)))
 		p.box.Add(widget.NewSeparator())
 	}
 	p.loaded = true
@@ -105,10 +105,11 @@ func someoneElseOrSpace(rc *RecordCheck) fyne.CanvasObject {
 // phones, address, and what it shares with the person's other records.
 func (p *RectifyPanel) row(rec api.PersonRecordFields) *RecordCheck {
 	c := rec.Contact
-	lines := []string{app.DisplayName(c.ContactSummary)}
+	name := app.DisplayName(c.ContactSummary)
 	if rec.Named {
-		lines[0] += " — " + t("rectify.named")
+		name += " — " + t("rectify.named")
 	}
+	var lines []string
 	if ids := append(append([]string{}, c.Emails...), c.Phones...); len(ids) > 0 {
 		lines = append(lines, strings.Join(ids, " · "))
 	}
@@ -118,10 +119,7 @@ func (p *RectifyPanel) row(rec api.PersonRecordFields) *RecordCheck {
 	if len(rec.SharedIdentifiers) > 0 {
 		lines = append(lines, tf("rectify.linked", map[string]any{"Shared": strings.Join(rec.SharedIdentifiers, ", ")}))
 	}
-	rc := &RecordCheck{Record: rec, Text: wrapLabel(strings.Join(lines, "\n"))}
-	if rec.Named {
-		rc.Text.TextStyle.Bold = true
-	}
+	rc := &RecordCheck{Record: rec, Name: boldLabel(name), Text: wrapLabel(strings.Join(lines, "\n"))}
 	rc.Checked = widget.NewCheck(t("rectify.checked"), func(on bool) {
 		if on && rc.SomeoneElse != nil {
 			rc.SomeoneElse.SetChecked(false)
