@@ -148,9 +148,13 @@ type Requests interface {
 	FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error)
 	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
 	// CompleteRequest does what the request asks (erasure, export) and closes it.
-	// keep names records that are someone else (eraseContact's keep; left out of an export).
-	CompleteRequest(ctx context.Context, id, outcome string, keep []string) (*model.DataSubjectRequest, error)
+	// keep names records that are someone else (eraseContact's keep; left out of an export);
+	// checked the records a RECTIFICATION request's person was corrected or checked on.
+	CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (*model.DataSubjectRequest, error)
 	RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error)
+	Request(ctx context.Context, id string) (*model.DataSubjectRequest, error)
+	// PersonRecords lists the live records of the request's person (nil without a contact).
+	PersonRecords(ctx context.Context, r *model.DataSubjectRequest, keep []string) ([]*model.PersonRecord, error)
 	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first int, after string) ([]*model.DataSubjectRequest, error)
 }
 

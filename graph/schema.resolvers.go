@@ -56,6 +56,10 @@ func (r *dataSubjectRequestResolver) Contact(ctx context.Context, obj *model.Dat
 	return c, err
 }
 
+func (r *dataSubjectRequestResolver) PersonRecords(ctx context.Context, obj *model.DataSubjectRequest, keep []string) ([]*model.PersonRecord, error) {
+	return r.svc.Requests.PersonRecords(ctx, obj, keep)
+}
+
 func (r *distributionListResolver) Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error) {
 	return loadPurpose(ctx, obj.PurposeID)
 }
@@ -128,8 +132,8 @@ func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until t
 	return r.svc.Requests.ExtendRequest(ctx, id, until, reason)
 }
 
-func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string, keep []string) (*model.DataSubjectRequest, error) {
-	return r.svc.Requests.CompleteRequest(ctx, id, outcome, keep)
+func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string, keep []string, checked []string) (*model.DataSubjectRequest, error) {
+	return r.svc.Requests.CompleteRequest(ctx, id, outcome, keep, checked)
 }
 
 func (r *mutationResolver) RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error) {
@@ -290,6 +294,10 @@ func (r *queryResolver) ImportJobs(ctx context.Context, first *int, after *strin
 		return nil, err
 	}
 	return r.svc.Imports.Jobs(ctx, n, deref(after))
+}
+
+func (r *queryResolver) Request(ctx context.Context, id string) (*model.DataSubjectRequest, error) {
+	return r.svc.Requests.Request(ctx, id)
 }
 
 func (r *queryResolver) Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error) {

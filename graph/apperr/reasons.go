@@ -29,6 +29,8 @@ const (
 	ReasonExtensionTooLong    Reason = "EXTENSION_BEYOND_THREE_MONTHS" // an extension past three months after arrival
 	ReasonAccessRequestOpen   Reason = "ACCESS_REQUEST_OPEN"           // erasure refused while an access request of the person is open
 	ReasonRetentionOutOfRange Reason = "RETENTION_OUT_OF_RANGE"        // retentionMonths below 0 or above 1200
+	ReasonRecordsNotChecked   Reason = "RECORDS_NOT_CHECKED"           // a rectification completed while records of the person are not named as checked
+	ReasonNotThePersonsRecord Reason = "NOT_A_RECORD_OF_THE_PERSON"    // checked names a record that is not one of the request's person
 )
 
 // Ids, cursors, keys, references, tokens, webhooks (auth, audit, consent, events, store,

@@ -185,6 +185,7 @@ type ComplexityRoot struct {
 		Kind            func(childComplexity int) int
 		Note            func(childComplexity int) int
 		Outcome         func(childComplexity int) int
+		PersonRecords   func(childComplexity int, keep []string) int
 		ReceivedAt      func(childComplexity int) int
 		Status          func(childComplexity int) int
 	}
@@ -271,7 +272,7 @@ type ComplexityRoot struct {
 		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
 		BlacklistContact func(childComplexity int, contactID string, reason string) int
 		BlacklistRemove  func(childComplexity int, id string, reason string) int
-		CompleteRequest  func(childComplexity int, id string, outcome string, keep []string) int
+		CompleteRequest  func(childComplexity int, id string, outcome string, keep []string, checked []string) int
 		CreateAPIToken   func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
 		CreateContact    func(childComplexity int, input model.ContactInput, override *model.OverrideInput) int
 		CreateList       func(childComplexity int, input model.ListInput) int
@@ -298,6 +299,13 @@ type ComplexityRoot struct {
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
+	}
+
+	PersonRecord struct {
+		Contact           func(childComplexity int) int
+		LinkedBy          func(childComplexity int) int
+		Named             func(childComplexity int) int
+		SharedIdentifiers func(childComplexity int) int
 	}
 
 	PostalAddress struct {
@@ -332,6 +340,7 @@ type ComplexityRoot struct {
 		ProcessingRecord    func(childComplexity int) int
 		Purposes            func(childComplexity int) int
 		Recipients          func(childComplexity int, listKey string, first *int, after *string) int
+		Request             func(childComplexity int, id string) int
 		Requests            func(childComplexity int, status *model.RequestStatus, overdue *bool, first *int, after *string) int
 		RetentionDue        func(childComplexity int, first *int, after *string) int
 		Screen              func(childComplexity int, candidate model.ContactInput) int
@@ -424,6 +433,8 @@ type ContactResolver interface {
 }
 type DataSubjectRequestResolver interface {
 	Contact(ctx context.Context, obj *model.DataSubjectRequest) (*model.Contact, error)
+
+	PersonRecords(ctx context.Context, obj *model.DataSubjectRequest, keep []string) ([]*model.PersonRecord, error)
 }
 type DistributionListResolver interface {
 	Purpose(ctx context.Context, obj *model.DistributionList) (*model.Purpose, error)
@@ -448,7 +459,7 @@ type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
 	FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error)
 	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
-	CompleteRequest(ctx context.Context, id string, outcome string, keep []string) (*model.DataSubjectRequest, error)
+	CompleteRequest(ctx context.Context, id string, outcome string, keep []string, checked []string) (*model.DataSubjectRequest, error)
 	RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error)
 	ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
 	BlacklistAdd(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
@@ -484,6 +495,7 @@ type QueryResolver interface {
 	WebhookDeliveries(ctx context.Context, webhookID *string, first *int) ([]*model.WebhookDelivery, error)
 	ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error)
 	ImportJobs(ctx context.Context, first *int, after *string) ([]*model.ImportJob, error)
+	Request(ctx context.Context, id string) (*model.DataSubjectRequest, error)
 	Requests(ctx context.Context, status *model.RequestStatus, overdue *bool, first *int, after *string) ([]*model.DataSubjectRequest, error)
 	RetentionDue(ctx context.Context, first *int, after *string) (*model.ContactConnection, error)
 	ProcessingRecord(ctx context.Context) (string, error)
@@ -1070,6 +1082,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.Outcome(childComplexity), true
+	case "DataSubjectRequest.personRecords":
+		if e.ComplexityRoot.DataSubjectRequest.PersonRecords == nil {
+			break
+		}
+
+		args, err := ec.field_DataSubjectRequest_personRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.PersonRecords(childComplexity, args["keep"].([]string)), true
 	case "DataSubjectRequest.receivedAt":
 		if e.ComplexityRoot.DataSubjectRequest.ReceivedAt == nil {
 			break
@@ -1473,7 +1496,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CompleteRequest(childComplexity, args["id"].(string), args["outcome"].(string), args["keep"].([]string)), true
+		return e.ComplexityRoot.Mutation.CompleteRequest(childComplexity, args["id"].(string), args["outcome"].(string), args["keep"].([]string), args["checked"].([]string)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1719,6 +1742,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PersonRecord.contact":
+		if e.ComplexityRoot.PersonRecord.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRecord.Contact(childComplexity), true
+	case "PersonRecord.linkedBy":
+		if e.ComplexityRoot.PersonRecord.LinkedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRecord.LinkedBy(childComplexity), true
+	case "PersonRecord.named":
+		if e.ComplexityRoot.PersonRecord.Named == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRecord.Named(childComplexity), true
+	case "PersonRecord.sharedIdentifiers":
+		if e.ComplexityRoot.PersonRecord.SharedIdentifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRecord.SharedIdentifiers(childComplexity), true
+
 	case "PostalAddress.city":
 		if e.ComplexityRoot.PostalAddress.City == nil {
 			break
@@ -1917,6 +1965,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Recipients(childComplexity, args["listKey"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.request":
+		if e.ComplexityRoot.Query.Request == nil {
+			break
+		}
+
+		args, err := ec.field_Query_request_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Request(childComplexity, args["id"].(string)), true
 	case "Query.requests":
 		if e.ComplexityRoot.Query.Requests == nil {
 			break
@@ -2704,6 +2763,23 @@ type DataSubjectRequest {
   handedOverAt: Time
   "ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept)."
   export: String
+  """
+  The live records of the request's person, to check each of them (a RECTIFICATION request is completed only once every
+  one is named in completeRequest's checked): the record the request names first, then every record sharing a normalised
+  e-mail or phone with it, transitively, not through a record named in keep (someone else). Null when the request names no
+  contact or its contact is gone. More than 200 records: BAD_USER_INPUT PERSON_TOO_LARGE (name the others in keep).
+  """
+  personRecords(keep: [ID!]): [PersonRecord!]
+}
+"A record of the person a data-subject request is about, and what ties it to the person's other records."
+type PersonRecord {
+  contact: Contact!
+  "Whether this is the record the request names."
+  named: Boolean!
+  "The kinds of identifier (EMAIL, PHONE) this record shares with another record of the person; empty when the person has this record only."
+  linkedBy: [MatchField!]!
+  "This record's e-mails and phones, as the record holds them, that another record of the person holds too (compared normalised)."
+  sharedIdentifiers: [String!]!
 }
 input RequestInput { kind: RequestKind! contactId: ID receivedAt: Time channel: String! note: String }
 type RetentionReport { dryRun: Boolean! due: Int! deleted: Int! }
@@ -2745,6 +2821,8 @@ type Query {
   erasurePreview(id: ID!): ErasurePreview! @hasRole(roles: [ADMIN])
   "The caller's import jobs, newest first; ADMIN: everyone's."
   importJobs(first: Int, after: String): [ImportJob!]! @hasRole(roles: [STAFF])
+  "One data-subject request (with personRecords, the person's records to check before completing it)."
+  request(id: ID!): DataSubjectRequest @hasRole(roles: [STAFF])
   "Data-subject requests, oldest due date first."
   requests(status: RequestStatus, overdue: Boolean, first: Int, after: String): [DataSubjectRequest!]! @hasRole(roles: [STAFF])
   "Contacts no purpose holds any more (storage limitation, Art. 5(1)(e))."
@@ -2780,8 +2858,8 @@ type Mutation {
   fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
   "Extends the deadline, to at most three months after the request arrived."
   extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
-  "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out."
-  completeRequest(id: ID!, outcome: String!, keep: [ID!]): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out. RECTIFICATION holds for the person too: checked names the records staff corrected or checked (see personRecords); the record the request names counts as checked, and every other record of the person (not through keep) must be named, else BAD_USER_INPUT RECORDS_NOT_CHECKED on checked (a record in checked that is not the person's: NOT_A_RECORD_OF_THE_PERSON); the audit names the records checked and kept. checked is ignored for other kinds."
+  completeRequest(id: ID!, outcome: String!, keep: [ID!], checked: [ID!]): DataSubjectRequest! @hasRole(roles: [ADMIN])
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Deletes (or with dryRun only counts) the contacts that no purpose holds any more. Leaves no blacklist entry."
   applyRetention(dryRun: Boolean!): RetentionReport! @hasRole(roles: [ADMIN])
@@ -3095,6 +3173,8 @@ func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, 
 		return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
 	case "export":
 		return ec.fieldContext_DataSubjectRequest_export(ctx, field)
+	case "personRecords":
+		return ec.fieldContext_DataSubjectRequest_personRecords(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSubjectRequest", field.Name)
 }
@@ -3257,6 +3337,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_PersonRecord_contact(ctx, field)
+	case "named":
+		return ec.fieldContext_PersonRecord_named(ctx, field)
+	case "linkedBy":
+		return ec.fieldContext_PersonRecord_linkedBy(ctx, field)
+	case "sharedIdentifiers":
+		return ec.fieldContext_PersonRecord_sharedIdentifiers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_PostalAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3549,6 +3643,20 @@ func (ec *executionContext) field_Contact_unsubscribeURL_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_DataSubjectRequest_personRecords_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addConsentText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3700,6 +3808,14 @@ func (ec *executionContext) field_Mutation_completeRequest_args(ctx context.Cont
 		return nil, err
 	}
 	args["keep"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "checked",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checked"] = arg3
 	return args, nil
 }
 
@@ -4358,6 +4474,20 @@ func (ec *executionContext) field_Query_recipients_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_request_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6942,6 +7072,50 @@ func (ec *executionContext) fieldContext_DataSubjectRequest_export(_ context.Con
 	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
 }
 
+func (ec *executionContext) _DataSubjectRequest_personRecords(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_personRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DataSubjectRequest().PersonRecords(ctx, obj, fc.Args["keep"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonRecord) graphql.Marshaler {
+			return ec.marshalOPersonRecord2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPersonRecordᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_personRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataSubjectRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DataSubjectRequest_personRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DistributionList_id(ctx context.Context, field graphql.CollectedField, obj *model.DistributionList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9145,7 +9319,7 @@ func (ec *executionContext) _Mutation_completeRequest(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CompleteRequest(ctx, fc.Args["id"].(string), fc.Args["outcome"].(string), fc.Args["keep"].([]string))
+			return ec.Resolvers.Mutation().CompleteRequest(ctx, fc.Args["id"].(string), fc.Args["outcome"].(string), fc.Args["keep"].([]string), fc.Args["checked"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -9985,6 +10159,107 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersonRecord_contact(ctx context.Context, field graphql.CollectedField, obj *model.PersonRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonRecord_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonRecord_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonRecord",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonRecord_named(ctx context.Context, field graphql.CollectedField, obj *model.PersonRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonRecord_named(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Named, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonRecord_named(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonRecord", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PersonRecord_linkedBy(ctx context.Context, field graphql.CollectedField, obj *model.PersonRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonRecord_linkedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MatchField) graphql.Marshaler {
+			return ec.marshalNMatchField2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐMatchFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonRecord_linkedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonRecord", field, false, false, "MatchField")
+}
+
+func (ec *executionContext) _PersonRecord_sharedIdentifiers(ctx context.Context, field graphql.CollectedField, obj *model.PersonRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonRecord_sharedIdentifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharedIdentifiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonRecord_sharedIdentifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonRecord", field, false, false, "String")
 }
 
 func (ec *executionContext) _PostalAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
@@ -11299,6 +11574,68 @@ func (ec *executionContext) fieldContext_Query_importJobs(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_importJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_request(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Request(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DataSubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+			return ec.marshalODataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_request(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataSubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_request_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15218,6 +15555,12 @@ func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "personRecords":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataSubjectRequest_personRecords(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15987,6 +16330,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var personRecordImplementors = []string{"PersonRecord"}
+
+func (ec *executionContext) _PersonRecord(ctx context.Context, sel ast.SelectionSet, obj *model.PersonRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonRecord")
+		case "contact":
+			out.Values[i] = ec._PersonRecord_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "named":
+			out.Values[i] = ec._PersonRecord_named(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkedBy":
+			out.Values[i] = ec._PersonRecord_linkedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sharedIdentifiers":
+			out.Values[i] = ec._PersonRecord_sharedIdentifiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var postalAddressImplementors = []string{"PostalAddress"}
 
 func (ec *executionContext) _PostalAddress(ctx context.Context, sel ast.SelectionSet, obj *model.PostalAddress) graphql.Marshaler {
@@ -16225,6 +16616,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_importJobs(ctx, field)
+				})
+		case "request":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_request(ctx, field)
 				})
 		case "requests":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17657,6 +18054,14 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋvermerkᚋvermerk
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPersonRecord2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPersonRecord(ctx context.Context, sel ast.SelectionSet, v *model.PersonRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonRecord!")
+		return graphql.Null
+	}
+	return ec._PersonRecord(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPurpose2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPurposeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Purpose) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18161,6 +18566,13 @@ func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋvermerkᚋvermerk�
 	return ec._Contact(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODataSubjectRequest2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐDataSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *model.DataSubjectRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DataSubjectRequest(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -18245,6 +18657,25 @@ func (ec *executionContext) unmarshalOOverrideInput2ᚖgithubᚗcomᚋvermerkᚋ
 	}
 	res, err := ec.unmarshalInputOverrideInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPersonRecord2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPersonRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersonRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonRecord2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPersonRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPostalAddress2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐPostalAddress(ctx context.Context, sel ast.SelectionSet, v *model.PostalAddress) graphql.Marshaler {

@@ -220,6 +220,17 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+// A record of the person a data-subject request is about, and what ties it to the person's other records.
+type PersonRecord struct {
+	Contact *Contact `json:"contact"`
+	// Whether this is the record the request names.
+	Named bool `json:"named"`
+	// The kinds of identifier (EMAIL, PHONE) this record shares with another record of the person; empty when the person has this record only.
+	LinkedBy []MatchField `json:"linkedBy"`
+	// This record's e-mails and phones, as the record holds them, that another record of the person holds too (compared normalised).
+	SharedIdentifiers []string `json:"sharedIdentifiers"`
+}
+
 type PostalAddress struct {
 	Street     string `json:"street"`
 	PostalCode string `json:"postalCode"`

@@ -44,7 +44,7 @@ var screens = []string{"contacts", "form", "consents", "proof", "grant", "import
 func main() {
 	demoMode := flag.Bool("demo", false, "use built-in demo data instead of a server")
 	dir := flag.String("dir", "docs", "folder for the PNG files (screenshot-<screen>.png)")
-	only := flag.String("screen", "all", "one of "+strings.Join(screens, ", ")+", or all")
+	only := flag.String("screen", "all", "one of "+strings.Join(screens, ", ")+", or all; or rectification (files a request, so not in all)")
 	email := flag.String("email", demo.ErasedEmail, "an erased person's e-mail, typed into the form")
 	csvPath := flag.String("csv", "", "CSV file for the import screen (default: a built-in sample)")
 	settle := flag.Duration("settle", 1500*time.Millisecond, "wait before each capture")
@@ -247,6 +247,8 @@ func show(s *ui.Shell, name, email, csvPath string) {
 				r.List.Select(0) // Frist verlängern and Ablehnen act on it
 			}
 		})
+	case "rectification":
+		showRectification(s)
 	case "admin":
 		onUI(func() {
 			if len(s.Tabs.Items) > 2 {
@@ -326,4 +328,57 @@ func runSeed(csvPath string) error {
 	log.Printf("seeded %d contacts, erased %s", r.Contacts, r.ErasedID)
 	fmt.Println(r.ErasedEmail)
 	return nil
+}
+
+// showRectification files a RECTIFICATION request for Anna Schmidt, whom sales entered a
+// second time, and opens its completion dialog with her records, one ticked.
+func showRectification(s *ui.Shell) {
+	c, err := api.New(os.Getenv("VERMERK_SERVER_URL"), os.Getenv("VERMERK_TOKEN"))
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	ctx := context.Background()
+	page, err := c.SearchContacts(ctx, "anna.schmidt@example.org", 5, "")
+	if err != nil || len(page.Edges) == 0 {
+		log.Printf("screenshot: no Anna Schmidt: %v", err)
+		return
+	}
+	anna := page.Edges[0].Node.Id
+	if _, err := c.FileRequest(ctx, api.RequestKindRectification, anna, "Brief", "Neue Anschrift: Torstraße 14", time.Time{}); err != nil {
+		log.Print(err)
+		return
+	}
+	onUI := func(f func()) { fyne.DoAndWait(f) }
+	onUI(func() {
+		for _, item := range s.Tabs.Items {
+			if s.Requests != nil && item.Content == s.Requests.Object() {
+				s.Tabs.Select(item)
+				s.Requests.Reload()
+			}
+		}
+	})
+	row := -1
+	until("the rectification request", func() bool {
+		if s.Requests == nil {
+			return true
+		}
+		for i, r := range s.Requests.Requests() {
+			if r.Kind == api.RequestKindRectification && r.Contact != nil && r.Contact.Id == anna {
+				row = i
+			}
+		}
+		return row >= 0
+	})
+	if row < 0 {
+		return
+	}
+	onUI(func() { s.Requests.AskComplete(row) })
+	until("the person's records", func() bool { return s.Requests.Rectify == nil || len(s.Requests.Rectify.Records) > 1 })
+	onUI(func() {
+		if p := s.Requests.Rectify; p != nil && len(p.Records) > 0 {
+			p.Records[0].Checked.SetChecked(true)
+			s.Requests.Complete.Reason.SetText("Anschrift berichtigt")
+		}
+	})
 }

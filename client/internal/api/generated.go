@@ -202,7 +202,7 @@ var AllBlacklistSource = []BlacklistSource{
 
 // CompleteRequestResponse is returned by CompleteRequest on success.
 type CompleteRequestResponse struct {
-	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out.
+	// Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out. RECTIFICATION holds for the person too: checked names the records staff corrected or checked (see personRecords); the record the request names counts as checked, and every other record of the person (not through keep) must be named, else BAD_USER_INPUT RECORDS_NOT_CHECKED on checked (a record in checked that is not the person's: NOT_A_RECORD_OF_THE_PERSON); the audit names the records checked and kept. checked is ignored for other kinds.
 	CompleteRequest CompletedRequest `json:"completeRequest"`
 }
 
@@ -1314,6 +1314,142 @@ func (v *PersonErasure) GetErasedContactIds() []string { return v.ErasedContactI
 // GetBlacklistEntry returns PersonErasure.BlacklistEntry, and is useful for accessing the field via an interface.
 func (v *PersonErasure) GetBlacklistEntry() BlacklistEntryFields { return v.BlacklistEntry }
 
+// PersonRecordContact includes the requested fields of the GraphQL type Contact.
+type PersonRecordContact struct {
+	ContactSummary `json:"-"`
+	Address        *PersonRecordContactAddressPostalAddress `json:"address"`
+}
+
+// GetAddress returns PersonRecordContact.Address, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetAddress() *PersonRecordContactAddressPostalAddress { return v.Address }
+
+// GetId returns PersonRecordContact.Id, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetId() string { return v.ContactSummary.Id }
+
+// GetGivenName returns PersonRecordContact.GivenName, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetGivenName() string { return v.ContactSummary.GivenName }
+
+// GetFamilyName returns PersonRecordContact.FamilyName, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetFamilyName() string { return v.ContactSummary.FamilyName }
+
+// GetOrganization returns PersonRecordContact.Organization, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetOrganization() *string { return v.ContactSummary.Organization }
+
+// GetEmails returns PersonRecordContact.Emails, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetEmails() []string { return v.ContactSummary.Emails }
+
+// GetPhones returns PersonRecordContact.Phones, and is useful for accessing the field via an interface.
+func (v *PersonRecordContact) GetPhones() []string { return v.ContactSummary.Phones }
+
+func (v *PersonRecordContact) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PersonRecordContact
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PersonRecordContact = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ContactSummary)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPersonRecordContact struct {
+	Address *PersonRecordContactAddressPostalAddress `json:"address"`
+
+	Id string `json:"id"`
+
+	GivenName string `json:"givenName"`
+
+	FamilyName string `json:"familyName"`
+
+	Organization *string `json:"organization"`
+
+	Emails []string `json:"emails"`
+
+	Phones []string `json:"phones"`
+}
+
+func (v *PersonRecordContact) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PersonRecordContact) __premarshalJSON() (*__premarshalPersonRecordContact, error) {
+	var retval __premarshalPersonRecordContact
+
+	retval.Address = v.Address
+	retval.Id = v.ContactSummary.Id
+	retval.GivenName = v.ContactSummary.GivenName
+	retval.FamilyName = v.ContactSummary.FamilyName
+	retval.Organization = v.ContactSummary.Organization
+	retval.Emails = v.ContactSummary.Emails
+	retval.Phones = v.ContactSummary.Phones
+	return &retval, nil
+}
+
+// PersonRecordContactAddressPostalAddress includes the requested fields of the GraphQL type PostalAddress.
+type PersonRecordContactAddressPostalAddress struct {
+	Street     string `json:"street"`
+	PostalCode string `json:"postalCode"`
+	City       string `json:"city"`
+	// ISO 3166-1 alpha-2
+	Country string `json:"country"`
+}
+
+// GetStreet returns PersonRecordContactAddressPostalAddress.Street, and is useful for accessing the field via an interface.
+func (v *PersonRecordContactAddressPostalAddress) GetStreet() string { return v.Street }
+
+// GetPostalCode returns PersonRecordContactAddressPostalAddress.PostalCode, and is useful for accessing the field via an interface.
+func (v *PersonRecordContactAddressPostalAddress) GetPostalCode() string { return v.PostalCode }
+
+// GetCity returns PersonRecordContactAddressPostalAddress.City, and is useful for accessing the field via an interface.
+func (v *PersonRecordContactAddressPostalAddress) GetCity() string { return v.City }
+
+// GetCountry returns PersonRecordContactAddressPostalAddress.Country, and is useful for accessing the field via an interface.
+func (v *PersonRecordContactAddressPostalAddress) GetCountry() string { return v.Country }
+
+// PersonRecordFields includes the requested fields of the GraphQL type PersonRecord.
+// The GraphQL type's documentation follows.
+//
+// A record of the person a data-subject request is about, and what ties it to the person's other records.
+type PersonRecordFields struct {
+	// Whether this is the record the request names.
+	Named bool `json:"named"`
+	// The kinds of identifier (EMAIL, PHONE) this record shares with another record of the person; empty when the person has this record only.
+	LinkedBy []MatchField `json:"linkedBy"`
+	// This record's e-mails and phones, as the record holds them, that another record of the person holds too (compared normalised).
+	SharedIdentifiers []string            `json:"sharedIdentifiers"`
+	Contact           PersonRecordContact `json:"contact"`
+}
+
+// GetNamed returns PersonRecordFields.Named, and is useful for accessing the field via an interface.
+func (v *PersonRecordFields) GetNamed() bool { return v.Named }
+
+// GetLinkedBy returns PersonRecordFields.LinkedBy, and is useful for accessing the field via an interface.
+func (v *PersonRecordFields) GetLinkedBy() []MatchField { return v.LinkedBy }
+
+// GetSharedIdentifiers returns PersonRecordFields.SharedIdentifiers, and is useful for accessing the field via an interface.
+func (v *PersonRecordFields) GetSharedIdentifiers() []string { return v.SharedIdentifiers }
+
+// GetContact returns PersonRecordFields.Contact, and is useful for accessing the field via an interface.
+func (v *PersonRecordFields) GetContact() PersonRecordContact { return v.Contact }
+
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
 	Street     string `json:"street"`
@@ -1640,6 +1776,15 @@ var AllRequestKind = []RequestKind{
 	RequestKindPortability,
 }
 
+// RequestPersonRecordsResponse is returned by RequestPersonRecords on success.
+type RequestPersonRecordsResponse struct {
+	// One data-subject request (with personRecords, the person's records to check before completing it).
+	Request *RequestWithRecords `json:"request"`
+}
+
+// GetRequest returns RequestPersonRecordsResponse.Request, and is useful for accessing the field via an interface.
+func (v *RequestPersonRecordsResponse) GetRequest() *RequestWithRecords { return v.Request }
+
 type RequestStatus string
 
 const (
@@ -1653,6 +1798,25 @@ var AllRequestStatus = []RequestStatus{
 	RequestStatusDone,
 	RequestStatusRejected,
 }
+
+// RequestWithRecords includes the requested fields of the GraphQL type DataSubjectRequest.
+// The GraphQL type's documentation follows.
+//
+// A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
+type RequestWithRecords struct {
+	Id string `json:"id"`
+	// The live records of the request's person, to check each of them (a RECTIFICATION request is completed only once every
+	// one is named in completeRequest's checked): the record the request names first, then every record sharing a normalised
+	// e-mail or phone with it, transitively, not through a record named in keep (someone else). Null when the request names no
+	// contact or its contact is gone. More than 200 records: BAD_USER_INPUT PERSON_TOO_LARGE (name the others in keep).
+	PersonRecords []PersonRecordFields `json:"personRecords"`
+}
+
+// GetId returns RequestWithRecords.Id, and is useful for accessing the field via an interface.
+func (v *RequestWithRecords) GetId() string { return v.Id }
+
+// GetPersonRecords returns RequestWithRecords.PersonRecords, and is useful for accessing the field via an interface.
+func (v *RequestWithRecords) GetPersonRecords() []PersonRecordFields { return v.PersonRecords }
 
 // RequestsResponse is returned by Requests on success.
 type RequestsResponse struct {
@@ -2025,8 +2189,10 @@ func (v *__BlacklistRemoveInput) GetReason() string { return v.Reason }
 
 // __CompleteRequestInput is used internally by genqlient
 type __CompleteRequestInput struct {
-	Id      string `json:"id"`
-	Outcome string `json:"outcome"`
+	Id      string   `json:"id"`
+	Outcome string   `json:"outcome"`
+	Keep    []string `json:"keep"`
+	Checked []string `json:"checked"`
 }
 
 // GetId returns __CompleteRequestInput.Id, and is useful for accessing the field via an interface.
@@ -2034,6 +2200,12 @@ func (v *__CompleteRequestInput) GetId() string { return v.Id }
 
 // GetOutcome returns __CompleteRequestInput.Outcome, and is useful for accessing the field via an interface.
 func (v *__CompleteRequestInput) GetOutcome() string { return v.Outcome }
+
+// GetKeep returns __CompleteRequestInput.Keep, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetKeep() []string { return v.Keep }
+
+// GetChecked returns __CompleteRequestInput.Checked, and is useful for accessing the field via an interface.
+func (v *__CompleteRequestInput) GetChecked() []string { return v.Checked }
 
 // __ConsentProofDetailsInput is used internally by genqlient
 type __ConsentProofDetailsInput struct {
@@ -2306,6 +2478,14 @@ func (v *__RemoveFromListInput) GetContactId() string { return v.ContactId }
 
 // GetListKey returns __RemoveFromListInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__RemoveFromListInput) GetListKey() string { return v.ListKey }
+
+// __RequestPersonRecordsInput is used internally by genqlient
+type __RequestPersonRecordsInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RequestPersonRecordsInput.Id, and is useful for accessing the field via an interface.
+func (v *__RequestPersonRecordsInput) GetId() string { return v.Id }
 
 // __RequestsInput is used internally by genqlient
 type __RequestsInput struct {
@@ -2764,8 +2944,8 @@ func BlacklistRemove(
 
 // The mutation executed by CompleteRequest.
 const CompleteRequest_Operation = `
-mutation CompleteRequest ($id: ID!, $outcome: String!) {
-	completeRequest(id: $id, outcome: $outcome) {
+mutation CompleteRequest ($id: ID!, $outcome: String!, $keep: [ID!], $checked: [ID!]) {
+	completeRequest(id: $id, outcome: $outcome, keep: $keep, checked: $checked) {
 		... RequestFields
 		export
 	}
@@ -2789,12 +2969,16 @@ fragment RequestFields on DataSubjectRequest {
 }
 `
 
-// Closes a request after doing what it asks (ADMIN): an ERASURE request erases the person.
+// Closes a request after doing what it asks (ADMIN): an ERASURE request erases the person;
+// a RECTIFICATION request needs every other record of the person in checked (or in keep,
+// someone else).
 func CompleteRequest(
 	ctx_ context.Context,
 	client_ graphql.Client,
 	id string,
 	outcome string,
+	keep []string,
+	checked []string,
 ) (data_ *CompleteRequestResponse, err_ error) {
 	req_ := &graphql.Request{
 		OpName: "CompleteRequest",
@@ -2802,6 +2986,8 @@ func CompleteRequest(
 		Variables: &__CompleteRequestInput{
 			Id:      id,
 			Outcome: outcome,
+			Keep:    keep,
+			Checked: checked,
 		},
 	}
 
@@ -4664,6 +4850,64 @@ func RemoveFromList(
 	}
 
 	data_ = &RemoveFromListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by RequestPersonRecords.
+const RequestPersonRecords_Operation = `
+query RequestPersonRecords ($id: ID!) {
+	request(id: $id) {
+		id
+		personRecords {
+			named
+			linkedBy
+			sharedIdentifiers
+			contact {
+				... ContactSummary
+				address {
+					street
+					postalCode
+					city
+					country
+				}
+			}
+		}
+	}
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+`
+
+// The records of a request's person (the named one first), which staff check before they
+// complete a RECTIFICATION request: the correction holds for every record of the person.
+func RequestPersonRecords(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RequestPersonRecordsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RequestPersonRecords",
+		Query:  RequestPersonRecords_Operation,
+		Variables: &__RequestPersonRecordsInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RequestPersonRecordsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -30,10 +30,24 @@ func (c *Client) FileRequest(ctx context.Context, kind RequestKind, contactID, c
 	return r.FileRequest, nil
 }
 
+// PersonRecords lists the records of the request's person, the named one first (none when
+// the request names no contact, or it is gone).
+func (c *Client) PersonRecords(ctx context.Context, requestID string) ([]PersonRecordFields, error) {
+	r, err := RequestPersonRecords(ctx, c.gql, requestID)
+	if err != nil {
+		return nil, classify("request", err)
+	}
+	if r.Request == nil {
+		return nil, &Error{Op: "request", Code: "NOT_FOUND", Message: "request " + requestID + " does not exist"}
+	}
+	return r.Request.PersonRecords, nil
+}
+
 // CompleteRequest closes a request with its outcome; the answer carries the export of an
-// ACCESS or PORTABILITY request.
-func (c *Client) CompleteRequest(ctx context.Context, id, outcome string) (CompletedRequest, error) {
-	r, err := CompleteRequest(ctx, c.gql, id, outcome)
+// ACCESS or PORTABILITY request. keep names records that are someone else, checked the
+// records a RECTIFICATION request was corrected or checked on.
+func (c *Client) CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (CompletedRequest, error) {
+	r, err := CompleteRequest(ctx, c.gql, id, outcome, keep, checked)
 	if err != nil {
 		return CompletedRequest{}, classify("completeRequest", err)
 	}

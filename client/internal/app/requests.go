@@ -21,7 +21,8 @@ type RequestFiler interface {
 type RequestsBackend interface {
 	RequestFiler
 	OpenRequests(ctx context.Context, first int, after string) ([]api.RequestFields, error)
-	CompleteRequest(ctx context.Context, id, outcome string) (api.CompletedRequest, error)
+	CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (api.CompletedRequest, error)
+	PersonRecords(ctx context.Context, requestID string) ([]api.PersonRecordFields, error)
 	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (api.RequestFields, error)
 	RejectRequest(ctx context.Context, id, reason string) (api.RequestFields, error)
 	ProcessingRecord(ctx context.Context) (string, error)
@@ -126,11 +127,12 @@ func FileRequest(ctx context.Context, b RequestFiler, f RequestForm) (api.Reques
 	return b.FileRequest(ctx, f.Kind, f.ContactID, channel, strings.TrimSpace(f.Note), f.Received)
 }
 
-// CompleteRequest closes a request with its outcome, which must be given.
-func CompleteRequest(ctx context.Context, b RequestsBackend, id, outcome string) (api.CompletedRequest, error) {
+// CompleteRequest closes a request with its outcome, which must be given; keep and checked
+// as the server's completeRequest (records that are someone else; records checked).
+func CompleteRequest(ctx context.Context, b RequestsBackend, id, outcome string, keep, checked []string) (api.CompletedRequest, error) {
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" {
 		return api.CompletedRequest{}, ErrMissing{"outcome"}
 	}
-	return b.CompleteRequest(ctx, id, outcome)
+	return b.CompleteRequest(ctx, id, outcome, keep, checked)
 }

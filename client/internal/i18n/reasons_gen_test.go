@@ -59,6 +59,7 @@ var serverReasons = []string{
 	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
 	"NOTHING_TO_BLOCK",              // blacklistAdd got nothing to recognise a person by
+	"NOT_A_RECORD_OF_THE_PERSON",    // checked names a record that is not one of the request's person
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not
 	"OLDER_THAN_REVOCATION",
 	"PAGE_SIZE",                  // `first` out of range
@@ -79,6 +80,7 @@ var serverReasons = []string{
 	"PURPOSE_UNKNOWN",            // no purpose with this key
 	"REASON_HAS_PERSONAL_DATA",   // a closing text or reason names the person (e-mail, phone, name)
 	"RECEIVED_IN_FUTURE",         // receivedAt lies in the future
+	"RECORDS_NOT_CHECKED",        // a rectification completed while records of the person are not named as checked
 	"REQUEST_CLOSED",             // the request is DONE or REJECTED already
 	"REQUIRED",                   // a required value is empty
 	"RETENTION_OUT_OF_RANGE",     // retentionMonths below 0 or above 1200

@@ -42,8 +42,13 @@ type RequestsScreen struct {
 	Until        *widget.Entry
 	RejectDialog *ReasonDialog
 	SaveDialog   *dialog.FileDialog
+	// Rectify lists the person's records in Complete for a RECTIFICATION request.
+	Rectify *RectifyPanel
 	// LastExport is the subject export of the last completed ACCESS or PORTABILITY request.
 	LastExport string
+	// OpenContact opens a record to correct it while the completion dialog stays open
+	// (the shell opens it in a window of its own); nil: the records cannot be opened.
+	OpenContact func(id string)
 
 	requests []api.RequestFields
 	selected int // index into requests; -1: none
@@ -230,27 +235,45 @@ func (s *RequestsScreen) AskComplete(i int) {
 	}
 	r := s.requests[i]
 	text, danger := t("requests.complete.text"), true
+	s.Rectify = nil
+	var extra fyne.CanvasObject
 	switch r.Kind {
 	case api.RequestKindErasure:
 		text = t("requests.complete.erasure")
 	case api.RequestKindObjection, api.RequestKindRestriction:
 		text = t("requests.complete.block")
+	case api.RequestKindRectification:
+		danger = false
+		if r.Contact != nil {
+			text = t("requests.complete.rectification")
+			s.Rectify = newRectifyPanel(s.b, s.loc, r.Id, s.OpenContact)
+			extra = s.Rectify.Object()
+		}
 	default:
 		danger = false
 	}
+	rectify := s.Rectify
 	s.Complete = showReasonDialog(s.win, reasonSpec{
 		Title: t("requests.complete.title"), Text: text, Details: s.RowText(i),
-		Confirm: t("requests.complete"), Danger: danger,
+		Confirm: t("requests.complete"), Danger: danger, Extra: extra,
 		OnConfirm: func(outcome string) {
+			var keep, checked []string
+			if rectify != nil {
+				var complete bool
+				if checked, keep, complete = rectify.Marks(); !complete {
+					s.Complete.Fail(t("rectify.unchecked"))
+					return
+				}
+			}
 			go func() {
-				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome)
+				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome, keep, checked)
 				do(func() {
 					if err != nil {
 						s.Complete.Fail(app.ErrorText(err, s.loc))
 						return
 					}
 					s.Complete.Close()
-					s.Complete = nil
+					s.Complete, s.Rectify = nil, nil
 					if done.Export != nil {
 						s.LastExport = *done.Export
 						s.askSaveExport(*done.Export)
@@ -259,8 +282,12 @@ func (s *RequestsScreen) AskComplete(i int) {
 				})
 			}()
 		},
-		OnAbort: func() { s.Complete = nil },
+		OnAbort: func() { s.Complete, s.Rectify = nil, nil },
 	})
+	if rectify != nil {
+		s.Complete.Dialog.Resize(fyne.NewSize(760, 640))
+		rectify.Load()
+	}
 }
 
 // askSaveExport offers to save the subject export handed over to the person.

@@ -154,6 +154,7 @@ func (s *Shell) build() {
 			s.Tabs.Append(container.NewTabItemWithIcon(t("tab.requests"), theme.DocumentIcon(), s.Requests.Object()))
 			s.Requests.Reload()
 			s.Contacts.OnRequestFiled = s.Requests.Reload
+			s.Requests.OpenContact = s.openContactWindow
 		}
 		s.Admin.OpenContact = func(id string) {
 			s.Tabs.SelectIndex(0)
@@ -179,4 +180,16 @@ func (s *Shell) build() {
 	}, func(st api.LinkState) {
 		do(func() { s.Link.SetText(linkText(st, s.loc)) })
 	})
+}
+
+// openContactWindow opens a record in a window of its own, to correct it while the
+// completion dialog of a rectification request stays open over the requests tab.
+func (s *Shell) openContactWindow(id string) {
+	w := s.fa.NewWindow(t("rectify.window"))
+	cs := NewContactsScreen(s.backend, s.loc, w)
+	cs.Admin = app.IsAdmin(s.viewer)
+	w.SetContent(cs.Object())
+	w.Resize(fyne.NewSize(1000, 680))
+	cs.OpenContact(id)
+	w.Show()
 }

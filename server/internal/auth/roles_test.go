@@ -57,6 +57,7 @@ func matrix(contactID string) []operation {
 		{"webhookDeliveries", query, `{ webhookDeliveries(first: 5) { id } }`, nil, false, false},
 		{"erasurePreview", query, `{ erasurePreview(id: "` + someID + `") { sameIdentifiers { id } } }`, nil, false, false},
 		{"requests", query, `{ requests(first: 5) { id } }`, nil, true, false},
+		{"request", query, `{ request(id: "` + someID + `") { id personRecords { named } } }`, nil, true, false},
 		{"retentionDue", query, `{ retentionDue(first: 5) { totalCount } }`, nil, false, false},
 		{"processingRecord", query, `{ processingRecord }`, nil, false, false},
 

@@ -137,7 +137,7 @@ func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time,
 // unfounded, Art. 12(5)).
 func (s *Service) RejectRequest(ctx context.Context, id, reason string) (*model.DataSubjectRequest, error) {
 	return s.changeOpen(ctx, "RejectRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
-		return s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil)
+		return s.close(ctx, tx, cur, model.RequestStatusRejected, why, nil, "")
 	})
 }
 
@@ -176,10 +176,18 @@ func (s *Service) changeOpen(ctx context.Context, op, id, reason string,
 // open: they are to get their data first); an OBJECTION or RESTRICTION request blocks every
 // record of the person (a MANUAL blacklist entry, the records stay; the outcome is its
 // reason); an ACCESS or PORTABILITY request produces the subject export of every record of
-// the person, returned once in Export and recorded as handed over (with its SHA-256). keep
+// the person, returned once in Export and recorded as handed over (with its SHA-256); a
+// RECTIFICATION request is closed only when checked names every other record of the person
+// (checkRectified): the correction holds for the person, not the one record staff found. keep
 // names records that are someone else, for all of them.
-func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep []string) (*model.DataSubjectRequest, error) {
+func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (*model.DataSubjectRequest, error) {
 	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	if err := checkIDs("keep", keep); err != nil {
+		return nil, err
+	}
+	if err := checkIDs("checked", checked); err != nil {
 		return nil, err
 	}
 	cur, err := load(ctx, s.db.Pool, id, false)
@@ -238,7 +246,13 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep 
 		if cur.Status != model.RequestStatusOpen {
 			return closedError(cur)
 		}
-		r, err = s.close(ctx, tx, cur, model.RequestStatusDone, text, export)
+		var did string
+		if cur.Kind == model.RequestKindRectification && person != nil {
+			if did, err = checkRectified(ctx, tx, person.ID, keep, checked); err != nil {
+				return err
+			}
+		}
+		r, err = s.close(ctx, tx, cur, model.RequestStatusDone, text, export, did)
 		return err
 	})
 	if err != nil {
@@ -282,8 +296,9 @@ func (s *Service) openForUpdate(ctx context.Context, tx pgx.Tx, id string) (*mod
 	return cur, people, err
 }
 
-// close sets the final status, audited; export, when set, is recorded as handed over.
-func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRequest, status model.RequestStatus, text string, export *string) (*model.DataSubjectRequest, error) {
+// close sets the final status, audited; export, when set, is recorded as handed over; did
+// (ids only) is added to the audit row's outcome.
+func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRequest, status model.RequestStatus, text string, export *string, did string) (*model.DataSubjectRequest, error) {
 	var sum []byte
 	if export != nil {
 		h := sha256.Sum256([]byte(*export))
@@ -311,6 +326,7 @@ func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRe
 			outcome += "; person blocked"
 		}
 	}
+	outcome += did
 	err = store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: cur.ID, ContactID: deref(cur.ContactID),
 		Outcome: outcome, Reason: text})
 	return r, err

@@ -3,7 +3,9 @@
 // three with a reason; see deadline.go for how months are counted). Completing an ERASURE
 // request erases the person through the blacklist service, an OBJECTION or RESTRICTION
 // request blocks the person there (the records stay); completing an ACCESS or
-// PORTABILITY request produces the subject export and records its hand-over. Every change is
+// PORTABILITY request produces the subject export and records its hand-over; a
+// RECTIFICATION request is completed once every record of the person is named as checked
+// (rectification.go). Every change is
 // audited; closing texts may not name the person, as they outlive an erasure.
 package requests
 
