@@ -34,7 +34,8 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 		if store.CheckID("after", parts[1]) != nil {
 			return nil, store.BadCursor("after", after)
 		}
-		afterKey, afterID = &parts[0], &parts[1]
+		key := store.CursorSortKey(parts[0])
+		afterKey, afterID = &key, &parts[1]
 	}
 	t := searchTerms(search)
 	filter, args := "true", []any{afterKey, afterID, first + 1}

@@ -25,6 +25,17 @@ func SortKey(familyName, givenName, organization string) string {
 	return string(b)
 }
 
+// CursorSortKey is the sort key a cursor of the contact list holds, as SortKey writes it now:
+// a cursor handed out before migration 00034 holds the key only lower-cased ("ärger test "),
+// which would compare after every Latin name. The fold is rune by rune and leaves a key
+// SortKey wrote as it is, so an old cursor goes on where its contact is now.
+func CursorSortKey(key string) string {
+	if isASCII(key) {
+		return key
+	}
+	return string(screening.AppendSortFold(make([]byte, 0, len(key)), key))
+}
+
 // SearchText is contacts.search_text, what a search term is found in anywhere (trigram
 // index): given name, family name, organisation and city, folded as names sort
 // (screening.AppendSortFold: "Müller" as "muller") and joined by spaces, followed by the words
