@@ -2,7 +2,6 @@ package store
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -16,13 +15,16 @@ import (
 // empty organisation leaves a trailing space). Keyset pagination orders by it and the id, byte
 // by byte whatever the database's collation (the key is compared with COLLATE "C").
 func SortKey(familyName, givenName, organization string) string {
-	b := make([]byte, 0, len(familyName)+len(givenName)+len(organization)+2+utf8.UTFMax)
-	b = screening.AppendSortFold(b, familyName)
-	b = append(b, ' ')
-	b = screening.AppendSortFold(b, givenName)
-	b = append(b, ' ')
-	b = screening.AppendSortFold(b, organization)
-	return string(b)
+	var b strings.Builder
+	b.Grow(len(familyName) + len(givenName) + len(organization) + 2 + utf8.UTFMax)
+	var stack [64]byte // a part is folded here and copied, so the key is the builder's one allocation
+	for i, part := range [3]string{familyName, givenName, organization} {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.Write(screening.AppendSortFold(stack[:0], part))
+	}
+	return b.String()
 }
 
 // CursorSortKey is the sort key a cursor of the contact list holds, as SortKey writes it now:
@@ -42,31 +44,57 @@ func CursorSortKey(key string) string {
 // an umlaut changes written with an e ("mueller"): so "Müller", "Muller" and "Mueller" all find
 // Frau Müller (SearchFolds). E-mails and phones are searched by prefix on their own indexes.
 func SearchText(c screening.Contact) string {
-	parts := make([]string, 2, 4)
-	parts[0], parts[1] = c.GivenName, c.FamilyName
+	parts := [4]string{c.GivenName, c.FamilyName}
+	n := 2
 	if c.Organization != "" {
-		parts = append(parts, c.Organization)
+		parts[n], n = c.Organization, n+1
 	}
 	if c.Address != nil {
-		parts = append(parts, c.Address.City)
+		parts[n], n = c.Address.City, n+1
 	}
-	text := lowerJoin(parts...)
-	if isASCII(text) {
-		return text
+	size := n - 1
+	ascii := true
+	for _, p := range parts[:n] {
+		size += len(p)
+		ascii = ascii && isASCII(p)
 	}
-	a := screening.AppendSortFold(make([]byte, 0, len(text)+8), text)
-	e := screening.AppendUmlautFold(nil, text)
-	if string(a) == string(e) {
-		return string(a)
+	var b strings.Builder
+	if ascii { // most names: only lower-cased
+		b.Grow(size)
+		var stack [64]byte
+		for i, p := range parts[:n] {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(screening.AppendSortFold(stack[:0], p))
+		}
+		return b.String()
 	}
-	// The two folds have the same words (they differ only in an e after an umlaut's letter).
-	words := strings.Split(string(a), " ")
-	for i, w := range strings.Split(string(e), " ") {
-		if i >= len(words) || w != words[i] {
-			a = append(append(a, ' '), w...)
+	// The folded words, then the words an umlaut changes written with an e. A word is what
+	// lies between ASCII spaces: folding a non-ASCII rune never writes a space, so the words of
+	// the text are the words of both folds.
+	var stackA, stackE, stackMore [64]byte
+	more := stackMore[:0]
+	b.Grow(2*size + utf8.UTFMax)
+	first := true
+	for _, p := range parts[:n] {
+		for w := range strings.SplitSeq(p, " ") {
+			if !first {
+				b.WriteByte(' ')
+			}
+			first = false
+			a := screening.AppendSortFold(stackA[:0], w)
+			b.Write(a)
+			if isASCII(w) {
+				continue
+			}
+			if e := screening.AppendUmlautFold(stackE[:0], w); string(e) != string(a) {
+				more = append(append(more, ' '), e...)
+			}
 		}
 	}
-	return string(a)
+	b.Write(more)
+	return b.String()
 }
 
 // SearchFolds returns the forms of a search term that SearchText's words are compared with:
@@ -94,37 +122,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// lowerJoin is strings.ToLower(strings.Join(parts, " ")) in one pass and one allocation:
-// ASCII bytes are lowered in place, other runes by unicode.ToLower as strings.ToLower does
-// (an invalid byte becomes U+FFFD there too). Most names are ASCII, but many German ones are
-// not, and starting over with strings.ToLower for those cost a tenth of preparing a row.
-func lowerJoin(parts ...string) string {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	var b strings.Builder
-	b.Grow(n + utf8.UTFMax)
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		for j := 0; j < len(p); {
-			c := p[j]
-			if c < utf8.RuneSelf {
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				b.WriteByte(c)
-				j++
-				continue
-			}
-			r, w := utf8.DecodeRuneInString(p[j:])
-			b.WriteRune(unicode.ToLower(r))
-			j += w
-		}
-	}
-	return b.String()
 }
