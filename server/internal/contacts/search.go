@@ -107,13 +107,12 @@ type terms struct {
 }
 
 func searchTerms(term string) *terms {
-	folds := store.SearchFolds(term)
-	if folds == nil {
+	term = strings.ToLower(strings.TrimSpace(term))
+	if term == "" {
 		return nil
 	}
-	term = strings.ToLower(strings.TrimSpace(term))
-	t := &terms{email: escapeLike(term) + "%"}
-	for _, f := range folds {
+	t := &terms{text: []string{}, email: escapeLike(term) + "%"} // a term with no folds finds no name
+	for _, f := range store.SearchFolds(term) {
 		t.text = append(t.text, "%"+escapeLike(f)+"%")
 	}
 	if n, err := screening.NormalizeEmail(term); err == nil {

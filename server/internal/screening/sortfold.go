@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -55,10 +56,12 @@ func appendFold(dst []byte, s string, umlautE bool) []byte {
 		}
 		ae, a := foldBothSlow(string(r))
 		if umlautE {
-			dst = append(dst, ae...)
-		} else {
-			dst = append(dst, a...)
+			a = ae
 		}
+		if strings.Contains(a, "ς") { // final sigma: a capital Σ is lower-cased to σ wherever it stands
+			a = strings.ReplaceAll(a, "ς", "σ")
+		}
+		dst = append(dst, a...)
 	}
 	return dst
 }

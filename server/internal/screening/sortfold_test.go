@@ -16,7 +16,7 @@ func TestAppendSortFold(t *testing.T) {
 		"Łukasiewicz":        "lukasiewicz",
 		"Æbelø":              "aebelo",
 		"Ŝtelo":              "stelo",
-		"Σίσυφος":            "σισυφος",
+		"Σίσυφος":            "σισυφοσ", // the final sigma as Σ lower-cased
 		"Пётр":               "петр",
 		"":                   "",
 	} {

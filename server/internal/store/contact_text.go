@@ -40,9 +40,11 @@ func CursorSortKey(key string) string {
 
 // SearchText is contacts.search_text, what a search term is found in anywhere (trigram
 // index): given name, family name, organisation and city, folded as names sort
-// (screening.AppendSortFold: "Müller" as "muller") and joined by spaces, followed by the words
-// an umlaut changes written with an e ("mueller"): so "Müller", "Muller" and "Mueller" all find
-// Frau Müller (SearchFolds). E-mails and phones are searched by prefix on their own indexes.
+// (screening.AppendSortFold: "Müller" as "muller") and joined by spaces, followed, when the
+// name has an umlaut, by the same written with an e ("erika muller koln erika mueller koeln"):
+// so "Müller", "Muller" and "Mueller", "Erika Müller" and "Erika Mueller" all find Frau Müller
+// (SearchFolds). pg_trgm indexes each word's trigrams once, so the words both forms share cost
+// the index nothing. E-mails and phones are searched by prefix on their own indexes.
 func SearchText(c screening.Contact) string {
 	parts := [4]string{c.GivenName, c.FamilyName}
 	n := 2
@@ -59,53 +61,46 @@ func SearchText(c screening.Contact) string {
 		ascii = ascii && isASCII(p)
 	}
 	var b strings.Builder
-	if ascii { // most names: only lower-cased
+	var stack [64]byte // a part is folded here and copied, so the text is the builder's one allocation
+	if ascii {         // most names: only lower-cased
 		b.Grow(size)
-		var stack [64]byte
-		for i, p := range parts[:n] {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.Write(screening.AppendSortFold(stack[:0], p))
+	} else {
+		b.Grow(2*size + 1 + 2*utf8.UTFMax)
+	}
+	for i, p := range parts[:n] {
+		if i > 0 {
+			b.WriteByte(' ')
 		}
+		b.Write(screening.AppendSortFold(stack[:0], p))
+	}
+	if ascii {
 		return b.String()
 	}
-	// The folded words, then the words an umlaut changes written with an e. A word is what
-	// lies between ASCII spaces: folding a non-ASCII rune never writes a space, so the words of
-	// the text are the words of both folds.
-	var stackA, stackE, stackMore [64]byte
-	more := stackMore[:0]
-	b.Grow(2*size + utf8.UTFMax)
-	first := true
-	for _, p := range parts[:n] {
-		for w := range strings.SplitSeq(p, " ") {
-			if !first {
-				b.WriteByte(' ')
-			}
-			first = false
-			a := screening.AppendSortFold(stackA[:0], w)
-			b.Write(a)
-			if isASCII(w) {
-				continue
-			}
-			if e := screening.AppendUmlautFold(stackE[:0], w); string(e) != string(a) {
-				more = append(append(more, ' '), e...)
-			}
+	folded := b.Len()
+	b.WriteByte(' ')
+	for i, p := range parts[:n] {
+		if i > 0 {
+			b.WriteByte(' ')
 		}
+		b.Write(screening.AppendUmlautFold(stack[:0], p))
 	}
-	b.Write(more)
-	return b.String()
+	text := b.String()
+	if text[folded+1:] == text[:folded] { // no umlaut
+		return text[:folded]
+	}
+	return text
 }
 
-// SearchFolds returns the forms of a search term that SearchText's words are compared with:
-// the term folded as names sort, and, when it has an umlaut, written with an e ("Müller":
-// "muller" and "mueller", so that it finds a Mueller too). An empty term has none.
+// SearchFolds returns the forms of a search term that SearchText is searched for: the term
+// folded as names sort, and, when it has an umlaut, written with an e ("Müller": "muller" and
+// "mueller", so that it finds a Mueller too). An empty term has none, nor one of which nothing
+// is left folded (an emoji, a dash), which would otherwise find every contact.
 func SearchFolds(term string) []string {
 	term = strings.TrimSpace(term)
-	if term == "" {
+	a := string(screening.AppendSortFold(nil, term))
+	if a == "" {
 		return nil
 	}
-	a := string(screening.AppendSortFold(nil, term))
 	if isASCII(term) {
 		return []string{a}
 	}

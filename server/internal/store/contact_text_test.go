@@ -8,7 +8,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
-// SearchText as 2031853 wrote it, in several passes: what the faster one must give.
+// SearchText in several passes, as its comment says: what the one-allocation one must give.
 func searchTextReference(c screening.Contact) string {
 	parts := []string{c.GivenName, c.FamilyName}
 	if c.Organization != "" {
@@ -23,13 +23,7 @@ func searchTextReference(c screening.Contact) string {
 	if string(a) == string(e) {
 		return string(a)
 	}
-	words := strings.Split(string(a), " ")
-	for i, w := range strings.Split(string(e), " ") {
-		if i >= len(words) || w != words[i] {
-			a = append(append(a, ' '), w...)
-		}
-	}
-	return string(a)
+	return string(a) + " " + string(e)
 }
 
 func FuzzSearchText(f *testing.F) {
