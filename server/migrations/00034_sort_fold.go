@@ -24,34 +24,53 @@ var sortFold = goose.NewGoMigration(34, &goose.GoFunc{RunTx: sortFoldUp}, &goose
 const outsideASCII = `(sort_key ~ '[^\x01-\x7f]' OR search_text ~ '[^\x01-\x7f]')`
 
 // folded are the columns the keys are derived from, as refold scans them.
-const folded = `family_name, given_name, coalesce(organization, ''), coalesce(city, '')`
+const folded = `family_name, given_name, coalesce(organization, '') AS organization, coalesce(city, '') AS city`
 
 func sortFoldUp(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `ALTER TABLE contacts ALTER COLUMN sort_key TYPE text COLLATE "C";
 		ALTER TABLE import_held ALTER COLUMN sort_key TYPE text COLLATE "C"`); err != nil {
 		return err
 	}
-	// Contacts in batches along the primary key.
+	if err := sortFoldContacts(ctx, tx); err != nil {
+		return err
+	}
+	return sortFoldHeld(ctx, tx)
+}
+
+// sortFoldBatch reads the contacts of a batch after the id $1 (see sortFoldContacts).
+const sortFoldBatch = `SELECT key, family_name, given_name, organization, city, changes FROM (
+		SELECT *, lead(key) OVER (ORDER BY id) IS NULL AS last FROM (
+			SELECT id, id::text AS key, ` + folded + `, ` + outsideASCII + ` AS changes
+			FROM contacts WHERE id > $1::uuid ORDER BY id LIMIT 5000) batch) b
+	WHERE changes OR last`
+
+// sortFoldContacts writes the keys of contacts in batches along the primary key: each batch
+// the next 5,000 ids in order (a LIMIT the filter cannot be pushed into, so the primary key is
+// walked whatever the planner makes of the filter and each contact is read once), of which
+// the rows outside ASCII, and the batch's last row to go on after.
+func sortFoldContacts(ctx context.Context, tx *sql.Tx) error {
 	after := "00000000-0000-0000-0000-000000000000"
 	for {
-		k, err := refold(ctx, tx, `SELECT id::text, `+folded+` FROM contacts
-			WHERE id > $1::uuid AND `+outsideASCII+` ORDER BY id LIMIT 5000`, after)
-		if err != nil || len(k.rows) == 0 {
+		k, err := refold(ctx, tx, sortFoldBatch, after)
+		if err != nil || k.last == "" {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE contacts c SET sort_key = k.sort_key, search_text = k.search_text
-			FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, sort_key, search_text) WHERE c.id = k.id`,
-			k.rows, k.sortKeys, k.searchTexts); err != nil {
-			return err
+		if len(k.rows) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE contacts c SET sort_key = k.sort_key, search_text = k.search_text
+				FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, sort_key, search_text) WHERE c.id = k.id`,
+				k.rows, k.sortKeys, k.searchTexts); err != nil {
+				return err
+			}
 		}
-		if len(k.rows) < 5000 {
-			break
-		}
-		after = k.rows[len(k.rows)-1]
+		after = k.last
 	}
-	// Held rows are few (they expire with their job): at once, by job and line.
-	k, err := refold(ctx, tx, `SELECT job_id::text || ' ' || line, `+folded+`
-		FROM import_held WHERE $1 = '' AND `+outsideASCII, "")
+}
+
+// sortFoldHeld writes the keys of held import rows. They are few (they expire with their
+// job): at once, by job and line.
+func sortFoldHeld(ctx context.Context, tx *sql.Tx) error {
+	k, err := refold(ctx, tx, `SELECT job_id::text || ' ' || line, `+folded+`, true
+		FROM import_held WHERE `+outsideASCII)
 	if err != nil || len(k.rows) == 0 {
 		return err
 	}
@@ -61,12 +80,17 @@ func sortFoldUp(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-type refolded struct{ rows, sortKeys, searchTexts []string }
+// refolded are the rows whose keys change, with their new keys, and the last row key read.
+type refolded struct {
+	rows, sortKeys, searchTexts []string
+	last                        string
+}
 
-// refold runs query (with arg) for rows of a row key, family name, given name, organisation
-// and city, and returns the row keys with their keys as store derives them.
-func refold(ctx context.Context, tx *sql.Tx, query, arg string) (k refolded, err error) {
-	rows, err := tx.QueryContext(ctx, query, arg)
+// refold runs query (with args) for rows of a row key, family name, given name, organisation,
+// city and whether the keys may change, and returns the row keys of those that may with their
+// keys as store derives them.
+func refold(ctx context.Context, tx *sql.Tx, query string, args ...any) (k refolded, err error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return k, err
 	}
@@ -75,8 +99,12 @@ func refold(ctx context.Context, tx *sql.Tx, query, arg string) (k refolded, err
 		var key string
 		var c screening.Contact
 		var city string
-		if err := rows.Scan(&key, &c.FamilyName, &c.GivenName, &c.Organization, &city); err != nil {
+		var changes bool
+		if err := rows.Scan(&key, &c.FamilyName, &c.GivenName, &c.Organization, &city, &changes); err != nil {
 			return k, err
+		}
+		if k.last = key; !changes {
+			continue
 		}
 		if city != "" {
 			c.Address = &screening.Address{City: city}

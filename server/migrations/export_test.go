@@ -2,3 +2,6 @@ package migrations
 
 // SortFoldUp runs migration 00034's Up in tx, for tests of a database migrated already.
 var SortFoldUp = sortFoldUp
+
+// SortFoldBatch is migration 00034's query of a batch of contacts after the id $1.
+const SortFoldBatch = sortFoldBatch

@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -96,5 +97,64 @@ func TestSortFoldPutsUmlautsWithTheirLetters(t *testing.T) {
 	var found int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE search_text LIKE '%mueller%' AND search_text LIKE '%muller%'`).Scan(&found); err != nil || found != 1 {
 		t.Errorf("Müller found as mueller and as muller after 00034: %d (%v), want 1", found, err)
+	}
+}
+
+// Migration 00034 runs at start, inside the migration's transaction, with contacts locked: it
+// must read each contact about once, however many batches it takes. Its batch query ordered
+// by the id's text (the output column id::text was named id, and ORDER BY id took it), so
+// every batch read and sorted all the contacts after it: quadratic, hours at ten million
+// contacts. Each batch now walks the primary key for its 5,000 rows, whatever the planner
+// makes of the filter; and the held rows are rewritten also when no contact needed it (the
+// loop returned before them when a batch found no contact to rewrite).
+func TestSortFoldWalksThePrimaryKeyOnce(t *testing.T) {
+	ctx := context.Background()
+	conn := pgtest.Connect(t, pgtest.NewDB(t))
+	const n = 40_000 // a third with umlauts, as the server before 00034 wrote them
+	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+		SELECT 'Jürgen', f, lower(f || ' Jürgen '), lower('Jürgen ' || f)
+		FROM generate_series(1, $1::int) i, LATERAL (SELECT CASE WHEN i % 3 = 0 THEN 'Müller ' ELSE 'Mustermann ' END || i f) x`, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {
+		t.Fatal(err)
+	}
+	var mid string
+	if err := conn.QueryRow(ctx, `SELECT id::text FROM contacts ORDER BY id OFFSET $1 LIMIT 1`, n/2).Scan(&mid); err != nil {
+		t.Fatal(err)
+	}
+	plan := pgtest.Plan(t, conn, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) `+migrations.SortFoldBatch, mid)
+	if !strings.Contains(plan, "Index Scan using contacts_pkey") || strings.Contains(plan, "Sort") || strings.Contains(plan, "Seq Scan") {
+		t.Errorf("a batch of 00034 does not walk the primary key:\n%s", plan)
+	}
+
+	// no contact to rewrite, one held row: it is rewritten
+	if _, err := conn.Exec(ctx, `UPDATE contacts SET family_name = 'Mustermann', sort_key = 'mustermann jurgen ', search_text = 'jurgen mustermann'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `WITH j AS (INSERT INTO import_jobs (id, status, file_name, file_size, spool_file, encoding, separator, unknown_columns, created_by_id, created_by_name)
+			VALUES (gen_random_uuid(), 'DONE', 'test.csv', 1, '', 'UTF-8', ',', '{}', 'test', 'Test Staff') RETURNING id),
+			e AS (INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
+			VALUES (gen_random_uuid(), 'MANUAL', 'objection', 'k1', '{EMAIL}') RETURNING id)
+		INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name, family_name,
+			emails, emails_norm, phones, sort_key, search_text, dedupe_keys)
+		SELECT j.id, 2, 'EMAIL', e.id, 'x@example.org', '', 'Erika', 'Ärger', '{}', '{}', '{}', 'ärger erika ', 'erika ärger', '{}' FROM j, e`); err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*conn.Config())
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.SortFoldUp(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := conn.QueryRow(ctx, `SELECT sort_key FROM import_held`).Scan(&key); err != nil || key != store.SortKey("Ärger", "Erika", "") {
+		t.Errorf("held row's sort key after 00034: %q (%v), want %q", key, err, store.SortKey("Ärger", "Erika", ""))
 	}
 }

@@ -137,7 +137,7 @@ func (b *bench) seedRetention(ctx context.Context, n int) error {
 	}
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, sort_key, search_text)
-			SELECT `+retentionIDSQL+`, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
+			SELECT `+retentionIDSQL+`, `+seededNameSQL+`
 			FROM generate_series(1, $1) i`, n); err != nil {
 			return fmt.Errorf("seed retention contacts: %w", err)
 		}

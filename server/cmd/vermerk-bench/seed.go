@@ -37,6 +37,11 @@ func orderedID(prefix string, epochMS, i int) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// seededNameSQL are the given name, family name, sort key and search text of seeded contact i
+// (Erika i Mustermann), written in SQL for speed: they must be what store.SortKey and
+// store.SearchText derive from the names (TestSeededNamesAreStores).
+const seededNameSQL = `'Erika ' || i, 'Mustermann', 'mustermann erika ' || i || ' ', 'erika ' || i || ' mustermann'`
+
 // contactsEpochMS is when the seeded contacts were created, one a millisecond from then on
 // (2023-11-14); contactIDSQL and contactID are their ids.
 const contactsEpochMS = 1_700_000_000_000
@@ -54,7 +59,7 @@ func (b *bench) seedContacts(ctx context.Context, from, to int) error {
 	t0 := time.Now()
 	err := b.bulk(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, given_name, family_name, sort_key, search_text)
-			SELECT `+contactIDSQL+`, 'Erika ' || i, 'Mustermann', 'mustermann erika ' || i, 'erika ' || i || ' mustermann'
+			SELECT `+contactIDSQL+`, `+seededNameSQL+`
 			FROM generate_series($1::int, $2::int) i`, from, to); err != nil {
 			return fmt.Errorf("seed contacts: %w", err)
 		}

@@ -120,17 +120,24 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 	}
 	keysOf := func(p person) []string { return screening.NameAddressKeys(p.family, p.given, p.postal, p.street) }
 	// The candidates: records at the same postal codes whose search text holds a spelling of
-	// the family name (the trigram index of contacts_search answers the LIKEs).
+	// the family name (the trigram index of contacts_search answers the LIKEs). The search
+	// text is folded (store.SearchText: "von Bülow" as "von bulow", and "buelow"), so each
+	// spelling is asked for in its folds (store.SearchFolds), as a search for it would be.
 	var likes []string
 	var args []any
 	postals := make([]string, 0, len(own))
 	for _, p := range own {
 		postals = append(postals, p.postal)
+		var folds []string
 		for _, sp := range screening.FamilySpellings(p.family) {
-			if utf8.RuneCountInString(sp) < 3 {
-				continue // too short for the trigram index
+			for _, f := range store.SearchFolds(sp) {
+				if utf8.RuneCountInString(f) >= 3 && !slices.Contains(folds, f) { // shorter: no trigram to look up
+					folds = append(folds, f)
+				}
 			}
-			args = append(args, "%"+likeEscaper.Replace(sp)+"%")
+		}
+		for _, f := range folds {
+			args = append(args, "%"+likeEscaper.Replace(f)+"%")
 			likes = append(likes, fmt.Sprintf("c.search_text LIKE $%d", len(args)))
 		}
 	}

@@ -34,7 +34,8 @@ func (s *Service) SearchContacts(ctx context.Context, search string, first int, 
 		if store.CheckID("after", parts[1]) != nil {
 			return nil, store.BadCursor("after", after)
 		}
-		afterKey, afterID = &parts[0], &parts[1]
+		key := store.CursorSortKey(parts[0])
+		afterKey, afterID = &key, &parts[1]
 	}
 	t := searchTerms(search)
 	filter, args := "true", []any{afterKey, afterID, first + 1}
@@ -106,13 +107,12 @@ type terms struct {
 }
 
 func searchTerms(term string) *terms {
-	folds := store.SearchFolds(term)
-	if folds == nil {
+	term = strings.ToLower(strings.TrimSpace(term))
+	if term == "" {
 		return nil
 	}
-	term = strings.ToLower(strings.TrimSpace(term))
-	t := &terms{email: escapeLike(term) + "%"}
-	for _, f := range folds {
+	t := &terms{text: []string{}, email: escapeLike(term) + "%"} // a term with no folds finds no name
+	for _, f := range store.SearchFolds(term) {
 		t.text = append(t.text, "%"+escapeLike(f)+"%")
 	}
 	if n, err := screening.NormalizeEmail(term); err == nil {

@@ -2,21 +2,33 @@ package pgtest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/screening"
+	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // ContactsDB connects to a fresh database holding n generated contacts (Erika Mustermann 1…n,
-// no identifiers), analysed so that the planner knows its size: for tests of query plans. The
-// connection is closed when the test ends.
+// no identifiers), analysed so that the planner knows its size: for tests of query plans. Their
+// sort keys and search texts are store's, as every writer's. The connection is closed when
+// the test ends.
 func ContactsDB(t testing.TB, n int) *pgx.Conn {
 	t.Helper()
 	ctx := t.Context()
 	conn := Connect(t, NewDB(t))
-	if _, err := conn.Exec(ctx, `INSERT INTO contacts (given_name, family_name, sort_key, search_text)
-		SELECT 'Erika', 'Mustermann ' || i, 'mustermann ' || i, 'erika mustermann ' || i FROM generate_series(1, $1::int) i`, n); err != nil {
+	i := 0
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"contacts"}, []string{"given_name", "family_name", "sort_key", "search_text"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i++; i > n {
+				return nil, nil
+			}
+			c := screening.Contact{GivenName: "Erika", FamilyName: "Mustermann " + strconv.Itoa(i)}
+			return []any{c.GivenName, c.FamilyName, store.SortKey(c.FamilyName, c.GivenName, ""), store.SearchText(c)}, nil
+		})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, `ANALYZE contacts`); err != nil {

@@ -1,6 +1,10 @@
 package screening
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // AppendSortFold appends s in the form names sort and are searched by, dictionary order
 // (DIN 5007-1): lower case, a Latin letter with a diacritic as its base letter ("Ärger" with
@@ -15,6 +19,9 @@ func AppendSortFold(dst []byte, s string) []byte { return appendFold(dst, s, fal
 func AppendUmlautFold(dst []byte, s string) []byte { return appendFold(dst, s, true) }
 
 func appendFold(dst []byte, s string, umlautE bool) []byte {
+	// base is the last ASCII letter, which a combining diaeresis after it (a name typed or
+	// imported decomposed, NFD: "u\u0308") makes an umlaut, as NameAddressKeys reads it.
+	var base byte
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -22,6 +29,7 @@ func appendFold(dst []byte, s string, umlautE bool) []byte {
 				c += 'a' - 'A'
 			}
 			dst = append(dst, c)
+			base = c
 			i++
 			continue
 		}
@@ -33,14 +41,27 @@ func appendFold(dst []byte, s string, umlautE bool) []byte {
 			} else {
 				dst = append(dst, latinFolds[r].a...)
 			}
+			base = 0
 			continue
+		}
+		if r == '\u0308' && (base == 'a' || base == 'o' || base == 'u') {
+			if umlautE {
+				dst = append(dst, 'e')
+			}
+			base = 0
+			continue
+		}
+		if !unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) {
+			base = 0 // a mark between the letter and the diaeresis leaves it an umlaut
 		}
 		ae, a := foldBothSlow(string(r))
 		if umlautE {
-			dst = append(dst, ae...)
-		} else {
-			dst = append(dst, a...)
+			a = ae
 		}
+		if strings.Contains(a, "ς") { // final sigma: a capital Σ is lower-cased to σ wherever it stands
+			a = strings.ReplaceAll(a, "ς", "σ")
+		}
+		dst = append(dst, a...)
 	}
 	return dst
 }

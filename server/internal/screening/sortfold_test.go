@@ -16,7 +16,7 @@ func TestAppendSortFold(t *testing.T) {
 		"Łukasiewicz":        "lukasiewicz",
 		"Æbelø":              "aebelo",
 		"Ŝtelo":              "stelo",
-		"Σίσυφος":            "σισυφος",
+		"Σίσυφος":            "σισυφοσ", // the final sigma as Σ lower-cased
 		"Пётр":               "петр",
 		"":                   "",
 	} {
@@ -24,7 +24,7 @@ func TestAppendSortFold(t *testing.T) {
 			t.Errorf("AppendSortFold(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"Müller": "mueller", "ÄRGER": "aerger", "Straße": "strasse", "Łódź": "lodz", "Mueller": "mueller"} {
+	for in, want := range map[string]string{"Mu\u0308ller": "mueller", "A\u0308rger": "aerger", "a\u0308\u0308": "ae", "e\u0308": "e", "Müller": "mueller", "ÄRGER": "aerger", "Straße": "strasse", "Łódź": "lodz", "Mueller": "mueller"} {
 		if got := string(AppendUmlautFold(nil, in)); got != want {
 			t.Errorf("AppendUmlautFold(%q) = %q, want %q", in, got, want)
 		}
@@ -55,8 +55,10 @@ func FuzzAppendSortFold(f *testing.F) {
 		if string(each) != got {
 			t.Fatalf("AppendSortFold(%q) = %q, rune by rune %q", s, got, each)
 		}
-		// the two folds differ only in the e after an umlaut's letter: the same words
-		if e := string(AppendUmlautFold(nil, s)); e != string(eachE) || strings.Count(e, " ") != strings.Count(got, " ") {
+		// the two folds differ only in the e after an umlaut's letter: the same words; rune by
+		// rune but for a combining diaeresis after a, o or u (decomposed input), which is an umlaut
+		e := string(AppendUmlautFold(nil, s))
+		if (e != string(eachE) && !strings.Contains(s, "\u0308")) || strings.Count(e, " ") != strings.Count(got, " ") {
 			t.Fatalf("AppendUmlautFold(%q) = %q (rune by rune %q), AppendSortFold %q", s, e, eachE, got)
 		}
 	})
