@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/vermerk/vermerk/server/internal/pgtest"
-	"github.com/vermerk/vermerk/server/migrations"
 )
 
 // How long migration 00034 takes on a database of VERMERK_SORT_FOLD_ROWS contacts (skipped
@@ -41,20 +38,9 @@ func TestSortFoldRunTime(t *testing.T) {
 	if _, err := conn.Exec(ctx, `VACUUM ANALYZE contacts`); err != nil {
 		t.Fatal(err)
 	}
-	db := stdlib.OpenDB(*conn.Config())
-	defer db.Close()
 	for _, run := range []string{"first", "again"} {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		t0 := time.Now()
-		if err := migrations.SortFoldUp(ctx, tx); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		sortFoldUp(t, conn)
 		t.Logf("00034 Up (%s run) over %d contacts: %s", run, n, time.Since(t0).Round(time.Millisecond))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -200,6 +201,21 @@ func (s *Server) MustAdmin(t testing.TB, v any, query string, vars map[string]an
 
 // WSURL is the WebSocket address of /graphql.
 func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/graphql" }
+
+// Import imports a CSV file as admin (startImport) and waits up to 30 s for the job to leave
+// RUNNING; it returns the job's status.
+func (s *Server) Import(t testing.TB, fileName string, content []byte) string {
+	t.Helper()
+	var started struct{ StartImport struct{ ID string } }
+	Upload(t, s.URL, AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil, fileName, content).Decode(t, &started)
+	var job struct{ ImportJob struct{ Status string } }
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": started.StartImport.ID})
+		if job.ImportJob.Status != "RUNNING" || time.Now().After(deadline) {
+			return job.ImportJob.Status
+		}
+	}
+}
 
 // Upload posts a GraphQL multipart request (the GraphQL multipart request spec: operations
 // with the file variable null, the map, then the file part) binding one file to $file.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 	"github.com/vermerk/vermerk/server/internal/pgtest"
@@ -195,18 +194,8 @@ func TestNamesSortWithTheirLetters(t *testing.T) {
 	}
 	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {givenName: "Test", familyName: "Özdemir"}) { contact { id } } }`,
 		map[string]any{"id": ids["Placeholder"]})
-	var started struct{ StartImport struct{ ID string } }
-	apptest.Upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil,
-		"kontakte.csv", []byte("givenName;familyName\nTest;Żak\nTest;Müller\nTest;Łukasiewicz\n")).Decode(t, &started)
-	var job struct{ ImportJob struct{ Status string } }
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": started.StartImport.ID})
-		if job.ImportJob.Status != "RUNNING" || time.Now().After(deadline) {
-			break
-		}
-	}
-	if job.ImportJob.Status != "DONE" {
-		t.Fatalf("import: %s, want DONE", job.ImportJob.Status)
+	if status := s.Import(t, "kontakte.csv", []byte("givenName;familyName\nTest;Żak\nTest;Müller\nTest;Łukasiewicz\n")); status != "DONE" {
+		t.Fatalf("import: %s, want DONE", status)
 	}
 	var seen []string
 	var after any

@@ -65,21 +65,11 @@ func TestRedTeamLastErrorHasNoDialDetails(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close() // nothing listens there now: "connection refused"
-	w := e.create(t, "http://"+closed+"/hook", model.RevocationKindConsentRevoked)
-	e.worker(t, webhooks.WorkerOptions{MaxAttempts: 1})
-	e.emit(t, store.EventConsentRevoked, 1)
-	eventually(t, "the delivery is given up", func() bool {
-		ds := e.deliveries(t, w)
-		return len(ds) == 1 && ds[0].Status == model.DeliveryStatusFailed
-	})
-	d := e.deliveries(t, w)[0]
-	if d.LastError == nil {
-		t.Fatal("no lastError")
-	}
+	lastError := e.givenUpWith(t, "http://"+closed+"/hook")
 	_, port, _ := net.SplitHostPort(closed)
 	for _, leak := range []string{"127.0.0.1", port, "refused", "dial", "connect"} {
-		if strings.Contains(*d.LastError, leak) {
-			t.Errorf("lastError %q shows %q", *d.LastError, leak)
+		if strings.Contains(lastError, leak) {
+			t.Errorf("lastError %q shows %q", lastError, leak)
 		}
 	}
 }
@@ -108,7 +98,17 @@ func TestRedTeamLastErrorKeepsNoTextOfTheEndpoint(t *testing.T) {
 			}()
 		}
 	}()
-	w := e.create(t, "http://"+ln.Addr().String()+"/hook", model.RevocationKindConsentRevoked)
+	lastError := e.givenUpWith(t, "http://"+ln.Addr().String()+"/hook")
+	if !strings.Contains(lastError, "500") || strings.Contains(lastError, "zyxqa") {
+		t.Errorf("lastError %q; want the status 500 and none of the endpoint's text", lastError)
+	}
+}
+
+// givenUpWith makes a webhook to url, lets its one delivery fail once (one attempt allowed)
+// and returns the delivery's lastError.
+func (e env) givenUpWith(t *testing.T, url string) string {
+	t.Helper()
+	w := e.create(t, url, model.RevocationKindConsentRevoked)
 	e.worker(t, webhooks.WorkerOptions{MaxAttempts: 1})
 	e.emit(t, store.EventConsentRevoked, 1)
 	eventually(t, "the delivery is given up", func() bool {
@@ -119,7 +119,5 @@ func TestRedTeamLastErrorKeepsNoTextOfTheEndpoint(t *testing.T) {
 	if d.LastError == nil {
 		t.Fatal("no lastError")
 	}
-	if !strings.Contains(*d.LastError, "500") || strings.Contains(*d.LastError, "zyxqa") {
-		t.Errorf("lastError %q; want the status 500 and none of the endpoint's text", *d.LastError)
-	}
+	return *d.LastError
 }
