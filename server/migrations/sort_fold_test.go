@@ -29,15 +29,7 @@ func TestSortFoldPutsUmlautsWithTheirLetters(t *testing.T) {
 		SELECT 'Erika', n, lower(n) || ' erika ', lower('erika ' || n) FROM unnest($1::text[]) n`, names); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `WITH j AS (INSERT INTO import_jobs (id, status, file_name, file_size, spool_file, encoding, separator, unknown_columns, created_by_id, created_by_name)
-			VALUES (gen_random_uuid(), 'DONE', 'test.csv', 1, '', 'UTF-8', ',', '{}', 'test', 'Test Staff') RETURNING id),
-			e AS (INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
-			VALUES (gen_random_uuid(), 'MANUAL', 'objection', 'k1', '{EMAIL}') RETURNING id)
-		INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name, family_name,
-			emails, emails_norm, phones, sort_key, search_text, dedupe_keys)
-		SELECT j.id, 2, 'EMAIL', e.id, 'x@example.org', '', 'Erika', 'Ärger', '{}', '{}', '{}', 'ärger erika ', 'erika ärger', '{}' FROM j, e`); err != nil {
-		t.Fatal(err)
-	}
+	heldAerger(t, conn)
 	// as the columns were before 00034
 	if _, err := conn.Exec(ctx, `ALTER TABLE contacts ALTER COLUMN sort_key TYPE text COLLATE "default";
 		ALTER TABLE import_held ALTER COLUMN sort_key TYPE text COLLATE "default"`); err != nil {
@@ -122,15 +114,7 @@ func TestSortFoldWalksThePrimaryKeyOnce(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE contacts SET family_name = 'Mustermann', sort_key = 'mustermann jurgen ', search_text = 'jurgen mustermann'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `WITH j AS (INSERT INTO import_jobs (id, status, file_name, file_size, spool_file, encoding, separator, unknown_columns, created_by_id, created_by_name)
-			VALUES (gen_random_uuid(), 'DONE', 'test.csv', 1, '', 'UTF-8', ',', '{}', 'test', 'Test Staff') RETURNING id),
-			e AS (INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
-			VALUES (gen_random_uuid(), 'MANUAL', 'objection', 'k1', '{EMAIL}') RETURNING id)
-		INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name, family_name,
-			emails, emails_norm, phones, sort_key, search_text, dedupe_keys)
-		SELECT j.id, 2, 'EMAIL', e.id, 'x@example.org', '', 'Erika', 'Ärger', '{}', '{}', '{}', 'ärger erika ', 'erika ärger', '{}' FROM j, e`); err != nil {
-		t.Fatal(err)
-	}
+	heldAerger(t, conn)
 	sortFoldUp(t, conn)
 	var key string
 	if err := conn.QueryRow(ctx, `SELECT sort_key FROM import_held`).Scan(&key); err != nil || key != store.SortKey("Ärger", "Erika", "") {
@@ -153,6 +137,21 @@ func sortFoldUp(t *testing.T, conn *pgx.Conn) {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// heldAerger holds an import row of Erika Ärger (job, blacklist entry and all) with the keys
+// the server wrote before 00034.
+func heldAerger(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	if _, err := conn.Exec(t.Context(), `WITH j AS (INSERT INTO import_jobs (id, status, file_name, file_size, spool_file, encoding, separator, unknown_columns, created_by_id, created_by_name)
+			VALUES (gen_random_uuid(), 'DONE', 'test.csv', 1, '', 'UTF-8', ',', '{}', 'test', 'Test Staff') RETURNING id),
+			e AS (INSERT INTO blacklist_entries (id, source, reason, key_id, identifier_kinds)
+			VALUES (gen_random_uuid(), 'MANUAL', 'objection', 'k1', '{EMAIL}') RETURNING id)
+		INSERT INTO import_held (job_id, line, field, entry_id, raw_email, raw_phone, given_name, family_name,
+			emails, emails_norm, phones, sort_key, search_text, dedupe_keys)
+		SELECT j.id, 2, 'EMAIL', e.id, 'x@example.org', '', 'Erika', 'Ärger', '{}', '{}', '{}', 'ärger erika ', 'erika ärger', '{}' FROM j, e`); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -144,10 +144,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 // checkKeep checks the ids of keep (records that are someone else) before a transaction
 // about the person of contactID; what says what happens to the person ("erased", "blocked").
 func checkKeep(contactID string, keep []string, what string) error {
+	if err := store.CheckIDs("keep", keep); err != nil {
+		return err
+	}
 	for i, k := range keep {
-		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
-			return err
-		}
 		if k == contactID {
 			return apperr.BadInput(fmt.Sprintf("keep[%d]", i), apperr.ReasonKeepErased,
 				"keep names the contact being %s; name only the other records that are someone else", what)

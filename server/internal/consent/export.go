@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -143,18 +142,16 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string, keep []string) (*
 		return nil, err
 	}
 	doc := &subjectAccess{ExportedAt: time.Now().UTC(), subjectRecord: *named, OtherRecords: []subjectRecord{}}
-	for i, k := range keep {
-		if err := store.CheckID(fmt.Sprintf("keep[%d]", i), k); err != nil {
-			return nil, err
-		}
+	if err := store.CheckIDs("keep", keep); err != nil {
+		return nil, err
 	}
-	person, _, err := store.SamePerson(ctx, tx, id, keep)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		person = []string{id}
+	person, whole, err := store.PersonOrRecord(ctx, tx, id, keep)
+	if err != nil {
+		return nil, fmt.Errorf("the person's records: %w", err)
+	}
+	if !whole {
 		doc.OtherRecordsNote = fmt.Sprintf("more than %d records share e-mails or phones with this one, so they are not "+
 			"taken for one person's; export the records that are this person's one by one", store.MaxPersonRecords)
-	} else if err != nil {
-		return nil, fmt.Errorf("the person's records: %w", err)
 	}
 	for _, other := range person[1:] {
 		r, err := collectRecord(ctx, tx, other)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -31,10 +30,7 @@ type Revocation struct {
 func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purposeID string) (*Revocation, error) {
 	person := slices.Clone(contactIDs)
 	for _, id := range contactIDs {
-		records, _, err := store.SamePerson(ctx, tx, id, nil)
-		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-			continue // identifiers shared far beyond one person: the named records only
-		}
+		records, _, err := store.PersonOrRecord(ctx, tx, id, nil)
 		if err != nil {
 			return nil, fmt.Errorf("consent.PersonRevocation: %w", err)
 		}
@@ -84,13 +80,10 @@ func (r reach) note() string {
 // revokeSamePerson revokes for the person's other records what e revoked on e.ContactID
 // (see revoke), and says which records it changed.
 func revokeSamePerson(ctx context.Context, tx pgx.Tx, e entry) (reach, error) {
-	person, _, err := store.SamePerson(ctx, tx, e.ContactID, nil)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		// identifiers shared far beyond one person (a switchboard): the named record only
-		return reach{tooLarge: true}, nil
-	}
-	if err != nil {
-		return reach{}, err
+	person, whole, err := store.PersonOrRecord(ctx, tx, e.ContactID, nil)
+	if err != nil || !whole {
+		// !whole: identifiers shared far beyond one person (a switchboard): the named record only
+		return reach{tooLarge: !whole}, err
 	}
 	var others []string
 	evidence := sameRecordEvidence(e.ContactID)
@@ -164,11 +157,8 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 // every record of the person whose grant in force is older than the person's last revocation
 // of that purpose inherits it, so the person's "no" holds for the records they are now known by.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
-	person, _, err := store.SamePerson(ctx, tx, contactID, nil)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		return nil // identifiers shared far beyond one person: no one person to join
-	}
-	if err != nil || len(person) < 2 {
+	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
+	if err != nil || len(person) < 2 { // alone, or identifiers shared far beyond one person
 		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
@@ -216,10 +206,8 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 // blockedAt (as late as a ledger entry may be dated back), evidence naming the entry by id,
 // and a CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
 func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
-	person, _, err := store.SamePerson(ctx, tx, contactID, nil)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		person = []string{contactID} // identifiers shared far beyond one person: her record only
-	} else if err != nil {
+	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
+	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text FROM consent_state

@@ -184,10 +184,10 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
 	}
-	if err := checkIDs("keep", keep); err != nil {
+	if err := store.CheckIDs("keep", keep); err != nil {
 		return nil, err
 	}
-	if err := checkIDs("checked", checked); err != nil {
+	if err := store.CheckIDs("checked", checked); err != nil {
 		return nil, err
 	}
 	cur, err := load(ctx, s.db.Pool, id, false)

@@ -21,7 +21,7 @@ func (s *Service) PersonRecords(ctx context.Context, r *model.DataSubjectRequest
 	if r.ContactID == nil {
 		return nil, nil
 	}
-	if err := checkIDs("keep", keep); err != nil {
+	if err := store.CheckIDs("keep", keep); err != nil {
 		return nil, err
 	}
 	named := *r.ContactID
@@ -134,14 +134,4 @@ func checkRectified(ctx context.Context, tx pgx.Tx, contactID string, keep, chec
 		did += "; kept as someone else: " + strings.Join(kept, ", ")
 	}
 	return did, nil
-}
-
-// checkIDs checks each id of a list argument (keep, checked) before it reaches SQL.
-func checkIDs(field string, ids []string) error {
-	for i, id := range ids {
-		if err := store.CheckID(fmt.Sprintf("%s[%d]", field, i), id); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -23,6 +23,17 @@ func CheckID(field, id string) error {
 	return nil
 }
 
+// CheckIDs checks each id of a list argument (keep, checked); a bad one is named by its
+// index ("keep[1]").
+func CheckIDs(field string, ids []string) error {
+	for i, id := range ids {
+		if err := CheckID(fmt.Sprintf("%s[%d]", field, i), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EncodeCursor makes an opaque keyset cursor from the sort values of the last row of a page.
 func EncodeCursor(parts ...string) string {
 	b, _ := json.Marshal(parts)

@@ -67,14 +67,23 @@ func SamePerson(ctx context.Context, q Querier, id string, keep []string) (recor
 	return records, kept, nil
 }
 
+// PersonOrRecord is SamePerson for the callers that act on the person where there is one and
+// on the record alone where identifiers are shared far beyond one person (an office's
+// switchboard): past MaxPersonRecords it returns id alone and whole false.
+func PersonOrRecord(ctx context.Context, q Querier, id string, keep []string) (records []string, whole bool, err error) {
+	records, _, err = SamePerson(ctx, q, id, keep)
+	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
+		return []string{id}, false, nil
+	}
+	return records, err == nil, err
+}
+
 // PersonContacts loads the live records of the person of the record id (SamePerson), id's
 // first: the people a text about one of them may name. Past MaxPersonRecords it is id's record
 // alone (identifiers shared far beyond one person); none when id names no live record.
 func PersonContacts(ctx context.Context, q Querier, id string) ([]*model.Contact, error) {
-	ids, _, err := SamePerson(ctx, q, id, nil)
-	if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
-		ids = []string{id}
-	} else if err != nil {
+	ids, _, err := PersonOrRecord(ctx, q, id, nil)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := q.Query(ctx, `SELECT `+ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id = $2 DESC, c.id`, ids, id)
