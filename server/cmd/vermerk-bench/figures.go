@@ -35,6 +35,10 @@ func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) 
 	f.value, f.baseline = value(app), value(base)
 	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs, load generator %s µs (baseline: database %s µs, load generator %s µs)",
 		num(app.serverUS), num(app.dbUS), num(app.loadUS), num(base.dbUS), num(base.loadUS)))
+	f.note = join(f.note, autovacuumNote(app.vacuums))
+	if vac := autovacuumNote(base.vacuums); vac != "" {
+		f.note = join(f.note, "baseline: "+vac)
+	}
 	if why := app.failed(); why != "" {
 		f.value, f.note = na, "Vermerk: "+why
 	} else if why := base.failed(); why != "" {

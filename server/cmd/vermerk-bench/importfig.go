@@ -208,7 +208,9 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	if err != nil {
 		return 0, 0, "", false, err
 	}
+	b.quiesce(ctx)
 	b.progress("import into %s through startImport", where)
+	watched := b.watchAutovacuum(ctx)
 	m := b.meter(s)
 	wal0 := b.walStats(ctx)
 	t0 := time.Now()
@@ -249,6 +251,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	if wal := b.walStats(ctx).since(wal0, j.Processed); wal != "" {
 		cpu += "; " + wal
 	}
+	cpu = join(cpu, autovacuumNote(watched()))
 	b.progress("import: %s", cpu)
 	if j.Status == "FAILED" {
 		return na, na, "the import FAILED; see " + s.logPath, false, nil
@@ -376,6 +379,7 @@ func (b *bench) copyBaseline(ctx context.Context, path string, rows int) (float6
 		return 0, err
 	}
 	defer conn.Release()
+	b.quiesce(ctx)
 	b.progress("import baseline: COPY into a bare table")
 	t0 := time.Now()
 	tag, err := conn.Conn().PgConn().CopyFrom(ctx, f, `COPY bench_import_copy FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)`)

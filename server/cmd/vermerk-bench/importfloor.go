@@ -58,8 +58,11 @@ func (b *bench) importFloor(ctx context.Context, db string) (rowsPerSec float64,
 	if _, err := conn.Exec(ctx, `TRUNCATE contacts CASCADE`); err != nil { // and every table that refers to contacts
 		return 0, "", err
 	}
+	b.quiesce(ctx)
+	watched := b.watchAutovacuum(ctx)
 	m, wal0 := b.meter(nil), b.walStats(ctx)
 	took, err := writeAll(ctx, dbURL, batches, importer.Writers)
+	vacuums := watched()
 	if err != nil {
 		return 0, "", err
 	}
@@ -83,6 +86,7 @@ func (b *bench) importFloor(ctx context.Context, db string) (rowsPerSec float64,
 	if wal := b.walStats(ctx).since(wal0, fileRows); wal != "" {
 		note += "; " + wal
 	}
+	note = join(note, autovacuumNote(vacuums))
 	b.progress("import floor: %s in %s", note, took.Round(time.Millisecond))
 	return float64(fileRows) / took.Seconds(), note, nil
 }

@@ -21,6 +21,7 @@ type loadResult struct {
 	firstErr               error
 	window                 time.Duration
 	latencies              []time.Duration // sorted
+	vacuums                []string        // autovacuum workers that ran in the window
 }
 
 func (r loadResult) rps() float64 { return float64(r.ops) / r.window.Seconds() }
@@ -66,6 +67,7 @@ func (b *bench) loadAt(ctx context.Context, what string, rate float64, op func(c
 // run is load (rate 0) and loadAt.
 func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx context.Context, rnd *rand.Rand) error) loadResult {
 	sc := b.scale
+	b.quiesce(ctx)
 	start := time.Now()
 	from, to := start.Add(sc.warmup), start.Add(sc.warmup+sc.duration)
 	ctx, cancel := context.WithDeadline(ctx, to.Add(30*time.Second)) // a hung request ends the run
@@ -75,7 +77,10 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		errors   int
 		firstErr error
 	}
-	var serverCPU, dbCPU, selfCPU, idleCPU time.Duration
+	var (
+		serverCPU, dbCPU, selfCPU, idleCPU time.Duration
+		vacuums                            []string
+	)
 	metered := make(chan struct{})
 	go func() {
 		defer close(metered)
@@ -85,9 +90,11 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 			s = b.main
 		}
 		m := b.meter(s)
+		watched := b.watchAutovacuum(ctx)
 		time.Sleep(time.Until(to))
 		serverCPU, dbCPU = m.used()
 		selfCPU, idleCPU = m.bench()
+		vacuums = watched()
 	}()
 	var ticket atomic.Int64
 	ws := make([]worker, sc.workers)
@@ -123,7 +130,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	}
 	wg.Wait()
 	<-metered
-	r := loadResult{window: sc.duration}
+	r := loadResult{window: sc.duration, vacuums: vacuums}
 	for _, w := range ws {
 		r.latencies = append(r.latencies, w.lat...)
 		r.errors += w.errors
@@ -138,6 +145,9 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	if r.ops > 0 {
 		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs, load generator %.0f µs; machine %.0f %% idle",
 			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS, r.loadUS, 100*r.idle)
+	}
+	if note := autovacuumNote(r.vacuums); note != "" {
+		b.progress("%s: %s", what, note)
 	}
 	return r
 }
