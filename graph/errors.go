@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -50,6 +52,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
 				gqlErr.Extensions["reason"] = string(apperr.ReasonInvalidValue)
 			}
+			gqlErr.Message = withoutValue(gqlErr.Message)
 			return gqlErr
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -63,6 +66,36 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Extensions["code"] = string(apperr.Internal)
 		return gqlErr
 	}
+}
+
+// gqlparser's validation and variable coercion quote the value they could not use (`Int
+// cannot represent non-integer value: "Zyxqa Quorvex"`, `Value "Zyxqa" does not exist in
+// "LegalBasis" enum.`, `Zyxqa is not a valid LegalBasis`): what was typed may be personal
+// data, and errors travel further than the request (an integrator's logs, a ticket). Their
+// messages keep what is wrong and where (the location and path stay), not the value. Names
+// (of fields, arguments, types, operations, variables) are the query's and stay.
+var valueInMessage = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`(?s)^(.*? cannot represent [^:]*value): .*$`), "$1."},
+	{regexp.MustCompile(`(?s)^Value ".*" does not exist in ("[^"]*") enum\.$`), "The value does not exist in $1 enum."},
+	{regexp.MustCompile(`(?s)^(Expected value of type "[^"]*"), found .*\.$`), "$1, found another value."},
+	{regexp.MustCompile(`(?s)^.* is not a valid (\w+)$`), "the value is not a valid $1"},
+	{regexp.MustCompile(`(?s)^cannot use (?:value )?[-+0-9.eE]+ as (\w+)`), "cannot use the number as $1"},
+}
+
+// withoutValue is msg with the value it quotes cut (valueInMessage); other messages as they are.
+func withoutValue(msg string) string {
+	if strings.HasSuffix(msg, ", found null.") { // a missing value, nothing typed
+		return msg
+	}
+	for _, v := range valueInMessage {
+		if v.re.MatchString(msg) {
+			return v.re.ReplaceAllString(msg, v.repl)
+		}
+	}
+	return msg
 }
 
 func recoverPanic(log *slog.Logger) graphql.RecoverFunc {

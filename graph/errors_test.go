@@ -91,3 +91,24 @@ func TestErrorsNeverLeakInternals(t *testing.T) {
 		t.Errorf("the internal error was not logged for the operator: %s", logged.String())
 	}
 }
+
+// gqlparser's messages keep what is wrong and the names, not the value (the real server's
+// answers are checked in server/internal/web's TestErrorsDoNotQuoteWhatWasTyped).
+func TestWithoutValue(t *testing.T) {
+	for msg, want := range map[string]string{
+		`Int cannot represent non-integer value: "Zyxqa: Quorvex"`:               `Int cannot represent non-integer value.`,
+		`ID cannot represent a non-string and non-integer value: Zyxqa`:          `ID cannot represent a non-string and non-integer value.`,
+		`Value "Zyxqa" does not exist in "LegalBasis!" enum.`:                    `The value does not exist in "LegalBasis!" enum.`,
+		`Expected value of type "String!", found "Zyxqa".`:                       `Expected value of type "String!", found another value.`,
+		`Expected value of type "String!", found null.`:                          `Expected value of type "String!", found null.`,
+		"Zyxqa\nQuorvex is not a valid LegalBasis":                               `the value is not a valid LegalBasis`,
+		`cannot use value 4955501234 as Int`:                                     `cannot use the number as Int`,
+		`cannot use 9.1e+15 as ID: integers beyond 2^53-1 may have been rounded`: `cannot use the number as ID: integers beyond 2^53-1 may have been rounded`,
+		`Cannot query field "emial" on type "Contact". Did you mean "emails"?`:   `Cannot query field "emial" on type "Contact". Did you mean "emails"?`,
+		`cannot use string as Int`:                                               `cannot use string as Int`,
+	} {
+		if got := graph.WithoutValue(msg); got != want {
+			t.Errorf("WithoutValue(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

@@ -150,6 +150,32 @@ func TestErrorsDoNotQuoteWhatWasTyped(t *testing.T) {
 		assertNoMarkers(t, "signUp's error", e.Message)
 	}
 
+	// Values the GraphQL layer itself refuses (a literal of the wrong type in the query's text,
+	// a variable that is no value of its enum or type): gqlparser's messages quoted them, as
+	// `String cannot represent a non string value: Zyxqa` and `Zyxqa is not a valid LegalBasis`.
+	for _, c := range []struct {
+		doc  string
+		vars map[string]any
+		want string // what the message still says
+	}{
+		{`mutation { createContact(input: {familyName: Zyxqa}) { contact { id } } }`, nil, "String cannot represent a non string value."},
+		{`mutation { createContact(input: {familyName: 4955501234}) { contact { id } } }`, nil, "String cannot represent a non string value."},
+		{`{ contacts(first: "Quorvex") { totalCount } }`, nil, "Int cannot represent non-integer value."},
+		{`mutation { createPurpose(input: {key: "k", name: "n", legalBasis: Zyxqa}) { id } }`, nil, `The value does not exist in "LegalBasis!" enum.`},
+		{`mutation { createPurpose(input: {key: "k", name: "n", legalBasis: "Zyxqa"}) { id } }`, nil, `Enum "LegalBasis!" cannot represent non-enum value.`},
+		{`mutation($b: LegalBasis!) { createPurpose(input: {key: "k", name: "n", legalBasis: $b}) { id } }`,
+			map[string]any{"b": "Zyxqa Quorvex"}, "the value is not a valid LegalBasis"},
+		{`query($n: Int) { contacts(first: $n) { totalCount } }`, map[string]any{"n": 4955501234.5}, "cannot use the number as Int"},
+	} {
+		res := s.Admin(t, c.doc, c.vars)
+		if len(res.Errors) == 0 || res.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" || res.Errors[0].Message != c.want {
+			t.Errorf("%s %v: %+v, want GRAPHQL_VALIDATION_FAILED %q", c.doc, c.vars, res.Errors, c.want)
+		}
+		for _, e := range res.Errors {
+			assertNoMarkers(t, "the error of "+c.doc, e.Message)
+		}
+	}
+
 	// A body that is not JSON (a client's bug, cut off in the middle of a contact).
 	cut := `{"query": "mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }", "variables": {"in": {"familyName": "Quorvex", "emails": ["` + markerEmail + `"`
 	resp, err := http.Post(s.URL+"/graphql", "application/json", strings.NewReader(cut))

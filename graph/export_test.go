@@ -1,0 +1,4 @@
+package graph
+
+// WithoutValue is withoutValue, for the external tests.
+var WithoutValue = withoutValue
