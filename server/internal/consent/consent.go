@@ -93,6 +93,24 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
+// refuseBlocked refuses a grant for a contact that recipients leaves out (contact_blocks, kept
+// equal to vermerk_contact_blocked: her objection, restriction or erasure covers it). Recorded
+// while the entry holds, the grant would do nothing; once the person came back herself for
+// another purpose (signup's re-entry ends the entry and revokes only the grants older than
+// it), it would send her what she objected to. Only her own confirmed sign-up, or an admin
+// ending the entry, brings her back.
+func refuseBlocked(ctx context.Context, tx pgx.Tx, field, contactID string) error {
+	var blocked bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM contact_blocks WHERE contact_id = $1)`, contactID).Scan(&blocked); err != nil {
+		return fmt.Errorf("contact blocked: %w", err)
+	}
+	if blocked {
+		return apperr.BadInput(field, apperr.ReasonContactBlocked,
+			"contact %s is blocked by a blacklist entry (objection, restriction or erasure); no consent is recorded for it: the person comes back only by confirming a sign-up herself, or when an admin ends the entry", contactID)
+	}
+	return nil
+}
+
 // refuseMentions refuses a text that quotes the e-mail, phone or name of the person of
 // contact id, on any of their records (store.PersonContacts, screening.RefuseMentions): a
 // revocation's channel is written on each of them.

@@ -1,0 +1,76 @@
+package requests_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// confirmSignUp posts the double opt-in form of a sign-up's confirm link, as the person does.
+func confirmSignUp(t *testing.T, link string) {
+	t.Helper()
+	resp, err := http.PostForm(link, url.Values{"confirm": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %d", link, resp.StatusCode)
+	}
+}
+
+// After Erika's objection no one but she herself grants her a consent again: staff and an
+// integrator's token recording a newsletter consent for her sales record are refused, naming
+// the contact. Before, the grant was recorded in silence; it did nothing while the entry
+// held, but when she later signed up herself for another purpose (which ends the entry and
+// revokes only the grants older than her objection) it put her sales record back on the
+// newsletter's recipients — the purpose she had objected to.
+func TestNoConsentIsRecordedForAPersonWhoObjected(t *testing.T) {
+	a := apptest.Start(t)
+	b := apptest.StartOn(t, a.DBURL)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "events", name: "Einladungen", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	marketing := subscribed(t, a, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := newContact(t, a, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	a.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": sales})
+
+	req := file(t, a, map[string]any{"kind": "OBJECTION", "contactId": marketing, "channel": "letter"})
+	a.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": req.ID, "outcome": "No more advertising, confirmed by letter"})
+
+	var tok struct{ CreateApiToken struct{ Secret string } }
+	a.MustAdmin(t, &tok, `mutation { createApiToken(name: "shop", role: INTEGRATOR, purposeKeys: ["newsletter"]) { secret } }`, nil)
+	record := `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "CRM sync"}) { id status } }`
+	for _, way := range []struct {
+		name, token string
+	}{{"staff on instance B", apptest.AdminToken}, {"the shop's integrator token", tok.CreateApiToken.Secret}} {
+		res := b.Do(t, way.token, record, map[string]any{"c": sales})
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Extensions["reason"] != "CONTACT_BLOCKED" ||
+			res.Errors[0].Field() != "input.contactId" {
+			t.Errorf("recordConsent by %s for her sales record after her objection: errors %+v, data %s; want BAD_USER_INPUT CONTACT_BLOCKED on input.contactId",
+				way.name, res.Errors, res.Data)
+		}
+	}
+
+	// She signs up herself for invitations, on instance A, and confirms on instance B.
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
+	link := su.SignUp.ConfirmURL
+	if i := strings.Index(link, "/confirm/"); i >= 0 {
+		link = b.URL + link[i:]
+	}
+	confirmSignUp(t, link)
+	for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
+		if got := recipientsOf(t, s); slices.Contains(got, marketing) || slices.Contains(got, sales) {
+			t.Errorf("%s: newsletter recipients after her objection and her own sign-up for invitations = %v; want neither %s nor %s",
+				name, got, marketing, sales)
+		}
+	}
+	a.AssertBlocksExact(t)
+}
