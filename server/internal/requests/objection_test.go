@@ -74,3 +74,37 @@ func TestNoConsentIsRecordedForAPersonWhoObjected(t *testing.T) {
 	}
 	a.AssertBlocksExact(t)
 }
+
+// Completing Erika's objection blocked both her records (they shared a phone). Staff then
+// took the phone off her sales record — a typo — and she stays blocked there by the objection
+// (TestObjectionAndRestrictionHoldForThePerson). When she asks to be erased later, the
+// erasure must take that record too: the objection's entry names it as hers. Before, the
+// erasure looked only for shared e-mails and phones, found none, and left her sales record
+// with her name and e-mail behind, blocked for good.
+func TestErasureAfterAnObjectionTakesEveryRecordTheObjectionBlocked(t *testing.T) {
+	s := apptest.Start(t)
+	b := apptest.StartOn(t, s.DBURL)
+	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	objection := file(t, s, map[string]any{"kind": "OBJECTION", "contactId": marketing, "channel": "letter"})
+	s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}) { contact { id } } }`, map[string]any{"id": sales})
+
+	var preview struct {
+		ErasurePreview struct{ SameIdentifiers []struct{ ID string } }
+	}
+	b.MustAdmin(t, &preview, `query($id: ID!) { erasurePreview(id: $id) { sameIdentifiers { id } } }`, map[string]any{"id": marketing})
+	if got := preview.ErasurePreview.SameIdentifiers; len(got) != 1 || got[0].ID != sales {
+		t.Errorf("erasurePreview of her marketing record after the objection: other records %+v, want her sales record %s the objection blocked", got, sales)
+	}
+	erasure := file(t, s, map[string]any{"kind": "ERASURE", "contactId": marketing, "channel": "letter"})
+	b.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": erasure.ID, "outcome": "Erased everywhere on request"})
+	var left struct{ Contact *struct{ ID string } }
+	s.MustAdmin(t, &left, `query($id: ID!) { contact(id: $id) { id } }`, map[string]any{"id": sales})
+	if left.Contact != nil {
+		t.Errorf("her sales record %s, blocked by her objection, is left after her erasure", sales)
+	}
+	s.AssertBlocksExact(t)
+}
