@@ -20,7 +20,8 @@ import (
 // The consent stage. A row whose consent columns name a purpose records a GRANTED consent with
 // source "import" and evidence naming the file, the line and the stated source: for a new
 // contact at once; for an existing contact (a duplicate) too, unless the person revoked that
-// purpose after the stated date; for a held row only once it is accepted.
+// purpose after the stated date or a blacklist entry blocks it; for a held row only once it is
+// accepted.
 
 // consentSource is the ledger source of a consent read from an import file.
 const consentSource = "import"
@@ -247,7 +248,8 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 
 // grantsForExisting are the grants a duplicate row's consent makes for the live contacts that
 // hold its e-mails or phones: none when the person revoked the purpose after the stated date
-// (or at all, when the file states no date) — a file never undoes a newer "no". The person is
+// (or at all, when the file states no date) — a file never undoes a newer "no" — and none for a
+// contact a blacklist entry blocks (consent.Blocked). The person is
 // every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
 // a record entered after the revocation on another one is that person too.
 func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, evidence string) ([]grant, error) {
@@ -261,6 +263,10 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	if err != nil {
 		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
+	blocked, err := consent.Blocked(ctx, tx, matched)
+	if err != nil {
+		return nil, fmt.Errorf("consent stage: %w", err)
+	}
 	var revokedAt *time.Time
 	last, err := consent.PersonRevocation(ctx, tx, matched, purposeID)
 	if err != nil {
@@ -272,6 +278,9 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	var out []grant
 	for _, id := range matched {
 		switch {
+		case slices.Contains(blocked, id):
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonContactBlocked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
+				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", id, r.consent.purposeKey)})
 		case revokedAt != nil && r.consent.givenAt == nil:
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
 				"the person revoked it on %s and the file gives no consent date", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})

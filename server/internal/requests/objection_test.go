@@ -108,3 +108,37 @@ func TestErasureAfterAnObjectionTakesEveryRecordTheObjectionBlocked(t *testing.T
 	}
 	s.AssertBlocksExact(t)
 }
+
+// An import with a consent column is another way to grant her a consent: a row with an
+// e-mail staff added to her blocked record after the objection (it is on no entry, so the row
+// is a duplicate, not held) stated a newsletter consent, and the import recorded it.
+func TestImportRecordsNoConsentForAPersonWhoObjected(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}})
+	objection := file(t, s, map[string]any{"kind": "OBJECTION", "contactId": erika, "channel": "letter"})
+	s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {emails: ["erika.testfrau@example.org", "erika.neu@example.net"]},
+		override: {reason: "her new address, from her letter"}) { contact { id } } }`,
+		map[string]any{"id": erika})
+
+	csv := "Vorname;Nachname;E-Mail;Einwilligung;Einwilligungsdatum\nErika;Testfrau;erika.neu@example.net;newsletter;\n"
+	if status := s.Import(t, "crm.csv", []byte(csv)); status != "DONE" {
+		t.Fatalf("import: %s", status)
+	}
+	var out struct {
+		Contact struct {
+			Consents []struct {
+				Status  string
+				Purpose struct{ Key string }
+			}
+		}
+	}
+	s.MustAdmin(t, &out, `query($id: ID!) { contact(id: $id) { consents { status purpose { key } } } }`, map[string]any{"id": erika})
+	for _, c := range out.Contact.Consents {
+		if c.Purpose.Key == "newsletter" && c.Status == "GRANTED" {
+			t.Errorf("after her objection an import row with her new e-mail granted her record %s the newsletter: %+v", erika, out.Contact.Consents)
+		}
+	}
+}
