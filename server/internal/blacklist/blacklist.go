@@ -70,8 +70,9 @@ func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEnt
 	return e, nil
 }
 
-// insertEntry writes an entry with the current-key hashes of ids.
-func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
+// insertEntry writes an entry with the current-key hashes of ids; restriction marks an Art. 18
+// restriction, which a re-entry does not end (EndForReentry).
+func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers, restriction bool) (*model.BlacklistEntry, error) {
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -84,9 +85,9 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 	if kinds == nil {
 		kinds = []string{}
 	}
-	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds)
-		VALUES ($1, $2, $3, $4) RETURNING `+entryColumns,
-		string(source), reason, s.keyring.Current().ID, kinds))
+	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds, restriction)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+entryColumns,
+		string(source), reason, s.keyring.Current().ID, kinds, restriction))
 	if err != nil {
 		return nil, fmt.Errorf("insert blacklist entry: %w", err)
 	}

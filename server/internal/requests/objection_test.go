@@ -142,3 +142,68 @@ func TestImportRecordsNoConsentForAPersonWhoObjected(t *testing.T) {
 		}
 	}
 }
+
+// A restriction of processing (Art. 18) is not an objection: the data are kept and may be
+// processed only with her consent (Art. 18(2)), and the restriction ends only when the
+// controller lifts it, after telling her (Art. 18(3)) — retention keeps the records as a legal
+// hold meanwhile. Her own sign-up for invitations is that consent, recorded; it does not lift
+// the restriction. Before, the confirmation ended the entry as it ends an objection: both her
+// records were unblocked at once, and the sales record (no consent left) lost its legal hold
+// and was due for deletion by retention.
+func TestHerOwnSignUpDoesNotLiftARestriction(t *testing.T) {
+	a := apptest.Start(t)
+	b := apptest.StartOn(t, a.DBURL)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT, retentionMonths: 0}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "events", name: "Einladungen", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	marketing := subscribed(t, a, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := newContact(t, a, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	restriction := file(t, a, map[string]any{"kind": "RESTRICTION", "contactId": marketing, "channel": "letter"})
+	a.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": restriction.ID, "outcome": "Accuracy contested; restricted until checked"})
+
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
+	link := su.SignUp.ConfirmURL
+	if i := strings.Index(link, "/confirm/"); i >= 0 {
+		link = b.URL + link[i:]
+	}
+	confirmSignUp(t, link)
+
+	var out struct {
+		M struct {
+			Blocked  bool
+			Consents []struct {
+				Status  string
+				Purpose struct{ Key string }
+			}
+		}
+		S struct{ Blocked bool }
+	}
+	b.MustAdmin(t, &out, `query($m: ID!, $s: ID!) { m: contact(id: $m) { blocked consents { status purpose { key } } } s: contact(id: $s) { blocked } }`,
+		map[string]any{"m": marketing, "s": sales})
+	if !out.M.Blocked || !out.S.Blocked {
+		t.Errorf("after her own sign-up for invitations her records are blocked: marketing %v, sales %v; want both still restricted (Art. 18(3): only the controller lifts it)",
+			out.M.Blocked, out.S.Blocked)
+	}
+	granted := false
+	for _, c := range out.M.Consents {
+		granted = granted || c.Purpose.Key == "events" && c.Status == "GRANTED"
+	}
+	if !granted {
+		t.Errorf("her confirmed consent for invitations is not recorded: %+v", out.M.Consents)
+	}
+	var due struct {
+		RetentionDue struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	a.MustAdmin(t, &due, `{ retentionDue(first: 10) { edges { node { id } } } }`, nil)
+	for _, e := range due.RetentionDue.Edges {
+		if e.Node.ID == sales {
+			t.Errorf("her restricted sales record %s is due for deletion after her sign-up; want it held while the restriction lasts", sales)
+		}
+	}
+	a.AssertBlocksExact(t)
+}
