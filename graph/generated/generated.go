@@ -270,7 +270,7 @@ type ComplexityRoot struct {
 		AddToList        func(childComplexity int, contactID string, listKey string) int
 		ApplyRetention   func(childComplexity int, dryRun bool) int
 		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
-		BlacklistContact func(childComplexity int, contactID string, reason string) int
+		BlacklistContact func(childComplexity int, contactID string, reason string, keep []string) int
 		BlacklistRemove  func(childComplexity int, id string, reason string) int
 		CompleteRequest  func(childComplexity int, id string, outcome string, keep []string, checked []string) int
 		CreateAPIToken   func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
@@ -453,7 +453,7 @@ type MutationResolver interface {
 	RecordConsent(ctx context.Context, input model.ConsentInput) (*model.Consent, error)
 	RevokeConsent(ctx context.Context, input model.RevocationInput) (*model.Consent, error)
 	EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error)
-	BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error)
+	BlacklistContact(ctx context.Context, contactID string, reason string, keep []string) (*model.BlacklistEntry, error)
 	MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error)
 	AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
@@ -1474,7 +1474,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.BlacklistContact(childComplexity, args["contactId"].(string), args["reason"].(string)), true
+		return e.ComplexityRoot.Mutation.BlacklistContact(childComplexity, args["contactId"].(string), args["reason"].(string), args["keep"].([]string)), true
 	case "Mutation.blacklistRemove":
 		if e.ComplexityRoot.Mutation.BlacklistRemove == nil {
 			break
@@ -2848,8 +2848,8 @@ type Mutation {
   (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
   """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
-  blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
+  "Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name. keep names records that are someone else (a family's shared phone): they are not blocked with her, nor the identifiers they hold — to split someone off a blocked person, block her anew with keep, then end the old entry (blacklistRemove)."
+  blacklistContact(contactId: ID!, reason: String!, keep: [ID!]): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
   addConsentText(purposeKey: String!, text: String!): ConsentText! @hasRole(roles: [ADMIN])
@@ -3756,6 +3756,14 @@ func (ec *executionContext) field_Mutation_blacklistContact_args(ctx context.Con
 		return nil, err
 	}
 	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg2
 	return args, nil
 }
 
@@ -8947,7 +8955,7 @@ func (ec *executionContext) _Mutation_blacklistContact(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().BlacklistContact(ctx, fc.Args["contactId"].(string), fc.Args["reason"].(string))
+			return ec.Resolvers.Mutation().BlacklistContact(ctx, fc.Args["contactId"].(string), fc.Args["reason"].(string), fc.Args["keep"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -52,10 +52,11 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 
 // AddContact blocks a contact's person and keeps the records (blacklistContact): an objection
 // to advertising (Art. 21 GDPR) or a restriction of processing (Art. 18) where retention duties
-// forbid erasure. It is BlockPerson with no record set apart, as an objection: the person's
-// own sign-up ends it.
-func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error) {
-	return s.BlockPerson(ctx, contactID, reason, nil, false)
+// forbid erasure. It is BlockPerson, as an objection: the person's own sign-up ends it. keep
+// sets records apart that are someone else; blocking her anew with keep and then ending the
+// old entry splits them off a blocked person without letting her out meanwhile.
+func (s *Service) AddContact(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error) {
+	return s.BlockPerson(ctx, contactID, reason, keep, false)
 }
 
 // BlockPerson blocks the person of a contact and keeps the records: an objection (Art. 21) or

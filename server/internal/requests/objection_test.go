@@ -207,3 +207,44 @@ func TestHerOwnSignUpDoesNotLiftARestriction(t *testing.T) {
 	}
 	a.AssertBlocksExact(t)
 }
+
+// Completing Erika's objection without keep blocked Hans too: he shares her home phone, so he
+// was one of her records. The admin learns he is someone else. Without letting her out for a
+// moment, he blocks her anew with Hans set apart (blacklistContact's keep) and then ends the
+// first entry: Hans is a recipient again, she is not, on either instance.
+func TestSomeoneElseIsSplitOffABlockedPerson(t *testing.T) {
+	a := apptest.Start(t)
+	b := apptest.StartOn(t, a.DBURL)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	erika := subscribed(t, a, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	hans := subscribed(t, a, map[string]any{"givenName": "Hans", "familyName": "Testmann",
+		"emails": []string{"hans.testmann@example.net"}, "phones": []string{"030 5557001"}})
+	objection := file(t, a, map[string]any{"kind": "OBJECTION", "contactId": erika, "channel": "letter"})
+	var done struct{ CompleteRequest struct{ ID string } }
+	a.MustAdmin(t, &done, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
+	if got := recipientsOf(t, a); slices.Contains(got, hans) {
+		t.Fatalf("recipients after her objection = %v; the test wants Hans blocked with her first", got)
+	}
+	var first struct {
+		Blacklist struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	a.MustAdmin(t, &first, `{ blacklist(first: 10) { edges { node { id } } } }`, nil)
+
+	res := b.Admin(t, `mutation($c: ID!, $keep: [ID!]) { blacklistContact(contactId: $c, reason: "objection, family member set apart", keep: $keep) { id } }`,
+		map[string]any{"c": erika, "keep": []string{hans}})
+	if len(res.Errors) > 0 {
+		t.Fatalf("blacklistContact of her record with Hans in keep: %+v", res.Errors)
+	}
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { blacklistRemove(id: $id, reason: "replaced: a family member was blocked with her") { id } }`,
+		map[string]any{"id": first.Blacklist.Edges[0].Node.ID})
+	for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
+		if got := recipientsOf(t, s); !slices.Contains(got, hans) || slices.Contains(got, erika) {
+			t.Errorf("%s: recipients after the split = %v; want Hans %s without Erika %s", name, got, hans, erika)
+		}
+	}
+	a.AssertBlocksExact(t)
+}
