@@ -248,3 +248,37 @@ func TestSomeoneElseIsSplitOffABlockedPerson(t *testing.T) {
 	}
 	a.AssertBlocksExact(t)
 }
+
+// Her objection covered both records; staff then took the shared phone off the sales record,
+// which stayed blocked as hers. When she later comes back herself for invitations, the
+// newsletter grants older than her objection must not revive on either record: the sales
+// record, hers only through the objection's entry, is no newsletter recipient again.
+func TestHerSignUpRevivesNoObjectedGrantOnARecordHersOnlyThroughTheEntry(t *testing.T) {
+	a := apptest.Start(t)
+	b := apptest.StartOn(t, a.DBURL)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "events", name: "Einladungen", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	marketing := subscribed(t, a, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	sales := subscribed(t, a, map[string]any{"givenName": "E.", "familyName": "Testfrau",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	objection := file(t, a, map[string]any{"kind": "OBJECTION", "contactId": marketing, "channel": "letter"})
+	a.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}) { contact { id } } }`, map[string]any{"id": sales})
+
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
+	link := su.SignUp.ConfirmURL
+	if i := strings.Index(link, "/confirm/"); i >= 0 {
+		link = b.URL + link[i:]
+	}
+	confirmSignUp(t, link)
+	for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
+		if got := recipientsOf(t, s); slices.Contains(got, marketing) || slices.Contains(got, sales) {
+			t.Errorf("%s: newsletter recipients after her objection and her own sign-up for invitations = %v; want neither her marketing record %s nor her sales record %s",
+				name, got, marketing, sales)
+		}
+	}
+	a.AssertBlocksExact(t)
+}

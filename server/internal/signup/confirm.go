@@ -192,14 +192,14 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 		rec.Outcome = "ok: contact created"
 	}
 	if len(entries) > 0 {
-		ended, first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
+		ended, restricted, first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
 		if err != nil {
 			return err
 		}
 		if len(ended) > 0 {
 			rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(ended, ", ") + " ended"
 			// She came back for this purpose; what she objected to before stays objected.
-			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
+			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, restricted, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
 				return err
 			}
 			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactReentered, ContactID: contactID,
