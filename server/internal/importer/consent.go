@@ -295,14 +295,37 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 }
 
 // recordHeldConsent records the consent a held row stated, once the row is accepted as
-// contact contactID.
-func recordHeldConsent(ctx context.Context, tx pgx.Tx, jobID string, line int, contactID string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, given_at, recorded_by, recorded_by_token)
+// contact contactID — unless the contact is blocked (consent.Blocked), as it is while the entry
+// the row matched holds: accepting the row overrides the screening of the record, not the
+// person's objection; the job gets a CONTACT_BLOCKED problem for the line instead, and
+// recorded says false.
+func recordHeldConsent(ctx context.Context, tx pgx.Tx, jobID string, line int, contactID string) (recorded bool, err error) {
+	var stated bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM import_held_consents WHERE job_id = $1 AND line = $2)`, jobID, line).Scan(&stated); err != nil {
+		return false, fmt.Errorf("held row's consent: %w", err)
+	}
+	if !stated {
+		return true, nil
+	}
+	blocked, err := consent.Blocked(ctx, tx, []string{contactID})
+	if err != nil {
+		return false, err
+	}
+	if len(blocked) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, code, field, message)
+			SELECT $1, coalesce(max(seq) + 1, 0), $2, $3, 'consent', $4 FROM import_problems WHERE job_id = $1`,
+			jobID, line, string(apperr.ReasonContactBlocked), fmt.Sprintf("accepted as contact %s, whose consent is not recorded: "+
+				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", contactID)); err != nil {
+			return false, fmt.Errorf("held row's consent: %w", err)
+		}
+		return false, nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, given_at, recorded_by, recorded_by_token)
 		SELECT $3, c.purpose_id, 'GRANTED', $4, c.evidence, c.given_at, j.created_by_name, j.created_by_id
 		FROM import_held_consents c JOIN import_jobs j ON j.id = c.job_id WHERE c.job_id = $1 AND c.line = $2`,
 		jobID, line, contactID, consentSource)
 	if err != nil {
-		return fmt.Errorf("held row's consent: %w", err)
+		return false, fmt.Errorf("held row's consent: %w", err)
 	}
-	return nil
+	return true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -281,4 +282,123 @@ func TestHerSignUpRevivesNoObjectedGrantOnARecordHersOnlyThroughTheEntry(t *test
 		}
 	}
 	a.AssertBlocksExact(t)
+}
+
+// A merge carries her restriction whichever way round staff merge: her restricted record into
+// a clean duplicate, or a clean duplicate (with a newsletter grant) into her restricted one.
+func TestMergeKeepsTheRestrictionBothWays(t *testing.T) {
+	for _, into := range []string{"clean", "restricted"} {
+		t.Run("into "+into, func(t *testing.T) {
+			s := apptest.Start(t)
+			s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+			s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+			address := map[string]any{"street": "Teststraße 5", "postalCode": "10115", "city": "Berlin"}
+			restricted := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "address": address})
+			r := file(t, s, map[string]any{"kind": "RESTRICTION", "contactId": restricted, "channel": "letter"})
+			s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": r.ID, "outcome": "Accuracy contested; restricted until checked"})
+			clean := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+				"address": map[string]any{"street": "Teststr. 5", "postalCode": "10115", "city": "Berlin"}})
+			survivor, merged := clean, restricted
+			if into == "restricted" {
+				survivor, merged = restricted, clean
+			}
+			s.MustAdmin(t, &struct{}{}, `mutation($into: ID!, $from: [ID!]!) { mergeContacts(intoId: $into, fromIds: $from, reason: "one person entered twice") { id } }`,
+				map[string]any{"into": survivor, "from": []string{merged}})
+			if got := recipientsOf(t, s); slices.Contains(got, survivor) {
+				t.Errorf("recipients after merging into the %s record = %v; want the survivor %s left out", into, got, survivor)
+			}
+			s.AssertBlocksExact(t)
+		})
+	}
+}
+
+// A held import row is another way in: after her objection a CRM file lists her e-mail with a
+// newsletter consent; the row is held, and staff accept it with a reason (an override, rule 6).
+// The record is written — blocked, as it holds her e-mail — but the file's consent is not
+// recorded for it: when she later came back herself for invitations, that grant, newer than
+// her objection, would have put her on the newsletter again.
+func TestAcceptedHeldRowRecordsNoConsentForAPersonWhoObjected(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "events", name: "Einladungen", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	objection := file(t, s, map[string]any{"kind": "OBJECTION", "contactId": erika, "channel": "letter"})
+	s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
+
+	// her phone was disconnected: staff take it off her record, the entry keeps it
+	var upd struct {
+		UpdateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &upd, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}, override: {reason: "number disconnected"}) { contact { id } } }`,
+		map[string]any{"id": erika})
+	if upd.UpdateContact.Contact == nil {
+		t.Fatalf("updateContact wrote nothing")
+	}
+	var started struct{ StartImport struct{ ID string } }
+	csv := "Vorname;Nachname;E-Mail;Telefon;Einwilligung\nE.;Testfrau;e.t.neu@firma.example;030 5557001;newsletter\n"
+	apptest.Upload(t, s.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file, listKey: "news") { id } }`,
+		nil, "crm.csv", []byte(csv)).Decode(t, &started)
+	var job struct{ ImportJob struct{ Status string } }
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": started.StartImport.ID})
+		if job.ImportJob.Status != "RUNNING" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if job.ImportJob.Status != "NEEDS_DECISION" {
+		t.Fatalf("import of a row with her phone: %s, want NEEDS_DECISION", job.ImportJob.Status)
+	}
+	var decided struct {
+		DecideImportRow struct {
+			Problems []struct {
+				Line        int
+				Code, Field string
+			}
+		}
+	}
+	s.MustAdmin(t, &decided, `mutation($j: ID!) { decideImportRow(jobId: $j, line: 2, accept: true, reason: "sales lead from the fair, checked by phone") { problems { line code field } } }`,
+		map[string]any{"j": started.StartImport.ID})
+	if p := decided.DecideImportRow.Problems; !slices.ContainsFunc(p, func(p struct {
+		Line        int
+		Code, Field string
+	}) bool {
+		return p.Line == 2 && p.Code == "CONTACT_BLOCKED" && p.Field == "consent"
+	}) {
+		t.Errorf("the job after accepting line 2: problems %+v, want CONTACT_BLOCKED on line 2, field consent", p)
+	}
+
+	var found struct {
+		Contacts struct {
+			Edges []struct {
+				Node struct {
+					ID       string
+					Blocked  bool
+					Consents []struct {
+						Status  string
+						Purpose struct{ Key string }
+					}
+				}
+			}
+		}
+	}
+	s.MustAdmin(t, &found, `{ contacts(search: "e.t.neu@firma.example", first: 5) { edges { node { id blocked consents { status purpose { key } } } } } }`, nil)
+	if len(found.Contacts.Edges) != 1 {
+		t.Fatalf("the accepted row: %+v, want one contact", found.Contacts)
+	}
+	n := found.Contacts.Edges[0].Node
+	for _, c := range n.Consents {
+		if c.Purpose.Key == "newsletter" && c.Status == "GRANTED" {
+			t.Errorf("the accepted held row's record %s (blocked %v) got the file's newsletter consent: %+v", n.ID, n.Blocked, n.Consents)
+		}
+	}
+
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	s.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
+	confirmSignUp(t, su.SignUp.ConfirmURL)
+	if got := recipientsOf(t, s); slices.Contains(got, n.ID) {
+		t.Errorf("newsletter recipients after her own sign-up for invitations = %v; want the record of the accepted row %s left out", got, n.ID)
+	}
+	s.AssertBlocksExact(t)
 }
