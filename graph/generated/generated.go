@@ -97,6 +97,7 @@ type ComplexityRoot struct {
 		KeyID           func(childComplexity int) int
 		Reason          func(childComplexity int) int
 		RemovedAt       func(childComplexity int) int
+		Restriction     func(childComplexity int) int
 		Source          func(childComplexity int) int
 	}
 
@@ -719,6 +720,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BlacklistEntry.RemovedAt(childComplexity), true
+	case "BlacklistEntry.restriction":
+		if e.ComplexityRoot.BlacklistEntry.Restriction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlacklistEntry.Restriction(childComplexity), true
 	case "BlacklistEntry.source":
 		if e.ComplexityRoot.BlacklistEntry.Source == nil {
 			break
@@ -2534,6 +2541,8 @@ type BlacklistEntry {
   keyId: String!
   "Set when the entry was removed (blacklistChanged reports removals too)."
   removedAt: Time
+  "A restriction of processing (Art. 18), made by completing a RESTRICTION request: the person's own sign-up does not end it; an admin lifts it (blacklistRemove) after telling her (Art. 18(3))."
+  restriction: Boolean!
 }
 type BlacklistEdge { cursor: String! node: BlacklistEntry! }
 type BlacklistConnection {
@@ -2995,6 +3004,8 @@ func (ec *executionContext) childFields_BlacklistEntry(ctx context.Context, fiel
 		return ec.fieldContext_BlacklistEntry_keyId(ctx, field)
 	case "removedAt":
 		return ec.fieldContext_BlacklistEntry_removedAt(ctx, field)
+	case "restriction":
+		return ec.fieldContext_BlacklistEntry_restriction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BlacklistEntry", field.Name)
 }
@@ -5529,6 +5540,29 @@ func (ec *executionContext) _BlacklistEntry_removedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_BlacklistEntry_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BlacklistEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BlacklistEntry_restriction(ctx context.Context, field graphql.CollectedField, obj *model.BlacklistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BlacklistEntry_restriction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restriction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BlacklistEntry_restriction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BlacklistEntry", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _BlacklistMatch_field(ctx context.Context, field graphql.CollectedField, obj *model.BlacklistMatch) (ret graphql.Marshaler) {
@@ -14978,6 +15012,11 @@ func (ec *executionContext) _BlacklistEntry(ctx context.Context, sel ast.Selecti
 		case "removedAt":
 			out.Values[i] = ec._BlacklistEntry_removedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "restriction":
+			out.Values[i] = ec._BlacklistEntry_restriction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -37,7 +37,7 @@ func New(db *store.DB, keyring *screening.Keyring) *Service {
 }
 
 // entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.
-const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at`
+const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction`
 
 func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 	var (
@@ -45,7 +45,7 @@ func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 		source string
 		kinds  []string
 	)
-	dest := append([]any{&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt}, extra...)
+	dest := append([]any{&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt, &e.Restriction}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}

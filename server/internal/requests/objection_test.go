@@ -206,6 +206,19 @@ func TestHerOwnSignUpDoesNotLiftARestriction(t *testing.T) {
 			t.Errorf("her restricted sales record %s is due for deletion after her sign-up; want it held while the restriction lasts", sales)
 		}
 	}
+	// The admin who lifts it must tell her first (Art. 18(3)): the blacklist shows which entry is a restriction.
+	res := b.Admin(t, `{ blacklist(first: 10) { edges { node { restriction } } } }`, nil)
+	var entries struct {
+		Blacklist struct {
+			Edges []struct{ Node struct{ Restriction bool } }
+		}
+	}
+	if len(res.Errors) == 0 {
+		res.Decode(t, &entries)
+	}
+	if len(entries.Blacklist.Edges) != 1 || !entries.Blacklist.Edges[0].Node.Restriction {
+		t.Errorf("blacklist after her sign-up: %+v (errors %+v); want her one entry, marked as a restriction", entries.Blacklist, res.Errors)
+	}
 	a.AssertBlocksExact(t)
 }
 
