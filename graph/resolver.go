@@ -84,8 +84,9 @@ type Blacklist interface {
 	Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
 	ErasurePreview(ctx context.Context, contactID string) (*model.ErasurePreview, error)
 	Add(ctx context.Context, candidate model.ContactInput, reason string) (*model.BlacklistEntry, error)
-	// AddContact puts a contact's identifiers on the blacklist (MANUAL) and keeps the record.
-	AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error)
+	// AddContact blocks the person of a contact (MANUAL) and keeps the records; keep sets
+	// records apart that are someone else.
+	AddContact(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error)
 	// BlockedContacts says per contact id, in order, whether an e-mail or phone of it matches
 	// an active entry (for the per-request loader of Contact.blocked).
 	BlockedContacts(ctx context.Context, contactIDs []string) ([]bool, []error)

@@ -108,8 +108,8 @@ func (r *mutationResolver) EraseContact(ctx context.Context, id string, reason s
 	return r.svc.Blacklist.Erase(ctx, id, reason, keep)
 }
 
-func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error) {
-	return r.svc.Blacklist.AddContact(ctx, contactID, reason)
+func (r *mutationResolver) BlacklistContact(ctx context.Context, contactID string, reason string, keep []string) (*model.BlacklistEntry, error) {
+	return r.svc.Blacklist.AddContact(ctx, contactID, reason, keep)
 }
 
 func (r *mutationResolver) MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error) {

@@ -126,4 +126,5 @@ const (
 	ReasonNothingToBlock Reason = "NOTHING_TO_BLOCK"    // blacklistAdd got nothing to recognise a person by
 	ReasonPersonTooLarge Reason = "PERSON_TOO_LARGE"    // too many records share identifiers: name the others in keep
 	ReasonEntryRemoved   Reason = "ENTRY_REMOVED"       // blacklistRemove of an entry removed before
+	ReasonContactBlocked Reason = "CONTACT_BLOCKED"     // a consent (recordConsent, an import row) for a contact a blacklist entry blocks: not recorded
 )

@@ -97,6 +97,7 @@ type ComplexityRoot struct {
 		KeyID           func(childComplexity int) int
 		Reason          func(childComplexity int) int
 		RemovedAt       func(childComplexity int) int
+		Restriction     func(childComplexity int) int
 		Source          func(childComplexity int) int
 	}
 
@@ -270,7 +271,7 @@ type ComplexityRoot struct {
 		AddToList        func(childComplexity int, contactID string, listKey string) int
 		ApplyRetention   func(childComplexity int, dryRun bool) int
 		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
-		BlacklistContact func(childComplexity int, contactID string, reason string) int
+		BlacklistContact func(childComplexity int, contactID string, reason string, keep []string) int
 		BlacklistRemove  func(childComplexity int, id string, reason string) int
 		CompleteRequest  func(childComplexity int, id string, outcome string, keep []string, checked []string) int
 		CreateAPIToken   func(childComplexity int, name string, role model.Role, purposeKeys []string, expiresAt *time.Time) int
@@ -453,7 +454,7 @@ type MutationResolver interface {
 	RecordConsent(ctx context.Context, input model.ConsentInput) (*model.Consent, error)
 	RevokeConsent(ctx context.Context, input model.RevocationInput) (*model.Consent, error)
 	EraseContact(ctx context.Context, id string, reason string, keep []string) (*model.ErasureReceipt, error)
-	BlacklistContact(ctx context.Context, contactID string, reason string) (*model.BlacklistEntry, error)
+	BlacklistContact(ctx context.Context, contactID string, reason string, keep []string) (*model.BlacklistEntry, error)
 	MergeContacts(ctx context.Context, intoID string, fromIds []string, reason string) (*model.Contact, error)
 	AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
@@ -719,6 +720,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BlacklistEntry.RemovedAt(childComplexity), true
+	case "BlacklistEntry.restriction":
+		if e.ComplexityRoot.BlacklistEntry.Restriction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlacklistEntry.Restriction(childComplexity), true
 	case "BlacklistEntry.source":
 		if e.ComplexityRoot.BlacklistEntry.Source == nil {
 			break
@@ -1474,7 +1481,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.BlacklistContact(childComplexity, args["contactId"].(string), args["reason"].(string)), true
+		return e.ComplexityRoot.Mutation.BlacklistContact(childComplexity, args["contactId"].(string), args["reason"].(string), args["keep"].([]string)), true
 	case "Mutation.blacklistRemove":
 		if e.ComplexityRoot.Mutation.BlacklistRemove == nil {
 			break
@@ -2534,6 +2541,8 @@ type BlacklistEntry {
   keyId: String!
   "Set when the entry was removed (blacklistChanged reports removals too)."
   removedAt: Time
+  "A restriction of processing (Art. 18), made by completing a RESTRICTION request: the person's own sign-up does not end it; an admin lifts it (blacklistRemove) after telling her (Art. 18(3))."
+  restriction: Boolean!
 }
 type BlacklistEdge { cursor: String! node: BlacklistEntry! }
 type BlacklistConnection {
@@ -2848,8 +2857,8 @@ type Mutation {
   (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
   """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])
-  "Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name."
-  blacklistContact(contactId: ID!, reason: String!): BlacklistEntry! @hasRole(roles: [ADMIN])
+  "Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name. keep names records that are someone else (a family's shared phone): they are not blocked with her, nor the identifiers they hold — to split someone off a blocked person, block her anew with keep, then end the old entry (blacklistRemove)."
+  blacklistContact(contactId: ID!, reason: String!, keep: [ID!]): BlacklistEntry! @hasRole(roles: [ADMIN])
   "Merges duplicate records into one; every ledger event is kept. Audited."
   mergeContacts(intoId: ID!, fromIds: [ID!]!, reason: String!): Contact! @hasRole(roles: [STAFF])
   addConsentText(purposeKey: String!, text: String!): ConsentText! @hasRole(roles: [ADMIN])
@@ -2995,6 +3004,8 @@ func (ec *executionContext) childFields_BlacklistEntry(ctx context.Context, fiel
 		return ec.fieldContext_BlacklistEntry_keyId(ctx, field)
 	case "removedAt":
 		return ec.fieldContext_BlacklistEntry_removedAt(ctx, field)
+	case "restriction":
+		return ec.fieldContext_BlacklistEntry_restriction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BlacklistEntry", field.Name)
 }
@@ -3756,6 +3767,14 @@ func (ec *executionContext) field_Mutation_blacklistContact_args(ctx context.Con
 		return nil, err
 	}
 	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg2
 	return args, nil
 }
 
@@ -5521,6 +5540,29 @@ func (ec *executionContext) _BlacklistEntry_removedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_BlacklistEntry_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BlacklistEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BlacklistEntry_restriction(ctx context.Context, field graphql.CollectedField, obj *model.BlacklistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BlacklistEntry_restriction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restriction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BlacklistEntry_restriction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BlacklistEntry", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _BlacklistMatch_field(ctx context.Context, field graphql.CollectedField, obj *model.BlacklistMatch) (ret graphql.Marshaler) {
@@ -8947,7 +8989,7 @@ func (ec *executionContext) _Mutation_blacklistContact(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().BlacklistContact(ctx, fc.Args["contactId"].(string), fc.Args["reason"].(string))
+			return ec.Resolvers.Mutation().BlacklistContact(ctx, fc.Args["contactId"].(string), fc.Args["reason"].(string), fc.Args["keep"].([]string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -14970,6 +15012,11 @@ func (ec *executionContext) _BlacklistEntry(ctx context.Context, sel ast.Selecti
 		case "removedAt":
 			out.Values[i] = ec._BlacklistEntry_removedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "restriction":
+			out.Values[i] = ec._BlacklistEntry_restriction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -65,6 +65,8 @@ type BlacklistEntry struct {
 	KeyID string `json:"keyId"`
 	// Set when the entry was removed (blacklistChanged reports removals too).
 	RemovedAt *time.Time `json:"removedAt,omitempty"`
+	// A restriction of processing (Art. 18), made by completing a RESTRICTION request: the person's own sign-up does not end it; an admin lifts it (blacklistRemove) after telling her (Art. 18(3)).
+	Restriction bool `json:"restriction"`
 }
 
 type BlacklistMatch struct {

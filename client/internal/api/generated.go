@@ -92,7 +92,7 @@ func (v *BlacklistChangedResponse) GetBlacklistChanged() BlacklistEntryFields {
 
 // BlacklistContactResponse is returned by BlacklistContact on success.
 type BlacklistContactResponse struct {
-	// Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name.
+	// Blocks the person and keeps the records (objection, Art. 21; restriction, Art. 18): the contact and every record sharing a normalised e-mail or phone with it, as an erasure takes them, get nothing for any purpose until the entry ends — also a record with a postal address only — and their identifiers go on the blacklist (an e-mail or phone blocks, a name and address warns when entered again). Every live contact it newly covers gets a CONTACT_BLOCKED event. The reason must not quote the person's e-mail, phone or name. keep names records that are someone else (a family's shared phone): they are not blocked with her, nor the identifiers they hold — to split someone off a blocked person, block her anew with keep, then end the old entry (blacklistRemove).
 	BlacklistContact BlacklistEntryFields `json:"blacklistContact"`
 }
 

@@ -19,6 +19,7 @@ var serverReasons = []string{
 	"CONSENT_REVOKED_LATER",         // a duplicate's consent not recorded: the person revoked after the stated date
 	"CONSENT_TEXT_UNKNOWN",          // no such version of the purpose's consent text
 	"CONSENT_WITHOUT_LIST",          // the consent column says yes, but the import names no list
+	"CONTACT_BLOCKED",               // a consent (recordConsent, an import row) for a contact a blacklist entry blocks: not recorded
 	"COUNTRY_UNKNOWN",               // not a country this server knows
 	"CURSOR_AHEAD",                  // a cursor newer than any event
 	"CURSOR_EXPIRED",                // events after the cursor were deleted already

@@ -37,7 +37,7 @@ func New(db *store.DB, keyring *screening.Keyring) *Service {
 }
 
 // entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.
-const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at`
+const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction`
 
 func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 	var (
@@ -45,7 +45,7 @@ func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 		source string
 		kinds  []string
 	)
-	dest := append([]any{&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt}, extra...)
+	dest := append([]any{&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt, &e.Restriction}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -70,8 +70,9 @@ func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEnt
 	return e, nil
 }
 
-// insertEntry writes an entry with the current-key hashes of ids.
-func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers) (*model.BlacklistEntry, error) {
+// insertEntry writes an entry with the current-key hashes of ids; restriction marks an Art. 18
+// restriction, which a re-entry does not end (EndForReentry).
+func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.BlacklistSource, reason string, ids screening.Identifiers, restriction bool) (*model.BlacklistEntry, error) {
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -84,9 +85,9 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 	if kinds == nil {
 		kinds = []string{}
 	}
-	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds)
-		VALUES ($1, $2, $3, $4) RETURNING `+entryColumns,
-		string(source), reason, s.keyring.Current().ID, kinds))
+	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds, restriction)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+entryColumns,
+		string(source), reason, s.keyring.Current().ID, kinds, restriction))
 	if err != nil {
 		return nil, fmt.Errorf("insert blacklist entry: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestContactBlocksFollowEveryWritePath(t *testing.T) {
 	// blacklistAdd covers Erika; createContact of a second record of hers is blocked at once
 	var emailEntry struct{ BlacklistAdd struct{ ID string } }
 	p.MustAdmin(t, &emailEntry, blacklistAddQ, map[string]any{"c": map[string]any{"emails": []string{"Erika.Mustermann+news@example.org"}}, "r": "objection to advertising"})
-	second := p.subscriber(t, map[string]any{"familyName": "Mustermann (sales)", "emails": []string{"erika.mustermann+news@example.org"}})
+	second := p.member(t, map[string]any{"familyName": "Mustermann (sales)", "emails": []string{"erika.mustermann+news@example.org"}})
 	expect("blacklistAdd and a second record", []string{maxID}, map[string]bool{erikaID: true, second: true})
 
 	// merging the blocked second record into a clean one blocks the survivor

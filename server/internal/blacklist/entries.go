@@ -41,7 +41,7 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 	}
 	var entry *model.BlacklistEntry
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		entry, err = s.block(ctx, tx, ids, reason, "blacklistAdd", "", nil)
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistAdd", "", nil, false)
 		return err
 	})
 	if err != nil {
@@ -52,9 +52,11 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 
 // AddContact blocks a contact's person and keeps the records (blacklistContact): an objection
 // to advertising (Art. 21 GDPR) or a restriction of processing (Art. 18) where retention duties
-// forbid erasure. It is BlockPerson with no record set apart.
-func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*model.BlacklistEntry, error) {
-	return s.BlockPerson(ctx, contactID, reason, nil)
+// forbid erasure. It is BlockPerson, as an objection: the person's own sign-up ends it. keep
+// sets records apart that are someone else; blocking her anew with keep and then ending the
+// old entry splits them off a blocked person without letting her out meanwhile.
+func (s *Service) AddContact(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error) {
+	return s.BlockPerson(ctx, contactID, reason, keep, false)
 }
 
 // BlockPerson blocks the person of a contact and keeps the records: an objection (Art. 21) or
@@ -67,8 +69,9 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string) (*mo
 // warns). A record in keep is someone else (a family's phone): the search does not pass
 // through it, it is not restricted, and identifiers it holds are left out of the entry, so it
 // is not blocked with her. Every live contact the entry newly covers gets a CONTACT_BLOCKED
-// event.
-func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error) {
+// event. restriction marks an Art. 18 restriction: her own sign-up does not end it
+// (EndForReentry), only an admin does.
+func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, keep []string, restriction bool) (*model.BlacklistEntry, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
 	}
@@ -111,7 +114,7 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 		for i, c := range records {
 			restrict[i] = c.ID
 		}
-		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID, restrict)
+		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID, restrict, restriction)
 		return err
 	})
 	if err != nil {
@@ -149,7 +152,7 @@ func (s *Service) withoutKept(ctx context.Context, q store.Querier, ids screenin
 
 // block writes a MANUAL entry for ids and announces it: BLACKLIST_CHANGED, and CONTACT_BLOCKED
 // for every live contact it newly covers. Audited as op about contactID (may be "").
-func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string, restrict []string) (*model.BlacklistEntry, error) {
+func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifiers, reason, op, contactID string, restrict []string, restriction bool) (*model.BlacklistEntry, error) {
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -158,7 +161,7 @@ func (s *Service) block(ctx context.Context, tx pgx.Tx, ids screening.Identifier
 	if err != nil {
 		return nil, err
 	}
-	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids)
+	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceManual, reason, ids, restriction)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, identifiers)
+	entry, err := s.insertEntry(ctx, tx, model.BlacklistSourceErasure, reason, identifiers, false)
 	if err != nil {
 		return nil, err
 	}

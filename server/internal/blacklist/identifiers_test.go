@@ -96,7 +96,7 @@ func TestIdentifierHashesAcrossKeyRotation(t *testing.T) {
 	// A new entry, made under the new key, blocks too; so does a contact written with an
 	// override against the old entry.
 	rotated.MustAdmin(t, &struct{}{}, blacklistContactQ, map[string]any{"id": maxID, "r": "objection, made under the new key"})
-	again := rotated.subscriber(t, map[string]any{"familyName": "Sales record", "emails": []string{"Erika.Mustermann+sales@example.org"}})
+	again := rotated.member(t, map[string]any{"familyName": "Sales record", "emails": []string{"Erika.Mustermann+sales@example.org"}})
 	if ids, _ := rotated.recipients(t); !slices.Equal(ids, []string{hans}) {
 		t.Errorf("recipients = %v, want only Hans", ids)
 	}

@@ -45,10 +45,18 @@ func (p person) contact(t *testing.T, in map[string]any) string {
 // subscriber creates a contact on the news list with a granted newsletter consent.
 func (p person) subscriber(t *testing.T, in map[string]any) string {
 	t.Helper()
+	id := p.member(t, in)
+	p.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`,
+		map[string]any{"c": id})
+	return id
+}
+
+// member creates a contact on the news list without a consent: a record written blocked (an
+// override against the blacklist) gets none, recordConsent refuses it (CONTACT_BLOCKED).
+func (p person) member(t *testing.T, in map[string]any) string {
+	t.Helper()
 	id := p.contact(t, in)
-	vars := map[string]any{"c": id}
-	p.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, vars)
-	p.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`, vars)
+	p.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": id})
 	return id
 }
 

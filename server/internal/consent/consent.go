@@ -93,6 +93,38 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
+// refuseBlocked refuses a grant for a contact that recipients leaves out (Blocked): her
+// objection, restriction or erasure covers it.
+func refuseBlocked(ctx context.Context, tx pgx.Tx, field, contactID string) error {
+	blocked, err := Blocked(ctx, tx, []string{contactID})
+	if err != nil {
+		return err
+	}
+	if len(blocked) > 0 {
+		return apperr.BadInput(field, apperr.ReasonContactBlocked,
+			"contact %s is blocked by a blacklist entry (objection, restriction or erasure); no consent is recorded for it: the person comes back only by confirming a sign-up herself, or when an admin ends the entry", contactID)
+	}
+	return nil
+}
+
+// Blocked returns those of the contacts ids that no grant may be recorded for: the ones
+// recipients leaves out (contact_blocks, kept equal to vermerk_contact_blocked). Recorded while
+// the entry holds, a grant would do nothing; once the person came back herself for another
+// purpose (signup's re-entry ends the entry and revokes only the grants older than it), it
+// would send her what she objected to. Only her own confirmed sign-up, or an admin ending the
+// entry, brings her back. recordConsent and the import's consent stage ask this.
+func Blocked(ctx context.Context, q store.Querier, ids []string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT contact_id::text FROM contact_blocks WHERE contact_id = ANY($1::uuid[]) ORDER BY 1`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("consent.Blocked: %w", err)
+	}
+	blocked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("consent.Blocked: %w", err)
+	}
+	return blocked, nil
+}
+
 // refuseMentions refuses a text that quotes the e-mail, phone or name of the person of
 // contact id, on any of their records (store.PersonContacts, screening.RefuseMentions): a
 // revocation's channel is written on each of them.

@@ -122,6 +122,9 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		if err != nil {
 			return err
 		}
+		if err := refuseBlocked(ctx, tx, "input.contactId", in.ContactID); err != nil {
+			return err
+		}
 		if in.ConsentTextVersion != nil {
 			if err := CheckTextVersion(ctx, tx, "input.consentTextVersion", p.ID, *in.ConsentTextVersion); err != nil {
 				return err

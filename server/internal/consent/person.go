@@ -201,14 +201,20 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 // entry (her objection, restriction or erasure, made at blockedAt) ends because she came back
 // herself for the purpose keptPurposeID (a confirmed double opt-in); the entry overrode every
 // grant she had, and the grants of other purposes that are older than it do not come back
-// with her. Each record of the person (store.SamePerson of contactID, locked by the caller)
+// with her. Each record of the person (store.SamePerson of contactID, and the records the
+// entry restricted, which may share no identifier with her any more; locked by the caller)
 // whose grant in force for another purpose is older than blockedAt gets a REVOKED entry dated
 // blockedAt (as late as a ledger entry may be dated back), evidence naming the entry by id,
 // and a CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
-func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
+func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, restricted []string, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
+	}
+	for _, r := range restricted {
+		if !slices.Contains(person, r) {
+			person = append(person, r)
+		}
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text FROM consent_state
 		WHERE contact_id = ANY($1::uuid[]) AND purpose_id <> $2 AND status = 'GRANTED' AND granted_at < $3

@@ -20,7 +20,8 @@ import (
 // The consent stage. A row whose consent columns name a purpose records a GRANTED consent with
 // source "import" and evidence naming the file, the line and the stated source: for a new
 // contact at once; for an existing contact (a duplicate) too, unless the person revoked that
-// purpose after the stated date; for a held row only once it is accepted.
+// purpose after the stated date or a blacklist entry blocks it; for a held row only once it is
+// accepted.
 
 // consentSource is the ledger source of a consent read from an import file.
 const consentSource = "import"
@@ -247,7 +248,8 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 
 // grantsForExisting are the grants a duplicate row's consent makes for the live contacts that
 // hold its e-mails or phones: none when the person revoked the purpose after the stated date
-// (or at all, when the file states no date) — a file never undoes a newer "no". The person is
+// (or at all, when the file states no date) — a file never undoes a newer "no" — and none for a
+// contact a blacklist entry blocks (consent.Blocked). The person is
 // every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
 // a record entered after the revocation on another one is that person too.
 func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, evidence string) ([]grant, error) {
@@ -261,6 +263,10 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	if err != nil {
 		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
+	blocked, err := consent.Blocked(ctx, tx, matched)
+	if err != nil {
+		return nil, fmt.Errorf("consent stage: %w", err)
+	}
 	var revokedAt *time.Time
 	last, err := consent.PersonRevocation(ctx, tx, matched, purposeID)
 	if err != nil {
@@ -272,6 +278,9 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	var out []grant
 	for _, id := range matched {
 		switch {
+		case slices.Contains(blocked, id):
+			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonContactBlocked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
+				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", id, r.consent.purposeKey)})
 		case revokedAt != nil && r.consent.givenAt == nil:
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
 				"the person revoked it on %s and the file gives no consent date", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})
@@ -286,14 +295,37 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 }
 
 // recordHeldConsent records the consent a held row stated, once the row is accepted as
-// contact contactID.
-func recordHeldConsent(ctx context.Context, tx pgx.Tx, jobID string, line int, contactID string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, given_at, recorded_by, recorded_by_token)
+// contact contactID — unless the contact is blocked (consent.Blocked), as it is while the entry
+// the row matched holds: accepting the row overrides the screening of the record, not the
+// person's objection; the job gets a CONTACT_BLOCKED problem for the line instead, and
+// recorded says false.
+func recordHeldConsent(ctx context.Context, tx pgx.Tx, jobID string, line int, contactID string) (recorded bool, err error) {
+	var stated bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM import_held_consents WHERE job_id = $1 AND line = $2)`, jobID, line).Scan(&stated); err != nil {
+		return false, fmt.Errorf("held row's consent: %w", err)
+	}
+	if !stated {
+		return true, nil
+	}
+	blocked, err := consent.Blocked(ctx, tx, []string{contactID})
+	if err != nil {
+		return false, err
+	}
+	if len(blocked) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_problems (job_id, seq, line, code, field, message)
+			SELECT $1, coalesce(max(seq) + 1, 0), $2, $3, 'consent', $4 FROM import_problems WHERE job_id = $1`,
+			jobID, line, string(apperr.ReasonContactBlocked), fmt.Sprintf("accepted as contact %s, whose consent is not recorded: "+
+				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", contactID)); err != nil {
+			return false, fmt.Errorf("held row's consent: %w", err)
+		}
+		return false, nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, source, evidence, given_at, recorded_by, recorded_by_token)
 		SELECT $3, c.purpose_id, 'GRANTED', $4, c.evidence, c.given_at, j.created_by_name, j.created_by_id
 		FROM import_held_consents c JOIN import_jobs j ON j.id = c.job_id WHERE c.job_id = $1 AND c.line = $2`,
 		jobID, line, contactID, consentSource)
 	if err != nil {
-		return fmt.Errorf("held row's consent: %w", err)
+		return false, fmt.Errorf("held row's consent: %w", err)
 	}
-	return nil
+	return true, nil
 }

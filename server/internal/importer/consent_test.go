@@ -21,7 +21,8 @@ func TestImportRecordsTheConsentsTheFileStates(t *testing.T) {
 	s.MustAdmin(t, &max, `mutation { createContact(input: {givenName: "Max", familyName: "Mustermann", emails: ["max.muster@example.com"]}) { contact { id } } }`, nil)
 	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "phone"}) { id } }`,
 		map[string]any{"c": max.CreateContact.Contact.ID})
-	s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {emails: ["gesperrt@example.org"]}, reason: "asked to be erased") { id } }`, nil)
+	var entry struct{ BlacklistAdd struct{ ID string } }
+	s.MustAdmin(t, &entry, `mutation { blacklistAdd(candidate: {emails: ["gesperrt@example.org"]}, reason: "asked to be erased") { id } }`, nil)
 
 	lastMonth := time.Now().AddDate(0, -1, 0).UTC().Format("02.01.2006")
 	file := "Vorname;Nachname;E-Mail;Einwilligung;Einwilligungsdatum;Quelle\r\n" +
@@ -88,7 +89,10 @@ func TestImportRecordsTheConsentsTheFileStates(t *testing.T) {
 		t.Fatalf("consents without a (known) purpose: %d", n)
 	}
 
-	// The held row's consent is recorded only when the row is accepted.
+	// The held row's consent is recorded only when the row is accepted, and only once the
+	// entry that blocks the person has ended (else the contact is blocked: no consent for it).
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { blacklistRemove(id: $id, reason: "came back by letter") { id } }`,
+		map[string]any{"id": entry.BlacklistAdd.ID})
 	var decided struct{ DecideImportRow job }
 	s.MustAdmin(t, &decided, decide, map[string]any{"job": j.ID, "line": 4, "accept": true, "reason": "came back by letter"})
 	bernd := proof("gesperrt@example.org")

@@ -81,12 +81,16 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				if _, err := blacklist.HashIdentifiers(ctx, tx, s.keyring, []string{id}); err != nil {
 					return err
 				}
-				if err := recordHeldConsent(ctx, tx, jobID, line, id); err != nil {
+				recorded, err := recordHeldConsent(ctx, tx, jobID, line, id)
+				if err != nil {
 					return err
 				}
 				inserted = 1
 				audit.ContactID = id
 				audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist match %s, entry %s", line, field, entryID)
+				if !recorded {
+					audit.Outcome += "; its consent not recorded: the contact is blocked"
+				}
 			}
 		} else {
 			audit.Outcome = fmt.Sprintf("dropped line %d (blacklist match %s, entry %s)", line, field, entryID)

@@ -86,7 +86,7 @@ func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRo
 func (s *Service) HeldRows(ctx context.Context, jobID string) ([]*model.HeldRow, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT h.line, h.field, h.given_name, h.family_name, coalesce(h.organization, ''), h.raw_email,
 			h.raw_phone, coalesce(h.street, ''), coalesce(h.postal_code, ''), coalesce(h.city, ''), coalesce(h.country, ''),
-			e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at
+			e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction
 		FROM import_held h JOIN blacklist_entries e ON e.id = h.entry_id
 		WHERE h.job_id = $1 ORDER BY h.line LIMIT $2`, jobID, maxListed)
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) HeldRows(ctx context.Context, jobID string) ([]*model.HeldRow,
 		row, e := h.Row, h.Entry
 		err := r.Scan(&h.Line, &field, &row.GivenName, &row.FamilyName, &row.Organization, &row.Email, &row.Phone,
 			&row.Street, &row.PostalCode, &row.City, &row.Country,
-			&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt)
+			&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt, &e.Restriction)
 		h.Field, e.Source = model.MatchField(field), model.BlacklistSource(source)
 		e.IdentifierKinds = make([]model.MatchField, len(kinds))
 		for i, k := range kinds {

@@ -36,6 +36,7 @@ type purpose struct {
 	texts                []string // one line per consent text version
 	tokens               []string
 	granted, revocations int
+	blocked              int // of granted: contacts a blacklist entry blocks (contact_blocks)
 	kept                 categories
 }
 
@@ -94,6 +95,8 @@ func loadPurposes(ctx context.Context, tx pgx.Tx, since time.Time) ([]*purpose, 
 				FROM api_tokens t JOIN api_token_purposes tp ON tp.token_id = t.id
 				WHERE tp.purpose_key = p.key AND t.role = 'INTEGRATOR'), '{}'),
 			(SELECT count(*) FROM consent_state s WHERE s.purpose_id = p.id AND s.status = 'GRANTED'),
+			(SELECT count(*) FROM consent_state s JOIN contact_blocks b ON b.contact_id = s.contact_id
+				WHERE s.purpose_id = p.id AND s.status = 'GRANTED'),
 			(SELECT count(*) FROM consent_events e WHERE e.purpose_id = p.id AND e.status = 'REVOKED' AND e.at >= $1)
 		FROM purposes p ORDER BY p.key`, since)
 	if err != nil {
@@ -101,7 +104,7 @@ func loadPurposes(ctx context.Context, tx pgx.Tx, since time.Time) ([]*purpose, 
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*purpose, error) {
 		var p purpose
-		err := r.Scan(&p.id, &p.key, &p.name, &p.basis, &p.description, &p.retentionMonths, &p.lists, &p.tokens, &p.granted, &p.revocations)
+		err := r.Scan(&p.id, &p.key, &p.name, &p.basis, &p.description, &p.retentionMonths, &p.lists, &p.tokens, &p.granted, &p.blocked, &p.revocations)
 		return &p, err
 	})
 	if err != nil {
@@ -227,8 +230,13 @@ func write(now time.Time, purposes []*purpose, hooks []webhook, erasures, delete
 		} else {
 			p("- **Retention:** no limit set (_to be completed_: set retentionMonths on the purpose)")
 		}
-		p("- **Counts:** %d contacts with a granted consent; %d revocations in the last 12 months; %d erasures in the last 12 months (all purposes: an erasure removes the person's ledger, so it cannot be attributed)",
-			pu.granted, pu.revocations, erasures)
+		blocked := ""
+		if pu.blocked > 0 {
+			// their grants stay in the ledger as proof, but an objection, restriction or erasure overrides them
+			blocked = fmt.Sprintf(" (%d of them blocked: a blacklist entry — objection, restriction or erasure — covers them, nothing is sent to them)", pu.blocked)
+		}
+		p("- **Counts:** %d contacts with a granted consent%s; %d revocations in the last 12 months; %d erasures in the last 12 months (all purposes: an erasure removes the person's ledger, so it cannot be attributed)",
+			pu.granted, blocked, pu.revocations, erasures)
 	}
 	return b.String()
 }

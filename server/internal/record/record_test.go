@@ -87,3 +87,31 @@ func TestRecordNamesEveryPurposeWithItsCounts(t *testing.T) {
 		t.Errorf("record header:\n%s", md)
 	}
 }
+
+// A person who objected keeps her old grant in the ledger (proof), but nothing is processed for
+// it: the record's count of granted consents says how many of them are blocked, so the
+// controller does not read her as a newsletter recipient.
+func TestRecordCountsBlockedGrantsApart(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	var ids []string
+	for _, email := range []string{"erika.testfrau@example.org", "otto.fremd@example.org"} {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
+			map[string]any{"in": map[string]any{"familyName": "Testfrau", "emails": []string{email}}})
+		ids = append(ids, out.CreateContact.Contact.ID)
+		s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "fair"}) { id } }`,
+			map[string]any{"c": out.CreateContact.Contact.ID})
+	}
+	var req struct{ FileRequest struct{ ID string } }
+	s.MustAdmin(t, &req, `mutation($c: ID!) { fileRequest(input: {kind: OBJECTION, contactId: $c, channel: "letter"}) { id } }`, map[string]any{"c": ids[0]})
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { completeRequest(id: $id, outcome: "No more advertising, confirmed by letter") { id } }`,
+		map[string]any{"id": req.FileRequest.ID})
+	var rec struct{ ProcessingRecord string }
+	s.MustAdmin(t, &rec, `query { processingRecord }`, nil)
+	if want := "2 contacts with a granted consent (1 of them blocked"; !strings.Contains(rec.ProcessingRecord, want) {
+		t.Errorf("the record after one of two objected lacks %q:\n%s", want, rec.ProcessingRecord)
+	}
+}

@@ -227,7 +227,7 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 	case cur.Kind == model.RequestKindObjection || cur.Kind == model.RequestKindRestriction:
 		// The person gets nothing from then on, whichever record staff find her by; the
 		// outcome is the entry's reason (checked above: it names nobody).
-		if _, err := s.block(ctx, person.ID, text, keep); err != nil {
+		if _, err := s.block(ctx, person.ID, text, keep, cur.Kind == model.RequestKindRestriction); err != nil {
 			return nil, err
 		}
 	case cur.Kind == model.RequestKindAccess || cur.Kind == model.RequestKindPortability:

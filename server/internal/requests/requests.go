@@ -28,8 +28,9 @@ import (
 type EraseFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
 
 // BlockFunc blocks the person of a contact and keeps the records but those keep names
-// (blacklist.Service.BlockPerson): what an OBJECTION or RESTRICTION request asks.
-type BlockFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.BlacklistEntry, error)
+// (blacklist.Service.BlockPerson): what an OBJECTION or RESTRICTION request asks; restriction
+// marks the latter, which her own sign-up does not end.
+type BlockFunc func(ctx context.Context, contactID, reason string, keep []string, restriction bool) (*model.BlacklistEntry, error)
 
 // ExportFunc returns everything stored about the person of a contact as JSON, leaving out the
 // records keep names (consent.Service.SubjectAccessExport).

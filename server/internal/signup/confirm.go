@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +123,8 @@ func (s *Service) View(ctx context.Context, token string) (*View, error) {
 // or created, put on the list, and granted the consent with the evidence of both steps. A
 // repeated confirmation changes nothing; an expired sign-up is deleted. A person on the
 // blacklist comes back only this way — by their own confirmation — as an audited re-entry
-// that ends the entries their address matched and appears in the admin feed.
+// that ends the entries their address matched and appears in the admin feed; a restriction
+// (Art. 18) stays until an admin lifts it, and her consent is recorded under it.
 func (s *Service) Confirm(ctx context.Context, token string, step Step) (State, error) {
 	id, err := s.parseToken(token)
 	if err != nil {
@@ -190,20 +192,24 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 		rec.Outcome = "ok: contact created"
 	}
 	if len(entries) > 0 {
-		rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(entries, ", ") + " ended"
-		first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
+		ended, restricted, first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
 		if err != nil {
 			return err
 		}
-		// She came back for this purpose; what she objected to before stays objected.
-		if first != "" {
-			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
+		if len(ended) > 0 {
+			rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(ended, ", ") + " ended"
+			// She came back for this purpose; what she objected to before stays objected.
+			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, restricted, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
+				return err
+			}
+			if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactReentered, ContactID: contactID,
+				PurposeID: p.purposeID, Channel: Channel, Ref: p.id}); err != nil {
 				return err
 			}
 		}
-		if _, err := store.Emit(ctx, tx, store.Event{Kind: store.EventContactReentered, ContactID: contactID,
-			PurposeID: p.purposeID, Channel: Channel, Ref: p.id}); err != nil {
-			return err
+		if kept := slices.DeleteFunc(slices.Clone(entries), func(e string) bool { return slices.Contains(ended, e) }); len(kept) > 0 {
+			// a restriction stays (Art. 18(3)); her consent is recorded all the same (Art. 18(2))
+			rec.Outcome += "; restriction entries " + strings.Join(kept, ", ") + " stay until an admin lifts them"
 		}
 	}
 	if p.listID != nil {

@@ -12,10 +12,13 @@ import (
 )
 
 // neighbours selects up to $2 of the live contacts sharing a normalised e-mail or phone with
-// one of the contacts $1, other than those.
+// one of the contacts $1, or restricted together with one of them by an active blacklist entry
+// (contact_restrictions: an objection or restriction named them as one person's records), other
+// than those.
 const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
 		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
-		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])) o
+		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_restrictions r JOIN contact_restrictions x ON x.entry_id = r.entry_id WHERE r.contact_id = ANY($1::uuid[])) o
 	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1 LIMIT $2`
 
 // MaxPersonRecords bounds the records of one person: more means identifiers shared far
@@ -24,7 +27,9 @@ const MaxPersonRecords = 200
 
 // SamePerson is DESIGN rule 8's person: the live records reachable from id through a shared
 // normalised e-mail or phone, transitively, without passing through a record in keep (someone
-// else, as an admin named them). It returns them in the order found (id first), and the
+// else, as an admin named them). Records an active objection or restriction blocked together
+// stay one person after staff took the shared identifier off one of them (it stays blocked as
+// hers), so her later erasure takes it too. It returns them in the order found (id first), and the
 // records of keep met; more than MaxPersonRecords is BAD_USER_INPUT PERSON_TOO_LARGE.
 // Erasure, its preview and revocation all ask this one rule who the person is.
 func SamePerson(ctx context.Context, q Querier, id string, keep []string) (records, kept []string, err error) {
