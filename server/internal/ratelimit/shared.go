@@ -92,6 +92,11 @@ func (b *Blacklist) share(ctx context.Context, db *store.DB, instance string, cu
 		}
 		if _, err := db.Pool.Exec(ctx, `INSERT INTO rate_limit_usage (instance, token_id, units)
 			SELECT $1, t, u FROM unnest($2::text[], $3::int[]) AS x (t, u)`, instance, tokens, units); err != nil {
+			b.mu.Lock()
+			for k, n := range pending { // written with the next share
+				b.pending[k] += n
+			}
+			b.mu.Unlock()
 			return err
 		}
 	}

@@ -60,3 +60,39 @@ func TestSharedUsageCommittedOutOfOrderIsCharged(t *testing.T) {
 		t.Fatalf("%.1f screens left of 10 after the other instances used 5 + 1; want about 4", left)
 	}
 }
+
+// Usage that could not be written (the database unreachable for a moment) is written with the
+// next share, not dropped: else the other instances never charge it.
+func TestSharedUsageSurvivesAFailedWrite(t *testing.T) {
+	ctx := t.Context()
+	dbURL := pgtest.NewDB(t)
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gone, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Close() // every query on it fails
+
+	b := Screen(nil, 10, nil)
+	b.pending = map[string]int{}
+	const here = "00000000-0000-4000-8000-00000000000c"
+	cur := newUsageCursor(0)
+	b.used("front-desk", 3)
+	if err := b.share(ctx, gone, here, cur); err == nil {
+		t.Fatal("share on a closed pool succeeded")
+	}
+	if err := b.share(ctx, db, here, cur); err != nil {
+		t.Fatal(err)
+	}
+	var units int
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(sum(units), 0) FROM rate_limit_usage WHERE token_id = 'front-desk'`).Scan(&units); err != nil {
+		t.Fatal(err)
+	}
+	if units != 3 {
+		t.Fatalf("shared usage after a failed write and a good one: %d units, want the 3 used", units)
+	}
+}
