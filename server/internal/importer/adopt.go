@@ -43,8 +43,10 @@ func (s *Service) adoptOrphans(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	if len(ours) > 0 {
-		if _, err := s.db.Pool.Exec(ctx, `UPDATE import_jobs SET updated_at = now()
-			WHERE id = ANY ($1::uuid[]) AND status = 'RUNNING'`, ours); err != nil {
+		// SKIP LOCKED: a row a batch is writing gets its updated_at from the batch, and two
+		// instances marking the same jobs wait for each other in no order.
+		if _, err := s.db.Pool.Exec(ctx, `UPDATE import_jobs SET updated_at = now() WHERE id IN (SELECT id FROM import_jobs
+			WHERE id = ANY ($1::uuid[]) AND status = 'RUNNING' FOR UPDATE SKIP LOCKED)`, ours); err != nil {
 			return fmt.Errorf("importer.adoptOrphans: mark this instance's jobs: %w", err)
 		}
 	}
