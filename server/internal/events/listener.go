@@ -36,8 +36,9 @@ func (b *Bus) connect(ctx context.Context) (*pgx.Conn, error) {
 }
 
 // listen runs until ctx ends: it reads and fans out new events, waits for a notification or
-// the poll interval, and reconnects with backoff whenever the connection fails. After a
-// reconnect it catches up from the last id it fanned out, so subscribers miss nothing.
+// the poll interval, and reconnects with backoff whenever the connection fails, reading
+// through the pool meanwhile. After a reconnect it catches up from the last id it fanned out,
+// so subscribers miss nothing.
 func (b *Bus) listen(ctx context.Context, conn *pgx.Conn) {
 	log := b.opts.Log
 	backoff := 50 * time.Millisecond
@@ -50,10 +51,8 @@ func (b *Bus) listen(ctx context.Context, conn *pgx.Conn) {
 					return
 				}
 				log.Warn("events listener: database unreachable, retrying", "in", backoff, "err", err)
-				select {
-				case <-ctx.Done():
+				if !b.pollWhileDown(ctx, backoff) {
 					return
-				case <-time.After(backoff):
 				}
 				backoff = min(backoff*2, b.opts.MaxBackoff)
 				continue
@@ -68,6 +67,31 @@ func (b *Bus) listen(ctx context.Context, conn *pgx.Conn) {
 			return
 		}
 		log.Warn("events listener lost its database connection; reconnecting", "err", err)
+	}
+}
+
+// pollWhileDown reads and fans out new events through the pool every poll interval for d,
+// while the listener cannot connect: its URL (VERMERK_LISTEN_DATABASE_URL) may be unreachable
+// while the pool's is not, and subscribers must not wait for it to come back. False when ctx
+// ended.
+func (b *Bus) pollWhileDown(ctx context.Context, d time.Duration) bool {
+	until := time.Now().Add(d)
+	for {
+		read, cancel := context.WithTimeout(ctx, 5*time.Second) // a database that is down too must not hold up the reconnection
+		err := b.catchUp(read, b.db.Pool)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			b.opts.Log.Debug("events: reading through the pool while the listener is down", "err", err)
+		}
+		wait := min(b.opts.Poll, time.Until(until))
+		if wait <= 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
 	}
 }
 

@@ -11,8 +11,8 @@
 // so a crash never leaves half a batch. Two batches are written at once on two connections;
 // their transactions commit in file order, each under the blacklist lock and after checking
 // that the blacklist did not change since its lookup (else the batch is screened again). A
-// job left RUNNING by a crash is resumed from its checkpoint when the server starts again, or
-// marked FAILED when its spooled file is gone.
+// job left RUNNING by a crash is resumed from its checkpoint by an instance that adopts it
+// (adopt.go), or marked FAILED when its spooled file is gone.
 package importer
 
 import (
@@ -70,6 +70,9 @@ type Service struct {
 	wg     sync.WaitGroup
 	slot   chan struct{} // one job runs at a time per instance; others wait their turn
 
+	mu       sync.Mutex
+	launched map[string]struct{} // the jobs this instance runs or waits to run (adopt.go)
+
 	waitForFilter bool // Options.FilterMinRows < 0
 }
 
@@ -93,11 +96,11 @@ func New(db *store.DB, keyring *screening.Keyring, opts Options) *Service {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{db: db, keyring: keyring, opts: opts, ctx: ctx, cancel: cancel, slot: make(chan struct{}, 1),
-		waitForFilter: waitForFilter}
+		launched: map[string]struct{}{}, waitForFilter: waitForFilter}
 }
 
 // Stop lets running jobs finish their current batch and waits for them. They stay RUNNING
-// and are resumed by the next Recover.
+// and are resumed by whichever instance adopts them (adopt.go).
 func (s *Service) Stop(ctx context.Context) {
 	s.cancel()
 	done := make(chan struct{})

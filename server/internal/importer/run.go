@@ -40,25 +40,14 @@ const DefaultBatchRows = 5000
 // session of a killed server lingers until its database backend notices.
 const lockRetry = time.Second
 
-// Recover adopts the jobs a crash or shutdown left RUNNING: each is resumed from its
-// checkpoint when its spooled file is still in the spool directory, else marked FAILED with
-// the line up to which rows were imported. A job another live instance runs is taken over
-// only if that instance dies.
+// Recover starts adopting the jobs a crash or shutdown left RUNNING (adoptLoop, its first look
+// at once): each is resumed from its checkpoint when its spooled file is still in the spool
+// directory, else marked FAILED with the line up to which rows were imported. A job another
+// live instance runs, or waits to run, is left to it.
 func (s *Service) Recover(ctx context.Context) error {
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.pruneLoop()
-	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM import_jobs WHERE status = 'RUNNING' ORDER BY created_at`)
-	if err != nil {
-		return fmt.Errorf("importer.Recover: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("importer.Recover: %w", err)
-	}
-	for _, id := range ids {
-		s.opts.Log.Info("importer: adopting interrupted import job", "job_id", id)
-		s.launch(id)
-	}
+	go s.adoptLoop()
 	return nil
 }
 
@@ -73,11 +62,23 @@ func unlock(conn *pgxpool.Conn, id string) {
 }
 
 // launch runs job id in the background, once this instance's job slot is free and no other
-// session holds the job's lock.
+// session holds the job's lock; a job this instance runs or waits for already is left alone.
 func (s *Service) launch(id string) {
+	s.mu.Lock()
+	if _, ok := s.launched[id]; ok {
+		s.mu.Unlock()
+		return
+	}
+	s.launched[id] = struct{}{}
+	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.launched, id)
+			s.mu.Unlock()
+		}()
 		for {
 			done, err := s.tryRun(id)
 			if err != nil {

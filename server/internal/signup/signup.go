@@ -7,7 +7,6 @@ package signup
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,7 +56,7 @@ type Service struct {
 	publicURL string
 	ttl       time.Duration
 	perToken  *ratelimit.Keyed
-	perEmail  *ratelimit.Keyed
+	perEmail  addressLimit
 	refusals  prometheus.Counter
 }
 
@@ -80,7 +79,7 @@ func New(db *store.DB, screener Screener, publicURL string, keys [][]byte, opts 
 	return &Service{
 		db: db, screener: screener, signer: signer, publicURL: strings.TrimRight(publicURL, "/"), ttl: opts.TTL,
 		perToken: ratelimit.NewKeyed(opts.PerTokenRate, max(1, int(5*opts.PerTokenRate))),
-		perEmail: ratelimit.NewKeyed(float64(opts.PerEmailPerHour)/3600, opts.PerEmailPerHour),
+		perEmail: addressLimit{key: keys[0], perHour: opts.PerEmailPerHour},
 		refusals: ratelimit.Refusals(opts.Metrics, "signUp"),
 	}, nil
 }
@@ -174,7 +173,9 @@ func (s *Service) SignUp(ctx context.Context, in model.SignUpInput) (*model.Sign
 			return err
 		}
 		// Checked after the purpose binding: a refused token does not use up the address's sign-ups.
-		if wait, ok := s.perEmail.Allow(emailKey(r.normalized)); !ok {
+		if wait, ok, err := s.perEmail.take(ctx, tx, r.normalized); err != nil {
+			return err
+		} else if !ok {
 			return s.limited("this address was signed up too often in the last hour; retry in %s", wait.Round(time.Second))
 		}
 		version := in.ConsentTextVersion
@@ -223,13 +224,6 @@ func (s *Service) limited(format string, args ...any) error {
 	return &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(format, args...)}
 }
 
-// emailKey is what the per-address limit is kept under: a hash, so the limiter's memory
-// holds no address.
-func emailKey(normalized string) string {
-	sum := sha256.Sum256([]byte("signup:" + normalized))
-	return string(sum[:16])
-}
-
 // A token is base64url of: version (1 byte) ‖ sign-up uuid (16) ‖ truncated HMAC (linkpage).
 const (
 	tokenVersion = 1
@@ -262,6 +256,9 @@ func deleteExpired(ctx context.Context, q store.Querier) (int64, error) {
 	tag, err := q.Exec(ctx, `DELETE FROM sign_ups WHERE expires_at < now()`)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sign-ups: %w", err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM sign_up_limits WHERE full_at < now()`); err != nil {
+		return 0, fmt.Errorf("delete full sign-up allowances: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
