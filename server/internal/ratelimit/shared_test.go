@@ -11,17 +11,24 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
+// newDB is a migrated database of its own and the store on it, closed when t ends.
+func newDB(t *testing.T) (string, *store.DB) {
+	t.Helper()
+	dbURL := pgtest.NewDB(t)
+	db, err := store.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return dbURL, db
+}
+
 // With three instances, one's usage row may commit after a later-numbered row of another: the
 // third instance read the later one already, and must still charge the earlier one when it
 // commits, or alternating between three instances gives a token more than one budget.
 func TestSharedUsageCommittedOutOfOrderIsCharged(t *testing.T) {
 	ctx := t.Context()
-	dbURL := pgtest.NewDB(t)
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dbURL, db := newDB(t)
 	connect := func() *pgx.Conn {
 		c, err := pgx.Connect(ctx, dbURL)
 		if err != nil {
@@ -65,12 +72,7 @@ func TestSharedUsageCommittedOutOfOrderIsCharged(t *testing.T) {
 // next share, not dropped: else the other instances never charge it.
 func TestSharedUsageSurvivesAFailedWrite(t *testing.T) {
 	ctx := t.Context()
-	dbURL := pgtest.NewDB(t)
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dbURL, db := newDB(t)
 	gone, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,16 @@ import (
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
 
-// confirmSignUp posts the double opt-in form of a sign-up's confirm link, as the person does.
-func confirmSignUp(t *testing.T, link string) {
+// herSignUp is Erika's own double opt-in for invitations: she signs up on the form of
+// instance from and confirms with the link's form on instance on (from again when on is nil).
+func herSignUp(t *testing.T, from, on *apptest.Server) {
 	t.Helper()
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	from.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
+	link := su.SignUp.ConfirmURL
+	if i := strings.Index(link, "/confirm/"); on != nil && i >= 0 {
+		link = on.URL + link[i:]
+	}
 	resp, err := http.PostForm(link, url.Values{"confirm": {"yes"}})
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +67,7 @@ func TestNoConsentIsRecordedForAPersonWhoObjected(t *testing.T) {
 	}
 
 	// She signs up herself for invitations, on instance A, and confirms on instance B.
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
-	link := su.SignUp.ConfirmURL
-	if i := strings.Index(link, "/confirm/"); i >= 0 {
-		link = b.URL + link[i:]
-	}
-	confirmSignUp(t, link)
+	herSignUp(t, a, b)
 	for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
 		if got := recipientsOf(t, s); slices.Contains(got, marketing) || slices.Contains(got, sales) {
 			t.Errorf("%s: newsletter recipients after her objection and her own sign-up for invitations = %v; want neither %s nor %s",
@@ -164,13 +165,7 @@ func TestHerOwnSignUpDoesNotLiftARestriction(t *testing.T) {
 	restriction := file(t, a, map[string]any{"kind": "RESTRICTION", "contactId": marketing, "channel": "letter"})
 	a.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": restriction.ID, "outcome": "Accuracy contested; restricted until checked"})
 
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
-	link := su.SignUp.ConfirmURL
-	if i := strings.Index(link, "/confirm/"); i >= 0 {
-		link = b.URL + link[i:]
-	}
-	confirmSignUp(t, link)
+	herSignUp(t, a, b)
 
 	var out struct {
 		M struct {
@@ -281,13 +276,7 @@ func TestHerSignUpRevivesNoObjectedGrantOnARecordHersOnlyThroughTheEntry(t *test
 	a.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": objection.ID, "outcome": "No more advertising, confirmed by letter"})
 	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {phones: []}) { contact { id } } }`, map[string]any{"id": sales})
 
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	a.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
-	link := su.SignUp.ConfirmURL
-	if i := strings.Index(link, "/confirm/"); i >= 0 {
-		link = b.URL + link[i:]
-	}
-	confirmSignUp(t, link)
+	herSignUp(t, a, b)
 	for name, s := range map[string]*apptest.Server{"instance A": a, "instance B": b} {
 		if got := recipientsOf(t, s); slices.Contains(got, marketing) || slices.Contains(got, sales) {
 			t.Errorf("%s: newsletter recipients after her objection and her own sign-up for invitations = %v; want neither her marketing record %s nor her sales record %s",
@@ -407,9 +396,7 @@ func TestAcceptedHeldRowRecordsNoConsentForAPersonWhoObjected(t *testing.T) {
 		}
 	}
 
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	s.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "events", source: "web form"}) { confirmURL } }`, nil)
-	confirmSignUp(t, su.SignUp.ConfirmURL)
+	herSignUp(t, s, nil)
 	if got := recipientsOf(t, s); slices.Contains(got, n.ID) {
 		t.Errorf("newsletter recipients after her own sign-up for invitations = %v; want the record of the accepted row %s left out", got, n.ID)
 	}
