@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/config"
 )
 
 // ListenerLine is a TCP proxy to the test database, for an instance's listener connection
@@ -21,6 +23,15 @@ type ListenerLine struct {
 	mu  sync.Mutex
 	cut bool
 	cs  []net.Conn
+}
+
+// StartOnLine starts an instance on dbURL (StartOn) whose listener connection runs through a
+// ListenerLine of its own, for a test to cut.
+func StartOnLine(t testing.TB, dbURL string, opts ...Option) (*Server, *ListenerLine) {
+	t.Helper()
+	line := NewListenerLine(t, dbURL)
+	s := StartOn(t, dbURL, append(opts, func(c *config.Config) { c.ListenDatabaseURL = line.URL })...)
+	return s, line
 }
 
 // NewListenerLine opens the line; it is cut when the test ends.

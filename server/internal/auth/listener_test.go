@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
-	"github.com/vermerk/vermerk/server/internal/config"
 )
 
 // A token revoked on one instance while the other's listener is down (its connection cut, and
@@ -16,8 +15,7 @@ import (
 // TOKEN_REVOKED event arrives within the 1 s poll.
 func TestRedTeamRevocationHoldsWhileTheListenerIsDown(t *testing.T) {
 	s1 := apptest.Start(t)
-	line := apptest.NewListenerLine(t, s1.DBURL)
-	s2 := apptest.StartOn(t, s1.DBURL, func(c *config.Config) { c.ListenDatabaseURL = line.URL })
+	s2, line := apptest.StartOnLine(t, s1.DBURL)
 	id, secret := newToken(t, s1, "front desk", "STAFF")
 	var m meResult
 	s2.Do(t, secret, me, nil).Decode(t, &m) // now cached on s2

@@ -11,11 +11,6 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// blockedContacts selects, of the contact ids $1, those recipients leaves out: the ones in
-// contact_blocks, which the database keeps equal to vermerk_contact_blocked (migration 00025:
-// an e-mail or phone whose hash an active entry holds, or that has no hash yet).
-const blockedContacts = `SELECT contact_id FROM contact_blocks WHERE contact_id = ANY($1::uuid[])`
-
 // BlockedContacts says per contact id, in order, whether recipients leaves it out because an
 // e-mail or phone of it matches an active blacklist entry (Contact.blocked, through the
 // per-request loader).
@@ -35,17 +30,15 @@ func (s *Service) BlockedContacts(ctx context.Context, ids []string) ([]bool, []
 }
 
 func blockedAmong(ctx context.Context, q store.Querier, ids []string) (map[string]struct{}, error) {
-	rows, err := q.Query(ctx, blockedContacts, ids)
+	blocked, err := store.BlockedAmong(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
-	found := map[string]struct{}{}
-	var id string
-	_, err = pgx.ForEachRow(rows, []any{&id}, func() error {
+	found := make(map[string]struct{}, len(blocked))
+	for _, id := range blocked {
 		found[id] = struct{}{}
-		return nil
-	})
-	return found, err
+	}
+	return found, nil
 }
 
 // uncoveredHolders are the live contacts holding one of the normalised e-mails $1 or E.164

@@ -114,15 +114,7 @@ func refuseBlocked(ctx context.Context, tx pgx.Tx, field, contactID string) erro
 // would send her what she objected to. Only her own confirmed sign-up, or an admin ending the
 // entry, brings her back. recordConsent and the import's consent stage ask this.
 func Blocked(ctx context.Context, q store.Querier, ids []string) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT contact_id::text FROM contact_blocks WHERE contact_id = ANY($1::uuid[]) ORDER BY 1`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("consent.Blocked: %w", err)
-	}
-	blocked, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("consent.Blocked: %w", err)
-	}
-	return blocked, nil
+	return store.BlockedAmong(ctx, q, ids)
 }
 
 // refuseMentions refuses a text that quotes the e-mail, phone or name of the person of

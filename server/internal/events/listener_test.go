@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
-	"github.com/vermerk/vermerk/server/internal/config"
 )
 
 // A revocation committed on A reaches a subscriber on B while B's listener connection is down
@@ -13,8 +12,7 @@ import (
 // the poll interval, and once: the subscriber waits on no reconnection to learn of it.
 func TestRedTeamRevocationReachesSubscribersWhileTheListenerIsDown(t *testing.T) {
 	a := apptest.Start(t)
-	line := apptest.NewListenerLine(t, a.DBURL)
-	b := apptest.StartOn(t, a.DBURL, func(c *config.Config) { c.ListenDatabaseURL = line.URL })
+	b, line := apptest.StartOnLine(t, a.DBURL)
 	erika := consentFixture(t, a)
 	onB := subscribeRevocations(t, b.WSURL(), apptest.AdminToken, "")
 	time.Sleep(200 * time.Millisecond)
