@@ -2819,7 +2819,7 @@ type Query {
   importJob(id: ID!): ImportJob @hasRole(roles: [STAFF])
   "The person's whole consent ledger (Art. 7(1) GDPR), oldest first."
   consentProof(contactId: ID!): [ConsentEvent!]! @hasRole(roles: [STAFF])
-  "Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over."
+  "Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase); for each, besides the record, its lists, consents, ledger, audit entries, unconfirmed sign-ups and requests, the active blacklist entries that block it (blockedBy) and the rows of import files held for staff's decision that hold its e-mails or phones or matched an entry blocking it (heldImportRows). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over."
   subjectAccessExport(contactId: ID!, keep: [ID!]): String! @hasRole(roles: [STAFF])
   blacklist(first: Int, after: String): BlacklistConnection! @hasRole(roles: [ADMIN])
   apiTokens: [ApiToken!]! @hasRole(roles: [ADMIN])

@@ -1988,7 +1988,7 @@ func (v *StartImportResponse) GetStartImport() ImportJobFields { return v.StartI
 
 // SubjectAccessExportResponse is returned by SubjectAccessExport on success.
 type SubjectAccessExportResponse struct {
-	// Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over.
+	// Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase); for each, besides the record, its lists, consents, ledger, audit entries, unconfirmed sign-ups and requests, the active blacklist entries that block it (blockedBy) and the rows of import files held for staff's decision that hold its e-mails or phones or matched an entry blocking it (heldImportRows). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. Look at otherRecords before handing the document over.
 	SubjectAccessExport string `json:"subjectAccessExport"`
 }
 

@@ -58,13 +58,7 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 
 // dropHeldRows deletes the held rows with one of the e-mails (normalised) or phones (E.164).
 func dropHeldRows(ctx context.Context, tx pgx.Tx, emails, phones []string, of func(job string) *importLoss) error {
-	keys := make([]string, 0, len(emails)+len(phones))
-	for _, e := range emails {
-		keys = append(keys, "e:"+e) // the importer's dedupe keys: "e:"+normalised e-mail, "p:"+E.164
-	}
-	for _, p := range phones {
-		keys = append(keys, "p:"+p)
-	}
+	keys := store.HeldKeys(emails, phones)
 	// the jobs before their rows, as Prune locks them (a decision waits for the blacklist lock)
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held WHERE dedupe_keys && $1::text[])
 		ORDER BY id FOR UPDATE`, keys); err != nil {

@@ -37,6 +37,31 @@ type subjectRecord struct {
 	SignUps []exportSignUp `json:"signUps"`
 	// Requests are the data-subject requests filed for the record, with the notes staff wrote.
 	Requests []exportRequest `json:"requests"`
+	// BlockedBy are the active blacklist entries that block the record (her objection or
+	// restriction, or an identifier of an erased person): it gets nothing while one holds.
+	BlockedBy []store.BlockingEntry `json:"blockedBy"`
+	// HeldImportRows are rows of import files that wait for staff's decision because they
+	// matched the blacklist: those that hold one of the record's e-mails or phones, and those
+	// that matched an entry blocking it (an e-mail of hers no longer on the record); what the
+	// file said of her, kept until staff accept or drop the row.
+	HeldImportRows []exportHeldRow `json:"heldImportRows"`
+}
+
+type exportHeldRow struct {
+	ImportJobID  string    `json:"importJobId"`
+	FileName     string    `json:"fileName"`
+	ImportedAt   time.Time `json:"importedAt"`
+	Line         int       `json:"line"`
+	MatchedBy    string    `json:"matchedBy"`
+	Email        string    `json:"email"`
+	Phone        string    `json:"phone"`
+	GivenName    string    `json:"givenName"`
+	FamilyName   string    `json:"familyName"`
+	Organization *string   `json:"organization"`
+	Street       *string   `json:"street"`
+	PostalCode   *string   `json:"postalCode"`
+	City         *string   `json:"city"`
+	Country      *string   `json:"country"`
 }
 
 type exportSignUp struct {
@@ -109,7 +134,9 @@ type exportAudit struct {
 // SubjectAccessExport returns everything stored about the person as pretty-printed JSON
 // (Art. 15 GDPR): the contact with identifiers and address, list memberships, consents and
 // the whole ledger, the audit entries about them, the sign-ups of its addresses not confirmed
-// yet, the data-subject requests filed for it, the same for each of the person's other
+// yet, the data-subject requests filed for it, the blacklist entries that block it, the rows
+// of import files held for a decision that hold its e-mails or phones, the same for each of
+// the person's other
 // records (otherRecords), and the purposes referred to. The export
 // itself is audited.
 func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
@@ -228,6 +255,39 @@ func collectRecord(ctx context.Context, tx pgx.Tx, id string) (*subjectRecord, e
 			&q.Channel, &q.Note, &q.ClosedAt, &q.Outcome, &q.HandedOverAt)
 	}); err != nil {
 		return nil, fmt.Errorf("requests: %w", err)
+	}
+	if doc.BlockedBy, err = store.EntriesBlocking(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	if doc.BlockedBy == nil {
+		doc.BlockedBy = []store.BlockingEntry{}
+	}
+	var emails, phones []string
+	if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT normalized FROM contact_emails WHERE contact_id = $1),
+			ARRAY(SELECT number FROM contact_phones WHERE contact_id = $1)`, id).Scan(&emails, &phones); err != nil {
+		return nil, fmt.Errorf("held import rows: %w", err)
+	}
+	keys, entries := store.HeldKeys(emails, phones), make([]string, len(doc.BlockedBy))
+	for i, e := range doc.BlockedBy {
+		entries[i] = e.ID
+	}
+	rows, err := tx.Query(ctx, `SELECT h.job_id, j.file_name, j.created_at, h.line, h.field, h.raw_email, h.raw_phone,
+			h.given_name, h.family_name, h.organization, h.street, h.postal_code, h.city, h.country
+		FROM import_held h JOIN import_jobs j ON j.id = h.job_id
+		WHERE h.dedupe_keys && $1::text[] OR h.entry_id = ANY($2::uuid[])
+		ORDER BY j.created_at, h.job_id, h.line`, keys, entries)
+	if err != nil {
+		return nil, fmt.Errorf("held import rows: %w", err)
+	}
+	doc.HeldImportRows = []exportHeldRow{}
+	if err := scanEach(rows, func(r pgx.Row) error {
+		var h exportHeldRow
+		err := r.Scan(&h.ImportJobID, &h.FileName, &h.ImportedAt, &h.Line, &h.MatchedBy, &h.Email, &h.Phone,
+			&h.GivenName, &h.FamilyName, &h.Organization, &h.Street, &h.PostalCode, &h.City, &h.Country)
+		doc.HeldImportRows = append(doc.HeldImportRows, h)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("held import rows: %w", err)
 	}
 	return doc, nil
 }

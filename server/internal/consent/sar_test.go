@@ -182,3 +182,71 @@ func TestSubjectAccessExportHoldsHerSignUpsAndRequests(t *testing.T) {
 		t.Errorf("the export holds Otto's sign-up or request:\n%s", out.SubjectAccessExport)
 	}
 }
+
+// What is held about her beyond her records is hers to see too (Art. 15): the objection that
+// blocks her, and the rows of an import file that wait for staff's decision because they
+// matched it — here by her old e-mail, which staff took off her record after she objected (a
+// row with an identifier on a record is a duplicate of it, not held). Otto's block and Paula's
+// held row (she was erased) are not hers.
+func TestSubjectAccessExportHoldsHerBlockAndHeldImportRows(t *testing.T) {
+	f := newFixture(t)
+	var created struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	her := map[string]any{"givenName": "Erika", "familyName": "Mustermann", "phones": []string{"+49 30 5550110"},
+		"emails": []string{"erika.mustermann@example.org", "e.mustermann@example.net"}}
+	f.MustAdmin(t, &created, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`, map[string]any{"in": her})
+	id := created.CreateContact.Contact.ID
+	otto, paula := f.contact(t, "Otto", "Fremd"), f.contact(t, "Paula", "Probefrau")
+	for c, reason := range map[string]string{id: "objection by letter", otto: "objection by telephone"} {
+		f.MustAdmin(t, &struct{}{}, `mutation($id: ID!, $r: String!) { blacklistContact(contactId: $id, reason: $r) { id } }`,
+			map[string]any{"id": c, "r": reason})
+	}
+	f.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "as asked") { contactId } }`, map[string]any{"id": paula})
+	her["emails"] = []string{"erika.mustermann@example.org"}
+	var updated struct {
+		UpdateContact struct{ Contact *struct{ Emails []string } }
+	}
+	f.MustAdmin(t, &updated, `mutation($id: ID!, $in: ContactInput!) { updateContact(id: $id, input: $in, override: {reason: "old address given up"}) { contact { emails } } }`,
+		map[string]any{"id": id, "in": her})
+	if updated.UpdateContact.Contact == nil || len(updated.UpdateContact.Contact.Emails) != 1 {
+		t.Fatalf("her record after the update: %+v, want one e-mail", updated.UpdateContact.Contact)
+	}
+	file := "Vorname;Nachname;E-Mail;Telefon\r\nPaula;Probefrau;paula.probefrau@example.org;\r\nErika;M.;E.Mustermann@example.net;\r\n" +
+		"Otto;Fremd;otto.fremd@example.org;\r\nErika;Mustermann;;030 5550110\r\n"
+	if status := f.Import(t, "messe.csv", []byte(file)); status != "NEEDS_DECISION" {
+		t.Fatalf("import: %s, want NEEDS_DECISION", status)
+	}
+	var out struct{ SubjectAccessExport string }
+	f.MustAdmin(t, &out, `query($id: ID!) { subjectAccessExport(contactId: $id) }`, map[string]any{"id": id})
+	var doc struct {
+		BlockedBy []struct {
+			Source, Reason string
+			Restriction    bool
+			By             []string
+			Since          time.Time
+		}
+		HeldImportRows []struct {
+			FileName, MatchedBy, Email, Phone, GivenName, FamilyName string
+			Line                                                     int
+			ImportedAt                                               time.Time
+		}
+	}
+	if err := json.Unmarshal([]byte(out.SubjectAccessExport), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.BlockedBy) != 1 || doc.BlockedBy[0].Reason != "objection by letter" || doc.BlockedBy[0].Source != "MANUAL" ||
+		doc.BlockedBy[0].Restriction || strings.Join(doc.BlockedBy[0].By, ",") != "EMAIL,PHONE,RECORD" || doc.BlockedBy[0].Since.IsZero() {
+		t.Errorf("blockedBy = %+v; want her objection, by her e-mail, phone and record", doc.BlockedBy)
+	}
+	if len(doc.HeldImportRows) != 1 || doc.HeldImportRows[0].Line != 3 || doc.HeldImportRows[0].Email != "E.Mustermann@example.net" ||
+		doc.HeldImportRows[0].MatchedBy != "EMAIL" || doc.HeldImportRows[0].FamilyName != "M." || doc.HeldImportRows[0].FileName != "messe.csv" ||
+		doc.HeldImportRows[0].ImportedAt.IsZero() {
+		t.Errorf("heldImportRows = %+v; want line 3 of messe.csv as entered", doc.HeldImportRows)
+	}
+	for _, other := range []string{"otto", "paula", "telephone"} {
+		if strings.Contains(strings.ToLower(out.SubjectAccessExport), other) {
+			t.Errorf("the export holds %q:\n%s", other, out.SubjectAccessExport)
+		}
+	}
+}

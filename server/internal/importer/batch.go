@@ -166,8 +166,8 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 	// One index probe per key, whatever the table's size: with `= ANY` of thousands of keys the
 	// planner prefers a (parallel) scan of the whole table once it holds some hundred thousand
 	// rows, which made every batch of an import read every e-mail stored.
-	qb.Queue(existingEmails, pgtype.FlatArray[string](emails)).Query(collect("e:"))
-	qb.Queue(existingPhones, pgtype.FlatArray[string](phones)).Query(collect("p:"))
+	qb.Queue(existingEmails, pgtype.FlatArray[string](emails)).Query(collect(store.EmailKeyPrefix))
+	qb.Queue(existingPhones, pgtype.FlatArray[string](phones)).Query(collect(store.PhoneKeyPrefix))
 	if len(heldKeys) > 0 {
 		qb.Queue(`SELECT DISTINCT k FROM import_held h, unnest(h.dedupe_keys) AS k
 			WHERE h.job_id = $1 AND h.dedupe_keys && $2::text[] AND k = ANY ($2::text[])`, jobID, heldKeys).

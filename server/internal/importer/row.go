@@ -22,7 +22,7 @@ type staged struct {
 	street, postalCode, city, country *string
 	emails, emailsNorm, phones        []string
 	sortKey, searchText               string
-	dedupeKeys                        []string // "e:"+normalised e-mail, "p:"+E.164
+	dedupeKeys                        []string // store.HeldKeys
 	hashes                            [][]byte
 	consent                           *consentClaim // the consent columns (consent.go), nil when empty
 }
@@ -70,13 +70,7 @@ func prepare(row csvfile.Row, keyring *screening.Keyring) (*staged, []problem) {
 	}
 	s.sortKey = store.SortKey(c.FamilyName, c.GivenName, c.Organization)
 	s.searchText = store.SearchText(c)
-	s.dedupeKeys = make([]string, 0, len(s.emailsNorm)+len(s.phones))
-	for _, n := range s.emailsNorm {
-		s.dedupeKeys = append(s.dedupeKeys, "e:"+n)
-	}
-	for _, p := range s.phones {
-		s.dedupeKeys = append(s.dedupeKeys, "p:"+p)
-	}
+	s.dedupeKeys = store.HeldKeys(s.emailsNorm, s.phones)
 	// The same identifiers blacklist's screen hashes, from the values normalised once.
 	s.hashes = keyring.AppendHashes(make([][]byte, 0, len(s.dedupeKeys)+2), c)
 	return s, nil

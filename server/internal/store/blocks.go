@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -21,4 +22,45 @@ func BlockedAmong(ctx context.Context, q Querier, ids []string) ([]string, error
 		return nil, fmt.Errorf("blocked contacts: %w", err)
 	}
 	return blocked, nil
+}
+
+// BlockingEntry is an active blacklist entry that blocks a record, and how: by the e-mail or
+// phone hashes it holds (kinds EMAIL, PHONE) or by restricting the record itself (RECORD).
+type BlockingEntry struct {
+	ID          string    `json:"id"`
+	Source      string    `json:"source"`
+	Reason      string    `json:"reason"`
+	Since       time.Time `json:"since"`
+	Restriction bool      `json:"restriction"`
+	By          []string  `json:"by"`
+}
+
+// EntriesBlocking returns the active entries that block the contact id, oldest first: the
+// entries behind its row in contact_blocks (the same rule, vermerk_contact_blocked, read
+// entry by entry). A record whose identifiers are not hashed yet (a key rotation in progress)
+// is blocked with no entry to name.
+func EntriesBlocking(ctx context.Context, q Querier, id string) ([]BlockingEntry, error) {
+	rows, err := q.Query(ctx, `
+		WITH hashes AS (
+			SELECT hash, 'EMAIL' AS kind FROM contact_emails WHERE contact_id = $1 AND hash IS NOT NULL
+			UNION ALL SELECT hash, 'PHONE' FROM contact_phones WHERE contact_id = $1 AND hash IS NOT NULL),
+		blocking AS (
+			SELECT h.entry_id, x.kind FROM blacklist_hashes h JOIN hashes x ON x.hash = h.hash
+			UNION SELECT entry_id, 'RECORD' FROM contact_restrictions WHERE contact_id = $1)
+		SELECT e.id::text, e.source, e.reason, e.created_at, e.restriction, array_agg(DISTINCT b.kind ORDER BY b.kind)
+		FROM blocking b JOIN blacklist_entries e ON e.id = b.entry_id
+		WHERE e.removed_at IS NULL
+		GROUP BY e.id ORDER BY e.created_at, e.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("entries blocking the contact: %w", err)
+	}
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BlockingEntry, error) {
+		var e BlockingEntry
+		err := r.Scan(&e.ID, &e.Source, &e.Reason, &e.Since, &e.Restriction, &e.By)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("entries blocking the contact: %w", err)
+	}
+	return entries, nil
 }
