@@ -72,6 +72,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	for i, c := range erased {
 		erasedIDs[i] = c.ID
 	}
+	held, err := store.HeldOf(ctx, tx, erasedIDs, keep) // before the records go
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
 		return nil, fmt.Errorf("enter erasure mode: %w", err)
 	}
@@ -98,7 +102,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	if err := dropImportQuotes(ctx, tx, id, entry.ID, emails, phones, screening.ContactCandidates(erased)); err != nil {
+	if err := dropImportQuotes(ctx, tx, id, entry.ID, held, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
 	if err := blankLooseRequests(ctx, tx, id, entry.ID, screening.ContactCandidates(erased)); err != nil {

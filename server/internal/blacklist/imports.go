@@ -17,11 +17,10 @@ const erasedFileName = "(file name removed: it named an erased person)"
 type importLoss struct{ held, problems int }
 
 // dropImportQuotes deletes what imports quote of the erased person: the rows held for a
-// decision that hold one of their e-mails or phones (accepted, they would bring the person
-// back past the erasure), the problems of invalid rows that quote them, and a file name that
+// decision that are hers (accepted, they would bring the person back past the erasure), the problems of invalid rows that quote them, and a file name that
 // names them (screening.Mentions). The jobs count the held rows decided (a job waiting for
 // nothing else is DONE); each job's loss is audited with ids and numbers only.
-func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string, people []screening.Candidate) error {
+func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, held store.HeldRows, people []screening.Candidate) error {
 	lost := map[string]*importLoss{}
 	var order []string
 	of := func(job string) *importLoss {
@@ -31,7 +30,7 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 		}
 		return lost[job]
 	}
-	if err := dropHeldRows(ctx, tx, emails, phones, of); err != nil {
+	if err := dropHeldRows(ctx, tx, held, of); err != nil {
 		return err
 	}
 	if err := deleteQuotingProblems(ctx, tx, people, of); err != nil {
@@ -56,19 +55,18 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 	return nil
 }
 
-// dropHeldRows deletes the held rows with one of the e-mails (normalised) or phones (E.164).
-func dropHeldRows(ctx context.Context, tx pgx.Tx, emails, phones []string, of func(job string) *importLoss) error {
-	keys := store.HeldKeys(emails, phones)
+// dropHeldRows deletes the held rows of the person.
+func dropHeldRows(ctx context.Context, tx pgx.Tx, held store.HeldRows, of func(job string) *importLoss) error {
 	// the jobs before their rows, as Prune locks them (a decision waits for the blacklist lock)
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held WHERE dedupe_keys && $1::text[])
-		ORDER BY id FOR UPDATE`, keys); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM import_jobs WHERE id IN (SELECT job_id FROM import_held h WHERE `+store.HeldWhere+`)
+		ORDER BY id FOR UPDATE`, held.Args()...); err != nil {
 		return fmt.Errorf("lock import jobs with held rows of the person: %w", err)
 	}
-	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM import_held WHERE dedupe_keys && $1::text[] RETURNING job_id),
+	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM import_held h WHERE `+store.HeldWhere+` RETURNING job_id),
 			n AS (SELECT job_id, count(*)::int AS c FROM gone GROUP BY job_id)
 		UPDATE import_jobs j SET held = j.held - n.c, updated_at = now(),
 			status = CASE WHEN j.status = 'NEEDS_DECISION' AND j.held = n.c THEN 'DONE' ELSE j.status END
-		FROM n WHERE j.id = n.job_id RETURNING j.id::text, n.c`, keys)
+		FROM n WHERE j.id = n.job_id RETURNING j.id::text, n.c`, held.Args()...)
 	if err != nil {
 		return fmt.Errorf("drop held import rows of the person: %w", err)
 	}

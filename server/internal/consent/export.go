@@ -41,9 +41,9 @@ type subjectRecord struct {
 	// restriction, or an identifier of an erased person): it gets nothing while one holds.
 	BlockedBy []store.BlockingEntry `json:"blockedBy"`
 	// HeldImportRows are rows of import files that wait for staff's decision because they
-	// matched the blacklist: those that hold one of the record's e-mails or phones, and those
-	// that matched an entry blocking it (an e-mail of hers no longer on the record); what the
-	// file said of her, kept until staff accept or drop the row.
+	// matched the blacklist, and are hers (store.HeldOf: they hold one of the record's e-mails
+	// or phones, or matched her objection or restriction by an e-mail of hers no longer on the
+	// record): what the file said of her, kept until staff accept or drop the row.
 	HeldImportRows []exportHeldRow `json:"heldImportRows"`
 }
 
@@ -164,14 +164,14 @@ func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, kee
 }
 
 func collectSubject(ctx context.Context, tx pgx.Tx, id string, keep []string) (*subjectAccess, error) {
-	named, err := collectRecord(ctx, tx, id)
+	if err := store.CheckIDs("keep", keep); err != nil {
+		return nil, err
+	}
+	named, err := collectRecord(ctx, tx, id, keep)
 	if err != nil {
 		return nil, err
 	}
 	doc := &subjectAccess{ExportedAt: time.Now().UTC(), subjectRecord: *named, OtherRecords: []subjectRecord{}}
-	if err := store.CheckIDs("keep", keep); err != nil {
-		return nil, err
-	}
 	person, whole, err := store.PersonOrRecord(ctx, tx, id, keep)
 	if err != nil {
 		return nil, fmt.Errorf("the person's records: %w", err)
@@ -181,7 +181,7 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string, keep []string) (*
 			"taken for one person's; export the records that are this person's one by one", store.MaxPersonRecords)
 	}
 	for _, other := range person[1:] {
-		r, err := collectRecord(ctx, tx, other)
+		r, err := collectRecord(ctx, tx, other, keep)
 		if err != nil {
 			return nil, err
 		}
@@ -203,8 +203,8 @@ func collectSubject(ctx context.Context, tx pgx.Tx, id string, keep []string) (*
 	return doc, nil
 }
 
-// collectRecord is what is stored about the record id.
-func collectRecord(ctx context.Context, tx pgx.Tx, id string) (*subjectRecord, error) {
+// collectRecord is what is stored about the record id; keep names records that are someone else.
+func collectRecord(ctx context.Context, tx pgx.Tx, id string, keep []string) (*subjectRecord, error) {
 	c, err := getContact(ctx, tx, id)
 	if err != nil {
 		return nil, err
@@ -262,20 +262,14 @@ func collectRecord(ctx context.Context, tx pgx.Tx, id string) (*subjectRecord, e
 	if doc.BlockedBy == nil {
 		doc.BlockedBy = []store.BlockingEntry{}
 	}
-	var emails, phones []string
-	if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT normalized FROM contact_emails WHERE contact_id = $1),
-			ARRAY(SELECT number FROM contact_phones WHERE contact_id = $1)`, id).Scan(&emails, &phones); err != nil {
-		return nil, fmt.Errorf("held import rows: %w", err)
-	}
-	keys, entries := store.HeldKeys(emails, phones), make([]string, len(doc.BlockedBy))
-	for i, e := range doc.BlockedBy {
-		entries[i] = e.ID
+	held, err := store.HeldOf(ctx, tx, []string{id}, keep)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := tx.Query(ctx, `SELECT h.job_id, j.file_name, j.created_at, h.line, h.field, h.raw_email, h.raw_phone,
 			h.given_name, h.family_name, h.organization, h.street, h.postal_code, h.city, h.country
 		FROM import_held h JOIN import_jobs j ON j.id = h.job_id
-		WHERE h.dedupe_keys && $1::text[] OR h.entry_id = ANY($2::uuid[])
-		ORDER BY j.created_at, h.job_id, h.line`, keys, entries)
+		WHERE `+store.HeldWhere+` ORDER BY j.created_at, h.job_id, h.line`, held.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("held import rows: %w", err)
 	}

@@ -25,7 +25,8 @@ func BlockedAmong(ctx context.Context, q Querier, ids []string) ([]string, error
 }
 
 // BlockingEntry is an active blacklist entry that blocks a record, and how: by the e-mail or
-// phone hashes it holds (kinds EMAIL, PHONE) or by restricting the record itself (RECORD).
+// phone hashes it holds (kinds EMAIL, PHONE) or by restricting the record itself
+// (BlockedByRecord: an objection or restriction of her person, blacklist.BlockPerson).
 type BlockingEntry struct {
 	ID          string    `json:"id"`
 	Source      string    `json:"source"`
@@ -34,6 +35,9 @@ type BlockingEntry struct {
 	Restriction bool      `json:"restriction"`
 	By          []string  `json:"by"`
 }
+
+// BlockedByRecord is how an entry blocks the records it restricts (contact_restrictions).
+const BlockedByRecord = "RECORD"
 
 // EntriesBlocking returns the active entries that block the contact id, oldest first: the
 // entries behind its row in contact_blocks (the same rule, vermerk_contact_blocked, read
@@ -46,11 +50,11 @@ func EntriesBlocking(ctx context.Context, q Querier, id string) ([]BlockingEntry
 			UNION ALL SELECT hash, 'PHONE' FROM contact_phones WHERE contact_id = $1 AND hash IS NOT NULL),
 		blocking AS (
 			SELECT h.entry_id, x.kind FROM blacklist_hashes h JOIN hashes x ON x.hash = h.hash
-			UNION SELECT entry_id, 'RECORD' FROM contact_restrictions WHERE contact_id = $1)
+			UNION SELECT entry_id, $2 FROM contact_restrictions WHERE contact_id = $1)
 		SELECT e.id::text, e.source, e.reason, e.created_at, e.restriction, array_agg(DISTINCT b.kind ORDER BY b.kind)
 		FROM blocking b JOIN blacklist_entries e ON e.id = b.entry_id
 		WHERE e.removed_at IS NULL
-		GROUP BY e.id ORDER BY e.created_at, e.id`, id)
+		GROUP BY e.id ORDER BY e.created_at, e.id`, id, BlockedByRecord)
 	if err != nil {
 		return nil, fmt.Errorf("entries blocking the contact: %w", err)
 	}
