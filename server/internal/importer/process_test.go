@@ -72,7 +72,9 @@ func serve(t *testing.T, e processEnv) *proc {
 	}
 	p := &proc{cmd: cmd, url: "http://" + addr}
 	t.Cleanup(func() { p.kill() })
-	deadline := time.Now().Add(30 * time.Second)
+	// a deadline for a server that never gets ready, not a measure: on a machine busy with
+	// other tests' builds and clusters a start took more than 30 s
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		resp, err := http.Get(p.url + "/readyz")
 		if err == nil {
@@ -82,7 +84,7 @@ func serve(t *testing.T, e processEnv) *proc {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("vermerk serve not ready after 30 s")
+			t.Fatalf("vermerk serve not ready after 90 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
