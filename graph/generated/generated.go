@@ -2853,7 +2853,8 @@ type Mutation {
   Erases the person: the contact and every live record sharing a normalised e-mail or phone with it, transitively (a record
   sharing a phone with a record that shares her e-mail is erased too), in one transaction. A record in keep is someone else
   (a shared switchboard number, a family address): it is not erased, the search does not pass through it, and it loses the
-  e-mails and phones it shared with the erased records. The reason must not quote the person's e-mail, phone or name
+  e-mails and phones it shared with the erased records; if her objection or restriction (blacklistContact) blocked it with her, it is
+  freed of that entry, and its remaining e-mails and phones are taken off it. The reason must not quote the person's e-mail, phone or name
   (BAD_USER_INPUT REASON_HAS_PERSONAL_DATA). See erasurePreview first.
   """
   eraseContact(id: ID!, reason: String!, keep: [ID!]): ErasureReceipt! @hasRole(roles: [ADMIN])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,6 +77,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
+	released, err := unrestrictKept(ctx, tx, erasedIDs, keep)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
 		return nil, fmt.Errorf("enter erasure mode: %w", err)
 	}
@@ -91,6 +96,9 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	}
 	if len(keep) > 0 {
 		if err := stripIdentifiers(ctx, tx, keep, emails, phones); err != nil {
+			return nil, err
+		}
+		if err := s.releaseKept(ctx, tx, id, released, keep); err != nil {
 			return nil, err
 		}
 	}
@@ -208,6 +216,74 @@ func getContact(ctx context.Context, q store.Querier, id, lock string) (*model.C
 		return nil, fmt.Errorf("load contact %s: %w", id, err)
 	}
 	return c, nil
+}
+
+// unrestrictKept ends the restriction of the records kept as someone else's by the entries
+// of the erased records' objection or restriction (blacklistContact without keep blocked
+// them with her) and returns those entries. Run before the records go.
+func unrestrictKept(ctx context.Context, tx pgx.Tx, erasedIDs, keep []string) ([]string, error) {
+	if len(keep) == 0 {
+		return nil, nil
+	}
+	var entries []string
+	if err := tx.QueryRow(ctx, `WITH hers AS (SELECT DISTINCT entry_id FROM contact_restrictions WHERE contact_id = ANY($1::uuid[])),
+			gone AS (DELETE FROM contact_restrictions WHERE entry_id IN (SELECT entry_id FROM hers) AND contact_id = ANY($2::uuid[]))
+		SELECT ARRAY(SELECT entry_id::text FROM hers ORDER BY 1)`, erasedIDs, keep).Scan(&entries); err != nil {
+		return nil, fmt.Errorf("free the kept records of her blocks: %w", err)
+	}
+	return entries, nil
+}
+
+// releaseKept takes the e-mails and phones the records kept as someone else's still hold
+// (after stripIdentifiers: not hers) off entries, her objection or restriction, as
+// blacklistContact's keep would have left them out: the kept records get mail again unless
+// another entry holds them. Each entry changed is announced and audited with ids only.
+func (s *Service) releaseKept(ctx context.Context, tx pgx.Tx, erasedID string, entries, keep []string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var hashes [][]byte
+	for _, k := range keep {
+		c, err := loadContact(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		ids, _ := s.keyring.Identify(screening.ContactCandidate(c))
+		for _, id := range ids {
+			if id.Kind == screening.KindNameAddress {
+				continue
+			}
+			for _, h := range id.Hashes {
+				hashes = append(hashes, h.Hash)
+			}
+		}
+	}
+	rows, err := tx.Query(ctx, `DELETE FROM blacklist_hashes WHERE entry_id = ANY($1::uuid[]) AND hash = ANY($2::bytea[])
+		RETURNING entry_id::text`, entries, hashes)
+	if err != nil {
+		return fmt.Errorf("take the kept records' identifiers off her blocks: %w", err)
+	}
+	taken, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("take the kept records' identifiers off her blocks: %w", err)
+	}
+	for _, e := range entries {
+		if err := changed(ctx, tx, e); err != nil {
+			return err
+		}
+		n := 0
+		for _, t := range taken {
+			if t == e {
+				n++
+			}
+		}
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: e,
+			Outcome: fmt.Sprintf("records kept as someone else's (%s) released from this entry with the erasure of contact %s: %d hashes of their e-mails and phones taken off",
+				strings.Join(keep, ", "), erasedID, n)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stripIdentifiers deletes from the contacts ids the normalised e-mails and E.164 numbers

@@ -72,3 +72,54 @@ func TestErasureDropsTheRowsHeldAgainstHerObjection(t *testing.T) {
 		t.Errorf("held rows left after her erasure: lines %v, want Hans's line 3 only (hers, line 2, dropped)", lines)
 	}
 }
+
+// Her objection was said without keep, so it blocked Hans with her: he shares her phone. When
+// she is erased with Hans kept as someone else, he is freed of it, as blacklistContact's keep
+// would have left him out: he gets mail again by his own e-mail, while her e-mail and the
+// phone they shared stay blocked. He stayed blocked by her old entry until an admin ended it.
+func TestErasureWithKeepFreesTheKeptRecordOfHerObjection(t *testing.T) {
+	s := apptest.Start(t)
+	create := func(given, family, email string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
+			map[string]any{"in": map[string]any{"givenName": given, "familyName": family, "emails": []string{email}, "phones": []string{"+49 30 5557001"}}})
+		return out.CreateContact.Contact.ID
+	}
+	erika := create("Erika", "Testfrau", "erika.testfrau@example.org")
+	hans := create("Hans", "Testmann", "hans.testmann@example.org")
+	blocked := func(id string) bool {
+		var out struct{ Contact struct{ Blocked bool } }
+		s.MustAdmin(t, &out, `query($id: ID!) { contact(id: $id) { blocked } }`, map[string]any{"id": id})
+		return out.Contact.Blocked
+	}
+	screened := func(email, phone string) bool {
+		var out struct{ Screen struct{ Blocked bool } }
+		in := map[string]any{"givenName": "Neu", "familyName": "Kontakt", "emails": []string{}, "phones": []string{}}
+		if email != "" {
+			in["emails"] = []string{email}
+		}
+		if phone != "" {
+			in["phones"] = []string{phone}
+		}
+		s.MustAdmin(t, &out, `query($in: ContactInput!) { screen(candidate: $in) { blocked } }`, map[string]any{"in": in})
+		return out.Screen.Blocked
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { blacklistContact(contactId: $id, reason: "objection by letter") { id } }`,
+		map[string]any{"id": erika})
+	if !blocked(hans) {
+		t.Fatal("Hans is not blocked by her objection; the test needs him blocked with her")
+	}
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!, $keep: [ID!]) { eraseContact(id: $id, reason: "as asked", keep: $keep) { contactId } }`,
+		map[string]any{"id": erika, "keep": []string{hans}})
+	if blocked(hans) {
+		t.Error("after her erasure with Hans kept, Hans is still blocked by her objection")
+	}
+	if screened("hans.testmann@example.org", "") {
+		t.Error("Hans's own e-mail still screens as blocked")
+	}
+	if !screened("erika.testfrau@example.org", "") || !screened("", "+49 30 5557001") {
+		t.Error("her e-mail or the phone she shared no longer screens as blocked")
+	}
+}
