@@ -77,6 +77,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
+	held = held.With(emails, phones)
 	released, err := unrestrictKept(ctx, tx, erasedIDs, keep)
 	if err != nil {
 		return nil, err

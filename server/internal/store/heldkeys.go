@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // The keys an import file's row is known by (import_held.dedupe_keys): a later row of the file
@@ -37,6 +38,14 @@ type HeldRows struct{ keys, entries, kept []string }
 // HeldWhere is the condition on import_held (named h) that holds for a HeldRows' rows, with
 // its Args as $1, $2 and $3.
 const HeldWhere = `(h.dedupe_keys && $1::text[] OR (h.entry_id = ANY($2::uuid[]) AND NOT h.dedupe_keys && $3::text[]))`
+
+// With adds the keys of more normalised e-mails and E.164 phones of the person (as the rules
+// of this server normalise her records' identifiers, in case they read one otherwise than
+// when it was stored).
+func (h HeldRows) With(emails, phones []string) HeldRows {
+	h.keys = append(slices.Clip(h.keys), HeldKeys(emails, phones)...)
+	return h
+}
 
 // Args are the arguments of HeldWhere.
 func (h HeldRows) Args() []any { return []any{h.keys, h.entries, h.kept} }
