@@ -393,25 +393,30 @@ func (b *bench) copyBaseline(ctx context.Context, path string, rows int) (float6
 	return float64(rows) / took.Seconds(), nil
 }
 
-// walStats is the cluster's WAL and checkpoint counters (zero when they cannot be read).
+// walStats is the cluster's WAL and checkpoint counters, and the buffers backends wrote out
+// themselves to free a buffer (pg_stat_bgwriter.buffers_backend: an import into a cluster
+// whose shared buffers are full of other pages writes its own fresh pages out) — zero when
+// they cannot be read.
 type walStats struct {
-	bytes, fpi, checkpoints float64
-	ok                      bool
+	bytes, fpi, checkpoints, backendWrites float64
+	ok                                     bool
 }
 
 func (b *bench) walStats(ctx context.Context) walStats {
 	var w walStats
-	err := b.pool.QueryRow(ctx, `SELECT w.wal_bytes::float8, w.wal_fpi::float8, (c.checkpoints_timed + c.checkpoints_req)::float8
-		FROM pg_stat_wal w, pg_stat_bgwriter c`).Scan(&w.bytes, &w.fpi, &w.checkpoints)
+	err := b.pool.QueryRow(ctx, `SELECT w.wal_bytes::float8, w.wal_fpi::float8, (c.checkpoints_timed + c.checkpoints_req)::float8,
+			c.buffers_backend::float8
+		FROM pg_stat_wal w, pg_stat_bgwriter c`).Scan(&w.bytes, &w.fpi, &w.checkpoints, &w.backendWrites)
 	w.ok = err == nil
 	return w
 }
 
-// since says how much WAL the cluster wrote per row since w0, and how many checkpoints began.
+// since says how much WAL the cluster wrote per row since w0, how many checkpoints began, and
+// how many buffers backends wrote out per row.
 func (w walStats) since(w0 walStats, rows int) string {
 	if !w.ok || !w0.ok || rows <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("WAL per row %.0f bytes, %.2f full-page images, %.0f checkpoints", (w.bytes-w0.bytes)/float64(rows),
-		(w.fpi-w0.fpi)/float64(rows), w.checkpoints-w0.checkpoints)
+	return fmt.Sprintf("WAL per row %.0f bytes, %.2f full-page images, %.0f checkpoints, %.3f buffers written out by backends",
+		(w.bytes-w0.bytes)/float64(rows), (w.fpi-w0.fpi)/float64(rows), w.checkpoints-w0.checkpoints, (w.backendWrites-w0.backendWrites)/float64(rows))
 }

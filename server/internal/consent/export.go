@@ -135,10 +135,9 @@ type exportAudit struct {
 // (Art. 15 GDPR): the contact with identifiers and address, list memberships, consents and
 // the whole ledger, the audit entries about them, the sign-ups of its addresses not confirmed
 // yet, the data-subject requests filed for it, the blacklist entries that block it, the rows
-// of import files held for a decision that hold its e-mails or phones, the same for each of
-// the person's other
-// records (otherRecords), and the purposes referred to. The export
-// itself is audited.
+// of import files held for a decision that are hers (with the file's name: where the data
+// came from, Art. 15(1)(g)), the same for each of the person's other records (otherRecords),
+// and the purposes referred to. The export itself is audited.
 func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return "", err
