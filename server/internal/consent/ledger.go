@@ -42,15 +42,57 @@ func appendEntry(ctx context.Context, tx pgx.Tx, e entry) error {
 // by when the person acted — givenAt where given, else when recorded — ties by recording
 // order; the state is that of the last event. This is the ledger's one ordering rule (SQL
 // function vermerk_consent_rederive, which the insert trigger calls too); a merge that moves
-// events onto another record calls Rederive for it afterwards.
+// events onto another record calls Rederive for it afterwards. A consent that was GRANTED and
+// is REVOKED now (the moved events hold a later "no") gets its CONSENT_REVOKED event, as any
+// revocation does: whoever holds the contact's id must stop (announceStop).
 func Rederive(ctx context.Context, tx pgx.Tx, contactID string) error {
-	_, err := tx.Exec(ctx, `SELECT vermerk_consent_rederive($1, p.purpose_id)
-		FROM (SELECT DISTINCT purpose_id FROM consent_events WHERE contact_id = $1
-		      UNION SELECT purpose_id FROM consent_state WHERE contact_id = $1) p`, contactID)
+	rows, err := tx.Query(ctx, `SELECT purpose_id::text FROM consent_state WHERE contact_id = $1 AND status = 'GRANTED'`, contactID)
 	if err != nil {
 		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
 	}
+	granted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT vermerk_consent_rederive($1, p.purpose_id)
+		FROM (SELECT DISTINCT purpose_id FROM consent_events WHERE contact_id = $1
+		      UNION SELECT purpose_id FROM consent_state WHERE contact_id = $1) p`, contactID); err != nil {
+		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+	}
+	for _, purposeID := range granted {
+		if err := announceStop(ctx, tx, contactID, purposeID, model.ConsentStatusGranted); err != nil {
+			return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+		}
+	}
 	return nil
+}
+
+// announceStop emits CONSENT_REVOKED for the contact and purpose when a ledger change turned
+// the consent from before, GRANTED, to REVOKED — with the channel of the revocation now in
+// force. Newsletter software learns of a stop only from the outbox (webhooks, the revocations
+// feed); every change that stops a record without appending its own revocation calls this.
+func announceStop(ctx context.Context, tx pgx.Tx, contactID, purposeID string, before model.ConsentStatus) error {
+	if before != model.ConsentStatusGranted {
+		return nil
+	}
+	var (
+		status  string
+		channel *string
+	)
+	err := tx.QueryRow(ctx, `SELECT s.status, e.source FROM consent_state s LEFT JOIN consent_events e ON e.id = s.last_event_id
+		WHERE s.contact_id = $1 AND s.purpose_id = $2`, contactID, purposeID).Scan(&status, &channel)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && model.ConsentStatus(status) != model.ConsentStatusRevoked {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("consent state: %w", err)
+	}
+	ch := ""
+	if channel != nil {
+		ch = *channel
+	}
+	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: ch})
+	return err
 }
 
 // givenAtBound is how far back givenAt may lie: the regular limitation period of German civil

@@ -144,12 +144,7 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 		Source: r.Source, Evidence: &evidence, RecordedBy: r.RecordedBy, TokenID: r.TokenID, GivenAt: givenAt}); err != nil {
 		return err
 	}
-	after, err := currentStatus(ctx, tx, contactID, purposeID)
-	if err != nil || before != model.ConsentStatusGranted || after != model.ConsentStatusRevoked {
-		return err
-	}
-	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: r.Source})
-	return err
+	return announceStop(ctx, tx, contactID, purposeID, before)
 }
 
 // JoinPerson applies the person's revocations after contactID's e-mails or phones changed

@@ -24,7 +24,8 @@ const maxMerged = 20 // records merged into one at once
 // one); the ledger events of the merged records become the survivor's, each with its
 // original time, source, evidence and recorder; and the current consent per purpose is
 // derived again from the merged ledger by the ledger's one ordering rule (when the person
-// acted), so a later revocation in one record beats an earlier grant in the other. The merged records are deleted: contact(id) answers null for
+// acted), so a later revocation in one record beats an earlier grant in the other (and a
+// survivor stopped so gets its CONSENT_REVOKED event). The merged records are deleted: contact(id) answers null for
 // them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
 // event per merged record names it and the survivor. The reason is audited and must not
 // contain the person's e-mail, phone or name.
