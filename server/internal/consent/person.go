@@ -148,9 +148,10 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 }
 
 // JoinPerson applies the person's revocations after contactID's e-mails or phones changed
-// (createContact, updateContact): the record may have joined a person — or joined two — and
-// every record of the person whose grant in force is older than the person's last revocation
-// of that purpose inherits it, so the person's "no" holds for the records they are now known by.
+// (createContact, updateContact, and mergeContacts for the survivor): the record may have
+// joined a person — or joined two — and every record of the person whose grant in force is
+// older than the person's last revocation of that purpose inherits it, so the person's "no"
+// holds for the records they are now known by.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil || len(person) < 2 { // alone, or identifiers shared far beyond one person

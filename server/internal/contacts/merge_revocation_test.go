@@ -110,3 +110,49 @@ func TestMergeThatStopsTheSurvivorAnnouncesTheRevocation(t *testing.T) {
 		t.Errorf("CONSENT_REVOKED (calls) events after the merge for %v, want none: she revoked only the newsletter", got)
 	}
 }
+
+// Erika Testfrau said no to the newsletter on marketing's record (her e-mail). Sales had her
+// twice under her phone number, in two spellings, both subscribed and not known as her. Staff
+// merge one of sales' records into marketing's: the survivor now holds her phone, so sales'
+// other record is her record too (DESIGN rule 8) — as when updateContact adds the phone
+// (consent.JoinPerson) it must take on her "no" and stop. Before the fix the merge left it
+// subscribed, a recipient of the newsletter she had revoked.
+func TestMergeJoiningAPersonTakesOnHerRevocation(t *testing.T) {
+	s := mergeFixture(t)
+	second := apptest.StartOn(t, s.DBURL)
+	marketing := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}})
+	salesA := subscribed(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "phones": []string{"+49 30 12345672"}})
+	salesB := subscribed(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "phones": []string{"030 1234567-2"},
+		"emails": []string{"e.testfrau@example.net"}})
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "letter"}) { id } }`,
+		map[string]any{"c": marketing})
+	if got, want := newsRecipients(t, s), sorted(salesA, salesB); !slices.Equal(got, want) {
+		t.Fatalf("recipients before the merge = %v, want sales' records %v", got, want)
+	}
+	cursor := s.Cursor(t)
+
+	s.MustAdmin(t, &struct{}{}, mergeContacts, map[string]any{"into": marketing, "from": []string{salesA}, "reason": "one person, two departments"})
+	for name, srv := range map[string]*apptest.Server{"this instance": s, "second instance": second} {
+		if got := newsRecipients(t, srv); len(got) != 0 {
+			t.Errorf("%s: recipients after the merge = %v, want none: %s shares her phone with the survivor", name, got, salesB)
+		}
+	}
+	var c struct {
+		Contact struct {
+			Consents []struct {
+				Status  string
+				Purpose struct{ Key string }
+			}
+		}
+	}
+	s.MustAdmin(t, &c, `query($id: ID!) { contact(id: $id) { consents { status purpose { key } } } }`, map[string]any{"id": salesB})
+	for _, cs := range c.Contact.Consents {
+		if want := map[string]string{"newsletter": "REVOKED", "calls": "GRANTED"}[cs.Purpose.Key]; cs.Status != want {
+			t.Errorf("%s: %s consent %s after the merge, want %s", salesB, cs.Purpose.Key, cs.Status, want)
+		}
+	}
+	if got := revokedEvents(t, s, cursor, "newsletter"); !slices.Contains(got, salesB) {
+		t.Errorf("CONSENT_REVOKED events after the merge for %v, want one for %s", got, salesB)
+	}
+}
