@@ -205,7 +205,9 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 
 // RevokeConsent appends a revocation and, in the same transaction, the CONSENT_REVOKED
 // outbox event; it answers after the commit, so the person is no recipient any more. A "no"
-// is always kept: revoking a consent never granted is recorded and the notice says so.
+// is always kept: revoking a consent never granted is recorded and the notice says so, and a
+// record merged away since the caller read its id is revoked on the survivor (store.Survivor),
+// as its unsubscribe link is.
 func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (*model.Consent, error) {
 	var errs apperr.List
 	if err := store.CheckID("input.contactId", in.ContactID); err != nil {
@@ -229,6 +231,12 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// An id the caller got before a merge names the person still: her "no" is not lost.
+		contactID, err := store.Survivor(ctx, tx, in.ContactID)
+		if err != nil {
+			return err
+		}
+		in.ContactID = contactID
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
 		if err != nil {
 			return err
