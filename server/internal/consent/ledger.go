@@ -242,7 +242,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 			return err
 		}
 		// the channel outlives the person's erasure in the outbox and webhook payloads
-		if err := refuseMentions(ctx, tx, "input.channel", channel, in.ContactID); err != nil {
+		if err := refuseMentions(ctx, tx, "input.channel", channelMayName(channel), in.ContactID); err != nil {
 			return err
 		}
 		before, reached, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})
