@@ -126,6 +126,59 @@ func TestMigrationDoesNotWalkASwitchboardNumber(t *testing.T) {
 	}
 }
 
+// A merge (before this version) gave the survivor the phone of sales' records without applying
+// her revocation to the one left unmerged, which shared it from then on: that record kept its
+// older grant and stayed a recipient. Migration 00039 repeats 00032's repair for what was
+// recorded since: the record takes on her revocation; someone else keeps theirs.
+func TestMigration00039GivesARecordAMergeJoinedHerRevocation(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	mk := func(in map[string]any) string {
+		in["givenName"], in["familyName"] = "Erika", "Testfrau"
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`, map[string]any{"in": in})
+		return out.CreateContact.Contact.ID
+	}
+	// the survivor of the merge: her e-mail, and the phone it took over from sales' merged record
+	survivor := mk(map[string]any{"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 12345673"}})
+	unmerged := mk(map[string]any{"phones": []string{"030 1234567-3"}})
+	other := mk(map[string]any{"emails": []string{"max.testmann@example.org"}})
+	ctx := context.Background()
+	conn := s.Conn(t)
+	now := time.Now()
+	for _, e := range []struct {
+		id, status string
+		at         time.Time
+	}{{survivor, "GRANTED", now.Add(-4 * time.Hour)}, {unmerged, "GRANTED", now.Add(-3 * time.Hour)}, {other, "GRANTED", now.Add(-3 * time.Hour)},
+		{survivor, "REVOKED", now.Add(-2 * time.Hour)}} {
+		if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+			SELECT $1, id, $2, $3, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before string
+	if err := conn.QueryRow(ctx, `SELECT status FROM consent_state WHERE contact_id = $1`, unmerged).Scan(&before); err != nil || before != "GRANTED" {
+		t.Fatalf("before the migration the unmerged record is %s (%v), want GRANTED as the old merge left it", before, err)
+	}
+	cursor := s.Cursor(t)
+	if err := runUp(ctx, conn, "00039_person_revocations_again.sql", "0"); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{survivor: "REVOKED", unmerged: "REVOKED", other: "GRANTED"} {
+		var status string
+		if err := conn.QueryRow(ctx, `SELECT status FROM consent_state WHERE contact_id = $1`, id).Scan(&status); err != nil || status != want {
+			t.Errorf("record %s: %s (%v), want %s", id, status, err, want)
+		}
+	}
+	var events int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM events WHERE kind = 'CONSENT_REVOKED' AND id > $1::text::bigint`, cursor).
+		Scan(&events); err != nil || events != 1 {
+		t.Errorf("CONSENT_REVOKED events: %d (%v), want 1, for the record %s", events, err, unmerged)
+	}
+}
+
 // runUp runs the Up section of a SQL migration file again in one transaction, as goose does,
 // on a database migrated already; timeout is its statement_timeout ("0": none).
 func runUp(ctx context.Context, conn *pgx.Conn, file, timeout string) error {

@@ -42,15 +42,57 @@ func appendEntry(ctx context.Context, tx pgx.Tx, e entry) error {
 // by when the person acted — givenAt where given, else when recorded — ties by recording
 // order; the state is that of the last event. This is the ledger's one ordering rule (SQL
 // function vermerk_consent_rederive, which the insert trigger calls too); a merge that moves
-// events onto another record calls Rederive for it afterwards.
+// events onto another record calls Rederive for it afterwards. A consent that was GRANTED and
+// is REVOKED now (the moved events hold a later "no") gets its CONSENT_REVOKED event, as any
+// revocation does: whoever holds the contact's id must stop (announceStop).
 func Rederive(ctx context.Context, tx pgx.Tx, contactID string) error {
-	_, err := tx.Exec(ctx, `SELECT vermerk_consent_rederive($1, p.purpose_id)
-		FROM (SELECT DISTINCT purpose_id FROM consent_events WHERE contact_id = $1
-		      UNION SELECT purpose_id FROM consent_state WHERE contact_id = $1) p`, contactID)
+	rows, err := tx.Query(ctx, `SELECT purpose_id::text FROM consent_state WHERE contact_id = $1 AND status = 'GRANTED'`, contactID)
 	if err != nil {
 		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
 	}
+	granted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT vermerk_consent_rederive($1, p.purpose_id)
+		FROM (SELECT DISTINCT purpose_id FROM consent_events WHERE contact_id = $1
+		      UNION SELECT purpose_id FROM consent_state WHERE contact_id = $1) p`, contactID); err != nil {
+		return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+	}
+	for _, purposeID := range granted {
+		if err := announceStop(ctx, tx, contactID, purposeID, model.ConsentStatusGranted); err != nil {
+			return fmt.Errorf("consent.Rederive(%s): %w", contactID, err)
+		}
+	}
 	return nil
+}
+
+// announceStop emits CONSENT_REVOKED for the contact and purpose when a ledger change turned
+// the consent from before, GRANTED, to REVOKED — with the channel of the revocation now in
+// force. Newsletter software learns of a stop only from the outbox (webhooks, the revocations
+// feed); every change that stops a record without appending its own revocation calls this.
+func announceStop(ctx context.Context, tx pgx.Tx, contactID, purposeID string, before model.ConsentStatus) error {
+	if before != model.ConsentStatusGranted {
+		return nil
+	}
+	var (
+		status  string
+		channel *string
+	)
+	err := tx.QueryRow(ctx, `SELECT s.status, e.source FROM consent_state s LEFT JOIN consent_events e ON e.id = s.last_event_id
+		WHERE s.contact_id = $1 AND s.purpose_id = $2`, contactID, purposeID).Scan(&status, &channel)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && model.ConsentStatus(status) != model.ConsentStatusRevoked {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("consent state: %w", err)
+	}
+	ch := ""
+	if channel != nil {
+		ch = *channel
+	}
+	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: ch})
+	return err
 }
 
 // givenAtBound is how far back givenAt may lie: the regular limitation period of German civil
@@ -163,7 +205,9 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 
 // RevokeConsent appends a revocation and, in the same transaction, the CONSENT_REVOKED
 // outbox event; it answers after the commit, so the person is no recipient any more. A "no"
-// is always kept: revoking a consent never granted is recorded and the notice says so.
+// is always kept: revoking a consent never granted is recorded and the notice says so, and a
+// record merged away since the caller read its id is revoked on the survivor (store.Survivor),
+// as its unsubscribe link is.
 func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (*model.Consent, error) {
 	var errs apperr.List
 	if err := store.CheckID("input.contactId", in.ContactID); err != nil {
@@ -187,12 +231,18 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	token, name := viewer.Actor(ctx)
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// An id the caller got before a merge names the person still: her "no" is not lost.
+		contactID, err := store.Survivor(ctx, tx, in.ContactID)
+		if err != nil {
+			return err
+		}
+		in.ContactID = contactID
 		p, err := ledgerTarget(ctx, tx, in.ContactID, in.PurposeKey)
 		if err != nil {
 			return err
 		}
 		// the channel outlives the person's erasure in the outbox and webhook payloads
-		if err := refuseMentions(ctx, tx, "input.channel", channel, in.ContactID); err != nil {
+		if err := refuseMentions(ctx, tx, "input.channel", channelMayName(channel), in.ContactID); err != nil {
 			return err
 		}
 		before, reached, err := revoke(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Source: channel, RecordedBy: name, TokenID: token})

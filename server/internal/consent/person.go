@@ -144,22 +144,24 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 		Source: r.Source, Evidence: &evidence, RecordedBy: r.RecordedBy, TokenID: r.TokenID, GivenAt: givenAt}); err != nil {
 		return err
 	}
-	after, err := currentStatus(ctx, tx, contactID, purposeID)
-	if err != nil || before != model.ConsentStatusGranted || after != model.ConsentStatusRevoked {
-		return err
-	}
-	_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventConsentRevoked, ContactID: contactID, PurposeID: purposeID, Channel: r.Source})
-	return err
+	return announceStop(ctx, tx, contactID, purposeID, before)
 }
 
 // JoinPerson applies the person's revocations after contactID's e-mails or phones changed
-// (createContact, updateContact): the record may have joined a person — or joined two — and
-// every record of the person whose grant in force is older than the person's last revocation
-// of that purpose inherits it, so the person's "no" holds for the records they are now known by.
+// (createContact, updateContact, and mergeContacts for the survivor): the record may have
+// joined a person — or joined two — and every record of the person whose grant in force is
+// older than the person's last revocation of that purpose inherits it, so the person's "no"
+// holds for the records they are now known by.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil || len(person) < 2 { // alone, or identifiers shared far beyond one person
 		return err
+	}
+	// Her records are locked before what they said is read: a revocation on one of them that
+	// is under way read the person before this record joined it, so it is read here once it
+	// has committed (it holds that record's lock until then).
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): lock the person's records: %w", contactID, err)
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
 		WHERE contact_id = ANY($1::uuid[]) AND status = 'GRANTED' ORDER BY contact_id, purpose_id`, person)
@@ -178,11 +180,6 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	}
 	last := map[string]*Revocation{} // per purpose: the person is the same for every grant
 	for _, g := range grants {
-		if g.contactID != contactID {
-			if err := lockContact(ctx, tx, g.contactID); err != nil {
-				return err
-			}
-		}
 		r, ok := last[g.purposeID]
 		if !ok {
 			if r, err = lastRevocation(ctx, tx, person, g.purposeID); err != nil {

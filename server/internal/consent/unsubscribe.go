@@ -21,8 +21,9 @@ const UnsubscribeRecorder = "unsubscribe link"
 const unsubscribeChannel = "unsubscribe-link"
 
 // UnsubscribeFromList is what an unsubscribe link does, in one transaction: revoke the
-// consent for the list's purpose (source = channel), end the list membership, emit
-// CONSENT_REVOKED and audit it. It is idempotent: when the person is no member and the
+// consent for the list's purpose (source = channel), end the list membership of every record
+// of the person (store.PersonOrRecord, as the revocation reaches them), emit CONSENT_REVOKED
+// and audit it. It is idempotent: when the person is no member and the
 // consent is already revoked it changes nothing and reports alreadyDone.
 func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, channel string) (alreadyDone bool, err error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
@@ -56,7 +57,13 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		if err := lockContact(ctx, tx, contactID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = $2`, l.ID, contactID)
+		// She left the list, not one record of hers: a later "yes" to the purpose (her own
+		// sign-up for another of its lists, recorded on whichever record) must not bring it back.
+		person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = ANY($2::uuid[])`, l.ID, person)
 		if err != nil {
 			return err
 		}

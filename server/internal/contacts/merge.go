@@ -24,7 +24,9 @@ const maxMerged = 20 // records merged into one at once
 // one); the ledger events of the merged records become the survivor's, each with its
 // original time, source, evidence and recorder; and the current consent per purpose is
 // derived again from the merged ledger by the ledger's one ordering rule (when the person
-// acted), so a later revocation in one record beats an earlier grant in the other. The merged records are deleted: contact(id) answers null for
+// acted), so a later revocation in one record beats an earlier grant in the other (and a
+// survivor stopped so gets its CONSENT_REVOKED event); the survivor joins the person its new
+// e-mails and phones belong to (consent.JoinPerson). The merged records are deleted: contact(id) answers null for
 // them, and contact_merges sends their unsubscribe links to the survivor; a CONTACT_MERGED
 // event per merged record names it and the survivor. The reason is audited and must not
 // contain the person's e-mail, phone or name.
@@ -75,6 +77,11 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ANY($1::uuid[])`, fromIDs); err != nil {
 			return fmt.Errorf("delete merged records: %w", err)
+		}
+		// The survivor holds the merged records' e-mails and phones now: the person they join
+		// says no through it, and it through them, as after updateContact.
+		if err := consent.JoinPerson(ctx, tx, intoID); err != nil {
+			return err
 		}
 		// Ids only: the audit text names no e-mail, phone or name.
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "mergeContacts", TargetID: intoID, ContactID: intoID,
