@@ -128,3 +128,8 @@ const (
 	ReasonEntryRemoved   Reason = "ENTRY_REMOVED"       // blacklistRemove of an entry removed before
 	ReasonContactBlocked Reason = "CONTACT_BLOCKED"     // a consent (recordConsent, an import row) for a contact a blacklist entry blocks: not recorded
 )
+
+// A consent after the person's "no".
+const (
+	ReasonEvidenceAfterRevocation Reason = "EVIDENCE_AFTER_REVOCATION" // recordConsent after the person's revocation of the purpose without evidence
+)

@@ -38,6 +38,7 @@ var serverReasons = []string{
 	"EMAIL_SEVERAL_AT",              // more than one @
 	"EMAIL_TOO_LONG",                // an e-mail is longer than 254 characters
 	"ENTRY_REMOVED",                 // blacklistRemove of an entry removed before
+	"EVIDENCE_AFTER_REVOCATION",     // recordConsent after the person's revocation of the purpose without evidence
 	"EXTENSION_BEYOND_THREE_MONTHS", // an extension past three months after arrival
 	"EXTENSION_NOT_LATER",           // an extension that does not move the deadline later
 	"GIVEN_AT_IN_FUTURE",            // givenAt lies after now

@@ -243,7 +243,8 @@ func TestRevocationAndRepeatedGrant(t *testing.T) {
 			var last consentOut
 			for n, step := range tc.steps {
 				if step == "grant" {
-					last = f.grant(t, id, "newsletter", fmt.Sprintf("web form %d", n), nil)
+					// with evidence: a grant after a revocation needs it (needEvidenceAfterNo)
+					last = f.grant(t, id, "newsletter", fmt.Sprintf("web form %d", n), fmt.Sprintf("form version %d", n))
 				} else {
 					last = f.revoke(t, id, "newsletter", fmt.Sprintf("phone-%d", n))
 				}

@@ -172,14 +172,17 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 				return err
 			}
 		}
+		r, err := PersonRevocation(ctx, tx, []string{in.ContactID}, p.ID)
+		if err != nil {
+			return err
+		}
 		if in.GivenAt != nil {
-			r, err := PersonRevocation(ctx, tx, []string{in.ContactID}, p.ID)
-			if err != nil {
-				return err
-			}
 			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt, r); err != nil {
 				return err
 			}
+		}
+		if err := needEvidenceAfterNo(r, in.GivenAt, evidence); err != nil {
+			return err
 		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
 			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token,
@@ -201,6 +204,19 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		return nil, fmt.Errorf("consent.RecordConsent(%s): %w", in.ContactID, err)
 	}
 	return c, nil
+}
+
+// needEvidenceAfterNo refuses a grant without evidence that would undo the person's "no" r
+// (nil: she never said no to the purpose): one given after it. Her "no" was recorded with
+// where it came from; a "yes" after it must be as provable (Art. 7(1)): how and when she gave
+// it. A grant dated before her "no" changes nothing (the "no" stays in force) and needs none.
+func needEvidenceAfterNo(r *Revocation, givenAt *time.Time, evidence *string) error {
+	if r == nil || evidence != nil || (givenAt != nil && !givenAt.After(r.At)) {
+		return nil
+	}
+	return apperr.BadInput("input.evidence", apperr.ReasonEvidenceAfterRevocation,
+		"the person revoked this purpose earlier (see consentProof); a consent after that needs evidence of how and when "+
+			"she gave it again (e.g. the date of her call and its ticket, the signed form); nothing was recorded")
 }
 
 // RevokeConsent appends a revocation and, in the same transaction, the CONSENT_REVOKED

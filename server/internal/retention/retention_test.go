@@ -42,7 +42,7 @@ func (w world) grant(id, purpose string) {
 	w.t.Helper()
 	var out any
 	w.do(`mutation($in: ConsentInput!) { recordConsent(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"contactId": id, "purposeKey": purpose, "source": "web form"}}, &out)
+		map[string]any{"in": map[string]any{"contactId": id, "purposeKey": purpose, "source": "web form", "evidence": "form version 3"}}, &out)
 }
 
 func (w world) revoke(id, purpose string) {
