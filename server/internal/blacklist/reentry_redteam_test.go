@@ -3,6 +3,7 @@ package blacklist_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,45 @@ func TestRedTeamReentryBringsBackOnlyTheConfirmedAddress(t *testing.T) {
 	}
 	if ids, _ := p.recipients(t); len(ids) != 1 {
 		t.Errorf("newsletter recipients at the end = %v, want her new record only", ids)
+	}
+}
+
+// Sales entered her again after the erasure, with an override, on a record holding her
+// address and the phone she had erased; then she confirms a sign-up with that address. The
+// record stays blocked (its phone is still erased data she did not confirm), and the audit
+// trail says why her confirmation did not make it a recipient.
+func TestRedTeamReentryOntoARecordWithAnErasedPhoneLeavesItBlocked(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erikaTestfrau)
+	p.MustAdmin(t, &struct{}{}, erasePerson, map[string]any{"id": marketing, "reason": "Art. 17 request, ticket 4711"})
+	again := p.member(t, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"030 5557001"}})
+
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	p.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "newsletter", listKey: "news",
+		source: "web form"}) { confirmURL } }`, nil)
+	resp, err := http.PostForm(su.SignUp.ConfirmURL, url.Values{"confirm": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ids, _ := p.recipients(t); len(ids) != 0 {
+		t.Errorf("recipients = %v; the record holds the phone she had erased, want none", ids)
+	}
+	var audit struct {
+		AuditTrail struct {
+			Edges []struct {
+				Node struct{ Operation, Outcome string }
+			}
+		}
+	}
+	p.MustAdmin(t, &audit, `query($c: ID) { auditTrail(contactId: $c, first: 20) { edges { node { operation outcome } } } }`,
+		map[string]any{"c": again})
+	said := false
+	for _, e := range audit.AuditTrail.Edges {
+		said = said || e.Node.Operation == "confirmSignUp" && strings.Contains(e.Node.Outcome, "stays blocked")
+	}
+	if !said {
+		t.Errorf("the audit trail does not say why her confirmation left the record blocked: %+v", audit.AuditTrail.Edges)
 	}
 }

@@ -206,9 +206,17 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 				return err
 			}
 		}
-		if kept := slices.DeleteFunc(slices.Clone(entries), func(e string) bool { return slices.Contains(ended, e) }); len(kept) > 0 {
+		kept := slices.DeleteFunc(slices.Clone(entries), func(e string) bool { return slices.Contains(ended, e) })
+		if len(kept) > 0 {
 			// a restriction stays (Art. 18(3)); her consent is recorded all the same (Art. 18(2))
 			rec.Outcome += "; restriction entries " + strings.Join(kept, ", ") + " stay until an admin lifts them"
+		}
+		// A record that also holds an erased identifier she did not confirm (entered again
+		// with an override) stays blocked: the confirmation proves her mailbox, not that.
+		if still, err := store.BlockedAmong(ctx, tx, []string{contactID}); err != nil {
+			return err
+		} else if len(still) > 0 && len(kept) == 0 {
+			rec.Outcome += "; the contact stays blocked: it holds other identifiers on the blacklist"
 		}
 	}
 	if p.listID != nil {
