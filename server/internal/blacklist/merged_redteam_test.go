@@ -49,3 +49,37 @@ func TestRedTeamBlockingAMergedRecordBlocksThePerson(t *testing.T) {
 		t.Errorf("recipients after her objection = %v, want none", ids)
 	}
 }
+
+// Her ERASURE letter names the sales record, merged away before the request is filed: the
+// request is filed for the record it went into (as requests filed before the merge are moved
+// there), and completing it erases her. Before, filing it was refused ("file the request
+// without a contact if the person is not (or no longer) registered"), and a request filed so
+// closed DONE, erasing nothing.
+func TestRedTeamAnErasureRequestFiledWithAMergedIDErasesThePerson(t *testing.T) {
+	p := newPerson(t)
+	marketing := p.subscriber(t, erikaTestfrau)
+	sales := p.contact(t, erikaTestfrauSales)
+	p.MustAdmin(t, &struct{}{}, mergeContactsQ, map[string]any{"into": marketing, "from": []string{sales}, "r": "one person, ticket 4711"})
+
+	res := p.Admin(t, fileRequestQ, map[string]any{"in": map[string]any{"kind": "ERASURE", "contactId": sales, "channel": "letter"}})
+	if len(res.Errors) != 0 {
+		t.Fatalf("fileRequest with the merged record's id: %+v", res.Errors)
+	}
+	var filed struct {
+		FileRequest struct {
+			ID      string
+			Contact *struct{ ID string }
+		}
+	}
+	res.Decode(t, &filed)
+	if filed.FileRequest.Contact == nil || filed.FileRequest.Contact.ID != marketing {
+		t.Errorf("the request names %+v, want the record the sales record was merged into", filed.FileRequest.Contact)
+	}
+	p.MustAdmin(t, &struct{}{}, completeRequestQ, map[string]any{"id": filed.FileRequest.ID, "o": "erased, ticket 4712"})
+	if c := p.live(t, marketing); c != nil {
+		t.Errorf("after the completed ERASURE request she is still live: %+v", c)
+	}
+	if found := testfrauTraces(t, p.DBURL); len(found) > 0 {
+		t.Errorf("after the erasure the dump still holds %v", found)
+	}
+}
