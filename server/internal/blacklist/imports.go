@@ -23,8 +23,8 @@ type importLoss struct{ held, problems int }
 
 // dropImportQuotes deletes what imports quote of the erased person: the rows held for a
 // decision that hold one of their e-mails or phones (accepted, they would bring the person
-// back past the erasure), the problems of invalid rows that quote them, and a file name or
-// unknown header cell that names them (screening.Mentions). The jobs count the held rows decided (a job waiting for
+// back past the erasure), the problems of invalid rows that quote them, and a file name that
+// names them (screening.Mentions). The jobs count the held rows decided (a job waiting for
 // nothing else is DONE); each job's loss is audited with ids and numbers only.
 func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, emails, phones []string, people []screening.Candidate) error {
 	lost := map[string]*importLoss{}
