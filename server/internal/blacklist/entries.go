@@ -87,6 +87,10 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
+		contactID, err := survivor(ctx, tx, contactID, keep, "blocked")
+		if err != nil {
+			return err
+		}
 		records, err := lockPerson(ctx, tx, contactID, keep, "blocked")
 		if ae, ok := apperr.As(err); ok && ae.Reason == apperr.ReasonPersonTooLarge {
 			// identifiers shared far beyond one person (a switchboard): the named record's

@@ -54,6 +54,10 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
 	}
+	id, err := survivor(ctx, tx, id, keep, "erased")
+	if err != nil {
+		return nil, err
+	}
 	erased, err := lockPerson(ctx, tx, id, keep, "erased")
 	if err != nil {
 		return nil, err
@@ -167,6 +171,18 @@ func checkKeep(contactID string, keep []string, what string) error {
 		}
 	}
 	return nil
+}
+
+// survivor is the record id was merged into, or id when it was not merged (store.Survivor):
+// erasing or blocking a record merged away acts on the person it went into, as its
+// unsubscribe links and requests do; keep may not name that record. Under the blacklist lock
+// no merge is in flight.
+func survivor(ctx context.Context, q store.Querier, id string, keep []string, what string) (string, error) {
+	into, err := store.Survivor(ctx, q, id)
+	if err != nil || into == id {
+		return into, err
+	}
+	return into, checkKeep(into, keep, what)
 }
 
 // lockPerson loads and locks the records of the person of id (store.SamePerson, DESIGN rule

@@ -3,6 +3,7 @@ package blacklist
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,8 +11,12 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// erasedFileName replaces the name of an import's file that named an erased person.
-const erasedFileName = "(file name removed: it named an erased person)"
+// erasedFileName replaces the name of an import's file that named an erased person, and
+// erasedColumn a header cell of its (unknownColumns) that did.
+const (
+	erasedFileName = "(file name removed: it named an erased person)"
+	erasedColumn   = "(column name removed: it named an erased person)"
+)
 
 // importLoss is what an erasure took from one import job.
 type importLoss struct{ held, problems int }
@@ -47,7 +52,7 @@ func dropImportQuotes(ctx context.Context, tx pgx.Tx, erasedID, entryID string, 
 			}
 		}
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: job,
-			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s (and the file name, if it named them); blacklist entry %s",
+			Outcome: fmt.Sprintf("dropped %d held import rows and deleted %d problems quoting the person erased with contact %s (and the file name and columns that named them); blacklist entry %s",
 				l.held, l.problems, erasedID, entryID)}); err != nil {
 			return err
 		}
@@ -111,28 +116,48 @@ func deleteQuotingProblems(ctx context.Context, tx pgx.Tx, people []screening.Ca
 }
 
 // renameNamingFiles replaces the file names that name one of people ("Kontakte von Erika
-// Testfrau.csv") with erasedFileName.
+// Testfrau.csv") with erasedFileName, and the header cells the importer did not know
+// (unknown_columns, as typed: "Empfohlen von Erika Testfrau") that do with erasedColumn.
 func renameNamingFiles(ctx context.Context, tx pgx.Tx, people []screening.Candidate, of func(job string) *importLoss) error {
-	rows, err := tx.Query(ctx, `SELECT id::text, file_name FROM import_jobs ORDER BY id`)
+	rows, err := tx.Query(ctx, `SELECT id::text, file_name, unknown_columns FROM import_jobs ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("file names naming the person: %w", err)
 	}
-	var job, name string
-	var renamed []string
-	if _, err := pgx.ForEachRow(rows, []any{&job, &name}, func() error {
+	var (
+		job, name      string
+		columns        []string
+		renamed        []string
+		renamedColumns = map[string][]string{} // job → its columns with those naming the person replaced
+		order          []string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&job, &name, &columns}, func() error {
 		if mentionsAny(name, people) {
 			renamed = append(renamed, job)
+			of(job)
+		}
+		named := false
+		for i, c := range columns {
+			if mentionsAny(c, people) {
+				columns[i], named = erasedColumn, true
+			}
+		}
+		if named {
+			renamedColumns[job], order = slices.Clone(columns), append(order, job)
 			of(job)
 		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("file names naming the person: %w", err)
 	}
-	if len(renamed) == 0 {
-		return nil
+	if len(renamed) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET file_name = $2 WHERE id = ANY($1::uuid[])`, renamed, erasedFileName); err != nil {
+			return fmt.Errorf("rename files naming the person: %w", err)
+		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET file_name = $2 WHERE id = ANY($1::uuid[])`, renamed, erasedFileName); err != nil {
-		return fmt.Errorf("rename files naming the person: %w", err)
+	for _, j := range order {
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET unknown_columns = $2 WHERE id = $1`, j, renamedColumns[j]); err != nil {
+			return fmt.Errorf("rename columns naming the person: %w", err)
+		}
 	}
 	return nil
 }

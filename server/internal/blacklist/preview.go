@@ -22,6 +22,10 @@ func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.Erasure
 	}
 	p := &model.ErasurePreview{SameIdentifiers: []*model.Contact{}, LookAlikes: []*model.Contact{}}
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		id, err := survivor(ctx, tx, id, nil, "erased")
+		if err != nil {
+			return err
+		}
 		c, err := loadContact(ctx, tx, id)
 		if err != nil {
 			return err

@@ -214,3 +214,36 @@ func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 		t.Errorf("after her erasure %d consent events quote the file named after her", n)
 	}
 }
+
+// A header cell the importer does not know is kept on the job as typed (unknownColumns):
+// a column "Empfohlen von Erika Testfrau" (a referral list's header) names her, as a file name
+// may. Her erasure takes her name off the job's columns, as off its file name, and leaves the
+// other unknown columns and the counts as they were.
+func TestRedTeamErasureTakesThePersonOffAJobsUnknownColumns(t *testing.T) {
+	s := apptest.Start(t)
+	file := "Vorname;Nachname;E-Mail;Empfohlen von Erika Testfrau;Notiz\r\nHans;Beispiel;hans.beispiel@example.net;ja;\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "empfehlungen.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	if j.Inserted != 1 || len(j.UnknownColumns) != 2 {
+		t.Fatalf("job = %+v, want Hans inserted and two unknown columns", j)
+	}
+
+	var erika struct {
+		CreateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		emails: ["erika.testfrau@example.org"]}) { contact { id } } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
+		map[string]any{"id": erika.CreateContact.Contact.ID})
+
+	var after struct{ ImportJob job }
+	s.MustAdmin(t, &after, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": j.ID})
+	cols := after.ImportJob.UnknownColumns
+	if len(cols) != 2 || strings.Contains(strings.ToLower(strings.Join(cols, "|")), "testfrau") || cols[1] != "Notiz" || after.ImportJob.Inserted != 1 {
+		t.Errorf("job after her erasure: unknown columns %q, inserted %d; want her name gone, Notiz kept, the count kept", cols, after.ImportJob.Inserted)
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_jobs WHERE array_to_string(unknown_columns, '|') ILIKE '%testfrau%'`); n != 0 {
+		t.Errorf("after her erasure %d import jobs quote her in their columns", n)
+	}
+}

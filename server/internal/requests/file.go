@@ -73,6 +73,12 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if in.ContactID != nil {
+			// a record merged away: the request is the survivor's, as those filed before the merge
+			into, err := store.Survivor(ctx, tx, *in.ContactID)
+			if err != nil {
+				return err
+			}
+			in.ContactID = &into
 			var found bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE)`, *in.ContactID).Scan(&found); err != nil {
 				return err

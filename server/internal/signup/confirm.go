@@ -13,7 +13,6 @@ import (
 
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
-	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/contacts"
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -192,12 +191,12 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 		rec.Outcome = "ok: contact created"
 	}
 	if len(entries) > 0 {
-		ended, restricted, first, blockedAt, err := blacklist.EndForReentry(ctx, tx, entries, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
+		ended, restricted, first, blockedAt, err := s.screener.EndForReentry(ctx, tx, entries, *p.normalized, contactID, "re-entry: "+Confirmer+" (double opt-in sign-up "+p.id+")")
 		if err != nil {
 			return err
 		}
 		if len(ended) > 0 {
-			rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(ended, ", ") + " ended"
+			rec.Outcome = "re-entry: " + Confirmer + " (double opt-in); blacklist entries " + strings.Join(ended, ", ") + " no longer hold her address"
 			// She came back for this purpose; what she objected to before stays objected.
 			if err := consent.RevokeObjectedGrants(ctx, tx, contactID, restricted, p.purposeID, first, blockedAt, "blacklist-entry"); err != nil {
 				return err
@@ -207,9 +206,17 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 				return err
 			}
 		}
-		if kept := slices.DeleteFunc(slices.Clone(entries), func(e string) bool { return slices.Contains(ended, e) }); len(kept) > 0 {
+		kept := slices.DeleteFunc(slices.Clone(entries), func(e string) bool { return slices.Contains(ended, e) })
+		if len(kept) > 0 {
 			// a restriction stays (Art. 18(3)); her consent is recorded all the same (Art. 18(2))
 			rec.Outcome += "; restriction entries " + strings.Join(kept, ", ") + " stay until an admin lifts them"
+		}
+		// A record that also holds an erased identifier she did not confirm (entered again
+		// with an override) stays blocked: the confirmation proves her mailbox, not that.
+		if still, err := store.BlockedAmong(ctx, tx, []string{contactID}); err != nil {
+			return err
+		} else if len(still) > 0 && len(kept) == 0 {
+			rec.Outcome += "; the contact stays blocked: it holds other identifiers on the blacklist"
 		}
 	}
 	if p.listID != nil {

@@ -32,8 +32,11 @@ import (
 )
 
 // Screener screens the confirming person against the blacklist inside the confirming
-// transaction (blacklist.Service).
-type Screener = contacts.Screener
+// transaction, and takes her off the entries her confirmed address matched (blacklist.Service).
+type Screener interface {
+	contacts.Screener
+	EndForReentry(ctx context.Context, tx pgx.Tx, ids []string, normalizedEmail, contactID, reason string) (ended, restricted []string, firstID string, firstAt time.Time, err error)
+}
 
 // Options tune the service; zero values take the defaults.
 type Options struct {

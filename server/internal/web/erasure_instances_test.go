@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// herTraces is the marker person of this test: her e-mails, both phones (as typed and E.164),
+// her name and street.
+var herTraces = regexp.MustCompile(`(?i)zyxqa|quorvex|5550\s*1234|55501234|5550\s*4321|55504321|markerweg`)
+
+func noTraces(t *testing.T, where, text string) {
+	t.Helper()
+	for l := range strings.SplitSeq(text, "\n") {
+		if herTraces.MatchString(l) {
+			t.Errorf("%s holds her data: %s", where, l)
+		}
+	}
+}
+
+// The marker person went every way in on two instances of one database: marketing's record
+// with a consent on A, sales's record (sharing her phone) on B, an objection to an old phone of
+// hers, a rectification request quoting her, an import on B named after her with a row held
+// for that objection (the e-mail sales then enter), an invalid row of hers and a column naming
+// her, a pending sign-up on B,
+// a revocation, an ERASURE request filed on the sales record, which staff then merge into the
+// marketing record. Completing the request on B erases the person: nothing of her is left in
+// any table, either instance's log or metrics, or a webhook payload.
+func TestErasureOnTwoInstancesLeavesNoTrace(t *testing.T) {
+	var hookMu sync.Mutex
+	var hookBodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hookMu.Lock()
+		hookBodies = append(hookBodies, string(body))
+		hookMu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hook.Close()
+	a := apptest.Start(t)
+	b := apptest.StartOn(t, a.DBURL)
+	a.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	a.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
+	b.MustAdmin(t, &struct{}{}, `mutation($u: String!) { createWebhook(input: {url: $u, kinds: [CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED, CONTACT_MERGED],
+		secret: "0123456789abcdef0123"}) { id } }`, map[string]any{"u": hook.URL})
+	a.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {phones: ["+49 30 5550 4321"]}, reason: "objection to calls, letter of 2 November") { id } }`, nil)
+
+	var created struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	a.MustAdmin(t, &created, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
+		map[string]any{"in": map[string]any{"givenName": markerGiven, "familyName": markerFamily, "emails": []string{markerEmail},
+			"phones": []string{markerPhone}, "address": map[string]any{"street": markerStreet, "postalCode": "10117", "city": "Berlin"}}})
+	marketing := created.CreateContact.Contact.ID
+	a.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { recordConsent(input: {contactId: $id, purposeKey: "newsletter", source: "fair",
+		evidence: "signed by Zyxqa Quorvex at the fair"}) { id } }`, map[string]any{"id": marketing})
+	a.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { addToList(contactId: $id, listKey: "news") { id } }`, map[string]any{"id": marketing})
+
+	file := "Vorname;Nachname;E-Mail;Telefon;Kontakt Zyxqa Quorvex\r\n" +
+		"Anna;Beispiel;anna.beispiel@example.net;;\r\n" +
+		"Zyxqa;Quorvex;Zyxqa.Q@Firma.example;+49 30 5550 4321;ja\r\n" +
+		"Zyxqa;Quorvex;zyxqa.marker@example;;\r\n"
+	var job struct{ StartImport struct{ ID string } }
+	apptest.Upload(t, b.URL, apptest.AdminToken, `mutation($file: Upload!) { startImport(file: $file, listKey: "news") { id } }`, nil,
+		"Messe Zyxqa Quorvex.csv", []byte(file)).Decode(t, &job)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var got struct{ ImportJob struct{ Status string } }
+		b.MustAdmin(t, &got, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": job.StartImport.ID})
+		if got.ImportJob.Status == "NEEDS_DECISION" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import job %+v not waiting for a decision after 30 s", got.ImportJob)
+		}
+	}
+	b.MustAdmin(t, &created, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`,
+		map[string]any{"in": map[string]any{"givenName": "Z.", "familyName": markerFamily, "emails": []string{"zyxqa.q@firma.example"},
+			"phones": []string{"030 5550 1234"}}})
+	sales := created.CreateContact.Contact.ID
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { updateContact(id: $id, input: {organization: "Quorvex Consulting"}) { contact { id } } }`,
+		map[string]any{"id": sales})
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { fileRequest(input: {kind: RECTIFICATION, contactId: $id, channel: "letter",
+		note: "Zyxqa Quorvex: new street Markerweg 77"}) { id } }`, map[string]any{"id": sales})
+	var erasureRequest struct{ FileRequest struct{ ID string } }
+	b.MustAdmin(t, &erasureRequest, `mutation($id: ID!) { fileRequest(input: {kind: ERASURE, contactId: $id, channel: "letter",
+		note: "letter of Zyxqa Quorvex, Markerweg 77"}) { id } }`, map[string]any{"id": sales})
+	b.MustAdmin(t, &struct{}{}, `mutation { signUp(input: {email: "Zyxqa.Marker+b@example.org", givenName: "Zyxqa", familyName: "Quorvex",
+		purposeKey: "newsletter", listKey: "news", source: "web-form", userAgent: "Zyxqa-Browser", ip: "192.0.2.7"}) { id } }`, nil)
+
+	a.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { revokeConsent(input: {contactId: $id, purposeKey: "newsletter", channel: "phone"}) { id } }`,
+		map[string]any{"id": marketing})
+	a.MustAdmin(t, &struct{}{}, `mutation($into: ID!, $from: [ID!]!) { mergeContacts(intoId: $into, fromIds: $from, reason: "one person, ticket 4711") { id } }`,
+		map[string]any{"into": marketing, "from": []string{sales}})
+	b.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { completeRequest(id: $id, outcome: "erased, ticket 4711") { id } }`,
+		map[string]any{"id": erasureRequest.FileRequest.ID})
+
+	conn := a.Conn(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var pending int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM webhook_deliveries WHERE status <> 'DELIVERED'`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		hookMu.Lock()
+		n := len(hookBodies)
+		hookMu.Unlock()
+		if pending == 0 && n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook deliveries: %d pending, %d received after 30 s", pending, n)
+		}
+	}
+	hookMu.Lock()
+	noTraces(t, "a webhook payload", strings.Join(hookBodies, "\n"))
+	hookMu.Unlock()
+
+	rows, err := conn.Query(t.Context(), `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) < 10 {
+		t.Fatalf("tables %v, %v", tables, err)
+	}
+	for _, table := range tables {
+		rows, err := conn.Query(t.Context(), `SELECT t::text FROM `+pgx.Identifier{table}.Sanitize()+` t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		noTraces(t, "table "+table, strings.Join(texts, "\n"))
+	}
+	for name, s := range map[string]*apptest.Server{"A": a, "B": b} {
+		noTraces(t, "the log of "+name, s.Log.String())
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+apptest.AdminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		noTraces(t, "the metrics of "+name, string(metrics))
+	}
+}
