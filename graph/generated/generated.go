@@ -2722,6 +2722,7 @@ input ConsentInput {
   contactId: ID!
   purposeKey: String!
   source: String!
+  "How the consent can be proven (double opt-in confirmation, form version, ticket of a call). Required for a consent given after the person revoked the purpose, on any record of hers: else BAD_USER_INPUT EVIDENCE_AFTER_REVOCATION, nothing recorded."
   evidence: String
   "When the person gave the consent; not in the future. Defaults to when it is recorded."
   givenAt: Time

@@ -75,10 +75,11 @@ type BlacklistMatch struct {
 }
 
 type ConsentInput struct {
-	ContactID  string  `json:"contactId"`
-	PurposeKey string  `json:"purposeKey"`
-	Source     string  `json:"source"`
-	Evidence   *string `json:"evidence,omitempty"`
+	ContactID  string `json:"contactId"`
+	PurposeKey string `json:"purposeKey"`
+	Source     string `json:"source"`
+	// How the consent can be proven (double opt-in confirmation, form version, ticket of a call). Required for a consent given after the person revoked the purpose, on any record of hers: else BAD_USER_INPUT EVIDENCE_AFTER_REVOCATION, nothing recorded.
+	Evidence *string `json:"evidence,omitempty"`
 	// When the person gave the consent; not in the future. Defaults to when it is recorded.
 	GivenAt *time.Time `json:"givenAt,omitempty"`
 	// The consent text version the person saw.
