@@ -66,7 +66,10 @@ func SamePerson(ctx context.Context, q Querier, id string, keep []string) (recor
 		}
 		if len(records) > MaxPersonRecords {
 			return nil, nil, apperr.BadInput("id", apperr.ReasonPersonTooLarge,
-				"more than %d records share e-mails or phones with this contact; look at erasurePreview and name the records that are someone else in keep", MaxPersonRecords)
+				"more than %d records share e-mails or phones with this contact, directly or through records sharing with it "+
+					"(an office's switchboard number, say), so they are not taken for one person: take the identifier that is "+
+					"no one's own off this contact with updateContact first (erasurePreview then shows the person), or name the "+
+					"records that are someone else in keep", MaxPersonRecords)
 		}
 	}
 	return records, kept, nil
