@@ -37,16 +37,8 @@ func TestMigrationGivesThePersonsRecordsHerRevocation(t *testing.T) {
 	conn := s.Conn(t)
 	now := time.Now()
 	// as an older server recorded them: each on its own record only
-	for _, e := range []struct {
-		id, status string
-		at         time.Time
-	}{{sales, "GRANTED", now.Add(-3 * time.Hour)}, {other, "GRANTED", now.Add(-3 * time.Hour)},
-		{marketing, "REVOKED", now.Add(-2 * time.Hour)}, {later, "GRANTED", now.Add(-time.Hour)}} {
-		if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
-			SELECT $1, id, $2, $3, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.at); err != nil {
-			t.Fatal(err)
-		}
-	}
+	recordAsBefore(t, conn, []oldEvent{{sales, "GRANTED", now.Add(-3 * time.Hour)}, {other, "GRANTED", now.Add(-3 * time.Hour)},
+		{marketing, "REVOKED", now.Add(-2 * time.Hour)}, {later, "GRANTED", now.Add(-time.Hour)}})
 	cursor := s.Cursor(t)
 	if err := runUp(ctx, conn, "00032_person_revocations.sql", "0"); err != nil {
 		t.Fatal(err)
@@ -148,16 +140,8 @@ func TestMigration00039GivesARecordAMergeJoinedHerRevocation(t *testing.T) {
 	ctx := context.Background()
 	conn := s.Conn(t)
 	now := time.Now()
-	for _, e := range []struct {
-		id, status string
-		at         time.Time
-	}{{survivor, "GRANTED", now.Add(-4 * time.Hour)}, {unmerged, "GRANTED", now.Add(-3 * time.Hour)}, {other, "GRANTED", now.Add(-3 * time.Hour)},
-		{survivor, "REVOKED", now.Add(-2 * time.Hour)}} {
-		if _, err := conn.Exec(ctx, `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
-			SELECT $1, id, $2, $3, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.at); err != nil {
-			t.Fatal(err)
-		}
-	}
+	recordAsBefore(t, conn, []oldEvent{{survivor, "GRANTED", now.Add(-4 * time.Hour)}, {unmerged, "GRANTED", now.Add(-3 * time.Hour)},
+		{other, "GRANTED", now.Add(-3 * time.Hour)}, {survivor, "REVOKED", now.Add(-2 * time.Hour)}})
 	var before string
 	if err := conn.QueryRow(ctx, `SELECT status FROM consent_state WHERE contact_id = $1`, unmerged).Scan(&before); err != nil || before != "GRANTED" {
 		t.Fatalf("before the migration the unmerged record is %s (%v), want GRANTED as the old merge left it", before, err)
@@ -181,6 +165,23 @@ func TestMigration00039GivesARecordAMergeJoinedHerRevocation(t *testing.T) {
 
 // runUp runs the Up section of a SQL migration file again in one transaction, as goose does,
 // on a database migrated already; timeout is its statement_timeout ("0": none).
+// oldEvent is a consent event of every purpose for one record, as an older server recorded it.
+type oldEvent struct {
+	id, status string
+	at         time.Time
+}
+
+// recordAsBefore writes events as an older server did: each on its own record only.
+func recordAsBefore(t *testing.T, conn *pgx.Conn, events []oldEvent) {
+	t.Helper()
+	for _, e := range events {
+		if _, err := conn.Exec(t.Context(), `INSERT INTO consent_events (contact_id, purpose_id, status, at, source, recorded_by, recorded_by_token)
+			SELECT $1, id, $2, $3, 'letter', 'Test Staff', 'token-1' FROM purposes`, e.id, e.status, e.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func runUp(ctx context.Context, conn *pgx.Conn, file, timeout string) error {
 	text, err := os.ReadFile(file)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,22 @@ func (p person) member(t *testing.T, in map[string]any) string {
 
 // recipients returns the ids recipients(news) returns, in order, and its totalCount, after
 // checking that contact_blocks is exact.
+// confirmedSignUp signs email up for the newsletter on news and confirms it from her mailbox.
+func (p person) confirmedSignUp(t *testing.T, email string) {
+	t.Helper()
+	var su struct{ SignUp struct{ ConfirmURL string } }
+	p.MustAdmin(t, &su, `mutation($e: String!) { signUp(input: {email: $e, purposeKey: "newsletter", listKey: "news", source: "web form"}) { confirmURL } }`,
+		map[string]any{"e": email})
+	resp, err := http.PostForm(su.SignUp.ConfirmURL, url.Values{"confirm": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirming her sign-up: %d", resp.StatusCode)
+	}
+}
+
 func (p person) recipients(t *testing.T) ([]string, int) {
 	t.Helper()
 	p.AssertBlocksExact(t)

@@ -1,8 +1,6 @@
 package blacklist_test
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +26,7 @@ func TestRedTeamReentryBringsBackOnlyTheConfirmedAddress(t *testing.T) {
 		t.Fatalf("erasedContactIds = %v, want both records", r.EraseContact.ErasedContactIds)
 	}
 
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	p.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "newsletter", listKey: "news",
-		source: "web form"}) { confirmURL } }`, nil)
-	resp, err := http.PostForm(su.SignUp.ConfirmURL, url.Values{"confirm": {"yes"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("confirming her sign-up: %d", resp.StatusCode)
-	}
+	p.confirmedSignUp(t, "erika.testfrau@example.org")
 	if ids, _ := p.recipients(t); len(ids) != 1 {
 		t.Fatalf("newsletter recipients after her own sign-up = %v, want her new record", ids)
 	}
@@ -99,14 +87,7 @@ func TestRedTeamReentryOntoARecordWithAnErasedPhoneLeavesItBlocked(t *testing.T)
 	again := p.member(t, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
 		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"030 5557001"}})
 
-	var su struct{ SignUp struct{ ConfirmURL string } }
-	p.MustAdmin(t, &su, `mutation { signUp(input: {email: "erika.testfrau@example.org", purposeKey: "newsletter", listKey: "news",
-		source: "web form"}) { confirmURL } }`, nil)
-	resp, err := http.PostForm(su.SignUp.ConfirmURL, url.Values{"confirm": {"yes"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	p.confirmedSignUp(t, "erika.testfrau@example.org")
 	if ids, _ := p.recipients(t); len(ids) != 0 {
 		t.Errorf("recipients = %v; the record holds the phone she had erased, want none", ids)
 	}

@@ -81,6 +81,21 @@ type consentOut struct {
 const consentFields = `id status grantedAt revokedAt notice noticeCode purpose { key }
 	history { at status source evidence recordedBy purpose { key } }`
 
+// subscribed is a record of Erika Testfrau (given name given, one e-mail) on news-de with a
+// newsletter grant: one of her records, when email is hers in another spelling.
+func (f fixture) subscribed(t *testing.T, given, email string) string {
+	t.Helper()
+	var out struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	f.MustAdmin(t, &out, `mutation($g: String!, $e: String!) { createContact(input: {givenName: $g, familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+		map[string]any{"g": given, "e": email})
+	id := out.CreateContact.Contact.ID
+	f.addToList(t, id, "news-de")
+	f.grant(t, id, "newsletter", "web form", nil)
+	return id
+}
+
 func (f fixture) grant(t *testing.T, contactID, purposeKey, source string, evidence any) consentOut {
 	t.Helper()
 	var out struct{ RecordConsent consentOut }

@@ -37,20 +37,9 @@ func recipientIDs(t *testing.T, s *apptest.Server, listKey string) []string {
 func TestUnsubscribeFromAListEndsThePersonsMembership(t *testing.T) {
 	f := newFixture(t)
 	f.list(t, "news-en", "Newsletter English", "newsletter")
-	mk := func(given, email string) string {
-		var out struct {
-			CreateContact struct{ Contact struct{ ID string } }
-		}
-		f.MustAdmin(t, &out, `mutation($g: String!, $e: String!) { createContact(input: {givenName: $g, familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
-			map[string]any{"g": given, "e": email})
-		id := out.CreateContact.Contact.ID
-		f.addToList(t, id, "news-de")
-		f.grant(t, id, "newsletter", "web form", nil)
-		return id
-	}
-	sales := mk("E.", "Erika.Testfrau+shop@Example.ORG")
+	sales := f.subscribed(t, "E.", "Erika.Testfrau+shop@Example.ORG")
 	time.Sleep(5 * time.Millisecond)
-	marketing := mk("Erika", "erika.testfrau@example.org")
+	marketing := f.subscribed(t, "Erika", "erika.testfrau@example.org")
 
 	var link struct{ UnsubscribeLink string }
 	f.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, map[string]any{"c": marketing})

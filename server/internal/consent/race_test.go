@@ -41,21 +41,10 @@ func waitForWaiters(t *testing.T, conn *pgx.Conn, advisory bool, n int) {
 // committed: sales' record stayed GRANTED, a recipient with her e-mail.
 func TestRevocationRacingAnUpdateThatJoinsThePerson(t *testing.T) {
 	f := newFixture(t)
-	mk := func(given, email string) string {
-		var out struct {
-			CreateContact struct{ Contact struct{ ID string } }
-		}
-		f.MustAdmin(t, &out, `mutation($g: String!, $e: String!) { createContact(input: {givenName: $g, familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
-			map[string]any{"g": given, "e": email})
-		id := out.CreateContact.Contact.ID
-		f.addToList(t, id, "news-de")
-		f.grant(t, id, "newsletter", "web form", nil)
-		return id
-	}
 	// sales' record first: the update then meets its own grant before marketing's
-	sales := mk("E.", "e.testfrau@example.net")
+	sales := f.subscribed(t, "E.", "e.testfrau@example.net")
 	time.Sleep(5 * time.Millisecond)
-	marketing := mk("Erika", "erika.testfrau@example.org")
+	marketing := f.subscribed(t, "Erika", "erika.testfrau@example.org")
 	if sales > marketing {
 		t.Fatalf("ids %s, %s not in creation order", sales, marketing)
 	}

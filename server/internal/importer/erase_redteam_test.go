@@ -161,13 +161,7 @@ func TestRedTeamErasureRenamesAFileNamedAfterThePerson(t *testing.T) {
 	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"file": nil}, "messe-2026.csv", []byte(file)).Decode(t, &other)
 	waitJob(t, s, other.StartImport.ID)
 
-	var erika struct {
-		CreateContact struct{ Contact *struct{ ID string } }
-	}
-	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
-		emails: ["erika.testfrau@example.org"]}) { contact { id } } }`, nil)
-	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
-		map[string]any{"id": erika.CreateContact.Contact.ID})
+	enterAndEraseErika(t, s)
 
 	for _, tc := range []struct {
 		id       string
@@ -229,13 +223,7 @@ func TestRedTeamErasureTakesThePersonOffAJobsUnknownColumns(t *testing.T) {
 		t.Fatalf("job = %+v, want Hans inserted and two unknown columns", j)
 	}
 
-	var erika struct {
-		CreateContact struct{ Contact *struct{ ID string } }
-	}
-	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
-		emails: ["erika.testfrau@example.org"]}) { contact { id } } }`, nil)
-	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
-		map[string]any{"id": erika.CreateContact.Contact.ID})
+	enterAndEraseErika(t, s)
 
 	var after struct{ ImportJob job }
 	s.MustAdmin(t, &after, `query($id: ID!) { importJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": j.ID})
@@ -246,4 +234,16 @@ func TestRedTeamErasureTakesThePersonOffAJobsUnknownColumns(t *testing.T) {
 	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM import_jobs WHERE array_to_string(unknown_columns, '|') ILIKE '%testfrau%'`); n != 0 {
 		t.Errorf("after her erasure %d import jobs quote her in their columns", n)
 	}
+}
+
+// enterAndEraseErika enters Erika Testfrau (one e-mail) on s and erases her.
+func enterAndEraseErika(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	var erika struct {
+		CreateContact struct{ Contact *struct{ ID string } }
+	}
+	s.MustAdmin(t, &erika, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau",
+		emails: ["erika.testfrau@example.org"]}) { contact { id } } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request, ticket 4711") { contactId } }`,
+		map[string]any{"id": erika.CreateContact.Contact.ID})
 }
