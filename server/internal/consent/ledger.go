@@ -172,17 +172,19 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 				return err
 			}
 		}
-		r, err := PersonRevocation(ctx, tx, []string{in.ContactID}, p.ID)
-		if err != nil {
-			return err
-		}
-		if in.GivenAt != nil {
-			if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt, r); err != nil {
+		if in.GivenAt != nil || evidence == nil { // her "no" matters to either
+			r, err := PersonRevocation(ctx, tx, []string{in.ContactID}, p.ID)
+			if err != nil {
 				return err
 			}
-		}
-		if err := needEvidenceAfterNo(r, in.GivenAt, evidence); err != nil {
-			return err
+			if in.GivenAt != nil {
+				if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt, r); err != nil {
+					return err
+				}
+			}
+			if err := needEvidenceAfterNo(r, in.GivenAt, evidence); err != nil {
+				return err
+			}
 		}
 		if err := appendEntry(ctx, tx, entry{ContactID: in.ContactID, PurposeID: p.ID, Status: model.ConsentStatusGranted,
 			Source: source, Evidence: evidence, RecordedBy: name, TokenID: token,
