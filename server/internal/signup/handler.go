@@ -12,22 +12,24 @@ import (
 	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
-// HandlerOptions tune the HTTP handler; zero values take the defaults (5 requests a second
-// per client address, bursts of 20).
+// HandlerOptions tune the HTTP handler; zero values take the defaults: page views and links
+// that do not verify 5 a second per client address, bursts of 20; a POST of a valid link 1 a
+// second per link, bursts of 5, whatever address it comes from (people behind one company or
+// carrier NAT confirm at the same time after a campaign).
 type HandlerOptions = linkpage.HandlerOptions
 
 // Handler serves /confirm/{token}: GET (and HEAD) show the page and change nothing; POST
 // with confirm=yes confirms, commits, then answers 200.
 type Handler struct {
-	svc   *Service
-	opts  HandlerOptions
-	limit *linkpage.AddrLimiter
+	svc    *Service
+	opts   HandlerOptions
+	limits *linkpage.Limits
 }
 
 // NewHandler returns the handler for links made by svc.
 func NewHandler(svc *Service, opts HandlerOptions) *Handler {
 	opts = opts.WithDefaults(5, 20)
-	return &Handler{svc: svc, opts: opts, limit: opts.Limiter()}
+	return &Handler{svc: svc, opts: opts, limits: opts.Limits()}
 }
 
 const maxFormBytes = 16 << 10
@@ -43,19 +45,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		linkpage.Render(w, http.StatusMethodNotAllowed, p.method, pageData{&View{}})
 		return
 	}
-	if ok, wait := h.limit.Allow(r); !ok {
+	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
+	signUpID, parseErr := h.svc.parseToken(token)
+	verified, post := parseErr == nil, r.Method == http.MethodPost
+	verifiedPost := ""
+	if verified && post {
+		verifiedPost = signUpID
+	}
+	if ok, wait := h.limits.Allow(r, verifiedPost); !ok {
 		w.Header().Set("Retry-After", linkpage.Seconds(wait))
 		linkpage.Render(w, http.StatusTooManyRequests, p.tooMany, pageData{&View{}})
 		return
 	}
-	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
 	defer cancel()
-	if _, err := h.svc.parseToken(token); err != nil {
+	if !verified {
 		if err := h.opts.Unverified(ctx); err != nil {
 			h.unavailable(w, r, p, err)
 			return
 		}
+	}
+	if post && verified {
+		release, err := h.limits.Work(ctx)
+		if err != nil {
+			h.unavailable(w, r, p, err)
+			return
+		}
+		defer release()
 	}
 	if r.Method != http.MethodPost {
 		v, err := h.svc.View(ctx, token)
