@@ -65,6 +65,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The body is read before a turn is taken: a slow one holds up no one else's POST.
+	clicked := post && confirmed(w, r)
 	if post && verified {
 		release, err := h.limits.Work(ctx)
 		if err != nil {
@@ -73,7 +75,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer release()
 	}
-	if r.Method != http.MethodPost {
+	if !post {
 		v, err := h.svc.View(ctx, token)
 		if err != nil {
 			h.unavailable(w, r, p, err)
@@ -82,7 +84,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.show(w, p, v.State, v)
 		return
 	}
-	if !confirmed(w, r) {
+	if !clicked {
 		linkpage.Render(w, http.StatusBadRequest, p.badForm, pageData{&View{}})
 		return
 	}

@@ -69,7 +69,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusNotFound, pageInvalid, nil)
 		return
 	}
+	clicked := false
 	if post {
+		// The body is read before a turn is taken: a slow one holds up no one else's POST.
+		clicked = oneClick(w, r)
 		release, err := h.limits.Work(ctx)
 		if err != nil {
 			h.unavailable(w, r, err)
@@ -91,7 +94,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusOK, pageConfirm, data)
 		return
 	}
-	if !oneClick(w, r) {
+	if !clicked {
 		render(w, http.StatusBadRequest, pageBadForm, data)
 		return
 	}

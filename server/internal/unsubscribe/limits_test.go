@@ -3,10 +3,13 @@ package unsubscribe_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/unsubscribe"
 )
@@ -109,5 +112,38 @@ func TestOneClickPostsOfManyPeopleFromOneAddressAllTakeEffect(t *testing.T) {
 	}
 	if s, _ := postStatus(links[1]); s != http.StatusOK {
 		t.Errorf("another person's link after one link's flood: %d, want 200", s)
+	}
+}
+
+// Valid links of one's own, POSTed with bodies sent slowly, hold up no one else's "no": the
+// body is read before the POST takes its turn of database work.
+func TestSlowBodiesOfValidLinksHoldUpNoOneElse(t *testing.T) {
+	f := newFixture(t)
+	var slow []string
+	for i := range 8 { // twice the default turns
+		slow = append(slow, f.link(t, f.subscriber(t, "Max", fmt.Sprintf("Testmann%d", i))))
+	}
+	for _, l := range slow {
+		u, _ := url.Parse(l)
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		// the headers and the first bytes of the body, the rest never comes
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nList-Unsub", u.Path, u.Host)
+	}
+	time.Sleep(300 * time.Millisecond)
+	erika := f.subscriber(t, "Erika", "Musterfrau")
+	start := time.Now()
+	s, err := postStatus(f.link(t, erika))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != http.StatusOK || time.Since(start) > 5*time.Second {
+		t.Fatalf("her one-click POST while slow bodies are open: %d after %s, want 200 at once", s, time.Since(start))
+	}
+	if _, ok := f.recipients(t)[erika]; ok {
+		t.Fatal("still a recipient after her POST")
 	}
 }
