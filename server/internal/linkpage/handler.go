@@ -2,11 +2,13 @@ package linkpage
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +30,9 @@ type HandlerOptions struct {
 	// MaxInFlight bounds the POSTs of verified links doing database work at once (default 4);
 	// more wait for a turn (up to Timeout), they are not refused.
 	MaxInFlight int
+	// MaxWaiting bounds the POSTs waiting for a turn (default 2,000, over a second's work):
+	// beyond, the server is overloaded, and a POST gets 503 with Retry-After at once.
+	MaxWaiting int
 	// Timeout bounds the database work of one request (default 10 s).
 	Timeout time.Duration
 	// RetryAfter is what a 503 asks the client to wait (default 30 s).
@@ -73,6 +78,9 @@ func (o HandlerOptions) WithDefaults(perSecond float64, burst int) HandlerOption
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 4
 	}
+	if o.MaxWaiting <= 0 {
+		o.MaxWaiting = 2_000
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -91,12 +99,18 @@ func (o HandlerOptions) WithDefaults(perSecond float64, burst int) HandlerOption
 // the rate of other people's links. Links that do not verify (an HMAC check: cheap) and page
 // views count per client address. An attacker holding many valid links of their own (each
 // needs a mailbox on a list) can replay each only at the link's rate, and all POSTs together
-// do at most MaxInFlight database transactions at once; the rest wait their turn.
+// do at most MaxInFlight database transactions at once; the rest wait their turn (at most
+// MaxWaiting of them: a flood beyond that is overload, answered 503).
 type Limits struct {
-	addr *AddrLimiter
-	link *LinkLimiter
-	work chan struct{}
+	addr       *AddrLimiter
+	link       *LinkLimiter
+	work       chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
 }
+
+// ErrBusy is Work's answer when MaxWaiting POSTs wait already.
+var ErrBusy = errors.New("linkpage: too many POSTs waiting for the database")
 
 // Limits are the limits of o (after WithDefaults).
 func (o HandlerOptions) Limits() *Limits {
@@ -104,6 +118,8 @@ func (o HandlerOptions) Limits() *Limits {
 		addr: NewAddrLimiter(o.PerSecond, o.Burst, o.MaxClients),
 		link: NewLinkLimiter(o.LinkPerSecond, o.LinkBurst, o.MaxLinks),
 		work: make(chan struct{}, o.MaxInFlight),
+
+		maxWaiting: int64(o.MaxWaiting),
 	}
 }
 
@@ -118,9 +134,14 @@ func (l *Limits) Allow(r *http.Request, verifiedPost string) (bool, time.Duratio
 	return l.addr.Allow(r)
 }
 
-// Work waits for a turn of the database work of a POST; release ends it. It fails only when
-// ctx ends first (the request's timeout: the page answers 503, nothing was committed).
+// Work waits for a turn of the database work of a POST; release ends it. It fails when ctx
+// ends first (the request's timeout) or with ErrBusy; the page answers 503, nothing was committed.
 func (l *Limits) Work(ctx context.Context) (release func(), err error) {
+	if l.waiting.Add(1) > l.maxWaiting {
+		l.waiting.Add(-1)
+		return nil, ErrBusy
+	}
+	defer l.waiting.Add(-1)
 	select {
 	case l.work <- struct{}{}:
 		return func() { <-l.work }, nil

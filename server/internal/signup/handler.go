@@ -2,6 +2,7 @@ package signup
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -119,7 +120,9 @@ func confirmed(w http.ResponseWriter, r *http.Request) bool {
 
 // unavailable answers 503: nothing was committed, so the person may try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, p pages, err error) {
-	h.opts.Log.ErrorContext(r.Context(), "confirm: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	if !errors.Is(err, linkpage.ErrBusy) { // a flood, not news of the database: logged it would flood the log too
+		h.opts.Log.ErrorContext(r.Context(), "confirm: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	}
 	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	linkpage.Render(w, http.StatusServiceUnavailable, p.unavailable, pageData{&View{}})
 }

@@ -122,7 +122,9 @@ func oneClick(w http.ResponseWriter, r *http.Request) bool {
 
 // unavailable answers 503: nothing was committed, so the client must try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.opts.Log.ErrorContext(r.Context(), "unsubscribe: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	if !errors.Is(err, linkpage.ErrBusy) { // a flood, not news of the database: logged it would flood the log too
+		h.opts.Log.ErrorContext(r.Context(), "unsubscribe: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	}
 	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	render(w, http.StatusServiceUnavailable, pageUnavailable, nil)
 }
