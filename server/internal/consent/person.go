@@ -147,21 +147,29 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 	return announceStop(ctx, tx, contactID, purposeID, before)
 }
 
-// JoinPerson applies the person's revocations after contactID's e-mails or phones changed
-// (createContact, updateContact, and mergeContacts for the survivor): the record may have
-// joined a person — or joined two — and every record of the person whose grant in force is
-// older than the person's last revocation of that purpose inherits it, so the person's "no"
-// holds for the records they are now known by.
+// JoinPerson applies the person's revocations and list departures after contactID's e-mails
+// or phones changed (createContact, updateContact, and mergeContacts for the survivor): the
+// record may have joined a person — or joined two — and every record of the person whose
+// grant in force is older than the person's last revocation of that purpose inherits it, so
+// the person's "no" holds for the records they are now known by; and every record of the
+// person leaves the lists the person left after its membership there began (leaveListsSheLeft).
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
-	if err != nil || len(person) < 2 { // alone, or identifiers shared far beyond one person
+	if err != nil { // alone, or identifiers shared far beyond one person: person is the record
 		return err
 	}
-	// Her records are locked before what they said is read: a revocation on one of them that
-	// is under way read the person before this record joined it, so it is read here once it
-	// has committed (it holds that record's lock until then).
+	// Her records are locked before what they said is read: a revocation or unsubscribe on one
+	// of them that is under way read the person before this record joined it, so it is read
+	// here once it has committed (it holds that record's lock until then).
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): lock the person's records: %w", contactID, err)
+	}
+	// Even alone: a merge gives the survivor the merged records' memberships and departures.
+	if err := leaveListsSheLeft(ctx, tx, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	if len(person) < 2 {
+		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
 		WHERE contact_id = ANY($1::uuid[]) AND status = 'GRANTED' ORDER BY contact_id, purpose_id`, person)
@@ -189,6 +197,37 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 		}
 		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at, r); err != nil {
 			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+		}
+	}
+	return nil
+}
+
+// leaveListsSheLeft ends the membership of each of the person's records (locked by the
+// caller) in each list the person left through its unsubscribe link (list_departures, on any
+// of her records) after that membership began: a record that was not known as hers when she
+// said no keeps no membership her next "yes" to the purpose could make her a recipient by. A
+// membership begun after her last departure stays — someone put the record on the list later
+// (her own sign-up with another address, say) — and, as ever, sends nothing without a grant
+// later than her revocation. Audited per membership, ids only.
+func leaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
+	rows, err := tx.Query(ctx, `DELETE FROM list_members m
+		USING (SELECT list_id, max(left_at) AS left_at FROM list_departures WHERE contact_id = ANY($1::uuid[]) GROUP BY list_id) d
+		WHERE m.list_id = d.list_id AND m.contact_id = ANY($1::uuid[]) AND m.added_at < d.left_at
+		RETURNING m.contact_id::text, m.list_id::text`, person)
+	if err != nil {
+		return fmt.Errorf("leave the lists the person left: %w", err)
+	}
+	type membership struct{ contactID, listID string }
+	ended, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (m membership, err error) {
+		return m, r.Scan(&m.contactID, &m.listID)
+	})
+	if err != nil {
+		return fmt.Errorf("leave the lists the person left: %w", err)
+	}
+	for _, m := range ended {
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "leaveList", TargetID: m.listID, ContactID: m.contactID,
+			Outcome: "ok: the record joined a person who left this list after its membership began"}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -22,9 +22,10 @@ const unsubscribeChannel = "unsubscribe-link"
 
 // UnsubscribeFromList is what an unsubscribe link does, in one transaction: revoke the
 // consent for the list's purpose (source = channel), end the list membership of every record
-// of the person (store.PersonOrRecord, as the revocation reaches them), emit CONSENT_REVOKED
-// and audit it. It is idempotent: when the person is no member and the
-// consent is already revoked it changes nothing and reports alreadyDone.
+// of the person (store.PersonOrRecord, as the revocation reaches them), keep when she left
+// (list_departures, for records that join her later: JoinPerson), emit CONSENT_REVOKED and
+// audit it. It is idempotent: when the person is no member and the consent is already revoked
+// it changes nothing but the time she last left, and reports alreadyDone.
 func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, channel string) (alreadyDone bool, err error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return false, err
@@ -68,6 +69,11 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return err
 		}
 		wasMember := tag.RowsAffected() > 0
+		// Kept for the records that join her later (JoinPerson): they leave the list too.
+		if _, err := tx.Exec(ctx, `INSERT INTO list_departures (list_id, contact_id) VALUES ($1, $2)
+			ON CONFLICT (contact_id, list_id) DO UPDATE SET left_at = EXCLUDED.left_at`, l.ID, contactID); err != nil {
+			return fmt.Errorf("list departure: %w", err)
+		}
 		status, err := currentStatus(ctx, tx, contactID, l.PurposeID)
 		if err != nil {
 			return err

@@ -57,6 +57,13 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 			intoID, fromIDs); err != nil {
 			return fmt.Errorf("list memberships: %w", err)
 		}
+		// when the person left a list through a merged record's link: the survivor's now
+		if _, err := tx.Exec(ctx, `INSERT INTO list_departures (list_id, contact_id, left_at)
+				SELECT list_id, $1, max(left_at) FROM list_departures WHERE contact_id = ANY($2::uuid[]) GROUP BY list_id
+				ON CONFLICT (contact_id, list_id) DO UPDATE SET left_at = greatest(list_departures.left_at, EXCLUDED.left_at)`,
+			intoID, fromIDs); err != nil {
+			return fmt.Errorf("list departures: %w", err)
+		}
 		if err := mergeLedgers(ctx, tx, intoID, fromIDs); err != nil {
 			return err
 		}
@@ -230,8 +237,8 @@ func mergeLedgers(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 // follow from them: contact_blocks is derived (migration 00025's triggers re-test the survivor
 // as its identifiers and restrictions arrive), and moving a merged record's row there clashed
 // with the survivor's own when both were blocked.
-var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "consent_events", "consent_state", "contact_merges",
-	"contact_restrictions", "contact_blocks"}
+var mergedHere = []string{"contact_emails", "contact_phones", "list_members", "list_departures", "consent_events", "consent_state",
+	"contact_merges", "contact_restrictions", "contact_blocks"}
 
 // unconstrained are the columns that name a contact without a foreign key, because their rows
 // outlive it as proof: a data-subject request and the audit trail. They are the person's too:

@@ -2,6 +2,7 @@ package signup
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -12,22 +13,24 @@ import (
 	"github.com/vermerk/vermerk/server/internal/linkpage"
 )
 
-// HandlerOptions tune the HTTP handler; zero values take the defaults (5 requests a second
-// per client address, bursts of 20).
+// HandlerOptions tune the HTTP handler; zero values take the defaults: page views and links
+// that do not verify 5 a second per client address, bursts of 20; a POST of a valid link 1 a
+// second per link, bursts of 5, whatever address it comes from (people behind one company or
+// carrier NAT confirm at the same time after a campaign).
 type HandlerOptions = linkpage.HandlerOptions
 
 // Handler serves /confirm/{token}: GET (and HEAD) show the page and change nothing; POST
 // with confirm=yes confirms, commits, then answers 200.
 type Handler struct {
-	svc   *Service
-	opts  HandlerOptions
-	limit *linkpage.AddrLimiter
+	svc    *Service
+	opts   HandlerOptions
+	limits *linkpage.Limits
 }
 
 // NewHandler returns the handler for links made by svc.
 func NewHandler(svc *Service, opts HandlerOptions) *Handler {
 	opts = opts.WithDefaults(5, 20)
-	return &Handler{svc: svc, opts: opts, limit: opts.Limiter()}
+	return &Handler{svc: svc, opts: opts, limits: opts.Limits()}
 }
 
 const maxFormBytes = 16 << 10
@@ -43,21 +46,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		linkpage.Render(w, http.StatusMethodNotAllowed, p.method, pageData{&View{}})
 		return
 	}
-	if ok, wait := h.limit.Allow(r); !ok {
+	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
+	signUpID, parseErr := h.svc.parseToken(token)
+	verified, post := parseErr == nil, r.Method == http.MethodPost
+	verifiedPost := ""
+	if verified && post {
+		verifiedPost = signUpID
+	}
+	if ok, wait := h.limits.Allow(r, verifiedPost); !ok {
 		w.Header().Set("Retry-After", linkpage.Seconds(wait))
 		linkpage.Render(w, http.StatusTooManyRequests, p.tooMany, pageData{&View{}})
 		return
 	}
-	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
 	defer cancel()
-	if _, err := h.svc.parseToken(token); err != nil {
+	if !verified {
 		if err := h.opts.Unverified(ctx); err != nil {
 			h.unavailable(w, r, p, err)
 			return
 		}
 	}
-	if r.Method != http.MethodPost {
+	// The body is read before a turn is taken: a slow one holds up no one else's POST.
+	clicked := post && confirmed(w, r)
+	if post && verified {
+		release, err := h.limits.Work(ctx)
+		if err != nil {
+			h.unavailable(w, r, p, err)
+			return
+		}
+		defer release()
+	}
+	if !post {
 		v, err := h.svc.View(ctx, token)
 		if err != nil {
 			h.unavailable(w, r, p, err)
@@ -66,7 +85,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.show(w, p, v.State, v)
 		return
 	}
-	if !confirmed(w, r) {
+	if !clicked {
 		linkpage.Render(w, http.StatusBadRequest, p.badForm, pageData{&View{}})
 		return
 	}
@@ -101,7 +120,9 @@ func confirmed(w http.ResponseWriter, r *http.Request) bool {
 
 // unavailable answers 503: nothing was committed, so the person may try again.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, p pages, err error) {
-	h.opts.Log.ErrorContext(r.Context(), "confirm: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	if !errors.Is(err, linkpage.ErrBusy) { // a flood, not news of the database: logged it would flood the log too
+		h.opts.Log.ErrorContext(r.Context(), "confirm: database unavailable", "request_id", requestid.From(r.Context()), "method", r.Method, "err", err)
+	}
 	w.Header().Set("Retry-After", linkpage.Seconds(h.opts.RetryAfter))
 	linkpage.Render(w, http.StatusServiceUnavailable, p.unavailable, pageData{&View{}})
 }

@@ -100,6 +100,18 @@ var (
 </section>
 {{end}}`)
 
+	pageTooManyAsk = newPage(`{{define "title"}}Abmelden · Unsubscribe{{end}}{{define "body"}}
+<section lang="de">
+<h1>Zu viele Anfragen von Ihrem Netz.</h1>
+<p>Die Seite kann gerade nicht mehr zeigen. Sie können sich trotzdem sofort abmelden:</p>
+</section>
+<section lang="en" class="en">
+<h1>Too many requests from your network.</h1>
+<p>This page cannot show more right now. You can still unsubscribe at once:</p>
+</section>
+{{template "unsubscribe-button"}}
+{{end}}`)
+
 	pageMethod = newPage(`{{define "title"}}Abmelden · Unsubscribe{{end}}{{define "body"}}
 <section lang="de"><h1>Diese Anfrage wird nicht unterstützt.</h1></section>
 <section lang="en" class="en"><h1>This request method is not supported.</h1></section>
