@@ -9,7 +9,7 @@ import (
 )
 
 // Before list departures were kept, a record that joined the person after she unsubscribed
-// from a list kept its membership there. Migration 00041 reads her departures from the audit
+// from a list kept its membership there. Migration 00040 reads her departures from the audit
 // trail and ends such memberships that began before she left; one begun after she left (her
 // own later sign-up) and someone else's stay.
 func TestMigrationEndsMembershipsOfListsThePersonLeft(t *testing.T) {
@@ -52,7 +52,7 @@ func TestMigrationEndsMembershipsOfListsThePersonLeft(t *testing.T) {
 		SELECT c.id, 1, e.address, e.normalized, e.hash, e.key_id FROM contact_emails e, unnest($1::uuid[]) AS c(id) WHERE e.contact_id = $2`,
 		[]string{sales, later}, marketing)
 	exec(`UPDATE list_members SET added_at = now() - interval '1 hour' WHERE contact_id = $1`, sales)
-	if err := runUp(ctx, conn, "00041_list_departures.sql", "0"); err != nil {
+	if err := runUp(ctx, conn, "00040_list_departures.sql", "0"); err != nil {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]bool{marketing: false, sales: false, later: true, other: true} {

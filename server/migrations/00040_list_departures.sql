@@ -27,22 +27,22 @@ GROUP BY l.id, c.id;
 -- of the person (shared normalised e-mail or phone, transitively; a record holding one that
 -- more than 200 records share is no one person's, as in 00039) whose membership began before
 -- her departure.
-CREATE TEMPORARY TABLE crowded_00041 (contact_id uuid PRIMARY KEY) ON COMMIT DROP;
-INSERT INTO crowded_00041
+CREATE TEMPORARY TABLE crowded_00040 (contact_id uuid PRIMARY KEY) ON COMMIT DROP;
+INSERT INTO crowded_00040
 SELECT contact_id FROM contact_emails WHERE normalized IN (SELECT normalized FROM contact_emails GROUP BY normalized HAVING count(*) > 200)
 UNION SELECT contact_id FROM contact_phones WHERE number IN (SELECT number FROM contact_phones GROUP BY number HAVING count(*) > 200);
 
 WITH RECURSIVE person(origin, member) AS (
     SELECT DISTINCT contact_id, contact_id FROM list_departures
-    WHERE contact_id NOT IN (SELECT contact_id FROM crowded_00041)
+    WHERE contact_id NOT IN (SELECT contact_id FROM crowded_00040)
   UNION
     SELECT p.origin, n.id FROM person p CROSS JOIN LATERAL (
         SELECT x.contact_id AS id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = p.member
         UNION SELECT x.contact_id FROM contact_phones ph JOIN contact_phones x ON x.number = ph.number WHERE ph.contact_id = p.member) n
-    WHERE NOT EXISTS (SELECT FROM crowded_00041 c WHERE c.contact_id = p.member)
+    WHERE NOT EXISTS (SELECT FROM crowded_00040 c WHERE c.contact_id = p.member)
 ), sized AS (
     SELECT origin, member FROM person WHERE origin IN (SELECT origin FROM person GROUP BY origin
-        HAVING count(*) <= 200 AND NOT bool_or(member IN (SELECT contact_id FROM crowded_00041)))
+        HAVING count(*) <= 200 AND NOT bool_or(member IN (SELECT contact_id FROM crowded_00040)))
 )
 DELETE FROM list_members m USING sized p, list_departures d
 WHERE d.contact_id = p.origin AND m.list_id = d.list_id AND m.contact_id = p.member AND m.added_at < d.left_at;
