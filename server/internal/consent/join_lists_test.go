@@ -77,7 +77,7 @@ func TestARecordThatJoinsHerLeavesTheListsSheLeft(t *testing.T) {
 
 			// Her own sign-up for the English newsletter, recorded on the record that is hers now.
 			second.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news-en") { id } }`, map[string]any{"c": hers})
-			second.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`, map[string]any{"c": hers})
+			second.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form", evidence: "double opt-in, confirmed from her mailbox"}) { id } }`, map[string]any{"c": hers})
 			if got := recipientIDs(t, f.Server, "news-en"); !slices.Equal(got, []string{hers}) {
 				t.Errorf("English newsletter recipients after her sign-up = %v, want %s", got, hers)
 			}
