@@ -35,6 +35,9 @@ type Services struct {
 // Contacts keeps contacts; every write is screened against the blacklist.
 type Contacts interface {
 	Contact(ctx context.Context, id string) (*model.Contact, error)
+	// MergedInto returns the survivor a merged id was merged into; NOT_FOUND when id was never
+	// merged or its survivor is gone.
+	MergedInto(ctx context.Context, id string) (*model.Contact, error)
 	// ContactsByIDs returns one contact or error per id, in order (for the per-request loader).
 	ContactsByIDs(ctx context.Context, ids []string) ([]*model.Contact, []error)
 	SearchContacts(ctx context.Context, search string, first int, after string) (*model.ContactConnection, error)

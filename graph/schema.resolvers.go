@@ -204,6 +204,14 @@ func (r *queryResolver) Contact(ctx context.Context, id string) (*model.Contact,
 	return c, err
 }
 
+func (r *queryResolver) MergedInto(ctx context.Context, id string) (*model.Contact, error) {
+	c, err := r.svc.Contacts.MergedInto(ctx, id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil // never merged, or erased since: null
+	}
+	return c, err
+}
+
 func (r *queryResolver) Contacts(ctx context.Context, search *string, first *int, after *string) (*model.ContactConnection, error) {
 	n, err := pageSize(first)
 	if err != nil {

@@ -338,6 +338,7 @@ type ComplexityRoot struct {
 		ImportJobs          func(childComplexity int, first *int, after *string) int
 		Lists               func(childComplexity int) int
 		Me                  func(childComplexity int) int
+		MergedInto          func(childComplexity int, id string) int
 		ProcessingRecord    func(childComplexity int) int
 		Purposes            func(childComplexity int) int
 		Recipients          func(childComplexity int, listKey string, first *int, after *string) int
@@ -480,6 +481,7 @@ type PurposeResolver interface {
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
 	Contact(ctx context.Context, id string) (*model.Contact, error)
+	MergedInto(ctx context.Context, id string) (*model.Contact, error)
 	Contacts(ctx context.Context, search *string, first *int, after *string) (*model.ContactConnection, error)
 	Purposes(ctx context.Context) ([]*model.Purpose, error)
 	Lists(ctx context.Context) ([]*model.DistributionList, error)
@@ -1949,6 +1951,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.mergedInto":
+		if e.ComplexityRoot.Query.MergedInto == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mergedInto_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MergedInto(childComplexity, args["id"].(string)), true
 	case "Query.processingRecord":
 		if e.ComplexityRoot.Query.ProcessingRecord == nil {
 			break
@@ -2810,6 +2823,13 @@ input WebhookInput {
 type Query {
   me: Viewer! @hasRole(roles: [STAFF, INTEGRATOR])
   contact(id: ID!): Contact @hasRole(roles: [STAFF])
+  """
+  The record a merged contact id lives on in: the survivor mergeContacts merged it into (or the
+  record that survivor was merged into later). Null when id was never merged, or when the
+  person was erased since. contact(id) of a merged id is null; an event, link or note that still
+  names the merged id finds the person here.
+  """
+  mergedInto(id: ID!): Contact @hasRole(roles: [STAFF])
   contacts(search: String, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF])
   purposes: [Purpose!]! @hasRole(roles: [STAFF, INTEGRATOR])
   lists: [DistributionList!]! @hasRole(roles: [STAFF, INTEGRATOR])
@@ -4465,6 +4485,20 @@ func (ec *executionContext) field_Query_importJobs_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mergedInto_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -10680,6 +10714,68 @@ func (ec *executionContext) fieldContext_Query_contact(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_mergedInto(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mergedInto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MergedInto(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"STAFF"})
+				if err != nil {
+					var zeroVal *model.Contact
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Contact
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mergedInto(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mergedInto_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16569,6 +16665,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_contact(ctx, field)
+				})
+		case "mergedInto":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mergedInto(ctx, field)
 				})
 		case "contacts":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

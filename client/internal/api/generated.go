@@ -1277,6 +1277,18 @@ type MergeContactsResponse struct {
 // GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
 func (v *MergeContactsResponse) GetMergeContacts() ContactDetail { return v.MergeContacts }
 
+// MergedIntoResponse is returned by MergedInto on success.
+type MergedIntoResponse struct {
+	// The record a merged contact id lives on in: the survivor mergeContacts merged it into (or the
+	// record that survivor was merged into later). Null when id was never merged, or when the
+	// person was erased since. contact(id) of a merged id is null; an event, link or note that still
+	// names the merged id finds the person here.
+	MergedInto *ContactDetail `json:"mergedInto"`
+}
+
+// GetMergedInto returns MergedIntoResponse.MergedInto, and is useful for accessing the field via an interface.
+func (v *MergedIntoResponse) GetMergedInto() *ContactDetail { return v.MergedInto }
+
 type OverrideInput struct {
 	Reason string `json:"reason"`
 }
@@ -1838,6 +1850,8 @@ type RevocationFields struct {
 	ContactId string         `json:"contactId"`
 	Purpose   *PurposeFields `json:"purpose"`
 	Channel   string         `json:"channel"`
+	// CONTACT_MERGED: the record merged into contactId; it no longer exists.
+	MergedId *string `json:"mergedId"`
 }
 
 // GetCursor returns RevocationFields.Cursor, and is useful for accessing the field via an interface.
@@ -1857,6 +1871,9 @@ func (v *RevocationFields) GetPurpose() *PurposeFields { return v.Purpose }
 
 // GetChannel returns RevocationFields.Channel, and is useful for accessing the field via an interface.
 func (v *RevocationFields) GetChannel() string { return v.Channel }
+
+// GetMergedId returns RevocationFields.MergedId, and is useful for accessing the field via an interface.
+func (v *RevocationFields) GetMergedId() *string { return v.MergedId }
 
 type RevocationInput struct {
 	ContactId  string `json:"contactId"`
@@ -2429,6 +2446,14 @@ func (v *__MergeContactsInput) GetFromIds() []string { return v.FromIds }
 
 // GetReason returns __MergeContactsInput.Reason, and is useful for accessing the field via an interface.
 func (v *__MergeContactsInput) GetReason() string { return v.Reason }
+
+// __MergedIntoInput is used internally by genqlient
+type __MergedIntoInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __MergedIntoInput.Id, and is useful for accessing the field via an interface.
+func (v *__MergedIntoInput) GetId() string { return v.Id }
 
 // __PreviewImportInput is used internally by genqlient
 type __PreviewImportInput struct {
@@ -4406,6 +4431,99 @@ func MergeContacts(
 	return data_, err_
 }
 
+// The query executed by MergedInto.
+const MergedInto_Operation = `
+query MergedInto ($id: ID!) {
+	mergedInto(id: $id) {
+		... ContactDetail
+	}
+}
+fragment ContactDetail on Contact {
+	... ContactSummary
+	address {
+		street
+		postalCode
+		city
+		country
+	}
+	lists {
+		... ListFields
+	}
+	consents {
+		... ConsentFields
+	}
+	createdAt
+	updatedAt
+}
+fragment ContactSummary on Contact {
+	id
+	givenName
+	familyName
+	organization
+	emails
+	phones
+}
+fragment ListFields on DistributionList {
+	id
+	key
+	name
+	purpose {
+		... PurposeFields
+	}
+}
+fragment ConsentFields on Consent {
+	id
+	purpose {
+		... PurposeFields
+	}
+	status
+	grantedAt
+	revokedAt
+	notice
+	noticeCode
+	history {
+		at
+		status
+		source
+		evidence
+		recordedBy
+	}
+}
+fragment PurposeFields on Purpose {
+	id
+	key
+	name
+	description
+	legalBasis
+}
+`
+
+// The record a merged contact id was merged into (null: never merged, or erased since).
+func MergedInto(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *MergedIntoResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergedInto",
+		Query:  MergedInto_Operation,
+		Variables: &__MergedIntoInput{
+			Id: id,
+		},
+	}
+
+	data_ = &MergedIntoResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by PreviewImport.
 const PreviewImport_Operation = `
 mutation PreviewImport ($file: Upload!) {
@@ -4996,6 +5114,7 @@ fragment RevocationFields on RevocationEvent {
 		... PurposeFields
 	}
 	channel
+	mergedId
 }
 fragment PurposeFields on Purpose {
 	id

@@ -31,6 +31,19 @@ func (c *Client) ContactPerson(ctx context.Context, id string) (ContactPersonInf
 	return *r.Contact, nil
 }
 
+// MergedInto returns the survivor the merged record id lives on in; NOT_FOUND when id was
+// never merged (or the person was erased since).
+func (c *Client) MergedInto(ctx context.Context, id string) (ContactDetail, error) {
+	r, err := MergedInto(ctx, c.gql, id)
+	if err != nil {
+		return ContactDetail{}, classify("mergedInto", err)
+	}
+	if r.MergedInto == nil {
+		return ContactDetail{}, &Error{Op: "mergedInto", Code: "NOT_FOUND", Message: "contact " + id + " was not merged into another record"}
+	}
+	return *r.MergedInto, nil
+}
+
 func (c *Client) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (ContactDetail, error) {
 	r, err := MergeContacts(ctx, c.gql, intoID, fromIDs, reason)
 	if err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -78,4 +79,20 @@ func RemoveFromBlacklist(ctx context.Context, b Backend, entryID, reason string)
 		return api.BlacklistEntryFields{}, ErrMissing{"reason"}
 	}
 	return b.BlacklistRemove(ctx, entryID, reason)
+}
+
+// ContactOrSurvivor loads the contact an event or link names. A record merged into another
+// since lives on in that survivor: it is returned with merged true (contact(id) knows only
+// the survivor's id). api.ErrNotFound means the record is gone: erased, or deleted by the
+// retention rules.
+func ContactOrSurvivor(ctx context.Context, b Backend, id string) (c api.ContactDetail, merged bool, err error) {
+	c, err = b.Contact(ctx, id)
+	if !errors.Is(err, api.ErrNotFound) {
+		return c, false, err
+	}
+	c, err = b.MergedInto(ctx, id)
+	if err != nil {
+		return api.ContactDetail{}, false, err
+	}
+	return c, true, nil
 }

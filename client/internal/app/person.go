@@ -20,6 +20,8 @@ type PersonActions interface {
 	RemoveFromList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error)
 	ContactPerson(ctx context.Context, id string) (api.ContactPersonInfo, error)
 	MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (api.ContactDetail, error)
+	// MergedInto is the survivor of a merged record; NOT_FOUND when it was never merged.
+	MergedInto(ctx context.Context, id string) (api.ContactDetail, error)
 	BlacklistContact(ctx context.Context, contactID, reason string) (api.BlacklistEntryFields, error)
 	ErasurePreview(ctx context.Context, id string) (api.ErasurePlanFields, error)
 	ErasePerson(ctx context.Context, id, reason string, keep []string) (api.PersonErasure, error)

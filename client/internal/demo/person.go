@@ -121,9 +121,30 @@ func (b *Backend) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 			into--
 		}
 		b.events = append(b.events, api.RevocationFields{Cursor: strconv.Itoa(len(b.events) + 1), Kind: api.RevocationKindContactMerged,
-			At: time.Now(), ContactId: intoID, Channel: "staff"})
+			At: time.Now(), ContactId: intoID, Channel: "staff", MergedId: &id})
 	}
 	return b.contacts[into], nil
+}
+
+// MergedInto follows the merges received (a survivor merged later too) to the record id
+// lives on in; NOT_FOUND when id was never merged or that record is gone.
+func (b *Backend) MergedInto(ctx context.Context, id string) (api.ContactDetail, error) {
+	if err := b.wait(ctx); err != nil {
+		return api.ContactDetail{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	into := id
+	for _, m := range b.merges {
+		if slices.Contains(m.From, into) {
+			into = m.Into
+		}
+	}
+	i, err := b.find("mergedInto", into)
+	if into == id || err != nil {
+		return api.ContactDetail{}, &api.Error{Op: "mergedInto", Code: "NOT_FOUND", Message: "contact " + id + " was not merged into another record"}
+	}
+	return b.contacts[i], nil
 }
 
 // Merge is one mergeContacts call the demo received.

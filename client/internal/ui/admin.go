@@ -220,10 +220,12 @@ func kindsText(kinds []api.MatchField) string {
 	return strings.Join(out, ", ")
 }
 
-// shortID is the first block of a UUID: enough to tell events apart in the feed.
+// shortID is the last eight hex digits of a UUID: enough to tell events apart in the feed.
+// Not the first block: in the ids the importer gives (UUIDv7) it is the time, the same for
+// every contact of a month's imports; the end is random in every kind of id the server makes.
 func shortID(id string) string {
-	if i := strings.IndexByte(id, '-'); i > 0 {
-		return id[:i]
+	if len(id) == 36 && strings.Count(id, "-") == 4 {
+		return id[len(id)-8:]
 	}
 	return id
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/vermerk/vermerk/client/internal/app"
 )
 
-// A feed row names its contact once it is known ("Erika Mustermann", or "gelöscht"); tapping
-// it opens the contact, or says that it was erased.
+// A feed row names its contact once it is known ("Erika Mustermann", "zusammengeführt in Erika
+// Mustermann", or "gelöscht"); tapping it opens the contact (or the record it was merged into),
+// or says that it is gone.
 
 // contactName is the feed's name for a contact: loaded in the background the first time a
-// row shows it.
+// row shows it. A record merged into another since reads as merged into that one.
 func (s *AdminScreen) contactName(id string) string {
 	if s.names == nil {
 		s.names = map[string]string{}
@@ -24,7 +25,7 @@ func (s *AdminScreen) contactName(id string) string {
 	}
 	s.names[id] = "" // loading
 	go func() {
-		c, err := s.b.Contact(context.Background(), id)
+		c, merged, err := app.ContactOrSurvivor(context.Background(), s.b, id)
 		do(func() {
 			switch {
 			case errors.Is(err, api.ErrNotFound):
@@ -32,6 +33,8 @@ func (s *AdminScreen) contactName(id string) string {
 			case err != nil:
 				delete(s.names, id) // try again when the row shows next
 				return
+			case merged:
+				s.names[id] = tf("feed.merged", map[string]any{"Name": contactDisplayName(c.ContactSummary)})
 			default:
 				s.names[id] = contactDisplayName(c.ContactSummary)
 			}
@@ -55,7 +58,8 @@ func contactDisplayName(c api.ContactSummary) string {
 	return name
 }
 
-// OpenEvent opens the contact of feed row i in the contacts tab, or says it was erased.
+// OpenEvent opens the contact of feed row i in the contacts tab (the record it was merged
+// into, if it was), or says that it is gone.
 func (s *AdminScreen) OpenEvent(i int) {
 	if i < 0 || i >= len(s.feed.Events) {
 		return
@@ -71,20 +75,28 @@ func (s *AdminScreen) OpenEvent(i int) {
 	}
 	s.feedNote("")
 	go func() {
-		_, err := s.b.Contact(context.Background(), e.ContactId)
+		c, merged, err := app.ContactOrSurvivor(context.Background(), s.b, e.ContactId)
 		do(func() {
+			if s.names == nil {
+				s.names = map[string]string{}
+			}
 			switch {
 			case errors.Is(err, api.ErrNotFound):
-				if s.names == nil {
-					s.names = map[string]string{}
-				}
 				s.names[e.ContactId] = t("feed.erased")
 				s.Feed.Refresh()
 				s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
 			case err != nil:
 				s.feedNote(app.ErrorText(err, s.loc))
-			case s.OpenContact != nil:
-				s.OpenContact(e.ContactId)
+			default:
+				if merged {
+					name := contactDisplayName(c.ContactSummary)
+					s.names[e.ContactId] = tf("feed.merged", map[string]any{"Name": name})
+					s.Feed.Refresh()
+					s.feedNote(tf("feed.mergednote", map[string]any{"Contact": shortID(e.ContactId), "Name": name}))
+				}
+				if s.OpenContact != nil {
+					s.OpenContact(c.Id)
+				}
 			}
 		})
 	}()

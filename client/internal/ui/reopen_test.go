@@ -207,3 +207,67 @@ func TestBlacklistEntryIsLiftedOnTheServer(t *testing.T) {
 		t.Fatalf("after lifting, screening = %+v, %v", sc, err)
 	}
 }
+
+// A feed row of a record merged into another since reads as merged into that one, and opens
+// it: the record was not erased, and the person is still there to look at.
+func TestFeedRowOfAMergedRecordOpensItsSurvivor(t *testing.T) {
+	c, url := realClient(t)
+	ctx := context.Background()
+	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
+		t.Fatal(err)
+	}
+	person := func(given, family, email string) string {
+		p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{email}}, nil)
+		if err != nil || p.Contact == nil {
+			t.Fatalf("create %s: %+v, %v", family, p, err)
+		}
+		return p.Contact.Id
+	}
+	duplicate := person("E.", "Testfrau", "e.testfrau@example.com")
+	survivor := person("Erika", "Testfrau", "erika.testfrau@example.com")
+	if _, err := c.RecordConsent(ctx, api.ConsentInput{ContactId: duplicate, PurposeKey: "newsletter", Source: "web form"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RevokeConsent(ctx, api.RevocationInput{ContactId: duplicate, PurposeKey: "newsletter", Channel: "phone"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.MergeContacts(ctx, survivor, []string{duplicate}, "same person, old address"); err != nil {
+		t.Fatal(err)
+	}
+
+	loc, w := testWindow(t)
+	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
+	var opened []string
+	s.OpenContact = func(id string) { opened = append(opened, id) }
+	w.SetContent(s.Object())
+	prefs := fyne.CurrentApp().Preferences()
+	prefs.SetString("revocations_server", url)
+	prefs.SetString("revocations_cursor", "0")
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.Run(runCtx)
+	revoked := -1
+	awaitServer(t, "the revocation and the merge", func() bool {
+		merged := false
+		for i, e := range s.feed.Events {
+			switch {
+			case e.Kind == api.RevocationKindContactMerged && e.MergedId != nil && *e.MergedId == duplicate && e.ContactId == survivor:
+				merged = true
+			case e.Kind == api.RevocationKindConsentRevoked && e.ContactId == duplicate:
+				revoked = i
+			}
+		}
+		return merged && revoked >= 0
+	})
+	awaitServer(t, "the revocation's row naming the survivor", func() bool {
+		return strings.Contains(s.eventText(s.feed.Events[revoked]), "merged into Erika Testfrau")
+	})
+	s.OpenEvent(revoked)
+	awaitServer(t, "the survivor opened", func() bool { return len(opened) == 1 })
+	if opened[0] != survivor || !strings.Contains(s.FeedInfo.Text, "was merged into the record of Erika Testfrau") {
+		t.Fatalf("opened %v (survivor %s), info %q", opened, survivor, s.FeedInfo.Text)
+	}
+	if strings.Contains(s.FeedInfo.Text, "erased") {
+		t.Fatalf("a merged record reads as erased: %q", s.FeedInfo.Text)
+	}
+}

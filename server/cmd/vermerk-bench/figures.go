@@ -40,9 +40,9 @@ func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) 
 		f.note = join(f.note, "baseline: "+vac)
 	}
 	if why := app.failed(); why != "" {
-		f.value, f.note = na, "Vermerk: "+why
+		f.value, f.note, f.goal = na, "Vermerk: "+why, f.goal.requires(false)
 	} else if why := base.failed(); why != "" {
-		f.baseline, f.note = na, "baseline: "+why
+		f.baseline, f.note, f.goal = na, "baseline: "+why, f.goal.requires(false)
 	}
 	b.add(f)
 }

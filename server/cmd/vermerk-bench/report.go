@@ -56,13 +56,16 @@ func (g goal) String(unit string) string {
 	return g.op + " " + num(g.limit)
 }
 
-// verdict is PASS, MISS, or "—" without a goal or a value.
+// verdict is PASS, MISS, or "—" without a goal or a value (a figure whose run failed is
+// unmet, so MISS: a target is not met by not being measured).
 func (g goal) verdict(x float64) string {
 	switch {
-	case g.op == "" || math.IsNaN(x):
+	case g.op == "":
 		return "—"
 	case g.unmet:
 		return "MISS"
+	case math.IsNaN(x):
+		return "—"
 	case g.op == "≥" && x >= g.limit, g.op == "≤" && x <= g.limit:
 		return "PASS"
 	}

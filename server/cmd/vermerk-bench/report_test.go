@@ -19,6 +19,7 @@ func TestFigureVerdict(t *testing.T) {
 		{"absolute", figure{name: "import_rss", value: 133, baseline: na, unit: "MB", goal: valueAtMost(150)}, "ratio n/a target ≤150MB PASS"},
 		{"absolute zero", figure{name: "fanout_lost", value: 1, baseline: na, unit: "events", goal: valueAtMost(0)}, "target ≤0events MISS"},
 		{"not measured", figure{name: "import_rps_role", value: na, baseline: 100, unit: "rows/s", goal: atLeast(0.9)}, "target ≥0.90 —"},
+		{"run failed", figure{name: "signup_confirmed_rps", value: 224, baseline: na, unit: "sign-ups/s", goal: atLeast(0.25).requires(false)}, "target ≥0.25 MISS"},
 		{"no target", figure{name: "screen_rps", value: 1, baseline: 2, unit: "req/s"}, "target — —"},
 		{"ratio met, condition not", figure{name: "recipients_blacklist_page", value: 1.1, baseline: 1, unit: "ms", goal: atMost(1.2).requires(false)}, "ratio 1.10 target ≤1.20 MISS"},
 		{"ratio and condition met", figure{name: "recipients_blacklist_page", value: 1.1, baseline: 1, unit: "ms", goal: atMost(1.2).requires(true)}, "ratio 1.10 target ≤1.20 PASS"},

@@ -75,6 +75,23 @@ func (s *Service) Contact(ctx context.Context, id string) (*model.Contact, error
 	return cs[0], nil
 }
 
+// MergedInto returns the live record the merged contact id was merged into (store.Survivor:
+// contact_merges follows later merges of the survivor); NOT_FOUND when id was never merged, or
+// when the person was erased since (her erasure deleted the survivor and its merge rows).
+func (s *Service) MergedInto(ctx context.Context, id string) (*model.Contact, error) {
+	if err := store.CheckID("id", id); err != nil {
+		return nil, err
+	}
+	into, err := store.Survivor(ctx, s.db.Pool, id)
+	if err != nil {
+		return nil, fmt.Errorf("contacts.MergedInto(%s): %w", id, err)
+	}
+	if into == id {
+		return nil, apperr.NotFoundf("contact %s was not merged into another", id)
+	}
+	return s.Contact(ctx, into)
+}
+
 // Get loads a contact with q; a missing contact is apperr NOT_FOUND.
 func Get(ctx context.Context, q store.Querier, id string) (*model.Contact, error) {
 	c, err := store.ScanContact(q.QueryRow(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = $1`, id))

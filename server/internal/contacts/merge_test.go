@@ -367,3 +367,44 @@ func TestMergeOfTwoBlockedRecords(t *testing.T) {
 	}
 	s.AssertBlocksExact(t)
 }
+
+// mergedInto finds the person behind an id a merge took away (an event, a link or a note still
+// names it), through a later merge of the survivor too; null for an id never merged, and null
+// once the person was erased.
+func TestMergedIntoFollowsTheMergesOfARecord(t *testing.T) {
+	s := apptest.Start(t)
+	first := create(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "emails": []string{"e.testfrau@example.org"}})
+	second := create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.t@example.org"}})
+	third := create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.org"}})
+	stranger := create(t, s, map[string]any{"givenName": "Max", "familyName": "Muster", "emails": []string{"max.muster@example.org"}})
+	mergedInto := func(id string) *string {
+		t.Helper()
+		var out struct{ MergedInto *struct{ ID string } }
+		s.MustAdmin(t, &out, `query($id: ID!) { mergedInto(id: $id) { id } }`, map[string]any{"id": id})
+		if out.MergedInto == nil {
+			return nil
+		}
+		return &out.MergedInto.ID
+	}
+	var m merged
+	s.MustAdmin(t, &m, mergeContacts, map[string]any{"into": second, "from": []string{first}, "reason": "same person, old address"})
+	if got := mergedInto(first); got == nil || *got != second {
+		t.Fatalf("mergedInto(first) = %v, want %s", got, second)
+	}
+	s.MustAdmin(t, &m, mergeContacts, map[string]any{"into": third, "from": []string{second}, "reason": "same person again"})
+	for _, id := range []string{first, second} {
+		if got := mergedInto(id); got == nil || *got != third {
+			t.Fatalf("mergedInto(%s) after the survivor was merged too = %v, want %s", id, got, third)
+		}
+	}
+	for _, id := range []string{third, stranger, "5f0c6f5e-8d8e-4c36-9a43-2d7c1a3b9e10"} {
+		if got := mergedInto(id); got != nil {
+			t.Errorf("mergedInto(%s) of a record never merged = %s, want null", id, *got)
+		}
+	}
+	var erased any
+	s.MustAdmin(t, &erased, `mutation($id: ID!) { eraseContact(id: $id, reason: "Antrag per Brief") { erasedAt } }`, map[string]any{"id": third})
+	if got := mergedInto(first); got != nil {
+		t.Fatalf("mergedInto(first) after her erasure = %s, want null", *got)
+	}
+}

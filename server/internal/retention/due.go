@@ -3,6 +3,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,17 +23,61 @@ type rules struct {
 	unrelated *int
 	// manualHolds: some active MANUAL blacklist entry exists (else the hash check is skipped).
 	manualHolds bool
+	// requested holds the records of every person with an open request when the run began (a
+	// request concerns the person, not the record it was filed on); requests are those
+	// requests, so a step looks only at the ones filed since.
+	requested map[string]bool
+	requests  []string
 }
 
 func (s *Service) rules(ctx context.Context) (rules, error) {
 	r := rules{now: s.Now()}
 	err := s.db.Pool.QueryRow(ctx, `SELECT (SELECT max(retention_months) FROM purposes),
 		EXISTS (SELECT 1 FROM blacklist_entries WHERE source = 'MANUAL' AND removed_at IS NULL)`).Scan(&r.unrelated, &r.manualHolds)
+	if err != nil {
+		return r, err
+	}
+	r.requested = make(map[string]bool)
+	r.requests, err = personsRequesting(ctx, s.db.Pool, nil, r.requested)
 	return r, err
 }
 
+// personsRequesting adds to held the records of each person (store.PersonOrRecord) on whose
+// record an open request other than those of seen was filed, and returns those requests.
+// Open requests are few (each is answered within a month), so this is a handful of lookups.
+func personsRequesting(ctx context.Context, q store.Querier, seen []string, held map[string]bool) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT id::text, contact_id::text FROM data_subject_requests
+		WHERE status = 'OPEN' AND contact_id IS NOT NULL AND id <> ALL(coalesce($1::uuid[], '{}')) ORDER BY id`, seen)
+	if err != nil {
+		return nil, fmt.Errorf("open requests: %w", err)
+	}
+	var requests, contacts []string
+	var request, contact string
+	if _, err := pgx.ForEachRow(rows, []any{&request, &contact}, func() error {
+		requests = append(requests, request)
+		contacts = append(contacts, contact)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("open requests: %w", err)
+	}
+	for _, c := range contacts {
+		if held[c] {
+			continue
+		}
+		records, _, err := store.PersonOrRecord(ctx, q, c, nil)
+		if err != nil {
+			return nil, fmt.Errorf("the person of an open request: %w", err)
+		}
+		for _, id := range records {
+			held[id] = true
+		}
+		held[c] = true
+	}
+	return requests, nil
+}
+
 // dueSQL keeps of $1 the contacts no purpose, open request, list or restriction holds (see the
-// package doc).
+// package doc); dueAmong adds the open requests on the person's other records.
 const dueSQL = `SELECT c.id::text FROM contacts c
 	WHERE c.id = ANY($1::uuid[])
 	  AND NOT EXISTS (SELECT 1 FROM consent_state s JOIN purposes p ON p.id = s.purpose_id
@@ -59,8 +104,12 @@ func (s *Service) dueAmong(ctx context.Context, q store.Querier, ids []string, r
 		return nil, fmt.Errorf("due contacts: %w", err)
 	}
 	due, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || !r.manualHolds || len(due) == 0 {
-		return due, err
+	if err != nil {
+		return nil, err
+	}
+	due = slices.DeleteFunc(due, func(id string) bool { return r.requested[id] })
+	if !r.manualHolds || len(due) == 0 {
+		return due, nil
 	}
 	held, err := s.heldByManualBlacklist(ctx, q, due)
 	if err != nil {

@@ -10,9 +10,11 @@
 // list memberships is kept for the longest retentionMonths any purpose sets, from its last
 // change (for ever when no purpose sets one, so nothing is deleted before someone decides).
 // A contact is due when no purpose holds it and nothing else does: an open data-subject
-// request, or a legal hold — an active MANUAL blacklist entry (blacklistContact, blacklistAdd)
-// matching one of its e-mails or phones, or restricting the record itself (blacklistContact
-// and a completed objection or restriction do, also for a record without e-mail or phone).
+// request on any record of the person (store.SamePerson: a request filed on her newsletter
+// record holds her sales record too), or a legal hold — an active MANUAL blacklist entry
+// (blacklistContact, blacklistAdd) matching one of its e-mails or phones, or restricting the
+// record itself (blacklistContact and a completed objection or restriction do, also for a
+// record without e-mail or phone).
 //
 // Deletion is not an objection: it leaves no blacklist entry (the person may be entered
 // again), is audited and emits CONTACT_DELETED. Contacts are examined in batches along the
@@ -22,6 +24,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -151,6 +154,12 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		if err != nil {
 			return err
 		}
+		// A request filed since the run began holds its person too.
+		held := maps.Clone(r.requested)
+		if _, err := personsRequesting(ctx, tx, r.requests, held); err != nil {
+			return err
+		}
+		r.requested = held
 		ids, err := s.dueAmong(ctx, tx, locked, r)
 		if err != nil || len(ids) == 0 {
 			return err

@@ -350,3 +350,45 @@ func TestARestrictedRecordWithoutEmailOrPhoneIsKept(t *testing.T) {
 		t.Fatalf("retentionDue after the restriction ended = %v, want %v", got, want)
 	}
 }
+
+// An open request concerns the person, not the record it was filed on: while she waits for the
+// answer to her access request, filed on her newsletter record, retention keeps her sales
+// record too (the answer must cover it), also when the request came in after the run began.
+func TestAnOpenRequestHoldsEveryRecordOfThePerson(t *testing.T) {
+	w := world{t, apptest.Start(t)}
+	var out any
+	w.do(`mutation { createPurpose(input: {key: "events", name: "Event invitations", legalBasis: CONSENT, retentionMonths: 0}) { id } }`, nil, &out)
+	newsletter := w.contact("Testfrau", "erika.testfrau@example.com")
+	sales := w.contact("Testfrau-Vertrieb", "Erika.Testfrau@example.com")
+	for _, id := range []string{newsletter, sales} {
+		w.grant(id, "events")
+		w.revoke(id, "events")
+	}
+	if got, want := w.due(), sorted(newsletter, sales); !slices.Equal(got, want) {
+		t.Fatalf("retentionDue before the request = %v, want both records %v", got, want)
+	}
+	step, err := w.s.App.Retention.StepLater(t.Context()) // a run that began before the request
+	if err != nil {
+		t.Fatal(err)
+	}
+	var filed struct{ FileRequest struct{ ID string } }
+	w.do(`mutation($id: ID!) { fileRequest(input: {kind: ACCESS, contactId: $id, channel: "letter"}) { id } }`,
+		map[string]any{"id": newsletter}, &filed)
+	if n, err := step([]string{newsletter, sales}); err != nil || n != 0 {
+		t.Fatalf("a step of a run that began before her request deleted %d records (%v), want none", n, err)
+	}
+	if got := w.due(); len(got) != 0 {
+		t.Fatalf("retentionDue with her request open = %v, want none of her records", got)
+	}
+	if rep := w.apply(false); rep.Deleted != 0 {
+		t.Fatalf("applyRetention with her request open: %+v, want nothing deleted", rep)
+	}
+	if n := w.count(`SELECT count(*) FROM contacts WHERE id = ANY($1::uuid[])`, []string{newsletter, sales}); n != 2 {
+		t.Fatalf("%d of her 2 records left while her request is open", n)
+	}
+	w.do(`mutation($id: ID!) { rejectRequest(id: $id, reason: "Identity not confirmed") { id } }`,
+		map[string]any{"id": filed.FileRequest.ID}, &out)
+	if got, want := w.due(), sorted(newsletter, sales); !slices.Equal(got, want) {
+		t.Fatalf("retentionDue once her request is closed = %v, want both records %v", got, want)
+	}
+}
