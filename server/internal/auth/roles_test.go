@@ -40,6 +40,7 @@ func matrix(contactID string) []operation {
 	return []operation{
 		{"me", query, `{ me { role } }`, nil, true, true},
 		{"contact", query, `query($id: ID!) { contact(id: $id) { id } }`, c, true, false},
+		{"mergedInto", query, `query($id: ID!) { mergedInto(id: $id) { id } }`, c, true, false},
 		{"contacts", query, `{ contacts(first: 5) { totalCount } }`, nil, true, false},
 		{"purposes", query, `{ purposes { key } }`, nil, true, true},
 		{"lists", query, `{ lists { key } }`, nil, true, true},
