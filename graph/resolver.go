@@ -55,7 +55,9 @@ type Consents interface {
 	CreatePurpose(ctx context.Context, in model.PurposeInput) (*model.Purpose, error)
 	Lists(ctx context.Context) ([]*model.DistributionList, error)
 	CreateList(ctx context.Context, in model.ListInput) (*model.DistributionList, error)
-	AddToList(ctx context.Context, contactID, listKey string) (*model.Contact, error)
+	// AddToList puts the record on the list; reason is required when the person left it
+	// through its unsubscribe link (LIST_LEFT).
+	AddToList(ctx context.Context, contactID, listKey string, reason *string) (*model.Contact, error)
 	RemoveFromList(ctx context.Context, contactID, listKey string) (*model.Contact, error)
 	// ListsOfContacts and ConsentsOfContacts return one slice per contact id, in order.
 	ListsOfContacts(ctx context.Context, contactIDs []string) ([][]*model.DistributionList, []error)

@@ -88,8 +88,8 @@ func (r *mutationResolver) CreateList(ctx context.Context, input model.ListInput
 	return r.svc.Consents.CreateList(ctx, input)
 }
 
-func (r *mutationResolver) AddToList(ctx context.Context, contactID string, listKey string) (*model.Contact, error) {
-	return r.svc.Consents.AddToList(ctx, contactID, listKey)
+func (r *mutationResolver) AddToList(ctx context.Context, contactID string, listKey string, reason *string) (*model.Contact, error) {
+	return r.svc.Consents.AddToList(ctx, contactID, listKey, reason)
 }
 
 func (r *mutationResolver) RemoveFromList(ctx context.Context, contactID string, listKey string) (*model.Contact, error) {

@@ -133,3 +133,8 @@ const (
 const (
 	ReasonEvidenceAfterRevocation Reason = "EVIDENCE_AFTER_REVOCATION" // recordConsent after the person's revocation of the purpose without evidence
 )
+
+// A list the person left.
+const (
+	ReasonListLeft Reason = "LIST_LEFT" // addToList of a person who left the list through its unsubscribe link, without a reason saying she asked to be put back
+)

@@ -268,7 +268,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddConsentText   func(childComplexity int, purposeKey string, text string) int
-		AddToList        func(childComplexity int, contactID string, listKey string) int
+		AddToList        func(childComplexity int, contactID string, listKey string, reason *string) int
 		ApplyRetention   func(childComplexity int, dryRun bool) int
 		BlacklistAdd     func(childComplexity int, candidate model.ContactInput, reason string) int
 		BlacklistContact func(childComplexity int, contactID string, reason string, keep []string) int
@@ -450,7 +450,7 @@ type MutationResolver interface {
 	UpdateContact(ctx context.Context, id string, input model.ContactInput, override *model.OverrideInput) (*model.ContactPayload, error)
 	CreatePurpose(ctx context.Context, input model.PurposeInput) (*model.Purpose, error)
 	CreateList(ctx context.Context, input model.ListInput) (*model.DistributionList, error)
-	AddToList(ctx context.Context, contactID string, listKey string) (*model.Contact, error)
+	AddToList(ctx context.Context, contactID string, listKey string, reason *string) (*model.Contact, error)
 	RemoveFromList(ctx context.Context, contactID string, listKey string) (*model.Contact, error)
 	RecordConsent(ctx context.Context, input model.ConsentInput) (*model.Consent, error)
 	RevokeConsent(ctx context.Context, input model.RevocationInput) (*model.Consent, error)
@@ -1450,7 +1450,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddToList(childComplexity, args["contactId"].(string), args["listKey"].(string)), true
+		return e.ComplexityRoot.Mutation.AddToList(childComplexity, args["contactId"].(string), args["listKey"].(string), args["reason"].(*string)), true
 	case "Mutation.applyRetention":
 		if e.ComplexityRoot.Mutation.ApplyRetention == nil {
 			break
@@ -2866,7 +2866,13 @@ type Mutation {
   updateContact(id: ID!, input: ContactInput!, override: OverrideInput): ContactPayload! @hasRole(roles: [STAFF])
   createPurpose(input: PurposeInput!): Purpose! @hasRole(roles: [ADMIN])
   createList(input: ListInput!): DistributionList! @hasRole(roles: [ADMIN])
-  addToList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
+  """
+  Puts the record on the list (membership alone sends nothing: see recipients). When the person
+  (any record of hers) left this list through its unsubscribe link and has not joined it again,
+  BAD_USER_INPUT LIST_LEFT on contactId, unless reason says why she is put back (she asked to
+  be, say): it is audited and must not quote her e-mail, phone or name.
+  """
+  addToList(contactId: ID!, listKey: String!, reason: String): Contact! @hasRole(roles: [STAFF])
   removeFromList(contactId: ID!, listKey: String!): Contact! @hasRole(roles: [STAFF])
   recordConsent(input: ConsentInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
   revokeConsent(input: RevocationInput!): Consent! @hasRole(roles: [STAFF, INTEGRATOR])
@@ -3731,6 +3737,14 @@ func (ec *executionContext) field_Mutation_addToList_args(ctx context.Context, r
 		return nil, err
 	}
 	args["listKey"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -8715,7 +8729,7 @@ func (ec *executionContext) _Mutation_addToList(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddToList(ctx, fc.Args["contactId"].(string), fc.Args["listKey"].(string))
+			return ec.Resolvers.Mutation().AddToList(ctx, fc.Args["contactId"].(string), fc.Args["listKey"].(string), fc.Args["reason"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -21,6 +21,10 @@ func (v *AddToListAddToListContact) GetId() string { return v.Id }
 
 // AddToListResponse is returned by AddToList on success.
 type AddToListResponse struct {
+	// Puts the record on the list (membership alone sends nothing: see recipients). When the person
+	// (any record of hers) left this list through its unsubscribe link and has not joined it again,
+	// BAD_USER_INPUT LIST_LEFT on contactId, unless reason says why she is put back (she asked to
+	// be, say): it is audited and must not quote her e-mail, phone or name.
 	AddToList AddToListAddToListContact `json:"addToList"`
 }
 
@@ -1651,6 +1655,10 @@ func (v *PurposesWithTextsResponse) GetPurposes() []PurposeWithTexts { return v.
 
 // PutOnListResponse is returned by PutOnList on success.
 type PutOnListResponse struct {
+	// Puts the record on the list (membership alone sends nothing: see recipients). When the person
+	// (any record of hers) left this list through its unsubscribe link and has not joined it again,
+	// BAD_USER_INPUT LIST_LEFT on contactId, unless reason says why she is put back (she asked to
+	// be, say): it is audited and must not quote her e-mail, phone or name.
 	AddToList ContactDetail `json:"addToList"`
 }
 
@@ -2465,8 +2473,9 @@ func (v *__PreviewImportInput) GetFile() Upload { return v.File }
 
 // __PutOnListInput is used internally by genqlient
 type __PutOnListInput struct {
-	ContactId string `json:"contactId"`
-	ListKey   string `json:"listKey"`
+	ContactId string  `json:"contactId"`
+	ListKey   string  `json:"listKey"`
+	Reason    *string `json:"reason"`
 }
 
 // GetContactId returns __PutOnListInput.ContactId, and is useful for accessing the field via an interface.
@@ -2474,6 +2483,9 @@ func (v *__PutOnListInput) GetContactId() string { return v.ContactId }
 
 // GetListKey returns __PutOnListInput.ListKey, and is useful for accessing the field via an interface.
 func (v *__PutOnListInput) GetListKey() string { return v.ListKey }
+
+// GetReason returns __PutOnListInput.Reason, and is useful for accessing the field via an interface.
+func (v *__PutOnListInput) GetReason() *string { return v.Reason }
 
 // __RecordConsentInput is used internally by genqlient
 type __RecordConsentInput struct {
@@ -4680,8 +4692,8 @@ func PurposesWithTexts(
 
 // The mutation executed by PutOnList.
 const PutOnList_Operation = `
-mutation PutOnList ($contactId: ID!, $listKey: String!) {
-	addToList(contactId: $contactId, listKey: $listKey) {
+mutation PutOnList ($contactId: ID!, $listKey: String!, $reason: String) {
+	addToList(contactId: $contactId, listKey: $listKey, reason: $reason) {
 		... ContactDetail
 	}
 }
@@ -4745,12 +4757,14 @@ fragment PurposeFields on Purpose {
 }
 `
 
-// Puts a contact on a distribution list; answers the contact as the detail shows it.
+// Puts a contact on a distribution list; answers the contact as the detail shows it. reason:
+// why a person who left the list through its unsubscribe link is put back (LIST_LEFT without).
 func PutOnList(
 	ctx_ context.Context,
 	client_ graphql.Client,
 	contactId string,
 	listKey string,
+	reason *string,
 ) (data_ *PutOnListResponse, err_ error) {
 	req_ := &graphql.Request{
 		OpName: "PutOnList",
@@ -4758,6 +4772,7 @@ func PutOnList(
 		Variables: &__PutOnListInput{
 			ContactId: contactId,
 			ListKey:   listKey,
+			Reason:    reason,
 		},
 	}
 

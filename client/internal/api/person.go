@@ -4,8 +4,8 @@ import "context"
 
 // The person's operations of person.graphql: lists, duplicates, blocking, erasure, export.
 
-func (c *Client) PutOnList(ctx context.Context, contactID, listKey string) (ContactDetail, error) {
-	r, err := PutOnList(ctx, c.gql, contactID, listKey)
+func (c *Client) PutOnList(ctx context.Context, contactID, listKey, reason string) (ContactDetail, error) {
+	r, err := PutOnList(ctx, c.gql, contactID, listKey, optString(reason))
 	if err != nil {
 		return ContactDetail{}, classify("addToList", err)
 	}

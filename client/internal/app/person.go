@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,7 +17,8 @@ import (
 // distribution lists, duplicates and merging, blocking, erasure with its preview, the Art. 15
 // export, and the consent texts the grant dialog offers.
 type PersonActions interface {
-	PutOnList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error)
+	// PutOnList: reason is why a person who left the list is put back ("" for none).
+	PutOnList(ctx context.Context, contactID, listKey, reason string) (api.ContactDetail, error)
 	RemoveFromList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error)
 	ContactPerson(ctx context.Context, id string) (api.ContactPersonInfo, error)
 	MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (api.ContactDetail, error)
@@ -51,12 +53,21 @@ func ListOptions(all, on []api.ListFields) (member, other []api.ListFields) {
 	return member, other
 }
 
-// PutOnList puts a contact on a list; a list must be chosen.
-func PutOnList(ctx context.Context, b Backend, contactID, listKey string) (api.ContactDetail, error) {
+// PutOnList puts a contact on a list; a list must be chosen. reason ("" for none) is needed
+// when the person left the list through its unsubscribe link: without it the server answers
+// LIST_LEFT (LeftTheList), and the user is asked why she is put back.
+func PutOnList(ctx context.Context, b Backend, contactID, listKey, reason string) (api.ContactDetail, error) {
 	if listKey == "" {
 		return api.ContactDetail{}, ErrMissing{"list"}
 	}
-	return b.PutOnList(ctx, contactID, listKey)
+	return b.PutOnList(ctx, contactID, listKey, strings.TrimSpace(reason))
+}
+
+// LeftTheList says whether err is the server's LIST_LEFT: the person left this list through
+// its unsubscribe link, and is put back only with a reason.
+func LeftTheList(err error) bool {
+	var e *api.Error
+	return errors.As(err, &e) && e.Reason == "LIST_LEFT"
 }
 
 // TakeOffList takes a contact off a list.

@@ -22,7 +22,7 @@ type personBackend struct {
 	consent api.ConsentInput
 }
 
-func (p *personBackend) PutOnList(_ context.Context, id, key string) (api.ContactDetail, error) {
+func (p *personBackend) PutOnList(_ context.Context, id, key, _ string) (api.ContactDetail, error) {
 	p.calls = append(p.calls, "add "+id+" "+key)
 	return api.ContactDetail{}, nil
 }
@@ -64,10 +64,10 @@ func TestListOptions(t *testing.T) {
 		t.Fatalf("member %v, other %v", member, other)
 	}
 	b := &personBackend{}
-	if _, err := PutOnList(context.Background(), b, "c1", ""); !errors.Is(err, ErrMissing{"list"}) {
+	if _, err := PutOnList(context.Background(), b, "c1", "", ""); !errors.Is(err, ErrMissing{"list"}) {
 		t.Errorf("no list chosen: %v", err)
 	}
-	PutOnList(context.Background(), b, "c1", "fair")
+	PutOnList(context.Background(), b, "c1", "fair", "")
 	TakeOffList(context.Background(), b, "c1", "news")
 	if !slices.Equal(b.calls, []string{"add c1 fair", "remove c1 news"}) {
 		t.Errorf("calls = %q", b.calls)

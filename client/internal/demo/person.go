@@ -21,7 +21,7 @@ func (b *Backend) find(op, id string) (int, error) {
 	return i, nil
 }
 
-func (b *Backend) PutOnList(ctx context.Context, contactID, listKey string) (api.ContactDetail, error) {
+func (b *Backend) PutOnList(ctx context.Context, contactID, listKey, _ string) (api.ContactDetail, error) {
 	return b.changeLists(ctx, "addToList", contactID, listKey, true)
 }
 

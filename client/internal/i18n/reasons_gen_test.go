@@ -53,6 +53,7 @@ var serverReasons = []string{
 	"KEY_FORMAT",                    // a purpose or list key of the wrong format
 	"KEY_TAKEN",                     // a purpose or list with this key exists
 	"LEGAL_BASIS_UNKNOWN",           // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
+	"LIST_LEFT",                     // addToList of a person who left the list through its unsubscribe link, without a reason saying she asked to be put back
 	"LIST_OF_OTHER_PURPOSE",         // the list belongs to another purpose than the one named
 	"LIST_UNKNOWN",                  // no distribution list with this key
 	"MERGE_SAME_RECORD",             // a record named twice, or merged into itself

@@ -297,7 +297,7 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 		items = append(items, widget.NewFormItem(t("detail.address"),
 			wrapLabel(fmt.Sprintf("%s\n%s %s\n%s", a.Street, a.PostalCode, a.City, a.Country))))
 	}
-	d.Lists = newListsView(b, loc, c)
+	d.Lists = newListsView(b, loc, win, c)
 	d.Lists.OnChanged = func(api.ContactDetail) {
 		if d.OnChanged != nil {
 			d.OnChanged()

@@ -27,16 +27,20 @@ type ListsView struct {
 	// OnChanged gets the contact as the server answered after a change.
 	OnChanged func(api.ContactDetail)
 
+	// PutBack asks why a person who left the list is put back on it (nil when not open).
+	PutBack *ReasonDialog
+
 	b       app.Backend
 	loc     localizer
+	win     fyne.Window
 	contact api.ContactDetail
 	keys    map[string]string // choice label → list key
 	rows    *fyne.Container
 	root    fyne.CanvasObject
 }
 
-func newListsView(b app.Backend, loc localizer, c api.ContactDetail) *ListsView {
-	v := &ListsView{b: b, loc: loc, contact: c, Remove: map[string]*widget.Button{}, Message: wrapLabel(""), keys: map[string]string{}}
+func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail) *ListsView {
+	v := &ListsView{b: b, loc: loc, win: win, contact: c, Remove: map[string]*widget.Button{}, Message: wrapLabel(""), keys: map[string]string{}}
 	v.Message.Importance = widget.DangerImportance
 	v.Choice = widget.NewSelect(nil, nil)
 	v.Choice.PlaceHolder = t("lists.choose")
@@ -64,6 +68,32 @@ func newListsView(b app.Backend, loc localizer, c api.ContactDetail) *ListsView 
 }
 
 func (v *ListsView) Object() fyne.CanvasObject { return v.root }
+
+// askPutBack says that the person left the list through its unsubscribe link and asks why
+// she is put back; the reason is audited.
+func (v *ListsView) askPutBack(id, key string, refused error) {
+	v.Message.SetText("")
+	v.PutBack = showReasonDialog(v.win, reasonSpec{
+		Title: t("lists.putback.title"), Text: app.ErrorText(refused, v.loc), Confirm: t("lists.putback.confirm"),
+		OnConfirm: func(reason string) {
+			go func() {
+				c, err := app.PutOnList(context.Background(), v.b, id, key, reason)
+				do(func() {
+					if err != nil {
+						v.PutBack.Fail(app.ErrorText(err, v.loc))
+						return
+					}
+					v.PutBack.Close()
+					v.PutBack = nil
+					if v.OnChanged != nil {
+						v.OnChanged(c)
+					}
+				})
+			}()
+		},
+		OnAbort: func() { v.PutBack = nil },
+	})
+}
 
 func (v *ListsView) fill(all []api.ListFields) {
 	member, other := app.ListOptions(all, v.contact.Lists)
@@ -99,11 +129,15 @@ func (v *ListsView) change(key string, on bool) {
 		var c api.ContactDetail
 		var err error
 		if on {
-			c, err = app.PutOnList(context.Background(), v.b, id, key)
+			c, err = app.PutOnList(context.Background(), v.b, id, key, "")
 		} else {
 			c, err = app.TakeOffList(context.Background(), v.b, id, key)
 		}
 		do(func() {
+			if on && app.LeftTheList(err) {
+				v.askPutBack(id, key, err)
+				return
+			}
 			if err != nil {
 				v.Message.SetText(app.ErrorText(err, v.loc))
 				return

@@ -3,8 +3,10 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image/color"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/demo"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // openDetail shows one demo contact in the contacts screen.
@@ -273,4 +276,75 @@ func formLabelColor(t *testing.T, f fyne.Widget, label string) color.Color {
 	}
 	t.Fatalf("no label %q in the form", label)
 	return nil
+}
+
+// She left the newsletter through its unsubscribe link. Putting her record back on it from
+// the detail view says so and asks why; with a reason she is on the list again.
+func TestPuttingBackOnAListSheLeftAsksWhy(t *testing.T) {
+	url, token := testserver.Start(t)
+	c, err := api.New(url, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateList(ctx, api.ListInput{Key: "news", Name: "News", PurposeKey: "newsletter"}); err != nil {
+		t.Fatal(err)
+	}
+	given, family := "Erika", "Testfrau"
+	p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{"erika.testfrau@example.org"}}, nil)
+	if err != nil || p.Contact == nil {
+		t.Fatalf("create: %+v, %v", p, err)
+	}
+	id := p.Contact.Id
+	if _, err := c.PutOnList(ctx, id, "news", ""); err != nil {
+		t.Fatal(err)
+	}
+	// her click on the link of a newsletter (the link is asked for with the admin's token)
+	body, _ := json.Marshal(map[string]any{"query": `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news") }`, "variables": map[string]any{"c": id}})
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	var link struct{ Data struct{ UnsubscribeLink string } }
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&link)
+	resp.Body.Close()
+	if err != nil || link.Data.UnsubscribeLink == "" {
+		t.Fatalf("unsubscribe link: %+v, %v", link, err)
+	}
+	resp, err = http.PostForm(link.Data.UnsubscribeLink, map[string][]string{"List-Unsubscribe": {"One-Click"}})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("one-click: %v, %v", resp, err)
+	}
+	resp.Body.Close()
+
+	loc, w := testWindow(t)
+	s := NewContactsScreen(c, loc, w)
+	w.SetContent(s.Object())
+	s.OpenContact(id)
+	awaitServer(t, "the detail with the list to choose", func() bool {
+		return s.Detail != nil && s.Detail.Lists != nil && len(s.Detail.Lists.Choice.Options) == 1
+	})
+	d := s.Detail
+	d.Lists.Choice.SetSelected(d.Lists.Choice.Options[0])
+	test.Tap(d.Lists.Add)
+	awaitServer(t, "the question why she is put back", func() bool { return d.Lists.PutBack != nil })
+	r := d.Lists.PutBack
+	if !r.Confirm.Disabled() {
+		t.Fatal("put back is possible without a reason")
+	}
+	test.Type(r.Reason, "Sie hat am 1.12. angerufen und möchte den Newsletter wieder")
+	test.Tap(r.Confirm)
+	awaitServer(t, "her record back on the list", func() bool {
+		got, err := c.Contact(ctx, id)
+		return err == nil && len(got.Lists) == 1 && got.Lists[0].Key == "news"
+	})
+	if d.Lists.PutBack != nil {
+		t.Error("the dialog is still open")
+	}
 }

@@ -147,7 +147,7 @@ func TestIntegratorTokensAreBoundToTheirPurposes(t *testing.T) {
 			_, err := svc.RevokeConsent(ctx, model.RevocationInput{ContactID: id, PurposeKey: "postal", Channel: "api"})
 			return err
 		}, `"postal"`},
-		{"addToList", func() error { _, err := svc.AddToList(ctx, id, "calls-q3"); return err }, `"sales-calls"`},
+		{"addToList", func() error { _, err := svc.AddToList(ctx, id, "calls-q3", nil); return err }, `"sales-calls"`},
 		{"consentProof", func() error { _, err := svc.ConsentProof(ctx, id); return err }, "staff token"},
 		{"subjectAccessExport", func() error { _, err := svc.SubjectAccessExport(ctx, id, nil); return err }, "staff token"},
 	}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -139,19 +142,69 @@ func (s *Service) CreateList(ctx context.Context, in model.ListInput) (*model.Di
 }
 
 // AddToList makes the contact a member of the list. Membership alone sends nothing: only
-// members with a granted consent for the list's purpose are recipients.
-func (s *Service) AddToList(ctx context.Context, contactID, listKey string) (*model.Contact, error) {
+// members with a granted consent for the list's purpose are recipients. A person who left the
+// list through its unsubscribe link (list_departures, on any of her records) and has not
+// joined it again is put back only with a reason (LIST_LEFT without one): her "no" to this
+// list must not be undone by someone who did not know of it, and her next "yes" to the
+// purpose (a sign-up for another of its lists) would make her a recipient of this one too.
+func (s *Service) AddToList(ctx context.Context, contactID, listKey string, reason *string) (*model.Contact, error) {
+	why := ""
+	if reason != nil {
+		why = strings.TrimSpace(*reason)
+	}
 	return s.changeMembership(ctx, "addToList", contactID, listKey,
-		`INSERT INTO list_members (list_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`)
+		`INSERT INTO list_members (list_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		func(ctx context.Context, tx pgx.Tx, l *list) (string, string, error) {
+			note, err := putBackWhoLeft(ctx, tx, contactID, l, why)
+			return note, why, err
+		})
+}
+
+// putBackWhoLeft is addToList's check of the person's departure from l: "" when she never
+// left it (or joined it again since: a membership of one of her records began after her last
+// departure), else the audit's note for putting her back with why, or LIST_LEFT without why.
+// The reason outlives her in the audit trail, so it must not quote her.
+func putBackWhoLeft(ctx context.Context, tx pgx.Tx, contactID string, l *list, why string) (string, error) {
+	people, err := store.PersonContacts(ctx, tx, contactID)
+	if err != nil {
+		return "", err
+	}
+	ids := make([]string, len(people))
+	for i, c := range people {
+		ids[i] = c.ID
+	}
+	var leftAt *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(d.left_at) FROM list_departures d
+		WHERE d.list_id = $1 AND d.contact_id = ANY($2::uuid[])
+		  AND NOT EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = d.list_id AND m.contact_id = ANY($2::uuid[]) AND m.added_at > d.left_at)`,
+		l.ID, ids).Scan(&leftAt); err != nil {
+		return "", fmt.Errorf("departures from the list: %w", err)
+	}
+	if leftAt == nil {
+		return "", nil
+	}
+	if why == "" {
+		return "", apperr.BadInput("contactId", apperr.ReasonListLeft,
+			"the person left list %q through its unsubscribe link on %s and has not joined it again; put her back only when she asked to be, and say so in reason",
+			l.Key, leftAt.UTC().Format("2006-01-02"))
+	}
+	if err := screening.RefuseMentions("reason", why, screening.ContactCandidates(people)...); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ok: put back on a list the person left through its unsubscribe link on %s", leftAt.UTC().Format("2006-01-02")), nil
 }
 
 // RemoveFromList ends the membership; removing a non-member changes nothing.
 func (s *Service) RemoveFromList(ctx context.Context, contactID, listKey string) (*model.Contact, error) {
 	return s.changeMembership(ctx, "removeFromList", contactID, listKey,
-		`DELETE FROM list_members WHERE list_id = $1 AND contact_id = $2`)
+		`DELETE FROM list_members WHERE list_id = $1 AND contact_id = $2`, nil)
 }
 
-func (s *Service) changeMembership(ctx context.Context, op, contactID, listKey, stmt string) (*model.Contact, error) {
+// changeMembership runs stmt on the list's membership of the contact, locked; check, when
+// given, decides first whether it may (an error) and what the audit says of it (a note, and
+// the reason it was given).
+func (s *Service) changeMembership(ctx context.Context, op, contactID, listKey, stmt string,
+	check func(context.Context, pgx.Tx, *list) (note, reason string, err error)) (*model.Contact, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
 	}
@@ -167,15 +220,24 @@ func (s *Service) changeMembership(ctx context.Context, op, contactID, listKey, 
 		if err := lockContact(ctx, tx, contactID); err != nil {
 			return err
 		}
+		note, why := "", ""
+		if check != nil {
+			if note, why, err = check(ctx, tx, l); err != nil {
+				return err
+			}
+		}
 		tag, err := tx.Exec(ctx, stmt, l.ID, contactID)
 		if err != nil {
 			return err
 		}
-		outcome := "ok"
-		if tag.RowsAffected() == 0 {
+		outcome, reason := "ok", ""
+		switch {
+		case tag.RowsAffected() == 0:
 			outcome = "unchanged"
+		case note != "":
+			outcome, reason = note, why
 		}
-		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: l.ID, ContactID: contactID, Outcome: outcome}); err != nil {
+		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: l.ID, ContactID: contactID, Outcome: outcome, Reason: reason}); err != nil {
 			return err
 		}
 		c, err = getContact(ctx, tx, contactID)
