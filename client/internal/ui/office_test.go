@@ -25,12 +25,38 @@ import (
 
 func realClient(t *testing.T) (*api.Client, string) {
 	t.Helper()
-	url, token := testserver.Start(t)
+	c, url, _ := realServer(t)
+	return c, url
+}
+
+// realServer is realClient with the server's admin token, for what the client does not ask
+// itself (an unsubscribe link, say).
+func realServer(t *testing.T) (c *api.Client, url, token string) {
+	t.Helper()
+	url, token = testserver.Start(t)
 	c, err := api.New(url, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, url
+	return c, url, token
+}
+
+// withNewsletter creates the purpose "newsletter" on c's server and returns a function that
+// enters a person with one e-mail, returning the contact's id.
+func withNewsletter(t *testing.T, c *api.Client) (person func(given, family, email string) string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
+		t.Fatal(err)
+	}
+	return func(given, family, email string) string {
+		t.Helper()
+		p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{email}}, nil)
+		if err != nil || p.Contact == nil {
+			t.Fatalf("create %s: %+v, %v", family, p, err)
+		}
+		return p.Contact.Id
+	}
 }
 
 // awaitServer is eventually with time for a real server's round trips.

@@ -17,7 +17,6 @@ import (
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/demo"
-	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // openDetail shows one demo contact in the contacts screen.
@@ -281,24 +280,12 @@ func formLabelColor(t *testing.T, f fyne.Widget, label string) color.Color {
 // She left the newsletter through its unsubscribe link. Putting her record back on it from
 // the detail view says so and asks why; with a reason she is on the list again.
 func TestPuttingBackOnAListSheLeftAsksWhy(t *testing.T) {
-	url, token := testserver.Start(t)
-	c, err := api.New(url, token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, url, token := realServer(t)
 	ctx := context.Background()
-	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
-		t.Fatal(err)
-	}
+	id := withNewsletter(t, c)("Erika", "Testfrau", "erika.testfrau@example.org")
 	if _, err := c.CreateList(ctx, api.ListInput{Key: "news", Name: "News", PurposeKey: "newsletter"}); err != nil {
 		t.Fatal(err)
 	}
-	given, family := "Erika", "Testfrau"
-	p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{"erika.testfrau@example.org"}}, nil)
-	if err != nil || p.Contact == nil {
-		t.Fatalf("create: %+v, %v", p, err)
-	}
-	id := p.Contact.Id
 	if _, err := c.PutOnList(ctx, id, "news", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -20,16 +20,7 @@ import (
 func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
 	c, url := realClient(t)
 	ctx := context.Background()
-	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
-		t.Fatal(err)
-	}
-	person := func(given, family, email string) string {
-		p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{email}}, nil)
-		if err != nil || p.Contact == nil {
-			t.Fatalf("create %s: %+v, %v", family, p, err)
-		}
-		return p.Contact.Id
-	}
+	person := withNewsletter(t, c)
 	erika := person("Erika", "Mustermann", "erika.mustermann@example.com")
 	max := person("Max", "Muster", "max.muster@example.com")
 	if _, err := c.RecordConsent(ctx, api.ConsentInput{ContactId: erika, PurposeKey: "newsletter", Source: "web form"}); err != nil {
@@ -42,18 +33,7 @@ func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	loc, w := testWindow(t)
-	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
-	var opened []string
-	s.OpenContact = func(id string) { opened = append(opened, id) }
-	w.SetContent(s.Object())
-	// Replay the whole feed of this server.
-	prefs := fyne.CurrentApp().Preferences()
-	prefs.SetString("revocations_server", url)
-	prefs.SetString("revocations_cursor", "0")
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go s.Run(runCtx)
+	s, opened := replayFeed(t, c, url)
 	awaitServer(t, "both events", func() bool { return len(s.feed.Events) == 2 })
 	revoked, erased := 1, 0 // newest first
 	if s.feed.Events[revoked].Kind != api.RevocationKindConsentRevoked || s.feed.Events[erased].Kind != api.RevocationKindContactErased {
@@ -64,14 +44,14 @@ func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
 	})
 
 	s.OpenEvent(revoked)
-	awaitServer(t, "the opened contact", func() bool { return len(opened) == 1 })
-	if opened[0] != erika || s.FeedInfo.Text != "Click a row to open its contact." {
-		t.Fatalf("opened %v, info %q", opened, s.FeedInfo.Text)
+	awaitServer(t, "the opened contact", func() bool { return len(*opened) == 1 })
+	if (*opened)[0] != erika || s.FeedInfo.Text != "Click a row to open its contact." {
+		t.Fatalf("opened %v, info %q", *opened, s.FeedInfo.Text)
 	}
 	s.OpenEvent(erased)
 	pump()
-	if !strings.Contains(s.FeedInfo.Text, "was erased") || len(opened) != 1 {
-		t.Fatalf("info = %q, opened %v", s.FeedInfo.Text, opened)
+	if !strings.Contains(s.FeedInfo.Text, "was erased") || len(*opened) != 1 {
+		t.Fatalf("info = %q, opened %v", s.FeedInfo.Text, *opened)
 	}
 
 	// Erika's record goes too: her revocation row now says so, and opens nothing.
@@ -81,8 +61,8 @@ func TestFeedRowOpensTheContactOrSaysItWasErased(t *testing.T) {
 	awaitServer(t, "the new erasure", func() bool { return len(s.feed.Events) == 3 })
 	s.OpenEvent(revoked + 1)
 	awaitServer(t, "the erased note", func() bool { return strings.Contains(s.FeedInfo.Text, "was erased") })
-	if len(opened) != 1 || !strings.Contains(s.eventText(s.feed.Events[revoked+1]), "erased") {
-		t.Fatalf("opened %v, row %q", opened, s.eventText(s.feed.Events[revoked+1]))
+	if len(*opened) != 1 || !strings.Contains(s.eventText(s.feed.Events[revoked+1]), "erased") {
+		t.Fatalf("opened %v, row %q", *opened, s.eventText(s.feed.Events[revoked+1]))
 	}
 }
 
@@ -213,16 +193,7 @@ func TestBlacklistEntryIsLiftedOnTheServer(t *testing.T) {
 func TestFeedRowOfAMergedRecordOpensItsSurvivor(t *testing.T) {
 	c, url := realClient(t)
 	ctx := context.Background()
-	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
-		t.Fatal(err)
-	}
-	person := func(given, family, email string) string {
-		p, err := c.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{email}}, nil)
-		if err != nil || p.Contact == nil {
-			t.Fatalf("create %s: %+v, %v", family, p, err)
-		}
-		return p.Contact.Id
-	}
+	person := withNewsletter(t, c)
 	duplicate := person("E.", "Testfrau", "e.testfrau@example.com")
 	survivor := person("Erika", "Testfrau", "erika.testfrau@example.com")
 	if _, err := c.RecordConsent(ctx, api.ConsentInput{ContactId: duplicate, PurposeKey: "newsletter", Source: "web form"}); err != nil {
@@ -235,17 +206,7 @@ func TestFeedRowOfAMergedRecordOpensItsSurvivor(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	loc, w := testWindow(t)
-	s := NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
-	var opened []string
-	s.OpenContact = func(id string) { opened = append(opened, id) }
-	w.SetContent(s.Object())
-	prefs := fyne.CurrentApp().Preferences()
-	prefs.SetString("revocations_server", url)
-	prefs.SetString("revocations_cursor", "0")
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go s.Run(runCtx)
+	s, opened := replayFeed(t, c, url)
 	revoked := -1
 	awaitServer(t, "the revocation and the merge", func() bool {
 		merged := false
@@ -263,11 +224,30 @@ func TestFeedRowOfAMergedRecordOpensItsSurvivor(t *testing.T) {
 		return strings.Contains(s.eventText(s.feed.Events[revoked]), "merged into Erika Testfrau")
 	})
 	s.OpenEvent(revoked)
-	awaitServer(t, "the survivor opened", func() bool { return len(opened) == 1 })
-	if opened[0] != survivor || !strings.Contains(s.FeedInfo.Text, "was merged into the record of Erika Testfrau") {
-		t.Fatalf("opened %v (survivor %s), info %q", opened, survivor, s.FeedInfo.Text)
+	awaitServer(t, "the survivor opened", func() bool { return len(*opened) == 1 })
+	if (*opened)[0] != survivor || !strings.Contains(s.FeedInfo.Text, "was merged into the record of Erika Testfrau") {
+		t.Fatalf("opened %v (survivor %s), info %q", *opened, survivor, s.FeedInfo.Text)
 	}
 	if strings.Contains(s.FeedInfo.Text, "erased") {
 		t.Fatalf("a merged record reads as erased: %q", s.FeedInfo.Text)
 	}
+}
+
+// replayFeed shows the admin screen on c's server with its whole feed replayed (the cursor
+// of the preferences at the beginning), until the test ends; opened collects the contacts
+// its rows open.
+func replayFeed(t *testing.T, c *api.Client, url string) (s *AdminScreen, opened *[]string) {
+	t.Helper()
+	loc, w := testWindow(t)
+	s = NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
+	opened = new([]string)
+	s.OpenContact = func(id string) { *opened = append(*opened, id) }
+	w.SetContent(s.Object())
+	prefs := fyne.CurrentApp().Preferences()
+	prefs.SetString("revocations_server", url)
+	prefs.SetString("revocations_cursor", "0")
+	runCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go s.Run(runCtx)
+	return s, opened
 }
