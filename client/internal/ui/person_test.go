@@ -294,7 +294,9 @@ func TestPuttingBackOnAListSheLeftAsksWhy(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	var link struct{ Data struct{ UnsubscribeLink string } }
+	var link struct {
+		Data struct{ UnsubscribeLink string }
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
