@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -63,18 +64,45 @@ func (b *bench) databaseCPU() time.Duration {
 }
 
 // machineIdle is the idle time of all the machine's CPUs together so far (from /proc/stat).
-func machineIdle() time.Duration {
+func machineIdle() time.Duration { idle, _ := machineTimes(); return idle }
+
+// machineSteal is the time the hypervisor gave the machine's CPUs to other guests so far
+// (from /proc/stat): on a virtual machine whose host is busy, a share of every figure's
+// window in which neither Vermerk nor its baseline ran.
+func machineSteal() time.Duration { _, steal := machineTimes(); return steal }
+
+func machineTimes() (idle, steal time.Duration) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line) // cpu user nice system idle iowait …
+	return parseMachineTimes(string(b))
+}
+
+// parseMachineTimes reads the idle and steal times of /proc/stat's first line ("cpu user
+// nice system idle iowait irq softirq steal …"; no steal column on old kernels: 0).
+func parseMachineTimes(stat string) (idle, steal time.Duration) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
 	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0
+	}
+	at := func(k int) time.Duration {
+		if k >= len(f) {
+			return 0
+		}
+		n, _ := strconv.ParseInt(f[k], 10, 64)
+		return time.Duration(n) * clockTick
+	}
+	return at(4), at(8)
+}
+
+// stolenShare is the share of all CPUs' time that steal was, over elapsed.
+func stolenShare(steal, elapsed time.Duration) float64 {
+	if elapsed <= 0 {
 		return 0
 	}
-	n, _ := strconv.ParseInt(f[4], 10, 64)
-	return time.Duration(n) * clockTick
+	return float64(steal) / float64(elapsed) / float64(runtime.NumCPU())
 }
 
 // cpuMeter measures the CPU the server, the database and the bench itself (the load
@@ -83,10 +111,12 @@ type cpuMeter struct {
 	b                       *bench
 	server                  *server
 	srv0, db0, self0, idle0 time.Duration
+	steal0                  time.Duration
 }
 
 func (b *bench) meter(s *server) *cpuMeter {
-	m := &cpuMeter{b: b, server: s, db0: b.databaseCPU(), idle0: machineIdle()}
+	idle, steal := machineTimes()
+	m := &cpuMeter{b: b, server: s, db0: b.databaseCPU(), idle0: idle, steal0: steal}
 	m.self0, _, _ = cpuTimes(os.Getpid(), false)
 	if s != nil {
 		m.srv0, _, _ = cpuTimes(s.cmd.Process.Pid, false)
@@ -106,9 +136,10 @@ func (m *cpuMeter) used() (server, db time.Duration) {
 
 // bench is the bench process's own CPU time since the meter started (the load generator,
 // pgx included when the baseline runs in it), idle the machine's idle CPU time.
-func (m *cpuMeter) bench() (self, idle time.Duration) {
+func (m *cpuMeter) bench() (self, idle, steal time.Duration) {
 	now, _, _ := cpuTimes(os.Getpid(), false)
-	return now - m.self0, machineIdle() - m.idle0
+	idleNow, stealNow := machineTimes()
+	return now - m.self0, idleNow - m.idle0, stealNow - m.steal0
 }
 
 // perOp is a CPU time per one of n operations in microseconds.

@@ -36,6 +36,9 @@ func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) 
 	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs, load generator %s µs (baseline: database %s µs, load generator %s µs)",
 		num(app.serverUS), num(app.dbUS), num(app.loadUS), num(base.dbUS), num(base.loadUS)))
 	f.note = join(f.note, autovacuumNote(app.vacuums))
+	if worst := max(app.stolen, base.stolen); worst >= 0.02 {
+		f.note = join(f.note, fmt.Sprintf("the hypervisor took %.0f %% of the CPUs' time (Vermerk's run) and %.0f %% (baseline's)", 100*app.stolen, 100*base.stolen))
+	}
 	if vac := autovacuumNote(base.vacuums); vac != "" {
 		f.note = join(f.note, "baseline: "+vac)
 	}

@@ -17,6 +17,7 @@ type loadResult struct {
 	// generator (the bench process), in the window; idle: the machine's idle CPUs, out of all
 	serverUS, dbUS, loadUS float64
 	idle                   float64
+	stolen                 float64 // the share of all CPUs' time the hypervisor gave to others
 	ops, errors            int
 	firstErr               error
 	window                 time.Duration
@@ -78,8 +79,8 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		firstErr error
 	}
 	var (
-		serverCPU, dbCPU, selfCPU, idleCPU time.Duration
-		vacuums                            []string
+		serverCPU, dbCPU, selfCPU, idleCPU, stealCPU time.Duration
+		vacuums                                      []string
 	)
 	metered := make(chan struct{})
 	go func() {
@@ -93,7 +94,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 		watched := b.watchAutovacuum(ctx)
 		time.Sleep(time.Until(to))
 		serverCPU, dbCPU = m.used()
-		selfCPU, idleCPU = m.bench()
+		selfCPU, idleCPU, stealCPU = m.bench()
 		vacuums = watched()
 	}()
 	var ticket atomic.Int64
@@ -142,9 +143,10 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	slices.Sort(r.latencies)
 	r.serverUS, r.dbUS, r.loadUS = perOp(serverCPU, r.ops), perOp(dbCPU, r.ops), perOp(selfCPU, r.ops)
 	r.idle = float64(idleCPU) / float64(sc.duration) / float64(runtime.NumCPU())
+	r.stolen = stolenShare(stealCPU, sc.duration)
 	if r.ops > 0 {
-		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs, load generator %.0f µs; machine %.0f %% idle",
-			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS, r.loadUS, 100*r.idle)
+		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs, load generator %.0f µs; machine %.0f %% idle, %.0f %% stolen by the hypervisor",
+			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS, r.loadUS, 100*r.idle, 100*r.stolen)
 	}
 	if note := autovacuumNote(r.vacuums); note != "" {
 		b.progress("%s: %s", what, note)

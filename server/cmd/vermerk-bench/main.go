@@ -73,6 +73,7 @@ var scales = map[string]scale{
 // bench is one run: the database, the secret the servers hash with, and the figures so far.
 type bench struct {
 	scale   scale
+	stolen  float64 // the share of the CPUs' time the hypervisor gave to others over the whole run
 	dir     string
 	cluster *embeddedpg.Cluster
 	dbURL   string
@@ -154,6 +155,7 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 		return err
 	}
 	b.progress("scale %s on %d CPUs (load average %s); building vermerk", sc.name, runtime.NumCPU(), loadAverage())
+	steal0 := machineSteal()
 	if err := b.build(ctx); err != nil {
 		return err
 	}
@@ -202,6 +204,7 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 			return err
 		}
 	}
+	b.stolen = stolenShare(machineSteal()-steal0, time.Since(start))
 	b.report(out, time.Since(start))
 	if path := os.Getenv("BENCH_MARKDOWN"); path != "" {
 		f, err := os.Create(path)

@@ -172,8 +172,8 @@ func (b *bench) report(w io.Writer, took time.Duration) {
 		fmt.Fprintf(w, "growth %s %s %s → %s %s factor %s target %s %s\n", g.name, num(g.small), g.unit, num(g.big), g.unit,
 			num(g.factor()), strings.ReplaceAll(g.goal.String(""), " ", ""), g.goal.verdict(g.factor()))
 	}
-	fmt.Fprintf(w, "\nVermerk vs. baseline, scale %s, %d CPUs, %s, load average %s, %d workers × %s, took %s\n\n",
-		b.scale.name, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02 15:04 MST"), loadAverage(), b.scale.workers, b.scale.duration,
+	fmt.Fprintf(w, "\nVermerk vs. baseline, scale %s, %d CPUs, %s, load average %s, %.0f %% of the CPUs' time stolen by the hypervisor, %d workers × %s, took %s\n\n",
+		b.scale.name, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02 15:04 MST"), loadAverage(), 100*b.stolen, b.scale.workers, b.scale.duration,
 		took.Round(time.Second))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tVermerk\tbaseline\tratio\ttarget\t\tnote")
@@ -209,8 +209,8 @@ func count(n int) string {
 
 // markdown writes the tables as Markdown (BENCH_MARKDOWN=file), for the README.
 func (b *bench) markdown(w io.Writer, took time.Duration) {
-	fmt.Fprintf(w, "Scale %s, %d CPUs, %s, load average %s at the end, took %s.\n\n", b.scale.name, runtime.NumCPU(),
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), loadAverage(), took.Round(time.Second))
+	fmt.Fprintf(w, "Scale %s, %d CPUs, %s, load average %s at the end, %.0f %% of the CPUs' time stolen by the hypervisor, took %s.\n\n", b.scale.name, runtime.NumCPU(),
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), loadAverage(), 100*b.stolen, took.Round(time.Second))
 	fmt.Fprintln(w, "| figure | Vermerk | baseline (same run) | ratio | target | | note |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
 	for _, f := range b.figures {

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFigureVerdict(t *testing.T) {
@@ -99,5 +100,21 @@ func TestContactIDsRunInOrder(t *testing.T) {
 			t.Fatalf("contactID(%d) = %s sorts before %s", i, id, prev)
 		}
 		prev = id
+	}
+}
+
+// The idle and steal times come from /proc/stat's first line (in USER_HZ ticks); a kernel
+// without the steal column gives none.
+func TestMachineTimesFromProcStat(t *testing.T) {
+	idle, steal := parseMachineTimes("cpu  830377 0 174032 5206594 4719 0 6036 22327 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+	if idle != 52065940*time.Millisecond || steal != 223270*time.Millisecond {
+		t.Errorf("idle %v steal %v, want 14h27m45.94s and 3m43.27s", idle, steal)
+	}
+	if _, steal := parseMachineTimes("cpu  1 2 3 4 5\n"); steal != 0 {
+		t.Errorf("steal without its column: %v", steal)
+	}
+	want := 0.3 / float64(runtime.NumCPU()) // 1.8 s of 6 s on one CPU, spread over all
+	if share := stolenShare(1800*time.Millisecond, 6*time.Second); share < want*0.999 || share > want*1.001 {
+		t.Errorf("1.8 s stolen of 6 s: share %v, want %v", share, want)
 	}
 }
