@@ -74,7 +74,8 @@ func (v *ListsView) Object() fyne.CanvasObject { return v.root }
 func (v *ListsView) askPutBack(id, key string, refused error) {
 	v.Message.SetText("")
 	v.PutBack = showReasonDialog(v.win, reasonSpec{
-		Title: t("lists.putback.title"), Text: app.ErrorText(refused, v.loc), Confirm: t("lists.putback.confirm"),
+		Title: t("lists.putback.title"), Text: app.ErrorText(refused, v.loc), Details: v.Choice.Selected,
+		Confirm: t("lists.putback.confirm"),
 		OnConfirm: func(reason string) {
 			go func() {
 				c, err := app.PutOnList(context.Background(), v.b, id, key, reason)
