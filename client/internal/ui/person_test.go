@@ -262,7 +262,7 @@ func TestTheGrantDialogOffersEveryField(t *testing.T) {
 	test.Type(g.Source, "letter")
 	test.Type(g.GivenAt, "1.1.2999")
 	s.Detail.Consents.SubmitGrant()
-	eventually(t, "the refusal", func() bool { return s.Detail.Consents.Message.Text == "The date of consent lies in the future." })
+	eventually(t, "the refusal in the dialog", func() bool { return g.Message.Text == "The date of consent lies in the future." })
 }
 
 // formLabelColor is the colour of the form's label with the given text.
