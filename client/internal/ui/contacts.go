@@ -32,7 +32,10 @@ type ContactsScreen struct {
 	Admin bool
 	// OnRequestFiled is called after a data-subject request was filed from a detail.
 	OnRequestFiled func()
-	right          *fyne.Container
+	// Leave asks before another contact or a new form replaces unsaved typing (while open).
+	Leave    dialog.Dialog
+	right    *fyne.Container
+	selected string // the id of the row selected in the list, "" for none
 
 	b      app.Backend
 	loc    localizer
@@ -65,15 +68,21 @@ func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsS
 			box.Objects[1].(*widget.Label).SetText(strings.Join(append(append([]string{}, c.Emails...), c.Phones...), " · "))
 		})
 	s.List.OnSelected = func(i widget.ListItemID) {
-		if i < len(s.state.Items) {
-			s.OpenContact(s.state.Items[i].Id)
+		if i >= len(s.state.Items) {
+			return
 		}
+		id := s.state.Items[i].Id
+		s.selected = id
+		s.leaveForm(func() { s.OpenContact(id) }, s.List.UnselectAll)
 	}
+	s.List.OnUnselected = func(widget.ListItemID) { s.selected = "" }
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() {
 		s.search.Now(app.SearchQuery{Search: s.state.Search, After: s.state.Next})
 	})
 	s.LoadMore.Hide()
-	s.New = widget.NewButtonWithIcon(t("action.new"), theme.ContentAddIcon(), func() { s.OpenForm(app.ContactForm{}) })
+	s.New = widget.NewButtonWithIcon(t("action.new"), theme.ContentAddIcon(), func() {
+		s.leaveForm(func() { s.OpenForm(app.ContactForm{}) }, nil)
+	})
 	s.New.Importance = widget.HighImportance
 
 	left := container.NewBorder(
@@ -136,6 +145,32 @@ func (s *ContactsScreen) setRight(o fyne.CanvasObject) {
 	s.right.Refresh()
 }
 
+// leaveForm runs next at once when no form holds unsaved typing; otherwise it asks first,
+// and runs stay when the user keeps editing.
+func (s *ContactsScreen) leaveForm(next, stay func()) {
+	if s.Form == nil || !s.Form.Dirty() {
+		next()
+		return
+	}
+	s.Leave = dialog.NewConfirm(t("form.leave.title"), t("form.leave.text"), func(discard bool) {
+		s.Leave = nil
+		if discard {
+			next()
+		} else if stay != nil {
+			stay()
+		}
+	}, s.win)
+	s.Leave.(*dialog.ConfirmDialog).SetConfirmText(t("form.leave.discard"))
+	s.Leave.(*dialog.ConfirmDialog).SetDismissText(t("form.leave.stay"))
+	s.Leave.Show()
+}
+
+// GoTo opens a contact on the user's behalf (a row of the admin feed), asking first when
+// the open form holds unsaved typing.
+func (s *ContactsScreen) GoTo(id string) {
+	s.leaveForm(func() { s.OpenContact(id) }, nil)
+}
+
 // OpenContact loads a contact and shows its detail.
 func (s *ContactsScreen) OpenContact(id string) {
 	go func() {
@@ -174,6 +209,10 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 	}
 	s.setRight(d.Object())
 	s.Detail = d
+	if s.selected != "" && s.selected != c.Id {
+		// a row shown selected that is not the detail ignores the click that would open it
+		s.List.UnselectAll()
+	}
 }
 
 // ShowReceipt shows what an erasure left: the date and the blacklist entry, no personal data
@@ -207,6 +246,7 @@ func (s *ContactsScreen) OpenForm(f app.ContactForm) *FormScreen {
 	form.OnOpen = s.OpenContact
 	s.setRight(form.Object())
 	s.Form = form
+	s.List.UnselectAll()
 	return form
 }
 

@@ -158,7 +158,7 @@ func (s *Shell) build() {
 		}
 		s.Admin.OpenContact = func(id string) {
 			s.Tabs.SelectIndex(0)
-			s.Contacts.OpenContact(id)
+			s.Contacts.GoTo(id)
 		}
 	}
 	s.Office = nil
