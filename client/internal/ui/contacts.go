@@ -351,10 +351,13 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	}
 	created := widget.NewLabel(tf("detail.created", map[string]any{"Date": loc.Date(c.CreatedAt)}))
 	created.Importance = widget.LowImportance
+	// Two buttons a row: four in one were as wide as a 1024-pixel screen leaves the detail,
+	// and pushed the list beside it down to a search field of a few letters.
+	actionGrid := container.NewHBox(container.NewGridWithColumns(2, actions.Objects...))
 	d.root = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, nil, buttons, title),
 		d.Blocked,
-		actions,
+		actionGrid,
 		d.Status,
 		widget.NewForm(items...),
 		created,
