@@ -173,35 +173,39 @@ func (b *Backend) write(ctx context.Context, id string, in api.ContactInput, o *
 			p.Duplicates = append(p.Duplicates, c.ContactSummary)
 		}
 	}
-	now := time.Now()
-	c := api.ContactDetail{CreatedAt: now, UpdatedAt: now}
-	idx := -1
-	if id != "" {
-		for i := range b.contacts {
-			if b.contacts[i].Id == id {
-				idx, c = i, b.contacts[i]
-			}
-		}
-		if idx < 0 {
-			return api.ContactPayloadFields{}, &api.Error{Op: "updateContact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
-		}
-	} else {
-		b.nextID++
-		c.Id = fmt.Sprintf("c%03d", b.nextID)
+	if id == "" {
+		p.Contact = b.insert(in)
+		return p, nil
 	}
+	idx := slices.IndexFunc(b.contacts, func(c api.ContactDetail) bool { return c.Id == id })
+	if idx < 0 {
+		return api.ContactPayloadFields{}, &api.Error{Op: "updateContact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
+	}
+	c := b.contacts[idx]
 	c.GivenName, c.FamilyName, c.Organization = deref(in.GivenName), deref(in.FamilyName), in.Organization
-	c.Emails, c.Phones, c.UpdatedAt = in.Emails, in.Phones, now
+	c.Emails, c.Phones, c.UpdatedAt = in.Emails, in.Phones, time.Now()
 	c.Address = nil
 	if a := in.Address; a != nil {
 		c.Address = &api.PostalAddress{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: deref(a.Country)}
 	}
-	if idx >= 0 {
-		b.contacts[idx] = c
-	} else {
-		b.contacts = append([]api.ContactDetail{c}, b.contacts...)
-	}
+	b.contacts[idx] = c
 	p.Contact = &c
 	return p, nil
+}
+
+// insert adds a new contact, as the import and createContact do; b.mu is held.
+func (b *Backend) insert(in api.ContactInput) *api.ContactDetail {
+	now := time.Now()
+	b.nextID++
+	c := api.ContactDetail{CreatedAt: now, UpdatedAt: now}
+	c.Id = fmt.Sprintf("c%03d", b.nextID)
+	c.GivenName, c.FamilyName, c.Organization = deref(in.GivenName), deref(in.FamilyName), in.Organization
+	c.Emails, c.Phones = in.Emails, in.Phones
+	if a := in.Address; a != nil {
+		c.Address = &api.PostalAddress{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: deref(a.Country)}
+	}
+	b.contacts = append([]api.ContactDetail{c}, b.contacts...)
+	return &c
 }
 
 func (b *Backend) Purposes(ctx context.Context) ([]api.PurposeFields, error) {
