@@ -125,6 +125,9 @@ func TestErasureShowsEveryRecordAndKeepsSomeoneElse(t *testing.T) {
 	s := openDetail(t, b, "c002", true)
 	test.Tap(s.Detail.Erase)
 	v := s.Detail.EraseDialog
+	if f := s.win.Canvas().Focused(); f != v.Reason {
+		t.Errorf("focused %T, not the reason: the admin clicks into it before typing, as no other reason dialog asks", f)
+	}
 	eventually(t, "the preview", func() bool { return v.Going.Text != "" })
 	if v.Going.Text != "3 records will be erased:" || v.Keep[p1.Contact.Id] == nil || v.Keep[p2.Contact.Id] == nil {
 		t.Fatalf("preview: %q, keep checks %v", v.Going.Text, v.Keep)
