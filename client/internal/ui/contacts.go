@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type ContactsScreen struct {
 	Form     *FormScreen // the open form, if any
 	Detail   *DetailView // the open detail, if any
 	Receipt  *widget.Label
+	// Gone says that a contact opened from the list no longer exists (erased or merged
+	// elsewhere meanwhile); the list is loaded again.
+	Gone *widget.Label
 	// Admin shows the erase button in the detail (ADMIN tokens).
 	Admin bool
 	// OnRequestFiled is called after a data-subject request was filed from a detail.
@@ -141,6 +145,7 @@ func (s *ContactsScreen) setRight(o fyne.CanvasObject) {
 	}
 	s.Detail = nil
 	s.Receipt = nil
+	s.Gone = nil
 	s.right.Objects = []fyne.CanvasObject{o}
 	s.right.Refresh()
 }
@@ -180,8 +185,20 @@ func (s *ContactsScreen) OpenContact(id string) {
 			if err == nil {
 				err = perr
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, api.ErrNotFound):
+				// No other contact's detail may stay beside the row clicked: the next button
+				// pressed would act on that other person.
+				gone := wrapLabel(t("contacts.gone"))
+				s.setRight(container.NewPadded(gone))
+				s.Gone = gone
+				s.Reload()
+				return
+			case err != nil:
 				s.Message.SetText(app.ErrorText(err, s.loc))
+				if s.Detail == nil || s.Detail.ContactID() != id {
+					s.List.UnselectAll()
+				}
 				return
 			}
 			s.ShowDetail(c, purposes)

@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/demo"
 )
@@ -83,4 +87,28 @@ func TestTypedInputIsNotDroppedWithoutAsking(t *testing.T) {
 	s.OpenForm(app.ContactForm{})
 	s.List.Select(0)
 	eventually(t, "the contact without a question", func() bool { return s.Detail != nil && s.Form == nil })
+}
+
+// Someone else erased a contact while it was still in this list: a click on its row leaves
+// no other contact's detail beside the highlighted row (it stayed, and the next button
+// pressed acted on that other person), says that it is gone, and the row goes.
+func TestARowOfAContactErasedElsewhere(t *testing.T) {
+	s := contactsOnDemo(t)
+	first, gone := s.state.Items[0].Id, s.state.Items[1].Id
+	s.List.Select(0)
+	eventually(t, "the first detail", func() bool { return s.Detail != nil && s.Detail.ContactID() == first })
+	if _, err := s.b.EraseContact(context.Background(), gone, "erased by a colleague"); err != nil {
+		t.Fatal(err)
+	}
+
+	s.List.Select(1)
+	eventually(t, "the list without the erased contact", func() bool {
+		return !slices.ContainsFunc(s.state.Items, func(c api.ContactSummary) bool { return c.Id == gone })
+	})
+	if s.Detail != nil {
+		t.Fatalf("the detail of %s stays beside the row of the erased contact", s.Detail.ContactID())
+	}
+	if s.Gone == nil || !strings.Contains(s.Gone.Text, "no longer there") {
+		t.Fatal("the user is not told that the contact is gone")
+	}
 }
