@@ -112,10 +112,22 @@ func (b *Backend) Contact(ctx context.Context, id string) (api.ContactDetail, er
 	defer b.mu.Unlock()
 	for _, c := range b.contacts {
 		if c.Id == id {
-			return c, nil
+			return detached(c), nil
 		}
 	}
 	return api.ContactDetail{}, &api.Error{Op: "contact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
+}
+
+// detached copies c with consents and their histories of its own: a consent recorded later
+// changes them in place, while the caller (a screen, as with the server's answer) reads them
+// without the lock.
+func detached(c api.ContactDetail) api.ContactDetail {
+	c.Consents = slices.Clone(c.Consents)
+	for i := range c.Consents {
+		c.Consents[i].History = slices.Clone(c.Consents[i].History)
+	}
+	c.Lists = slices.Clone(c.Lists)
+	return c
 }
 
 func (b *Backend) Screen(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
