@@ -157,7 +157,7 @@ func (s *ContactsScreen) leaveForm(next, stay func()) {
 		next()
 		return
 	}
-	s.Leave = dialog.NewConfirm(t("form.leave.title"), t("form.leave.text"), func(discard bool) {
+	ask := dialog.NewConfirm(t("form.leave.title"), t("form.leave.text"), func(discard bool) {
 		s.Leave = nil
 		if discard {
 			next()
@@ -165,9 +165,10 @@ func (s *ContactsScreen) leaveForm(next, stay func()) {
 			stay()
 		}
 	}, s.win)
-	s.Leave.(*dialog.ConfirmDialog).SetConfirmText(t("form.leave.discard"))
-	s.Leave.(*dialog.ConfirmDialog).SetDismissText(t("form.leave.stay"))
-	s.Leave.Show()
+	ask.SetConfirmText(t("form.leave.discard"))
+	ask.SetDismissText(t("form.leave.stay"))
+	s.Leave = ask
+	ask.Show()
 }
 
 // GoTo opens a contact on the user's behalf (a row of the admin feed), asking first when
