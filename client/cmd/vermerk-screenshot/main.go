@@ -123,6 +123,9 @@ func show(s *ui.Shell, name, email, csvPath string) {
 			d.EraseDialog.Dialog.Hide()
 			d.EraseDialog = nil
 		}
+		if f := s.Contacts.Form; f != nil {
+			f.Cancel.OnTapped() // the typed form of the previous picture: a row would ask first
+		}
 	})
 	// openFirst selects the first contact of the list and waits for its detail (not the
 	// detail of an earlier picture).

@@ -112,10 +112,22 @@ func (b *Backend) Contact(ctx context.Context, id string) (api.ContactDetail, er
 	defer b.mu.Unlock()
 	for _, c := range b.contacts {
 		if c.Id == id {
-			return c, nil
+			return detached(c), nil
 		}
 	}
 	return api.ContactDetail{}, &api.Error{Op: "contact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
+}
+
+// detached copies c with consents and their histories of its own: a consent recorded later
+// changes them in place, while the caller (a screen, as with the server's answer) reads them
+// without the lock.
+func detached(c api.ContactDetail) api.ContactDetail {
+	c.Consents = slices.Clone(c.Consents)
+	for i := range c.Consents {
+		c.Consents[i].History = slices.Clone(c.Consents[i].History)
+	}
+	c.Lists = slices.Clone(c.Lists)
+	return c
 }
 
 func (b *Backend) Screen(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
@@ -173,35 +185,39 @@ func (b *Backend) write(ctx context.Context, id string, in api.ContactInput, o *
 			p.Duplicates = append(p.Duplicates, c.ContactSummary)
 		}
 	}
-	now := time.Now()
-	c := api.ContactDetail{CreatedAt: now, UpdatedAt: now}
-	idx := -1
-	if id != "" {
-		for i := range b.contacts {
-			if b.contacts[i].Id == id {
-				idx, c = i, b.contacts[i]
-			}
-		}
-		if idx < 0 {
-			return api.ContactPayloadFields{}, &api.Error{Op: "updateContact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
-		}
-	} else {
-		b.nextID++
-		c.Id = fmt.Sprintf("c%03d", b.nextID)
+	if id == "" {
+		p.Contact = b.insert(in)
+		return p, nil
 	}
+	idx := slices.IndexFunc(b.contacts, func(c api.ContactDetail) bool { return c.Id == id })
+	if idx < 0 {
+		return api.ContactPayloadFields{}, &api.Error{Op: "updateContact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist"}
+	}
+	c := b.contacts[idx]
 	c.GivenName, c.FamilyName, c.Organization = deref(in.GivenName), deref(in.FamilyName), in.Organization
-	c.Emails, c.Phones, c.UpdatedAt = in.Emails, in.Phones, now
+	c.Emails, c.Phones, c.UpdatedAt = in.Emails, in.Phones, time.Now()
 	c.Address = nil
 	if a := in.Address; a != nil {
 		c.Address = &api.PostalAddress{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: deref(a.Country)}
 	}
-	if idx >= 0 {
-		b.contacts[idx] = c
-	} else {
-		b.contacts = append([]api.ContactDetail{c}, b.contacts...)
-	}
+	b.contacts[idx] = c
 	p.Contact = &c
 	return p, nil
+}
+
+// insert adds a new contact, as the import and createContact do; b.mu is held.
+func (b *Backend) insert(in api.ContactInput) *api.ContactDetail {
+	now := time.Now()
+	b.nextID++
+	c := api.ContactDetail{CreatedAt: now, UpdatedAt: now}
+	c.Id = fmt.Sprintf("c%03d", b.nextID)
+	c.GivenName, c.FamilyName, c.Organization = deref(in.GivenName), deref(in.FamilyName), in.Organization
+	c.Emails, c.Phones = in.Emails, in.Phones
+	if a := in.Address; a != nil {
+		c.Address = &api.PostalAddress{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: deref(a.Country)}
+	}
+	b.contacts = append([]api.ContactDetail{c}, b.contacts...)
+	return &c
 }
 
 func (b *Backend) Purposes(ctx context.Context) ([]api.PurposeFields, error) {

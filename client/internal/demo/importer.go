@@ -172,6 +172,7 @@ func (b *Backend) DecideImportRow(ctx context.Context, jobID string, line int, a
 			j.fields.HeldRows = append(j.fields.HeldRows[:i:i], j.fields.HeldRows[i+1:]...)
 			if accept {
 				j.fields.Inserted++
+				b.insert(rowInput(h.Row))
 				b.overrides = append(b.overrides, api.OverrideInput{Reason: reason})
 			}
 			break
@@ -213,16 +214,7 @@ func (b *Backend) WatchImport(ctx context.Context, jobID string, onEvent func(ap
 				f.Invalid++
 				continue
 			}
-			in := api.ContactInput{GivenName: &row.GivenName, FamilyName: &row.FamilyName}
-			if row.Email != "" {
-				in.Emails = []string{row.Email}
-			}
-			if row.Phone != "" {
-				in.Phones = []string{row.Phone}
-			}
-			if row.Street != "" {
-				in.Address = &api.PostalAddressInput{Street: row.Street, PostalCode: row.PostalCode, City: row.City}
-			}
+			in := rowInput(row)
 			s := b.screen(in)
 			dup := false
 			for _, c := range b.contacts {
@@ -238,6 +230,7 @@ func (b *Backend) WatchImport(ctx context.Context, jobID string, onEvent func(ap
 				f.Duplicates++
 			default:
 				f.Inserted++
+				b.insert(in)
 			}
 		}
 		if f.Processed == f.Total {
@@ -254,6 +247,24 @@ func (b *Backend) WatchImport(ctx context.Context, jobID string, onEvent func(ap
 			return
 		}
 	}
+}
+
+// rowInput is an import row as a new contact.
+func rowInput(row api.ImportRow) api.ContactInput {
+	in := api.ContactInput{GivenName: &row.GivenName, FamilyName: &row.FamilyName}
+	if row.Organization != "" {
+		in.Organization = &row.Organization
+	}
+	if row.Email != "" {
+		in.Emails = []string{row.Email}
+	}
+	if row.Phone != "" {
+		in.Phones = []string{row.Phone}
+	}
+	if row.Street != "" {
+		in.Address = &api.PostalAddressInput{Street: row.Street, PostalCode: row.PostalCode, City: row.City}
+	}
+	return in
 }
 
 // SampleCSV is a small German address list with a header, a blacklisted row and a broken one.

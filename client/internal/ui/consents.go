@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -20,8 +21,9 @@ type ConsentsView struct {
 	Grant   *widget.Button
 	Revoke  map[string]*widget.Button // by purpose key, for granted consents
 	Message *widget.Label
-	// GrantForm is the open grant dialog's fields.
-	GrantForm *GrantForm
+	// GrantForm is the open grant dialog's fields; RevokeForm the revoke dialog's.
+	GrantForm  *GrantForm
+	RevokeForm *RevokeForm
 	// Histories are the ledgers, one accordion per purpose with a history.
 	Histories []*widget.Accordion
 
@@ -104,12 +106,16 @@ type GrantForm struct {
 	Evidence *widget.Entry
 	GivenAt  *widget.Entry
 	// Text offers the purpose's consent text versions, newest first.
-	Text   *widget.Select
-	Dialog dialog.Dialog
-	keys   map[string]string
-	texts  map[string][]app.TextChoice // by purpose key
-	loc    localizer
-	Fields *widget.Form // the dialog's form
+	Text *widget.Select
+	// Save and Cancel end the dialog; Message says why the last save was refused (the
+	// dialog stays open with what was typed).
+	Save, Cancel *widget.Button
+	Message      *widget.Label
+	Dialog       dialog.Dialog
+	keys         map[string]string
+	texts        map[string][]app.TextChoice // by purpose key
+	loc          localizer
+	Fields       *widget.Form // the dialog's form
 }
 
 // form is what the dialog holds, for app.GrantConsent.
@@ -152,6 +158,7 @@ func (v *ConsentsView) showGrant() {
 	}
 	g.Text = widget.NewSelect(nil, nil)
 	g.Purpose = widget.NewSelect(names, func(string) { g.offerTexts() })
+	g.Purpose.PlaceHolder = t("consents.purpose.pick")
 	g.Source = widget.NewSelectEntry(channelTexts(app.ConsentSources, v.loc))
 	g.Evidence = widget.NewEntry()
 	g.Evidence.SetPlaceHolder(t("consents.evidence"))
@@ -165,11 +172,13 @@ func (v *ConsentsView) showGrant() {
 		widget.NewFormItem(t("consents.source"), g.Source),
 		widget.NewFormItem(t("consents.evidence"), g.Evidence),
 		widget.NewFormItem(t("consents.givenat"), g.GivenAt))
-	g.Dialog = dialog.NewCustomConfirm(t("consents.grant.title"), t("action.save"), t("action.cancel"), g.Fields, func(ok bool) {
-		if ok {
-			v.SubmitGrant()
-		}
-	}, v.win)
+	g.Message = wrapLabel("")
+	g.Message.Importance = widget.DangerImportance
+	g.Save = widget.NewButtonWithIcon(t("action.save"), theme.ConfirmIcon(), v.SubmitGrant)
+	g.Save.Importance = widget.HighImportance
+	g.Cancel = widget.NewButtonWithIcon(t("action.cancel"), theme.CancelIcon(), func() { g.Dialog.Hide() })
+	g.Dialog = dialog.NewCustomWithoutButtons(t("consents.grant.title"),
+		container.NewBorder(nil, container.NewVBox(g.Message, container.NewHBox(layoutSpacer(), g.Cancel, g.Save)), nil, nil, g.Fields), v.win)
 	// wide enough for the start of a consent text
 	g.Dialog.Resize(fyne.NewSize(860, 400))
 	g.Dialog.Show()
@@ -187,33 +196,74 @@ func (v *ConsentsView) showGrant() {
 	}()
 }
 
-// SubmitGrant records the consent the grant dialog holds.
+// SubmitGrant records the consent the grant dialog holds. A refusal is said in the dialog,
+// which stays open with what was typed; a recorded consent closes it.
 func (v *ConsentsView) SubmitGrant() {
-	f := v.GrantForm.form()
+	g := v.GrantForm
+	f := g.form()
+	g.Save.Disable()
 	go func() {
 		_, err := app.GrantConsent(context.Background(), v.b, v.contactID, f, time.Now())
-		do(func() { v.done(err) })
+		do(func() {
+			g.Save.Enable()
+			if err != nil {
+				g.Message.SetText(app.ErrorText(err, v.loc))
+				return
+			}
+			g.Dialog.Hide()
+			v.done(nil)
+		})
 	}()
 }
 
+// RevokeForm is the revoke dialog: how the person revoked (a choice, or typed), and the
+// buttons. Revoke stays disabled while the channel is blank; a refusal is said in Message and
+// the dialog stays open.
+type RevokeForm struct {
+	Channel         *widget.SelectEntry
+	Confirm, Cancel *widget.Button
+	Message         *widget.Label
+	Dialog          dialog.Dialog
+}
+
 func (v *ConsentsView) showRevoke(key, name string) {
-	channel := widget.NewSelectEntry(channelTexts(app.RevocationChannels, v.loc))
-	dialog.ShowForm(tf("consents.revoke.title", map[string]any{"Purpose": name}), t("action.revoke"), t("action.cancel"),
-		[]*widget.FormItem{widget.NewFormItem(t("consents.channel"), channel)}, func(ok bool) {
-			if !ok {
-				return
-			}
-			text := app.ChannelFromText(channel.Text, app.RevocationChannels, v.loc)
-			go func() {
-				c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
-				do(func() {
-					if err == nil {
-						v.showNotice(app.NoticeText(c, v.loc))
-					}
-					v.done(err)
-				})
-			}()
-		}, v.win)
+	r := &RevokeForm{Channel: widget.NewSelectEntry(channelTexts(app.RevocationChannels, v.loc)), Message: wrapLabel("")}
+	r.Channel.SetPlaceHolder(t("consents.channel.hint"))
+	r.Message.Importance = widget.DangerImportance
+	r.Confirm = widget.NewButtonWithIcon(t("action.revoke"), theme.ConfirmIcon(), func() {
+		text := app.ChannelFromText(r.Channel.Text, app.RevocationChannels, v.loc)
+		r.Confirm.Disable()
+		go func() {
+			c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
+			do(func() {
+				if err != nil {
+					r.Message.SetText(app.ErrorText(err, v.loc))
+					r.Confirm.Enable()
+					return
+				}
+				r.Dialog.Hide()
+				v.showNotice(app.NoticeText(c, v.loc))
+				v.done(nil)
+			})
+		}()
+	})
+	r.Confirm.Importance = widget.HighImportance
+	r.Confirm.Disable()
+	r.Channel.OnChanged = func(s string) {
+		if strings.TrimSpace(s) == "" {
+			r.Confirm.Disable()
+		} else {
+			r.Confirm.Enable()
+		}
+	}
+	r.Cancel = widget.NewButtonWithIcon(t("action.cancel"), theme.CancelIcon(), func() { r.Dialog.Hide() })
+	content := container.NewVBox(widget.NewForm(widget.NewFormItem(t("consents.channel"), r.Channel)),
+		r.Message, container.NewHBox(layoutSpacer(), r.Cancel, r.Confirm))
+	r.Dialog = dialog.NewCustomWithoutButtons(tf("consents.revoke.title", map[string]any{"Purpose": name}), content, v.win)
+	r.Dialog.Resize(fyne.NewSize(560, 220))
+	v.RevokeForm = r
+	r.Dialog.Show()
+	v.win.Canvas().Focus(r.Channel)
 }
 
 // showNotice tells what the server remarked on a recorded change (a revocation of a consent

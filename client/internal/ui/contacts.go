@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,11 +29,17 @@ type ContactsScreen struct {
 	Form     *FormScreen // the open form, if any
 	Detail   *DetailView // the open detail, if any
 	Receipt  *widget.Label
+	// Gone says that a contact opened from the list no longer exists (erased or merged
+	// elsewhere meanwhile); the list is loaded again.
+	Gone *widget.Label
 	// Admin shows the erase button in the detail (ADMIN tokens).
 	Admin bool
 	// OnRequestFiled is called after a data-subject request was filed from a detail.
 	OnRequestFiled func()
-	right          *fyne.Container
+	// Leave asks before another contact or a new form replaces unsaved typing (while open).
+	Leave    dialog.Dialog
+	right    *fyne.Container
+	selected string // the id of the row selected in the list, "" for none
 
 	b      app.Backend
 	loc    localizer
@@ -65,15 +72,21 @@ func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsS
 			box.Objects[1].(*widget.Label).SetText(strings.Join(append(append([]string{}, c.Emails...), c.Phones...), " · "))
 		})
 	s.List.OnSelected = func(i widget.ListItemID) {
-		if i < len(s.state.Items) {
-			s.OpenContact(s.state.Items[i].Id)
+		if i >= len(s.state.Items) {
+			return
 		}
+		id := s.state.Items[i].Id
+		s.selected = id
+		s.leaveForm(func() { s.OpenContact(id) }, s.List.UnselectAll)
 	}
+	s.List.OnUnselected = func(widget.ListItemID) { s.selected = "" }
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() {
 		s.search.Now(app.SearchQuery{Search: s.state.Search, After: s.state.Next})
 	})
 	s.LoadMore.Hide()
-	s.New = widget.NewButtonWithIcon(t("action.new"), theme.ContentAddIcon(), func() { s.OpenForm(app.ContactForm{}) })
+	s.New = widget.NewButtonWithIcon(t("action.new"), theme.ContentAddIcon(), func() {
+		s.leaveForm(func() { s.OpenForm(app.ContactForm{}) }, nil)
+	})
 	s.New.Importance = widget.HighImportance
 
 	left := container.NewBorder(
@@ -132,8 +145,36 @@ func (s *ContactsScreen) setRight(o fyne.CanvasObject) {
 	}
 	s.Detail = nil
 	s.Receipt = nil
+	s.Gone = nil
 	s.right.Objects = []fyne.CanvasObject{o}
 	s.right.Refresh()
+}
+
+// leaveForm runs next at once when no form holds unsaved typing; otherwise it asks first,
+// and runs stay when the user keeps editing.
+func (s *ContactsScreen) leaveForm(next, stay func()) {
+	if s.Form == nil || !s.Form.Dirty() {
+		next()
+		return
+	}
+	ask := dialog.NewConfirm(t("form.leave.title"), t("form.leave.text"), func(discard bool) {
+		s.Leave = nil
+		if discard {
+			next()
+		} else if stay != nil {
+			stay()
+		}
+	}, s.win)
+	ask.SetConfirmText(t("form.leave.discard"))
+	ask.SetDismissText(t("form.leave.stay"))
+	s.Leave = ask
+	ask.Show()
+}
+
+// GoTo opens a contact on the user's behalf (a row of the admin feed), asking first when
+// the open form holds unsaved typing.
+func (s *ContactsScreen) GoTo(id string) {
+	s.leaveForm(func() { s.OpenContact(id) }, nil)
 }
 
 // OpenContact loads a contact and shows its detail.
@@ -145,8 +186,20 @@ func (s *ContactsScreen) OpenContact(id string) {
 			if err == nil {
 				err = perr
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, api.ErrNotFound):
+				// No other contact's detail may stay beside the row clicked: the next button
+				// pressed would act on that other person.
+				gone := wrapLabel(t("contacts.gone"))
+				s.setRight(container.NewPadded(gone))
+				s.Gone = gone
+				s.Reload()
+				return
+			case err != nil:
 				s.Message.SetText(app.ErrorText(err, s.loc))
+				if s.Detail == nil || s.Detail.ContactID() != id {
+					s.List.UnselectAll()
+				}
 				return
 			}
 			s.ShowDetail(c, purposes)
@@ -174,6 +227,10 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 	}
 	s.setRight(d.Object())
 	s.Detail = d
+	if s.selected != "" && s.selected != c.Id {
+		// a row shown selected that is not the detail ignores the click that would open it
+		s.List.UnselectAll()
+	}
 }
 
 // ShowReceipt shows what an erasure left: the date and the blacklist entry, no personal data
@@ -207,6 +264,7 @@ func (s *ContactsScreen) OpenForm(f app.ContactForm) *FormScreen {
 	form.OnOpen = s.OpenContact
 	s.setRight(form.Object())
 	s.Form = form
+	s.List.UnselectAll()
 	return form
 }
 
@@ -311,10 +369,13 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	}
 	created := widget.NewLabel(tf("detail.created", map[string]any{"Date": loc.Date(c.CreatedAt)}))
 	created.Importance = widget.LowImportance
+	// Two buttons a row: four in one were as wide as a 1024-pixel screen leaves the detail,
+	// and pushed the list beside it down to a search field of a few letters.
+	actionGrid := container.NewHBox(container.NewGridWithColumns(2, actions.Objects...))
 	d.root = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, nil, buttons, title),
 		d.Blocked,
-		actions,
+		actionGrid,
 		d.Status,
 		widget.NewForm(items...),
 		created,

@@ -171,8 +171,8 @@ func TestE2EContactActions(t *testing.T) {
 	gone.GrantForm.Purpose.SetSelected("Weg")
 	test.Type(gone.GrantForm.Source, "Telefon")
 	gone.SubmitGrant()
-	eventuallyE2E(t, "the purpose error", func() bool { return gone.Message.Text != "" })
-	if got := gone.Message.Text; got != "Zweck: Diesen Zweck gibt es nicht (mehr); bitte die Ansicht neu laden." {
+	eventuallyE2E(t, "the purpose error", func() bool { return gone.GrantForm.Message.Text != "" })
+	if got := gone.GrantForm.Message.Text; got != "Zweck: Diesen Zweck gibt es nicht (mehr); bitte die Ansicht neu laden." {
 		t.Errorf("unknown purpose: %q", got)
 	}
 	gone.GrantForm.Dialog.Hide()

@@ -38,6 +38,7 @@ type FormScreen struct {
 	lastSeq uint64
 	body    *fyne.Container
 	content fyne.CanvasObject
+	initial app.ContactForm // the text the form opened with
 
 	OnSaved  func(api.ContactDetail)
 	OnCancel func()
@@ -98,6 +99,7 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		container.NewHBox(layoutSpacer(), s.Cancel, s.Save),
 	)
 	s.content = container.NewVScroll(s.body)
+	s.initial = s.Model()
 	if f.ID != "" {
 		s.live.Now(s.Model().Input())
 	}
@@ -114,6 +116,9 @@ func (s *FormScreen) Model() app.ContactForm {
 		Emails: s.Emails.Text, Phones: s.Phones.Text,
 		Street: s.Street.Text, PostalCode: s.PostalCode.Text, City: s.City.Text, Country: s.Country.Text}
 }
+
+// Dirty says whether the form holds typed text that was not saved.
+func (s *FormScreen) Dirty() bool { return s.Model() != s.initial }
 
 // Rescreen screens the current text again at once (the blacklist changed).
 func (s *FormScreen) Rescreen() { s.live.Refresh() }

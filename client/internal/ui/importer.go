@@ -39,6 +39,13 @@ type ImportScreen struct {
 	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
 	Jobs       *widget.Button
 	JobsDialog *ImportJobsDialog
+	// OnInserted is called when a job that stopped running (done, or waiting for decisions)
+	// has inserted contacts, once per count: the contact list shows them.
+	OnInserted func()
+	announced  struct {
+		job      string
+		inserted int
+	}
 
 	flow   app.ImportFlow
 	open   func() (io.ReadCloser, error)
@@ -282,6 +289,13 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 		status += "\n" + t("import.needsdecision")
 	}
 	s.Status.SetText(status)
+	if job.Status != api.ImportStatusRunning && job.Inserted > 0 &&
+		(s.announced.job != job.Id || s.announced.inserted != job.Inserted) {
+		s.announced.job, s.announced.inserted = job.Id, job.Inserted
+		if s.OnInserted != nil {
+			s.OnInserted()
+		}
+	}
 	s.Held.RemoveAll()
 	s.HeldAccept, s.HeldDrop = nil, nil
 	for _, h := range job.HeldRows {

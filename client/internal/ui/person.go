@@ -305,6 +305,7 @@ func newErasureView(b app.Backend, loc localizer, win fyne.Window, c api.Contact
 	v.Dialog = dialog.NewCustomWithoutButtons(t("erase.title"), content, win)
 	v.Dialog.Resize(fyne.NewSize(720, 560))
 	v.Dialog.Show()
+	win.Canvas().Focus(v.Reason)
 	go func() {
 		p, err := b.ErasurePreview(context.Background(), c.Id)
 		do(func() { v.show(p, err) })

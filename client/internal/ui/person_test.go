@@ -125,6 +125,9 @@ func TestErasureShowsEveryRecordAndKeepsSomeoneElse(t *testing.T) {
 	s := openDetail(t, b, "c002", true)
 	test.Tap(s.Detail.Erase)
 	v := s.Detail.EraseDialog
+	if f := s.win.Canvas().Focused(); f != v.Reason {
+		t.Errorf("focused %T, not the reason: the admin clicks into it before typing, as no other reason dialog asks", f)
+	}
 	eventually(t, "the preview", func() bool { return v.Going.Text != "" })
 	if v.Going.Text != "3 records will be erased:" || v.Keep[p1.Contact.Id] == nil || v.Keep[p2.Contact.Id] == nil {
 		t.Fatalf("preview: %q, keep checks %v", v.Going.Text, v.Keep)
@@ -262,7 +265,7 @@ func TestTheGrantDialogOffersEveryField(t *testing.T) {
 	test.Type(g.Source, "letter")
 	test.Type(g.GivenAt, "1.1.2999")
 	s.Detail.Consents.SubmitGrant()
-	eventually(t, "the refusal", func() bool { return s.Detail.Consents.Message.Text == "The date of consent lies in the future." })
+	eventually(t, "the refusal in the dialog", func() bool { return g.Message.Text == "The date of consent lies in the future." })
 }
 
 // formLabelColor is the colour of the form's label with the given text.

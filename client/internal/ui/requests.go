@@ -276,7 +276,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 					s.Complete, s.Rectify = nil, nil
 					if done.Export != nil {
 						s.LastExport = *done.Export
-						s.askSaveExport(*done.Export)
+						s.askSaveExport(*done.Export, r)
 					}
 					s.Reload()
 				})
@@ -290,22 +290,21 @@ func (s *RequestsScreen) AskComplete(i int) {
 	}
 }
 
-// askSaveExport offers to save the subject export handed over to the person.
-func (s *RequestsScreen) askSaveExport(doc string) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		_, err = io.WriteString(w, doc)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
+// askSaveExport offers to save the subject export handed over to the person, named after
+// her as the detail's export is (it was "subject-export.json" for everyone, in English).
+func (s *RequestsScreen) askSaveExport(doc string, r api.RequestFields) {
+	var c api.ContactSummary
+	if r.Contact != nil {
+		c = api.ContactSummary{Id: r.Contact.Id, GivenName: r.Contact.GivenName, FamilyName: r.Contact.FamilyName}
+	}
+	saveFile(s.win, app.ExportFileName("auskunft", c, "json", s.now()), func(w io.Writer) error {
+		_, err := io.WriteString(w, doc)
+		return err
+	}, func(_ string, err error) {
 		if err != nil {
-			s.Message.SetText(err.Error())
+			s.Message.SetText(tf("export.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}))
 		}
-	}, s.win)
-	d.SetFileName("subject-export.json")
-	d.Show()
+	})
 }
 
 // AskSaveRecord opens the save dialog for the record of processing activities.

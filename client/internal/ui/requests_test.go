@@ -3,6 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +45,7 @@ func TestRequestsScreenAgainstTheServer(t *testing.T) {
 		Emails: []string{"max.muster@example.com"}}, nil); err != nil || p.Contact == nil {
 		t.Fatalf("create contact: %+v, %v", p, err)
 	}
+	files := savedFiles(t)
 	loc, w := testWindow(t)
 	slow := &slowRecord{RequestsBackend: c, release: make(chan struct{})}
 	s := NewRequestsScreen(slow, loc, w)
@@ -83,6 +86,11 @@ func TestRequestsScreenAgainstTheServer(t *testing.T) {
 	eventuallyLong(t, "the completed request", func() bool { return s.Complete == nil && len(s.Requests()) == 1 })
 	if !strings.Contains(s.LastExport, "max.muster@example.com") {
 		t.Fatalf("export handed over: %.200q", s.LastExport)
+	}
+	// offered for saving under her name, as the detail's export
+	name := "auskunft-erika-mustermann-" + time.Now().Format(time.DateOnly) + ".json"
+	if got := files(); !strings.Contains(string(got[name]), "max.muster@example.com") {
+		t.Fatalf("saved files %v, want %s with the export", slices.Collect(maps.Keys(got)), name)
 	}
 
 	test.Tap(s.SaveRecord)

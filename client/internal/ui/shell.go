@@ -140,6 +140,7 @@ func (s *Shell) build() {
 	s.Contacts = NewContactsScreen(b, s.loc, s.Win)
 	s.Contacts.Admin = app.IsAdmin(s.viewer)
 	s.Import = NewImportScreen(b, s.loc, s.Win)
+	s.Import.OnInserted = s.Contacts.Reload
 	s.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(t("tab.contacts"), theme.AccountIcon(), s.Contacts.Object()),
 		container.NewTabItemWithIcon(t("tab.import"), theme.UploadIcon(), s.Import.Object()),
@@ -158,7 +159,7 @@ func (s *Shell) build() {
 		}
 		s.Admin.OpenContact = func(id string) {
 			s.Tabs.SelectIndex(0)
-			s.Contacts.OpenContact(id)
+			s.Contacts.GoTo(id)
 		}
 	}
 	s.Office = nil
