@@ -233,6 +233,39 @@ func leaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
 	return nil
 }
 
+// HandOverDepartures gives the person's records that stay the list departures of the records
+// leaving (retention deletes records no purpose holds, one by one, while she stays): she left
+// the list, not the record whose link she used, so addToList and JoinPerson must still find it
+// on the records she is known by. Records past MaxPersonRecords hand over nothing (no one
+// person's). The caller locks leaving and deletes them after.
+func HandOverDepartures(ctx context.Context, tx pgx.Tx, leaving []string) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT contact_id::text FROM list_departures WHERE contact_id = ANY($1::uuid[]) ORDER BY 1`, leaving)
+	if err != nil {
+		return fmt.Errorf("consent.HandOverDepartures: %w", err)
+	}
+	left, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("consent.HandOverDepartures: %w", err)
+	}
+	for _, id := range left {
+		person, whole, err := store.PersonOrRecord(ctx, tx, id, nil)
+		if err != nil {
+			return fmt.Errorf("consent.HandOverDepartures: %w", err)
+		}
+		stay := slices.DeleteFunc(person, func(o string) bool { return slices.Contains(leaving, o) })
+		if !whole || len(stay) == 0 {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO list_departures (list_id, contact_id, left_at)
+				SELECT d.list_id, s.id, d.left_at FROM list_departures d, unnest($2::uuid[]) AS s(id) WHERE d.contact_id = $1
+				ON CONFLICT (contact_id, list_id) DO UPDATE SET left_at = greatest(list_departures.left_at, EXCLUDED.left_at)`,
+			id, stay); err != nil {
+			return fmt.Errorf("consent.HandOverDepartures(%s): %w", id, err)
+		}
+	}
+	return nil
+}
+
 // RevokeObjectedGrants is what a re-entry leaves of the person's older grants. A blacklist
 // entry (her objection, restriction or erasure, made at blockedAt) ends because she came back
 // herself for the purpose keptPurposeID (a confirmed double opt-in); the entry overrode every
