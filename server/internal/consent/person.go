@@ -161,8 +161,8 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	// Her records are locked before what they said is read: a revocation or unsubscribe on one
 	// of them that is under way read the person before this record joined it, so it is read
 	// here once it has committed (it holds that record's lock until then).
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, person); err != nil {
-		return fmt.Errorf("consent.JoinPerson(%s): lock the person's records: %w", contactID, err)
+	if err := lockRecords(ctx, tx, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	// Even alone: a merge gives the survivor the merged records' memberships and departures.
 	if err := leaveListsSheLeft(ctx, tx, person); err != nil {

@@ -2,6 +2,7 @@ package consent_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -91,5 +92,100 @@ func TestRevocationRacingAnUpdateThatJoinsThePerson(t *testing.T) {
 
 	if got := f.recipients(t, "news-de"); len(got) != 0 {
 		t.Errorf("recipients after her revocation and the update = %v, want none: sales' record %s holds her e-mail", got, sales)
+	}
+}
+
+// Erika Testfrau clicks the unsubscribe link of the German newsletter in a mail to marketing's
+// record while staff of sales, on another instance, put their record of her (the same e-mail
+// in another spelling) on that list. Whichever commits first, she must not end up on the list
+// she left without a reason: either the unsubscribe ends that membership too, or addToList
+// comes after her departure and is refused with LIST_LEFT. The interleaving is forced: the
+// unsubscribe is held just before it writes its event (the outbox's lock), after it ended the
+// memberships of the person's records and recorded her departure; addToList runs meanwhile.
+// Before the fix addToList neither waited for it nor saw the departure: sales' record stayed
+// on the list, a membership begun after her departure, as if she had joined again.
+func TestUnsubscribeRacingAnAddToListOfHerOtherRecord(t *testing.T) {
+	f := newFixture(t)
+	second := apptest.StartOn(t, f.DBURL)
+	marketing := f.subscribed(t, "Erika", "erika.testfrau@example.test")
+	var out struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	f.MustAdmin(t, &out, `mutation { createContact(input: {givenName: "E.", familyName: "Testfrau", emails: ["Erika.Testfrau@example.test"]}) { contact { id } } }`, nil)
+	sales := out.CreateContact.Contact.ID
+	var link struct{ UnsubscribeLink string }
+	f.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, map[string]any{"c": marketing})
+
+	ctx := context.Background()
+	outbox := f.Conn(t)
+	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
+		t.Fatal(err)
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer release()
+	watch := f.Conn(t)
+
+	clicked := make(chan int, 1)
+	go func() { clicked <- apptest.OneClick(t, link.UnsubscribeLink) }()
+	waitForWaiters(t, watch, true, 1) // the unsubscribe waits to write its event
+	added := make(chan *apptest.Result, 1)
+	go func() {
+		added <- second.Admin(t, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news-de") { id } }`, map[string]any{"c": sales})
+	}()
+	// addToList either finishes at once or waits for a lock the unsubscribe holds
+	var res *apptest.Result
+	deadline := time.Now().Add(10 * time.Second)
+	for res == nil {
+		var waiting int
+		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype <> 'advisory'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case res = <-added:
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("addToList neither finished nor waited for a lock within 10 s")
+		}
+	}
+	release()
+	select {
+	case code := <-clicked:
+		if code != http.StatusOK {
+			t.Fatalf("one-click POST: status %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the unsubscribe did not finish within 30 s")
+	}
+	if res == nil {
+		select {
+		case res = <-added:
+		case <-time.After(30 * time.Second):
+			t.Fatal("addToList did not finish within 30 s")
+		}
+	}
+
+	var members int
+	if err := f.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM list_members m JOIN distribution_lists l ON l.id = m.list_id
+		WHERE l.key = 'news-de' AND m.contact_id = ANY($1::uuid[])`, []string{marketing, sales}).Scan(&members); err != nil {
+		t.Fatal(err)
+	}
+	if members != 0 {
+		t.Errorf("%d of her records on the list she left once both committed (addToList errors: %+v), want none", members, res.Errors)
+	}
+	// the unsubscribe held her records first: addToList waited for it and then saw her departure
+	if len(res.Errors) != 1 || res.Errors[0].Extensions["reason"] != "LIST_LEFT" {
+		t.Errorf("addToList of her other record: %+v, want LIST_LEFT", res.Errors)
 	}
 }
