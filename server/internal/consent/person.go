@@ -152,7 +152,7 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 // record may have joined a person — or joined two — and every record of the person whose
 // grant in force is older than the person's last revocation of that purpose inherits it, so
 // the person's "no" holds for the records they are now known by; and every record of the
-// person leaves the lists the person left after its membership there began (leaveListsSheLeft).
+// person leaves the lists the person left after its membership there began (LeaveListsSheLeft).
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil { // alone, or identifiers shared far beyond one person: person is the record
@@ -165,7 +165,7 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	// Even alone: a merge gives the survivor the merged records' memberships and departures.
-	if err := leaveListsSheLeft(ctx, tx, person); err != nil {
+	if err := LeaveListsSheLeft(ctx, tx, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	if len(person) < 2 {
@@ -202,14 +202,14 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	return nil
 }
 
-// leaveListsSheLeft ends the membership of each of the person's records (locked by the
+// LeaveListsSheLeft ends the membership of each of the person's records (locked by the
 // caller) in each list the person left through its unsubscribe link (list_departures, on any
 // of her records) after that membership began: a record that was not known as hers when she
 // said no keeps no membership her next "yes" to the purpose could make her a recipient by. A
 // membership begun after her last departure stays — someone put the record on the list later
 // (her own sign-up with another address, say) — and, as ever, sends nothing without a grant
 // later than her revocation. Audited per membership, ids only.
-func leaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
+func LeaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
 	rows, err := tx.Query(ctx, `DELETE FROM list_members m
 		USING (SELECT list_id, max(left_at) AS left_at FROM list_departures WHERE contact_id = ANY($1::uuid[]) GROUP BY list_id) d
 		WHERE m.list_id = d.list_id AND m.contact_id = ANY($1::uuid[]) AND m.added_at < d.left_at
