@@ -95,6 +95,15 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 			if err := screening.RefuseMentions("input.channel", channel, screening.ContactCandidates(people)...); err != nil {
 				return err
 			}
+			// The request holds every record of hers (retention): a deletion of one under way
+			// commits before the request is acknowledged, or waits for it and sees it.
+			ids := make([]string, len(people))
+			for i, c := range people {
+				ids[i] = c.ID
+			}
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, ids); err != nil {
+				return fmt.Errorf("hold the person's records: %w", err)
+			}
 		}
 		var err error
 		r, err = scanRequest(tx.QueryRow(ctx, `INSERT INTO data_subject_requests AS r
