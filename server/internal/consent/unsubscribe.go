@@ -52,10 +52,7 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return err
 		}
 		// a link issued before its record was merged acts on the survivor
-		if contactID, err = store.Survivor(ctx, tx, contactID); err != nil {
-			return err
-		}
-		if err := lockContact(ctx, tx, contactID); err != nil {
+		if contactID, err = lockSurvivor(ctx, tx, contactID); err != nil {
 			return err
 		}
 		// She left the list, not one record of hers: a later "yes" to the purpose (her own
