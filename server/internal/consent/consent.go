@@ -93,29 +93,6 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
-// lockSurvivor locks the live record id names — id itself, or the record it was merged into
-// (store.Survivor) — and returns its id. A merge of that record that commits while this waits
-// for its lock is followed to its survivor: a "no" said through an old id is not lost. NOT_FOUND
-// when the record is gone otherwise (erased, deleted).
-func lockSurvivor(ctx context.Context, tx pgx.Tx, id string) (string, error) {
-	into, err := store.Survivor(ctx, tx, id)
-	for err == nil {
-		err = lockContact(ctx, tx, into)
-		if !errors.Is(err, apperr.ErrNotFound) {
-			break
-		}
-		var again string // the merge committed while the lock was awaited: a later statement sees it
-		if again, err = store.Survivor(ctx, tx, id); err == nil && again == into {
-			return "", apperr.NotFoundf("no contact with id %s", id)
-		}
-		into = again
-	}
-	if err != nil {
-		return "", err
-	}
-	return into, nil
-}
-
 // lockRecords locks the records ids (a person's), in id order as every writer of several does.
 func lockRecords(ctx context.Context, tx pgx.Tx, ids []string) error {
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {

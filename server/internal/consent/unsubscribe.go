@@ -52,7 +52,7 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return err
 		}
 		// a link issued before its record was merged acts on the survivor
-		if contactID, err = lockSurvivor(ctx, tx, contactID); err != nil {
+		if contactID, err = store.LockSurvivor(ctx, tx, contactID, "FOR NO KEY UPDATE"); err != nil {
 			return err
 		}
 		// She left the list, not one record of hers: a later "yes" to the purpose (her own

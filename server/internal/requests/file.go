@@ -73,20 +73,17 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if in.ContactID != nil {
-			// a record merged away: the request is the survivor's, as those filed before the merge
-			into, err := store.Survivor(ctx, tx, *in.ContactID)
+			// a record merged away, also while this waited for it: the request is the survivor's,
+			// as those filed before the merge
+			into, err := store.LockSurvivor(ctx, tx, *in.ContactID, "FOR KEY SHARE")
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
+					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
+			}
 			if err != nil {
 				return err
 			}
 			in.ContactID = &into
-			var found bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE)`, *in.ContactID).Scan(&found); err != nil {
-				return err
-			}
-			if !found {
-				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
-					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
-			}
 			// the channel is kept as proof after the person is erased (the note is blanked)
 			people, err := personOf(ctx, tx, in.ContactID)
 			if err != nil {
