@@ -154,6 +154,14 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 // the person's "no" holds for the records they are now known by; and every record of the
 // person leaves the lists the person left after its membership there began (LeaveListsSheLeft).
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
+	// Writers of one e-mail or phone take turns from here to their commit, so each reads the
+	// person after the other's record holding it committed: two staff adding her new address
+	// to two records at once (on two instances) join both to her, and the "no" reaches both.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (
+			SELECT 'person-identifier:e:' || normalized AS k FROM contact_emails WHERE contact_id = $1
+			UNION SELECT 'person-identifier:p:' || number FROM contact_phones WHERE contact_id = $1) AS keys ORDER BY k`, contactID); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): take turns on its identifiers: %w", contactID, err)
+	}
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil { // alone, or identifiers shared far beyond one person: person is the record
 		return err
