@@ -27,11 +27,14 @@ type subjectAccess struct {
 
 // subjectRecord is what is stored about one record of the person.
 type subjectRecord struct {
-	Contact       *model.Contact  `json:"contact"`
-	Lists         []exportList    `json:"lists"`
-	Consents      []exportConsent `json:"consents"`
-	ConsentLedger []exportEvent   `json:"consentLedger"`
-	AuditLog      []exportAudit   `json:"auditLog"`
+	Contact *model.Contact `json:"contact"`
+	Lists   []exportList   `json:"lists"`
+	// LeftLists are the lists she left through their unsubscribe link, and when (kept so that
+	// staff put her back only with a reason, and a record that joins her leaves them too).
+	LeftLists     []exportLeftList `json:"leftLists"`
+	Consents      []exportConsent  `json:"consents"`
+	ConsentLedger []exportEvent    `json:"consentLedger"`
+	AuditLog      []exportAudit    `json:"auditLog"`
 	// SignUps are the sign-ups of the record's e-mails not confirmed yet: what the web form
 	// sent, kept until she confirms or the link expires (a confirmed one lives on in the ledger).
 	SignUps []exportSignUp `json:"signUps"`
@@ -101,6 +104,14 @@ type exportList struct {
 	Name       string    `json:"name"`
 	PurposeKey string    `json:"purposeKey"`
 	AddedAt    time.Time `json:"addedAt"`
+}
+
+type exportLeftList struct {
+	ID         string    `json:"id"`
+	Key        string    `json:"key"`
+	Name       string    `json:"name"`
+	PurposeKey string    `json:"purposeKey"`
+	LeftAt     time.Time `json:"leftAt"`
 }
 
 type exportConsent struct {
@@ -215,6 +226,13 @@ func collectRecord(ctx context.Context, tx pgx.Tx, id string, keep []string) (*s
 		return r.Scan(&l.ID, &l.Key, &l.Name, &l.PurposeKey, &l.AddedAt)
 	}); err != nil {
 		return nil, fmt.Errorf("lists: %w", err)
+	}
+	if doc.LeftLists, err = collect(ctx, tx, `SELECT l.id, l.key, l.name, p.key, d.left_at
+		FROM list_departures d JOIN distribution_lists l ON l.id = d.list_id JOIN purposes p ON p.id = l.purpose_id
+		WHERE d.contact_id = $1 ORDER BY l.key`, id, func(r pgx.Row, l *exportLeftList) error {
+		return r.Scan(&l.ID, &l.Key, &l.Name, &l.PurposeKey, &l.LeftAt)
+	}); err != nil {
+		return nil, fmt.Errorf("lists left: %w", err)
 	}
 	if doc.Consents, err = collect(ctx, tx, `SELECT p.key, s.status, s.granted_at, s.revoked_at
 		FROM consent_state s JOIN purposes p ON p.id = s.purpose_id WHERE s.contact_id = $1 ORDER BY p.key`, id,

@@ -250,7 +250,7 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// An id the caller got before a merge names the person still: her "no" is not lost.
-		contactID, err := store.Survivor(ctx, tx, in.ContactID)
+		contactID, err := store.LockSurvivor(ctx, tx, in.ContactID, "FOR NO KEY UPDATE")
 		if err != nil {
 			return err
 		}

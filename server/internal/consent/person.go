@@ -152,8 +152,16 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 // record may have joined a person — or joined two — and every record of the person whose
 // grant in force is older than the person's last revocation of that purpose inherits it, so
 // the person's "no" holds for the records they are now known by; and every record of the
-// person leaves the lists the person left after its membership there began (leaveListsSheLeft).
+// person leaves the lists the person left after its membership there began (LeaveListsSheLeft).
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
+	// Writers of one e-mail or phone take turns from here to their commit, so each reads the
+	// person after the other's record holding it committed: two staff adding her new address
+	// to two records at once (on two instances) join both to her, and the "no" reaches both.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (
+			SELECT 'person-identifier:e:' || normalized AS k FROM contact_emails WHERE contact_id = $1
+			UNION SELECT 'person-identifier:p:' || number FROM contact_phones WHERE contact_id = $1) AS keys ORDER BY k`, contactID); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): take turns on its identifiers: %w", contactID, err)
+	}
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil { // alone, or identifiers shared far beyond one person: person is the record
 		return err
@@ -161,11 +169,11 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	// Her records are locked before what they said is read: a revocation or unsubscribe on one
 	// of them that is under way read the person before this record joined it, so it is read
 	// here once it has committed (it holds that record's lock until then).
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, person); err != nil {
-		return fmt.Errorf("consent.JoinPerson(%s): lock the person's records: %w", contactID, err)
+	if err := lockRecords(ctx, tx, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	// Even alone: a merge gives the survivor the merged records' memberships and departures.
-	if err := leaveListsSheLeft(ctx, tx, person); err != nil {
+	if err := LeaveListsSheLeft(ctx, tx, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	if len(person) < 2 {
@@ -202,14 +210,14 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	return nil
 }
 
-// leaveListsSheLeft ends the membership of each of the person's records (locked by the
+// LeaveListsSheLeft ends the membership of each of the person's records (locked by the
 // caller) in each list the person left through its unsubscribe link (list_departures, on any
 // of her records) after that membership began: a record that was not known as hers when she
 // said no keeps no membership her next "yes" to the purpose could make her a recipient by. A
 // membership begun after her last departure stays — someone put the record on the list later
 // (her own sign-up with another address, say) — and, as ever, sends nothing without a grant
 // later than her revocation. Audited per membership, ids only.
-func leaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
+func LeaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
 	rows, err := tx.Query(ctx, `DELETE FROM list_members m
 		USING (SELECT list_id, max(left_at) AS left_at FROM list_departures WHERE contact_id = ANY($1::uuid[]) GROUP BY list_id) d
 		WHERE m.list_id = d.list_id AND m.contact_id = ANY($1::uuid[]) AND m.added_at < d.left_at
@@ -228,6 +236,39 @@ func leaveListsSheLeft(ctx context.Context, tx pgx.Tx, person []string) error {
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "leaveList", TargetID: m.listID, ContactID: m.contactID,
 			Outcome: "ok: the record joined a person who left this list after its membership began"}); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// HandOverDepartures gives the person's records that stay the list departures of the records
+// leaving (retention deletes records no purpose holds, one by one, while she stays): she left
+// the list, not the record whose link she used, so addToList and JoinPerson must still find it
+// on the records she is known by. Records past MaxPersonRecords hand over nothing (no one
+// person's). The caller locks leaving and deletes them after.
+func HandOverDepartures(ctx context.Context, tx pgx.Tx, leaving []string) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT contact_id::text FROM list_departures WHERE contact_id = ANY($1::uuid[]) ORDER BY 1`, leaving)
+	if err != nil {
+		return fmt.Errorf("consent.HandOverDepartures: %w", err)
+	}
+	left, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("consent.HandOverDepartures: %w", err)
+	}
+	for _, id := range left {
+		person, whole, err := store.PersonOrRecord(ctx, tx, id, nil)
+		if err != nil {
+			return fmt.Errorf("consent.HandOverDepartures: %w", err)
+		}
+		stay := slices.DeleteFunc(person, func(o string) bool { return slices.Contains(leaving, o) })
+		if !whole || len(stay) == 0 {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO list_departures (list_id, contact_id, left_at)
+				SELECT d.list_id, s.id, d.left_at FROM list_departures d, unnest($2::uuid[]) AS s(id) WHERE d.contact_id = $1
+				ON CONFLICT (contact_id, list_id) DO UPDATE SET left_at = greatest(list_departures.left_at, EXCLUDED.left_at)`,
+			id, stay); err != nil {
+			return fmt.Errorf("consent.HandOverDepartures(%s): %w", id, err)
 		}
 	}
 	return nil

@@ -52,16 +52,18 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 			return err
 		}
 		// a link issued before its record was merged acts on the survivor
-		if contactID, err = store.Survivor(ctx, tx, contactID); err != nil {
-			return err
-		}
-		if err := lockContact(ctx, tx, contactID); err != nil {
+		if contactID, err = store.LockSurvivor(ctx, tx, contactID, "FOR NO KEY UPDATE"); err != nil {
 			return err
 		}
 		// She left the list, not one record of hers: a later "yes" to the purpose (her own
 		// sign-up for another of its lists, recorded on whichever record) must not bring it back.
 		person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 		if err != nil {
+			return err
+		}
+		// An addToList of another record of hers under way commits first and its membership
+		// ends here, or it waits and then sees her departure (putBackWhoLeft).
+		if err := lockRecords(ctx, tx, person); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = ANY($2::uuid[])`, l.ID, person)

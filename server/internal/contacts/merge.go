@@ -19,7 +19,9 @@ import (
 const maxMerged = 20 // records merged into one at once
 
 // MergeContacts merges the records fromIDs into intoID, one person entered several times, in
-// one transaction: the e-mails, phones and list memberships are united; an address or
+// one transaction: the e-mails, phones and list memberships are united (a membership begun
+// before she left the list through any of the records ends first: consent.LeaveListsSheLeft,
+// so one begun after, her joining again, is the survivor's); an address or
 // organisation the survivor lacks is taken over (from the first record in fromIDs that has
 // one); the ledger events of the merged records become the survivor's, each with its
 // original time, source, evidence and recorder; and the current consent per purpose is
@@ -49,6 +51,11 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 			return err
 		}
 		if err := moveIdentifiers(ctx, tx, intoID, fromIDs); err != nil {
+			return err
+		}
+		// Each record first leaves the lists she left (through any of them) before its membership
+		// began: the survivor's membership then begins with one that is hers after her departure.
+		if err := consent.LeaveListsSheLeft(ctx, tx, append([]string{intoID}, fromIDs...)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO list_members (list_id, contact_id, added_at)

@@ -73,20 +73,17 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 	var r *model.DataSubjectRequest
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if in.ContactID != nil {
-			// a record merged away: the request is the survivor's, as those filed before the merge
-			into, err := store.Survivor(ctx, tx, *in.ContactID)
+			// a record merged away, also while this waited for it: the request is the survivor's,
+			// as those filed before the merge
+			into, err := store.LockSurvivor(ctx, tx, *in.ContactID, "FOR KEY SHARE")
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
+					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
+			}
 			if err != nil {
 				return err
 			}
 			in.ContactID = &into
-			var found bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE)`, *in.ContactID).Scan(&found); err != nil {
-				return err
-			}
-			if !found {
-				return apperr.BadInput("input.contactId", apperr.ReasonUnknownContact,
-					"no contact with id %s; file the request without a contact if the person is not (or no longer) registered", *in.ContactID)
-			}
 			// the channel is kept as proof after the person is erased (the note is blanked)
 			people, err := personOf(ctx, tx, in.ContactID)
 			if err != nil {
@@ -94,6 +91,15 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 			}
 			if err := screening.RefuseMentions("input.channel", channel, screening.ContactCandidates(people)...); err != nil {
 				return err
+			}
+			// The request holds every record of hers (retention): a deletion of one under way
+			// commits before the request is acknowledged, or waits for it and sees it.
+			ids := make([]string, len(people))
+			for i, c := range people {
+				ids[i] = c.ID
+			}
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, ids); err != nil {
+				return fmt.Errorf("hold the person's records: %w", err)
 			}
 		}
 		var err error

@@ -17,8 +17,10 @@
 // record without e-mail or phone).
 //
 // Deletion is not an objection: it leaves no blacklist entry (the person may be entered
-// again), is audited and emits CONTACT_DELETED. Contacts are examined in batches along the
-// primary key (keyset pagination), so memory stays bounded however many there are.
+// again), is audited and emits CONTACT_DELETED; a deleted record's departures from lists pass
+// to the person's records that stay (consent.HandOverDepartures). Contacts are examined in
+// batches along the primary key (keyset pagination), so memory stays bounded however many
+// there are.
 package retention
 
 import (
@@ -32,6 +34,7 @@ import (
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/viewer"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -162,6 +165,10 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		r.requested = held
 		ids, err := s.dueAmong(ctx, tx, locked, r)
 		if err != nil || len(ids) == 0 {
+			return err
+		}
+		// Her departures from lists stay with her other records: she is still in the registry.
+		if err := consent.HandOverDepartures(ctx, tx, ids); err != nil {
 			return err
 		}
 		// The consent ledger is append-only except in erasure mode, in which a trigger also

@@ -1,0 +1,89 @@
+package requests_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vermerk/vermerk/server/internal/apptest"
+)
+
+// Erika Testfrau's erasure request arrives by letter naming the customer number of
+// marketing's record, while staff on another instance merge that record into sales' record of
+// her. The merge holds the record when the request is filed; once it commits, the id names the
+// survivor, and the request must be filed for it, as for any merged id. The interleaving is
+// forced: the merge is held just before it writes its events (the outbox's lock), with
+// marketing's record locked and deleted. Before the fix fileRequest looked up the survivor
+// before it waited, found the record gone after, and refused with UNKNOWN_CONTACT.
+func TestARequestOnARecordBeingMergedIsFiledForTheSurvivor(t *testing.T) {
+	s := apptest.Start(t)
+	second := apptest.StartOn(t, s.DBURL)
+	sales := newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "emails": []string{"e.testfrau@firma.example.test"}})
+	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.test"}})
+
+	ctx := context.Background()
+	outbox := s.Conn(t)
+	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
+		t.Fatal(err)
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer release()
+	watch := s.Conn(t)
+	waitFor := func(advisory bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			var n int
+			if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`, advisory).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("nobody waits for a lock (advisory %v) after 10 s", advisory)
+			}
+		}
+	}
+
+	merged := make(chan *apptest.Result, 1)
+	go func() {
+		merged <- second.Admin(t, `mutation($into: ID!, $from: ID!) { mergeContacts(intoId: $into, fromIds: [$from], reason: "one person, two departments") { id } }`,
+			map[string]any{"into": sales, "from": marketing})
+	}()
+	waitFor(true) // the merge waits to write its events
+	filed := make(chan *apptest.Result, 1)
+	go func() {
+		filed <- s.Admin(t, `mutation($id: ID!) { fileRequest(input: {kind: ERASURE, contactId: $id, channel: "letter"}) { contact { id } } }`,
+			map[string]any{"id": marketing})
+	}()
+	waitFor(false) // the request waits for marketing's record
+	release()
+	for range 2 {
+		select {
+		case res := <-merged:
+			if len(res.Errors) > 0 {
+				t.Fatalf("mergeContacts: %+v", res.Errors)
+			}
+		case res := <-filed:
+			var out struct {
+				FileRequest struct{ Contact *struct{ ID string } }
+			}
+			if len(res.Errors) > 0 {
+				t.Fatalf("fileRequest on the record being merged: %+v, want it filed for the survivor", res.Errors)
+			}
+			if res.Decode(t, &out); out.FileRequest.Contact == nil || out.FileRequest.Contact.ID != sales {
+				t.Errorf("request filed for %+v, want the survivor %s", out.FileRequest.Contact, sales)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the merge and the request did not finish within 30 s")
+		}
+	}
+}
