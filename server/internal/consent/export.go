@@ -17,6 +17,8 @@ import (
 // e-mail or phone with it, transitively; store.SamePerson), which departments entered apart.
 type subjectAccess struct {
 	ExportedAt time.Time `json:"exportedAt"`
+	// AskedFor is the id the request named when that record was merged into the one exported.
+	AskedFor string `json:"askedFor,omitempty"`
 	subjectRecord
 	OtherRecords []subjectRecord `json:"otherRecords"`
 	// OtherRecordsNote says why other records are missing (identifiers shared far beyond one
@@ -148,7 +150,8 @@ type exportAudit struct {
 // yet, the data-subject requests filed for it, the blacklist entries that block it, the rows
 // of import files held for a decision that are hers (with the file's name: where the data
 // came from, Art. 15(1)(g)), the same for each of the person's other records (otherRecords),
-// and the purposes referred to. The export itself is audited.
+// and the purposes referred to. The id of a merged record answers for the record it went into
+// (askedFor names it). The export itself is audited.
 func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, keep []string) (string, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return "", err
@@ -158,14 +161,22 @@ func (s *Service) SubjectAccessExport(ctx context.Context, contactID string, kee
 	}
 	var out []byte
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		doc, err := collectSubject(ctx, tx, contactID, keep)
+		// a merged record's id (the one her request quotes) answers for the record it went into
+		id, err := store.Survivor(ctx, tx, contactID)
 		if err != nil {
 			return err
+		}
+		doc, err := collectSubject(ctx, tx, id, keep)
+		if err != nil {
+			return err
+		}
+		if id != contactID {
+			doc.AskedFor = contactID
 		}
 		if out, err = json.MarshalIndent(doc, "", "  "); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditRecord{Operation: "subjectAccessExport", TargetID: contactID, ContactID: contactID, Outcome: "ok"})
+		return store.Audit(ctx, tx, store.AuditRecord{Operation: "subjectAccessExport", TargetID: contactID, ContactID: id, Outcome: "ok"})
 	})
 	if err != nil {
 		return "", fmt.Errorf("consent.SubjectAccessExport(%s): %w", contactID, err)
