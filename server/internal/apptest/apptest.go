@@ -247,6 +247,31 @@ func (s *Server) Conn(t testing.TB) *pgx.Conn {
 	return conn
 }
 
+// outboxLock is the advisory lock vermerk_emit takes to write an event (migration 00001).
+const outboxLock = 7243001
+
+// HoldEvents takes the outbox's lock on a connection of its own: every write of every
+// instance on this database then stops just before it records its event, after it read what
+// it decided on, until release is called (at the latest when the test ends). Race tests force
+// an interleaving with it.
+func (s *Server) HoldEvents(t testing.TB) (release func()) {
+	t.Helper()
+	conn := s.Conn(t)
+	if _, err := conn.Exec(t.Context(), `SELECT pg_advisory_lock($1)`, outboxLock); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, outboxLock); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
 // connect connects to the server's database; the caller closes the connection.
 func (s *Server) connect(t testing.TB) *pgx.Conn {
 	t.Helper()

@@ -1,7 +1,6 @@
 package consent_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -31,21 +30,7 @@ func TestTwoWritersAddingTheSameEmailJoinThePerson(t *testing.T) {
 	f.MustAdmin(t, &struct{}{}, `mutation($c: ID!, $at: Time!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "fair", givenAt: $at}) { id } }`,
 		map[string]any{"c": marketing, "at": time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339)})
 
-	ctx := context.Background()
-	outbox := f.Conn(t)
-	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer release()
+	release := f.HoldEvents(t) // every write waits before its event until release
 	watch := f.Conn(t)
 
 	done := make(chan *apptest.Result, 2)

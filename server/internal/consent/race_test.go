@@ -51,21 +51,7 @@ func TestRevocationRacingAnUpdateThatJoinsThePerson(t *testing.T) {
 		t.Fatalf("ids %s, %s not in creation order", sales, marketing)
 	}
 
-	ctx := context.Background()
-	outbox := f.Conn(t)
-	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer release()
+	release := f.HoldEvents(t) // every write waits before its event until release
 	watch := f.Conn(t)
 
 	done := make(chan *apptest.Result, 2)
@@ -118,20 +104,7 @@ func TestUnsubscribeRacingAnAddToListOfHerOtherRecord(t *testing.T) {
 	f.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, map[string]any{"c": marketing})
 
 	ctx := context.Background()
-	outbox := f.Conn(t)
-	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer release()
+	release := f.HoldEvents(t) // every write waits before its event until release
 	watch := f.Conn(t)
 
 	clicked := make(chan int, 1)
@@ -209,21 +182,7 @@ func TestANoThroughARecordBeingMergedReachesTheSurvivor(t *testing.T) {
 			var link struct{ UnsubscribeLink string }
 			f.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news-de") }`, map[string]any{"c": marketing})
 
-			ctx := context.Background()
-			outbox := f.Conn(t)
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-				t.Fatal(err)
-			}
-			released := false
-			release := func() {
-				if !released {
-					released = true
-					if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-						t.Error(err)
-					}
-				}
-			}
-			defer release()
+			release := f.HoldEvents(t) // every write waits before its event until release
 			watch := f.Conn(t)
 
 			merged := make(chan *apptest.Result, 1)

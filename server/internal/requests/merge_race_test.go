@@ -22,20 +22,7 @@ func TestARequestOnARecordBeingMergedIsFiledForTheSurvivor(t *testing.T) {
 	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.test"}})
 
 	ctx := context.Background()
-	outbox := s.Conn(t)
-	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer release()
+	release := s.HoldEvents(t) // every write waits before its event until release
 	watch := s.Conn(t)
 	waitFor := func(advisory bool) {
 		t.Helper()

@@ -32,20 +32,7 @@ func TestARequestFiledWhileRetentionDeletesHerOtherRecordHoldsIt(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	outbox := w.s.Conn(t)
-	if _, err := outbox.Exec(ctx, `SELECT pg_advisory_lock(7243001)`); err != nil { // vermerk_emit's lock
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			if _, err := outbox.Exec(ctx, `SELECT pg_advisory_unlock(7243001)`); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer release()
+	release := w.s.HoldEvents(t) // every write waits before its event until release
 	watch := w.s.Conn(t)
 	waiters := func(advisory bool) int {
 		var n int
