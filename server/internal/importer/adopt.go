@@ -2,11 +2,13 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/periodic"
 )
 
@@ -50,6 +52,28 @@ func (s *Service) adoptOrphans(ctx context.Context) error {
 			return fmt.Errorf("importer.adoptOrphans: mark this instance's jobs: %w", err)
 		}
 	}
+	ids, err := s.orphans(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		s.opts.Log.Info("importer: adopting the import job of an instance that is gone", "job_id", id)
+		s.launch(id)
+	}
+	return nil
+}
+
+// orphans lists the RUNNING jobs whose lock no session holds and that no instance marked
+// within orphanedAfter. It lists none on an instance a key rotation left behind: that one
+// writes nothing more (blacklist.LockShared refuses it), so it would take a job over only to
+// leave it again at its first batch, and, taking it at each look, could keep it from the
+// instances with the new key until it stops (blacklist.WatchCurrentKey).
+func (s *Service) orphans(ctx context.Context) ([]string, error) {
+	if err := blacklist.CheckCurrentKey(ctx, s.db.Pool, s.keyring, nil); errors.Is(err, blacklist.ErrOtherCurrentKey) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("importer.orphans: %w", err)
+	}
 	// The runner's lock is pg_try_advisory_lock(lockClass, hashtext(id)): classid, objid, objsubid 2.
 	rows, err := s.db.Pool.Query(ctx, `SELECT j.id FROM import_jobs j
 		WHERE j.status = 'RUNNING' AND j.updated_at < now() - $2::float8 * interval '1 second'
@@ -58,15 +82,11 @@ func (s *Service) adoptOrphans(ctx context.Context) error {
 			  AND l.classid = $1::int::oid AND l.objid = hashtext(j.id::text)::oid AND l.objsubid = 2)
 		ORDER BY j.created_at`, lockClass, orphanedAfter.Seconds())
 	if err != nil {
-		return fmt.Errorf("importer.adoptOrphans: %w", err)
+		return nil, fmt.Errorf("importer.orphans: %w", err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return fmt.Errorf("importer.adoptOrphans: %w", err)
+		return nil, fmt.Errorf("importer.orphans: %w", err)
 	}
-	for _, id := range ids {
-		s.opts.Log.Info("importer: adopting the import job of an instance that is gone", "job_id", id)
-		s.launch(id)
-	}
-	return nil
+	return ids, nil
 }

@@ -1,4 +1,9 @@
 package importer
 
+import "context"
+
 // LookupQueries are the dedupe queries of lookup.
 var LookupQueries = []string{existingEmails, existingPhones}
+
+// Orphans are the jobs the instance would take over at its next look (adoptOrphans).
+func (s *Service) Orphans(ctx context.Context) ([]string, error) { return s.orphans(ctx) }

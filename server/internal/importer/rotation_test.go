@@ -49,6 +49,23 @@ func TestImportOutlivesAKeyRotation(t *testing.T) {
 	if n := queryInt(t, old.DBURL, `SELECT processed FROM import_jobs WHERE id = $1`, id); n >= rows {
 		t.Fatalf("the import was done (%d rows) before the rotation was recorded: make the file larger", n)
 	}
+	// The instance left on the old key leaves the job at its next batch. Made to look orphaned
+	// then, the job is not one it takes over again: it took it at each look and left it at once,
+	// and so kept it from the instance with the new key whenever that one looked while it held
+	// the job (CI waited 180 s in vain).
+	for deadline := time.Now().Add(60 * time.Second); queryInt(t, old.DBURL, `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = 7243100 AND objid = hashtext($1)::oid AND objsubid = 2`, id) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the instance left on the old key still runs the job after 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := old.Conn(t).Exec(t.Context(), `UPDATE import_jobs SET updated_at = now() - interval '1 hour' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := old.App.Imports.Orphans(t.Context()); err != nil || len(ids) > 0 {
+		t.Fatalf("the instance left on the old key would take over jobs %v (%v), want none", ids, err)
+	}
 	rotated := apptest.StartOn(t, old.DBURL, shared, func(c *config.Config) {
 		c.SecretKey, c.OldSecretKeys = newKey, []string{old.Config.SecretKey}
 	})
