@@ -93,14 +93,6 @@ func lockContact(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
-// lockRecords locks the records ids (a person's), in id order as every writer of several does.
-func lockRecords(ctx context.Context, tx pgx.Tx, ids []string) error {
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
-		return fmt.Errorf("lock the person's records: %w", err)
-	}
-	return nil
-}
-
 // refuseBlocked refuses a grant for a contact that recipients leaves out (Blocked): her
 // objection, restriction or erasure covers it.
 func refuseBlocked(ctx context.Context, tx pgx.Tx, field, contactID string) error {

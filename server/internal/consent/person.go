@@ -169,7 +169,7 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	// Her records are locked before what they said is read: a revocation or unsubscribe on one
 	// of them that is under way read the person before this record joined it, so it is read
 	// here once it has committed (it holds that record's lock until then).
-	if err := lockRecords(ctx, tx, person); err != nil {
+	if err := store.LockRecords(ctx, tx, person, "FOR NO KEY UPDATE"); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	// Even alone: a merge gives the survivor the merged records' memberships and departures.

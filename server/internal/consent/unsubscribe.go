@@ -63,7 +63,7 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		}
 		// An addToList of another record of hers under way commits first and its membership
 		// ends here, or it waits and then sees her departure (putBackWhoLeft).
-		if err := lockRecords(ctx, tx, person); err != nil {
+		if err := store.LockRecords(ctx, tx, person, "FOR NO KEY UPDATE"); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = ANY($2::uuid[])`, l.ID, person)

@@ -152,8 +152,8 @@ func lockForMerge(ctx context.Context, tx pgx.Tx, intoID string, fromIDs []strin
 	if err := store.LockBlacklistShared(ctx, tx); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
+	if err := store.LockRecords(ctx, tx, ids, "FOR UPDATE"); err != nil {
+		return nil, err
 	}
 	all := make([]*model.Contact, len(ids))
 	for i, id := range ids {

@@ -98,8 +98,8 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 			for i, c := range people {
 				ids[i] = c.ID
 			}
-			if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, ids); err != nil {
-				return fmt.Errorf("hold the person's records: %w", err)
+			if err := store.LockRecords(ctx, tx, ids, "FOR KEY SHARE"); err != nil {
+				return err
 			}
 		}
 		var err error

@@ -20,6 +20,16 @@ func Survivor(ctx context.Context, q Querier, id string) (string, error) {
 	return into, nil
 }
 
+// LockRecords locks the records ids with lock (a row-lock clause: FOR UPDATE, FOR NO KEY
+// UPDATE, FOR KEY SHARE) in id order, the order every writer of several records takes, so two
+// of them wait for each other instead of deadlocking.
+func LockRecords(ctx context.Context, tx pgx.Tx, ids []string, lock string) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id `+lock, ids); err != nil {
+		return fmt.Errorf("store.LockRecords: %w", err)
+	}
+	return nil
+}
+
 // LockSurvivor locks, with lock (a row-lock clause: FOR NO KEY UPDATE, FOR KEY SHARE), the live
 // record id names — id itself, or the record it was merged into (Survivor) — and returns its
 // id. A merge of that record that commits while the lock is awaited is followed to its
