@@ -251,8 +251,8 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 // JoinShared runs JoinPerson for those of the records ids that share a normalised e-mail or
 // phone with another record, in id order: records written together that looked for their
 // identifiers outside the writing transaction (an import batch, under BulkTurn) and may have
-// met a record that was given one of them meanwhile. The common case, none shared, costs one
-// index probe per identifier and no lock.
+// met a record that was given one of them meanwhile. The common case, none shared, costs an
+// index probe per record and per identifier, and no lock.
 func JoinShared(ctx context.Context, tx pgx.Tx, ids []string) error {
 	// A probe per record and identifier, whatever the tables' size: over a semi-join of
 	// thousands of ids the planner may read every e-mail stored.
