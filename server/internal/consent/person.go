@@ -147,13 +147,51 @@ func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID stri
 	return announceStop(ctx, tx, contactID, purposeID, before)
 }
 
+// joinTurnLock is the transaction advisory lock between the writers that join one record to
+// a person (JoinPerson's callers, shared: JoinTurn) and an import batch (exclusive:
+// BulkTurn), which writes thousands of records with their e-mails and phones at once.
+const joinTurnLock = 7243003
+
+// JoinTurn is taken by every transaction that calls JoinPerson, before it locks any row (the
+// blacklist lock comes after it): a batch holding BulkTurn waits for none of its rows. JoinPerson
+// takes it too, so a caller that forgets is not wrong, only open to a deadlock with the batch.
+func JoinTurn(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, joinTurnLock); err != nil {
+		return fmt.Errorf("consent.JoinTurn: %w", err)
+	}
+	return nil
+}
+
+// BulkTurn is JoinTurn's exclusive side, for a writer of many new records that looked for
+// their e-mails and phones outside its transaction (an import batch): taken before the
+// blacklist lock, and before JoinShared reads who else holds them, up to the commit. No
+// writer of JoinPerson is then between its read of the person and its commit, which takes
+// turns on identifiers one lock each (see JoinPerson) in a bounded lock table: one lock here
+// stands for every identifier of the batch.
+//
+// No interleaving escapes: a JoinPerson writer that took JoinTurn before the batch took
+// BulkTurn commits before the batch reads (JoinShared finds its record and joins the batch's
+// to it); one that takes it after waits until the batch has committed, and reads the person
+// with the batch's records in it.
+func BulkTurn(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, joinTurnLock); err != nil {
+		return fmt.Errorf("consent.BulkTurn: %w", err)
+	}
+	return nil
+}
+
 // JoinPerson applies the person's revocations and list departures after contactID's e-mails
-// or phones changed (createContact, updateContact, and mergeContacts for the survivor): the
-// record may have joined a person — or joined two — and every record of the person whose
-// grant in force is older than the person's last revocation of that purpose inherits it, so
-// the person's "no" holds for the records they are now known by; and every record of the
-// person leaves the lists the person left after its membership there began (LeaveListsSheLeft).
+// or phones changed (createContact, updateContact, an accepted held import row, and
+// mergeContacts for the survivor; JoinShared for an import batch's records): the record may
+// have joined a person — or joined two — and every record of the person whose grant in force
+// is older than the person's last revocation of that purpose inherits it, so the person's
+// "no" holds for the records they are now known by; and every record of the person leaves the
+// lists the person left after its membership there began (LeaveListsSheLeft). The caller
+// takes JoinTurn first.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
+	if err := JoinTurn(ctx, tx); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
 	// Writers of one e-mail or phone take turns from here to their commit, so each reads the
 	// person after the other's record holding it committed: two staff adding her new address
 	// to two records at once (on two instances) join both to her, and the "no" reaches both.
@@ -205,6 +243,37 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 		}
 		if err := inheritRevocation(ctx, tx, g.contactID, g.purposeID, g.at, r); err != nil {
 			return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+		}
+	}
+	return nil
+}
+
+// JoinShared runs JoinPerson for those of the records ids that share a normalised e-mail or
+// phone with another record, in id order: records written together that looked for their
+// identifiers outside the writing transaction (an import batch, under BulkTurn) and may have
+// met a record that was given one of them meanwhile. The common case, none shared, costs an
+// index probe per record and per identifier, and no lock.
+func JoinShared(ctx context.Context, tx pgx.Tx, ids []string) error {
+	// A probe per record and identifier, whatever the tables' size: over a semi-join of
+	// thousands of ids the planner may read every e-mail stored.
+	rows, err := tx.Query(ctx, `SELECT c.id::text FROM unnest($1::uuid[]) AS c(id) CROSS JOIN LATERAL (
+			SELECT FROM contact_emails e CROSS JOIN LATERAL (SELECT FROM contact_emails o
+				WHERE o.normalized = e.normalized AND o.contact_id <> c.id LIMIT 1) AS other WHERE e.contact_id = c.id
+			UNION ALL
+			SELECT FROM contact_phones p CROSS JOIN LATERAL (SELECT FROM contact_phones o
+				WHERE o.number = p.number AND o.contact_id <> c.id LIMIT 1) AS other WHERE p.contact_id = c.id
+			LIMIT 1) AS shared
+		ORDER BY 1`, ids)
+	if err != nil {
+		return fmt.Errorf("consent.JoinShared: %w", err)
+	}
+	shared, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("consent.JoinShared: %w", err)
+	}
+	for _, id := range shared {
+		if err := JoinPerson(ctx, tx, id); err != nil {
+			return err
 		}
 	}
 	return nil

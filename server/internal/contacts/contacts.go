@@ -217,6 +217,10 @@ func setFields(in model.ContactInput) []string {
 // write screens f and, unless blocked without override, inserts (id == "") or updates it.
 // only, when given, limits screening to those identifier groups.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields, override *model.OverrideInput, only ...string) (*model.ContactPayload, error) {
+	// before any lock: the write ends in JoinPerson
+	if err := consent.JoinTurn(ctx, tx); err != nil {
+		return nil, err
+	}
 	cand := candidate(f)
 	if override != nil {
 		if err := screening.RefuseMentions("override.reason", override.Reason, cand); err != nil {

@@ -39,6 +39,10 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 	}
 	var merged *model.Contact
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// before any lock: the merge ends in JoinPerson
+		if err := consent.JoinTurn(ctx, tx); err != nil {
+			return err
+		}
 		all, err := lockForMerge(ctx, tx, intoID, fromIDs)
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -265,9 +266,12 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 			return errEarlierFailed
 		}
 	}
-	// Taken only now, when no other transaction of the job holds or waits for it: a blacklist
+	// Taken only now, when no other transaction of the job holds or waits for them: a blacklist
 	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
-	// for this one.
+	// for this one. The join turn first, as every writer that joins a person takes it.
+	if err := consent.BulkTurn(ctx, tx); err != nil {
+		return err
+	}
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
@@ -284,14 +288,17 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 	return s.rewrite(ctx, c, st, b)
 }
 
-// rewrite looks up and writes batch b again in one transaction that holds the blacklist lock
-// from the start.
+// rewrite looks up and writes batch b again in one transaction that holds the join turn and
+// the blacklist lock from the start.
 func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *batch) error {
 	tx, err := begin(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
+	if err := consent.BulkTurn(ctx, tx); err != nil {
+		return err
+	}
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
@@ -320,11 +327,27 @@ func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
 	return tx, nil
 }
 
-// commit writes the batch's problems, the job's counters and checkpoint and (at most every
-// progressEvery) a progress event, and commits; the batch before is committed.
+// commit writes the batch's consents, joins its new contacts to the people they met (see
+// below), writes its problems, the job's counters and checkpoint and (at most every
+// progressEvery) a progress event, and commits; the batch before is committed and tx holds
+// consent.BulkTurn.
 func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
 	if err := recordConsents(ctx, tx, st.id, b); err != nil {
 		return err
+	}
+	// lookup found none of the new contacts' e-mails and phones, but a staff member may have
+	// given one of them to a record meanwhile, reading that person before this batch
+	// committed: such a contact joins her here, with its consent just recorded, as after
+	// updateContact. Read under BulkTurn, so in the same checkpoint as the rows: a job resumed
+	// after a crash has no batch left to check.
+	if len(b.ins) > 0 {
+		ids := make([]string, len(b.ins))
+		for i, r := range b.ins {
+			ids[i] = r.id.String()
+		}
+		if err := consent.JoinShared(ctx, tx, ids); err != nil {
+			return err
+		}
 	}
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	problems := b.problems

@@ -11,6 +11,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
+	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -38,7 +39,11 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		}
 	}
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		// identifiers are written: the blacklist lock before the row locks, as for every writer
+		// identifiers are written: the join turn and the blacklist lock before the row locks, as
+		// for every writer
+		if err := consent.JoinTurn(ctx, tx); err != nil {
+			return err
+		}
 		if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 			return err
 		}
@@ -83,6 +88,11 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				}
 				recorded, err := recordHeldConsent(ctx, tx, jobID, line, id)
 				if err != nil {
+					return err
+				}
+				// No contact held its e-mails or phones above, but one may have been given one
+				// meanwhile: the record joins that person, with the consent just recorded.
+				if err := consent.JoinPerson(ctx, tx, id); err != nil {
 					return err
 				}
 				inserted = 1
