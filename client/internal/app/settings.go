@@ -174,11 +174,11 @@ func ErrorText(err error, loc Localizer) string {
 	case errors.Is(err, ErrReasonRequired):
 		return loc.T("override.required", data)
 	case errors.Is(err, ErrGivenAtFormat):
-		return loc.T("error.givenat.format", data)
+		return loc.T("error.givenat.format", DayData(loc))
 	case errors.Is(err, ErrGivenAtFuture):
 		return loc.T("error.givenat.future", data)
 	case errors.Is(err, ErrDayFormat):
-		return loc.T("error.day.format", data)
+		return loc.T("error.day.format", DayData(loc))
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {

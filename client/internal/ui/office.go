@@ -118,7 +118,11 @@ func formGrid(pairs ...fyne.CanvasObject) *fyne.Container {
 func officeErrorText(err error, loc localizer) string {
 	var oe app.OfficeError
 	if errors.As(err, &oe) {
-		return tf("office.error."+oe.Key, oe.Data)
+		data := app.DayData(loc) // a day typed wrong is told the form to type
+		for k, v := range oe.Data {
+			data[k] = v
+		}
+		return tf("office.error."+oe.Key, data)
 	}
 	return app.ErrorText(err, loc)
 }
@@ -307,7 +311,7 @@ func (s *OfficeScreen) tokensTab() fyne.CanvasObject {
 	})
 	s.TokenRole.SetSelectedIndex(0)
 	s.TokenExpires = widget.NewEntry()
-	s.TokenExpires.SetPlaceHolder(t("office.token.expires.hint"))
+	s.TokenExpires.SetPlaceHolder(tf("office.token.expires.hint", app.DayData(s.loc)))
 	s.TokenMsg = dangerLabel()
 	s.AddToken = widget.NewButtonWithIcon(t("office.token.add"), theme.ContentAddIcon(), s.createToken)
 	s.AddToken.Importance = widget.HighImportance

@@ -178,7 +178,7 @@ func (s *RequestsScreen) AskExtend(i int) {
 	r := s.requests[i]
 	latest := app.LatestExtension(r.ReceivedAt)
 	s.Until = widget.NewEntry()
-	s.Until.SetText(latest.Format(time.DateOnly))
+	s.Until.SetText(app.TypedDay(latest, s.loc))
 	s.ExtendDialog = showReasonDialog(s.win, reasonSpec{
 		Title: t("requests.extend.title"), Details: s.RowText(i), Confirm: t("requests.extend"),
 		Text:  tf("requests.extend.text", map[string]any{"Latest": s.loc.Date(latest)}),
@@ -357,7 +357,7 @@ type RequestFiling struct {
 	ContactSearch *widget.Entry
 	Contact       *widget.Select // the contacts found; none chosen: the person is not a contact
 	Channel       *widget.Entry
-	Received      *widget.Entry // YYYY-MM-DD; empty: today
+	Received      *widget.Entry // a day as typed (app.ParseDay); empty: today
 	Note          *widget.Entry
 	File          *widget.Button
 	Message       *widget.Label // why the last filing failed
@@ -390,7 +390,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 	f.Channel = widget.NewEntry()
 	f.Channel.SetPlaceHolder(t("requests.channel.hint"))
 	f.Received = widget.NewEntry()
-	f.Received.SetPlaceHolder(t("requests.received.hint"))
+	f.Received.SetPlaceHolder(tf("requests.received.hint", app.DayData(loc)))
 	f.Note = widget.NewEntry()
 	f.Note.SetPlaceHolder(t("requests.note.hint"))
 	f.File = widget.NewButtonWithIcon(t("requests.file"), theme.ContentAddIcon(), func() { f.FileRequest() })
@@ -458,7 +458,7 @@ func (f *RequestFiling) FileRequest() {
 	}
 	received, err := app.ParseDay(f.Received.Text)
 	if err != nil {
-		f.Message.SetText(t("requests.received.bad"))
+		f.Message.SetText(tf("requests.received.bad", app.DayData(f.loc)))
 		return
 	}
 	form.Received = received
