@@ -361,6 +361,7 @@ type RequestFiling struct {
 	Note          *widget.Entry
 	File          *widget.Button
 	Message       *widget.Label // why the last filing failed
+	Filed         *widget.Label // what was filed last, for whom, until the next is typed
 	// OnFiled is called with the request filed.
 	OnFiled func(api.RequestFields)
 
@@ -374,8 +375,9 @@ var requestKinds = []api.RequestKind{api.RequestKindAccess, api.RequestKindErasu
 	api.RequestKindRestriction, api.RequestKindObjection, api.RequestKindPortability}
 
 func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
-	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel("")}
+	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel(""), Filed: wrapLabel("")}
 	f.Message.Importance = widget.DangerImportance
+	f.Filed.Importance = widget.SuccessImportance
 	names := make([]string, len(requestKinds))
 	for i, k := range requestKinds {
 		names[i] = t("requests.kind." + string(k))
@@ -389,6 +391,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 	f.Contact.PlaceHolder = t("requests.contact.none")
 	f.Channel = widget.NewEntry()
 	f.Channel.SetPlaceHolder(t("requests.channel.hint"))
+	f.Channel.OnChanged = func(string) { f.Filed.SetText("") } // the next request is being typed
 	f.Received = widget.NewEntry()
 	f.Received.SetPlaceHolder(tf("requests.received.hint", app.DayData(loc)))
 	f.Note = widget.NewEntry()
@@ -404,7 +407,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 			widget.NewFormItem(t("requests.channel"), f.Channel),
 			widget.NewFormItem(t("requests.received"), f.Received),
 			widget.NewFormItem(t("requests.note"), f.Note)),
-		container.NewBorder(nil, nil, nil, f.File, f.Message))
+		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message)))
 	return f
 }
 
@@ -463,6 +466,7 @@ func (f *RequestFiling) FileRequest() {
 	}
 	form.Received = received
 	f.File.Disable()
+	f.Filed.SetText("")
 	go func() {
 		r, err := app.FileRequest(context.Background(), f.b, form)
 		do(func() {
@@ -471,13 +475,33 @@ func (f *RequestFiling) FileRequest() {
 				f.Message.SetText(app.ErrorText(err, f.loc))
 				return
 			}
-			f.Message.SetText("")
-			f.Channel.SetText("")
-			f.Note.SetText("")
-			f.Received.SetText("")
+			f.reset()
+			f.Filed.SetText(filedText(r, f.loc))
 			if f.OnFiled != nil {
 				f.OnFiled(r)
 			}
 		})
 	}()
+}
+
+// reset empties the form after a filing, the person chosen too: the next request is someone
+// else's, or no contact's, unless they are chosen again.
+func (f *RequestFiling) reset() {
+	f.Message.SetText("")
+	f.Kind.SetSelectedIndex(0)
+	f.ContactSearch.SetText("")
+	f.setContacts(nil)
+	f.Channel.SetText("")
+	f.Note.SetText("")
+	f.Received.SetText("")
+}
+
+// filedText says what was filed, for whom, and when it is due.
+func filedText(r api.RequestFields, loc localizer) string {
+	data := map[string]any{"Kind": t("requests.kind." + string(r.Kind)), "Due": loc.Date(app.Deadline(r))}
+	if c := r.Contact; c != nil {
+		data["Name"] = strings.TrimSpace(c.GivenName + " " + c.FamilyName)
+		return tf("requests.filed.for", data)
+	}
+	return tf("requests.filed", data)
 }
