@@ -149,7 +149,6 @@ func (s *Shell) showOffline(err error) {
 	s.Status.SetText(t("offline.status"))
 	if s.Offline == nil || s.Tabs != nil {
 		p := &OfflinePanel{Text: wrapLabel(""), Detail: wrapLabel("")}
-		p.Detail.Importance = widget.LowImportance
 		p.Detail.TextStyle = fyne.TextStyle{Monospace: true}
 		p.Retry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), func() { s.Connect() })
 		p.Retry.Importance = widget.HighImportance
