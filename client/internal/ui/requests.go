@@ -378,6 +378,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel(""), Filed: wrapLabel("")}
 	f.Message.Importance = widget.DangerImportance
 	f.Filed.Importance = widget.SuccessImportance
+	f.Filed.Hide() // shown while it says something: two empty lines made the form taller
 	names := make([]string, len(requestKinds))
 	for i, k := range requestKinds {
 		names[i] = t("requests.kind." + string(k))
@@ -391,7 +392,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 	f.Contact.PlaceHolder = t("requests.contact.none")
 	f.Channel = widget.NewEntry()
 	f.Channel.SetPlaceHolder(t("requests.channel.hint"))
-	f.Channel.OnChanged = func(string) { f.Filed.SetText("") } // the next request is being typed
+	f.Channel.OnChanged = func(string) { f.setFiled("") } // the next request is being typed
 	f.Received = widget.NewEntry()
 	f.Received.SetPlaceHolder(tf("requests.received.hint", app.DayData(loc)))
 	f.Note = widget.NewEntry()
@@ -466,7 +467,7 @@ func (f *RequestFiling) FileRequest() {
 	}
 	form.Received = received
 	f.File.Disable()
-	f.Filed.SetText("")
+	f.setFiled("")
 	go func() {
 		r, err := app.FileRequest(context.Background(), f.b, form)
 		do(func() {
@@ -476,7 +477,7 @@ func (f *RequestFiling) FileRequest() {
 				return
 			}
 			f.reset()
-			f.Filed.SetText(filedText(r, f.loc))
+			f.setFiled(filedText(r, f.loc))
 			if f.OnFiled != nil {
 				f.OnFiled(r)
 			}
@@ -494,6 +495,16 @@ func (f *RequestFiling) reset() {
 	f.Channel.SetText("")
 	f.Note.SetText("")
 	f.Received.SetText("")
+}
+
+// setFiled says what was filed last; "" hides the line.
+func (f *RequestFiling) setFiled(text string) {
+	f.Filed.SetText(text)
+	if text == "" {
+		f.Filed.Hide()
+	} else {
+		f.Filed.Show()
+	}
 }
 
 // filedText says what was filed, for whom, and when it is due.
