@@ -66,7 +66,7 @@ func main() {
 		shell = ui.NewDemoShell(a, b)
 	} else {
 		// Replay the whole revocations feed of this server, so the admin screen shows it.
-		app.SaveFeedCursor(a.Preferences(), app.LoadSettings(a.Preferences()).ServerURL, "0")
+		app.SaveFeed(a.Preferences(), app.LoadSettings(a.Preferences()).ServerURL, app.RevocationFeed{Cursor: "0"})
 		shell = ui.NewShell(a, ui.ConnectAPI)
 	}
 	shell.Win.Resize(fyne.NewSize(1200, 760))

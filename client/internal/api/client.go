@@ -19,6 +19,7 @@ import (
 type Client struct {
 	httpURL string
 	wsURL   string
+	server  string // scheme and host of httpURL, as the user is told it
 	token   string
 	gql     graphql.Client
 }
@@ -44,7 +45,7 @@ func New(serverURL, token string) (*Client, error) {
 	}
 	origin, _ := url.Parse(httpURL)
 	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport}
-	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token}
+	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token, server: origin.Scheme + "://" + origin.Host}
 	// Uploads of large CSV files and the long operations may take minutes; the caller's
 	// context bounds them.
 	unbounded := &http.Client{Transport: auth}

@@ -64,8 +64,23 @@ func TestUnreachableServer(t *testing.T) {
 	l.Close()
 	c, _ := New("http://"+addr, "token")
 	_, err := c.Me(context.Background())
-	if !errors.Is(err, ErrUnreachable) {
-		t.Fatalf("err = %v, want ErrUnreachable", err)
+	var e *Error
+	if !errors.Is(err, ErrUnreachable) || !errors.As(err, &e) || e.Server != "http://"+addr {
+		t.Fatalf("err = %v, want ErrUnreachable naming the server http://%s", err, addr)
+	}
+	// The live feeds name it too (their link state says why they are offline).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	states := make(chan LinkState, 1)
+	go c.WatchBlacklist(ctx, func(BlacklistEntryFields) {}, func(st LinkState) {
+		select {
+		case states <- st:
+		default:
+		}
+	})
+	st := <-states
+	if !errors.Is(st.Err, ErrUnreachable) || !errors.As(st.Err, &e) || e.Server != "http://"+addr {
+		t.Fatalf("link state err = %v, want ErrUnreachable naming the server http://%s", st.Err, addr)
 	}
 }
 

@@ -26,7 +26,8 @@ var (
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
-// (extensions.code, or UNREACHABLE when no answer came) and the server's message. On
+// (extensions.code, or UNREACHABLE when no answer came, with the Server asked) and the
+// server's message (or, UNREACHABLE, the network's: for the log, not for the user). On
 // BAD_USER_INPUT, Reason and Field are the first error's extensions.reason and .field, and
 // Problems lists every error of the answer, so the client words them in its own language.
 type Error struct {
@@ -36,7 +37,10 @@ type Error struct {
 	Reason   string
 	Field    string
 	Problems []Problem
-	Err      error
+	// Server is the address asked (scheme and host, "http://127.0.0.1:8080") when it did not
+	// answer (UNREACHABLE).
+	Server string
+	Err    error
 }
 
 // Problem is one input error of an answer: a reason code, the input path it concerns, and
@@ -72,6 +76,17 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "UNAVAILABLE"
 	}
 	return false
+}
+
+// classify is classify with the address of c's server on an UNREACHABLE error, so the user
+// is told which server did not answer.
+func (c *Client) classify(op string, err error) error {
+	err = classify(op, err)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "UNREACHABLE" {
+		e.Server = c.server
+	}
+	return err
 }
 
 // classify turns whatever the transport returned into an *Error naming the operation.

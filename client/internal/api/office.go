@@ -10,7 +10,7 @@ import (
 func (c *Client) ApiTokens(ctx context.Context) ([]ApiTokenFields, error) {
 	r, err := ApiTokens(ctx, c.gql)
 	if err != nil {
-		return nil, classify("apiTokens", err)
+		return nil, c.classify("apiTokens", err)
 	}
 	return r.ApiTokens, nil
 }
@@ -23,7 +23,7 @@ func (c *Client) CreateApiToken(ctx context.Context, name string, role Role, pur
 	}
 	r, err := CreateApiToken(ctx, c.gql, name, role, purposeKeys, exp)
 	if err != nil {
-		return CreatedApiToken{}, classify("createApiToken", err)
+		return CreatedApiToken{}, c.classify("createApiToken", err)
 	}
 	return r.CreateApiToken, nil
 }
@@ -31,7 +31,7 @@ func (c *Client) CreateApiToken(ctx context.Context, name string, role Role, pur
 func (c *Client) RevokeApiToken(ctx context.Context, id string) (ApiTokenFields, error) {
 	r, err := RevokeApiToken(ctx, c.gql, id)
 	if err != nil {
-		return ApiTokenFields{}, classify("revokeApiToken", err)
+		return ApiTokenFields{}, c.classify("revokeApiToken", err)
 	}
 	return r.RevokeApiToken, nil
 }
@@ -39,7 +39,7 @@ func (c *Client) RevokeApiToken(ctx context.Context, id string) (ApiTokenFields,
 func (c *Client) Webhooks(ctx context.Context) ([]WebhookFields, error) {
 	r, err := Webhooks(ctx, c.gql)
 	if err != nil {
-		return nil, classify("webhooks", err)
+		return nil, c.classify("webhooks", err)
 	}
 	return r.Webhooks, nil
 }
@@ -48,7 +48,7 @@ func (c *Client) Webhooks(ctx context.Context) ([]WebhookFields, error) {
 func (c *Client) SetWebhookSecret(ctx context.Context, id, secret string) (WebhookFields, error) {
 	r, err := SetWebhookSecret(ctx, c.gql, id, secret)
 	if err != nil {
-		return WebhookFields{}, classify("setWebhookSecret", err)
+		return WebhookFields{}, c.classify("setWebhookSecret", err)
 	}
 	return r.SetWebhookSecret, nil
 }
@@ -57,7 +57,7 @@ func (c *Client) SetWebhookSecret(ctx context.Context, id, secret string) (Webho
 func (c *Client) WebhookDeliveries(ctx context.Context, webhookID string, first int) ([]WebhookDeliveryFields, error) {
 	r, err := WebhookDeliveries(ctx, c.gql, optString(webhookID), optInt(first))
 	if err != nil {
-		return nil, classify("webhookDeliveries", err)
+		return nil, c.classify("webhookDeliveries", err)
 	}
 	return r.WebhookDeliveries, nil
 }
@@ -65,7 +65,7 @@ func (c *Client) WebhookDeliveries(ctx context.Context, webhookID string, first 
 func (c *Client) CreateWebhook(ctx context.Context, in WebhookInput) (WebhookFields, error) {
 	r, err := CreateWebhook(ctx, c.gql, in)
 	if err != nil {
-		return WebhookFields{}, classify("createWebhook", err)
+		return WebhookFields{}, c.classify("createWebhook", err)
 	}
 	return r.CreateWebhook, nil
 }
@@ -73,7 +73,7 @@ func (c *Client) CreateWebhook(ctx context.Context, in WebhookInput) (WebhookFie
 func (c *Client) DeleteWebhook(ctx context.Context, id string) (WebhookFields, error) {
 	r, err := DeleteWebhook(ctx, c.gql, id)
 	if err != nil {
-		return WebhookFields{}, classify("deleteWebhook", err)
+		return WebhookFields{}, c.classify("deleteWebhook", err)
 	}
 	return r.DeleteWebhook, nil
 }
@@ -82,7 +82,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) (WebhookFields, e
 func (c *Client) ImportJobs(ctx context.Context, first int, after string) ([]ImportJobSummary, error) {
 	r, err := ImportJobs(ctx, c.gql, optInt(first), optString(after))
 	if err != nil {
-		return nil, classify("importJobs", err)
+		return nil, c.classify("importJobs", err)
 	}
 	return r.ImportJobs, nil
 }

@@ -13,7 +13,7 @@ import (
 func (c *Client) Me(ctx context.Context) (Viewer, error) {
 	r, err := Me(ctx, c.gql)
 	if err != nil {
-		return Viewer{}, classify("me", err)
+		return Viewer{}, c.classify("me", err)
 	}
 	return r.Me, nil
 }
@@ -21,7 +21,7 @@ func (c *Client) Me(ctx context.Context) (Viewer, error) {
 func (c *Client) SearchContacts(ctx context.Context, search string, first int, after string) (ContactPage, error) {
 	r, err := SearchContacts(ctx, c.gql, optString(search), optInt(first), optString(after))
 	if err != nil {
-		return ContactPage{}, classify("contacts", err)
+		return ContactPage{}, c.classify("contacts", err)
 	}
 	return r.Contacts, nil
 }
@@ -29,7 +29,7 @@ func (c *Client) SearchContacts(ctx context.Context, search string, first int, a
 func (c *Client) Contact(ctx context.Context, id string) (ContactDetail, error) {
 	r, err := GetContact(ctx, c.gql, id)
 	if err != nil {
-		return ContactDetail{}, classify("contact", err)
+		return ContactDetail{}, c.classify("contact", err)
 	}
 	if r.Contact == nil {
 		return ContactDetail{}, &Error{Op: "contact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist (erased?)"}
@@ -40,7 +40,7 @@ func (c *Client) Contact(ctx context.Context, id string) (ContactDetail, error) 
 func (c *Client) CreateContact(ctx context.Context, in ContactInput, override *OverrideInput) (ContactPayloadFields, error) {
 	r, err := CreateContact(ctx, c.gql, in, override)
 	if err != nil {
-		return ContactPayloadFields{}, classify("createContact", err)
+		return ContactPayloadFields{}, c.classify("createContact", err)
 	}
 	return r.CreateContact, nil
 }
@@ -48,7 +48,7 @@ func (c *Client) CreateContact(ctx context.Context, in ContactInput, override *O
 func (c *Client) UpdateContact(ctx context.Context, id string, in ContactInput, override *OverrideInput) (ContactPayloadFields, error) {
 	r, err := UpdateContact(ctx, c.gql, id, in, override)
 	if err != nil {
-		return ContactPayloadFields{}, classify("updateContact", err)
+		return ContactPayloadFields{}, c.classify("updateContact", err)
 	}
 	return r.UpdateContact, nil
 }
@@ -56,7 +56,7 @@ func (c *Client) UpdateContact(ctx context.Context, id string, in ContactInput, 
 func (c *Client) Screen(ctx context.Context, candidate ContactInput) (ScreeningFields, error) {
 	r, err := Screen(ctx, c.gql, candidate)
 	if err != nil {
-		return ScreeningFields{}, classify("screen", err)
+		return ScreeningFields{}, c.classify("screen", err)
 	}
 	return r.Screen, nil
 }
@@ -64,7 +64,7 @@ func (c *Client) Screen(ctx context.Context, candidate ContactInput) (ScreeningF
 func (c *Client) Purposes(ctx context.Context) ([]PurposeFields, error) {
 	r, err := Purposes(ctx, c.gql)
 	if err != nil {
-		return nil, classify("purposes", err)
+		return nil, c.classify("purposes", err)
 	}
 	return r.Purposes, nil
 }
@@ -72,7 +72,7 @@ func (c *Client) Purposes(ctx context.Context) ([]PurposeFields, error) {
 func (c *Client) Lists(ctx context.Context) ([]ListFields, error) {
 	r, err := Lists(ctx, c.gql)
 	if err != nil {
-		return nil, classify("lists", err)
+		return nil, c.classify("lists", err)
 	}
 	return r.Lists, nil
 }
@@ -80,7 +80,7 @@ func (c *Client) Lists(ctx context.Context) ([]ListFields, error) {
 func (c *Client) RecordConsent(ctx context.Context, in ConsentInput) (ConsentFields, error) {
 	r, err := RecordConsent(ctx, c.gql, in)
 	if err != nil {
-		return ConsentFields{}, classify("recordConsent", err)
+		return ConsentFields{}, c.classify("recordConsent", err)
 	}
 	return r.RecordConsent, nil
 }
@@ -88,7 +88,7 @@ func (c *Client) RecordConsent(ctx context.Context, in ConsentInput) (ConsentFie
 func (c *Client) RevokeConsent(ctx context.Context, in RevocationInput) (ConsentFields, error) {
 	r, err := RevokeConsent(ctx, c.gql, in)
 	if err != nil {
-		return ConsentFields{}, classify("revokeConsent", err)
+		return ConsentFields{}, c.classify("revokeConsent", err)
 	}
 	return r.RevokeConsent, nil
 }
@@ -100,7 +100,7 @@ const PreviewBytes = 64 << 10
 func (c *Client) PreviewImport(ctx context.Context, file Upload) (ImportPreview, error) {
 	head, err := io.ReadAll(io.LimitReader(file.Body, PreviewBytes))
 	if err != nil {
-		return ImportPreview{}, classify("previewImport", err)
+		return ImportPreview{}, c.classify("previewImport", err)
 	}
 	if len(head) == PreviewBytes {
 		if i := bytes.LastIndexByte(head, '\n'); i > 0 {
@@ -109,7 +109,7 @@ func (c *Client) PreviewImport(ctx context.Context, file Upload) (ImportPreview,
 	}
 	r, err := PreviewImport(ctx, c.gql, Upload{FileName: file.FileName, Body: bufio.NewReader(bytes.NewReader(head))})
 	if err != nil {
-		return ImportPreview{}, classify("previewImport", err)
+		return ImportPreview{}, c.classify("previewImport", err)
 	}
 	return r.PreviewImport, nil
 }
@@ -117,7 +117,7 @@ func (c *Client) PreviewImport(ctx context.Context, file Upload) (ImportPreview,
 func (c *Client) StartImport(ctx context.Context, file Upload, listKey string) (ImportJobFields, error) {
 	r, err := StartImport(ctx, c.gql, file, optString(listKey))
 	if err != nil {
-		return ImportJobFields{}, classify("startImport", err)
+		return ImportJobFields{}, c.classify("startImport", err)
 	}
 	return r.StartImport, nil
 }
@@ -125,7 +125,7 @@ func (c *Client) StartImport(ctx context.Context, file Upload, listKey string) (
 func (c *Client) DecideImportRow(ctx context.Context, jobID string, line int, accept bool, reason string) (ImportJobFields, error) {
 	r, err := DecideImportRow(ctx, c.gql, jobID, line, accept, optString(reason))
 	if err != nil {
-		return ImportJobFields{}, classify("decideImportRow", err)
+		return ImportJobFields{}, c.classify("decideImportRow", err)
 	}
 	return r.DecideImportRow, nil
 }
@@ -133,7 +133,7 @@ func (c *Client) DecideImportRow(ctx context.Context, jobID string, line int, ac
 func (c *Client) ImportJob(ctx context.Context, id string) (ImportJobFields, error) {
 	r, err := GetImportJob(ctx, c.gql, id)
 	if err != nil {
-		return ImportJobFields{}, classify("importJob", err)
+		return ImportJobFields{}, c.classify("importJob", err)
 	}
 	if r.ImportJob == nil {
 		return ImportJobFields{}, &Error{Op: "importJob", Code: "NOT_FOUND", Message: "import job " + id + " does not exist"}
@@ -144,7 +144,7 @@ func (c *Client) ImportJob(ctx context.Context, id string) (ImportJobFields, err
 func (c *Client) Blacklist(ctx context.Context, first int, after string) (BlacklistPage, error) {
 	r, err := Blacklist(ctx, c.gql, optInt(first), optString(after))
 	if err != nil {
-		return BlacklistPage{}, classify("blacklist", err)
+		return BlacklistPage{}, c.classify("blacklist", err)
 	}
 	return r.Blacklist, nil
 }
@@ -153,7 +153,7 @@ func (c *Client) Blacklist(ctx context.Context, first int, after string) (Blackl
 func (c *Client) EraseContact(ctx context.Context, id, reason string) (ErasureReceipt, error) {
 	r, err := EraseContact(ctx, c.gql, id, reason)
 	if err != nil {
-		return ErasureReceipt{}, classify("eraseContact", err)
+		return ErasureReceipt{}, c.classify("eraseContact", err)
 	}
 	return r.EraseContact, nil
 }
@@ -162,7 +162,7 @@ func (c *Client) EraseContact(ctx context.Context, id, reason string) (ErasureRe
 func (c *Client) BlacklistRemove(ctx context.Context, id, reason string) (BlacklistEntryFields, error) {
 	r, err := BlacklistRemove(ctx, c.gql, id, reason)
 	if err != nil {
-		return BlacklistEntryFields{}, classify("blacklistRemove", err)
+		return BlacklistEntryFields{}, c.classify("blacklistRemove", err)
 	}
 	return r.BlacklistRemove, nil
 }
@@ -171,7 +171,7 @@ func (c *Client) BlacklistRemove(ctx context.Context, id, reason string) (Blackl
 func (c *Client) ConsentProof(ctx context.Context, contactID string) ([]ProofEvent, error) {
 	r, err := ConsentProof(ctx, c.gql, contactID)
 	if err != nil {
-		return nil, classify("consentProof", err)
+		return nil, c.classify("consentProof", err)
 	}
 	return r.ConsentProof, nil
 }
@@ -179,7 +179,7 @@ func (c *Client) ConsentProof(ctx context.Context, contactID string) ([]ProofEve
 func (c *Client) CreatePurpose(ctx context.Context, in PurposeInput) (PurposeFields, error) {
 	r, err := CreatePurpose(ctx, c.gql, in)
 	if err != nil {
-		return PurposeFields{}, classify("createPurpose", err)
+		return PurposeFields{}, c.classify("createPurpose", err)
 	}
 	return r.CreatePurpose, nil
 }
@@ -187,14 +187,14 @@ func (c *Client) CreatePurpose(ctx context.Context, in PurposeInput) (PurposeFie
 func (c *Client) CreateList(ctx context.Context, in ListInput) (ListFields, error) {
 	r, err := CreateList(ctx, c.gql, in)
 	if err != nil {
-		return ListFields{}, classify("createList", err)
+		return ListFields{}, c.classify("createList", err)
 	}
 	return r.CreateList, nil
 }
 
 func (c *Client) AddToList(ctx context.Context, contactID, listKey string) error {
 	if _, err := AddToList(ctx, c.gql, contactID, listKey); err != nil {
-		return classify("addToList", err)
+		return c.classify("addToList", err)
 	}
 	return nil
 }
@@ -202,7 +202,7 @@ func (c *Client) AddToList(ctx context.Context, contactID, listKey string) error
 func (c *Client) BlacklistAdd(ctx context.Context, candidate ContactInput, reason string) (BlacklistEntryFields, error) {
 	r, err := BlacklistAdd(ctx, c.gql, candidate, reason)
 	if err != nil {
-		return BlacklistEntryFields{}, classify("blacklistAdd", err)
+		return BlacklistEntryFields{}, c.classify("blacklistAdd", err)
 	}
 	return r.BlacklistAdd, nil
 }

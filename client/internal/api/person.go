@@ -7,7 +7,7 @@ import "context"
 func (c *Client) PutOnList(ctx context.Context, contactID, listKey, reason string) (ContactDetail, error) {
 	r, err := PutOnList(ctx, c.gql, contactID, listKey, optString(reason))
 	if err != nil {
-		return ContactDetail{}, classify("addToList", err)
+		return ContactDetail{}, c.classify("addToList", err)
 	}
 	return r.AddToList, nil
 }
@@ -15,7 +15,7 @@ func (c *Client) PutOnList(ctx context.Context, contactID, listKey, reason strin
 func (c *Client) RemoveFromList(ctx context.Context, contactID, listKey string) (ContactDetail, error) {
 	r, err := RemoveFromList(ctx, c.gql, contactID, listKey)
 	if err != nil {
-		return ContactDetail{}, classify("removeFromList", err)
+		return ContactDetail{}, c.classify("removeFromList", err)
 	}
 	return r.RemoveFromList, nil
 }
@@ -23,7 +23,7 @@ func (c *Client) RemoveFromList(ctx context.Context, contactID, listKey string) 
 func (c *Client) ContactPerson(ctx context.Context, id string) (ContactPersonInfo, error) {
 	r, err := ContactPerson(ctx, c.gql, id)
 	if err != nil {
-		return ContactPersonInfo{}, classify("contact", err)
+		return ContactPersonInfo{}, c.classify("contact", err)
 	}
 	if r.Contact == nil {
 		return ContactPersonInfo{}, &Error{Op: "contact", Code: "NOT_FOUND", Message: "contact " + id + " does not exist (erased?)"}
@@ -36,7 +36,7 @@ func (c *Client) ContactPerson(ctx context.Context, id string) (ContactPersonInf
 func (c *Client) MergedInto(ctx context.Context, id string) (ContactDetail, error) {
 	r, err := MergedInto(ctx, c.gql, id)
 	if err != nil {
-		return ContactDetail{}, classify("mergedInto", err)
+		return ContactDetail{}, c.classify("mergedInto", err)
 	}
 	if r.MergedInto == nil {
 		return ContactDetail{}, &Error{Op: "mergedInto", Code: "NOT_FOUND", Message: "contact " + id + " was not merged into another record"}
@@ -47,7 +47,7 @@ func (c *Client) MergedInto(ctx context.Context, id string) (ContactDetail, erro
 func (c *Client) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (ContactDetail, error) {
 	r, err := MergeContacts(ctx, c.gql, intoID, fromIDs, reason)
 	if err != nil {
-		return ContactDetail{}, classify("mergeContacts", err)
+		return ContactDetail{}, c.classify("mergeContacts", err)
 	}
 	return r.MergeContacts, nil
 }
@@ -55,7 +55,7 @@ func (c *Client) MergeContacts(ctx context.Context, intoID string, fromIDs []str
 func (c *Client) BlacklistContact(ctx context.Context, contactID, reason string) (BlacklistEntryFields, error) {
 	r, err := BlacklistContact(ctx, c.gql, contactID, reason)
 	if err != nil {
-		return BlacklistEntryFields{}, classify("blacklistContact", err)
+		return BlacklistEntryFields{}, c.classify("blacklistContact", err)
 	}
 	return r.BlacklistContact, nil
 }
@@ -63,7 +63,7 @@ func (c *Client) BlacklistContact(ctx context.Context, contactID, reason string)
 func (c *Client) ErasurePreview(ctx context.Context, id string) (ErasurePlanFields, error) {
 	r, err := ErasurePreview(ctx, c.gql, id)
 	if err != nil {
-		return ErasurePlanFields{}, classify("erasurePreview", err)
+		return ErasurePlanFields{}, c.classify("erasurePreview", err)
 	}
 	return r.ErasurePreview, nil
 }
@@ -71,7 +71,7 @@ func (c *Client) ErasurePreview(ctx context.Context, id string) (ErasurePlanFiel
 func (c *Client) ErasePerson(ctx context.Context, id, reason string, keep []string) (PersonErasure, error) {
 	r, err := ErasePerson(ctx, c.gql, id, reason, keep)
 	if err != nil {
-		return PersonErasure{}, classify("eraseContact", err)
+		return PersonErasure{}, c.classify("eraseContact", err)
 	}
 	return r.EraseContact, nil
 }
@@ -79,7 +79,7 @@ func (c *Client) ErasePerson(ctx context.Context, id, reason string, keep []stri
 func (c *Client) SubjectAccessExport(ctx context.Context, contactID string) (string, error) {
 	r, err := SubjectAccessExport(ctx, c.gql, contactID)
 	if err != nil {
-		return "", classify("subjectAccessExport", err)
+		return "", c.classify("subjectAccessExport", err)
 	}
 	return r.SubjectAccessExport, nil
 }
@@ -87,7 +87,7 @@ func (c *Client) SubjectAccessExport(ctx context.Context, contactID string) (str
 func (c *Client) PurposesWithTexts(ctx context.Context) ([]PurposeWithTexts, error) {
 	r, err := PurposesWithTexts(ctx, c.gql)
 	if err != nil {
-		return nil, classify("purposes", err)
+		return nil, c.classify("purposes", err)
 	}
 	return r.Purposes, nil
 }
@@ -95,7 +95,7 @@ func (c *Client) PurposesWithTexts(ctx context.Context) ([]PurposeWithTexts, err
 func (c *Client) ConsentProofDetails(ctx context.Context, contactID string) ([]ProofDetail, error) {
 	r, err := ConsentProofDetails(ctx, c.gql, contactID)
 	if err != nil {
-		return nil, classify("consentProof", err)
+		return nil, c.classify("consentProof", err)
 	}
 	return r.ConsentProof, nil
 }

@@ -12,7 +12,7 @@ func (c *Client) OpenRequests(ctx context.Context, first int, after string) ([]R
 	open := RequestStatusOpen
 	r, err := Requests(ctx, c.gql, &open, nil, optInt(first), optString(after))
 	if err != nil {
-		return nil, classify("requests", err)
+		return nil, c.classify("requests", err)
 	}
 	return r.Requests, nil
 }
@@ -25,7 +25,7 @@ func (c *Client) FileRequest(ctx context.Context, kind RequestKind, contactID, c
 	}
 	r, err := FileRequest(ctx, c.gql, in)
 	if err != nil {
-		return RequestFields{}, classify("fileRequest", err)
+		return RequestFields{}, c.classify("fileRequest", err)
 	}
 	return r.FileRequest, nil
 }
@@ -35,7 +35,7 @@ func (c *Client) FileRequest(ctx context.Context, kind RequestKind, contactID, c
 func (c *Client) PersonRecords(ctx context.Context, requestID string) ([]PersonRecordFields, error) {
 	r, err := RequestPersonRecords(ctx, c.gql, requestID)
 	if err != nil {
-		return nil, classify("request", err)
+		return nil, c.classify("request", err)
 	}
 	if r.Request == nil {
 		return nil, &Error{Op: "request", Code: "NOT_FOUND", Message: "request " + requestID + " does not exist"}
@@ -49,7 +49,7 @@ func (c *Client) PersonRecords(ctx context.Context, requestID string) ([]PersonR
 func (c *Client) CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (CompletedRequest, error) {
 	r, err := CompleteRequest(ctx, c.gql, id, outcome, keep, checked)
 	if err != nil {
-		return CompletedRequest{}, classify("completeRequest", err)
+		return CompletedRequest{}, c.classify("completeRequest", err)
 	}
 	return r.CompleteRequest, nil
 }
@@ -58,7 +58,7 @@ func (c *Client) CompleteRequest(ctx context.Context, id, outcome string, keep, 
 func (c *Client) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (RequestFields, error) {
 	r, err := ExtendRequest(ctx, c.gql, id, until, reason)
 	if err != nil {
-		return RequestFields{}, classify("extendRequest", err)
+		return RequestFields{}, c.classify("extendRequest", err)
 	}
 	return r.ExtendRequest, nil
 }
@@ -67,7 +67,7 @@ func (c *Client) ExtendRequest(ctx context.Context, id string, until time.Time, 
 func (c *Client) RejectRequest(ctx context.Context, id, reason string) (RequestFields, error) {
 	r, err := RejectRequest(ctx, c.gql, id, reason)
 	if err != nil {
-		return RequestFields{}, classify("rejectRequest", err)
+		return RequestFields{}, c.classify("rejectRequest", err)
 	}
 	return r.RejectRequest, nil
 }
@@ -76,7 +76,7 @@ func (c *Client) RejectRequest(ctx context.Context, id, reason string) (RequestF
 func (c *Client) ProcessingRecord(ctx context.Context) (string, error) {
 	r, err := ProcessingRecord(ctx, c.gql)
 	if err != nil {
-		return "", classify("processingRecord", err)
+		return "", c.classify("processingRecord", err)
 	}
 	return r.ProcessingRecord, nil
 }

@@ -136,7 +136,7 @@ func runOnce[M any](ctx context.Context, c *Client, op string,
 	errCh, err := ws.Start(ctx)
 	if err != nil {
 		d.close()
-		return false, classify(op, err)
+		return false, c.classify(op, err)
 	}
 	var ch chan M
 	defer func() {
@@ -160,7 +160,7 @@ func runOnce[M any](ctx context.Context, c *Client, op string,
 	}()
 	ch, err = open(ws)
 	if err != nil {
-		return false, classify(op, err)
+		return false, c.classify(op, err)
 	}
 	onState(LinkState{Connected: true})
 	connectedAt := time.Now()
@@ -169,13 +169,13 @@ func runOnce[M any](ctx context.Context, c *Client, op string,
 		case <-ctx.Done():
 			return true, ctx.Err()
 		case err := <-errCh:
-			return healthy || time.Since(connectedAt) > time.Minute, classify(op, err)
+			return healthy || time.Since(connectedAt) > time.Minute, c.classify(op, err)
 		case m, ok := <-ch:
 			if !ok {
-				return healthy, classify(op, errors.New("the server ended the subscription"))
+				return healthy, c.classify(op, errors.New("the server ended the subscription"))
 			}
 			if err := deliver(m); err != nil {
-				return healthy, classify(op, err)
+				return healthy, c.classify(op, err)
 			}
 			healthy = true
 		}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -42,25 +43,48 @@ func (f *RevocationFeed) Add(e api.RevocationFields) bool {
 // IsAdmin says whether the viewer may see the admin view.
 func IsAdmin(v api.Viewer) bool { return v.Role == api.RoleAdmin }
 
-// The feed's last cursor is kept in the preferences together with the server it came from,
-// so a restart resumes after it and a cursor of another server is never sent.
+// FeedKept is how many of the newest events the feed keeps across a restart. The server
+// offers no query for the last events, only the subscription's replay after a cursor: without
+// them the feed came back empty after every restart, until something new happened.
+const FeedKept = 50
+
+// The feed's last cursor and its newest events are kept in the preferences together with the
+// server they came from, so a restart shows them and resumes after the cursor, and a cursor of
+// another server is never sent. The events hold ids, kinds, times and purposes, no names: the
+// feed loads names from the server while it shows a row.
 const (
 	prefFeedServer = "revocations_server"
 	prefFeedCursor = "revocations_cursor"
+	prefFeedEvents = "revocations_events"
 )
 
-// FeedCursor is where the revocations feed of one server resumes ("" = from now).
-func FeedCursor(p Preferences, serverURL string) string {
+// LoadFeed is the feed of one server as it was left: its newest events and the cursor it
+// resumes after (empty, from now, for another server or none kept).
+func LoadFeed(p Preferences, serverURL string) RevocationFeed {
+	var f RevocationFeed
 	if p.String(prefFeedServer) != strings.TrimSpace(serverURL) {
-		return ""
+		return f
 	}
-	return p.String(prefFeedCursor)
+	var kept []api.RevocationFields
+	if raw := p.String(prefFeedEvents); raw != "" && json.Unmarshal([]byte(raw), &kept) != nil {
+		kept = nil // written by another version: the feed starts with what the server replays
+	}
+	for i := len(kept) - 1; i >= 0; i-- {
+		f.Add(kept[i])
+	}
+	f.Cursor = p.String(prefFeedCursor)
+	return f
 }
 
-// SaveFeedCursor remembers the last cursor the feed showed.
-func SaveFeedCursor(p Preferences, serverURL, cursor string) {
+// SaveFeed remembers the feed's cursor and newest events for the next start.
+func SaveFeed(p Preferences, serverURL string, f RevocationFeed) {
+	kept, err := json.Marshal(f.Events[:min(len(f.Events), FeedKept)])
+	if err != nil {
+		kept = nil
+	}
 	p.SetString(prefFeedServer, strings.TrimSpace(serverURL))
-	p.SetString(prefFeedCursor, cursor)
+	p.SetString(prefFeedCursor, f.Cursor)
+	p.SetString(prefFeedEvents, string(kept))
 }
 
 // Erase erases a contact everywhere (ADMIN); the written reason is required and audited.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -289,6 +290,36 @@ func TestImportCountsReadRightForOne(t *testing.T) {
 	} {
 		if got := i18n.MustNew(lang).N("import.status", 6, data); got != want {
 			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
+
+// A server that does not answer is named, in the user's language, with what to do; the
+// network's own words (dial tcp …: connection refused) stay out of the text.
+func TestAnUnreachableServerIsNamedInPlainWords(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, err := api.New("http://"+addr, "token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Me(context.Background())
+	for lang, want := range map[string]string{
+		"de": "Der Server unter http://" + addr + " ist nicht erreichbar. Bitte prüfen, ob die Adresse",
+		"en": "The server at http://" + addr + " cannot be reached. Check that the address",
+	} {
+		got := ErrorText(err, i18n.MustNew(lang))
+		if !strings.Contains(got, want) {
+			t.Errorf("%s: ErrorText = %q, want %q", lang, got, want)
+		}
+		for _, technical := range []string{"dial", "refused", "tcp", "/graphql", "Post", "UNREACHABLE"} {
+			if strings.Contains(got, technical) {
+				t.Errorf("%s: ErrorText = %q quotes %q", lang, got, technical)
+			}
 		}
 	}
 }

@@ -48,4 +48,6 @@ type Localizer interface {
 	// N picks the plural form for count ("1 Kontakt", "12 Kontakte"); data gets Count.
 	N(key string, count int, data map[string]any) string
 	Date(t time.Time) string
+	// Lang is the language spoken ("de", "en").
+	Lang() string
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -103,14 +104,35 @@ func (m memPrefs) SetString(k, v string)  { m[k] = v }
 
 func TestFeedCursorBelongsToItsServer(t *testing.T) {
 	p := memPrefs{}
-	if c := FeedCursor(p, "http://a"); c != "" {
-		t.Fatalf("fresh cursor = %q", c)
+	if f := LoadFeed(p, "http://a"); f.Cursor != "" || len(f.Events) != 0 {
+		t.Fatalf("fresh feed = %+v", f)
 	}
-	SaveFeedCursor(p, "http://a", "42")
-	if c := FeedCursor(p, "http://a"); c != "42" {
+	SaveFeed(p, "http://a", RevocationFeed{Cursor: "42"})
+	if c := LoadFeed(p, "http://a").Cursor; c != "42" {
 		t.Errorf("cursor = %q, want 42", c)
 	}
-	if c := FeedCursor(p, "http://b"); c != "" {
+	if c := LoadFeed(p, "http://b").Cursor; c != "" {
 		t.Errorf("another server's cursor = %q, want none", c)
+	}
+}
+
+// A restart shows the newest events the feed showed (at most FeedKept), newest first, and
+// takes a replayed one only once.
+func TestTheFeedKeepsItsNewestEventsAcrossARestart(t *testing.T) {
+	p := memPrefs{}
+	var f RevocationFeed
+	for i := 1; i <= FeedKept+3; i++ {
+		f.Add(api.RevocationFields{Cursor: strconv.Itoa(i), Kind: api.RevocationKindConsentRevoked, ContactId: "c" + strconv.Itoa(i)})
+	}
+	SaveFeed(p, "http://a", f)
+	again := LoadFeed(p, "http://a")
+	if len(again.Events) != FeedKept || again.Events[0].Cursor != strconv.Itoa(FeedKept+3) || again.Cursor != strconv.Itoa(FeedKept+3) {
+		t.Fatalf("after a restart: %d events, newest %q, cursor %q", len(again.Events), again.Events[0].Cursor, again.Cursor)
+	}
+	if again.Add(again.Events[0]) || !again.Add(api.RevocationFields{Cursor: strconv.Itoa(FeedKept + 4)}) {
+		t.Error("a replayed event taken again, or a new one refused")
+	}
+	if len(LoadFeed(p, "http://b").Events) != 0 {
+		t.Error("another server's events shown")
 	}
 }

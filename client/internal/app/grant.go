@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -19,31 +18,6 @@ type ConsentForm struct {
 	GivenAt string
 	// TextVersion is the consent text version the person saw; 0 for none named.
 	TextVersion int
-}
-
-// ErrGivenAt: the time of consent cannot be read, or lies in the future.
-var (
-	ErrGivenAtFormat = errors.New("givenAt: not a date")
-	ErrGivenAtFuture = errors.New("givenAt: in the future")
-)
-
-var givenAtLayouts = []string{"2.1.2006 15:04", "2.1.2006", "2.1.06", "2006-01-02 15:04", "2006-01-02", time.RFC3339}
-
-// ParseGivenAt reads the time of consent in local time; "" is nil (now).
-func ParseGivenAt(s string, now time.Time) (*time.Time, error) {
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "" {
-		return nil, nil
-	}
-	for _, layout := range givenAtLayouts {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			if t.After(now) {
-				return nil, ErrGivenAtFuture
-			}
-			return &t, nil
-		}
-	}
-	return nil, ErrGivenAtFormat
 }
 
 // GrantConsent records a consent with everything the dialog holds, after checking it.

@@ -101,7 +101,7 @@ type TokenRequest struct {
 	Name        string
 	Role        api.Role
 	PurposeKeys []string // INTEGRATOR only
-	Expires     string   // YYYY-MM-DD or empty
+	Expires     string   // a day as typed (ParseDate), or empty
 }
 
 // CreateToken checks the request against the tokens there are — one active token per staff
@@ -129,7 +129,7 @@ func CreateToken(ctx context.Context, o Office, req TokenRequest, existing []api
 	}
 	var expires time.Time
 	if s := strings.TrimSpace(req.Expires); s != "" {
-		d, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+		d, err := ParseDate(s)
 		if err != nil {
 			return api.CreatedApiToken{}, OfficeError{Key: "token.expires", Data: map[string]any{"Value": s}}
 		}

@@ -43,7 +43,7 @@ func TestOfficeChecksBeforeSending(t *testing.T) {
 			return err
 		}(), "token.purposes"},
 		{"expiry that is no date", func() error {
-			_, err := CreateToken(ctx, nil, TokenRequest{Name: "Webshop", Role: api.RoleStaff, Expires: "31.01.2027"}, tokens, now)
+			_, err := CreateToken(ctx, nil, TokenRequest{Name: "Webshop", Role: api.RoleStaff, Expires: "31.13.2027"}, tokens, now)
 			return err
 		}(), "token.expires"},
 		{"expiry in the past", func() error {

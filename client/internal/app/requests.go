@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -29,26 +28,6 @@ type RequestsBackend interface {
 }
 
 var _ RequestsBackend = (*api.Client)(nil)
-
-// ErrDayFormat: a day typed for a request (arrival, extension) cannot be read.
-var ErrDayFormat = errors.New("day: not a date")
-
-var dayLayouts = []string{time.DateOnly, "2.1.2006", "2.1.06"}
-
-// ParseDay reads a day as typed ("2026-11-03", "3.11.2026"), as midday local time: the same
-// day in every nearby time zone. "" is the zero time.
-func ParseDay(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range dayLayouts {
-		if d, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return d.Add(12 * time.Hour), nil
-		}
-	}
-	return time.Time{}, ErrDayFormat
-}
 
 // LatestExtension is the last day a request's deadline may be extended to: three months
 // after it arrived, counted as the server counts (the same date of the month, or the last

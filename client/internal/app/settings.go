@@ -151,7 +151,12 @@ func ErrorText(err error, loc Localizer) string {
 	data := map[string]any{"Message": msg}
 	switch {
 	case errors.Is(err, api.ErrUnreachable):
-		return loc.T("error.unreachable", data)
+		// The network's own words (dial tcp …: connection refused) help no one at a desk:
+		// which server did not answer, and what to do. The shell shows them under details.
+		if apiErr == nil || apiErr.Server == "" {
+			return loc.T("error.unreachable.unnamed", nil)
+		}
+		return loc.T("error.unreachable", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrUnauthenticated):
 		return loc.T("error.unauthenticated", data)
 	case errors.Is(err, api.ErrForbidden):
@@ -169,11 +174,11 @@ func ErrorText(err error, loc Localizer) string {
 	case errors.Is(err, ErrReasonRequired):
 		return loc.T("override.required", data)
 	case errors.Is(err, ErrGivenAtFormat):
-		return loc.T("error.givenat.format", data)
+		return loc.T("error.givenat.format", DayData(loc))
 	case errors.Is(err, ErrGivenAtFuture):
 		return loc.T("error.givenat.future", data)
 	case errors.Is(err, ErrDayFormat):
-		return loc.T("error.day.format", data)
+		return loc.T("error.day.format", DayData(loc))
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {

@@ -170,6 +170,17 @@ func FormatDate(t time.Time, lang string) string {
 	return t.Format("2 January 2006")
 }
 
+// DayForm is how a day is typed in lang: as a field's hint shows it ("TT.MM.JJJJ") and as the
+// Go layout that writes a day so (a field filled in advance, an example). German staff type
+// the German form; in English the ISO form, which reads the same everywhere (03/11 does not).
+// The app reads every one of these forms in either language (app.ParseDay).
+func DayForm(lang string) (hint, layout string) {
+	if Normalize(lang) == "de" {
+		return "TT.MM.JJJJ", "02.01.2006"
+	}
+	return "YYYY-MM-DD", time.DateOnly
+}
+
 // FormatDateTime writes t with the time of day, for ledgers and feeds.
 func FormatDateTime(t time.Time, lang string) string {
 	return FormatDate(t, lang) + " " + t.Local().Format("15:04")

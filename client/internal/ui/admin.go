@@ -15,7 +15,8 @@ import (
 )
 
 // AdminScreen shows the live revocations feed and the blacklist (ADMIN tokens only). The
-// feed's last cursor is kept in the preferences, so a restart resumes after it.
+// feed's last cursor and newest events are kept in the preferences, so a restart shows them
+// and resumes after it.
 type AdminScreen struct {
 	Feed      *widget.List
 	FeedState *widget.Label
@@ -43,7 +44,7 @@ type AdminScreen struct {
 }
 
 func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Preferences, serverURL string) *AdminScreen {
-	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL,
+	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL, feed: app.LoadFeed(prefs, serverURL),
 		FeedState: widget.NewLabel(t("admin.waiting")), BlCount: widget.NewLabel(""), Message: wrapLabel(""), FeedInfo: newFeedInfo()}
 	s.FeedState.Importance = widget.LowImportance
 	s.BlCount.Importance = widget.LowImportance
@@ -95,13 +96,15 @@ func (s *AdminScreen) Object() fyne.CanvasObject { return s.root }
 // (call it in a goroutine).
 func (s *AdminScreen) Run(ctx context.Context) {
 	s.loadBlacklist("")
-	s.b.WatchRevocations(ctx, app.FeedCursor(s.prefs, s.server), func(e api.RevocationFields) {
+	s.b.WatchRevocations(ctx, s.feed.Cursor, func(e api.RevocationFields) {
 		do(func() { s.AddEvent(e) })
 	}, func(st api.LinkState) {
 		do(func() {
 			if errors.Is(st.Err, api.ErrBadInput) {
-				// The server refused the stored cursor (expired): the feed starts from now.
-				app.SaveFeedCursor(s.prefs, s.server, "")
+				// The server refused the stored cursor (expired): the feed goes on from now,
+				// below the events it kept.
+				s.feed.Cursor = ""
+				app.SaveFeed(s.prefs, s.server, s.feed)
 			}
 			s.FeedState.SetText(linkText(st, s.loc))
 		})
@@ -111,7 +114,7 @@ func (s *AdminScreen) Run(ctx context.Context) {
 // AddEvent puts one revocation at the top of the feed and remembers its cursor.
 func (s *AdminScreen) AddEvent(e api.RevocationFields) {
 	if s.feed.Add(e) {
-		app.SaveFeedCursor(s.prefs, s.server, s.feed.Cursor)
+		app.SaveFeed(s.prefs, s.server, s.feed)
 		s.Feed.Refresh()
 	}
 }

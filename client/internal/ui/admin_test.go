@@ -176,9 +176,18 @@ func TestRevocationFeedResumesAfterARestart(t *testing.T) {
 	}
 	second, stop := run()
 	defer stop()
-	eventually(t, "the missed revocation", func() bool { return second.Feed.Length() == 1 })
+	// It shows the five events it showed, each once, and the missed one on top.
+	if second.Feed.Length() != 5 {
+		t.Fatalf("after a restart the feed shows %d events, want the 5 it showed", second.Feed.Length())
+	}
+	eventually(t, "the missed revocation", func() bool { return second.Feed.Length() == 6 })
 	if e := second.feed.Events[0]; e.ContactId != "c001" || e.Channel != "letter" {
 		t.Fatalf("resumed with %+v", e)
+	}
+	for i, e := range second.feed.Events[1:] {
+		if e.Cursor != first.feed.Events[i].Cursor {
+			t.Errorf("row %d after the restart: cursor %s, want %s", i+1, e.Cursor, first.feed.Events[i].Cursor)
+		}
 	}
 }
 

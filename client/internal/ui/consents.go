@@ -163,7 +163,7 @@ func (v *ConsentsView) showGrant() {
 	g.Evidence = widget.NewEntry()
 	g.Evidence.SetPlaceHolder(t("consents.evidence"))
 	g.GivenAt = widget.NewEntry()
-	g.GivenAt.SetPlaceHolder(t("consents.givenat.hint"))
+	g.GivenAt.SetPlaceHolder(tf("consents.givenat.hint", app.DayData(v.loc)))
 	g.offerTexts()
 	v.GrantForm = g
 	g.Fields = widget.NewForm(

@@ -140,11 +140,12 @@ func TestE2EContactActions(t *testing.T) {
 	}
 	d = s.Detail
 	test.Tap(d.Lists.Remove["news-de"])
+	test.Tap(d.Lists.TakeOff.Confirm)
 	eventuallyE2E(t, "the detail off the list", func() bool { return s.Detail != d && len(s.Detail.Lists.Remove) == 0 })
 	d = s.Detail
 
 	// A list that no longer exists: the key family, in German.
-	d.Lists.change("gibt-es-nicht", true)
+	d.Lists.putOn("gibt-es-nicht")
 	eventuallyE2E(t, "the list error", func() bool { return d.Lists.Message.Text != "" })
 	if got := d.Lists.Message.Text; got != "Verteiler: Diesen Verteiler gibt es nicht (mehr); bitte die Ansicht neu laden." {
 		t.Errorf("unknown list: %q", got)

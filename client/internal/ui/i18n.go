@@ -22,6 +22,8 @@ func (l localizer) T(key string, data map[string]any) string {
 
 func (l localizer) N(key string, count int, data map[string]any) string { return tn(key, count, data) }
 
+func (l localizer) Lang() string { return l.lang }
+
 func (l localizer) Date(t time.Time) string { return i18n.FormatDate(t, l.lang) }
 
 func (l localizer) DateTime(t time.Time) string { return i18n.FormatDateTime(t, l.lang) }

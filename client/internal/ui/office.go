@@ -118,7 +118,11 @@ func formGrid(pairs ...fyne.CanvasObject) *fyne.Container {
 func officeErrorText(err error, loc localizer) string {
 	var oe app.OfficeError
 	if errors.As(err, &oe) {
-		return tf("office.error."+oe.Key, oe.Data)
+		data := app.DayData(loc) // a day typed wrong is told the form to type
+		for k, v := range oe.Data {
+			data[k] = v
+		}
+		return tf("office.error."+oe.Key, data)
 	}
 	return app.ErrorText(err, loc)
 }
@@ -307,7 +311,7 @@ func (s *OfficeScreen) tokensTab() fyne.CanvasObject {
 	})
 	s.TokenRole.SetSelectedIndex(0)
 	s.TokenExpires = widget.NewEntry()
-	s.TokenExpires.SetPlaceHolder(t("office.token.expires.hint"))
+	s.TokenExpires.SetPlaceHolder(tf("office.token.expires.hint", app.DayData(s.loc)))
 	s.TokenMsg = dangerLabel()
 	s.AddToken = widget.NewButtonWithIcon(t("office.token.add"), theme.ContentAddIcon(), s.createToken)
 	s.AddToken.Importance = widget.HighImportance
@@ -440,9 +444,11 @@ func showSecretDialog(win fyne.Window, created api.CreatedApiToken) *SecretDialo
 	return d
 }
 
-// ConfirmDialog asks before an irreversible step; it stays open until the step succeeded,
-// so a server error can be shown in it.
+// ConfirmDialog asks before an irreversible step, with Cancel focused (a space, the reflex
+// of someone who did not mean it, keeps everything; no key confirms); it stays open until the
+// step succeeded, so a server error can be shown in it.
 type ConfirmDialog struct {
+	Text    *widget.Label // the question
 	Confirm *widget.Button
 	Abort   *widget.Button
 	Message *widget.Label
@@ -450,17 +456,18 @@ type ConfirmDialog struct {
 }
 
 func showConfirmDialog(win fyne.Window, title, text, confirm string, onConfirm func(*ConfirmDialog)) *ConfirmDialog {
-	d := &ConfirmDialog{Message: dangerLabel()}
+	d := &ConfirmDialog{Text: wrapLabel(text), Message: dangerLabel()}
 	d.Confirm = widget.NewButtonWithIcon(confirm, theme.WarningIcon(), func() {
 		d.Confirm.Disable()
 		onConfirm(d)
 	})
 	d.Confirm.Importance = widget.DangerImportance
 	d.Abort = widget.NewButton(t("action.cancel"), func() { d.Dialog.Hide() })
-	content := container.NewVBox(wrapLabel(text), d.Message, container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
+	content := container.NewVBox(d.Text, d.Message, container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
 	d.Dialog = dialog.NewCustomWithoutButtons(title, content, win)
 	d.Dialog.Resize(fyne.NewSize(520, 220))
 	d.Dialog.Show()
+	win.Canvas().Focus(d.Abort)
 	return d
 }
 

@@ -29,6 +29,8 @@ type ListsView struct {
 
 	// PutBack asks why a person who left the list is put back on it (nil when not open).
 	PutBack *ReasonDialog
+	// TakeOff asks before the person is taken off a list (nil when not open).
+	TakeOff *ConfirmDialog
 
 	b       app.Backend
 	loc     localizer
@@ -44,7 +46,7 @@ func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDe
 	v.Message.Importance = widget.DangerImportance
 	v.Choice = widget.NewSelect(nil, nil)
 	v.Choice.PlaceHolder = t("lists.choose")
-	v.Add = widget.NewButtonWithIcon(t("lists.add"), theme.ContentAddIcon(), func() { v.change(v.keys[v.Choice.Selected], true) })
+	v.Add = widget.NewButtonWithIcon(t("lists.add"), theme.ContentAddIcon(), func() { v.putOn(v.keys[v.Choice.Selected]) })
 	v.Add.Disable()
 	v.Choice.OnChanged = func(s string) {
 		if s != "" {
@@ -107,7 +109,8 @@ func (v *ListsView) fill(all []api.ListFields) {
 	}
 	for _, l := range member {
 		key := l.Key
-		btn := widget.NewButtonWithIcon(t("lists.remove"), theme.ContentRemoveIcon(), func() { v.change(key, false) })
+		name := l.Name
+		btn := widget.NewButtonWithIcon(t("lists.remove"), theme.ContentRemoveIcon(), func() { v.askTakeOff(key, name) })
 		v.Remove[key] = btn
 		v.rows.Add(container.NewBorder(nil, nil, nil, btn,
 			widget.NewLabel(tf("lists.entry", map[string]any{"List": l.Name, "Purpose": l.Purpose.Name}))))
@@ -124,18 +127,39 @@ func (v *ListsView) fill(all []api.ListFields) {
 	v.Add.Disable()
 }
 
-func (v *ListsView) change(key string, on bool) {
+// askTakeOff asks whether the person is to be taken off the list named, Cancel first (a
+// space or a click on the focused button keeps her on it), then takes her off.
+func (v *ListsView) askTakeOff(key, listName string) {
+	id := v.contact.Id
+	v.TakeOff = showConfirmDialog(v.win, t("lists.remove.title"),
+		tf("lists.remove.text", map[string]any{"Name": app.DisplayName(v.contact.ContactSummary), "List": listName}),
+		t("lists.remove.confirm"), func(d *ConfirmDialog) {
+			go func() {
+				c, err := app.TakeOffList(context.Background(), v.b, id, key)
+				do(func() {
+					if err != nil {
+						d.Fail(app.ErrorText(err, v.loc))
+						return
+					}
+					d.Close()
+					v.Message.SetText("")
+					if v.OnChanged != nil {
+						v.OnChanged(c)
+					}
+				})
+			}()
+		})
+	v.TakeOff.Dialog.SetOnClosed(func() { v.TakeOff = nil })
+}
+
+// putOn puts the person on a list; one who left it through its unsubscribe link is put back
+// only with a reason (askPutBack).
+func (v *ListsView) putOn(key string) {
 	id := v.contact.Id
 	go func() {
-		var c api.ContactDetail
-		var err error
-		if on {
-			c, err = app.PutOnList(context.Background(), v.b, id, key, "")
-		} else {
-			c, err = app.TakeOffList(context.Background(), v.b, id, key)
-		}
+		c, err := app.PutOnList(context.Background(), v.b, id, key, "")
 		do(func() {
-			if on && app.LeftTheList(err) {
+			if app.LeftTheList(err) {
 				v.askPutBack(id, key, err)
 				return
 			}

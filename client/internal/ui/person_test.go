@@ -55,7 +55,26 @@ func TestPutAContactOnAListAndTakeItOff(t *testing.T) {
 	eventually(t, "the reloaded detail with a remove button", func() bool {
 		return s.Detail != d && s.Detail.Lists.Remove["newsletter-kunden"] != nil
 	})
-	test.Tap(s.Detail.Lists.Remove["newsletter-kunden"])
+
+	// Taking her off asks first, naming her and the list, with Cancel focused: a space keeps her on.
+	d = s.Detail
+	test.Tap(d.Lists.Remove["newsletter-kunden"])
+	ask := d.Lists.TakeOff
+	if ask == nil {
+		t.Fatal("Remove took her off the list without asking")
+	}
+	if want := "Take Lena Fischer (Fischer & Söhne GmbH) off the list “Newsletter Kunden”?"; !strings.HasPrefix(ask.Text.Text, want) {
+		t.Errorf("the question says %q, want %q…", ask.Text.Text, want)
+	}
+	if focused := s.win.Canvas().Focused(); focused != ask.Abort {
+		t.Fatalf("focused %v, want Cancel", focused)
+	}
+	s.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if d.Lists.TakeOff != nil || !onList(b, "c003", "newsletter-kunden") {
+		t.Fatalf("after a space on the question: dialog %v, on the list %v; want her kept on it", d.Lists.TakeOff, onList(b, "c003", "newsletter-kunden"))
+	}
+	test.Tap(d.Lists.Remove["newsletter-kunden"])
+	test.Tap(d.Lists.TakeOff.Confirm)
 	eventually(t, "the contact off the list", func() bool { return !onList(b, "c003", "newsletter-kunden") })
 }
 

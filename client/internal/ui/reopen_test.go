@@ -239,13 +239,13 @@ func TestFeedRowOfAMergedRecordOpensItsSurvivor(t *testing.T) {
 func replayFeed(t *testing.T, c *api.Client, url string) (s *AdminScreen, opened *[]string) {
 	t.Helper()
 	loc, w := testWindow(t)
-	s = NewAdminScreen(c, loc, w, fyne.CurrentApp().Preferences(), url)
-	opened = new([]string)
-	s.OpenContact = func(id string) { *opened = append(*opened, id) }
-	w.SetContent(s.Object())
 	prefs := fyne.CurrentApp().Preferences()
 	prefs.SetString("revocations_server", url)
 	prefs.SetString("revocations_cursor", "0")
+	s = NewAdminScreen(c, loc, w, prefs, url)
+	opened = new([]string)
+	s.OpenContact = func(id string) { *opened = append(*opened, id) }
+	w.SetContent(s.Object())
 	runCtx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go s.Run(runCtx)

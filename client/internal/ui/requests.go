@@ -178,7 +178,7 @@ func (s *RequestsScreen) AskExtend(i int) {
 	r := s.requests[i]
 	latest := app.LatestExtension(r.ReceivedAt)
 	s.Until = widget.NewEntry()
-	s.Until.SetText(latest.Format(time.DateOnly))
+	s.Until.SetText(app.TypedDay(latest, s.loc))
 	s.ExtendDialog = showReasonDialog(s.win, reasonSpec{
 		Title: t("requests.extend.title"), Details: s.RowText(i), Confirm: t("requests.extend"),
 		Text:  tf("requests.extend.text", map[string]any{"Latest": s.loc.Date(latest)}),
@@ -357,10 +357,11 @@ type RequestFiling struct {
 	ContactSearch *widget.Entry
 	Contact       *widget.Select // the contacts found; none chosen: the person is not a contact
 	Channel       *widget.Entry
-	Received      *widget.Entry // YYYY-MM-DD; empty: today
+	Received      *widget.Entry // a day as typed (app.ParseDay); empty: today
 	Note          *widget.Entry
 	File          *widget.Button
 	Message       *widget.Label // why the last filing failed
+	Filed         *widget.Label // what was filed last, for whom, until the next is typed
 	// OnFiled is called with the request filed.
 	OnFiled func(api.RequestFields)
 
@@ -374,8 +375,10 @@ var requestKinds = []api.RequestKind{api.RequestKindAccess, api.RequestKindErasu
 	api.RequestKindRestriction, api.RequestKindObjection, api.RequestKindPortability}
 
 func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
-	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel("")}
+	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel(""), Filed: wrapLabel("")}
 	f.Message.Importance = widget.DangerImportance
+	f.Filed.Importance = widget.SuccessImportance
+	f.Filed.Hide() // shown while it says something: two empty lines made the form taller
 	names := make([]string, len(requestKinds))
 	for i, k := range requestKinds {
 		names[i] = t("requests.kind." + string(k))
@@ -389,8 +392,9 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 	f.Contact.PlaceHolder = t("requests.contact.none")
 	f.Channel = widget.NewEntry()
 	f.Channel.SetPlaceHolder(t("requests.channel.hint"))
+	f.Channel.OnChanged = func(string) { f.setFiled("") } // the next request is being typed
 	f.Received = widget.NewEntry()
-	f.Received.SetPlaceHolder(t("requests.received.hint"))
+	f.Received.SetPlaceHolder(tf("requests.received.hint", app.DayData(loc)))
 	f.Note = widget.NewEntry()
 	f.Note.SetPlaceHolder(t("requests.note.hint"))
 	f.File = widget.NewButtonWithIcon(t("requests.file"), theme.ContentAddIcon(), func() { f.FileRequest() })
@@ -404,7 +408,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 			widget.NewFormItem(t("requests.channel"), f.Channel),
 			widget.NewFormItem(t("requests.received"), f.Received),
 			widget.NewFormItem(t("requests.note"), f.Note)),
-		container.NewBorder(nil, nil, nil, f.File, f.Message))
+		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message)))
 	return f
 }
 
@@ -458,11 +462,12 @@ func (f *RequestFiling) FileRequest() {
 	}
 	received, err := app.ParseDay(f.Received.Text)
 	if err != nil {
-		f.Message.SetText(t("requests.received.bad"))
+		f.Message.SetText(tf("requests.received.bad", app.DayData(f.loc)))
 		return
 	}
 	form.Received = received
 	f.File.Disable()
+	f.setFiled("")
 	go func() {
 		r, err := app.FileRequest(context.Background(), f.b, form)
 		do(func() {
@@ -471,13 +476,43 @@ func (f *RequestFiling) FileRequest() {
 				f.Message.SetText(app.ErrorText(err, f.loc))
 				return
 			}
-			f.Message.SetText("")
-			f.Channel.SetText("")
-			f.Note.SetText("")
-			f.Received.SetText("")
+			f.reset()
+			f.setFiled(filedText(r, f.loc))
 			if f.OnFiled != nil {
 				f.OnFiled(r)
 			}
 		})
 	}()
+}
+
+// reset empties the form after a filing, the person chosen too: the next request is someone
+// else's, or no contact's, unless they are chosen again.
+func (f *RequestFiling) reset() {
+	f.Message.SetText("")
+	f.Kind.SetSelectedIndex(0)
+	f.ContactSearch.SetText("")
+	f.setContacts(nil)
+	f.Channel.SetText("")
+	f.Note.SetText("")
+	f.Received.SetText("")
+}
+
+// setFiled says what was filed last; "" hides the line.
+func (f *RequestFiling) setFiled(text string) {
+	f.Filed.SetText(text)
+	if text == "" {
+		f.Filed.Hide()
+	} else {
+		f.Filed.Show()
+	}
+}
+
+// filedText says what was filed, for whom, and when it is due.
+func filedText(r api.RequestFields, loc localizer) string {
+	data := map[string]any{"Kind": t("requests.kind." + string(r.Kind)), "Due": loc.Date(app.Deadline(r))}
+	if c := r.Contact; c != nil {
+		data["Name"] = strings.TrimSpace(c.GivenName + " " + c.FamilyName)
+		return tf("requests.filed.for", data)
+	}
+	return tf("requests.filed", data)
 }

@@ -165,8 +165,8 @@ func TestRequestsExtendAndRejectAgainstTheServer(t *testing.T) {
 	s.List.Select(indexOf(s, api.RequestKindAccess))
 	test.Tap(s.Extend)
 	d := s.ExtendDialog
-	if d == nil || s.Until.Text != app.LatestExtension(received).Format(time.DateOnly) {
-		t.Fatalf("extension dialog %v, until %q, want the day three months after arrival", d, s.Until.Text)
+	if want := app.LatestExtension(received).Format("02.01.2006"); d == nil || s.Until.Text != want {
+		t.Fatalf("extension dialog %v, until %q, want %s, the day three months after arrival as German staff type it", d, s.Until.Text, want)
 	}
 	for _, tc := range []struct{ until, reason, code string }{
 		{app.LatestExtension(received).AddDate(0, 0, 1).Format(time.DateOnly), "Umfangreiche Unterlagen im Archiv", "EXTENSION_BEYOND_THREE_MONTHS"},

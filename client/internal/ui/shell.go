@@ -43,6 +43,7 @@ type Shell struct {
 	Link     *widget.Label
 	Settings *widget.Button
 	Dialog   *SettingsDialog // the open settings dialog, if any
+	Offline  *OfflinePanel   // shown when the last connection attempt failed
 
 	fa       fyne.App
 	connect  Connect
@@ -75,8 +76,7 @@ func newShell(fa fyne.App, connect Connect, settings app.Settings) *Shell {
 	s.Link = widget.NewLabel("")
 	s.Link.Importance = widget.LowImportance
 	s.Settings = widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
-	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil,
-		container.NewCenter(widget.NewLabel(t("settings.needed")))))
+	s.setMain(container.NewCenter(widget.NewLabel(t("settings.needed"))))
 	s.Win.SetOnClosed(func() {
 		if s.cancel != nil {
 			s.cancel()
@@ -100,11 +100,14 @@ func (s *Shell) Connect() {
 	}
 	b, err := s.connect(s.settings)
 	if err != nil {
-		s.Status.SetText(app.ErrorText(err, s.loc))
+		s.showOffline(err)
 		s.markReady()
 		return
 	}
 	s.backend = b
+	if s.Offline != nil {
+		s.Offline.Retry.Disable()
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -112,7 +115,7 @@ func (s *Shell) Connect() {
 		do(func() {
 			defer s.markReady()
 			if err != nil {
-				s.Status.SetText(app.ErrorText(err, s.loc))
+				s.showOffline(err)
 				if errors.Is(err, api.ErrUnauthenticated) {
 					s.ShowSettings()
 				}
@@ -122,6 +125,45 @@ func (s *Shell) Connect() {
 			s.build()
 		})
 	}()
+}
+
+// setMain shows o above the status line.
+func (s *Shell) setMain(o fyne.CanvasObject) {
+	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, o))
+}
+
+// OfflinePanel takes the window's place when the server could not be asked: what went wrong
+// and what to do in words, a button to try again, and the technical cause folded away under
+// Details (for whoever looks after the server; it holds no personal data: the address asked
+// and the network's or server's message).
+type OfflinePanel struct {
+	Text    *widget.Label
+	Retry   *widget.Button
+	Details *widget.Accordion
+	Detail  *widget.Label
+}
+
+// showOffline shows why connecting failed; the technical cause goes to the log too.
+func (s *Shell) showOffline(err error) {
+	fyne.LogError("connecting to the server", err)
+	s.Status.SetText(t("offline.status"))
+	if s.Offline == nil || s.Tabs != nil {
+		p := &OfflinePanel{Text: wrapLabel(""), Detail: wrapLabel("")}
+		p.Detail.TextStyle = fyne.TextStyle{Monospace: true}
+		p.Retry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), func() { s.Connect() })
+		p.Retry.Importance = widget.HighImportance
+		settings := widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
+		p.Details = widget.NewAccordion(widget.NewAccordionItem(t("offline.details"), p.Detail))
+		title := boldLabel(t("offline.title"))
+		title.SizeName = theme.SizeNameSubHeadingText
+		box := container.NewVBox(title, p.Text, container.NewHBox(p.Retry, settings), p.Details)
+		s.Offline = p
+		s.Tabs = nil
+		s.setMain(container.NewCenter(container.New(widthLayout{560}, box)))
+	}
+	s.Offline.Text.SetText(app.ErrorText(err, s.loc))
+	s.Offline.Detail.SetText(err.Error())
+	s.Offline.Retry.Enable()
 }
 
 func (s *Shell) markReady() {
@@ -168,7 +210,8 @@ func (s *Shell) build() {
 		s.Tabs.Append(container.NewTabItemWithIcon(t("tab.office"), theme.SettingsIcon(), s.Office.Object()))
 		s.Office.Reload()
 	}
-	s.Win.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, s.Status, s.Settings, s.Link), nil, nil, s.Tabs))
+	s.Offline = nil
+	s.setMain(s.Tabs)
 	s.Contacts.Reload()
 	s.Import.LoadLists()
 	go b.WatchBlacklist(ctx, func(api.BlacklistEntryFields) {

@@ -66,4 +66,24 @@ func boldLabel(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
 
+// widthLayout lays its objects out as wide as width (or the room there is, if less) and as
+// high as they need at that width: wrapped text in a centred box reads as a paragraph, not as
+// a column of single words.
+type widthLayout struct{ width float32 }
+
+func (l widthLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objects {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(l.width, h)
+}
+
+func (l widthLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(min(l.width, size.Width), o.MinSize().Height))
+		o.Move(fyne.Position{})
+	}
+}
+
 func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
