@@ -191,7 +191,9 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		}
 		return false
 	}
-	b.ins = make([]*staged, 0, len(b.rows))
+	// decided afresh: rewrite looks up again a batch an earlier attempt decided (and warned about)
+	b.ins, b.holds, b.warned, b.dupConsents = make([]*staged, 0, len(b.rows)), nil, nil, nil
+	b.dbDupes, b.emails, b.phones = 0, 0, 0
 	for _, r := range b.rows {
 		if isDup(r) {
 			b.dbDupes++
@@ -248,10 +250,46 @@ var errEarlierFailed = errors.New("the batch before was not written")
 // committed before the batch commits is always honoured, and an entry added later waits for
 // the batch.
 //
+// A transaction PostgreSQL aborts for a concurrent one (store.Retryable: a deadlock with a
+// revocation locking the person's records in another order, say) is rewritten, up to
+// writeRetries times, before the job fails: the conflict is transient, and the batch is
+// still uncommitted, so the batch after still waits for it.
+//
 // The transaction commits asynchronously (synchronous_commit off): should the database crash,
 // it loses at most the last batches together with their checkpoint, and the resumed job writes
 // them again; finish commits synchronously, which flushes every batch before it.
 func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, after *batch) error {
+	err := s.writeFirst(ctx, c, st, b, after)
+	for attempt := 1; attempt <= writeRetries && store.Retryable(err); attempt++ {
+		// the first attempt may have failed before it waited for the batch before
+		if err := waitFor(after); err != nil {
+			return err
+		}
+		s.opts.Log.Warn("importer: a concurrent transaction aborted the batch's (deadlock or serialization failure); writing the batch again",
+			"job_id", st.id, "after_line", st.checkpoint, "attempt", attempt, "err", err)
+		err = s.rewrite(ctx, c, st, b)
+	}
+	return err
+}
+
+// writeRetries is how often write writes a batch again that a concurrent transaction aborted.
+const writeRetries = 3
+
+// waitFor waits until after, the batch before (nil for none), is committed or failed.
+func waitFor(after *batch) error {
+	if after == nil {
+		return nil
+	}
+	<-after.done
+	if after.lookErr != nil || after.writeErr != nil {
+		return errEarlierFailed
+	}
+	return nil
+}
+
+// writeFirst is write's first attempt: rows copied at once, the locks taken once after has
+// committed.
+func (s *Service) writeFirst(ctx context.Context, c txBeginner, st *runState, b, after *batch) error {
 	tx, err := begin(ctx, c)
 	if err != nil {
 		return err
@@ -260,11 +298,8 @@ func (s *Service) write(ctx context.Context, c txBeginner, st *runState, b, afte
 	if err := writeRows(ctx, tx, s.keyring, st, b); err != nil {
 		return err
 	}
-	if after != nil {
-		<-after.done
-		if after.lookErr != nil || after.writeErr != nil {
-			return errEarlierFailed
-		}
+	if err := waitFor(after); err != nil {
+		return err
 	}
 	// Taken only now, when no other transaction of the job holds or waits for them: a blacklist
 	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
@@ -302,8 +337,6 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
-	b.ins, b.holds, b.warned, b.dbDupes, b.emails, b.phones = nil, nil, nil, 0, 0, 0
-	b.dupConsents = nil
 	if len(b.rows) > 0 {
 		if err := lookup(ctx, tx, s.keyring.KeyIDs(), st.id, st.heldKeys, nil, b); err != nil {
 			return err
@@ -350,9 +383,10 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 		}
 	}
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
-	problems := b.problems
+	// a copy: sorted in place in b.problems, the warnings took the place of its problems in a
+	// rewrite after a failed commit
+	problems := slices.Concat(b.problems, b.warned)
 	if len(b.warned) > 0 {
-		problems = append(problems, b.warned...)
 		slices.SortStableFunc(problems, func(a, b problem) int { return a.line - b.line })
 	}
 

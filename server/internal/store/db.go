@@ -106,14 +106,17 @@ func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
 	for range attempts {
 		err = pgx.BeginFunc(ctx, db.Pool, fn)
-		if !retryable(err) {
+		if !Retryable(err) {
 			return err
 		}
 	}
 	return err
 }
 
-func retryable(err error) bool {
+// Retryable reports whether err ends a transaction only because of a concurrent one (a
+// serialization failure or a deadlock PostgreSQL broke by aborting it): the same work in a
+// new transaction may well succeed.
+func Retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
