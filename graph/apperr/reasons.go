@@ -102,7 +102,7 @@ const (
 
 // Import problems (ImportRowProblem.code) besides the contact values above.
 const (
-	ReasonImportNameAddressMatch  Reason = "NAME_AND_ADDRESS_MATCH"   // imported, but name and address match a blacklist entry
+	ReasonImportNameAddressMatch  Reason = "NAME_AND_ADDRESS_MATCH"   // of jobs before such rows were held: imported, but name and address match a blacklist entry
 	ReasonConsentDateInvalid      Reason = "CONSENT_DATE_INVALID"     // the consent date column holds no date
 	ReasonImportConsentNoList     Reason = "CONSENT_WITHOUT_LIST"     // the consent column says yes, but the import names no list
 	ReasonImportConsentRevoked    Reason = "CONSENT_REVOKED_LATER"    // a duplicate's consent not recorded: the person revoked after the stated date

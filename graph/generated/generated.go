@@ -2627,8 +2627,10 @@ type ImportRow {
   country: String!
 }
 
+"An import row held until someone decides (decideImportRow): it matched an active blacklist entry."
 type HeldRow {
   line: Int!
+  "What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them)."
   field: MatchField!
   entry: BlacklistEntry!
   row: ImportRow!

@@ -144,8 +144,10 @@ type ErasureReceipt struct {
 	ErasedContactIds []string `json:"erasedContactIds"`
 }
 
+// An import row held until someone decides (decideImportRow): it matched an active blacklist entry.
 type HeldRow struct {
-	Line  int             `json:"line"`
+	Line int `json:"line"`
+	// What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them).
 	Field MatchField      `json:"field"`
 	Entry *BlacklistEntry `json:"entry"`
 	Row   *ImportRow      `json:"row"`

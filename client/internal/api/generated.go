@@ -925,8 +925,12 @@ type GetImportJobResponse struct {
 func (v *GetImportJobResponse) GetImportJob() *ImportJobFields { return v.ImportJob }
 
 // HeldRow includes the requested fields of the GraphQL type HeldRow.
+// The GraphQL type's documentation follows.
+//
+// An import row held until someone decides (decideImportRow): it matched an active blacklist entry.
 type HeldRow struct {
-	Line  int                  `json:"line"`
+	Line int `json:"line"`
+	// What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them).
 	Field MatchField           `json:"field"`
 	Entry BlacklistEntryFields `json:"entry"`
 	Row   ImportRow            `json:"row"`

@@ -26,6 +26,12 @@ func TestDescribeSaysWhatMatchedAndWhy(t *testing.T) {
 	if got := Describe(manual, i18n.MustNew("en")); !strings.Contains(got, "name and address") || strings.Contains(got, "Reason") {
 		t.Errorf("manual name match: %q", got)
 	}
+	// also the text of an import row held for its name and address (the server holds those)
+	postal := api.BlacklistMatch{Field: api.MatchFieldNameAndAddress, Entry: erasedEntry}
+	if got, want := Describe(postal, i18n.MustNew("de")), "Eine Person mit diesem Namen und dieser Anschrift wurde am 3. Mai 2026 gelöscht. "+
+		"Bitte prüfen, ob es jemand anderes ist. Grund: at their request."; got != want {
+		t.Errorf("de, name and address:\n got %q\nwant %q", got, want)
+	}
 }
 
 func TestWarningsPutBlockingFirst(t *testing.T) {

@@ -58,7 +58,7 @@ var serverReasons = []string{
 	"LIST_UNKNOWN",                  // no distribution list with this key
 	"MERGE_SAME_RECORD",             // a record named twice, or merged into itself
 	"MORE_PROBLEMS_NOT_LISTED",      // the last entry: how many more problems were not kept
-	"NAME_AND_ADDRESS_MATCH",        // imported, but name and address match a blacklist entry
+	"NAME_AND_ADDRESS_MATCH",        // of jobs before such rows were held: imported, but name and address match a blacklist entry
 	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
 	"NOTHING_TO_BLOCK",              // blacklistAdd got nothing to recognise a person by

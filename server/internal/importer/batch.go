@@ -14,14 +14,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// heldMatch is a row that matched an active blacklist entry by e-mail or phone.
+// heldMatch is a row that matched an active blacklist entry (by e-mail, phone, or name and
+// address), with the match that names it.
 type heldMatch struct {
 	row     *staged
 	field   string
@@ -124,7 +124,7 @@ const (
 // looked up at once (index probes on the normalised e-mails and phones, the job's held rows
 // and the blacklist hashes, in one round trip on q, outside the writing transaction). A row
 // whose e-mail or phone belongs to an existing contact or a held row is a duplicate; one
-// matching the blacklist by e-mail or phone is held; a name-and-address match only warns.
+// matching the blacklist (by e-mail, phone, or name and address) is held.
 func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, held *heldFilter, filter *blacklistFilter, b *batch) error {
 	// Rows of a batch share no e-mail or phone (read drops such duplicates), so the keys go
 	// to the database as they are, and only the few keys found are mapped back to rows.
@@ -202,14 +202,13 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 			}
 			continue
 		}
+		// A name-and-address match holds the row too: at entry it only warns, as the one typing
+		// decides there, but nobody is at an import's row when it is written. The first match
+		// names the hold: a blocking one (e-mail, phone) if any.
 		if scr := matches.Screening(r.hashes); scr != nil {
 			m := scr.Matches[0]
-			if scr.Blocked {
-				b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID})
-				continue
-			}
-			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportNameAddressMatch, msg: fmt.Sprintf("imported, but name and address match blacklist entry %s; "+
-				"check whether this is the person who asked to be erased", m.Entry.ID)})
+			b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID})
+			continue
 		}
 		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
 		// primary keys instead of random pages all over them.

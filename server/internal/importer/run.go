@@ -155,7 +155,7 @@ type batch struct {
 	blacklistSeen  int64     // the newest event id when lookup screened the batch
 	ins            []*staged // new contacts, with their ids
 	holds          []heldMatch
-	warned         []problem // name-and-address matches
+	warned         []problem // rows whose stated consent is not recorded (consent.go)
 	dbDupes        int       // duplicates of existing contacts or of held rows
 	dupConsents    []*staged // of those, the rows that state a consent (consent.go)
 	emails, phones int       // of ins
