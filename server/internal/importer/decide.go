@@ -53,10 +53,10 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			person                 screening.Candidate
 		)
 		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, ''),
-				h.given_name, h.family_name, coalesce(h.country, '')
+				h.given_name, h.family_name, coalesce(h.street, ''), coalesce(h.country, '')
 			FROM import_held h JOIN import_jobs j ON j.id = h.job_id
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
-			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName, &person.Country)
+			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName, &person.Street, &person.Country)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}

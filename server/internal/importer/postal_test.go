@@ -72,6 +72,11 @@ func TestAnErasedPersonKnownByAddressIsHeldNotImported(t *testing.T) {
 	if codes := res.ErrorCodes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" || res.Errors[0].Field() != "reason" {
 		t.Fatalf("a reason naming him: errors %+v, want BAD_USER_INPUT on reason", res.Errors)
 	}
+	// nor one that quotes his address, however the street is written
+	res = s.Admin(t, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": "the house at Lindenstrasse 12 asked for it"})
+	if codes := res.ErrorCodes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" || res.Errors[0].Field() != "reason" {
+		t.Fatalf("a reason quoting his address: errors %+v, want BAD_USER_INPUT on reason", res.Errors)
+	}
 	var d struct{ DecideImportRow job }
 	const why = "asked for the catalogue again in writing, letter of 3 March on file"
 	s.MustAdmin(t, &d, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": why})

@@ -12,7 +12,7 @@ import (
 // spelling that normalises alike, or its local part alone when that is 6 characters or
 // more), a phone number of c (its national number, whatever the
 // separators or prefix), or c's family or given name as a word (umlauts and ß folded as in
-// the name-and-address key). Such a reason would keep personal data in the audit trail and
+// the name-and-address key), or c's street with its house number. Such a reason would keep personal data in the audit trail and
 // the blacklist, which must hold none.
 func Mentions(text string, c Candidate) (Kind, bool) {
 	if mentionsEmail(text, c.Emails) {
@@ -21,10 +21,29 @@ func Mentions(text string, c Candidate) (Kind, bool) {
 	if mentionsPhone(text, c.Phones, c.Country) {
 		return KindPhone, true
 	}
-	if mentionsName(text, c.FamilyName, c.GivenName) {
+	if mentionsName(text, c.FamilyName, c.GivenName) || mentionsStreet(text, c.Street) {
 		return KindNameAddress, true
 	}
 	return "", false
+}
+
+// mentionsStreet looks for c's street with its house number in text, folded as the
+// name-and-address key folds it ("Lindenstraße 12", "Lindenstr. 12" and "lindenstrasse 12"
+// alike; spaces and punctuation dropped). A street without a number is a place, not an
+// address: "the Lindenstraße branch" names no one.
+func mentionsStreet(text, street string) bool {
+	streets := foldVariants(street)
+	if !strings.ContainsFunc(streets[0], unicode.IsDigit) || !strings.ContainsFunc(streets[0], unicode.IsLetter) {
+		return false
+	}
+	ae, a := foldBoth(text)
+	ae, a = foldStreet(ae), foldStreet(a)
+	for _, s := range streets {
+		if s = foldStreet(s); strings.Contains(ae, s) || strings.Contains(a, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // addressTokens are the words of text that may be e-mail addresses or their mailboxes: cut at

@@ -13,6 +13,7 @@ func TestMentions(t *testing.T) {
 	erika := Candidate{GivenName: "Erika", FamilyName: "Mustermann", Emails: []string{"Erika.Muster+news@Example.com"},
 		Phones: []string{"+49301234567"}}
 	max := Candidate{GivenName: "Max", FamilyName: "Muster", Emails: []string{"max.muster@example.com"}}
+	joerg := Candidate{GivenName: "Jörg", FamilyName: "Weißbäcker", Street: "Lindenstraße 12", PostalCode: "50667", City: "Köln"}
 	for _, tc := range []struct {
 		who  Candidate
 		text string
@@ -42,7 +43,12 @@ func TestMentions(t *testing.T) {
 		{erika, "Mustermannstraße is not a name", ""}, // not the word itself
 		{max, "Mail from MAX.MUSTER@example.com: no more ads", KindEmail},
 		{max, "Herr Muster objected", KindNameAddress},
-		{max, "info wrote", ""}, // a local part shorter than 6 characters is not looked for alone
+		{max, "info wrote", ""},                                          // a local part shorter than 6 characters is not looked for alone
+		{joerg, "letter from Lindenstr. 12 of 3 March", KindNameAddress}, // the street with its number
+		{joerg, "same as LINDENSTRASSE 12", KindNameAddress},
+		{joerg, "the Lindenstraße branch asked", ""}, // a street without the number names no one
+		{joerg, "letter from Lindenstr. 14", ""},
+		{joerg, "objection by letter of 3 March", ""},
 	} {
 		got, ok := Mentions(tc.text, tc.who)
 		if got != tc.want || ok != (tc.want != "") {

@@ -35,7 +35,7 @@ func RefuseMentions(field, text string, people ...Candidate) error {
 		if !ok {
 			continue
 		}
-		what := map[Kind]string{KindEmail: "an e-mail address", KindPhone: "a phone number", KindNameAddress: "the name"}[kind]
+		what := map[Kind]string{KindEmail: "an e-mail address", KindPhone: "a phone number", KindNameAddress: "the name or address"}[kind]
 		return apperr.BadInput(field, apperr.ReasonHasPersonalData,
 			"the text quotes %s of the person; it is kept in the audit trail, which holds no personal data: say why without naming the person (e.g. \"objection by e-mail of 3 March\")", what)
 	}
