@@ -248,22 +248,37 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	return nil
 }
 
-// JoinShared runs JoinPerson for those of the records ids that share a normalised e-mail or
-// phone with another record, in id order: records written together that looked for their
-// identifiers outside the writing transaction (an import batch, under BulkTurn) and may have
-// met a record that was given one of them meanwhile. The common case, none shared, costs an
-// index probe per record and per identifier, and no lock.
-func JoinShared(ctx context.Context, tx pgx.Tx, ids []string) error {
-	// A probe per record and identifier, whatever the tables' size: over a semi-join of
-	// thousands of ids the planner may read every e-mail stored.
-	rows, err := tx.Query(ctx, `SELECT c.id::text FROM unnest($1::uuid[]) AS c(id) CROSS JOIN LATERAL (
-			SELECT FROM contact_emails e CROSS JOIN LATERAL (SELECT FROM contact_emails o
-				WHERE o.normalized = e.normalized AND o.contact_id <> c.id LIMIT 1) AS other WHERE e.contact_id = c.id
-			UNION ALL
-			SELECT FROM contact_phones p CROSS JOIN LATERAL (SELECT FROM contact_phones o
-				WHERE o.number = p.number AND o.contact_id <> c.id LIMIT 1) AS other WHERE p.contact_id = c.id
-			LIMIT 1) AS shared
-		ORDER BY 1`, ids)
+// Written is a record written together with others (an import batch) and the identifiers it
+// was written with: its normalised e-mails and E.164 phones.
+type Written struct {
+	ID             string
+	Emails, Phones []string
+}
+
+// JoinShared runs JoinPerson for those of the records that share a normalised e-mail or phone
+// with another record, in id order: records written together that looked for their identifiers
+// outside the writing transaction (an import batch, under BulkTurn) and may have met a record
+// that was given one of them meanwhile. The common case, none shared, costs one index probe
+// per identifier (the writer knows what it wrote, so the records' own rows are not read
+// again), and no lock.
+func JoinShared(ctx context.Context, tx pgx.Tx, records []Written) error {
+	var emailIDs, emails, phoneIDs, phones []string
+	for _, r := range records {
+		for _, e := range r.Emails {
+			emailIDs, emails = append(emailIDs, r.ID), append(emails, e)
+		}
+		for _, p := range r.Phones {
+			phoneIDs, phones = append(phoneIDs, r.ID), append(phones, p)
+		}
+	}
+	// A probe per identifier, whatever the tables' size: over a semi-join of thousands of
+	// keys the planner may read every e-mail stored.
+	rows, err := tx.Query(ctx, `SELECT k.id::text FROM unnest($1::uuid[], $2::text[]) AS k(id, normalized) CROSS JOIN LATERAL (
+			SELECT FROM contact_emails o WHERE o.normalized = k.normalized AND o.contact_id <> k.id LIMIT 1) AS other
+		UNION
+		SELECT k.id::text FROM unnest($3::uuid[], $4::text[]) AS k(id, number) CROSS JOIN LATERAL (
+			SELECT FROM contact_phones o WHERE o.number = k.number AND o.contact_id <> k.id LIMIT 1) AS other
+		ORDER BY 1`, emailIDs, emails, phoneIDs, phones)
 	if err != nil {
 		return fmt.Errorf("consent.JoinShared: %w", err)
 	}

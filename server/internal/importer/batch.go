@@ -373,11 +373,11 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 	// updateContact. Read under BulkTurn, so in the same checkpoint as the rows: a job resumed
 	// after a crash has no batch left to check.
 	if len(b.ins) > 0 {
-		ids := make([]string, len(b.ins))
+		written := make([]consent.Written, len(b.ins))
 		for i, r := range b.ins {
-			ids[i] = r.id.String()
+			written[i] = consent.Written{ID: r.id.String(), Emails: r.emailsNorm, Phones: r.phones}
 		}
-		if err := consent.JoinShared(ctx, tx, ids); err != nil {
+		if err := consent.JoinShared(ctx, tx, written); err != nil {
 			return err
 		}
 	}
