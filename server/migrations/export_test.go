@@ -5,3 +5,7 @@ var SortFoldUp = sortFoldUp
 
 // SortFoldBatch is migration 00034's query of a batch of contacts after the id $1.
 const SortFoldBatch = sortFoldBatch
+
+// HeldNameAddressKeysUp runs migration 00042's Up in tx, for tests of a database migrated
+// already (with the column dropped first).
+var HeldNameAddressKeysUp = heldNameAddressKeysUp

@@ -47,8 +47,9 @@ type subjectRecord struct {
 	BlockedBy []store.BlockingEntry `json:"blockedBy"`
 	// HeldImportRows are rows of import files that wait for staff's decision because they
 	// matched the blacklist, and are hers (store.HeldOf: they hold one of the record's e-mails
-	// or phones, or matched her objection or restriction by an e-mail of hers no longer on the
-	// record): what the file said of her, kept until staff accept or drop the row.
+	// or phones, matched her objection or restriction by an e-mail of hers no longer on the
+	// record, or hold her name with the record's postal address and no e-mail or phone of
+	// someone else's record): what the file said of her, kept until staff accept or drop the row.
 	HeldImportRows []exportHeldRow `json:"heldImportRows"`
 }
 

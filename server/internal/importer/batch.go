@@ -96,7 +96,7 @@ var (
 	phoneColumns = []string{"contact_id", "position", "number", "hash", "key_id"}
 	heldColumns  = []string{"job_id", "line", "field", "entry_id", "raw_email", "raw_phone", "given_name", "family_name",
 		"organization", "street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key",
-		"search_text", "dedupe_keys"}
+		"search_text", "dedupe_keys", "name_address_keys"}
 )
 
 // StoredTable is a table an import stores its new contacts in, with the columns it copies.
@@ -553,7 +553,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			r := h.row
 			return []any{st.id, r.line, h.field, h.entryID, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
 				r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
-				r.dedupeKeys}, nil
+				r.dedupeKeys, store.HeldNameAddressKeys(r.familyName, r.givenName, r.postalCode, r.street)}, nil
 		})); err != nil {
 			return fmt.Errorf("held rows: %w", err)
 		}
