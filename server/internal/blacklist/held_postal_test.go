@@ -1,6 +1,7 @@
 package blacklist_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -146,7 +147,8 @@ func TestErasureAndExportFindTheRowsHeldByHerNameAndAddress(t *testing.T) {
 }
 
 // The person is all her records: the address is on her second record only (it shares her
-// phone), and erasing or exporting the first finds the rows held by her name and address.
+// phone), and erasing or exporting the first finds the rows held by her name and address; after
+// the erasure the database holds nothing of her address.
 func TestTheRowsHeldByHerNameAndAddressAreFoundFromHerOtherRecord(t *testing.T) {
 	p := newPostalPerson(t)
 	first := p.create(t, map[string]any{"givenName": "Erika", "familyName": "Mustermann", "emails": []string{"erika.mustermann@example.test"},
@@ -161,6 +163,13 @@ func TestTheRowsHeldByHerNameAndAddressAreFoundFromHerOtherRecord(t *testing.T) 
 	p.erase(t, first)
 	if got := p.heldLines(t); len(got) != 0 {
 		t.Errorf("held rows after her erasure: lines %v, want none", got)
+	}
+	// nothing of her address is left: not the rows, not their keys, not in an event or the audit
+	lower := bytes.ToLower(dump(t, p.DBURL))
+	for _, trace := range []string{"lindenstr. 12", "lindenstrasse 12", "lindenstraße 12", "lindenstr12", "erika.post@example.test"} {
+		if bytes.Contains(lower, []byte(trace)) {
+			t.Errorf("the database holds %q after her erasure", trace)
+		}
 	}
 }
 
