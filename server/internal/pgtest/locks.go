@@ -29,6 +29,9 @@ var (
 	RowLocks = Locks{"a row lock", "l.locktype IN ('transactionid', 'tuple')"}
 )
 
+// String says which locks l selects, as the failure messages do.
+func (l Locks) String() string { return l.what }
+
 // AdvisoryLock is the advisory lock of pg_advisory_lock(key), one bigint key.
 func AdvisoryLock(key int64) Locks {
 	return Locks{fmt.Sprintf("the advisory lock %d", key), fmt.Sprintf(
@@ -67,7 +70,7 @@ func WaitForWaiters(t testing.TB, conn *pgx.Conn, n int, locks Locks) {
 // it stops when done reports true, and says whether the waiters came.
 func WaitForWaitersOrDone(t testing.TB, conn *pgx.Conn, n int, locks Locks, done func() bool) (waiting bool) {
 	t.Helper()
-	what := fmt.Sprintf("%d session(s) waiting for %s", n, locks.what)
+	what := fmt.Sprintf("%d session(s) to wait for %s", n, locks.what)
 	return poll(t, conn, what, `SELECT count(DISTINCT l.pid) FROM locks l WHERE NOT l.granted AND (`+locks.where+`)`,
 		func(found int) bool { return found >= n }, done)
 }
@@ -76,7 +79,7 @@ func WaitForWaitersOrDone(t testing.TB, conn *pgx.Conn, n int, locks Locks, done
 // after LockWaitTimeout, saying what pg_locks showed instead.
 func WaitForRelease(t testing.TB, conn *pgx.Conn, locks Locks) {
 	t.Helper()
-	poll(t, conn, "no session holding "+locks.what, `SELECT count(DISTINCT l.pid) FROM locks l WHERE l.granted AND (`+locks.where+`)`,
+	poll(t, conn, "every session to release "+locks.what, `SELECT count(DISTINCT l.pid) FROM locks l WHERE l.granted AND (`+locks.where+`)`,
 		func(found int) bool { return found == 0 }, func() bool { return false })
 }
 
@@ -106,7 +109,7 @@ func poll(t testing.TB, conn *pgx.Conn, what, count string, ok func(int) bool, d
 			return false
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("pgtest: no %s after %v (found %d); pg_locks of this database showed:\n%s", what, LockWaitTimeout, found, lockTable(ctx, conn))
+			t.Fatalf("pgtest: waited %v for %s, found %d; pg_locks of this database showed:\n%s", LockWaitTimeout, what, found, lockTable(ctx, conn))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

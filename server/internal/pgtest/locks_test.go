@@ -62,7 +62,7 @@ func TestWaitForWaitersCountsTheSessionsOfItsDatabase(t *testing.T) {
 		{1, pgtest.TableLock("contacts")},
 	} {
 		if pgtest.WaitForWaitersOrDone(t, watch, c.n, c.locks, func() bool { return time.Now().After(stop) }) {
-			t.Errorf("WaitForWaiters(%d, %+v) found them; want not", c.n, c.locks)
+			t.Errorf("WaitForWaiters(%d, %s) found them; want not", c.n, c.locks)
 		}
 	}
 }
