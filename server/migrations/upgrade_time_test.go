@@ -3,7 +3,6 @@ package migrations_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,8 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vermerk/vermerk/server/internal/embeddedpg"
-	"github.com/vermerk/vermerk/server/migrations"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // How long the migrations that read the whole registry (00036–00040) take on a database of
@@ -35,26 +33,7 @@ func TestUpgradeRunTime(t *testing.T) {
 		t.Skip("set VERMERK_MIGRATION_CONTACTS to the number of contacts")
 	}
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "vermerk-upgrade-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := embeddedpg.ClaimTempDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o711); err != nil { // as root the database runs as postgres
-		t.Fatal(err)
-	}
-	cluster, err := embeddedpg.Start(ctx, embeddedpg.Options{DataDir: filepath.Join(dir, "db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Remove(context.WithoutCancel(ctx)) })
-	url := cluster.ConnString("postgres")
-	if err := migrations.Apply(ctx, url); err != nil {
-		t.Fatal(err)
-	}
+	url := pgtest.DurableDB(t)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

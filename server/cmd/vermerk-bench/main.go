@@ -29,7 +29,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -138,35 +137,22 @@ func run(ctx context.Context, sc scale, out io.Writer) error {
 	start := time.Now()
 	b := &bench{scale: sc, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		values: map[string]float64{}}
-	var err error
-	// what runs that were killed before they could clean up left behind
-	for _, dir := range embeddedpg.RemoveOrphans(filepath.Join(os.TempDir(), "vermerk-bench-*")) {
+	// Durable settings (fsync on): the numbers are what a real installation gets.
+	tw, err := embeddedpg.StartThrowaway(ctx, "vermerk-bench-", embeddedpg.Options{})
+	if err != nil {
+		return err
+	}
+	defer tw.Remove(context.WithoutCancel(ctx))
+	for _, dir := range tw.Orphans {
 		b.progress("removed %s, left behind by a run that was killed", dir)
 	}
-	if b.dir, err = os.MkdirTemp("", "vermerk-bench-"); err != nil {
-		return err
-	}
-	defer os.RemoveAll(b.dir)
-	if err := embeddedpg.ClaimTempDir(b.dir); err != nil {
-		return err
-	}
-	// As root the database runs as user postgres, which must traverse this directory.
-	if err := os.Chmod(b.dir, 0o711); err != nil {
-		return err
-	}
+	b.dir, b.cluster = tw.Dir, tw.Cluster
 	b.progress("scale %s on %d CPUs (load average %s); building vermerk", sc.name, runtime.NumCPU(), loadAverage())
 	steal0 := machineSteal()
 	if err := b.build(ctx); err != nil {
 		return err
 	}
-	// Durable settings (fsync on): the numbers are what a real installation gets.
-	cluster, err := embeddedpg.Start(ctx, embeddedpg.Options{DataDir: filepath.Join(b.dir, "db")})
-	if err != nil {
-		return err
-	}
-	defer cluster.Remove(context.WithoutCancel(ctx))
-	b.cluster = cluster
-	b.dbURL = cluster.ConnString("postgres")
+	b.dbURL = b.cluster.ConnString("postgres")
 	if err := migrations.Apply(ctx, b.dbURL); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -72,12 +72,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		status, body, err := srv.post(`{ contacts(first: 1) { totalCount } }`)
 		slow <- result{status, body, err}
 	}()
-	waitFor(t, "the request to wait for the lock", func() bool {
-		var n int
-		_ = lock.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
-		return n > 0
-	})
+	pgtest.WaitForWaiters(t, lock, 1, pgtest.TableLock("contacts")) // the request waits for the lock
 
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // Two staff members, on two instances, add the same new e-mail of Erika Testfrau at the same
@@ -38,7 +39,7 @@ func TestTwoWritersAddingTheSameEmailJoinThePerson(t *testing.T) {
 		done <- f.Admin(t, `mutation($id: ID!) { updateContact(id: $id, input: {emails: ["e.t@marketing.example.test", "Erika.Testfrau@example.test", "erika@neu.example.test"]}) { contact { id } } }`,
 			map[string]any{"id": marketing})
 	}()
-	waitForWaiters(t, watch, true, 1) // marketing's update waits to write the event of the no it inherits
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // marketing's update waits to write the event of the no it inherits
 	salesDone := make(chan *apptest.Result, 1)
 	go func() {
 		salesDone <- second.Admin(t, `mutation($id: ID!) { updateContact(id: $id, input: {emails: ["e.testfrau@firma.example.test", "erika@neu.example.test"]}) { contact { id } } }`,

@@ -7,31 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
-
-// waitForWaiters polls until n backends wait for a lock (of locktype advisory when advisory,
-// else of any other type), failing t after ten seconds.
-func waitForWaiters(t *testing.T, conn *pgx.Conn, advisory bool, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting int
-		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`,
-			advisory).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d backends wait for a lock (advisory %v), want %d", waiting, advisory, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // Erika Testfrau says no to the newsletter on marketing's record while, at the same moment,
 // sales adds her e-mail to their own older record of her (subscribed, not yet known as her).
@@ -59,12 +37,12 @@ func TestRevocationRacingAnUpdateThatJoinsThePerson(t *testing.T) {
 		done <- f.Admin(t, `mutation($c: ID!) { revokeConsent(input: {contactId: $c, purposeKey: "newsletter", channel: "phone"}) { status } }`,
 			map[string]any{"c": marketing})
 	}()
-	waitForWaiters(t, watch, true, 1) // the revocation waits to write its event
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the revocation waits to write its event
 	go func() {
 		done <- f.Admin(t, `mutation($id: ID!) { updateContact(id: $id, input: {emails: ["e.testfrau@example.net", "Erika.Testfrau@Example.org"]}) { contact { id } } }`,
 			map[string]any{"id": sales})
 	}()
-	waitForWaiters(t, watch, false, 1) // the update waits for marketing's record
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AnyLock.Except(pgtest.AdvisoryLocks)) // the update waits for marketing's record
 	release()
 	for range 2 {
 		select {
@@ -109,30 +87,21 @@ func TestUnsubscribeRacingAnAddToListOfHerOtherRecord(t *testing.T) {
 
 	clicked := make(chan int, 1)
 	go func() { clicked <- apptest.OneClick(t, link.UnsubscribeLink) }()
-	waitForWaiters(t, watch, true, 1) // the unsubscribe waits to write its event
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the unsubscribe waits to write its event
 	added := make(chan *apptest.Result, 1)
 	go func() {
 		added <- second.Admin(t, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news-de") { id } }`, map[string]any{"c": sales})
 	}()
 	// addToList either finishes at once or waits for a lock the unsubscribe holds
 	var res *apptest.Result
-	deadline := time.Now().Add(10 * time.Second)
-	for res == nil {
-		var waiting int
-		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype <> 'advisory'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
+	pgtest.WaitForWaitersOrDone(t, watch, 1, pgtest.AnyLock.Except(pgtest.AdvisoryLocks), func() bool {
 		select {
 		case res = <-added:
-		case <-time.After(10 * time.Millisecond):
+			return true
+		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("addToList neither finished nor waited for a lock within 10 s")
-		}
-	}
+	})
 	release()
 	select {
 	case code := <-clicked:
@@ -190,7 +159,7 @@ func TestANoThroughARecordBeingMergedReachesTheSurvivor(t *testing.T) {
 				merged <- second.Admin(t, `mutation($into: ID!, $from: ID!) { mergeContacts(intoId: $into, fromIds: [$from], reason: "one person, two departments") { id } }`,
 					map[string]any{"into": sales, "from": marketing})
 			}()
-			waitForWaiters(t, watch, true, 1) // the merge waits to write its events
+			pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the merge waits to write its events
 			said := make(chan string, 1)
 			go func() {
 				if way == "unsubscribe link" {
@@ -201,7 +170,7 @@ func TestANoThroughARecordBeingMergedReachesTheSurvivor(t *testing.T) {
 					map[string]any{"c": marketing})
 				said <- fmt.Sprint(res.ErrorCodes())
 			}()
-			waitForWaiters(t, watch, false, 1) // her "no" waits for marketing's record
+			pgtest.WaitForWaiters(t, watch, 1, pgtest.AnyLock.Except(pgtest.AdvisoryLocks)) // her "no" waits for marketing's record
 			release()
 			for _, ch := range []any{merged, said} {
 				select {

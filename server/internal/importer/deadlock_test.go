@@ -1,7 +1,6 @@
 package importer_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -10,28 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
-
-// waitForRowWaiters waits until n backends of this test's database wait for a row lock (on
-// the transaction holding it, or on the row's tuple).
-func waitForRowWaiters(t *testing.T, conn *pgx.Conn, n int) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var waiting int
-		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple')`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d backends wait for a row lock, want %d", waiting, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // An import batch deadlocks with a revocation of Erika Testfrau's "no" that is under way: the
 // batch has locked her record B (its line 2 gives B a consent to events) and waits for her
@@ -99,10 +78,10 @@ func TestABatchAbortedByADeadlockIsWrittenAgain(t *testing.T) {
 		"Eva;Ohneat;eva.example.test;;\r\n"
 	var started struct{ StartImport job }
 	upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"list": "news-de"}, "messe.csv", []byte(file)).Decode(t, &started)
-	waitForRowWaiters(t, watch, 1) // the batch locked B and waits for C
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.RowLocks) // the batch locked B and waits for C
 	revoked := make(chan error, 1)
 	go func() { revoked <- lock(revocation, b) }()
-	waitForRowWaiters(t, watch, 2) // the revocation waits for B
+	pgtest.WaitForWaiters(t, watch, 2, pgtest.RowLocks) // the revocation waits for B
 	if _, err := holdMax.Exec(ctx, `ROLLBACK`); err != nil {
 		t.Fatal(err)
 	}

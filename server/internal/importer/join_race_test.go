@@ -1,13 +1,11 @@
 package importer_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // herNo is Erika Testfrau as the race tests of this file find her: the record she said no to
@@ -64,29 +62,6 @@ func (h herNo) recipients(t *testing.T) [][]string {
 	return got
 }
 
-// waitForLockWaiters waits until n backends of this test's database wait for an advisory
-// lock; with orBlacklist false, for one other than the blacklist lock (which a test holds to
-// stop a batch before it commits).
-func waitForLockWaiters(t *testing.T, conn *pgx.Conn, n int, orBlacklist bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var waiting int
-		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-			WHERE NOT l.granted AND l.locktype = 'advisory' AND d.datname = current_database()
-				AND ($2 OR NOT (l.classid = 0 AND l.objid = $1 AND l.objsubid = 1))`, blacklistLock, orBlacklist).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d backends wait for an advisory lock (the blacklist's too: %v), want %d", waiting, orBlacklist, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // blacklistLock is store's blacklistLock: every writer of identifiers takes it shared.
 const blacklistLock = 7243002
 
@@ -109,15 +84,15 @@ func TestAnImportRacingAnUpdateThatGivesHerTheAddressHoldsHerNo(t *testing.T) {
 	file := "Vorname;Nachname;E-Mail;Einwilligung;Einwilligungsdatum\r\nErika;Testfrau;erika@neu.example.test;newsletter;" + lastMonth + "\r\n"
 	var started struct{ StartImport job }
 	upload(t, h.s.URL, apptest.AdminToken, startImport, map[string]any{"list": "news-de"}, "messe.csv", []byte(file)).Decode(t, &started)
-	waitForLockWaiters(t, watch, 1, true) // the batch looked up and waits to commit
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the batch looked up and waits to commit
 	release := h.s.HoldEvents(t)
 	done := make(chan *apptest.Result, 1)
 	go h.joinHer(t, done)
-	waitForLockWaiters(t, watch, 2, true) // and the update waits too (for the blacklist lock, or for the batch)
+	pgtest.WaitForWaiters(t, watch, 2, pgtest.AdvisoryLocks) // and the update waits too (for the blacklist lock, or for the batch)
 	if _, err := holdBlacklist.Exec(t.Context(), `SELECT pg_advisory_unlock($1)`, blacklistLock); err != nil {
 		t.Fatal(err)
 	}
-	waitForLockWaiters(t, watch, 2, false) // both read what they decide on, and wait for the outbox (or for each other)
+	pgtest.WaitForWaiters(t, watch, 2, pgtest.AdvisoryLocks.Except(pgtest.AdvisoryLock(blacklistLock))) // both read what they decide on, and wait for the outbox (or for each other)
 	release()
 	if r := <-done; len(r.Errors) > 0 {
 		t.Fatalf("marketing's update: %+v", r.Errors)
@@ -154,12 +129,12 @@ func TestAnAcceptedHeldRowRacingAnUpdateThatGivesHerTheAddressHoldsHerNo(t *test
 	watch := h.s.Conn(t)
 	done := make(chan *apptest.Result, 1)
 	go h.joinHer(t, done)
-	waitForLockWaiters(t, watch, 1, false) // the update read her person and waits to write the event of the no it inherits
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks.Except(pgtest.AdvisoryLock(blacklistLock))) // the update read her person and waits to write the event of the no it inherits
 	accepted := make(chan *apptest.Result, 1)
 	go func() {
 		accepted <- h.s.Admin(t, decide, map[string]any{"job": started.StartImport.ID, "line": 2, "accept": true, "reason": "met her at the fair"})
 	}()
-	waitForLockWaiters(t, watch, 2, false) // the acceptance waits too (the outbox, or the update's turn)
+	pgtest.WaitForWaiters(t, watch, 2, pgtest.AdvisoryLocks.Except(pgtest.AdvisoryLock(blacklistLock))) // the acceptance waits too (the outbox, or the update's turn)
 	release()
 	if r := <-done; len(r.Errors) > 0 {
 		t.Fatalf("marketing's update: %+v", r.Errors)

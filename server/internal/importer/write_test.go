@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
@@ -56,14 +55,7 @@ func blacklistedWhileWritten(t *testing.T, filter bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The writer waits for list_members: its batch was looked up.
-	deadline := time.Now().Add(30 * time.Second)
-	for queryInt(t, s.DBURL, `SELECT count(*) FROM pg_locks WHERE relation = 'list_members'::regclass AND NOT granted`) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the import's writer never waited for list_members")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	pgtest.WaitForWaiters(t, s.Conn(t), 1, pgtest.TableLock("list_members")) // the writer waits for list_members: its batch was looked up
 	s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {familyName: "Mustermann", emails: ["erika.mustermann@example.org"]},
 		reason: "asked to be erased during the import") { id } }`, nil)
 	if err := tx.Rollback(ctx); err != nil {

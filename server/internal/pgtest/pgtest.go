@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,11 +28,11 @@ import (
 const Template = "vermerk_template"
 
 var (
-	once    sync.Once
-	cluster *embeddedpg.Cluster
-	tmpDir  string
-	initErr error
-	seq     atomic.Int64
+	once      sync.Once
+	throwaway *embeddedpg.Throwaway // removed by Main
+	cluster   *embeddedpg.Cluster   // throwaway's
+	initErr   error
+	seq       atomic.Int64
 	// strategy makes PostgreSQL 15+ copy the template's files, several
 	// times faster than the default WAL_LOG for a small database.
 	strategy string
@@ -44,26 +43,14 @@ func setup() {
 	defer cancel()
 	initErr = func() error {
 		var err error
-		// what test binaries killed before Main could clean up left behind
-		embeddedpg.RemoveOrphans(filepath.Join(os.TempDir(), "vermerk-pgtest-*"))
-		if tmpDir, err = os.MkdirTemp("", "vermerk-pgtest-"); err != nil {
+		// Fast: a crash loses nothing a test needs
+		if throwaway, err = embeddedpg.StartThrowaway(ctx, "vermerk-pgtest-", embeddedpg.Options{
+			Fast:   true,
+			Logger: slog.New(slog.DiscardHandler),
+		}); err != nil {
 			return err
 		}
-		if err := embeddedpg.ClaimTempDir(tmpDir); err != nil {
-			return err
-		}
-		// As root the database runs as user postgres, which must traverse this dir.
-		if err := os.Chmod(tmpDir, 0o711); err != nil {
-			return err
-		}
-		cluster, err = embeddedpg.Start(ctx, embeddedpg.Options{
-			DataDir: tmpDir,
-			Fast:    true,
-			Logger:  slog.New(slog.DiscardHandler),
-		})
-		if err != nil {
-			return err
-		}
+		cluster = throwaway.Cluster
 		var version int
 		if err := queryInt(ctx, "SELECT current_setting('server_version_num')::int", &version); err != nil {
 			return err
@@ -162,18 +149,15 @@ func Cluster(t testing.TB) *embeddedpg.Cluster {
 	return c
 }
 
-// Main runs the tests, then stops the cluster and removes its directory.
+// Main runs the tests, then stops the cluster and removes it and its directory.
 func Main(m *testing.M) {
 	code := m.Run()
-	if cluster != nil {
+	if throwaway != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := cluster.Remove(ctx); err != nil {
+		if err := throwaway.Remove(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest:", err)
 		}
 		cancel()
-	}
-	if tmpDir != "" {
-		_ = os.RemoveAll(tmpDir)
 	}
 	os.Exit(code)
 }

@@ -1,11 +1,11 @@
 package requests_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // Erika Testfrau's erasure request arrives by letter naming the customer number of
@@ -21,37 +21,21 @@ func TestARequestOnARecordBeingMergedIsFiledForTheSurvivor(t *testing.T) {
 	sales := newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "emails": []string{"e.testfrau@firma.example.test"}})
 	marketing := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.test"}})
 
-	ctx := context.Background()
 	release := s.HoldEvents(t) // every write waits before its event until release
 	watch := s.Conn(t)
-	waitFor := func(advisory bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			var n int
-			if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`, advisory).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n > 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("nobody waits for a lock (advisory %v) after 10 s", advisory)
-			}
-		}
-	}
 
 	merged := make(chan *apptest.Result, 1)
 	go func() {
 		merged <- second.Admin(t, `mutation($into: ID!, $from: ID!) { mergeContacts(intoId: $into, fromIds: [$from], reason: "one person, two departments") { id } }`,
 			map[string]any{"into": sales, "from": marketing})
 	}()
-	waitFor(true) // the merge waits to write its events
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the merge waits to write its events
 	filed := make(chan *apptest.Result, 1)
 	go func() {
 		filed <- s.Admin(t, `mutation($id: ID!) { fileRequest(input: {kind: ERASURE, contactId: $id, channel: "letter"}) { contact { id } } }`,
 			map[string]any{"id": marketing})
 	}()
-	waitFor(false) // the request waits for marketing's record
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AnyLock.Except(pgtest.AdvisoryLocks)) // the request waits for marketing's record
 	release()
 	for range 2 {
 		select {

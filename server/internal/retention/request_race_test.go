@@ -1,11 +1,11 @@
 package retention_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // Erika Testfrau's access request is filed on her sales record (kept: a granted consent) at
@@ -31,24 +31,12 @@ func TestARequestFiledWhileRetentionDeletesHerOtherRecordHoldsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx := context.Background()
 	release := w.s.HoldEvents(t) // every write waits before its event until release
 	watch := w.s.Conn(t)
-	waiters := func(advisory bool) int {
-		var n int
-		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`, advisory).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 
 	deleted := make(chan error, 1)
 	go func() { _, err := step([]string{newsletter}); deleted <- err }()
-	for deadline := time.Now().Add(10 * time.Second); waiters(true) == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the deletion did not reach the outbox within 10 s")
-		}
-	}
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the deletion reached the outbox
 	filed := make(chan *apptest.Result, 1)
 	go func() {
 		filed <- w.s.Admin(t, `mutation($id: ID!) { fileRequest(input: {kind: ACCESS, contactId: $id, channel: "letter"}) { id } }`,
@@ -56,19 +44,18 @@ func TestARequestFiledWhileRetentionDeletesHerOtherRecordHoldsIt(t *testing.T) {
 	}()
 	// the request is acknowledged at once, or waits for a lock the deletion holds
 	acknowledgedWith := -1 // her records when the request was acknowledged
-	for deadline := time.Now().Add(10 * time.Second); acknowledgedWith < 0 && waiters(false) == 0; time.Sleep(10 * time.Millisecond) {
+	pgtest.WaitForWaitersOrDone(t, watch, 1, pgtest.AnyLock.Except(pgtest.AdvisoryLocks), func() bool {
 		select {
 		case res := <-filed:
 			if len(res.Errors) > 0 {
 				t.Fatalf("fileRequest: %+v", res.Errors)
 			}
 			acknowledgedWith = w.count(`SELECT count(*) FROM contacts WHERE id = ANY($1::uuid[])`, []string{newsletter, sales})
+			return true
 		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("fileRequest neither finished nor waited for a lock within 10 s")
-		}
-	}
+	})
 	release()
 	select {
 	case err := <-deleted:

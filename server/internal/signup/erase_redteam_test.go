@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // She clicks the confirm link of a pending sign-up at the moment the DPO erases her. The
@@ -40,35 +40,20 @@ func TestRedTeamErasureWhileSheConfirmsSucceeds(t *testing.T) {
 	if _, err := holder.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('signup:' || 'erika.testfrau@example.org', 0))`); err != nil {
 		t.Fatal(err)
 	}
-	waiting := func(what, sql string) {
-		t.Helper()
-		conn := f.Conn(t)
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			var n int
-			if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n > 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never waited", what)
-			}
-		}
-	}
+	watch := f.Conn(t)
 
 	confirmed := make(chan int, 1)
 	go func() {
 		code, _ := page(t, http.MethodPost, pending.ConfirmURL, "de", confirmForm)
 		confirmed <- code
 	}()
-	waiting("the confirmation", `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the confirmation waits for the address lock
 	erased := make(chan *apptest.Result, 1)
 	go func() {
 		erased <- f.Admin(t, `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request by letter") { erasedAt } }`,
 			map[string]any{"id": cs[0].ID})
 	}()
-	waiting("the erasure", `SELECT count(*) FROM pg_locks WHERE locktype IN ('transactionid', 'tuple') AND NOT granted`)
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.RowLocks) // the erasure waits for the pending sign-up's row
 	if err := holder.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}

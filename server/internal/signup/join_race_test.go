@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
 // Erika Testfrau left news-de through its unsubscribe link (her no to the newsletter) and later
@@ -51,13 +53,7 @@ func TestAConfirmationRacingAnUpdateThatGivesHerTheAddress(t *testing.T) {
 			t.Errorf("marketing's update: %+v", res.Errors)
 		}
 	}()
-	for waiting := 0; waiting == 0; time.Sleep(10 * time.Millisecond) {
-		// the update read her person and waits to write the event of the no it inherits
-		if err := watch.QueryRow(t.Context(), `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-			WHERE NOT l.granted AND l.locktype = 'advisory' AND d.datname = current_database()`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the update read her person and waits to write the event of the no it inherits
 	if code, _ := page(t, http.MethodPost, s.ConfirmURL, "de", confirmForm); code != http.StatusOK {
 		t.Fatalf("confirm: status %d", code)
 	}
