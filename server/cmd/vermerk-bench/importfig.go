@@ -114,7 +114,7 @@ func (b *bench) importFigures(ctx context.Context) error {
 	}
 	b.add(figure{name: "import_rps_role_without_grant", value: best[plain], unit: "rows/s", baseline: best[superuser],
 		note: join("ordinary role without that grant: foreign keys checked per row", notes[plain])})
-	return nil
+	return b.staffWaitFigures(ctx)
 }
 
 func join(a, b string) string {

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/server/internal/importer"
+)
+
+// What office staff wait for while a big import runs. Every staff write that joins a record
+// to a person (createContact, updateContact, mergeContacts, an accepted held row) takes the
+// join turn's shared side (consent.JoinTurn); every import batch takes its exclusive side
+// (consent.BulkTurn) from its commit phase to its commit. A save may therefore wait for a
+// batch's commit phase: the staff figures measure how long, against the same saves on the same
+// server and database with no import running.
+//
+// Two writers, each saving, waiting for the answer, then pausing 100–200 ms before the next
+// save (a closed loop with a person's pause, not an open-loop rate: a person does not send the
+// next save before the last one answered): about 13 saves a second, more than an office of a
+// hundred people entering contacts produces, and little enough to cost the import nothing
+// noticeable. They run beside an import of their own (the fourth of the superuser's, into an
+// empty database), so that the import figures stay as they were.
+const (
+	staffWriters                 = 2
+	staffPauseMin, staffPauseMax = 100 * time.Millisecond, 200 * time.Millisecond
+)
+
+// staffWriteGoalMS is the p99 a save may take while an import runs: a person notices a save
+// that takes a quarter of a second, and one batch's commit phase is far shorter than that. An
+// absolute target, not a ratio: the wait is for a batch, not a multiple of the save's own work
+// (a few milliseconds, so any wait at all is a large ratio).
+const staffWriteGoalMS = 250
+
+// staffWrites is what the writers measured.
+type staffWrites struct {
+	latencies []time.Duration // of the saves that succeeded, sorted
+	failed    int
+	firstErr  error
+}
+
+func (w staffWrites) quantileMS(q float64) float64 {
+	return loadResult{latencies: w.latencies}.quantileMS(q)
+}
+
+// staffWaitFigures: createContact and updateContact over GraphQL by staffWriters people while
+// the import file goes into an empty database as the superuser, against the same saves on the
+// same server and database just before (for b.scale.duration), when it held only the
+// blacklist entries the file's rows match.
+func (b *bench) staffWaitFigures(ctx context.Context) error {
+	const db = "bench_import_staff"
+	if err := b.exec(ctx, `CREATE DATABASE `+db); err != nil {
+		return err
+	}
+	defer b.exec(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+db+` WITH (FORCE)`)
+	s, err := b.startServer(ctx, b.cluster.ConnString(db))
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	seed, err := pgx.Connect(ctx, b.cluster.ConnString(db))
+	if err != nil {
+		return err
+	}
+	_, err = importer.SeedBlacklist(ctx, seed, b.keyring, b.file.expect.Rows, importSeed, 0)
+	seed.Close(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	staff, err := createToken(ctx, s, "bench-office", "STAFF", nil)
+	if err != nil {
+		return err
+	}
+	client, err := newRawClient(s.url, staffWriters)
+	if err != nil {
+		return err
+	}
+
+	b.quiesce(ctx)
+	b.progress("staff saves without an import: %d writers, %s–%s between saves, %s", staffWriters, staffPauseMin, staffPauseMax, b.scale.duration)
+	quiet, cancel := context.WithTimeout(ctx, b.scale.duration)
+	without := staffWrite(ctx, quiet.Done(), client, staff, "quiet")
+	cancel()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	b.quiesce(ctx)
+	b.progress("staff saves while the import runs")
+	t0 := time.Now()
+	id, err := uploadImport(ctx, s.url, staff, b.file.path)
+	if err != nil {
+		return err
+	}
+	importDone := make(chan struct{})
+	var during staffWrites
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		during = staffWrite(ctx, importDone, client, staff, "import")
+	}()
+	var job struct {
+		Status    string
+		Processed int
+	}
+	for {
+		var out struct {
+			ImportJob *struct {
+				Status    string
+				Processed int
+			}
+		}
+		if err := gql(ctx, s.url, staff, `query($id: ID!) { importJob(id: $id) { status processed } }`, map[string]any{"id": id}, &out); err != nil {
+			close(importDone)
+			wg.Wait()
+			return fmt.Errorf("importJob: %w", err)
+		}
+		if out.ImportJob != nil {
+			job = *out.ImportJob
+		}
+		if out.ImportJob == nil || job.Status != "RUNNING" || time.Since(t0) > b.scale.importBudget {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := time.Since(t0)
+	close(importDone)
+	wg.Wait()
+	importNote := fmt.Sprintf("the import beside them: %s after %s, %d rows processed", job.Status, took.Round(time.Millisecond), job.Processed)
+	b.progress("staff saves: %s; %d saves during it (p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d failed), %d without (p99 %.1f ms, %d failed)",
+		importNote, len(during.latencies), during.quantileMS(0.5), during.quantileMS(0.99), during.quantileMS(1), during.failed,
+		len(without.latencies), without.quantileMS(0.99), without.failed)
+	done := job.Status == "DONE" || job.Status == "NEEDS_DECISION" // the file's held rows wait for a person
+	for _, f := range staffFigures(during, without, done) {
+		b.add(f)
+	}
+	rps := na
+	if done {
+		rps = float64(b.file.expect.Rows) / took.Seconds()
+	}
+	b.add(figure{name: "import_rps_staff_writing", value: rps, unit: "rows/s", baseline: b.values["import_rps"],
+		note: join("the import the staff saves ran beside (no profile, one run); baseline: import_rps, the best of the superuser's imports without them", importNote)})
+	return nil
+}
+
+// staffFigures are the staff figures of one measurement; done says whether the import beside
+// the saves finished. A failed save fails the p99's target, whatever its number.
+func staffFigures(during, without staffWrites, done bool) []figure {
+	ok := during.failed == 0 && without.failed == 0 && len(during.latencies) > 0 && done
+	what := "createContact and updateContact over GraphQL, by turns, by 2 writers pausing 100–200 ms after each save; " +
+		"baseline: the same saves on the same server and database before the import"
+	fails := fmt.Sprintf("%d saves during the import, %d without", len(during.latencies)+during.failed, len(without.latencies)+without.failed)
+	if err := cmp.Or(during.firstErr, without.firstErr); err != nil {
+		fails += fmt.Sprintf("; first error: %v", err)
+	}
+	if !done {
+		fails += "; the import did not finish"
+	}
+	return []figure{
+		{name: "staff_write_p50_during_import", value: during.quantileMS(0.5), unit: "ms", baseline: without.quantileMS(0.5), note: what},
+		{name: "staff_write_p99_during_import", value: during.quantileMS(0.99), unit: "ms", baseline: without.quantileMS(0.99),
+			goal: valueAtMost(staffWriteGoalMS).requires(ok), note: fails},
+		{name: "staff_write_max_during_import", value: during.quantileMS(1), unit: "ms", baseline: without.quantileMS(1)},
+		{name: "staff_write_failures", value: float64(during.failed + without.failed), unit: "saves", baseline: na,
+			goal: valueAtMost(0), note: fails},
+	}
+}
+
+// staffWrite runs staffWriters people saving contacts until stop is closed: each creates a
+// contact (Erika Mustermann with an e-mail of her own), then changes its e-mail, and so on,
+// pausing staffPauseMin–staffPauseMax after each answer. tag keeps the e-mails of two runs
+// apart.
+func staffWrite(ctx context.Context, stop <-chan struct{}, client *rawClient, token, tag string) staffWrites {
+	const (
+		create = `mutation Create($e: String!) { createContact(input: {givenName: "Erika", familyName: "Mustermann",
+			emails: [$e]}) { contact { id } } }`
+		update = `mutation Update($id: ID!, $e: String!) { updateContact(id: $id, input: {emails: [$e]}) { contact { id } } }`
+	)
+	type payload struct{ Contact *struct{ ID string } }
+	results := make([]staffWrites, staffWriters)
+	var wg sync.WaitGroup
+	for w := range results {
+		wg.Add(1)
+		go func(r *staffWrites) {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(w), 0x57aff))
+			var id string
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				email := fmt.Sprintf("staff.%s.%d.%d@example.test", tag, w, n)
+				t0 := time.Now()
+				var got *struct{ ID string }
+				var err error
+				if id == "" {
+					var out struct{ CreateContact payload }
+					out, err = gqlData[struct{ CreateContact payload }](ctx, client, token, gqlBody(create, map[string]any{"e": email}))
+					got = out.CreateContact.Contact
+				} else {
+					var out struct{ UpdateContact payload }
+					out, err = gqlData[struct{ UpdateContact payload }](ctx, client, token, gqlBody(update, map[string]any{"id": id, "e": email}))
+					got = out.UpdateContact.Contact
+				}
+				took := time.Since(t0)
+				if err == nil && got == nil {
+					err = fmt.Errorf("save %d of writer %d: no contact returned (screening refused it?)", n, w)
+				}
+				switch {
+				case err != nil && ctx.Err() == nil:
+					if r.failed == 0 {
+						r.firstErr = err
+					}
+					r.failed++
+				case err == nil:
+					r.latencies = append(r.latencies, took)
+				}
+				if id != "" {
+					id = "" // the next save creates another contact
+				} else if got != nil {
+					id = got.ID
+				}
+				pause := staffPauseMin + time.Duration(rnd.Int64N(int64(staffPauseMax-staffPauseMin)))
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case <-time.After(pause):
+				}
+			}
+		}(&results[w])
+	}
+	wg.Wait()
+	var all staffWrites
+	for _, r := range results {
+		all.latencies = append(all.latencies, r.latencies...)
+		all.failed += r.failed
+		if all.firstErr == nil {
+			all.firstErr = r.firstErr
+		}
+	}
+	slices.Sort(all.latencies)
+	return all
+}
