@@ -100,11 +100,16 @@ func (b *bench) staffWaitFigures(ctx context.Context) error {
 	}
 	importDone := make(chan struct{})
 	var during staffWrites
+	var waits turnWaits
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		during = staffWrite(ctx, importDone, client, staff, "import")
+	}()
+	go func() {
+		defer wg.Done()
+		waits = b.watchJoinTurn(ctx, importDone)
 	}()
 	var job struct {
 		Status    string
@@ -134,11 +139,14 @@ func (b *bench) staffWaitFigures(ctx context.Context) error {
 	close(importDone)
 	wg.Wait()
 	importNote := fmt.Sprintf("the import beside them: %s after %s, %d rows processed", job.Status, took.Round(time.Millisecond), job.Processed)
+	b.progress("staff saves: join turn, sampled every %s: %s", turnSample, waits)
 	b.progress("staff saves: %s; %d saves during it (p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d failed), %d without (p99 %.1f ms, %d failed)",
 		importNote, len(during.latencies), during.quantileMS(0.5), during.quantileMS(0.99), during.quantileMS(1), during.failed,
 		len(without.latencies), without.quantileMS(0.99), without.failed)
 	done := job.Status == "DONE" || job.Status == "NEEDS_DECISION" // the file's held rows wait for a person
-	for _, f := range staffFigures(during, without, done) {
+	figs := staffFigures(during, without, done)
+	figs[1].note = join(figs[1].note, fmt.Sprintf("join turn sampled every %s: %s", turnSample, waits))
+	for _, f := range figs {
 		b.add(f)
 	}
 	rps := na
@@ -253,4 +261,82 @@ func staffWrite(ctx context.Context, stop <-chan struct{}, client *rawClient, to
 	}
 	slices.Sort(all.latencies)
 	return all
+}
+
+// turnSample is how often watchJoinTurn looks at who waits for the join turn.
+const turnSample = 10 * time.Millisecond
+
+// turnWaits is what watchJoinTurn saw: the waits for the join turn's shared side (staff saves)
+// and for its exclusive side (import batches), each as a transaction's statement seen waiting.
+type turnWaits struct {
+	shared, exclusive       int
+	behindBatch             int // saves seen waiting while a batch waited too
+	longestShared, longestX time.Duration
+}
+
+func (w turnWaits) String() string {
+	return fmt.Sprintf("%d saves seen waiting (%d while a batch waited too), the longest %s; %d batches seen waiting, the longest %s",
+		w.shared, w.behindBatch, w.longestShared.Round(time.Millisecond), w.exclusive, w.longestX.Round(time.Millisecond))
+}
+
+// watchJoinTurn samples pg_stat_activity until stop is closed for statements waiting on an
+// advisory lock: consent.JoinTurn's (pg_advisory_xact_lock_shared) and consent.BulkTurn's
+// (pg_advisory_xact_lock with a bare parameter), each wait once by its backend and start.
+func (b *bench) watchJoinTurn(ctx context.Context, stop <-chan struct{}) turnWaits {
+	type wait struct {
+		pid   int
+		start time.Time
+	}
+	longest := map[wait]time.Duration{}
+	shared := map[wait]bool{}
+	behind := map[wait]bool{} // a save seen waiting while a batch waited too: behind it in the queue
+	tick := time.NewTicker(turnSample)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+		case <-ctx.Done():
+		case <-tick.C:
+			rows, err := b.pool.Query(ctx, `SELECT pid, query_start, extract(epoch FROM clock_timestamp() - query_start)::float8, query LIKE '%pg_advisory_xact_lock_shared(%'
+				FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
+				AND (query LIKE '%pg_advisory_xact_lock_shared($1)%' OR query LIKE '%pg_advisory_xact_lock($1)%')`)
+			if err != nil {
+				continue
+			}
+			var w wait
+			var secs float64
+			var sh bool
+			var now []wait
+			batchWaiting := false
+			_, _ = pgx.ForEachRow(rows, []any{&w.pid, &w.start, &secs, &sh}, func() error {
+				longest[w], shared[w] = max(longest[w], time.Duration(secs*float64(time.Second))), sh
+				batchWaiting = batchWaiting || !sh
+				if sh {
+					now = append(now, w)
+				}
+				return nil
+			})
+			if batchWaiting {
+				for _, w := range now {
+					behind[w] = true
+				}
+			}
+			continue
+		}
+		break
+	}
+	var out turnWaits
+	for w, d := range longest {
+		if shared[w] {
+			out.shared++
+			if behind[w] {
+				out.behindBatch++
+			}
+			out.longestShared = max(out.longestShared, d)
+		} else {
+			out.exclusive++
+			out.longestX = max(out.longestX, d)
+		}
+	}
+	return out
 }
