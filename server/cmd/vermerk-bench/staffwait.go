@@ -25,8 +25,9 @@ import (
 // save (a closed loop with a person's pause, not an open-loop rate: a person does not send the
 // next save before the last one answered): about 13 saves a second, more than an office of a
 // hundred people entering contacts produces, and little enough to cost the import nothing
-// noticeable. They run beside an import of their own (the fourth of the superuser's, into an
-// empty database), so that the import figures stay as they were.
+// noticeable. They run beside an import of their own (the file again, into an empty database,
+// as the superuser), so that the import figures stay as they were: a save holds the turn's
+// shared side for its whole transaction, and a batch that comes for the turn meanwhile waits.
 const (
 	staffWriters                 = 2
 	staffPauseMin, staffPauseMax = 100 * time.Millisecond, 200 * time.Millisecond
@@ -267,21 +268,25 @@ func staffWrite(ctx context.Context, stop <-chan struct{}, client *rawClient, to
 const turnSample = 10 * time.Millisecond
 
 // turnWaits is what watchJoinTurn saw: the waits for the join turn's shared side (staff saves)
-// and for its exclusive side (import batches), each as a transaction's statement seen waiting.
+// and for its exclusive side (import batches queued for it), each a statement seen waiting, and
+// the batches seen asking for it again while saves held it (consent.TryBulkTurn).
 type turnWaits struct {
-	shared, exclusive       int
-	behindBatch             int // saves seen waiting while a batch waited too
-	longestShared, longestX time.Duration
+	shared, exclusive, asking           int
+	behindBatch                         int // saves seen waiting while a batch waited too
+	longestShared, longestX, longestAsk time.Duration
 }
 
 func (w turnWaits) String() string {
-	return fmt.Sprintf("%d saves seen waiting (%d while a batch waited too), the longest %s; %d batches seen waiting, the longest %s",
-		w.shared, w.behindBatch, w.longestShared.Round(time.Millisecond), w.exclusive, w.longestX.Round(time.Millisecond))
+	return fmt.Sprintf("%d saves seen waiting (%d while a batch waited too), the longest %s; %d batches seen queued, the longest %s; "+
+		"%d seen asking again, the longest for %s",
+		w.shared, w.behindBatch, w.longestShared.Round(time.Millisecond), w.exclusive, w.longestX.Round(time.Millisecond),
+		w.asking, w.longestAsk.Round(time.Millisecond))
 }
 
-// watchJoinTurn samples pg_stat_activity until stop is closed for statements waiting on an
-// advisory lock: consent.JoinTurn's (pg_advisory_xact_lock_shared) and consent.BulkTurn's
-// (pg_advisory_xact_lock with a bare parameter), each wait once by its backend and start.
+// watchJoinTurn samples pg_stat_activity until stop is closed for statements waiting on the
+// join turn — consent.JoinTurn's pg_advisory_xact_lock_shared, consent.BulkTurn's
+// pg_advisory_xact_lock with a bare parameter — each wait once by its backend and start, and
+// for batches between two asks of consent.TryBulkTurn, each by its backend and transaction.
 func (b *bench) watchJoinTurn(ctx context.Context, stop <-chan struct{}) turnWaits {
 	type wait struct {
 		pid   int
@@ -290,6 +295,7 @@ func (b *bench) watchJoinTurn(ctx context.Context, stop <-chan struct{}) turnWai
 	longest := map[wait]time.Duration{}
 	shared := map[wait]bool{}
 	behind := map[wait]bool{} // a save seen waiting while a batch waited too: behind it in the queue
+	firstAsk, lastAsk := map[wait]time.Time{}, map[wait]time.Time{}
 	tick := time.NewTicker(turnSample)
 	defer tick.Stop()
 	for {
@@ -297,27 +303,40 @@ func (b *bench) watchJoinTurn(ctx context.Context, stop <-chan struct{}) turnWai
 		case <-stop:
 		case <-ctx.Done():
 		case <-tick.C:
-			rows, err := b.pool.Query(ctx, `SELECT pid, query_start, extract(epoch FROM clock_timestamp() - query_start)::float8, query LIKE '%pg_advisory_xact_lock_shared(%'
-				FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
-				AND (query LIKE '%pg_advisory_xact_lock_shared($1)%' OR query LIKE '%pg_advisory_xact_lock($1)%')`)
+			rows, err := b.pool.Query(ctx, `SELECT pid, CASE WHEN kind = 'asking' THEN xact_start ELSE query_start END,
+					extract(epoch FROM clock_timestamp() - query_start)::float8, kind
+				FROM (SELECT pid, xact_start, query_start, CASE
+					WHEN wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock_shared($1)%' THEN 'save'
+					WHEN wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock($1)%' THEN 'batch'
+					WHEN state <> 'idle' AND query LIKE '%pg_try_advisory_xact_lock($1)%' THEN 'asking' END AS kind
+					FROM pg_stat_activity) AS a
+				WHERE kind IS NOT NULL`)
 			if err != nil {
 				continue
 			}
+			now := time.Now()
 			var w wait
 			var secs float64
-			var sh bool
-			var now []wait
+			var kind string
+			var saves []wait
 			batchWaiting := false
-			_, _ = pgx.ForEachRow(rows, []any{&w.pid, &w.start, &secs, &sh}, func() error {
-				longest[w], shared[w] = max(longest[w], time.Duration(secs*float64(time.Second))), sh
-				batchWaiting = batchWaiting || !sh
-				if sh {
-					now = append(now, w)
+			_, _ = pgx.ForEachRow(rows, []any{&w.pid, &w.start, &secs, &kind}, func() error {
+				if kind == "asking" {
+					if _, seen := firstAsk[w]; !seen {
+						firstAsk[w] = now
+					}
+					lastAsk[w] = now
+					return nil
+				}
+				longest[w], shared[w] = max(longest[w], time.Duration(secs*float64(time.Second))), kind == "save"
+				batchWaiting = batchWaiting || kind == "batch"
+				if kind == "save" {
+					saves = append(saves, w)
 				}
 				return nil
 			})
 			if batchWaiting {
-				for _, w := range now {
+				for _, w := range saves {
 					behind[w] = true
 				}
 			}
@@ -336,6 +355,12 @@ func (b *bench) watchJoinTurn(ctx context.Context, stop <-chan struct{}) turnWai
 		} else {
 			out.exclusive++
 			out.longestX = max(out.longestX, d)
+		}
+	}
+	for w, first := range firstAsk {
+		if d := lastAsk[w].Sub(first); d > 0 { // seen in two samples at least: it asked again
+			out.asking++
+			out.longestAsk = max(out.longestAsk, d)
 		}
 	}
 	return out
