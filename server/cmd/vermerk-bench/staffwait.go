@@ -24,17 +24,19 @@ import (
 // Two writers, each saving, waiting for the answer, then pausing 100–200 ms before the next
 // save (a closed loop with a person's pause, not an open-loop rate: a person does not send the
 // next save before the last one answered): about 13 saves a second, more than an office of a
-// hundred people entering contacts produces, and little enough to cost the import nothing
-// noticeable. They run beside an import of their own (the file again, into an empty database,
-// as the superuser), so that the import figures stay as they were: a save holds the turn's
-// shared side for its whole transaction, and a batch that comes for the turn meanwhile waits.
+// hundred people entering contacts produces. They run beside an import of their own (the file
+// again, into an empty database, as the superuser), so that the import figures stay as they
+// were: a save holds the turn's shared side for its whole transaction, and a batch that comes
+// for the turn meanwhile waits (import_rps_staff_writing: 0.58–0.65 of import_rps in most runs
+// on 2 cores, docs/performance.md).
 const (
 	staffWriters                 = 2
 	staffPauseMin, staffPauseMax = 100 * time.Millisecond, 200 * time.Millisecond
 )
 
 // staffWriteGoalMS is the p99 a save may take while an import runs: a person notices a save
-// that takes a quarter of a second, and one batch's commit phase is far shorter than that. An
+// that takes a quarter of a second, and a save should wait for at most one batch's commit
+// phase (about a tenth of a second at the median on 2 cores, docs/performance.md). An
 // absolute target, not a ratio: the wait is for a batch, not a multiple of the save's own work
 // (a few milliseconds, so any wait at all is a large ratio).
 const staffWriteGoalMS = 250
