@@ -37,7 +37,9 @@ type importFile struct {
 // logged in as the embedded superuser (baseline: COPY of the same file into a bare table; its
 // peak RSS is import_rss) and by servers logged in as an ordinary role with and without the
 // grant docs/production.md asks for (baseline: the superuser's import). After growing, the
-// same file goes into the large database (baseline: the import into the empty one).
+// same file goes into the large database (baseline: the import into the empty one). Then, at the
+// first size only, the staff figures (staffwait.go): what staff saves wait for while the file is
+// imported once more.
 func (b *bench) importFigures(ctx context.Context) error {
 	if b.file.path == "" {
 		if err := b.generateImportFile(); err != nil {
@@ -114,7 +116,7 @@ func (b *bench) importFigures(ctx context.Context) error {
 	}
 	b.add(figure{name: "import_rps_role_without_grant", value: best[plain], unit: "rows/s", baseline: best[superuser],
 		note: join("ordinary role without that grant: foreign keys checked per row", notes[plain])})
-	return nil
+	return b.staffWaitFigures(ctx)
 }
 
 func join(a, b string) string {

@@ -180,6 +180,18 @@ func BulkTurn(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// TryBulkTurn is BulkTurn without waiting: it takes the turn when no one holds it or waits
+// for it, and says whether it did. A writer that comes back for the turn batch after batch (an
+// import) asks with it before it queues: a JoinTurn request queued behind a waiting BulkTurn
+// waits for both, the staff write ahead of it and the whole batch.
+func TryBulkTurn(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var took bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, joinTurnLock).Scan(&took); err != nil {
+		return false, fmt.Errorf("consent.TryBulkTurn: %w", err)
+	}
+	return took, nil
+}
+
 // JoinPerson applies the person's revocations and list departures after contactID's e-mails
 // or phones changed (createContact, updateContact, an accepted held import row, and
 // mergeContacts for the survivor; JoinShared for an import batch's records): the record may

@@ -303,7 +303,7 @@ func (s *Service) writeFirst(ctx context.Context, c txBeginner, st *runState, b,
 	// Taken only now, when no other transaction of the job holds or waits for them: a blacklist
 	// writer waiting for the lock blocks new shared requests, and the batch after this one waits
 	// for this one. The join turn first, as every writer that joins a person takes it.
-	if err := consent.BulkTurn(ctx, tx); err != nil {
+	if err := bulkTurn(ctx, tx); err != nil {
 		return err
 	}
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
@@ -330,7 +330,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := consent.BulkTurn(ctx, tx); err != nil {
+	if err := bulkTurn(ctx, tx); err != nil {
 		return err
 	}
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
@@ -346,6 +346,34 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 	}
 	return s.commit(ctx, tx, st, b)
 }
+
+// bulkTurn takes consent.BulkTurn for a batch without queueing for it while staff writers
+// hold its shared side (consent.TryBulkTurn, again every bulkTurnRetry): a save that comes
+// meanwhile is let in at once instead of waiting behind the batch for the saves ahead of it
+// and then the batch's whole commit phase. After bulkTurnPatience it queues as any writer
+// does, so that saves overlapping without a gap cannot hold the import up for good.
+func bulkTurn(ctx context.Context, tx pgx.Tx) error {
+	deadline := time.Now().Add(bulkTurnPatience)
+	for time.Now().Before(deadline) {
+		took, err := consent.TryBulkTurn(ctx, tx)
+		if err != nil || took {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(bulkTurnRetry):
+		}
+	}
+	return consent.BulkTurn(ctx, tx)
+}
+
+// bulkTurnPatience is how long bulkTurn asks before it queues (a variable for tests).
+var bulkTurnPatience = time.Second
+
+// bulkTurnRetry is how long bulkTurn waits between two asks: a save holds the turn for some
+// milliseconds.
+const bulkTurnRetry = 2 * time.Millisecond
 
 func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
 	tx, err := c.Begin(ctx)
