@@ -83,7 +83,7 @@ func (v *ListsView) askPutBack(id, key string, refused error) {
 				c, err := app.PutOnList(context.Background(), v.b, id, key, reason)
 				do(func() {
 					if err != nil {
-						v.PutBack.Fail(app.ErrorText(err, v.loc))
+						v.PutBack.Fail(app.SaveErrorText(err, v.loc), err)
 						return
 					}
 					v.PutBack.Close()
@@ -138,7 +138,7 @@ func (v *ListsView) askTakeOff(key, listName string) {
 				c, err := app.TakeOffList(context.Background(), v.b, id, key)
 				do(func() {
 					if err != nil {
-						d.Fail(app.ErrorText(err, v.loc))
+						d.Fail(app.SaveErrorText(err, v.loc), err)
 						return
 					}
 					d.Close()
@@ -511,7 +511,7 @@ func (d *DetailView) AskBlock() {
 				e, err := app.Block(context.Background(), d.b, id, reason)
 				do(func() {
 					if err != nil {
-						d.BlockDialog.Fail(app.ErrorText(err, d.loc))
+						d.BlockDialog.Fail(app.SaveErrorText(err, d.loc), err)
 						return
 					}
 					d.BlockDialog.Close()

@@ -220,7 +220,7 @@ func (s *RequestsScreen) closed(d *ReasonDialog, err error, forget func()) {
 		return
 	}
 	if err != nil {
-		d.Fail(app.ErrorText(err, s.loc))
+		d.Fail(app.SaveErrorText(err, s.loc), err)
 		return
 	}
 	d.Close()
@@ -261,7 +261,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 			if rectify != nil {
 				var complete bool
 				if checked, keep, complete = rectify.Marks(); !complete {
-					s.Complete.Fail(t("rectify.unchecked"))
+					s.Complete.Fail(t("rectify.unchecked"), nil)
 					return
 				}
 			}
@@ -269,7 +269,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome, keep, checked)
 				do(func() {
 					if err != nil {
-						s.Complete.Fail(app.ErrorText(err, s.loc))
+						s.Complete.Fail(app.SaveErrorText(err, s.loc), err)
 						return
 					}
 					s.Complete.Close()
@@ -360,7 +360,7 @@ type RequestFiling struct {
 	Received      *widget.Entry // a day as typed (app.ParseDay); empty: today
 	Note          *widget.Entry
 	File          *widget.Button
-	Message       *widget.Label // why the last filing failed
+	Message       *Notice       // why the last filing failed
 	Filed         *widget.Label // what was filed last, for whom, until the next is typed
 	// OnFiled is called with the request filed.
 	OnFiled func(api.RequestFields)
@@ -375,8 +375,7 @@ var requestKinds = []api.RequestKind{api.RequestKindAccess, api.RequestKindErasu
 	api.RequestKindRestriction, api.RequestKindObjection, api.RequestKindPortability}
 
 func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
-	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel(""), Filed: wrapLabel("")}
-	f.Message.Importance = widget.DangerImportance
+	f := &RequestFiling{b: b, loc: loc, Message: newNotice(widget.DangerImportance), Filed: wrapLabel("")}
 	f.Filed.Importance = widget.SuccessImportance
 	f.Filed.Hide() // shown while it says something: two empty lines made the form taller
 	names := make([]string, len(requestKinds))
@@ -408,7 +407,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 			widget.NewFormItem(t("requests.channel"), f.Channel),
 			widget.NewFormItem(t("requests.received"), f.Received),
 			widget.NewFormItem(t("requests.note"), f.Note)),
-		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message)))
+		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message.Object())))
 	return f
 }
 
@@ -439,7 +438,7 @@ func (f *RequestFiling) SearchContacts() {
 		page, err := f.b.SearchContacts(context.Background(), q, 20, "")
 		do(func() {
 			if err != nil {
-				f.Message.SetText(app.ErrorText(err, f.loc))
+				f.Message.ShowError(err, f.loc)
 				return
 			}
 			found := make([]api.ContactSummary, 0, len(page.Edges))
@@ -473,7 +472,7 @@ func (f *RequestFiling) FileRequest() {
 		do(func() {
 			f.File.Enable()
 			if err != nil {
-				f.Message.SetText(app.ErrorText(err, f.loc))
+				f.Message.Show(app.SaveErrorText(err, f.loc), err)
 				return
 			}
 			f.reset()
