@@ -23,7 +23,7 @@ type AdminScreen struct {
 	Blacklist *widget.List
 	BlCount   *widget.Label
 	LoadMore  *widget.Button
-	Message   *widget.Label
+	Message   *Notice
 	// Remove is the reason dialog for lifting an entry while it is open.
 	Remove *ReasonDialog
 	// FeedInfo says when a tapped feed row's contact was erased; OpenContact opens a live one
@@ -45,10 +45,9 @@ type AdminScreen struct {
 
 func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Preferences, serverURL string) *AdminScreen {
 	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL, feed: app.LoadFeed(prefs, serverURL),
-		FeedState: newNotice(widget.LowImportance), BlCount: widget.NewLabel(""), Message: wrapLabel(""), FeedInfo: newFeedInfo()}
+		FeedState: newNotice(widget.LowImportance), BlCount: widget.NewLabel(""), Message: newNotice(widget.DangerImportance), FeedInfo: newFeedInfo()}
 	s.FeedState.SetText(t("admin.waiting"))
 	s.BlCount.Importance = widget.LowImportance
-	s.Message.Importance = widget.DangerImportance
 	s.Feed = widget.NewList(func() int { return len(s.feed.Events) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("event")
@@ -83,7 +82,7 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 	s.LoadMore.Hide()
 	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo, nil, nil, s.Feed)
 	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
-		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.Blacklist)
+		container.NewVBox(s.LoadMore, s.Message.Object()), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
 	split.Offset = 0.5
 	s.root = split
@@ -157,7 +156,7 @@ func (s *AdminScreen) loadBlacklist(after string) {
 		page, err := s.b.Blacklist(context.Background(), app.PageSize, after)
 		do(func() {
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			s.Message.SetText("")

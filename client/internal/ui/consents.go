@@ -20,7 +20,7 @@ import (
 type ConsentsView struct {
 	Grant   *widget.Button
 	Revoke  map[string]*widget.Button // by purpose key, for granted consents
-	Message *widget.Label
+	Message *Notice
 	// GrantForm is the open grant dialog's fields; RevokeForm the revoke dialog's.
 	GrantForm  *GrantForm
 	RevokeForm *RevokeForm
@@ -40,14 +40,13 @@ type ConsentsView struct {
 
 func NewConsentsView(b app.Backend, loc localizer, win fyne.Window, contactID string, purposes []api.PurposeFields, consents []api.ConsentFields) *ConsentsView {
 	v := &ConsentsView{b: b, loc: loc, win: win, contactID: contactID, purposes: purposes,
-		Revoke: map[string]*widget.Button{}, Message: wrapLabel("")}
-	v.Message.Importance = widget.DangerImportance
+		Revoke: map[string]*widget.Button{}, Message: newNotice(widget.DangerImportance)}
 	v.Grant = widget.NewButtonWithIcon(t("action.grant"), theme.ContentAddIcon(), v.showGrant)
 	box := container.NewVBox()
 	for _, row := range app.ConsentRows(purposes, consents) {
 		box.Add(v.row(row))
 	}
-	box.Add(v.Message)
+	box.Add(v.Message.Object())
 	box.Add(container.NewHBox(v.Grant))
 	v.root = box
 	return v
@@ -275,7 +274,7 @@ func (v *ConsentsView) showNotice(text string) {
 
 func (v *ConsentsView) done(err error) {
 	if err != nil {
-		v.Message.SetText(app.ErrorText(err, v.loc))
+		v.Message.Show(app.SaveErrorText(err, v.loc), err)
 		return
 	}
 	if v.OnChanged != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
+	"github.com/vermerk/vermerk/client/internal/demo"
 	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
@@ -332,5 +333,21 @@ func TestASaveWhoseAnswerWasLostSaysItMayHaveBeenSaved(t *testing.T) {
 	}
 	if m := f.Model(); m.FamilyName != "Mustermann" || m.Emails != "erika@example.test" {
 		t.Errorf("the form after the failed save: %+v", m)
+	}
+}
+
+// The status line's "Getrennt: Der Server unter … ist nicht erreichbar …" is longer than the
+// window is wide; it used to widen the window past a 1280-pixel screen while the server was
+// away (seen under Xvfb against the demo server), cutting off the form's Save button.
+func TestAnOutageInTheStatusLineDoesNotWidenTheWindow(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewDemoShell(fyne.CurrentApp(), demo.New())
+	t.Cleanup(s.Win.Close)
+	eventually(t, "the window", func() bool { return s.Tabs != nil })
+	before := s.Win.Content().MinSize().Width
+	st := api.LinkState{Err: &api.Error{Op: "blacklistChanged", Code: "UNREACHABLE", Server: "http://127.0.0.1:8391"}, RetryIn: 8 * time.Second}
+	s.Link.SetText(linkText(st, s.loc))
+	if got := s.Win.Content().MinSize().Width; got > max(before, 1024) {
+		t.Errorf("with %q in the status line the window needs %.0f px (before: %.0f)", s.Link.Text, got, before)
 	}
 }

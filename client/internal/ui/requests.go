@@ -28,7 +28,7 @@ type RequestsScreen struct {
 
 	List    *widget.List
 	Count   *widget.Label
-	Message *widget.Label
+	Message *Notice
 	// Extend and Reject act on the request selected in the list; Selected says which it is.
 	Extend     *widget.Button
 	Reject     *widget.Button
@@ -61,10 +61,9 @@ type RequestsScreen struct {
 
 func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *RequestsScreen {
 	s := &RequestsScreen{b: b, loc: loc, win: win, now: time.Now, selected: -1,
-		Count: widget.NewLabel(""), Message: wrapLabel(""), Selected: wrapLabel(t("requests.select"))}
+		Count: widget.NewLabel(""), Message: newNotice(widget.DangerImportance), Selected: wrapLabel(t("requests.select"))}
 	s.Count.Importance = widget.LowImportance
 	s.Selected.Importance = widget.LowImportance
-	s.Message.Importance = widget.DangerImportance
 	s.List = widget.NewList(func() int { return len(s.requests) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("request")
@@ -95,7 +94,7 @@ func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *R
 	top := container.NewVBox(boldLabel(t("requests.new")), s.RequestFiling.Object(), widget.NewSeparator(),
 		container.NewBorder(nil, nil, boldLabel(t("requests.open")), s.SaveRecord, s.Count),
 		container.NewBorder(nil, nil, container.NewHBox(s.Extend, s.Reject), nil, s.Selected))
-	s.root = container.NewBorder(top, s.Message, nil, nil, s.List)
+	s.root = container.NewBorder(top, s.Message.Object(), nil, nil, s.List)
 	return s
 }
 
@@ -136,7 +135,7 @@ func (s *RequestsScreen) Reload() {
 		list, err := s.b.OpenRequests(context.Background(), requestsShown, "")
 		do(func() {
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			s.requests = list
@@ -302,7 +301,7 @@ func (s *RequestsScreen) askSaveExport(doc string, r api.RequestFields) {
 		return err
 	}, func(_ string, err error) {
 		if err != nil {
-			s.Message.SetText(tf("export.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}))
+			s.Message.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}), err)
 		}
 	})
 }
@@ -343,7 +342,7 @@ func (s *RequestsScreen) WriteRecord(ctx context.Context, w io.WriteCloser) {
 		s.SaveRecord.SetText(s.loc.T("requests.record", nil))
 		s.SaveRecord.Enable()
 		if err != nil {
-			s.Message.SetText(app.ErrorText(err, s.loc))
+			s.Message.ShowError(err, s.loc)
 			return
 		}
 		s.Message.SetText("")

@@ -75,6 +75,9 @@ func newShell(fa fyne.App, connect Connect, settings app.Settings) *Shell {
 	s.Status = widget.NewLabel("")
 	s.Link = widget.NewLabel("")
 	s.Link.Importance = widget.LowImportance
+	// An outage's sentence is longer than the status line: cut it short rather than widen the
+	// window past the screen (the full words are where the work is: the form, the feed).
+	s.Link.Truncation = fyne.TextTruncateEllipsis
 	s.Settings = widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
 	s.setMain(container.NewCenter(widget.NewLabel(t("settings.needed"))))
 	s.Win.SetOnClosed(func() {
