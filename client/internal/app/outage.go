@@ -45,3 +45,13 @@ func SaveErrorText(err error, loc Localizer) string {
 		return loc.T("save.failed.unsure", map[string]any{"Error": text})
 	}
 }
+
+// ScreenErrorText says that a live screen got no answer: the input is unchecked, not clear.
+// During an outage it says the check goes on by itself (NewLiveScreen retries) and leaves the
+// server's address and what to check to the save's message and the status line.
+func ScreenErrorText(err error, loc Localizer) string {
+	if Outage(err) {
+		return loc.T("form.screen.offline", nil)
+	}
+	return loc.T("form.screen.failed", map[string]any{"Error": ErrorText(err, loc)})
+}

@@ -40,6 +40,7 @@ type FormScreen struct {
 	body    *fyne.Container
 	content fyne.CanvasObject
 	initial app.ContactForm // the text the form opened with
+	unsent  bool            // the last save never reached the server (it was away)
 
 	OnSaved  func(api.ContactDetail)
 	OnCancel func()
@@ -153,10 +154,15 @@ func (s *FormScreen) showScreening(a app.ScreenAnswer) {
 	if a.Err != nil {
 		// Unchecked is not clean: the note says so until the screen, which tries again by
 		// itself, gets an answer. Typing goes on; the server screens the save itself.
-		s.ScreenNote.Show(tf("form.screen.failed", map[string]any{"Error": app.ErrorText(a.Err, s.loc)}), a.Err)
+		s.ScreenNote.Show(app.ScreenErrorText(a.Err, s.loc), a.Err)
 		return
 	}
 	s.ScreenNote.SetText("")
+	if s.unsent {
+		// The server answers again: the failed save's "not reachable" is stale.
+		s.unsent = false
+		s.Message.SetText(t("form.save.back"))
+	}
 	s.applyScreening(a.Value)
 }
 
@@ -192,6 +198,7 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
 	if err != nil {
 		text := app.SaveErrorText(err, s.loc)
+		s.unsent = app.Outage(err) && api.NeverSent(err)
 		if s.Override != nil {
 			s.Override.Fail(text, err)
 			return

@@ -54,8 +54,7 @@ func TestAFormFilledWhileTheServerIsAwayIsScreenedOnceItIsBack(t *testing.T) {
 	test.Type(f.Emails, erased)
 	eventuallyE2E(t, "the note that the blacklist could not be checked", func() bool { return f.ScreenNote.Text != "" })
 	note := f.ScreenNote.Text
-	if !strings.HasPrefix(note, "Sperrliste nicht geprüft – was Sie eingeben, ist ungeprüft, nicht unbedenklich.") ||
-		!strings.Contains(note, "Der Server unter "+srv.URL+" ist nicht erreichbar.") {
+	if !strings.HasPrefix(note, "Sperrliste nicht geprüft: Der Server antwortet gerade nicht. Was Sie eingeben, ist ungeprüft, nicht unbedenklich.") {
 		t.Errorf("while the server is away the form says %q", note)
 	}
 	plainWithDetails(t, "the screening note", note, f.Object())
@@ -78,6 +77,9 @@ func TestAFormFilledWhileTheServerIsAwayIsScreenedOnceItIsBack(t *testing.T) {
 	eventuallyE2E(t, "the warning once the server is back, without retyping", f.Banner.Visible)
 	if !strings.Contains(f.Banner.Text.Text, "Diese E-Mail-Adresse") || f.ScreenNote.Text != "" {
 		t.Errorf("back: banner %q, note %q", f.Banner.Text.Text, f.ScreenNote.Text)
+	}
+	if f.Message.Text != "Der Server antwortet wieder. Noch nicht gespeichert: „Speichern“ sendet Ihre Eingaben." {
+		t.Errorf("back: the failed save's message still says %q", f.Message.Text)
 	}
 	test.Tap(f.Save)
 	eventuallyE2E(t, "the server's own refusal", func() bool { return f.Override != nil })
