@@ -212,6 +212,8 @@ func foldedDetails(o fyne.CanvasObject) []string {
 		case *container.Split:
 			walk(v.Leading)
 			walk(v.Trailing)
+		case *widget.PopUp:
+			walk(v.Content)
 		case *widget.Accordion:
 			for _, it := range v.Items {
 				if l, ok := it.Detail.(*widget.Label); ok && !it.Open {
@@ -351,5 +353,59 @@ func TestAnOutageInTheStatusLineDoesNotWidenTheWindow(t *testing.T) {
 	s.Link.SetText(linkText(st, s.loc))
 	if got := s.Win.Content().MinSize().Width; got > max(before, 1024) {
 		t.Errorf("with %q in the status line the window needs %.0f px (before: %.0f)", s.Link.Text, got, before)
+	}
+}
+
+// A consent and a data-subject request typed while the server is away are not lost: the
+// dialog and the form keep every field, say it was not saved and why in plain words, with the
+// network's words under the details, and send the same again on the next tap.
+func TestAConsentAndARequestTypedWhileTheServerIsAwayStay(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, err := api.New("http://"+addr, "a-token-of-the-staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.NewTempApp(t)
+	loc := SetLanguage("de")
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(1000, 760))
+	notSaved := "Nicht gespeichert. Der Server unter http://" + addr + " ist nicht erreichbar."
+
+	v := NewConsentsView(c, loc, w, "c-erika", []api.PurposeFields{{Id: "p1", Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}}, nil)
+	w.SetContent(v.Object())
+	v.showGrant()
+	g := v.GrantForm
+	g.Purpose.SetSelected("Newsletter")
+	test.Type(g.Source, "Telefon")
+	test.Type(g.Evidence, "Anruf am 2.12.2026, Ticket 4711")
+	test.Tap(g.Save)
+	eventuallyE2E(t, "the failed grant", func() bool { return g.Message.Text != "" && !g.Save.Disabled() })
+	if !strings.HasPrefix(g.Message.Text, notSaved) {
+		t.Errorf("a consent recorded while the server is away: %q", g.Message.Text)
+	}
+	plainWithDetails(t, "the grant dialog", g.Message.Text, w.Canvas().Overlays().Top())
+	if g.Purpose.Selected != "Newsletter" || g.Source.Text != "Telefon" || g.Evidence.Text != "Anruf am 2.12.2026, Ticket 4711" {
+		t.Errorf("the grant dialog after the failure: %q, %q, %q", g.Purpose.Selected, g.Source.Text, g.Evidence.Text)
+	}
+	g.Dialog.Hide()
+
+	f := newRequestFiling(c, loc)
+	w.SetContent(f.Object())
+	f.Preset(api.ContactSummary{Id: "c-erika", GivenName: "Erika", FamilyName: "Mustermann"})
+	test.Type(f.Channel, "Brief")
+	test.Type(f.Note, "Auskunft nach Art. 15")
+	test.Tap(f.File)
+	eventuallyE2E(t, "the failed filing", func() bool { return f.Message.Text != "" && !f.File.Disabled() })
+	if !strings.HasPrefix(f.Message.Text, notSaved) {
+		t.Errorf("a request filed while the server is away: %q", f.Message.Text)
+	}
+	plainWithDetails(t, "the request form", f.Message.Text, f.Object())
+	if f.Channel.Text != "Brief" || f.Note.Text != "Auskunft nach Art. 15" || f.Contact.SelectedIndex() != 0 {
+		t.Errorf("the request form after the failure: %q, %q, contact %d", f.Channel.Text, f.Note.Text, f.Contact.SelectedIndex())
 	}
 }
