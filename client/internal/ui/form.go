@@ -196,9 +196,9 @@ func (s *FormScreen) save(reason *string) {
 
 func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
+	s.unsent = err != nil && app.Outage(err) && api.NeverSent(err)
 	if err != nil {
 		text := app.SaveErrorText(err, s.loc)
-		s.unsent = app.Outage(err) && api.NeverSent(err)
 		if s.Override != nil {
 			s.Override.Fail(text, err)
 			return
