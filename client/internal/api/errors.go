@@ -173,3 +173,18 @@ func isNetTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// NeverSent says a failed request never reached the server: no connection could be made
+// (refused, no route, unknown host), so the server cannot have carried it out and sending it
+// again cannot write twice. A 503 (ErrUnavailable) says the same. Any other UNREACHABLE error
+// (the connection broke, or no answer came in time) came after the request was sent: the
+// server may have written it and only the answer was lost.
+func NeverSent(err error) bool {
+	if errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr) ||
+		errors.Is(err, syscall.ECONNREFUSED)
+}

@@ -22,6 +22,10 @@ type Debounced[Q, A any] struct {
 	timeout time.Duration
 	fetch   func(context.Context, Q) (A, error)
 	deliver func(Answer[Q, A])
+	// retryIf and retryAfter: a failed query that retryIf accepts runs again by itself
+	// (RetryWhile).
+	retryIf    func(error) bool
+	retryAfter time.Duration
 
 	mu      sync.Mutex
 	seq     uint64
@@ -37,6 +41,13 @@ type Debounced[Q, A any] struct {
 // delivery): it must hand off quickly (fyne.Do) and must not call back into the debouncer.
 func NewDebounced[Q, A any](delay time.Duration, fetch func(context.Context, Q) (A, error), deliver func(Answer[Q, A])) *Debounced[Q, A] {
 	return &Debounced[Q, A]{delay: delay, timeout: 10 * time.Second, fetch: fetch, deliver: deliver}
+}
+
+// RetryWhile makes a failed query whose error retry accepts run again after delay, again and
+// again until it gets an answer or a newer query replaces it; each failure is delivered. Call
+// it before the first Set.
+func (d *Debounced[Q, A]) RetryWhile(delay time.Duration, retry func(error) bool) {
+	d.retryAfter, d.retryIf = delay, retry
 }
 
 // Set records a new query (a keystroke); fetch runs once the queries stop for delay.
@@ -109,4 +120,8 @@ func (d *Debounced[Q, A]) run(seq uint64, q Q) {
 	}
 	d.cancel = nil
 	d.deliver(Answer[Q, A]{Seq: seq, Query: q, Value: v, Err: err})
+	if err != nil && d.retryIf != nil && d.retryIf(err) && !d.stopped {
+		// The same query under the same number: a newer one or Stop halts this timer.
+		d.timer = time.AfterFunc(d.retryAfter, func() { d.run(seq, q) })
+	}
 }

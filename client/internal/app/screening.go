@@ -15,6 +15,10 @@ import (
 // ScreenDelay is how long the form waits after the last keystroke before it screens.
 const ScreenDelay = 200 * time.Millisecond
 
+// ScreenRetry is how long the form waits before it screens again when the server did not
+// answer: the warning comes back by itself once the server does, without retyping.
+var ScreenRetry = 3 * time.Second
+
 // ScreenAnswer is one screening result for the form's banner.
 type ScreenAnswer = Answer[api.ContactInput, api.ScreeningFields]
 
@@ -23,11 +27,15 @@ type ScreenAnswer = Answer[api.ContactInput, api.ScreeningFields]
 // (Candidate); a candidate with nothing left is answered at once with an empty screening,
 // without asking the server, so a half-typed value never shows an error, and a warning goes
 // away when the value that caused it is changed. A value the server still finds invalid is
-// left out and the rest screened again (the save reports it).
+// left out and the rest screened again (the save reports it). When the server does not
+// answer (Outage), the failure is delivered and the same candidate screened again every
+// ScreenRetry until it answers.
 func NewLiveScreen(b Backend, delay time.Duration, deliver func(ScreenAnswer)) *Debounced[api.ContactInput, api.ScreeningFields] {
-	return NewDebounced(delay, func(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
+	d := NewDebounced(delay, func(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
 		return ScreenValid(ctx, b, Candidate(c))
 	}, deliver)
+	d.RetryWhile(ScreenRetry, Outage)
+	return d
 }
 
 // ScreenValid screens c; when the server refuses some of its values, it screens the rest.

@@ -34,6 +34,26 @@ func Start(t testing.TB) (url, adminToken string) {
 	if u := os.Getenv("VERMERK_E2E_URL"); u != "" {
 		return u, os.Getenv("VERMERK_E2E_TOKEN")
 	}
+	s := Run(t)
+	return s.URL, s.Token
+}
+
+// Server is a server of the test's own that the test can stop and start again, on the same
+// address and database (an upgrade, a restart, a minute without network).
+type Server struct {
+	URL, Token string
+
+	addr, dir, data string
+	mu              sync.Mutex
+	log             strings.Builder
+	cmd             *exec.Cmd
+	cancel          context.CancelFunc
+}
+
+// Run starts a fresh server of the test's own (never VERMERK_E2E_URL's: the test stops it);
+// it stops with the test. Without PostgreSQL's binaries, or with -short, the test is skipped.
+func Run(t testing.TB) *Server {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: needs the server binary and PostgreSQL (skipped with -short)")
 	}
@@ -77,48 +97,77 @@ func Start(t testing.TB) (url, adminToken string) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	s := &Server{URL: "http://" + addr, Token: AdminToken, addr: addr, dir: dir, data: data}
+	t.Cleanup(func() {
+		s.stop()
+		os.RemoveAll(dir)
+	})
+	s.Start(t)
+	return s
+}
+
+// Start starts the server (again, after Stop: same address, same database) and waits until
+// it is ready.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, binPath, "serve")
-	cmd.Env = append(os.Environ(), "VERMERK_ADDR="+addr, "VERMERK_DATA_DIR="+data,
+	cmd.Env = append(os.Environ(), "VERMERK_ADDR="+s.addr, "VERMERK_DATA_DIR="+s.data,
 		"VERMERK_ADMIN_TOKEN="+AdminToken, "DATABASE_URL=", "VERMERK_SECRET_KEY=",
 		// the tests' webhook receivers listen on 127.0.0.1
 		"VERMERK_WEBHOOK_ALLOW_PRIVATE=true")
-	var log strings.Builder
-	var mu sync.Mutex
-	cmd.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(p) })
+	cmd.Stdout = writerFunc(func(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.log.Write(p) })
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cancel()
-			<-done
-		}
-		cancel()
-		os.RemoveAll(dir)
-	})
+	s.mu.Lock()
+	s.cmd, s.cancel = cmd, cancel
+	s.mu.Unlock()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
+		resp, err := http.Get(s.URL + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return "http://" + addr, AdminToken
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("server not ready after 90 s:\n%s", log.String())
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			t.Fatalf("server not ready after 90 s:\n%s", s.log.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// Stop stops the server as an upgrade would (interrupt, then wait); its address then refuses
+// connections until Start.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	s.stop()
+}
+
+func (s *Server) stop() {
+	s.mu.Lock()
+	cmd, cancel := s.cmd, s.cancel
+	s.cmd, s.cancel = nil, nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cancel()
+		<-done
+	}
+	cancel()
 }
 
 type writerFunc func([]byte) (int, error)

@@ -19,11 +19,11 @@ import (
 // and resumes after it.
 type AdminScreen struct {
 	Feed      *widget.List
-	FeedState *widget.Label
+	FeedState *Notice // connected, or reconnecting (why, with the cause under the details)
 	Blacklist *widget.List
 	BlCount   *widget.Label
 	LoadMore  *widget.Button
-	Message   *widget.Label
+	Message   *Notice
 	// Remove is the reason dialog for lifting an entry while it is open.
 	Remove *ReasonDialog
 	// FeedInfo says when a tapped feed row's contact was erased; OpenContact opens a live one
@@ -45,10 +45,9 @@ type AdminScreen struct {
 
 func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Preferences, serverURL string) *AdminScreen {
 	s := &AdminScreen{b: b, loc: loc, win: win, prefs: prefs, server: serverURL, feed: app.LoadFeed(prefs, serverURL),
-		FeedState: widget.NewLabel(t("admin.waiting")), BlCount: widget.NewLabel(""), Message: wrapLabel(""), FeedInfo: newFeedInfo()}
-	s.FeedState.Importance = widget.LowImportance
+		FeedState: newNotice(widget.LowImportance), BlCount: widget.NewLabel(""), Message: newNotice(widget.DangerImportance), FeedInfo: newFeedInfo()}
+	s.FeedState.SetText(t("admin.waiting"))
 	s.BlCount.Importance = widget.LowImportance
-	s.Message.Importance = widget.DangerImportance
 	s.Feed = widget.NewList(func() int { return len(s.feed.Events) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("event")
@@ -81,9 +80,9 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 		})
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() { s.loadBlacklist(s.next) })
 	s.LoadMore.Hide()
-	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState), s.FeedInfo, nil, nil, s.Feed)
+	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo, nil, nil, s.Feed)
 	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
-		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.Blacklist)
+		container.NewVBox(s.LoadMore, s.Message.Object()), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
 	split.Offset = 0.5
 	s.root = split
@@ -106,7 +105,7 @@ func (s *AdminScreen) Run(ctx context.Context) {
 				s.feed.Cursor = ""
 				app.SaveFeed(s.prefs, s.server, s.feed)
 			}
-			s.FeedState.SetText(linkText(st, s.loc))
+			s.FeedState.Show(linkText(st, s.loc), st.Err)
 		})
 	})
 }
@@ -139,7 +138,7 @@ func (s *AdminScreen) AskRemove(i int) {
 				_, err := app.RemoveFromBlacklist(context.Background(), s.b, e.Id, reason)
 				do(func() {
 					if err != nil {
-						s.Remove.Fail(app.ErrorText(err, s.loc))
+						s.Remove.Fail(app.SaveErrorText(err, s.loc), err)
 						return
 					}
 					s.Remove.Close()
@@ -157,7 +156,7 @@ func (s *AdminScreen) loadBlacklist(after string) {
 		page, err := s.b.Blacklist(context.Background(), app.PageSize, after)
 		do(func() {
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			s.Message.SetText("")

@@ -20,7 +20,7 @@ import (
 type ConsentsView struct {
 	Grant   *widget.Button
 	Revoke  map[string]*widget.Button // by purpose key, for granted consents
-	Message *widget.Label
+	Message *Notice
 	// GrantForm is the open grant dialog's fields; RevokeForm the revoke dialog's.
 	GrantForm  *GrantForm
 	RevokeForm *RevokeForm
@@ -40,14 +40,13 @@ type ConsentsView struct {
 
 func NewConsentsView(b app.Backend, loc localizer, win fyne.Window, contactID string, purposes []api.PurposeFields, consents []api.ConsentFields) *ConsentsView {
 	v := &ConsentsView{b: b, loc: loc, win: win, contactID: contactID, purposes: purposes,
-		Revoke: map[string]*widget.Button{}, Message: wrapLabel("")}
-	v.Message.Importance = widget.DangerImportance
+		Revoke: map[string]*widget.Button{}, Message: newNotice(widget.DangerImportance)}
 	v.Grant = widget.NewButtonWithIcon(t("action.grant"), theme.ContentAddIcon(), v.showGrant)
 	box := container.NewVBox()
 	for _, row := range app.ConsentRows(purposes, consents) {
 		box.Add(v.row(row))
 	}
-	box.Add(v.Message)
+	box.Add(v.Message.Object())
 	box.Add(container.NewHBox(v.Grant))
 	v.root = box
 	return v
@@ -110,7 +109,7 @@ type GrantForm struct {
 	// Save and Cancel end the dialog; Message says why the last save was refused (the
 	// dialog stays open with what was typed).
 	Save, Cancel *widget.Button
-	Message      *widget.Label
+	Message      *Notice
 	Dialog       dialog.Dialog
 	keys         map[string]string
 	texts        map[string][]app.TextChoice // by purpose key
@@ -172,13 +171,12 @@ func (v *ConsentsView) showGrant() {
 		widget.NewFormItem(t("consents.source"), g.Source),
 		widget.NewFormItem(t("consents.evidence"), g.Evidence),
 		widget.NewFormItem(t("consents.givenat"), g.GivenAt))
-	g.Message = wrapLabel("")
-	g.Message.Importance = widget.DangerImportance
+	g.Message = newNotice(widget.DangerImportance)
 	g.Save = widget.NewButtonWithIcon(t("action.save"), theme.ConfirmIcon(), v.SubmitGrant)
 	g.Save.Importance = widget.HighImportance
 	g.Cancel = widget.NewButtonWithIcon(t("action.cancel"), theme.CancelIcon(), func() { g.Dialog.Hide() })
 	g.Dialog = dialog.NewCustomWithoutButtons(t("consents.grant.title"),
-		container.NewBorder(nil, container.NewVBox(g.Message, container.NewHBox(layoutSpacer(), g.Cancel, g.Save)), nil, nil, g.Fields), v.win)
+		container.NewBorder(nil, container.NewVBox(g.Message.Object(), container.NewHBox(layoutSpacer(), g.Cancel, g.Save)), nil, nil, g.Fields), v.win)
 	// wide enough for the start of a consent text
 	g.Dialog.Resize(fyne.NewSize(860, 400))
 	g.Dialog.Show()
@@ -207,7 +205,7 @@ func (v *ConsentsView) SubmitGrant() {
 		do(func() {
 			g.Save.Enable()
 			if err != nil {
-				g.Message.SetText(app.ErrorText(err, v.loc))
+				g.Message.Show(app.SaveErrorText(err, v.loc), err)
 				return
 			}
 			g.Dialog.Hide()
@@ -222,14 +220,13 @@ func (v *ConsentsView) SubmitGrant() {
 type RevokeForm struct {
 	Channel         *widget.SelectEntry
 	Confirm, Cancel *widget.Button
-	Message         *widget.Label
+	Message         *Notice
 	Dialog          dialog.Dialog
 }
 
 func (v *ConsentsView) showRevoke(key, name string) {
-	r := &RevokeForm{Channel: widget.NewSelectEntry(channelTexts(app.RevocationChannels, v.loc)), Message: wrapLabel("")}
+	r := &RevokeForm{Channel: widget.NewSelectEntry(channelTexts(app.RevocationChannels, v.loc)), Message: newNotice(widget.DangerImportance)}
 	r.Channel.SetPlaceHolder(t("consents.channel.hint"))
-	r.Message.Importance = widget.DangerImportance
 	r.Confirm = widget.NewButtonWithIcon(t("action.revoke"), theme.ConfirmIcon(), func() {
 		text := app.ChannelFromText(r.Channel.Text, app.RevocationChannels, v.loc)
 		r.Confirm.Disable()
@@ -237,7 +234,7 @@ func (v *ConsentsView) showRevoke(key, name string) {
 			c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
 			do(func() {
 				if err != nil {
-					r.Message.SetText(app.ErrorText(err, v.loc))
+					r.Message.Show(app.SaveErrorText(err, v.loc), err)
 					r.Confirm.Enable()
 					return
 				}
@@ -258,7 +255,7 @@ func (v *ConsentsView) showRevoke(key, name string) {
 	}
 	r.Cancel = widget.NewButtonWithIcon(t("action.cancel"), theme.CancelIcon(), func() { r.Dialog.Hide() })
 	content := container.NewVBox(widget.NewForm(widget.NewFormItem(t("consents.channel"), r.Channel)),
-		r.Message, container.NewHBox(layoutSpacer(), r.Cancel, r.Confirm))
+		r.Message.Object(), container.NewHBox(layoutSpacer(), r.Cancel, r.Confirm))
 	r.Dialog = dialog.NewCustomWithoutButtons(tf("consents.revoke.title", map[string]any{"Purpose": name}), content, v.win)
 	r.Dialog.Resize(fyne.NewSize(560, 220))
 	v.RevokeForm = r
@@ -277,7 +274,7 @@ func (v *ConsentsView) showNotice(text string) {
 
 func (v *ConsentsView) done(err error) {
 	if err != nil {
-		v.Message.SetText(app.ErrorText(err, v.loc))
+		v.Message.Show(app.SaveErrorText(err, v.loc), err)
 		return
 	}
 	if v.OnChanged != nil {

@@ -25,7 +25,7 @@ type ContactsScreen struct {
 	Count    *widget.Label
 	LoadMore *widget.Button
 	New      *widget.Button
-	Message  *widget.Label
+	Message  *Notice
 	Form     *FormScreen // the open form, if any
 	Detail   *DetailView // the open detail, if any
 	Receipt  *widget.Label
@@ -50,8 +50,7 @@ type ContactsScreen struct {
 }
 
 func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsScreen {
-	s := &ContactsScreen{b: b, loc: loc, win: win, Count: widget.NewLabel(""), Message: wrapLabel("")}
-	s.Message.Importance = widget.DangerImportance
+	s := &ContactsScreen{b: b, loc: loc, win: win, Count: widget.NewLabel(""), Message: newNotice(widget.DangerImportance)}
 	s.search = app.NewDebounced(250*time.Millisecond, func(ctx context.Context, q app.SearchQuery) (api.ContactPage, error) {
 		return b.SearchContacts(ctx, q.Search, app.PageSize, q.After)
 	}, func(a app.Answer[app.SearchQuery, api.ContactPage]) {
@@ -91,7 +90,7 @@ func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsS
 
 	left := container.NewBorder(
 		container.NewVBox(container.NewBorder(nil, nil, nil, s.New, s.Search), s.Count),
-		container.NewVBox(s.LoadMore, s.Message), nil, nil, s.List)
+		container.NewVBox(s.LoadMore, s.Message.Object()), nil, nil, s.List)
 	s.right = container.NewStack(container.NewCenter(widget.NewLabel(t("contacts.empty"))))
 	split := container.NewHSplit(left, s.right)
 	split.Offset = 0.36
@@ -116,7 +115,7 @@ func (s *ContactsScreen) Reload() {
 
 func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage]) {
 	if a.Err != nil {
-		s.Message.SetText(app.ErrorText(a.Err, s.loc))
+		s.Message.ShowError(a.Err, s.loc)
 		return
 	}
 	s.Message.SetText("")
@@ -196,7 +195,7 @@ func (s *ContactsScreen) OpenContact(id string) {
 				s.Reload()
 				return
 			case err != nil:
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				if s.Detail == nil || s.Detail.ContactID() != id {
 					s.List.UnselectAll()
 				}

@@ -21,9 +21,10 @@ type FormScreen struct {
 	Street, PostalCode, City, Country   *widget.Entry
 	Banner                              *Banner
 	// Message holds what the last save refused; it is re-checked on every change and goes
-	// once the input no longer warrants it. ScreenNote says when live screening failed.
-	Message      *widget.Label
-	ScreenNote   *widget.Label
+	// once the input no longer warrants it. ScreenNote says when live screening failed: the
+	// input is then unchecked, not clean.
+	Message      *Notice
+	ScreenNote   *Notice
 	Save, Cancel *widget.Button
 
 	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
@@ -39,6 +40,7 @@ type FormScreen struct {
 	body    *fyne.Container
 	content fyne.CanvasObject
 	initial app.ContactForm // the text the form opened with
+	unsent  bool            // the last save never reached the server (it was away)
 
 	OnSaved  func(api.ContactDetail)
 	OnCancel func()
@@ -47,8 +49,8 @@ type FormScreen struct {
 
 // NewFormScreen builds the form, filled from f (empty for a new contact).
 func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactForm) *FormScreen {
-	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(), Message: wrapLabel(""), ScreenNote: wrapLabel("")}
-	s.ScreenNote.Importance = widget.LowImportance
+	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(),
+		Message: newNotice(widget.DangerImportance), ScreenNote: newNotice(widget.WarningImportance)}
 	entry := func(text string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetText(text)
@@ -61,7 +63,6 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 	s.Emails.SetPlaceHolder(t("form.hint.multi"))
 	s.Phones.SetPlaceHolder(t("form.hint.multi"))
 	s.Country.SetPlaceHolder("DE")
-	s.Message.Importance = widget.DangerImportance
 
 	s.Save = widget.NewButtonWithIcon(t("action.save"), theme.DocumentSaveIcon(), func() { s.save(nil) })
 	s.Save.Importance = widget.HighImportance
@@ -94,8 +95,8 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.Banner.Object(),
 		form,
-		s.Message,
-		s.ScreenNote,
+		s.Message.Object(),
+		s.ScreenNote.Object(),
 		container.NewHBox(layoutSpacer(), s.Cancel, s.Save),
 	)
 	s.content = container.NewVScroll(s.body)
@@ -148,12 +149,20 @@ func (s *FormScreen) showScreening(a app.ScreenAnswer) {
 		return
 	}
 	s.lastSeq = a.Seq
+	// The note changes height, so the form must lay out again.
+	defer s.body.Refresh()
 	if a.Err != nil {
-		// The server decides on save anyway; a failed live screen must not block typing.
-		s.ScreenNote.SetText(tf("form.screen.failed", map[string]any{"Error": app.ErrorText(a.Err, s.loc)}))
+		// Unchecked is not clean: the note says so until the screen, which tries again by
+		// itself, gets an answer. Typing goes on; the server screens the save itself.
+		s.ScreenNote.Show(app.ScreenErrorText(a.Err, s.loc), a.Err)
 		return
 	}
 	s.ScreenNote.SetText("")
+	if s.unsent {
+		// The server answers again: the failed save's "not reachable" is stale.
+		s.unsent = false
+		s.Message.SetText(t("form.save.back"))
+	}
 	s.applyScreening(a.Value)
 }
 
@@ -187,12 +196,14 @@ func (s *FormScreen) save(reason *string) {
 
 func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
+	s.unsent = err != nil && app.Outage(err) && api.NeverSent(err)
 	if err != nil {
+		text := app.SaveErrorText(err, s.loc)
 		if s.Override != nil {
-			s.Override.Fail(app.ErrorText(err, s.loc))
+			s.Override.Fail(text, err)
 			return
 		}
-		s.Message.SetText(app.ErrorText(err, s.loc))
+		s.Message.Show(text, err)
 		return
 	}
 	if r.Refused {

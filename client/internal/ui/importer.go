@@ -335,7 +335,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 		do(func() {
 			if err != nil {
 				if s.Accept != nil {
-					s.Accept.Fail(app.ErrorText(err, s.loc))
+					s.Accept.Fail(app.SaveErrorText(err, s.loc), err)
 					return
 				}
 				s.Message.SetText(app.ErrorText(err, s.loc))

@@ -404,7 +404,7 @@ func (s *OfficeScreen) AskRevoke(i int) {
 				_, err := s.o.RevokeApiToken(context.Background(), tok.Id)
 				do(func() {
 					if err != nil {
-						d.Fail(officeErrorText(err, s.loc))
+						d.Fail(officeErrorText(err, s.loc), err)
 						return
 					}
 					d.Close()
@@ -451,19 +451,19 @@ type ConfirmDialog struct {
 	Text    *widget.Label // the question
 	Confirm *widget.Button
 	Abort   *widget.Button
-	Message *widget.Label
+	Message *Notice
 	Dialog  dialog.Dialog
 }
 
 func showConfirmDialog(win fyne.Window, title, text, confirm string, onConfirm func(*ConfirmDialog)) *ConfirmDialog {
-	d := &ConfirmDialog{Text: wrapLabel(text), Message: dangerLabel()}
+	d := &ConfirmDialog{Text: wrapLabel(text), Message: newNotice(widget.DangerImportance)}
 	d.Confirm = widget.NewButtonWithIcon(confirm, theme.WarningIcon(), func() {
 		d.Confirm.Disable()
 		onConfirm(d)
 	})
 	d.Confirm.Importance = widget.DangerImportance
 	d.Abort = widget.NewButton(t("action.cancel"), func() { d.Dialog.Hide() })
-	content := container.NewVBox(d.Text, d.Message, container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
+	content := container.NewVBox(d.Text, d.Message.Object(), container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
 	d.Dialog = dialog.NewCustomWithoutButtons(title, content, win)
 	d.Dialog.Resize(fyne.NewSize(520, 220))
 	d.Dialog.Show()
@@ -471,8 +471,10 @@ func showConfirmDialog(win fyne.Window, title, text, confirm string, onConfirm f
 	return d
 }
 
-func (d *ConfirmDialog) Fail(msg string) {
-	d.Message.SetText(msg)
+// Fail shows why the step failed (text, with err's technical cause folded away) and lets the
+// user confirm again.
+func (d *ConfirmDialog) Fail(text string, err error) {
+	d.Message.Show(text, err)
 	d.Confirm.Enable()
 }
 
@@ -664,7 +666,7 @@ func (s *OfficeScreen) AskDelete(i int) {
 				_, err := s.o.DeleteWebhook(context.Background(), h.Id)
 				do(func() {
 					if err != nil {
-						d.Fail(officeErrorText(err, s.loc))
+						d.Fail(officeErrorText(err, s.loc), err)
 						return
 					}
 					d.Close()

@@ -23,7 +23,7 @@ type ListsView struct {
 	Choice  *widget.Select
 	Add     *widget.Button
 	Remove  map[string]*widget.Button // by list key
-	Message *widget.Label
+	Message *Notice
 	// OnChanged gets the contact as the server answered after a change.
 	OnChanged func(api.ContactDetail)
 
@@ -42,8 +42,7 @@ type ListsView struct {
 }
 
 func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail) *ListsView {
-	v := &ListsView{b: b, loc: loc, win: win, contact: c, Remove: map[string]*widget.Button{}, Message: wrapLabel(""), keys: map[string]string{}}
-	v.Message.Importance = widget.DangerImportance
+	v := &ListsView{b: b, loc: loc, win: win, contact: c, Remove: map[string]*widget.Button{}, Message: newNotice(widget.DangerImportance), keys: map[string]string{}}
 	v.Choice = widget.NewSelect(nil, nil)
 	v.Choice.PlaceHolder = t("lists.choose")
 	v.Add = widget.NewButtonWithIcon(t("lists.add"), theme.ContentAddIcon(), func() { v.putOn(v.keys[v.Choice.Selected]) })
@@ -55,12 +54,12 @@ func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDe
 	}
 	v.rows = container.NewVBox()
 	v.fill(nil)
-	v.root = container.NewVBox(v.rows, container.NewBorder(nil, nil, nil, v.Add, v.Choice), v.Message)
+	v.root = container.NewVBox(v.rows, container.NewBorder(nil, nil, nil, v.Add, v.Choice), v.Message.Object())
 	go func() {
 		all, err := b.Lists(context.Background())
 		do(func() {
 			if err != nil {
-				v.Message.SetText(app.ErrorText(err, loc))
+				v.Message.Show(app.SaveErrorText(err, loc), err)
 				return
 			}
 			v.fill(all)
@@ -83,7 +82,7 @@ func (v *ListsView) askPutBack(id, key string, refused error) {
 				c, err := app.PutOnList(context.Background(), v.b, id, key, reason)
 				do(func() {
 					if err != nil {
-						v.PutBack.Fail(app.ErrorText(err, v.loc))
+						v.PutBack.Fail(app.SaveErrorText(err, v.loc), err)
 						return
 					}
 					v.PutBack.Close()
@@ -138,7 +137,7 @@ func (v *ListsView) askTakeOff(key, listName string) {
 				c, err := app.TakeOffList(context.Background(), v.b, id, key)
 				do(func() {
 					if err != nil {
-						d.Fail(app.ErrorText(err, v.loc))
+						d.Fail(app.SaveErrorText(err, v.loc), err)
 						return
 					}
 					d.Close()
@@ -164,7 +163,7 @@ func (v *ListsView) putOn(key string) {
 				return
 			}
 			if err != nil {
-				v.Message.SetText(app.ErrorText(err, v.loc))
+				v.Message.Show(app.SaveErrorText(err, v.loc), err)
 				return
 			}
 			v.Message.SetText("")
@@ -182,7 +181,7 @@ type DuplicatesView struct {
 	Into    *widget.RadioGroup       // the record that stays
 	Reason  *widget.Entry
 	Merge   *widget.Button
-	Message *widget.Label
+	Message *Notice
 	Dialog  dialog.Dialog
 	// OnMerged gets the merged contact.
 	OnMerged func(api.ContactDetail)
@@ -195,8 +194,7 @@ type DuplicatesView struct {
 
 func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, dups []api.ContactDetail) *DuplicatesView {
 	v := &DuplicatesView{b: b, loc: loc, records: append([]api.ContactDetail{c}, dups...), Pick: map[string]*widget.Check{},
-		Message: wrapLabel(""), ids: map[string]string{}}
-	v.Message.Importance = widget.DangerImportance
+		Message: newNotice(widget.DangerImportance), ids: map[string]string{}}
 	rows := app.CompareRecords(v.records, loc)
 	// One column of labels, then one per record; each row as high as its own content.
 	cols := len(v.records) + 1
@@ -243,7 +241,7 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 	v.Merge.Importance = widget.HighImportance
 	intro := wrapLabel(tn("dups.found", len(dups), nil))
 	content := container.NewBorder(intro,
-		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message,
+		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message.Object(),
 			container.NewBorder(nil, nil, nil, v.Merge, v.Reason)),
 		nil, nil, container.NewVScroll(table))
 	v.Dialog = dialog.NewCustom(tf("dups.title", map[string]any{"Name": app.DisplayName(c.ContactSummary)}), t("action.close"), content, win)
@@ -300,7 +298,7 @@ type ErasureView struct {
 	Reason  *widget.Entry
 	Confirm *widget.Button
 	Abort   *widget.Button
-	Message *widget.Label
+	Message *Notice
 	Dialog  dialog.Dialog
 	// OnErased gets the receipt.
 	OnErased func(api.PersonErasure)
@@ -312,7 +310,8 @@ type ErasureView struct {
 }
 
 func newErasureView(b app.Backend, loc localizer, win fyne.Window, c api.ContactSummary) *ErasureView {
-	v := &ErasureView{b: b, loc: loc, Keep: map[string]*widget.Check{}, Going: boldLabel(""), Message: wrapLabel(t("erase.preview.loading"))}
+	v := &ErasureView{b: b, loc: loc, Keep: map[string]*widget.Check{}, Going: boldLabel(""), Message: newNotice(widget.MediumImportance)}
+	v.Message.SetText(t("erase.preview.loading"))
 	v.Going.Wrapping = fyne.TextWrapWord
 	v.Reason = widget.NewMultiLineEntry()
 	v.Reason.SetPlaceHolder(t("override.reason"))
@@ -324,7 +323,7 @@ func newErasureView(b app.Backend, loc localizer, win fyne.Window, c api.Contact
 	v.Abort = widget.NewButton(t("action.cancel"), func() { v.Dialog.Hide() })
 	v.body = container.NewVBox()
 	content := container.NewBorder(wrapLabel(t("erase.text")),
-		container.NewVBox(v.Reason, v.Message, container.NewHBox(layoutSpacer(), v.Abort, v.Confirm)), nil, nil,
+		container.NewVBox(v.Reason, v.Message.Object(), container.NewHBox(layoutSpacer(), v.Abort, v.Confirm)), nil, nil,
 		container.NewVScroll(v.body))
 	v.Dialog = dialog.NewCustomWithoutButtons(t("erase.title"), content, win)
 	v.Dialog.Resize(fyne.NewSize(720, 560))
@@ -348,7 +347,7 @@ func summaryLine(c api.ContactSummary) string {
 func (v *ErasureView) show(p api.ErasurePlanFields, err error) {
 	if err != nil {
 		v.Message.Importance = widget.DangerImportance
-		v.Message.SetText(tf("erase.preview.failed", map[string]any{"Error": app.ErrorText(err, v.loc)}))
+		v.Message.Show(tf("erase.preview.failed", map[string]any{"Error": app.ErrorText(err, v.loc)}), err)
 		return
 	}
 	v.plan = &app.ErasurePlan{Preview: p, Keep: map[string]bool{}}
@@ -406,9 +405,9 @@ func (v *ErasureView) submit() {
 
 // finishDialog ends a dialog's submission, on the UI goroutine: on err it shows the error in
 // msg and calls retry; otherwise it hides dlg and hands the result to then (when set).
-func finishDialog[T any](loc localizer, msg *widget.Label, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
+func finishDialog[T any](loc localizer, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
 	if err != nil {
-		msg.SetText(app.ErrorText(err, loc))
+		msg.Show(app.SaveErrorText(err, loc), err)
 		retry()
 		return
 	}
@@ -511,7 +510,7 @@ func (d *DetailView) AskBlock() {
 				e, err := app.Block(context.Background(), d.b, id, reason)
 				do(func() {
 					if err != nil {
-						d.BlockDialog.Fail(app.ErrorText(err, d.loc))
+						d.BlockDialog.Fail(app.SaveErrorText(err, d.loc), err)
 						return
 					}
 					d.BlockDialog.Close()

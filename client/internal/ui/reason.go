@@ -18,7 +18,7 @@ type ReasonDialog struct {
 	Reason  *widget.Entry
 	Confirm *widget.Button
 	Abort   *widget.Button
-	Message *widget.Label
+	Message *Notice
 	Dialog  dialog.Dialog
 }
 
@@ -32,8 +32,7 @@ type reasonSpec struct {
 }
 
 func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
-	d := &ReasonDialog{Reason: widget.NewMultiLineEntry(), Message: wrapLabel("")}
-	d.Message.Importance = widget.DangerImportance
+	d := &ReasonDialog{Reason: widget.NewMultiLineEntry(), Message: newNotice(widget.DangerImportance)}
 	d.Reason.SetPlaceHolder(t("override.reason"))
 	d.Reason.SetMinRowsVisible(3)
 	d.Reason.Wrapping = fyne.TextWrapWord
@@ -76,7 +75,7 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 		content.Add(spec.Extra)
 	}
 	content.Add(d.Reason)
-	content.Add(d.Message)
+	content.Add(d.Message.Object())
 	content.Add(container.NewHBox(layoutSpacer(), d.Abort, d.Confirm))
 	d.Dialog = dialog.NewCustomWithoutButtons(spec.Title, content, win)
 	d.Dialog.Resize(fyne.NewSize(580, 380))
@@ -85,9 +84,10 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 	return d
 }
 
-// Fail shows why the server refused, and lets the user try again.
-func (d *ReasonDialog) Fail(msg string) {
-	d.Message.SetText(msg)
+// Fail shows why the server refused or could not be asked (text, with err's technical cause
+// folded away), and lets the user send the same reason again: what was typed stays.
+func (d *ReasonDialog) Fail(text string, err error) {
+	d.Message.Show(text, err)
 	d.Confirm.Enable()
 }
 

@@ -28,7 +28,7 @@ type RequestsScreen struct {
 
 	List    *widget.List
 	Count   *widget.Label
-	Message *widget.Label
+	Message *Notice
 	// Extend and Reject act on the request selected in the list; Selected says which it is.
 	Extend     *widget.Button
 	Reject     *widget.Button
@@ -61,10 +61,9 @@ type RequestsScreen struct {
 
 func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *RequestsScreen {
 	s := &RequestsScreen{b: b, loc: loc, win: win, now: time.Now, selected: -1,
-		Count: widget.NewLabel(""), Message: wrapLabel(""), Selected: wrapLabel(t("requests.select"))}
+		Count: widget.NewLabel(""), Message: newNotice(widget.DangerImportance), Selected: wrapLabel(t("requests.select"))}
 	s.Count.Importance = widget.LowImportance
 	s.Selected.Importance = widget.LowImportance
-	s.Message.Importance = widget.DangerImportance
 	s.List = widget.NewList(func() int { return len(s.requests) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("request")
@@ -95,7 +94,7 @@ func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *R
 	top := container.NewVBox(boldLabel(t("requests.new")), s.RequestFiling.Object(), widget.NewSeparator(),
 		container.NewBorder(nil, nil, boldLabel(t("requests.open")), s.SaveRecord, s.Count),
 		container.NewBorder(nil, nil, container.NewHBox(s.Extend, s.Reject), nil, s.Selected))
-	s.root = container.NewBorder(top, s.Message, nil, nil, s.List)
+	s.root = container.NewBorder(top, s.Message.Object(), nil, nil, s.List)
 	return s
 }
 
@@ -136,7 +135,7 @@ func (s *RequestsScreen) Reload() {
 		list, err := s.b.OpenRequests(context.Background(), requestsShown, "")
 		do(func() {
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			s.requests = list
@@ -220,7 +219,7 @@ func (s *RequestsScreen) closed(d *ReasonDialog, err error, forget func()) {
 		return
 	}
 	if err != nil {
-		d.Fail(app.ErrorText(err, s.loc))
+		d.Fail(app.SaveErrorText(err, s.loc), err)
 		return
 	}
 	d.Close()
@@ -261,7 +260,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 			if rectify != nil {
 				var complete bool
 				if checked, keep, complete = rectify.Marks(); !complete {
-					s.Complete.Fail(t("rectify.unchecked"))
+					s.Complete.Fail(t("rectify.unchecked"), nil)
 					return
 				}
 			}
@@ -269,7 +268,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome, keep, checked)
 				do(func() {
 					if err != nil {
-						s.Complete.Fail(app.ErrorText(err, s.loc))
+						s.Complete.Fail(app.SaveErrorText(err, s.loc), err)
 						return
 					}
 					s.Complete.Close()
@@ -302,7 +301,7 @@ func (s *RequestsScreen) askSaveExport(doc string, r api.RequestFields) {
 		return err
 	}, func(_ string, err error) {
 		if err != nil {
-			s.Message.SetText(tf("export.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}))
+			s.Message.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}), err)
 		}
 	})
 }
@@ -343,7 +342,7 @@ func (s *RequestsScreen) WriteRecord(ctx context.Context, w io.WriteCloser) {
 		s.SaveRecord.SetText(s.loc.T("requests.record", nil))
 		s.SaveRecord.Enable()
 		if err != nil {
-			s.Message.SetText(app.ErrorText(err, s.loc))
+			s.Message.ShowError(err, s.loc)
 			return
 		}
 		s.Message.SetText("")
@@ -360,7 +359,7 @@ type RequestFiling struct {
 	Received      *widget.Entry // a day as typed (app.ParseDay); empty: today
 	Note          *widget.Entry
 	File          *widget.Button
-	Message       *widget.Label // why the last filing failed
+	Message       *Notice       // why the last filing failed
 	Filed         *widget.Label // what was filed last, for whom, until the next is typed
 	// OnFiled is called with the request filed.
 	OnFiled func(api.RequestFields)
@@ -375,8 +374,7 @@ var requestKinds = []api.RequestKind{api.RequestKindAccess, api.RequestKindErasu
 	api.RequestKindRestriction, api.RequestKindObjection, api.RequestKindPortability}
 
 func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
-	f := &RequestFiling{b: b, loc: loc, Message: wrapLabel(""), Filed: wrapLabel("")}
-	f.Message.Importance = widget.DangerImportance
+	f := &RequestFiling{b: b, loc: loc, Message: newNotice(widget.DangerImportance), Filed: wrapLabel("")}
 	f.Filed.Importance = widget.SuccessImportance
 	f.Filed.Hide() // shown while it says something: two empty lines made the form taller
 	names := make([]string, len(requestKinds))
@@ -408,7 +406,7 @@ func newRequestFiling(b app.RequestFiler, loc localizer) *RequestFiling {
 			widget.NewFormItem(t("requests.channel"), f.Channel),
 			widget.NewFormItem(t("requests.received"), f.Received),
 			widget.NewFormItem(t("requests.note"), f.Note)),
-		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message)))
+		container.NewBorder(nil, nil, nil, f.File, container.NewVBox(f.Filed, f.Message.Object())))
 	return f
 }
 
@@ -439,7 +437,7 @@ func (f *RequestFiling) SearchContacts() {
 		page, err := f.b.SearchContacts(context.Background(), q, 20, "")
 		do(func() {
 			if err != nil {
-				f.Message.SetText(app.ErrorText(err, f.loc))
+				f.Message.ShowError(err, f.loc)
 				return
 			}
 			found := make([]api.ContactSummary, 0, len(page.Edges))
@@ -473,7 +471,7 @@ func (f *RequestFiling) FileRequest() {
 		do(func() {
 			f.File.Enable()
 			if err != nil {
-				f.Message.SetText(app.ErrorText(err, f.loc))
+				f.Message.Show(app.SaveErrorText(err, f.loc), err)
 				return
 			}
 			f.reset()

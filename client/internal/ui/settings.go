@@ -19,13 +19,13 @@ type SettingsDialog struct {
 	Token    *widget.Entry
 	Language *widget.RadioGroup
 	Test     *widget.Button
-	Result   *widget.Label
+	Result   *Notice
 	Dialog   dialog.Dialog
 }
 
 // ShowSettings opens the settings dialog; saving reconnects.
 func (s *Shell) ShowSettings() {
-	d := &SettingsDialog{URL: widget.NewEntry(), Token: widget.NewPasswordEntry(), Result: wrapLabel("")}
+	d := &SettingsDialog{URL: widget.NewEntry(), Token: widget.NewPasswordEntry(), Result: newNotice(widget.MediumImportance)}
 	d.URL.SetText(s.settings.ServerURL)
 	d.URL.SetPlaceHolder(app.DefaultServerURL)
 	d.Token.SetText(s.settings.Token)
@@ -45,7 +45,7 @@ func (s *Shell) ShowSettings() {
 		d.Result.SetText("…")
 		b, err := s.connect(read())
 		if err != nil {
-			d.Result.SetText(app.ErrorText(err, s.loc))
+			d.Result.ShowError(err, s.loc)
 			return
 		}
 		go func() {
@@ -54,7 +54,7 @@ func (s *Shell) ShowSettings() {
 			v, err := b.Me(ctx)
 			do(func() {
 				if err != nil {
-					d.Result.SetText(app.ErrorText(err, s.loc))
+					d.Result.ShowError(err, s.loc)
 					return
 				}
 				d.Result.SetText(tf("settings.ok", map[string]any{"Name": v.Name, "Role": string(v.Role)}))
@@ -65,7 +65,7 @@ func (s *Shell) ShowSettings() {
 		widget.NewFormItem(t("settings.url"), d.URL),
 		widget.NewFormItem(t("settings.token"), d.Token),
 		widget.NewFormItem(t("settings.language"), d.Language),
-		widget.NewFormItem("", container.NewVBox(d.Test, d.Result)),
+		widget.NewFormItem("", container.NewVBox(d.Test, d.Result.Object())),
 	}
 	d.Dialog = dialog.NewForm(t("settings.title"), t("action.save"), t("action.cancel"), items, func(ok bool) {
 		s.Dialog = nil

@@ -75,6 +75,9 @@ func newShell(fa fyne.App, connect Connect, settings app.Settings) *Shell {
 	s.Status = widget.NewLabel("")
 	s.Link = widget.NewLabel("")
 	s.Link.Importance = widget.LowImportance
+	// An outage's sentence is longer than the status line: cut it short rather than widen the
+	// window past the screen (the full words are where the work is: the form, the feed).
+	s.Link.Truncation = fyne.TextTruncateEllipsis
 	s.Settings = widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
 	s.setMain(container.NewCenter(widget.NewLabel(t("settings.needed"))))
 	s.Win.SetOnClosed(func() {
@@ -134,13 +137,14 @@ func (s *Shell) setMain(o fyne.CanvasObject) {
 
 // OfflinePanel takes the window's place when the server could not be asked: what went wrong
 // and what to do in words, a button to try again, and the technical cause folded away under
-// Details (for whoever looks after the server; it holds no personal data: the address asked
-// and the network's or server's message).
+// Details (a Notice: the address asked and the network's or server's message, no personal
+// data).
 type OfflinePanel struct {
 	Text    *widget.Label
 	Retry   *widget.Button
 	Details *widget.Accordion
 	Detail  *widget.Label
+	notice  *Notice
 }
 
 // showOffline shows why connecting failed; the technical cause goes to the log too.
@@ -148,21 +152,19 @@ func (s *Shell) showOffline(err error) {
 	fyne.LogError("connecting to the server", err)
 	s.Status.SetText(t("offline.status"))
 	if s.Offline == nil || s.Tabs != nil {
-		p := &OfflinePanel{Text: wrapLabel(""), Detail: wrapLabel("")}
-		p.Detail.TextStyle = fyne.TextStyle{Monospace: true}
+		n := newNotice(widget.MediumImportance)
+		p := &OfflinePanel{Text: n.Label, Details: n.Details, Detail: n.Detail, notice: n}
 		p.Retry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), func() { s.Connect() })
 		p.Retry.Importance = widget.HighImportance
 		settings := widget.NewButtonWithIcon(t("action.settings"), theme.SettingsIcon(), func() { s.ShowSettings() })
-		p.Details = widget.NewAccordion(widget.NewAccordionItem(t("offline.details"), p.Detail))
 		title := boldLabel(t("offline.title"))
 		title.SizeName = theme.SizeNameSubHeadingText
-		box := container.NewVBox(title, p.Text, container.NewHBox(p.Retry, settings), p.Details)
+		box := container.NewVBox(title, n.Label, container.NewHBox(p.Retry, settings), n.Details)
 		s.Offline = p
 		s.Tabs = nil
 		s.setMain(container.NewCenter(container.New(widthLayout{560}, box)))
 	}
-	s.Offline.Text.SetText(app.ErrorText(err, s.loc))
-	s.Offline.Detail.SetText(err.Error())
+	s.Offline.notice.ShowError(err, s.loc)
 	s.Offline.Retry.Enable()
 }
 

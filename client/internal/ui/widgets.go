@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/app"
 )
 
 // Banner is a coloured box with a bold title and wrapped text, hidden while empty.
@@ -87,3 +89,52 @@ func (l widthLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 }
 
 func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
+
+// Notice is a message in plain words with, when the server could not be asked or failed, the
+// technical cause folded away under Technische Details (for whoever looks after the server):
+// the one place that puts app.ErrorText's words and app.ErrorDetail's cause on screen. It is
+// a label (Text, SetText, Importance) with the details below it; place Object(), not the
+// label.
+type Notice struct {
+	*widget.Label
+	Details *widget.Accordion
+	Detail  *widget.Label
+	box     *fyne.Container
+}
+
+func newNotice(importance widget.Importance) *Notice {
+	n := &Notice{Label: wrapLabel(""), Detail: wrapLabel("")}
+	n.Label.Importance = importance
+	n.Detail.TextStyle = fyne.TextStyle{Monospace: true}
+	n.Details = widget.NewAccordion(widget.NewAccordionItem(t("offline.details"), n.Detail))
+	n.Details.Hide()
+	n.box = container.NewVBox(n.Label, n.Details)
+	return n
+}
+
+// Object is what a screen places: the text and, below it, the folded details.
+func (n *Notice) Object() fyne.CanvasObject { return n.box }
+
+// SetText shows text without details (a hint, a check of the app's own, or nothing).
+func (n *Notice) SetText(text string) { n.Show(text, nil) }
+
+// ShowError says what went wrong in the user's words, with the cause under the details.
+func (n *Notice) ShowError(err error, loc localizer) { n.Show(app.ErrorText(err, loc), err) }
+
+// Show shows text (a sentence built around app.ErrorText) with err's cause under the details,
+// folded; without a cause the details go.
+func (n *Notice) Show(text string, err error) {
+	n.Label.SetText(text)
+	detail := app.ErrorDetail(err)
+	if detail == n.Detail.Text && (detail == "") == !n.Details.Visible() {
+		return
+	}
+	n.Detail.SetText(detail)
+	n.Details.CloseAll()
+	if detail == "" {
+		n.Details.Hide()
+	} else {
+		n.Details.Show()
+	}
+	n.box.Refresh()
+}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// Outage says the server could not be asked or could not answer right now (not running, no
+// network, restarting, too slow): nothing is wrong with what the user typed, and the same
+// request may be sent again once the server is back.
+func Outage(err error) bool {
+	return errors.Is(err, api.ErrUnreachable) || errors.Is(err, api.ErrUnavailable) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// ErrorDetail is the technical cause behind ErrorText's plain words, for whoever looks after
+// the server ("createContact: Post …: dial tcp 127.0.0.1:8080: connect: connection refused"):
+// the network's or the server's own message, with the address asked and no personal data.
+// It is "" where ErrorText already says all there is (input the server refused, a check the
+// app made itself), so the UI folds away details only where there are any.
+func ErrorDetail(err error) string {
+	if err == nil || errors.Is(err, api.ErrBadInput) {
+		return ""
+	}
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) || errors.Is(err, context.DeadlineExceeded) {
+		return err.Error()
+	}
+	return ""
+}
+
+// SaveErrorText is ErrorText for a failed write (a contact, a consent, a request, a decision
+// with its reason). During an outage it says whether the write is lost or may have reached
+// the server, and that what was typed stays to be sent again.
+func SaveErrorText(err error, loc Localizer) string {
+	text := ErrorText(err, loc)
+	switch {
+	case !Outage(err):
+		return text
+	case api.NeverSent(err):
+		return loc.T("save.failed.outage", map[string]any{"Error": text})
+	default:
+		return loc.T("save.failed.unsure", map[string]any{"Error": text})
+	}
+}
+
+// ScreenErrorText says that a live screen got no answer: the input is unchecked, not clear.
+// During an outage it says the check goes on by itself (NewLiveScreen retries) and leaves the
+// server's address and what to check to the save's message and the status line.
+func ScreenErrorText(err error, loc Localizer) string {
+	if Outage(err) {
+		return loc.T("form.screen.offline", nil)
+	}
+	return loc.T("form.screen.failed", map[string]any{"Error": ErrorText(err, loc)})
+}
