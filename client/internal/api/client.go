@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
@@ -22,6 +23,8 @@ type Client struct {
 	server  string // scheme and host of httpURL, as the user is told it
 	token   string
 	gql     graphql.Client
+	// answers wakes the subscriptions waiting out a backoff when a request gets an answer.
+	answers *answerSignal
 }
 
 // requestTimeout bounds a request, except the longOperations and uploads.
@@ -44,8 +47,9 @@ func New(serverURL, token string) (*Client, error) {
 		return nil, &Error{Op: "api.New", Code: "BAD_USER_INPUT", Message: "the token is empty: paste the bearer token an admin created for you"}
 	}
 	origin, _ := url.Parse(httpURL)
-	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport}
-	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token, server: origin.Scheme + "://" + origin.Host}
+	answers := &answerSignal{}
+	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport, answered: answers.fire}
+	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token, server: origin.Scheme + "://" + origin.Host, answers: answers}
 	// Uploads of large CSV files and the long operations may take minutes; the caller's
 	// context bounds them.
 	unbounded := &http.Client{Transport: auth}
@@ -110,11 +114,13 @@ func isLoopback(host string) bool {
 func (c *Client) URL() string { return c.httpURL }
 
 // bearerTransport adds the token to requests for the server's own origin only: a redirect
-// elsewhere (another host, port or scheme) is followed without it.
+// elsewhere (another host, port or scheme) is followed without it. Every answer of the server
+// calls answered.
 type bearerTransport struct {
 	token        string
 	scheme, host string
 	next         http.RoundTripper
+	answered     func()
 }
 
 func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -124,7 +130,41 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		req.Header.Del("Authorization")
 	}
-	return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && serverAnswered(resp.StatusCode) && t.answered != nil {
+		t.answered()
+	}
+	return resp, err
+}
+
+// serverAnswered says an HTTP status is the server's own answer: anything but 503, which
+// classify reads as ErrUnavailable (the server, or a proxy before it, cannot answer yet).
+func serverAnswered(status int) bool { return status != http.StatusServiceUnavailable }
+
+// answerSignal lets the subscriptions waiting out a backoff hear that the server answers a
+// request again (a screening, a save, a list), so they reconnect at once.
+type answerSignal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next answer.
+func (a *answerSignal) wait() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ch == nil {
+		a.ch = make(chan struct{})
+	}
+	return a.ch
+}
+
+func (a *answerSignal) fire() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ch != nil {
+		close(a.ch)
+		a.ch = nil
+	}
 }
 
 func optString(s string) *string {

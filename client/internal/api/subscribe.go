@@ -14,11 +14,13 @@ import (
 )
 
 // LinkState is what a subscription reports about its connection: Connected, or the error
-// that broke it and when the next attempt comes.
+// that broke it and when the next attempt comes, or Reconnecting: the server answered
+// another request of the client, so the subscription stopped waiting and connects again.
 type LinkState struct {
-	Connected bool
-	Err       error
-	RetryIn   time.Duration
+	Connected    bool
+	Reconnecting bool
+	Err          error
+	RetryIn      time.Duration
 }
 
 // Backoff bounds the pause between reconnect attempts (doubling, with ±20 % jitter).
@@ -114,17 +116,27 @@ func watch[M any](ctx context.Context, c *Client, op string,
 			wait = BackoffMax // retrying sooner would not change the server's mind
 		}
 		failures++
+		var answered <-chan struct{} // nil: only an outage ends early when the server answers
+		if errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) {
+			answered = c.answers.wait()
+		}
 		onState(LinkState{Err: err, RetryIn: wait})
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		case <-answered:
+			// Asked for by the server's answer, the attempt does not lengthen the backoff if it
+			// fails (an answer may come on a kept-alive connection while the server stops).
+			failures--
+			onState(LinkState{Reconnecting: true})
 		}
 	}
 }
 
-// runOnce runs one connection until it fails; healthy says it got far enough (an event, or
-// a minute connected) that the backoff may start small again.
+// runOnce runs one connection until it fails; healthy says the server accepted it (the
+// token and the subscription: it did unless it answered the subscription with an error
+// before any event), so the backoff may start small again.
 func runOnce[M any](ctx context.Context, c *Client, op string,
 	open func(graphql.WebSocketClient) (chan M, error),
 	deliver func(M) error,
@@ -163,16 +175,15 @@ func runOnce[M any](ctx context.Context, c *Client, op string,
 		return false, c.classify(op, err)
 	}
 	onState(LinkState{Connected: true})
-	connectedAt := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return true, ctx.Err()
 		case err := <-errCh:
-			return healthy || time.Since(connectedAt) > time.Minute, c.classify(op, err)
+			return true, c.classify(op, err)
 		case m, ok := <-ch:
 			if !ok {
-				return healthy, c.classify(op, errors.New("the server ended the subscription"))
+				return true, c.classify(op, errors.New("the server ended the subscription"))
 			}
 			if err := deliver(m); err != nil {
 				return healthy, c.classify(op, err)

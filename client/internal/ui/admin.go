@@ -236,5 +236,8 @@ func linkText(st api.LinkState, loc localizer) string {
 	if st.Connected {
 		return t("link.connected")
 	}
+	if st.Reconnecting {
+		return t("link.reconnecting")
+	}
 	return tf("link.offline", map[string]any{"Message": app.ErrorText(st.Err, loc), "Seconds": int(st.RetryIn.Seconds() + 0.5)})
 }
