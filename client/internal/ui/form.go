@@ -97,9 +97,11 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		form,
 		s.Message.Object(),
 		s.ScreenNote.Object(),
-		container.NewHBox(layoutSpacer(), s.Cancel, s.Save),
 	)
-	s.content = container.NewVScroll(s.body)
+	// The buttons stay below the scrolling part: with a failed save's message and the
+	// screening note shown, Speichern would otherwise scroll out of a 720-pixel window.
+	s.content = container.NewBorder(nil, container.NewHBox(layoutSpacer(), s.Cancel, s.Save), nil, nil,
+		container.NewVScroll(s.body))
 	s.initial = s.Model()
 	if f.ID != "" {
 		s.live.Now(s.Model().Input())
