@@ -174,6 +174,15 @@ func isNetTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// Outage says the server could not be asked or could not answer right now (not running, no
+// network, restarting, too slow): nothing is wrong with the request, and the same request may
+// be sent again once the server is back. The one rule of it, for the app's screens and for a
+// subscription waiting out its backoff.
+func Outage(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
 // NeverSent says a failed request never reached the server: no connection could be made
 // (refused, no route, unknown host), so the server cannot have carried it out and sending it
 // again cannot write twice. A 503 (ErrUnavailable) says the same. Any other UNREACHABLE error

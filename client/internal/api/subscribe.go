@@ -117,7 +117,7 @@ func watch[M any](ctx context.Context, c *Client, op string,
 		}
 		failures++
 		var answered <-chan struct{} // nil: only an outage ends early when the server answers
-		if errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) {
+		if Outage(err) {
 			answered = c.answers.wait()
 		}
 		onState(LinkState{Err: err, RetryIn: wait})

@@ -7,14 +7,6 @@ import (
 	"github.com/vermerk/vermerk/client/internal/api"
 )
 
-// Outage says the server could not be asked or could not answer right now (not running, no
-// network, restarting, too slow): nothing is wrong with what the user typed, and the same
-// request may be sent again once the server is back.
-func Outage(err error) bool {
-	return errors.Is(err, api.ErrUnreachable) || errors.Is(err, api.ErrUnavailable) ||
-		errors.Is(err, context.DeadlineExceeded)
-}
-
 // ErrorDetail is the technical cause behind ErrorText's plain words, for whoever looks after
 // the server ("createContact: Post …: dial tcp 127.0.0.1:8080: connect: connection refused"):
 // the network's or the server's own message, with the address asked and no personal data.
@@ -37,7 +29,7 @@ func ErrorDetail(err error) string {
 func SaveErrorText(err error, loc Localizer) string {
 	text := ErrorText(err, loc)
 	switch {
-	case !Outage(err):
+	case !api.Outage(err):
 		return text
 	case api.NeverSent(err):
 		return loc.T("save.failed.outage", map[string]any{"Error": text})
@@ -50,7 +42,7 @@ func SaveErrorText(err error, loc Localizer) string {
 // During an outage it says the check goes on by itself (NewLiveScreen retries) and leaves the
 // server's address and what to check to the save's message and the status line.
 func ScreenErrorText(err error, loc Localizer) string {
-	if Outage(err) {
+	if api.Outage(err) {
 		return loc.T("form.screen.offline", nil)
 	}
 	return loc.T("form.screen.failed", map[string]any{"Error": ErrorText(err, loc)})

@@ -28,13 +28,13 @@ type ScreenAnswer = Answer[api.ContactInput, api.ScreeningFields]
 // without asking the server, so a half-typed value never shows an error, and a warning goes
 // away when the value that caused it is changed. A value the server still finds invalid is
 // left out and the rest screened again (the save reports it). When the server does not
-// answer (Outage), the failure is delivered and the same candidate screened again every
+// answer (api.Outage), the failure is delivered and the same candidate screened again every
 // ScreenRetry until it answers.
 func NewLiveScreen(b Backend, delay time.Duration, deliver func(ScreenAnswer)) *Debounced[api.ContactInput, api.ScreeningFields] {
 	d := NewDebounced(delay, func(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
 		return ScreenValid(ctx, b, Candidate(c))
 	}, deliver)
-	d.RetryWhile(ScreenRetry, Outage)
+	d.RetryWhile(ScreenRetry, api.Outage)
 	return d
 }
 

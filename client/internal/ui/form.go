@@ -198,7 +198,7 @@ func (s *FormScreen) save(reason *string) {
 
 func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
-	s.unsent = err != nil && app.Outage(err) && api.NeverSent(err)
+	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
 	if err != nil {
 		text := app.SaveErrorText(err, s.loc)
 		if s.Override != nil {
