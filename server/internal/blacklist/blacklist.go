@@ -33,7 +33,7 @@ func New(db *store.DB, keyring *screening.Keyring) *Service {
 	// Half the pool for joint screen lookups: enough to keep PostgreSQL's cores busy, and
 	// the writers keep theirs.
 	keyIDs := keyring.KeyIDs()
-	return &Service{db: db, keyring: keyring, keyIDs: keyIDs, screens: newScreenJoiner(db.Pool, keyIDs, int(db.Pool.Config().MaxConns)/2)}
+	return &Service{db: db, keyring: keyring, keyIDs: keyIDs, screens: newScreenJoiner(db.Pool, keyIDs, store.JoinSlots(db.Pool))}
 }
 
 // entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.

@@ -40,9 +40,7 @@ const contactsByIDs = `SELECT ` + store.ContactColumns + ` FROM contacts c WHERE
 // New returns the contacts service.
 func New(db *store.DB, screener Screener) *Service {
 	s := &Service{db: db, screener: screener}
-	// Half the pool for joint lookups by id: enough to keep PostgreSQL's cores busy, and the
-	// writers keep theirs.
-	s.byID = store.NewJoiner(int(db.Pool.Config().MaxConns)/2, func(ctx context.Context, ids []string, found func(string, *model.Contact)) error {
+	s.byID = store.NewJoiner(store.JoinSlots(db.Pool), func(ctx context.Context, ids []string, found func(string, *model.Contact)) error {
 		arg, err := store.UUIDArray(store.GenericPlanKeys(ids))
 		if err != nil {
 			return err

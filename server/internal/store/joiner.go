@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Joiner joins the read-only lookups of concurrent requests into one query: while
@@ -45,6 +47,17 @@ type joinWait[K comparable, V any] struct {
 // JoinTimeout bounds one joint query; it serves several requests, so it cannot use the
 // context of any one of them.
 const JoinTimeout = 10 * time.Second
+
+// JoinSlots is how many joint queries a Joiner on pool runs at once: one per four connections
+// of the pool, at least one (one with pgxpool's default of four connections on a machine of up
+// to four cores). Fewer queries at once make each one answer more lookups: on 2 cores,
+// `make bench` measured one at a time against two (BENCH_SCALE=medium BENCH_ONLY=contact and
+// screen, alternating runs, docs/performance.md) at 29–38 µs of the database's CPU per
+// contact(id) against 44–52, and 55 against 80 µs per screen at 5,000/s; a lone lookup still
+// goes at once.
+func JoinSlots(pool *pgxpool.Pool) int {
+	return max(1, int(pool.Config().MaxConns)/4)
+}
 
 // NewJoiner returns a Joiner running at most maxInFlight queries at once; fetch looks up
 // distinct keys and calls found for every value of a key (any number, in any order).

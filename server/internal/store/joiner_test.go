@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // heldFetch answers keys k with "v<k>" (none for negative keys), records each query's keys,
@@ -203,5 +205,27 @@ func TestJoinerHandsTheNextQueryToAWaitingLookup(t *testing.T) {
 	defer cancel3()
 	if vals, err := j2.Lookup(ctx3, 4); err != nil || !slices.Equal(vals, []string{"v4"}) {
 		t.Errorf("a later lookup = %v, %v; want [v4]", vals, err)
+	}
+}
+
+// A Joiner runs one joint query per four connections of its pool, at least one: with
+// pgxpool's default pool on a machine of up to four cores (four connections), one at a time.
+func TestJoinSlotsFollowThePool(t *testing.T) {
+	for _, c := range []struct {
+		params string
+		want   int
+	}{{"?pool_max_conns=4", 1}, {"?pool_max_conns=2", 1}, {"?pool_max_conns=16", 4}, {"?pool_max_conns=30", 7}} {
+		cfg, err := pgxpool.ParseConfig("postgres://nobody@127.0.0.1:1/none" + c.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg) // connects on first use only
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := JoinSlots(pool); got != c.want {
+			t.Errorf("JoinSlots of a pool of %d connections = %d, want %d", cfg.MaxConns, got, c.want)
+		}
+		pool.Close()
 	}
 }
