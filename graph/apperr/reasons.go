@@ -25,6 +25,7 @@ const (
 	ReasonUnknownContact      Reason = "UNKNOWN_CONTACT"               // a request names a contact that does not exist
 	ReasonReceivedInFuture    Reason = "RECEIVED_IN_FUTURE"            // receivedAt lies in the future
 	ReasonRequestClosed       Reason = "REQUEST_CLOSED"                // the request is DONE or REJECTED already
+	ReasonRequestFiled        Reason = "REQUEST_ALREADY_FILED"         // an open request of the kind, person, day and channel exists: filed once
 	ReasonExtensionNotLater   Reason = "EXTENSION_NOT_LATER"           // an extension that does not move the deadline later
 	ReasonExtensionTooLong    Reason = "EXTENSION_BEYOND_THREE_MONTHS" // an extension past three months after arrival
 	ReasonAccessRequestOpen   Reason = "ACCESS_REQUEST_OPEN"           // erasure refused while an access request of the person is open

@@ -2894,6 +2894,12 @@ type Mutation {
   addConsentText(purposeKey: String!, text: String!): ConsentText! @hasRole(roles: [ADMIN])
   "Records a pending double opt-in sign-up and returns the link to confirm it."
   signUp(input: SignUpInput!): SignUp! @hasRole(roles: [STAFF, INTEGRATOR])
+  """
+  Files a data-subject request; its deadline runs from the day it was received. A request sent
+  again (same kind, a record of the same person, same day received, same channel) while the
+  first is open is refused with BAD_USER_INPUT REQUEST_ALREADY_FILED naming the open one:
+  nothing is filed twice.
+  """
   fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
   "Extends the deadline, to at most three months after the request arrived."
   extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])

@@ -902,6 +902,10 @@ func (v *ExtendRequestResponse) GetExtendRequest() RequestFields { return v.Exte
 
 // FileRequestResponse is returned by FileRequest on success.
 type FileRequestResponse struct {
+	// Files a data-subject request; its deadline runs from the day it was received. A request sent
+	// again (same kind, a record of the same person, same day received, same channel) while the
+	// first is open is refused with BAD_USER_INPUT REQUEST_ALREADY_FILED naming the open one:
+	// nothing is filed twice.
 	FileRequest RequestFields `json:"fileRequest"`
 }
 

@@ -84,6 +84,7 @@ var serverReasons = []string{
 	"REASON_HAS_PERSONAL_DATA",   // a closing text or reason names the person (e-mail, phone, name)
 	"RECEIVED_IN_FUTURE",         // receivedAt lies in the future
 	"RECORDS_NOT_CHECKED",        // a rectification completed while records of the person are not named as checked
+	"REQUEST_ALREADY_FILED",      // an open request of the kind, person, day and channel exists: filed once
 	"REQUEST_CLOSED",             // the request is DONE or REJECTED already
 	"REQUIRED",                   // a required value is empty
 	"RETENTION_OUT_OF_RANGE",     // retentionMonths below 0 or above 1200

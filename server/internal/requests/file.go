@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,6 +100,9 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 				ids[i] = c.ID
 			}
 			if err := store.LockRecords(ctx, tx, ids, "FOR KEY SHARE"); err != nil {
+				return err
+			}
+			if err := refuseFiledAgain(ctx, tx, in.Kind, ids, received, channel, s.Location); err != nil {
 				return err
 			}
 		}
@@ -354,4 +358,38 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// refuseFiledAgain refuses a request that is filed already: an open request of the same kind
+// for a record of the same person, received the same day through the same channel. That is
+// what a client sending a submission again files when the answer to the first was lost (the
+// desktop app says then that it may have been saved); a second request would show a second
+// deadline for one request, and the first one's is the law's. A request of the same kind on
+// another day or by another channel is filed: the person asked again. The person's requests of
+// a kind are filed one at a time (a transaction lock on her first record and the kind), so two
+// such submissions at once file one. ids are the person's records.
+func refuseFiledAgain(ctx context.Context, tx pgx.Tx, kind model.RequestKind, ids []string, received time.Time,
+	channel string, loc *time.Location) error {
+	first := slices.Min(ids)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('request:' || $1 || ':' || $2, 0))`,
+		string(kind), first); err != nil {
+		return err
+	}
+	y, m, d := received.In(loc).Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	var id string
+	var due time.Time
+	err := tx.QueryRow(ctx, `SELECT id::text, coalesce(extended_to, due_at) FROM data_subject_requests
+		WHERE kind = $1 AND contact_id = ANY($2::uuid[]) AND status = 'OPEN' AND channel = $3
+			AND received_at >= $4 AND received_at < $5
+		ORDER BY received_at, id LIMIT 1`, string(kind), ids, channel, dayStart, dayStart.AddDate(0, 0, 1)).Scan(&id, &due)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("requests filed already: %w", err)
+	}
+	return apperr.BadInput("input.contactId", apperr.ReasonRequestFiled,
+		"this request is filed already: %s request %s of this person, received %s by the same channel, is open and due %s; "+
+			"nothing was filed twice", kind, id, dayStart.Format(time.DateOnly), due.In(loc).Format(time.DateOnly))
 }
