@@ -28,7 +28,7 @@ type AdminScreen struct {
 	Remove *ReasonDialog
 	// FeedInfo says when a tapped feed row's contact was erased; OpenContact opens a live one
 	// (feed.go).
-	FeedInfo    *widget.Label
+	FeedInfo    *Notice
 	OpenContact func(id string)
 
 	feed    app.RevocationFeed
@@ -80,7 +80,7 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 		})
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() { s.loadBlacklist(s.next) })
 	s.LoadMore.Hide()
-	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo, nil, nil, s.Feed)
+	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo.Object(), nil, nil, s.Feed)
 	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
 		container.NewVBox(s.LoadMore, s.Message.Object()), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
