@@ -239,5 +239,8 @@ func linkText(st api.LinkState, loc localizer) string {
 	if st.Reconnecting {
 		return t("link.reconnecting")
 	}
+	if errors.Is(st.Err, api.ErrNoWebSocket) {
+		return tf("link.nowebsocket", map[string]any{"Message": app.ErrorText(st.Err, loc), "Seconds": int(st.RetryIn.Seconds() + 0.5)})
+	}
 	return tf("link.offline", map[string]any{"Message": app.ErrorText(st.Err, loc), "Seconds": int(st.RetryIn.Seconds() + 0.5)})
 }
