@@ -24,9 +24,9 @@ type LinkState struct {
 }
 
 // Backoff bounds the pause between reconnect attempts (doubling, with ±20 % jitter).
-// WakeSpacing is the least time from one attempt to the next that an answer of the server
-// asked for: with a server that answers while the WebSocket fails, every screening and save
-// would otherwise be followed by an attempt.
+// WakeSpacing is the least time from a failed attempt to the next that an answer of the
+// server asked for: with a server that answers while the WebSocket fails, every screening and
+// save would otherwise be followed by an attempt.
 var (
 	BackoffMin  = 500 * time.Millisecond
 	BackoffMax  = 30 * time.Second
@@ -127,6 +127,12 @@ func watch[M any](ctx context.Context, c *Client, op string,
 			answered = c.answers.wait()
 		}
 		onState(LinkState{Err: err, RetryIn: wait})
+		// A wake-up comes WakeSpacing after an attempt the server did not accept, at once
+		// after a connection it did accept broke.
+		notBefore := started.Add(WakeSpacing)
+		if healthy {
+			notBefore = time.Time{}
+		}
 		retry := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -134,7 +140,7 @@ func watch[M any](ctx context.Context, c *Client, op string,
 			return
 		case <-retry.C:
 		case <-answered:
-			if !wakeAfter(ctx, started.Add(WakeSpacing), retry) {
+			if !wakeAfter(ctx, notBefore, retry) {
 				return
 			}
 			// Asked for by the server's answer, the attempt does not lengthen the backoff if it
