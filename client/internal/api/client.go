@@ -4,8 +4,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +27,8 @@ type Client struct {
 	gql     graphql.Client
 	// answers wakes the subscriptions waiting out a backoff when a request gets an answer.
 	answers *answerSignal
+	// probe asks whether the server answers without waking the subscriptions (answersHTTP).
+	probe *http.Client
 }
 
 // requestTimeout bounds a request, except the longOperations and uploads.
@@ -50,6 +54,9 @@ func New(serverURL, token string) (*Client, error) {
 	answers := &answerSignal{}
 	auth := bearerTransport{token: token, scheme: origin.Scheme, host: origin.Host, next: http.DefaultTransport, answered: answers.fire}
 	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token, server: origin.Scheme + "://" + origin.Host, answers: answers}
+	silent := auth
+	silent.answered = nil
+	c.probe = &http.Client{Transport: silent, Timeout: probeTimeout}
 	// Uploads of large CSV files and the long operations may take minutes; the caller's
 	// context bounds them.
 	unbounded := &http.Client{Transport: auth}
@@ -138,8 +145,31 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // serverAnswered says an HTTP status is the server's own answer: anything but 503, which
-// classify reads as ErrUnavailable (the server, or a proxy before it, cannot answer yet).
-func serverAnswered(status int) bool { return status != http.StatusServiceUnavailable }
+// classify reads as ErrUnavailable (the server, or a proxy before it, cannot answer yet), and
+// 502 and 504, a proxy's words for a server behind it that did not answer.
+func serverAnswered(status int) bool {
+	return status != http.StatusServiceUnavailable && status != http.StatusBadGateway && status != http.StatusGatewayTimeout
+}
+
+// probeTimeout bounds answersHTTP.
+const probeTimeout = 5 * time.Second
+
+// answersHTTP says the server answers a GraphQL request over HTTP right now (the smallest
+// there is, {__typename}); the subscriptions waiting out a backoff are not woken by it.
+func (c *Client) answersHTTP(ctx context.Context) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.httpURL, strings.NewReader(`{"query":"{__typename}"}`))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.probe.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	return resp.StatusCode == http.StatusOK
+}
 
 // answerSignal lets the subscriptions waiting out a backoff hear that the server answers a
 // request again (a screening, a save, a list), so they reconnect at once.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"syscall"
@@ -23,6 +24,9 @@ var (
 	// ErrUnavailable: the server wrote nothing and the same request may be sent again shortly
 	// (UNAVAILABLE, or HTTP 503).
 	ErrUnavailable = errors.New("server unavailable")
+	// ErrNoWebSocket: the server answers requests, but a subscription's WebSocket upgrade is
+	// answered with an HTTP status instead (most likely a proxy that does not pass WebSockets).
+	ErrNoWebSocket = errors.New("server answers, its WebSocket is refused")
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
@@ -74,6 +78,8 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "BAD_USER_INPUT" || e.Code == "GRAPHQL_VALIDATION_FAILED"
 	case ErrUnavailable:
 		return e.Code == "UNAVAILABLE"
+	case ErrNoWebSocket:
+		return e.Code == "NO_WEBSOCKET"
 	}
 	return false
 }
@@ -164,9 +170,10 @@ func isNetwork(err error) bool {
 	var urlErr *url.Error
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
+	// EOF: a connection closed without an answer (a WebSocket upgrade a proxy dropped).
 	return errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &dnsErr) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, websocket.ErrBadHandshake) ||
-		isNetTimeout(err)
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetTimeout(err)
 }
 
 func isNetTimeout(err error) bool {

@@ -24,9 +24,13 @@ type LinkState struct {
 }
 
 // Backoff bounds the pause between reconnect attempts (doubling, with ±20 % jitter).
+// WakeSpacing is the least time from a failed attempt to the next that an answer of the
+// server asked for: with a server that answers while the WebSocket fails, every screening and
+// save would otherwise be followed by an attempt.
 var (
-	BackoffMin = 500 * time.Millisecond
-	BackoffMax = 30 * time.Second
+	BackoffMin  = 500 * time.Millisecond
+	BackoffMax  = 30 * time.Second
+	WakeSpacing = 5 * time.Second
 )
 
 // WatchRevocations delivers revocations and erasures until ctx ends, reconnecting by itself.
@@ -104,6 +108,7 @@ func watch[M any](ctx context.Context, c *Client, op string,
 	}
 	failures := 0
 	for ctx.Err() == nil {
+		started := time.Now()
 		healthy, err := runOnce(ctx, c, op, open, deliver, onState)
 		if ctx.Err() != nil {
 			return
@@ -111,6 +116,7 @@ func watch[M any](ctx context.Context, c *Client, op string,
 		if healthy {
 			failures = 0
 		}
+		err = c.noWebSocket(ctx, op, err)
 		wait := backoff(failures)
 		if errors.Is(err, ErrUnauthenticated) || errors.Is(err, ErrForbidden) {
 			wait = BackoffMax // retrying sooner would not change the server's mind
@@ -121,18 +127,76 @@ func watch[M any](ctx context.Context, c *Client, op string,
 			answered = c.answers.wait()
 		}
 		onState(LinkState{Err: err, RetryIn: wait})
+		// A wake-up comes WakeSpacing after an attempt the server did not accept, at once
+		// after a connection it did accept broke.
+		notBefore := started.Add(WakeSpacing)
+		if healthy {
+			notBefore = time.Time{}
+		}
+		retry := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			retry.Stop()
 			return
-		case <-time.After(wait):
+		case <-retry.C:
 		case <-answered:
+			if !wakeAfter(ctx, notBefore, retry) {
+				return
+			}
 			// Asked for by the server's answer, the attempt does not lengthen the backoff if it
 			// fails (an answer may come on a kept-alive connection while the server stops).
 			failures--
 			onState(LinkState{Reconnecting: true})
 		}
+		retry.Stop()
 	}
 }
+
+// wakeAfter waits until not before, or until retry fires if sooner; false when ctx ended.
+func wakeAfter(ctx context.Context, notBefore time.Time, retry *time.Timer) bool {
+	early := time.Until(notBefore)
+	if early <= 0 {
+		return true
+	}
+	spacing := time.NewTimer(early)
+	defer spacing.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-spacing.C:
+	case <-retry.C:
+	}
+	return true
+}
+
+// noWebSocket tells a WebSocket that cannot be opened (the upgrade answered with an HTTP
+// status, or the connection dropped during it) from a server away: when the server answers a
+// request over HTTP at that moment, err becomes ErrNoWebSocket, which waits out the growing
+// backoff (answers of the server cannot bring the WebSocket back); otherwise err stays.
+func (c *Client) noWebSocket(ctx context.Context, op string, err error) error {
+	var failed *notOpened
+	if !Outage(err) || !errors.As(err, &failed) || !c.answersHTTP(ctx) {
+		return err
+	}
+	return &Error{Op: op, Code: "NO_WEBSOCKET", Server: c.server,
+		Message: "the server answers HTTP requests, but the WebSocket " + c.wsURL + " cannot be opened: " + failed.Error(), Err: err}
+}
+
+// notOpened is a failure to open the WebSocket (dial, upgrade, connection_init).
+type notOpened struct{ err error }
+
+func (e *notOpened) Error() string { return e.err.Error() }
+
+func (e *notOpened) Unwrap() error { return e.err }
+
+// upgradeRefused is the answer to a WebSocket upgrade that is not the switch to WebSocket.
+type upgradeRefused struct{ status string }
+
+func (e *upgradeRefused) Error() string {
+	return "websocket: bad handshake: the upgrade was answered with HTTP " + e.status
+}
+
+func (e *upgradeRefused) Unwrap() error { return websocket.ErrBadHandshake }
 
 // runOnce runs one connection until it fails; healthy says the server accepted it (the
 // token and the subscription: it did unless it answered the subscription with an error
@@ -148,7 +212,7 @@ func runOnce[M any](ctx context.Context, c *Client, op string,
 	errCh, err := ws.Start(ctx)
 	if err != nil {
 		d.close()
-		return false, c.classify(op, err)
+		return false, c.classify(op, &notOpened{err})
 	}
 	var ch chan M
 	defer func() {
@@ -215,6 +279,9 @@ func (d *wsDialer) DialContext(ctx context.Context, url string, header http.Head
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return nil, &Error{Code: "UNAUTHENTICATED", Message: "the server refused the token", Err: err}
+		}
+		if resp != nil {
+			return nil, &upgradeRefused{status: resp.Status}
 		}
 		return nil, err
 	}

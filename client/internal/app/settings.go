@@ -150,6 +150,8 @@ func ErrorText(err error, loc Localizer) string {
 	}
 	data := map[string]any{"Message": msg}
 	switch {
+	case errors.Is(err, api.ErrNoWebSocket) && apiErr != nil:
+		return loc.T("error.nowebsocket", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrUnreachable):
 		// The network's own words (dial tcp …: connection refused) help no one at a desk:
 		// which server did not answer, and what to do. The shell shows them under details.

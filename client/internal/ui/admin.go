@@ -28,7 +28,7 @@ type AdminScreen struct {
 	Remove *ReasonDialog
 	// FeedInfo says when a tapped feed row's contact was erased; OpenContact opens a live one
 	// (feed.go).
-	FeedInfo    *widget.Label
+	FeedInfo    *Notice
 	OpenContact func(id string)
 
 	feed    app.RevocationFeed
@@ -80,7 +80,7 @@ func NewAdminScreen(b app.Backend, loc localizer, win fyne.Window, prefs app.Pre
 		})
 	s.LoadMore = widget.NewButton(t("action.loadmore"), func() { s.loadBlacklist(s.next) })
 	s.LoadMore.Hide()
-	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo, nil, nil, s.Feed)
+	feed := container.NewBorder(container.NewVBox(boldLabel(t("admin.feed")), s.FeedState.Object()), s.FeedInfo.Object(), nil, nil, s.Feed)
 	bl := container.NewBorder(container.NewVBox(boldLabel(t("admin.blacklist")), s.BlCount),
 		container.NewVBox(s.LoadMore, s.Message.Object()), nil, nil, s.Blacklist)
 	split := container.NewVSplit(feed, bl)
@@ -238,6 +238,9 @@ func linkText(st api.LinkState, loc localizer) string {
 	}
 	if st.Reconnecting {
 		return t("link.reconnecting")
+	}
+	if errors.Is(st.Err, api.ErrNoWebSocket) {
+		return tf("link.nowebsocket", map[string]any{"Message": app.ErrorText(st.Err, loc), "Seconds": int(st.RetryIn.Seconds() + 0.5)})
 	}
 	return tf("link.offline", map[string]any{"Message": app.ErrorText(st.Err, loc), "Seconds": int(st.RetryIn.Seconds() + 0.5)})
 }

@@ -292,7 +292,7 @@ type DetailView struct {
 	Consents    *ConsentsView
 	Lists       *ListsView
 	Blocked     *widget.Label // shown when the person is on the blacklist
-	Status      *widget.Label // what the last export or search said
+	Status      *Notice       // what the last export or search said (a failure with its cause under the details)
 	// The open dialogs: the erasure preview, the block reason, the duplicates, the ledger.
 	EraseDialog *ErasureView
 	BlockDialog *ReasonDialog
@@ -328,7 +328,7 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	d.Blocked = wrapLabel("")
 	d.Blocked.Importance = widget.DangerImportance
 	d.Blocked.Hide()
-	d.Status = wrapLabel("")
+	d.Status = newNotice(widget.SuccessImportance)
 	buttons := container.NewHBox(d.Edit)
 	actions := container.NewHBox(d.Duplicates, d.Export)
 	if _, ok := b.(app.RequestFiler); ok {
@@ -375,7 +375,7 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 		container.NewBorder(nil, nil, nil, buttons, title),
 		d.Blocked,
 		actionGrid,
-		d.Status,
+		d.Status.Object(),
 		widget.NewForm(items...),
 		created,
 		widget.NewSeparator(),
@@ -419,8 +419,8 @@ func (d *DetailView) AskFileRequest() {
 	f.OnFiled = func(r api.RequestFields) {
 		dlg.Hide()
 		d.RequestForm = nil
-		d.Status.SetText(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
-			"Due": d.loc.Date(app.Deadline(r))}))
+		d.setStatus(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
+			"Due": d.loc.Date(app.Deadline(r))}), nil)
 		if d.OnRequestFiled != nil {
 			d.OnRequestFiled(r)
 		}

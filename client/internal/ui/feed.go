@@ -86,7 +86,7 @@ func (s *AdminScreen) OpenEvent(i int) {
 				s.Feed.Refresh()
 				s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
 			case err != nil:
-				s.feedNote(app.ErrorText(err, s.loc))
+				s.feedError(err)
 			default:
 				if merged {
 					name := contactDisplayName(c.ContactSummary)
@@ -102,10 +102,10 @@ func (s *AdminScreen) OpenEvent(i int) {
 	}()
 }
 
-func newFeedInfo() *widget.Label {
-	l := wrapLabel(t("feed.hint"))
-	l.Importance = widget.LowImportance
-	return l
+func newFeedInfo() *Notice {
+	n := newNotice(widget.LowImportance)
+	n.SetText(t("feed.hint"))
+	return n
 }
 
 // feedNote says something about a tapped row; "" goes back to the hint.
@@ -117,4 +117,11 @@ func (s *AdminScreen) feedNote(text string) {
 	}
 	s.FeedInfo.Importance = widget.WarningImportance
 	s.FeedInfo.SetText(text)
+}
+
+// feedError says why a tapped row's contact could not be opened, with the cause under the
+// details.
+func (s *AdminScreen) feedError(err error) {
+	s.FeedInfo.Importance = widget.WarningImportance
+	s.FeedInfo.ShowError(err, s.loc)
 }

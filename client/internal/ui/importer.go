@@ -35,13 +35,14 @@ type ImportScreen struct {
 	HeldDrop   []*widget.Button
 	Accept     *ReasonDialog
 	Problems   *widget.Label
-	Message    *widget.Label
+	Message    *Notice // no file yet, or why the preview, the start or the progress failed
 	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
 	Jobs       *widget.Button
 	JobsDialog *ImportJobsDialog
 	// OnInserted is called when a job that stopped running (done, or waiting for decisions)
 	// has inserted contacts, once per count: the contact list shows them.
 	OnInserted func()
+	linkDown   bool // Message says the progress's link is down
 	announced  struct {
 		job      string
 		inserted int
@@ -63,7 +64,8 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{},
 		File: boldLabel(""), Detected: widget.NewLabel(""), Columns: wrapLabel(""), Unknown: wrapLabel(""),
 		Progress: widget.NewProgressBar(), Status: wrapLabel(""), Held: container.NewVBox(),
-		Problems: wrapLabel(""), Message: wrapLabel(t("import.nopreview"))}
+		Problems: wrapLabel(""), Message: newNotice(widget.MediumImportance)}
+	s.Message.SetText(t("import.nopreview"))
 	s.Unknown.Importance = widget.WarningImportance
 	s.Pick = widget.NewButtonWithIcon(t("import.pick"), theme.FolderOpenIcon(), s.pickFile)
 	s.Start = widget.NewButtonWithIcon(t("import.start"), theme.UploadIcon(), s.start)
@@ -91,7 +93,7 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	}
 	top := container.NewVBox(
 		actions,
-		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message,
+		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message.Object(),
 	)
 	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
 	s.bottom = container.NewVScroll(bottom)
@@ -154,7 +156,7 @@ func (s *ImportScreen) LoadFile(name string, open func() (io.ReadCloser, error))
 
 func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
 	if err != nil {
-		s.Message.SetText(app.ErrorText(err, s.loc))
+		s.Message.ShowError(err, s.loc)
 		return
 	}
 	s.flow.Preview = &p
@@ -242,7 +244,7 @@ func (s *ImportScreen) start() {
 		do(func() {
 			s.Pick.Enable()
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				s.Start.Enable()
 				return
 			}
@@ -261,9 +263,17 @@ func (s *ImportScreen) watch(jobID string) {
 	go s.b.WatchImport(ctx, jobID, func(job api.ImportJobFields) {
 		do(func() { s.ShowJob(job) })
 	}, func(st api.LinkState) {
-		if st.Err != nil {
-			do(func() { s.Message.SetText(app.ErrorText(st.Err, s.loc)) })
-		}
+		do(func() {
+			// The progress follows by itself once the link is back: say so, not "try again".
+			switch {
+			case st.Err != nil:
+				s.linkDown = true
+				s.Message.Show(linkText(st, s.loc), st.Err)
+			case s.linkDown:
+				s.linkDown = false
+				s.Message.SetText("")
+			}
+		})
 	})
 }
 
@@ -338,7 +348,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 					s.Accept.Fail(app.SaveErrorText(err, s.loc), err)
 					return
 				}
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			if s.Accept != nil {

@@ -21,7 +21,7 @@ const ImportJobsLimit = 50
 // where its held rows can be decided.
 type ImportJobsDialog struct {
 	List    *widget.List
-	Message *widget.Label
+	Message *Notice
 	Jobs    []api.ImportJobSummary
 	Dialog  dialog.Dialog
 }
@@ -42,7 +42,8 @@ func (s *ImportScreen) ShowJobs() {
 	if !ok {
 		return
 	}
-	d := &ImportJobsDialog{Message: wrapLabel(t("importjobs.loading"))}
+	d := &ImportJobsDialog{Message: newNotice(widget.MediumImportance)}
+	d.Message.SetText(t("importjobs.loading"))
 	d.List = widget.NewList(func() int { return len(d.Jobs) },
 		func() fyne.CanvasObject {
 			l := rowLabel()
@@ -60,7 +61,7 @@ func (s *ImportScreen) ShowJobs() {
 			}
 		})
 	closeBtn := widget.NewButton(t("action.close"), func() { d.Dialog.Hide(); s.JobsDialog = nil })
-	content := container.NewBorder(d.Message, container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, d.List)
+	content := container.NewBorder(d.Message.Object(), container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, d.List)
 	d.Dialog = dialog.NewCustomWithoutButtons(t("importjobs.title"), content, s.win)
 	d.Dialog.Resize(fyne.NewSize(900, 500))
 	d.Dialog.Show()
@@ -69,7 +70,7 @@ func (s *ImportScreen) ShowJobs() {
 		jobs, err := lister.ImportJobs(context.Background(), ImportJobsLimit, "")
 		do(func() {
 			if err != nil {
-				d.Message.SetText(app.ErrorText(err, s.loc))
+				d.Message.ShowError(err, s.loc)
 				return
 			}
 			d.Jobs = jobs
@@ -100,7 +101,7 @@ func (s *ImportScreen) OpenJob(id string) {
 		job, err := s.b.ImportJob(context.Background(), id)
 		do(func() {
 			if err != nil {
-				s.Message.SetText(app.ErrorText(err, s.loc))
+				s.Message.ShowError(err, s.loc)
 				return
 			}
 			s.open = nil

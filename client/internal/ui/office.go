@@ -30,13 +30,13 @@ type OfficeScreen struct {
 	PurposeDesc  *widget.Entry
 	PurposeBasis *widget.Select
 	AddPurpose   *widget.Button
-	PurposeMsg   *widget.Label
+	PurposeMsg   *Notice
 	Lists        *widget.List
 	ListKey      *widget.Entry
 	ListName     *widget.Entry
 	ListPurpose  *widget.Select
 	AddList      *widget.Button
-	ListMsg      *widget.Label
+	ListMsg      *Notice
 
 	Tokens        *widget.List
 	TokenName     *widget.Entry
@@ -44,7 +44,7 @@ type OfficeScreen struct {
 	TokenPurposes *widget.CheckGroup
 	TokenExpires  *widget.Entry
 	AddToken      *widget.Button
-	TokenMsg      *widget.Label
+	TokenMsg      *Notice
 	// Secret is the dialog that shows a new token's secret, while it is open; RevokeDialog
 	// asks before a token is revoked.
 	Secret       *SecretDialog
@@ -55,7 +55,7 @@ type OfficeScreen struct {
 	HookKinds  *widget.CheckGroup
 	HookSecret *widget.Entry
 	AddHook    *widget.Button
-	HookMsg    *widget.Label
+	HookMsg    *Notice
 	Deliveries *widget.List
 	DelTitle   *widget.Label
 	// DeleteDialog asks before a webhook is removed.
@@ -98,11 +98,7 @@ func (s *OfficeScreen) Reload() {
 	s.loadWebhooks()
 }
 
-func dangerLabel() *widget.Label {
-	l := wrapLabel("")
-	l.Importance = widget.DangerImportance
-	return l
-}
+func dangerNotice() *Notice { return newNotice(widget.DangerImportance) }
 
 func rowLabel() *widget.Label {
 	l := widget.NewLabel("row")
@@ -145,13 +141,13 @@ func (s *OfficeScreen) purposesTab() fyne.CanvasObject {
 	}
 	s.PurposeBasis = widget.NewSelect(bases, nil)
 	s.PurposeBasis.SetSelectedIndex(0)
-	s.PurposeMsg = dangerLabel()
+	s.PurposeMsg = dangerNotice()
 	s.AddPurpose = widget.NewButtonWithIcon(t("office.purpose.add"), theme.ContentAddIcon(), s.createPurpose)
 	s.AddPurpose.Importance = widget.HighImportance
 	purposeForm := container.NewVBox(boldLabel(t("office.purpose.new")),
 		formGrid(widget.NewLabel(t("office.key")), s.PurposeKey, widget.NewLabel(t("office.name")), s.PurposeName,
 			widget.NewLabel(t("office.purpose.basis")), s.PurposeBasis, widget.NewLabel(t("office.purpose.desc")), s.PurposeDesc),
-		container.NewHBox(layout.NewSpacer(), s.AddPurpose), s.PurposeMsg)
+		container.NewHBox(layout.NewSpacer(), s.AddPurpose), s.PurposeMsg.Object())
 
 	s.Lists = widget.NewList(func() int { return len(s.lists) }, func() fyne.CanvasObject { return rowLabel() },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.listText(s.lists[i])) })
@@ -160,13 +156,13 @@ func (s *OfficeScreen) purposesTab() fyne.CanvasObject {
 	s.ListName.SetPlaceHolder(t("office.list.name.hint"))
 	s.ListPurpose = widget.NewSelect(nil, nil)
 	s.ListPurpose.PlaceHolder = t("office.list.purpose.pick")
-	s.ListMsg = dangerLabel()
+	s.ListMsg = dangerNotice()
 	s.AddList = widget.NewButtonWithIcon(t("office.list.add"), theme.ContentAddIcon(), s.createList)
 	s.AddList.Importance = widget.HighImportance
 	listForm := container.NewVBox(boldLabel(t("office.list.new")),
 		formGrid(widget.NewLabel(t("office.key")), s.ListKey, widget.NewLabel(t("office.name")), s.ListName,
 			widget.NewLabel(t("office.list.purpose")), s.ListPurpose),
-		container.NewHBox(layout.NewSpacer(), s.AddList), s.ListMsg)
+		container.NewHBox(layout.NewSpacer(), s.AddList), s.ListMsg.Object())
 
 	purposes := container.NewBorder(container.NewVBox(boldLabel(t("office.purposes")), wrapLabel(t("office.purposes.text"))), purposeForm, nil, nil, s.Purposes)
 	lists := container.NewBorder(container.NewVBox(boldLabel(t("office.lists")), wrapLabel(t("office.lists.text"))), listForm, nil, nil, s.Lists)
@@ -192,7 +188,7 @@ func (s *OfficeScreen) loadPurposes() {
 		lists, lerr := s.o.Lists(ctx)
 		do(func() {
 			if err = errors.Join(err, lerr); err != nil {
-				s.PurposeMsg.SetText(officeErrorText(err, s.loc))
+				s.PurposeMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.purposes, s.lists = purposes, lists
@@ -234,7 +230,7 @@ func (s *OfficeScreen) createPurpose() {
 		do(func() {
 			s.AddPurpose.Enable()
 			if err != nil {
-				s.PurposeMsg.SetText(officeErrorText(err, s.loc))
+				s.PurposeMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.PurposeMsg.SetText("")
@@ -260,7 +256,7 @@ func (s *OfficeScreen) createList() {
 		do(func() {
 			s.AddList.Enable()
 			if err != nil {
-				s.ListMsg.SetText(officeErrorText(err, s.loc))
+				s.ListMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.ListMsg.SetText("")
@@ -312,13 +308,13 @@ func (s *OfficeScreen) tokensTab() fyne.CanvasObject {
 	s.TokenRole.SetSelectedIndex(0)
 	s.TokenExpires = widget.NewEntry()
 	s.TokenExpires.SetPlaceHolder(tf("office.token.expires.hint", app.DayData(s.loc)))
-	s.TokenMsg = dangerLabel()
+	s.TokenMsg = dangerNotice()
 	s.AddToken = widget.NewButtonWithIcon(t("office.token.add"), theme.ContentAddIcon(), s.createToken)
 	s.AddToken.Importance = widget.HighImportance
 	form := container.NewVBox(boldLabel(t("office.token.new")),
 		formGrid(widget.NewLabel(t("office.token.name")), s.TokenName, widget.NewLabel(t("office.token.role")), s.TokenRole,
 			widget.NewLabel(t("office.token.expires")), s.TokenExpires),
-		purposesRow, container.NewHBox(layout.NewSpacer(), s.AddToken), s.TokenMsg)
+		purposesRow, container.NewHBox(layout.NewSpacer(), s.AddToken), s.TokenMsg.Object())
 	return container.NewBorder(container.NewVBox(boldLabel(t("office.tokens")), wrapLabel(t("office.tokens.text"))), form, nil, nil, s.Tokens)
 }
 
@@ -359,7 +355,7 @@ func (s *OfficeScreen) loadTokens() {
 		tokens, err := s.o.ApiTokens(context.Background())
 		do(func() {
 			if err != nil {
-				s.TokenMsg.SetText(officeErrorText(err, s.loc))
+				s.TokenMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			app.SortTokens(tokens, s.now())
@@ -379,7 +375,7 @@ func (s *OfficeScreen) createToken() {
 		do(func() {
 			s.AddToken.Enable()
 			if err != nil {
-				s.TokenMsg.SetText(officeErrorText(err, s.loc))
+				s.TokenMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.TokenMsg.SetText("")
@@ -525,14 +521,14 @@ func (s *OfficeScreen) webhooksTab() fyne.CanvasObject {
 	s.HookKinds.SetSelected(kindNames)
 	s.HookSecret = widget.NewPasswordEntry()
 	s.HookSecret.SetPlaceHolder(tf("office.webhook.secret.hint", map[string]any{"Min": app.WebhookSecretMin}))
-	s.HookMsg = dangerLabel()
+	s.HookMsg = dangerNotice()
 	s.AddHook = widget.NewButtonWithIcon(t("office.webhook.add"), theme.ContentAddIcon(), s.createWebhook)
 	s.AddHook.Importance = widget.HighImportance
 	refresh := widget.NewButtonWithIcon(t("action.refresh"), theme.ViewRefreshIcon(), s.loadWebhooks)
 	form := container.NewVBox(boldLabel(t("office.webhook.new")),
 		formGrid(widget.NewLabel(t("office.webhook.url")), s.HookURL, widget.NewLabel(t("office.webhook.kinds")), s.HookKinds,
 			widget.NewLabel(t("office.webhook.secret")), s.HookSecret),
-		container.NewHBox(layout.NewSpacer(), s.AddHook), s.HookMsg)
+		container.NewHBox(layout.NewSpacer(), s.AddHook), s.HookMsg.Object())
 	hooks := container.NewBorder(container.NewVBox(container.NewHBox(boldLabel(t("office.webhooks")), layout.NewSpacer(), refresh),
 		wrapLabel(t("office.webhooks.text"))), form, nil, nil, s.Webhooks)
 	deliveries := container.NewBorder(s.DelTitle, nil, nil, nil, s.Deliveries)
@@ -611,7 +607,7 @@ func (s *OfficeScreen) loadWebhooks() {
 		deliveries, derr := s.o.WebhookDeliveries(ctx, "", DeliveryLimit)
 		do(func() {
 			if err = errors.Join(err, derr); err != nil {
-				s.HookMsg.SetText(officeErrorText(err, s.loc))
+				s.HookMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.hooks, s.deliveries = hooks, deliveries
@@ -642,7 +638,7 @@ func (s *OfficeScreen) createWebhook() {
 		do(func() {
 			s.AddHook.Enable()
 			if err != nil {
-				s.HookMsg.SetText(officeErrorText(err, s.loc))
+				s.HookMsg.Show(officeErrorText(err, s.loc), err)
 				return
 			}
 			s.HookMsg.SetText("")
@@ -686,7 +682,7 @@ type NewSecretDialog struct {
 	Secret  *widget.Entry
 	Confirm *widget.Button
 	Abort   *widget.Button
-	Message *widget.Label
+	Message *Notice
 	Dialog  dialog.Dialog
 }
 
@@ -697,7 +693,7 @@ func (s *OfficeScreen) AskNewSecret(i int) {
 		return
 	}
 	h := s.hooks[i]
-	d := &NewSecretDialog{Secret: widget.NewPasswordEntry(), Message: dangerLabel()}
+	d := &NewSecretDialog{Secret: widget.NewPasswordEntry(), Message: dangerNotice()}
 	d.Secret.SetPlaceHolder(tf("office.webhook.secret.hint", map[string]any{"Min": app.WebhookSecretMin}))
 	d.Confirm = widget.NewButtonWithIcon(t("office.webhook.secret.set"), theme.ConfirmIcon(), func() {
 		d.Confirm.Disable()
@@ -707,7 +703,7 @@ func (s *OfficeScreen) AskNewSecret(i int) {
 			_, err := app.SetWebhookSecret(context.Background(), s.o, h.Id, secret)
 			do(func() {
 				if err != nil {
-					d.Message.SetText(officeErrorText(err, s.loc))
+					d.Message.Show(officeErrorText(err, s.loc), err)
 					d.Confirm.Enable()
 					return
 				}
@@ -719,7 +715,7 @@ func (s *OfficeScreen) AskNewSecret(i int) {
 	})
 	d.Confirm.Importance = widget.HighImportance
 	d.Abort = widget.NewButton(t("action.cancel"), func() { d.Dialog.Hide(); s.NewSecretDialog = nil })
-	content := container.NewVBox(wrapLabel(tf("office.webhook.secret.text", map[string]any{"URL": h.Url})), d.Secret, d.Message,
+	content := container.NewVBox(wrapLabel(tf("office.webhook.secret.text", map[string]any{"URL": h.Url})), d.Secret, d.Message.Object(),
 		container.NewHBox(layout.NewSpacer(), d.Abort, d.Confirm))
 	d.Dialog = dialog.NewCustomWithoutButtons(t("office.webhook.secret.title"), content, s.win)
 	d.Dialog.Resize(fyne.NewSize(560, 260))

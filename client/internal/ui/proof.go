@@ -14,7 +14,7 @@ import (
 // revocation over all purposes, oldest first, with source, evidence and who recorded it.
 type ProofView struct {
 	Table   *widget.Table
-	Message *widget.Label
+	Message *Notice // loading, how many events, or why they could not be loaded
 	Events  []api.ProofEvent
 	Dialog  dialog.Dialog
 	loc     localizer
@@ -30,7 +30,8 @@ var proofColumns = []struct {
 }
 
 func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
-	v := &ProofView{loc: loc, Message: wrapLabel(t("proof.loading"))}
+	v := &ProofView{loc: loc, Message: newNotice(widget.MediumImportance)}
+	v.Message.SetText(t("proof.loading"))
 	v.Table = widget.NewTable(func() (int, int) { return len(v.Events), len(proofColumns) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -52,7 +53,7 @@ func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
 	for i, c := range proofColumns {
 		v.Table.SetColumnWidth(i, c.width)
 	}
-	content := container.NewBorder(v.Message, nil, nil, nil, v.Table)
+	content := container.NewBorder(v.Message.Object(), nil, nil, nil, v.Table)
 	v.Dialog = dialog.NewCustom(tf("proof.title", map[string]any{"Name": name}), t("action.close"), content, win)
 	v.Dialog.Resize(fyne.NewSize(1120, 460))
 	v.Dialog.Show()
@@ -85,7 +86,7 @@ func (v *ProofView) Cell(row, col int) string {
 func (v *ProofView) show(events []api.ProofEvent, err error) {
 	switch {
 	case err != nil:
-		v.Message.SetText(app.ErrorText(err, v.loc))
+		v.Message.ShowError(err, v.loc)
 	case len(events) == 0:
 		v.Message.SetText(t("proof.empty"))
 	default:

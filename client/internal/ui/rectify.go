@@ -30,7 +30,7 @@ type RecordCheck struct {
 // is completed (DESIGN rule 8).
 type RectifyPanel struct {
 	Records []*RecordCheck
-	Info    *widget.Label // loading, a failure, or how many records there are
+	Info    *Notice // loading, a failure, or how many records there are
 	Reload  *widget.Button
 
 	loaded    bool // the records have been fetched at least once
@@ -43,12 +43,13 @@ type RectifyPanel struct {
 }
 
 func newRectifyPanel(b app.RequestsBackend, loc localizer, requestID string, open func(id string)) *RectifyPanel {
-	p := &RectifyPanel{requestID: requestID, b: b, loc: loc, open: open, Info: wrapLabel(t("rectify.loading")), box: container.NewVBox()}
+	p := &RectifyPanel{requestID: requestID, b: b, loc: loc, open: open, Info: newNotice(widget.MediumImportance), box: container.NewVBox()}
+	p.Info.SetText(t("rectify.loading"))
 	p.Reload = widget.NewButtonWithIcon(t("rectify.reload"), theme.ViewRefreshIcon(), func() { p.Load() })
 	head := container.NewBorder(nil, nil, nil, p.Reload, boldLabel(t("rectify.title")))
 	scroll := container.NewVScroll(p.box)
 	scroll.SetMinSize(fyne.NewSize(0, 250))
-	p.root = container.NewBorder(container.NewVBox(head, p.Info), nil, nil, nil, scroll)
+	p.root = container.NewBorder(container.NewVBox(head, p.Info.Object()), nil, nil, nil, scroll)
 	return p
 }
 
@@ -62,7 +63,7 @@ func (p *RectifyPanel) Load() {
 		do(func() {
 			p.Reload.Enable()
 			if err != nil {
-				p.Info.SetText(app.ErrorText(err, p.loc))
+				p.Info.ShowError(err, p.loc)
 				return
 			}
 			p.show(recs)
