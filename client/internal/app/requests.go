@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -104,6 +105,14 @@ func FileRequest(ctx context.Context, b RequestFiler, f RequestForm) (api.Reques
 		return api.RequestFields{}, ErrMissing{"requestChannel"}
 	}
 	return b.FileRequest(ctx, f.Kind, f.ContactID, channel, strings.TrimSpace(f.Note), f.Received)
+}
+
+// AlreadyFiled says whether err is the server's REQUEST_ALREADY_FILED: the same request of
+// the person (kind, day received, channel) is open, so a submission sent again after its
+// answer was lost was filed the first time.
+func AlreadyFiled(err error) bool {
+	var e *api.Error
+	return errors.As(err, &e) && e.Reason == "REQUEST_ALREADY_FILED"
 }
 
 // CompleteRequest closes a request with its outcome, which must be given; keep and checked

@@ -85,6 +85,7 @@ func NewRequestsScreen(b app.RequestsBackend, loc localizer, win fyne.Window) *R
 
 	s.RequestFiling = newRequestFiling(b, loc)
 	s.RequestFiling.OnFiled = func(api.RequestFields) { s.Reload() }
+	s.RequestFiling.OnAlreadyFiled = s.Reload
 	s.Extend = widget.NewButtonWithIcon(t("requests.extend"), theme.HistoryIcon(), func() { s.AskExtend(s.selected) })
 	s.Reject = widget.NewButtonWithIcon(t("requests.reject"), theme.CancelIcon(), func() { s.AskReject(s.selected) })
 	s.Extend.Disable()
@@ -361,8 +362,10 @@ type RequestFiling struct {
 	File          *widget.Button
 	Message       *Notice       // why the last filing failed
 	Filed         *widget.Label // what was filed last, for whom, until the next is typed
-	// OnFiled is called with the request filed.
-	OnFiled func(api.RequestFields)
+	// OnFiled is called with the request filed; OnAlreadyFiled when the server says the same
+	// request of the person is open already (a submission sent again).
+	OnFiled        func(api.RequestFields)
+	OnAlreadyFiled func()
 
 	contacts []api.ContactSummary
 	b        app.RequestFiler
@@ -470,6 +473,15 @@ func (f *RequestFiling) FileRequest() {
 		r, err := app.FileRequest(context.Background(), f.b, form)
 		do(func() {
 			f.File.Enable()
+			if app.AlreadyFiled(err) {
+				// sent again after the answer to the first was lost: it stands, filed once
+				f.reset()
+				f.setFiled(app.ErrorText(err, f.loc))
+				if f.OnAlreadyFiled != nil {
+					f.OnAlreadyFiled()
+				}
+				return
+			}
 			if err != nil {
 				f.Message.Show(app.SaveErrorText(err, f.loc), err)
 				return
