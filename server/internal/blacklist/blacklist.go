@@ -30,8 +30,7 @@ type Service struct {
 
 // New returns the blacklist service; new hashes are made with keyring's current key.
 func New(db *store.DB, keyring *screening.Keyring) *Service {
-	// Half the pool for joint screen lookups: enough to keep PostgreSQL's cores busy, and
-	// the writers keep theirs.
+	// The screens of concurrent requests go to the database together (store.JoinSlots).
 	keyIDs := keyring.KeyIDs()
 	return &Service{db: db, keyring: keyring, keyIDs: keyIDs, screens: newScreenJoiner(db.Pool, keyIDs, store.JoinSlots(db.Pool))}
 }
