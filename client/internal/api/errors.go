@@ -64,6 +64,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// HasReason says whether err is the server's answer with reason (extensions.reason of its
+// first BAD_USER_INPUT error), for the answers a screen handles as news, not as a failure.
+func HasReason(err error, reason string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Reason == reason
+}
+
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrUnreachable:

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -66,8 +65,7 @@ func PutOnList(ctx context.Context, b Backend, contactID, listKey, reason string
 // LeftTheList says whether err is the server's LIST_LEFT: the person left this list through
 // its unsubscribe link, and is put back only with a reason.
 func LeftTheList(err error) bool {
-	var e *api.Error
-	return errors.As(err, &e) && e.Reason == "LIST_LEFT"
+	return api.HasReason(err, "LIST_LEFT")
 }
 
 // TakeOffList takes a contact off a list.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -111,8 +110,7 @@ func FileRequest(ctx context.Context, b RequestFiler, f RequestForm) (api.Reques
 // the person (kind, day received, channel) is open, so a submission sent again after its
 // answer was lost was filed the first time.
 func AlreadyFiled(err error) bool {
-	var e *api.Error
-	return errors.As(err, &e) && e.Reason == "REQUEST_ALREADY_FILED"
+	return api.HasReason(err, "REQUEST_ALREADY_FILED")
 }
 
 // CompleteRequest closes a request with its outcome, which must be given; keep and checked
