@@ -23,6 +23,22 @@ type internalError struct{ err error }
 func (e *internalError) Error() string { return e.err.Error() }
 func (e *internalError) Unwrap() error { return e.err }
 
+// presentCallerError words a caller error as GraphQL error: its message, extensions.code, and
+// extensions.field and extensions.reason where it has them.
+func presentCallerError(gqlErr *gqlerror.Error, e *apperr.Error) {
+	if gqlErr.Extensions == nil {
+		gqlErr.Extensions = map[string]any{}
+	}
+	gqlErr.Message = e.Message
+	gqlErr.Extensions["code"] = string(e.Code)
+	if e.Field != "" {
+		gqlErr.Extensions["field"] = e.Field
+	}
+	if e.Reason != "" {
+		gqlErr.Extensions["reason"] = string(e.Reason)
+	}
+}
+
 // presentError turns every error into a GraphQL error with extensions.code. Caller errors
 // keep their message (and name the input field); internal errors are logged once with the
 // request id and shown as INTERNAL without their text, so SQL and internals never leak;
@@ -34,14 +50,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions = map[string]any{}
 		}
 		if e, ok := apperr.As(err); ok {
-			gqlErr.Message = e.Message
-			gqlErr.Extensions["code"] = string(e.Code)
-			if e.Field != "" {
-				gqlErr.Extensions["field"] = e.Field
-			}
-			if e.Reason != "" {
-				gqlErr.Extensions["reason"] = string(e.Reason)
-			}
+			presentCallerError(gqlErr, e)
 			return gqlErr
 		}
 		var internal *internalError

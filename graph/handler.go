@@ -117,7 +117,7 @@ func NewHandler(s Services, opts Options) http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(postTransport{})
+	srv.AddTransport(postTransport{keys: s.Keys, log: opts.Logger})
 	srv.AddTransport(multipartUpload{maxSize: opts.MaxUploadSize, spoolDir: opts.UploadDir,
 		slots: newUploadSlots(opts.MaxUploadsPerToken)})
 

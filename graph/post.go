@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -13,7 +14,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vermerk/vermerk/graph/idempotency"
 )
 
 // postTransport is gqlgen's POST transport (transport.POST: the same requests, statuses,
@@ -23,7 +27,12 @@ import (
 // parsing, and an answer without errors or extensions is written as {"data":…} straight
 // from the executor's bytes, with its Content-Length, instead of through encoding/json's
 // reflection and re-compaction of the same bytes.
-type postTransport struct{}
+//
+// A mutation with an Idempotency-Key header is carried out once (idempotent.go).
+type postTransport struct {
+	keys Keys // nil: the header is refused (a handler without the keys' store)
+	log  *slog.Logger
+}
 
 var _ graphql.Transport = postTransport{}
 
@@ -69,7 +78,7 @@ func responseContentType(accept string) string {
 	return mediaGraphQLResponse
 }
 
-func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	contentType := responseContentType(r.Header.Get("Accept"))
 	w.Header()["Content-Type"] = []string{contentType}
@@ -107,6 +116,10 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
+	if key := r.Header.Get(idempotency.Header); key != "" && rc.Operation != nil && rc.Operation.Operation == ast.Mutation {
+		t.once(ctx, w, exec, rc, key)
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
 }
@@ -130,6 +143,17 @@ func readBody(r *http.Request) ([]byte, error) {
 // alone is {"data":…} with the data compacted already by the executor and HTML-escaped here
 // as encoding/json escapes it; any other response goes through encoding/json.
 func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
+	writeBody(w, responseBytes(resp))
+}
+
+// writeBody writes an answer's bytes with their Content-Length.
+func writeBody(w http.ResponseWriter, b []byte) {
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
+	_, _ = w.Write(b)
+}
+
+// responseBytes is resp as writeResponse writes it.
+func responseBytes(resp *graphql.Response) []byte {
 	var b []byte
 	if dataOnly(resp) {
 		b = make([]byte, 0, len(resp.Data)+len(`{"data":}`)+16)
@@ -146,8 +170,7 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 			panic(fmt.Errorf("unable to marshal %s: %w", string(data), err))
 		}
 	}
-	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
-	_, _ = w.Write(b)
+	return b
 }
 
 // dataOnly: resp is encoded as {"data":…} (no member with omitempty has a value).

@@ -30,6 +30,7 @@ type Services struct {
 	Retention   Retention
 	Record      ProcessingRecord
 	SignUps     SignUps
+	Keys        Keys // Idempotency-Keys of mutations (idempotent.go)
 }
 
 // Contacts keeps contacts; every write is screened against the blacklist.

@@ -139,3 +139,10 @@ const (
 const (
 	ReasonListLeft Reason = "LIST_LEFT" // addToList of a person who left the list through its unsubscribe link, without a reason saying she asked to be put back
 )
+
+// A mutation sent again with its Idempotency-Key (graph/idempotency).
+const (
+	ReasonIdempotencyKeyFormat Reason = "IDEMPOTENCY_KEY_FORMAT" // the header is empty, too long, or not visible ASCII
+	ReasonIdempotencyKeyReused Reason = "IDEMPOTENCY_KEY_REUSED" // the key was used for another request within a day
+	ReasonAlreadyCarriedOut    Reason = "ALREADY_CARRIED_OUT"    // the request with this key was carried out before; its answer is not kept
+)

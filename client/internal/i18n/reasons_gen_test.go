@@ -6,6 +6,7 @@ package i18n
 // and Consent.noticeCode; each needs a text under "reason.<CODE>" in every language.
 var serverReasons = []string{
 	"ACCESS_REQUEST_OPEN",           // erasure refused while an access request of the person is open
+	"ALREADY_CARRIED_OUT",           // the request with this key was carried out before; its answer is not kept
 	"ALREADY_REVOKED",               // a revocation of a consent revoked before
 	"BAD_CURSOR",                    // an `after` cursor this server did not issue
 	"BAD_EVENT_KIND",                // not a RevocationKind
@@ -43,6 +44,8 @@ var serverReasons = []string{
 	"EXTENSION_NOT_LATER",           // an extension that does not move the deadline later
 	"GIVEN_AT_IN_FUTURE",            // givenAt lies after now
 	"GIVEN_AT_TOO_OLD",              // givenAt lies more than three years back
+	"IDEMPOTENCY_KEY_FORMAT",        // the header is empty, too long, or not visible ASCII
+	"IDEMPOTENCY_KEY_REUSED",        // the key was used for another request within a day
 	"IMPORT_FILE_EMPTY",             // an uploaded file without a header line
 	"IMPORT_HEADER_UNKNOWN",         // the header names no column that identifies a contact
 	"IMPORT_HEADER_UNREADABLE",      // the header line cannot be parsed

@@ -31,6 +31,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/events"
 	"github.com/vermerk/vermerk/server/internal/importer"
 	"github.com/vermerk/vermerk/server/internal/metrics"
+	"github.com/vermerk/vermerk/server/internal/periodic"
 	"github.com/vermerk/vermerk/server/internal/ratelimit"
 	"github.com/vermerk/vermerk/server/internal/record"
 	"github.com/vermerk/vermerk/server/internal/requests"
@@ -54,6 +55,7 @@ type App struct {
 	Imports    *importer.Service  // graph.Services.Imports; also `vermerk import`
 	Requests   *requests.Service  // graph.Services.Requests
 	Retention  *retention.Service // graph.Services.Retention; also `vermerk retention`
+	Keys       *store.Idempotency // graph.Services.Keys: the Idempotency-Keys of mutations
 	SignUps    *signup.Service    // graph.Services.SignUps and the confirm pages
 	AdminToken string             // "" when VERMERK_ADMIN_TOKEN=off
 	// KeyStale receives an error once the database's current secret key is one this instance
@@ -245,6 +247,20 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	if err := a.Imports.Recover(ctx); err != nil { // jobs a crash left RUNNING
 		return err
 	}
+	// Idempotency-Keys of mutations live a day; every instance prunes the older ones hourly.
+	keys := store.NewIdempotency(a.DB)
+	a.Keys, svc.Keys = keys, keys
+	pruneCtx, stopPrune := context.WithCancel(context.WithoutCancel(ctx))
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		periodic.Run(pruneCtx, time.Hour, func(ctx context.Context) {
+			if _, err := keys.PruneKeys(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("pruning idempotency keys", "err", err)
+			}
+		})
+	}()
+	a.stops = append(a.stops, func(context.Context) { stopPrune(); <-pruned })
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	swept := make(chan struct{})
 	go func() {

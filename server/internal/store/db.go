@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vermerk/vermerk/graph/idempotency"
 )
 
 // DB wraps the connection pools.
@@ -101,11 +103,32 @@ func (db *DB) Close() {
 
 // Transact runs fn in a transaction and commits when fn returns nil. A serialization failure
 // or deadlock is retried a few times, so fn must not have effects outside the transaction.
+//
+// A mutation sent with an Idempotency-Key (idempotency.From(ctx)) claims its key in the
+// first of its transactions that commits, after fn and in the same transaction: when another
+// request holds the key, nothing of fn is written (idempotency.ErrCarriedOut), and no later
+// transaction of the request runs.
 func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	const attempts = 4
+	claim := idempotency.From(ctx)
 	var err error
 	for range attempts {
-		err = pgx.BeginFunc(ctx, db.Pool, fn)
+		if claim == nil || claim.Held() {
+			err = pgx.BeginFunc(ctx, db.Pool, fn)
+		} else {
+			if first := claim.Lost(); first != nil {
+				return idempotency.ErrCarriedOut(first.At)
+			}
+			err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+				if err := fn(tx); err != nil {
+					return err
+				}
+				return claimKey(ctx, tx, claim)
+			})
+			if err == nil {
+				claim.Hold()
+			}
+		}
 		if !Retryable(err) {
 			return err
 		}

@@ -1,0 +1,106 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/idempotency"
+	"github.com/vermerk/vermerk/graph/requestid"
+	"github.com/vermerk/vermerk/graph/viewer"
+)
+
+// Keys keeps the Idempotency-Keys of mutations and the answers given under them (the server's
+// store; graph/idempotency says what a key promises).
+type Keys interface {
+	// First returns the request that holds c's key within its day, nil when none does; a key
+	// sent with another request is refused (IDEMPOTENCY_KEY_REUSED).
+	First(ctx context.Context, c *idempotency.Claim) (*idempotency.First, error)
+	// Keep stores the answer of the request that claimed c's key.
+	Keep(ctx context.Context, c *idempotency.Claim, response []byte) error
+}
+
+// firstAnswerWait bounds how long a mutation sent again waits for the first one's answer to
+// be kept, when it met the first one still running; it then hears that it was carried out.
+const firstAnswerWait = 2 * time.Second
+
+// once carries out a mutation sent with an Idempotency-Key: the first request with the key
+// writes (store.Transact claims the key with its writes) and its answer is kept; a request
+// sent again with the key, before or while the first commits, writes nothing and gets the
+// first one's answer, marked with the Idempotent-Replayed header.
+func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, key string) {
+	v := viewer.From(ctx)
+	if err := idempotency.CheckKey(key); err != nil || t.keys == nil || v == nil {
+		if err == nil {
+			err = apperr.BadInput(idempotency.Header, apperr.ReasonIdempotencyKeyFormat, "this endpoint does not keep Idempotency-Keys")
+		}
+		t.writeError(ctx, w, exec, rc, err)
+		return
+	}
+	digest, err := idempotency.Digest(rc.OperationName, rc.RawQuery, rc.Variables)
+	if err != nil {
+		t.writeError(ctx, w, exec, rc, apperr.BadInput(idempotency.Header, apperr.ReasonInvalidValue, "the variables cannot be read back"))
+		return
+	}
+	claim := &idempotency.Claim{Caller: v.TokenID, Key: key, Digest: digest}
+	first, err := t.keys.First(ctx, claim)
+	if err != nil {
+		t.writeError(ctx, w, exec, rc, err)
+		return
+	}
+	if first != nil && first.Response != nil {
+		replay(w, first.Response)
+		return
+	}
+	// Not carried out yet (or carried out and its answer not kept: the transaction that
+	// writes finds the key taken and writes nothing).
+	ctx = idempotency.With(ctx, claim)
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	b := responseBytes(responses(ctx))
+	switch {
+	case claim.Held():
+		if err := t.keys.Keep(ctx, claim, b); err != nil && t.log != nil {
+			// The answer goes out all the same; a request sent again hears ALREADY_CARRIED_OUT.
+			t.log.ErrorContext(ctx, "keeping the answer of an idempotent request", "request_id", requestid.From(ctx), "err", err)
+		}
+	case claim.Lost() != nil:
+		// Sent again while the first one ran: its answer, once kept.
+		deadline := time.Now().Add(firstAnswerWait)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			if first, err := t.keys.First(ctx, claim); err == nil && first != nil && first.Response != nil {
+				replay(w, first.Response)
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	writeBody(w, b)
+}
+
+// replay answers with the first request's answer.
+func replay(w http.ResponseWriter, answer []byte) {
+	w.Header()[idempotency.Replayed] = []string{"true"}
+	writeBody(w, answer)
+}
+
+// writeError answers with err alone: a caller error worded as the error presenter words it;
+// any other (the database failed) logged and answered UNAVAILABLE, nothing written.
+func (t postTransport) writeError(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, err error) {
+	e, ok := apperr.As(err)
+	if !ok {
+		if t.log != nil {
+			t.log.ErrorContext(ctx, "reading an Idempotency-Key", "request_id", requestid.From(ctx), "err", err)
+		}
+		e = &apperr.Error{Code: apperr.Unavailable, Message: "the Idempotency-Key cannot be checked now; nothing was written: send the request again in a few seconds"}
+	}
+	gqlErr := &gqlerror.Error{}
+	presentCallerError(gqlErr, e)
+	writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), gqlerror.List{gqlErr}))
+}

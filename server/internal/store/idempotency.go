@@ -1,0 +1,154 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/idempotency"
+)
+
+// claimKey claims the request's Idempotency-Key in tx, the transaction that carries its
+// writes (Transact calls it after fn, before the commit): the key is spent exactly when the
+// writes are in. A request sent again while the first one's transaction runs waits here for
+// it; once it committed, this transaction writes nothing (ErrCarriedOut, or ErrReused when
+// the key came with another request) and the claim records the first request.
+func claimKey(ctx context.Context, tx pgx.Tx, c *idempotency.Claim) error {
+	var salt [16]byte
+	_, _ = rand.Read(salt[:]) // crypto/rand never fails on Linux
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotent_requests (caller, key, salt, digest) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (caller, key) DO NOTHING`, c.Caller, c.Key, salt[:], saltedDigest(salt[:], c.Digest))
+	if err != nil {
+		return fmt.Errorf("claim the idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	first, same, err := findKey(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	if first == nil { // pruned between the two statements: a day old, so not this request's first
+		return fmt.Errorf("claim the idempotency key: %w", errKeyVanished)
+	}
+	if !same {
+		return idempotency.ErrReused(first.At)
+	}
+	c.Lose(first)
+	return idempotency.ErrCarriedOut(first.At)
+}
+
+var errKeyVanished = errors.New("the key was pruned while it was claimed; send the request again")
+
+// findKey reads the request that holds c's key within its day (nil when none does) and
+// whether it is the same request as c.
+func findKey(ctx context.Context, q Querier, c *idempotency.Claim) (first *idempotency.First, same bool, err error) {
+	var salt, digest []byte
+	first = &idempotency.First{}
+	err = q.QueryRow(ctx, `SELECT salt, digest, claimed_at, response FROM idempotent_requests
+		WHERE caller = $1 AND key = $2 AND claimed_at > now() - $3::interval`, c.Caller, c.Key, idempotency.TTL).
+		Scan(&salt, &digest, &first.At, &first.Response)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read the idempotency key: %w", err)
+	}
+	if digest == nil { // forgotten with a person the answer named: carried out, nothing more known
+		return first, true, nil
+	}
+	return first, bytes.Equal(saltedDigest(salt, c.Digest), digest), nil
+}
+
+func saltedDigest(salt []byte, request [32]byte) []byte {
+	h := sha256.New()
+	h.Write(salt)
+	h.Write(request[:])
+	return h.Sum(nil)
+}
+
+// Idempotency is the transport's side of Idempotency-Key: what the first request with a key
+// answered, and keeping that answer.
+type Idempotency struct{ db *DB }
+
+// NewIdempotency returns the keys of db.
+func NewIdempotency(db *DB) *Idempotency { return &Idempotency{db: db} }
+
+// First returns the request that holds c's key (nil when no request has written under it
+// within its day); a key sent with another request is ErrReused.
+func (s *Idempotency) First(ctx context.Context, c *idempotency.Claim) (*idempotency.First, error) {
+	first, same, err := findKey(ctx, s.db.Pool, c)
+	if err != nil || first == nil {
+		return nil, err
+	}
+	if !same {
+		return nil, idempotency.ErrReused(first.At)
+	}
+	return first, nil
+}
+
+// MaxKeptAnswer is the largest answer kept for a request sent again; a larger one is not
+// kept (the request sent again hears that it was carried out, not its answer).
+const MaxKeptAnswer = 256 << 10
+
+// uuidPattern finds the ids an answer names, to forget it with any contact among them.
+var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// Keep stores the answer of the request that claimed c's key. Every id the answer holds is
+// kept beside it, and the answer is forgotten with any contact among them (erasure,
+// retention: migration 00043's trigger), so a kept answer never outlives a person it names.
+// An answer that names an erased contact is not kept.
+func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response []byte) error {
+	if len(response) > MaxKeptAnswer {
+		return nil
+	}
+	ids := slices.Compact(slices.Sorted(func(yield func(string) bool) {
+		for _, m := range uuidPattern.FindAll(response, -1) {
+			if !yield(string(m)) {
+				return
+			}
+		}
+	}))
+	if ids == nil {
+		ids = []string{}
+	}
+	// The live contacts it names are locked against deletion until the answer is stored (an
+	// erasure then deletes it with them), and an answer naming an erased one is not stored:
+	// the trigger cannot forget what is written after the person went.
+	ctx = context.WithoutCancel(ctx)
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT FROM contacts WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, ids); err != nil {
+			return err
+		}
+		var erased bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM erasures WHERE contact_id = ANY($1::uuid[]))`, ids).Scan(&erased); err != nil {
+			return err
+		}
+		if erased {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE idempotent_requests SET response = $3, contact_ids = $4
+			WHERE caller = $1 AND key = $2 AND digest IS NOT NULL`, c.Caller, c.Key, response, ids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store.Idempotency.Keep: %w", err)
+	}
+	return nil
+}
+
+// PruneKeys deletes the keys older than idempotency.TTL; it returns how many.
+func (s *Idempotency) PruneKeys(ctx context.Context) (int64, error) {
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM idempotent_requests WHERE claimed_at < now() - $1::interval`, idempotency.TTL)
+	if err != nil {
+		return 0, fmt.Errorf("store.Idempotency.PruneKeys: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
