@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 
 	"github.com/Khan/genqlient/graphql"
@@ -27,6 +29,10 @@ var (
 	// ErrNoWebSocket: the server answers requests, but a subscription's WebSocket upgrade is
 	// answered with an HTTP status instead (most likely a proxy that does not pass WebSockets).
 	ErrNoWebSocket = errors.New("server answers, its WebSocket is refused")
+	// ErrGateway: a proxy before the server answered for it with HTTP 502 or 504: it could
+	// not reach the server, or got no answer from it in time. The request may have reached
+	// the server.
+	ErrGateway = errors.New("a proxy got no answer from the server")
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
@@ -42,7 +48,7 @@ type Error struct {
 	Field    string
 	Problems []Problem
 	// Server is the address asked (scheme and host, "http://127.0.0.1:8080") when it did not
-	// answer (UNREACHABLE).
+	// answer (UNREACHABLE), or when a proxy there answered that the server did not (GATEWAY).
 	Server string
 	Err    error
 }
@@ -87,16 +93,18 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "UNAVAILABLE"
 	case ErrNoWebSocket:
 		return e.Code == "NO_WEBSOCKET"
+	case ErrGateway:
+		return e.Code == "GATEWAY"
 	}
 	return false
 }
 
-// classify is classify with the address of c's server on an UNREACHABLE error, so the user
-// is told which server did not answer.
+// classify is classify with the address of c's server on an UNREACHABLE or GATEWAY error, so
+// the user is told which server did not answer.
 func (c *Client) classify(op string, err error) error {
 	err = classify(op, err)
 	var e *Error
-	if errors.As(err, &e) && e.Code == "UNREACHABLE" {
+	if errors.As(err, &e) && (e.Code == "UNREACHABLE" || e.Code == "GATEWAY") {
 		e.Server = c.server
 	}
 	return err
@@ -127,6 +135,11 @@ func classify(op string, err error) error {
 			e.Code = "FORBIDDEN"
 		case httpErr.StatusCode == 503:
 			e.Code = "UNAVAILABLE"
+		case httpErr.StatusCode == 502 || httpErr.StatusCode == 504:
+			// The proxy's own page (nginx, Envoy): its first line is enough for the details.
+			page, _, _ := strings.Cut(strings.TrimSpace(e.Message), "\n")
+			e.Code, e.Message = "GATEWAY", fmt.Sprintf("HTTP %d %s from the proxy before the server: %.200s",
+				httpErr.StatusCode, http.StatusText(httpErr.StatusCode), page)
 		case e.Code == "INTERNAL" || e.Code == "":
 			e.Code = fmt.Sprintf("HTTP_%d", httpErr.StatusCode)
 		}
@@ -189,11 +202,11 @@ func isNetTimeout(err error) bool {
 }
 
 // Outage says the server could not be asked or could not answer right now (not running, no
-// network, restarting, too slow): nothing is wrong with the request, and the same request may
-// be sent again once the server is back. The one rule of it, for the app's screens and for a
-// subscription waiting out its backoff.
+// network, restarting, too slow, a proxy before it got no answer): nothing is wrong with the
+// request, and the same request may be sent again once the server is back. The one rule of
+// it, for the app's screens and for a subscription waiting out its backoff.
 func Outage(err error) bool {
-	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) ||
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrGateway) ||
 		errors.Is(err, context.DeadlineExceeded)
 }
 

@@ -25,7 +25,8 @@ func ErrorDetail(err error) string {
 
 // SaveErrorText is ErrorText for a failed write (a contact, a consent, a request, a decision
 // with its reason). During an outage it says whether the write is lost or may have reached
-// the server, and that what was typed stays to be sent again.
+// the server (the connection broke, or no answer came), and that what was typed stays to be
+// sent again.
 func SaveErrorText(err error, loc Localizer) string {
 	text := ErrorText(err, loc)
 	switch {
@@ -33,8 +34,10 @@ func SaveErrorText(err error, loc Localizer) string {
 		return text
 	case api.NeverSent(err):
 		return loc.T("save.failed.outage", map[string]any{"Error": text})
-	default:
+	case errors.Is(err, api.ErrUnreachable):
 		return loc.T("save.failed.unsure", map[string]any{"Error": text})
+	default: // no answer came, but the connection did not break
+		return loc.T("save.failed.unanswered", map[string]any{"Error": text})
 	}
 }
 
