@@ -20,7 +20,7 @@ import (
 // variable as a GraphQL multipart request (operations, map, then one part per file).
 type transport struct {
 	endpoint string
-	plain    graphql.Client // requests bounded by requestTimeout
+	plain    graphql.Client // requests bounded by RequestTimeout
 	long     graphql.Client // the longOperations
 	uploads  *http.Client
 }

@@ -159,6 +159,8 @@ func ErrorText(err error, loc Localizer) string {
 			return loc.T("error.unreachable.unnamed", nil)
 		}
 		return loc.T("error.unreachable", map[string]any{"Server": apiErr.Server})
+	case errors.Is(err, api.ErrNoAnswer) && apiErr != nil:
+		return loc.T("error.noanswer", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrGateway) && apiErr != nil:
 		return loc.T("error.gateway", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrUnauthenticated):
