@@ -10,14 +10,17 @@ import (
 // ErrorDetail is the technical cause behind ErrorText's plain words, for whoever looks after
 // the server ("createContact: Post …: dial tcp 127.0.0.1:8080: connect: connection refused"):
 // the network's or the server's own message, with the address asked and no personal data.
-// It is "" where ErrorText already says all there is (input the server refused, a check the
-// app made itself), so the UI folds away details only where there are any.
+// For a file of the app's own that could not be written, it is the system's words
+// ("token file …: its folder: mkdir …: not a directory"). It is "" where ErrorText already
+// says all there is (input the server refused, a check the app made itself), so the UI folds
+// away details only where there are any.
 func ErrorDetail(err error) string {
 	if err == nil || errors.Is(err, api.ErrBadInput) {
 		return ""
 	}
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) || errors.Is(err, context.DeadlineExceeded) {
+	var tokenErr *TokenFileError
+	if errors.As(err, &apiErr) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &tokenErr) {
 		return err.Error()
 	}
 	return ""
