@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // The import screen opens while the server is away. Its chooser of distribution lists and the
@@ -18,11 +17,7 @@ import (
 // that looks like an office without lists), with a button that loads them again once the
 // server is back.
 func TestTheImportersListsSayTheyFailedAndLoadAgain(t *testing.T) {
-	srv := testserver.Run(t)
-	c, err := api.New(srv.URL, srv.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := ownServer(t)
 	ctx := context.Background()
 	if _, err := c.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
 		t.Fatal(err)
