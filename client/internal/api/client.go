@@ -31,8 +31,14 @@ type Client struct {
 	probe *http.Client
 }
 
-// requestTimeout bounds a request, except the longOperations and uploads.
-var requestTimeout = 20 * time.Second
+// RequestTimeout bounds a request, except the longOperations and uploads; OpenTimeout bounds
+// the opening of a subscription's WebSocket (connecting and the upgrade; the server's
+// connection_ack may take half as long again). Past them, a server that took the connection
+// and sent nothing is one that does not answer (ErrNoAnswer). Read when a Client is made.
+var (
+	RequestTimeout = 20 * time.Second
+	OpenTimeout    = 10 * time.Second
+)
 
 // longOperations are bounded only by the caller's context: the record of processing
 // activities counts the contacts of every purpose and what is kept of them, 20.6 s at
@@ -56,13 +62,13 @@ func New(serverURL, token string) (*Client, error) {
 	c := &Client{httpURL: httpURL, wsURL: wsURL, token: token, server: origin.Scheme + "://" + origin.Host, answers: answers}
 	silent := auth
 	silent.answered = nil
-	c.probe = &http.Client{Transport: silent, Timeout: probeTimeout}
+	c.probe = &http.Client{Transport: silent, Timeout: min(probeTimeout, RequestTimeout)}
 	// Uploads of large CSV files and the long operations may take minutes; the caller's
 	// context bounds them.
 	unbounded := &http.Client{Transport: auth}
 	c.gql = &transport{
 		endpoint: httpURL,
-		plain:    graphql.NewClient(httpURL, &http.Client{Transport: auth, Timeout: requestTimeout}),
+		plain:    graphql.NewClient(httpURL, &http.Client{Transport: auth, Timeout: RequestTimeout}),
 		long:     graphql.NewClient(httpURL, unbounded),
 		uploads:  unbounded,
 	}
@@ -151,7 +157,7 @@ func serverAnswered(status int) bool {
 	return status != http.StatusServiceUnavailable && status != http.StatusBadGateway && status != http.StatusGatewayTimeout
 }
 
-// probeTimeout bounds answersHTTP.
+// probeTimeout bounds answersHTTP (or RequestTimeout, if shorter).
 const probeTimeout = 5 * time.Second
 
 // answersHTTP says the server answers a GraphQL request over HTTP right now (the smallest

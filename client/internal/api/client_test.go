@@ -337,11 +337,11 @@ func TestSubscriptionWithARefusedToken(t *testing.T) {
 
 // The record of processing activities takes longer than an ordinary request may (20.6 s at
 // 11,000,000 contacts): it is bounded by the caller's context only, every other request by
-// requestTimeout.
+// RequestTimeout.
 func TestRecordWaitsLongerThanARequest(t *testing.T) {
-	old := requestTimeout
-	requestTimeout = 200 * time.Millisecond
-	defer func() { requestTimeout = old }()
+	old := RequestTimeout
+	RequestTimeout = 200 * time.Millisecond
+	defer func() { RequestTimeout = old }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(600 * time.Millisecond)
 		var req struct{ OperationName string }
@@ -358,7 +358,7 @@ func TestRecordWaitsLongerThanARequest(t *testing.T) {
 		t.Errorf("the record after 600 ms: %q, %v", md, err)
 	}
 	if _, err := c.Me(context.Background()); err == nil {
-		t.Error("an ordinary request waited past requestTimeout")
+		t.Error("an ordinary request waited past RequestTimeout")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 
 	"github.com/Khan/genqlient/graphql"
@@ -27,10 +29,19 @@ var (
 	// ErrNoWebSocket: the server answers requests, but a subscription's WebSocket upgrade is
 	// answered with an HTTP status instead (most likely a proxy that does not pass WebSockets).
 	ErrNoWebSocket = errors.New("server answers, its WebSocket is refused")
+	// ErrGateway: a proxy before the server answered for it with HTTP 502 or 504: it could
+	// not reach the server, or got no answer from it in time. The request may have reached
+	// the server.
+	ErrGateway = errors.New("a proxy got no answer from the server")
+	// ErrNoAnswer: the server took the connection (and the request, if any) and sent no
+	// answer in the time allowed (RequestTimeout, OpenTimeout): stuck or overloaded. The
+	// request may have been carried out.
+	ErrNoAnswer = errors.New("server sent no answer in time")
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
-// (extensions.code, or UNREACHABLE when no answer came, with the Server asked) and the
+// (extensions.code; or, with the Server asked, UNREACHABLE when no connection could be made
+// or it broke, NO_ANSWER when none came in time, GATEWAY when a proxy said so) and the
 // server's message (or, UNREACHABLE, the network's: for the log, not for the user). On
 // BAD_USER_INPUT, Reason and Field are the first error's extensions.reason and .field, and
 // Problems lists every error of the answer, so the client words them in its own language.
@@ -42,7 +53,7 @@ type Error struct {
 	Field    string
 	Problems []Problem
 	// Server is the address asked (scheme and host, "http://127.0.0.1:8080") when it did not
-	// answer (UNREACHABLE).
+	// answer (UNREACHABLE), or when a proxy there answered that the server did not (GATEWAY).
 	Server string
 	Err    error
 }
@@ -87,16 +98,20 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "UNAVAILABLE"
 	case ErrNoWebSocket:
 		return e.Code == "NO_WEBSOCKET"
+	case ErrGateway:
+		return e.Code == "GATEWAY"
+	case ErrNoAnswer:
+		return e.Code == "NO_ANSWER"
 	}
 	return false
 }
 
-// classify is classify with the address of c's server on an UNREACHABLE error, so the user
-// is told which server did not answer.
+// classify is classify with the address of c's server on an UNREACHABLE, NO_ANSWER or GATEWAY
+// error, so the user is told which server did not answer.
 func (c *Client) classify(op string, err error) error {
 	err = classify(op, err)
 	var e *Error
-	if errors.As(err, &e) && e.Code == "UNREACHABLE" {
+	if errors.As(err, &e) && (e.Code == "UNREACHABLE" || e.Code == "NO_ANSWER" || e.Code == "GATEWAY") {
 		e.Server = c.server
 	}
 	return err
@@ -127,6 +142,11 @@ func classify(op string, err error) error {
 			e.Code = "FORBIDDEN"
 		case httpErr.StatusCode == 503:
 			e.Code = "UNAVAILABLE"
+		case httpErr.StatusCode == 502 || httpErr.StatusCode == 504:
+			// The proxy's own page (nginx, Envoy): its first line is enough for the details.
+			page, _, _ := strings.Cut(strings.TrimSpace(e.Message), "\n")
+			e.Code, e.Message = "GATEWAY", fmt.Sprintf("HTTP %d %s from the proxy before the server: %.200s",
+				httpErr.StatusCode, http.StatusText(httpErr.StatusCode), page)
 		case e.Code == "INTERNAL" || e.Code == "":
 			e.Code = fmt.Sprintf("HTTP_%d", httpErr.StatusCode)
 		}
@@ -139,6 +159,9 @@ func classify(op string, err error) error {
 	var closeErr *websocket.CloseError
 	if errors.As(err, &closeErr) {
 		return &Error{Op: op, Code: "UNREACHABLE", Message: "connection closed: " + closeErr.Text, Err: err}
+	}
+	if isNetTimeout(err) && !isDial(err) {
+		return &Error{Op: op, Code: "NO_ANSWER", Message: err.Error(), Err: err}
 	}
 	if isNetwork(err) {
 		return &Error{Op: op, Code: "UNREACHABLE", Message: err.Error(), Err: err}
@@ -183,31 +206,33 @@ func isNetwork(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetTimeout(err)
 }
 
+// isDial: no connection could be made (refused, no route, unknown host, the connect timed out).
+func isDial(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr) ||
+		errors.Is(err, syscall.ECONNREFUSED)
+}
+
 func isNetTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Outage says the server could not be asked or could not answer right now (not running, no
-// network, restarting, too slow): nothing is wrong with the request, and the same request may
-// be sent again once the server is back. The one rule of it, for the app's screens and for a
-// subscription waiting out its backoff.
+// network, restarting, stuck or too slow, a proxy before it got no answer): nothing is wrong
+// with the request, and the same request may be sent again once the server is back. The one
+// rule of it, for the app's screens and for a subscription waiting out its backoff.
 func Outage(err error) bool {
-	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) ||
-		errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrGateway) ||
+		errors.Is(err, ErrNoAnswer) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // NeverSent says a failed request never reached the server: no connection could be made
 // (refused, no route, unknown host), so the server cannot have carried it out and sending it
 // again cannot write twice. A 503 (ErrUnavailable) says the same. Any other UNREACHABLE error
-// (the connection broke, or no answer came in time) came after the request was sent: the
+// (the connection broke), ErrNoAnswer and ErrGateway came after the request was sent: the
 // server may have written it and only the answer was lost.
 func NeverSent(err error) bool {
-	if errors.Is(err, ErrUnavailable) {
-		return true
-	}
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr) ||
-		errors.Is(err, syscall.ECONNREFUSED)
+	return errors.Is(err, ErrUnavailable) || isDial(err)
 }

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // transport sends plain operations through genqlient's client and operations with an Upload
 // variable as a GraphQL multipart request (operations, map, then one part per file).
 type transport struct {
 	endpoint string
-	plain    graphql.Client // requests bounded by requestTimeout
+	plain    graphql.Client // requests bounded by RequestTimeout
 	long     graphql.Client // the longOperations
 	uploads  *http.Client
 }
@@ -75,7 +76,8 @@ func (t *transport) MakeRequest(ctx context.Context, req *graphql.Request, resp 
 		raw, _ := io.ReadAll(io.LimitReader(httpResp.Body, 1<<20))
 		var gqlResp graphql.Response
 		if json.Unmarshal(raw, &gqlResp) != nil || len(gqlResp.Errors) == 0 {
-			return &Error{Code: fmt.Sprintf("HTTP_%d", httpResp.StatusCode), Message: strings.TrimSpace(string(raw))}
+			// As genqlient does for its requests, so classify reads both alike.
+			gqlResp.Errors = gqlerror.List{{Message: strings.TrimSpace(string(raw))}}
 		}
 		return &graphql.HTTPError{Response: gqlResp, StatusCode: httpResp.StatusCode}
 	}

@@ -274,7 +274,7 @@ type wsDialer struct {
 }
 
 func (d *wsDialer) DialContext(ctx context.Context, url string, header http.Header) (graphql.WSConn, error) {
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dialer := websocket.Dialer{HandshakeTimeout: OpenTimeout, Proxy: http.ProxyFromEnvironment}
 	conn, resp, err := dialer.DialContext(ctx, url, header)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
@@ -286,7 +286,7 @@ func (d *wsDialer) DialContext(ctx context.Context, url string, header http.Head
 		return nil, err
 	}
 	// genqlient waits for connection_ack without a deadline of its own.
-	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_ = conn.SetReadDeadline(time.Now().Add(OpenTimeout * 3 / 2))
 	c := &wsConn{Conn: conn}
 	d.mu.Lock()
 	d.conn = c

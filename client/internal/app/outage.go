@@ -10,14 +10,17 @@ import (
 // ErrorDetail is the technical cause behind ErrorText's plain words, for whoever looks after
 // the server ("createContact: Post …: dial tcp 127.0.0.1:8080: connect: connection refused"):
 // the network's or the server's own message, with the address asked and no personal data.
-// It is "" where ErrorText already says all there is (input the server refused, a check the
-// app made itself), so the UI folds away details only where there are any.
+// For a file of the app's own that could not be written, it is the system's words
+// ("token file …: its folder: mkdir …: not a directory"). It is "" where ErrorText already
+// says all there is (input the server refused, a check the app made itself), so the UI folds
+// away details only where there are any.
 func ErrorDetail(err error) string {
 	if err == nil || errors.Is(err, api.ErrBadInput) {
 		return ""
 	}
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) || errors.Is(err, context.DeadlineExceeded) {
+	var tokenErr *TokenFileError
+	if errors.As(err, &apiErr) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &tokenErr) {
 		return err.Error()
 	}
 	return ""
@@ -25,7 +28,8 @@ func ErrorDetail(err error) string {
 
 // SaveErrorText is ErrorText for a failed write (a contact, a consent, a request, a decision
 // with its reason). During an outage it says whether the write is lost or may have reached
-// the server, and that what was typed stays to be sent again.
+// the server (the connection broke, or no answer came), and that what was typed stays to be
+// sent again.
 func SaveErrorText(err error, loc Localizer) string {
 	text := ErrorText(err, loc)
 	switch {
@@ -33,8 +37,10 @@ func SaveErrorText(err error, loc Localizer) string {
 		return text
 	case api.NeverSent(err):
 		return loc.T("save.failed.outage", map[string]any{"Error": text})
-	default:
+	case errors.Is(err, api.ErrUnreachable):
 		return loc.T("save.failed.unsure", map[string]any{"Error": text})
+	default: // no answer came, but the connection did not break
+		return loc.T("save.failed.unanswered", map[string]any{"Error": text})
 	}
 }
 

@@ -97,25 +97,43 @@ func readToken() string {
 	return strings.TrimSpace(string(b))
 }
 
+// TokenFileError: the token file could not be written or removed; the token typed holds
+// only until the app ends.
+type TokenFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *TokenFileError) Error() string { return "token file " + e.Path + ": " + e.Err.Error() }
+
+func (e *TokenFileError) Unwrap() error { return e.Err }
+
 // writeToken replaces the token file (mode 0600, written aside and renamed, so a crash leaves
-// the old token or the new one); an empty token removes it.
+// the old token or the new one); an empty token removes it. It fails with a *TokenFileError.
 func writeToken(token string) error {
 	path, err := TokenPath()
 	if err != nil {
-		return err
+		return &TokenFileError{Path: "~/.config/vermerk/token", Err: err}
 	}
+	if err := replaceToken(path, token); err != nil {
+		return &TokenFileError{Path: path, Err: err}
+	}
+	return nil
+}
+
+func replaceToken(path, token string) error {
 	if token == "" {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove the token file: %w", err)
+			return fmt.Errorf("remove: %w", err)
 		}
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("token directory: %w", err)
+		return fmt.Errorf("its folder: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".token-*")
 	if err != nil {
-		return fmt.Errorf("write the token file: %w", err)
+		return fmt.Errorf("write: %w", err)
 	}
 	defer os.Remove(f.Name()) // after the rename, nothing is there any more
 	_, err = f.WriteString(token + "\n")
@@ -126,7 +144,7 @@ func writeToken(token string) error {
 		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("write the token file: %w", err)
+		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }
@@ -149,6 +167,7 @@ func ErrorText(err error, loc Localizer) string {
 		msg = apiErr.Message
 	}
 	data := map[string]any{"Message": msg}
+	var tokenErr *TokenFileError
 	switch {
 	case errors.Is(err, api.ErrNoWebSocket) && apiErr != nil:
 		return loc.T("error.nowebsocket", map[string]any{"Server": apiErr.Server})
@@ -159,6 +178,10 @@ func ErrorText(err error, loc Localizer) string {
 			return loc.T("error.unreachable.unnamed", nil)
 		}
 		return loc.T("error.unreachable", map[string]any{"Server": apiErr.Server})
+	case errors.Is(err, api.ErrNoAnswer) && apiErr != nil:
+		return loc.T("error.noanswer", map[string]any{"Server": apiErr.Server})
+	case errors.Is(err, api.ErrGateway) && apiErr != nil:
+		return loc.T("error.gateway", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrUnauthenticated):
 		return loc.T("error.unauthenticated", data)
 	case errors.Is(err, api.ErrForbidden):
@@ -173,6 +196,8 @@ func ErrorText(err error, loc Localizer) string {
 		return BadInputText(apiErr, loc)
 	case apiErr != nil && (apiErr.Code == "INTERNAL" || strings.HasPrefix(apiErr.Code, "HTTP_")):
 		return loc.T("error.internal", data)
+	case errors.As(err, &tokenErr):
+		return loc.T("error.tokenfile", map[string]any{"Path": tokenErr.Path})
 	case errors.Is(err, ErrReasonRequired):
 		return loc.T("override.required", data)
 	case errors.Is(err, ErrGivenAtFormat):

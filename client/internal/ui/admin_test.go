@@ -201,8 +201,8 @@ func TestConsentProofShowsTheLedger(t *testing.T) {
 	test.Tap(s.Detail.Proof)
 	v := s.Detail.ProofView
 	eventually(t, "the ledger", func() bool { return len(v.Events) == 3 })
-	if rows, cols := v.Table.Length(); rows != 3 || cols != 6 {
-		t.Fatalf("table = %d×%d", rows, cols)
+	if rows, cols := v.Table.Length(); rows != 3 || cols != 6 || !v.Table.Visible() {
+		t.Fatalf("table = %d×%d, shown %v", rows, cols, v.Table.Visible())
 	}
 	var statuses []string
 	for i := range v.Events {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"io"
 	"strings"
 	"testing"
@@ -9,9 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // The server stops while someone works on the screens that are not the form: the importer,
@@ -19,20 +15,7 @@ import (
 // records and the export. Each says in plain words that the server is not reachable and what
 // to check, with the network's own words one click away under Technische Details.
 func TestEveryScreenKeepsTheTechnicalDetailsOfAnOutage(t *testing.T) {
-	srv := testserver.Run(t)
-	c, err := api.New(srv.URL, srv.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	given, family := "Erika", "Mustermann"
-	p, err := c.CreateContact(context.Background(), api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{"erika@example.test"}}, nil)
-	if err != nil || p.Contact == nil {
-		t.Fatalf("contact: %+v, %v", p, err)
-	}
-	detail, err := c.Contact(context.Background(), p.Contact.Id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c, detail := erikaOnServer(t, "erika@example.test")
 	test.NewTempApp(t)
 	loc := SetLanguage("de")
 	w := test.NewTempWindow(t, widget.NewLabel(""))

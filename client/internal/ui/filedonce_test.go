@@ -4,27 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // A request sent again after the answer to the first was lost (the form kept it and said it
 // may have been saved) is not filed twice: the server refuses it as filed already, and the form
 // says the request stands and starts afresh, as after a filing, instead of an error to fix.
 func TestARequestSentAgainSaysItIsFiledAndStartsAfresh(t *testing.T) {
-	srv := testserver.Run(t)
-	c, err := api.New(srv.URL, srv.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	given, family := "Erika", "Mustermann"
-	p, err := c.CreateContact(context.Background(), api.ContactInput{GivenName: &given, FamilyName: &family,
-		Emails: []string{"erika.again@example.test"}}, nil)
-	if err != nil || p.Contact == nil {
-		t.Fatalf("contact: %+v, %v", p, err)
-	}
-	erika := api.ContactSummary{Id: p.Contact.Id, GivenName: given, FamilyName: family}
+	_, c, detail := erikaOnServer(t, "erika.again@example.test")
+	erika := detail.ContactSummary
 	loc, w := testWindow(t)
 	f := newRequestFiling(c, loc)
 	w.SetContent(f.Object())

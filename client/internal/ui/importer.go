@@ -36,6 +36,11 @@ type ImportScreen struct {
 	Accept     *ReasonDialog
 	Problems   *widget.Label
 	Message    *Notice // no file yet, or why the preview, the start or the progress failed
+	// ListsMessage says why the chooser's distribution lists could not be loaded; ListsRetry
+	// loads them again. Both are hidden while the lists loaded.
+	ListsMessage *Notice
+	ListsRetry   *widget.Button
+	listsFailed  *fyne.Container
 	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
 	Jobs       *widget.Button
 	JobsDialog *ImportJobsDialog
@@ -73,6 +78,11 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	s.Start.Disable()
 	s.List = widget.NewSelect(nil, nil)
 	s.List.PlaceHolder = t("import.list")
+	s.ListsMessage = newNotice(widget.WarningImportance)
+	s.ListsRetry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), s.LoadLists)
+	s.listsFailed = container.NewBorder(nil, nil, nil, container.NewVBox(s.ListsRetry), s.ListsMessage.Object())
+	s.listsFailed.Hide()
+	s.ListsRetry.Hide()
 	s.Progress.Hide()
 	s.Rows = widget.NewTable(s.tableSize, func() fyne.CanvasObject {
 		l := widget.NewLabel("Musterstraße 12")
@@ -92,7 +102,7 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 		actions.Add(jobs)
 	}
 	top := container.NewVBox(
-		actions,
+		actions, s.listsFailed,
 		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message.Object(),
 	)
 	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
@@ -105,14 +115,23 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 
 func (s *ImportScreen) Object() fyne.CanvasObject { return s.root }
 
-// LoadLists fills the list chooser.
+// LoadLists fills the list chooser; when that fails it says so above the screen, with a
+// button that loads them again.
 func (s *ImportScreen) LoadLists() {
+	s.ListsRetry.Disable()
 	go func() {
 		lists, err := s.b.Lists(context.Background())
 		do(func() {
+			s.ListsRetry.Enable()
 			if err != nil {
+				s.ListsMessage.Show(tf("import.lists.failed", map[string]any{"Error": app.ErrorText(err, s.loc)}), err)
+				s.ListsRetry.Show()
+				s.listsFailed.Show()
 				return
 			}
+			s.ListsMessage.SetText("")
+			s.ListsRetry.Hide()
+			s.listsFailed.Hide()
 			var names []string
 			for _, l := range lists {
 				names = append(names, l.Name)

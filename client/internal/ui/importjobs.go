@@ -22,6 +22,7 @@ const ImportJobsLimit = 50
 type ImportJobsDialog struct {
 	List    *widget.List
 	Message *Notice
+	Retry   *widget.Button // loads the list again after a failed load
 	Jobs    []api.ImportJobSummary
 	Dialog  dialog.Dialog
 }
@@ -43,7 +44,6 @@ func (s *ImportScreen) ShowJobs() {
 		return
 	}
 	d := &ImportJobsDialog{Message: newNotice(widget.MediumImportance)}
-	d.Message.SetText(t("importjobs.loading"))
 	d.List = widget.NewList(func() int { return len(d.Jobs) },
 		func() fyne.CanvasObject {
 			l := rowLabel()
@@ -61,16 +61,27 @@ func (s *ImportScreen) ShowJobs() {
 			}
 		})
 	closeBtn := widget.NewButton(t("action.close"), func() { d.Dialog.Hide(); s.JobsDialog = nil })
-	content := container.NewBorder(d.Message.Object(), container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, d.List)
+	d.Retry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), func() { s.loadJobs(d, lister) })
+	d.Retry.Hide()
+	content := container.NewBorder(d.Message.Object(), container.NewHBox(layout.NewSpacer(), d.Retry, closeBtn), nil, nil, d.List)
 	d.Dialog = dialog.NewCustomWithoutButtons(t("importjobs.title"), content, s.win)
 	d.Dialog.Resize(fyne.NewSize(900, 500))
 	d.Dialog.Show()
 	s.JobsDialog = d
+	s.loadJobs(d, lister)
+}
+
+// loadJobs fills the list of earlier imports; when that fails the list says why and offers to
+// load it again.
+func (s *ImportScreen) loadJobs(d *ImportJobsDialog, lister app.ImportJobLister) {
+	d.Message.SetText(t("importjobs.loading"))
+	d.Retry.Hide()
 	go func() {
 		jobs, err := lister.ImportJobs(context.Background(), ImportJobsLimit, "")
 		do(func() {
 			if err != nil {
 				d.Message.ShowError(err, s.loc)
+				d.Retry.Show()
 				return
 			}
 			d.Jobs = jobs

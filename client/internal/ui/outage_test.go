@@ -19,7 +19,6 @@ import (
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/demo"
-	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // The server goes away in the middle of the day while someone fills in the form, and comes
@@ -31,11 +30,7 @@ func TestAFormFilledWhileTheServerIsAwayIsScreenedOnceItIsBack(t *testing.T) {
 	old := app.ScreenRetry
 	app.ScreenRetry = 300 * time.Millisecond
 	t.Cleanup(func() { app.ScreenRetry = old })
-	srv := testserver.Run(t)
-	c, err := api.New(srv.URL, srv.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := ownServer(t)
 	const erased = "erika.mustermann@example.test"
 	if _, err := c.BlacklistAdd(context.Background(), api.ContactInput{Emails: []string{erased}}, "Löschung auf Wunsch (Art. 17)"); err != nil {
 		t.Fatal(err)
@@ -97,21 +92,12 @@ func TestTheLiveFeedComesBackAfterAnOutageAndMissesNothing(t *testing.T) {
 	oldMin := api.BackoffMin
 	api.BackoffMin = 200 * time.Millisecond
 	t.Cleanup(func() { api.BackoffMin = oldMin })
-	srv := testserver.Run(t)
-	direct, err := api.New(srv.URL, srv.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, direct, erika := erikaOnServer(t, "erika@example.test")
 	ctx := context.Background()
 	if _, err := direct.CreatePurpose(ctx, api.PurposeInput{Key: "newsletter", Name: "Newsletter", LegalBasis: api.LegalBasisConsent}); err != nil {
 		t.Fatal(err)
 	}
-	family, given := "Mustermann", "Erika"
-	p, err := direct.CreateContact(ctx, api.ContactInput{GivenName: &given, FamilyName: &family, Emails: []string{"erika@example.test"}}, nil)
-	if err != nil || p.Contact == nil {
-		t.Fatalf("contact: %+v, %v", p, err)
-	}
-	id := p.Contact.Id
+	id := erika.Id
 	revoke := func(channel string) {
 		t.Helper()
 		evidence := "Anruf, Ticket " + channel // she gave it again before each revocation

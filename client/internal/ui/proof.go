@@ -53,6 +53,7 @@ func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
 	for i, c := range proofColumns {
 		v.Table.SetColumnWidth(i, c.width)
 	}
+	v.Table.Hide() // until there are events: column headers alone read as an empty ledger
 	content := container.NewBorder(v.Message.Object(), nil, nil, nil, v.Table)
 	v.Dialog = dialog.NewCustom(tf("proof.title", map[string]any{"Name": name}), t("action.close"), content, win)
 	v.Dialog.Resize(fyne.NewSize(1120, 460))
@@ -93,5 +94,10 @@ func (v *ProofView) show(events []api.ProofEvent, err error) {
 		v.Message.SetText(tn("proof.count", len(events), nil))
 	}
 	v.Events = events
+	if len(events) == 0 {
+		v.Table.Hide()
+		return
+	}
+	v.Table.Show()
 	v.Table.Refresh()
 }

@@ -75,15 +75,19 @@ func (s *Shell) ShowSettings() {
 		next := read()
 		relabel := next.Language != s.settings.Language
 		s.settings = next
-		if err := s.settings.Save(s.fa.Preferences()); err != nil {
-			dialog.ShowError(err, s.Win)
-		}
+		saveErr := s.settings.Save(s.fa.Preferences())
 		if relabel {
 			s.loc = SetLanguage(next.Language)
 			s.Win.SetTitle(t("app.title"))
 			s.Settings.SetText(t("action.settings"))
 		}
 		s.Connect()
+		if saveErr != nil {
+			// The settings hold for this session; the dialog opens again with them and says
+			// what was not saved, to be saved again once the cause is fixed.
+			s.ShowSettings()
+			s.Dialog.Result.ShowError(saveErr, s.loc)
+		}
 	}, s.Win)
 	d.Dialog.Resize(fyne.NewSize(520, 320))
 	s.Dialog = d

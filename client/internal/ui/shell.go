@@ -119,7 +119,7 @@ func (s *Shell) Connect() {
 			defer s.markReady()
 			if err != nil {
 				s.showOffline(err)
-				if errors.Is(err, api.ErrUnauthenticated) {
+				if errors.Is(err, api.ErrUnauthenticated) && s.Dialog == nil {
 					s.ShowSettings()
 				}
 				return
