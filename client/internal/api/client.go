@@ -140,6 +140,9 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	if req.URL.Scheme == t.scheme && strings.EqualFold(req.URL.Host, t.host) {
 		req.Header.Set("Authorization", "Bearer "+t.token)
+		if key := IdempotencyKeyOf(req.Context()); key != "" {
+			req.Header.Set(IdempotencyHeader, key)
+		}
 	} else {
 		req.Header.Del("Authorization")
 	}

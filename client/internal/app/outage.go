@@ -44,6 +44,20 @@ func SaveErrorText(err error, loc Localizer) string {
 	}
 }
 
+// SubmissionErrorText is SaveErrorText for a save sent as a Submission (its Idempotency-Key
+// goes with it again): when it is unclear whether it was saved, sending it again is safe, and
+// the text says so instead of asking the user to look first.
+func SubmissionErrorText(err error, loc Localizer) string {
+	switch {
+	case !api.Outage(err) || api.NeverSent(err):
+		return SaveErrorText(err, loc)
+	case errors.Is(err, api.ErrUnreachable):
+		return loc.T("save.failed.unsure.resend", map[string]any{"Error": ErrorText(err, loc)})
+	default:
+		return loc.T("save.failed.unanswered.resend", map[string]any{"Error": ErrorText(err, loc)})
+	}
+}
+
 // ScreenErrorText says that a live screen got no answer: the input is unchecked, not clear.
 // During an outage it says the check goes on by itself (NewLiveScreen retries) and leaves the
 // server's address and what to check to the save's message and the status line.

@@ -41,6 +41,7 @@ type FormScreen struct {
 	content fyne.CanvasObject
 	initial app.ContactForm // the text the form opened with
 	unsent  bool            // the last save never reached the server (it was away)
+	sub     app.Submission  // the save under way until its answer is known (Idempotency-Key)
 
 	OnSaved  func(api.ContactDetail)
 	OnCancel func()
@@ -190,17 +191,21 @@ func (s *FormScreen) save(reason *string) {
 	s.Message.SetText("")
 	s.Save.Disable()
 	model := s.Model()
+	// The same submission (its Idempotency-Key) until the server's answer is known: sent
+	// again after a lost answer, it is saved once.
+	ctx := s.sub.Context(context.Background())
 	go func() {
-		r, err := app.Save(context.Background(), s.b, model, reason)
+		r, err := app.Save(ctx, s.b, model, reason)
 		do(func() { s.saved(r, err, reason != nil) })
 	}()
 }
 
 func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.Save.Enable()
+	s.sub.Answered(err)
 	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
 	if err != nil {
-		text := app.SaveErrorText(err, s.loc)
+		text := app.SubmissionErrorText(err, s.loc)
 		if s.Override != nil {
 			s.Override.Fail(text, err)
 			return

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/vermerk/vermerk/client/internal/api"
+)
+
+// Submission is one thing the user sends (a contact, a consent, a blacklisting) under one
+// Idempotency-Key, from the first click until the server's answer is known: when the answer
+// is lost ("unclear whether it was saved") and the user sends it again, the server carries
+// it out once and answers with the first answer. Any answer of the server (saved, refused,
+// a blacklist match to decide) ends the submission; the next send is a new one.
+type Submission struct {
+	mu  sync.Mutex
+	key string
+}
+
+// Context returns ctx carrying the submission's key (a new one when the last send was
+// answered).
+func (s *Submission) Context(ctx context.Context) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.key == "" {
+		s.key = api.NewIdempotencyKey()
+	}
+	return api.WithIdempotencyKey(ctx, s.key)
+}
+
+// Answered ends the submission unless err says its answer did not come (an outage: the
+// request may have been carried out, and sending it again must use the same key).
+func (s *Submission) Answered(err error) {
+	if err != nil && api.Outage(err) {
+		return
+	}
+	s.Forget()
+}
+
+// Forget ends the submission: the next send is a new one (the user cleared the form, or
+// chose to send what the server refused as another request).
+func (s *Submission) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key = ""
+}
+
+// AlreadyCarriedOut says the server carried the request out before and kept no answer for
+// it (the person it named was erased since, say): nothing was done twice.
+func AlreadyCarriedOut(err error) bool {
+	return api.HasReason(err, "ALREADY_CARRIED_OUT")
+}
+
+// SentBeforeChange says the submission's earlier send arrived, and what the user sent again
+// under its key differs from it (changed while the answer was unclear): the earlier version
+// was carried out, the change was not.
+func SentBeforeChange(err error) bool {
+	return api.HasReason(err, "IDEMPOTENCY_KEY_REUSED")
+}
