@@ -8,12 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
@@ -40,13 +37,7 @@ func TestAProxyAnswering502IsAnOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	test.NewTempApp(t)
-	loc := SetLanguage("de")
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	w.Resize(fyne.NewSize(1000, 760))
-	f := NewFormScreen(c, loc, w, app.ContactForm{})
-	w.SetContent(f.Object())
-	t.Cleanup(f.Close)
+	f := newFormOn(t, c)
 
 	test.Type(f.GivenName, "Erika")
 	test.Type(f.FamilyName, "Mustermann")

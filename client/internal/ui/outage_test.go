@@ -35,13 +35,7 @@ func TestAFormFilledWhileTheServerIsAwayIsScreenedOnceItIsBack(t *testing.T) {
 	if _, err := c.BlacklistAdd(context.Background(), api.ContactInput{Emails: []string{erased}}, "Löschung auf Wunsch (Art. 17)"); err != nil {
 		t.Fatal(err)
 	}
-	test.NewTempApp(t)
-	loc := SetLanguage("de")
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	w.Resize(fyne.NewSize(1000, 760))
-	f := NewFormScreen(c, loc, w, app.ContactForm{})
-	w.SetContent(f.Object())
-	t.Cleanup(f.Close)
+	f := newFormOn(t, c)
 
 	srv.Stop(t)
 	test.Type(f.GivenName, "Erika")
@@ -308,12 +302,7 @@ func TestASaveWhoseAnswerWasLostSaysItMayHaveBeenSaved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	test.NewTempApp(t)
-	loc := SetLanguage("de")
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	f := NewFormScreen(c, loc, w, app.ContactForm{})
-	w.SetContent(f.Object())
-	t.Cleanup(f.Close)
+	f := newFormOn(t, c)
 	test.Type(f.FamilyName, "Mustermann")
 	test.Type(f.Emails, "erika@example.test")
 	test.Tap(f.Save)
@@ -394,4 +383,18 @@ func TestAConsentAndARequestTypedWhileTheServerIsAwayStay(t *testing.T) {
 	if f.Channel.Text != "Brief" || f.Note.Text != "Auskunft nach Art. 15" || f.Contact.SelectedIndex() != 0 {
 		t.Errorf("the request form after the failure: %q, %q, contact %d", f.Channel.Text, f.Note.Text, f.Contact.SelectedIndex())
 	}
+}
+
+// newFormOn opens an empty contact form against c in a German test window of 1000×760 (the
+// window closes with the test).
+func newFormOn(t *testing.T, c *api.Client) *FormScreen {
+	t.Helper()
+	test.NewTempApp(t)
+	loc := SetLanguage("de")
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(1000, 760))
+	f := NewFormScreen(c, loc, w, app.ContactForm{})
+	w.SetContent(f.Object())
+	t.Cleanup(f.Close)
+	return f
 }

@@ -12,12 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
-	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
@@ -54,15 +51,9 @@ func TestASaveSentAgainAfterItsAnswerWasLostIsSavedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	test.NewTempApp(t)
-	loc := SetLanguage("de")
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	w.Resize(fyne.NewSize(1000, 760))
-	f := NewFormScreen(c, loc, w, app.ContactForm{})
+	f := newFormOn(t, c)
 	var saved atomic.Int32
 	f.OnSaved = func(api.ContactDetail) { saved.Add(1) }
-	w.SetContent(f.Object())
-	t.Cleanup(f.Close)
 
 	test.Type(f.GivenName, "Erika")
 	test.Type(f.FamilyName, "Mustermann")
