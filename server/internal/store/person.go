@@ -14,11 +14,16 @@ import (
 // neighbours selects up to $2 of the live contacts sharing a normalised e-mail or phone with
 // one of the contacts $1, or restricted together with one of them by an active blacklist entry
 // (contact_restrictions: an objection or restriction named them as one person's records), other
-// than those.
+// than those. One index probe per identifier of $1, whatever the statistics say: as a join, a
+// save during an import into a young database was planned as a hash join over every e-mail
+// stored (the statistics still of the empty table), 30–250 ms instead of a tenth of one.
 const neighbours = `SELECT DISTINCT o.contact_id::text FROM (
-		SELECT x.contact_id FROM contact_emails e JOIN contact_emails x ON x.normalized = e.normalized WHERE e.contact_id = ANY($1::uuid[])
-		UNION SELECT x.contact_id FROM contact_phones p JOIN contact_phones x ON x.number = p.number WHERE p.contact_id = ANY($1::uuid[])
-		UNION SELECT x.contact_id FROM contact_restrictions r JOIN contact_restrictions x ON x.entry_id = r.entry_id WHERE r.contact_id = ANY($1::uuid[])) o
+		SELECT x.contact_id FROM contact_emails e CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_emails x WHERE x.normalized = e.normalized LIMIT $2) x WHERE e.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_phones p CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_phones x WHERE x.number = p.number LIMIT $2) x WHERE p.contact_id = ANY($1::uuid[])
+		UNION SELECT x.contact_id FROM contact_restrictions r CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_restrictions x WHERE x.entry_id = r.entry_id LIMIT $2) x WHERE r.contact_id = ANY($1::uuid[])) o
 	WHERE o.contact_id <> ALL($1::uuid[]) ORDER BY 1 LIMIT $2`
 
 // MaxPersonRecords bounds the records of one person: more means identifiers shared far
