@@ -43,8 +43,14 @@ func TestSubmitSendsAgainUnderTheSameKeyOnlyAfterAnOutage(t *testing.T) {
 		}
 	}
 	Submit(&s, send(fmt.Errorf("recordConsent: %w", api.ErrUnreachable)))
+	if !s.Pending() {
+		t.Fatal("after an outage the submission is not pending")
+	}
 	if n, err := Submit(&s, send(nil)); n != 2 || err != nil {
 		t.Fatalf("Submit = %d, %v; want what send returned", n, err)
+	}
+	if s.Pending() {
+		t.Fatal("after an answer the submission is still pending")
 	}
 	Submit(&s, send(nil))
 	if len(keys[0]) != 36 || keys[1] != keys[0] || keys[2] == keys[1] {

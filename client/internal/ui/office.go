@@ -382,6 +382,11 @@ func (s *OfficeScreen) loadTokens() {
 func (s *OfficeScreen) createToken() {
 	req := app.TokenRequest{Name: s.TokenName.Text, Role: s.selectedRole(), PurposeKeys: s.TokenPurposes.Selected, Expires: s.TokenExpires.Text}
 	existing := s.tokens
+	if s.addingToken.Pending() {
+		// The token listed under this name may be the unanswered send's own: sent again, the
+		// server answers with it, its secret included, and makes no other.
+		existing = nil
+	}
 	s.AddToken.Disable()
 	s.TokenMsg.SetText("")
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,10 +80,10 @@ func clientBehindLossyProxy(t *testing.T, srv *testserver.Server) (*api.Client, 
 	return c, p
 }
 
-// sendTwice taps send while the answers to field are lost, waits until the screen says so
-// in msg (send enabled again) and checks that it says sending again is safe; then it taps send
-// again with the answers coming through and waits until answered.
-func (p *lossyProxy) sendTwice(t *testing.T, what, field string, send *widget.Button, msg *Notice, answered func() bool) {
+// sendLosingTheAnswer taps send while the answers to field are lost, waits until the screen
+// says so in msg (send enabled again) and checks that it says sending again is safe; then
+// the answers come through again.
+func (p *lossyProxy) sendLosingTheAnswer(t *testing.T, what, field string, send *widget.Button, msg *Notice) {
 	t.Helper()
 	p.LoseAnswersTo(field)
 	test.Tap(send)
@@ -91,6 +92,12 @@ func (p *lossyProxy) sendTwice(t *testing.T, what, field string, send *widget.Bu
 		t.Errorf("%s whose answer was lost says %q, want that sending it again is safe", what, msg.Text)
 	}
 	p.LoseAnswersTo("")
+}
+
+// sendTwice is sendLosingTheAnswer, then send tapped again and waited for until answered.
+func (p *lossyProxy) sendTwice(t *testing.T, what, field string, send *widget.Button, msg *Notice, answered func() bool) {
+	t.Helper()
+	p.sendLosingTheAnswer(t, what, field, send, msg)
 	test.Tap(send)
 	eventuallyE2E(t, what+" sent again", answered)
 }
@@ -185,7 +192,15 @@ func TestEveryScreenSendsAWriteOnceAlsoWhenItsAnswerWasLost(t *testing.T) {
 		s.Reload()
 		eventuallyE2E(t, "the office", func() bool { return s.TokenRole.Selected != "" })
 		test.Type(s.TokenName, "Kasse Filiale 2")
-		proxy.sendTwice(t, "a new token", "createApiToken", s.AddToken, s.TokenMsg, func() bool { return s.Secret != nil || !s.AddToken.Disabled() })
+		proxy.sendLosingTheAnswer(t, "a new token", "createApiToken", s.AddToken, s.TokenMsg)
+		// The list, loaded again meanwhile, shows the token the lost send made: sent again,
+		// the form is not refused for its name, and shows that token's secret.
+		s.Reload()
+		eventuallyE2E(t, "the token in the list", func() bool {
+			return slices.ContainsFunc(s.TokenList(), func(tok api.ApiTokenFields) bool { return tok.Name == "Kasse Filiale 2" })
+		})
+		test.Tap(s.AddToken)
+		eventuallyE2E(t, "the token sent again", func() bool { return s.Secret != nil || !s.AddToken.Disabled() })
 		if s.Secret == nil || !strings.HasPrefix(s.Secret.Secret.Text, "vmk_") {
 			t.Fatalf("the token sent again shows no secret; the form says %q", s.TokenMsg.Text)
 		}
