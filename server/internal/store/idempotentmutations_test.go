@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/vermerk/vermerk/graph/generated"
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -41,7 +43,8 @@ func TestEveryMutationSentTwiceWithItsKeyIsCarriedOutOnce(t *testing.T) {
 	f.admin(t, `mutation { createList(input: {key: "news", name: "News", purposeKey: "newsletter"}) { id } }`, nil)
 
 	cases := keyedMutations()
-	for _, field := range generated.NewExecutableSchema(generated.Config{}).Schema().Mutation.Fields {
+	mutations := generated.NewExecutableSchema(generated.Config{}).Schema().Mutation.Fields
+	for _, field := range mutations {
 		name := field.Name
 		if _, ok := notKeyed[name]; ok {
 			continue
@@ -73,7 +76,7 @@ func TestEveryMutationSentTwiceWithItsKeyIsCarriedOutOnce(t *testing.T) {
 		})
 	}
 	for name := range cases {
-		if generated.NewExecutableSchema(generated.Config{}).Schema().Mutation.Fields.ForName(name) == nil {
+		if mutations.ForName(name) == nil {
 			t.Errorf("case %s names no mutation of the schema", name)
 		}
 	}
@@ -140,16 +143,9 @@ func (f *fixture) tables(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := map[string]string{}
 	for _, n := range names {
