@@ -52,12 +52,15 @@ func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec gra
 		t.writeError(ctx, w, exec, rc, err)
 		return
 	}
-	if first != nil && first.Response != nil {
-		replay(w, first.Response)
+	if first != nil {
+		// Carried out: its answer, or, when none is kept (it named a person erased since, or
+		// was too large), that it was carried out. Not run again: what it did may refuse it
+		// now (an erasure sent again would hear that the contact is not found).
+		t.answerFirst(ctx, w, exec, rc, claim, first)
 		return
 	}
-	// Not carried out yet (or carried out and its answer not kept: the transaction that
-	// writes finds the key taken and writes nothing).
+	// Not carried out yet: the transaction that writes claims the key, or finds it taken by a
+	// request sent at the same time and writes nothing.
 	ctx = idempotency.With(ctx, claim)
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	b := responseBytes(responses(ctx))
@@ -69,19 +72,34 @@ func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec gra
 		}
 	case claim.Lost() != nil:
 		// Sent again while the first one ran: its answer, once kept.
-		deadline := time.Now().Add(firstAnswerWait)
-		for time.Now().Before(deadline) && ctx.Err() == nil {
-			if first, err := t.keys.First(ctx, claim); err == nil && first != nil && first.Response != nil {
-				replay(w, first.Response)
-				return
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
+		t.answerFirst(ctx, w, exec, rc, claim, claim.Lost())
+		return
 	}
 	writeBody(w, b)
+}
+
+// answerFirst answers a request sent again after the first one with its key committed: with
+// the first one's answer once it is kept (waiting while the first may still be answering, up
+// to firstAnswerWait after its commit), else with ErrCarriedOut.
+func (t postTransport) answerFirst(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, claim *idempotency.Claim, first *idempotency.First) {
+	deadline := first.At.Add(firstAnswerWait)
+	if now := time.Now(); now.Before(first.At) { // the database's clock ahead of ours
+		deadline = now.Add(firstAnswerWait)
+	}
+	for first.Response == nil && time.Now().Before(deadline) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+		if again, err := t.keys.First(ctx, claim); err == nil && again != nil {
+			first = again
+		}
+	}
+	if first.Response != nil {
+		replay(w, first.Response)
+		return
+	}
+	t.writeError(ctx, w, exec, rc, idempotency.ErrCarriedOut(first.At))
 }
 
 // replay answers with the first request's answer.

@@ -191,13 +191,24 @@ func (p ErasurePlan) KeepIDs() []string {
 }
 
 // ErasePlanned erases the person as planned (ADMIN); the reason is required and audited.
+// Sent again after its answer was lost, the erasure was carried out by the first send, whose
+// answer the server forgot with the person (ALREADY_CARRIED_OUT): that is done, not a
+// failure, and the receipt has no ErasedAt (ErasedEarlier).
 func ErasePlanned(ctx context.Context, b Backend, p ErasurePlan, reason string) (api.PersonErasure, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return api.PersonErasure{}, ErrMissing{"reason"}
 	}
-	return b.ErasePerson(ctx, p.Preview.Contact.Id, reason, p.KeepIDs())
+	r, err := b.ErasePerson(ctx, p.Preview.Contact.Id, reason, p.KeepIDs())
+	if AlreadyCarriedOut(err) {
+		return api.PersonErasure{ContactId: p.Preview.Contact.Id}, nil
+	}
+	return r, err
 }
+
+// ErasedEarlier says the receipt r is of an erasure carried out by an earlier send whose
+// answer was lost: the server keeps nothing of the person to tell when, or what is left.
+func ErasedEarlier(r api.PersonErasure) bool { return r.ErasedAt.IsZero() }
 
 var unsafeFileChars = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
 

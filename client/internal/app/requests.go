@@ -114,11 +114,17 @@ func AlreadyFiled(err error) bool {
 }
 
 // CompleteRequest closes a request with its outcome, which must be given; keep and checked
-// as the server's completeRequest (records that are someone else; records checked).
+// as the server's completeRequest (records that are someone else; records checked). Sent
+// again after its answer was lost, an erasure request completed by the first send hears
+// ALREADY_CARRIED_OUT (its answer went with the person): that is done, not a failure.
 func CompleteRequest(ctx context.Context, b RequestsBackend, id, outcome string, keep, checked []string) (api.CompletedRequest, error) {
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" {
 		return api.CompletedRequest{}, ErrMissing{"outcome"}
 	}
-	return b.CompleteRequest(ctx, id, outcome, keep, checked)
+	r, err := b.CompleteRequest(ctx, id, outcome, keep, checked)
+	if AlreadyCarriedOut(err) {
+		return api.CompletedRequest{}, nil
+	}
+	return r, err
 }

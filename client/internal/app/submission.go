@@ -37,6 +37,24 @@ func (s *Submission) Answered(err error) {
 	s.Forget()
 }
 
+// Pending reports whether the submission was sent and its answer did not come: sent again, it
+// goes under the same key, and what the first send did is what the server answers with.
+func (s *Submission) Pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.key != ""
+}
+
+// Submit sends one write of the submission s: send gets a context carrying s's key, and the
+// answer ends s unless it did not come (then the user's next send goes under the same key and
+// is carried out once). Every write a screen sends goes through it, with the screen's error
+// texts from SubmissionErrorText.
+func Submit[T any](s *Submission, send func(ctx context.Context) (T, error)) (T, error) {
+	r, err := send(s.Context(context.Background()))
+	s.Answered(err)
+	return r, err
+}
+
 // Forget ends the submission: the next send is a new one (the user cleared the form, or
 // chose to send what the server refused as another request).
 func (s *Submission) Forget() {

@@ -30,3 +30,30 @@ func TestASubmissionKeepsItsKeyUntilItIsAnswered(t *testing.T) {
 		first = next
 	}
 }
+
+// Submit sends under the submission's key: sent again after an outage, the write goes with
+// the same key; after an answer, with a new one.
+func TestSubmitSendsAgainUnderTheSameKeyOnlyAfterAnOutage(t *testing.T) {
+	var s Submission
+	var keys []string
+	send := func(err error) func(ctx context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			keys = append(keys, api.IdempotencyKeyOf(ctx))
+			return len(keys), err
+		}
+	}
+	Submit(&s, send(fmt.Errorf("recordConsent: %w", api.ErrUnreachable)))
+	if !s.Pending() {
+		t.Fatal("after an outage the submission is not pending")
+	}
+	if n, err := Submit(&s, send(nil)); n != 2 || err != nil {
+		t.Fatalf("Submit = %d, %v; want what send returned", n, err)
+	}
+	if s.Pending() {
+		t.Fatal("after an answer the submission is still pending")
+	}
+	Submit(&s, send(nil))
+	if len(keys[0]) != 36 || keys[1] != keys[0] || keys[2] == keys[1] {
+		t.Fatalf("keys sent %q: want a UUID, the same after the outage, a new one after the answer", keys)
+	}
+}

@@ -134,11 +134,14 @@ func (s *AdminScreen) AskRemove(i int) {
 		Title: t("admin.remove.title"), Text: t("admin.remove.text"), Details: s.entryText(e),
 		Confirm: t("admin.remove"), Danger: true,
 		OnConfirm: func(reason string) {
+			sub := &s.Remove.sub
 			go func() {
-				_, err := app.RemoveFromBlacklist(context.Background(), s.b, e.Id, reason)
+				_, err := app.Submit(sub, func(ctx context.Context) (api.BlacklistEntryFields, error) {
+					return app.RemoveFromBlacklist(ctx, s.b, e.Id, reason)
+				})
 				do(func() {
 					if err != nil {
-						s.Remove.Fail(app.SaveErrorText(err, s.loc), err)
+						s.Remove.Fail(app.SubmissionErrorText(err, s.loc), err)
 						return
 					}
 					s.Remove.Close()

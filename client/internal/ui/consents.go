@@ -113,6 +113,7 @@ type GrantForm struct {
 	Dialog       dialog.Dialog
 	keys         map[string]string
 	texts        map[string][]app.TextChoice // by purpose key
+	sub          app.Submission              // the consent being recorded, until its answer is known
 	loc          localizer
 	Fields       *widget.Form // the dialog's form
 }
@@ -201,11 +202,13 @@ func (v *ConsentsView) SubmitGrant() {
 	f := g.form()
 	g.Save.Disable()
 	go func() {
-		_, err := app.GrantConsent(context.Background(), v.b, v.contactID, f, time.Now())
+		_, err := app.Submit(&g.sub, func(ctx context.Context) (api.ConsentFields, error) {
+			return app.GrantConsent(ctx, v.b, v.contactID, f, time.Now())
+		})
 		do(func() {
 			g.Save.Enable()
 			if err != nil {
-				g.Message.Show(app.SaveErrorText(err, v.loc), err)
+				g.Message.Show(app.SubmissionErrorText(err, v.loc), err)
 				return
 			}
 			g.Dialog.Hide()
@@ -222,6 +225,8 @@ type RevokeForm struct {
 	Confirm, Cancel *widget.Button
 	Message         *Notice
 	Dialog          dialog.Dialog
+
+	sub app.Submission // what the dialog sends, until its answer is known (Idempotency-Key)
 }
 
 func (v *ConsentsView) showRevoke(key, name string) {
@@ -231,10 +236,12 @@ func (v *ConsentsView) showRevoke(key, name string) {
 		text := app.ChannelFromText(r.Channel.Text, app.RevocationChannels, v.loc)
 		r.Confirm.Disable()
 		go func() {
-			c, err := app.Revoke(context.Background(), v.b, v.contactID, key, text)
+			c, err := app.Submit(&r.sub, func(ctx context.Context) (api.ConsentFields, error) {
+				return app.Revoke(ctx, v.b, v.contactID, key, text)
+			})
 			do(func() {
 				if err != nil {
-					r.Message.Show(app.SaveErrorText(err, v.loc), err)
+					r.Message.Show(app.SubmissionErrorText(err, v.loc), err)
 					r.Confirm.Enable()
 					return
 				}

@@ -237,6 +237,9 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 func (s *ContactsScreen) ShowReceipt(name string, r api.PersonErasure) {
 	text := wrapLabel(tf("erase.receipt", map[string]any{"Name": name, "At": s.loc.DateTime(r.ErasedAt),
 		"Entry": shortID(r.BlacklistEntry.Id), "Kinds": kindsText(r.BlacklistEntry.IdentifierKinds), "Reason": r.BlacklistEntry.Reason}))
+	if app.ErasedEarlier(r) {
+		text.SetText(tf("erase.receipt.earlier", map[string]any{"Name": name}))
+	}
 	if n := len(r.ErasedContactIds); n > 1 {
 		text.SetText(text.Text + " " + tn("erase.receipt.count", n, nil))
 	}

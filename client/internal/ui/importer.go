@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
@@ -53,20 +54,23 @@ type ImportScreen struct {
 		inserted int
 	}
 
-	flow   app.ImportFlow
-	open   func() (io.ReadCloser, error)
-	lists  map[string]string
-	b      app.Backend
-	loc    localizer
-	win    fyne.Window
-	ctx    context.Context
-	cancel context.CancelFunc
-	bottom *container.Scroll
-	root   fyne.CanvasObject
+	flow  app.ImportFlow
+	open  func() (io.ReadCloser, error)
+	lists map[string]string
+	// deciding holds each held row's decision until its answer is known (by job and line),
+	// so a decision sent again after a lost answer goes under its Idempotency-Key.
+	deciding map[string]*app.Submission
+	b        app.Backend
+	loc      localizer
+	win      fyne.Window
+	ctx      context.Context
+	cancel   context.CancelFunc
+	bottom   *container.Scroll
+	root     fyne.CanvasObject
 }
 
 func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScreen {
-	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{},
+	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{}, deciding: map[string]*app.Submission{},
 		File: boldLabel(""), Detected: widget.NewLabel(""), Columns: wrapLabel(""), Unknown: wrapLabel(""),
 		Progress: widget.NewProgressBar(), Status: wrapLabel(""), Held: container.NewVBox(),
 		Problems: wrapLabel(""), Message: newNotice(widget.MediumImportance)}
@@ -359,15 +363,23 @@ func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {
 }
 
 func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string) {
+	key := fmt.Sprintf("%s/%d", jobID, line)
+	sub := s.deciding[key]
+	if sub == nil {
+		sub = &app.Submission{}
+		s.deciding[key] = sub
+	}
 	go func() {
-		job, err := s.b.DecideImportRow(context.Background(), jobID, line, accept, reason)
+		job, err := app.Submit(sub, func(ctx context.Context) (api.ImportJobFields, error) {
+			return s.b.DecideImportRow(ctx, jobID, line, accept, reason)
+		})
 		do(func() {
 			if err != nil {
-				if s.Accept != nil {
-					s.Accept.Fail(app.SaveErrorText(err, s.loc), err)
-					return
+				if text := app.SubmissionErrorText(err, s.loc); s.Accept != nil {
+					s.Accept.Fail(text, err)
+				} else {
+					s.Message.Show(text, err)
 				}
-				s.Message.ShowError(err, s.loc)
 				return
 			}
 			if s.Accept != nil {

@@ -74,6 +74,8 @@ type OfficeScreen struct {
 	loc         localizer
 	win         fyne.Window
 	now         func() time.Time
+	// what each form sends, until its answer is known (Idempotency-Key)
+	addingPurpose, addingList, addingToken, addingHook app.Submission
 }
 
 // DeliveryLimit is how many of the newest webhook deliveries the screen loads.
@@ -111,7 +113,15 @@ func formGrid(pairs ...fyne.CanvasObject) *fyne.Container {
 }
 
 // officeErrorText words the screen's own checks, then whatever the server said.
-func officeErrorText(err error, loc localizer) string {
+func officeErrorText(err error, loc localizer) string { return officeText(err, loc, app.ErrorText) }
+
+// officeSubmissionErrorText is officeErrorText for a write sent with app.Submit: when it is
+// unclear whether it was carried out, it says that sending it again is safe.
+func officeSubmissionErrorText(err error, loc localizer) string {
+	return officeText(err, loc, app.SubmissionErrorText)
+}
+
+func officeText(err error, loc localizer, otherwise func(error, app.Localizer) string) string {
 	var oe app.OfficeError
 	if errors.As(err, &oe) {
 		data := app.DayData(loc) // a day typed wrong is told the form to type
@@ -120,7 +130,7 @@ func officeErrorText(err error, loc localizer) string {
 		}
 		return tf("office.error."+oe.Key, data)
 	}
-	return app.ErrorText(err, loc)
+	return otherwise(err, loc)
 }
 
 // ---- purposes and lists
@@ -226,11 +236,13 @@ func (s *OfficeScreen) createPurpose() {
 	s.AddPurpose.Disable()
 	s.PurposeMsg.SetText("")
 	go func() {
-		p, err := app.CreatePurpose(context.Background(), s.o, key, name, basis, desc)
+		p, err := app.Submit(&s.addingPurpose, func(ctx context.Context) (api.PurposeFields, error) {
+			return app.CreatePurpose(ctx, s.o, key, name, basis, desc)
+		})
 		do(func() {
 			s.AddPurpose.Enable()
 			if err != nil {
-				s.PurposeMsg.Show(officeErrorText(err, s.loc), err)
+				s.PurposeMsg.Show(officeSubmissionErrorText(err, s.loc), err)
 				return
 			}
 			s.PurposeMsg.SetText("")
@@ -252,11 +264,13 @@ func (s *OfficeScreen) createList() {
 	s.AddList.Disable()
 	s.ListMsg.SetText("")
 	go func() {
-		_, err := app.CreateList(context.Background(), s.o, key, name, purposeKey)
+		_, err := app.Submit(&s.addingList, func(ctx context.Context) (api.ListFields, error) {
+			return app.CreateList(ctx, s.o, key, name, purposeKey)
+		})
 		do(func() {
 			s.AddList.Enable()
 			if err != nil {
-				s.ListMsg.Show(officeErrorText(err, s.loc), err)
+				s.ListMsg.Show(officeSubmissionErrorText(err, s.loc), err)
 				return
 			}
 			s.ListMsg.SetText("")
@@ -368,14 +382,21 @@ func (s *OfficeScreen) loadTokens() {
 func (s *OfficeScreen) createToken() {
 	req := app.TokenRequest{Name: s.TokenName.Text, Role: s.selectedRole(), PurposeKeys: s.TokenPurposes.Selected, Expires: s.TokenExpires.Text}
 	existing := s.tokens
+	if s.addingToken.Pending() {
+		// The token listed under this name may be the unanswered send's own: sent again, the
+		// server answers with it, its secret included, and makes no other.
+		existing = nil
+	}
 	s.AddToken.Disable()
 	s.TokenMsg.SetText("")
 	go func() {
-		created, err := app.CreateToken(context.Background(), s.o, req, existing, s.now())
+		created, err := app.Submit(&s.addingToken, func(ctx context.Context) (api.CreatedApiToken, error) {
+			return app.CreateToken(ctx, s.o, req, existing, s.now())
+		})
 		do(func() {
 			s.AddToken.Enable()
 			if err != nil {
-				s.TokenMsg.Show(officeErrorText(err, s.loc), err)
+				s.TokenMsg.Show(officeSubmissionErrorText(err, s.loc), err)
 				return
 			}
 			s.TokenMsg.SetText("")
@@ -397,10 +418,12 @@ func (s *OfficeScreen) AskRevoke(i int) {
 	s.RevokeDialog = showConfirmDialog(s.win, tf("office.token.revoke.title", map[string]any{"Name": tok.Name}),
 		t("office.token.revoke.text"), t("office.token.revoke"), func(d *ConfirmDialog) {
 			go func() {
-				_, err := s.o.RevokeApiToken(context.Background(), tok.Id)
+				_, err := app.Submit(&d.sub, func(ctx context.Context) (api.ApiTokenFields, error) {
+					return s.o.RevokeApiToken(ctx, tok.Id)
+				})
 				do(func() {
 					if err != nil {
-						d.Fail(officeErrorText(err, s.loc), err)
+						d.Fail(officeSubmissionErrorText(err, s.loc), err)
 						return
 					}
 					d.Close()
@@ -449,6 +472,8 @@ type ConfirmDialog struct {
 	Abort   *widget.Button
 	Message *Notice
 	Dialog  dialog.Dialog
+
+	sub app.Submission // what the dialog sends, until its answer is known (Idempotency-Key)
 }
 
 func showConfirmDialog(win fyne.Window, title, text, confirm string, onConfirm func(*ConfirmDialog)) *ConfirmDialog {
@@ -634,11 +659,13 @@ func (s *OfficeScreen) createWebhook() {
 	s.AddHook.Disable()
 	s.HookMsg.SetText("")
 	go func() {
-		h, err := app.CreateWebhook(context.Background(), s.o, url, kinds, secret)
+		h, err := app.Submit(&s.addingHook, func(ctx context.Context) (api.WebhookFields, error) {
+			return app.CreateWebhook(ctx, s.o, url, kinds, secret)
+		})
 		do(func() {
 			s.AddHook.Enable()
 			if err != nil {
-				s.HookMsg.Show(officeErrorText(err, s.loc), err)
+				s.HookMsg.Show(officeSubmissionErrorText(err, s.loc), err)
 				return
 			}
 			s.HookMsg.SetText("")
@@ -659,10 +686,12 @@ func (s *OfficeScreen) AskDelete(i int) {
 	s.DeleteDialog = showConfirmDialog(s.win, t("office.webhook.delete.title"), tf("office.webhook.delete.text", map[string]any{"URL": h.Url}),
 		t("office.webhook.delete"), func(d *ConfirmDialog) {
 			go func() {
-				_, err := s.o.DeleteWebhook(context.Background(), h.Id)
+				_, err := app.Submit(&d.sub, func(ctx context.Context) (api.WebhookFields, error) {
+					return s.o.DeleteWebhook(ctx, h.Id)
+				})
 				do(func() {
 					if err != nil {
-						d.Fail(officeErrorText(err, s.loc), err)
+						d.Fail(officeSubmissionErrorText(err, s.loc), err)
 						return
 					}
 					d.Close()
@@ -684,6 +713,8 @@ type NewSecretDialog struct {
 	Abort   *widget.Button
 	Message *Notice
 	Dialog  dialog.Dialog
+
+	sub app.Submission // what the dialog sends, until its answer is known (Idempotency-Key)
 }
 
 // AskNewSecret asks for a new shared secret of webhook i and sets it: when the receiver
@@ -700,10 +731,12 @@ func (s *OfficeScreen) AskNewSecret(i int) {
 		d.Message.SetText("")
 		secret := d.Secret.Text
 		go func() {
-			_, err := app.SetWebhookSecret(context.Background(), s.o, h.Id, secret)
+			_, err := app.Submit(&d.sub, func(ctx context.Context) (api.WebhookFields, error) {
+				return app.SetWebhookSecret(ctx, s.o, h.Id, secret)
+			})
 			do(func() {
 				if err != nil {
-					d.Message.Show(officeErrorText(err, s.loc), err)
+					d.Message.Show(officeSubmissionErrorText(err, s.loc), err)
 					d.Confirm.Enable()
 					return
 				}

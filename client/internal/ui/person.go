@@ -39,6 +39,7 @@ type ListsView struct {
 	keys    map[string]string // choice label → list key
 	rows    *fyne.Container
 	root    fyne.CanvasObject
+	putting app.Submission // putting her on the chosen list, until its answer is known
 }
 
 func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail) *ListsView {
@@ -78,11 +79,14 @@ func (v *ListsView) askPutBack(id, key string, refused error) {
 		Title: t("lists.putback.title"), Text: app.ErrorText(refused, v.loc), Details: v.Choice.Selected,
 		Confirm: t("lists.putback.confirm"),
 		OnConfirm: func(reason string) {
+			sub := &v.PutBack.sub
 			go func() {
-				c, err := app.PutOnList(context.Background(), v.b, id, key, reason)
+				c, err := app.Submit(sub, func(ctx context.Context) (api.ContactDetail, error) {
+					return app.PutOnList(ctx, v.b, id, key, reason)
+				})
 				do(func() {
 					if err != nil {
-						v.PutBack.Fail(app.SaveErrorText(err, v.loc), err)
+						v.PutBack.Fail(app.SubmissionErrorText(err, v.loc), err)
 						return
 					}
 					v.PutBack.Close()
@@ -134,10 +138,12 @@ func (v *ListsView) askTakeOff(key, listName string) {
 		tf("lists.remove.text", map[string]any{"Name": app.DisplayName(v.contact.ContactSummary), "List": listName}),
 		t("lists.remove.confirm"), func(d *ConfirmDialog) {
 			go func() {
-				c, err := app.TakeOffList(context.Background(), v.b, id, key)
+				c, err := app.Submit(&d.sub, func(ctx context.Context) (api.ContactDetail, error) {
+					return app.TakeOffList(ctx, v.b, id, key)
+				})
 				do(func() {
 					if err != nil {
-						d.Fail(app.SaveErrorText(err, v.loc), err)
+						d.Fail(app.SubmissionErrorText(err, v.loc), err)
 						return
 					}
 					d.Close()
@@ -156,14 +162,16 @@ func (v *ListsView) askTakeOff(key, listName string) {
 func (v *ListsView) putOn(key string) {
 	id := v.contact.Id
 	go func() {
-		c, err := app.PutOnList(context.Background(), v.b, id, key, "")
+		c, err := app.Submit(&v.putting, func(ctx context.Context) (api.ContactDetail, error) {
+			return app.PutOnList(ctx, v.b, id, key, "")
+		})
 		do(func() {
 			if app.LeftTheList(err) {
 				v.askPutBack(id, key, err)
 				return
 			}
 			if err != nil {
-				v.Message.Show(app.SaveErrorText(err, v.loc), err)
+				v.Message.Show(app.SubmissionErrorText(err, v.loc), err)
 				return
 			}
 			v.Message.SetText("")
@@ -190,6 +198,7 @@ type DuplicatesView struct {
 	loc     localizer
 	records []api.ContactDetail
 	ids     map[string]string // radio label → id
+	sub     app.Submission    // the merge, until its answer is known (Idempotency-Key)
 }
 
 func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, dups []api.ContactDetail) *DuplicatesView {
@@ -283,7 +292,9 @@ func (v *DuplicatesView) submit() {
 	reason := v.Reason.Text
 	v.Merge.Disable()
 	go func() {
-		c, err := app.Merge(context.Background(), v.b, into, from, reason)
+		c, err := app.Submit(&v.sub, func(ctx context.Context) (api.ContactDetail, error) {
+			return app.Merge(ctx, v.b, into, from, reason)
+		})
 		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
 	}()
 }
@@ -307,6 +318,7 @@ type ErasureView struct {
 	loc  localizer
 	plan *app.ErasurePlan
 	body *fyne.Container
+	sub  app.Submission // the erasure, until its answer is known (Idempotency-Key)
 }
 
 func newErasureView(b app.Backend, loc localizer, win fyne.Window, c api.ContactSummary) *ErasureView {
@@ -398,16 +410,19 @@ func (v *ErasureView) submit() {
 	plan, reason := *v.plan, v.Reason.Text
 	v.Confirm.Disable()
 	go func() {
-		r, err := app.ErasePlanned(context.Background(), v.b, plan, reason)
+		r, err := app.Submit(&v.sub, func(ctx context.Context) (api.PersonErasure, error) {
+			return app.ErasePlanned(ctx, v.b, plan, reason)
+		})
 		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
 	}()
 }
 
-// finishDialog ends a dialog's submission, on the UI goroutine: on err it shows the error in
-// msg and calls retry; otherwise it hides dlg and hands the result to then (when set).
+// finishDialog ends a dialog's submission (app.Submit), on the UI goroutine: on err it shows
+// the error in msg and calls retry; otherwise it hides dlg and hands the result to then (when
+// set).
 func finishDialog[T any](loc localizer, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
 	if err != nil {
-		msg.Show(app.SaveErrorText(err, loc), err)
+		msg.Show(app.SubmissionErrorText(err, loc), err)
 		retry()
 		return
 	}
@@ -507,12 +522,14 @@ func (d *DetailView) AskBlock() {
 		Title: t("block.title"), Text: t("block.text"), Details: app.DisplayName(d.contact.ContactSummary),
 		Confirm: t("block.confirm"), Danger: true,
 		OnConfirm: func(reason string) {
-			id := d.contact.Id
+			id, sub := d.contact.Id, &d.BlockDialog.sub
 			go func() {
-				e, err := app.Block(context.Background(), d.b, id, reason)
+				e, err := app.Submit(sub, func(ctx context.Context) (api.BlacklistEntryFields, error) {
+					return app.Block(ctx, d.b, id, reason)
+				})
 				do(func() {
 					if err != nil {
-						d.BlockDialog.Fail(app.SaveErrorText(err, d.loc), err)
+						d.BlockDialog.Fail(app.SubmissionErrorText(err, d.loc), err)
 						return
 					}
 					d.BlockDialog.Close()

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/vermerk/vermerk/client/internal/app"
 )
 
 // ReasonDialog asks for a written reason before something that is audited: saving a
@@ -20,6 +22,8 @@ type ReasonDialog struct {
 	Abort   *widget.Button
 	Message *Notice
 	Dialog  dialog.Dialog
+
+	sub app.Submission // what the dialog sends, until its answer is known (Idempotency-Key)
 }
 
 // reasonSpec is what one ReasonDialog says.

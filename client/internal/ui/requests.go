@@ -184,9 +184,11 @@ func (s *RequestsScreen) AskExtend(i int) {
 		Text:  tf("requests.extend.text", map[string]any{"Latest": s.loc.Date(latest)}),
 		Extra: widget.NewForm(widget.NewFormItem(t("requests.extend.until"), s.Until)),
 		OnConfirm: func(reason string) {
-			until := s.Until.Text
+			until, sub := s.Until.Text, &s.ExtendDialog.sub
 			go func() {
-				_, err := app.ExtendRequest(context.Background(), s.b, r.Id, until, reason)
+				_, err := app.Submit(sub, func(ctx context.Context) (api.RequestFields, error) {
+					return app.ExtendRequest(ctx, s.b, r.Id, until, reason)
+				})
 				do(func() { s.closed(s.ExtendDialog, err, func() { s.ExtendDialog = nil }) })
 			}()
 		},
@@ -204,8 +206,11 @@ func (s *RequestsScreen) AskReject(i int) {
 		Title: t("requests.reject.title"), Text: t("requests.reject.text"), Details: s.RowText(i),
 		Confirm: t("requests.reject"), Danger: true,
 		OnConfirm: func(reason string) {
+			sub := &s.RejectDialog.sub
 			go func() {
-				_, err := app.RejectRequest(context.Background(), s.b, r.Id, reason)
+				_, err := app.Submit(sub, func(ctx context.Context) (api.RequestFields, error) {
+					return app.RejectRequest(ctx, s.b, r.Id, reason)
+				})
 				do(func() { s.closed(s.RejectDialog, err, func() { s.RejectDialog = nil }) })
 			}()
 		},
@@ -220,7 +225,7 @@ func (s *RequestsScreen) closed(d *ReasonDialog, err error, forget func()) {
 		return
 	}
 	if err != nil {
-		d.Fail(app.SaveErrorText(err, s.loc), err)
+		d.Fail(app.SubmissionErrorText(err, s.loc), err)
 		return
 	}
 	d.Close()
@@ -265,11 +270,14 @@ func (s *RequestsScreen) AskComplete(i int) {
 					return
 				}
 			}
+			sub := &s.Complete.sub
 			go func() {
-				done, err := app.CompleteRequest(context.Background(), s.b, r.Id, outcome, keep, checked)
+				done, err := app.Submit(sub, func(ctx context.Context) (api.CompletedRequest, error) {
+					return app.CompleteRequest(ctx, s.b, r.Id, outcome, keep, checked)
+				})
 				do(func() {
 					if err != nil {
-						s.Complete.Fail(app.SaveErrorText(err, s.loc), err)
+						s.Complete.Fail(app.SubmissionErrorText(err, s.loc), err)
 						return
 					}
 					s.Complete.Close()
@@ -368,6 +376,7 @@ type RequestFiling struct {
 	OnAlreadyFiled func()
 
 	contacts []api.ContactSummary
+	sub      app.Submission // the filing, until its answer is known (Idempotency-Key)
 	b        app.RequestFiler
 	loc      localizer
 	root     fyne.CanvasObject
@@ -470,7 +479,9 @@ func (f *RequestFiling) FileRequest() {
 	f.File.Disable()
 	f.setFiled("")
 	go func() {
-		r, err := app.FileRequest(context.Background(), f.b, form)
+		r, err := app.Submit(&f.sub, func(ctx context.Context) (api.RequestFields, error) {
+			return app.FileRequest(ctx, f.b, form)
+		})
 		do(func() {
 			f.File.Enable()
 			if app.AlreadyFiled(err) {
@@ -483,7 +494,7 @@ func (f *RequestFiling) FileRequest() {
 				return
 			}
 			if err != nil {
-				f.Message.Show(app.SaveErrorText(err, f.loc), err)
+				f.Message.Show(app.SubmissionErrorText(err, f.loc), err)
 				return
 			}
 			f.reset()
