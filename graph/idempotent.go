@@ -86,7 +86,7 @@ func (t postTransport) answerFirst(ctx context.Context, w http.ResponseWriter, e
 	if now := time.Now(); now.Before(first.At) { // the database's clock ahead of ours
 		deadline = now.Add(firstAnswerWait)
 	}
-	for first.Response == nil && time.Now().Before(deadline) && ctx.Err() == nil {
+	for first.Response == nil && !first.Answered && time.Now().Before(deadline) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(50 * time.Millisecond):

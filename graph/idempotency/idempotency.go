@@ -90,6 +90,7 @@ type Claim struct {
 type First struct {
 	At       time.Time
 	Response []byte // nil while it is still being answered, or when its answer was not kept
+	Answered bool   // its answer was sent (and kept, unless Response is nil)
 }
 
 // Held reports whether a transaction of this request has claimed the key (later

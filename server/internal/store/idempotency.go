@@ -52,9 +52,9 @@ var errKeyVanished = errors.New("the key was pruned while it was claimed; send t
 func findKey(ctx context.Context, q Querier, c *idempotency.Claim) (first *idempotency.First, same bool, err error) {
 	var salt, digest []byte
 	first = &idempotency.First{}
-	err = q.QueryRow(ctx, `SELECT salt, digest, claimed_at, response FROM idempotent_requests
+	err = q.QueryRow(ctx, `SELECT salt, digest, claimed_at, response, answered_at IS NOT NULL FROM idempotent_requests
 		WHERE caller = $1 AND key = $2 AND claimed_at > now() - $3::interval`, c.Caller, c.Key, idempotency.TTL).
-		Scan(&salt, &digest, &first.At, &first.Response)
+		Scan(&salt, &digest, &first.At, &first.Response, &first.Answered)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -62,6 +62,7 @@ func findKey(ctx context.Context, q Querier, c *idempotency.Claim) (first *idemp
 		return nil, false, fmt.Errorf("read the idempotency key: %w", err)
 	}
 	if digest == nil { // forgotten with a person the answer named: carried out, nothing more known
+		first.Answered = true
 		return first, true, nil
 	}
 	return first, bytes.Equal(saltedDigest(salt, c.Digest), digest), nil
@@ -104,10 +105,13 @@ var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 // Keep stores the answer of the request that claimed c's key. Every id the answer holds is
 // kept beside it, and the answer is forgotten with any contact among them (erasure,
 // retention: migration 00043's trigger), so a kept answer never outlives a person it names.
-// An answer that names an erased contact is not kept.
+// An answer that names an erased contact, or is larger than MaxKeptAnswer, is not kept; the
+// key is marked answered in every case (a request sent again then hears at once that it was
+// carried out).
 func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response []byte) error {
+	ctx = context.WithoutCancel(ctx)
 	if len(response) > MaxKeptAnswer {
-		return nil
+		return s.answered(ctx, c)
 	}
 	ids := slices.Compact(slices.Sorted(func(yield func(string) bool) {
 		for _, m := range uuidPattern.FindAll(response, -1) {
@@ -122,7 +126,6 @@ func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response [
 	// The live contacts it names are locked against deletion until the answer is stored (an
 	// erasure then deletes it with them), and an answer naming an erased one is not stored:
 	// the trigger cannot forget what is written after the person went.
-	ctx = context.WithoutCancel(ctx)
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT FROM contacts WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, ids); err != nil {
 			return err
@@ -132,16 +135,32 @@ func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response [
 			return err
 		}
 		if erased {
-			return nil
+			return markAnswered(ctx, tx, c)
 		}
-		_, err := tx.Exec(ctx, `UPDATE idempotent_requests SET response = $3, contact_ids = $4
+		tag, err := tx.Exec(ctx, `UPDATE idempotent_requests SET response = $3, contact_ids = $4, answered_at = now()
 			WHERE caller = $1 AND key = $2 AND digest IS NOT NULL`, c.Caller, c.Key, response, ids)
+		if err == nil && tag.RowsAffected() == 0 { // forgotten meanwhile
+			err = markAnswered(ctx, tx, c)
+		}
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store.Idempotency.Keep: %w", err)
 	}
 	return nil
+}
+
+// answered marks c's key answered without keeping the answer.
+func (s *Idempotency) answered(ctx context.Context, c *idempotency.Claim) error {
+	if err := markAnswered(ctx, s.db.Pool, c); err != nil {
+		return fmt.Errorf("store.Idempotency.Keep: %w", err)
+	}
+	return nil
+}
+
+func markAnswered(ctx context.Context, q Querier, c *idempotency.Claim) error {
+	_, err := q.Exec(ctx, `UPDATE idempotent_requests SET answered_at = now() WHERE caller = $1 AND key = $2`, c.Caller, c.Key)
+	return err
 }
 
 // PruneKeys deletes the keys older than idempotency.TTL; it returns how many.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
 )
@@ -211,6 +212,27 @@ func TestAKeptAnswerIsForgottenWithThePersonItNames(t *testing.T) {
 	}
 	if n := recordsWith(t, s, email); n != 0 {
 		t.Fatalf("sent again after her erasure, it wrote %d records", n)
+	}
+}
+
+// An erasure's answer names the person it erased, so it is not kept: sent again, the erasure
+// hears at once that it was carried out, without waiting for an answer that will not come.
+func TestAnErasureSentAgainHearsAtOnceThatItWasCarriedOut(t *testing.T) {
+	s := apptest.Start(t)
+	id := post(t, s, apptest.AdminToken, "", createWithKey, erika("erika.again@example.test")).contactID(t)
+	const erase = `mutation($id: ID!) { eraseContact(id: $id, reason: "Art. 17 request") { contactId } }`
+	first := post(t, s, apptest.AdminToken, "erase-1", erase, map[string]any{"id": id})
+	if errs := first.result(t).Errors; len(errs) != 0 {
+		t.Fatalf("the erasure: %v", errs)
+	}
+	start := time.Now()
+	again := post(t, s, apptest.AdminToken, "erase-1", erase, map[string]any{"id": id})
+	took := time.Since(start)
+	if reason, _ := reasonOf(t, again); reason != "ALREADY_CARRIED_OUT" {
+		t.Fatalf("the erasure sent again: %s, want ALREADY_CARRIED_OUT", again.body)
+	}
+	if took > time.Second {
+		t.Errorf("the erasure sent again was answered after %v, want at once (well under a second)", took.Round(time.Millisecond))
 	}
 }
 
