@@ -13,14 +13,7 @@ import (
 // The import refreshes them when it has grown the tables by a tenth or more.
 func TestTotalCountIsRightJustAfterABigImport(t *testing.T) {
 	s := apptest.Start(t)
-	const rows = 30_000
-	file, _ := generated(t, rows, 7)
-	var started struct{ StartImport job }
-	upload(t, s.URL, apptest.AdminToken, startImport, nil, "gross.csv", file).Decode(t, &started)
-	j := waitJob(t, s, started.StartImport.ID)
-	if j.Status != "DONE" || j.Inserted < rows/2 {
-		t.Fatalf("import: %s, %d inserted", j.Status, j.Inserted)
-	}
+	importGenerated(t, s, 30_000, 7)
 	contacts := queryInt(t, s.DBURL, `SELECT count(*) FROM contacts`)
 	var out struct{ Contacts struct{ TotalCount int } }
 	s.MustAdmin(t, &out, `{ contacts(first: 1) { totalCount } }`, nil)
@@ -35,18 +28,25 @@ func TestTotalCountIsRightJustAfterABigImport(t *testing.T) {
 // tens of milliseconds. The import refreshes them while it more than doubles the contacts.
 func TestStatisticsAreRefreshedWhileABigImportRuns(t *testing.T) {
 	s := apptest.Start(t)
-	const rows = 60_000
-	file, _ := generated(t, rows, 11)
-	var started struct{ StartImport job }
-	upload(t, s.URL, apptest.AdminToken, startImport, nil, "gross.csv", file).Decode(t, &started)
-	j := waitJob(t, s, started.StartImport.ID)
-	if j.Status != "DONE" || j.Inserted < 45_000 {
-		t.Fatalf("import: %s, %d inserted, want DONE and 45,000 or more", j.Status, j.Inserted)
-	}
+	j := importGenerated(t, s, 60_000, 11)
 	// one ANALYZE when the import is done, and at least one while it ran
 	for _, table := range []string{"contacts", "contact_emails", "contact_phones"} {
 		if n := queryInt(t, s.DBURL, `SELECT analyze_count FROM pg_stat_user_tables WHERE relname = $1`, table); n < 2 {
 			t.Errorf("%s analysed %d times during and after an import of %d contacts into an empty database, want 2 or more", table, n, j.Inserted)
 		}
 	}
+}
+
+// importGenerated imports a generated file of rows rows into s as ADMIN and waits for the job,
+// which must end DONE with at least half the rows inserted.
+func importGenerated(t *testing.T, s *apptest.Server, rows int, seed int64) job {
+	t.Helper()
+	file, _ := generated(t, rows, seed)
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, nil, "gross.csv", file).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+	if j.Status != "DONE" || j.Inserted < rows/2 {
+		t.Fatalf("import of %d generated rows: %s, %d inserted, want DONE and half or more", rows, j.Status, j.Inserted)
+	}
+	return j
 }

@@ -37,6 +37,21 @@ func ContactsDB(t testing.TB, n int) *pgx.Conn {
 	return conn
 }
 
+// OtherPeople adds n generated contacts to the database of conn (Otto Fremd1…n), each with an
+// e-mail (fremd<i>@example.test) and a phone of its own: the crowd a test of a query plan looks
+// for one person among.
+func OtherPeople(t testing.TB, conn *pgx.Conn, n int) {
+	t.Helper()
+	if _, err := conn.Exec(t.Context(), `WITH c AS (INSERT INTO contacts (given_name, family_name, sort_key, search_text)
+			SELECT 'Otto', 'Fremd' || i, 'fremd', 'otto fremd' FROM generate_series(1, $1::int) i RETURNING id, family_name),
+		m AS (INSERT INTO contact_emails (contact_id, position, address, normalized, hash, key_id)
+			SELECT id, 0, family_name || '@example.test', family_name || '@example.test', sha256(family_name::bytea), 'k1' FROM c)
+		INSERT INTO contact_phones (contact_id, position, number, hash, key_id)
+			SELECT id, 0, '+4930' || (5550000 + substr(family_name, 6)::int), sha256(('p' || family_name)::bytea), 'k1' FROM c`, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Connect connects to dbURL, or fails t; the connection is closed when the test ends.
 func Connect(t testing.TB, dbURL string) *pgx.Conn {
 	t.Helper()

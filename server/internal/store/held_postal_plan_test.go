@@ -25,14 +25,7 @@ func TestHeldRowsOfAPersonAreFoundByIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 50,000 other people's records, each with an e-mail and a phone
-	if _, err := conn.Exec(ctx, `WITH c AS (INSERT INTO contacts (given_name, family_name, sort_key, search_text)
-			SELECT 'Otto', 'Fremd' || i, 'fremd', 'otto fremd' FROM generate_series(1, 50000) i RETURNING id, family_name),
-		m AS (INSERT INTO contact_emails (contact_id, position, address, normalized, hash, key_id)
-			SELECT id, 0, family_name || '@example.test', family_name || '@example.test', sha256(family_name::bytea), 'k1' FROM c)
-		INSERT INTO contact_phones (contact_id, position, number, hash, key_id)
-			SELECT id, 0, '+4930' || (5550000 + substr(family_name, 6)::int), sha256(('p' || family_name)::bytea), 'k1' FROM c`); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.OtherPeople(t, conn, 50000)
 	// 50,000 rows of other people, and one of hers by name and address only
 	postal, street := "10115", "Lindenstr. 12"
 	hers := store.HeldNameAddressKeys("Mustermann", "Erika", &postal, &street)

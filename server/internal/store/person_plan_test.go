@@ -31,14 +31,7 @@ func TestTheRecordsOfAPersonAreFoundByIndexWithTheStatisticsOfEmptyTables(t *tes
 		SELECT min(id::text), max(id::text) FROM c`).Scan(&erika, &second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `WITH c AS (INSERT INTO contacts (given_name, family_name, sort_key, search_text)
-			SELECT 'Otto', 'Fremd' || i, 'fremd', 'otto fremd' FROM generate_series(1, 50000) i RETURNING id, family_name),
-		m AS (INSERT INTO contact_emails (contact_id, position, address, normalized, hash, key_id)
-			SELECT id, 0, family_name || '@example.test', family_name || '@example.test', sha256(family_name::bytea), 'k1' FROM c)
-		INSERT INTO contact_phones (contact_id, position, number, hash, key_id)
-			SELECT id, 0, '+4930' || (5550000 + substr(family_name, 6)::int), sha256(('p' || family_name)::bytea), 'k1' FROM c`); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.OtherPeople(t, conn, 50000)
 	records, _, err := store.SamePerson(ctx, conn, erika, nil)
 	if err != nil {
 		t.Fatal(err)
