@@ -384,7 +384,7 @@ func (s *OfficeScreen) createToken() {
 	existing := s.tokens
 	if s.addingToken.Pending() {
 		// The token listed under this name may be the unanswered send's own: sent again, the
-		// server answers with it, its secret included, and makes no other.
+		// server makes no other and says it was made (its secret is not kept to show again).
 		existing = nil
 	}
 	s.AddToken.Disable()
@@ -395,6 +395,12 @@ func (s *OfficeScreen) createToken() {
 		})
 		do(func() {
 			s.AddToken.Enable()
+			if app.AlreadyCarriedOut(err) {
+				// made by the send whose answer was lost; its secret was shown to no one
+				s.TokenMsg.Show(tf("office.token.madeBefore", map[string]any{"Name": strings.TrimSpace(req.Name)}), nil)
+				s.loadTokens()
+				return
+			}
 			if err != nil {
 				s.TokenMsg.Show(officeSubmissionErrorText(err, s.loc), err)
 				return

@@ -248,7 +248,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		return err
 	}
 	// Idempotency-Keys of mutations live a day; every instance prunes the older ones hourly.
-	keys := store.NewIdempotency(a.DB)
+	keys := store.NewIdempotency(a.DB, auth.SecretPrefix)
 	a.Keys, svc.Keys = keys, keys
 	pruneCtx, stopPrune := context.WithCancel(context.WithoutCancel(ctx))
 	pruned := make(chan struct{})

@@ -77,10 +77,25 @@ func saltedDigest(salt []byte, request [32]byte) []byte {
 
 // Idempotency is the transport's side of Idempotency-Key: what the first request with a key
 // answered, and keeping that answer.
-type Idempotency struct{ db *DB }
+type Idempotency struct {
+	db      *DB
+	secrets [][]byte
+}
 
-// NewIdempotency returns the keys of db.
-func NewIdempotency(db *DB) *Idempotency { return &Idempotency{db: db} }
+// NewIdempotency returns the keys of db. An answer holding one of secrets (the prefix of API
+// token secrets) is not kept: of a secret only its hash is stored.
+func NewIdempotency(db *DB, secrets ...string) *Idempotency {
+	s := &Idempotency{db: db}
+	for _, p := range secrets {
+		s.secrets = append(s.secrets, []byte(p))
+	}
+	return s
+}
+
+// holdsSecret reports whether response holds one of s.secrets.
+func (s *Idempotency) holdsSecret(response []byte) bool {
+	return slices.ContainsFunc(s.secrets, func(p []byte) bool { return bytes.Contains(response, p) })
+}
 
 // First returns the request that holds c's key (nil when no request has written under it
 // within its day); a key sent with another request is ErrReused.
@@ -105,12 +120,12 @@ var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 // Keep stores the answer of the request that claimed c's key. Every id the answer holds is
 // kept beside it, and the answer is forgotten with any contact among them (erasure,
 // retention: migration 00043's trigger), so a kept answer never outlives a person it names.
-// An answer that names an erased contact, or is larger than MaxKeptAnswer, is not kept; the
-// key is marked answered in every case (a request sent again then hears at once that it was
-// carried out).
+// An answer that names an erased contact, holds a secret (NewIdempotency) or is larger than
+// MaxKeptAnswer is not kept; the key is marked answered in every case (a request sent again
+// then hears at once that it was carried out).
 func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response []byte) error {
 	ctx = context.WithoutCancel(ctx)
-	if len(response) > MaxKeptAnswer {
+	if len(response) > MaxKeptAnswer || s.holdsSecret(response) {
 		return s.answered(ctx, c)
 	}
 	ids := slices.Compact(slices.Sorted(func(yield func(string) bool) {

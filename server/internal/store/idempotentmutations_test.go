@@ -20,8 +20,9 @@ import (
 // writes what it needs (without a key) and returns the request.
 type keyedMutation struct {
 	prepare func(t *testing.T, f *fixture) (query string, vars map[string]any)
-	// forgotten: the first answer names a person who is gone after it (an erasure), so it is
-	// not kept, and the request sent again hears ALREADY_CARRIED_OUT instead of it.
+	// forgotten: the first answer is not kept — it names a person who is gone after it (an
+	// erasure) or holds a secret (a new API token's) — and the request sent again hears
+	// ALREADY_CARRIED_OUT instead of it.
 	forgotten bool
 }
 
@@ -231,7 +232,7 @@ func keyedMutations() map[string]keyedMutation {
 				}
 				return map[string]any{"job": f.id(t, `query { importJobs(first: 1) { id } }`, nil, "importJobs", "id")}
 			}),
-		"createApiToken": one(`mutation { createApiToken(name: "Desk keyed", role: STAFF) { secret token { id name } } }`, none),
+		"createApiToken": {forgotten: true, prepare: one(`mutation { createApiToken(name: "Desk keyed", role: STAFF) { secret token { id name } } }`, none).prepare},
 		"revokeApiToken": one(`mutation($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }`,
 			func(t *testing.T, f *fixture) map[string]any {
 				return map[string]any{"id": f.id(t, `mutation { createApiToken(name: "Desk revoked", role: STAFF) { token { id } } }`, nil, "createApiToken", "token", "id")}
