@@ -53,8 +53,8 @@ func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec gra
 		return
 	}
 	if first != nil {
-		// Carried out: its answer, or, when none is kept (it named a person erased since, or
-		// was too large), that it was carried out. Not run again: what it did may refuse it
+		// Carried out: its answer, or, when none is kept (it named a person erased since, held
+		// a token's secret, or was too large), that it was carried out. Not run again: what it did may refuse it
 		// now (an erasure sent again would hear that the contact is not found).
 		t.answerFirst(ctx, w, exec, rc, claim, first)
 		return
