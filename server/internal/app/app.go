@@ -248,7 +248,8 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 		return err
 	}
 	// Idempotency-Keys of mutations live a day; every instance prunes the older ones hourly.
-	keys := store.NewIdempotency(a.DB, auth.SecretPrefix)
+	// Answers holding a token's secret or a signed link (a capability) are not kept.
+	keys := store.NewIdempotency(a.DB, auth.SecretPrefix, signup.ConfirmPath, unsubscribe.Path)
 	a.Keys, svc.Keys = keys, keys
 	pruneCtx, stopPrune := context.WithCancel(context.WithoutCancel(ctx))
 	pruned := make(chan struct{})

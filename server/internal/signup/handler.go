@@ -46,7 +46,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		linkpage.Render(w, http.StatusMethodNotAllowed, p.method, pageData{&View{}})
 		return
 	}
-	token, _ := strings.CutPrefix(r.URL.Path, "/confirm/")
+	token, _ := strings.CutPrefix(r.URL.Path, ConfirmPath)
 	signUpID, parseErr := h.svc.parseToken(token)
 	verified, post := parseErr == nil, r.Method == http.MethodPost
 	verifiedPost := ""

@@ -227,6 +227,11 @@ func (s *Service) limited(format string, args ...any) error {
 	return &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(format, args...)}
 }
 
+// ConfirmPath is where the confirm links point, under the public URL: a link is a capability
+// (whoever holds it confirms the sign-up), so answers holding one are not kept for a request
+// sent again (store.NewIdempotency).
+const ConfirmPath = "/confirm/"
+
 // A token is base64url of: version (1 byte) ‖ sign-up uuid (16) ‖ truncated HMAC (linkpage).
 const (
 	tokenVersion = 1
@@ -236,7 +241,7 @@ const (
 // ConfirmURL is the link the person confirms the sign-up id with.
 func (s *Service) ConfirmURL(id string) string {
 	u := uuid.MustParse(id)
-	return s.publicURL + "/confirm/" + s.signer.Seal(append([]byte{tokenVersion}, u[:]...))
+	return s.publicURL + ConfirmPath + s.signer.Seal(append([]byte{tokenVersion}, u[:]...))
 }
 
 // parseToken returns the sign-up id a token names, or linkpage.ErrInvalidToken.

@@ -236,29 +236,35 @@ func TestAnErasureSentAgainHearsAtOnceThatItWasCarriedOut(t *testing.T) {
 	}
 }
 
-// Of an API token's secret only its hash is stored: the answer of createApiToken, which holds
-// the secret, is not kept for a request sent again, which hears that the token was made.
-func TestTheSecretOfATokenMadeWithAKeyIsNotKept(t *testing.T) {
+// Of an API token's secret only its hash is stored, and a sign-up's confirm link is a
+// capability (whoever holds it confirms): answers holding either are not kept for a request
+// sent again, which hears that it was carried out.
+func TestAnswersHoldingASecretOrASignedLinkAreNotKept(t *testing.T) {
 	s := apptest.Start(t)
-	const create = `mutation { createApiToken(name: "Kasse Filiale 3", role: STAFF) { secret token { id } } }`
-	first := post(t, s, apptest.AdminToken, "token-1", create, nil)
-	if !strings.Contains(string(first.body), `"secret":"vmk_`) {
-		t.Fatalf("the token: %s", first.body)
-	}
-	var kept int
-	if err := s.Conn(t).QueryRow(context.Background(), `SELECT count(*) FROM idempotent_requests
-		WHERE position('vmk_' IN convert_from(coalesce(response, ''), 'UTF8')) > 0`).Scan(&kept); err != nil {
-		t.Fatal(err)
-	}
-	if kept != 0 {
-		t.Errorf("answers kept holding a token's secret: %d, want none", kept)
-	}
-	again := post(t, s, apptest.AdminToken, "token-1", create, nil)
-	if reason, _ := reasonOf(t, again); reason != "ALREADY_CARRIED_OUT" {
-		t.Errorf("the token sent again: %s, want ALREADY_CARRIED_OUT", again.body)
-	}
-	if n := strings.Count(string(again.body), "vmk_"); n != 0 {
-		t.Errorf("the answer sent again holds a secret: %s", again.body)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	for _, c := range []struct{ name, mutation, secret string }{
+		{"a token", `mutation { createApiToken(name: "Kasse Filiale 3", role: STAFF) { secret token { id } } }`, `"secret":"vmk_`},
+		{"a sign-up", `mutation { signUp(input: {email: "erika.link@example.test", purposeKey: "newsletter", source: "web-form"}) { id confirmURL } }`, "/confirm/"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			key := "secret-" + strings.ReplaceAll(c.name, " ", "-")
+			first := post(t, s, apptest.AdminToken, key, c.mutation, nil)
+			if !strings.Contains(string(first.body), c.secret) {
+				t.Fatalf("the first answer holds no %s: %s", c.secret, first.body)
+			}
+			var kept int
+			if err := s.Conn(t).QueryRow(context.Background(), `SELECT count(*) FROM idempotent_requests
+				WHERE key = $1 AND response IS NOT NULL`, key).Scan(&kept); err != nil {
+				t.Fatal(err)
+			}
+			if kept != 0 {
+				t.Errorf("its answer was kept")
+			}
+			again := post(t, s, apptest.AdminToken, key, c.mutation, nil)
+			if reason, _ := reasonOf(t, again); reason != "ALREADY_CARRIED_OUT" {
+				t.Errorf("sent again: %s, want ALREADY_CARRIED_OUT", again.body)
+			}
+		})
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 type keyedMutation struct {
 	prepare func(t *testing.T, f *fixture) (query string, vars map[string]any)
 	// forgotten: the first answer is not kept — it names a person who is gone after it (an
-	// erasure) or holds a secret (a new API token's) — and the request sent again hears
+	// erasure) or holds a secret (a new API token's) or a signed link (a sign-up's confirm
+	// link) — and the request sent again hears
 	// ALREADY_CARRIED_OUT instead of it.
 	forgotten bool
 }
@@ -209,7 +210,7 @@ func keyedMutations() map[string]keyedMutation {
 				return map[string]any{"into": f.contact(t), "from": f.contact(t)}
 			}),
 		"addConsentText": one(`mutation { addConsentText(purposeKey: "newsletter", text: "Ja, ich möchte den Newsletter erhalten.") { version createdAt } }`, none),
-		"signUp":         one(`mutation { signUp(input: {email: "erika.signup@example.test", purposeKey: "newsletter", source: "web-form"}) { id status confirmURL } }`, none),
+		"signUp":         {forgotten: true, prepare: one(`mutation { signUp(input: {email: "erika.signup@example.test", purposeKey: "newsletter", source: "web-form"}) { id status confirmURL } }`, none).prepare},
 		"fileRequest":    one(`mutation($id: ID!) { fileRequest(input: {kind: ACCESS, contactId: $id, channel: "letter"}) { id dueAt } }`, contact),
 		"extendRequest": one(`mutation($id: ID!, $until: Time!) { extendRequest(id: $id, until: $until, reason: "complex request") { id extendedTo } }`,
 			func(t *testing.T, f *fixture) map[string]any {

@@ -42,7 +42,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusMethodNotAllowed, pageMethod, nil)
 		return
 	}
-	token, _ := strings.CutPrefix(r.URL.Path, "/unsubscribe/")
+	token, _ := strings.CutPrefix(r.URL.Path, Path)
 	contactID, listID, parseErr := h.svc.signer.Parse(token)
 	verified, post := parseErr == nil, r.Method == http.MethodPost
 	verifiedPost := ""

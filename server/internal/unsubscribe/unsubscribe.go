@@ -20,6 +20,11 @@ import (
 // Channel is the ledger source and event channel of a revocation made through a link.
 const Channel = "unsubscribe-link"
 
+// Path is where the one-click unsubscribe links point, under the public URL: a link is a
+// capability (whoever holds it unsubscribes the contact), so answers holding one are not kept
+// for a request sent again (store.NewIdempotency).
+const Path = "/unsubscribe/"
+
 // Consents is what the unsubscribe links need from the consent service.
 type Consents interface {
 	ListByKey(ctx context.Context, key string) (*model.DistributionList, error)
@@ -86,7 +91,7 @@ func (s *Service) Link(ctx context.Context, contactID, listKey string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("unsubscribe.Link(%s, %s): %w", contactID, listKey, err)
 	}
-	return s.publicURL + "/unsubscribe/" + tok, nil
+	return s.publicURL + Path + tok, nil
 }
 
 func (s *Service) list(ctx context.Context, key string) (cachedList, error) {

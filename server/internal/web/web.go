@@ -17,6 +17,8 @@ import (
 	"github.com/vermerk/vermerk/graph"
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/requestid"
+	"github.com/vermerk/vermerk/server/internal/signup"
+	"github.com/vermerk/vermerk/server/internal/unsubscribe"
 	"github.com/vermerk/vermerk/server/internal/web/graphiql"
 )
 
@@ -84,10 +86,10 @@ func Handler(r Routes, log *slog.Logger) http.Handler {
 		mux.Handle("GET /metrics", r.Metrics)
 	}
 	if r.Unsubscribe != nil {
-		mux.Handle("/unsubscribe/", r.Unsubscribe)
+		mux.Handle(unsubscribe.Path, r.Unsubscribe)
 	}
 	if r.Confirm != nil {
-		mux.Handle("/confirm/", r.Confirm)
+		mux.Handle(signup.ConfirmPath, r.Confirm)
 	}
 	return logRequests(log, mux, behindProxies(r.TrustedProxies, mux))
 }
