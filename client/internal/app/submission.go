@@ -64,14 +64,9 @@ func (s *Submission) Forget() {
 }
 
 // AlreadyCarriedOut says the server carried the request out before and kept no answer for
-// it (the person it named was erased since, say): nothing was done twice.
+// it (the person it named was erased since, or it held a secret): nothing was done twice.
+// (IDEMPOTENCY_KEY_REUSED, changed while the answer was unclear, needs no test of its own:
+// its reason's text says the first version was saved without the change.)
 func AlreadyCarriedOut(err error) bool {
 	return api.HasReason(err, "ALREADY_CARRIED_OUT")
-}
-
-// SentBeforeChange says the submission's earlier send arrived, and what the user sent again
-// under its key differs from it (changed while the answer was unclear): the earlier version
-// was carried out, the change was not.
-func SentBeforeChange(err error) bool {
-	return api.HasReason(err, "IDEMPOTENCY_KEY_REUSED")
 }
