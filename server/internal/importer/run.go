@@ -243,7 +243,7 @@ func loadState(ctx context.Context, conn *pgxpool.Conn, id string) (*runState, e
 		return nil, err
 	}
 	st.skipKeyChecks = maySkipKeyChecks(ctx, conn)
-	if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&st.statsKnown); err != nil {
+	if st.statsKnown, err = contactsKnown(ctx, conn); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -596,8 +596,8 @@ const statisticsTables = `contacts, contact_emails, contact_phones, list_members
 // once it is DONE is counted right; a failure is logged, not the job's (the rows are there;
 // this is only what the planner knows of them).
 func (s *Service) refreshStatistics(ctx context.Context, conn *pgxpool.Conn, rows int) {
-	var known float64
-	if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&known); err != nil {
+	known, err := contactsKnown(ctx, conn)
+	if err != nil {
 		s.opts.Log.Warn("importer: reading the table statistics", "err", err)
 		return
 	}
@@ -608,6 +608,13 @@ func (s *Service) refreshStatistics(ctx context.Context, conn *pgxpool.Conn, row
 	if _, err := conn.Exec(ctx, `ANALYZE `+statisticsTables); err != nil {
 		s.opts.Log.Warn("importer: refreshing the table statistics after an import", "err", err)
 	}
+}
+
+// contactsKnown is how many contacts the planner's statistics know of (-1: never analysed).
+func contactsKnown(ctx context.Context, conn *pgxpool.Conn) (float64, error) {
+	var known float64
+	err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&known)
+	return known, err
 }
 
 // keepStatisticsUp refreshes the statistics of the contacts and their e-mails and phones while
