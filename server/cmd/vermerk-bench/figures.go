@@ -35,6 +35,9 @@ func (b *bench) measured(f figure, app, base loadResult, value func(loadResult) 
 	f.value, f.baseline = value(app), value(base)
 	f.note = join(f.note, fmt.Sprintf("CPU per request: server %s µs, database %s µs, load generator %s µs (baseline: database %s µs, load generator %s µs)",
 		num(app.serverUS), num(app.dbUS), num(app.loadUS), num(base.dbUS), num(base.loadUS)))
+	if a, bl := readsNote(app), readsNote(base); a != "" && bl != "" {
+		f.note = join(f.note, fmt.Sprintf("read per request: %s (baseline: %s)", a, bl))
+	}
 	f.note = join(f.note, autovacuumNote(app.vacuums))
 	if worst := max(app.stolen, base.stolen); worst >= 0.02 {
 		f.note = join(f.note, fmt.Sprintf("the hypervisor took %.0f %% of the CPUs' time (Vermerk's run) and %.0f %% (baseline's)", 100*app.stolen, 100*base.stolen))

@@ -23,6 +23,9 @@ type loadResult struct {
 	window                 time.Duration
 	latencies              []time.Duration // sorted
 	vacuums                []string        // autovacuum workers that ran in the window
+	// blocks the database read outside its shared buffers and KiB the machine read from its
+	// disks in the window (readMeter); -1: not known
+	blocksRead, diskKiB int64
 }
 
 func (r loadResult) rps() float64 { return float64(r.ops) / r.window.Seconds() }
@@ -81,6 +84,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	var (
 		serverCPU, dbCPU, selfCPU, idleCPU, stealCPU time.Duration
 		vacuums                                      []string
+		blocksRead, diskKiB                          int64 = -1, -1
 	)
 	metered := make(chan struct{})
 	go func() {
@@ -91,10 +95,12 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 			s = b.main
 		}
 		m := b.meter(s)
+		reads := b.readMeter(ctx)
 		watched := b.watchAutovacuum(ctx)
 		time.Sleep(time.Until(to))
 		serverCPU, dbCPU = m.used()
 		selfCPU, idleCPU, stealCPU = m.bench()
+		blocksRead, diskKiB = reads.read(ctx)
 		vacuums = watched()
 	}()
 	var ticket atomic.Int64
@@ -131,7 +137,7 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	}
 	wg.Wait()
 	<-metered
-	r := loadResult{window: sc.duration, vacuums: vacuums}
+	r := loadResult{window: sc.duration, vacuums: vacuums, blocksRead: blocksRead, diskKiB: diskKiB}
 	for _, w := range ws {
 		r.latencies = append(r.latencies, w.lat...)
 		r.errors += w.errors
@@ -147,6 +153,9 @@ func (b *bench) run(ctx context.Context, what string, rate float64, op func(ctx 
 	if r.ops > 0 {
 		b.progress("%s: %.0f/s, latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; CPU per request: server %.0f µs, database %.0f µs, load generator %.0f µs; machine %.0f %% idle, %.0f %% stolen by the hypervisor",
 			what, r.rps(), r.quantileMS(0.5), r.quantileMS(0.9), r.quantileMS(0.99), r.quantileMS(1), r.serverUS, r.dbUS, r.loadUS, 100*r.idle, 100*r.stolen)
+		if note := readsNote(r); note != "" {
+			b.progress("%s: read per request: %s", what, note)
+		}
 	}
 	if note := autovacuumNote(r.vacuums); note != "" {
 		b.progress("%s: %s", what, note)
