@@ -117,9 +117,10 @@ func NewHandler(s Services, opts Options) http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(postTransport{keys: s.Keys, log: opts.Logger})
+	keyed := keyedRequests{keys: s.Keys, log: opts.Logger}
+	srv.AddTransport(postTransport{keyed: keyed})
 	srv.AddTransport(multipartUpload{maxSize: opts.MaxUploadSize, spoolDir: opts.UploadDir,
-		slots: newUploadSlots(opts.MaxUploadsPerToken)})
+		slots: newUploadSlots(opts.MaxUploadsPerToken), keyed: keyed})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})

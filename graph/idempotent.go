@@ -2,10 +2,12 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/vermerk/vermerk/graph/apperr"
@@ -28,11 +30,31 @@ type Keys interface {
 // be kept, when it met the first one still running; it then hears that it was carried out.
 const firstAnswerWait = 2 * time.Second
 
+// keyedRequests carries out a mutation sent with an Idempotency-Key once. Both transports
+// that run mutations over HTTP go through it: JSON POST (post.go) and multipart uploads
+// (upload.go, startImport and previewImport).
+type keyedRequests struct {
+	keys Keys // nil: the header is refused (a handler without the keys' store)
+	log  *slog.Logger
+}
+
+// mutationKey is the Idempotency-Key of a mutation ("" without one, or for a query, which
+// ignores the header).
+func mutationKey(r *http.Request, rc *graphql.OperationContext) string {
+	if rc.Operation == nil || rc.Operation.Operation != ast.Mutation {
+		return ""
+	}
+	return r.Header.Get(idempotency.Header)
+}
+
 // once carries out a mutation sent with an Idempotency-Key: the first request with the key
 // writes (store.Transact claims the key with its writes) and its answer is kept; a request
 // sent again with the key, before or while the first commits, writes nothing and gets the
-// first one's answer, marked with the Idempotent-Replayed header.
-func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, key string) {
+// first one's answer, marked with the Idempotent-Replayed header. variables are what tells
+// the request from another beside its operation and query (idempotency.Digest): rc's own, or
+// for an upload the variables with each file standing for its content (uploadsByContent).
+// A mutation that writes nothing (previewImport) claims no key: sent again, it runs again.
+func (t keyedRequests) once(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, key string, variables map[string]any) {
 	v := viewer.From(ctx)
 	if err := idempotency.CheckKey(key); err != nil || t.keys == nil || v == nil {
 		if err == nil {
@@ -41,7 +63,7 @@ func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec gra
 		t.writeError(ctx, w, exec, rc, err)
 		return
 	}
-	digest, err := idempotency.Digest(rc.OperationName, rc.RawQuery, rc.Variables)
+	digest, err := idempotency.Digest(rc.OperationName, rc.RawQuery, variables)
 	if err != nil {
 		t.writeError(ctx, w, exec, rc, apperr.BadInput(idempotency.Header, apperr.ReasonInvalidValue, "the variables cannot be read back"))
 		return
@@ -81,7 +103,7 @@ func (t postTransport) once(ctx context.Context, w http.ResponseWriter, exec gra
 // answerFirst answers a request sent again after the first one with its key committed: with
 // the first one's answer once it is kept (waiting while the first may still be answering, up
 // to firstAnswerWait after its commit), else with ErrCarriedOut.
-func (t postTransport) answerFirst(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, claim *idempotency.Claim, first *idempotency.First) {
+func (t keyedRequests) answerFirst(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, claim *idempotency.Claim, first *idempotency.First) {
 	deadline := first.At.Add(firstAnswerWait)
 	if now := time.Now(); now.Before(first.At) { // the database's clock ahead of ours
 		deadline = now.Add(firstAnswerWait)
@@ -110,7 +132,7 @@ func replay(w http.ResponseWriter, answer []byte) {
 
 // writeError answers with err alone: a caller error worded as the error presenter words it;
 // any other (the database failed) logged and answered UNAVAILABLE, nothing written.
-func (t postTransport) writeError(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, err error) {
+func (t keyedRequests) writeError(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, rc *graphql.OperationContext, err error) {
 	e, ok := apperr.As(err)
 	if !ok {
 		if t.log != nil {

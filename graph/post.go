@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -14,10 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/vermerk/vermerk/graph/idempotency"
 )
 
 // postTransport is gqlgen's POST transport (transport.POST: the same requests, statuses,
@@ -30,8 +26,7 @@ import (
 //
 // A mutation with an Idempotency-Key header is carried out once (idempotent.go).
 type postTransport struct {
-	keys Keys // nil: the header is refused (a handler without the keys' store)
-	log  *slog.Logger
+	keyed keyedRequests
 }
 
 var _ graphql.Transport = postTransport{}
@@ -116,8 +111,8 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
-	if key := r.Header.Get(idempotency.Header); key != "" && rc.Operation != nil && rc.Operation.Operation == ast.Mutation {
-		t.once(ctx, w, exec, rc, key)
+	if key := mutationKey(r, rc); key != "" {
+		t.keyed.once(ctx, w, exec, rc, key, rc.Variables)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)

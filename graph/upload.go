@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -16,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/idempotency"
 	"github.com/vermerk/vermerk/graph/viewer"
 )
 
@@ -31,10 +35,15 @@ const (
 // token's upload slots before reading, bounds the operations and map parts at 1 MiB, accepts
 // only operations that declare an Upload variable, and spools each file into SpoolDir (inside
 // VERMERK_DATA_DIR), removing it on every path once the operation has answered.
+//
+// A mutation with an Idempotency-Key header is carried out once, as over JSON POST
+// (idempotent.go): each file's SHA-256 is taken while it is spooled, and the request's digest
+// covers the files' names and contents besides its operation, query and variables.
 type multipartUpload struct {
 	maxSize  int64
 	spoolDir string
 	slots    *uploadSlots
+	keyed    keyedRequests
 }
 
 func (multipartUpload) Supports(r *http.Request) bool {
@@ -99,6 +108,7 @@ func (m multipartUpload) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		return
 	}
 
+	hashFiles := r.Header.Get(idempotency.Header) != "" // for the key's digest
 	var spooled []*os.File
 	defer func() {
 		for _, f := range spooled {
@@ -122,7 +132,11 @@ func (m multipartUpload) Do(w http.ResponseWriter, r *http.Request, exec graphql
 			return
 		}
 		delete(files, key)
-		f, size, err := m.spool(part)
+		var sum hash.Hash
+		if hashFiles {
+			sum = sha256.New()
+		}
+		f, size, err := m.spool(part, sum)
 		if f != nil {
 			spooled = append(spooled, f)
 		}
@@ -130,8 +144,12 @@ func (m multipartUpload) Do(w http.ResponseWriter, r *http.Request, exec graphql
 			writeReadError(w, err)
 			return
 		}
+		file := SpooledFile{SectionReader: io.NewSectionReader(f, 0, size), path: f.Name()}
+		if sum != nil {
+			file.sha256 = sum.Sum(nil)
+		}
 		for _, path := range paths {
-			up := graphql.Upload{File: SpooledFile{io.NewSectionReader(f, 0, size), f.Name()}, Size: size, Filename: part.FileName(),
+			up := graphql.Upload{File: file, Size: size, Filename: part.FileName(),
 				ContentType: part.Header.Get("Content-Type")}
 			if err := params.AddUpload(up, key, path); err != nil {
 				uploadError(w, http.StatusBadRequest, "%s", err.Message)
@@ -154,8 +172,43 @@ func (m multipartUpload) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		_ = json.NewEncoder(w).Encode(resp)
 		return
 	}
+	if key := mutationKey(r, rc); key != "" {
+		m.keyed.once(r.Context(), w, exec, rc, key, uploadsByContent(rc.Variables).(map[string]any))
+		return
+	}
 	responses, ctx := exec.DispatchOperation(r.Context(), rc)
-	_ = json.NewEncoder(w).Encode(responses(ctx))
+	writeResponse(w, responses(ctx))
+}
+
+// uploadsByContent is v with each upload standing for what tells one file from another: its
+// name, size and the SHA-256 of its bytes (so that an Idempotency-Key sent again with another
+// file is refused); the spooled copy's path, another for every request, is left out.
+func uploadsByContent(v any) any {
+	switch v := v.(type) {
+	case graphql.Upload:
+		var sum []byte
+		if f, ok := v.File.(SpooledFile); ok {
+			sum = f.sha256
+		}
+		return map[string]any{"fileName": v.Filename, "size": v.Size, "sha256": hex.EncodeToString(sum)}
+	case *graphql.Upload:
+		if v != nil {
+			return uploadsByContent(*v)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = uploadsByContent(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = uploadsByContent(e)
+		}
+		return out
+	}
+	return v
 }
 
 // readFormPart decodes the next part, which must be called name and hold at most 1 MiB of JSON.
@@ -177,8 +230,9 @@ func readFormPart(mr *multipart.Reader, name string, into any) error {
 	return nil
 }
 
-// spool copies one file part into a new file in the spool directory.
-func (m multipartUpload) spool(part io.Reader) (*os.File, int64, error) {
+// spool copies one file part into a new file in the spool directory, and into sum unless it
+// is nil.
+func (m multipartUpload) spool(part io.Reader, sum hash.Hash) (*os.File, int64, error) {
 	if err := os.MkdirAll(m.spoolDir, 0o700); err != nil {
 		return nil, 0, err
 	}
@@ -186,7 +240,11 @@ func (m multipartUpload) spool(part io.Reader) (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	n, err := io.Copy(f, part)
+	var to io.Writer = f
+	if sum != nil {
+		to = io.MultiWriter(f, sum)
+	}
+	n, err := io.Copy(to, part)
 	return f, n, err
 }
 
@@ -196,7 +254,8 @@ func (m multipartUpload) spool(part io.Reader) (*os.File, int64, error) {
 // the operation has answered; a link keeps its data.
 type SpooledFile struct {
 	*io.SectionReader
-	path string
+	path   string
+	sha256 []byte // of its content, when the request came with an Idempotency-Key
 }
 
 // SpooledPath is where the spooled copy lies while the operation runs.

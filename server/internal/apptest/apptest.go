@@ -221,6 +221,12 @@ func (s *Server) Import(t testing.TB, fileName string, content []byte) string {
 // with the file variable null, the map, then the file part) binding one file to $file.
 func Upload(t testing.TB, url, token, query string, vars map[string]any, fileName string, content []byte) *Result {
 	t.Helper()
+	return send(t, UploadRequest(url, query, vars, fileName, content), token)
+}
+
+// UploadRequest is the multipart request Upload posts, without a token, for a test that
+// sends it with headers of its own.
+func UploadRequest(url, query string, vars map[string]any, fileName string, content []byte) *http.Request {
 	if vars == nil {
 		vars = map[string]any{}
 	}
@@ -235,7 +241,7 @@ func Upload(t testing.TB, url, token, query string, vars map[string]any, fileNam
 	_ = w.Close()
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return send(t, req, token)
+	return req
 }
 
 // Conn connects to the server's database, for a test's own statements; it is closed when

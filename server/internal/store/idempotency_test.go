@@ -52,6 +52,18 @@ func post(t *testing.T, s *apptest.Server, token, key, query string, vars map[st
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	return sendWithKey(t, req, token, key)
+}
+
+// postUpload sends query as a GraphQL multipart request with one file bound to $file, with
+// the token and, unless key is "", an Idempotency-Key.
+func postUpload(t *testing.T, s *apptest.Server, token, key, query string, vars map[string]any, fileName string, content []byte) answer {
+	t.Helper()
+	return sendWithKey(t, apptest.UploadRequest(s.URL, query, vars, fileName, content), token, key)
+}
+
+func sendWithKey(t *testing.T, req *http.Request, token, key string) answer {
+	t.Helper()
 	req.Header.Set("Authorization", "Bearer "+token)
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)

@@ -25,13 +25,18 @@ type keyedMutation struct {
 	// link) — and the request sent again hears
 	// ALREADY_CARRIED_OUT instead of it.
 	forgotten bool
+	// file, when set, is sent as $file of a multipart request (an upload).
+	file []byte
+	// readAgain: the mutation writes nothing (previewImport), so its key is never spent: sent
+	// again it is carried out again, with the same answer, not marked replayed.
+	readAgain bool
+	// settle waits, after the first request, until what it started in the background is done
+	// (an import's job), so that the tables compared hold still.
+	settle func(t *testing.T, f *fixture, first answer)
 }
 
 // notKeyed are the schema's mutations an Idempotency-Key does not cover, and why.
-var notKeyed = map[string]string{
-	"previewImport": "a file upload (multipart request): reads the file, writes nothing",
-	"startImport":   "a file upload (multipart request): README says uploads are not covered; the import runs in the background",
-}
+var notKeyed = map[string]string{}
 
 // Every mutation of the schema that writes, sent twice with one Idempotency-Key over HTTP, is
 // carried out once: the second answer is the first, byte for byte, marked
@@ -59,17 +64,31 @@ func TestEveryMutationSentTwiceWithItsKeyIsCarriedOutOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			query, vars := c.prepare(t, f)
 			key := "every-mutation-" + name
-			first := post(t, s, apptest.AdminToken, key, query, vars)
+			send := func() answer {
+				if c.file != nil {
+					return postUpload(t, s, apptest.AdminToken, key, query, vars, name+".csv", c.file)
+				}
+				return post(t, s, apptest.AdminToken, key, query, vars)
+			}
+			first := send()
 			if r := first.result(t); first.status != http.StatusOK || len(r.Errors) > 0 || first.replayed {
 				t.Fatalf("the first %s: status %d, replayed %v, %s", name, first.status, first.replayed, first.body)
 			}
+			if c.settle != nil {
+				c.settle(t, f, first)
+			}
 			before := f.tables(t)
-			again := post(t, s, apptest.AdminToken, key, query, vars)
-			if c.forgotten {
+			again := send()
+			switch {
+			case c.forgotten:
 				if reason, _ := reasonOf(t, again); reason != "ALREADY_CARRIED_OUT" {
 					t.Errorf("%s sent again: %s, want ALREADY_CARRIED_OUT", name, again.body)
 				}
-			} else if !bytes.Equal(again.body, first.body) || !again.replayed || again.status != http.StatusOK {
+			case c.readAgain:
+				if !bytes.Equal(again.body, first.body) || again.replayed || again.status != http.StatusOK {
+					t.Errorf("%s sent again: status %d, replayed %v, %s; want the same answer %s, not replayed", name, again.status, again.replayed, again.body, first.body)
+				}
+			case !bytes.Equal(again.body, first.body) || !again.replayed || again.status != http.StatusOK:
 				t.Errorf("%s sent again: status %d, replayed %v, %s; want the first answer %s, replayed", name, again.status, again.replayed, again.body, first.body)
 			}
 			if changed := f.changedSince(t, before); len(changed) > 0 {
@@ -238,6 +257,30 @@ func keyedMutations() map[string]keyedMutation {
 			func(t *testing.T, f *fixture) map[string]any {
 				return map[string]any{"id": f.id(t, `mutation { createApiToken(name: "Desk revoked", role: STAFF) { token { id } } }`, nil, "createApiToken", "token", "id")}
 			}),
+		"startImport": {
+			prepare: one(`mutation($file: Upload!, $list: String) { startImport(file: $file, listKey: $list) { id status total } }`,
+				func(*testing.T, *fixture) map[string]any { return map[string]any{"list": "news"} }).prepare,
+			file: []byte("Vorname;Nachname;E-Mail\nErika;Mustermann;erika.keyed-import@example.test\n"),
+			settle: func(t *testing.T, f *fixture, first answer) {
+				t.Helper()
+				id := first.jobID(t)
+				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+					var job struct{ ImportJob struct{ Status string } }
+					f.s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": id})
+					if job.ImportJob.Status != "RUNNING" {
+						return
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the import %s still runs after 30 s", id)
+					}
+				}
+			},
+		},
+		"previewImport": {
+			prepare:   one(`mutation($file: Upload!) { previewImport(file: $file) { encoding separator headers rows { email } } }`, none).prepare,
+			file:      []byte("Vorname;Nachname;E-Mail\nErika;Mustermann;erika.keyed-preview@example.test\n"),
+			readAgain: true,
+		},
 		"createWebhook":    one(`mutation { createWebhook(input: {url: "https://hooks.example.org/keyed", kinds: [CONSENT_REVOKED], secret: "0123456789abcdef0123"}) { id createdAt } }`, none),
 		"deleteWebhook":    one(`mutation($id: ID!) { deleteWebhook(id: $id) { id } }`, webhook),
 		"setWebhookSecret": one(`mutation($id: ID!) { setWebhookSecret(id: $id, secret: "fedcba9876543210fedcba") { id } }`, webhook),
