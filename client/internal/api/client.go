@@ -150,6 +150,9 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && serverAnswered(resp.StatusCode) && t.answered != nil {
 		t.answered()
 	}
+	if err == nil && resp.Header.Get(ReplayedHeader) == "true" {
+		noteReplayed(req.Context())
+	}
 	return resp, err
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 )
@@ -13,19 +14,28 @@ import (
 // it out once and answers with the first answer. Any answer of the server (saved, refused,
 // a blacklist match to decide) ends the submission; the next send is a new one.
 type Submission struct {
-	mu  sync.Mutex
-	key string
+	mu       sync.Mutex
+	key      string
+	replayed atomic.Bool // the last send was answered with an earlier send's answer
 }
 
 // Context returns ctx carrying the submission's key (a new one when the last send was
-// answered).
+// answered), for one send.
 func (s *Submission) Context(ctx context.Context) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.key == "" {
 		s.key = api.NewIdempotencyKey()
 	}
-	return api.WithIdempotencyKey(ctx, s.key)
+	s.replayed.Store(false)
+	return api.WithIdempotencyKey(ctx, s.key, &s.replayed)
+}
+
+// Replayed reports whether the last send was answered with the answer of an earlier send of
+// the submission (the server's Idempotent-Replayed): that earlier send, whose answer was
+// lost, is what was carried out, and this one did nothing more.
+func (s *Submission) Replayed() bool {
+	return s.replayed.Load()
 }
 
 // Answered ends the submission unless err says its answer did not come (an outage: the

@@ -57,6 +57,11 @@ type ImportScreen struct {
 	flow  app.ImportFlow
 	open  func() (io.ReadCloser, error)
 	lists map[string]string
+	// starting is the start of an import until its answer is known: started again after a
+	// lost answer, it goes under the same Idempotency-Key, and the server makes no second job
+	// (also when another file was picked meanwhile: the server says the first one was
+	// imported, and the next start is a new one).
+	starting app.Submission
 	// deciding holds each held row's decision until its answer is known (by job and line),
 	// so a decision sent again after a lost answer goes under its Idempotency-Key.
 	deciding map[string]*app.Submission
@@ -259,17 +264,34 @@ func (s *ImportScreen) start() {
 	name, listKey := s.flow.FileName, s.lists[s.List.Selected]
 	go func() {
 		r, err := s.open()
-		var job api.ImportJobFields
-		if err == nil {
-			job, err = s.b.StartImport(context.Background(), api.Upload{FileName: name, Body: r}, listKey)
-			r.Close()
-		}
-		do(func() {
-			s.Pick.Enable()
-			if err != nil {
+		if err != nil {
+			do(func() {
+				s.Pick.Enable()
 				s.Message.ShowError(err, s.loc)
 				s.Start.Enable()
+			})
+			return
+		}
+		job, err := app.Submit(&s.starting, func(ctx context.Context) (api.ImportJobFields, error) {
+			return s.b.StartImport(ctx, api.Upload{FileName: name, Body: r}, listKey)
+		})
+		r.Close()
+		replayed := s.starting.Replayed()
+		do(func() {
+			s.Pick.Enable()
+			switch {
+			case app.AlreadyCarriedOut(err):
+				// started by the send whose answer was lost; that answer is not kept
+				s.Message.Show(t("import.startedBefore.unknown"), nil)
 				return
+			case err != nil:
+				s.Message.Show(app.SubmissionErrorText(err, s.loc), err)
+				s.Start.Enable()
+				return
+			case replayed:
+				s.Message.Show(t("import.startedBefore"), nil)
+			default:
+				s.Message.SetText("")
 			}
 			s.ShowJob(job)
 			s.watch(job.Id)

@@ -186,6 +186,34 @@ func TestEveryScreenSendsAWriteOnceAlsoWhenItsAnswerWasLost(t *testing.T) {
 		}
 	})
 
+	t.Run("starting an import", func(t *testing.T) {
+		s := NewImportScreen(c, loc, win)
+		win.SetContent(s.Object())
+		t.Cleanup(s.Stop)
+		const csv = "Vorname;Nachname;E-Mail\nErika;Mustermann;erika.import-resend@example.test\nMax;Mustermann;max.import-resend@example.test\n"
+		s.LoadFile("messe.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil })
+		eventuallyE2E(t, "the preview", func() bool { return !s.Start.Disabled() })
+		proxy.sendTwice(t, "an import", "startImport", s.Start, s.Message, func() bool { return s.flow.Job != nil })
+		if msg := s.Message.Text; !strings.Contains(msg, "nicht doppelt gestartet") {
+			t.Errorf("the import started again says %q, want that the first start arrived and nothing was started twice", msg)
+		}
+		jobs, err := c.ImportJobs(ctx, 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != 1 || jobs[0].Id != s.flow.Job.Id {
+			t.Fatalf("import jobs after the import was started again: %+v, want the one the screen shows (%s)", jobs, s.flow.Job.Id)
+		}
+		eventuallyE2E(t, "the import done", func() bool { return s.flow.Finished() })
+		page, err := c.SearchContacts(ctx, "erika.import-resend@example.test", 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(page.Edges); n != 1 {
+			t.Fatalf("records of her after the import was started again: %d, want 1", n)
+		}
+	})
+
 	t.Run("creating an API token", func(t *testing.T) {
 		s := NewOfficeScreen(c, loc, win)
 		win.SetContent(s.Object())
