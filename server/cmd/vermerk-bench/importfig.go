@@ -214,6 +214,7 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	b.progress("import into %s through startImport", where)
 	watched := b.watchAutovacuum(ctx)
 	m := b.meter(s)
+	reads := b.readMeter(ctx)
 	wal0 := b.walStats(ctx)
 	t0 := time.Now()
 	id, err := uploadImport(ctx, s.url, staff, b.file.path)
@@ -252,6 +253,10 @@ func (b *bench) importInto(ctx context.Context, where, dbURL string) (rowsPerSec
 	cpu := fmt.Sprintf("CPU per row: server %s µs, database %s µs", num(perOp(serverCPU, j.Processed)), num(perOp(dbCPU, j.Processed)))
 	if wal := b.walStats(ctx).since(wal0, j.Processed); wal != "" {
 		cpu += "; " + wal
+	}
+	blocks, diskKiB := reads.read(ctx)
+	if read := readsPer(blocks, diskKiB, j.Processed); read != "" {
+		cpu += "; read per row: " + read
 	}
 	cpu = join(cpu, autovacuumNote(watched()))
 	b.progress("import: %s", cpu)

@@ -36,12 +36,12 @@ func (m *readMeter) read(ctx context.Context) (blocks, diskKiB int64) {
 	return blocks, diskKiB
 }
 
-// blocksRead is pg_stat_database.blks_read of the bench database so far (-1 on failure).
-// Backends report it when they go idle, at most once a second, so a window's count is late by
-// up to a second at each end.
+// blocksRead is pg_stat_database.blks_read of all the cluster's databases so far (the
+// imports run in databases of their own; -1 on failure). Backends report it when they go
+// idle, at most once a second, so a window's count is late by up to a second at each end.
 func (b *bench) blocksRead(ctx context.Context) int64 {
 	var n int64
-	if err := b.pool.QueryRow(ctx, `SELECT blks_read FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+	if err := b.pool.QueryRow(ctx, `SELECT coalesce(sum(blks_read), 0)::bigint FROM pg_stat_database`).Scan(&n); err != nil {
 		return -1
 	}
 	return n
@@ -70,9 +70,12 @@ func parseVMStat(vmstat, name string) int64 {
 }
 
 // readsNote says what a run read per operation, "" when it cannot be told.
-func readsNote(r loadResult) string {
-	if r.ops <= 0 || r.blocksRead < 0 || r.diskKiB < 0 {
+func readsNote(r loadResult) string { return readsPer(r.blocksRead, r.diskKiB, r.ops) }
+
+// readsPer says what was read per one of n operations, "" when it cannot be told.
+func readsPer(blocks, diskKiB int64, n int) string {
+	if n <= 0 || blocks < 0 || diskKiB < 0 {
 		return ""
 	}
-	return fmt.Sprintf("%.2f blocks outside shared buffers, %.2f KiB from disk", float64(r.blocksRead)/float64(r.ops), float64(r.diskKiB)/float64(r.ops))
+	return fmt.Sprintf("%.2f blocks outside shared buffers, %.2f KiB from disk", float64(blocks)/float64(n), float64(diskKiB)/float64(n))
 }
