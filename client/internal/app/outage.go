@@ -44,10 +44,14 @@ func SaveErrorText(err error, loc Localizer) string {
 	}
 }
 
-// SubmissionErrorText is SaveErrorText for a save sent as a Submission (its Idempotency-Key
-// goes with it again): when it is unclear whether it was saved, sending it again is safe, and
-// the text says so instead of asking the user to look first.
-func SubmissionErrorText(err error, loc Localizer) string {
+// SubmissionErrorText is SaveErrorText for a save sent as a Submission from screen (its
+// Idempotency-Key goes with it again): when it is unclear whether it was saved, sending it
+// again is safe, and the text says so instead of asking the user to look first; when it was
+// sent again changed, the text says in screen's terms what the first send saved (ChangedText).
+func SubmissionErrorText(err error, screen Screen, loc Localizer) string {
+	if text, ok := ChangedText(screen, err, loc); ok {
+		return text
+	}
 	switch {
 	case !api.Outage(err) || api.NeverSent(err):
 		return SaveErrorText(err, loc)

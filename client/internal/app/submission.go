@@ -75,8 +75,8 @@ func (s *Submission) Forget() {
 
 // AlreadyCarriedOut says the server carried the request out before and kept no answer for
 // it (the person it named was erased since, or it held a secret): nothing was done twice.
-// (IDEMPOTENCY_KEY_REUSED, changed while the answer was unclear, needs no test of its own:
-// its reason's text says the first version was saved without the change.)
+// (IDEMPOTENCY_KEY_REUSED, changed while the answer was unclear, is worded per screen by
+// SubmissionErrorText.)
 func AlreadyCarriedOut(err error) bool {
 	return api.HasReason(err, "ALREADY_CARRIED_OUT")
 }

@@ -141,7 +141,7 @@ func (s *AdminScreen) AskRemove(i int) {
 				})
 				do(func() {
 					if err != nil {
-						s.Remove.Fail(app.SubmissionErrorText(err, s.loc), err)
+						s.Remove.Fail(app.SubmissionErrorText(err, app.ScreenUnblock, s.loc), err)
 						return
 					}
 					s.Remove.Close()

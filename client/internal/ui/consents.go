@@ -208,7 +208,7 @@ func (v *ConsentsView) SubmitGrant() {
 		do(func() {
 			g.Save.Enable()
 			if err != nil {
-				g.Message.Show(app.SubmissionErrorText(err, v.loc), err)
+				g.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentGrant, v.loc), err)
 				return
 			}
 			g.Dialog.Hide()
@@ -241,7 +241,7 @@ func (v *ConsentsView) showRevoke(key, name string) {
 			})
 			do(func() {
 				if err != nil {
-					r.Message.Show(app.SubmissionErrorText(err, v.loc), err)
+					r.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentRevoke, v.loc), err)
 					r.Confirm.Enable()
 					return
 				}

@@ -205,7 +205,11 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 	s.sub.Answered(err)
 	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
 	if err != nil {
-		text := app.SubmissionErrorText(err, s.loc)
+		screen := app.ScreenContactNew
+		if s.id != "" {
+			screen = app.ScreenContactEdit
+		}
+		text := app.SubmissionErrorText(err, screen, s.loc)
 		if s.Override != nil {
 			s.Override.Fail(text, err)
 			return

@@ -285,7 +285,7 @@ func (s *ImportScreen) start() {
 				s.Message.Show(t("import.startedBefore.unknown"), nil)
 				return
 			case err != nil:
-				s.Message.Show(app.SubmissionErrorText(err, s.loc), err)
+				s.Message.Show(app.SubmissionErrorText(err, app.ScreenImportStart, s.loc), err)
 				s.Start.Enable()
 				return
 			case replayed:
@@ -397,7 +397,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 		})
 		do(func() {
 			if err != nil {
-				if text := app.SubmissionErrorText(err, s.loc); s.Accept != nil {
+				if text := app.SubmissionErrorText(err, app.ScreenImportRow, s.loc); s.Accept != nil {
 					s.Accept.Fail(text, err)
 				} else {
 					s.Message.Show(text, err)

@@ -115,10 +115,10 @@ func formGrid(pairs ...fyne.CanvasObject) *fyne.Container {
 // officeErrorText words the screen's own checks, then whatever the server said.
 func officeErrorText(err error, loc localizer) string { return officeText(err, loc, app.ErrorText) }
 
-// officeSubmissionErrorText is officeErrorText for a write sent with app.Submit: when it is
-// unclear whether it was carried out, it says that sending it again is safe.
-func officeSubmissionErrorText(err error, loc localizer) string {
-	return officeText(err, loc, app.SubmissionErrorText)
+// officeSubmissionErrorText is officeErrorText for a write sent with app.Submit from screen:
+// when it is unclear whether it was carried out, it says that sending it again is safe.
+func officeSubmissionErrorText(err error, screen app.Screen, loc localizer) string {
+	return officeText(err, loc, func(err error, loc app.Localizer) string { return app.SubmissionErrorText(err, screen, loc) })
 }
 
 func officeText(err error, loc localizer, otherwise func(error, app.Localizer) string) string {
@@ -242,7 +242,7 @@ func (s *OfficeScreen) createPurpose() {
 		do(func() {
 			s.AddPurpose.Enable()
 			if err != nil {
-				s.PurposeMsg.Show(officeSubmissionErrorText(err, s.loc), err)
+				s.PurposeMsg.Show(officeSubmissionErrorText(err, app.ScreenPurpose, s.loc), err)
 				return
 			}
 			s.PurposeMsg.SetText("")
@@ -270,7 +270,7 @@ func (s *OfficeScreen) createList() {
 		do(func() {
 			s.AddList.Enable()
 			if err != nil {
-				s.ListMsg.Show(officeSubmissionErrorText(err, s.loc), err)
+				s.ListMsg.Show(officeSubmissionErrorText(err, app.ScreenList, s.loc), err)
 				return
 			}
 			s.ListMsg.SetText("")
@@ -402,7 +402,7 @@ func (s *OfficeScreen) createToken() {
 				return
 			}
 			if err != nil {
-				s.TokenMsg.Show(officeSubmissionErrorText(err, s.loc), err)
+				s.TokenMsg.Show(officeSubmissionErrorText(err, app.ScreenToken, s.loc), err)
 				return
 			}
 			s.TokenMsg.SetText("")
@@ -429,7 +429,7 @@ func (s *OfficeScreen) AskRevoke(i int) {
 				})
 				do(func() {
 					if err != nil {
-						d.Fail(officeSubmissionErrorText(err, s.loc), err)
+						d.Fail(officeSubmissionErrorText(err, app.NoScreen, s.loc), err)
 						return
 					}
 					d.Close()
@@ -671,7 +671,7 @@ func (s *OfficeScreen) createWebhook() {
 		do(func() {
 			s.AddHook.Enable()
 			if err != nil {
-				s.HookMsg.Show(officeSubmissionErrorText(err, s.loc), err)
+				s.HookMsg.Show(officeSubmissionErrorText(err, app.ScreenWebhook, s.loc), err)
 				return
 			}
 			s.HookMsg.SetText("")
@@ -697,7 +697,7 @@ func (s *OfficeScreen) AskDelete(i int) {
 				})
 				do(func() {
 					if err != nil {
-						d.Fail(officeSubmissionErrorText(err, s.loc), err)
+						d.Fail(officeSubmissionErrorText(err, app.NoScreen, s.loc), err)
 						return
 					}
 					d.Close()
@@ -742,7 +742,7 @@ func (s *OfficeScreen) AskNewSecret(i int) {
 			})
 			do(func() {
 				if err != nil {
-					d.Message.Show(officeSubmissionErrorText(err, s.loc), err)
+					d.Message.Show(officeSubmissionErrorText(err, app.ScreenWebhookSecret, s.loc), err)
 					d.Confirm.Enable()
 					return
 				}

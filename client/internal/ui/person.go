@@ -86,7 +86,7 @@ func (v *ListsView) askPutBack(id, key string, refused error) {
 				})
 				do(func() {
 					if err != nil {
-						v.PutBack.Fail(app.SubmissionErrorText(err, v.loc), err)
+						v.PutBack.Fail(app.SubmissionErrorText(err, app.ScreenListPutBack, v.loc), err)
 						return
 					}
 					v.PutBack.Close()
@@ -143,7 +143,7 @@ func (v *ListsView) askTakeOff(key, listName string) {
 				})
 				do(func() {
 					if err != nil {
-						d.Fail(app.SubmissionErrorText(err, v.loc), err)
+						d.Fail(app.SubmissionErrorText(err, app.NoScreen, v.loc), err)
 						return
 					}
 					d.Close()
@@ -171,7 +171,7 @@ func (v *ListsView) putOn(key string) {
 				return
 			}
 			if err != nil {
-				v.Message.Show(app.SubmissionErrorText(err, v.loc), err)
+				v.Message.Show(app.SubmissionErrorText(err, app.ScreenListAdd, v.loc), err)
 				return
 			}
 			v.Message.SetText("")
@@ -295,7 +295,7 @@ func (v *DuplicatesView) submit() {
 		c, err := app.Submit(&v.sub, func(ctx context.Context) (api.ContactDetail, error) {
 			return app.Merge(ctx, v.b, into, from, reason)
 		})
-		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
+		do(func() { finishDialog(v.loc, app.ScreenMerge, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
 	}()
 }
 
@@ -413,16 +413,16 @@ func (v *ErasureView) submit() {
 		r, err := app.Submit(&v.sub, func(ctx context.Context) (api.PersonErasure, error) {
 			return app.ErasePlanned(ctx, v.b, plan, reason)
 		})
-		do(func() { finishDialog(v.loc, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
+		do(func() { finishDialog(v.loc, app.ScreenErasure, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
 	}()
 }
 
-// finishDialog ends a dialog's submission (app.Submit), on the UI goroutine: on err it shows
-// the error in msg and calls retry; otherwise it hides dlg and hands the result to then (when
-// set).
-func finishDialog[T any](loc localizer, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
+// finishDialog ends a dialog's submission (app.Submit) from screen, on the UI goroutine: on
+// err it shows the error in msg and calls retry; otherwise it hides dlg and hands the result
+// to then (when set).
+func finishDialog[T any](loc localizer, screen app.Screen, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
 	if err != nil {
-		msg.Show(app.SubmissionErrorText(err, loc), err)
+		msg.Show(app.SubmissionErrorText(err, screen, loc), err)
 		retry()
 		return
 	}
@@ -529,7 +529,7 @@ func (d *DetailView) AskBlock() {
 				})
 				do(func() {
 					if err != nil {
-						d.BlockDialog.Fail(app.SubmissionErrorText(err, d.loc), err)
+						d.BlockDialog.Fail(app.SubmissionErrorText(err, app.ScreenBlock, d.loc), err)
 						return
 					}
 					d.BlockDialog.Close()

@@ -189,7 +189,7 @@ func (s *RequestsScreen) AskExtend(i int) {
 				_, err := app.Submit(sub, func(ctx context.Context) (api.RequestFields, error) {
 					return app.ExtendRequest(ctx, s.b, r.Id, until, reason)
 				})
-				do(func() { s.closed(s.ExtendDialog, err, func() { s.ExtendDialog = nil }) })
+				do(func() { s.closed(s.ExtendDialog, app.ScreenRequestExtend, err, func() { s.ExtendDialog = nil }) })
 			}()
 		},
 		OnAbort: func() { s.ExtendDialog = nil },
@@ -211,21 +211,21 @@ func (s *RequestsScreen) AskReject(i int) {
 				_, err := app.Submit(sub, func(ctx context.Context) (api.RequestFields, error) {
 					return app.RejectRequest(ctx, s.b, r.Id, reason)
 				})
-				do(func() { s.closed(s.RejectDialog, err, func() { s.RejectDialog = nil }) })
+				do(func() { s.closed(s.RejectDialog, app.ScreenRequestReject, err, func() { s.RejectDialog = nil }) })
 			}()
 		},
 		OnAbort: func() { s.RejectDialog = nil },
 	})
 }
 
-// closed ends a reason dialog after the server answered: a refusal stays in the dialog,
-// success closes it (forget clears its field) and reloads the list.
-func (s *RequestsScreen) closed(d *ReasonDialog, err error, forget func()) {
+// closed ends a reason dialog of screen after the server answered: a refusal stays in the
+// dialog, success closes it (forget clears its field) and reloads the list.
+func (s *RequestsScreen) closed(d *ReasonDialog, screen app.Screen, err error, forget func()) {
 	if d == nil {
 		return
 	}
 	if err != nil {
-		d.Fail(app.SubmissionErrorText(err, s.loc), err)
+		d.Fail(app.SubmissionErrorText(err, screen, s.loc), err)
 		return
 	}
 	d.Close()
@@ -277,7 +277,7 @@ func (s *RequestsScreen) AskComplete(i int) {
 				})
 				do(func() {
 					if err != nil {
-						s.Complete.Fail(app.SubmissionErrorText(err, s.loc), err)
+						s.Complete.Fail(app.SubmissionErrorText(err, app.ScreenRequestComplete, s.loc), err)
 						return
 					}
 					s.Complete.Close()
@@ -494,7 +494,7 @@ func (f *RequestFiling) FileRequest() {
 				return
 			}
 			if err != nil {
-				f.Message.Show(app.SubmissionErrorText(err, f.loc), err)
+				f.Message.Show(app.SubmissionErrorText(err, app.ScreenRequestFile, f.loc), err)
 				return
 			}
 			f.reset()
