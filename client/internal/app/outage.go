@@ -49,7 +49,13 @@ func SaveErrorText(err error, loc Localizer) string {
 // again is safe, and the text says so instead of asking the user to look first; when it was
 // sent again changed, the text says in screen's terms what the first send saved (ChangedText).
 func SubmissionErrorText(err error, screen Screen, loc Localizer) string {
-	if text, ok := ChangedText(screen, err, loc); ok {
+	return SubmissionErrorTextNaming(err, screen, "", loc)
+}
+
+// SubmissionErrorTextNaming is SubmissionErrorText for a screen whose text for a changed write
+// names what the first send sent (first: the file imported, the list chosen).
+func SubmissionErrorTextNaming(err error, screen Screen, first string, loc Localizer) string {
+	if text, ok := ChangedText(screen, err, first, loc); ok {
 		return text
 	}
 	switch {

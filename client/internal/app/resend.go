@@ -51,15 +51,16 @@ func (s Screen) ChangedKey() string { return "resend.changed." + string(s) }
 
 // ChangedText is what screen says when the server refused its write sent again with
 // IDEMPOTENCY_KEY_REUSED (the first send was carried out, the change made after it was not);
-// the reason's general text for a screen without one of its own. ok is false for any other
-// error.
-func ChangedText(screen Screen, err error, loc Localizer) (text string, ok bool) {
+// the reason's general text for a screen without one of its own. first names what the first
+// send sent where the screen's text says it (the file of an import, the list chosen). ok is
+// false for any other error.
+func ChangedText(screen Screen, err error, first string, loc Localizer) (text string, ok bool) {
 	if !api.HasReason(err, "IDEMPOTENCY_KEY_REUSED") {
 		return "", false
 	}
 	if screen != NoScreen {
 		key := screen.ChangedKey()
-		if text := loc.T(key, nil); text != key && text != "" {
+		if text := loc.T(key, map[string]any{"First": first}); text != key && text != "" {
 			return text, true
 		}
 	}

@@ -18,7 +18,7 @@ func TestAChangedWriteSentAgainIsWordedByItsScreen(t *testing.T) {
 		general := loc.T("reason.IDEMPOTENCY_KEY_REUSED", nil)
 		seen := map[string]Screen{}
 		for _, s := range Screens {
-			text, ok := ChangedText(s, reused, loc)
+			text, ok := ChangedText(s, reused, "messe.csv", loc)
 			if !ok || text == s.ChangedKey() || text == general {
 				t.Errorf("%s: screen %q says %q, want a text of its own (%s)", lang, s, text, s.ChangedKey())
 			}
@@ -26,16 +26,16 @@ func TestAChangedWriteSentAgainIsWordedByItsScreen(t *testing.T) {
 				t.Errorf("%s: screens %q and %q say the same: %q", lang, s, other, text)
 			}
 			seen[text] = s
-			if got := SubmissionErrorText(reused, s, loc); got != text {
+			if got := SubmissionErrorTextNaming(reused, s, "messe.csv", loc); got != text {
 				t.Errorf("%s: SubmissionErrorText for %q = %q, want %q", lang, s, got, text)
 			}
 		}
-		if text, _ := ChangedText(NoScreen, reused, loc); text != general {
+		if text, _ := ChangedText(NoScreen, reused, "", loc); text != general {
 			t.Errorf("%s: a confirmation says %q, want the general %q", lang, text, general)
 		}
 	}
 	other := &api.Error{Code: "BAD_USER_INPUT", Reason: "EMAIL_NO_DOMAIN"}
-	if text, ok := ChangedText(ScreenImportStart, other, i18n.MustNew("en")); ok {
+	if text, ok := ChangedText(ScreenImportStart, other, "messe.csv", i18n.MustNew("en")); ok {
 		t.Errorf("another refusal is worded as a changed resend: %q", text)
 	}
 }

@@ -61,7 +61,8 @@ type ImportScreen struct {
 	// lost answer, it goes under the same Idempotency-Key, and the server makes no second job
 	// (also when another file was picked meanwhile: the server says the first one was
 	// imported, and the next start is a new one).
-	starting app.Submission
+	starting  app.Submission
+	firstFile string // the file starting was first sent with
 	// deciding holds each held row's decision until its answer is known (by job and line),
 	// so a decision sent again after a lost answer goes under its Idempotency-Key.
 	deciding map[string]*app.Submission
@@ -262,6 +263,9 @@ func (s *ImportScreen) start() {
 	s.Start.Disable()
 	s.Pick.Disable()
 	name, listKey := s.flow.FileName, s.lists[s.List.Selected]
+	if !s.starting.Pending() {
+		s.firstFile = name
+	}
 	go func() {
 		r, err := s.open()
 		if err != nil {
@@ -285,7 +289,7 @@ func (s *ImportScreen) start() {
 				s.Message.Show(t("import.startedBefore.unknown"), nil)
 				return
 			case err != nil:
-				s.Message.Show(app.SubmissionErrorText(err, app.ScreenImportStart, s.loc), err)
+				s.Message.Show(app.SubmissionErrorTextNaming(err, app.ScreenImportStart, s.firstFile, s.loc), err)
 				s.Start.Enable()
 				return
 			case replayed:

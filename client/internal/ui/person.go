@@ -32,14 +32,15 @@ type ListsView struct {
 	// TakeOff asks before the person is taken off a list (nil when not open).
 	TakeOff *ConfirmDialog
 
-	b       app.Backend
-	loc     localizer
-	win     fyne.Window
-	contact api.ContactDetail
-	keys    map[string]string // choice label → list key
-	rows    *fyne.Container
-	root    fyne.CanvasObject
-	putting app.Submission // putting her on the chosen list, until its answer is known
+	b         app.Backend
+	loc       localizer
+	win       fyne.Window
+	contact   api.ContactDetail
+	keys      map[string]string // choice label → list key
+	rows      *fyne.Container
+	root      fyne.CanvasObject
+	putting   app.Submission // putting her on the chosen list, until its answer is known
+	firstList string         // the list putting was first sent for
 }
 
 func newListsView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail) *ListsView {
@@ -161,6 +162,9 @@ func (v *ListsView) askTakeOff(key, listName string) {
 // only with a reason (askPutBack).
 func (v *ListsView) putOn(key string) {
 	id := v.contact.Id
+	if !v.putting.Pending() {
+		v.firstList = v.Choice.Selected
+	}
 	go func() {
 		c, err := app.Submit(&v.putting, func(ctx context.Context) (api.ContactDetail, error) {
 			return app.PutOnList(ctx, v.b, id, key, "")
@@ -171,7 +175,7 @@ func (v *ListsView) putOn(key string) {
 				return
 			}
 			if err != nil {
-				v.Message.Show(app.SubmissionErrorText(err, app.ScreenListAdd, v.loc), err)
+				v.Message.Show(app.SubmissionErrorTextNaming(err, app.ScreenListAdd, v.firstList, v.loc), err)
 				return
 			}
 			v.Message.SetText("")

@@ -25,6 +25,12 @@ import (
 // what to do now.
 func (p *lossyProxy) sendChanged(t *testing.T, loc localizer, screen app.Screen, field string, send *widget.Button, msg *Notice, change func()) {
 	t.Helper()
+	p.sendChangedNaming(t, loc, screen, field, "", send, msg, change)
+}
+
+// sendChangedNaming is sendChanged for a screen whose text names what the first send sent.
+func (p *lossyProxy) sendChangedNaming(t *testing.T, loc localizer, screen app.Screen, field, first string, send *widget.Button, msg *Notice, change func()) {
+	t.Helper()
 	p.sendLosingTheAnswer(t, string(screen), field, send, msg)
 	change()
 	lost := msg.Text
@@ -32,7 +38,7 @@ func (p *lossyProxy) sendChanged(t *testing.T, loc localizer, screen app.Screen,
 	eventuallyE2E(t, string(screen)+" sent again changed", func() bool {
 		return msg.Text != "" && msg.Text != lost && !send.Disabled()
 	})
-	if want := loc.T(screen.ChangedKey(), nil); msg.Text != want {
+	if want := loc.T(screen.ChangedKey(), map[string]any{"First": first}); msg.Text != want {
 		t.Errorf("%s sent again changed says %q, want %q (%s)", screen, msg.Text, want, screen.ChangedKey())
 	}
 }
@@ -124,8 +130,9 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 	t.Run("putting a person on a list", func(t *testing.T) {
 		v := open(t, record(t, "Erika", "erika.list@example.test")).Detail.Lists
 		eventuallyE2E(t, "the lists to choose", func() bool { return len(v.Choice.Options) == 2 })
-		v.Choice.SetSelected(v.Choice.Options[0])
-		proxy.sendChanged(t, loc, app.ScreenListAdd, "addToList", v.Add, v.Message, func() { v.Choice.SetSelected(v.Choice.Options[1]) })
+		first := v.Choice.Options[0]
+		v.Choice.SetSelected(first)
+		proxy.sendChangedNaming(t, loc, app.ScreenListAdd, "addToList", first, v.Add, v.Message, func() { v.Choice.SetSelected(v.Choice.Options[1]) })
 	})
 
 	t.Run("putting back a person who left a list", func(t *testing.T) {
@@ -225,7 +232,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 			eventuallyE2E(t, "the preview of "+name, func() bool { return !s.Start.Disabled() })
 		}
 		load("messe.csv", "Vorname;Nachname;E-Mail\nMax;Mustermann;max.messe@example.test\n")
-		proxy.sendChanged(t, loc, app.ScreenImportStart, "startImport", s.Start, s.Message, func() {
+		proxy.sendChangedNaming(t, loc, app.ScreenImportStart, "startImport", "messe.csv", s.Start, s.Message, func() {
 			load("kunden.csv", "Vorname;Nachname;E-Mail\nMax;Mustermann;max.kunden@example.test\n")
 		})
 	})
