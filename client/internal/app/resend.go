@@ -44,6 +44,12 @@ var Screens = []Screen{
 	ScreenImportRow, ScreenPurpose, ScreenList, ScreenToken, ScreenWebhook, ScreenWebhookSecret,
 }
 
+// SentAgainChanged says the server refused a write as IDEMPOTENCY_KEY_REUSED: it was changed
+// while its first send's answer was unclear, and that first send is what was carried out.
+func SentAgainChanged(err error) bool {
+	return api.HasReason(err, "IDEMPOTENCY_KEY_REUSED")
+}
+
 // ChangedKey is the text key of what screen says when its write, changed while the first
 // answer was unclear, was refused as IDEMPOTENCY_KEY_REUSED: what the first send saved and
 // what to do now.
@@ -55,7 +61,7 @@ func (s Screen) ChangedKey() string { return "resend.changed." + string(s) }
 // send sent where the screen's text says it (the file of an import, the list chosen). ok is
 // false for any other error.
 func ChangedText(screen Screen, err error, first string, loc Localizer) (text string, ok bool) {
-	if !api.HasReason(err, "IDEMPOTENCY_KEY_REUSED") {
+	if !SentAgainChanged(err) {
 		return "", false
 	}
 	if screen != NoScreen {

@@ -158,6 +158,21 @@ func (v *ListsView) askTakeOff(key, listName string) {
 	v.TakeOff.Dialog.SetOnClosed(func() { v.TakeOff = nil })
 }
 
+// reload shows the lists the person is on as the server has them, the message left as it is.
+func (v *ListsView) reload() {
+	id := v.contact.Id
+	go func() {
+		c, err := v.b.Contact(context.Background(), id)
+		all, lerr := v.b.Lists(context.Background())
+		do(func() {
+			if err == nil && lerr == nil && v.contact.Id == id {
+				v.contact = c
+				v.fill(all)
+			}
+		})
+	}()
+}
+
 // putOn puts the person on a list; one who left it through its unsubscribe link is put back
 // only with a reason (askPutBack).
 func (v *ListsView) putOn(key string) {
@@ -176,6 +191,9 @@ func (v *ListsView) putOn(key string) {
 			}
 			if err != nil {
 				v.Message.Show(app.SubmissionErrorTextNaming(err, app.ScreenListAdd, v.firstList, v.loc), err)
+				if app.SentAgainChanged(err) {
+					v.reload() // the first choice was saved: show it
+				}
 				return
 			}
 			v.Message.SetText("")

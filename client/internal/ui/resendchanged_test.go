@@ -133,6 +133,11 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		first := v.Choice.Options[0]
 		v.Choice.SetSelected(first)
 		proxy.sendChangedNaming(t, loc, app.ScreenListAdd, "addToList", first, v.Add, v.Message, func() { v.Choice.SetSelected(v.Choice.Options[1]) })
+		// The view shows what was saved: the person on the list chosen first, the other to choose.
+		eventuallyE2E(t, "the list chosen first shown", func() bool { return len(v.Remove) == 1 && len(v.Choice.Options) == 1 })
+		if v.Choice.Options[0] == first {
+			t.Errorf("the list left to choose is the one she is on: %q", first)
+		}
 	})
 
 	t.Run("putting back a person who left a list", func(t *testing.T) {
