@@ -76,6 +76,7 @@ type OfficeScreen struct {
 	now         func() time.Time
 	// what each form sends, until its answer is known (Idempotency-Key)
 	addingPurpose, addingList, addingToken, addingHook app.Submission
+	firstToken                                         string // the name addingToken was first sent with
 }
 
 // DeliveryLimit is how many of the newest webhook deliveries the screen loads.
@@ -243,6 +244,9 @@ func (s *OfficeScreen) createPurpose() {
 			s.AddPurpose.Enable()
 			if err != nil {
 				s.PurposeMsg.Show(officeSubmissionErrorText(err, app.ScreenPurpose, s.loc), err)
+				if app.SentAgainChanged(err) {
+					s.loadPurposes() // the first send made it: the text says to see the list
+				}
 				return
 			}
 			s.PurposeMsg.SetText("")
@@ -271,6 +275,9 @@ func (s *OfficeScreen) createList() {
 			s.AddList.Enable()
 			if err != nil {
 				s.ListMsg.Show(officeSubmissionErrorText(err, app.ScreenList, s.loc), err)
+				if app.SentAgainChanged(err) {
+					s.loadPurposes()
+				}
 				return
 			}
 			s.ListMsg.SetText("")
@@ -387,6 +394,10 @@ func (s *OfficeScreen) createToken() {
 		// server makes no other and says it was made (its secret is not kept to show again).
 		existing = nil
 	}
+	if !s.addingToken.Pending() {
+		s.firstToken = strings.TrimSpace(req.Name)
+	}
+	first := s.firstToken
 	s.AddToken.Disable()
 	s.TokenMsg.SetText("")
 	go func() {
@@ -402,7 +413,12 @@ func (s *OfficeScreen) createToken() {
 				return
 			}
 			if err != nil {
-				s.TokenMsg.Show(officeSubmissionErrorText(err, app.ScreenToken, s.loc), err)
+				s.TokenMsg.Show(officeText(err, s.loc, func(err error, loc app.Localizer) string {
+					return app.SubmissionErrorTextNaming(err, app.ScreenToken, first, loc)
+				}), err)
+				if app.SentAgainChanged(err) {
+					s.loadTokens() // the text says to revoke it in the list
+				}
 				return
 			}
 			s.TokenMsg.SetText("")
@@ -672,6 +688,9 @@ func (s *OfficeScreen) createWebhook() {
 			s.AddHook.Enable()
 			if err != nil {
 				s.HookMsg.Show(officeSubmissionErrorText(err, app.ScreenWebhook, s.loc), err)
+				if app.SentAgainChanged(err) {
+					s.loadWebhooks()
+				}
 				return
 			}
 			s.HookMsg.SetText("")

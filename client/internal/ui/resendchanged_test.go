@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,21 +266,26 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		test.Type(s.PurposeName, "Post")
 		s.PurposeBasis.SetSelectedIndex(0)
 		proxy.sendChanged(t, loc, app.ScreenPurpose, "createPurpose", s.AddPurpose, s.PurposeMsg, retype(s.PurposeName, "Postwurf"))
+		// Each text points to the list: it shows what the first send made, without a reload.
+		eventuallyE2E(t, "the purpose in the list", func() bool { return len(s.purposes) == 2 })
 
 		test.Type(s.ListKey, "kunden-post")
 		test.Type(s.ListName, "Kunden Post")
 		s.ListPurpose.SetSelectedIndex(0)
 		proxy.sendChanged(t, loc, app.ScreenList, "createList", s.AddList, s.ListMsg, retype(s.ListName, "Kunden (Post)"))
+		eventuallyE2E(t, "the list in the list", func() bool { return len(s.lists) == 3 })
 
 		test.Type(s.TokenName, "Kasse Filiale 3")
-		proxy.sendChanged(t, loc, app.ScreenToken, "createApiToken", s.AddToken, s.TokenMsg, retype(s.TokenName, "Kasse Filiale 4"))
+		proxy.sendChangedNaming(t, loc, app.ScreenToken, "createApiToken", "Kasse Filiale 3", s.AddToken, s.TokenMsg, retype(s.TokenName, "Kasse Filiale 4"))
+		eventuallyE2E(t, "the token in the list", func() bool {
+			return slices.ContainsFunc(s.TokenList(), func(tok api.ApiTokenFields) bool { return tok.Name == "Kasse Filiale 3" })
+		})
 
 		test.Type(s.HookURL, srv.URL+"/hook")
 		test.Type(s.HookSecret, "ein-langes-geheimnis-1")
 		proxy.sendChanged(t, loc, app.ScreenWebhook, "createWebhook", s.AddHook, s.HookMsg, retype(s.HookSecret, "ein-langes-geheimnis-2"))
 
-		s.Reload()
-		eventuallyE2E(t, "the webhook", func() bool { return len(s.HookList()) == 1 })
+		eventuallyE2E(t, "the webhook in the list", func() bool { return len(s.HookList()) == 1 })
 		s.AskNewSecret(0)
 		d := s.NewSecretDialog
 		test.Type(d.Secret, "ein-neues-geheimnis-1")
