@@ -226,6 +226,9 @@ func (s *RequestsScreen) closed(d *ReasonDialog, screen app.Screen, err error, f
 	}
 	if err != nil {
 		d.Fail(app.SubmissionErrorText(err, screen, s.loc), err)
+		if app.SentAgainChanged(err) {
+			s.Reload() // the first send was carried out: the list shows it
+		}
 		return
 	}
 	d.Close()
@@ -278,6 +281,9 @@ func (s *RequestsScreen) AskComplete(i int) {
 				do(func() {
 					if err != nil {
 						s.Complete.Fail(app.SubmissionErrorText(err, app.ScreenRequestComplete, s.loc), err)
+						if app.SentAgainChanged(err) {
+							s.Reload()
+						}
 						return
 					}
 					s.Complete.Close()
@@ -495,6 +501,9 @@ func (f *RequestFiling) FileRequest() {
 			}
 			if err != nil {
 				f.Message.Show(app.SubmissionErrorText(err, app.ScreenRequestFile, f.loc), err)
+				if app.SentAgainChanged(err) && f.OnAlreadyFiled != nil {
+					f.OnAlreadyFiled() // filed by the first send: the list shows it
+				}
 				return
 			}
 			f.reset()

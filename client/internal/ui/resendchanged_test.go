@@ -205,6 +205,8 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		f.Kind.SetSelectedIndex(4) // objection
 		test.Type(f.Channel, "Telefon")
 		proxy.sendChanged(t, loc, app.ScreenRequestFile, "fileRequest", f.File, f.Message, retype(f.Note, "Rückruf erbeten"))
+		// Each text points to the list: it shows what the first send did, without a reload.
+		eventuallyE2E(t, "the request filed in the list", func() bool { return len(s.Requests()) == 1 })
 		for _, channel := range []string{"Brief", "E-Mail"} {
 			if _, err := c.FileRequest(ctx, api.RequestKindObjection, "", channel, "", time.Now()); err != nil {
 				t.Fatal(err)
@@ -217,16 +219,28 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := s.ExtendDialog
 		test.Type(r.Reason, "Umfangreiche Prüfung")
 		proxy.sendChanged(t, loc, app.ScreenRequestExtend, "extendRequest", r.Confirm, r.Message, retype(r.Reason, "Viele Datensätze"))
+		extended := func(i int) bool { return s.Requests()[i].ExtendedTo != nil }
+		eventuallyE2E(t, "the new deadline in the list", func() bool {
+			return slices.IndexFunc(s.Requests(), func(r api.RequestFields) bool { return r.ExtendedTo != nil }) >= 0
+		})
+		r.Close()
 
-		s.AskReject(1)
+		other := 0
+		if extended(0) {
+			other = 1
+		}
+		s.AskReject(other)
 		r = s.RejectDialog
 		test.Type(r.Reason, "Offensichtlich unbegründet")
 		proxy.sendChanged(t, loc, app.ScreenRequestReject, "rejectRequest", r.Confirm, r.Message, retype(r.Reason, "Doppelt gestellt"))
+		eventuallyE2E(t, "the rejected request gone from the list", func() bool { return len(s.Requests()) == 2 })
+		r.Close()
 
-		s.AskComplete(2)
+		s.AskComplete(0)
 		r = s.Complete
 		test.Type(r.Reason, "Sperrvermerk gesetzt")
 		proxy.sendChanged(t, loc, app.ScreenRequestComplete, "completeRequest", r.Confirm, r.Message, retype(r.Reason, "Widerspruch umgesetzt"))
+		eventuallyE2E(t, "the completed request gone from the list", func() bool { return len(s.Requests()) == 1 })
 	})
 
 	t.Run("starting an import with another file", func(t *testing.T) {
