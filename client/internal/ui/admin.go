@@ -142,6 +142,9 @@ func (s *AdminScreen) AskRemove(i int) {
 				do(func() {
 					if err != nil {
 						s.Remove.Fail(app.SubmissionErrorText(err, app.ScreenUnblock, s.loc), err)
+						if app.SentAgainChanged(err) {
+							s.loadBlacklist("") // the first send lifted it
+						}
 						return
 					}
 					s.Remove.Close()

@@ -209,6 +209,9 @@ func (v *ConsentsView) SubmitGrant() {
 			g.Save.Enable()
 			if err != nil {
 				g.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentGrant, v.loc), err)
+				if app.SentAgainChanged(err) {
+					v.done(nil) // the first send recorded it: the detail behind the dialog shows it
+				}
 				return
 			}
 			g.Dialog.Hide()
@@ -243,6 +246,9 @@ func (v *ConsentsView) showRevoke(key, name string) {
 				if err != nil {
 					r.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentRevoke, v.loc), err)
 					r.Confirm.Enable()
+					if app.SentAgainChanged(err) {
+						v.done(nil)
+					}
 					return
 				}
 				r.Dialog.Hide()

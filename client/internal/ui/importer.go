@@ -406,6 +406,9 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 				} else {
 					s.Message.Show(text, err)
 				}
+				if app.SentAgainChanged(err) {
+					s.reloadJob(jobID) // the first send decided the row
+				}
 				return
 			}
 			if s.Accept != nil {
@@ -413,6 +416,18 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 				s.Accept = nil
 			}
 			s.ShowJob(job)
+		})
+	}()
+}
+
+// reloadJob shows the job as the server has it now.
+func (s *ImportScreen) reloadJob(id string) {
+	go func() {
+		job, err := s.b.ImportJob(context.Background(), id)
+		do(func() {
+			if err == nil && s.flow.Job != nil && s.flow.Job.Id == id {
+				s.ShowJob(job)
+			}
 		})
 	}()
 }

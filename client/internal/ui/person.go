@@ -88,6 +88,9 @@ func (v *ListsView) askPutBack(id, key string, refused error) {
 				do(func() {
 					if err != nil {
 						v.PutBack.Fail(app.SubmissionErrorText(err, app.ScreenListPutBack, v.loc), err)
+						if app.SentAgainChanged(err) {
+							v.reload()
+						}
 						return
 					}
 					v.PutBack.Close()
@@ -552,6 +555,9 @@ func (d *DetailView) AskBlock() {
 				do(func() {
 					if err != nil {
 						d.BlockDialog.Fail(app.SubmissionErrorText(err, app.ScreenBlock, d.loc), err)
+						if app.SentAgainChanged(err) {
+							d.loadPerson() // the first send blocked her: the detail says so
+						}
 						return
 					}
 					d.BlockDialog.Close()

@@ -113,6 +113,8 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		g.Purpose.SetSelected("Newsletter")
 		test.Type(g.Source, "Telefon")
 		proxy.sendChanged(t, loc, app.ScreenConsentGrant, "recordConsent", g.Save, g.Message, func() { g.Source.SetText("Messe") })
+		// Each screen shows what the first send did, without a reload by the user.
+		eventuallyE2E(t, "her consent in the detail", func() bool { return s.Detail.Consents.Revoke["newsletter"] != nil })
 	})
 
 	t.Run("revoking a consent", func(t *testing.T) {
@@ -126,6 +128,9 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := s.Detail.Consents.RevokeForm
 		test.Type(r.Channel, "Telefon")
 		proxy.sendChanged(t, loc, app.ScreenConsentRevoke, "revokeConsent", r.Confirm, r.Message, func() { r.Channel.SetText("Brief") })
+		eventuallyE2E(t, "her consent revoked in the detail", func() bool {
+			return s.Detail.Consents != nil && s.Detail.Consents.RevokeForm == nil && s.Detail.Consents.Revoke["newsletter"] == nil
+		})
 	})
 
 	t.Run("putting a person on a list", func(t *testing.T) {
@@ -155,6 +160,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := v.PutBack
 		test.Type(r.Reason, "Sie hat am 1.12. angerufen")
 		proxy.sendChanged(t, loc, app.ScreenListPutBack, "addToList", r.Confirm, r.Message, retype(r.Reason, "Sie hat am 2.12. geschrieben"))
+		eventuallyE2E(t, "her back on the list", func() bool { return v.Remove["news"] != nil })
 	})
 
 	t.Run("merging duplicates", func(t *testing.T) {
@@ -185,6 +191,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := d.BlockDialog
 		test.Type(r.Reason, "Widerspruch per Brief vom 3. Mai")
 		proxy.sendChanged(t, loc, app.ScreenBlock, "blacklistContact", r.Confirm, r.Message, retype(r.Reason, "Widerspruch am Telefon"))
+		eventuallyE2E(t, "the detail saying she is blocked", func() bool { return d.Blocked.Visible() && d.Block.Disabled() })
 	})
 
 	t.Run("lifting a blacklist entry", func(t *testing.T) {
@@ -192,10 +199,14 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		win.SetContent(s.Object())
 		s.loadBlacklist("")
 		eventuallyE2E(t, "the blacklist", func() bool { return len(s.Entries()) > 0 })
+		lifted := s.Entries()[0].Id
 		s.AskRemove(0)
 		r := s.Remove
 		test.Type(r.Reason, "Eintrag irrtümlich angelegt")
 		proxy.sendChanged(t, loc, app.ScreenUnblock, "blacklistRemove", r.Confirm, r.Message, retype(r.Reason, "Irrtum"))
+		eventuallyE2E(t, "the entry lifted in the list", func() bool {
+			return !slices.ContainsFunc(s.Entries(), func(e api.BlacklistEntryFields) bool { return e.Id == lifted && e.RemovedAt == nil })
+		})
 	})
 
 	t.Run("requests", func(t *testing.T) {
@@ -268,6 +279,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := s.Accept
 		test.Type(r.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
 		proxy.sendChanged(t, loc, app.ScreenImportRow, "decideImportRow", r.Confirm, r.Message, retype(r.Reason, "Einwilligung am Telefon"))
+		eventuallyE2E(t, "the row decided", func() bool { return len(s.HeldAccept) == 0 })
 	})
 
 	t.Run("the office", func(t *testing.T) {
