@@ -245,10 +245,12 @@ func (v *ConsentsView) showRevoke(key, name string) {
 			do(func() {
 				if err != nil {
 					r.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentRevoke, v.loc), err)
-					r.Confirm.Enable()
 					if app.SentAgainChanged(err) {
+						r.Cancel.SetText(t("action.close")) // revoked by the first send: nothing left to send
 						v.done(nil)
+						return
 					}
+					r.Confirm.Enable()
 					return
 				}
 				r.Dialog.Hide()

@@ -443,12 +443,15 @@ func (v *ErasureView) submit() {
 }
 
 // finishDialog ends a dialog's submission (app.Submit) from screen, on the UI goroutine: on
-// err it shows the error in msg and calls retry; otherwise it hides dlg and hands the result
+// err it shows the error in msg and calls retry (unless the first send was carried out and the
+// user changed the dialog since); otherwise it hides dlg and hands the result
 // to then (when set).
 func finishDialog[T any](loc localizer, screen app.Screen, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
 	if err != nil {
 		msg.Show(app.SubmissionErrorText(err, screen, loc), err)
-		retry()
+		if !app.SentAgainChanged(err) { // else the first send was carried out: nothing left to send
+			retry()
+		}
 		return
 	}
 	dlg.Hide()

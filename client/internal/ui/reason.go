@@ -89,9 +89,16 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 }
 
 // Fail shows why the server refused or could not be asked (text, with err's technical cause
-// folded away), and lets the user send the same reason again: what was typed stays.
+// folded away), and lets the user send the same reason again: what was typed stays. When
+// the first send of a reason changed since was carried out (app.SentAgainChanged), there is
+// nothing left to send: the dialog offers only to close it.
 func (d *ReasonDialog) Fail(text string, err error) {
 	d.Message.Show(text, err)
+	if app.SentAgainChanged(err) {
+		d.Confirm.Disable()
+		d.Abort.SetText(t("action.close"))
+		return
+	}
 	d.Confirm.Enable()
 }
 

@@ -36,12 +36,21 @@ func (p *lossyProxy) sendChangedNaming(t *testing.T, loc localizer, screen app.S
 	change()
 	lost := msg.Text
 	test.Tap(send)
-	eventuallyE2E(t, string(screen)+" sent again changed", func() bool {
-		return msg.Text != "" && msg.Text != lost && !send.Disabled()
-	})
+	eventuallyE2E(t, string(screen)+" sent again changed", func() bool { return msg.Text != "" && msg.Text != lost })
 	if want := loc.T(screen.ChangedKey(), map[string]any{"First": first}); msg.Text != want {
 		t.Errorf("%s sent again changed says %q, want %q (%s)", screen, msg.Text, want, screen.ChangedKey())
 	}
+	if nothingLeftToSend[screen] && !send.Disabled() {
+		t.Errorf("%s says there is nothing more to do, and its %q button sends again", screen, send.Text)
+	}
+}
+
+// nothingLeftToSend are the dialogs whose first send did all there was to do: their text says
+// so, and their button does not offer to send again.
+var nothingLeftToSend = map[app.Screen]bool{
+	app.ScreenConsentRevoke: true, app.ScreenListPutBack: true, app.ScreenMerge: true, app.ScreenErasure: true,
+	app.ScreenBlock: true, app.ScreenUnblock: true, app.ScreenRequestExtend: true, app.ScreenRequestReject: true,
+	app.ScreenRequestComplete: true, app.ScreenImportRow: true,
 }
 
 // Every screen whose write the user can change while its answer is unclear says, when the
