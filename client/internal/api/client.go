@@ -10,9 +10,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
@@ -137,7 +139,17 @@ type bearerTransport struct {
 }
 
 func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
+	// Whether the request went out decides what a broken connection means: not reached, or
+	// reached with its answer lost (answerLostError). Go's transport may send it more than
+	// once on connections it reused; any send that was written counts.
+	var written atomic.Bool
+	req = req.Clone(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				written.Store(true)
+			}
+		},
+	}))
 	if req.URL.Scheme == t.scheme && strings.EqualFold(req.URL.Host, t.host) {
 		req.Header.Set("Authorization", "Bearer "+t.token)
 		if key := IdempotencyKeyOf(req.Context()); key != "" {
@@ -147,6 +159,10 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Del("Authorization")
 	}
 	resp, err := t.next.RoundTrip(req)
+	// A request whose context ended (a timeout, the user gave up) is not one whose answer was lost.
+	if err != nil && written.Load() && req.Context().Err() == nil && !isNetTimeout(err) {
+		return nil, &answerLostError{err: err}
+	}
 	if err == nil && serverAnswered(resp.StatusCode) && t.answered != nil {
 		t.answered()
 	}

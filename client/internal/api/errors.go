@@ -37,11 +37,16 @@ var (
 	// answer in the time allowed (RequestTimeout, OpenTimeout): stuck or overloaded. The
 	// request may have been carried out.
 	ErrNoAnswer = errors.New("server sent no answer in time")
+	// ErrAnswerLost: the request was written to the server's connection, and the connection
+	// broke before an answer came (closed, reset). The server was reached and may have
+	// carried the request out; only its answer is lost.
+	ErrAnswerLost = errors.New("the connection broke after the request was sent, before an answer came")
 )
 
 // Error is what every API call returns on failure: the operation, the server's error code
 // (extensions.code; or, with the Server asked, UNREACHABLE when no connection could be made
-// or it broke, NO_ANSWER when none came in time, GATEWAY when a proxy said so) and the
+// or it broke before the request was sent, ANSWER_LOST when it broke after, NO_ANSWER when
+// no answer came in time, GATEWAY when a proxy said so) and the
 // server's message (or, UNREACHABLE, the network's: for the log, not for the user). On
 // BAD_USER_INPUT, Reason and Field are the first error's extensions.reason and .field, and
 // Problems lists every error of the answer, so the client words them in its own language.
@@ -102,16 +107,18 @@ func (e *Error) Is(target error) bool {
 		return e.Code == "GATEWAY"
 	case ErrNoAnswer:
 		return e.Code == "NO_ANSWER"
+	case ErrAnswerLost:
+		return e.Code == "ANSWER_LOST"
 	}
 	return false
 }
 
-// classify is classify with the address of c's server on an UNREACHABLE, NO_ANSWER or GATEWAY
-// error, so the user is told which server did not answer.
+// classify is classify with the address of c's server on an UNREACHABLE, ANSWER_LOST,
+// NO_ANSWER or GATEWAY error, so the user is told which server did not answer.
 func (c *Client) classify(op string, err error) error {
 	err = classify(op, err)
 	var e *Error
-	if errors.As(err, &e) && (e.Code == "UNREACHABLE" || e.Code == "NO_ANSWER" || e.Code == "GATEWAY") {
+	if errors.As(err, &e) && (e.Code == "UNREACHABLE" || e.Code == "ANSWER_LOST" || e.Code == "NO_ANSWER" || e.Code == "GATEWAY") {
 		e.Server = c.server
 	}
 	return err
@@ -162,6 +169,10 @@ func classify(op string, err error) error {
 	}
 	if isNetTimeout(err) && !isDial(err) {
 		return &Error{Op: op, Code: "NO_ANSWER", Message: err.Error(), Err: err}
+	}
+	var lost *answerLostError
+	if errors.As(err, &lost) {
+		return &Error{Op: op, Code: "ANSWER_LOST", Message: err.Error(), Err: err}
 	}
 	if isNetwork(err) {
 		return &Error{Op: op, Code: "UNREACHABLE", Message: err.Error(), Err: err}
@@ -225,14 +236,24 @@ func isNetTimeout(err error) bool {
 // rule of it, for the app's screens and for a subscription waiting out its backoff.
 func Outage(err error) bool {
 	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrGateway) ||
-		errors.Is(err, ErrNoAnswer) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, ErrNoAnswer) || errors.Is(err, ErrAnswerLost) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // NeverSent says a failed request never reached the server: no connection could be made
 // (refused, no route, unknown host), so the server cannot have carried it out and sending it
-// again cannot write twice. A 503 (ErrUnavailable) says the same. Any other UNREACHABLE error
-// (the connection broke), ErrNoAnswer and ErrGateway came after the request was sent: the
-// server may have written it and only the answer was lost.
+// again cannot write twice. A 503 (ErrUnavailable) says the same. ErrAnswerLost, any other
+// UNREACHABLE error (the connection broke), ErrNoAnswer and ErrGateway came after the request
+// was sent: the server may have written it and only the answer was lost. (A request the
+// transport sent again by itself, whose second connection was refused, lost its first
+// send's answer.)
 func NeverSent(err error) bool {
-	return errors.Is(err, ErrUnavailable) || isDial(err)
+	return errors.Is(err, ErrUnavailable) || isDial(err) && !errors.Is(err, ErrAnswerLost)
 }
+
+// answerLostError is what bearerTransport returns when the request was written to the
+// connection (the whole of it, by any of the transport's tries) and no answer came: classify
+// makes it ANSWER_LOST.
+type answerLostError struct{ err error }
+
+func (e *answerLostError) Error() string { return e.err.Error() }
+func (e *answerLostError) Unwrap() error { return e.err }

@@ -214,6 +214,13 @@ func TestErrorTextTellsWhatToDo(t *testing.T) {
 	if got := ErrorText(err, loc); !strings.Contains(got, "cannot be reached") {
 		t.Errorf("ErrorText = %q", got)
 	}
+	err = &api.Error{Op: "createContact", Code: "ANSWER_LOST", Message: "EOF", Server: "http://127.0.0.1:8080"}
+	if got := ErrorText(err, loc); strings.Contains(got, "cannot be reached") || !strings.Contains(got, "No answer came from the server at http://127.0.0.1:8080") {
+		t.Errorf("ErrorText = %q, want that no answer came from the server, not that it cannot be reached", got)
+	}
+	if got := SubmissionErrorText(err, NoScreen, loc); !strings.Contains(got, "may or may not have arrived") || !strings.Contains(got, "carried out once") {
+		t.Errorf("SubmissionErrorText = %q, want that it may have arrived and sending again is safe", got)
+	}
 	err = &api.Error{Op: "createContact", Code: "UNAVAILABLE", Message: "nothing was written"}
 	if got := ErrorText(err, loc); !strings.Contains(got, "saved nothing") || !strings.Contains(got, "try again") {
 		t.Errorf("ErrorText = %q", got)

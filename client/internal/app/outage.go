@@ -37,6 +37,8 @@ func SaveErrorText(err error, loc Localizer) string {
 		return text
 	case api.NeverSent(err):
 		return loc.T("save.failed.outage", map[string]any{"Error": text})
+	case errors.Is(err, api.ErrAnswerLost):
+		return loc.T("save.failed.answerlost", nil)
 	case errors.Is(err, api.ErrUnreachable):
 		return loc.T("save.failed.unsure", map[string]any{"Error": text})
 	default: // no answer came, but the connection did not break
@@ -61,6 +63,8 @@ func SubmissionErrorTextNaming(err error, screen Screen, first string, loc Local
 	switch {
 	case !api.Outage(err) || api.NeverSent(err):
 		return SaveErrorText(err, loc)
+	case errors.Is(err, api.ErrAnswerLost):
+		return loc.T("save.failed.answerlost.resend", nil)
 	case errors.Is(err, api.ErrUnreachable):
 		return loc.T("save.failed.unsure.resend", map[string]any{"Error": ErrorText(err, loc)})
 	default:

@@ -178,6 +178,12 @@ func ErrorText(err error, loc Localizer) string {
 			return loc.T("error.unreachable.unnamed", nil)
 		}
 		return loc.T("error.unreachable", map[string]any{"Server": apiErr.Server})
+	case errors.Is(err, api.ErrAnswerLost):
+		// The server was reached: "not reachable" would send the user checking the address.
+		if apiErr == nil || apiErr.Server == "" {
+			return loc.T("error.answerlost.unnamed", nil)
+		}
+		return loc.T("error.answerlost", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrNoAnswer) && apiErr != nil:
 		return loc.T("error.noanswer", map[string]any{"Server": apiErr.Server})
 	case errors.Is(err, api.ErrGateway) && apiErr != nil:

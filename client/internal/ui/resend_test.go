@@ -91,6 +91,10 @@ func (p *lossyProxy) sendLosingTheAnswer(t *testing.T, what, field string, send 
 	if !strings.Contains(msg.Text, "Senden Sie es einfach erneut") {
 		t.Errorf("%s whose answer was lost says %q, want that sending it again is safe", what, msg.Text)
 	}
+	// The server got the request: it was reached, only its answer did not come back.
+	if strings.Contains(msg.Text, "nicht erreichbar") || !strings.Contains(msg.Text, "Antwort kam nicht an") {
+		t.Errorf("%s whose answer was lost says %q, want that no answer came, not that the server cannot be reached", what, msg.Text)
+	}
 	p.LoseAnswersTo("")
 }
 
