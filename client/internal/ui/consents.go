@@ -246,7 +246,7 @@ func (v *ConsentsView) showRevoke(key, name string) {
 				if err != nil {
 					r.Message.Show(app.SubmissionErrorText(err, app.ScreenConsentRevoke, v.loc), err)
 					if app.SentAgainChanged(err) {
-						r.Cancel.SetText(t("action.close")) // revoked by the first send: nothing left to send
+						offerOnlyClose(r.Confirm, r.Cancel) // revoked by the first send
 						v.done(nil)
 						return
 					}

@@ -320,7 +320,10 @@ func (v *DuplicatesView) submit() {
 		c, err := app.Submit(&v.sub, func(ctx context.Context) (api.ContactDetail, error) {
 			return app.Merge(ctx, v.b, into, from, reason)
 		})
-		do(func() { finishDialog(v.loc, app.ScreenMerge, v.Message, v.Dialog, v.refresh, c, err, v.OnMerged) })
+		// The dialog's own button already reads Schließen.
+		do(func() {
+			finishDialog(v.loc, app.ScreenMerge, v.Message, v.Dialog, v.Merge, nil, v.refresh, c, err, v.OnMerged)
+		})
 	}()
 }
 
@@ -438,20 +441,25 @@ func (v *ErasureView) submit() {
 		r, err := app.Submit(&v.sub, func(ctx context.Context) (api.PersonErasure, error) {
 			return app.ErasePlanned(ctx, v.b, plan, reason)
 		})
-		do(func() { finishDialog(v.loc, app.ScreenErasure, v.Message, v.Dialog, v.refresh, r, err, v.OnErased) })
+		do(func() {
+			finishDialog(v.loc, app.ScreenErasure, v.Message, v.Dialog, v.Confirm, v.Abort, v.refresh, r, err, v.OnErased)
+		})
 	}()
 }
 
 // finishDialog ends a dialog's submission (app.Submit) from screen, on the UI goroutine: on
-// err it shows the error in msg and calls retry (unless the first send was carried out and the
-// user changed the dialog since); otherwise it hides dlg and hands the result
-// to then (when set).
-func finishDialog[T any](loc localizer, screen app.Screen, msg *Notice, dlg dialog.Dialog, retry func(), result T, err error, then func(T)) {
+// err it shows the error in msg and calls retry, unless the first send was carried out and the
+// user changed the dialog since (then it offers only to close it: offerOnlyClose with confirm
+// and cancel); otherwise it hides dlg and hands the result to then (when set).
+func finishDialog[T any](loc localizer, screen app.Screen, msg *Notice, dlg dialog.Dialog, confirm, cancel *widget.Button,
+	retry func(), result T, err error, then func(T)) {
 	if err != nil {
 		msg.Show(app.SubmissionErrorText(err, screen, loc), err)
-		if !app.SentAgainChanged(err) { // else the first send was carried out: nothing left to send
-			retry()
+		if app.SentAgainChanged(err) {
+			offerOnlyClose(confirm, cancel)
+			return
 		}
+		retry()
 		return
 	}
 	dlg.Hide()

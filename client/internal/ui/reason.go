@@ -95,11 +95,20 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 func (d *ReasonDialog) Fail(text string, err error) {
 	d.Message.Show(text, err)
 	if app.SentAgainChanged(err) {
-		d.Confirm.Disable()
-		d.Abort.SetText(t("action.close"))
+		offerOnlyClose(d.Confirm, d.Abort)
 		return
 	}
 	d.Confirm.Enable()
+}
+
+// offerOnlyClose is a dialog whose first send did all there was to do (app.SentAgainChanged):
+// its button sends nothing more, and its Cancel, which now sends nothing back, reads
+// "Schließen". cancel is nil for a dialog whose only other button already reads so.
+func offerOnlyClose(confirm, cancel *widget.Button) {
+	confirm.Disable()
+	if cancel != nil {
+		cancel.SetText(t("action.close"))
+	}
 }
 
 // Close hides the dialog.

@@ -45,6 +45,15 @@ func (p *lossyProxy) sendChangedNaming(t *testing.T, loc localizer, screen app.S
 	}
 }
 
+// offersOnlyClose checks that a dialog whose first send did all there was to do calls its
+// Cancel what it is now: it sends nothing, it closes the dialog.
+func offersOnlyClose(t *testing.T, screen app.Screen, cancel *widget.Button) {
+	t.Helper()
+	if cancel.Text != "Schließen" {
+		t.Errorf("%s says there is nothing more to do, and its Cancel reads %q, want Schließen", screen, cancel.Text)
+	}
+}
+
 // nothingLeftToSend are the dialogs whose first send did all there was to do: their text says
 // so, and their button does not offer to send again.
 var nothingLeftToSend = map[app.Screen]bool{
@@ -137,6 +146,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := s.Detail.Consents.RevokeForm
 		test.Type(r.Channel, "Telefon")
 		proxy.sendChanged(t, loc, app.ScreenConsentRevoke, "revokeConsent", r.Confirm, r.Message, func() { r.Channel.SetText("Brief") })
+		offersOnlyClose(t, app.ScreenConsentRevoke, r.Cancel)
 		eventuallyE2E(t, "her consent revoked in the detail", func() bool {
 			return s.Detail.Consents != nil && s.Detail.Consents.RevokeForm == nil && s.Detail.Consents.Revoke["newsletter"] == nil
 		})
@@ -169,6 +179,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := v.PutBack
 		test.Type(r.Reason, "Sie hat am 1.12. angerufen")
 		proxy.sendChanged(t, loc, app.ScreenListPutBack, "addToList", r.Confirm, r.Message, retype(r.Reason, "Sie hat am 2.12. geschrieben"))
+		offersOnlyClose(t, app.ScreenListPutBack, r.Abort)
 		eventuallyE2E(t, "her back on the list", func() bool { return v.Remove["news"] != nil })
 	})
 
@@ -192,6 +203,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		eventuallyE2E(t, "the preview", func() bool { return v.Going.Text != "" })
 		test.Type(v.Reason, "Antrag auf Löschung per Brief vom 2. Mai")
 		proxy.sendChanged(t, loc, app.ScreenErasure, "eraseContact", v.Confirm, v.Message, retype(v.Reason, "Antrag per E-Mail"))
+		offersOnlyClose(t, app.ScreenErasure, v.Abort)
 	})
 
 	t.Run("putting a person on the blacklist", func(t *testing.T) {
@@ -200,6 +212,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		r := d.BlockDialog
 		test.Type(r.Reason, "Widerspruch per Brief vom 3. Mai")
 		proxy.sendChanged(t, loc, app.ScreenBlock, "blacklistContact", r.Confirm, r.Message, retype(r.Reason, "Widerspruch am Telefon"))
+		offersOnlyClose(t, app.ScreenBlock, r.Abort)
 		eventuallyE2E(t, "the detail saying she is blocked", func() bool { return d.Blocked.Visible() && d.Block.Disabled() })
 	})
 
