@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -215,6 +216,25 @@ func TestEveryScreenSendsAWriteOnceAlsoWhenItsAnswerWasLost(t *testing.T) {
 		}
 		if n := len(page.Edges); n != 1 {
 			t.Fatalf("records of her after the import was started again: %d, want 1", n)
+		}
+	})
+
+	t.Run("creating an API token, the list not loaded in between", func(t *testing.T) {
+		s := NewOfficeScreen(c, loc, win)
+		win.SetContent(s.Object())
+		s.Reload()
+		eventuallyE2E(t, "the office", func() bool { return s.TokenRole.Selected != "" })
+		test.Type(s.TokenName, "Kasse Filiale 1")
+		proxy.sendTwice(t, "a new token", "createApiToken", s.AddToken, s.TokenMsg, func() bool { return !s.AddToken.Disabled() })
+		listed := func() bool {
+			return slices.ContainsFunc(s.TokenList(), func(tok api.ApiTokenFields) bool { return tok.Name == "Kasse Filiale 1" })
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for pump(); !listed(); pump() {
+			if time.Now().After(deadline) {
+				t.Fatalf("3 s after the token sent again says %q, the list shows %d tokens, not the one made", s.TokenMsg.Text, len(s.TokenList()))
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 
