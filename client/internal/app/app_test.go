@@ -221,6 +221,18 @@ func TestErrorTextTellsWhatToDo(t *testing.T) {
 	if got := SubmissionErrorText(err, NoScreen, loc); !strings.Contains(got, "may or may not have arrived") || !strings.Contains(got, "carried out once") {
 		t.Errorf("SubmissionErrorText = %q, want that it may have arrived and sending again is safe", got)
 	}
+	// The import screen says it in its own terms: nothing was typed there, and the question is
+	// whether the import began; each way an answer can be unclear.
+	for _, code := range []string{"ANSWER_LOST", "UNREACHABLE", "NO_ANSWER"} {
+		err := &api.Error{Op: "startImport", Code: code, Message: "EOF", Server: "http://127.0.0.1:8080"}
+		got := SubmissionErrorText(err, ScreenImportStart, loc)
+		if !strings.Contains(got, "It is unclear whether the import was started") || !strings.Contains(got, "started once") || strings.Contains(got, "typed") {
+			t.Errorf("SubmissionErrorText(%s, importStart) = %q, want the import's own words", code, got)
+		}
+		if got := SubmissionErrorText(err, ScreenContactNew, loc); !strings.Contains(got, "What you typed stays here") {
+			t.Errorf("SubmissionErrorText(%s, contactNew) = %q, want the form's words", code, got)
+		}
+	}
 	err = &api.Error{Op: "createContact", Code: "UNAVAILABLE", Message: "nothing was written"}
 	if got := ErrorText(err, loc); !strings.Contains(got, "saved nothing") || !strings.Contains(got, "try again") {
 		t.Errorf("ErrorText = %q", got)

@@ -64,12 +64,26 @@ func SubmissionErrorTextNaming(err error, screen Screen, first string, loc Local
 	case !api.Outage(err) || api.NeverSent(err):
 		return SaveErrorText(err, loc)
 	case errors.Is(err, api.ErrAnswerLost):
-		return loc.T("save.failed.answerlost.resend", nil)
+		return unclearText(screen, "answerlost", nil, loc)
 	case errors.Is(err, api.ErrUnreachable):
-		return loc.T("save.failed.unsure.resend", map[string]any{"Error": ErrorText(err, loc)})
+		return unclearText(screen, "unsure", map[string]any{"Error": ErrorText(err, loc)}, loc)
 	default:
-		return loc.T("save.failed.unanswered.resend", map[string]any{"Error": ErrorText(err, loc)})
+		return unclearText(screen, "unanswered", map[string]any{"Error": ErrorText(err, loc)}, loc)
 	}
+}
+
+// unclearText says that a write's answer is unclear and that sending it again is safe (kind:
+// answerlost, unsure, unanswered): in the screen's own terms where it has a text of its own
+// (resend.unclear.<screen>.<kind>: the import start, where nothing was typed and the question is
+// whether the import began), else in the form's (save.failed.<kind>.resend).
+func unclearText(screen Screen, kind string, data map[string]any, loc Localizer) string {
+	if screen != NoScreen {
+		key := "resend.unclear." + string(screen) + "." + kind
+		if text := loc.T(key, data); text != key && text != "" {
+			return text
+		}
+	}
+	return loc.T("save.failed."+kind+".resend", data)
 }
 
 // ScreenErrorText says that a live screen got no answer: the input is unchecked, not clear.
