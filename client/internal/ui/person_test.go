@@ -3,10 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"image/color"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -312,27 +310,7 @@ func TestPuttingBackOnAListSheLeftAsksWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// her click on the link of a newsletter (the link is asked for with the admin's token)
-	body, _ := json.Marshal(map[string]any{"query": `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news") }`, "variables": map[string]any{"c": id}})
-	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	var link struct {
-		Data struct{ UnsubscribeLink string }
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&link)
-	resp.Body.Close()
-	if err != nil || link.Data.UnsubscribeLink == "" {
-		t.Fatalf("unsubscribe link: %+v, %v", link, err)
-	}
-	resp, err = http.PostForm(link.Data.UnsubscribeLink, map[string][]string{"List-Unsubscribe": {"One-Click"}})
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("one-click: %v, %v", resp, err)
-	}
-	resp.Body.Close()
+	unsubscribe(t, url, token, id, "news")
 
 	loc, w := testWindow(t)
 	s := NewContactsScreen(c, loc, w)

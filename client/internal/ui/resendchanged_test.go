@@ -170,7 +170,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		if _, err := c.PutOnList(ctx, id, "news", ""); err != nil {
 			t.Fatal(err)
 		}
-		unsubscribe(t, srv, id, "news")
+		unsubscribe(t, srv.URL, srv.Token, id, "news")
 		v := open(t, id).Detail.Lists
 		eventuallyE2E(t, "the lists to choose", func() bool { return len(v.Choice.Options) == 2 })
 		v.Choice.SetSelected(v.Choice.Options[slicesIndexPrefix(v.Choice.Options, "Newsletter Kunden")])
@@ -342,13 +342,13 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 }
 
 // unsubscribe takes the person off the list as her click on a newsletter's one-click link does.
-func unsubscribe(t *testing.T, srv *testserver.Server, contactID, listKey string) {
+func unsubscribe(t *testing.T, url, token, contactID, listKey string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": `query($c: ID!, $l: String!) { unsubscribeLink(contactId: $c, listKey: $l) }`,
 		"variables": map[string]any{"c": contactID, "l": listKey}})
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	var link struct {
 		Data struct{ UnsubscribeLink string }
 	}
