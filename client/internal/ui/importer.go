@@ -169,6 +169,7 @@ func (s *ImportScreen) pickFile() {
 func (s *ImportScreen) LoadFile(name string, open func() (io.ReadCloser, error)) {
 	s.open = open
 	s.flow = app.ImportFlow{FileName: name}
+	s.clearJob()
 	s.File.SetText(tf("import.file", map[string]any{"Name": name}))
 	s.Message.SetText("")
 	s.Start.Disable()
@@ -324,6 +325,25 @@ func (s *ImportScreen) watch(jobID string) {
 			}
 		})
 	})
+}
+
+// clearJob takes the last import's progress, status, held rows and problems off the screen
+// and stops following it: a file chosen since is another import, and what is shown must not
+// read as its result (the last one stays under "Frühere Importe").
+func (s *ImportScreen) clearJob() {
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+	s.linkDown = false
+	s.Progress.SetValue(0)
+	s.Progress.Hide()
+	s.Status.SetText("")
+	s.Held.RemoveAll()
+	s.HeldAccept, s.HeldDrop = nil, nil
+	s.Problems.SetText("")
+	s.bottom.Content.Refresh()
+	s.bottom.Refresh()
 }
 
 // ShowJob shows a job's progress, held rows and problems.

@@ -125,6 +125,23 @@ func TestImportPreviewProgressAndHeldRows(t *testing.T) {
 	eventually(t, "the dropped row", func() bool { return len(s.Held.Objects) == 0 && strings.Contains(s.Status.Text, "Import finished") })
 }
 
+// A file chosen after an import is another import: the last one's progress, result, held
+// rows and problems leave the screen, so that nothing shown reads as the new file's result.
+func TestAFileChosenAfterAnImportShowsNothingOfTheLastOne(t *testing.T) {
+	_, s := previewSample(t)
+	test.Tap(s.Start)
+	eventually(t, "the finished job", func() bool { return strings.Contains(s.Status.Text, "6 of 6 rows") })
+	if len(s.Held.Objects) == 0 || s.Problems.Text == "" {
+		t.Fatalf("the first import shows held %d, problems %q; want both", len(s.Held.Objects), s.Problems.Text)
+	}
+	s.LoadFile("nachtrag.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil })
+	eventually(t, "the second preview", func() bool { return !s.Start.Disabled() })
+	if s.Progress.Visible() || s.Status.Text != "" || len(s.Held.Objects) != 0 || s.Problems.Text != "" {
+		t.Errorf("after choosing another file: progress shown %v, status %q, held %d, problems %q; want none of the last import",
+			s.Progress.Visible(), s.Status.Text, len(s.Held.Objects), s.Problems.Text)
+	}
+}
+
 func TestAdminFeedShowsRevocations(t *testing.T) {
 	b := demo.New()
 	loc, w := testWindow(t)
