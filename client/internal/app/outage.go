@@ -78,8 +78,7 @@ func SubmissionErrorTextNaming(err error, screen Screen, first string, loc Local
 // whether the import began), else in the form's (save.failed.<kind>.resend).
 func unclearText(screen Screen, kind string, data map[string]any, loc Localizer) string {
 	if screen != NoScreen {
-		key := "resend.unclear." + string(screen) + "." + kind
-		if text := loc.T(key, data); text != key && text != "" {
+		if text, ok := catalogueText("resend.unclear."+string(screen)+"."+kind, data, loc); ok {
 			return text
 		}
 	}

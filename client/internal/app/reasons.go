@@ -49,8 +49,13 @@ func ReasonText(reason string, loc Localizer) (string, bool) {
 	if reason == "" {
 		return "", false
 	}
-	key := "reason." + reason
-	text := loc.T(key, nil)
+	return catalogueText("reason."+reason, nil, loc)
+}
+
+// catalogueText is the catalogue's text for key, ok false where the catalogue has none (the
+// localizer answers an unknown key with the key itself).
+func catalogueText(key string, data map[string]any, loc Localizer) (text string, ok bool) {
+	text = loc.T(key, data)
 	return text, text != key && text != ""
 }
 

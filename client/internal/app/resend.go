@@ -65,8 +65,7 @@ func ChangedText(screen Screen, err error, first string, loc Localizer) (text st
 		return "", false
 	}
 	if screen != NoScreen {
-		key := screen.ChangedKey()
-		if text := loc.T(key, map[string]any{"First": first}); text != key && text != "" {
+		if text, ok := catalogueText(screen.ChangedKey(), map[string]any{"First": first}, loc); ok {
 			return text, true
 		}
 	}
