@@ -115,6 +115,14 @@ func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 	}
 }
 
+// aroundFields runs around every field: its errors sorted (classifyErrors), and the contacts
+// it resolves into a keyed mutation's answer recorded (namesShown).
+func aroundFields(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := classifyErrors(ctx, next)
+	namesShown(ctx, res)
+	return res, err
+}
+
 // classifyErrors sorts what a resolver returns: each error of an apperr.List becomes its own
 // GraphQL error (so every invalid field of an input is named at once), caller errors and
 // gqlgen's own errors pass, and everything else is marked internal.

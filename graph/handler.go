@@ -135,7 +135,7 @@ func NewHandler(s Services, opts Options) http.Handler {
 		srv.Use(ext)
 	}
 	srv.Use(newRevocationMemo())
-	srv.AroundFields(classifyErrors)
+	srv.AroundFields(aroundFields)
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/idempotency"
+	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/graph/requestid"
 	"github.com/vermerk/vermerk/graph/viewer"
 )
@@ -122,6 +123,29 @@ func (t keyedRequests) answerFirst(ctx context.Context, w http.ResponseWriter, e
 		return
 	}
 	t.writeError(ctx, w, exec, rc, idempotency.ErrCarriedOut(first.At))
+}
+
+// namesShown records on a keyed mutation's claim the contacts a field resolved into its
+// answer, which may show them without their ids (a name, an e-mail): the answer is kept only
+// while they exist and goes with them (idempotency.Claim.Names). Without a key it records
+// nothing; a field of another type costs a type switch.
+func namesShown(ctx context.Context, res any) {
+	switch v := res.(type) {
+	case *model.Contact:
+		if v != nil {
+			idempotency.From(ctx).Names(v.ID)
+		}
+	case []*model.Contact:
+		if len(v) == 0 {
+			return
+		}
+		claim := idempotency.From(ctx)
+		for _, c := range v {
+			if c != nil {
+				claim.Names(c.ID)
+			}
+		}
+	}
 }
 
 // replay answers with the first request's answer.

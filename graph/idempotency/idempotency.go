@@ -19,6 +19,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -80,9 +82,11 @@ type Claim struct {
 	Key    string
 	Digest [32]byte
 
-	mu    sync.Mutex
-	held  bool   // a transaction of this request committed with the key: its writes are the key's
-	first *First // another request holds the key: this one writes nothing more
+	mu     sync.Mutex
+	held   bool            // a transaction of this request committed with the key: its writes are the key's
+	first  *First          // another request holds the key: this one writes nothing more
+	named  []string        // contacts the answer shows or concerns (Names)
+	quotes map[Quote]int64 // rows whose text the answer may quote, with what each had dropped when read
 }
 
 // First is the request that holds a key: when it committed and, once its answer is kept,
@@ -106,6 +110,70 @@ func (c *Claim) Hold() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.held = true
+}
+
+// Names records contacts the answer shows or concerns (a contact resolved into it, the person
+// a write was audited for), also where the answer holds no id of theirs: the answer is kept
+// only while they all exist, and is forgotten with any of them (store.Idempotency.Keep). A
+// nil claim (no key) records nothing.
+func (c *Claim) Names(contactIDs ...string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range contactIDs {
+		if id != "" && !slices.Contains(c.named, id) {
+			c.named = append(c.named, id)
+		}
+	}
+}
+
+// Named returns the contacts Names recorded.
+func (c *Claim) Named() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.named)
+}
+
+// Quote is a row whose text an answer may quote though the text names no contact, so that
+// forgetting answers with a deleted contact does not reach it: an import job's file (its held
+// rows, problems, file name, unknown columns) or a data-subject request's note and channel.
+// Such text is deleted or replaced on its own (a held row decided, an erasure taking what
+// quotes the person); each time the row counts one more dropped quote (migration 00045).
+type Quote struct {
+	Of QuoteOf
+	ID string
+}
+
+// QuoteOf is the kind of row a Quote is.
+type QuoteOf int
+
+const (
+	ImportFile  QuoteOf = iota // import_jobs
+	RequestNote                // data_subject_requests
+)
+
+// Quotes records that the answer may quote q's text as it stood when q had dropped quotes:
+// the answer is kept only while q has dropped no more, and is forgotten when it does, so no
+// kept answer outlives text it quotes. A nil claim records nothing.
+func (c *Claim) Quotes(q Quote, dropped int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.quotes == nil {
+		c.quotes = map[Quote]int64{}
+	}
+	c.quotes[q] = dropped
+}
+
+// Quoted returns what Quotes recorded: each row, with what it had dropped when read.
+func (c *Claim) Quoted() map[Quote]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.quotes)
 }
 
 // Lose records that another request holds the key (found when this one tried to claim it).

@@ -208,9 +208,15 @@ func (s *Server) Import(t testing.TB, fileName string, content []byte) string {
 	t.Helper()
 	var started struct{ StartImport struct{ ID string } }
 	Upload(t, s.URL, AdminToken, `mutation($file: Upload!) { startImport(file: $file) { id } }`, nil, fileName, content).Decode(t, &started)
+	return s.AwaitImport(t, started.StartImport.ID)
+}
+
+// AwaitImport waits up to 30 s for the import job id to leave RUNNING and returns its status.
+func (s *Server) AwaitImport(t testing.TB, id string) string {
+	t.Helper()
 	var job struct{ ImportJob struct{ Status string } }
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": started.StartImport.ID})
+		s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": id})
 		if job.ImportJob.Status != "RUNNING" || time.Now().After(deadline) {
 			return job.ImportJob.Status
 		}

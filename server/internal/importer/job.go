@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/idempotency"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
@@ -25,29 +26,30 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 	if err := s.checkAccess(ctx, id); err != nil {
 		return nil, err
 	}
-	j, err := loadJob(ctx, s.db.Pool, id)
+	var dropped int64
+	j, err := scanJob(s.db.Pool.QueryRow(ctx, `SELECT `+jobColumns+`, quotes_dropped FROM import_jobs WHERE id = $1`, id), &dropped)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no import job with id %s", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("importer.Job(%s): %w", id, err)
 	}
+	// The answer of a mutation (startImport, decideImportRow) may quote the file: read before
+	// its held rows and problems are, the count lets a kept answer go with what it quotes.
+	idempotency.From(ctx).Quotes(idempotency.Quote{Of: idempotency.ImportFile, ID: j.ID}, dropped)
 	return j, nil
 }
 
 const jobColumns = `id, status, total, processed, inserted, duplicates, held, invalid,
 	list_key, file_name, encoding, separator, unknown_columns, message, created_at`
 
-func loadJob(ctx context.Context, q store.Querier, id string) (*model.ImportJob, error) {
-	return scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM import_jobs WHERE id = $1`, id))
-}
-
-func scanJob(row pgx.Row) (*model.ImportJob, error) {
+// scanJob reads a row of jobColumns, followed by the columns of more.
+func scanJob(row pgx.Row, more ...any) (*model.ImportJob, error) {
 	j := &model.ImportJob{}
 	var status, separator string
-	err := row.Scan(&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
+	err := row.Scan(append([]any{&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
 		&j.Held, &j.Invalid, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
-		&j.Message, &j.CreatedAt)
+		&j.Message, &j.CreatedAt}, more...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 			}
 		}
 		var err error
-		r, err = scanRequest(tx.QueryRow(ctx, `INSERT INTO data_subject_requests AS r
+		r, err = scanRequest(ctx, tx.QueryRow(ctx, `INSERT INTO data_subject_requests AS r
 			(kind, contact_id, received_at, due_at, channel, note, filed_by_id, filed_by_name)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+requestColumns,
 			string(in.Kind), in.ContactID, received, due, channel, note, actorID, actorName))
@@ -138,7 +138,7 @@ func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time,
 				"a deadline may be extended to three months after the request arrived at most, here %s (Art. 12(3) GDPR)",
 				latest.Format(time.DateOnly))
 		}
-		r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+		r, err := scanRequest(ctx, tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
 			SET extended_to = $2, extension_reason = $3, due_soon_sent_at = NULL, overdue_sent_at = NULL
 			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why))
 		if err != nil {
@@ -320,7 +320,7 @@ func (s *Service) close(ctx context.Context, tx pgx.Tx, cur *model.DataSubjectRe
 		h := sha256.Sum256([]byte(*export))
 		sum = h[:]
 	}
-	r, err := scanRequest(tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
+	r, err := scanRequest(ctx, tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
 		SET status = $2, closed_at = $3::timestamptz, outcome = $4, export_sha256 = $5::bytea,
 		    handed_over_at = CASE WHEN $5::bytea IS NULL THEN NULL ELSE $3::timestamptz END
 		WHERE r.id = $1 RETURNING `+requestColumns, cur.ID, string(status), s.Now(), text, sum))

@@ -48,7 +48,7 @@ func (s *Service) Requests(ctx context.Context, status *model.RequestStatus, ove
 	if err != nil {
 		return nil, fmt.Errorf("requests.Requests: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.DataSubjectRequest, error) { return scanRequest(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.DataSubjectRequest, error) { return scanRequest(ctx, r) })
 	if err != nil {
 		return nil, fmt.Errorf("requests.Requests: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/idempotency"
 	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
@@ -60,19 +61,24 @@ func New(db *store.DB, erase EraseFunc, block BlockFunc, export ExportFunc) *Ser
 const DueSoon = 7 * 24 * time.Hour
 
 const requestColumns = `r.id, r.kind, r.status, r.received_at, r.due_at, r.extended_to, r.contact_id::text,
-	r.channel, r.note, r.closed_at, r.outcome, r.extension_reason, r.handed_over_at`
+	r.channel, r.note, r.closed_at, r.outcome, r.extension_reason, r.handed_over_at, r.quotes_dropped`
 
-func scanRequest(row pgx.Row) (*model.DataSubjectRequest, error) {
+// scanRequest reads a row of requestColumns. A mutation's answer may quote the request's note
+// and channel, which an erasure blanks when they name the person: read with them, the count
+// of such changes lets a kept answer go with them (idempotency.Claim.Quotes).
+func scanRequest(ctx context.Context, row pgx.Row) (*model.DataSubjectRequest, error) {
 	var (
 		r            model.DataSubjectRequest
 		kind, status string
+		dropped      int64
 	)
 	err := row.Scan(&r.ID, &kind, &status, &r.ReceivedAt, &r.DueAt, &r.ExtendedTo, &r.ContactID,
-		&r.Channel, &r.Note, &r.ClosedAt, &r.Outcome, &r.ExtensionReason, &r.HandedOverAt)
+		&r.Channel, &r.Note, &r.ClosedAt, &r.Outcome, &r.ExtensionReason, &r.HandedOverAt, &dropped)
 	if err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status = model.RequestKind(kind), model.RequestStatus(status)
+	idempotency.From(ctx).Quotes(idempotency.Quote{Of: idempotency.RequestNote, ID: r.ID}, dropped)
 	return &r, nil
 }
 
@@ -94,7 +100,7 @@ func load(ctx context.Context, q store.Querier, id string, lock bool) (*model.Da
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	r, err := scanRequest(q.QueryRow(ctx, sql, id))
+	r, err := scanRequest(ctx, q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no data-subject request with id %s", id)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/vermerk/vermerk/graph/idempotency"
 	"github.com/vermerk/vermerk/graph/viewer"
 )
 
@@ -18,7 +19,9 @@ type AuditRecord struct {
 }
 
 // Audit appends r in tx, naming the caller from ctx (or "system" outside a request).
+// The contact it concerns is one a mutation's answer may show (idempotency.Claim.Names).
 func Audit(ctx context.Context, tx Querier, r AuditRecord) error {
+	idempotency.From(ctx).Names(r.ContactID)
 	actorID, actorName := viewer.Actor(ctx)
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, actor_name, operation, target_id, contact_id, outcome, reason)
 		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, ''))`,

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -117,39 +118,55 @@ const MaxKeptAnswer = 256 << 10
 // uuidPattern finds the ids an answer names, to forget it with any contact among them.
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
-// Keep stores the answer of the request that claimed c's key. Every id the answer holds is
-// kept beside it, and the answer is forgotten with any contact among them (erasure,
-// retention: migration 00043's trigger), so a kept answer never outlives a person it names.
-// An answer that names an erased contact, holds a secret (NewIdempotency) or is larger than
-// MaxKeptAnswer is not kept; the key is marked answered in every case (a request sent again
-// then hears at once that it was carried out).
+// Keep stores the answer of the request that claimed c's key, beside every id it names: the
+// ids in its text, the contacts it shows or concerns without their id (Claim.Names) and the
+// rows whose text it may quote (Claim.Quotes). The answer is forgotten with any contact among
+// them (erasure, retention: migration 00043's trigger) and with any text of those rows (a held
+// import row decided, a request's note blanked: migration 00045), so a kept answer never
+// outlives a person it names or a quote of her. An answer is not kept when a contact it names
+// is gone or erased, when a row it quotes has dropped text since the answer read it, when it
+// holds a secret (NewIdempotency) or is larger than MaxKeptAnswer; the key is marked answered
+// in every case (a request sent again then hears at once that it was carried out).
 func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response []byte) error {
 	ctx = context.WithoutCancel(ctx)
 	if len(response) > MaxKeptAnswer || s.holdsSecret(response) {
 		return s.answered(ctx, c)
 	}
-	ids := slices.Compact(slices.Sorted(func(yield func(string) bool) {
-		for _, m := range uuidPattern.FindAll(response, -1) {
-			if !yield(string(m)) {
-				return
+	named, quoted := c.Named(), c.Quoted()
+	ids := []string{}
+	for _, m := range uuidPattern.FindAll(response, -1) {
+		ids = append(ids, string(m))
+	}
+	ids = append(ids, named...)
+	for q := range quoted {
+		ids = append(ids, q.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	// The live contacts it names are locked against deletion until the answer is stored (a
+	// deletion then forgets it with them), and an answer naming one gone already is not
+	// stored: the trigger cannot forget what is written after the person went.
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id::text FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, ids)
+		if err != nil {
+			return err
+		}
+		live, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		gone := slices.ContainsFunc(named, func(id string) bool { return !slices.Contains(live, id) })
+		if !gone {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM erasures WHERE contact_id = ANY($1::uuid[]))`, ids).Scan(&gone); err != nil {
+				return err
 			}
 		}
-	}))
-	if ids == nil {
-		ids = []string{}
-	}
-	// The live contacts it names are locked against deletion until the answer is stored (an
-	// erasure then deletes it with them), and an answer naming an erased one is not stored:
-	// the trigger cannot forget what is written after the person went.
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT FROM contacts WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, ids); err != nil {
-			return err
+		if !gone {
+			if gone, err = quotesDropped(ctx, tx, quoted); err != nil {
+				return err
+			}
 		}
-		var erased bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM erasures WHERE contact_id = ANY($1::uuid[]))`, ids).Scan(&erased); err != nil {
-			return err
-		}
-		if erased {
+		if gone {
 			return markAnswered(ctx, tx, c)
 		}
 		tag, err := tx.Exec(ctx, `UPDATE idempotent_requests SET response = $3, contact_ids = $4, answered_at = now()
@@ -163,6 +180,46 @@ func (s *Idempotency) Keep(ctx context.Context, c *idempotency.Claim, response [
 		return fmt.Errorf("store.Idempotency.Keep: %w", err)
 	}
 	return nil
+}
+
+// quoteTables are the tables of the rows an answer may quote (idempotency.Quote), in the
+// order Keep locks them.
+var quoteTables = []struct {
+	of    idempotency.QuoteOf
+	table string
+}{{idempotency.ImportFile, "import_jobs"}, {idempotency.RequestNote, "data_subject_requests"}}
+
+// quotesDropped reports whether a row the answer quotes (quoted: each with what it had
+// dropped when the answer read it) has dropped text since, or is gone. The rows are locked
+// until the answer is stored: a change after that forgets the answer (migration 00045); one
+// before it means the answer may quote what is no longer there, and it is not kept.
+func quotesDropped(ctx context.Context, tx pgx.Tx, quoted map[idempotency.Quote]int64) (bool, error) {
+	for _, t := range quoteTables {
+		want := map[string]int64{}
+		for q, dropped := range quoted {
+			if q.Of == t.of {
+				want[q.ID] = dropped
+			}
+		}
+		if len(want) == 0 {
+			continue
+		}
+		rows, err := tx.Query(ctx, `SELECT id::text, quotes_dropped FROM `+t.table+` WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
+			slices.Sorted(maps.Keys(want)))
+		if err != nil {
+			return false, err
+		}
+		now := map[string]int64{}
+		var id string
+		var dropped int64
+		if _, err := pgx.ForEachRow(rows, []any{&id, &dropped}, func() error { now[id] = dropped; return nil }); err != nil {
+			return false, err
+		}
+		if !maps.Equal(now, want) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // answered marks c's key answered without keeping the answer.

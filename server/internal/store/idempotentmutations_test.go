@@ -264,15 +264,8 @@ func keyedMutations() map[string]keyedMutation {
 			settle: func(t *testing.T, f *fixture, first answer) {
 				t.Helper()
 				id := first.jobID(t)
-				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-					var job struct{ ImportJob struct{ Status string } }
-					f.s.MustAdmin(t, &job, `query($id: ID!) { importJob(id: $id) { status } }`, map[string]any{"id": id})
-					if job.ImportJob.Status != "RUNNING" {
-						return
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("the import %s still runs after 30 s", id)
-					}
+				if status := f.s.AwaitImport(t, id); status == "RUNNING" {
+					t.Fatalf("the import %s still runs after 30 s", id)
 				}
 			},
 		},
