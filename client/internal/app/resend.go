@@ -71,3 +71,13 @@ func ChangedText(screen Screen, err error, first string, loc Localizer) (text st
 	}
 	return ErrorText(err, loc), true
 }
+
+// ReplayedText is what screen says when its write, sent again after its answer was lost, was
+// answered with the first send's answer (Submission.Replayed): the first send did it, and
+// nothing was done twice (resend.replayed.<screen>). ok is false for a screen without one.
+func ReplayedText(screen Screen, loc Localizer) (text string, ok bool) {
+	if screen == NoScreen {
+		return "", false
+	}
+	return catalogueText("resend.replayed."+string(screen), nil, loc)
+}

@@ -177,7 +177,10 @@ func (s *ContactsScreen) GoTo(id string) {
 }
 
 // OpenContact loads a contact and shows its detail.
-func (s *ContactsScreen) OpenContact(id string) {
+func (s *ContactsScreen) OpenContact(id string) { s.openContact(id, "") }
+
+// openContact is OpenContact with status shown in the detail (what a save that opened it said).
+func (s *ContactsScreen) openContact(id, status string) {
 	go func() {
 		c, err := s.b.Contact(context.Background(), id)
 		purposes, perr := s.b.Purposes(context.Background())
@@ -202,6 +205,9 @@ func (s *ContactsScreen) OpenContact(id string) {
 				return
 			}
 			s.ShowDetail(c, purposes)
+			if status != "" {
+				s.Detail.setStatus(status, nil)
+			}
 		})
 	}()
 }
@@ -254,7 +260,7 @@ func (s *ContactsScreen) OpenForm(f app.ContactForm) *FormScreen {
 	form := NewFormScreen(s.b, s.loc, s.win, f)
 	form.OnSaved = func(c api.ContactDetail) {
 		s.Reload()
-		s.OpenContact(c.Id)
+		s.openContact(c.Id, form.SavedBefore)
 	}
 	form.OnCancel = func() {
 		if f.ID != "" {

@@ -43,9 +43,12 @@ type FormScreen struct {
 	unsent  bool            // the last save never reached the server (it was away)
 	sub     app.Submission  // the save under way until its answer is known (Idempotency-Key)
 
-	OnSaved  func(api.ContactDetail)
-	OnCancel func()
-	OnOpen   func(contactID string)
+	// SavedBefore says, when the last save was answered with the answer of an earlier send
+	// whose answer was lost, that the earlier send saved the contact (app.ReplayedText); "" else.
+	SavedBefore string
+	OnSaved     func(api.ContactDetail)
+	OnCancel    func()
+	OnOpen      func(contactID string)
 }
 
 // NewFormScreen builds the form, filled from f (empty for a new contact).
@@ -196,19 +199,20 @@ func (s *FormScreen) save(reason *string) {
 	ctx := s.sub.Context(context.Background())
 	go func() {
 		r, err := app.Save(ctx, s.b, model, reason)
-		do(func() { s.saved(r, err, reason != nil) })
+		replayed := s.sub.Replayed()
+		do(func() { s.saved(r, err, reason != nil, replayed) })
 	}()
 }
 
-func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
+func (s *FormScreen) saved(r app.SaveResult, err error, overriding, replayed bool) {
 	s.Save.Enable()
 	s.sub.Answered(err)
 	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
+	screen := app.ScreenContactNew
+	if s.id != "" {
+		screen = app.ScreenContactEdit
+	}
 	if err != nil {
-		screen := app.ScreenContactNew
-		if s.id != "" {
-			screen = app.ScreenContactEdit
-		}
 		text := app.SubmissionErrorText(err, screen, s.loc)
 		if s.Override != nil {
 			s.Override.Fail(text, err)
@@ -229,6 +233,10 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding bool) {
 		s.Override = nil
 	}
 	s.Close()
+	s.SavedBefore = ""
+	if replayed {
+		s.SavedBefore, _ = app.ReplayedText(screen, s.loc)
+	}
 	if len(r.Duplicates) > 0 {
 		s.showDuplicates(r.Duplicates)
 	}

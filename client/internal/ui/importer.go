@@ -294,7 +294,8 @@ func (s *ImportScreen) start() {
 				s.Start.Enable()
 				return
 			case replayed:
-				s.Message.Show(t("import.startedBefore"), nil)
+				text, _ := app.ReplayedText(app.ScreenImportStart, s.loc)
+				s.Message.Show(text, nil)
 			default:
 				s.Message.SetText("")
 			}
