@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -11,8 +12,9 @@ import (
 )
 
 // A request that could not be sent (no server listens at the address) is unreachable and
-// never sent; one the server read and then closed the connection on, without an answer, lost
-// its answer: the server was reached and may have carried the request out.
+// never sent; one the server read and then closed the connection on, without an answer or in
+// the middle of its answer's body, lost its answer: the server was reached and may have
+// carried the request out.
 func TestAnAnswerLostIsToldApartFromAServerNotReached(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -28,6 +30,8 @@ func TestAnAnswerLostIsToldApartFromAServerNotReached(t *testing.T) {
 		}
 	}))
 	defer readsAndHangsUp.Close()
+	headersThenHangsUp := answersPartly(t, "Content-Length: 400\r\n\r\n"+`{"data":{"createPurpose":{"id":"1",`)
+	chunkThenHangsUp := answersPartly(t, "Transfer-Encoding: chunked\r\n\r\n23\r\n"+`{"data":{"createPurpose":{"id":"1",`+"\r\n")
 
 	for _, tc := range []struct {
 		name, server string
@@ -37,6 +41,8 @@ func TestAnAnswerLostIsToldApartFromAServerNotReached(t *testing.T) {
 	}{
 		{"a closed port", closedPort, ErrUnreachable, ErrAnswerLost, true},
 		{"a server that reads the request and hangs up", readsAndHangsUp.URL, ErrAnswerLost, ErrUnreachable, false},
+		{"a server that hangs up in the middle of the body", headersThenHangsUp, ErrAnswerLost, ErrUnreachable, false},
+		{"a server that hangs up after a chunk of the body", chunkThenHangsUp, ErrAnswerLost, ErrUnreachable, false},
 	} {
 		c, _ := New(tc.server, "token")
 		key := "answerlost-" + tc.name
@@ -49,4 +55,34 @@ func TestAnAnswerLostIsToldApartFromAServerNotReached(t *testing.T) {
 			t.Errorf("%s: Outage = %v, NeverSent = %v; want an outage, never sent %v", tc.name, Outage(err), NeverSent(err), tc.neverSent)
 		}
 	}
+}
+
+// answersPartly is a server that reads one request after another, answers each with 200, a
+// JSON content type and then rest (the last headers and part of a body), and closes the
+// connection: its URL.
+func answersPartly(t *testing.T, rest string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"+rest)
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
 }

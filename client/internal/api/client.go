@@ -169,7 +169,27 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && resp.Header.Get(ReplayedHeader) == "true" {
 		noteReplayed(req.Context())
 	}
+	if err == nil {
+		// The headers came, so the request arrived: a break while the body is read loses
+		// the answer as much as one before the headers.
+		resp.Body = &answerBody{ReadCloser: resp.Body, ctx: req.Context()}
+	}
 	return resp, err
+}
+
+// answerBody is an answer's body whose connection breaking while it is read (not its end,
+// not a timeout or the request's context ending) is an answerLostError.
+type answerBody struct {
+	io.ReadCloser
+	ctx context.Context
+}
+
+func (b *answerBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.ctx.Err() == nil && !isNetTimeout(err) {
+		return n, &answerLostError{err: err}
+	}
+	return n, err
 }
 
 // serverAnswered says an HTTP status is the server's own answer: anything but 503, which

@@ -38,7 +38,7 @@ var (
 	// request may have been carried out.
 	ErrNoAnswer = errors.New("server sent no answer in time")
 	// ErrAnswerLost: the request was written to the server's connection, and the connection
-	// broke before an answer came (closed, reset). The server was reached and may have
+	// broke before the whole answer came (closed, reset; also in the middle of its body). The server was reached and may have
 	// carried the request out; only its answer is lost.
 	ErrAnswerLost = errors.New("the connection broke after the request was sent, before an answer came")
 )
@@ -251,7 +251,8 @@ func NeverSent(err error) bool {
 }
 
 // answerLostError is what bearerTransport returns when the request was written to the
-// connection (the whole of it, by any of the transport's tries) and no answer came: classify
+// connection (the whole of it, by any of the transport's tries) and no answer came, and what
+// an answer's body returns when the connection broke while it was read (answerBody): classify
 // makes it ANSWER_LOST.
 type answerLostError struct{ err error }
 
