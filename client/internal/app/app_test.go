@@ -239,6 +239,38 @@ func TestErrorTextTellsWhatToDo(t *testing.T) {
 	}
 }
 
+// A read whose answer was lost changed nothing: its text (ErrorText, what every screen shows
+// for a failed load) says that no answer came and that loading again is safe, not that it is
+// unclear whether it arrived. A write's (SubmissionErrorText, SaveErrorText) says that.
+func TestALostAnswerReadsOneWayForAReadAndAnotherForAWrite(t *testing.T) {
+	err := &api.Error{Op: "contacts", Code: "ANSWER_LOST", Message: "unexpected EOF", Server: "http://127.0.0.1:8080"}
+	for _, tc := range []struct {
+		lang, kind string
+		text       func(error, Localizer) string
+		want       []string
+		not        []string
+	}{
+		{"de", "read", ErrorText, []string{"Vom Server unter http://127.0.0.1:8080 kam keine Antwort", "nichts geändert", "erneut laden"}, []string{"unklar", "angekommen"}},
+		{"en", "read", ErrorText, []string{"No answer came from the server at http://127.0.0.1:8080", "changes nothing", "loading again is safe"}, []string{"unclear", "arrived"}},
+		{"de", "write", func(err error, loc Localizer) string { return SubmissionErrorText(err, ScreenContactNew, loc) }, []string{"Ob gespeichert wurde, ist unklar", "einfach erneut"}, []string{"erneut laden"}},
+		{"en", "write", func(err error, loc Localizer) string { return SubmissionErrorText(err, ScreenContactNew, loc) }, []string{"It is unclear whether this was saved", "Just send it again"}, []string{"loading again"}},
+		{"de", "write without key", SaveErrorText, []string{"unklar"}, []string{"erneut laden"}},
+		{"en", "write without key", SaveErrorText, []string{"unclear"}, []string{"loading again"}},
+	} {
+		got := tc.text(err, i18n.MustNew(tc.lang))
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s, a %s whose answer was lost: %q, want %q in it", tc.lang, tc.kind, got, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s, a %s whose answer was lost: %q, want no %q in it", tc.lang, tc.kind, got, n)
+			}
+		}
+	}
+}
+
 func TestImportFlowIgnoresOlderProgress(t *testing.T) {
 	var f ImportFlow
 	f.Apply(api.ImportJobFields{Id: "j", Status: api.ImportStatusRunning, Total: 10, Processed: 6})
