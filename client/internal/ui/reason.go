@@ -62,6 +62,9 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 		}
 	})
 	d.Reason.OnChanged = func(text string) {
+		if !d.Confirm.Visible() {
+			return // the first send did all there was to do (offerOnlyClose): its text stays
+		}
 		if strings.TrimSpace(text) == "" {
 			d.Confirm.Disable()
 		} else {
@@ -102,10 +105,12 @@ func (d *ReasonDialog) Fail(text string, err error) {
 }
 
 // offerOnlyClose is a dialog whose first send did all there was to do (app.SentAgainChanged):
-// its button sends nothing more, and its Cancel, which now sends nothing back, reads
-// "Schließen". cancel is nil for a dialog whose only other button already reads so.
+// its button goes, and its Cancel, which now sends nothing back, reads "Schließen". cancel is
+// nil for a dialog whose only other button already reads so. Hidden, not only disabled: the
+// dialog's fields enable the button as they are edited, and a hidden one stays out of reach.
 func offerOnlyClose(confirm, cancel *widget.Button) {
 	confirm.Disable()
+	confirm.Hide()
 	if cancel != nil {
 		cancel.SetText(t("action.close"))
 	}

@@ -37,13 +37,26 @@ func (p *lossyProxy) sendChangedNaming(t *testing.T, loc localizer, screen app.S
 	lost := msg.Text
 	test.Tap(send)
 	eventuallyE2E(t, string(screen)+" sent again changed", func() bool { return msg.Text != "" && msg.Text != lost })
-	if want := loc.T(screen.ChangedKey(), map[string]any{"First": first}); msg.Text != want {
+	want := loc.T(screen.ChangedKey(), map[string]any{"First": first})
+	if msg.Text != want {
 		t.Errorf("%s sent again changed says %q, want %q (%s)", screen, msg.Text, want, screen.ChangedKey())
 	}
-	if nothingLeftToSend[screen] && !send.Disabled() {
+	if nothingLeftToSend[screen] && canSend(send) {
 		t.Errorf("%s says there is nothing more to do, and its %q button sends again", screen, send.Text)
 	}
+	if nothingLeftToSend[screen] {
+		change() // the user edits the dialog once more
+		if canSend(send) {
+			t.Errorf("%s says there is nothing more to do, and editing it again offers its %q button to send", screen, send.Text)
+		}
+		if msg.Text != want {
+			t.Errorf("%s edited once more says %q, want still %q", screen, msg.Text, want)
+		}
+	}
 }
+
+// canSend says the user can tap send: it is shown and enabled.
+func canSend(send *widget.Button) bool { return send.Visible() && !send.Disabled() }
 
 // offersOnlyClose checks that a dialog whose first send did all there was to do calls its
 // Cancel what it is now: it sends nothing, it closes the dialog.
@@ -100,7 +113,15 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		eventuallyE2E(t, "the detail", func() bool { return s.Detail != nil && s.Detail.contact.Id == id && s.Detail.Lists != nil })
 		return s
 	}
-	retype := func(e *widget.Entry, text string) func() { return func() { e.SetText(text) } }
+	// retype types text over what e holds; called again, it types something else again.
+	retype := func(e *widget.Entry, text string) func() {
+		return func() {
+			if e.Text == text {
+				text += " (geändert)"
+			}
+			e.SetText(text)
+		}
+	}
 
 	t.Run("a new contact", func(t *testing.T) {
 		f := NewFormScreen(c, loc, win, app.ContactForm{})
@@ -145,7 +166,7 @@ func TestEveryScreenSaysWhatItsFirstSendSavedWhenSentAgainChanged(t *testing.T) 
 		test.Tap(s.Detail.Consents.Revoke["newsletter"])
 		r := s.Detail.Consents.RevokeForm
 		test.Type(r.Channel, "Telefon")
-		proxy.sendChanged(t, loc, app.ScreenConsentRevoke, "revokeConsent", r.Confirm, r.Message, func() { r.Channel.SetText("Brief") })
+		proxy.sendChanged(t, loc, app.ScreenConsentRevoke, "revokeConsent", r.Confirm, r.Message, retype(&r.Channel.Entry, "Brief"))
 		offersOnlyClose(t, app.ScreenConsentRevoke, r.Cancel)
 		eventuallyE2E(t, "her consent revoked in the detail", func() bool {
 			return s.Detail.Consents != nil && s.Detail.Consents.RevokeForm == nil && s.Detail.Consents.Revoke["newsletter"] == nil
