@@ -206,7 +206,7 @@ func (s *ContactsScreen) openContact(id, status string) {
 			}
 			s.ShowDetail(c, purposes)
 			if status != "" {
-				s.Detail.setStatus(status, nil)
+				s.Detail.Status.Show(status, nil)
 			}
 		})
 	}()
@@ -301,7 +301,7 @@ type DetailView struct {
 	Consents    *ConsentsView
 	Lists       *ListsView
 	Blocked     *widget.Label // shown when the person is on the blacklist
-	Status      *Notice       // what the last export or search said (a failure with its cause under the details)
+	Status      *Notice       // what the last export, search or save said (a failure red, its cause under the details)
 	// The open dialogs: the erasure preview, the block reason, the duplicates, the ledger.
 	EraseDialog *ErasureView
 	BlockDialog *ReasonDialog
@@ -337,7 +337,7 @@ func NewDetailView(b app.Backend, loc localizer, win fyne.Window, c api.ContactD
 	d.Blocked = wrapLabel("")
 	d.Blocked.Importance = widget.DangerImportance
 	d.Blocked.Hide()
-	d.Status = newNotice(widget.SuccessImportance)
+	d.Status = newStatusNotice(widget.SuccessImportance)
 	buttons := container.NewHBox(d.Edit)
 	actions := container.NewHBox(d.Duplicates, d.Export)
 	if _, ok := b.(app.RequestFiler); ok {
@@ -428,7 +428,7 @@ func (d *DetailView) AskFileRequest() {
 	f.OnFiled = func(r api.RequestFields) {
 		dlg.Hide()
 		d.RequestForm = nil
-		d.setStatus(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
+		d.Status.Show(tf("requests.filed", map[string]any{"Kind": t("requests.kind." + string(r.Kind)),
 			"Due": d.loc.Date(app.Deadline(r))}), nil)
 		if d.OnRequestFiled != nil {
 			d.OnRequestFiled(r)

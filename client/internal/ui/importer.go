@@ -79,7 +79,7 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{}, deciding: map[string]*app.Submission{},
 		File: boldLabel(""), Detected: widget.NewLabel(""), Columns: wrapLabel(""), Unknown: wrapLabel(""),
 		Progress: widget.NewProgressBar(), Status: wrapLabel(""), Held: container.NewVBox(),
-		Problems: wrapLabel(""), Message: newNotice(widget.MediumImportance)}
+		Problems: wrapLabel(""), Message: newStatusNotice(widget.MediumImportance)}
 	s.Message.SetText(t("import.nopreview"))
 	s.Unknown.Importance = widget.WarningImportance
 	s.Pick = widget.NewButtonWithIcon(t("import.pick"), theme.FolderOpenIcon(), s.pickFile)
@@ -113,9 +113,11 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 	}
 	top := container.NewVBox(
 		actions, s.listsFailed,
-		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown, s.Message.Object(),
+		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown,
 	)
-	bottom := container.NewVBox(s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
+	// The message goes below the preview, with what scrolls: above it, a message and its
+	// unfolded details took their height from the preview's rows.
+	bottom := container.NewVBox(s.Message.Object(), s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
 	s.bottom = container.NewVScroll(bottom)
 	split := container.NewVSplit(s.Rows, s.bottom)
 	split.Offset = 0.4

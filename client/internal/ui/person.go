@@ -500,7 +500,7 @@ func (d *DetailView) exportAccess() {
 		doc, err := d.b.SubjectAccessExport(context.Background(), id)
 		do(func() {
 			if err != nil {
-				d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
+				d.Status.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
 				return
 			}
 			saveFile(d.win, app.ExportFileName("auskunft", c, "json", time.Now()), func(w io.Writer) error {
@@ -523,7 +523,7 @@ func (d *DetailView) exportProofPDF() {
 		}
 		do(func() {
 			if err != nil {
-				d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
+				d.Status.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
 				return
 			}
 			doc := app.ProofDocument{Contact: c, Events: events, Details: details, PrintedAt: time.Now(), PrintedBy: by, DateTime: d.loc.DateTime}
@@ -536,20 +536,10 @@ func (d *DetailView) exportProofPDF() {
 
 func (d *DetailView) saved(path string, err error) {
 	if err != nil {
-		d.setStatus(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
+		d.Status.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
 		return
 	}
-	d.setStatus(tf("export.done", map[string]any{"File": path}), nil)
-}
-
-// setStatus says what the last export or look-up did; after a failure (err) it is red, with
-// err's cause under the details.
-func (d *DetailView) setStatus(text string, err error) {
-	d.Status.Importance = widget.SuccessImportance
-	if err != nil {
-		d.Status.Importance = widget.DangerImportance
-	}
-	d.Status.Show(text, err)
+	d.Status.Show(tf("export.done", map[string]any{"File": path}), nil)
 }
 
 // AskBlock asks for the reason of an objection or restriction, then blocks (ADMIN).
@@ -592,19 +582,19 @@ func (d *DetailView) showBlocked(text string) {
 // ShowDuplicates loads the possible duplicates and lays them side by side.
 func (d *DetailView) ShowDuplicates() {
 	c := d.contact
-	d.setStatus(t("dups.loading"), nil)
+	d.Status.Show(t("dups.loading"), nil)
 	go func() {
 		info, err := d.b.ContactPerson(context.Background(), c.Id)
 		do(func() {
 			if err != nil {
-				d.setStatus(app.ErrorText(err, d.loc), err)
+				d.Status.Show(app.ErrorText(err, d.loc), err)
 				return
 			}
 			if len(info.PossibleDuplicates) == 0 {
-				d.setStatus(t("dups.none"), nil)
+				d.Status.Show(t("dups.none"), nil)
 				return
 			}
-			d.setStatus("", nil)
+			d.Status.Show("", nil)
 			v := newDuplicatesView(d.b, d.loc, d.win, c, info.PossibleDuplicates)
 			v.OnMerged = func(m api.ContactDetail) {
 				if d.OnMerged != nil {

@@ -100,6 +100,9 @@ type Notice struct {
 	Details *widget.Accordion
 	Detail  *widget.Label
 	box     *fyne.Container
+	// news is the importance of a status notice's text without a cause (newStatusNotice);
+	// nil for a notice that keeps the importance it was made with.
+	news *widget.Importance
 }
 
 func newNotice(importance widget.Importance) *Notice {
@@ -109,6 +112,15 @@ func newNotice(importance widget.Importance) *Notice {
 	n.Details = widget.NewAccordion(widget.NewAccordionItem(t("offline.details"), n.Detail))
 	n.Details.Hide()
 	n.box = container.NewVBox(n.Label, n.Details)
+	return n
+}
+
+// newStatusNotice is a Notice that says what happened as well as what failed (the importer's,
+// a contact's detail): a text shown with a cause reads as an error, red as the contact form's
+// message; one without, in importance.
+func newStatusNotice(importance widget.Importance) *Notice {
+	n := newNotice(importance)
+	n.news = &importance
 	return n
 }
 
@@ -124,6 +136,12 @@ func (n *Notice) ShowError(err error, loc localizer) { n.Show(app.ErrorText(err,
 // Show shows text (a sentence built around app.ErrorText) with err's cause under the details,
 // folded; without a cause the details go.
 func (n *Notice) Show(text string, err error) {
+	if n.news != nil {
+		n.Label.Importance = *n.news
+		if err != nil {
+			n.Label.Importance = widget.DangerImportance
+		}
+	}
 	n.Label.SetText(text)
 	detail := app.ErrorDetail(err)
 	if detail == n.Detail.Text && (detail == "") == !n.Details.Visible() {
