@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // A request that could not be sent (no server listens at the address) is unreachable and
@@ -57,32 +58,9 @@ func TestAnAnswerLostIsToldApartFromAServerNotReached(t *testing.T) {
 	}
 }
 
-// answersPartly is a server that reads one request after another, answers each with 200, a
-// JSON content type and then rest (the last headers and part of a body), and closes the
-// connection: its URL.
+// answersPartly is a server that reads each request, answers it with 200, a JSON content type
+// and then rest (the last headers and part of a body), and closes the connection: its URL.
 func answersPartly(t *testing.T, rest string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err != nil {
-					return
-				}
-				_, _ = io.Copy(io.Discard, req.Body)
-				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"+rest)
-			}()
-		}
-	}()
-	return "http://" + l.Addr().String()
+	return testserver.HangsUp(t, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"+rest)
 }

@@ -335,3 +335,15 @@ func TestE2EPersonActionsOnceTheServerHasThem(t *testing.T) {
 	}
 	englishLeak(t, "unreadable phone", f.Message.Text)
 }
+
+// openShell opens the app's window as a user starts it: against the server at url with token,
+// in lang (its settings from the environment, as VERMERK_* give them); closed when the test ends.
+func openShell(t *testing.T, url, token, lang string) *Shell {
+	t.Helper()
+	t.Setenv("VERMERK_SERVER_URL", url)
+	t.Setenv("VERMERK_TOKEN", token)
+	t.Setenv("VERMERK_LANG", lang)
+	s := NewShell(test.NewTempApp(t), ConnectAPI)
+	t.Cleanup(s.Win.Close)
+	return s
+}

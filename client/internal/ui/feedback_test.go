@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/testserver"
 )
@@ -23,12 +21,7 @@ func TestTheStatusLineComesBackWithTheServer(t *testing.T) {
 	api.BackoffMin = 10 * time.Second // long enough that waiting it out fails the test
 	t.Cleanup(func() { api.BackoffMin = oldMin })
 	srv := testserver.Run(t)
-	t.Setenv("VERMERK_SERVER_URL", srv.URL)
-	t.Setenv("VERMERK_TOKEN", srv.Token)
-	t.Setenv("VERMERK_LANG", "de")
-	a := test.NewTempApp(t)
-	s := NewShell(a, ConnectAPI)
-	t.Cleanup(s.Win.Close)
+	s := openShell(t, srv.URL, srv.Token, "de")
 	eventuallyE2E(t, "the window connected", func() bool {
 		return s.Admin != nil && s.Link.Text == "Verbunden" && s.Admin.FeedState.Text == "Verbunden"
 	})

@@ -33,12 +33,7 @@ func TestAServerThatNeverAnswersIsSaidToNotAnswer(t *testing.T) {
 
 	for lang, want := range noAnswer {
 		t.Run("the window at start, "+lang, func(t *testing.T) {
-			t.Setenv("VERMERK_SERVER_URL", url)
-			t.Setenv("VERMERK_TOKEN", "a-token-of-the-admin")
-			t.Setenv("VERMERK_LANG", lang)
-			a := test.NewTempApp(t)
-			s := NewShell(a, ConnectAPI)
-			t.Cleanup(s.Win.Close)
+			s := openShell(t, url, "a-token-of-the-admin", lang)
 			eventuallyE2E(t, "the failed connection", func() bool { return s.Offline != nil && !s.Offline.Retry.Disabled() })
 			if !strings.HasPrefix(s.Offline.Text.Text, want) {
 				t.Errorf("the window says %q, want it to start %q", s.Offline.Text.Text, want)

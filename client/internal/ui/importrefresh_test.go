@@ -45,12 +45,7 @@ func TestTheContactListShowsWhatAnImportInserted(t *testing.T) {
 // shows the people an import started from this window inserted, without a search.
 func TestTheContactListShowsWhatAnImportInsertedOnTheServer(t *testing.T) {
 	srv := testserver.Run(t)
-	t.Setenv("VERMERK_SERVER_URL", srv.URL)
-	t.Setenv("VERMERK_TOKEN", srv.Token)
-	t.Setenv("VERMERK_LANG", "de")
-	a := test.NewTempApp(t)
-	s := NewShell(a, ConnectAPI)
-	t.Cleanup(s.Win.Close)
+	s := openShell(t, srv.URL, srv.Token, "de")
 	eventuallyE2E(t, "the window connected", func() bool { return s.Contacts != nil && s.Contacts.Count.Text != "" })
 	t.Cleanup(s.Import.Stop)
 

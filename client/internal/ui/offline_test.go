@@ -23,11 +23,7 @@ func TestTheWindowSaysInWordsThatTheServerIsNotReachable(t *testing.T) {
 		"en": "The server at http://" + addr + " cannot be reached. Check that the address in the settings is right and that the server is running, then try again.",
 	} {
 		t.Run(lang, func(t *testing.T) {
-			t.Setenv("VERMERK_SERVER_URL", "http://"+addr)
-			t.Setenv("VERMERK_TOKEN", "a-token-of-the-admin")
-			t.Setenv("VERMERK_LANG", lang)
-			a := test.NewTempApp(t)
-			s := NewShell(a, ConnectAPI)
+			s := openShell(t, "http://"+addr, "a-token-of-the-admin", lang)
 			eventuallyE2E(t, "the failed connection", func() bool { return s.Offline != nil && !s.Offline.Retry.Disabled() })
 			p := s.Offline
 			if p.Text.Text != want {
@@ -48,7 +44,6 @@ func TestTheWindowSaysInWordsThatTheServerIsNotReachable(t *testing.T) {
 			if p.Text.Text != want {
 				t.Errorf("after trying again: %q", p.Text.Text)
 			}
-			s.Win.Close()
 		})
 	}
 }

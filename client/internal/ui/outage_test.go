@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/app"
 	"github.com/vermerk/vermerk/client/internal/demo"
+	"github.com/vermerk/vermerk/client/internal/testserver"
 )
 
 // The server goes away in the middle of the day while someone fills in the form, and comes
@@ -278,27 +277,7 @@ func (n *netLink) restore() {
 // unclear and to look before sending again; what was typed stays. The server here reads the
 // whole request and drops the connection without an answer.
 func TestASaveWhoseAnswerWasLostSaysItMayHaveBeenSaved(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err == nil {
-					io.Copy(io.Discard, req.Body)
-				}
-				conn.Close()
-			}()
-		}
-	}()
-	c, err := api.New("http://"+l.Addr().String(), "a-token-of-the-staff")
+	c, err := api.New(testserver.HangsUp(t, ""), "a-token-of-the-staff")
 	if err != nil {
 		t.Fatal(err)
 	}
