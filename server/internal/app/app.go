@@ -137,6 +137,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Keyring, err = loadKeyring(cfg); err != nil {
 		return err
 	}
+	a.DB.UseDigestKeys(a.subKeys(store.DigestPurpose))
 	if err := blacklist.OpenKeys(ctx, a.DB, a.Keyring, cfg.LostKeyIDs, log); err != nil {
 		return err
 	}

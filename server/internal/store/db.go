@@ -22,6 +22,8 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// direct: see Direct; nil means Pool
 	direct *pgxpool.Pool
+	// digests: the keys an Idempotency-Key's request digest is kept under (UseDigestKeys)
+	digests *digestKeys
 }
 
 // Direct is the pool for session state a transaction pooler cannot carry: the connections
@@ -123,7 +125,7 @@ func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
 				if err := fn(tx); err != nil {
 					return err
 				}
-				return claimKey(ctx, tx, claim)
+				return claimKey(ctx, tx, db.digests, claim)
 			})
 			if err == nil {
 				claim.Hold()

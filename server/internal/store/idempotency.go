@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/idempotency"
+	"github.com/vermerk/vermerk/server/internal/screening"
 )
 
 // claimKey claims the request's Idempotency-Key in tx, the transaction that carries its
@@ -21,18 +22,20 @@ import (
 // writes are in. A request sent again while the first one's transaction runs waits here for
 // it; once it committed, this transaction writes nothing (ErrCarriedOut, or ErrReused when
 // the key came with another request) and the claim records the first request.
-func claimKey(ctx context.Context, tx pgx.Tx, c *idempotency.Claim) error {
-	var salt [16]byte
-	_, _ = rand.Read(salt[:]) // crypto/rand never fails on Linux
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotent_requests (caller, key, salt, digest) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (caller, key) DO NOTHING`, c.Caller, c.Key, salt[:], saltedDigest(salt[:], c.Digest))
+func claimKey(ctx context.Context, tx pgx.Tx, keys *digestKeys, c *idempotency.Claim) error {
+	keyID, digest, err := keys.current(c.Digest)
+	if err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotent_requests (caller, key, key_id, digest) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (caller, key) DO NOTHING`, c.Caller, c.Key, keyID, digest)
 	if err != nil {
 		return fmt.Errorf("claim the idempotency key: %w", err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	first, same, err := findKey(ctx, tx, c)
+	first, same, err := findKey(ctx, tx, keys, c)
 	if err != nil {
 		return err
 	}
@@ -50,30 +53,89 @@ var errKeyVanished = errors.New("the key was pruned while it was claimed; send t
 
 // findKey reads the request that holds c's key within its day (nil when none does) and
 // whether it is the same request as c.
-func findKey(ctx context.Context, q Querier, c *idempotency.Claim) (first *idempotency.First, same bool, err error) {
-	var salt, digest []byte
+func findKey(ctx context.Context, q Querier, keys *digestKeys, c *idempotency.Claim) (first *idempotency.First, same bool, err error) {
+	var (
+		keyID        *string
+		salt, digest []byte
+	)
 	first = &idempotency.First{}
-	err = q.QueryRow(ctx, `SELECT salt, digest, claimed_at, response, answered_at IS NOT NULL FROM idempotent_requests
+	err = q.QueryRow(ctx, `SELECT key_id, salt, digest, claimed_at, response, answered_at IS NOT NULL FROM idempotent_requests
 		WHERE caller = $1 AND key = $2 AND claimed_at > now() - $3::interval`, c.Caller, c.Key, idempotency.TTL).
-		Scan(&salt, &digest, &first.At, &first.Response, &first.Answered)
+		Scan(&keyID, &salt, &digest, &first.At, &first.Response, &first.Answered)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("read the idempotency key: %w", err)
 	}
-	if digest == nil { // forgotten with a person the answer named: carried out, nothing more known
-		first.Answered = true
+	var want []byte
+	switch {
+	case digest == nil: // forgotten with a person the answer named
+	case keyID != nil:
+		want = keys.digest(*keyID, c.Digest)
+	default: // claimed before migration 00046
+		want = saltedDigest(salt, c.Digest)
+	}
+	if want == nil { // forgotten, or keyed with a key the server no longer has: carried out, nothing more known
+		first.Response, first.Answered = nil, true
 		return first, true, nil
 	}
-	return first, bytes.Equal(saltedDigest(salt, c.Digest), digest), nil
+	return first, hmac.Equal(want, digest), nil
 }
 
+// saltedDigest is the digest of a key claimed before migration 00046; such keys are pruned a
+// day after it ran.
 func saltedDigest(salt []byte, request [32]byte) []byte {
 	h := sha256.New()
 	h.Write(salt)
 	h.Write(request[:])
 	return h.Sum(nil)
+}
+
+// DigestPurpose is the purpose of the sub-key of the server's secret keys that a request's
+// digest is kept under (screening.DeriveKey): a keyed hash, so that a copy of the database
+// cannot test guesses of what a request carried (a person's name and e-mail) against it.
+const DigestPurpose = "idempotency-digest/v1"
+
+// digestKeys are the sub-keys a request's digest is kept under, current first.
+type digestKeys struct {
+	keys []screening.Key
+}
+
+// UseDigestKeys gives db the keys it keeps the digests of Idempotency-Key requests under: the
+// sub-keys DigestPurpose of the server's secret keys, current first. A key claimed under a
+// key no longer among them is taken as carried out, with nothing more known of it.
+func (db *DB) UseDigestKeys(keys []screening.Key) {
+	db.digests = &digestKeys{keys: slices.Clone(keys)}
+}
+
+var errNoDigestKey = errors.New("store: no key to keep an Idempotency-Key's request digest under (DB.UseDigestKeys)")
+
+// current returns the id of the key new digests are kept under and request's digest under it.
+func (k *digestKeys) current(request [32]byte) (keyID string, digest []byte, err error) {
+	if k == nil || len(k.keys) == 0 {
+		return "", nil, errNoDigestKey
+	}
+	return k.keys[0].ID, keyedDigest(k.keys[0].Secret, request), nil
+}
+
+// digest returns request's digest under the key keyID, nil when there is no such key.
+func (k *digestKeys) digest(keyID string, request [32]byte) []byte {
+	if k == nil {
+		return nil
+	}
+	for _, key := range k.keys {
+		if key.ID == keyID {
+			return keyedDigest(key.Secret, request)
+		}
+	}
+	return nil
+}
+
+func keyedDigest(secret []byte, request [32]byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write(request[:])
+	return m.Sum(nil)
 }
 
 // Idempotency is the transport's side of Idempotency-Key: what the first request with a key
@@ -101,7 +163,7 @@ func (s *Idempotency) holdsSecret(response []byte) bool {
 // First returns the request that holds c's key (nil when no request has written under it
 // within its day); a key sent with another request is ErrReused.
 func (s *Idempotency) First(ctx context.Context, c *idempotency.Claim) (*idempotency.First, error) {
-	first, same, err := findKey(ctx, s.db.Pool, c)
+	first, same, err := findKey(ctx, s.db.Pool, s.db.digests, c)
 	if err != nil || first == nil {
 		return nil, err
 	}
