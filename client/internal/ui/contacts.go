@@ -50,7 +50,7 @@ type ContactsScreen struct {
 }
 
 func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsScreen {
-	s := &ContactsScreen{b: b, loc: loc, win: win, Count: widget.NewLabel(""), Message: newNotice(widget.DangerImportance)}
+	s := &ContactsScreen{b: b, loc: loc, win: win, Count: wrapLabel(""), Message: newNotice(widget.DangerImportance)}
 	s.search = app.NewDebounced(250*time.Millisecond, func(ctx context.Context, q app.SearchQuery) (api.ContactPage, error) {
 		return b.SearchContacts(ctx, q.Search, app.PageSize, q.After)
 	}, func(a app.Answer[app.SearchQuery, api.ContactPage]) {
@@ -59,6 +59,7 @@ func NewContactsScreen(b app.Backend, loc localizer, win fyne.Window) *ContactsS
 	s.Search = widget.NewEntry()
 	s.Search.SetPlaceHolder(t("search.placeholder"))
 	s.Search.OnChanged = func(text string) { s.search.Set(app.SearchQuery{Search: strings.TrimSpace(text)}) }
+	s.Search.OnSubmitted = func(string) { s.Reload() }
 	s.List = widget.NewList(
 		func() int { return len(s.state.Items) },
 		func() fyne.CanvasObject {
@@ -116,6 +117,14 @@ func (s *ContactsScreen) Reload() {
 func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage]) {
 	if a.Err != nil {
 		s.Message.ShowError(a.Err, s.loc)
+		if a.Query.After == "" {
+			// The rows of the search before would read as this one's answer, and be acted on.
+			s.state = app.ContactList{Search: a.Query.Search}
+			s.List.UnselectAll()
+			s.List.Refresh()
+			s.LoadMore.Hide()
+			s.Count.SetText(failedSearchText(a.Query.Search))
+		}
 		return
 	}
 	s.Message.SetText("")
@@ -135,6 +144,14 @@ func (s *ContactsScreen) applyPage(a app.Answer[app.SearchQuery, api.ContactPage
 	} else {
 		s.LoadMore.Hide()
 	}
+}
+
+// failedSearchText says, above the emptied list, which search failed and how to run it again.
+func failedSearchText(search string) string {
+	if search == "" {
+		return t("contacts.failed.all")
+	}
+	return tf("contacts.failed", map[string]any{"Search": search})
 }
 
 func (s *ContactsScreen) setRight(o fyne.CanvasObject) {

@@ -455,9 +455,13 @@ func (f *RequestFiling) SearchContacts() {
 		page, err := f.b.SearchContacts(context.Background(), q, 20, "")
 		do(func() {
 			if err != nil {
+				// A person found by the search before stays no choice: the request would be
+				// filed for them.
+				f.setContacts(nil)
 				f.Message.ShowError(err, f.loc)
 				return
 			}
+			f.Message.SetText("")
 			found := make([]api.ContactSummary, 0, len(page.Edges))
 			for _, e := range page.Edges {
 				found = append(found, e.Node)
