@@ -72,7 +72,12 @@ type ImportScreen struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	bottom   *container.Scroll
-	root     fyne.CanvasObject
+	// fileRow, heldTitle and problemsTitle show only while they have something to head: before
+	// a file is chosen the hint stands right below the button that chooses one.
+	fileRow       *fyne.Container
+	heldTitle     *widget.Label
+	problemsTitle *widget.Label
+	root          fyne.CanvasObject
 }
 
 func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScreen {
@@ -106,19 +111,25 @@ func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScree
 			o.(*widget.Label).SetText(s.flow.Preview.Headers[id.Col])
 		}
 	}
+	s.Rows.Hide()
 	actions := container.NewHBox(s.Pick, s.List, s.Start)
 	if jobs := s.jobsButton(); jobs != nil {
 		actions.Add(layoutSpacer())
 		actions.Add(jobs)
 	}
-	top := container.NewVBox(
-		actions, s.listsFailed,
-		container.NewHBox(s.File, s.Detected), s.Columns, s.Unknown,
-	)
+	s.fileRow = container.NewHBox(s.File, s.Detected)
+	s.fileRow.Hide()
+	s.Columns.Hide()
+	s.Unknown.Hide()
+	top := container.NewVBox(actions, s.listsFailed, s.fileRow, s.Columns, s.Unknown)
 	// The message goes below the preview, with what scrolls: above it, a message and its
 	// unfolded details took their height from the preview's rows.
-	bottom := container.NewVBox(s.Message.Object(), s.Progress, s.Status, boldLabel(t("import.held")), s.Held, boldLabel(t("import.problems")), s.Problems)
+	s.heldTitle, s.problemsTitle = boldLabel(t("import.held")), boldLabel(t("import.problems"))
+	s.heldTitle.Hide()
+	s.problemsTitle.Hide()
+	bottom := container.NewVBox(s.Message.Object(), s.Progress, s.Status, s.heldTitle, s.Held, s.problemsTitle, s.Problems)
 	s.bottom = container.NewVScroll(bottom)
+	// Without a preview the table is hidden, and the message heads what is below the buttons.
 	split := container.NewVSplit(s.Rows, s.bottom)
 	split.Offset = 0.4
 	s.root = container.NewBorder(top, nil, nil, nil, split)
@@ -172,7 +183,7 @@ func (s *ImportScreen) LoadFile(name string, open func() (io.ReadCloser, error))
 	s.open = open
 	s.flow = app.ImportFlow{FileName: name}
 	s.clearJob()
-	s.File.SetText(tf("import.file", map[string]any{"Name": name}))
+	s.showPreviewInfo(tf("import.file", map[string]any{"Name": name}), "", "", "")
 	s.Message.SetText("")
 	s.Start.Disable()
 	go func() {
@@ -192,13 +203,13 @@ func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
 		return
 	}
 	s.flow.Preview = &p
-	s.Detected.SetText(tf("import.detected", map[string]any{"Encoding": p.Encoding, "Separator": app.SeparatorName(p.Separator, s.loc)}))
-	s.Columns.SetText(t("import.columns") + ": " + strings.Join(app.ColumnMapping(p, s.loc), " · "))
+	unknown := ""
 	if len(p.UnknownColumns) > 0 {
-		s.Unknown.SetText(tf("import.unknown", map[string]any{"Columns": strings.Join(p.UnknownColumns, ", ")}))
-	} else {
-		s.Unknown.SetText("")
+		unknown = tf("import.unknown", map[string]any{"Columns": strings.Join(p.UnknownColumns, ", ")})
 	}
+	s.showPreviewInfo(s.File.Text,
+		tf("import.detected", map[string]any{"Encoding": p.Encoding, "Separator": app.SeparatorName(p.Separator, s.loc)}),
+		t("import.columns")+": "+strings.Join(app.ColumnMapping(p, s.loc), " · "), unknown)
 	for i, col := range p.Columns {
 		w := float32(120)
 		switch col {
@@ -213,6 +224,22 @@ func (s *ImportScreen) showPreview(p api.ImportPreview, err error) {
 	}
 	s.Rows.Refresh()
 	s.Start.Enable()
+}
+
+// showPreviewInfo says which file is chosen and what its preview found, a line only with a
+// text, and shows the table only with a preview: an earlier file's rows must not read as
+// this one's.
+func (s *ImportScreen) showPreviewInfo(file, detected, columns, unknown string) {
+	s.File.SetText(file)
+	s.Detected.SetText(detected)
+	s.fileRow.Hidden = file == "" && detected == ""
+	s.Columns.SetText(columns)
+	s.Columns.Hidden = columns == ""
+	s.Unknown.SetText(unknown)
+	s.Unknown.Hidden = unknown == ""
+	s.Rows.Hidden = s.flow.Preview == nil
+	s.Rows.Refresh()
+	s.root.Refresh()
 }
 
 func (s *ImportScreen) tableSize() (int, int) {
@@ -345,6 +372,8 @@ func (s *ImportScreen) clearJob() {
 	s.Held.RemoveAll()
 	s.HeldAccept, s.HeldDrop = nil, nil
 	s.Problems.SetText("")
+	s.heldTitle.Hide()
+	s.problemsTitle.Hide()
 	s.bottom.Content.Refresh()
 	s.bottom.Refresh()
 }
@@ -388,6 +417,8 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 		problems = append(problems, app.ProblemLine(p, s.loc))
 	}
 	s.Problems.SetText(strings.Join(problems, "\n"))
+	s.heldTitle.Show()
+	s.problemsTitle.Show()
 	// The held rows change the height of what scrolls: lay it out again.
 	s.bottom.Content.Refresh()
 	s.bottom.Refresh()

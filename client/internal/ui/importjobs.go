@@ -118,11 +118,7 @@ func (s *ImportScreen) OpenJob(id string) {
 			s.open = nil
 			s.flow = app.ImportFlow{}
 			s.Start.Disable()
-			s.Detected.SetText("")
-			s.Columns.SetText("")
-			s.Unknown.SetText("")
-			s.Rows.Refresh()
-			s.File.SetText(tf("importjobs.reopened", map[string]any{"Name": job.FileName}))
+			s.showPreviewInfo(tf("importjobs.reopened", map[string]any{"Name": job.FileName}), "", "", "")
 			s.Message.SetText("")
 			s.ShowJob(job)
 			if job.Status == api.ImportStatusRunning {
