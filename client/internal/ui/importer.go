@@ -175,6 +175,7 @@ func (s *ImportScreen) pickFile() {
 		s.LoadFile(uri.Name(), func() (io.ReadCloser, error) { return storage.Reader(uri) })
 	}, s.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV", ".txt"}))
+	d.SetTitleText(t("import.pick.title")) // Fyne's own title reads "Öffnen Datei"
 	d.Show()
 }
 

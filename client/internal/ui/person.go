@@ -484,10 +484,13 @@ var saveFile = func(win fyne.Window, name string, write func(io.Writer) error, d
 		done(w.URI().Path(), werr)
 	}, win)
 	d.SetFileName(name)
+	// Fyne's own title reads "Speichern Datei".
 	if strings.HasSuffix(name, ".pdf") {
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf"}))
+		d.SetTitleText(t("file.save.pdf"))
 	} else {
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+		d.SetTitleText(t("file.save.json"))
 	}
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()

@@ -330,6 +330,7 @@ func (s *RequestsScreen) AskSaveRecord() {
 		go s.WriteRecord(context.Background(), w)
 	}, s.win)
 	s.SaveDialog.SetFileName("processing-record.md")
+	s.SaveDialog.SetTitleText(t("requests.record"))
 	s.SaveDialog.Show()
 }
 
