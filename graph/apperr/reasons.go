@@ -130,6 +130,11 @@ const (
 	ReasonContactBlocked Reason = "CONTACT_BLOCKED"     // a consent (recordConsent, an import row) for a contact a blacklist entry blocks: not recorded
 )
 
+// An override of the blacklist given for other matches than there are now.
+const (
+	ReasonNewBlacklistMatch Reason = "NEW_BLACKLIST_MATCH" // a held import row accepted while it matches an entry the decision was not shown: nothing written, the row shows the new match
+)
+
 // A consent after the person's "no".
 const (
 	ReasonEvidenceAfterRevocation Reason = "EVIDENCE_AFTER_REVOCATION" // recordConsent after the person's revocation of the purpose without evidence

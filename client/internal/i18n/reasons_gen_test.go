@@ -64,6 +64,7 @@ var serverReasons = []string{
 	"NAME_AND_ADDRESS_MATCH",        // of jobs before such rows were held: imported, but name and address match a blacklist entry
 	"NAME_OR_ORGANIZATION_REQUIRED", // neither a family name nor an organisation
 	"NEVER_GRANTED",                 // a revocation of a consent that was never granted
+	"NEW_BLACKLIST_MATCH",           // a held import row accepted while it matches an entry the decision was not shown: nothing written, the row shows the new match
 	"NOTHING_TO_BLOCK",              // blacklistAdd got nothing to recognise a person by
 	"NOT_A_RECORD_OF_THE_PERSON",    // checked names a record that is not one of the request's person
 	"NOT_IN_FUTURE",                 // a date that must lie ahead does not

@@ -46,6 +46,19 @@ func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Can
 	return scr, nil
 }
 
+// ScreenLocked checks a candidate with q, a transaction that took the blacklist lock
+// (LockShared) already, for a server with keyring: what ScreenTx does once it holds the lock,
+// for writers outside this package (a held import row decided). Identifiers that cannot be
+// read are skipped.
+func ScreenLocked(ctx context.Context, q store.Querier, keyring *screening.Keyring, c screening.Candidate) (*model.Screening, error) {
+	ids, _ := keyring.Identify(c)
+	scr, err := lookup(ctx, q, keyring.KeyIDs(), ids)
+	if err != nil {
+		return nil, fmt.Errorf("blacklist.ScreenLocked: %w", err)
+	}
+	return scr, nil
+}
+
 // identify normalises (screening.NormalizeContact, as every way in does) and hashes in;
 // unreadable values are BAD_USER_INPUT errors under path.
 func (s *Service) identify(path string, in model.ContactInput) (screening.Identifiers, error) {

@@ -20,6 +20,12 @@ import (
 // or drops (the row's data is deleted) a row held because it matched the blacklist. When the
 // last held row is decided, a job waiting for decisions is DONE. A row accepted after an
 // equal contact appeared meanwhile is counted as a duplicate instead.
+//
+// An acceptance is screened again at decision time: it overrides the entries the row showed
+// (screening.Unseen); one that matches an entry it did not show is refused with
+// NEW_BLACKLIST_MATCH and the row shows the new match (committed, so the next look sees it).
+// A row that matches nothing any more is accepted as any such row, without an override, and
+// needs no reason. Dropping always works.
 func (s *Service) Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error) {
 	if err := store.CheckID("jobId", jobID); err != nil {
 		return nil, err
@@ -31,14 +37,17 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 	if reason != nil {
 		why = *reason
 	}
-	// a rejection needs no reason; an acceptance does
-	if accept || strings.TrimSpace(why) != "" {
+	// the acceptance of a row that matches the blacklist needs a reason (checked below, once
+	// screened); a reason given is checked either way
+	if strings.TrimSpace(why) != "" {
 		var err error
-		if why, err = screening.CheckReason("reason", why, "write why this person may be imported although the row matches the blacklist"); err != nil {
+		if why, err = checkDecisionReason(why); err != nil {
 			return nil, err
 		}
 	}
+	var refused error
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		refused = nil
 		// identifiers are written: the join turn and the blacklist lock before the row locks, as
 		// for every writer
 		if err := consent.JoinTurn(ctx, tx); err != nil {
@@ -50,13 +59,16 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		var (
 			field, entryID, listID string
 			emailsNorm, phones     []string
+			shown                  []string
 			person                 screening.Candidate
 		)
 		err := tx.QueryRow(ctx, `SELECT h.field, h.entry_id, h.emails_norm, h.phones, coalesce(j.list_id::text, ''),
-				h.given_name, h.family_name, coalesce(h.street, ''), coalesce(h.country, '')
+				h.given_name, h.family_name, coalesce(h.street, ''), coalesce(h.postal_code, ''), coalesce(h.city, ''),
+				coalesce(h.country, ''), coalesce(h.shown_entries::text[], '{}')
 			FROM import_held h JOIN import_jobs j ON j.id = h.job_id
 			WHERE h.job_id = $1 AND h.line = $2 FOR UPDATE OF j, h`, jobID, line).
-			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName, &person.Street, &person.Country)
+			Scan(&field, &entryID, &emailsNorm, &phones, &listID, &person.GivenName, &person.FamilyName,
+				&person.Street, &person.PostalCode, &person.City, &person.Country, &shown)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("import job %s has no row at line %d waiting for a decision; it may have been decided already, or its job waited longer than VERMERK_HELD_RETENTION", jobID, line)
 		}
@@ -67,9 +79,22 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		if err := screening.RefuseMentions("reason", why, person); err != nil {
 			return err
 		}
+		heldFor := fmt.Sprintf("blacklist match %s, entry %s", field, entryID)
 		audit := store.AuditRecord{Operation: "decideImportRow", TargetID: jobID, Reason: why}
 		inserted, dupes := 0, 0
 		if accept {
+			now, err := blacklist.ScreenLocked(ctx, tx, s.keyring, person)
+			if err != nil {
+				return err
+			}
+			seen := append([]string{entryID}, shown...)
+			if refused = screening.RefuseUnseen("accept", fmt.Sprintf("line %d", line), seen, now); refused != nil {
+				return s.showNewMatch(ctx, tx, jobID, line, seen, now)
+			}
+			if len(now.Matches) > 0 && why == "" {
+				_, err := checkDecisionReason(why)
+				return err
+			}
 			var dup bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_emails WHERE normalized = ANY ($1::text[]))
 				OR EXISTS (SELECT 1 FROM contact_phones WHERE number = ANY ($2::text[]))`, emailsNorm, phones).Scan(&dup); err != nil {
@@ -77,7 +102,7 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			}
 			if dup {
 				dupes = 1
-				audit.Outcome = fmt.Sprintf("accepted line %d (blacklist match %s, entry %s), not inserted: a contact with its e-mail or phone exists now", line, field, entryID)
+				audit.Outcome = fmt.Sprintf("accepted line %d (%s), not inserted: a contact with its e-mail or phone exists now", line, heldFor)
 			} else {
 				id, err := insertHeld(ctx, tx, s.keyring, jobID, line, listID, emailsNorm, phones)
 				if err != nil {
@@ -97,13 +122,17 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				}
 				inserted = 1
 				audit.ContactID = id
-				audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist match %s, entry %s", line, field, entryID)
+				if len(now.Matches) == 0 {
+					audit.Outcome = fmt.Sprintf("imported line %d: nothing matched the blacklist at decision time (held for %s)", line, heldFor)
+				} else {
+					audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist %s", line, screening.DescribeMatches(now.Matches))
+				}
 				if !recorded {
 					audit.Outcome += "; its consent not recorded: the contact is blocked"
 				}
 			}
 		} else {
-			audit.Outcome = fmt.Sprintf("dropped line %d (blacklist match %s, entry %s)", line, field, entryID)
+			audit.Outcome = fmt.Sprintf("dropped line %d (%s)", line, heldFor)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM import_held WHERE job_id = $1 AND line = $2`, jobID, line); err != nil {
 			return err
@@ -119,6 +148,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		_, err = store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: jobID})
 		return err
 	})
+	if err == nil && refused != nil {
+		err = refused
+	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
 			return nil, err
@@ -126,6 +158,52 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 		return nil, fmt.Errorf("importer.Decide(%s, %d): %w", jobID, line, err)
 	}
 	return s.Job(ctx, jobID)
+}
+
+func checkDecisionReason(why string) (string, error) {
+	return screening.CheckReason("reason", why, "write why this person may be imported although the row matches the blacklist")
+}
+
+// showNewMatch records that line's acceptance was refused for matches of now it had not shown
+// (seen): the row names the match that holds it now (a blocking one first, as the import
+// names it, and of those one not seen before) and keeps every entry the refusal named as
+// shown, so that the next acceptance, made knowing them, covers them. Audited and announced
+// to the job's watchers; the caller commits it and answers with the refusal.
+func (s *Service) showNewMatch(ctx context.Context, tx pgx.Tx, jobID string, line int, seen []string, now *model.Screening) error {
+	unseen := screening.Unseen(seen, now)
+	hold := heldMatchOf(now.Matches, unseen)
+	ids := make([]string, 0, len(now.Matches))
+	for _, m := range now.Matches {
+		ids = append(ids, m.Entry.ID)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_held SET field = $3, entry_id = $4, shown_entries = $5::uuid[]
+		WHERE job_id = $1 AND line = $2`, jobID, line, string(hold.Field), hold.Entry.ID, ids); err != nil {
+		return fmt.Errorf("show the new match: %w", err)
+	}
+	if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "decideImportRow", TargetID: jobID,
+		Outcome: fmt.Sprintf("refused acceptance of line %d: it matches blacklist %s, not shown when it was held; held now for %s, entry %s",
+			line, screening.DescribeMatches(unseen), hold.Field, hold.Entry.ID)}); err != nil {
+		return err
+	}
+	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: jobID})
+	return err
+}
+
+// heldMatchOf is the match a held row names among matches (blocking first, as the screening
+// orders them): a blocking one not yet seen, else a blocking one, else one not yet seen.
+func heldMatchOf(matches, unseen []*model.BlacklistMatch) *model.BlacklistMatch {
+	blocks := func(m *model.BlacklistMatch) bool {
+		return m.Field == model.MatchFieldEmail || m.Field == model.MatchFieldPhone
+	}
+	for _, m := range unseen {
+		if blocks(m) {
+			return m
+		}
+	}
+	if blocks(matches[0]) {
+		return matches[0]
+	}
+	return unseen[0]
 }
 
 // insertHeld writes a held row as a contact and returns its id. Its e-mails (emailsNorm, as

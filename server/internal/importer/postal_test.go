@@ -107,9 +107,10 @@ func TestAnErasedPersonKnownByAddressIsHeldNotImported(t *testing.T) {
 }
 
 // Accepting a row held for its name and address takes what the blacklist says at the decision,
-// as for every held row: an entry for its e-mail added since the row was held blocks the
-// contact written (the database's contact_blocks, the one home of that rule), so it gets
-// nothing for any purpose.
+// as for every held row: an entry for its e-mail added since the row was held was not shown to
+// the one deciding, so the first acceptance is refused and the row shows it (screening.Unseen);
+// accepted again, knowing it, the row is written and blocked (the database's contact_blocks,
+// the one home of that rule), so it gets nothing for any purpose.
 func TestAHeldRowAcceptedAfterItsEmailWasBlacklistedIsBlocked(t *testing.T) {
 	s := apptest.Start(t)
 	enterAndErasePostalOnly(t, s)
@@ -121,10 +122,13 @@ func TestAHeldRowAcceptedAfterItsEmailWasBlacklistedIsBlocked(t *testing.T) {
 	if j.Status != "NEEDS_DECISION" || j.Held != 1 || len(j.HeldRows) != 1 || j.HeldRows[0].Field != "NAME_AND_ADDRESS" {
 		t.Fatalf("job = %+v, want line 2 held for its name and address", j)
 	}
-	s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {emails: ["joerg.w@example.test"]}, reason: "objection by letter of 4 March") { id } }`, nil)
+	objection := blacklistAdd(t, s, map[string]any{"emails": []string{"joerg.w@example.test"}}, "objection by letter of 4 March")
 
+	const why = "a namesake at the same house, checked by phone"
+	refusedAsUnseen(t, s.Admin(t, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": why}),
+		"accepting after his e-mail was blacklisted", []string{"joerg", "weiss"}, objection, "EMAIL")
 	var d struct{ DecideImportRow job }
-	s.MustAdmin(t, &d, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": "a namesake at the same house, checked by phone"})
+	s.MustAdmin(t, &d, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": why})
 	if a := d.DecideImportRow; a.Status != "DONE" || a.Inserted != 1 || a.Held != 0 {
 		t.Fatalf("after accepting line 2: %+v", a)
 	}
