@@ -86,3 +86,10 @@ func RowText(r api.ImportRow) string {
 	}
 	return strings.Join(out, " · ")
 }
+
+// NewBlacklistMatch says the server refused to accept a held import row because it matches a
+// blacklist entry the decision was not shown (NEW_BLACKLIST_MATCH): nothing was written, and
+// the row, loaded again, shows the new match to decide on.
+func NewBlacklistMatch(err error) bool {
+	return api.HasReason(err, "NEW_BLACKLIST_MATCH")
+}

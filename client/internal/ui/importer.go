@@ -456,7 +456,19 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 		})
 		do(func() {
 			if err != nil {
-				if text := app.SubmissionErrorText(err, app.ScreenImportRow, s.loc); s.Accept != nil {
+				text := app.SubmissionErrorText(err, app.ScreenImportRow, s.loc)
+				if app.NewBlacklistMatch(err) {
+					// the row shows the match it was refused for: the dialog's decision was
+					// about another, so it closes and the reloaded row is decided anew
+					if s.Accept != nil {
+						s.Accept.Close()
+						s.Accept = nil
+					}
+					s.Message.Show(text, err)
+					s.reloadJob(jobID)
+					return
+				}
+				if s.Accept != nil {
 					s.Accept.Fail(text, err)
 				} else {
 					s.Message.Show(text, err)

@@ -122,6 +122,44 @@ func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
 	}
 }
 
+// The held row is decided after the person objected again, by an entry the row did not show:
+// the acceptance is refused, the dialog closes, the screen says why in the user's words and
+// shows the row again with the new match; accepted once more, knowing it, the row is decided.
+func TestHeldRowAcceptedAfterANewEntryShowsTheNewMatch(t *testing.T) {
+	c, _ := realClient(t)
+	job := heldImport(t, c)
+	objection, err := c.BlacklistAdd(context.Background(), api.ContactInput{Emails: []string{"erika.mustermann@example.com"}},
+		"Widerspruch per E-Mail vom 5. Juni")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, w := testWindow(t)
+	s := NewImportScreen(c, loc, w)
+	w.SetContent(s.Object())
+	s.OpenJob(job.Id)
+	awaitServer(t, "the reopened job", func() bool { return len(s.HeldAccept) == 1 })
+	shownBefore := strings.Join(labelTexts(s.Held.Objects[0]), "\n")
+
+	test.Tap(s.HeldAccept[0])
+	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
+	test.Tap(s.Accept.Confirm)
+	awaitServer(t, "the refusal", func() bool { return s.Accept == nil && s.Message.Text != "" })
+	if want := "it also matches another blacklist entry that was not shown when you decided"; !strings.Contains(s.Message.Text, want) {
+		t.Errorf("message = %q, want it to say %q", s.Message.Text, want)
+	}
+	awaitServer(t, "the row showing the new match", func() bool {
+		return len(s.Held.Objects) == 1 && strings.Join(labelTexts(s.Held.Objects[0]), "\n") != shownBefore
+	})
+	if got, err := c.ImportJob(context.Background(), job.Id); err != nil || len(got.HeldRows) != 1 || got.HeldRows[0].Entry.Id != objection.Id {
+		t.Fatalf("job after the refusal = %+v, %v; want its row held, showing entry %s", got, err, objection.Id)
+	}
+
+	test.Tap(s.HeldAccept[0])
+	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
+	test.Tap(s.Accept.Confirm)
+	awaitServer(t, "the decided row", func() bool { return len(s.HeldAccept) == 0 && s.Accept == nil })
+}
+
 func TestImportJobsListReopensAJob(t *testing.T) {
 	c, _ := realClient(t)
 	// Until importJobs is implemented on the server its resolver panics: an INTERNAL error.
