@@ -1,6 +1,10 @@
 package importer_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,5 +213,52 @@ func TestDecideASecondRowOfThePersonIsScreenedOnItsOwn(t *testing.T) {
 		if len(got) != 2 || !strings.Contains(got[1], "override") || !strings.Contains(got[1], erased) || !strings.Contains(got[1], objection) {
 			t.Errorf("audit of line %d = %q, want a refusal, then the override naming entries %s and %s", line, got, erased, objection)
 		}
+	}
+}
+
+// The refusal writes (the row shows the new match, the audit says so), so it spends its
+// Idempotency-Key: sent again with it, the request gets the same refusal, replayed, and writes
+// nothing more; the decision made knowing the match goes with a new key.
+func TestDecideRefusalSentAgainWithItsKeyIsReplayed(t *testing.T) {
+	s := apptest.Start(t)
+	blacklistAdd(t, s, map[string]any{"familyName": "Testfrau", "emails": []string{"frieda.testfrau@example.test"}}, "asked to be erased, ticket 4717")
+	j := importHeld(t, s, "Vorname;Nachname;E-Mail;Telefon\r\nFrieda;Testfrau;frieda.testfrau@example.test;030 5550180\r\n", 1)
+	objection := blacklistAdd(t, s, map[string]any{"phones": []string{"030 5550180"}}, "objection by phone of 8 March")
+
+	send := func(key string) (body []byte, replayed bool) {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": decide,
+			"variables": map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": "customer since 2019"}})
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/graphql", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+apptest.AdminToken)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body, resp.Header.Get("Idempotent-Replayed") == "true"
+	}
+	first, _ := send("decide-frieda-1")
+	if !strings.Contains(string(first), "NEW_BLACKLIST_MATCH") || !strings.Contains(string(first), objection) {
+		t.Fatalf("first acceptance: %s, want NEW_BLACKLIST_MATCH naming entry %s", first, objection)
+	}
+	again, replayed := send("decide-frieda-1")
+	if !bytes.Equal(again, first) || !replayed {
+		t.Errorf("sent again with its key: replayed %v, %s; want the first answer, replayed", replayed, again)
+	}
+	if got := decisionAudit(t, s, j.ID, 2); len(got) != 1 {
+		t.Errorf("audit after sending the refused acceptance twice = %q, want one refusal", got)
+	}
+	if body, _ := send("decide-frieda-2"); !strings.Contains(string(body), `"status":"DONE"`) {
+		t.Errorf("accepted again with a new key: %s, want the job DONE", body)
 	}
 }
