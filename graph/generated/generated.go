@@ -2730,7 +2730,17 @@ input ContactInput {
   phones: [String!]
   address: PostalAddressInput
 }
-input OverrideInput { reason: String! }
+input OverrideInput {
+  reason: String!
+  """
+  The blacklist entries the person deciding was shown: the screening of the write refused
+  without override. When given, a write that matches another entry by e-mail or phone now (one
+  added since) is refused as one without override (contact null, the screening, nothing
+  written): a new match needs a new decision. Without it the override covers whatever matches
+  when the write is made.
+  """
+  entryIds: [ID!]
+}
 input PurposeInput { key: String! name: String! legalBasis: LegalBasis! description: String retentionMonths: Int }
 input ListInput { key: String! name: String! purposeKey: String! }
 input ConsentInput {
@@ -14336,7 +14346,7 @@ func (ec *executionContext) unmarshalInputOverrideInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"reason"}
+	fieldsInOrder := [...]string{"reason", "entryIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14350,6 +14360,13 @@ func (ec *executionContext) unmarshalInputOverrideInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Reason = data
+		case "entryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryIds = data
 		}
 	}
 	return it, nil

@@ -218,6 +218,12 @@ type Mutation struct {
 
 type OverrideInput struct {
 	Reason string `json:"reason"`
+	// The blacklist entries the person deciding was shown: the screening of the write refused
+	// without override. When given, a write that matches another entry by e-mail or phone now (one
+	// added since) is refused as one without override (contact null, the screening, nothing
+	// written): a new match needs a new decision. Without it the override covers whatever matches
+	// when the write is made.
+	EntryIds []string `json:"entryIds,omitempty"`
 }
 
 type PageInfo struct {

@@ -1303,10 +1303,19 @@ func (v *MergedIntoResponse) GetMergedInto() *ContactDetail { return v.MergedInt
 
 type OverrideInput struct {
 	Reason string `json:"reason"`
+	// The blacklist entries the person deciding was shown: the screening of the write refused
+	// without override. When given, a write that matches another entry by e-mail or phone now (one
+	// added since) is refused as one without override (contact null, the screening, nothing
+	// written): a new match needs a new decision. Without it the override covers whatever matches
+	// when the write is made.
+	EntryIds []string `json:"entryIds"`
 }
 
 // GetReason returns OverrideInput.Reason, and is useful for accessing the field via an interface.
 func (v *OverrideInput) GetReason() string { return v.Reason }
+
+// GetEntryIds returns OverrideInput.EntryIds, and is useful for accessing the field via an interface.
+func (v *OverrideInput) GetEntryIds() []string { return v.EntryIds }
 
 // PageInfo includes the requested fields of the GraphQL type PageInfo.
 type PageInfo struct {

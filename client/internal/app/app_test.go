@@ -160,18 +160,21 @@ func TestSaveNeedsAReasonToOverride(t *testing.T) {
 	if err != nil || !r.Refused || r.Saved != nil || !r.Screening.Blocked {
 		t.Fatalf("first save: %+v, %v", r, err)
 	}
-	blank := "   "
-	if _, err := Save(context.Background(), fake, f, &blank); !errors.Is(err, ErrReasonRequired) {
+	if _, err := Save(context.Background(), fake, f, &Override{Reason: "   ", Shown: r.Screening}); !errors.Is(err, ErrReasonRequired) {
 		t.Fatalf("blank reason: err = %v", err)
 	}
-	reason := " new written consent of 4 June "
-	r, err = Save(context.Background(), fake, f, &reason)
+	shown := r.Screening
+	r, err = Save(context.Background(), fake, f, &Override{Reason: " new written consent of 4 June ", Shown: shown})
 	if err != nil || r.Saved == nil {
 		t.Fatalf("override save: %+v, %v", r, err)
 	}
 	last := fake.overrides[len(fake.overrides)-1]
-	if last == nil || last.Reason != "new written consent of 4 June" {
-		t.Fatalf("override sent = %+v", last)
+	var ids []string
+	for _, m := range shown.Matches {
+		ids = append(ids, m.Entry.Id)
+	}
+	if last == nil || last.Reason != "new written consent of 4 June" || len(ids) == 0 || !slices.Equal(last.EntryIds, ids) {
+		t.Fatalf("override sent = %+v, want the reason trimmed and the entries shown, %v", last, ids)
 	}
 }
 

@@ -152,23 +152,35 @@ type SaveResult struct {
 	Duplicates []api.ContactSummary
 }
 
-// Save creates or updates the contact. overrideReason is empty on the first try; after a
-// refusal the user's written reason is sent as the override.
-func Save(ctx context.Context, b Backend, f ContactForm, overrideReason *string) (SaveResult, error) {
-	var override *api.OverrideInput
-	if overrideReason != nil {
-		reason := strings.TrimSpace(*overrideReason)
+// Override is the user's decision to save although the blacklist matches: her written reason
+// and the screening she was shown (the refused save's), whose entries the override covers. An
+// entry that matches by e-mail or phone when it is sent, and was not shown, refuses the save
+// again with the screening (SaveResult.Refused): a new match needs a new decision.
+type Override struct {
+	Reason string
+	Shown  api.ScreeningFields
+}
+
+// Save creates or updates the contact. override is nil on the first try; after a refusal it
+// carries the user's written reason and what the refusal showed her.
+func Save(ctx context.Context, b Backend, f ContactForm, override *Override) (SaveResult, error) {
+	var o *api.OverrideInput
+	if override != nil {
+		reason := strings.TrimSpace(override.Reason)
 		if reason == "" {
 			return SaveResult{}, ErrReasonRequired
 		}
-		override = &api.OverrideInput{Reason: reason}
+		o = &api.OverrideInput{Reason: reason, EntryIds: []string{}}
+		for _, m := range override.Shown.Matches {
+			o.EntryIds = append(o.EntryIds, m.Entry.Id)
+		}
 	}
 	var p api.ContactPayloadFields
 	var err error
 	if f.ID == "" {
-		p, err = b.CreateContact(ctx, f.Input(), override)
+		p, err = b.CreateContact(ctx, f.Input(), o)
 	} else {
-		p, err = b.UpdateContact(ctx, f.ID, f.UpdateInput(), override)
+		p, err = b.UpdateContact(ctx, f.ID, f.UpdateInput(), o)
 	}
 	if err != nil {
 		return SaveResult{}, err

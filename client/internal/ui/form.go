@@ -186,7 +186,7 @@ func (s *FormScreen) applyScreening(sc api.ScreeningFields) {
 	s.Banner.Show(app.BannerTitle(sc, s.loc), strings.Join(lines, "\n"), sc.Blocked)
 }
 
-func (s *FormScreen) save(reason *string) {
+func (s *FormScreen) save(override *app.Override) {
 	if errs := s.Model().Validate(); len(errs) > 0 {
 		s.Message.SetText(s.validationText(errs))
 		return
@@ -198,13 +198,13 @@ func (s *FormScreen) save(reason *string) {
 	// again after a lost answer, it is saved once.
 	ctx := s.sub.Context(context.Background())
 	go func() {
-		r, err := app.Save(ctx, s.b, model, reason)
+		r, err := app.Save(ctx, s.b, model, override)
 		replayed := s.sub.Replayed()
-		do(func() { s.saved(r, err, reason != nil, replayed) })
+		do(func() { s.saved(r, err, override, replayed) })
 	}()
 }
 
-func (s *FormScreen) saved(r app.SaveResult, err error, overriding, replayed bool) {
+func (s *FormScreen) saved(r app.SaveResult, err error, override *app.Override, replayed bool) {
 	s.Save.Enable()
 	s.sub.Answered(err)
 	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
@@ -223,9 +223,16 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding, replayed boo
 	}
 	if r.Refused {
 		s.applyScreening(r.Screening)
-		if !overriding {
-			s.askReason(r.Screening)
+		if override == nil {
+			s.askReason(r.Screening, "", "")
+			return
 		}
+		// refused with an override: the person matches an entry the dialog did not show (one
+		// added since). A new dialog shows every match, with the reason written, to decide anew.
+		if s.Override != nil {
+			s.Override.Close()
+		}
+		s.askReason(r.Screening, override.Reason, t("override.newmatch"))
 		return
 	}
 	if s.Override != nil {
@@ -245,7 +252,9 @@ func (s *FormScreen) saved(r app.SaveResult, err error, overriding, replayed boo
 	}
 }
 
-func (s *FormScreen) askReason(sc api.ScreeningFields) {
+// askReason asks why the contact may be saved although sc's matches refused it; reason is
+// what was written before (empty at first), note why the dialog comes again.
+func (s *FormScreen) askReason(sc api.ScreeningFields, reason, note string) {
 	var lines []string
 	for _, w := range app.Warnings(sc, s.loc) {
 		lines = append(lines, "• "+w.Text)
@@ -253,9 +262,15 @@ func (s *FormScreen) askReason(sc api.ScreeningFields) {
 	s.Override = showReasonDialog(s.win, reasonSpec{
 		Title: t("override.title"), Text: t("override.text"), Details: strings.Join(lines, "\n"),
 		Confirm: t("override.confirm"), Danger: true,
-		OnConfirm: func(reason string) { s.save(&reason) },
+		OnConfirm: func(reason string) { s.save(&app.Override{Reason: reason, Shown: sc}) },
 		OnAbort:   func() { s.Override = nil },
 	})
+	if reason != "" {
+		s.Override.Reason.SetText(reason)
+	}
+	if note != "" {
+		s.Override.Message.SetText(note)
+	}
 }
 
 // DuplicatesDialog lists existing contacts that share an e-mail or phone, each with a

@@ -17,6 +17,7 @@ import (
 // blacklist entry. Confirm stays disabled while the reason is blank; the dialog stays open
 // until the caller closes it, so a server error can be shown in Message.
 type ReasonDialog struct {
+	Details *widget.Label // what the decision is about (nil when the dialog names nothing)
 	Reason  *widget.Entry
 	Confirm *widget.Button
 	Abort   *widget.Button
@@ -74,9 +75,9 @@ func showReasonDialog(win fyne.Window, spec reasonSpec) *ReasonDialog {
 	}
 	content := container.NewVBox(wrapLabel(spec.Text))
 	if spec.Details != "" {
-		details := boldLabel(spec.Details)
-		details.Wrapping = fyne.TextWrapWord
-		content.Add(details)
+		d.Details = boldLabel(spec.Details)
+		d.Details.Wrapping = fyne.TextWrapWord
+		content.Add(d.Details)
 	}
 	if spec.Extra != nil {
 		content.Add(spec.Extra)

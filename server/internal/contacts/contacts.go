@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -232,9 +231,18 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 	if err != nil {
 		return nil, err
 	}
+	refused := "refused: blacklist match"
+	if override != nil {
+		// a blocking match of an entry the override was not shown needs a decision of its own;
+		// a name-and-address match only warns here, shown or not
+		if unseen := screening.Blocking(screening.Unseen(override.EntryIds, scr)); len(unseen) > 0 {
+			override = nil
+			refused = "refused: override of blacklist entries shown, but it matches " + screening.DescribeMatches(unseen) + " too"
+		}
+	}
 	if scr.Blocked && override == nil {
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: op, TargetID: id, ContactID: id,
-			Outcome: "refused: blacklist match"}); err != nil {
+			Outcome: refused}); err != nil {
 			return nil, err
 		}
 		return &model.ContactPayload{Screening: scr, Duplicates: []*model.Contact{}}, nil
@@ -255,7 +263,7 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}
 	if scr.Blocked || len(scr.Matches) > 0 && override != nil {
-		rec.Outcome = "override of blacklist " + matchedEntries(scr)
+		rec.Outcome = "override of blacklist " + screening.DescribeMatches(scr.Matches)
 		rec.Reason = override.Reason
 	}
 	if err := store.Audit(ctx, tx, rec); err != nil {
@@ -286,14 +294,6 @@ func restrict(c screening.Candidate, only []string) screening.Candidate {
 		}
 	}
 	return r
-}
-
-func matchedEntries(s *model.Screening) string {
-	ids := make([]string, 0, len(s.Matches))
-	for _, m := range s.Matches {
-		ids = append(ids, fmt.Sprintf("entry %s (%s)", m.Entry.ID, m.Field))
-	}
-	return strings.Join(ids, ", ")
 }
 
 // duplicates are other live contacts holding one of f's e-mails or phones.

@@ -192,16 +192,11 @@ func (s *Service) showNewMatch(ctx context.Context, tx pgx.Tx, jobID string, lin
 // heldMatchOf is the match a held row names among matches (blocking first, as the screening
 // orders them): a blocking one not yet seen, else a blocking one, else one not yet seen.
 func heldMatchOf(matches, unseen []*model.BlacklistMatch) *model.BlacklistMatch {
-	blocks := func(m *model.BlacklistMatch) bool {
-		return m.Field == model.MatchFieldEmail || m.Field == model.MatchFieldPhone
+	if b := screening.Blocking(unseen); len(b) > 0 {
+		return b[0]
 	}
-	for _, m := range unseen {
-		if blocks(m) {
-			return m
-		}
-	}
-	if blocks(matches[0]) {
-		return matches[0]
+	if b := screening.Blocking(matches); len(b) > 0 {
+		return b[0]
 	}
 	return unseen[0]
 }

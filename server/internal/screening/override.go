@@ -14,10 +14,12 @@ import (
 // of any other entry needs a decision of its own. seen names the entries shown; now is the
 // screening at write time. It returns now's matches of entries not in seen, in now's order.
 //
-// seen nil means the caller names none: the contact form's override answers the screening
-// its refused write returned a moment before (OverrideInput carries only the reason), so it
-// covers what matches when it writes. A held import row is decided hours or days after it was
-// held, and names the entries it showed (its entry and those a refusal named).
+// seen nil means the caller names none (an override without OverrideInput.entryIds, from a
+// client written before them): it covers what matches when it writes. The contact form names
+// the entries of the screening its refused write showed; a held import row, decided hours or
+// days after it was held, the entries it showed (its entry and those a refusal named). Which
+// unseen matches need a decision is the way in's: entry refuses for blocking ones (Blocking),
+// as it does without override; an import holds for every kind.
 func Unseen(seen []string, now *model.Screening) []*model.BlacklistMatch {
 	if seen == nil || now == nil {
 		return nil
@@ -56,4 +58,16 @@ func DescribeMatches(ms []*model.BlacklistMatch) string {
 		out = append(out, fmt.Sprintf("entry %s (%s, %s)", m.Entry.ID, m.Field, kind))
 	}
 	return strings.Join(out, ", ")
+}
+
+// Blocking are the matches of ms that block a write at entry: e-mail and phone (a
+// name-and-address match only warns there).
+func Blocking(ms []*model.BlacklistMatch) []*model.BlacklistMatch {
+	var out []*model.BlacklistMatch
+	for _, m := range ms {
+		if m.Field == model.MatchFieldEmail || m.Field == model.MatchFieldPhone {
+			out = append(out, m)
+		}
+	}
+	return out
 }
