@@ -21,11 +21,14 @@ import (
 )
 
 // heldMatch is a row that matched an active blacklist entry (by e-mail, phone, or name and
-// address), with the match that names it.
+// address), with the match that names it and every match it shows (shown_entries with
+// shown_fields, element by element).
 type heldMatch struct {
-	row     *staged
-	field   string
-	entryID string
+	row          *staged
+	field        string
+	entryID      string
+	shownEntries []string
+	shownFields  []string
 }
 
 // heldFilter remembers a 64-bit hash of every dedupe key of the job's held rows, so that
@@ -96,7 +99,7 @@ var (
 	phoneColumns = []string{"contact_id", "position", "number", "hash", "key_id"}
 	heldColumns  = []string{"job_id", "line", "field", "entry_id", "raw_email", "raw_phone", "given_name", "family_name",
 		"organization", "street", "postal_code", "city", "country", "emails", "emails_norm", "phones", "sort_key",
-		"search_text", "dedupe_keys", "name_address_keys"}
+		"search_text", "dedupe_keys", "name_address_keys", "shown_entries", "shown_fields"}
 )
 
 // StoredTable is a table an import stores its new contacts in, with the columns it copies.
@@ -204,10 +207,13 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		}
 		// A name-and-address match holds the row too: at entry it only warns, as the one typing
 		// decides there, but nobody is at an import's row when it is written. The first match
-		// names the hold: a blocking one (e-mail, phone) if any.
+		// names the hold: a blocking one (e-mail, phone) if any. The row shows every match, so
+		// that the acceptance made knowing them covers them all (screening.Unseen).
 		if scr := matches.Screening(r.hashes); scr != nil {
 			m := scr.Matches[0]
-			b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID})
+			entries, fields := shownMatches(scr.Matches)
+			b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID,
+				shownEntries: entries, shownFields: fields})
 			continue
 		}
 		// Time-ordered ids: the new keys go to the right edge of the contacts, e-mail and phone
@@ -581,7 +587,8 @@ func writeRows(ctx context.Context, tx pgx.Tx, keyring *screening.Keyring, st *r
 			r := h.row
 			return []any{st.id, r.line, h.field, h.entryID, r.rawEmail, r.rawPhone, r.givenName, r.familyName, r.organization,
 				r.street, r.postalCode, r.city, r.country, r.emails, r.emailsNorm, r.phones, r.sortKey, r.searchText,
-				r.dedupeKeys, store.HeldNameAddressKeys(r.familyName, r.givenName, r.postalCode, r.street)}, nil
+				r.dedupeKeys, store.HeldNameAddressKeys(r.familyName, r.givenName, r.postalCode, r.street),
+				h.shownEntries, h.shownFields}, nil
 		})); err != nil {
 			return fmt.Errorf("held rows: %w", err)
 		}

@@ -22,8 +22,9 @@ import (
 // equal contact appeared meanwhile is counted as a duplicate instead.
 //
 // An acceptance is screened again at decision time: it overrides the entries the row showed
-// (screening.Unseen); one that matches an entry it did not show is refused with
-// NEW_BLACKLIST_MATCH and the row shows the new match (committed, so the next look sees it).
+// (screening.Unseen): every match of its screening at import, and those a refusal named
+// since; one that matches an entry it did not show is refused with NEW_BLACKLIST_MATCH and
+// the row shows the new match (committed, so the next look sees it).
 // A row that matches nothing any more is accepted as any such row, without an override, and
 // needs no reason. Dropping always works.
 func (s *Service) Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error) {
@@ -166,18 +167,15 @@ func checkDecisionReason(why string) (string, error) {
 
 // showNewMatch records that line's acceptance was refused for matches of now it had not shown
 // (seen): the row names the match that holds it now (a blocking one first, as the import
-// names it, and of those one not seen before) and keeps every entry the refusal named as
-// shown, so that the next acceptance, made knowing them, covers them. Audited and announced
+// names it, and of those one not seen before) and shows every match of now, with its field
+// (heldRows.matches), so that the next acceptance, made knowing them, covers them. Audited and announced
 // to the job's watchers; the caller commits it and answers with the refusal.
 func (s *Service) showNewMatch(ctx context.Context, tx pgx.Tx, jobID string, line int, seen []string, now *model.Screening) error {
 	unseen := screening.Unseen(seen, now)
 	hold := heldMatchOf(now.Matches, unseen)
-	ids := make([]string, 0, len(now.Matches))
-	for _, m := range now.Matches {
-		ids = append(ids, m.Entry.ID)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE import_held SET field = $3, entry_id = $4, shown_entries = $5::uuid[]
-		WHERE job_id = $1 AND line = $2`, jobID, line, string(hold.Field), hold.Entry.ID, ids); err != nil {
+	ids, fields := shownMatches(now.Matches)
+	if _, err := tx.Exec(ctx, `UPDATE import_held SET field = $3, entry_id = $4, shown_entries = $5::uuid[], shown_fields = $6
+		WHERE job_id = $1 AND line = $2`, jobID, line, string(hold.Field), hold.Entry.ID, ids, fields); err != nil {
 		return fmt.Errorf("show the new match: %w", err)
 	}
 	if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "decideImportRow", TargetID: jobID,
@@ -187,6 +185,16 @@ func (s *Service) showNewMatch(ctx context.Context, tx pgx.Tx, jobID string, lin
 	}
 	_, err := store.Emit(ctx, tx, store.Event{Kind: store.EventImportProgress, Ref: jobID})
 	return err
+}
+
+// shownMatches are the entries and match fields (element by element) a held row keeps as
+// shown (import_held.shown_entries and shown_fields): every one of matches.
+func shownMatches(matches []*model.BlacklistMatch) (entries, fields []string) {
+	entries, fields = make([]string, len(matches)), make([]string, len(matches))
+	for i, m := range matches {
+		entries[i], fields[i] = m.Entry.ID, string(m.Field)
+	}
+	return entries, fields
 }
 
 // heldMatchOf is the match a held row names among matches (blocking first, as the screening
