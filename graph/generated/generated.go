@@ -212,10 +212,11 @@ type ComplexityRoot struct {
 	}
 
 	HeldRow struct {
-		Entry func(childComplexity int) int
-		Field func(childComplexity int) int
-		Line  func(childComplexity int) int
-		Row   func(childComplexity int) int
+		Entry   func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Line    func(childComplexity int) int
+		Matches func(childComplexity int) int
+		Row     func(childComplexity int) int
 	}
 
 	ImportJob struct {
@@ -1202,6 +1203,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HeldRow.Line(childComplexity), true
+	case "HeldRow.matches":
+		if e.ComplexityRoot.HeldRow.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HeldRow.Matches(childComplexity), true
 	case "HeldRow.row":
 		if e.ComplexityRoot.HeldRow.Row == nil {
 			break
@@ -2633,6 +2640,8 @@ type HeldRow {
   "What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them)."
   field: MatchField!
   entry: BlacklistEntry!
+  "Every match the row shows, the blocking ones (EMAIL, PHONE) first: those of its screening at import and those a refused acceptance named since (NEW_BLACKLIST_MATCH). An acceptance covers these entries; field and entry are one of them. An entry matched by e-mail and by phone is listed for each."
+  matches: [BlacklistMatch!]!
   row: ImportRow!
 }
 
@@ -3284,6 +3293,8 @@ func (ec *executionContext) childFields_HeldRow(ctx context.Context, field graph
 		return ec.fieldContext_HeldRow_field(ctx, field)
 	case "entry":
 		return ec.fieldContext_HeldRow_entry(ctx, field)
+	case "matches":
+		return ec.fieldContext_HeldRow_matches(ctx, field)
 	case "row":
 		return ec.fieldContext_HeldRow_row(ctx, field)
 	}
@@ -7597,6 +7608,38 @@ func (ec *executionContext) fieldContext_HeldRow_entry(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BlacklistEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HeldRow_matches(ctx context.Context, field graphql.CollectedField, obj *model.HeldRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HeldRow_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BlacklistMatch) graphql.Marshaler {
+			return ec.marshalNBlacklistMatch2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐBlacklistMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HeldRow_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HeldRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BlacklistMatch(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15925,6 +15968,11 @@ func (ec *executionContext) _HeldRow(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "entry":
 			out.Values[i] = ec._HeldRow_entry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matches":
+			out.Values[i] = ec._HeldRow_matches(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -150,7 +150,9 @@ type HeldRow struct {
 	// What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them).
 	Field MatchField      `json:"field"`
 	Entry *BlacklistEntry `json:"entry"`
-	Row   *ImportRow      `json:"row"`
+	// Every match the row shows, the blocking ones (EMAIL, PHONE) first: those of its screening at import and those a refused acceptance named since (NEW_BLACKLIST_MATCH). An acceptance covers these entries; field and entry are one of them. An entry matched by e-mail and by phone is listed for each.
+	Matches []*BlacklistMatch `json:"matches"`
+	Row     *ImportRow        `json:"row"`
 }
 
 type ImportJob struct {

@@ -35,10 +35,11 @@ func New(db *store.DB, keyring *screening.Keyring) *Service {
 	return &Service{db: db, keyring: keyring, keyIDs: keyIDs, screens: newScreenJoiner(db.Pool, keyIDs, store.JoinSlots(db.Pool))}
 }
 
-// entryColumns selects an entry from `blacklist_entries e`; scanEntry reads it.
-const entryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction`
+// EntryColumns selects an entry from `blacklist_entries e`; ScanEntry reads it, then extra
+// (the columns a query selects after them).
+const EntryColumns = `e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction`
 
-func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
+func ScanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 	var (
 		e      model.BlacklistEntry
 		source string
@@ -59,7 +60,7 @@ func scanEntry(row pgx.Row, extra ...any) (*model.BlacklistEntry, error) {
 // Entry loads one entry, removed or not, with q (for the blacklistChanged subscription,
 // whose events carry the entry id); a missing entry is apperr NOT_FOUND.
 func Entry(ctx context.Context, q store.Querier, id string) (*model.BlacklistEntry, error) {
-	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+` FROM blacklist_entries e WHERE e.id = $1`, id))
+	e, err := ScanEntry(q.QueryRow(ctx, `SELECT `+EntryColumns+` FROM blacklist_entries e WHERE e.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no blacklist entry with id %s", id)
 	}
@@ -84,8 +85,8 @@ func (s *Service) insertEntry(ctx context.Context, tx pgx.Tx, source model.Black
 	if kinds == nil {
 		kinds = []string{}
 	}
-	e, err := scanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds, restriction)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+entryColumns,
+	e, err := ScanEntry(tx.QueryRow(ctx, `INSERT INTO blacklist_entries AS e (source, reason, key_id, identifier_kinds, restriction)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+EntryColumns,
 		string(source), reason, s.keyring.Current().ID, kinds, restriction))
 	if err != nil {
 		return nil, fmt.Errorf("insert blacklist entry: %w", err)

@@ -205,8 +205,8 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
-		entry, err = scanEntry(tx.QueryRow(ctx, `UPDATE blacklist_entries e SET removed_at = now()
-			WHERE e.id = $1 AND e.removed_at IS NULL RETURNING `+entryColumns, id))
+		entry, err = ScanEntry(tx.QueryRow(ctx, `UPDATE blacklist_entries e SET removed_at = now()
+			WHERE e.id = $1 AND e.removed_at IS NULL RETURNING `+EntryColumns, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			old, lerr := Entry(ctx, tx, id)
 			if lerr != nil {
@@ -255,7 +255,7 @@ func (s *Service) List(ctx context.Context, first int, after string) (*model.Bla
 		}
 		afterAt, afterID = &at, &parts[1]
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+entryColumns+` FROM blacklist_entries e
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+EntryColumns+` FROM blacklist_entries e
 		WHERE e.removed_at IS NULL AND ($1::timestamptz IS NULL OR (e.created_at, e.id) < ($1, $2::uuid))
 		ORDER BY e.created_at DESC, e.id DESC LIMIT $3`, afterAt, afterID, first+1)
 	if err != nil {
@@ -263,7 +263,7 @@ func (s *Service) List(ctx context.Context, first int, after string) (*model.Bla
 	}
 	conn := &model.BlacklistConnection{Edges: []*model.BlacklistEdge{}, PageInfo: &model.PageInfo{}}
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := ScanEntry(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("blacklist.List: %w", err)

@@ -21,7 +21,7 @@ type hashRow struct {
 // matchHashes is the one lookup of the blacklist: the active entries holding any of the
 // hashes $1 (under any key; one probe of blacklist_hashes per hash). It fails when the
 // database's recorded current key is not among $2, the asking server's key ids (keyGate).
-const matchHashes = `SELECT ` + entryColumns + `, h.kind, h.hash
+const matchHashes = `SELECT ` + EntryColumns + `, h.kind, h.hash
 	FROM blacklist_hashes h JOIN blacklist_entries e ON e.id = h.entry_id
 	WHERE h.hash = ANY($1::bytea[]) AND e.removed_at IS NULL AND ` + keyGateSQL
 
@@ -79,7 +79,7 @@ func scanHashRows(rows pgx.Rows, each func(hashRow)) error {
 			hash []byte
 			err  error
 		)
-		if r.entry, err = scanEntry(rows, &r.kind, &hash); err != nil {
+		if r.entry, err = ScanEntry(rows, &r.kind, &hash); err != nil {
 			return err
 		}
 		r.hash = string(hash)

@@ -10,6 +10,7 @@ import (
 	"github.com/vermerk/vermerk/graph/apperr"
 	"github.com/vermerk/vermerk/graph/idempotency"
 	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
@@ -84,33 +85,72 @@ func (s *Service) Problems(ctx context.Context, jobID string) ([]*model.ImportRo
 	return problems, nil
 }
 
-// HeldRows lists the rows still waiting for a decision, with the entry each one matched.
+// HeldRows lists the rows still waiting for a decision, with the entry each one is held for
+// and every match it shows (heldMatches: one more query for the whole list).
 func (s *Service) HeldRows(ctx context.Context, jobID string) ([]*model.HeldRow, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT h.line, h.field, h.given_name, h.family_name, coalesce(h.organization, ''), h.raw_email,
-			h.raw_phone, coalesce(h.street, ''), coalesce(h.postal_code, ''), coalesce(h.city, ''), coalesce(h.country, ''),
-			e.id, e.source, e.reason, e.created_at, e.identifier_kinds, e.key_id, e.removed_at, e.restriction
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+blacklist.EntryColumns+`, h.line, h.field, h.given_name, h.family_name,
+			coalesce(h.organization, ''), h.raw_email, h.raw_phone, coalesce(h.street, ''), coalesce(h.postal_code, ''),
+			coalesce(h.city, ''), coalesce(h.country, '')
 		FROM import_held h JOIN blacklist_entries e ON e.id = h.entry_id
 		WHERE h.job_id = $1 ORDER BY h.line LIMIT $2`, jobID, maxListed)
 	if err != nil {
 		return nil, fmt.Errorf("importer.HeldRows(%s): %w", jobID, err)
 	}
 	held, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.HeldRow, error) {
-		h := &model.HeldRow{Row: &model.ImportRow{}, Entry: &model.BlacklistEntry{}}
-		var field, source string
-		var kinds []string
-		row, e := h.Row, h.Entry
-		err := r.Scan(&h.Line, &field, &row.GivenName, &row.FamilyName, &row.Organization, &row.Email, &row.Phone,
-			&row.Street, &row.PostalCode, &row.City, &row.Country,
-			&e.ID, &source, &e.Reason, &e.CreatedAt, &kinds, &e.KeyID, &e.RemovedAt, &e.Restriction)
-		h.Field, e.Source = model.MatchField(field), model.BlacklistSource(source)
-		e.IdentifierKinds = make([]model.MatchField, len(kinds))
-		for i, k := range kinds {
-			e.IdentifierKinds[i] = model.MatchField(k)
-		}
+		h := &model.HeldRow{Row: &model.ImportRow{}, Matches: []*model.BlacklistMatch{}}
+		var field string
+		row := h.Row
+		e, err := blacklist.ScanEntry(r, &h.Line, &field, &row.GivenName, &row.FamilyName, &row.Organization, &row.Email,
+			&row.Phone, &row.Street, &row.PostalCode, &row.City, &row.Country)
+		h.Field, h.Entry = model.MatchField(field), e
 		return h, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("importer.HeldRows(%s): %w", jobID, err)
 	}
+	if err := s.heldMatches(ctx, jobID, held); err != nil {
+		return nil, fmt.Errorf("importer.HeldRows(%s): %w", jobID, err)
+	}
 	return held, nil
+}
+
+// heldMatches fills in the matches each of held shows, in one query: those it keeps
+// (shown_entries with shown_fields), else (a row held before they were kept) the one it is
+// held for. Blocking matches first, then in the order kept (the screening's, newest entry
+// first).
+func (s *Service) heldMatches(ctx context.Context, jobID string, held []*model.HeldRow) error {
+	if len(held) == 0 {
+		return nil
+	}
+	byLine := make(map[int]*model.HeldRow, len(held))
+	lines := make([]int32, len(held))
+	for i, h := range held {
+		byLine[h.Line], lines[i] = h, int32(h.Line)
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+blacklist.EntryColumns+`, h.line, m.field
+		FROM import_held h
+		CROSS JOIN LATERAL unnest(
+			CASE WHEN h.shown_fields IS NULL THEN ARRAY[h.entry_id] ELSE h.shown_entries END,
+			CASE WHEN h.shown_fields IS NULL THEN ARRAY[h.field] ELSE h.shown_fields END) WITH ORDINALITY AS m(entry_id, field, ord)
+		JOIN blacklist_entries e ON e.id = m.entry_id
+		WHERE h.job_id = $1 AND h.line = ANY ($2::int[])
+		ORDER BY h.line, m.field = 'NAME_AND_ADDRESS', m.ord`, jobID, lines)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			line  int
+			field string
+		)
+		e, err := blacklist.ScanEntry(rows, &line, &field)
+		if err != nil {
+			return err
+		}
+		if h := byLine[line]; h != nil {
+			h.Matches = append(h.Matches, &model.BlacklistMatch{Field: model.MatchField(field), Entry: e})
+		}
+	}
+	return rows.Err()
 }
