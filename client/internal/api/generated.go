@@ -937,7 +937,9 @@ type HeldRow struct {
 	// What matched: EMAIL or PHONE when one of them did, else NAME_AND_ADDRESS (an import holds those too; entry only warns of them).
 	Field MatchField           `json:"field"`
 	Entry BlacklistEntryFields `json:"entry"`
-	Row   ImportRow            `json:"row"`
+	// Every match the row shows, the blocking ones (EMAIL, PHONE) first: those of its screening at import and those a refused acceptance named since (NEW_BLACKLIST_MATCH). An acceptance covers these entries; field and entry are one of them. An entry matched by e-mail and by phone is listed for each.
+	Matches []BlacklistMatch `json:"matches"`
+	Row     ImportRow        `json:"row"`
 }
 
 // GetLine returns HeldRow.Line, and is useful for accessing the field via an interface.
@@ -948,6 +950,9 @@ func (v *HeldRow) GetField() MatchField { return v.Field }
 
 // GetEntry returns HeldRow.Entry, and is useful for accessing the field via an interface.
 func (v *HeldRow) GetEntry() BlacklistEntryFields { return v.Entry }
+
+// GetMatches returns HeldRow.Matches, and is useful for accessing the field via an interface.
+func (v *HeldRow) GetMatches() []BlacklistMatch { return v.Matches }
 
 // GetRow returns HeldRow.Row, and is useful for accessing the field via an interface.
 func (v *HeldRow) GetRow() ImportRow { return v.Row }
@@ -3587,6 +3592,12 @@ fragment ImportJobFields on ImportJob {
 		entry {
 			... BlacklistEntryFields
 		}
+		matches {
+			field
+			entry {
+				... BlacklistEntryFields
+			}
+		}
 		row {
 			givenName
 			familyName
@@ -4073,6 +4084,12 @@ fragment ImportJobFields on ImportJob {
 		entry {
 			... BlacklistEntryFields
 		}
+		matches {
+			field
+			entry {
+				... BlacklistEntryFields
+			}
+		}
 		row {
 			givenName
 			familyName
@@ -4206,6 +4223,12 @@ fragment ImportJobFields on ImportJob {
 		field
 		entry {
 			... BlacklistEntryFields
+		}
+		matches {
+			field
+			entry {
+				... BlacklistEntryFields
+			}
 		}
 		row {
 			givenName
@@ -5491,6 +5514,12 @@ fragment ImportJobFields on ImportJob {
 		field
 		entry {
 			... BlacklistEntryFields
+		}
+		matches {
+			field
+			entry {
+				... BlacklistEntryFields
+			}
 		}
 		row {
 			givenName

@@ -93,3 +93,18 @@ func RowText(r api.ImportRow) string {
 func NewBlacklistMatch(err error) bool {
 	return api.HasReason(err, "NEW_BLACKLIST_MATCH")
 }
+
+// HeldWarnings describes every match a held row shows (its acceptance covers them all),
+// blocking ones first, and says how many blacklist entries they are. A row that lists no
+// matches (a server older than HeldRow.matches) shows the one it is held for.
+func HeldWarnings(h api.HeldRow, loc Localizer) (warnings []Warning, entries int) {
+	ms := h.Matches
+	if len(ms) == 0 {
+		ms = []api.BlacklistMatch{{Field: h.Field, Entry: h.Entry}}
+	}
+	seen := map[string]bool{}
+	for _, m := range ms {
+		seen[m.Entry.Id] = true
+	}
+	return Warnings(api.ScreeningFields{Matches: ms}, loc), len(seen)
+}

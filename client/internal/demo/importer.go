@@ -225,7 +225,8 @@ func (b *Backend) WatchImport(ctx context.Context, jobID string, onEvent func(ap
 			switch {
 			case len(s.Matches) > 0:
 				f.Held++
-				f.HeldRows = append(f.HeldRows, api.HeldRow{Line: line, Field: s.Matches[0].Field, Entry: s.Matches[0].Entry, Row: row})
+				f.HeldRows = append(f.HeldRows, api.HeldRow{Line: line, Field: s.Matches[0].Field, Entry: s.Matches[0].Entry,
+					Matches: s.Matches, Row: row})
 			case dup:
 				f.Duplicates++
 			default:

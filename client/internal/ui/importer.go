@@ -426,14 +426,22 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 }
 
 func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {
-	m := api.BlacklistMatch{Field: h.Field, Entry: h.Entry}
 	line := tf("import.line", map[string]any{"Line": h.Line, "Message": app.RowText(h.Row)})
-	text := wrapLabel(line + "\n" + app.Describe(m, s.loc))
+	warnings, entries := app.HeldWarnings(h, s.loc)
+	shown := warnings[0].Text
+	if len(warnings) > 1 {
+		lines := make([]string, len(warnings))
+		for i, w := range warnings {
+			lines[i] = "• " + w.Text
+		}
+		shown = strings.Join(lines, "\n")
+	}
+	text := wrapLabel(line + "\n" + shown)
 	drop := widget.NewButton(t("import.drop"), func() { s.decide(jobID, h.Line, false, "") })
 	accept := widget.NewButton(t("import.accept"), func() {
 		s.Accept = showReasonDialog(s.win, reasonSpec{
-			Title: tf("import.accept.title", map[string]any{"Line": h.Line}), Text: t("import.accept.text"),
-			Details: line, Confirm: t("import.accept"), Danger: true,
+			Title: tf("import.accept.title", map[string]any{"Line": h.Line}), Text: tn("import.accept.text", entries, nil),
+			Details: line + "\n" + shown, Confirm: t("import.accept"), Danger: true,
 			OnConfirm: func(reason string) { s.decide(jobID, h.Line, true, reason) },
 			OnAbort:   func() { s.Accept = nil },
 		})
