@@ -49,7 +49,10 @@ type ImportScreen struct {
 	// has inserted contacts, once per count: the contact list shows them.
 	OnInserted func()
 	linkDown   bool // Message says the progress's link is down
-	announced  struct {
+	// decideFailed is what Message says about a decision that failed, taken away when one
+	// succeeds (a refusal's "decide anew" read as the accepted row's).
+	decideFailed string
+	announced    struct {
 		job      string
 		inserted int
 	}
@@ -473,6 +476,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 						s.Accept = nil
 					}
 					s.Message.Show(text, err)
+					s.decideFailed = text
 					s.reloadJob(jobID)
 					return
 				}
@@ -480,6 +484,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 					s.Accept.Fail(text, err)
 				} else {
 					s.Message.Show(text, err)
+					s.decideFailed = text
 				}
 				if app.SentAgainChanged(err) {
 					s.reloadJob(jobID) // the first send decided the row
@@ -490,6 +495,10 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 				s.Accept.Close()
 				s.Accept = nil
 			}
+			if s.decideFailed != "" && s.Message.Text == s.decideFailed {
+				s.Message.SetText("")
+			}
+			s.decideFailed = ""
 			s.ShowJob(job)
 		})
 	}()

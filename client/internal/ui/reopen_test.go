@@ -158,6 +158,10 @@ func TestHeldRowAcceptedAfterANewEntryShowsTheNewMatch(t *testing.T) {
 	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
 	test.Tap(s.Accept.Confirm)
 	awaitServer(t, "the decided row", func() bool { return len(s.HeldAccept) == 0 && s.Accept == nil })
+	// the refusal is answered: its "nothing was saved, decide anew" must not stand above "done"
+	if s.Message.Text != "" {
+		t.Errorf("after the row was accepted the screen still says %q (status %q)", s.Message.Text, s.Status.Text)
+	}
 }
 
 func TestImportJobsListReopensAJob(t *testing.T) {
