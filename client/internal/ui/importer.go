@@ -421,8 +421,14 @@ func (s *ImportScreen) ShowJob(job api.ImportJobFields) {
 		problems = append(problems, app.ProblemLine(p, s.loc))
 	}
 	s.Problems.SetText(strings.Join(problems, "\n"))
-	s.heldTitle.Show()
-	s.problemsTitle.Show()
+	s.heldTitle.Hide()
+	if len(job.HeldRows) > 0 {
+		s.heldTitle.Show()
+	}
+	s.problemsTitle.Hide()
+	if len(problems) > 0 {
+		s.problemsTitle.Show()
+	}
 	// The held rows change the height of what scrolls: lay it out again.
 	s.bottom.Content.Refresh()
 	s.bottom.Refresh()

@@ -112,6 +112,10 @@ func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
 		!strings.Contains(s.Status.Text, "1 held") {
 		t.Fatalf("file %q, status %q", s.File.Text, s.Status.Text)
 	}
+	if !s.heldTitle.Visible() || s.problemsTitle.Visible() {
+		t.Errorf("a held row and no problem: held rows' heading shown %v, problems' heading shown %v, want true, false",
+			s.heldTitle.Visible(), s.problemsTitle.Visible())
+	}
 	test.Tap(s.HeldAccept[0])
 	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
 	test.Tap(s.Accept.Confirm)
@@ -119,6 +123,11 @@ func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
 	got, err := c.ImportJob(context.Background(), job.Id)
 	if err != nil || got.Status != api.ImportStatusDone || got.Inserted != 2 {
 		t.Fatalf("job after the decision = %+v, %v", got, err)
+	}
+	// nothing held any more: a heading over nothing reads as rows that failed to show
+	if s.heldTitle.Visible() || s.problemsTitle.Visible() {
+		t.Errorf("every row decided, no problem: held rows' heading shown %v, problems' heading shown %v, want neither",
+			s.heldTitle.Visible(), s.problemsTitle.Visible())
 	}
 }
 
