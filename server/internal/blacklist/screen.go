@@ -35,15 +35,10 @@ func (s *Service) Screen(ctx context.Context, candidate model.ContactInput) (*mo
 // ScreenTx checks a candidate that its caller validated already, with q (the writing
 // transaction); identifiers that cannot be read are skipped.
 func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Candidate) (*model.Screening, error) {
-	ids, _ := s.keyring.Identify(c)
 	if err := LockShared(ctx, q, s.keyring); err != nil {
 		return nil, fmt.Errorf("blacklist.ScreenTx: %w", err)
 	}
-	scr, err := lookup(ctx, q, s.keyIDs, ids)
-	if err != nil {
-		return nil, fmt.Errorf("blacklist.ScreenTx: %w", err)
-	}
-	return scr, nil
+	return screenLocked(ctx, q, s.keyring, s.keyIDs, c)
 }
 
 // ScreenLocked checks a candidate with q, a transaction that took the blacklist lock
@@ -51,10 +46,15 @@ func (s *Service) ScreenTx(ctx context.Context, q store.Querier, c screening.Can
 // for writers outside this package (a held import row decided). Identifiers that cannot be
 // read are skipped.
 func ScreenLocked(ctx context.Context, q store.Querier, keyring *screening.Keyring, c screening.Candidate) (*model.Screening, error) {
+	return screenLocked(ctx, q, keyring, keyring.KeyIDs(), c)
+}
+
+// screenLocked is the lookup of c under the blacklist lock, keyIDs being keyring's.
+func screenLocked(ctx context.Context, q store.Querier, keyring *screening.Keyring, keyIDs []string, c screening.Candidate) (*model.Screening, error) {
 	ids, _ := keyring.Identify(c)
-	scr, err := lookup(ctx, q, keyring.KeyIDs(), ids)
+	scr, err := lookup(ctx, q, keyIDs, ids)
 	if err != nil {
-		return nil, fmt.Errorf("blacklist.ScreenLocked: %w", err)
+		return nil, fmt.Errorf("blacklist: screen under the lock: %w", err)
 	}
 	return scr, nil
 }
