@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/vermerk/vermerk/client/internal/demo"
@@ -46,5 +47,30 @@ func TestTheImportScreenBeforeAFileStartsWithTheHintNotAnEmptyTable(t *testing.T
 	layOut(w)
 	if s.Rows.Visible() || s.Detected.Text != "" || s.Columns.Text != "" {
 		t.Errorf("kaputt.csv could not be read, and adressen.csv's preview stays: table visible %v, %q, %q", s.Rows.Visible(), s.Detected.Text, s.Columns.Text)
+	}
+}
+
+// Once the import runs, the message above its progress has nothing to say: the progress bar
+// stands at the top of the area below the preview, with no empty line's room above it.
+func TestTheImportsProgressStandsWhereAnEmptyMessageWouldBe(t *testing.T) {
+	b := demo.New()
+	b.ImportStep = 0
+	loc, w := testWindow(t)
+	w.Resize(fyne.NewSize(1280, 800))
+	s := NewImportScreen(b, loc, w)
+	w.SetContent(s.Object())
+	s.LoadFile("adressen.csv", func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(demo.SampleCSV)), nil })
+	eventually(t, "the preview", func() bool { return !s.Start.Disabled() })
+	test.Tap(s.Start)
+	eventually(t, "the finished job", func() bool { return strings.Contains(s.Status.Text, "6 of 6 rows") })
+	layOut(w)
+	if s.Message.Text != "" {
+		t.Fatalf("the message says %q; want nothing while the import goes well", s.Message.Text)
+	}
+	d := fyne.CurrentApp().Driver()
+	top, bar := d.AbsolutePositionForObject(s.bottom), d.AbsolutePositionForObject(s.Progress)
+	if gap := bar.Y - top.Y; gap > theme.Padding() {
+		t.Errorf("the progress bar stands %v px below the top of its area (the empty message takes %v); want at most %v",
+			gap, s.Message.Object().Size().Height, theme.Padding())
 	}
 }

@@ -111,6 +111,7 @@ func newNotice(importance widget.Importance) *Notice {
 	n.Detail.TextStyle = fyne.TextStyle{Monospace: true}
 	n.Details = widget.NewAccordion(widget.NewAccordionItem(t("offline.details"), n.Detail))
 	n.Details.Hide()
+	n.Label.Hide() // until it has something to say (Show)
 	n.box = container.NewVBox(n.Label, n.Details)
 	return n
 }
@@ -143,6 +144,11 @@ func (n *Notice) Show(text string, err error) {
 		}
 	}
 	n.Label.SetText(text)
+	// nothing to say takes no room: an empty line stood as a gap above what follows
+	if (text == "") != n.Label.Hidden {
+		n.Label.Hidden = text == ""
+		n.box.Refresh()
+	}
 	detail := app.ErrorDetail(err)
 	if detail == n.Detail.Text && (detail == "") == !n.Details.Visible() {
 		return
