@@ -45,6 +45,8 @@ type ImportScreen struct {
 	// Jobs opens the caller's earlier import jobs (importjobs.go); JobsDialog is that list while open.
 	Jobs       *widget.Button
 	JobsDialog *ImportJobsDialog
+	// Admin: the earlier imports are everyone's, the command line's too (ADMIN tokens).
+	Admin bool
 	// OnInserted is called when a job that stopped running (done, or waiting for decisions)
 	// has inserted contacts, once per count: the contact list shows them.
 	OnInserted func()

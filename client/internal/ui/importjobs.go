@@ -64,7 +64,7 @@ func (s *ImportScreen) ShowJobs() {
 	d.Retry = widget.NewButtonWithIcon(t("offline.retry"), theme.ViewRefreshIcon(), func() { s.loadJobs(d, lister) })
 	d.Retry.Hide()
 	content := container.NewBorder(d.Message.Object(), container.NewHBox(layout.NewSpacer(), d.Retry, closeBtn), nil, nil, d.List)
-	d.Dialog = dialog.NewCustomWithoutButtons(t("importjobs.title"), content, s.win)
+	d.Dialog = dialog.NewCustomWithoutButtons(s.jobsText("importjobs.title"), content, s.win)
 	d.Dialog.Resize(fyne.NewSize(900, 500))
 	d.Dialog.Show()
 	s.JobsDialog = d
@@ -86,13 +86,21 @@ func (s *ImportScreen) loadJobs(d *ImportJobsDialog, lister app.ImportJobLister)
 			}
 			d.Jobs = jobs
 			if len(jobs) == 0 {
-				d.Message.SetText(t("importjobs.none"))
+				d.Message.SetText(s.jobsText("importjobs.none"))
 			} else {
-				d.Message.SetText(t("importjobs.text"))
+				d.Message.SetText(s.jobsText("importjobs.text"))
 			}
 			d.List.Refresh()
 		})
 	}()
+}
+
+// jobsText is the list's text of key: an admin's list is everyone's, not hers (key.all).
+func (s *ImportScreen) jobsText(key string) string {
+	if s.Admin {
+		return t(key + ".all")
+	}
+	return t(key)
 }
 
 func (s *ImportScreen) jobText(j api.ImportJobSummary) string {

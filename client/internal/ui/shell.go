@@ -184,6 +184,7 @@ func (s *Shell) build() {
 	s.Contacts = NewContactsScreen(b, s.loc, s.Win)
 	s.Contacts.Admin = app.IsAdmin(s.viewer)
 	s.Import = NewImportScreen(b, s.loc, s.Win)
+	s.Import.Admin = app.IsAdmin(s.viewer)
 	s.Import.OnInserted = s.Contacts.Reload
 	s.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(t("tab.contacts"), theme.AccountIcon(), s.Contacts.Object()),
