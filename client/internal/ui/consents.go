@@ -43,7 +43,14 @@ func NewConsentsView(b app.Backend, loc localizer, win fyne.Window, contactID st
 		Revoke: map[string]*widget.Button{}, Message: newNotice(widget.DangerImportance)}
 	v.Grant = widget.NewButtonWithIcon(t("action.grant"), theme.ContentAddIcon(), v.showGrant)
 	box := container.NewVBox()
-	for _, row := range app.ConsentRows(purposes, consents) {
+	rows := app.ConsentRows(purposes, consents)
+	if len(rows) == 0 {
+		// no purpose set up, no consent: said as the lists say "Auf keinem Verteiler."
+		none := widget.NewLabel(t("consents.empty"))
+		none.Importance = widget.LowImportance
+		box.Add(none)
+	}
+	for _, row := range rows {
 		box.Add(v.row(row))
 	}
 	box.Add(v.Message.Object())
