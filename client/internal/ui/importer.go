@@ -71,12 +71,16 @@ type ImportScreen struct {
 	// deciding holds each held row's decision until its answer is known (by job and line),
 	// so a decision sent again after a lost answer goes under its Idempotency-Key.
 	deciding map[string]*app.Submission
-	b        app.Backend
-	loc      localizer
-	win      fyne.Window
-	ctx      context.Context
-	cancel   context.CancelFunc
-	bottom   *container.Scroll
+	// refusedReason is the reason written for a held row whose acceptance was refused for a
+	// new match (by job and line): accepted anew, its dialog offers it again, as the contact
+	// form's override dialog does.
+	refusedReason map[string]string
+	b             app.Backend
+	loc           localizer
+	win           fyne.Window
+	ctx           context.Context
+	cancel        context.CancelFunc
+	bottom        *container.Scroll
 	// fileRow, heldTitle and problemsTitle show only while they have something to head: before
 	// a file is chosen the hint stands right below the button that chooses one.
 	fileRow       *fyne.Container
@@ -86,7 +90,7 @@ type ImportScreen struct {
 }
 
 func NewImportScreen(b app.Backend, loc localizer, win fyne.Window) *ImportScreen {
-	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{}, deciding: map[string]*app.Submission{},
+	s := &ImportScreen{b: b, loc: loc, win: win, lists: map[string]string{}, deciding: map[string]*app.Submission{}, refusedReason: map[string]string{},
 		File: boldLabel(""), Detected: widget.NewLabel(""), Columns: wrapLabel(""), Unknown: wrapLabel(""),
 		Progress: widget.NewProgressBar(), Status: wrapLabel(""), Held: container.NewVBox(),
 		Problems: wrapLabel(""), Message: newStatusNotice(widget.MediumImportance)}
@@ -456,14 +460,21 @@ func (s *ImportScreen) heldRow(jobID string, h api.HeldRow) fyne.CanvasObject {
 			OnConfirm: func(reason string) { s.decide(jobID, h.Line, true, reason) },
 			OnAbort:   func() { s.Accept = nil },
 		})
+		if reason := s.refusedReason[decisionKey(jobID, h.Line)]; reason != "" {
+			s.Accept.Reason.SetText(reason)
+			s.Accept.Message.SetText(t("import.accept.newmatch"))
+		}
 	})
 	s.HeldAccept = append(s.HeldAccept, accept)
 	s.HeldDrop = append(s.HeldDrop, drop)
 	return container.NewBorder(nil, nil, nil, container.NewHBox(accept, drop), text)
 }
 
+// decisionKey names a held row's decision: its job and line.
+func decisionKey(jobID string, line int) string { return fmt.Sprintf("%s/%d", jobID, line) }
+
 func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string) {
-	key := fmt.Sprintf("%s/%d", jobID, line)
+	key := decisionKey(jobID, line)
 	sub := s.deciding[key]
 	if sub == nil {
 		sub = &app.Submission{}
@@ -485,6 +496,9 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 					}
 					s.Message.Show(text, err)
 					s.decideFailed = text
+					if accept {
+						s.refusedReason[key] = reason
+					}
 					s.reloadJob(jobID)
 					return
 				}
@@ -507,6 +521,7 @@ func (s *ImportScreen) decide(jobID string, line int, accept bool, reason string
 				s.Message.SetText("")
 			}
 			s.decideFailed = ""
+			delete(s.refusedReason, key)
 			s.ShowJob(job)
 		})
 	}()

@@ -133,7 +133,8 @@ func TestReopenedImportJobDecidesItsHeldRow(t *testing.T) {
 
 // The held row is decided after the person objected again, by an entry the row did not show:
 // the acceptance is refused, the dialog closes, the screen says why in the user's words and
-// shows the row again with the new match; accepted once more, knowing it, the row is decided.
+// shows the row again with the new match; accepted once more, knowing it, with the reason
+// written before, the row is decided.
 func TestHeldRowAcceptedAfterANewEntryShowsTheNewMatch(t *testing.T) {
 	c, _ := realClient(t)
 	job := heldImport(t, c)
@@ -163,8 +164,23 @@ func TestHeldRowAcceptedAfterANewEntryShowsTheNewMatch(t *testing.T) {
 		t.Fatalf("job after the refusal = %+v, %v; want its row held, showing entry %s", got, err, objection.Id)
 	}
 
+	// as the contact form's override dialog asks anew: the reason written stays, every match
+	// is listed, and the dialog says why it comes again
 	test.Tap(s.HeldAccept[0])
-	test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
+	if got := s.Accept.Reason.Text; got != "Neue schriftliche Einwilligung vom 4. Juni" {
+		t.Errorf("accepted anew, the dialog's reason reads %q; want the one written before", got)
+	}
+	for _, want := range []string{"Antrag per Brief", "Widerspruch per E-Mail vom 5. Juni"} {
+		if !strings.Contains(labelText(s.Accept.Details), want) {
+			t.Errorf("accepted anew, the dialog lists %q; want it to name %q", labelText(s.Accept.Details), want)
+		}
+	}
+	if want := "Since your first decision"; !strings.HasPrefix(s.Accept.Message.Text, want) {
+		t.Errorf("accepted anew, the dialog says %q; want it to begin %q", s.Accept.Message.Text, want)
+	}
+	if s.Accept.Confirm.Disabled() {
+		test.Type(s.Accept.Reason, "Neue schriftliche Einwilligung vom 4. Juni")
+	}
 	test.Tap(s.Accept.Confirm)
 	awaitServer(t, "the decided row", func() bool { return len(s.HeldAccept) == 0 && s.Accept == nil })
 	// the refusal is answered: its "nothing was saved, decide anew" must not stand above "done"
