@@ -234,6 +234,7 @@ type ComplexityRoot struct {
 		Problems       func(childComplexity int) int
 		Processed      func(childComplexity int) int
 		Separator      func(childComplexity int) int
+		StartedBy      func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Total          func(childComplexity int) int
 		UnknownColumns func(childComplexity int) int
@@ -1300,6 +1301,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportJob.Separator(childComplexity), true
+	case "ImportJob.startedBy":
+		if e.ComplexityRoot.ImportJob.StartedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.StartedBy(childComplexity), true
 	case "ImportJob.status":
 		if e.ComplexityRoot.ImportJob.Status == nil {
 			break
@@ -2664,6 +2671,12 @@ type ImportJob {
   "Why the job FAILED, when it did."
   message: String
   createdAt: Time!
+  """
+  Who started the job: the name of the API token it was started with, as the audit trail names
+  the actor (AuditEntry.actorName); a job started on the server with ` + "`" + `vermerk import` + "`" + ` reads
+  "cli (<system user>)". STAFF see only their own jobs; an ADMIN's importJobs lists everyone's.
+  """
+  startedBy: String!
 }
 
 type ImportPreview {
@@ -3337,6 +3350,8 @@ func (ec *executionContext) childFields_ImportJob(ctx context.Context, field gra
 		return ec.fieldContext_ImportJob_message(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ImportJob_createdAt(ctx, field)
+	case "startedBy":
+		return ec.fieldContext_ImportJob_startedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportJob", field.Name)
 }
@@ -8084,6 +8099,29 @@ func (ec *executionContext) _ImportJob_createdAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ImportJob_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportJob_startedBy(ctx context.Context, field graphql.CollectedField, obj *model.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_startedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_startedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
 }
 
 func (ec *executionContext) _ImportPreview_encoding(ctx context.Context, field graphql.CollectedField, obj *model.ImportPreview) (ret graphql.Marshaler) {
@@ -16093,6 +16131,11 @@ func (ec *executionContext) _ImportJob(ctx context.Context, sel ast.SelectionSet
 			}
 		case "createdAt":
 			out.Values[i] = ec._ImportJob_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedBy":
+			out.Values[i] = ec._ImportJob_startedBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

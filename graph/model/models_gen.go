@@ -174,6 +174,10 @@ type ImportJob struct {
 	// Why the job FAILED, when it did.
 	Message   *string   `json:"message,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Who started the job: the name of the API token it was started with, as the audit trail names
+	// the actor (AuditEntry.actorName); a job started on the server with `vermerk import` reads
+	// "cli (<system user>)". STAFF see only their own jobs; an ADMIN's importJobs lists everyone's.
+	StartedBy string `json:"startedBy"`
 }
 
 type ImportPreview struct {

@@ -1043,6 +1043,10 @@ type ImportJobSummary struct {
 	Duplicates int          `json:"duplicates"`
 	Held       int          `json:"held"`
 	Invalid    int          `json:"invalid"`
+	// Who started the job: the name of the API token it was started with, as the audit trail names
+	// the actor (AuditEntry.actorName); a job started on the server with `vermerk import` reads
+	// "cli (<system user>)". STAFF see only their own jobs; an ADMIN's importJobs lists everyone's.
+	StartedBy string `json:"startedBy"`
 }
 
 // GetId returns ImportJobSummary.Id, and is useful for accessing the field via an interface.
@@ -1077,6 +1081,9 @@ func (v *ImportJobSummary) GetHeld() int { return v.Held }
 
 // GetInvalid returns ImportJobSummary.Invalid, and is useful for accessing the field via an interface.
 func (v *ImportJobSummary) GetInvalid() int { return v.Invalid }
+
+// GetStartedBy returns ImportJobSummary.StartedBy, and is useful for accessing the field via an interface.
+func (v *ImportJobSummary) GetStartedBy() string { return v.StartedBy }
 
 // ImportJobsResponse is returned by ImportJobs on success.
 type ImportJobsResponse struct {
@@ -4165,6 +4172,7 @@ fragment ImportJobSummary on ImportJob {
 	duplicates
 	held
 	invalid
+	startedBy
 }
 `
 

@@ -103,10 +103,16 @@ func (s *ImportScreen) jobsText(key string) string {
 	return t(key)
 }
 
+// jobText is a job's row: when, which file, how far, and in an admin's list of everyone's
+// jobs who started it.
 func (s *ImportScreen) jobText(j api.ImportJobSummary) string {
-	return tf("importjobs.row", map[string]any{"At": s.loc.DateTime(j.CreatedAt), "File": j.FileName,
+	key := "importjobs.row"
+	if s.Admin {
+		key += ".all"
+	}
+	return tf(key, map[string]any{"At": s.loc.DateTime(j.CreatedAt), "File": j.FileName,
 		"Status": t("importjobs.status." + string(j.Status)), "Total": j.Total, "Inserted": j.Inserted, "Held": j.Held,
-		"Invalid": j.Invalid})
+		"Invalid": j.Invalid, "By": j.StartedBy})
 }
 
 // OpenJob shows an earlier import job — its counts, problems and held rows, which can be

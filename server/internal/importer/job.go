@@ -42,7 +42,7 @@ func (s *Service) Job(ctx context.Context, id string) (*model.ImportJob, error) 
 }
 
 const jobColumns = `id, status, total, processed, inserted, duplicates, held, invalid,
-	list_key, file_name, encoding, separator, unknown_columns, message, created_at`
+	list_key, file_name, encoding, separator, unknown_columns, message, created_at, created_by_name`
 
 // scanJob reads a row of jobColumns, followed by the columns of more.
 func scanJob(row pgx.Row, more ...any) (*model.ImportJob, error) {
@@ -50,7 +50,7 @@ func scanJob(row pgx.Row, more ...any) (*model.ImportJob, error) {
 	var status, separator string
 	err := row.Scan(append([]any{&j.ID, &status, &j.Total, &j.Processed, &j.Inserted, &j.Duplicates,
 		&j.Held, &j.Invalid, &j.ListKey, &j.FileName, &j.Encoding, &separator, &j.UnknownColumns,
-		&j.Message, &j.CreatedAt}, more...)...)
+		&j.Message, &j.CreatedAt, &j.StartedBy}, more...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,31 @@ func TestRedTeamImportJobsAreTheUploaders(t *testing.T) {
 		if all := list(apptest.AdminToken, nil); len(all) != 3 || all[0] != admins.StartImport.ID {
 			t.Errorf("ADMIN lists %v, want all three jobs, newest first", all)
 		}
+		// whose job each is, so that an admin's list can say it: the token's name, as the audit names it
+		var started struct {
+			ImportJobs []struct{ ID, StartedBy string }
+		}
+		s.MustAdmin(t, &started, `{ importJobs { id startedBy } }`, nil)
+		var audit struct {
+			AuditTrail struct {
+				Edges []struct {
+					Node struct{ ActorName, Operation string }
+				}
+			}
+		}
+		s.MustAdmin(t, &audit, `{ auditTrail(first: 50) { edges { node { actorName operation } } } }`, nil)
+		adminName := ""
+		for _, e := range audit.AuditTrail.Edges {
+			if e.Node.Operation == "startImport" && e.Node.ActorName != "marketing" {
+				adminName = e.Node.ActorName
+			}
+		}
+		want := map[string]string{id: "marketing", second.StartImport.ID: "marketing", admins.StartImport.ID: adminName}
+		for _, j := range started.ImportJobs {
+			if j.StartedBy != want[j.ID] || j.StartedBy == "" {
+				t.Errorf("job %s started by %q, want %q", j.ID, j.StartedBy, want[j.ID])
+			}
+		}
 		res := s.Do(t, uploader, `{ importJobs(after: "not-a-cursor") { id } }`, nil)
 		if codes := res.ErrorCodes(); len(codes) == 0 || codes[0] != "BAD_USER_INPUT" {
 			t.Errorf("bad cursor: %+v", res.Errors)
