@@ -233,7 +233,7 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 	case person == nil:
 		// No contact (any more): nothing is held about the person to erase or export.
 	case cur.Kind == model.RequestKindErasure:
-		if err := s.refuseWhileAccessOpen(ctx, person.ID, id); err != nil {
+		if err := s.refuseWhileAccessOpen(ctx, person.ID, keep, id); err != nil {
 			return nil, err
 		}
 		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
@@ -279,16 +279,17 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 }
 
 // refuseWhileAccessOpen: an erasure must not destroy what an open access request of the same
-// person (this record or one sharing a normalised e-mail or phone) is still to hand over.
-func (s *Service) refuseWhileAccessOpen(ctx context.Context, contactID, except string) error {
+// person is still to hand over — on any record the erasure takes (store.SamePerson, not
+// through a record in keep: those are someone else, and their requests theirs).
+func (s *Service) refuseWhileAccessOpen(ctx context.Context, contactID string, keep []string, except string) error {
+	ids, _, err := store.PersonOrRecord(ctx, s.db.Pool, contactID, keep)
+	if err != nil {
+		return fmt.Errorf("open access requests: %w", err)
+	}
 	var open string
-	err := s.db.Pool.QueryRow(ctx, `
-		WITH person AS (
-			SELECT $1::uuid AS id
-			UNION SELECT o.contact_id FROM contact_emails e JOIN contact_emails o ON o.normalized = e.normalized WHERE e.contact_id = $1
-			UNION SELECT o.contact_id FROM contact_phones p JOIN contact_phones o ON o.number = p.number WHERE p.contact_id = $1)
-		SELECT r.id FROM data_subject_requests r JOIN person ON person.id = r.contact_id
-		WHERE r.kind = 'ACCESS' AND r.status = 'OPEN' AND r.id <> $2 ORDER BY r.received_at LIMIT 1`, contactID, except).Scan(&open)
+	err = s.db.Pool.QueryRow(ctx, `SELECT r.id FROM data_subject_requests r
+		WHERE r.contact_id = ANY($1::uuid[]) AND r.kind = 'ACCESS' AND r.status = 'OPEN' AND r.id <> $2
+		ORDER BY r.received_at LIMIT 1`, ids, except).Scan(&open)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
