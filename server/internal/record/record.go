@@ -55,10 +55,11 @@ func (s *Service) Markdown(ctx context.Context) (string, error) {
 	now := s.Now()
 	since := now.AddDate(-1, 0, 0)
 	var (
-		purposes []*purpose
-		hooks    []webhook
-		erasures int
-		deleted  int
+		purposes      []*purpose
+		hooks         []webhook
+		erasures      int // people erased
+		erasedRecords int // the records their erasures took
+		deleted       int
 	)
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
@@ -73,7 +74,9 @@ func (s *Service) Markdown(ctx context.Context) (string, error) {
 		if hooks, err = loadWebhooks(ctx, tx); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM erasures WHERE erased_at >= $1`, since).Scan(&erasures); err != nil {
+		// an erasure is of a person: one blacklist entry, however many records of hers it took
+		if err := tx.QueryRow(ctx, `SELECT count(DISTINCT blacklist_entry_id), count(*) FROM erasures WHERE erased_at >= $1`, since).
+			Scan(&erasures, &erasedRecords); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_log
@@ -82,7 +85,7 @@ func (s *Service) Markdown(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("record.Markdown: %w", err)
 	}
-	return write(now, purposes, hooks, erasures, deleted), nil
+	return write(now, purposes, hooks, erasures, erasedRecords, deleted), nil
 }
 
 func loadPurposes(ctx context.Context, tx pgx.Tx, since time.Time) ([]*purpose, error) {
@@ -177,7 +180,7 @@ var legalBases = map[string]string{
 	"LEGITIMATE_INTEREST": "legitimate interests, Art. 6(1)(f) GDPR",
 }
 
-func write(now time.Time, purposes []*purpose, hooks []webhook, erasures, deleted int) string {
+func write(now time.Time, purposes []*purpose, hooks []webhook, erasures, erasedRecords, deleted int) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Record of processing activities (Art. 30(1) GDPR)")
@@ -194,7 +197,7 @@ func write(now time.Time, purposes []*purpose, hooks []webhook, erasures, delete
 	p("")
 	p("- **Categories of data subjects:** the people registered as contacts (customers, prospects, newsletter subscribers and other business contacts as staff and integrations entered them).")
 	p("- **Transfers to third countries:** _to be completed_ (Vermerk itself transfers nothing; see the recipients of each purpose).")
-	p("- **Erasures in the last 12 months (all purposes):** %d", erasures)
+	p("- **Erasures in the last 12 months (all purposes):** %d (people erased, with %d contact records: an erasure takes every record of the person)", erasures, erasedRecords)
 	p("- **Contacts deleted by the retention rules in the last 12 months:** %d", deleted)
 	p("")
 	p("## Purposes (%d)", len(purposes))
