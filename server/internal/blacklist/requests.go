@@ -11,44 +11,105 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// erasedChannel replaces the channel of a request that named an erased person.
-const erasedChannel = "(removed: it named an erased person)"
+// erasedText replaces a text of a request that named an erased person where one is required
+// (the channel, and the outcome and extension reason the register keeps as proof).
+const erasedText = "(removed: it named an erased person)"
 
 // blankLooseRequests forgets what data-subject requests filed without a contact quote of the
 // erased person: staff file a request before they find the record ("caller gave
-// e.t.vertrieb@firma.example"), and its note and channel are not blanked with her records
-// (the trigger on contacts blanks the notes of requests filed for them). A note that quotes
-// her (screening.Mentions) is blanked, a channel replaced; each request is audited by id.
+// e.t.vertrieb@firma.example"), extend or close it while searching ("no record under …"),
+// and its texts are not blanked with her records (the trigger on contacts blanks the notes of
+// requests filed for them), nor could they be checked against her when written: she was on no
+// record and not on the blacklist. A note that quotes her (screening.Mentions) is blanked; a
+// channel, outcome or extension reason replaced; the reasons of the request's audit rows
+// (which repeat its outcome and every extension's reason) blanked. Each request is audited by id.
 func blankLooseRequests(ctx context.Context, tx pgx.Tx, erasedID, entryID string, people []screening.Candidate) error {
-	rows, err := tx.Query(ctx, `SELECT id::text, channel, coalesce(note, '') FROM data_subject_requests
-		WHERE contact_id IS NULL AND (note IS NOT NULL OR channel <> $1) FOR UPDATE`, erasedChannel)
+	rows, err := tx.Query(ctx, `SELECT id::text, channel, coalesce(note, ''), coalesce(outcome, ''), coalesce(extension_reason, '')
+		FROM data_subject_requests WHERE contact_id IS NULL
+		AND (note IS NOT NULL OR channel <> $1 OR outcome IS NOT NULL OR extension_reason IS NOT NULL) ORDER BY id FOR UPDATE`, erasedText)
 	if err != nil {
 		return fmt.Errorf("requests filed without a contact: %w", err)
 	}
-	type loose struct{ id, channel, note string }
+	type loose struct {
+		id, channel, note, outcome, extension string
+		auditIDs                              []int64
+		auditReasons                          []string
+	}
 	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (loose, error) {
 		var l loose
-		return l, r.Scan(&l.id, &l.channel, &l.note)
+		return l, r.Scan(&l.id, &l.channel, &l.note, &l.outcome, &l.extension)
 	})
 	if err != nil {
 		return fmt.Errorf("requests filed without a contact: %w", err)
 	}
+	// Only a request extended or closed has audit rows with a reason (audit_log_loose_request_reasons).
+	at := map[string]int{}
+	var closed []string
+	for i, l := range all {
+		if l.outcome != "" || l.extension != "" {
+			at[l.id] = i
+			closed = append(closed, l.id)
+		}
+	}
+	if len(closed) > 0 {
+		rows, err := tx.Query(ctx, `SELECT target_id, id, reason FROM audit_log
+			WHERE target_id = ANY($1::text[]) AND contact_id IS NULL AND reason IS NOT NULL
+			AND operation IN ('extendRequest', 'rejectRequest', 'completeRequest') ORDER BY id`, closed)
+		if err != nil {
+			return fmt.Errorf("audit rows of requests filed without a contact: %w", err)
+		}
+		var (
+			target, reason string
+			id             int64
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&target, &id, &reason}, func() error {
+			l := &all[at[target]]
+			l.auditIDs, l.auditReasons = append(l.auditIDs, id), append(l.auditReasons, reason)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("audit rows of requests filed without a contact: %w", err)
+		}
+	}
 	for _, l := range all {
-		note, channel := l.note != "" && mentionsAny(l.note, people), mentionsAny(l.channel, people)
-		if !note && !channel {
+		quotes := func(text string) bool { return text != "" && text != erasedText && mentionsAny(text, people) }
+		note, channel, outcome, extension := quotes(l.note), quotes(l.channel), quotes(l.outcome), quotes(l.extension)
+		var audits []int64
+		for i, reason := range l.auditReasons {
+			if quotes(reason) {
+				audits = append(audits, l.auditIDs[i])
+			}
+		}
+		if !note && !channel && !outcome && !extension && len(audits) == 0 {
 			continue
 		}
 		if _, err := tx.Exec(ctx, `UPDATE data_subject_requests
-			SET note = CASE WHEN $2 THEN NULL ELSE note END, channel = CASE WHEN $3 THEN $4 ELSE channel END
-			WHERE id = $1`, l.id, note, channel, erasedChannel); err != nil {
+			SET note = CASE WHEN $2 THEN NULL ELSE note END, channel = CASE WHEN $3 THEN $4 ELSE channel END,
+			    outcome = CASE WHEN $5 THEN $4 ELSE outcome END, extension_reason = CASE WHEN $6 THEN $4 ELSE extension_reason END
+			WHERE id = $1`, l.id, note, channel, erasedText, outcome, extension); err != nil {
 			return fmt.Errorf("blank request %s: %w", l.id, err)
 		}
-		var what []string
-		if note {
-			what = append(what, "note blanked")
+		if len(audits) > 0 {
+			// the audit trail is append-only but in erasure mode, as when her records went
+			for _, sql := range []string{`SELECT set_config('vermerk.erasure', 'on', true)`,
+				`UPDATE audit_log SET reason = NULL WHERE id = ANY($1)`, `SELECT set_config('vermerk.erasure', 'off', true)`} {
+				args := []any{}
+				if strings.Contains(sql, "$1") {
+					args = append(args, audits)
+				}
+				if _, err := tx.Exec(ctx, sql, args...); err != nil {
+					return fmt.Errorf("blank the audit reasons of request %s: %w", l.id, err)
+				}
+			}
 		}
-		if channel {
-			what = append(what, "channel replaced")
+		var what []string
+		for _, w := range []struct {
+			did  bool
+			what string
+		}{{note, "note blanked"}, {channel, "channel replaced"}, {outcome, "outcome replaced"},
+			{extension, "extension reason replaced"}, {len(audits) > 0, "audit reasons blanked"}} {
+			if w.did {
+				what = append(what, w.what)
+			}
 		}
 		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: l.id,
 			Outcome: fmt.Sprintf("%s: it quoted the person erased with contact %s; blacklist entry %s", strings.Join(what, ", "), erasedID, entryID)}); err != nil {
