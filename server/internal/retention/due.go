@@ -32,14 +32,27 @@ type rules struct {
 
 func (s *Service) rules(ctx context.Context) (rules, error) {
 	r := rules{now: s.Now()}
-	err := s.db.Pool.QueryRow(ctx, `SELECT (SELECT max(retention_months) FROM purposes),
-		EXISTS (SELECT 1 FROM blacklist_entries WHERE source = 'MANUAL' AND removed_at IS NULL)`).Scan(&r.unrelated, &r.manualHolds)
-	if err != nil {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT max(retention_months) FROM purposes`).Scan(&r.unrelated); err != nil {
+		return r, err
+	}
+	var err error
+	if r.manualHolds, err = anyManualHold(ctx, s.db.Pool); err != nil {
 		return r, err
 	}
 	r.requested = make(map[string]bool)
 	r.requests, err = personsRequesting(ctx, s.db.Pool, nil, r.requested)
 	return r, err
+}
+
+// anyManualHold says whether an active MANUAL blacklist entry exists (else dueAmong skips
+// hashing the contacts' identifiers).
+func anyManualHold(ctx context.Context, q store.Querier) (bool, error) {
+	var exists bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blacklist_entries WHERE source = 'MANUAL' AND removed_at IS NULL)`).Scan(&exists)
+	if err != nil {
+		return false, fmt.Errorf("manual blacklist entries: %w", err)
+	}
+	return exists, nil
 }
 
 // personsRequesting adds to held the records of each person (store.PersonOrRecord) on whose

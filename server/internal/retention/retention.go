@@ -157,6 +157,12 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		if err != nil {
 			return err
 		}
+		// A legal hold added since the run began is seen here (under the lock): it holds too.
+		if !r.manualHolds {
+			if r.manualHolds, err = anyManualHold(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// A request filed since the run began holds its person too.
 		held := maps.Clone(r.requested)
 		if _, err := personsRequesting(ctx, tx, r.requests, held); err != nil {
