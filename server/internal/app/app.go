@@ -212,7 +212,7 @@ func (a *App) build(ctx context.Context, dbURL string) error {
 	// A completed ERASURE request erases every record of the person, an OBJECTION or
 	// RESTRICTION request blocks them, an ACCESS request exports them; keep sets apart the
 	// records that are someone else, for all.
-	a.Requests = requests.New(a.DB, bl.Erase, bl.BlockPerson, cs.SubjectAccessExport)
+	a.Requests = requests.New(a.DB, bl.EraseUnless, bl.BlockPerson, cs.SubjectAccessExport)
 	a.Requests.Blacklisted = func(ctx context.Context, c screening.Candidate) (bool, error) {
 		scr, err := bl.ScreenTx(ctx, a.DB.Pool, c)
 		if err != nil {

@@ -28,6 +28,16 @@ import (
 // every identifier they had; each gets a PII-free proof (id, time, who, reason, entry), and
 // audit reasons about them are blanked, as staff may have written personal details into them.
 func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error) {
+	return s.EraseUnless(ctx, contactID, reason, keep, nil)
+}
+
+// Refusal is asked by EraseUnless, with the records of the person locked, whether they may be
+// erased: an error refuses the erasure. What it reads was committed before they were locked,
+// and what touches them after waits for the erasure.
+type Refusal = func(ctx context.Context, tx pgx.Tx, records []string) error
+
+// EraseUnless is Erase, refused when refuse (nil: never) refuses the person's records.
+func (s *Service) EraseUnless(ctx context.Context, contactID, reason string, keep []string, refuse Refusal) (*model.ErasureReceipt, error) {
 	if err := store.CheckID("id", contactID); err != nil {
 		return nil, err
 	}
@@ -40,7 +50,7 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	}
 	var receipt *model.ErasureReceipt
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
-		receipt, err = s.erase(ctx, tx, contactID, reason, keep)
+		receipt, err = s.erase(ctx, tx, contactID, reason, keep, refuse)
 		return err
 	})
 	if err != nil {
@@ -49,7 +59,7 @@ func (s *Service) Erase(ctx context.Context, contactID, reason string, keep []st
 	return receipt, nil
 }
 
-func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string) (*model.ErasureReceipt, error) {
+func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep []string, refuse Refusal) (*model.ErasureReceipt, error) {
 	// the blacklist lock before the row lock: screened writers take them in the same order
 	if err := s.lockExclusive(ctx, tx); err != nil {
 		return nil, err
@@ -76,6 +86,11 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	erasedIDs := make([]string, len(erased))
 	for i, c := range erased {
 		erasedIDs[i] = c.ID
+	}
+	if refuse != nil {
+		if err := refuse(ctx, tx, erasedIDs); err != nil {
+			return nil, err
+		}
 	}
 	held, err := store.HeldOf(ctx, tx, erasedIDs, keep) // before the records go
 	if err != nil {

@@ -233,11 +233,11 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 	case person == nil:
 		// No contact (any more): nothing is held about the person to erase or export.
 	case cur.Kind == model.RequestKindErasure:
-		if err := s.refuseWhileAccessOpen(ctx, person.ID, keep, id); err != nil {
-			return nil, err
-		}
 		// The erasure also blanks the notes of the person's requests (a trigger on contacts).
-		if _, err := s.erase(ctx, person.ID, text, keep); err != nil {
+		refuse := func(ctx context.Context, tx pgx.Tx, records []string) error {
+			return refuseWhileAccessOpen(ctx, tx, records, id)
+		}
+		if _, err := s.erase(ctx, person.ID, text, keep, refuse); err != nil {
 			return nil, err
 		}
 	case cur.Kind == model.RequestKindObjection || cur.Kind == model.RequestKindRestriction:
@@ -279,17 +279,13 @@ func (s *Service) CompleteRequest(ctx context.Context, id, outcome string, keep,
 }
 
 // refuseWhileAccessOpen: an erasure must not destroy what an open access request of the same
-// person is still to hand over — on any record the erasure takes (store.SamePerson, not
-// through a record in keep: those are someone else, and their requests theirs).
-func (s *Service) refuseWhileAccessOpen(ctx context.Context, contactID string, keep []string, except string) error {
-	ids, _, err := store.PersonOrRecord(ctx, s.db.Pool, contactID, keep)
-	if err != nil {
-		return fmt.Errorf("open access requests: %w", err)
-	}
+// person is still to hand over — on any of the records the erasure takes (records, locked by
+// it: a request filed on one meanwhile committed before, or waits and then finds it gone).
+func refuseWhileAccessOpen(ctx context.Context, tx pgx.Tx, records []string, except string) error {
 	var open string
-	err = s.db.Pool.QueryRow(ctx, `SELECT r.id FROM data_subject_requests r
+	err := tx.QueryRow(ctx, `SELECT r.id FROM data_subject_requests r
 		WHERE r.contact_id = ANY($1::uuid[]) AND r.kind = 'ACCESS' AND r.status = 'OPEN' AND r.id <> $2
-		ORDER BY r.received_at LIMIT 1`, ids, except).Scan(&open)
+		ORDER BY r.received_at LIMIT 1`, records, except).Scan(&open)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}

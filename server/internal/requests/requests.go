@@ -24,9 +24,10 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// EraseFunc erases the person of a contact everywhere but the records keep names
-// (blacklist.Service.Erase).
-type EraseFunc func(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)
+// EraseFunc erases the person of a contact everywhere but the records keep names, unless
+// refuse, asked with her records locked, refuses them (blacklist.Service.EraseUnless).
+type EraseFunc func(ctx context.Context, contactID, reason string, keep []string,
+	refuse func(ctx context.Context, tx pgx.Tx, records []string) error) (*model.ErasureReceipt, error)
 
 // BlockFunc blocks the person of a contact and keeps the records but those keep names
 // (blacklist.Service.BlockPerson): what an OBJECTION or RESTRICTION request asks; restriction
