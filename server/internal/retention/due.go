@@ -23,11 +23,10 @@ type rules struct {
 	unrelated *int
 	// manualHolds: some active MANUAL blacklist entry exists (else the hash check is skipped).
 	manualHolds bool
-	// requested holds the records of every person with an open request when the run began (a
-	// request concerns the person, not the record it was filed on); requests are those
-	// requests, so a step looks only at the ones filed since.
+	// requested holds the records of every person with an open request (a request concerns
+	// the person, not the record it was filed on): when the run began, and in a deletion step
+	// as they are then (a request filed since, a record that became hers since).
 	requested map[string]bool
-	requests  []string
 }
 
 func (s *Service) rules(ctx context.Context) (rules, error) {
@@ -39,8 +38,7 @@ func (s *Service) rules(ctx context.Context) (rules, error) {
 	if r.manualHolds, err = anyManualHold(ctx, s.db.Pool); err != nil {
 		return r, err
 	}
-	r.requested = make(map[string]bool)
-	r.requests, err = personsRequesting(ctx, s.db.Pool, nil, r.requested)
+	r.requested, err = personsRequesting(ctx, s.db.Pool)
 	return r, err
 }
 
@@ -55,24 +53,20 @@ func anyManualHold(ctx context.Context, q store.Querier) (bool, error) {
 	return exists, nil
 }
 
-// personsRequesting adds to held the records of each person (store.PersonOrRecord) on whose
-// record an open request other than those of seen was filed, and returns those requests.
-// Open requests are few (each is answered within a month), so this is a handful of lookups.
-func personsRequesting(ctx context.Context, q store.Querier, seen []string, held map[string]bool) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT id::text, contact_id::text FROM data_subject_requests
-		WHERE status = 'OPEN' AND contact_id IS NOT NULL AND id <> ALL(coalesce($1::uuid[], '{}')) ORDER BY id`, seen)
+// personsRequesting returns the records of each person (store.PersonOrRecord) on whose record
+// an open request was filed. Open requests are few (each is answered within a month), so
+// this is a handful of lookups.
+func personsRequesting(ctx context.Context, q store.Querier) (map[string]bool, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT contact_id::text FROM data_subject_requests
+		WHERE status = 'OPEN' AND contact_id IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("open requests: %w", err)
 	}
-	var requests, contacts []string
-	var request, contact string
-	if _, err := pgx.ForEachRow(rows, []any{&request, &contact}, func() error {
-		requests = append(requests, request)
-		contacts = append(contacts, contact)
-		return nil
-	}); err != nil {
+	contacts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		return nil, fmt.Errorf("open requests: %w", err)
 	}
+	held := make(map[string]bool)
 	for _, c := range contacts {
 		if held[c] {
 			continue
@@ -86,7 +80,7 @@ func personsRequesting(ctx context.Context, q store.Querier, seen []string, held
 		}
 		held[c] = true
 	}
-	return requests, nil
+	return held, nil
 }
 
 // dueSQL keeps of $1 the contacts no purpose, open request, list or restriction holds (see the

@@ -26,7 +26,6 @@ package retention
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,12 +162,11 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 				return err
 			}
 		}
-		// A request filed since the run began holds its person too.
-		held := maps.Clone(r.requested)
-		if _, err := personsRequesting(ctx, tx, r.requests, held); err != nil {
+		// The persons of the open requests as they are now: a request filed since the run
+		// began, and a record that became hers since (an identifier of hers added), hold too.
+		if r.requested, err = personsRequesting(ctx, tx); err != nil {
 			return err
 		}
-		r.requested = held
 		ids, err := s.dueAmong(ctx, tx, locked, r)
 		if err != nil || len(ids) == 0 {
 			return err
