@@ -1,5 +1,5 @@
 -- The erasure of a person forgets what requests filed without a contact quote of her
--- (blacklist.blankLooseRequests): besides the note and the channel (00045), the outcome and
+-- (blacklist.forgetRequestTexts): besides the note and the channel (00045), the outcome and
 -- extension reason that close or extend such a request, and the reasons of the request's audit
 -- rows, which repeat them — written while staff were still searching for her record, they could
 -- not be checked against her. A replaced outcome or extension reason forgets the kept answers

@@ -133,7 +133,7 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err := dropImportQuotes(ctx, tx, id, entry.ID, held, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
-	if err := blankLooseRequests(ctx, tx, id, entry.ID, screening.ContactCandidates(erased)); err != nil {
+	if err := forgetRequestTexts(ctx, tx, id, erasedIDs, entry.ID, screening.ContactCandidates(erased)); err != nil {
 		return nil, err
 	}
 	actorID, actorName := viewer.Actor(ctx)

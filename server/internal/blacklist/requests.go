@@ -15,20 +15,23 @@ import (
 // (the channel, and the outcome and extension reason the register keeps as proof).
 const erasedText = "(removed: it named an erased person)"
 
-// blankLooseRequests forgets what data-subject requests filed without a contact quote of the
-// erased person: staff file a request before they find the record ("caller gave
-// e.t.vertrieb@firma.example"), extend or close it while searching ("no record under …"),
-// and its texts are not blanked with her records (the trigger on contacts blanks the notes of
-// requests filed for them), nor could they be checked against her when written: she was on no
-// record and not on the blacklist. A note that quotes her (screening.Mentions) is blanked; a
-// channel, outcome or extension reason replaced; the reasons of the request's audit rows
-// (which repeat its outcome and every extension's reason) blanked. Each request is audited by id.
-func blankLooseRequests(ctx context.Context, tx pgx.Tx, erasedID, entryID string, people []screening.Candidate) error {
+// forgetRequestTexts forgets what data-subject requests quote of the erased person where a
+// text could not be checked against her when it was written. Filed without a contact: staff
+// file a request before they find the record ("caller gave e.t.vertrieb@firma.example"),
+// extend or close it while searching ("no record under …"), when she is on no record and
+// not on the blacklist. Filed for one of the erased records: a text was checked against her
+// records of that day, not one entered later with the address her letter gave. A note that
+// quotes her (screening.Mentions; the notes of her requests go with her records, by a trigger
+// on contacts) is blanked; a channel, outcome or extension reason replaced; the reasons of
+// the audit rows of a request without a contact (which repeat its outcome and every
+// extension's reason; those of her requests go with her records) blanked. Each request is
+// audited by id.
+func forgetRequestTexts(ctx context.Context, tx pgx.Tx, erasedID string, erased []string, entryID string, people []screening.Candidate) error {
 	rows, err := tx.Query(ctx, `SELECT id::text, channel, coalesce(note, ''), coalesce(outcome, ''), coalesce(extension_reason, '')
-		FROM data_subject_requests WHERE contact_id IS NULL
-		AND (note IS NOT NULL OR channel <> $1 OR outcome IS NOT NULL OR extension_reason IS NOT NULL) ORDER BY id FOR UPDATE`, erasedText)
+		FROM data_subject_requests WHERE (contact_id IS NULL OR contact_id = ANY($2::uuid[]))
+		AND (note IS NOT NULL OR channel <> $1 OR outcome IS NOT NULL OR extension_reason IS NOT NULL) ORDER BY id FOR UPDATE`, erasedText, erased)
 	if err != nil {
-		return fmt.Errorf("requests filed without a contact: %w", err)
+		return fmt.Errorf("requests quoting the person: %w", err)
 	}
 	type loose struct {
 		id, channel, note, outcome, extension string
@@ -40,7 +43,7 @@ func blankLooseRequests(ctx context.Context, tx pgx.Tx, erasedID, entryID string
 		return l, r.Scan(&l.id, &l.channel, &l.note, &l.outcome, &l.extension)
 	})
 	if err != nil {
-		return fmt.Errorf("requests filed without a contact: %w", err)
+		return fmt.Errorf("requests quoting the person: %w", err)
 	}
 	// Only a request extended or closed has audit rows with a reason (audit_log_loose_request_reasons).
 	at := map[string]int{}
@@ -56,7 +59,7 @@ func blankLooseRequests(ctx context.Context, tx pgx.Tx, erasedID, entryID string
 			WHERE target_id = ANY($1::text[]) AND contact_id IS NULL AND reason IS NOT NULL
 			AND operation IN ('extendRequest', 'rejectRequest', 'completeRequest') ORDER BY id`, closed)
 		if err != nil {
-			return fmt.Errorf("audit rows of requests filed without a contact: %w", err)
+			return fmt.Errorf("audit rows of requests quoting the person: %w", err)
 		}
 		var (
 			target, reason string
@@ -67,7 +70,7 @@ func blankLooseRequests(ctx context.Context, tx pgx.Tx, erasedID, entryID string
 			l.auditIDs, l.auditReasons = append(l.auditIDs, id), append(l.auditReasons, reason)
 			return nil
 		}); err != nil {
-			return fmt.Errorf("audit rows of requests filed without a contact: %w", err)
+			return fmt.Errorf("audit rows of requests quoting the person: %w", err)
 		}
 	}
 	for _, l := range all {

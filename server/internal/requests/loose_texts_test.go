@@ -85,3 +85,28 @@ func TestErasureForgetsWhatLooseRequestsClosingTextsQuoteOfHer(t *testing.T) {
 		})
 	}
 }
+
+// A closing text is checked against the person as she is known when it is written: the
+// export of Erika Testfrau's access request went to the address she gave in her letter, which
+// no record held yet. Sales enters her later with that address (and the phone of her first
+// record); her erasure takes both records, and the outcome quoting the sales record's e-mail
+// must go with them, as it would had sales entered her first.
+func TestErasureForgetsWhatHerRequestsTextsQuoteOfARecordEnteredLater(t *testing.T) {
+	s := apptest.Start(t)
+	erika := newContact(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau",
+		"emails": []string{"erika.testfrau@example.org"}, "phones": []string{"+49 30 5557001"}})
+	access := file(t, s, map[string]any{"kind": "ACCESS", "contactId": erika, "channel": "letter"})
+	s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": access.ID, "outcome": "Export sent to e.t.vertrieb@firma.example as asked"})
+	newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Vertrieb",
+		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
+	var out struct{ EraseContact struct{ ErasedContactIds []string } }
+	s.MustAdmin(t, &out, `mutation($id: ID!) { eraseContact(id: $id, reason: "request by letter") { erasedContactIds } }`, map[string]any{"id": erika})
+	if len(out.EraseContact.ErasedContactIds) != 2 {
+		t.Fatalf("erased %v, want both records", out.EraseContact.ErasedContactIds)
+	}
+	for _, r := range list(t, s, nil) {
+		if r.Outcome != nil && strings.Contains(*r.Outcome, "vertrieb") {
+			t.Errorf("after her erasure request %s's outcome still reads %q", r.ID, *r.Outcome)
+		}
+	}
+}
