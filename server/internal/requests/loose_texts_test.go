@@ -99,7 +99,9 @@ func TestErasureForgetsWhatHerRequestsTextsQuoteOfARecordEnteredLater(t *testing
 	s.MustAdmin(t, &struct{}{}, completeReq, map[string]any{"id": access.ID, "outcome": "Export sent to e.t.vertrieb@firma.example as asked"})
 	newContact(t, s, map[string]any{"givenName": "E.", "familyName": "Vertrieb",
 		"emails": []string{"e.t.vertrieb@firma.example"}, "phones": []string{"030 5557001"}})
-	var out struct{ EraseContact struct{ ErasedContactIds []string } }
+	var out struct {
+		EraseContact struct{ ErasedContactIds []string }
+	}
 	s.MustAdmin(t, &out, `mutation($id: ID!) { eraseContact(id: $id, reason: "request by letter") { erasedContactIds } }`, map[string]any{"id": erika})
 	if len(out.EraseContact.ErasedContactIds) != 2 {
 		t.Fatalf("erased %v, want both records", out.EraseContact.ErasedContactIds)
