@@ -250,7 +250,9 @@ func (s *Service) RevokeConsent(ctx context.Context, in model.RevocationInput) (
 	var c *model.Consent
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		// An id the caller got before a merge names the person still: her "no" is not lost.
-		contactID, err := store.LockSurvivor(ctx, tx, in.ContactID, "FOR NO KEY UPDATE")
+		// Her records are locked in id order (the "no" reaches them all), so her "no" said
+		// through another record at the same time waits its turn instead of deadlocking.
+		contactID, _, _, err := store.LockPersonOf(ctx, tx, in.ContactID, "FOR NO KEY UPDATE")
 		if err != nil {
 			return err
 		}

@@ -26,8 +26,8 @@ const unsubscribeChannel = "unsubscribe-link"
 // (list_departures, for records that join her later: JoinPerson), emit CONSENT_REVOKED and
 // audit it. It is idempotent: when the person is no member and the consent is already revoked
 // it changes nothing but the time she last left, and reports alreadyDone.
-func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, channel string) (alreadyDone bool, err error) {
-	if err := store.CheckID("contactId", contactID); err != nil {
+func (s *Service) UnsubscribeFromList(ctx context.Context, linkedID, listID, channel string) (alreadyDone bool, err error) {
+	if err := store.CheckID("contactId", linkedID); err != nil {
 		return false, err
 	}
 	if err := store.CheckID("listId", listID); err != nil {
@@ -51,19 +51,14 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		if err != nil {
 			return err
 		}
-		// a link issued before its record was merged acts on the survivor
-		if contactID, err = store.LockSurvivor(ctx, tx, contactID, "FOR NO KEY UPDATE"); err != nil {
-			return err
-		}
-		// She left the list, not one record of hers: a later "yes" to the purpose (her own
-		// sign-up for another of its lists, recorded on whichever record) must not bring it back.
-		person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
+		// A link issued before its record was merged acts on the survivor. She left the list,
+		// not one record of hers: a later "yes" to the purpose (her own sign-up for another of
+		// its lists, recorded on whichever record) must not bring it back. Her records are
+		// locked in id order: an addToList of another record of hers under way commits first
+		// and its membership ends here, or it waits and then sees her departure
+		// (putBackWhoLeft); her "no" said through another record at the same time waits its turn.
+		contactID, person, _, err := store.LockPersonOf(ctx, tx, linkedID, "FOR NO KEY UPDATE")
 		if err != nil {
-			return err
-		}
-		// An addToList of another record of hers under way commits first and its membership
-		// ends here, or it waits and then sees her departure (putBackWhoLeft).
-		if err := store.LockRecords(ctx, tx, person, "FOR NO KEY UPDATE"); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM list_members WHERE list_id = $1 AND contact_id = ANY($2::uuid[])`, l.ID, person)
@@ -100,7 +95,7 @@ func (s *Service) UnsubscribeFromList(ctx context.Context, contactID, listID, ch
 		return store.Audit(ctx, tx, store.AuditRecord{Operation: "unsubscribe", TargetID: l.ID, ContactID: contactID, Outcome: outcome})
 	})
 	if err != nil {
-		return false, fmt.Errorf("consent.UnsubscribeFromList(%s, %s): %w", contactID, listID, err)
+		return false, fmt.Errorf("consent.UnsubscribeFromList(%s, %s): %w", linkedID, listID, err)
 	}
 	return alreadyDone, nil
 }
