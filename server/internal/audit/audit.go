@@ -19,8 +19,8 @@ type Trail struct{ db *store.DB }
 // New returns the audit trail reader.
 func New(db *store.DB) *Trail { return &Trail{db: db} }
 
-// Trail pages the audit trail newest first, optionally only the rows about one contact and
-// only those written at or after since.
+// Trail pages the audit trail newest first, optionally only the rows about one contact (a
+// merged record: the record it went into) and only those written at or after since.
 func (a *Trail) Trail(ctx context.Context, contactID *string, since *time.Time, first int, after string) (*model.AuditConnection, error) {
 	var (
 		where []string
@@ -31,7 +31,13 @@ func (a *Trail) Trail(ctx context.Context, contactID *string, since *time.Time, 
 		if err := store.CheckID("contactId", *contactID); err != nil {
 			return nil, err
 		}
-		where = append(where, "contact_id = "+arg(*contactID))
+		// A merged record's rows name the survivor since the merge: its id answers for the
+		// record it went into, as the export, the erasure and its unsubscribe link do.
+		id, err := store.Survivor(ctx, a.db.Pool, *contactID)
+		if err != nil {
+			return nil, fmt.Errorf("audit.Trail: %w", err)
+		}
+		where = append(where, "contact_id = "+arg(id))
 	}
 	if since != nil {
 		where = append(where, "at >= "+arg(*since))
