@@ -231,6 +231,18 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 	if err != nil {
 		return nil, err
 	}
+	if id != "" {
+		// The record's person is locked in id order before the record is written (JoinPerson
+		// locks her again after): a "no" said through another record of hers at the same time
+		// locks them in that order too, so the two take turns instead of deadlocking.
+		into, _, _, err := store.LockPersonOf(ctx, tx, id, "FOR NO KEY UPDATE")
+		if err != nil {
+			return nil, err
+		}
+		if into != id { // merged meanwhile: the fields read belong to a record that is gone
+			return nil, apperr.NotFoundf("contact %s was merged into %s meanwhile; edit that one", id, into)
+		}
+	}
 	refused := "refused: blacklist match"
 	if override != nil {
 		// a blocking match of an entry the override was not shown needs a decision of its own;

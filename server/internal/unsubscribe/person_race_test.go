@@ -98,3 +98,66 @@ func TestHerNoThroughEveryRecordAtOnceTakesEffect(t *testing.T) {
 		}
 	}
 }
+
+// While she clicks "unsubscribe" in three of her newsletters (both instances), staff edit her
+// three other records (a new organisation on each). An edit locks its record before it
+// reads her person, so it must take its turn with her "no" in the same order: every POST
+// answers 200, every edit is saved, and she is no recipient.
+func TestHerNoWhileStaffEditHerRecordsTakesEffect(t *testing.T) {
+	f := newFixture(t)
+	second := apptest.StartOn(t, f.DBURL)
+	var ids []string
+	for _, e := range []string{"erika.testfrau@example.org", "Erika.Testfrau+a@example.org", "ERIKA.TESTFRAU+b@example.org",
+		"erika.testfrau+c@Example.org", "Erika.Testfrau+d@EXAMPLE.org", "erika.testfrau+e@example.org"} {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		f.MustAdmin(t, &out, `mutation($e: String!) { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: [$e]}) { contact { id } } }`,
+			map[string]any{"e": e})
+		id := out.CreateContact.Contact.ID
+		f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news-de") { id } }`, map[string]any{"c": id})
+		f.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form"}) { id } }`,
+			map[string]any{"c": id})
+		ids = append(ids, id)
+	}
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		fails = make([]string, len(ids))
+	)
+	for i, id := range ids {
+		s := []*apptest.Server{f.Server, second}[i%2]
+		wg.Add(1)
+		if i%2 == 0 {
+			go func() {
+				defer wg.Done()
+				<-start
+				r := s.Admin(t, `mutation($c: ID!, $o: String!) { updateContact(id: $c, input: {organization: $o}) { contact { id } } }`,
+					map[string]any{"c": id, "o": fmt.Sprintf("Firma %d", i)})
+				if len(r.Errors) > 0 {
+					fails[i] = fmt.Sprintf("updateContact of record %d: %+v", i, r.Errors)
+				}
+			}()
+			continue
+		}
+		link := f.link(t, id)
+		link = s.URL + link[strings.Index(link, "/unsubscribe/"):]
+		go func() {
+			defer wg.Done()
+			<-start
+			if a := postForm(t, link, oneClick); a.Status != http.StatusOK {
+				fails[i] = fmt.Sprintf("one-click POST of record %d's link: %d", i, a.Status)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, m := range fails {
+		if m != "" {
+			t.Error(m)
+		}
+	}
+	if r := f.recipients(t); len(r) != 0 {
+		t.Errorf("recipients after her no while staff edited her records: %d, want none", len(r))
+	}
+}
