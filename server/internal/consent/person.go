@@ -372,13 +372,15 @@ func HandOverDepartures(ctx context.Context, tx pgx.Tx, leaving []string) error 
 
 // RevokeObjectedGrants is what a re-entry leaves of the person's older grants. A blacklist
 // entry (her objection, restriction or erasure, made at blockedAt) ends because she came back
-// herself for the purpose keptPurposeID (a confirmed double opt-in); the entry overrode every
-// grant she had, and the grants of other purposes that are older than it do not come back
-// with her. Each record of the person (store.SamePerson of contactID, and the records the
-// entry restricted, which may share no identifier with her any more; locked by the caller)
-// whose grant in force for another purpose is older than blockedAt gets a REVOKED entry dated
-// blockedAt (as late as a ledger entry may be dated back), evidence naming the entry by id,
-// and a CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
+// herself for the purpose keptPurposeID (a confirmed double opt-in) on the record contactID;
+// the entry overrode every grant she had, and what she did not say yes to again does not come
+// back with her: the grants of other purposes, and those of that purpose on her other records
+// (another address of hers: she confirmed this one). Each record of the person
+// (store.SamePerson of contactID, and the records the entry restricted, which may share no
+// identifier with her any more; locked by the caller) whose grant in force, but for
+// keptPurposeID on contactID, is older than blockedAt gets a REVOKED entry dated blockedAt (as
+// late as a ledger entry may be dated back), evidence naming the entry by id, and a
+// CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
 func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, restricted []string, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil {
@@ -390,8 +392,8 @@ func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, rest
 		}
 	}
 	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text FROM consent_state
-		WHERE contact_id = ANY($1::uuid[]) AND purpose_id <> $2 AND status = 'GRANTED' AND granted_at < $3
-		ORDER BY contact_id, purpose_id`, person, keptPurposeID, blockedAt)
+		WHERE contact_id = ANY($1::uuid[]) AND (purpose_id <> $2 OR contact_id <> $4) AND status = 'GRANTED' AND granted_at < $3
+		ORDER BY contact_id, purpose_id`, person, keptPurposeID, blockedAt, contactID)
 	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
 	}
@@ -403,7 +405,7 @@ func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, rest
 	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
 	}
-	evidence := fmt.Sprintf("blacklist entry %s (made %s) ended by the person's re-entry for another purpose; "+
+	evidence := fmt.Sprintf("blacklist entry %s (made %s) ended by the person's re-entry (a confirmed sign-up on another record or for another purpose); "+
 		"this grant, older than the entry, does not revive", entryID, blockedAt.UTC().Format(time.RFC3339))
 	givenAt := &blockedAt
 	if blockedAt.Before(time.Now().AddDate(-givenAtBound, 0, 0)) {
