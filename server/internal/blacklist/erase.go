@@ -101,18 +101,17 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
-		return nil, fmt.Errorf("enter erasure mode: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`, erasedIDs); err != nil {
-		return nil, fmt.Errorf("blank audit reasons: %w", err)
-	}
-	// Every table with personal data references contacts ON DELETE CASCADE.
-	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ANY($1::uuid[])`, erasedIDs); err != nil {
-		return nil, fmt.Errorf("delete contacts: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'off', true)`); err != nil {
-		return nil, fmt.Errorf("leave erasure mode: %w", err)
+	if err := store.InErasureMode(ctx, tx, func() error {
+		if _, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`, erasedIDs); err != nil {
+			return fmt.Errorf("blank audit reasons: %w", err)
+		}
+		// Every table with personal data references contacts ON DELETE CASCADE.
+		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = ANY($1::uuid[])`, erasedIDs); err != nil {
+			return fmt.Errorf("delete contacts: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if len(keep) > 0 {
 		if err := stripIdentifiers(ctx, tx, keep, emails, phones); err != nil {

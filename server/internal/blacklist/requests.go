@@ -93,15 +93,11 @@ func forgetRequestTexts(ctx context.Context, tx pgx.Tx, erasedID string, erased 
 		}
 		if len(audits) > 0 {
 			// the audit trail is append-only but in erasure mode, as when her records went
-			for _, sql := range []string{`SELECT set_config('vermerk.erasure', 'on', true)`,
-				`UPDATE audit_log SET reason = NULL WHERE id = ANY($1)`, `SELECT set_config('vermerk.erasure', 'off', true)`} {
-				args := []any{}
-				if strings.Contains(sql, "$1") {
-					args = append(args, audits)
-				}
-				if _, err := tx.Exec(ctx, sql, args...); err != nil {
-					return fmt.Errorf("blank the audit reasons of request %s: %w", l.id, err)
-				}
+			if err := store.InErasureMode(ctx, tx, func() error {
+				_, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE id = ANY($1)`, audits)
+				return err
+			}); err != nil {
+				return fmt.Errorf("blank the audit reasons of request %s: %w", l.id, err)
 			}
 		}
 		var what []string

@@ -177,19 +177,18 @@ func (s *Service) delete(ctx context.Context, due []string, r rules) (deleted in
 		}
 		// The consent ledger is append-only except in erasure mode, in which a trigger also
 		// blanks the notes of the person's requests; audit reasons may name the person too.
-		if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'on', true)`); err != nil {
-			return err
-		}
-		for _, sql := range []string{
-			`UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`,
-			`DELETE FROM contacts WHERE id = ANY($1::uuid[])`,
-			`SELECT vermerk_emit('CONTACT_DELETED', id, NULL, 'retention', '') FROM unnest($1::uuid[]) AS id ORDER BY id`,
-		} {
-			if _, err := tx.Exec(ctx, sql, ids); err != nil {
-				return fmt.Errorf("%.50s…: %w", sql, err)
+		if err := store.InErasureMode(ctx, tx, func() error {
+			for _, sql := range []string{
+				`UPDATE audit_log SET reason = NULL WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL`,
+				`DELETE FROM contacts WHERE id = ANY($1::uuid[])`,
+				`SELECT vermerk_emit('CONTACT_DELETED', id, NULL, 'retention', '') FROM unnest($1::uuid[]) AS id ORDER BY id`,
+			} {
+				if _, err := tx.Exec(ctx, sql, ids); err != nil {
+					return fmt.Errorf("%.50s…: %w", sql, err)
+				}
 			}
-		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('vermerk.erasure', 'off', true)`); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		actorID, actorName := viewer.Actor(ctx)
