@@ -68,7 +68,9 @@ func (s *Service) AddContact(ctx context.Context, contactID, reason string, keep
 // recognised when she is entered, imported or signed up with it again (a name and address
 // warns). A record in keep is someone else (a family's phone): the search does not pass
 // through it, it is not restricted, and identifiers it holds are left out of the entry, so it
-// is not blocked with her. Every live contact the entry newly covers gets a CONTACT_BLOCKED
+// is not blocked with her, now or when her records change later (restriction_kept). A record
+// that becomes hers after the block is restricted too, and its e-mails and phones join the
+// entry (consent.JoinPerson). Every live contact the entry newly covers gets a CONTACT_BLOCKED
 // event. restriction marks an Art. 18 restriction: her own sign-up does not end it
 // (EndForReentry), only an admin does.
 func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, keep []string, restriction bool) (*model.BlacklistEntry, error) {
@@ -119,7 +121,15 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 			restrict[i] = c.ID
 		}
 		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID, restrict, restriction)
-		return err
+		if err != nil || len(keep) == 0 {
+			return err
+		}
+		// kept apart for good: a record that becomes hers later does not pull it in (consent.JoinPerson)
+		if _, err := tx.Exec(ctx, `INSERT INTO restriction_kept (entry_id, contact_id) SELECT $1, unnest($2::uuid[])
+			ON CONFLICT DO NOTHING`, entry.ID, keep); err != nil {
+			return fmt.Errorf("set the kept records apart: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("blacklist.BlockPerson(%s): %w", contactID, err)

@@ -258,7 +258,9 @@ func unrestrictKept(ctx context.Context, tx pgx.Tx, erasedIDs, keep []string) ([
 	}
 	var entries []string
 	if err := tx.QueryRow(ctx, `WITH hers AS (SELECT DISTINCT entry_id FROM contact_restrictions WHERE contact_id = ANY($1::uuid[])),
-			gone AS (DELETE FROM contact_restrictions WHERE entry_id IN (SELECT entry_id FROM hers) AND contact_id = ANY($2::uuid[]))
+			gone AS (DELETE FROM contact_restrictions WHERE entry_id IN (SELECT entry_id FROM hers) AND contact_id = ANY($2::uuid[])),
+			apart AS (INSERT INTO restriction_kept (entry_id, contact_id) SELECT h.entry_id, k.id FROM hers h, unnest($2::uuid[]) AS k(id)
+				ON CONFLICT DO NOTHING)
 		SELECT ARRAY(SELECT entry_id::text FROM hers ORDER BY 1)`, erasedIDs, keep).Scan(&entries); err != nil {
 		return nil, fmt.Errorf("free the kept records of her blocks: %w", err)
 	}

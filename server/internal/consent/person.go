@@ -198,8 +198,9 @@ func TryBulkTurn(ctx context.Context, tx pgx.Tx) (bool, error) {
 // have joined a person — or joined two — and every record of the person whose grant in force
 // is older than the person's last revocation of that purpose inherits it, so the person's
 // "no" holds for the records they are now known by; and every record of the person leaves the
-// lists the person left after its membership there began (LeaveListsSheLeft). The caller
-// takes JoinTurn first.
+// lists the person left after its membership there began (LeaveListsSheLeft); and her
+// objections and restrictions reach every record of hers and the identifiers they hold now
+// (followRestrictions). The caller takes JoinTurn first.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	if err := JoinTurn(ctx, tx); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
@@ -224,6 +225,10 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	}
 	// Even alone: a merge gives the survivor the merged records' memberships and departures.
 	if err := LeaveListsSheLeft(ctx, tx, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	// Even alone: her blocked record may hold an identifier it did not hold when she was blocked.
+	if err := followRestrictions(ctx, tx, contactID, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	if len(person) < 2 {

@@ -107,8 +107,8 @@ func TestErasureAfterAnObjectionTakesEveryRecordTheObjectionBlocked(t *testing.T
 }
 
 // An import with a consent column is another way to grant her a consent: a row with an
-// e-mail staff added to her blocked record after the objection (it is on no entry, so the row
-// is a duplicate, not held) stated a newsletter consent, and the import recorded it.
+// e-mail staff added to her blocked record after the objection (a duplicate of her record, so
+// counted, not held) stated a newsletter consent, and the import recorded it.
 func TestImportRecordsNoConsentForAPersonWhoObjected(t *testing.T) {
 	s := apptest.Start(t)
 	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
