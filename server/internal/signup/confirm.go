@@ -132,6 +132,10 @@ func (s *Service) Confirm(ctx context.Context, token string, step Step) (State, 
 	ctx = viewer.With(ctx, &viewer.Viewer{TokenID: Channel, Name: Confirmer})
 	state := StateUnknown
 	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		// before any lock: a contact created here joins the person its address is hers of
+		if err := consent.JoinTurn(ctx, tx); err != nil {
+			return err
+		}
 		p, err := scanPending(tx.QueryRow(ctx, `SELECT `+pendingColumns+` FROM sign_ups WHERE id = $1 FOR UPDATE`, id))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -183,6 +187,12 @@ func (s *Service) confirm(ctx context.Context, tx pgx.Tx, p *pending, step Step)
 			in.FamilyName = p.email
 		}
 		if contactID, err = contacts.Insert(ctx, tx, s.screener, in); err != nil {
+			return err
+		}
+		// Staff may be giving her address to a record of hers at this moment (findContact
+		// cannot see it yet): the new record waits for them and joins her person — her
+		// objection's or restriction's entry, which holds the address then, blocks it too.
+		if err := consent.JoinPerson(ctx, tx, contactID); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,10 +16,11 @@ import (
 // update gives its record of her (on news-de and granted before her no) her old address and the
 // new one. The update is held before its event (the outbox) after it read her person, so the
 // confirmation finds no contact with the address and creates one, which the update does not
-// see. Nothing is lost: the created record holds only her confirmed address, so it joins no
-// one else, and carries only what she said last — a grant and a membership newer than her no
-// and her departure, which no earlier "no" may take back. Her no and her departure still
-// hold for marketing's record.
+// see; the created record then waits for the update's turn on the address and joins her person
+// after it (as a record entered by staff does: an objection's entry must block it). Nothing is
+// lost: the created record carries only what she said last — a grant and a membership newer
+// than her no and her departure, which no earlier "no" may take back. Her no and her departure
+// still hold for marketing's record.
 func TestAConfirmationRacingAnUpdateThatGivesHerTheAddress(t *testing.T) {
 	f := newFixture(t)
 	create := func(email string) string {
@@ -54,11 +56,19 @@ func TestAConfirmationRacingAnUpdateThatGivesHerTheAddress(t *testing.T) {
 		}
 	}()
 	pgtest.WaitForWaiters(t, watch, 1, pgtest.AdvisoryLocks) // the update read her person and waits to write the event of the no it inherits
-	if code, _ := page(t, http.MethodPost, s.ConfirmURL, "de", confirmForm); code != http.StatusOK {
-		t.Fatalf("confirm: status %d", code)
-	}
+	var confirmDone atomic.Bool
+	confirming := make(chan struct{})
+	go func() {
+		defer close(confirming)
+		if code, _ := page(t, http.MethodPost, s.ConfirmURL, "de", confirmForm); code != http.StatusOK {
+			t.Errorf("confirm: status %d", code)
+		}
+		confirmDone.Store(true)
+	}()
+	pgtest.WaitForWaitersOrDone(t, watch, 2, pgtest.AdvisoryLocks, confirmDone.Load) // the confirmation created the record and waits for the update's turn
 	release()
 	<-done
+	<-confirming
 
 	created := f.contactsByEmail(t, "erika@neu.example.test")
 	var confirmed string
