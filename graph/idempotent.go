@@ -86,7 +86,8 @@ func (t keyedRequests) once(ctx context.Context, w http.ResponseWriter, exec gra
 	// request sent at the same time and writes nothing.
 	ctx = idempotency.With(ctx, claim)
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	b := responseBytes(responses(ctx))
+	resp := responses(ctx)
+	b := responseBytes(resp)
 	switch {
 	case claim.Held():
 		if err := t.keys.Keep(ctx, claim, b); err != nil && t.log != nil {
@@ -97,6 +98,14 @@ func (t keyedRequests) once(ctx context.Context, w http.ResponseWriter, exec gra
 		// Sent again while the first one ran: its answer, once kept.
 		t.answerFirst(ctx, w, exec, rc, claim, claim.Lost())
 		return
+	case resp != nil && len(resp.Errors) > 0:
+		// Refused before its transaction reached the key: the same request sent at the same
+		// moment (to another instance) may have committed first, and be why this one was
+		// refused (the contact it erased, the webhook it deleted is gone). Its answer is this one's.
+		if first, err := t.keys.First(ctx, claim); err == nil && first != nil {
+			t.answerFirst(ctx, w, exec, rc, claim, first)
+			return
+		}
 	}
 	writeBody(w, b)
 }
