@@ -43,6 +43,11 @@ type Store struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]*cachedToken
+	// forgets counts Forget calls: a lookup that read a token before a Forget must not cache
+	// what it read after it (the token may be the one revoked just then).
+	forgets uint64
+
+	lookedUp func() // tests only: runs between reading a token and caching it
 }
 
 type cachedToken struct {
@@ -87,16 +92,9 @@ func (s *Store) Authenticate(ctx context.Context, header string) (*viewer.Viewer
 	s.mu.Unlock()
 	if c == nil {
 		var err error
-		if c, err = s.lookup(ctx, hash); err != nil {
+		if c, err = s.fetch(ctx, hash, now); err != nil {
 			return nil, err
 		}
-		c.fetched = now
-		s.mu.Lock()
-		if len(s.cache) >= maxCached {
-			clear(s.cache)
-		}
-		s.cache[hash] = c
-		s.mu.Unlock()
 	}
 	switch {
 	case c.revokedAt != nil:
@@ -108,6 +106,37 @@ func (s *Store) Authenticate(ctx context.Context, header string) (*viewer.Viewer
 	}
 	s.touch(ctx, c, now)
 	return c.viewer, nil
+}
+
+// fetch reads the token and caches it. A read that a Forget overtook (a revocation committed
+// while it ran, on this instance or another) is read again: cached, it would let the revoked
+// token in here for the whole cacheTTL. A second overtaken read is used, not cached.
+func (s *Store) fetch(ctx context.Context, hash [32]byte, now time.Time) (*cachedToken, error) {
+	for try := 0; ; try++ {
+		s.mu.Lock()
+		gen := s.forgets
+		s.mu.Unlock()
+		c, err := s.lookup(ctx, hash)
+		if err != nil {
+			return nil, err
+		}
+		if s.lookedUp != nil {
+			s.lookedUp()
+		}
+		c.fetched = now
+		s.mu.Lock()
+		overtaken := s.forgets != gen
+		if !overtaken {
+			if len(s.cache) >= maxCached {
+				clear(s.cache)
+			}
+			s.cache[hash] = c
+		}
+		s.mu.Unlock()
+		if !overtaken || try == 1 {
+			return c, nil
+		}
+	}
 }
 
 func refused(format string, args ...any) *apperr.Error {
@@ -164,6 +193,7 @@ func (s *Store) touch(ctx context.Context, c *cachedToken, now time.Time) {
 func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.forgets++
 	for h, c := range s.cache {
 		if c.viewer.TokenID == id {
 			delete(s.cache, h)
