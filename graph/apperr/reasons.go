@@ -55,6 +55,7 @@ const (
 	ReasonBadEventKind         Reason = "BAD_EVENT_KIND"         // not a RevocationKind
 	ReasonSecretTooShort       Reason = "SECRET_TOO_SHORT"       // a webhook secret below the minimum length
 	ReasonWebhookPrivateTarget Reason = "WEBHOOK_PRIVATE_TARGET" // a webhook URL on loopback, link-local or a private network
+	ReasonKindNotForBound      Reason = "KIND_NOT_FOR_BOUND"     // an event kind of every purpose (REQUEST_DUE) for a webhook bound to purposes
 )
 
 // Notices on a successful answer (Consent.noticeCode): the write happened, with this remark.

@@ -55,6 +55,7 @@ var serverReasons = []string{
 	"KEEP_SHARES_NOTHING",           // keep names a record that shares no identifier with it
 	"KEY_FORMAT",                    // a purpose or list key of the wrong format
 	"KEY_TAKEN",                     // a purpose or list with this key exists
+	"KIND_NOT_FOR_BOUND",            // an event kind of every purpose (REQUEST_DUE) for a webhook bound to purposes
 	"LEGAL_BASIS_UNKNOWN",           // not CONSENT, CONTRACT or LEGITIMATE_INTEREST
 	"LIST_LEFT",                     // addToList of a person who left the list through its unsubscribe link, without a reason saying she asked to be put back
 	"LIST_OF_OTHER_PURPOSE",         // the list belongs to another purpose than the one named

@@ -94,6 +94,10 @@ func (s *Service) Create(ctx context.Context, in model.WebhookInput) (*model.Web
 	if len(in.Kinds) == 0 {
 		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonRequired, "name at least one event kind, e.g. CONSENT_REVOKED, CONTACT_ERASED, CONTACT_BLOCKED"))
 	}
+	if in.PurposeKeys != nil && slices.Contains(kinds, string(model.RevocationKindRequestDue)) {
+		errs = append(errs, apperr.BadInput("input.kinds", apperr.ReasonKindNotForBound,
+			"REQUEST_DUE tells of the data-subject requests of any contact, whatever their purposes: only an endpoint bound to no purpose (the admins' own systems; leave purposeKeys out) may receive it"))
+	}
 	if err := checkSecret("input.secret", in.Secret); err != nil {
 		errs = append(errs, err)
 	}

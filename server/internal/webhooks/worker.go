@@ -321,14 +321,15 @@ func (w *Worker) fanOut(ctx context.Context) error {
 }
 
 // createDeliveries turns the events (after, hi] of the webhook's kinds into its deliveries; a
-// webhook bound to purposes gets no event that names another purpose.
+// webhook bound to purposes gets no event that names another purpose, and no REQUEST_DUE (a
+// request of any contact; Create refuses the kind for it, and one made before is not told).
 func (w *Worker) createDeliveries(ctx context.Context, tx pgx.Tx, webhookID string, kinds, purposes []string, after, hi int64) error {
 	rows, err := tx.Query(ctx, `SELECT e.id, e.kind, e.at, e.contact_id::text, p.key, e.channel,
 			CASE WHEN e.kind = 'REQUEST_DUE' THEN nullif(e.ref, '') END,
 			CASE WHEN e.kind = 'CONTACT_MERGED' THEN nullif(e.ref, '') END
 		FROM events e LEFT JOIN purposes p ON p.id = e.purpose_id
 		WHERE e.id > $1 AND e.id <= $2 AND e.kind = ANY($3)
-			AND ($4::uuid[] IS NULL OR e.purpose_id IS NULL OR e.purpose_id = ANY($4::uuid[])) ORDER BY e.id`, after, hi, kinds, purposes)
+			AND ($4::uuid[] IS NULL OR (e.purpose_id IS NULL AND e.kind <> 'REQUEST_DUE') OR e.purpose_id = ANY($4::uuid[])) ORDER BY e.id`, after, hi, kinds, purposes)
 	if err != nil {
 		return err
 	}
