@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vermerk/vermerk/graph/apperr"
+	"github.com/vermerk/vermerk/graph/model"
 	"github.com/vermerk/vermerk/server/internal/blacklist"
 	"github.com/vermerk/vermerk/server/internal/consent"
 	"github.com/vermerk/vermerk/server/internal/screening"
@@ -136,13 +138,15 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 	for _, r := range b.rows {
 		emails = append(emails, r.emailsNorm...)
 		phones = append(phones, r.phones...)
-		if filter == nil {
-			hashes = append(hashes, r.hashes...)
-			continue
-		}
-		for _, h := range r.hashes {
-			if filter.mayContain(h) {
-				hashes = append(hashes, h)
+		for _, hs := range [2][][]byte{r.hashes, r.kinHashes} {
+			if filter == nil {
+				hashes = append(hashes, hs...)
+				continue
+			}
+			for _, h := range hs {
+				if filter.mayContain(h) {
+					hashes = append(hashes, h)
+				}
 			}
 		}
 	}
@@ -200,7 +204,15 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 	for _, r := range b.rows {
 		if isDup(r) {
 			b.dbDupes++
-			if r.consent != nil {
+			switch {
+			case r.consent == nil:
+			case blocksConsent(matches.Screening(r.screened())):
+				// The row ties the existing record to a blacklisted identifier: a consent it states
+				// is written for nobody without a decision, as a held row's (DESIGN rule 6).
+				b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonContactBlocked, field: "consent",
+					msg: "duplicate of an existing contact, and its consent is not recorded: an e-mail or phone of the row matches a blacklist entry " +
+						"(objection, restriction or erasure); only the person's own confirmed sign-up brings her back"})
+			default:
 				b.dupConsents = append(b.dupConsents, r)
 			}
 			continue
@@ -209,7 +221,7 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		// decides there, but nobody is at an import's row when it is written. The first match
 		// names the hold: a blocking one (e-mail, phone) if any. The row shows every match, so
 		// that the acceptance made knowing them covers them all (screening.Unseen).
-		if scr := matches.Screening(r.hashes); scr != nil {
+		if scr := matches.Screening(r.screened()); scr != nil {
 			m := scr.Matches[0]
 			entries, fields := shownMatches(scr.Matches)
 			b.holds = append(b.holds, heldMatch{row: r, field: string(m.Field), entryID: m.Entry.ID,
@@ -228,6 +240,12 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		b.ins = append(b.ins, r)
 	}
 	return nil
+}
+
+// blocksConsent says whether a duplicate row's screening leaves its consent unrecorded: an
+// e-mail or phone matches (a name-and-address match only warns, as at entry).
+func blocksConsent(scr *model.Screening) bool {
+	return scr != nil && len(screening.Blocking(scr.Matches)) > 0
 }
 
 // batchSender is a connection or transaction that lookup sends its queries on.

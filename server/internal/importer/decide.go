@@ -26,7 +26,8 @@ import (
 // since; one that matches an entry it did not show is refused with NEW_BLACKLIST_MATCH and
 // the row shows the new match (committed, so the next look sees it).
 // A row that matches nothing any more is accepted as any such row, without an override, and
-// needs no reason. Dropping always works.
+// needs no reason — unless the entry it was held for still holds (it matched a later row of
+// the file that is the same person): then it needs one, and the audit names the entry. Dropping always works.
 func (s *Service) Decide(ctx context.Context, jobID string, line int, accept bool, reason *string) (*model.ImportJob, error) {
 	if err := store.CheckID("jobId", jobID); err != nil {
 		return nil, err
@@ -92,7 +93,15 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			if refused = screening.RefuseUnseen("accept", fmt.Sprintf("line %d", line), seen, now); refused != nil {
 				return s.showNewMatch(ctx, tx, jobID, line, seen, now)
 			}
-			if len(now.Matches) > 0 && why == "" {
+			// Held for an entry that still holds although the row itself matches it no more: it
+			// matched a later row of the file that is the same person (kinHashes).
+			var held bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM blacklist_entries WHERE id = $1 AND removed_at IS NULL)`,
+				entryID).Scan(&held); err != nil {
+				return err
+			}
+			held = held && len(now.Matches) == 0
+			if (len(now.Matches) > 0 || held) && why == "" {
 				_, err := checkDecisionReason(why)
 				return err
 			}
@@ -123,9 +132,13 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 				}
 				inserted = 1
 				audit.ContactID = id
-				if len(now.Matches) == 0 {
+				switch {
+				case held:
+					audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist entry %s, which matched another row of the file with an e-mail or phone of this one",
+						line, entryID)
+				case len(now.Matches) == 0:
 					audit.Outcome = fmt.Sprintf("imported line %d: nothing matched the blacklist at decision time (held for %s)", line, heldFor)
-				} else {
+				default:
 					audit.Outcome = fmt.Sprintf("override: imported line %d despite blacklist %s", line, screening.DescribeMatches(now.Matches))
 				}
 				if !recorded {

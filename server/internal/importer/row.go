@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ type staged struct {
 	sortKey, searchText               string
 	dedupeKeys                        []string // store.HeldKeys
 	hashes                            [][]byte
+	kinHashes                         [][]byte      // of later rows of the batch sharing an e-mail or phone with it (screened with it, not written)
 	consent                           *consentClaim // the consent columns (consent.go), nil when empty
 }
 
@@ -108,4 +110,13 @@ func column(field string) string {
 		return "phone"
 	}
 	return field
+}
+
+// screened are the hashes the row is screened with: its own and those of the later rows of the
+// file that are the same person by an e-mail or phone (kinHashes).
+func (s *staged) screened() [][]byte {
+	if len(s.kinHashes) == 0 {
+		return s.hashes
+	}
+	return slices.Concat(s.hashes, s.kinHashes)
 }

@@ -509,6 +509,7 @@ func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, 
 		prepared, rowProblems := s.prepareAll(raw)
 		seen := window[seq%len(window)]
 		clear(seen)
+		first := make(map[string]*staged, len(raw)) // the row of this batch a key was first seen in
 		for i, row := range raw {
 			b.lastLine = row.Line
 			if rowProblems[i] != nil {
@@ -529,10 +530,20 @@ func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, 
 			}
 			if dup {
 				b.dupes++
+				// The file gives the two rows as one person: her earlier row in this batch is
+				// screened with this one's identifiers too, so that a blacklisted phone in her
+				// second row holds her first, as it would had the rows come the other way round.
+				for _, k := range p.dedupeKeys {
+					if r := first[k]; r != nil {
+						r.kinHashes = append(r.kinHashes, p.hashes...)
+						break
+					}
+				}
 				continue
 			}
 			for _, k := range p.dedupeKeys {
 				seen[k] = struct{}{}
+				first[k] = p
 			}
 			b.rows = append(b.rows, p)
 		}
