@@ -127,7 +127,7 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 	var args []any
 	postals := make([]string, 0, len(own))
 	for _, p := range own {
-		postals = append(postals, p.postal)
+		postals = append(postals, screening.PostalKey(p.postal))
 		var folds []string
 		for _, sp := range screening.FamilySpellings(p.family) {
 			for _, f := range store.SearchFolds(sp) {
@@ -146,7 +146,7 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 	}
 	args = append(args, postals, maxLookAlikeCandidates)
 	candidates, err := scan(`SELECT c.id::text, c.given_name, c.family_name, c.postal_code, c.street FROM contacts c
-		WHERE (`+strings.Join(likes, " OR ")+fmt.Sprintf(`) AND c.postal_code = ANY($%d::text[]) LIMIT $%d`, len(args)-1, len(args)), args...)
+		WHERE (`+strings.Join(likes, " OR ")+fmt.Sprintf(`) AND `+store.PostalKeySQL("c.postal_code")+` = ANY($%d::text[]) LIMIT $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return fmt.Errorf("look-alikes: %w", err)
 	}
@@ -156,7 +156,7 @@ func (s *Service) lookAlikes(ctx context.Context, ids []string, add func(of, dup
 			continue
 		}
 		for _, c := range candidates {
-			if c.id == p.id || c.postal != p.postal {
+			if c.id == p.id {
 				continue
 			}
 			for _, k := range keysOf(c) {

@@ -39,3 +39,23 @@ func TestLookAlikesWithUmlautsInNamesOfSeveralWords(t *testing.T) {
 		}
 	}
 }
+
+// A postal code is one however it is spaced or cased ("1015 CJ", "1015cj"), as the
+// name-and-address match of screening folds it: two records of Jan de Vries at one Dutch
+// address are look-alikes both ways, as the blacklist would match the one by the other.
+func TestLookAlikesWithAPostalCodeWrittenTwoWays(t *testing.T) {
+	s := apptest.Start(t)
+	a := create(t, s, map[string]any{"givenName": "Jan", "familyName": "de Vries",
+		"address": map[string]any{"street": "Keizersgracht 12", "postalCode": "1015 CJ", "city": "Amsterdam", "country": "NL"}})
+	b := create(t, s, map[string]any{"givenName": "Jan", "familyName": "de Vries",
+		"address": map[string]any{"street": "Keizersgracht 12", "postalCode": "1015cj", "city": "Amsterdam", "country": "Niederlande"}})
+	for _, c := range [][2]string{{a, b}, {b, a}} {
+		var q struct {
+			Contact struct{ PossibleDuplicates []struct{ ID string } }
+		}
+		s.MustAdmin(t, &q, `query($id: ID!) { contact(id: $id) { possibleDuplicates { id } } }`, map[string]any{"id": c[0]})
+		if !slices.ContainsFunc(q.Contact.PossibleDuplicates, func(d struct{ ID string }) bool { return d.ID == c[1] }) {
+			t.Errorf("postal codes 1015 CJ and 1015cj at one address: possibleDuplicates of %s = %v, want %s", c[0], q.Contact.PossibleDuplicates, c[1])
+		}
+	}
+}

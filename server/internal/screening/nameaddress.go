@@ -38,6 +38,11 @@ func NameAddressKeys(familyName, givenName, postalCode, street string) []string 
 	return keys
 }
 
+// PostalKey is a postal code as the name-and-address keys hold it: case, spaces and dashes do
+// not count ("1015 CJ" is "1015cj"). SQL that narrows records by postal code compares
+// store.PostalKeySQL of the column with it.
+func PostalKey(code string) string { return fold(code) }
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

@@ -118,3 +118,9 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// PostalKeySQL is the SQL of screening.PostalKey of a postal code column: lower-case, only its
+// letters and digits (a stored postal code holds nothing else but spaces and dashes).
+func PostalKeySQL(column string) string {
+	return `regexp_replace(lower(` + column + `), '[^a-z0-9]', '', 'g')`
+}
