@@ -70,7 +70,8 @@ func (f *heldFilter) mayHold(rows []*staged) []string {
 	}
 	var out []string
 	for _, r := range rows {
-		for _, k := range r.dedupeKeys {
+		keys, _, _ := r.person()
+		for _, k := range keys {
 			if _, ok := f.keys[maphash.String(f.seed, k)]; ok {
 				out = append(out, k)
 			}
@@ -138,15 +139,18 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 	for _, r := range b.rows {
 		emails = append(emails, r.emailsNorm...)
 		phones = append(phones, r.phones...)
-		for _, hs := range [2][][]byte{r.hashes, r.kinHashes} {
-			if filter == nil {
-				hashes = append(hashes, hs...)
-				continue
-			}
-			for _, h := range hs {
-				if filter.mayContain(h) {
-					hashes = append(hashes, h)
-				}
+		for _, k := range r.kin {
+			emails = append(emails, k.emailsNorm...)
+			phones = append(phones, k.phones...)
+		}
+		hs := r.screened()
+		if filter == nil {
+			hashes = append(hashes, hs...)
+			continue
+		}
+		for _, h := range hs {
+			if filter.mayContain(h) {
+				hashes = append(hashes, h)
 			}
 		}
 	}
@@ -191,7 +195,8 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		if len(found) == 0 {
 			return false
 		}
-		for _, k := range r.dedupeKeys {
+		keys, _, _ := r.person()
+		for _, k := range keys {
 			if _, ok := found[k]; ok {
 				return true
 			}

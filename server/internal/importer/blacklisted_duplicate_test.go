@@ -1,7 +1,9 @@
 package importer_test
 
 import (
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +105,59 @@ func TestTwoRowsOfOnePersonAreHeldWhicheverHoldsTheBlacklistedPhone(t *testing.T
 			s.MustAdmin(t, &decided, decide, map[string]any{"job": j.ID, "line": 2, "accept": true, "reason": "Kundin hat per Brief neu eingewilligt"})
 			if d := decided.DecideImportRow; d.Inserted != 1 || d.Status != "DONE" {
 				t.Fatalf("after the acceptance: %+v", d)
+			}
+		})
+	}
+}
+
+// Her later row of the file can name the record she is known by: Erika Testfrau left the
+// newsletter through her record's link (which revokes it); a fair's file, imported into that
+// list with "ja", has her new e-mail in two spellings, once with her known phone. Whichever
+// row comes first, both are duplicates of her record: no new record of hers gets the
+// newsletter or the list, and the problem names the purpose by its key.
+func TestHerRowsOfAFileAreDuplicatesOfHerRecordWhicheverNamesIt(t *testing.T) {
+	for name, file := range map[string]string{
+		"phone row first": "Vorname;Nachname;E-Mail;Telefon;Einwilligung\r\n" +
+			"Erika;Testfrau;Erika.Neu@example.test;030 1234567;ja\r\n" +
+			"Erika;Testfrau;erika.neu+messe@example.test;;ja\r\n",
+		"phone row second": "Vorname;Nachname;E-Mail;Telefon;Einwilligung\r\n" +
+			"Erika;Testfrau;erika.neu+messe@example.test;;ja\r\n" +
+			"Erika;Testfrau;Erika.Neu@example.test;030 1234567;ja\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := apptest.Start(t)
+			s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+			s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "Newsletter", purposeKey: "newsletter"}) { id } }`, nil)
+			var a struct {
+				CreateContact struct{ Contact struct{ ID string } }
+			}
+			s.MustAdmin(t, &a, `mutation { createContact(input: {givenName: "Erika", familyName: "Testfrau", emails: ["erika.testfrau@example.test"], phones: ["+49 30 1234567"]}) { contact { id } } }`, nil)
+			id := a.CreateContact.Contact.ID
+			s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": id})
+			s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form", evidence: "form v3"}) { id } }`, map[string]any{"c": id})
+			var link struct{ UnsubscribeLink string }
+			s.MustAdmin(t, &link, `query($c: ID!) { unsubscribeLink(contactId: $c, listKey: "news") }`, map[string]any{"c": id})
+			if code := apptest.OneClick(t, link.UnsubscribeLink); code != http.StatusOK {
+				t.Fatalf("one-click POST: status %d", code)
+			}
+
+			var started struct{ StartImport job }
+			upload(t, s.URL, apptest.AdminToken, startImport, map[string]any{"list": "news"}, "messe.csv", []byte(file)).Decode(t, &started)
+			j := waitJob(t, s, started.StartImport.ID)
+			if j.Inserted != 0 || j.Duplicates != 2 {
+				t.Errorf("inserted/duplicates = %d/%d, want 0/2: both rows are her, known by her phone", j.Inserted, j.Duplicates)
+			}
+			if len(j.Problems) != 1 || j.Problems[0].Code != "CONSENT_REVOKED_LATER" || !strings.Contains(j.Problems[0].Message, `purpose "newsletter"`) {
+				t.Errorf("problems %+v, want one CONSENT_REVOKED_LATER naming purpose \"newsletter\"", j.Problems)
+			}
+			var r struct {
+				Recipients struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
+			s.MustAdmin(t, &r, `{ recipients(listKey: "news") { edges { node { id } } } }`, nil)
+			if len(r.Recipients.Edges) != 0 {
+				t.Errorf("recipients after she left the list and the fair's file was imported: %+v", r.Recipients.Edges)
 			}
 		})
 	}

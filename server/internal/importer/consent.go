@@ -124,18 +124,28 @@ type importEvidence struct {
 type consentJob struct {
 	id, byID, byName string
 	purposes         map[string]string // key → id of the keys the batch names (listPurpose: the list's)
+	listPurposeKey   string            // the key of the list's purpose, which a yes names
+}
+
+// purposeKey is the key of the purpose a row's consent names, as the uploader knows it.
+func (j *consentJob) purposeKey(r *staged) string {
+	if r.consent.purposeKey == listPurpose {
+		return j.listPurposeKey
+	}
+	return r.consent.purposeKey
 }
 
 func loadConsentJob(ctx context.Context, tx pgx.Tx, jobID string, keys []string) (*consentJob, error) {
 	j := &consentJob{id: jobID, purposes: map[string]string{}}
-	var listPurposeID *string
-	if err := tx.QueryRow(ctx, `SELECT j.created_by_id, j.created_by_name, l.purpose_id
-		FROM import_jobs j LEFT JOIN distribution_lists l ON l.id = j.list_id WHERE j.id = $1`, jobID).
-		Scan(&j.byID, &j.byName, &listPurposeID); err != nil {
+	var listPurposeID, listPurposeKey *string
+	if err := tx.QueryRow(ctx, `SELECT j.created_by_id, j.created_by_name, l.purpose_id, p.key
+		FROM import_jobs j LEFT JOIN distribution_lists l ON l.id = j.list_id LEFT JOIN purposes p ON p.id = l.purpose_id
+		WHERE j.id = $1`, jobID).
+		Scan(&j.byID, &j.byName, &listPurposeID, &listPurposeKey); err != nil {
 		return nil, fmt.Errorf("consent stage: job: %w", err)
 	}
 	if listPurposeID != nil {
-		j.purposes[listPurpose] = *listPurposeID
+		j.purposes[listPurpose], j.listPurposeKey = *listPurposeID, *listPurposeKey
 	}
 	rows, err := tx.Query(ctx, `SELECT key, id FROM purposes WHERE key = ANY($1)`, keys)
 	if err != nil {
@@ -224,7 +234,7 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 		if !ok {
 			continue
 		}
-		more, err := grantsForExisting(ctx, tx, b, r, pid, j.evidence(r))
+		more, err := grantsForExisting(ctx, tx, b, r, pid, j.purposeKey(r), j.evidence(r))
 		if err != nil {
 			return err
 		}
@@ -252,10 +262,11 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 // contact a blacklist entry blocks (consent.Blocked). The person is
 // every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
 // a record entered after the revocation on another one is that person too.
-func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, evidence string) ([]grant, error) {
+func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, purposeKey, evidence string) ([]grant, error) {
+	_, emails, phones := r.person() // her later rows of the file (their duplicates) may name her records
 	rows, err := tx.Query(ctx, `SELECT c.id::text FROM contacts c WHERE c.id IN (SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
 			UNION SELECT contact_id FROM contact_phones WHERE number = ANY($2::text[]))
-		ORDER BY c.id FOR NO KEY UPDATE OF c`, r.emailsNorm, r.phones)
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, emails, phones)
 	if err != nil {
 		return nil, fmt.Errorf("consent stage: existing contacts: %w", err)
 	}
@@ -280,13 +291,13 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 		switch {
 		case slices.Contains(blocked, id):
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonContactBlocked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
-				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", id, r.consent.purposeKey)})
+				"a blacklist entry (objection, restriction or erasure) blocks the contact; only the person's own confirmed sign-up brings her back", id, purposeKey)})
 		case revokedAt != nil && r.consent.givenAt == nil:
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
-				"the person revoked it on %s and the file gives no consent date", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})
+				"the person revoked it on %s and the file gives no consent date", id, purposeKey, revokedAt.UTC().Format(time.DateOnly))})
 		case revokedAt != nil && revokedAt.After(*r.consent.givenAt):
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
-				"the person revoked it on %s, after the consent date in the file", id, r.consent.purposeKey, revokedAt.UTC().Format(time.DateOnly))})
+				"the person revoked it on %s, after the consent date in the file", id, purposeKey, revokedAt.UTC().Format(time.DateOnly))})
 		default:
 			out = append(out, grant{id, purposeID, r.consent.givenAt, evidence})
 		}

@@ -25,7 +25,7 @@ type staged struct {
 	sortKey, searchText               string
 	dedupeKeys                        []string // store.HeldKeys
 	hashes                            [][]byte
-	kinHashes                         [][]byte      // of later rows of the batch sharing an e-mail or phone with it (screened with it, not written)
+	kin                               []*staged     // later rows of the batch sharing an e-mail or phone with it: her, and not written
 	consent                           *consentClaim // the consent columns (consent.go), nil when empty
 }
 
@@ -112,11 +112,27 @@ func column(field string) string {
 	return field
 }
 
-// screened are the hashes the row is screened with: its own and those of the later rows of the
-// file that are the same person by an e-mail or phone (kinHashes).
+// screened are the hashes the row is screened with: its own and those of its kin, the later
+// rows of the file that are the same person by an e-mail or phone.
 func (s *staged) screened() [][]byte {
-	if len(s.kinHashes) == 0 {
+	if len(s.kin) == 0 {
 		return s.hashes
 	}
-	return slices.Concat(s.hashes, s.kinHashes)
+	out := slices.Clone(s.hashes)
+	for _, k := range s.kin {
+		out = append(out, k.hashes...)
+	}
+	return out
+}
+
+// person is what the row and its kin say of her: every dedupe key, normalised e-mail and phone.
+func (s *staged) person() (keys, emails, phones []string) {
+	if len(s.kin) == 0 {
+		return s.dedupeKeys, s.emailsNorm, s.phones
+	}
+	keys, emails, phones = slices.Clone(s.dedupeKeys), slices.Clone(s.emailsNorm), slices.Clone(s.phones)
+	for _, k := range s.kin {
+		keys, emails, phones = append(keys, k.dedupeKeys...), append(emails, k.emailsNorm...), append(phones, k.phones...)
+	}
+	return keys, emails, phones
 }

@@ -531,11 +531,12 @@ func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, 
 			if dup {
 				b.dupes++
 				// The file gives the two rows as one person: her earlier row in this batch is
-				// screened with this one's identifiers too, so that a blacklisted phone in her
-				// second row holds her first, as it would had the rows come the other way round.
+				// screened and looked up with this one's identifiers too (staged.kin), so that a
+				// blacklisted phone in her second row holds her first, and a phone of an existing
+				// contact makes it a duplicate of hers, as had the rows come the other way round.
 				for _, k := range p.dedupeKeys {
 					if r := first[k]; r != nil {
-						r.kinHashes = append(r.kinHashes, p.hashes...)
+						r.kin = append(r.kin, p)
 						break
 					}
 				}
