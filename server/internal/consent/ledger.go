@@ -438,7 +438,8 @@ func (s *Service) consentsOf(ctx context.Context, contactIDs []string, out [][]*
 	return nil
 }
 
-// ConsentProof returns the person's whole ledger, oldest first (Art. 7(1) GDPR).
+// ConsentProof returns the person's whole ledger, oldest first (Art. 7(1) GDPR). A merged
+// record's id answers for the record it went into, which holds its events since the merge.
 func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
@@ -448,11 +449,15 @@ func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.
 	}
 	var out []*model.ConsentEvent
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		if err := contactExists(ctx, tx, contactID); err != nil {
+		// the id the newsletter software or her old ticket holds, as for auditTrail and the export
+		id, err := store.Survivor(ctx, tx, contactID)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = ledgerOf(ctx, tx, contactID)
+		if err := contactExists(ctx, tx, id); err != nil {
+			return err
+		}
+		out, err = ledgerOf(ctx, tx, id)
 		return err
 	})
 	if err != nil {
