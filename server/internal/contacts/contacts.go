@@ -259,9 +259,10 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		}
 		return &model.ContactPayload{Screening: scr, Duplicates: []*model.Contact{}}, nil
 	}
+	wasBlocked := true // a new record is known to no one yet: nothing to announce
 	if id == "" {
 		id, err = insert(ctx, tx, s.screener, f)
-	} else {
+	} else if wasBlocked, err = blocked(ctx, tx, id); err == nil {
 		err = update(ctx, tx, s.screener, id, f)
 	}
 	if err != nil {
@@ -271,6 +272,9 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		return nil, err
 	}
 	if err := consent.JoinPerson(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	if err := announceBlocked(ctx, tx, id, wasBlocked); err != nil {
 		return nil, err
 	}
 	rec := store.AuditRecord{Operation: op, TargetID: id, ContactID: id, Outcome: "ok"}

@@ -51,6 +51,10 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 			return err
 		}
 		into, from := all[0], all[1:]
+		wasBlocked, err := blocked(ctx, tx, intoID)
+		if err != nil {
+			return err
+		}
 		if err := takeOver(ctx, tx, into, from); err != nil {
 			return err
 		}
@@ -99,6 +103,10 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		// The survivor holds the merged records' e-mails and phones now: the person they join
 		// says no through it, and it through them, as after updateContact.
 		if err := consent.JoinPerson(ctx, tx, intoID); err != nil {
+			return err
+		}
+		// a merged record's blacklisted phone or restriction blocks the survivor from now on
+		if err := announceBlocked(ctx, tx, intoID, wasBlocked); err != nil {
 			return err
 		}
 		// Ids only: the audit text names no e-mail, phone or name.

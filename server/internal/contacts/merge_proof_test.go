@@ -24,10 +24,14 @@ func TestConsentProofOfAMergedRecordAnswersForTheSurvivor(t *testing.T) {
 	s.MustAdmin(t, &struct{}{}, mergeContacts, map[string]any{"into": marketing, "from": []string{sales}, "reason": "dieselbe Person, Dienstadresse"})
 
 	const proof = `query($id: ID!) { consentProof(contactId: $id) { status source } }`
-	var into struct{ ConsentProof []struct{ Status, Source string } }
+	var into struct {
+		ConsentProof []struct{ Status, Source string }
+	}
 	s.MustAdmin(t, &into, proof, map[string]any{"id": marketing})
 	res := s.Admin(t, proof, map[string]any{"id": sales})
-	var old struct{ ConsentProof []struct{ Status, Source string } }
+	var old struct {
+		ConsentProof []struct{ Status, Source string }
+	}
 	if len(res.Errors) == 0 {
 		res.Decode(t, &old)
 	}
