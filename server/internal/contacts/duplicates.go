@@ -22,8 +22,10 @@ const maxDuplicates = 20
 const maxLookAlikeCandidates = 5000
 
 // PossibleDuplicatesOf returns, per contact id and in order, the other live records that may
-// be the same person: sharing a normalised e-mail or phone, or a name-and-address key (the
-// matching of screening: family name, given name, postal code, street and number, folded).
+// be the same person: the person's records (store.SamePerson: sharing a normalised e-mail or
+// phone with it, transitively), those sharing one directly where identifiers are shared far
+// beyond one person, and those sharing a name-and-address key (the matching of screening:
+// family name, given name, postal code, street and number, folded).
 // Merged and erased records are gone from contacts and so never listed.
 func (s *Service) PossibleDuplicatesOf(ctx context.Context, ids []string) ([][]*model.Contact, []error) {
 	out := make([][]*model.Contact, len(ids))
@@ -58,6 +60,20 @@ func (s *Service) possibleDuplicates(ctx context.Context, ids []string, out [][]
 	var of, dup string
 	if _, err := pgx.ForEachRow(rows, []any{&of, &dup}, func() error { add(of, dup); return nil }); err != nil {
 		return fmt.Errorf("same identifiers: %w", err)
+	}
+	// The person (store.SamePerson) reaches further, through records that share an identifier
+	// with one that shares another with this one: her revocation, erasure and objection take
+	// them too, so staff see them here, to merge.
+	for _, id := range ids {
+		person, whole, err := store.PersonOrRecord(ctx, s.db.Pool, id, nil)
+		if err != nil {
+			return fmt.Errorf("the person: %w", err)
+		}
+		if whole {
+			for _, o := range person {
+				add(id, o)
+			}
+		}
 	}
 	if err := s.lookAlikes(ctx, ids, add); err != nil {
 		return err
