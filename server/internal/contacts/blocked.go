@@ -23,6 +23,10 @@ func announceBlocked(ctx context.Context, tx pgx.Tx, id string, before bool) err
 	if before {
 		return nil
 	}
+	// most writes leave a record unblocked: one index probe, not the entries' join
+	if now, err := blocked(ctx, tx, id); err != nil || !now {
+		return err
+	}
 	entries, err := store.EntriesBlocking(ctx, tx, id)
 	if err != nil || len(entries) == 0 {
 		return err
