@@ -153,7 +153,7 @@ type Events interface {
 // Requests keeps the register of data-subject requests (Art. 15–21 GDPR) and their deadlines.
 type Requests interface {
 	FileRequest(ctx context.Context, in model.RequestInput) (*model.DataSubjectRequest, error)
-	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (*model.DataSubjectRequest, error)
 	// CompleteRequest does what the request asks (erasure, export) and closes it.
 	// keep names records that are someone else (eraseContact's keep; left out of an export);
 	// checked the records a RECTIFICATION request's person was corrected or checked on.

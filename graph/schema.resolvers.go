@@ -128,8 +128,8 @@ func (r *mutationResolver) FileRequest(ctx context.Context, input model.RequestI
 	return r.svc.Requests.FileRequest(ctx, input)
 }
 
-func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
-	return r.svc.Requests.ExtendRequest(ctx, id, until, reason)
+func (r *mutationResolver) ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (*model.DataSubjectRequest, error) {
+	return r.svc.Requests.ExtendRequest(ctx, id, until, reason, toldAt)
 }
 
 func (r *mutationResolver) CompleteRequest(ctx context.Context, id string, outcome string, keep []string, checked []string) (*model.DataSubjectRequest, error) {

@@ -28,6 +28,7 @@ const (
 	ReasonRequestFiled        Reason = "REQUEST_ALREADY_FILED"         // an open request of the kind, person, day and channel exists: filed once
 	ReasonExtensionNotLater   Reason = "EXTENSION_NOT_LATER"           // an extension that does not move the deadline later
 	ReasonExtensionTooLong    Reason = "EXTENSION_BEYOND_THREE_MONTHS" // an extension past three months after arrival
+	ReasonExtensionToldLate   Reason = "EXTENSION_TOLD_TOO_LATE"       // an extension the person was told of after the month (Art. 12(3)), in the future or before arrival
 	ReasonAccessRequestOpen   Reason = "ACCESS_REQUEST_OPEN"           // erasure refused while an access request of the person is open
 	ReasonRetentionOutOfRange Reason = "RETENTION_OUT_OF_RANGE"        // retentionMonths below 0 or above 1200
 	ReasonRecordsNotChecked   Reason = "RECORDS_NOT_CHECKED"           // a rectification completed while records of the person are not named as checked

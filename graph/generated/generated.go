@@ -181,6 +181,7 @@ type ComplexityRoot struct {
 		Export          func(childComplexity int) int
 		ExtendedTo      func(childComplexity int) int
 		ExtensionReason func(childComplexity int) int
+		ExtensionToldAt func(childComplexity int) int
 		HandedOverAt    func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
@@ -284,7 +285,7 @@ type ComplexityRoot struct {
 		DecideImportRow  func(childComplexity int, jobID string, line int, accept bool, reason *string) int
 		DeleteWebhook    func(childComplexity int, id string) int
 		EraseContact     func(childComplexity int, id string, reason string, keep []string) int
-		ExtendRequest    func(childComplexity int, id string, until time.Time, reason string) int
+		ExtendRequest    func(childComplexity int, id string, until time.Time, reason string, toldAt *time.Time) int
 		FileRequest      func(childComplexity int, input model.RequestInput) int
 		MergeContacts    func(childComplexity int, intoID string, fromIds []string, reason string) int
 		PreviewImport    func(childComplexity int, file graphql.Upload) int
@@ -462,7 +463,7 @@ type MutationResolver interface {
 	AddConsentText(ctx context.Context, purposeKey string, text string) (*model.ConsentText, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUp, error)
 	FileRequest(ctx context.Context, input model.RequestInput) (*model.DataSubjectRequest, error)
-	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (*model.DataSubjectRequest, error)
 	CompleteRequest(ctx context.Context, id string, outcome string, keep []string, checked []string) (*model.DataSubjectRequest, error)
 	RejectRequest(ctx context.Context, id string, reason string) (*model.DataSubjectRequest, error)
 	ApplyRetention(ctx context.Context, dryRun bool) (*model.RetentionReport, error)
@@ -1063,6 +1064,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSubjectRequest.ExtensionReason(childComplexity), true
+	case "DataSubjectRequest.extensionToldAt":
+		if e.ComplexityRoot.DataSubjectRequest.ExtensionToldAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSubjectRequest.ExtensionToldAt(childComplexity), true
 	case "DataSubjectRequest.handedOverAt":
 		if e.ComplexityRoot.DataSubjectRequest.HandedOverAt == nil {
 			break
@@ -1618,7 +1625,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ExtendRequest(childComplexity, args["id"].(string), args["until"].(time.Time), args["reason"].(string)), true
+		return e.ComplexityRoot.Mutation.ExtendRequest(childComplexity, args["id"].(string), args["until"].(time.Time), args["reason"].(string), args["toldAt"].(*time.Time)), true
 	case "Mutation.fileRequest":
 		if e.ComplexityRoot.Mutation.FileRequest == nil {
 			break
@@ -2816,6 +2823,8 @@ type DataSubjectRequest {
   outcome: String
   "Why the deadline was extended."
   extensionReason: String
+  "When the person was told of the (last) extension, as extendRequest recorded it; null for extensions recorded before it was kept."
+  extensionToldAt: Time
   "ACCESS and PORTABILITY: when the subject export was handed over (on completion)."
   handedOverAt: Time
   "ACCESS and PORTABILITY: the subject export as JSON, only in the answer of completeRequest (it is not kept)."
@@ -2933,8 +2942,15 @@ type Mutation {
   nothing is filed twice.
   """
   fileRequest(input: RequestInput!): DataSubjectRequest! @hasRole(roles: [STAFF])
-  "Extends the deadline, to at most three months after the request arrived."
-  extendRequest(id: ID!, until: Time!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
+  """
+  Extends the deadline, to at most three months after the request arrived. toldAt is when the
+  person was told of the extension and its reasons (defaults to now): Art. 12(3) GDPR asks for
+  that within one month of receipt, so a toldAt after the request's dueAt is refused with
+  BAD_USER_INPUT EXTENSION_TOLD_TOO_LATE (at toldAt, or at id when toldAt is not given), as is
+  one in the future or before the request arrived; nothing changes. A second extension is
+  bound by the same month.
+  """
+  extendRequest(id: ID!, until: Time!, reason: String!, toldAt: Time): DataSubjectRequest! @hasRole(roles: [ADMIN])
   "Does what the request asks and closes it as DONE. ERASURE erases every record of the person, OBJECTION and RESTRICTION block them (as blacklistContact; the outcome is the entry's reason), ACCESS and PORTABILITY export them (see subjectAccessExport); keep names records that are someone else (a family's shared phone): an erasure keeps them without the shared identifiers, as eraseContact's keep, a block leaves them and the identifiers they hold out, an export leaves them out. RECTIFICATION holds for the person too: checked names the records staff corrected or checked (see personRecords); the record the request names counts as checked, and every other record of the person (not through keep) must be named, else BAD_USER_INPUT RECORDS_NOT_CHECKED on checked (a record in checked that is not the person's: NOT_A_RECORD_OF_THE_PERSON); the audit names the records checked and kept. checked is ignored for other kinds."
   completeRequest(id: ID!, outcome: String!, keep: [ID!], checked: [ID!]): DataSubjectRequest! @hasRole(roles: [ADMIN])
   rejectRequest(id: ID!, reason: String!): DataSubjectRequest! @hasRole(roles: [ADMIN])
@@ -3248,6 +3264,8 @@ func (ec *executionContext) childFields_DataSubjectRequest(ctx context.Context, 
 		return ec.fieldContext_DataSubjectRequest_outcome(ctx, field)
 	case "extensionReason":
 		return ec.fieldContext_DataSubjectRequest_extensionReason(ctx, field)
+	case "extensionToldAt":
+		return ec.fieldContext_DataSubjectRequest_extensionToldAt(ctx, field)
 	case "handedOverAt":
 		return ec.fieldContext_DataSubjectRequest_handedOverAt(ctx, field)
 	case "export":
@@ -4129,6 +4147,14 @@ func (ec *executionContext) field_Mutation_extendRequest_args(ctx context.Contex
 		return nil, err
 	}
 	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "toldAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toldAt"] = arg3
 	return args, nil
 }
 
@@ -7162,6 +7188,29 @@ func (ec *executionContext) fieldContext_DataSubjectRequest_extensionReason(_ co
 	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "String")
 }
 
+func (ec *executionContext) _DataSubjectRequest_extensionToldAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSubjectRequest_extensionToldAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtensionToldAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSubjectRequest_extensionToldAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSubjectRequest", field, false, false, "Time")
+}
+
 func (ec *executionContext) _DataSubjectRequest_handedOverAt(ctx context.Context, field graphql.CollectedField, obj *model.DataSubjectRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9448,7 +9497,7 @@ func (ec *executionContext) _Mutation_extendRequest(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ExtendRequest(ctx, fc.Args["id"].(string), fc.Args["until"].(time.Time), fc.Args["reason"].(string))
+			return ec.Resolvers.Mutation().ExtendRequest(ctx, fc.Args["id"].(string), fc.Args["until"].(time.Time), fc.Args["reason"].(string), fc.Args["toldAt"].(*time.Time))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -15807,6 +15856,11 @@ func (ec *executionContext) _DataSubjectRequest(ctx context.Context, sel ast.Sel
 			}
 		case "extensionReason":
 			out.Values[i] = ec._DataSubjectRequest_extensionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensionToldAt":
+			out.Values[i] = ec._DataSubjectRequest_extensionToldAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -80,6 +80,7 @@ type DataSubjectRequest struct {
 	ClosedAt        *time.Time    `json:"closedAt,omitempty"`
 	Outcome         *string       `json:"outcome,omitempty"`
 	ExtensionReason *string       `json:"extensionReason,omitempty"`
+	ExtensionToldAt *time.Time    `json:"extensionToldAt,omitempty"`
 	HandedOverAt    *time.Time    `json:"handedOverAt,omitempty"`
 	Export          *string       `json:"export,omitempty"`
 }

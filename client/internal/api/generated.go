@@ -244,6 +244,9 @@ func (v *CompletedRequest) GetDueAt() time.Time { return v.RequestFields.DueAt }
 // GetExtendedTo returns CompletedRequest.ExtendedTo, and is useful for accessing the field via an interface.
 func (v *CompletedRequest) GetExtendedTo() *time.Time { return v.RequestFields.ExtendedTo }
 
+// GetExtensionToldAt returns CompletedRequest.ExtensionToldAt, and is useful for accessing the field via an interface.
+func (v *CompletedRequest) GetExtensionToldAt() *time.Time { return v.RequestFields.ExtensionToldAt }
+
 // GetChannel returns CompletedRequest.Channel, and is useful for accessing the field via an interface.
 func (v *CompletedRequest) GetChannel() string { return v.RequestFields.Channel }
 
@@ -299,6 +302,8 @@ type __premarshalCompletedRequest struct {
 
 	ExtendedTo *time.Time `json:"extendedTo"`
 
+	ExtensionToldAt *time.Time `json:"extensionToldAt"`
+
 	Channel string `json:"channel"`
 
 	Note *string `json:"note"`
@@ -328,6 +333,7 @@ func (v *CompletedRequest) __premarshalJSON() (*__premarshalCompletedRequest, er
 	retval.ReceivedAt = v.RequestFields.ReceivedAt
 	retval.DueAt = v.RequestFields.DueAt
 	retval.ExtendedTo = v.RequestFields.ExtendedTo
+	retval.ExtensionToldAt = v.RequestFields.ExtensionToldAt
 	retval.Channel = v.RequestFields.Channel
 	retval.Note = v.RequestFields.Note
 	retval.ClosedAt = v.RequestFields.ClosedAt
@@ -893,7 +899,12 @@ func (v *ErasureReceipt) GetBlacklistEntry() BlacklistEntryFields { return v.Bla
 
 // ExtendRequestResponse is returned by ExtendRequest on success.
 type ExtendRequestResponse struct {
-	// Extends the deadline, to at most three months after the request arrived.
+	// Extends the deadline, to at most three months after the request arrived. toldAt is when the
+	// person was told of the extension and its reasons (defaults to now): Art. 12(3) GDPR asks for
+	// that within one month of receipt, so a toldAt after the request's dueAt is refused with
+	// BAD_USER_INPUT EXTENSION_TOLD_TOO_LATE (at toldAt, or at id when toldAt is not given), as is
+	// one in the future or before the request arrived; nothing changes. A second extension is
+	// bound by the same month.
 	ExtendRequest RequestFields `json:"extendRequest"`
 }
 
@@ -1723,17 +1734,19 @@ func (v *RemoveFromListResponse) GetRemoveFromList() ContactDetail { return v.Re
 //
 // A data-subject request (Art. 15–21 GDPR) with its deadline (Art. 12(3)).
 type RequestFields struct {
-	Id         string                `json:"id"`
-	Kind       RequestKind           `json:"kind"`
-	Status     RequestStatus         `json:"status"`
-	ReceivedAt time.Time             `json:"receivedAt"`
-	DueAt      time.Time             `json:"dueAt"`
-	ExtendedTo *time.Time            `json:"extendedTo"`
-	Channel    string                `json:"channel"`
-	Note       *string               `json:"note"`
-	ClosedAt   *time.Time            `json:"closedAt"`
-	Outcome    *string               `json:"outcome"`
-	Contact    *RequestFieldsContact `json:"contact"`
+	Id         string        `json:"id"`
+	Kind       RequestKind   `json:"kind"`
+	Status     RequestStatus `json:"status"`
+	ReceivedAt time.Time     `json:"receivedAt"`
+	DueAt      time.Time     `json:"dueAt"`
+	ExtendedTo *time.Time    `json:"extendedTo"`
+	// When the person was told of the (last) extension, as extendRequest recorded it; null for extensions recorded before it was kept.
+	ExtensionToldAt *time.Time            `json:"extensionToldAt"`
+	Channel         string                `json:"channel"`
+	Note            *string               `json:"note"`
+	ClosedAt        *time.Time            `json:"closedAt"`
+	Outcome         *string               `json:"outcome"`
+	Contact         *RequestFieldsContact `json:"contact"`
 }
 
 // GetId returns RequestFields.Id, and is useful for accessing the field via an interface.
@@ -1753,6 +1766,9 @@ func (v *RequestFields) GetDueAt() time.Time { return v.DueAt }
 
 // GetExtendedTo returns RequestFields.ExtendedTo, and is useful for accessing the field via an interface.
 func (v *RequestFields) GetExtendedTo() *time.Time { return v.ExtendedTo }
+
+// GetExtensionToldAt returns RequestFields.ExtensionToldAt, and is useful for accessing the field via an interface.
+func (v *RequestFields) GetExtensionToldAt() *time.Time { return v.ExtensionToldAt }
 
 // GetChannel returns RequestFields.Channel, and is useful for accessing the field via an interface.
 func (v *RequestFields) GetChannel() string { return v.Channel }
@@ -2410,9 +2426,10 @@ func (v *__ErasurePreviewInput) GetId() string { return v.Id }
 
 // __ExtendRequestInput is used internally by genqlient
 type __ExtendRequestInput struct {
-	Id     string    `json:"id"`
-	Until  time.Time `json:"until"`
-	Reason string    `json:"reason"`
+	Id     string     `json:"id"`
+	Until  time.Time  `json:"until"`
+	Reason string     `json:"reason"`
+	ToldAt *time.Time `json:"toldAt"`
 }
 
 // GetId returns __ExtendRequestInput.Id, and is useful for accessing the field via an interface.
@@ -2423,6 +2440,9 @@ func (v *__ExtendRequestInput) GetUntil() time.Time { return v.Until }
 
 // GetReason returns __ExtendRequestInput.Reason, and is useful for accessing the field via an interface.
 func (v *__ExtendRequestInput) GetReason() string { return v.Reason }
+
+// GetToldAt returns __ExtendRequestInput.ToldAt, and is useful for accessing the field via an interface.
+func (v *__ExtendRequestInput) GetToldAt() *time.Time { return v.ToldAt }
 
 // __FileRequestInput is used internally by genqlient
 type __FileRequestInput struct {
@@ -3026,6 +3046,7 @@ fragment RequestFields on DataSubjectRequest {
 	receivedAt
 	dueAt
 	extendedTo
+	extensionToldAt
 	channel
 	note
 	closedAt
@@ -3863,8 +3884,8 @@ func ErasurePreview(
 
 // The mutation executed by ExtendRequest.
 const ExtendRequest_Operation = `
-mutation ExtendRequest ($id: ID!, $until: Time!, $reason: String!) {
-	extendRequest(id: $id, until: $until, reason: $reason) {
+mutation ExtendRequest ($id: ID!, $until: Time!, $reason: String!, $toldAt: Time) {
+	extendRequest(id: $id, until: $until, reason: $reason, toldAt: $toldAt) {
 		... RequestFields
 	}
 }
@@ -3875,6 +3896,7 @@ fragment RequestFields on DataSubjectRequest {
 	receivedAt
 	dueAt
 	extendedTo
+	extensionToldAt
 	channel
 	note
 	closedAt
@@ -3895,6 +3917,7 @@ func ExtendRequest(
 	id string,
 	until time.Time,
 	reason string,
+	toldAt *time.Time,
 ) (data_ *ExtendRequestResponse, err_ error) {
 	req_ := &graphql.Request{
 		OpName: "ExtendRequest",
@@ -3903,6 +3926,7 @@ func ExtendRequest(
 			Id:     id,
 			Until:  until,
 			Reason: reason,
+			ToldAt: toldAt,
 		},
 	}
 
@@ -3932,6 +3956,7 @@ fragment RequestFields on DataSubjectRequest {
 	receivedAt
 	dueAt
 	extendedTo
+	extensionToldAt
 	channel
 	note
 	closedAt
@@ -4910,6 +4935,7 @@ fragment RequestFields on DataSubjectRequest {
 	receivedAt
 	dueAt
 	extendedTo
+	extensionToldAt
 	channel
 	note
 	closedAt
@@ -5117,6 +5143,7 @@ fragment RequestFields on DataSubjectRequest {
 	receivedAt
 	dueAt
 	extendedTo
+	extensionToldAt
 	channel
 	note
 	closedAt

@@ -54,9 +54,11 @@ func (c *Client) CompleteRequest(ctx context.Context, id, outcome string, keep, 
 	return r.CompleteRequest, nil
 }
 
-// ExtendRequest moves the deadline of an open request to the end of the day until (ADMIN).
-func (c *Client) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (RequestFields, error) {
-	r, err := ExtendRequest(ctx, c.gql, id, until, reason)
+// ExtendRequest moves the deadline of an open request to the end of the day until (ADMIN);
+// toldAt is when the person was told of it (nil: now; the server refuses a time after the
+// request's month).
+func (c *Client) ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (RequestFields, error) {
+	r, err := ExtendRequest(ctx, c.gql, id, until, reason, toldAt)
 	if err != nil {
 		return RequestFields{}, c.classify("extendRequest", err)
 	}

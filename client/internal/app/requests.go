@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ type RequestsBackend interface {
 	OpenRequests(ctx context.Context, first int, after string) ([]api.RequestFields, error)
 	CompleteRequest(ctx context.Context, id, outcome string, keep, checked []string) (api.CompletedRequest, error)
 	PersonRecords(ctx context.Context, requestID string) ([]api.PersonRecordFields, error)
-	ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (api.RequestFields, error)
+	ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (api.RequestFields, error)
 	RejectRequest(ctx context.Context, id, reason string) (api.RequestFields, error)
 	ProcessingRecord(ctx context.Context) (string, error)
 }
@@ -42,9 +43,15 @@ func LatestExtension(received time.Time) time.Time {
 	return time.Date(first.Year(), first.Month(), d, 0, 0, 0, 0, time.Local)
 }
 
+// ErrToldFormat: the day the person was told of an extension cannot be read.
+var ErrToldFormat = errors.New("told: not a date")
+
 // ExtendRequest moves the deadline of request id to the day typed (required, see ParseDay),
 // with a reason that must be given; the server refuses more than three months after arrival.
-func ExtendRequest(ctx context.Context, b RequestsBackend, id, until, reason string) (api.RequestFields, error) {
+// told is the day the person was told of the extension, as typed (empty: now); the server
+// refuses a day after the request's month (Art. 12(3) GDPR). A day is sent as its end, or as
+// now when that is earlier, so that the day the request arrived or today is always allowed.
+func ExtendRequest(ctx context.Context, b RequestsBackend, id, until, told, reason string) (api.RequestFields, error) {
 	if strings.TrimSpace(until) == "" {
 		return api.RequestFields{}, ErrMissing{"until"}
 	}
@@ -52,11 +59,23 @@ func ExtendRequest(ctx context.Context, b RequestsBackend, id, until, reason str
 	if err != nil {
 		return api.RequestFields{}, err
 	}
+	var toldAt *time.Time
+	if strings.TrimSpace(told) != "" {
+		d, err := ParseDate(told)
+		if err != nil {
+			return api.RequestFields{}, ErrToldFormat
+		}
+		at := d.AddDate(0, 0, 1).Add(-time.Second)
+		if now := time.Now(); now.Before(at) {
+			at = now
+		}
+		toldAt = &at
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return api.RequestFields{}, ErrMissing{"reason"}
 	}
-	return b.ExtendRequest(ctx, id, day, reason)
+	return b.ExtendRequest(ctx, id, day, reason, toldAt)
 }
 
 // RejectRequest closes request id as rejected with a reason, which must be given.

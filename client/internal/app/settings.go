@@ -212,6 +212,8 @@ func ErrorText(err error, loc Localizer) string {
 		return loc.T("error.givenat.future", data)
 	case errors.Is(err, ErrDayFormat):
 		return loc.T("error.day.format", DayData(loc))
+	case errors.Is(err, ErrToldFormat):
+		return loc.T("error.told.format", DayData(loc))
 	}
 	var missing ErrMissing
 	if errors.As(err, &missing) {

@@ -42,6 +42,7 @@ var serverReasons = []string{
 	"EVIDENCE_AFTER_REVOCATION",     // recordConsent after the person's revocation of the purpose without evidence
 	"EXTENSION_BEYOND_THREE_MONTHS", // an extension past three months after arrival
 	"EXTENSION_NOT_LATER",           // an extension that does not move the deadline later
+	"EXTENSION_TOLD_TOO_LATE",       // an extension the person was told of after the month (Art. 12(3)), in the future or before arrival
 	"GIVEN_AT_IN_FUTURE",            // givenAt lies after now
 	"GIVEN_AT_TOO_OLD",              // givenAt lies more than three years back
 	"IDEMPOTENCY_KEY_FORMAT",        // the header is empty, too long, or not visible ASCII

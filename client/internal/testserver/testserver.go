@@ -6,11 +6,13 @@ package testserver
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -63,9 +65,12 @@ func Run(t testing.TB) *Server {
 		}
 	}
 	buildOnce.Do(func() {
-		// One binary per user, replaced atomically: test runs and packages built in
-		// parallel neither collide nor leave a binary behind per run.
-		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-testserver-%d", os.Getuid()))
+		// One binary per user and source tree, replaced atomically: test runs and packages
+		// built in parallel neither collide nor leave a binary behind per run, and two
+		// checkouts (git worktrees) tested at once do not run each other's server.
+		_, self, _, _ := runtime.Caller(0)
+		tree := crc32.ChecksumIEEE([]byte(filepath.Dir(self)))
+		binPath = filepath.Join(os.TempDir(), fmt.Sprintf("vermerk-testserver-%d-%08x", os.Getuid(), tree))
 		tmp := fmt.Sprintf("%s.%d", binPath, os.Getpid())
 		out, err := exec.Command("go", "build", "-o", tmp, "github.com/vermerk/vermerk/server/cmd/vermerk").CombinedOutput()
 		if err == nil {

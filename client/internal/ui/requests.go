@@ -36,10 +36,12 @@ type RequestsScreen struct {
 	SaveRecord *widget.Button
 
 	// Complete, ExtendDialog and RejectDialog are the reason dialogs while they are open;
-	// Until is the extension's day in ExtendDialog; SaveDialog the file dialog of the record.
+	// Until is the extension's day in ExtendDialog, Told the day the person was told of it
+	// (empty: today); SaveDialog the file dialog of the record.
 	Complete     *ReasonDialog
 	ExtendDialog *ReasonDialog
 	Until        *widget.Entry
+	Told         *widget.Entry
 	RejectDialog *ReasonDialog
 	SaveDialog   *dialog.FileDialog
 	// Rectify lists the person's records in Complete for a RECTIFICATION request.
@@ -179,15 +181,17 @@ func (s *RequestsScreen) AskExtend(i int) {
 	latest := app.LatestExtension(r.ReceivedAt)
 	s.Until = widget.NewEntry()
 	s.Until.SetText(app.TypedDay(latest, s.loc))
+	s.Told = widget.NewEntry()
+	s.Told.SetPlaceHolder(t("requests.extend.told.placeholder"))
 	s.ExtendDialog = showReasonDialog(s.win, reasonSpec{
 		Title: t("requests.extend.title"), Details: s.RowText(i), Confirm: t("requests.extend"),
 		Text:  tf("requests.extend.text", map[string]any{"Latest": s.loc.Date(latest)}),
-		Extra: widget.NewForm(widget.NewFormItem(t("requests.extend.until"), s.Until)),
+		Extra: widget.NewForm(widget.NewFormItem(t("requests.extend.until"), s.Until), widget.NewFormItem(t("requests.extend.told"), s.Told)),
 		OnConfirm: func(reason string) {
-			until, sub := s.Until.Text, &s.ExtendDialog.sub
+			until, told, sub := s.Until.Text, s.Told.Text, &s.ExtendDialog.sub
 			go func() {
 				_, err := app.Submit(sub, func(ctx context.Context) (api.RequestFields, error) {
-					return app.ExtendRequest(ctx, s.b, r.Id, until, reason)
+					return app.ExtendRequest(ctx, s.b, r.Id, until, told, reason)
 				})
 				do(func() { s.closed(s.ExtendDialog, app.ScreenRequestExtend, err, func() { s.ExtendDialog = nil }) })
 			}()

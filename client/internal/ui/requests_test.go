@@ -258,3 +258,52 @@ func TestFileRequestFromContactDetail(t *testing.T) {
 		t.Fatalf("detail status %q", cs.Detail.Status.Text)
 	}
 }
+
+// An overdue request, in German: an extension told today is refused in the dialog's words
+// (Art. 12(3): the person is told within the month), a day typed wrongly in „Mitgeteilt am"
+// says which field, and the day she was told within the month extends it.
+func TestRequestsExtendToldWithinTheMonth(t *testing.T) {
+	e := startE2E(t)
+	ctx := context.Background()
+	erika := e.person(t, "Erika", "Mustermann", []string{"erika.mitgeteilt@example.org"}, nil)
+	received := time.Now().AddDate(0, 0, -40)
+	if _, err := e.c.FileRequest(ctx, api.RequestKindAccess, erika, "Brief", "", received); err != nil {
+		t.Fatal(err)
+	}
+	s := NewRequestsScreen(e.c, e.loc, e.win)
+	e.win.SetContent(s.Object())
+	s.Reload()
+	eventuallyE2E(t, "the request", func() bool { return len(s.Requests()) == 1 })
+	s.List.Select(0)
+	test.Tap(s.Extend)
+	d := s.ExtendDialog
+	if d == nil || s.Told == nil || s.Told.Text != "" {
+		t.Fatalf("extension dialog %v, told %v: want an empty „Mitgeteilt am“ (today)", d, s.Told)
+	}
+	test.Type(d.Reason, "Umfangreiche Unterlagen im Archiv")
+	test.Tap(d.Confirm)
+	want := e.loc.T("reason.EXTENSION_TOLD_TOO_LATE", nil)
+	eventuallyE2E(t, "the refusal of an extension told today", func() bool { return strings.Contains(d.Message.Text, want) })
+	englishLeak(t, "EXTENSION_TOLD_TOO_LATE", d.Message.Text)
+
+	s.Told.SetText("31.02.2026")
+	test.Tap(d.Confirm)
+	eventuallyE2E(t, "the told day's format", func() bool { return strings.Contains(d.Message.Text, "Mitgeteilt am") })
+	if s.ExtendDialog != d || s.Requests()[0].ExtendedTo != nil {
+		t.Fatal("the dialog closed or the request was extended on a refusal")
+	}
+
+	told := received.AddDate(0, 0, 5)
+	s.Told.SetText(told.Format("2.1.2006"))
+	test.Tap(d.Confirm)
+	eventuallyE2E(t, "the extended request", func() bool {
+		return s.ExtendDialog == nil && len(s.Requests()) == 1 && s.Requests()[0].ExtendedTo != nil
+	})
+	r, err := e.c.OpenRequests(ctx, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r) != 1 || r[0].ExtensionToldAt == nil || r[0].ExtensionToldAt.In(time.Local).Format(time.DateOnly) != told.Format(time.DateOnly) {
+		t.Fatalf("requests %+v: want extensionToldAt on %s", r, told.Format(time.DateOnly))
+	}
+}

@@ -124,11 +124,19 @@ func (s *Service) FileRequest(ctx context.Context, in model.RequestInput) (*mode
 }
 
 // ExtendRequest moves the deadline of an open request to the end of the day until, at most
-// three months after the request arrived; the reason is kept and audited.
-func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time, reason string) (*model.DataSubjectRequest, error) {
+// three months after the request arrived; the reason is kept and audited. toldAt (nil: now) is
+// when the person was told of the extension and its reasons: Art. 12(3) GDPR asks for that
+// within one month of receipt, so a toldAt after the request's due date — or in the future, or
+// before it arrived — is refused and nothing changes. It is kept beside the extension.
+func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time, reason string, toldAt *time.Time) (*model.DataSubjectRequest, error) {
 	return s.changeOpen(ctx, "ExtendRequest", id, reason, func(tx pgx.Tx, cur *model.DataSubjectRequest, why string) (*model.DataSubjectRequest, error) {
 		to := EndOfDay(until, s.Location)
 		latest := LatestExtension(cur.ReceivedAt, s.Location)
+		now := time.Now()
+		told, toldField := now, "id"
+		if toldAt != nil {
+			told, toldField = *toldAt, "toldAt"
+		}
 		switch {
 		case !to.After(cur.Deadline()):
 			return nil, apperr.BadInput("until", apperr.ReasonExtensionNotLater,
@@ -137,15 +145,24 @@ func (s *Service) ExtendRequest(ctx context.Context, id string, until time.Time,
 			return nil, apperr.BadInput("until", apperr.ReasonExtensionTooLong,
 				"a deadline may be extended to three months after the request arrived at most, here %s (Art. 12(3) GDPR)",
 				latest.Format(time.DateOnly))
+		case told.After(now):
+			return nil, apperr.BadInput(toldField, apperr.ReasonExtensionToldLate, "toldAt lies in the future")
+		case told.Before(cur.ReceivedAt):
+			return nil, apperr.BadInput(toldField, apperr.ReasonExtensionToldLate,
+				"toldAt lies before the request arrived (%s)", cur.ReceivedAt.In(s.Location).Format(time.DateOnly))
+		case told.After(cur.DueAt):
+			return nil, apperr.BadInput(toldField, apperr.ReasonExtensionToldLate,
+				"the person must be told of an extension within one month of receipt, by the end of %s (Art. 12(3) GDPR); "+
+					"give toldAt if she was told in time", cur.DueAt.In(s.Location).Format(time.DateOnly))
 		}
 		r, err := scanRequest(ctx, tx.QueryRow(ctx, `UPDATE data_subject_requests AS r
-			SET extended_to = $2, extension_reason = $3, due_soon_sent_at = NULL, overdue_sent_at = NULL
-			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why))
+			SET extended_to = $2, extension_reason = $3, extension_told_at = $4, due_soon_sent_at = NULL, overdue_sent_at = NULL
+			WHERE r.id = $1 RETURNING `+requestColumns, id, to, why, told))
 		if err != nil {
 			return nil, err
 		}
 		return r, store.Audit(ctx, tx, store.AuditRecord{Operation: "extendRequest", TargetID: id, ContactID: deref(cur.ContactID),
-			Outcome: "extended to " + to.Format(time.DateOnly), Reason: why})
+			Outcome: "extended to " + to.Format(time.DateOnly) + "; the person told " + told.In(s.Location).Format(time.DateOnly), Reason: why})
 	})
 }
 

@@ -62,7 +62,7 @@ func New(db *store.DB, erase EraseFunc, block BlockFunc, export ExportFunc) *Ser
 const DueSoon = 7 * 24 * time.Hour
 
 const requestColumns = `r.id, r.kind, r.status, r.received_at, r.due_at, r.extended_to, r.contact_id::text,
-	r.channel, r.note, r.closed_at, r.outcome, r.extension_reason, r.handed_over_at, r.quotes_dropped`
+	r.channel, r.note, r.closed_at, r.outcome, r.extension_reason, r.handed_over_at, r.quotes_dropped, r.extension_told_at`
 
 // scanRequest reads a row of requestColumns. A mutation's answer may quote the request's note
 // and channel, which an erasure blanks when they name the person: read with them, the count
@@ -74,7 +74,7 @@ func scanRequest(ctx context.Context, row pgx.Row) (*model.DataSubjectRequest, e
 		dropped      int64
 	)
 	err := row.Scan(&r.ID, &kind, &status, &r.ReceivedAt, &r.DueAt, &r.ExtendedTo, &r.ContactID,
-		&r.Channel, &r.Note, &r.ClosedAt, &r.Outcome, &r.ExtensionReason, &r.HandedOverAt, &dropped)
+		&r.Channel, &r.Note, &r.ClosedAt, &r.Outcome, &r.ExtensionReason, &r.HandedOverAt, &dropped, &r.ExtensionToldAt)
 	if err != nil {
 		return nil, err
 	}

@@ -18,18 +18,18 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 const (
 	createContact = `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`
 	fileRequest   = `mutation($in: RequestInput!) { fileRequest(input: $in) { ` + requestFields + ` } }`
-	extendRequest = `mutation($id: ID!, $until: Time!, $reason: String!) { extendRequest(id: $id, until: $until, reason: $reason) { ` + requestFields + ` } }`
+	extendRequest = `mutation($id: ID!, $until: Time!, $reason: String!, $toldAt: Time) { extendRequest(id: $id, until: $until, reason: $reason, toldAt: $toldAt) { ` + requestFields + ` } }`
 	completeReq   = `mutation($id: ID!, $outcome: String!) { completeRequest(id: $id, outcome: $outcome) { ` + requestFields + ` export } }`
 	rejectReq     = `mutation($id: ID!, $reason: String!) { rejectRequest(id: $id, reason: $reason) { ` + requestFields + ` } }`
 	listRequests  = `query($status: RequestStatus, $overdue: Boolean) { requests(status: $status, overdue: $overdue) { ` + requestFields + ` } }`
-	requestFields = `id kind status receivedAt dueAt extendedTo extensionReason channel note closedAt outcome handedOverAt contact { id }`
+	requestFields = `id kind status receivedAt dueAt extendedTo extensionReason extensionToldAt channel note closedAt outcome handedOverAt contact { id }`
 )
 
 type request struct {
 	ID, Kind, Status, Channel      string
 	ReceivedAt, DueAt              time.Time
 	ExtendedTo, ClosedAt           *time.Time
-	HandedOverAt                   *time.Time
+	HandedOverAt, ExtensionToldAt  *time.Time
 	Note, Outcome, ExtensionReason *string
 	Export                         *string
 	Contact                        *struct{ ID string }
@@ -178,9 +178,30 @@ func TestExtendRequest(t *testing.T) {
 		}
 	}
 
+	// Art. 12(3): the person is told of an extension within the month. Forty days after
+	// arrival an extension told now, in the future or before the request arrived is refused.
 	until := received.AddDate(0, 2, 0)
+	told := received.AddDate(0, 0, 20)
+	for _, tc := range []struct {
+		toldAt any
+		field  string
+	}{
+		{nil, "id"},
+		{time.Now().Add(time.Hour).Format(time.RFC3339), "toldAt"},
+		{received.Add(-time.Hour).Format(time.RFC3339), "toldAt"},
+		{r.DueAt.Add(time.Minute).Format(time.RFC3339), "toldAt"},
+	} {
+		reason, field := badInput(t, s, extendRequest, map[string]any{"id": r.ID, "until": until.Format(time.RFC3339), "reason": "Many records to collect", "toldAt": tc.toldAt})
+		if reason != "EXTENSION_TOLD_TOO_LATE" || field != tc.field {
+			t.Errorf("extension of a request received 40 days ago, told at %v: %s at %s, want EXTENSION_TOLD_TOO_LATE at %s", tc.toldAt, reason, field, tc.field)
+		}
+	}
+	if got := list(t, s, map[string]any{"overdue": true}); len(got) != 1 || got[0].ExtendedTo != nil {
+		t.Fatalf("after refused extensions the request is %+v, want it overdue and not extended", got)
+	}
+
 	var out struct{ ExtendRequest request }
-	s.MustAdmin(t, &out, extendRequest, map[string]any{"id": r.ID, "until": until.Format(time.RFC3339), "reason": "Many records in three systems to collect"})
+	s.MustAdmin(t, &out, extendRequest, map[string]any{"id": r.ID, "until": until.Format(time.RFC3339), "reason": "Many records in three systems to collect", "toldAt": told.Format(time.RFC3339)})
 	ext := out.ExtendRequest
 	if ext.ExtendedTo == nil || !ext.ExtendedTo.Equal(requests.EndOfDay(until, time.Local)) || !ext.DueAt.Equal(r.DueAt) {
 		t.Fatalf("extended: %+v, want extendedTo the end of %s and dueAt unchanged", ext, until.Format(time.DateOnly))
@@ -188,14 +209,30 @@ func TestExtendRequest(t *testing.T) {
 	if ext.ExtensionReason == nil || *ext.ExtensionReason != "Many records in three systems to collect" {
 		t.Fatalf("extension reason: %v", ext.ExtensionReason)
 	}
+	if ext.ExtensionToldAt == nil || !ext.ExtensionToldAt.Equal(told.Truncate(time.Second)) {
+		t.Fatalf("extensionToldAt %v, want %s", ext.ExtensionToldAt, told.Truncate(time.Second))
+	}
 	if got := list(t, s, map[string]any{"overdue": true}); len(got) != 0 {
 		t.Fatalf("extended request still overdue: %+v", got)
 	}
 	// exactly three months is allowed
 	latest := requests.LatestExtension(r.ReceivedAt, time.Local)
-	s.MustAdmin(t, &out, extendRequest, map[string]any{"id": r.ID, "until": latest.Format(time.RFC3339Nano), "reason": "Still collecting"})
+	s.MustAdmin(t, &out, extendRequest, map[string]any{"id": r.ID, "until": latest.Format(time.RFC3339Nano), "reason": "Still collecting", "toldAt": told.Format(time.RFC3339)})
 	if !out.ExtendRequest.ExtendedTo.Equal(latest) {
 		t.Fatalf("extended to %s, want %s", out.ExtendRequest.ExtendedTo, latest)
+	}
+}
+
+// A request extended within its month without toldAt records now as when the person was told.
+func TestExtendRequestToldNow(t *testing.T) {
+	s := apptest.Start(t)
+	id := newContact(t, s, erika)
+	r := file(t, s, map[string]any{"kind": "ACCESS", "contactId": id, "channel": "letter", "receivedAt": time.Now().AddDate(0, 0, -3).Format(time.RFC3339)})
+	before := time.Now().Add(-time.Second)
+	var out struct{ ExtendRequest request }
+	s.MustAdmin(t, &out, extendRequest, map[string]any{"id": r.ID, "until": r.DueAt.AddDate(0, 1, 0).Format(time.RFC3339), "reason": "Many records to collect"})
+	if told := out.ExtendRequest.ExtensionToldAt; told == nil || told.Before(before) || told.After(time.Now()) {
+		t.Fatalf("extensionToldAt %v, want about now", told)
 	}
 }
 
