@@ -154,6 +154,13 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 			}
 		}
 	}
+	for _, r := range b.late {
+		for _, h := range r.hashes {
+			if filter == nil || filter.mayContain(h) {
+				hashes = append(hashes, h)
+			}
+		}
+	}
 	heldKeys := held.mayHold(b.rows)
 
 	found := map[string]struct{}{} // dedupe keys ("e:…", "p:…") of existing contacts and held rows
@@ -204,11 +211,15 @@ func lookup(ctx context.Context, q batchSender, keyIDs []string, jobID string, h
 		return false
 	}
 	// decided afresh: rewrite looks up again a batch an earlier attempt decided (and warned about)
-	b.ins, b.holds, b.warned, b.dupConsents = make([]*staged, 0, len(b.rows)), nil, nil, nil
+	b.ins, b.holds, b.warned, b.dupConsents, b.ties = make([]*staged, 0, len(b.rows)), nil, nil, nil, nil
 	b.dbDupes, b.emails, b.phones = 0, 0, 0
+	for _, r := range b.late {
+		b.ties = appendTie(b.ties, r, matches.Screening(r.hashes), true)
+	}
 	for _, r := range b.rows {
 		if isDup(r) {
 			b.dbDupes++
+			b.ties = appendTie(b.ties, r, matches.Screening(r.screened()), false)
 			switch {
 			case r.consent == nil:
 			case blocksConsent(matches.Screening(r.screened())):
@@ -365,7 +376,7 @@ func (s *Service) rewrite(ctx context.Context, c txBeginner, st *runState, b *ba
 	if err := blacklist.LockShared(ctx, tx, s.keyring); err != nil {
 		return err
 	}
-	if len(b.rows) > 0 {
+	if len(b.rows)+len(b.late) > 0 {
 		if err := lookup(ctx, tx, s.keyring.KeyIDs(), st.id, st.heldKeys, nil, b); err != nil {
 			return err
 		}
@@ -438,11 +449,22 @@ func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch)
 			return err
 		}
 	}
+	tied, err := blockTiedRecords(ctx, tx, st.id, b)
+	if err != nil {
+		return err
+	}
+	warned := b.warned
+	if len(tied) > 0 {
+		// a line that blocked her record says so instead of its consent's warning
+		warned = slices.DeleteFunc(slices.Clone(warned), func(w problem) bool {
+			return slices.ContainsFunc(tied, func(t problem) bool { return t.line == w.line })
+		})
+	}
 	inserted, held, dupes := len(b.ins), len(b.holds), b.dupes+b.dbDupes
 	// a copy: sorted in place in b.problems, the warnings took the place of its problems in a
 	// rewrite after a failed commit
-	problems := slices.Concat(b.problems, b.warned)
-	if len(b.warned) > 0 {
+	problems := slices.Concat(b.problems, warned, tied)
+	if len(warned)+len(tied) > 0 {
 		slices.SortStableFunc(problems, func(a, b problem) int { return a.line - b.line })
 	}
 

@@ -164,6 +164,10 @@ type batch struct {
 	dbDupes        int       // duplicates of existing contacts or of held rows
 	dupConsents    []*staged // of those, the rows that state a consent (consent.go)
 	emails, phones int       // of ins
+	// later rows of a person whose earlier row went to an earlier batch (readStage): dropped
+	// as duplicates, but screened with the batch (lookup), as kin is in one batch
+	late []*staged
+	ties []tie // duplicates whose e-mail or phone matches a blocking entry (lookup; ties.go)
 }
 
 // problem is one problem of a row: its line, stable code (apperr.Reason), the column it
@@ -304,7 +308,7 @@ func (s *Service) lookupStage(ctx, readCtx context.Context, conn *pgx.Conn, st *
 			}
 			recent = recent[1:]
 		}
-		if len(b.rows) > 0 {
+		if len(b.rows)+len(b.late) > 0 {
 			b.lookErr = screenWith.refresh(ctx, conn)
 			if b.lookErr == nil {
 				b.lookErr = lookup(ctx, conn, keyIDs, st.id, st.heldKeys, screenWith.filter, b)
@@ -534,11 +538,18 @@ func (s *Service) readStage(ctx context.Context, rd *csvfile.Reader, after int, 
 				// screened and looked up with this one's identifiers too (staged.kin), so that a
 				// blacklisted phone in her second row holds her first, and a phone of an existing
 				// contact makes it a duplicate of hers, as had the rows come the other way round.
+				kin := false
 				for _, k := range p.dedupeKeys {
 					if r := first[k]; r != nil {
 						r.kin = append(r.kin, p)
+						kin = true
 						break
 					}
+				}
+				if !kin {
+					// her earlier row went to an earlier batch: too late to hold it with this one,
+					// so this one is screened and the records it names answer for it (ties.go)
+					b.late = append(b.late, p)
 				}
 				continue
 			}
