@@ -432,6 +432,9 @@ func begin(ctx context.Context, c txBeginner) (pgx.Tx, error) {
 // progressEvery) a progress event, and commits; the batch before is committed and tx holds
 // consent.BulkTurn.
 func (s *Service) commit(ctx context.Context, tx pgx.Tx, st *runState, b *batch) error {
+	if err := checkStarter(ctx, tx, st); err != nil {
+		return err
+	}
 	if err := recordConsents(ctx, tx, st.id, b); err != nil {
 		return err
 	}

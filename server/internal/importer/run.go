@@ -122,6 +122,7 @@ func (s *Service) tryRun(id string) (done bool, err error) {
 // runState is what a runner knows of its job between batches.
 type runState struct {
 	id, listID string
+	starter    string // the id of the API token that started the job (checkStarter)
 	spool      string
 	size       int64
 	checkpoint int
@@ -235,8 +236,8 @@ func loadState(ctx context.Context, conn *pgxpool.Conn, id string) (*runState, e
 	st := &runState{id: id}
 	var status string
 	var listID *string
-	err := conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held
-		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held)
+	err := conn.QueryRow(ctx, `SELECT status, spool_file, file_size, list_id, checkpoint_line, processed, problem_count, held, created_by_id
+		FROM import_jobs WHERE id = $1`, id).Scan(&status, &st.spool, &st.size, &listID, &st.checkpoint, &st.processed, &st.problems, &st.held, &st.starter)
 	if err != nil || status != "RUNNING" {
 		return nil, err
 	}
@@ -344,6 +345,12 @@ func (s *Service) writeStage(ctx context.Context, conn *pgxpool.Conn, writeConns
 				s.opts.Log.Error("importer: the secret key was rotated; leaving the job to an instance with the new key",
 					"job_id", st.id, "after_line", st.checkpoint)
 				return true, nil
+			}
+			if errors.Is(werr, errStarterRevoked) {
+				s.opts.Log.Warn("importer: the token that started the import was revoked; stopping the job", "job_id", st.id, "after_line", st.checkpoint)
+				return true, s.fail(ctx, conn, st.id, fmt.Sprintf("the API token that started the import was revoked, so the import stopped after line %d; "+
+					"the rows up to there were imported and stay. Start the import again with a valid token to add the rest "+
+					"(rows already imported count as duplicates)", st.checkpoint))
 			}
 			s.opts.Log.Error("importer: writing a batch", "job_id", st.id, "after_line", st.checkpoint, "err", werr)
 			return true, s.fail(ctx, conn, st.id, fmt.Sprintf("an internal error stopped the import after line %d; the rows up to there were imported. "+
