@@ -3,19 +3,17 @@ package blacklist
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/model"
-	"github.com/vermerk/vermerk/server/internal/screening"
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
 // ErasurePreview shows what eraseContact(id) would do, changing nothing: the records that
 // share a normalised e-mail or phone with the contact, directly or through one another (erased
-// with it unless named in keep), and those with the same name-and-address key only
-// (look-alikes, not erased).
+// with it unless named in keep), and the records that look like the person (store.LookAlikes:
+// the same name-and-address key as one of her records, and no identifier shared; not erased).
 func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.ErasurePreview, error) {
 	if err := store.CheckID("id", id); err != nil {
 		return nil, err
@@ -35,14 +33,14 @@ func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.Erasure
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[]) ORDER BY c.sort_key, c.id`, same[1:])
+		if p.SameIdentifiers, err = contactsSorted(ctx, tx, same[1:]); err != nil {
+			return err
+		}
+		alike, err := store.LookAlikes(ctx, tx, [][]string{same})
 		if err != nil {
 			return err
 		}
-		if p.SameIdentifiers, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return store.ScanContact(r) }); err != nil {
-			return err
-		}
-		p.LookAlikes, err = lookAlikes(ctx, tx, c, p.SameIdentifiers)
+		p.LookAlikes, err = contactsSorted(ctx, tx, alike[0])
 		return err
 	})
 	if err != nil {
@@ -51,35 +49,14 @@ func (s *Service) ErasurePreview(ctx context.Context, id string) (*model.Erasure
 	return p, nil
 }
 
-// lookAlikes are the other contacts at c's postal code whose name-and-address key equals one
-// of c's, and that are not among same. (The postal code narrows the candidates; the key is
-// compared in Go, where it is folded.)
-func lookAlikes(ctx context.Context, q store.Querier, c *model.Contact, same []*model.Contact) ([]*model.Contact, error) {
-	out := []*model.Contact{}
-	if c.Address == nil {
-		return out, nil
+// contactsSorted loads the live contacts of ids in the order of the contact list.
+func contactsSorted(ctx context.Context, q store.Querier, ids []string) ([]*model.Contact, error) {
+	if len(ids) == 0 {
+		return []*model.Contact{}, nil
 	}
-	keys := screening.NameAddressKeys(c.FamilyName, c.GivenName, c.Address.PostalCode, c.Address.Street)
-	if len(keys) == 0 {
-		return out, nil
-	}
-	rows, err := q.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.postal_code = $1 AND c.id <> $2
-		ORDER BY c.sort_key, c.id`, c.Address.PostalCode, c.ID)
+	rows, err := q.Query(ctx, `SELECT `+store.ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[]) ORDER BY c.sort_key, c.id`, ids)
 	if err != nil {
 		return nil, err
 	}
-	near, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return store.ScanContact(r) })
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range near {
-		if slices.ContainsFunc(same, func(x *model.Contact) bool { return x.ID == o.ID }) {
-			continue
-		}
-		theirs := screening.NameAddressKeys(o.FamilyName, o.GivenName, o.Address.PostalCode, o.Address.Street)
-		if slices.ContainsFunc(theirs, func(k string) bool { return slices.Contains(keys, k) }) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return store.ScanContact(r) })
 }
