@@ -24,8 +24,12 @@ func (s *Service) Add(ctx context.Context, in model.ContactInput, reason string)
 	reason, err := screening.CheckReason("reason", reason, "write why the person is blocked")
 	if e, ok := apperr.As(err); ok {
 		errs = append(errs, e)
-	} else if err := screening.RefuseMentions("reason", reason, contactInput(in).Candidate()); err != nil {
-		errs = append(errs, err.(*apperr.Error))
+	} else if err := store.RefuseQuoting(ctx, s.db.Pool, "reason", reason, store.Subject{Candidates: []screening.Candidate{contactInput(in).Candidate()}}); err != nil {
+		if e, ok := apperr.As(err); ok {
+			errs = append(errs, e)
+		} else {
+			return nil, fmt.Errorf("blacklist.Add: %w", err)
+		}
 	}
 	ids, err := s.identify("candidate", in)
 	switch l, ok := err.(apperr.List); {
@@ -105,7 +109,11 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 		if err != nil {
 			return err
 		}
-		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(records)...); err != nil {
+		restrict := make([]string, len(records))
+		for i, c := range records {
+			restrict[i] = c.ID
+		}
+		if err := store.RefuseQuoting(ctx, tx, "reason", reason, store.Subject{Records: restrict, Keep: keep}); err != nil {
 			return err
 		}
 		var ids screening.Identifiers
@@ -115,10 +123,6 @@ func (s *Service) BlockPerson(ctx context.Context, contactID, reason string, kee
 		}
 		if ids, err = s.withoutKept(ctx, tx, ids, keep); err != nil {
 			return err
-		}
-		restrict := make([]string, len(records))
-		for i, c := range records {
-			restrict[i] = c.ID
 		}
 		entry, err = s.block(ctx, tx, ids, reason, "blacklistContact", contactID, restrict, restriction)
 		if err != nil || len(keep) == 0 {
@@ -215,6 +219,9 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 		if err := s.lockExclusive(ctx, tx); err != nil {
 			return err
 		}
+		if err := s.refuseQuotingEntry(ctx, tx, reason, id); err != nil {
+			return err
+		}
 		entry, err = ScanEntry(tx.QueryRow(ctx, `UPDATE blacklist_entries e SET removed_at = now()
 			WHERE e.id = $1 AND e.removed_at IS NULL RETURNING `+EntryColumns, id))
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -239,6 +246,29 @@ func (s *Service) Remove(ctx context.Context, id, reason string) (*model.Blackli
 		return nil, fmt.Errorf("blacklist.Remove(%s): %w", id, err)
 	}
 	return entry, nil
+}
+
+// refuseQuotingEntry refuses a reason about the person of entry id that quotes her: a record
+// of hers (store.RefuseQuoting: the records it restricts or blocks, and their persons) or, once
+// she is erased and no record is left to compare with, an e-mail or phone on the blacklist (as
+// the closing texts of her requests are checked; names cannot be recognised from the hashes).
+func (s *Service) refuseQuotingEntry(ctx context.Context, tx pgx.Tx, reason, id string) error {
+	if err := store.RefuseQuoting(ctx, tx, "reason", reason, store.Subject{Entries: []string{id}}); err != nil {
+		return err
+	}
+	quoted := screening.Quoted(reason)
+	if len(quoted.Emails)+len(quoted.Phones) == 0 {
+		return nil
+	}
+	scr, err := s.ScreenTx(ctx, tx, quoted)
+	if err != nil {
+		return fmt.Errorf("screen the reason: %w", err)
+	}
+	if scr.Blocked {
+		return apperr.BadInput("reason", apperr.ReasonHasPersonalData, "the text quotes an e-mail address or phone number on the "+
+			"blacklist (of a person who was erased or objected); it is kept in the audit trail, which holds no personal data, so leave it out")
+	}
+	return nil
 }
 
 // activeEntries is every active entry, for List's count: in the order of the partial index

@@ -79,14 +79,14 @@ func (s *Service) erase(ctx context.Context, tx pgx.Tx, id, reason string, keep 
 		more, _ := s.keyring.Identify(screening.ContactCandidate(c))
 		identifiers = mergeIdentifiers(identifiers, more)
 	}
-	if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(erased)...); err != nil {
-		return nil, err
-	}
-	emails, phones := clearIdentifiers(identifiers)
 	erasedIDs := make([]string, len(erased))
 	for i, c := range erased {
 		erasedIDs[i] = c.ID
 	}
+	if err := store.RefuseQuoting(ctx, tx, "reason", reason, store.Subject{Records: erasedIDs, Keep: keep}); err != nil {
+		return nil, err
+	}
+	emails, phones := clearIdentifiers(identifiers)
 	if refuse != nil {
 		if err := refuse(ctx, tx, erasedIDs); err != nil {
 			return nil, err

@@ -219,17 +219,27 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, op, id string, f fields,
 		return nil, err
 	}
 	cand := candidate(f)
-	if override != nil {
-		if err := screening.RefuseMentions("override.reason", override.Reason, cand); err != nil {
-			return nil, err
-		}
-	}
+	whole := cand
 	if id != "" {
 		cand = restrict(cand, only)
 	}
 	scr, err := s.screener.ScreenTx(ctx, tx, cand)
 	if err != nil {
 		return nil, err
+	}
+	if override != nil {
+		// the reason is about the person entered: what is typed, the record, and the records
+		// of the entries it matches
+		who := store.Subject{Candidates: []screening.Candidate{whole}}
+		if id != "" {
+			who.Records = []string{id}
+		}
+		for _, m := range scr.Matches {
+			who.Entries = append(who.Entries, m.Entry.ID)
+		}
+		if err := store.RefuseQuoting(ctx, tx, "override.reason", override.Reason, who); err != nil {
+			return nil, err
+		}
 	}
 	if id != "" {
 		// The record's person is locked in id order before the record is written (JoinPerson

@@ -47,7 +47,11 @@ func (s *Service) MergeContacts(ctx context.Context, intoID string, fromIDs []st
 		if err != nil {
 			return err
 		}
-		if err := screening.RefuseMentions("reason", reason, screening.ContactCandidates(all)...); err != nil {
+		ids := make([]string, len(all))
+		for i, c := range all {
+			ids[i] = c.ID
+		}
+		if err := store.RefuseQuoting(ctx, tx, "reason", reason, store.Subject{Records: ids}); err != nil {
 			return err
 		}
 		into, from := all[0], all[1:]

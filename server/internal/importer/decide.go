@@ -78,7 +78,9 @@ func (s *Service) Decide(ctx context.Context, jobID string, line int, accept boo
 			return err
 		}
 		person.Emails, person.Phones = emailsNorm, phones
-		if err := screening.RefuseMentions("reason", why, person); err != nil {
+		// the person of the row: what it holds, and the records of the entries it was held for
+		if err := store.RefuseQuoting(ctx, tx, "reason", why, store.Subject{Candidates: []screening.Candidate{person},
+			Entries: append([]string{entryID}, shown...)}); err != nil {
 			return err
 		}
 		heldFor := fmt.Sprintf("blacklist match %s, entry %s", field, entryID)
