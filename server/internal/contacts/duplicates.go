@@ -58,15 +58,13 @@ func (s *Service) possibleDuplicates(ctx context.Context, ids []string, out [][]
 	// The person (store.SamePerson) reaches further, through records that share an identifier
 	// with one that shares another with this one: her revocation, erasure and objection take
 	// them too, so staff see them here, to merge.
-	persons := make([][]string, len(ids))
+	persons, whole, err := store.PersonsOrRecords(ctx, s.db.Pool, ids)
+	if err != nil {
+		return fmt.Errorf("the person: %w", err)
+	}
 	for i, id := range ids {
-		person, whole, err := store.PersonOrRecord(ctx, s.db.Pool, id, nil)
-		if err != nil {
-			return fmt.Errorf("the person: %w", err)
-		}
-		persons[i] = person
-		if whole {
-			for _, o := range person {
+		if whole[i] {
+			for _, o := range persons[i] {
 				add(id, o)
 			}
 		}

@@ -36,3 +36,41 @@ func TestPossibleDuplicatesListTheWholePerson(t *testing.T) {
 		}
 	}
 }
+
+// A page of contacts asks possibleDuplicates of all of them at once (the per-request loader,
+// store.PersonsOrRecords: one statement per step of the search of every person, not a search
+// per contact); each contact's answer is the one it gets asked alone.
+func TestPossibleDuplicatesOfAPageAreThoseOfEachContact(t *testing.T) {
+	s := apptest.Start(t)
+	address := map[string]any{"street": "Lindenstraße 12", "postalCode": "10115", "city": "Teststadt"}
+	create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.test"}})
+	create(t, s, map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"erika.testfrau@example.test"}, "phones": []string{"+49 30 5550301"}})
+	create(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "phones": []string{"030 5550301"}, "address": address})
+	create(t, s, map[string]any{"givenName": "E.", "familyName": "Testfrau", "address": address})
+	create(t, s, map[string]any{"givenName": "Hans", "familyName": "Testmann", "phones": []string{"+49 30 5550302"}})
+	create(t, s, map[string]any{"givenName": "Hanna", "familyName": "Testmann", "phones": []string{"+49 30 5550302"}})
+	create(t, s, map[string]any{"givenName": "Otto", "familyName": "Einzeltest"})
+	var page struct {
+		Contacts struct {
+			Edges []struct {
+				Node struct {
+					ID                 string
+					PossibleDuplicates []struct{ ID string }
+				}
+			}
+		}
+	}
+	s.MustAdmin(t, &page, `{ contacts(first: 50) { edges { node { id possibleDuplicates { id } } } } }`, nil)
+	if len(page.Contacts.Edges) != 7 {
+		t.Fatalf("%d contacts, want 7", len(page.Contacts.Edges))
+	}
+	for _, e := range page.Contacts.Edges {
+		var one struct {
+			Contact struct{ PossibleDuplicates []struct{ ID string } }
+		}
+		s.MustAdmin(t, &one, `query($id: ID!) { contact(id: $id) { possibleDuplicates { id } } }`, map[string]any{"id": e.Node.ID})
+		if !slices.Equal(one.Contact.PossibleDuplicates, e.Node.PossibleDuplicates) {
+			t.Errorf("possibleDuplicates of %s: %v in the page, %v asked alone", e.Node.ID, e.Node.PossibleDuplicates, one.Contact.PossibleDuplicates)
+		}
+	}
+}

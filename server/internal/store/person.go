@@ -109,3 +109,87 @@ func PersonContacts(ctx context.Context, q Querier, id string) ([]*model.Contact
 	}
 	return cs, nil
 }
+
+// neighboursOf is neighbours for many frontiers at once: (origin, record) for the live
+// contacts sharing a normalised e-mail or phone with the contact $2[i], or restricted together
+// with it, found from origin $1[i]; at most $3[i] per identifier of $2[i].
+const neighboursOf = `SELECT DISTINCT f.origin, o.contact_id::text
+	FROM unnest($1::text[], $2::uuid[], $3::int[]) AS f(origin, id, lim) CROSS JOIN LATERAL (
+		SELECT x.contact_id FROM contact_emails e CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_emails x WHERE x.normalized = e.normalized LIMIT f.lim) x WHERE e.contact_id = f.id
+		UNION SELECT x.contact_id FROM contact_phones p CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_phones x WHERE x.number = p.number LIMIT f.lim) x WHERE p.contact_id = f.id
+		UNION SELECT x.contact_id FROM contact_restrictions r CROSS JOIN LATERAL (
+			SELECT x.contact_id FROM contact_restrictions x WHERE x.entry_id = r.entry_id LIMIT f.lim) x WHERE r.contact_id = f.id) o
+	ORDER BY 1, 2`
+
+// PersonsOrRecords is PersonOrRecord of each of ids (without keep), asked of all of them in
+// one statement per step of the search instead of one search each: for a page of contacts
+// (possibleDuplicates through its loader). records[i] holds ids[i] first, then the records in
+// the order SamePerson finds them; whole[i] is false where identifiers are shared far beyond
+// one person, and records[i] then ids[i] alone.
+func PersonsOrRecords(ctx context.Context, q Querier, ids []string) (records [][]string, whole []bool, err error) {
+	records, whole = make([][]string, len(ids)), make([]bool, len(ids))
+	seen := make([]map[string]bool, len(ids))
+	at := map[string][]int{} // an id → its places in ids (an id asked twice is searched once)
+	frontier := map[int][]string{}
+	for i, id := range ids {
+		records[i], whole[i] = []string{id}, true
+		if places := at[id]; len(places) > 0 {
+			continue
+		}
+		at[id] = append(at[id], i)
+		seen[i] = map[string]bool{id: true}
+		frontier[i] = []string{id}
+	}
+	for i, id := range ids {
+		if at[id][0] != i {
+			at[id] = append(at[id], i)
+		}
+	}
+	for len(frontier) > 0 {
+		var origins, from []string
+		var limits []int32
+		for i, f := range frontier {
+			// as SamePerson: enough rows per identifier to tell a person too large
+			lim := int32(MaxPersonRecords + 1 + len(records[i]))
+			for _, id := range f {
+				origins, from, limits = append(origins, ids[i]), append(from, id), append(limits, lim)
+			}
+		}
+		rows, err := q.Query(ctx, neighboursOf, origins, from, limits)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store.PersonsOrRecords: %w", err)
+		}
+		var origin, o string
+		next := map[int][]string{}
+		_, err = pgx.ForEachRow(rows, []any{&origin, &o}, func() error {
+			i := at[origin][0]
+			if !seen[i][o] && whole[i] {
+				seen[i][o] = true
+				records[i] = append(records[i], o)
+				next[i] = append(next[i], o)
+				if len(records[i]) > MaxPersonRecords {
+					records[i], whole[i] = []string{ids[i]}, false
+					delete(next, i)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("store.PersonsOrRecords: %w", err)
+		}
+		frontier = map[int][]string{}
+		for i, n := range next {
+			if whole[i] {
+				frontier[i] = n
+			}
+		}
+	}
+	for _, places := range at {
+		for _, j := range places[1:] {
+			records[j], whole[j] = slices.Clone(records[places[0]]), whole[places[0]]
+		}
+	}
+	return records, whole, nil
+}
