@@ -94,3 +94,26 @@ func TestEveryReasonAboutAPersonIsCheckedAgainstAllHerIdentifiers(t *testing.T) 
 		refused(t, "blacklistRemove", res, "reason")
 	})
 }
+
+// A merge's reason is kept in the audit trail too, and the merged records are not all of her:
+// her third record, which shares her phone with the survivor and is not merged, is hers as
+// well, and a reason quoting its e-mail is refused. Before, the reason was compared with the
+// merged records only.
+func TestAMergeReasonIsCheckedAgainstHerRecordsNotMerged(t *testing.T) {
+	s := apptest.Start(t)
+	create := func(in map[string]any) string {
+		var c struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &c, `mutation($in: ContactInput!) { createContact(input: $in) { contact { id } } }`, map[string]any{"in": in})
+		return c.CreateContact.Contact.ID
+	}
+	into := create(map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"post.et1970@example.test"}, "phones": []string{"+49 30 5557124"}})
+	from := create(map[string]any{"givenName": "Erika", "familyName": "Testfrau", "emails": []string{"post.et1970@example.test"}})
+	create(map[string]any{"givenName": "E.", "familyName": "Kundentest", "emails": []string{"kasse.et71@example.test"}, "phones": []string{"030 5557124"}})
+	res := s.Admin(t, `mutation($into: ID!, $from: [ID!]!, $r: String!) { mergeContacts(intoId: $into, fromIds: $from, reason: $r) { id } }`,
+		map[string]any{"into": into, "from": []string{from}, "r": "same person as kasse.et71@example.test at the till"})
+	if len(res.Errors) != 1 || res.Errors[0].Extensions["reason"] != "REASON_HAS_PERSONAL_DATA" || res.Errors[0].Field() != "reason" {
+		t.Errorf("mergeContacts: errors %+v, want REASON_HAS_PERSONAL_DATA at reason", res.Errors)
+	}
+}
