@@ -859,7 +859,7 @@ type ErasurePlanFields struct {
 	Contact ContactSummary `json:"contact"`
 	// Records that share a normalised e-mail or phone with the contact, directly or through one another: erased with it unless named in keep (keep also stops the search at that record).
 	SameIdentifiers []ContactSummary `json:"sameIdentifiers"`
-	// Records with the same name-and-address key only: not erased.
+	// Records that look like the person: the same name-and-address key as the contact or one of sameIdentifiers (folded as screening folds it), and no e-mail or phone shared: not erased. possibleDuplicates lists them by the same rule.
 	LookAlikes []ContactSummary `json:"lookAlikes"`
 }
 
