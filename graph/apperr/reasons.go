@@ -63,7 +63,7 @@ const (
 const (
 	NoticeNeverGranted   Reason = "NEVER_GRANTED"   // a revocation of a consent that was never granted
 	NoticeAlreadyRevoked Reason = "ALREADY_REVOKED" // a revocation of a consent revoked before
-	// a grant dated (givenAt) before the revocation in force: recorded, the revocation stays
+	// a grant dated (givenAt) before, or at the instant of, the revocation in force: recorded, the revocation stays
 	NoticeOlderThanRevocation Reason = "OLDER_THAN_REVOCATION"
 )
 

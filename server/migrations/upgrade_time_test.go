@@ -13,7 +13,7 @@ import (
 	"github.com/vermerk/vermerk/server/internal/pgtest"
 )
 
-// How long the migrations that read the whole registry (00036–00040) take on a database of
+// How long the migrations that read the whole registry (00036–00040, 00056) take on a database of
 // VERMERK_MIGRATION_CONTACTS contacts (skipped without it), on a durable cluster of its own with
 // the embedded server's settings (as `make run` and the bench start it). The registry is shaped
 // as an office's after years of use: one person in twenty known by two records (a shared
@@ -62,6 +62,7 @@ func TestUpgradeRunTime(t *testing.T) {
 		{"00038_mark_restriction_entries.sql", `UPDATE blacklist_entries SET restriction = false WHERE restriction`},
 		{"00039_person_revocations_again.sql", ``},
 		{"00040_list_departures.sql", `DROP TABLE list_departures`},
+		{"00056_consent_moment.sql", ``},
 	} {
 		if m.undo != "" {
 			exec(m.undo)

@@ -39,9 +39,11 @@ func appendEntry(ctx context.Context, tx pgx.Tx, e entry) error {
 }
 
 // Rederive recomputes the contact's consent states from its whole ledger. Events are ordered
-// by when the person acted — givenAt where given, else when recorded — ties by recording
-// order; the state is that of the last event. This is the ledger's one ordering rule (SQL
-// function vermerk_consent_rederive, which the insert trigger calls too); a merge that moves
+// by when the person acted — a revocation when she said it (givenAt, else when recorded), a
+// grant from GrantMoment (givenAt, but never after its recording) — a revocation before a
+// grant of the same moment (GrantUndoes), then by recording order; the state is that of the
+// last event. This is the ledger's one ordering rule (SQL functions vermerk_consent_moment and
+// vermerk_consent_rederive, which the insert trigger calls too); a merge that moves
 // events onto another record calls Rederive for it afterwards. A consent that was GRANTED and
 // is REVOKED now (the moved events hold a later "no") gets its CONSENT_REVOKED event, as any
 // revocation does: whoever holds the contact's id must stop (announceStop).
@@ -177,12 +179,13 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 			if err != nil {
 				return err
 			}
+			grantAt := GrantMoment(in.GivenAt, time.Now())
 			if in.GivenAt != nil {
-				if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, *in.GivenAt, r); err != nil {
+				if err := inheritRevocation(ctx, tx, in.ContactID, p.ID, grantAt, r); err != nil {
 					return err
 				}
 			}
-			if err := needEvidenceAfterNo(r, in.GivenAt, evidence); err != nil {
+			if err := needEvidenceAfterNo(r, grantAt, evidence); err != nil {
 				return err
 			}
 		}
@@ -196,7 +199,7 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 		}
 		outcome := "ok"
 		if c.Status == model.ConsentStatusRevoked {
-			c.Notice = ptr(fmt.Sprintf("the consent is recorded, but a revocation for purpose %q dated after it stays in force", p.Key))
+			c.Notice = ptr(fmt.Sprintf("the consent is recorded, but a revocation for purpose %q dated at the same time or after it stays in force", p.Key))
 			c.NoticeCode = ptr(string(apperr.NoticeOlderThanRevocation))
 			outcome = "ok: older than a revocation"
 		}
@@ -209,11 +212,12 @@ func (s *Service) RecordConsent(ctx context.Context, in model.ConsentInput) (*mo
 }
 
 // needEvidenceAfterNo refuses a grant without evidence that would undo the person's "no" r
-// (nil: she never said no to the purpose): one given after it. Her "no" was recorded with
-// where it came from; a "yes" after it must be as provable (Art. 7(1)): how and when she gave
-// it. A grant dated before her "no" changes nothing (the "no" stays in force) and needs none.
-func needEvidenceAfterNo(r *Revocation, givenAt *time.Time, evidence *string) error {
-	if r == nil || evidence != nil || (givenAt != nil && !givenAt.After(r.At)) {
+// (nil: she never said no to the purpose): one counting from grantAt (GrantMoment) that
+// GrantUndoes it. Her "no" was recorded with where it came from; a "yes" after it must be as
+// provable (Art. 7(1)): how and when she gave it. A grant dated before her "no", or at its
+// instant, changes nothing (the "no" stays in force) and needs none.
+func needEvidenceAfterNo(r *Revocation, grantAt time.Time, evidence *string) error {
+	if r == nil || evidence != nil || !GrantUndoes(grantAt, r.At) {
 		return nil
 	}
 	return apperr.BadInput("input.evidence", apperr.ReasonEvidenceAfterRevocation,

@@ -26,7 +26,7 @@ type Revocation struct {
 // PersonRevocation returns the last revocation of purposeID by the person the records
 // contactIDs belong to — those records and every record sharing a normalised e-mail or phone
 // with them, transitively (store.SamePerson) — or nil when the person never revoked it.
-// Grants weigh themselves against it: only a later one undoes a "no".
+// Grants weigh themselves against it (GrantUndoes): only a strictly later one undoes a "no".
 func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purposeID string) (*Revocation, error) {
 	person := slices.Clone(contactIDs)
 	for _, id := range contactIDs {
@@ -46,9 +46,9 @@ func PersonRevocation(ctx context.Context, tx pgx.Tx, contactIDs []string, purpo
 // lastRevocation is the last revocation of purposeID on any of the records person, or nil.
 func lastRevocation(ctx context.Context, tx pgx.Tx, person []string, purposeID string) (*Revocation, error) {
 	var r Revocation
-	err := tx.QueryRow(ctx, `SELECT e.contact_id::text, coalesce(e.given_at, e.at), e.source, e.recorded_by, e.recorded_by_token
+	err := tx.QueryRow(ctx, `SELECT e.contact_id::text, vermerk_consent_moment(e.status, e.given_at, e.at), e.source, e.recorded_by, e.recorded_by_token
 		FROM consent_events e WHERE e.contact_id = ANY($1::uuid[]) AND e.purpose_id = $2 AND e.status = 'REVOKED'
-		ORDER BY coalesce(e.given_at, e.at) DESC, e.id DESC LIMIT 1`, person, purposeID).
+		ORDER BY vermerk_consent_moment(e.status, e.given_at, e.at) DESC, e.id DESC LIMIT 1`, person, purposeID).
 		Scan(&r.ContactID, &r.At, &r.Source, &r.RecordedBy, &r.TokenID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -115,16 +115,17 @@ func sameRecordEvidence(contactID string) string {
 }
 
 // inheritRevocation gives the record contactID (locked by the caller) r, the person's last
-// revocation of the purpose (PersonRevocation; nil for none), when that is later than grantAt,
-// the time of a grant about to be appended or in force, and the record's own ledger lacks it —
-// a record entered after the person said no on another one. Dated when the person said it, it leaves the record revoked under the older
-// grant, as on the record the "no" was said on.
+// revocation of the purpose (PersonRevocation; nil for none), when the grant about to be
+// appended or in force, counting from grantAt (GrantMoment), does not undo it (GrantUndoes:
+// it is not strictly later) and the record's own ledger lacks it — a record entered after the
+// person said no on another one. Dated when the person said it, it leaves the record revoked
+// under the older grant, or the grant of the same instant, as on the record the "no" was said on.
 func inheritRevocation(ctx context.Context, tx pgx.Tx, contactID, purposeID string, grantAt time.Time, r *Revocation) error {
-	if r == nil || r.ContactID == contactID || !r.At.After(grantAt) {
+	if r == nil || r.ContactID == contactID || GrantUndoes(grantAt, r.At) {
 		return nil
 	}
 	var own *time.Time
-	if err := tx.QueryRow(ctx, `SELECT max(coalesce(e.given_at, e.at)) FROM consent_events e
+	if err := tx.QueryRow(ctx, `SELECT max(vermerk_consent_moment(e.status, e.given_at, e.at)) FROM consent_events e
 		WHERE e.contact_id = $1 AND e.purpose_id = $2 AND e.status = 'REVOKED'`, contactID, purposeID).Scan(&own); err != nil {
 		return fmt.Errorf("own revocations: %w", err)
 	}
@@ -383,9 +384,10 @@ func HandOverDepartures(ctx context.Context, tx pgx.Tx, leaving []string) error 
 // (another address of hers: she confirmed this one). Each record of the person
 // (store.SamePerson of contactID, and the records the entry restricted, which may share no
 // identifier with her any more; locked by the caller) whose grant in force, but for
-// keptPurposeID on contactID, is older than blockedAt gets a REVOKED entry dated blockedAt (as
-// late as a ledger entry may be dated back), evidence naming the entry by id, and a
-// CONSENT_REVOKED event. A later grant of that purpose is a new "yes" and undoes it.
+// keptPurposeID on contactID, does not undo the entry (GrantUndoes: older than blockedAt, or of
+// that instant) gets a REVOKED entry dated blockedAt (as late as a ledger entry may be dated
+// back), evidence naming the entry by id, and a CONSENT_REVOKED event. A later grant of that
+// purpose is a new "yes" and undoes it.
 func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, restricted []string, keptPurposeID, entryID string, blockedAt time.Time, source string) error {
 	person, _, err := store.PersonOrRecord(ctx, tx, contactID, nil)
 	if err != nil {
@@ -396,20 +398,25 @@ func RevokeObjectedGrants(ctx context.Context, tx pgx.Tx, contactID string, rest
 			person = append(person, r)
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text FROM consent_state
-		WHERE contact_id = ANY($1::uuid[]) AND (purpose_id <> $2 OR contact_id <> $4) AND status = 'GRANTED' AND granted_at < $3
-		ORDER BY contact_id, purpose_id`, person, keptPurposeID, blockedAt, contactID)
+	rows, err := tx.Query(ctx, `SELECT contact_id::text, purpose_id::text, granted_at FROM consent_state
+		WHERE contact_id = ANY($1::uuid[]) AND (purpose_id <> $2 OR contact_id <> $3) AND status = 'GRANTED'
+		ORDER BY contact_id, purpose_id`, person, keptPurposeID, contactID)
 	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
 	}
-	type grant struct{ contactID, purposeID string }
-	older, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grant, error) {
+	type grant struct {
+		contactID, purposeID string
+		at                   time.Time
+	}
+	granted, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grant, error) {
 		var g grant
-		return g, r.Scan(&g.contactID, &g.purposeID)
+		return g, r.Scan(&g.contactID, &g.purposeID, &g.at)
 	})
 	if err != nil {
 		return fmt.Errorf("consent.RevokeObjectedGrants: %w", err)
 	}
+	// the entry is her "no" of blockedAt: a grant of that very instant does not outlast it either
+	older := slices.DeleteFunc(granted, func(g grant) bool { return GrantUndoes(g.at, blockedAt) })
 	evidence := fmt.Sprintf("blacklist entry %s (made %s) ended by the person's re-entry (a confirmed sign-up on another record or for another purpose); "+
 		"this grant, older than the entry, does not revive", entryID, blockedAt.UTC().Format(time.RFC3339))
 	givenAt := &blockedAt
