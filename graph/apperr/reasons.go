@@ -108,7 +108,7 @@ const (
 	ReasonImportNameAddressMatch  Reason = "NAME_AND_ADDRESS_MATCH"   // of jobs before such rows were held: imported, but name and address match a blacklist entry
 	ReasonConsentDateInvalid      Reason = "CONSENT_DATE_INVALID"     // the consent date column holds no date
 	ReasonImportConsentNoList     Reason = "CONSENT_WITHOUT_LIST"     // the consent column says yes, but the import names no list
-	ReasonImportConsentRevoked    Reason = "CONSENT_REVOKED_LATER"    // a duplicate's consent not recorded: the person revoked after the stated date
+	ReasonImportConsentRevoked    Reason = "CONSENT_REVOKED_LATER"    // a duplicate's consent not recorded: the person revoked at the same time as or after the stated date
 	ReasonImportFileEmpty         Reason = "IMPORT_FILE_EMPTY"        // an uploaded file without a header line
 	ReasonImportHeaderUnknown     Reason = "IMPORT_HEADER_UNKNOWN"    // the header names no column that identifies a contact
 	ReasonImportHeaderUnreadable  Reason = "IMPORT_HEADER_UNREADABLE" // the header line cannot be parsed

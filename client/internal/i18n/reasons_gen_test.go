@@ -17,7 +17,7 @@ var serverReasons = []string{
 	"CHANNEL_FORMAT",                // a revocation channel is not a short token [a-z0-9-]{1,40}
 	"CITY_REQUIRED",                 // an address without city
 	"CONSENT_DATE_INVALID",          // the consent date column holds no date
-	"CONSENT_REVOKED_LATER",         // a duplicate's consent not recorded: the person revoked after the stated date
+	"CONSENT_REVOKED_LATER",         // a duplicate's consent not recorded: the person revoked at the same time as or after the stated date
 	"CONSENT_TEXT_UNKNOWN",          // no such version of the purpose's consent text
 	"CONSENT_WITHOUT_LIST",          // the consent column says yes, but the import names no list
 	"CONTACT_BLOCKED",               // a consent (recordConsent, an import row) for a contact a blacklist entry blocks: not recorded

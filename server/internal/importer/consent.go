@@ -20,8 +20,8 @@ import (
 // The consent stage. A row whose consent columns name a purpose records a GRANTED consent with
 // source "import" and evidence naming the file, the line and the stated source: for a new
 // contact at once; for an existing contact (a duplicate) too, unless the person revoked that
-// purpose after the stated date or a blacklist entry blocks it; for a held row only once it is
-// accepted.
+// purpose at or after the stated date or a blacklist entry blocks it; for a held row only once
+// it is accepted.
 
 // consentSource is the ledger source of a consent read from an import file.
 const consentSource = "import"
@@ -257,11 +257,12 @@ func recordConsents(ctx context.Context, tx pgx.Tx, jobID string, b *batch) erro
 }
 
 // grantsForExisting are the grants a duplicate row's consent makes for the live contacts that
-// hold its e-mails or phones: none when the person revoked the purpose after the stated date
-// (or at all, when the file states no date) — a file never undoes a newer "no" — and none for a
-// contact a blacklist entry blocks (consent.Blocked). The person is
-// every record the row matches and, through shared identifiers, theirs (consent.PersonRevocation):
-// a record entered after the revocation on another one is that person too.
+// hold its e-mails or phones: none when the person revoked the purpose at or after the stated
+// date (consent.GrantUndoes; or at all, when the file states no date) — a file never undoes a
+// "no" it cannot show came before it — and none for a contact a blacklist entry blocks
+// (consent.Blocked). The person is every record the row matches and, through shared
+// identifiers, theirs (consent.PersonRevocation): a record entered after the revocation on
+// another one is that person too.
 func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purposeID, purposeKey, evidence string) ([]grant, error) {
 	_, emails, phones := r.person() // her later rows of the file (their duplicates) may name her records
 	rows, err := tx.Query(ctx, `SELECT c.id::text FROM contacts c WHERE c.id IN (SELECT contact_id FROM contact_emails WHERE normalized = ANY($1::text[])
@@ -286,6 +287,7 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 	if last != nil {
 		revokedAt = &last.At
 	}
+	now := time.Now() // the grant's recording, as the moment it counts from at the latest
 	var out []grant
 	for _, id := range matched {
 		switch {
@@ -295,9 +297,9 @@ func grantsForExisting(ctx context.Context, tx pgx.Tx, b *batch, r *staged, purp
 		case revokedAt != nil && r.consent.givenAt == nil:
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
 				"the person revoked it on %s and the file gives no consent date", id, purposeKey, revokedAt.UTC().Format(time.DateOnly))})
-		case revokedAt != nil && revokedAt.After(*r.consent.givenAt):
+		case revokedAt != nil && !consent.GrantUndoes(consent.GrantMoment(r.consent.givenAt, now), *revokedAt):
 			b.warned = append(b.warned, problem{line: r.line, code: apperr.ReasonImportConsentRevoked, field: "consent", msg: fmt.Sprintf("duplicate of contact %s, whose consent for purpose %q is not recorded: "+
-				"the person revoked it on %s, after the consent date in the file", id, purposeKey, revokedAt.UTC().Format(time.DateOnly))})
+				"the person revoked it on %s, at the same time as or after the consent date in the file", id, purposeKey, revokedAt.UTC().Format(time.DateOnly))})
 		default:
 			out = append(out, grant{id, purposeID, r.consent.givenAt, evidence})
 		}
