@@ -120,6 +120,7 @@ type ComplexityRoot struct {
 	ConsentEvent struct {
 		At          func(childComplexity int) int
 		ConsentText func(childComplexity int) int
+		ContactID   func(childComplexity int) int
 		Evidence    func(childComplexity int) int
 		GivenAt     func(childComplexity int) int
 		Purpose     func(childComplexity int) int
@@ -812,6 +813,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConsentEvent.ConsentText(childComplexity), true
+	case "ConsentEvent.contactId":
+		if e.ComplexityRoot.ConsentEvent.ContactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.ContactID(childComplexity), true
 	case "ConsentEvent.evidence":
 		if e.ComplexityRoot.ConsentEvent.Evidence == nil {
 			break
@@ -2562,6 +2569,8 @@ type ConsentEvent {
   givenAt: Time
   "The consent text version the person saw, when known."
   consentText: ConsentText
+  "The record the event is on: consentProof lists the ledgers of every record of the person."
+  contactId: ID!
 }
 
 type BlacklistEntry {
@@ -2881,7 +2890,7 @@ type Query {
   screen(candidate: ContactInput!): Screening! @hasRole(roles: [STAFF])
   unsubscribeLink(contactId: ID!, listKey: String!): String! @hasRole(roles: [STAFF, INTEGRATOR])
   importJob(id: ID!): ImportJob @hasRole(roles: [STAFF])
-  "The person's whole consent ledger (Art. 7(1) GDPR), oldest first."
+  "The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into."
   consentProof(contactId: ID!): [ConsentEvent!]! @hasRole(roles: [STAFF])
   "Everything stored about the person, as a JSON document (Art. 15 GDPR): the record asked about, and under otherRecords each other record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase); for each, besides the record, its lists, the lists it left through their unsubscribe link (leftLists), consents, ledger, audit entries, unconfirmed sign-ups and requests, the active blacklist entries that block it (blockedBy) and the rows of import files held for staff's decision that hold its e-mails or phones, matched an entry blocking it, or hold its name with its postal address and no e-mail or phone of someone else's record (heldImportRows). keep names records that are someone else (a family's shared phone): they, and what is reached only through them, are left out. The id of a record merged into another answers for the record it went into, and askedFor names the id asked for. Look at otherRecords before handing the document over."
   subjectAccessExport(contactId: ID!, keep: [ID!]): String! @hasRole(roles: [STAFF])
@@ -3144,6 +3153,8 @@ func (ec *executionContext) childFields_ConsentEvent(ctx context.Context, field 
 		return ec.fieldContext_ConsentEvent_givenAt(ctx, field)
 	case "consentText":
 		return ec.fieldContext_ConsentEvent_consentText(ctx, field)
+	case "contactId":
+		return ec.fieldContext_ConsentEvent_contactId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsentEvent", field.Name)
 }
@@ -6142,6 +6153,29 @@ func (ec *executionContext) fieldContext_ConsentEvent_consentText(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConsentEvent_contactId(ctx context.Context, field graphql.CollectedField, obj *model.ConsentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentEvent_contactId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentEvent_contactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ConsentText_version(ctx context.Context, field graphql.CollectedField, obj *model.ConsentText) (ret graphql.Marshaler) {
@@ -15460,6 +15494,11 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 		case "consentText":
 			out.Values[i] = ec._ConsentEvent_consentText(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contactId":
+			out.Values[i] = ec._ConsentEvent_contactId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:

@@ -51,6 +51,8 @@ type ConsentEvent struct {
 	GivenAt *time.Time `json:"givenAt,omitempty"`
 	// ConsentText is the version of the text the person saw, when known.
 	ConsentText *ConsentText `json:"consentText,omitempty"`
+	// ContactID is the record the event is on.
+	ContactID string `json:"contactId"`
 }
 
 // RevocationEvent is one event of the revocations feed. It never carries personal data.

@@ -436,7 +436,7 @@ func (v *ConsentInput) GetConsentTextVersion() *int { return v.ConsentTextVersio
 
 // ConsentProofDetailsResponse is returned by ConsentProofDetails on success.
 type ConsentProofDetailsResponse struct {
-	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	// The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into.
 	ConsentProof []ProofDetail `json:"consentProof"`
 }
 
@@ -445,7 +445,7 @@ func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v
 
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
-	// The person's whole consent ledger (Art. 7(1) GDPR), oldest first.
+	// The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into.
 	ConsentProof []ProofEvent `json:"consentProof"`
 }
 

@@ -41,8 +41,9 @@ func TestAConsentAfterHerNoNeedsEvidence(t *testing.T) {
 	}
 	var proof struct{ ConsentProof []struct{ Status string } }
 	f.MustAdmin(t, &proof, `query($id: ID!) { consentProof(contactId: $id) { status } }`, map[string]any{"id": erika})
-	if n := len(proof.ConsentProof); n != 2 {
-		t.Errorf("her ledger holds %d events after the refused grants, want her grant and her revocation", n)
+	// her person's ledger: her grant, her revocation, and the revocation it gave sales' record of her
+	if n := len(proof.ConsentProof); n != 3 {
+		t.Errorf("her ledger holds %d events after the refused grants, want her grant, her revocation and its copy on sales' record", n)
 	}
 
 	before := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)

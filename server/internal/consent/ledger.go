@@ -328,11 +328,11 @@ func revokeRecord(ctx context.Context, tx pgx.Tx, e entry) (model.ConsentStatus,
 func ptr[T any](v T) *T { return &v }
 
 // eventColumns select an event of `consent_events e` with its text (eventFrom joins it).
-const eventColumns = `e.at, e.status, e.source, e.evidence, e.recorded_by, e.purpose_id, e.given_at, e.consent_text_version, t.text, t.created_at`
+const eventColumns = `e.at, e.status, e.source, e.evidence, e.recorded_by, e.purpose_id, e.given_at, e.consent_text_version, t.text, t.created_at, e.contact_id`
 
 const eventFrom = ` FROM consent_events e LEFT JOIN consent_texts t ON t.purpose_id = e.purpose_id AND t.version = e.consent_text_version`
 
-func scanEvent(row pgx.Row, extra ...any) (*model.ConsentEvent, error) {
+func scanEvent(row pgx.Row) (*model.ConsentEvent, error) {
 	var ev model.ConsentEvent
 	var (
 		status      string
@@ -340,8 +340,8 @@ func scanEvent(row pgx.Row, extra ...any) (*model.ConsentEvent, error) {
 		text        *string
 		textCreated *time.Time
 	)
-	dest := []any{&ev.At, &status, &ev.Source, &ev.Evidence, &ev.RecordedBy, &ev.PurposeID, &ev.GivenAt, &version, &text, &textCreated}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
+	if err := row.Scan(&ev.At, &status, &ev.Source, &ev.Evidence, &ev.RecordedBy, &ev.PurposeID, &ev.GivenAt, &version, &text, &textCreated,
+		&ev.ContactID); err != nil {
 		return nil, err
 	}
 	ev.Status = model.ConsentStatus(status)
@@ -413,19 +413,18 @@ func (s *Service) consentsOf(ctx context.Context, contactIDs []string, out [][]*
 	if err != nil {
 		return err
 	}
-	rows, err = s.db.Pool.Query(ctx, `SELECT `+eventColumns+`, e.contact_id`+eventFrom+`
+	rows, err = s.db.Pool.Query(ctx, `SELECT `+eventColumns+eventFrom+`
 		WHERE e.contact_id = ANY($1::uuid[]) ORDER BY e.id`, contactIDs)
 	if err != nil {
 		return err
 	}
 	err = scanEach(rows, func(r pgx.Row) error {
-		var cid string
-		ev, err := scanEvent(r, &cid)
+		ev, err := scanEvent(r)
 		if err != nil {
 			return err
 		}
 		// events of purposes the caller may not see have no consent in byKey
-		if c := byKey[ck{cid, ev.PurposeID}]; c != nil {
+		if c := byKey[ck{ev.ContactID, ev.PurposeID}]; c != nil {
 			c.History = append(c.History, ev)
 		}
 		return nil
@@ -442,8 +441,10 @@ func (s *Service) consentsOf(ctx context.Context, contactIDs []string, out [][]*
 	return nil
 }
 
-// ConsentProof returns the person's whole ledger, oldest first (Art. 7(1) GDPR). A merged
-// record's id answers for the record it went into, which holds its events since the merge.
+// ConsentProof returns the person's whole ledger, oldest first (Art. 7(1) GDPR): the events of
+// every record of the person (store.PersonOrRecord: her "no" is said once and reaches all of
+// them, her "yes" may be on any one), each naming its record, by (at, id). A merged record's id
+// answers for the record it went into, which holds its events since the merge.
 func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error) {
 	if err := store.CheckID("contactId", contactID); err != nil {
 		return nil, err
@@ -461,7 +462,11 @@ func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.
 		if err := contactExists(ctx, tx, id); err != nil {
 			return err
 		}
-		out, err = ledgerOf(ctx, tx, id)
+		person, _, err := store.PersonOrRecord(ctx, tx, id, nil)
+		if err != nil {
+			return err
+		}
+		out, err = ledgerOf(ctx, tx, person)
 		return err
 	})
 	if err != nil {
@@ -470,8 +475,9 @@ func (s *Service) ConsentProof(ctx context.Context, contactID string) ([]*model.
 	return out, nil
 }
 
-func ledgerOf(ctx context.Context, q store.Querier, contactID string) ([]*model.ConsentEvent, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+eventFrom+` WHERE e.contact_id = $1 ORDER BY e.id`, contactID)
+// ledgerOf is the ledger of the records person, oldest first.
+func ledgerOf(ctx context.Context, q store.Querier, person []string) ([]*model.ConsentEvent, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+eventFrom+` WHERE e.contact_id = ANY($1::uuid[]) ORDER BY e.at, e.id`, person)
 	if err != nil {
 		return nil, err
 	}
