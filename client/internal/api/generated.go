@@ -443,6 +443,15 @@ type ConsentProofDetailsResponse struct {
 // GetConsentProof returns ConsentProofDetailsResponse.ConsentProof, and is useful for accessing the field via an interface.
 func (v *ConsentProofDetailsResponse) GetConsentProof() []ProofDetail { return v.ConsentProof }
 
+// ConsentProofRecordsResponse is returned by ConsentProofRecords on success.
+type ConsentProofRecordsResponse struct {
+	// The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into.
+	ConsentProof []ProofRecord `json:"consentProof"`
+}
+
+// GetConsentProof returns ConsentProofRecordsResponse.ConsentProof, and is useful for accessing the field via an interface.
+func (v *ConsentProofRecordsResponse) GetConsentProof() []ProofRecord { return v.ConsentProof }
+
 // ConsentProofResponse is returned by ConsentProof on success.
 type ConsentProofResponse struct {
 	// The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into.
@@ -1613,6 +1622,19 @@ func (v *ProofEvent) GetRecordedBy() string { return v.RecordedBy }
 // GetPurpose returns ProofEvent.Purpose, and is useful for accessing the field via an interface.
 func (v *ProofEvent) GetPurpose() PurposeFields { return v.Purpose }
 
+// ProofRecord includes the requested fields of the GraphQL type ConsentEvent.
+type ProofRecord struct {
+	At time.Time `json:"at"`
+	// The record the event is on: consentProof lists the ledgers of every record of the person.
+	ContactId string `json:"contactId"`
+}
+
+// GetAt returns ProofRecord.At, and is useful for accessing the field via an interface.
+func (v *ProofRecord) GetAt() time.Time { return v.At }
+
+// GetContactId returns ProofRecord.ContactId, and is useful for accessing the field via an interface.
+func (v *ProofRecord) GetContactId() string { return v.ContactId }
+
 // PurposeFields includes the GraphQL fields of Purpose requested by the fragment PurposeFields.
 type PurposeFields struct {
 	Id          string     `json:"id"`
@@ -2295,6 +2317,14 @@ type __ConsentProofInput struct {
 
 // GetContactId returns __ConsentProofInput.ContactId, and is useful for accessing the field via an interface.
 func (v *__ConsentProofInput) GetContactId() string { return v.ContactId }
+
+// __ConsentProofRecordsInput is used internally by genqlient
+type __ConsentProofRecordsInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __ConsentProofRecordsInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__ConsentProofRecordsInput) GetContactId() string { return v.ContactId }
 
 // __ContactPersonInput is used internally by genqlient
 type __ContactPersonInput struct {
@@ -3172,6 +3202,44 @@ func ConsentProofDetails(
 	}
 
 	data_ = &ConsentProofDetailsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ConsentProofRecords.
+const ConsentProofRecords_Operation = `
+query ConsentProofRecords ($contactId: ID!) {
+	consentProof(contactId: $contactId) {
+		at
+		contactId
+	}
+}
+`
+
+// The record each event of the person's ledger is on, in the ledger's order (the proof holds
+// the events of every record of the person); asked apart from ConsentProof so the proof still
+// shows on a server without contactId.
+func ConsentProofRecords(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *ConsentProofRecordsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConsentProofRecords",
+		Query:  ConsentProofRecords_Operation,
+		Variables: &__ConsentProofRecordsInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &ConsentProofRecordsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -99,3 +99,13 @@ func (c *Client) ConsentProofDetails(ctx context.Context, contactID string) ([]P
 	}
 	return r.ConsentProof, nil
 }
+
+// ConsentProofRecords says for each event of the person's ledger (ConsentProof's order) which
+// of her records it is on.
+func (c *Client) ConsentProofRecords(ctx context.Context, contactID string) ([]ProofRecord, error) {
+	r, err := ConsentProofRecords(ctx, c.gql, contactID)
+	if err != nil {
+		return nil, c.classify("consentProof", err)
+	}
+	return r.ConsentProof, nil
+}

@@ -29,6 +29,8 @@ type PersonActions interface {
 	SubjectAccessExport(ctx context.Context, contactID string) (string, error)
 	PurposesWithTexts(ctx context.Context) ([]api.PurposeWithTexts, error)
 	ConsentProofDetails(ctx context.Context, contactID string) ([]api.ProofDetail, error)
+	// ConsentProofRecords names the record of each event of the proof (an older server: error).
+	ConsentProofRecords(ctx context.Context, contactID string) ([]api.ProofRecord, error)
 }
 
 var _ PersonActions = (*api.Client)(nil)

@@ -186,6 +186,9 @@ func TestProofPDF(t *testing.T) {
 		},
 		Details: []api.ProofDetail{{At: time.Date(2026, 5, 3, 10, 0, 0, 0, time.Local),
 			GivenAt: ptrTime(time.Date(2026, 5, 2, 16, 0, 0, 0, time.Local)), ConsentText: &api.ConsentTextVersion{Version: 2}}},
+		// the revocation is on sales' record of hers; the first event's record is not said (an older server)
+		Records: []api.ProofRecord{{At: time.Date(2026, 5, 3, 10, 0, 0, 0, time.Local)},
+			{At: time.Date(2026, 6, 1, 9, 0, 0, 0, time.Local), ContactId: "01a241eb-ab82-7878-b041-249f2addf295"}},
 		PrintedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local), PrintedBy: "Datenschutz",
 		DateTime: func(t time.Time) string { return i18n.FormatDateTime(t, "de") },
 	}
@@ -198,7 +201,8 @@ func TestProofPDF(t *testing.T) {
 		t.Fatalf("not a PDF: %.20q", pdf)
 	}
 	for _, want := range []string{"Einwilligungsnachweis", "Erika Mustermann", "erika.mustermann@example.com", "Verlauf: 2 Eintr",
-		"3. Mai 2026 10:00", "widerrufen", "S. Sekretariat", "Hauptstra\xdfe 5", "gegeben am 2. Mai 2026 16:00", "Textfassung 2"} {
+		"3. Mai 2026 10:00", "widerrufen", "S. Sekretariat", "Hauptstra\xdfe 5", "gegeben am 2. Mai 2026 16:00", "Textfassung 2",
+		"Datensatz", "2addf295"} {
 		if !strings.Contains(pdf, want) {
 			t.Errorf("the PDF lacks %q", want)
 		}
@@ -206,3 +210,15 @@ func TestProofPDF(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+func TestShortIDIsTheEndOfAUUID(t *testing.T) {
+	for id, want := range map[string]string{
+		"01a241eb-ab82-7878-b041-249f2addf295": "2addf295", // UUIDv7 of an import: the start is the time
+		"c001":                                 "c001",     // no UUID: whole
+		"":                                     "",
+	} {
+		if got := ShortID(id); got != want {
+			t.Errorf("ShortID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

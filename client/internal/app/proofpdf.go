@@ -12,13 +12,16 @@ import (
 )
 
 // ProofDocument is what the consent proof PDF shows: the person as stored, their whole
-// consent ledger (oldest first), and who printed it when.
+// consent ledger (oldest first; the events of every record of hers), and who printed it when.
 type ProofDocument struct {
 	Contact api.ContactDetail
 	Events  []api.ProofEvent
 	// Details, when the server has them, say for each event (same order) when the consent
 	// was given and which text version the person saw.
-	Details   []api.ProofDetail
+	Details []api.ProofDetail
+	// Records, when the server has them, say for each event (same order) which of the
+	// person's records it is on.
+	Records   []api.ProofRecord
 	PrintedAt time.Time
 	PrintedBy string
 	DateTime  func(time.Time) string // the UI's date-and-time format
@@ -26,8 +29,8 @@ type ProofDocument struct {
 
 // WriteProofPDF writes the consent proof (Art. 7(1) GDPR) as an A4 PDF a data-protection
 // officer can hand over: the person, then every grant and revocation with its time, purpose,
-// source, evidence and who recorded it. Text streams stay uncompressed, so the PDF is
-// searchable by simple tools.
+// source, evidence, who recorded it and on which of her records (ShortID; "—" when the server
+// does not say). Text streams stay uncompressed, so the PDF is searchable by simple tools.
 func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(false)
@@ -82,7 +85,7 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 	cols := []struct {
 		key   string
 		width float64
-	}{{"proof.at", 30}, {"proof.purpose", 30}, {"proof.status", 20}, {"proof.source", 27}, {"proof.evidence", 45}, {"proof.by", 28}}
+	}{{"proof.at", 30}, {"proof.purpose", 26}, {"proof.status", 18}, {"proof.source", 22}, {"proof.evidence", 45}, {"proof.by", 23}, {"proof.record", 16}}
 	header := func() {
 		pdf.SetFont("Helvetica", "B", 8)
 		pdf.SetFillColor(230, 230, 230)
@@ -105,7 +108,8 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 				evidence += "\n" + extra
 			}
 		}
-		cells := []string{doc.DateTime(e.At), e.Purpose.Name, loc.T("status."+string(e.Status), nil), ChannelText(e.Source, loc), evidence, e.RecordedBy}
+		cells := []string{doc.DateTime(e.At), e.Purpose.Name, loc.T("status."+string(e.Status), nil), ChannelText(e.Source, loc), evidence, e.RecordedBy,
+			ProofRecordOf(doc.Records, i, e.At)}
 		// The row is as high as its tallest cell.
 		lines := 1
 		for i, text := range cells {
@@ -132,6 +136,16 @@ func WriteProofPDF(w io.Writer, doc ProofDocument, loc Localizer) error {
 		return fmt.Errorf("consent proof PDF: %w", err)
 	}
 	return nil
+}
+
+// ProofRecordOf is the short id (ShortID) of the record the proof's event i, recorded at at, is
+// on, from records (ConsentProofRecords, in the proof's order); "—" when the server did not say
+// or the ledger changed between the two reads.
+func ProofRecordOf(records []api.ProofRecord, i int, at time.Time) string {
+	if i < len(records) && records[i].At.Equal(at) && records[i].ContactId != "" {
+		return ShortID(records[i].ContactId)
+	}
+	return "—"
 }
 
 // detailText says when a consent was given, where that differs from when it was recorded,

@@ -299,3 +299,16 @@ func (b *Backend) ConsentProofDetails(ctx context.Context, contactID string) ([]
 	}
 	return out, nil
 }
+
+// ConsentProofRecords: the demo's proof is of the one record asked about.
+func (b *Backend) ConsentProofRecords(ctx context.Context, contactID string) ([]api.ProofRecord, error) {
+	events, err := b.ConsentProof(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.ProofRecord, len(events))
+	for i, e := range events {
+		out[i] = api.ProofRecord{At: e.At, ContactId: contactID}
+	}
+	return out, nil
+}

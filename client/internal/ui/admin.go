@@ -202,12 +202,12 @@ func (s *AdminScreen) feedContact(e api.RevocationFields) string {
 		return t("requests.contact.none")
 	}
 	if e.Kind == api.RevocationKindContactErased {
-		return shortID(e.ContactId)
+		return app.ShortID(e.ContactId)
 	}
 	if name := s.contactName(e.ContactId); name != "" {
 		return name
 	}
-	return shortID(e.ContactId)
+	return app.ShortID(e.ContactId)
 }
 
 func (s *AdminScreen) entryText(e api.BlacklistEntryFields) string {
@@ -226,16 +226,6 @@ func kindsText(kinds []api.MatchField) string {
 		out = append(out, t("kind."+string(k)))
 	}
 	return strings.Join(out, ", ")
-}
-
-// shortID is the last eight hex digits of a UUID: enough to tell events apart in the feed.
-// Not the first block: in the ids the importer gives (UUIDv7) it is the time, the same for
-// every contact of a month's imports; the end is random in every kind of id the server makes.
-func shortID(id string) string {
-	if len(id) == 36 && strings.Count(id, "-") == 4 {
-		return id[len(id)-8:]
-	}
-	return id
 }
 
 func linkText(st api.LinkState, loc localizer) string {

@@ -201,7 +201,7 @@ func TestConsentProofShowsTheLedger(t *testing.T) {
 	test.Tap(s.Detail.Proof)
 	v := s.Detail.ProofView
 	eventually(t, "the ledger", func() bool { return len(v.Events) == 3 })
-	if rows, cols := v.Table.Length(); rows != 3 || cols != 6 || !v.Table.Visible() {
+	if rows, cols := v.Table.Length(); rows != 3 || cols != 7 || !v.Table.Visible() {
 		t.Fatalf("table = %d×%d, shown %v", rows, cols, v.Table.Visible())
 	}
 	var statuses []string
@@ -213,6 +213,9 @@ func TestConsentProofShowsTheLedger(t *testing.T) {
 	}
 	if v.Cell(0, 4) != "Double-Opt-in bestätigt, Formular v3" || v.Cell(2, 4) != "—" {
 		t.Errorf("evidence = %q / %q", v.Cell(0, 4), v.Cell(2, 4))
+	}
+	if v.Cell(2, 6) != "c001" { // the record of the event: the demo's ids are no UUIDs, so whole
+		t.Errorf("record = %q, want c001", v.Cell(2, 6))
 	}
 	if !strings.Contains(v.Message.Text, "3 entries, oldest first") {
 		t.Errorf("message = %q", v.Message.Text)

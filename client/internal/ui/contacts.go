@@ -259,7 +259,7 @@ func (s *ContactsScreen) ShowDetail(c api.ContactDetail, purposes []api.PurposeF
 // beyond the name the user just saw.
 func (s *ContactsScreen) ShowReceipt(name string, r api.PersonErasure) {
 	text := wrapLabel(tf("erase.receipt", map[string]any{"Name": name, "At": s.loc.DateTime(r.ErasedAt),
-		"Entry": shortID(r.BlacklistEntry.Id), "Kinds": kindsText(r.BlacklistEntry.IdentifierKinds), "Reason": r.BlacklistEntry.Reason}))
+		"Entry": app.ShortID(r.BlacklistEntry.Id), "Kinds": kindsText(r.BlacklistEntry.IdentifierKinds), "Reason": r.BlacklistEntry.Reason}))
 	if app.ErasedEarlier(r) {
 		text.SetText(tf("erase.receipt.earlier", map[string]any{"Name": name}))
 	}
@@ -465,6 +465,7 @@ func (d *DetailView) ShowProof() {
 	id := d.contact.Id
 	go func() {
 		events, err := d.b.ConsentProof(context.Background(), id)
-		do(func() { v.show(events, err) })
+		records, _ := d.b.ConsentProofRecords(context.Background(), id) // an older server has none
+		do(func() { v.show(events, records, err) })
 	}()
 }

@@ -70,7 +70,7 @@ func (s *AdminScreen) OpenEvent(i int) {
 		return
 	}
 	if e.Kind == api.RevocationKindContactErased {
-		s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
+		s.feedNote(tf("feed.gone", map[string]any{"Contact": app.ShortID(e.ContactId)}))
 		return
 	}
 	s.feedNote("")
@@ -84,7 +84,7 @@ func (s *AdminScreen) OpenEvent(i int) {
 			case errors.Is(err, api.ErrNotFound):
 				s.names[e.ContactId] = t("feed.erased")
 				s.Feed.Refresh()
-				s.feedNote(tf("feed.gone", map[string]any{"Contact": shortID(e.ContactId)}))
+				s.feedNote(tf("feed.gone", map[string]any{"Contact": app.ShortID(e.ContactId)}))
 			case err != nil:
 				s.feedError(err)
 			default:
@@ -92,7 +92,7 @@ func (s *AdminScreen) OpenEvent(i int) {
 					name := contactDisplayName(c.ContactSummary)
 					s.names[e.ContactId] = tf("feed.merged", map[string]any{"Name": name})
 					s.Feed.Refresh()
-					s.feedNote(tf("feed.mergednote", map[string]any{"Contact": shortID(e.ContactId), "Name": name}))
+					s.feedNote(tf("feed.mergednote", map[string]any{"Contact": app.ShortID(e.ContactId), "Name": name}))
 				}
 				if s.OpenContact != nil {
 					s.OpenContact(c.Id)

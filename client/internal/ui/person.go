@@ -520,6 +520,7 @@ func (d *DetailView) exportProofPDF() {
 	go func() {
 		events, err := d.b.ConsentProof(context.Background(), c.Id)
 		details, _ := d.b.ConsentProofDetails(context.Background(), c.Id) // an older server has none
+		records, _ := d.b.ConsentProofRecords(context.Background(), c.Id) // nor these
 		by := ""
 		if v, verr := d.b.Me(context.Background()); verr == nil {
 			by = v.Name
@@ -529,7 +530,8 @@ func (d *DetailView) exportProofPDF() {
 				d.Status.Show(tf("export.failed", map[string]any{"Error": app.ErrorText(err, d.loc)}), err)
 				return
 			}
-			doc := app.ProofDocument{Contact: c, Events: events, Details: details, PrintedAt: time.Now(), PrintedBy: by, DateTime: d.loc.DateTime}
+			doc := app.ProofDocument{Contact: c, Events: events, Details: details, Records: records, PrintedAt: time.Now(), PrintedBy: by,
+				DateTime: d.loc.DateTime}
 			saveFile(d.win, app.ExportFileName("einwilligungsnachweis", c.ContactSummary, "pdf", time.Now()), func(w io.Writer) error {
 				return app.WriteProofPDF(w, doc, d.loc)
 			}, d.saved)

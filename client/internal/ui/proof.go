@@ -11,11 +11,13 @@ import (
 )
 
 // ProofView is the read-only consent ledger of one person (Art. 7(1) GDPR): every grant and
-// revocation over all purposes, oldest first, with source, evidence and who recorded it.
+// revocation over all purposes and all her records, oldest first, with source, evidence, who
+// recorded it and the record it is on.
 type ProofView struct {
 	Table   *widget.Table
 	Message *Notice // loading, how many events, or why they could not be loaded
 	Events  []api.ProofEvent
+	Records []api.ProofRecord // the record of each event, when the server says (ConsentProofRecords)
 	Dialog  dialog.Dialog
 	loc     localizer
 }
@@ -26,7 +28,7 @@ var proofColumns = []struct {
 	width float32
 }{
 	{"proof.at", 195}, {"proof.purpose", 140}, {"proof.status", 100}, {"proof.source", 120},
-	{"proof.evidence", 290}, {"proof.by", 150},
+	{"proof.evidence", 290}, {"proof.by", 150}, {"proof.record", 95},
 }
 
 func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
@@ -56,7 +58,7 @@ func newProofView(loc localizer, win fyne.Window, name string) *ProofView {
 	v.Table.Hide() // until there are events: column headers alone read as an empty ledger
 	content := container.NewBorder(v.Message.Object(), nil, nil, nil, v.Table)
 	v.Dialog = dialog.NewCustom(tf("proof.title", map[string]any{"Name": name}), t("action.close"), content, win)
-	v.Dialog.Resize(fyne.NewSize(1120, 460))
+	v.Dialog.Resize(fyne.NewSize(1210, 460))
 	v.Dialog.Show()
 	return v
 }
@@ -80,11 +82,13 @@ func (v *ProofView) Cell(row, col int) string {
 		return "—"
 	case 5:
 		return e.RecordedBy
+	case 6:
+		return app.ProofRecordOf(v.Records, row, e.At)
 	}
 	return ""
 }
 
-func (v *ProofView) show(events []api.ProofEvent, err error) {
+func (v *ProofView) show(events []api.ProofEvent, records []api.ProofRecord, err error) {
 	switch {
 	case err != nil:
 		v.Message.ShowError(err, v.loc)
@@ -93,7 +97,7 @@ func (v *ProofView) show(events []api.ProofEvent, err error) {
 	default:
 		v.Message.SetText(tn("proof.count", len(events), nil))
 	}
-	v.Events = events
+	v.Events, v.Records = events, records
 	if len(events) == 0 {
 		v.Table.Hide()
 		return

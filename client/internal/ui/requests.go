@@ -444,7 +444,7 @@ func (f *RequestFiling) setContacts(found []api.ContactSummary) {
 	f.contacts = found
 	options := make([]string, len(found))
 	for i, c := range found {
-		options[i] = strings.TrimSpace(c.GivenName+" "+c.FamilyName) + " · " + shortID(c.Id)
+		options[i] = strings.TrimSpace(c.GivenName+" "+c.FamilyName) + " · " + app.ShortID(c.Id)
 	}
 	f.Contact.SetOptions(options)
 	f.Contact.ClearSelected()
