@@ -700,7 +700,7 @@ type ContactPersonInfo struct {
 	// True when an e-mail or phone of the contact matches an active blacklist entry (or has not been hashed yet: a row written by an older server, hashed within 30 seconds): it receives nothing, whatever its consents say.
 	Blocked bool `json:"blocked"`
 	// Other live records that may be the same person: the same normalised e-mail or phone, or the same name-and-address key.
-	PossibleDuplicates []ContactDetail `json:"possibleDuplicates"`
+	PossibleDuplicates []PossibleDuplicate `json:"possibleDuplicates"`
 }
 
 // GetId returns ContactPersonInfo.Id, and is useful for accessing the field via an interface.
@@ -710,7 +710,7 @@ func (v *ContactPersonInfo) GetId() string { return v.Id }
 func (v *ContactPersonInfo) GetBlocked() bool { return v.Blocked }
 
 // GetPossibleDuplicates returns ContactPersonInfo.PossibleDuplicates, and is useful for accessing the field via an interface.
-func (v *ContactPersonInfo) GetPossibleDuplicates() []ContactDetail { return v.PossibleDuplicates }
+func (v *ContactPersonInfo) GetPossibleDuplicates() []PossibleDuplicate { return v.PossibleDuplicates }
 
 // ContactPersonResponse is returned by ContactPerson on success.
 type ContactPersonResponse struct {
@@ -1517,6 +1517,128 @@ func (v *PersonRecordFields) GetSharedIdentifiers() []string { return v.SharedId
 
 // GetContact returns PersonRecordFields.Contact, and is useful for accessing the field via an interface.
 func (v *PersonRecordFields) GetContact() PersonRecordContact { return v.Contact }
+
+// PossibleDuplicate includes the requested fields of the GraphQL type Contact.
+type PossibleDuplicate struct {
+	ContactDetail `json:"-"`
+	// True when an e-mail or phone of the contact matches an active blacklist entry (or has not been hashed yet: a row written by an older server, hashed within 30 seconds): it receives nothing, whatever its consents say.
+	Blocked bool `json:"blocked"`
+}
+
+// GetBlocked returns PossibleDuplicate.Blocked, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetBlocked() bool { return v.Blocked }
+
+// GetAddress returns PossibleDuplicate.Address, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetAddress() *PostalAddress { return v.ContactDetail.Address }
+
+// GetLists returns PossibleDuplicate.Lists, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetLists() []ListFields { return v.ContactDetail.Lists }
+
+// GetConsents returns PossibleDuplicate.Consents, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetConsents() []ConsentFields { return v.ContactDetail.Consents }
+
+// GetCreatedAt returns PossibleDuplicate.CreatedAt, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetCreatedAt() time.Time { return v.ContactDetail.CreatedAt }
+
+// GetUpdatedAt returns PossibleDuplicate.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetUpdatedAt() time.Time { return v.ContactDetail.UpdatedAt }
+
+// GetId returns PossibleDuplicate.Id, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetId() string { return v.ContactDetail.ContactSummary.Id }
+
+// GetGivenName returns PossibleDuplicate.GivenName, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetGivenName() string { return v.ContactDetail.ContactSummary.GivenName }
+
+// GetFamilyName returns PossibleDuplicate.FamilyName, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetFamilyName() string { return v.ContactDetail.ContactSummary.FamilyName }
+
+// GetOrganization returns PossibleDuplicate.Organization, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetOrganization() *string {
+	return v.ContactDetail.ContactSummary.Organization
+}
+
+// GetEmails returns PossibleDuplicate.Emails, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetEmails() []string { return v.ContactDetail.ContactSummary.Emails }
+
+// GetPhones returns PossibleDuplicate.Phones, and is useful for accessing the field via an interface.
+func (v *PossibleDuplicate) GetPhones() []string { return v.ContactDetail.ContactSummary.Phones }
+
+func (v *PossibleDuplicate) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*PossibleDuplicate
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.PossibleDuplicate = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ContactDetail)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalPossibleDuplicate struct {
+	Blocked bool `json:"blocked"`
+
+	Address *PostalAddress `json:"address"`
+
+	Lists []ListFields `json:"lists"`
+
+	Consents []ConsentFields `json:"consents"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	Id string `json:"id"`
+
+	GivenName string `json:"givenName"`
+
+	FamilyName string `json:"familyName"`
+
+	Organization *string `json:"organization"`
+
+	Emails []string `json:"emails"`
+
+	Phones []string `json:"phones"`
+}
+
+func (v *PossibleDuplicate) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *PossibleDuplicate) __premarshalJSON() (*__premarshalPossibleDuplicate, error) {
+	var retval __premarshalPossibleDuplicate
+
+	retval.Blocked = v.Blocked
+	retval.Address = v.ContactDetail.Address
+	retval.Lists = v.ContactDetail.Lists
+	retval.Consents = v.ContactDetail.Consents
+	retval.CreatedAt = v.ContactDetail.CreatedAt
+	retval.UpdatedAt = v.ContactDetail.UpdatedAt
+	retval.Id = v.ContactDetail.ContactSummary.Id
+	retval.GivenName = v.ContactDetail.ContactSummary.GivenName
+	retval.FamilyName = v.ContactDetail.ContactSummary.FamilyName
+	retval.Organization = v.ContactDetail.ContactSummary.Organization
+	retval.Emails = v.ContactDetail.ContactSummary.Emails
+	retval.Phones = v.ContactDetail.ContactSummary.Phones
+	return &retval, nil
+}
 
 // PostalAddress includes the requested fields of the GraphQL type PostalAddress.
 type PostalAddress struct {
@@ -3259,6 +3381,7 @@ query ContactPerson ($id: ID!) {
 		blocked
 		possibleDuplicates {
 			... ContactDetail
+			blocked
 		}
 	}
 }
@@ -3322,8 +3445,9 @@ fragment PurposeFields on Purpose {
 }
 `
 
-// Whether the person is blocked, and the records that may be the same person, loaded after
-// the detail so that a slow duplicate search does not hold it up.
+// Whether the person is blocked, and the records that may be the same person, each with
+// whether it is blocked (merged into the record that stays, it blocks that one too), loaded
+// after the detail so that a slow duplicate search does not hold it up.
 func ContactPerson(
 	ctx_ context.Context,
 	client_ graphql.Client,

@@ -83,7 +83,11 @@ func (b *Backend) ContactPerson(ctx context.Context, id string) (api.ContactPers
 	}
 	c := b.contacts[i]
 	s := b.screen(api.ContactInput{Emails: c.Emails, Phones: c.Phones})
-	return api.ContactPersonInfo{Id: id, Blocked: s.Blocked, PossibleDuplicates: b.duplicatesOf(c)}, nil
+	var dups []api.PossibleDuplicate
+	for _, d := range b.duplicatesOf(c) {
+		dups = append(dups, api.PossibleDuplicate{ContactDetail: d, Blocked: b.screen(api.ContactInput{Emails: d.Emails, Phones: d.Phones}).Blocked})
+	}
+	return api.ContactPersonInfo{Id: id, Blocked: s.Blocked, PossibleDuplicates: dups}, nil
 }
 
 func (b *Backend) MergeContacts(ctx context.Context, intoID string, fromIDs []string, reason string) (api.ContactDetail, error) {

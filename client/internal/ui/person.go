@@ -215,7 +215,9 @@ type DuplicatesView struct {
 	Reason  *widget.Entry
 	Merge   *widget.Button
 	Message *Notice
-	Dialog  dialog.Dialog
+	// BlockedNote names the records on the blacklist (empty when none is).
+	BlockedNote *Notice
+	Dialog      dialog.Dialog
 	// OnMerged gets the merged contact.
 	OnMerged func(api.ContactDetail)
 
@@ -226,9 +228,14 @@ type DuplicatesView struct {
 	sub     app.Submission    // the merge, until its answer is known (Idempotency-Key)
 }
 
-func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, dups []api.ContactDetail) *DuplicatesView {
-	v := &DuplicatesView{b: b, loc: loc, records: append([]api.ContactDetail{c}, dups...), Pick: map[string]*widget.Check{},
+func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.ContactDetail, blocked bool, dups []api.PossibleDuplicate) *DuplicatesView {
+	v := &DuplicatesView{b: b, loc: loc, records: []api.ContactDetail{c}, Pick: map[string]*widget.Check{},
 		Message: newNotice(widget.DangerImportance), ids: map[string]string{}}
+	isBlocked := []bool{blocked}
+	for _, d := range dups {
+		v.records = append(v.records, d.ContactDetail)
+		isBlocked = append(isBlocked, d.Blocked)
+	}
 	rows := app.CompareRecords(v.records, loc)
 	// One column of labels, then one per record; each row as high as its own content.
 	cols := len(v.records) + 1
@@ -263,6 +270,22 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 		v.Pick[r.Id] = check
 		picks.Add(check)
 	}
+	// A blocked record merged into the one that stays blocks it too (its e-mails and phones go
+	// over): the view says which records are on the blacklist before anyone merges.
+	blockedRow := container.NewGridWithColumns(cols, boldLabel(t("dups.blocked.row")))
+	var notes []string
+	for i, r := range isBlocked {
+		l := widget.NewLabel("—")
+		if r {
+			l = widget.NewLabel(t("dups.blocked.yes"))
+			l.Importance = widget.DangerImportance
+			notes = append(notes, tf("dups.blocked", map[string]any{"Which": labels[i]}))
+		}
+		blockedRow.Add(l)
+	}
+	table.Add(blockedRow)
+	v.BlockedNote = newNotice(widget.DangerImportance)
+	v.BlockedNote.SetText(strings.Join(notes, "\n"))
 	table.Add(picks)
 	v.Into = widget.NewRadioGroup(labels, func(string) { v.refresh() })
 	v.Into.Horizontal = true
@@ -275,7 +298,7 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 	v.Merge.Importance = widget.HighImportance
 	intro := wrapLabel(tn("dups.found", len(dups), nil))
 	content := container.NewBorder(intro,
-		container.NewVBox(wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message.Object(),
+		container.NewVBox(v.BlockedNote.Object(), wrapLabel(t("dups.text")), container.NewHBox(boldLabel(t("dups.into")), v.Into), v.Message.Object(),
 			container.NewBorder(nil, nil, nil, v.Merge, v.Reason)),
 		nil, nil, container.NewVScroll(table))
 	v.Dialog = dialog.NewCustom(tf("dups.title", map[string]any{"Name": app.DisplayName(c.ContactSummary)}), t("action.close"), content, win)
@@ -600,7 +623,7 @@ func (d *DetailView) ShowDuplicates() {
 				return
 			}
 			d.Status.Show("", nil)
-			v := newDuplicatesView(d.b, d.loc, d.win, c, info.PossibleDuplicates)
+			v := newDuplicatesView(d.b, d.loc, d.win, c, info.Blocked, info.PossibleDuplicates)
 			v.OnMerged = func(m api.ContactDetail) {
 				if d.OnMerged != nil {
 					d.OnMerged(m)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 	"github.com/vermerk/vermerk/client/internal/demo"
@@ -335,4 +336,33 @@ func TestPuttingBackOnAListSheLeftAsksWhy(t *testing.T) {
 	})
 	// the dialog closes when the answer reaches the window, which may be after the commit
 	awaitServer(t, "the dialog closed", func() bool { return d.Lists.PutBack == nil })
+}
+
+// The side-by-side view says which records are on the blacklist: merged into the record that
+// stays, a blocked duplicate blocks it too (its e-mails and phones go over).
+func TestMergeViewSaysADuplicateIsBlocked(t *testing.T) {
+	b := demo.New()
+	given, family := "Anna", "Schmidt"
+	p, _ := b.CreateContact(context.Background(), api.ContactInput{GivenName: &given, FamilyName: &family,
+		Emails:  []string{"anna.schmidt.privat@example.org"},
+		Address: &api.PostalAddressInput{Street: "Torstraße 12", PostalCode: "10119", City: "Berlin"}}, nil)
+	dup := p.Contact.Id
+	if _, err := b.BlacklistContact(context.Background(), dup, "Werbewiderspruch per Brief"); err != nil {
+		t.Fatal(err)
+	}
+	s := openDetail(t, b, "c001", false)
+	d := s.Detail
+	eventually(t, "the duplicate count", func() bool { return d.Duplicates.Text == "Duplicate contacts (1)" })
+	test.Tap(d.Duplicates)
+	eventually(t, "the side-by-side view", func() bool { return d.DupView != nil })
+	want := "Duplicate 1 is on the blacklist: merged in, it blocks the contact that stays too (it receives nothing more)."
+	if !dialogShows(s.win, want) {
+		var shown []string
+		for _, o := range test.LaidOutObjects(openDialog(s.win)) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() {
+				shown = append(shown, l.Text)
+			}
+		}
+		t.Errorf("the merge view does not say %q; it shows %q", want, shown)
+	}
 }
