@@ -193,6 +193,9 @@ func (s *FormScreen) save(override *app.Override) {
 	}
 	s.Message.SetText("")
 	s.Save.Disable()
+	// What is typed while the save is under way would be lost when the saved contact opens:
+	// the inputs take nothing until the answer is known.
+	s.setInputsEnabled(false)
 	model := s.Model()
 	// The same submission (its Idempotency-Key) until the server's answer is known: sent
 	// again after a lost answer, it is saved once.
@@ -206,6 +209,7 @@ func (s *FormScreen) save(override *app.Override) {
 
 func (s *FormScreen) saved(r app.SaveResult, err error, override *app.Override, replayed bool) {
 	s.Save.Enable()
+	s.setInputsEnabled(true)
 	s.sub.Answered(err)
 	s.unsent = err != nil && api.Outage(err) && api.NeverSent(err)
 	screen := app.ScreenContactNew
@@ -249,6 +253,17 @@ func (s *FormScreen) saved(r app.SaveResult, err error, override *app.Override, 
 	}
 	if s.OnSaved != nil && r.Saved != nil {
 		s.OnSaved(*r.Saved)
+	}
+}
+
+func (s *FormScreen) setInputsEnabled(on bool) {
+	for _, e := range []*widget.Entry{s.GivenName, s.FamilyName, s.Organization, s.Emails, s.Phones,
+		s.Street, s.PostalCode, s.City, s.Country} {
+		if on {
+			e.Enable()
+		} else {
+			e.Disable()
+		}
 	}
 }
 
