@@ -132,6 +132,31 @@ func SplitValues(s string) []string {
 	return out
 }
 
+// PastedValues is text pasted into a field of several values (e-mails, phones): one value a
+// line (or a tab-separated cell, copied from a spreadsheet) becomes one value of a
+// comma-separated list, blank lines dropped, so that a single-line field, which would make
+// each line break a space, keeps them apart. Text of one line is returned as it is.
+func PastedValues(text string) string {
+	if !strings.ContainsFunc(text, isValueBreak) {
+		return text
+	}
+	var values []string
+	for _, v := range strings.FieldsFunc(text, isValueBreak) {
+		if v = strings.TrimSpace(v); v != "" {
+			values = append(values, v)
+		}
+	}
+	return strings.Join(values, ", ")
+}
+
+func isValueBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\t', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
+
 func opt(s string) *string {
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -17,7 +17,7 @@ import (
 // FormScreen is the new/edit contact form with the live blacklist banner.
 type FormScreen struct {
 	GivenName, FamilyName, Organization *widget.Entry
-	Emails, Phones                      *widget.Entry
+	Emails, Phones                      *ValuesEntry
 	Street, PostalCode, City, Country   *widget.Entry
 	Banner                              *Banner
 	// Message holds what the last save refused; it is re-checked on every change and goes
@@ -62,7 +62,12 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		return e
 	}
 	s.GivenName, s.FamilyName, s.Organization = entry(f.GivenName), entry(f.FamilyName), entry(f.Organization)
-	s.Emails, s.Phones = entry(f.Emails), entry(f.Phones)
+	s.Emails, s.Phones = newValuesEntry(), newValuesEntry()
+	s.Emails.SetText(f.Emails)
+	s.Phones.SetText(f.Phones)
+	for _, e := range []*ValuesEntry{s.Emails, s.Phones} {
+		e.OnChanged = func(string) { s.changed() }
+	}
 	s.Street, s.PostalCode, s.City, s.Country = entry(f.Street), entry(f.PostalCode), entry(f.City), entry(f.Country)
 	s.Emails.SetPlaceHolder(t("form.hint.multi"))
 	s.Phones.SetPlaceHolder(t("form.hint.multi"))
@@ -257,7 +262,7 @@ func (s *FormScreen) saved(r app.SaveResult, err error, override *app.Override, 
 }
 
 func (s *FormScreen) setInputsEnabled(on bool) {
-	for _, e := range []*widget.Entry{s.GivenName, s.FamilyName, s.Organization, s.Emails, s.Phones,
+	for _, e := range []*widget.Entry{s.GivenName, s.FamilyName, s.Organization, &s.Emails.Entry, &s.Phones.Entry,
 		s.Street, s.PostalCode, s.City, s.Country} {
 		if on {
 			e.Enable()
@@ -314,3 +319,27 @@ func (s *FormScreen) showDuplicates(dups []api.ContactSummary) {
 	s.Duplicates = d
 	d.Dialog.Show()
 }
+
+// ValuesEntry is the single-line field of several values (e-mails, phones). Text pasted one
+// value a line keeps them apart (app.PastedValues), where Fyne's Entry makes each line break
+// a space: several e-mails pasted one per line would be one value the server refuses.
+type ValuesEntry struct{ widget.Entry }
+
+func newValuesEntry() *ValuesEntry {
+	e := &ValuesEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut pastes (Ctrl+V, the context menu's Einfügen) as app.PastedValues reads it.
+func (e *ValuesEntry) TypedShortcut(s fyne.Shortcut) {
+	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil {
+		s = &fyne.ShortcutPaste{Clipboard: pastedValues{p.Clipboard}}
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// pastedValues is a clipboard whose text reads as app.PastedValues.
+type pastedValues struct{ fyne.Clipboard }
+
+func (c pastedValues) Content() string { return app.PastedValues(c.Clipboard.Content()) }

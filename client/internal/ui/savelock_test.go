@@ -41,7 +41,7 @@ func TestTheFormTakesNoTypingWhileItSaves(t *testing.T) {
 	test.Type(f.FamilyName, "Beispielmann")
 	test.Type(f.Emails, "max.beispiel@example.test")
 	inputs := map[string]*widget.Entry{"GivenName": f.GivenName, "FamilyName": f.FamilyName, "Organization": f.Organization,
-		"Emails": f.Emails, "Phones": f.Phones, "Street": f.Street, "PostalCode": f.PostalCode, "City": f.City, "Country": f.Country}
+		"Emails": &f.Emails.Entry, "Phones": &f.Phones.Entry, "Street": f.Street, "PostalCode": f.PostalCode, "City": f.City, "Country": f.Country}
 
 	test.Tap(f.Save)
 	<-b.started
