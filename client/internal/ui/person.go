@@ -252,6 +252,22 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 		head.Add(boldLabel(h))
 	}
 	table.Add(head)
+	// A blocked record merged into the one that stays blocks it too (its e-mails and phones go
+	// over): the view says first which records are on the blacklist.
+	blockedRow := container.NewGridWithColumns(cols, boldLabel(t("dups.blocked.row")))
+	var notes []string
+	for i, r := range isBlocked {
+		l := widget.NewLabel("—")
+		if r {
+			l = widget.NewLabel(t("dups.blocked.yes"))
+			l.Importance = widget.DangerImportance
+			notes = append(notes, tf("dups.blocked", map[string]any{"Which": labels[i]}))
+		}
+		blockedRow.Add(l)
+	}
+	table.Add(blockedRow)
+	v.BlockedNote = newNotice(widget.DangerImportance)
+	v.BlockedNote.SetText(strings.Join(notes, "\n"))
 	for _, row := range rows {
 		line := container.NewGridWithColumns(cols, boldLabel(row.Label))
 		for _, val := range row.Values {
@@ -270,22 +286,6 @@ func newDuplicatesView(b app.Backend, loc localizer, win fyne.Window, c api.Cont
 		v.Pick[r.Id] = check
 		picks.Add(check)
 	}
-	// A blocked record merged into the one that stays blocks it too (its e-mails and phones go
-	// over): the view says which records are on the blacklist before anyone merges.
-	blockedRow := container.NewGridWithColumns(cols, boldLabel(t("dups.blocked.row")))
-	var notes []string
-	for i, r := range isBlocked {
-		l := widget.NewLabel("—")
-		if r {
-			l = widget.NewLabel(t("dups.blocked.yes"))
-			l.Importance = widget.DangerImportance
-			notes = append(notes, tf("dups.blocked", map[string]any{"Which": labels[i]}))
-		}
-		blockedRow.Add(l)
-	}
-	table.Add(blockedRow)
-	v.BlockedNote = newNotice(widget.DangerImportance)
-	v.BlockedNote.SetText(strings.Join(notes, "\n"))
 	table.Add(picks)
 	v.Into = widget.NewRadioGroup(labels, func(string) { v.refresh() })
 	v.Into.Horizontal = true
