@@ -54,8 +54,9 @@ func anyManualHold(ctx context.Context, q store.Querier) (bool, error) {
 }
 
 // personsRequesting returns the records of each person (store.PersonOrRecord) on whose record
-// an open request was filed. Open requests are few (each is answered within a month), so
-// this is a handful of lookups.
+// an open request was filed, searched for all the requests together (store.PersonsOrRecords:
+// one statement per step of the search). Open requests are few (each is answered within a
+// month).
 func personsRequesting(ctx context.Context, q store.Querier) (map[string]bool, error) {
 	rows, err := q.Query(ctx, `SELECT DISTINCT contact_id::text FROM data_subject_requests
 		WHERE status = 'OPEN' AND contact_id IS NOT NULL ORDER BY 1`)
@@ -66,19 +67,15 @@ func personsRequesting(ctx context.Context, q store.Querier) (map[string]bool, e
 	if err != nil {
 		return nil, fmt.Errorf("open requests: %w", err)
 	}
+	persons, _, err := store.PersonsOrRecords(ctx, q, contacts)
+	if err != nil {
+		return nil, fmt.Errorf("the persons of open requests: %w", err)
+	}
 	held := make(map[string]bool)
-	for _, c := range contacts {
-		if held[c] {
-			continue
-		}
-		records, _, err := store.PersonOrRecord(ctx, q, c, nil)
-		if err != nil {
-			return nil, fmt.Errorf("the person of an open request: %w", err)
-		}
+	for _, records := range persons {
 		for _, id := range records {
 			held[id] = true
 		}
-		held[c] = true
 	}
 	return held, nil
 }

@@ -8,3 +8,6 @@ func (s *Service) StepLater(ctx context.Context) (func(due []string) (int, error
 	r, err := s.rules(ctx)
 	return func(due []string) (int, error) { return s.delete(ctx, due, r) }, err
 }
+
+// PersonsRequesting is personsRequesting: the records held by the persons of open requests.
+var PersonsRequesting = personsRequesting
