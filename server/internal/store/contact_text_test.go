@@ -17,13 +17,27 @@ func searchTextReference(c screening.Contact) string {
 	if c.Address != nil {
 		parts = append(parts, c.Address.City)
 	}
-	text := strings.ToLower(strings.Join(parts, " "))
-	a := screening.AppendSortFold(nil, text)
-	e := screening.AppendUmlautFold(nil, text)
-	if string(a) == string(e) {
-		return string(a)
+	half := func(fold func([]byte, string) []byte) string {
+		text := string(fold(nil, strings.ToLower(strings.Join(parts, " "))))
+		for _, name := range parts[:2] {
+			f := string(fold(nil, strings.ToLower(name)))
+			joined := strings.Map(func(r rune) rune {
+				if unicode.IsLetter(r) || unicode.IsDigit(r) {
+					return r
+				}
+				return -1
+			}, f)
+			if joined != f && joined != "" {
+				text += " " + joined
+			}
+		}
+		return text
 	}
-	return string(a) + " " + string(e)
+	a, e := half(screening.AppendSortFold), half(screening.AppendUmlautFold)
+	if a == e {
+		return a
+	}
+	return a + " " + e
 }
 
 func FuzzSearchText(f *testing.F) {

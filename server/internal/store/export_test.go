@@ -2,3 +2,9 @@ package store
 
 // Neighbours is the query SamePerson asks each step, for tests of its plan.
 const Neighbours = neighbours
+
+// LookAlikeCandidates is the statement LookAlikes reads the candidates of one record with, for
+// tests of its plan.
+func LookAlikeCandidates(id, given, family, postal, street string) (string, []any) {
+	return lookAlikeCandidates([]keyed{{id: id, given: given, family: family, postal: postal, street: street}})
+}
