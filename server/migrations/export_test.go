@@ -9,3 +9,6 @@ const SortFoldBatch = sortFoldBatch
 // HeldNameAddressKeysUp runs migration 00042's Up in tx, for tests of a database migrated
 // already (with the column dropped first).
 var HeldNameAddressKeysUp = heldNameAddressKeysUp
+
+// SearchJoinedNamesUp runs migration 00058's Up in tx, for tests of a database migrated already.
+var SearchJoinedNamesUp = searchJoinedNamesUp

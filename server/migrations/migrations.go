@@ -88,6 +88,6 @@ func newProvider(db *sql.DB) (*goose.Provider, error) {
 	return goose.NewProvider(goose.DialectPostgres, db, files,
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(sortFold, heldNameAddressKeys),
+		goose.WithGoMigrations(sortFold, heldNameAddressKeys, searchJoinedNames),
 	)
 }
