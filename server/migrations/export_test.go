@@ -10,5 +10,6 @@ const SortFoldBatch = sortFoldBatch
 // already (with the column dropped first).
 var HeldNameAddressKeysUp = heldNameAddressKeysUp
 
-// SearchJoinedNamesUp runs migration 00058's Up in tx, for tests of a database migrated already.
+// SearchJoinedNamesUp runs migration 00058's Up in tx, for tests of a database migrated already
+// (with its index dropped first).
 var SearchJoinedNamesUp = searchJoinedNamesUp

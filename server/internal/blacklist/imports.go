@@ -97,7 +97,7 @@ func deleteQuotingProblems(ctx context.Context, tx pgx.Tx, people []screening.Ca
 		seqs         []int
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&job, &seq, &message}, func() error {
-		if mentionsAny(message, people) {
+		if store.MentionsAny(message, people) {
 			jobs, seqs = append(jobs, job), append(seqs, seq)
 			of(job).problems++
 		}
@@ -131,13 +131,13 @@ func renameNamingFiles(ctx context.Context, tx pgx.Tx, people []screening.Candid
 		order          []string
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&job, &name, &columns}, func() error {
-		if mentionsAny(name, people) {
+		if store.MentionsAny(name, people) {
 			renamed = append(renamed, job)
 			of(job)
 		}
 		named := false
 		for i, c := range columns {
-			if mentionsAny(c, people) {
+			if store.MentionsAny(c, people) {
 				columns[i], named = erasedColumn, true
 			}
 		}
@@ -160,13 +160,4 @@ func renameNamingFiles(ctx context.Context, tx pgx.Tx, people []screening.Candid
 		}
 	}
 	return nil
-}
-
-func mentionsAny(text string, people []screening.Candidate) bool {
-	for _, c := range people {
-		if _, ok := screening.Mentions(text, c); ok {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,6 @@ package blacklist
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,8 +23,8 @@ const erasedText = "(removed: it named an erased person)"
 // quotes her (screening.Mentions; the notes of her requests go with her records, by a trigger
 // on contacts) is blanked; a channel, outcome or extension reason replaced; the reasons of
 // the audit rows of a request without a contact (which repeat its outcome and every
-// extension's reason; those of her requests go with her records) blanked. Each request is
-// audited by id.
+// extension's reason; those of her requests go with her records) blanked (store.Scrub). Each
+// request is audited by id.
 func forgetRequestTexts(ctx context.Context, tx pgx.Tx, erasedID string, erased []string, entryID string, people []screening.Candidate) error {
 	rows, err := tx.Query(ctx, `SELECT id::text, channel, coalesce(note, ''), coalesce(outcome, ''), coalesce(extension_reason, '')
 		FROM data_subject_requests WHERE (contact_id IS NULL OR contact_id = ANY($2::uuid[]))
@@ -73,45 +72,16 @@ func forgetRequestTexts(ctx context.Context, tx pgx.Tx, erasedID string, erased 
 			return fmt.Errorf("audit rows of requests quoting the person: %w", err)
 		}
 	}
+	replaced := erasedText
+	because := fmt.Sprintf("it quoted the person erased with contact %s; blacklist entry %s", erasedID, entryID)
 	for _, l := range all {
-		quotes := func(text string) bool { return text != "" && text != erasedText && mentionsAny(text, people) }
-		note, channel, outcome, extension := quotes(l.note), quotes(l.channel), quotes(l.outcome), quotes(l.extension)
-		var audits []int64
-		for i, reason := range l.auditReasons {
-			if quotes(reason) {
-				audits = append(audits, l.auditIDs[i])
-			}
-		}
-		if !note && !channel && !outcome && !extension && len(audits) == 0 {
-			continue
-		}
-		if _, err := tx.Exec(ctx, `UPDATE data_subject_requests
-			SET note = CASE WHEN $2 THEN NULL ELSE note END, channel = CASE WHEN $3 THEN $4 ELSE channel END,
-			    outcome = CASE WHEN $5 THEN $4 ELSE outcome END, extension_reason = CASE WHEN $6 THEN $4 ELSE extension_reason END
-			WHERE id = $1`, l.id, note, channel, erasedText, outcome, extension); err != nil {
-			return fmt.Errorf("blank request %s: %w", l.id, err)
-		}
-		if len(audits) > 0 {
-			// the audit trail is append-only but in erasure mode, as when her records went
-			if err := store.InErasureMode(ctx, tx, func() error {
-				_, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE id = ANY($1)`, audits)
-				return err
-			}); err != nil {
-				return fmt.Errorf("blank the audit reasons of request %s: %w", l.id, err)
-			}
-		}
-		var what []string
-		for _, w := range []struct {
-			did  bool
-			what string
-		}{{note, "note blanked"}, {channel, "channel replaced"}, {outcome, "outcome replaced"},
-			{extension, "extension reason replaced"}, {len(audits) > 0, "audit reasons blanked"}} {
-			if w.did {
-				what = append(what, w.what)
-			}
-		}
-		if err := store.Audit(ctx, tx, store.AuditRecord{Operation: "eraseContact", TargetID: l.id,
-			Outcome: fmt.Sprintf("%s: it quoted the person erased with contact %s; blacklist entry %s", strings.Join(what, ", "), erasedID, entryID)}); err != nil {
+		if _, err := store.Scrub(ctx, tx, store.Scrubbed{Table: "data_subject_requests", ID: l.id,
+			Texts: []store.ScrubbedText{
+				{Column: "note", Text: l.note, Done: "note blanked"},
+				{Column: "channel", Text: l.channel, Replacement: &replaced, Done: "channel replaced"},
+				{Column: "outcome", Text: l.outcome, Replacement: &replaced, Done: "outcome replaced"},
+				{Column: "extension_reason", Text: l.extension, Replacement: &replaced, Done: "extension reason replaced"}},
+			AuditIDs: l.auditIDs, AuditReasons: l.auditReasons}, people, "eraseContact", because); err != nil {
 			return err
 		}
 	}

@@ -201,7 +201,8 @@ func TryBulkTurn(ctx context.Context, tx pgx.Tx) (bool, error) {
 // "no" holds for the records they are now known by; and every record of the person leaves the
 // lists the person left after its membership there began (LeaveListsSheLeft); and her
 // objections and restrictions reach every record of hers and the identifiers they hold now
-// (followRestrictions). The caller takes JoinTurn first.
+// (followRestrictions); and the reasons of her blacklist entries that quote a record of hers
+// now are scrubbed (store.ScrubEntryReasons). The caller takes JoinTurn first.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	if err := JoinTurn(ctx, tx); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
@@ -230,6 +231,10 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	}
 	// Even alone: her blocked record may hold an identifier it did not hold when she was blocked.
 	if err := followRestrictions(ctx, tx, contactID, person); err != nil {
+		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
+	}
+	// Even alone: a reason of her entries may quote what her records hold now.
+	if err := store.ScrubEntryReasons(ctx, tx, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	if len(person) < 2 {

@@ -17,6 +17,10 @@ import (
 // the trigram index of search_text), as the record of "O'Brien" found the other. Only a name
 // holding something other than an ASCII letter or digit can change, and only the rows whose
 // text changes are rewritten, batch by batch along the primary key as 00034 does.
+//
+// It also indexes the audit rows of adding and ending a blacklist entry by the entry
+// (audit_log_entry_reasons): when a record joins a person, store.ScrubEntryReasons reads the
+// reasons of her entries' rows, which may quote the record now. Only those rows pay for it.
 var searchJoinedNames = goose.NewGoMigration(58, &goose.GoFunc{RunTx: searchJoinedNamesUp}, &goose.GoFunc{RunTx: searchJoinedNamesDown})
 
 // separatedNames selects the rows whose search texts may change.
@@ -30,6 +34,10 @@ const searchJoinedBatch = `SELECT key, family_name, given_name, organization, ci
 	WHERE changes OR last`
 
 func searchJoinedNamesUp(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE INDEX audit_log_entry_reasons ON audit_log (target_id)
+		WHERE reason IS NOT NULL AND operation IN ('blacklistAdd', 'blacklistContact', 'blacklistRemove')`); err != nil {
+		return err
+	}
 	after := "00000000-0000-0000-0000-000000000000"
 	for {
 		k, err := searchTexts(ctx, tx, searchJoinedBatch, after)
@@ -89,5 +97,9 @@ func searchTexts(ctx context.Context, tx *sql.Tx, query string, args ...any) (k 
 	return k, rows.Err()
 }
 
-// searchJoinedNamesDown leaves the texts: a name written twice finds what it found before.
-func searchJoinedNamesDown(context.Context, *sql.Tx) error { return nil }
+// searchJoinedNamesDown drops the index and leaves the texts: a name written twice finds what it
+// found before.
+func searchJoinedNamesDown(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DROP INDEX audit_log_entry_reasons`)
+	return err
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vermerk/vermerk/graph/model"
+	"github.com/vermerk/vermerk/graph/viewer"
+	"github.com/vermerk/vermerk/server/internal/screening"
+)
+
+// A Scrubbed is a stored row whose free texts may quote a person they could not be checked
+// against when they were written, and the audit rows repeating them.
+type Scrubbed struct {
+	Table        string // the row's table (a constant of the caller's, never input)
+	ID           string
+	Texts        []ScrubbedText
+	AuditIDs     []int64 // audit_log rows repeating the texts, with their reasons
+	AuditReasons []string
+}
+
+// A ScrubbedText is a column of a Scrubbed row: its text, what replaces it when it quotes the
+// person (nil: NULL) and how the audit says so ("note blanked").
+type ScrubbedText struct {
+	Column, Text string
+	Replacement  *string
+	Done         string
+}
+
+// Scrub is the one scrubbing of stored free texts that quote a person they could not be
+// checked against when written (a request filed before her record was found; an entry's
+// reason written before a record holding what it quotes became hers): each text of row that
+// quotes one of people (screening.Mentions) is replaced, each audit reason that does is
+// blanked (in erasure mode, as when her records go: the trail is append-only otherwise), and
+// the row is audited by id under op, saying what went and why (because: ids only). It says
+// whether anything changed.
+func Scrub(ctx context.Context, tx pgx.Tx, row Scrubbed, people []screening.Candidate, op, because string) (bool, error) {
+	quotes := func(text string, replacement *string) bool {
+		return text != "" && (replacement == nil || text != *replacement) && MentionsAny(text, people)
+	}
+	args := []any{row.ID}
+	var sets, done []string
+	for _, t := range row.Texts {
+		if quotes(t.Text, t.Replacement) {
+			args = append(args, t.Replacement)
+			sets = append(sets, fmt.Sprintf("%s = $%d", t.Column, len(args)))
+			done = append(done, t.Done)
+		}
+	}
+	var audits []int64
+	for i, reason := range row.AuditReasons {
+		if quotes(reason, nil) {
+			audits = append(audits, row.AuditIDs[i])
+		}
+	}
+	if len(sets) == 0 && len(audits) == 0 {
+		return false, nil
+	}
+	if len(sets) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE `+row.Table+` SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
+			return false, fmt.Errorf("store.Scrub(%s %s): %w", row.Table, row.ID, err)
+		}
+	}
+	if len(audits) > 0 {
+		if err := InErasureMode(ctx, tx, func() error {
+			_, err := tx.Exec(ctx, `UPDATE audit_log SET reason = NULL WHERE id = ANY($1)`, audits)
+			return err
+		}); err != nil {
+			return false, fmt.Errorf("store.Scrub(%s %s): blank the audit reasons: %w", row.Table, row.ID, err)
+		}
+		done = append(done, "audit reasons blanked")
+	}
+	return true, Audit(ctx, tx, AuditRecord{Operation: op, TargetID: row.ID, Outcome: strings.Join(done, ", ") + ": " + because})
+}
+
+// MentionsAny says whether text quotes one of people (screening.Mentions).
+func MentionsAny(text string, people []screening.Candidate) bool {
+	for _, c := range people {
+		if _, ok := screening.Mentions(text, c); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ScrubbedReason replaces the reason of a blacklist entry that quoted a record which became
+// the person's after it was written.
+const ScrubbedReason = "(removed: it quoted a record that became the person's later)"
+
+// herEntries selects the blacklist entries of the records $1 with their reasons: restricting
+// one of them, or holding the hash of one of their e-mails or phones (a probe of
+// blacklist_hashes' primary key per identifier).
+const herEntries = `SELECT e.id::text, e.reason FROM blacklist_entries e WHERE e.id IN (
+		SELECT h.entry_id FROM contact_emails x JOIN blacklist_hashes h ON h.hash = x.hash WHERE x.contact_id = ANY($1::uuid[])
+		UNION SELECT h.entry_id FROM contact_phones x JOIN blacklist_hashes h ON h.hash = x.hash WHERE x.contact_id = ANY($1::uuid[])
+		UNION SELECT r.entry_id FROM contact_restrictions r WHERE r.contact_id = ANY($1::uuid[]))
+	AND e.reason <> $2 ORDER BY e.id`
+
+// ScrubEntryReasons scrubs (Scrub) the reasons of the person's blacklist entries that quote one
+// of her records (person, as PersonOrRecord gives it), after a record joined her or her record
+// took an identifier (consent.JoinPerson: a merge, a shared e-mail or phone, an import): a
+// reason was checked against her records when it was written (RefuseQuoting), not against one
+// that became hers later, and it outlives her on the blacklist and in the audit trail. The
+// entry's reason is replaced (ScrubbedReason), the reasons of the audit rows of its adding and
+// ending that quote her are blanked, and the change is audited by ids (operation joinPerson:
+// the write that joined the record is audited on its own) and announced (BLACKLIST_CHANGED).
+// Without an entry it costs one statement.
+func ScrubEntryReasons(ctx context.Context, tx pgx.Tx, person []string) error {
+	rows, err := tx.Query(ctx, herEntries, person, ScrubbedReason)
+	if err != nil {
+		return fmt.Errorf("store.ScrubEntryReasons: %w", err)
+	}
+	var entries []Scrubbed
+	at := map[string]int{}
+	var id, reason string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &reason}, func() error {
+		replacement := ScrubbedReason
+		at[id] = len(entries)
+		entries = append(entries, Scrubbed{Table: "blacklist_entries", ID: id,
+			Texts: []ScrubbedText{{Column: "reason", Text: reason, Replacement: &replacement, Done: "reason replaced"}}})
+		return nil
+	}); err != nil || len(entries) == 0 {
+		return err
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	// the audit rows of adding and ending the entries (audit_log_entry_reasons)
+	rows, err = tx.Query(ctx, `SELECT target_id, id, reason FROM audit_log WHERE target_id = ANY($1::text[]) AND reason IS NOT NULL
+		AND operation IN ('blacklistAdd', 'blacklistContact', 'blacklistRemove') ORDER BY id`, ids)
+	if err != nil {
+		return fmt.Errorf("store.ScrubEntryReasons: audit rows: %w", err)
+	}
+	var auditID int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &auditID, &reason}, func() error {
+		e := &entries[at[id]]
+		e.AuditIDs, e.AuditReasons = append(e.AuditIDs, auditID), append(e.AuditReasons, reason)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store.ScrubEntryReasons: audit rows: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT `+ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, person)
+	if err != nil {
+		return fmt.Errorf("store.ScrubEntryReasons: %w", err)
+	}
+	records, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return ScanContact(r) })
+	if err != nil {
+		return fmt.Errorf("store.ScrubEntryReasons: %w", err)
+	}
+	people := screening.ContactCandidates(records)
+	because := fmt.Sprintf("it quoted a record of the person that became hers after it was written (records %s)", strings.Join(person, ", "))
+	for _, e := range entries {
+		did, err := Scrub(ctx, tx, e, people, "joinPerson", because)
+		if err != nil {
+			return err
+		}
+		if did {
+			if _, err := Emit(ctx, tx, Event{Kind: EventBlacklistChanged, Ref: e.ID, Channel: viewer.Channel(ctx)}); err != nil {
+				return fmt.Errorf("store.ScrubEntryReasons: %w", err)
+			}
+		}
+	}
+	return nil
+}
