@@ -8,3 +8,6 @@ const Neighbours = neighbours
 func LookAlikeCandidates(id, given, family, postal, street string) (string, []any) {
 	return lookAlikeCandidates([]keyed{{id: id, given: given, family: family, postal: postal, street: street}})
 }
+
+// Holders is the query People asks for the records of identifiers and entries, for tests of its plan.
+const Holders = holders

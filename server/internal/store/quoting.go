@@ -105,7 +105,10 @@ func People(ctx context.Context, q Querier, who Subject) ([]screening.Candidate,
 // or phones $2, and those an entry of $3 restricts or blocks by an e-mail or phone of theirs
 // (found among the blocked records, contact_blocks: the identifier tables have no index on the
 // hash); at most $4 per identifier or entry (more: shared far beyond one person, People drops
-// them).
+// them). A blocked record's e-mails and phones are probed by its id and the entry's hashes by
+// their primary key, one record after another (a LATERAL with a LIMIT, which the planner
+// cannot turn into a join): as two EXISTS it hashed them, reading every e-mail and phone
+// stored for each entry.
 const holders = `
 	SELECT 'e:' || n, x.contact_id::text FROM unnest($1::text[]) n CROSS JOIN LATERAL (
 		SELECT contact_id FROM contact_emails WHERE normalized = n LIMIT $4) x
@@ -114,9 +117,11 @@ const holders = `
 	UNION SELECT 'r:' || r.entry_id::text || ':' || r.contact_id::text, r.contact_id::text FROM contact_restrictions r
 		WHERE r.entry_id = ANY($3::uuid[])
 	UNION SELECT 'h:' || id::text, x.contact_id::text FROM unnest($3::uuid[]) id CROSS JOIN LATERAL (
-		SELECT b.contact_id FROM contact_blocks b WHERE
-			EXISTS (SELECT FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash AND h.entry_id = id WHERE e.contact_id = b.contact_id)
-			OR EXISTS (SELECT FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash AND h.entry_id = id WHERE p.contact_id = b.contact_id)
+		SELECT b.contact_id FROM contact_blocks b CROSS JOIN LATERAL (
+			SELECT FROM contact_emails e JOIN blacklist_hashes h ON h.hash = e.hash AND h.entry_id = id WHERE e.contact_id = b.contact_id
+			UNION ALL
+			SELECT FROM contact_phones p JOIN blacklist_hashes h ON h.hash = p.hash AND h.entry_id = id WHERE p.contact_id = b.contact_id
+			LIMIT 1) held
 		LIMIT $4) x`
 
 // normalizedIdentifiers are c's e-mails and phones as contacts hold them (normalised; a phone
