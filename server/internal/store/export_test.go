@@ -11,3 +11,6 @@ func LookAlikeCandidates(id, given, family, postal, street string) (string, []an
 
 // Holders is the query People asks for the records of identifiers and entries, for tests of its plan.
 const Holders = holders
+
+// HerEntries is the query ScrubEntryReasons finds the person's entries with, for tests of its plan.
+const HerEntries = herEntries
