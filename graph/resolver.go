@@ -84,7 +84,9 @@ type SignUps interface {
 // Blacklist keeps the keyed-hash entries of erased and manually blocked people, erases
 // contacts and screens candidates.
 type Blacklist interface {
-	Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error)
+	// Screen screens a candidate; asTyped skips (Screening.Skipped) the values that cannot be
+	// read yet instead of refusing them.
+	Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error)
 	// Erase erases the person: contactID and every live contact sharing a normalised e-mail
 	// or phone with it, except those in keep, which lose the shared identifiers.
 	Erase(ctx context.Context, contactID, reason string, keep []string) (*model.ErasureReceipt, error)

@@ -236,8 +236,8 @@ func (r *queryResolver) Recipients(ctx context.Context, listKey string, first *i
 	return r.svc.Consents.Recipients(ctx, listKey, n, deref(after))
 }
 
-func (r *queryResolver) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
-	return r.svc.Blacklist.Screen(ctx, candidate)
+func (r *queryResolver) Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error) {
+	return r.svc.Blacklist.Screen(ctx, candidate, asTyped)
 }
 
 func (r *queryResolver) UnsubscribeLink(ctx context.Context, contactID string, listKey string) (string, error) {

@@ -349,7 +349,7 @@ type ComplexityRoot struct {
 		Request             func(childComplexity int, id string) int
 		Requests            func(childComplexity int, status *model.RequestStatus, overdue *bool, first *int, after *string) int
 		RetentionDue        func(childComplexity int, first *int, after *string) int
-		Screen              func(childComplexity int, candidate model.ContactInput) int
+		Screen              func(childComplexity int, candidate model.ContactInput, asTyped bool) int
 		SubjectAccessExport func(childComplexity int, contactID string, keep []string) int
 		UnsubscribeLink     func(childComplexity int, contactID string, listKey string) int
 		WebhookDeliveries   func(childComplexity int, webhookID *string, first *int) int
@@ -376,6 +376,7 @@ type ComplexityRoot struct {
 	Screening struct {
 		Blocked func(childComplexity int) int
 		Matches func(childComplexity int) int
+		Skipped func(childComplexity int) int
 	}
 
 	SignUp struct {
@@ -383,6 +384,11 @@ type ComplexityRoot struct {
 		ExpiresAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Status     func(childComplexity int) int
+	}
+
+	SkippedValue struct {
+		Field  func(childComplexity int) int
+		Reason func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -490,7 +496,7 @@ type QueryResolver interface {
 	Purposes(ctx context.Context) ([]*model.Purpose, error)
 	Lists(ctx context.Context) ([]*model.DistributionList, error)
 	Recipients(ctx context.Context, listKey string, first *int, after *string) (*model.ContactConnection, error)
-	Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error)
+	Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error)
 	UnsubscribeLink(ctx context.Context, contactID string, listKey string) (string, error)
 	ImportJob(ctx context.Context, id string) (*model.ImportJob, error)
 	ConsentProof(ctx context.Context, contactID string) ([]*model.ConsentEvent, error)
@@ -2056,7 +2062,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Screen(childComplexity, args["candidate"].(model.ContactInput)), true
+		return e.ComplexityRoot.Query.Screen(childComplexity, args["candidate"].(model.ContactInput), args["asTyped"].(bool)), true
 	case "Query.subjectAccessExport":
 		if e.ComplexityRoot.Query.SubjectAccessExport == nil {
 			break
@@ -2177,6 +2183,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Screening.Matches(childComplexity), true
+	case "Screening.skipped":
+		if e.ComplexityRoot.Screening.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screening.Skipped(childComplexity), true
 
 	case "SignUp.confirmURL":
 		if e.ComplexityRoot.SignUp.ConfirmURL == nil {
@@ -2202,6 +2214,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignUp.Status(childComplexity), true
+
+	case "SkippedValue.field":
+		if e.ComplexityRoot.SkippedValue.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkippedValue.Field(childComplexity), true
+	case "SkippedValue.reason":
+		if e.ComplexityRoot.SkippedValue.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkippedValue.Reason(childComplexity), true
 
 	case "Subscription.blacklistChanged":
 		if e.ComplexityRoot.Subscription.BlacklistChanged == nil {
@@ -2596,7 +2621,23 @@ type BlacklistConnection {
 }
 
 type BlacklistMatch { field: MatchField! entry: BlacklistEntry! }
-type Screening { blocked: Boolean! matches: [BlacklistMatch!]! }
+type Screening {
+  blocked: Boolean!
+  matches: [BlacklistMatch!]!
+  """
+  screen(asTyped: true) only (empty otherwise): the values of the candidate not screened because
+  they cannot be read yet, in the order of ContactInput's fields. Every other value was read as
+  its save reads it, and screened.
+  """
+  skipped: [SkippedValue!]!
+}
+"A value screen(asTyped: true) did not screen, and why."
+type SkippedValue {
+  "Input path of the value, as BAD_USER_INPUT's extensions.field names it: candidate.phones[1], candidate.address.country."
+  field: String!
+  "Why it cannot be read yet, a code of BAD_USER_INPUT's extensions.reason: PHONE_TOO_SHORT, EMAIL_NO_DOMAIN, COUNTRY_UNKNOWN, CITY_REQUIRED, …"
+  reason: String!
+}
 
 type ContactPayload {
   contact: Contact
@@ -2887,7 +2928,21 @@ type Query {
   lists: [DistributionList!]! @hasRole(roles: [STAFF, INTEGRATOR])
   "List members with a GRANTED consent for the list's purpose — the only way to obtain mailing addresses. Never a contact whose e-mail or phone matches an active blacklist entry (Contact.blocked), whatever its consents say."
   recipients(listKey: String!, first: Int, after: String): ContactConnection! @hasRole(roles: [STAFF, INTEGRATOR])
-  screen(candidate: ContactInput!): Screening! @hasRole(roles: [STAFF])
+  """
+  Screens a candidate against the blacklist, reading it as createContact reads its input.
+  Without asTyped, a value that cannot be read is BAD_USER_INPUT at its path.
+
+  asTyped: true screens a form while it is typed: each value is read exactly as its save reads
+  it (a phone in the country of the address, a person's and a company's alike; a country by its
+  code or its German, English or own name; the postal code in the form of that country), and a
+  value that cannot be read yet is skipped and listed in Screening.skipped instead of refused:
+  a half-typed e-mail or phone; a country not (yet) known, with every phone not written with its
+  country code (the save reads those in that country); with a family name, the name-and-address
+  key when family name, street, postal code (of the country) or city is missing or cannot be
+  read. Without a family name there is no name-and-address key (a company's address). More than
+  50 e-mails or phones are still BAD_USER_INPUT.
+  """
+  screen(candidate: ContactInput!, asTyped: Boolean! = false): Screening! @hasRole(roles: [STAFF])
   unsubscribeLink(contactId: ID!, listKey: String!): String! @hasRole(roles: [STAFF, INTEGRATOR])
   importJob(id: ID!): ImportJob @hasRole(roles: [STAFF])
   "The person's whole consent ledger (Art. 7(1) GDPR): the events of every record of the person (sharing a normalised e-mail or phone with it, transitively — the records an erasure would erase; the record alone where more than 200 records share them), each naming its record (contactId), oldest first by when recorded (at), then in recording order. The id of a record merged into another answers for the record it went into."
@@ -3539,6 +3594,8 @@ func (ec *executionContext) childFields_Screening(ctx context.Context, field gra
 		return ec.fieldContext_Screening_blocked(ctx, field)
 	case "matches":
 		return ec.fieldContext_Screening_matches(ctx, field)
+	case "skipped":
+		return ec.fieldContext_Screening_skipped(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Screening", field.Name)
 }
@@ -3555,6 +3612,16 @@ func (ec *executionContext) childFields_SignUp(ctx context.Context, field graphq
 		return ec.fieldContext_SignUp_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUp", field.Name)
+}
+
+func (ec *executionContext) childFields_SkippedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_SkippedValue_field(ctx, field)
+	case "reason":
+		return ec.fieldContext_SkippedValue_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkippedValue", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4712,6 +4779,14 @@ func (ec *executionContext) field_Query_screen_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["candidate"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asTyped",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asTyped"] = arg1
 	return args, nil
 }
 
@@ -11206,7 +11281,7 @@ func (ec *executionContext) _Query_screen(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Screen(ctx, fc.Args["candidate"].(model.ContactInput))
+			return ec.Resolvers.Query().Screen(ctx, fc.Args["candidate"].(model.ContactInput), fc.Args["asTyped"].(bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -12536,6 +12611,38 @@ func (ec *executionContext) fieldContext_Screening_matches(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Screening_skipped(ctx context.Context, field graphql.CollectedField, obj *model.Screening) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screening_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkippedValue) graphql.Marshaler {
+			return ec.marshalNSkippedValue2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSkippedValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screening_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Screening",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkippedValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SignUp_id(ctx context.Context, field graphql.CollectedField, obj *model.SignUp) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12626,6 +12733,52 @@ func (ec *executionContext) _SignUp_expiresAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SignUp_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignUp", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SkippedValue_field(ctx context.Context, field graphql.CollectedField, obj *model.SkippedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkippedValue_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkippedValue_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkippedValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkippedValue_reason(ctx context.Context, field graphql.CollectedField, obj *model.SkippedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkippedValue_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkippedValue_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkippedValue", field, false, false, "String")
 }
 
 func (ec *executionContext) _Subscription_revocations(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -17179,6 +17332,11 @@ func (ec *executionContext) _Screening(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "skipped":
+			out.Values[i] = ec._Screening_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17224,6 +17382,44 @@ func (ec *executionContext) _SignUp(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "expiresAt":
 			out.Values[i] = ec._SignUp_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skippedValueImplementors = []string{"SkippedValue"}
+
+func (ec *executionContext) _SkippedValue(ctx context.Context, sel ast.SelectionSet, obj *model.SkippedValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skippedValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkippedValue")
+		case "field":
+			out.Values[i] = ec._SkippedValue_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SkippedValue_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18620,6 +18816,30 @@ func (ec *executionContext) unmarshalNSignUpStatus2githubᚗcomᚋvermerkᚋverm
 
 func (ec *executionContext) marshalNSignUpStatus2githubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSignUpStatus(ctx context.Context, sel ast.SelectionSet, v model.SignUpStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSkippedValue2ᚕᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSkippedValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkippedValue2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSkippedValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkippedValue2ᚖgithubᚗcomᚋvermerkᚋvermerkᚋgraphᚋmodelᚐSkippedValue(ctx context.Context, sel ast.SelectionSet, v *model.SkippedValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkippedValue!")
+		return graphql.Null
+	}
+	return ec._SkippedValue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

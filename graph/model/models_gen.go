@@ -310,6 +310,10 @@ type RevocationInput struct {
 type Screening struct {
 	Blocked bool              `json:"blocked"`
 	Matches []*BlacklistMatch `json:"matches"`
+	// screen(asTyped: true) only (empty otherwise): the values of the candidate not screened because
+	// they cannot be read yet, in the order of ContactInput's fields. Every other value was read as
+	// its save reads it, and screened.
+	Skipped []*SkippedValue `json:"skipped"`
 }
 
 // A pending double opt-in sign-up; the integrator's mailer sends confirmURL to the person.
@@ -332,6 +336,14 @@ type SignUpInput struct {
 	UserAgent *string `json:"userAgent,omitempty"`
 	// Where the sign-up came from, e.g. web-form-footer.
 	Source string `json:"source"`
+}
+
+// A value screen(asTyped: true) did not screen, and why.
+type SkippedValue struct {
+	// Input path of the value, as BAD_USER_INPUT's extensions.field names it: candidate.phones[1], candidate.address.country.
+	Field string `json:"field"`
+	// Why it cannot be read yet, a code of BAD_USER_INPUT's extensions.reason: PHONE_TOO_SHORT, EMAIL_NO_DOMAIN, COUNTRY_UNKNOWN, CITY_REQUIRED, …
+	Reason string `json:"reason"`
 }
 
 type Subscription struct {

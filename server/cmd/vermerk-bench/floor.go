@@ -86,7 +86,7 @@ func floorHandler(cs *contacts.Service, bl *blacklist.Service) http.Handler {
 			}
 			ans.Data.Contact = &floorContact{ID: c.ID, GivenName: c.GivenName, FamilyName: c.FamilyName, Emails: c.Emails}
 		case req.Variables.E != "":
-			scr, err := bl.Screen(r.Context(), model.ContactInput{Emails: []string{req.Variables.E}})
+			scr, err := bl.Screen(r.Context(), model.ContactInput{Emails: []string{req.Variables.E}}, false)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return

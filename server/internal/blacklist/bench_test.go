@@ -51,7 +51,7 @@ func BenchmarkScreen(b *testing.B) {
 		Address: &model.PostalAddressInput{Street: "Mühlenweg 3", PostalCode: "20095", City: "Hamburg"}}
 	b.Run("serial", func(b *testing.B) {
 		for b.Loop() {
-			scr, err := svc.Screen(ctx, typed)
+			scr, err := svc.Screen(ctx, typed, false)
 			if err != nil || !scr.Blocked {
 				b.Fatalf("screen = %+v, %v", scr, err)
 			}
@@ -80,7 +80,7 @@ func BenchmarkScreen(b *testing.B) {
 	b.Run("parallel", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := svc.Screen(ctx, typed); err != nil {
+				if _, err := svc.Screen(ctx, typed, false); err != nil {
 					b.Error(err)
 					return
 				}

@@ -83,7 +83,7 @@ func TestKeyRotation(t *testing.T) {
 	typed := model.ContactInput{GivenName: ptr("ANNA"), FamilyName: ptr("Beispiel"),
 		Emails: []string{"Anna.Beispiel+promo@EXAMPLE.org"}, Phones: []string{"040 5550199"},
 		Address: &model.PostalAddressInput{Street: "Muehlenweg 3", PostalCode: "20095", City: "Hamburg"}}
-	scr, err := rotated.Screen(ctx, typed)
+	scr, err := rotated.Screen(ctx, typed, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,14 +109,14 @@ func TestKeyRotation(t *testing.T) {
 
 	// Without the old key the old entry is unrecognisable: the old key is what matched it.
 	dropped := blacklist.New(db, keyring(t, k2))
-	scr, err = dropped.Screen(ctx, typed)
+	scr, err = dropped.Screen(ctx, typed, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(scr.Matches) != 0 {
 		t.Errorf("without the old key: %+v, want no match", scr.Matches)
 	}
-	scr, err = dropped.Screen(ctx, model.ContactInput{Emails: []string{"BERT@example.org"}})
+	scr, err = dropped.Screen(ctx, model.ContactInput{Emails: []string{"BERT@example.org"}}, false)
 	if err != nil || matchedFields(scr, fresh.ID) != "EMAIL" {
 		t.Errorf("the new entry with the new key: %+v, %v", scr, err)
 	}

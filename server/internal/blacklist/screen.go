@@ -10,26 +10,43 @@ import (
 	"github.com/vermerk/vermerk/server/internal/store"
 )
 
-// Screen checks a candidate as typed (screen query). Identifiers that cannot be read are
-// BAD_USER_INPUT naming the field, e.g. candidate.emails[0].
-func (s *Service) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
-	ids, err := s.identify("candidate", candidate)
-	if err != nil {
-		return nil, err
+// Screen checks a candidate (screen query). Without asTyped, identifiers that cannot be read
+// are BAD_USER_INPUT naming the field, e.g. candidate.emails[0]; with it, they are skipped
+// (screening.ReadAsTyped) and listed in Skipped at that path.
+func (s *Service) Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error) {
+	var ids screening.Identifiers
+	var skipped []*model.SkippedValue
+	if asTyped {
+		c, skips, refused := screening.ReadAsTyped(contactInput(candidate))
+		if err := screening.BadInput("candidate.", refused); err != nil {
+			return nil, err
+		}
+		ids = s.keyring.IdentifyContact(c)
+		for _, e := range skips {
+			skipped = append(skipped, &model.SkippedValue{Field: "candidate." + e.Field, Reason: string(e.Reason)})
+		}
+	} else {
+		var err error
+		if ids, err = s.identify("candidate", candidate); err != nil {
+			return nil, err
+		}
 	}
-	_, hashes := ids.Lookups()
-	if len(hashes) == 0 {
-		return screeningOf(nil), nil
+	scr := screeningOf(nil)
+	if _, hashes := ids.Lookups(); len(hashes) > 0 {
+		keys := make([]string, len(hashes))
+		for i, h := range hashes {
+			keys[i] = string(h)
+		}
+		rows, err := s.screens.Lookup(ctx, keys...)
+		if err != nil {
+			return nil, fmt.Errorf("blacklist.Screen: %w", err)
+		}
+		scr = screeningOf(rows)
 	}
-	keys := make([]string, len(hashes))
-	for i, h := range hashes {
-		keys[i] = string(h)
+	if skipped != nil {
+		scr.Skipped = skipped
 	}
-	rows, err := s.screens.Lookup(ctx, keys...)
-	if err != nil {
-		return nil, fmt.Errorf("blacklist.Screen: %w", err)
-	}
-	return screeningOf(rows), nil
+	return scr, nil
 }
 
 // ScreenTx checks a candidate that its caller validated already, with q (the writing
@@ -93,7 +110,7 @@ func lookup(ctx context.Context, q store.Querier, keyIDs []string, ids screening
 // screeningOf reports each (kind, entry) of rows once: e-mail and phone matches block,
 // name-and-address matches only warn. Blocking kinds come first, the newest entry first.
 func screeningOf(rows []hashRow) *model.Screening {
-	scr := &model.Screening{Matches: []*model.BlacklistMatch{}}
+	scr := &model.Screening{Matches: []*model.BlacklistMatch{}, Skipped: []*model.SkippedValue{}}
 	seen := map[[2]string]bool{}
 	for _, r := range rows {
 		if seen[[2]string{r.kind, r.entry.ID}] {

@@ -43,8 +43,8 @@ type countedBlacklist struct {
 	screens *Screens
 }
 
-func (b countedBlacklist) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
-	scr, err := b.Blacklist.Screen(ctx, candidate)
+func (b countedBlacklist) Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error) {
+	scr, err := b.Blacklist.Screen(ctx, candidate, asTyped)
 	b.screens.Observe(scr)
 	return scr, err
 }

@@ -77,13 +77,13 @@ func Refusals(reg prometheus.Registerer, operation string) prometheus.Counter {
 }
 
 // Screen refuses with RATE_LIMITED when the caller's token has used up its screens.
-func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput) (*model.Screening, error) {
+func (b *Blacklist) Screen(ctx context.Context, candidate model.ContactInput, asTyped bool) (*model.Screening, error) {
 	if wait, ok := b.allow(viewer.From(ctx)); !ok {
 		b.refusals.Inc()
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: fmt.Sprintf(
 			"screen is limited to %g requests per second per token; retry in %s", float64(b.limit), roundUp(wait))}
 	}
-	return b.Blacklist.Screen(ctx, candidate)
+	return b.Blacklist.Screen(ctx, candidate, asTyped)
 }
 
 func tokenKey(v *viewer.Viewer) string {

@@ -77,7 +77,7 @@ func NormalizeContact(in ContactInput) (Contact, []*ValueError) {
 	c.FamilyName = text("familyName", "family name", in.FamilyName)
 	c.Organization = text("organization", "organisation", in.Organization)
 
-	region := DefaultCountry
+	region, countryErr := PhoneRegion(in)
 	if a := in.Address; a != nil {
 		addr := &Address{
 			Street:     text("address.street", "street", a.Street),
@@ -86,11 +86,10 @@ func NormalizeContact(in ContactInput) (Contact, []*ValueError) {
 		}
 		// An unknown country is reported; the phones and the postal code are then read as of
 		// DefaultCountry, so that their own problems are reported too.
-		country, err := NormalizeCountry(a.Country)
-		if err != nil {
-			fail("address.country", err)
+		if countryErr != nil {
+			fail("address.country", countryErr)
 		} else {
-			addr.Country, region = country, country
+			addr.Country = region
 		}
 		if addr.PostalCode != "" {
 			if err := ValidatePostalCode(addr.PostalCode, region); err != nil {
@@ -131,6 +130,25 @@ func NormalizeContact(in ContactInput) (Contact, []*ValueError) {
 		}
 	}
 	return c, errs
+}
+
+// PhoneRegion is the region in's phones are read in, on every way in (save, screen, import):
+// the country of its address, a person's and a company's alike, else DefaultCountry. When the
+// address names a country NormalizeCountry cannot read, it is DefaultCountry and that error.
+func PhoneRegion(in ContactInput) (string, error) {
+	if in.Address == nil {
+		return DefaultCountry, nil
+	}
+	return CountryRegion(in.Address.Country)
+}
+
+// CountryRegion is PhoneRegion of an address whose country is typed as country ("": none).
+func CountryRegion(country string) (string, error) {
+	region, err := NormalizeCountry(country)
+	if err != nil {
+		return DefaultCountry, err
+	}
+	return region, nil
 }
 
 // Complete reports what a contact to be stored lacks: a family name or an organisation, and

@@ -95,10 +95,7 @@ func mentionsPhone(text string, phones []string, country string) bool {
 	if len(phones) == 0 {
 		return false
 	}
-	region, err := NormalizeCountry(country)
-	if err != nil {
-		region = DefaultCountry
-	}
+	region, _ := CountryRegion(country)
 	var runs []string
 	var cur strings.Builder
 	for _, r := range text + "x" {

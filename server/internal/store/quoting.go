@@ -125,20 +125,14 @@ const holders = `
 		LIMIT $4) x`
 
 // normalizedIdentifiers are c's e-mails and phones as contacts hold them (normalised; a phone
-// read in the region of c's country, else screening.DefaultCountry); what cannot be read is
-// left out.
+// read in screening.CountryRegion of c's country); what cannot be read is left out.
 func normalizedIdentifiers(c screening.Candidate) (emails, phones []string) {
 	for _, e := range c.Emails {
 		if n, err := screening.NormalizeEmail(e); err == nil {
 			emails = append(emails, n)
 		}
 	}
-	region := screening.DefaultCountry
-	if c.Country != "" {
-		if r, err := screening.NormalizeCountry(c.Country); err == nil {
-			region = r
-		}
-	}
+	region, _ := screening.CountryRegion(c.Country)
 	for _, p := range c.Phones {
 		if n, err := screening.NormalizePhone(p, region); err == nil {
 			phones = append(phones, n)
