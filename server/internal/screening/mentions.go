@@ -102,7 +102,7 @@ func mentionsPhone(text string, phones []string, country string) bool {
 		switch {
 		case r >= '0' && r <= '9':
 			cur.WriteRune(r)
-		case strings.ContainsRune(" -/().+", r):
+		case strings.ContainsRune(" -/().+", r), isPhoneSpace(r), isPhoneDash(r):
 		default:
 			if cur.Len() > 0 {
 				runs = append(runs, cur.String())
@@ -209,7 +209,9 @@ func Quoted(text string) Candidate {
 		switch {
 		case r >= '0' && r <= '9' || strings.ContainsRune("-/().+", r):
 			b.WriteRune(r)
-		case r == ' ':
+		case isPhoneDash(r):
+			b.WriteRune('-')
+		case isPhoneSpace(r):
 			flush()
 		default:
 			flush()
@@ -230,3 +232,11 @@ func Quoted(text string) Candidate {
 	}
 	return c
 }
+
+// isPhoneSpace and isPhoneDash are the separators a phone is written with besides the ASCII
+// ones (NormalizePhone reads no-break spaces and dashes): a text quoting the number with them
+// quotes it too. Spaces are those within a line (a line break still ends a number); the minus
+// sign counts as a dash, as word processors put it for one.
+func isPhoneSpace(r rune) bool { return unicode.Is(unicode.Zs, r) || r == '\t' }
+
+func isPhoneDash(r rune) bool { return unicode.Is(unicode.Pd, r) || r == '\u2212' }

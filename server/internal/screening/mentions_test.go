@@ -38,7 +38,10 @@ func TestMentions(t *testing.T) {
 		{erika, "Erika.Muster wrote again", KindEmail},                // the mailbox without its domain
 		{erika, "Called back on 030/123 45-67", KindPhone},
 		{erika, "Called back on 0049 30 1234567", KindPhone},
-		{erika, "Called back on +49 40 7654321", ""}, // someone else's number
+		{erika, "Called back on 030\u00a0123\u00a045\u201367", KindPhone}, // no-break spaces and an en dash, as the phone itself may have them
+		{erika, "Called back on 030\u2014123 4567", KindPhone},            // an em dash
+		{erika, "Called back on 030\u2212123\u20094567", KindPhone},       // a minus sign and a thin space
+		{erika, "Called back on +49 40 7654321", ""},                      // someone else's number
 		{erika, "Frau Mustermann was informed", KindNameAddress},
 		{erika, "Mustermannstraße is not a name", ""}, // not the word itself
 		{max, "Mail from MAX.MUSTER@example.com: no more ads", KindEmail},
@@ -82,6 +85,10 @@ func TestQuoted(t *testing.T) {
 		if !slices.Contains(got.Phones, p) {
 			t.Errorf("phones %q, want %s among them", got.Phones, p)
 		}
+	}
+	// a phone written with no-break spaces and dashes, as phones themselves may be
+	if got := Quoted("Tel. 030\u00a0555\u00a07001, mobil 0171\u2013555\u20130123"); !slices.Contains(got.Phones, "+49305557001") || !slices.Contains(got.Phones, "+491715550123") {
+		t.Errorf("phones %q, want +49305557001 and +491715550123 among them", got.Phones)
 	}
 	if c := Quoted("Export sent by registered letter on 1 December"); len(c.Emails)+len(c.Phones) != 0 {
 		t.Errorf("a text without identifiers quotes %+v", c)
