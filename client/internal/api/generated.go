@@ -2160,6 +2160,18 @@ var AllRole = []Role{
 
 // ScreenResponse is returned by Screen on success.
 type ScreenResponse struct {
+	// Screens a candidate against the blacklist, reading it as createContact reads its input.
+	// Without asTyped, a value that cannot be read is BAD_USER_INPUT at its path.
+	//
+	// asTyped: true screens a form while it is typed: each value is read exactly as its save reads
+	// it (a phone in the country of the address, a person's and a company's alike; a country by its
+	// code or its German, English or own name; the postal code in the form of that country), and a
+	// value that cannot be read yet is skipped and listed in Screening.skipped instead of refused:
+	// a half-typed e-mail or phone; a country not (yet) known, with every phone not written with its
+	// country code (the save reads those in that country); with a family name, the name-and-address
+	// key when family name, street, postal code (of the country) or city is missing or cannot be
+	// read. Without a family name there is no name-and-address key (a company's address). More than
+	// 50 e-mails or phones are still BAD_USER_INPUT.
 	Screen ScreeningFields `json:"screen"`
 }
 
@@ -2170,6 +2182,10 @@ func (v *ScreenResponse) GetScreen() ScreeningFields { return v.Screen }
 type ScreeningFields struct {
 	Blocked bool             `json:"blocked"`
 	Matches []BlacklistMatch `json:"matches"`
+	// screen(asTyped: true) only (empty otherwise): the values of the candidate not screened because
+	// they cannot be read yet, in the order of ContactInput's fields. Every other value was read as
+	// its save reads it, and screened.
+	Skipped []SkippedValue `json:"skipped"`
 }
 
 // GetBlocked returns ScreeningFields.Blocked, and is useful for accessing the field via an interface.
@@ -2177,6 +2193,9 @@ func (v *ScreeningFields) GetBlocked() bool { return v.Blocked }
 
 // GetMatches returns ScreeningFields.Matches, and is useful for accessing the field via an interface.
 func (v *ScreeningFields) GetMatches() []BlacklistMatch { return v.Matches }
+
+// GetSkipped returns ScreeningFields.Skipped, and is useful for accessing the field via an interface.
+func (v *ScreeningFields) GetSkipped() []SkippedValue { return v.Skipped }
 
 // SearchContactsResponse is returned by SearchContacts on success.
 type SearchContactsResponse struct {
@@ -2194,6 +2213,23 @@ type SetWebhookSecretResponse struct {
 
 // GetSetWebhookSecret returns SetWebhookSecretResponse.SetWebhookSecret, and is useful for accessing the field via an interface.
 func (v *SetWebhookSecretResponse) GetSetWebhookSecret() WebhookFields { return v.SetWebhookSecret }
+
+// SkippedValue includes the requested fields of the GraphQL type SkippedValue.
+// The GraphQL type's documentation follows.
+//
+// A value screen(asTyped: true) did not screen, and why.
+type SkippedValue struct {
+	// Input path of the value, as BAD_USER_INPUT's extensions.field names it: candidate.phones[1], candidate.address.country.
+	Field string `json:"field"`
+	// Why it cannot be read yet, a code of BAD_USER_INPUT's extensions.reason: PHONE_TOO_SHORT, EMAIL_NO_DOMAIN, COUNTRY_UNKNOWN, CITY_REQUIRED, …
+	Reason string `json:"reason"`
+}
+
+// GetField returns SkippedValue.Field, and is useful for accessing the field via an interface.
+func (v *SkippedValue) GetField() string { return v.Field }
+
+// GetReason returns SkippedValue.Reason, and is useful for accessing the field via an interface.
+func (v *SkippedValue) GetReason() string { return v.Reason }
 
 // StartImportResponse is returned by StartImport on success.
 type StartImportResponse struct {
@@ -3569,6 +3605,10 @@ fragment ScreeningFields on Screening {
 		entry {
 			... BlacklistEntryFields
 		}
+	}
+	skipped {
+		field
+		reason
 	}
 }
 fragment ContactSummary on Contact {
@@ -5562,7 +5602,7 @@ func RevokeConsent(
 // The query executed by Screen.
 const Screen_Operation = `
 query Screen ($candidate: ContactInput!) {
-	screen(candidate: $candidate) {
+	screen(candidate: $candidate, asTyped: true) {
 		... ScreeningFields
 	}
 }
@@ -5573,6 +5613,10 @@ fragment ScreeningFields on Screening {
 		entry {
 			... BlacklistEntryFields
 		}
+	}
+	skipped {
+		field
+		reason
 	}
 }
 fragment BlacklistEntryFields on BlacklistEntry {
@@ -5585,7 +5629,9 @@ fragment BlacklistEntryFields on BlacklistEntry {
 }
 `
 
-// Screens a contact being typed against the blacklist (the live warning in the form).
+// Screens a contact being typed against the blacklist (the live warning in the form). asTyped:
+// the server reads each value as the save will and skips (Screening.skipped) what it cannot
+// read yet, instead of refusing it; the form sends what was typed.
 func Screen(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -5881,6 +5927,10 @@ fragment ScreeningFields on Screening {
 		entry {
 			... BlacklistEntryFields
 		}
+	}
+	skipped {
+		field
+		reason
 	}
 }
 fragment ContactSummary on Contact {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,26 +24,25 @@ func FuzzParseGivenAt(f *testing.F) {
 	})
 }
 
-// FuzzCandidate: whatever is typed, the candidate holds only values that pass the loose
-// checks, and only values that were typed.
+// FuzzCandidate: whatever is typed, the candidate holds exactly the typed values that are not
+// empty, as typed, and the name and address as typed.
 func FuzzCandidate(f *testing.F) {
 	f.Add("erika@example.de, max@", "+49 30 1234567", "Mustermann", "Hauptstr. 1", "10115", "Berlin", "D")
-	f.Add("@@", "030/", "", "", "", "", "")
+	f.Add("@@", "030\u00a0555", "", "", "", "", "Österr")
 	f.Fuzz(func(t *testing.T, emails, phones, family, street, postal, city, country string) {
 		form := ContactForm{FamilyName: family, Emails: emails, Phones: phones, Street: street, PostalCode: postal, City: city, Country: country}
-		c := Candidate(form.Input())
-		for _, e := range c.Emails {
-			if !LooksLikeEmail(e) {
-				t.Fatalf("candidate e-mail %q does not look like one", e)
+		in := form.Input()
+		c := Candidate(in)
+		if !slices.Equal(c.Emails, in.Emails) || !slices.Equal(c.Phones, in.Phones) {
+			t.Fatalf("candidate %q %q, typed %q %q", c.Emails, c.Phones, in.Emails, in.Phones)
+		}
+		for _, v := range append(slices.Clone(c.Emails), c.Phones...) {
+			if strings.TrimSpace(v) == "" {
+				t.Fatal("an empty value in the candidate")
 			}
 		}
-		for _, p := range c.Phones {
-			if !LooksLikePhone(p) {
-				t.Fatalf("candidate phone %q does not look like one", p)
-			}
-		}
-		if c.Address != nil && (c.FamilyName == nil || *c.FamilyName == "") {
-			t.Fatal("an address without a family name")
+		if c.Address != in.Address || c.FamilyName != in.FamilyName {
+			t.Fatal("the name or address is not the one typed")
 		}
 	})
 }

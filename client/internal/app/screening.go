@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/vermerk/vermerk/client/internal/api"
 )
@@ -23,11 +22,12 @@ var ScreenRetry = 3 * time.Second
 type ScreenAnswer = Answer[api.ContactInput, api.ScreeningFields]
 
 // NewLiveScreen screens the form's candidate while the user types: debounced by delay,
-// stale answers dropped. Only the values that are complete on their own are sent
-// (Candidate); a candidate with nothing left is answered at once with an empty screening,
-// without asking the server, so a half-typed value never shows an error, and a warning goes
-// away when the value that caused it is changed. A value the server still finds invalid is
-// left out and the rest screened again (the save reports it). When the server does not
+// stale answers dropped. What was typed is sent (Candidate) and the server reads it as the
+// save will, skipping what it cannot read yet, so a half-typed value never shows an error;
+// a candidate with nothing to match is answered at once with an empty screening, without
+// asking the server, and a warning goes away when the value that caused it is changed. A
+// value the server still refuses is left out and the rest screened again (the save reports
+// it). When the server does not
 // answer (api.Outage), the failure is delivered and the same candidate screened again every
 // ScreenRetry until it answers.
 func NewLiveScreen(b Backend, delay time.Duration, deliver func(ScreenAnswer)) *Debounced[api.ContactInput, api.ScreeningFields] {
@@ -100,62 +100,23 @@ func dropIndexes(values []string, drop map[int]bool) []string {
 	return out
 }
 
-// Candidate keeps of a form's input what is complete on its own: e-mails that look whole,
-// phones with enough digits, and the name with the address once family name, street, postal
-// code and city are there. The rules mirror the server's loosely; the server decides.
+// Candidate is what the form screens while the user types: its input as typed, without the
+// values that are empty. The server reads each value as the save will read it (a phone in the
+// country of the address, the country by its name, the postal code of that country) and skips
+// what it cannot read yet (screen with asTyped, Screening.skipped); the form has no rules of
+// its own for them.
 func Candidate(in api.ContactInput) api.ContactInput {
-	var c api.ContactInput
-	for _, e := range in.Emails {
-		if LooksLikeEmail(e) {
-			c.Emails = append(c.Emails, e)
-		}
-	}
-	for _, p := range in.Phones {
-		if LooksLikePhone(p) {
-			c.Phones = append(c.Phones, p)
-		}
-	}
-	if a := in.Address; a != nil && in.FamilyName != nil && strings.TrimSpace(*in.FamilyName) != "" &&
-		strings.TrimSpace(a.Street) != "" && len([]rune(strings.TrimSpace(a.PostalCode))) >= 4 && strings.TrimSpace(a.City) != "" {
-		addr := *a
-		if addr.Country != nil && !isCountryCode(*addr.Country) {
-			addr.Country = nil // half typed: the server assumes DE until it is complete
-		}
-		c.GivenName, c.FamilyName, c.Address = in.GivenName, in.FamilyName, &addr
-	}
+	c := in
+	c.Emails, c.Phones = nonEmpty(in.Emails), nonEmpty(in.Phones)
 	return c
 }
 
-// LooksLikeEmail: one @ with something before it, and a domain with a dot that is followed
-// by at least two letters; no spaces.
-func LooksLikeEmail(s string) bool {
-	s = strings.TrimSpace(s)
-	at := strings.Index(s, "@")
-	if at <= 0 || at != strings.LastIndex(s, "@") || strings.ContainsFunc(s, unicode.IsSpace) {
-		return false
-	}
-	domain := s[at+1:]
-	dot := strings.LastIndex(domain, ".")
-	return dot > 0 && len([]rune(domain[dot+1:])) >= 2
-}
-
-// LooksLikePhone: at least seven digits (an area code and a number), and nothing but
-// digits, spaces and + - / ( ) .
-func LooksLikePhone(s string) bool {
-	digits := 0
-	for _, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case strings.ContainsRune("+-/(). ", r):
-		default:
-			return false
+func nonEmpty(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, v)
 		}
 	}
-	return digits >= 7
-}
-
-func isCountryCode(s string) bool {
-	s = strings.TrimSpace(s)
-	return len(s) == 2 && unicode.IsLetter(rune(s[0])) && unicode.IsLetter(rune(s[1]))
+	return out
 }

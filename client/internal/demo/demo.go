@@ -139,6 +139,14 @@ func (b *Backend) Screen(ctx context.Context, c api.ContactInput) (api.Screening
 	return b.screen(c), nil
 }
 
+// nameAddressComplete says, as the server does, whether c has the name-and-address key: a
+// family name, street, postal code and city (the form sends them half typed while screening).
+func nameAddressComplete(c api.ContactInput) bool {
+	a := c.Address
+	return a != nil && strings.TrimSpace(deref(c.FamilyName)) != "" && strings.TrimSpace(a.Street) != "" &&
+		strings.TrimSpace(a.PostalCode) != "" && strings.TrimSpace(a.City) != ""
+}
+
 func (b *Backend) screen(c api.ContactInput) api.ScreeningFields {
 	var s api.ScreeningFields
 	for _, bl := range b.blacklist {
@@ -152,7 +160,7 @@ func (b *Backend) screen(c api.ContactInput) api.ScreeningFields {
 		case bl.phone != "" && slices.ContainsFunc(c.Phones, func(p string) bool { return normPhone(p) == bl.phone }):
 			s.Matches = append(s.Matches, api.BlacklistMatch{Field: api.MatchFieldPhone, Entry: bl.entry})
 			s.Blocked = true
-		case bl.nameAddr != "" && c.Address != nil && nameAddr(deref(c.GivenName), deref(c.FamilyName), c.Address.PostalCode, c.Address.Street) == bl.nameAddr:
+		case bl.nameAddr != "" && nameAddressComplete(c) && nameAddr(deref(c.GivenName), deref(c.FamilyName), c.Address.PostalCode, c.Address.Street) == bl.nameAddr:
 			s.Matches = append(s.Matches, api.BlacklistMatch{Field: api.MatchFieldNameAndAddress, Entry: bl.entry})
 		}
 	}
