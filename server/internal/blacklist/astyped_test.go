@@ -153,6 +153,21 @@ func TestScreenAsTypedSkipsWhatCannotBeReadYet(t *testing.T) {
 			t.Errorf("screen of %v without asTyped: errors %+v, want BAD_USER_INPUT at %s", tt.typed, res.Errors, tt.field)
 		}
 	}
+	// A screen without asTyped, and a write's screening, skip nothing.
+	var plain struct {
+		Screen        struct{ Skipped []skip }
+		CreateContact struct{ Screening struct{ Skipped []skip } }
+	}
+	s.MustAdmin(t, &plain, `query($c: ContactInput!) { screen(candidate: $c) { skipped { field } } }`,
+		map[string]any{"c": map[string]any{"emails": []string{"gesperrt@example.org"}}})
+	if plain.Screen.Skipped == nil || len(plain.Screen.Skipped) != 0 {
+		t.Errorf("screen without asTyped: skipped %+v, want []", plain.Screen.Skipped)
+	}
+	s.MustAdmin(t, &plain, `mutation($in: ContactInput!) { createContact(input: $in) { screening { skipped { field } } } }`,
+		map[string]any{"in": map[string]any{"familyName": "Beispielfrau", "emails": []string{"gesperrt@example.org"}}})
+	if plain.CreateContact.Screening.Skipped == nil || len(plain.CreateContact.Screening.Skipped) != 0 {
+		t.Errorf("createContact's screening: skipped %+v, want []", plain.CreateContact.Screening.Skipped)
+	}
 	// asTyped: false is the screen as it was.
 	if res := s.Admin(t, `query($c: ContactInput!) { screen(candidate: $c, asTyped: false) { blocked } }`,
 		map[string]any{"c": map[string]any{"phones": []string{"030 5"}}}); len(res.Errors) == 0 {
