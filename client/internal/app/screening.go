@@ -27,9 +27,8 @@ type ScreenAnswer = Answer[api.ContactInput, api.ScreeningFields]
 // a candidate with nothing to match is answered at once with an empty screening, without
 // asking the server, and a warning goes away when the value that caused it is changed. A
 // value the server still refuses is left out and the rest screened again (the save reports
-// it). When the server does not
-// answer (api.Outage), the failure is delivered and the same candidate screened again every
-// ScreenRetry until it answers.
+// it). When the server does not answer (api.Outage), the failure is delivered and the same
+// candidate screened again every ScreenRetry until it answers.
 func NewLiveScreen(b Backend, delay time.Duration, deliver func(ScreenAnswer)) *Debounced[api.ContactInput, api.ScreeningFields] {
 	d := NewDebounced(delay, func(ctx context.Context, c api.ContactInput) (api.ScreeningFields, error) {
 		return ScreenValid(ctx, b, Candidate(c))
