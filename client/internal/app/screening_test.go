@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vermerk/vermerk/client/internal/api"
+	"github.com/vermerk/vermerk/client/internal/i18n"
 )
 
 // The form sends what was typed, half-typed values too, and leaves the reading to the server
@@ -134,5 +135,26 @@ func TestTypingStaysCalm(t *testing.T) {
 	defer fake.mu.Unlock()
 	if lastScreen := fake.screens[len(fake.screens)-1]; !slices.Equal(lastScreen.Emails, []string{"erased@example.org"}) {
 		t.Errorf("after the refusal the server got %q, want only the valid e-mail", lastScreen.Emails)
+	}
+}
+
+// The form says which typed values the server has not screened yet, in the user's language,
+// each once; nothing when it screened everything.
+func TestSkippedText(t *testing.T) {
+	s := api.ScreeningFields{Skipped: []api.SkippedValue{
+		{Field: "candidate.emails[1]", Reason: "EMAIL_NO_DOMAIN"},
+		{Field: "candidate.address.postalCode", Reason: "POSTAL_CODE_INVALID"},
+		{Field: "candidate.address.city", Reason: "CITY_REQUIRED"},
+		{Field: "candidate.address.country", Reason: "COUNTRY_UNKNOWN"},
+		{Field: "candidate.phones[0]", Reason: "COUNTRY_UNKNOWN"},
+	}}
+	if got, want := SkippedText(s, i18n.MustNew("de")), "Noch nicht geprüft, bis vollständig: E-Mail 2, Name und Anschrift, Land, Telefon 1"; got != want {
+		t.Errorf("de: %q, want %q", got, want)
+	}
+	if got, want := SkippedText(s, i18n.MustNew("en")), "Not screened until complete: e-mail 2, name and address, country, phone 1"; got != want {
+		t.Errorf("en: %q, want %q", got, want)
+	}
+	if got := SkippedText(api.ScreeningFields{}, i18n.MustNew("de")); got != "" {
+		t.Errorf("nothing skipped: %q", got)
 	}
 }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vermerk/vermerk/client/internal/api"
@@ -62,4 +64,37 @@ func hasBlocking(s api.ScreeningFields) bool {
 		}
 	}
 	return false
+}
+
+// SkippedText says which typed values the server could not read yet and so did not screen
+// (Screening.skipped of screen asTyped), e.g. "Noch nicht geprüft, bis vollständig: Telefon 1,
+// Land"; "" when it screened everything. Unchecked is not clean, so the form says it.
+func SkippedText(s api.ScreeningFields, loc Localizer) string {
+	var parts []string
+	add := func(p string) {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	for _, v := range s.Skipped {
+		field := strings.TrimPrefix(v.Field, "candidate.")
+		if m := refusedPath.FindStringSubmatch(field); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			key := "screen.skipped.email"
+			if m[1] == "phones" {
+				key = "screen.skipped.phone"
+			}
+			add(loc.T(key, map[string]any{"N": n + 1}))
+			continue
+		}
+		if field == "address.country" {
+			add(loc.T("screen.skipped.country", nil))
+			continue
+		}
+		add(loc.T("screen.skipped.nameaddress", nil))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return loc.T("screen.skipped", map[string]any{"Fields": strings.Join(parts, ", ")})
 }

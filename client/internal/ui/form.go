@@ -23,8 +23,11 @@ type FormScreen struct {
 	// Message holds what the last save refused; it is re-checked on every change and goes
 	// once the input no longer warrants it. ScreenNote says when live screening failed: the
 	// input is then unchecked, not clean.
-	Message      *Notice
-	ScreenNote   *Notice
+	Message    *Notice
+	ScreenNote *Notice
+	// Unscreened names the typed values the server could not read yet and did not screen
+	// (app.SkippedText); hidden when it screened everything.
+	Unscreened   *widget.Label
 	Save, Cancel *widget.Button
 
 	// Override is the reason dialog while it is open; Duplicates the duplicate warning.
@@ -54,7 +57,11 @@ type FormScreen struct {
 // NewFormScreen builds the form, filled from f (empty for a new contact).
 func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactForm) *FormScreen {
 	s := &FormScreen{b: b, loc: loc, win: win, id: f.ID, Banner: newBanner(),
-		Message: newNotice(widget.DangerImportance), ScreenNote: newNotice(widget.WarningImportance)}
+		Message: newNotice(widget.DangerImportance), ScreenNote: newNotice(widget.WarningImportance),
+		Unscreened: widget.NewLabel("")}
+	s.Unscreened.Importance = widget.LowImportance
+	s.Unscreened.Wrapping = fyne.TextWrapWord
+	s.Unscreened.Hide()
 	entry := func(text string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetText(text)
@@ -106,6 +113,7 @@ func NewFormScreen(b app.Backend, loc localizer, win fyne.Window, f app.ContactF
 		form,
 		s.Message.Object(),
 		s.ScreenNote.Object(),
+		s.Unscreened,
 	)
 	// The buttons stay below the scrolling part: with a failed save's message and the
 	// screening note shown, Speichern would otherwise scroll out of a 720-pixel window.
@@ -166,6 +174,7 @@ func (s *FormScreen) showScreening(a app.ScreenAnswer) {
 		// Unchecked is not clean: the note says so until the screen, which tries again by
 		// itself, gets an answer. Typing goes on; the server screens the save itself.
 		s.ScreenNote.Show(app.ScreenErrorText(a.Err, s.loc), a.Err)
+		s.showUnscreened("")
 		return
 	}
 	s.ScreenNote.SetText("")
@@ -177,9 +186,20 @@ func (s *FormScreen) showScreening(a app.ScreenAnswer) {
 	s.applyScreening(a.Value)
 }
 
+// showUnscreened shows text under the form, or hides the line when it is "".
+func (s *FormScreen) showUnscreened(text string) {
+	s.Unscreened.SetText(text)
+	if text == "" {
+		s.Unscreened.Hide()
+	} else {
+		s.Unscreened.Show()
+	}
+}
+
 func (s *FormScreen) applyScreening(sc api.ScreeningFields) {
 	// The banner changes height, so the form must lay out again.
 	defer s.body.Refresh()
+	s.showUnscreened(app.SkippedText(sc, s.loc))
 	if len(sc.Matches) == 0 {
 		s.Banner.Hide()
 		return

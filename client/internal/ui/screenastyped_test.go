@@ -2,7 +2,6 @@ package ui
 
 import (
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -59,13 +58,26 @@ func TestE2EFormScreensPhonesAsTheSaveReadsThem(t *testing.T) {
 	}
 
 	t.Run("half typed", func(t *testing.T) {
-		f := form(t, typed{family: "Beispielfrau", phones: "030\u00a0555\u00a001"})
-		time.Sleep(3 * app.ScreenDelay)
-		pump()
+		f := form(t, typed{family: "Beispielfrau", phones: "030\u00a05"})
+		eventuallyE2E(t, "the note that the phone is not screened yet", func() bool {
+			return f.Unscreened.Visible() && f.Unscreened.Text == "Noch nicht geprüft, bis vollständig: Telefon 1"
+		})
 		if f.Banner.Visible() || f.Message.Text != "" || f.ScreenNote.Text != "" {
 			t.Fatalf("half-typed phone: banner %v, message %q, note %q", f.Banner.Visible(), f.Message.Text, f.ScreenNote.Text)
 		}
-		test.Type(f.Phones, "23")
-		eventuallyE2E(t, "the warning once the phone is complete", func() bool { return f.Banner.Visible() })
+		test.Type(f.Phones, "55\u00a00123")
+		eventuallyE2E(t, "the warning once the phone is complete", func() bool { return f.Banner.Visible() && !f.Unscreened.Visible() })
+	})
+
+	t.Run("country not finished", func(t *testing.T) {
+		f := form(t, typed{family: "Beispielfrau", phones: "01 5550123", street: "Probegasse 1", postalCode: "1010", city: "Wien", country: "Österr"})
+		eventuallyE2E(t, "the note that the phone waits for the country", func() bool {
+			return f.Unscreened.Text == "Noch nicht geprüft, bis vollständig: Land, Telefon 1"
+		})
+		if f.Banner.Visible() {
+			t.Fatal("a warning before the country is known")
+		}
+		test.Type(f.Country, "eich")
+		eventuallyE2E(t, "the warning once the country is known", func() bool { return f.Banner.Visible() && !f.Unscreened.Visible() })
 	})
 }
