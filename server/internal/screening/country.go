@@ -52,7 +52,7 @@ func normalizeCountry(s string) (string, error) {
 			return r.Canonicalize().String(), nil
 		}
 	}
-	return "", invalid(apperr.ReasonCountryUnknown, "country", "is not one we know; use a two-letter ISO code such as DE")
+	return "", invalid(apperr.ReasonCountryUnknown, "country", "is not one we know; use its name (Austria, Österreich) or a two-letter ISO code such as AT")
 }
 
 func isASCIILetters(s string) bool {

@@ -24,7 +24,7 @@ func TestNormalizeCountry(t *testing.T) {
 			t.Errorf("NormalizeCountry(%q) = %q; want an error", in, got)
 		}
 	}
-	if _, err := NormalizeCountry("Atlantis"); err == nil || err.Error() != `country is not one we know; use a two-letter ISO code such as DE` {
+	if _, err := NormalizeCountry("Atlantis"); err == nil || err.Error() != `country is not one we know; use its name (Austria, Österreich) or a two-letter ISO code such as AT` {
 		t.Errorf("NormalizeCountry(Atlantis): %v", err)
 	}
 }
@@ -64,7 +64,7 @@ func TestValidatePostalCode(t *testing.T) {
 		{"1", "FR", `postal code must have 2 to 10 letters, digits, spaces or dashes`},
 		{"SW1A_1AA", "GB", `postal code must have 2 to 10 letters, digits, spaces or dashes`},
 		{"--", "GB", `postal code must have 2 to 10 letters, digits, spaces or dashes`},
-		{"12345", "Atlantis", `country is not one we know; use a two-letter ISO code such as DE`},
+		{"12345", "Atlantis", `country is not one we know; use its name (Austria, Österreich) or a two-letter ISO code such as AT`},
 	}
 	for _, tt := range bad {
 		if err := ValidatePostalCode(tt.code, tt.country); err == nil || err.Error() != tt.msg {

@@ -119,7 +119,7 @@ func TestIdentifyAddressErrors(t *testing.T) {
 		msgs = append(msgs, err.Error())
 	}
 	want := []string{
-		`address.country: country is not one we know; use a two-letter ISO code such as DE`,
+		`address.country: country is not one we know; use its name (Austria, Österreich) or a two-letter ISO code such as AT`,
 		`address.postalCode: postal code must have 5 digits in Germany`,
 	}
 	if !slices.Equal(msgs, want) {
