@@ -39,8 +39,9 @@ func orderedID(prefix string, epochMS, i int) string {
 
 // seededNameSQL are the given name, family name, sort key and search text of seeded contact i
 // (Erika i Mustermann), written in SQL for speed: they must be what store.SortKey and
-// store.SearchText derive from the names (TestSeededNamesAreStores).
-const seededNameSQL = `'Erika ' || i, 'Mustermann', 'mustermann erika ' || i || ' ', 'erika ' || i || ' mustermann'`
+// store.SearchText derive from the names (TestSeededNamesAreStores; the given name of two
+// words is written once more without its space).
+const seededNameSQL = `'Erika ' || i, 'Mustermann', 'mustermann erika ' || i || ' ', 'erika ' || i || ' mustermann erika' || i`
 
 // contactsEpochMS is when the seeded contacts were created, one a millisecond from then on
 // (2023-11-14); contactIDSQL and contactID are their ids.
