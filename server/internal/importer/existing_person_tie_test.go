@@ -1,9 +1,16 @@
 package importer_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/vermerk/vermerk/server/internal/apptest"
+	"github.com/vermerk/vermerk/server/internal/importer"
 )
 
 // A duplicate row that ties a person already on file to her blacklisted phone: Petra Probe
@@ -81,5 +88,59 @@ func TestADuplicateRowTiesHerExistingRecordsToHerBlacklistedPhone(t *testing.T) 
 				t.Errorf("job: %d duplicates, problems %+v; want 1 and CONTACT_BLOCKED on line 2", j.Duplicates, j.Problems)
 			}
 		})
+	}
+}
+
+// Her record on file, her first row of the file a duplicate of it in one batch, her later row
+// with her blacklisted phone in a later batch (a duplicate of that first row, not of a record
+// this job wrote): her record on file is blocked all the same.
+func TestHerLaterRowInAnotherBatchTiesHerRecordOnFile(t *testing.T) {
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation { createPurpose(input: {key: "newsletter", name: "Newsletter", legalBasis: CONSENT}) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation { createList(input: {key: "news", name: "Newsletter", purposeKey: "newsletter"}) { id } }`, nil)
+	var out struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	s.MustAdmin(t, &out, `mutation { createContact(input: {givenName: "Petra", familyName: "Probe", emails: ["petra.probe@example.test"]}) { contact { id } } }`, nil)
+	id := out.CreateContact.Contact.ID
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { addToList(contactId: $c, listKey: "news") { id } }`, map[string]any{"c": id})
+	s.MustAdmin(t, &struct{}{}, `mutation($c: ID!) { recordConsent(input: {contactId: $c, purposeKey: "newsletter", source: "web form", evidence: "form v3"}) { id } }`,
+		map[string]any{"c": id})
+	s.MustAdmin(t, &struct{}{}, `mutation { blacklistAdd(candidate: {phones: ["+49 30 1234567"]}, reason: "Widerspruch am Telefon") { id } }`, nil)
+
+	file := "Vorname;Nachname;E-Mail;Telefon;Einwilligung\r\n" +
+		"Petra;Probe;Petra.Probe@example.test;;ja\r\n" +
+		"Petra;Probe;petra.probe+messe@example.test;030/123 45-67;ja\r\n"
+	svc := importer.New(s.App.DB, s.App.Keyring, importer.Options{SpoolDir: t.TempDir(), BatchRows: 1})
+	t.Cleanup(func() { svc.Stop(context.Background()) })
+	list := "news"
+	j, err := svc.Start(context.Background(), graphql.Upload{File: strings.NewReader(file), Filename: "messe.csv", Size: int64(len(file))}, &list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); j.Status == "RUNNING" && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		if j, err = svc.Job(context.Background(), j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	problems, err := svc.Problems(context.Background(), j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	on3 := false
+	for _, p := range problems {
+		said = append(said, fmt.Sprintf("line %d %s: %s", p.Line, p.Code, p.Message))
+		on3 = on3 || p.Line == 3 && p.Code == "CONTACT_BLOCKED"
+	}
+	var c struct{ Contact struct{ Blocked bool } }
+	s.MustAdmin(t, &c, `query($id: ID!) { contact(id: $id) { blocked } }`, map[string]any{"id": id})
+	if !c.Contact.Blocked {
+		t.Errorf("her record on file is not blocked after her later row tied her e-mail to her blacklisted phone (job %s: %d inserted, %d duplicates, %d held; problems %q)",
+			j.Status, j.Inserted, j.Duplicates, j.Held, said)
+	}
+	if !on3 {
+		t.Errorf("line 3 (her blacklisted phone) does not say CONTACT_BLOCKED: problems %q", said)
 	}
 }
