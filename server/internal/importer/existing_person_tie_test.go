@@ -144,3 +144,53 @@ func TestHerLaterRowInAnotherBatchTiesHerRecordOnFile(t *testing.T) {
 		t.Errorf("line 3 (her blacklisted phone) does not say CONTACT_BLOCKED: problems %q", said)
 	}
 }
+
+// A record the entry sets apart as someone else stays unblocked: Petra Probe's objection was
+// recorded on her record with her husband's record kept apart (blacklistContact keep: the
+// family's phone is on both). A file's row holds her e-mail, her second address (on a record
+// not known as hers until now) and the family's phone. Her second record is tied to the entry
+// by the row; her husband's record, which shares only the phone with it, is not.
+func TestADuplicateRowLeavesTheRecordHerEntryKeepsApart(t *testing.T) {
+	s := apptest.Start(t)
+	mk := func(in string) string {
+		var out struct {
+			CreateContact struct{ Contact struct{ ID string } }
+		}
+		s.MustAdmin(t, &out, `mutation { createContact(input: `+in+`) { contact { id } } }`, nil)
+		return out.CreateContact.Contact.ID
+	}
+	hers := mk(`{givenName: "Petra", familyName: "Probe", emails: ["petra.probe@example.test"], phones: ["+49 89 7654321"]}`)
+	husband := mk(`{givenName: "Paul", familyName: "Probe", emails: ["paul.probe@example.test"], phones: ["089 7654321"]}`)
+	second := mk(`{givenName: "Petra", familyName: "Probe", organization: "Verein", emails: ["kasse@verein.example.test"]}`)
+	var entry struct{ BlacklistContact struct{ ID string } }
+	s.MustAdmin(t, &entry, `mutation($c: ID!, $k: [ID!]) { blacklistContact(contactId: $c, reason: "Widerspruch Werbung", keep: $k) { id } }`,
+		map[string]any{"c": hers, "k": []string{husband}})
+
+	file := "Vorname;Nachname;E-Mail;Telefon\r\n" +
+		"Petra;Probe;\"petra.probe@example.test, kasse@verein.example.test\";089 7654321\r\n"
+	var started struct{ StartImport job }
+	upload(t, s.URL, apptest.AdminToken, startImport, nil, "verein.csv", []byte(file)).Decode(t, &started)
+	j := waitJob(t, s, started.StartImport.ID)
+
+	for _, tc := range []struct {
+		name, id string
+		want     bool
+	}{{"her record", hers, true}, {"her second record", second, true}, {"her husband's record", husband, false}} {
+		var c struct{ Contact struct{ Blocked bool } }
+		s.MustAdmin(t, &c, `query($id: ID!) { contact(id: $id) { blocked } }`, map[string]any{"id": tc.id})
+		if c.Contact.Blocked != tc.want {
+			t.Errorf("%s: blocked %v, want %v (job: %d duplicates, problems %+v)", tc.name, c.Contact.Blocked, tc.want, j.Duplicates, j.Problems)
+		}
+	}
+	if n := queryInt(t, s.DBURL, `SELECT count(*) FROM contact_restrictions WHERE entry_id = $1 AND contact_id = $2`,
+		entry.BlacklistContact.ID, second); n != 1 {
+		t.Errorf("her second record is restricted by the entry %d times, want 1", n)
+	}
+	said := false
+	for _, p := range j.Problems {
+		said = said || p.Line == 2 && p.Code == "CONTACT_BLOCKED"
+	}
+	if !said {
+		t.Errorf("line 2 does not say CONTACT_BLOCKED: %+v", j.Problems)
+	}
+}
