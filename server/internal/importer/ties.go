@@ -105,8 +105,8 @@ func blockTiedRecords(ctx context.Context, tx pgx.Tx, jobID string, b *batch) ([
 			}
 		}
 		out = append(out, problem{line: t.row.line, code: apperr.ReasonContactBlocked, field: column(fieldPath(t.field)),
-			msg: fmt.Sprintf("%s: an e-mail or phone of this row matches a blacklist entry (objection, restriction or erasure), so the person's "+
-				"records (%d) are now blocked by the entry and get nothing, though they do not hold it. "+
+			msg: fmt.Sprintf("%s: an e-mail or phone of this row matches a blacklist entry (objection, restriction or erasure), so %d record(s) of "+
+				"the person it did not restrict yet are now blocked by it and get nothing. "+
 				"Only the person's own confirmed sign-up, or the entry's removal, lifts it", what, len(records))})
 	}
 	return out, nil
