@@ -14,3 +14,7 @@ const Holders = holders
 
 // HerEntries is the query ScrubEntryReasons finds the person's entries with, for tests of its plan.
 const HerEntries = herEntries
+
+// HerOverrideReasons is the query ScrubOverrideReasons reads the person's override reasons
+// with, for tests of its plan.
+const HerOverrideReasons = herOverrideReasons

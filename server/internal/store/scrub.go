@@ -143,16 +143,11 @@ func ScrubEntryReasons(ctx context.Context, tx pgx.Tx, person []string) error {
 	}); err != nil {
 		return fmt.Errorf("store.ScrubEntryReasons: audit rows: %w", err)
 	}
-	rows, err = tx.Query(ctx, `SELECT `+ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, person)
+	people, err := records(ctx, tx, person)
 	if err != nil {
 		return fmt.Errorf("store.ScrubEntryReasons: %w", err)
 	}
-	records, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return ScanContact(r) })
-	if err != nil {
-		return fmt.Errorf("store.ScrubEntryReasons: %w", err)
-	}
-	people := screening.ContactCandidates(records)
-	because := fmt.Sprintf("it quoted a record of the person that became hers after it was written (records %s)", strings.Join(person, ", "))
+	because := joinedBecause(person)
 	for _, e := range entries {
 		did, err := Scrub(ctx, tx, e, people, "joinPerson", because)
 		if err != nil {
@@ -162,6 +157,76 @@ func ScrubEntryReasons(ctx context.Context, tx pgx.Tx, person []string) error {
 			if _, err := Emit(ctx, tx, Event{Kind: EventBlacklistChanged, Ref: e.ID, Channel: viewer.Channel(ctx)}); err != nil {
 				return fmt.Errorf("store.ScrubEntryReasons: %w", err)
 			}
+		}
+	}
+	return nil
+}
+
+// records are the person's records (ids) as screening reads them.
+func records(ctx context.Context, tx pgx.Tx, person []string) ([]screening.Candidate, error) {
+	rows, err := tx.Query(ctx, `SELECT `+ContactColumns+` FROM contacts c WHERE c.id = ANY($1::uuid[])`, person)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*model.Contact, error) { return ScanContact(r) })
+	if err != nil {
+		return nil, err
+	}
+	return screening.ContactCandidates(cs), nil
+}
+
+// joinedBecause is the audit's account of a scrub after records joined the person (ids only).
+func joinedBecause(person []string) string {
+	return fmt.Sprintf("it quoted a record of the person that became hers after it was written (records %s)", strings.Join(person, ", "))
+}
+
+// herOverrideReasons selects the override reasons audited for the records $1: the reasons of
+// the writes that saved or imported a record the blacklist matched (createContact,
+// updateContact, decideImportRow), read by the partial index audit_log_override_reasons, whose
+// predicate this repeats.
+const herOverrideReasons = `SELECT contact_id::text, id, reason FROM audit_log
+	WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL AND operation IN ('createContact', 'updateContact', 'decideImportRow')
+	ORDER BY contact_id, id`
+
+// ScrubOverrideReasons scrubs (Scrub) the override reasons audited for the person's records
+// (person, as PersonOrRecord gives it) that quote one of them, after a record joined her or
+// her record took an identifier (consent.JoinPerson), as ScrubEntryReasons does her entries'
+// reasons: an override's reason was checked against her records when it was written
+// (RefuseQuoting), not against one that became hers later. The reasons are blanked and each
+// record whose audit rows lost one is audited by ids (operation joinPerson). Without an
+// override reason it costs one statement.
+func ScrubOverrideReasons(ctx context.Context, tx pgx.Tx, person []string) error {
+	rows, err := tx.Query(ctx, herOverrideReasons, person)
+	if err != nil {
+		return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+	}
+	var overridden []Scrubbed
+	var (
+		id      string
+		auditID int64
+		reason  string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &auditID, &reason}, func() error {
+		if n := len(overridden); n == 0 || overridden[n-1].ID != id {
+			overridden = append(overridden, Scrubbed{Table: "contacts", ID: id})
+		}
+		o := &overridden[len(overridden)-1]
+		o.AuditIDs, o.AuditReasons = append(o.AuditIDs, auditID), append(o.AuditReasons, reason)
+		return nil
+	}); err != nil || len(overridden) == 0 {
+		if err != nil {
+			return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+		}
+		return nil
+	}
+	people, err := records(ctx, tx, person)
+	if err != nil {
+		return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+	}
+	because := joinedBecause(person)
+	for _, o := range overridden {
+		if _, err := Scrub(ctx, tx, o, people, "joinPerson", because); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -39,3 +39,30 @@ func TestHerEntriesAreFoundByProbes(t *testing.T) {
 		t.Errorf("her entries are found by reading a whole table:\n%s", plan)
 	}
 }
+
+// Every record that joins a person also asks for the override reasons audited for her records
+// (store.ScrubOverrideReasons): read by the partial index of those rows, not by reading every
+// audit row of her records (here 20,000 edits of one record, 200,000 audit rows in all).
+func TestHerOverrideReasonsAreReadByTheirIndex(t *testing.T) {
+	ctx := t.Context()
+	conn := pgtest.Connect(t, pgtest.NewDB(t))
+	pgtest.OtherPeople(t, conn, 10_000)
+	var id string
+	if err := conn.QueryRow(ctx, `SELECT id::text FROM contacts LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO audit_log (actor_id, actor_name, operation, target_id, contact_id, outcome, reason)
+			SELECT 'admin', 'admin', 'updateContact', c.id::text, c.id, 'ok', NULL FROM contacts c, generate_series(1, 18)
+		UNION ALL SELECT 'admin', 'admin', 'updateContact', $1::text, $1::text::uuid, 'ok', NULL FROM generate_series(1, 20000)
+		UNION ALL SELECT 'admin', 'admin', 'createContact', c.id::text, c.id, 'override of blacklist EMAIL', 'written consent on file'
+			FROM contacts c ORDER BY 1 LIMIT 2000`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	plan := pgtest.Plan(t, conn, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) `+store.HerOverrideReasons, []string{id})
+	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "audit_log_override_reasons") {
+		t.Errorf("her override reasons are not read by audit_log_override_reasons:\n%s", plan)
+	}
+}
