@@ -2800,7 +2800,19 @@ type WebhookDelivery {
   deliveredAt: Time
 }
 
-input PostalAddressInput { street: String! postalCode: String! city: String! country: String }
+input PostalAddressInput {
+  street: String!
+  postalCode: String!
+  city: String!
+  """
+  The country: an ISO code (AT) or a name (Österreich, Austria). Omitted or null in
+  createContact: DE. Omitted or null in updateContact: the stored address's country is kept
+  (DE when the contact had no address), so an update that sends street, postal code and city
+  only leaves an Austrian address Austrian, and a national phone number is read there; a
+  country given changes it (an empty one is DE, as in createContact).
+  """
+  country: String
+}
 input ContactInput {
   givenName: String
   familyName: String

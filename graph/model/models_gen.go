@@ -257,10 +257,15 @@ type PostalAddress struct {
 }
 
 type PostalAddressInput struct {
-	Street     string  `json:"street"`
-	PostalCode string  `json:"postalCode"`
-	City       string  `json:"city"`
-	Country    *string `json:"country,omitempty"`
+	Street     string `json:"street"`
+	PostalCode string `json:"postalCode"`
+	City       string `json:"city"`
+	// The country: an ISO code (AT) or a name (Österreich, Austria). Omitted or null in
+	// createContact: DE. Omitted or null in updateContact: the stored address's country is kept
+	// (DE when the contact had no address), so an update that sends street, postal code and city
+	// only leaves an Austrian address Austrian, and a national phone number is read there; a
+	// country given changes it (an empty one is DE, as in createContact).
+	Country *string `json:"country,omitempty"`
 }
 
 type Purpose struct {

@@ -1662,10 +1662,15 @@ func (v *PostalAddress) GetCity() string { return v.City }
 func (v *PostalAddress) GetCountry() string { return v.Country }
 
 type PostalAddressInput struct {
-	Street     string  `json:"street"`
-	PostalCode string  `json:"postalCode"`
-	City       string  `json:"city"`
-	Country    *string `json:"country"`
+	Street     string `json:"street"`
+	PostalCode string `json:"postalCode"`
+	City       string `json:"city"`
+	// The country: an ISO code (AT) or a name (Österreich, Austria). Omitted or null in
+	// createContact: DE. Omitted or null in updateContact: the stored address's country is kept
+	// (DE when the contact had no address), so an update that sends street, postal code and city
+	// only leaves an Austrian address Austrian, and a national phone number is read there; a
+	// country given changes it (an empty one is DE, as in createContact).
+	Country *string `json:"country"`
 }
 
 // GetStreet returns PostalAddressInput.Street, and is useful for accessing the field via an interface.

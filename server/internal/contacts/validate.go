@@ -32,9 +32,10 @@ func fromContact(c *model.Contact) screening.ContactInput {
 	return in
 }
 
-// apply writes what in sets over base (nil input fields keep base's value) and validates the
-// result with the one reading of a contact, so a national phone number is read in the region
-// of the contact's address, whether the address is set now or was before. Every problem is
+// apply writes what in sets over base (nil input fields keep base's value; an address given
+// without country keeps base's country) and validates the result with the one reading of a
+// contact, so a national phone number is read in the region of the contact's address, whether
+// the address is set now or was before. Every problem is
 // reported, each with its field path under "input.".
 func apply(base screening.ContactInput, in model.ContactInput) (fields, error) {
 	if in.GivenName != nil {
@@ -53,10 +54,16 @@ func apply(base screening.ContactInput, in model.ContactInput) (fields, error) {
 		base.Phones = in.Phones
 	}
 	if a := in.Address; a != nil {
-		base.Address = &screening.AddressInput{Street: a.Street, PostalCode: a.PostalCode, City: a.City}
-		if a.Country != nil {
-			base.Address.Country = *a.Country
+		// An address without country keeps the stored one's (an integrator's form without a
+		// country field must not make an Austrian address German); none stored: DE.
+		country := ""
+		if base.Address != nil {
+			country = base.Address.Country
 		}
+		if a.Country != nil {
+			country = *a.Country
+		}
+		base.Address = &screening.AddressInput{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Country: country}
 	}
 	f, errs := screening.Validate(base)
 	return f, screening.BadInput("input.", errs)
