@@ -184,8 +184,9 @@ var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 // ids in its text, the contacts it shows or concerns without their id (Claim.Names) and the
 // rows whose text it may quote (Claim.Quotes). The answer is forgotten with any contact among
 // them (erasure, retention: migration 00043's trigger) and with any text of those rows (a held
-// import row decided, a request's note blanked: migration 00045), so a kept answer never
-// outlives a person it names or a quote of her. An answer is not kept when a contact it names
+// import row decided, a request's note blanked: migration 00045) or a text of a row it names
+// or shows is scrubbed (a blacklist entry's reason: Scrub), so a kept answer never outlives a
+// person it names or a quote of her. An answer is not kept when a contact it names
 // is gone or erased, when a row it quotes has dropped text since the answer read it, when it
 // holds a secret (NewIdempotency) or is larger than MaxKeptAnswer; the key is marked answered
 // in every case (a request sent again then hears at once that it was carried out).

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vermerk/vermerk/graph/model"
@@ -35,16 +37,18 @@ type ScrubbedText struct {
 // reason written before a record holding what it quotes became hers): each text of row that
 // quotes one of people (screening.Mentions) is replaced, each audit reason that does is
 // blanked (in erasure mode, as when her records go: the trail is append-only otherwise), and
-// the row is audited by id under op, saying what went and why (because: ids only). It says
-// whether anything changed.
+// the row is audited by id under op, saying what went and why (because: ids only); the
+// answers kept for an Idempotency-Key that name the row or show a text replaced are forgotten
+// (forgetAnswersShowing). It says whether anything changed.
 func Scrub(ctx context.Context, tx pgx.Tx, row Scrubbed, people []screening.Candidate, op, because string) (bool, error) {
 	quotes := func(text string, replacement *string) bool {
 		return text != "" && (replacement == nil || text != *replacement) && MentionsAny(text, people)
 	}
 	args := []any{row.ID}
-	var sets, done []string
+	var sets, done, replaced []string
 	for _, t := range row.Texts {
 		if quotes(t.Text, t.Replacement) {
+			replaced = append(replaced, t.Text)
 			args = append(args, t.Replacement)
 			sets = append(sets, fmt.Sprintf("%s = $%d", t.Column, len(args)))
 			done = append(done, t.Done)
@@ -63,6 +67,9 @@ func Scrub(ctx context.Context, tx pgx.Tx, row Scrubbed, people []screening.Cand
 		if _, err := tx.Exec(ctx, `UPDATE `+row.Table+` SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
 			return false, fmt.Errorf("store.Scrub(%s %s): %w", row.Table, row.ID, err)
 		}
+		if err := forgetAnswersShowing(ctx, tx, row.ID, replaced); err != nil {
+			return false, fmt.Errorf("store.Scrub(%s %s): %w", row.Table, row.ID, err)
+		}
 	}
 	if len(audits) > 0 {
 		if err := InErasureMode(ctx, tx, func() error {
@@ -74,6 +81,28 @@ func Scrub(ctx context.Context, tx pgx.Tx, row Scrubbed, people []screening.Cand
 		done = append(done, "audit reasons blanked")
 	}
 	return true, Audit(ctx, tx, AuditRecord{Operation: op, TargetID: row.ID, Outcome: strings.Join(done, ", ") + ": " + because})
+}
+
+// forgetAnswersShowing forgets the answers kept for an Idempotency-Key (Idempotency.Keep) that
+// name the row id or show one of texts, as the answer wrote it (gqlgen's string encoding, byte
+// for byte), as a deleted contact's do (migration 00043): an answer that showed a blacklist
+// entry's reason is not sent again once the reason is scrubbed, also one without the entry's
+// id (blacklistContact { reason }). Sent again, the request hears it was carried out. Only a
+// scrub that changed a text reads the kept answers.
+func forgetAnswersShowing(ctx context.Context, tx pgx.Tx, id string, texts []string) error {
+	shown := make([][]byte, len(texts))
+	for i, t := range texts {
+		var b bytes.Buffer
+		graphql.MarshalString(t).MarshalGQL(&b)
+		shown[i] = bytes.Trim(b.Bytes(), `"`)
+	}
+	_, err := tx.Exec(ctx, `UPDATE idempotent_requests SET response = NULL, digest = NULL, contact_ids = '{}'
+		WHERE contact_ids && ARRAY[$1::uuid] OR response IS NOT NULL AND EXISTS (
+			SELECT FROM unnest($2::bytea[]) t WHERE position(t IN response) > 0)`, id, shown)
+	if err != nil {
+		return fmt.Errorf("forget the kept answers showing it: %w", err)
+	}
+	return nil
 }
 
 // MentionsAny says whether text quotes one of people (screening.Mentions).
