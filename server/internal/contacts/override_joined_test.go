@@ -64,3 +64,46 @@ func TestAnOverrideReasonQuotingARecordThatJoinsHerIsScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// The same holds for the reason an imported row held for a blacklist match was accepted with
+// (decideImportRow): audited for the record the row became, blanked when a record holding the
+// number it quotes joins her.
+func TestAnAcceptedRowsReasonQuotingARecordThatJoinsHerIsScrubbed(t *testing.T) {
+	const email = "frida.import@example.test"
+	s := apptest.Start(t)
+	s.MustAdmin(t, &struct{}{}, `mutation($e: String!) { blacklistAdd(candidate: {emails: [$e]}, reason: "asked to be erased, ticket 4723") { id } }`,
+		map[string]any{"e": email})
+	var c overridden
+	s.MustAdmin(t, &c, createOverriding, map[string]any{"in": map[string]any{"givenName": "F.", "familyName": "Importkundin", "phones": []string{"+49 30 5557463"}}})
+	other := c.CreateContact.Contact.ID
+	if status := s.Import(t, "messe.csv", []byte("Vorname;Nachname;E-Mail\nFrida;Importfrau;"+email+"\n")); status != "NEEDS_DECISION" {
+		t.Fatalf("the import of her row: %s, want NEEDS_DECISION", status)
+	}
+	var jobs struct{ ImportJobs []struct{ ID string } }
+	s.MustAdmin(t, &jobs, `query { importJobs(first: 1) { id } }`, nil)
+	s.MustAdmin(t, &struct{}{}, `mutation($j: ID!) { decideImportRow(jobId: $j, line: 2, accept: true, reason: "consent form on file; she called from 030 5557463") { id } }`,
+		map[string]any{"j": jobs.ImportJobs[0].ID})
+	ctx, db := t.Context(), s.App.DB.Pool
+	var frida string
+	if err := db.QueryRow(ctx, `SELECT contact_id::text FROM contact_emails WHERE normalized = $1`, email).Scan(&frida); err != nil {
+		t.Fatalf("the accepted row's record: %v", err)
+	}
+
+	s.MustAdmin(t, &struct{}{}, `mutation($id: ID!, $in: ContactInput!, $o: OverrideInput) { updateContact(id: $id, input: $in, override: $o) { contact { id } } }`,
+		map[string]any{"id": other, "in": map[string]any{"emails": []string{email}}, "o": map[string]any{"reason": "the same customer"}})
+	var quoting int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE reason LIKE '%5557463%'`).Scan(&quoting); err != nil {
+		t.Fatal(err)
+	}
+	if quoting != 0 {
+		t.Errorf("audit rows whose acceptance reason quotes the number after her record with it joined her: %d, want 0", quoting)
+	}
+	var scrubbed int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE operation = 'joinPerson' AND target_id = $1
+		AND outcome LIKE '%audit reasons blanked%'`, frida).Scan(&scrubbed); err != nil {
+		t.Fatal(err)
+	}
+	if scrubbed != 1 {
+		t.Errorf("audits of the blanked acceptance reason of record %s: %d, want 1", frida, scrubbed)
+	}
+}
