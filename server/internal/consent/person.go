@@ -201,9 +201,9 @@ func TryBulkTurn(ctx context.Context, tx pgx.Tx) (bool, error) {
 // "no" holds for the records they are now known by; and every record of the person leaves the
 // lists the person left after its membership there began (LeaveListsSheLeft); and her
 // objections and restrictions reach every record of hers and the identifiers they hold now
-// (followRestrictions); and the reasons of her blacklist entries and the override reasons
-// audited for her records that quote a record of hers now are scrubbed
-// (store.ScrubEntryReasons, store.ScrubOverrideReasons). The caller takes JoinTurn first.
+// (followRestrictions); and the reasons of her blacklist entries and the override and merge
+// reasons audited for her records that quote a record of hers now are scrubbed
+// (store.ScrubEntryReasons, store.ScrubRecordReasons). The caller takes JoinTurn first.
 func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	if err := JoinTurn(ctx, tx); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
@@ -238,7 +238,7 @@ func JoinPerson(ctx context.Context, tx pgx.Tx, contactID string) error {
 	if err := store.ScrubEntryReasons(ctx, tx, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
-	if err := store.ScrubOverrideReasons(ctx, tx, person); err != nil {
+	if err := store.ScrubRecordReasons(ctx, tx, person); err != nil {
 		return fmt.Errorf("consent.JoinPerson(%s): %w", contactID, err)
 	}
 	if len(person) < 2 {

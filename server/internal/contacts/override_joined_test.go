@@ -107,3 +107,30 @@ func TestAnAcceptedRowsReasonQuotingARecordThatJoinsHerIsScrubbed(t *testing.T) 
 		t.Errorf("audits of the blanked acceptance reason of record %s: %d, want 1", frida, scrubbed)
 	}
 }
+
+// A merge's reason is checked against the records merged when it is written, as an override's
+// against hers: one quoting a record that joins her later is blanked the same way.
+func TestAMergeReasonQuotingARecordThatJoinsHerIsScrubbed(t *testing.T) {
+	s := apptest.Start(t)
+	create := func(in map[string]any) string {
+		t.Helper()
+		var c overridden
+		s.MustAdmin(t, &c, createOverriding, map[string]any{"in": in})
+		return c.CreateContact.Contact.ID
+	}
+	const merge = `mutation($into: ID!, $from: [ID!]!, $r: String!) { mergeContacts(intoId: $into, fromIds: $from, reason: $r) { id } }`
+	greta := create(map[string]any{"givenName": "Greta", "familyName": "Mergefrau", "emails": []string{"greta.merge@example.test"}})
+	twin := create(map[string]any{"givenName": "Greta", "familyName": "Mergefrau", "emails": []string{"g.merge@example.test"}})
+	caller := create(map[string]any{"givenName": "G.", "familyName": "Mergekundin", "phones": []string{"+49 30 5557464"}})
+	s.MustAdmin(t, &struct{}{}, merge, map[string]any{"into": greta, "from": []string{twin}, "r": "one customer; she called from 030 5557464"})
+	s.MustAdmin(t, &struct{}{}, merge, map[string]any{"into": greta, "from": []string{caller}, "r": "the caller is her"})
+
+	ctx, db := t.Context(), s.App.DB.Pool
+	var quoting int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE reason LIKE '%5557464%'`).Scan(&quoting); err != nil {
+		t.Fatal(err)
+	}
+	if quoting != 0 {
+		t.Errorf("audit rows whose merge reason quotes the number after her record with it joined her: %d, want 0", quoting)
+	}
+}

@@ -15,6 +15,6 @@ const Holders = holders
 // HerEntries is the query ScrubEntryReasons finds the person's entries with, for tests of its plan.
 const HerEntries = herEntries
 
-// HerOverrideReasons is the query ScrubOverrideReasons reads the person's override reasons
-// with, for tests of its plan.
-const HerOverrideReasons = herOverrideReasons
+// HerRecordReasons is the query ScrubRecordReasons reads the reasons audited for the
+// person's records with, for tests of its plan.
+const HerRecordReasons = herRecordReasons

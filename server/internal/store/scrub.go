@@ -209,51 +209,52 @@ func joinedBecause(person []string) string {
 	return fmt.Sprintf("it quoted a record of the person that became hers after it was written (records %s)", strings.Join(person, ", "))
 }
 
-// herOverrideReasons selects the override reasons audited for the records $1: the reasons of
-// the writes that saved or imported a record the blacklist matched (createContact,
-// updateContact, decideImportRow), read by the partial index audit_log_override_reasons, whose
-// predicate this repeats.
-const herOverrideReasons = `SELECT contact_id::text, id, reason FROM audit_log
-	WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL AND operation IN ('createContact', 'updateContact', 'decideImportRow')
+// herRecordReasons selects the reasons audited for the records $1 that were checked against
+// the person's records when written (RefuseQuoting): an override's (createContact,
+// updateContact and decideImportRow of a record the blacklist matched) and a merge's; read by
+// the partial index audit_log_record_reasons, whose predicate this repeats.
+const herRecordReasons = `SELECT contact_id::text, id, reason FROM audit_log
+	WHERE contact_id = ANY($1::uuid[]) AND reason IS NOT NULL
+		AND operation IN ('createContact', 'updateContact', 'decideImportRow', 'mergeContacts')
 	ORDER BY contact_id, id`
 
-// ScrubOverrideReasons scrubs (Scrub) the override reasons audited for the person's records
-// (person, as PersonOrRecord gives it) that quote one of them, after a record joined her or
-// her record took an identifier (consent.JoinPerson), as ScrubEntryReasons does her entries'
-// reasons: an override's reason was checked against her records when it was written
+// ScrubRecordReasons scrubs (Scrub) the override and merge reasons audited for the person's
+// records (person, as PersonOrRecord gives it) that quote one of them, after a record joined
+// her or her record took an identifier (consent.JoinPerson), as ScrubEntryReasons does her
+// entries' reasons: such a reason was checked against her records when it was written
 // (RefuseQuoting), not against one that became hers later. The reasons are blanked and each
-// record whose audit rows lost one is audited by ids (operation joinPerson). Without an
-// override reason it costs one statement.
-func ScrubOverrideReasons(ctx context.Context, tx pgx.Tx, person []string) error {
-	rows, err := tx.Query(ctx, herOverrideReasons, person)
+// record whose audit rows lost one is audited by ids (operation joinPerson). Without such a
+// reason it costs one statement.
+func ScrubRecordReasons(ctx context.Context, tx pgx.Tx, person []string) error {
+	rows, err := tx.Query(ctx, herRecordReasons, person)
 	if err != nil {
-		return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+		return fmt.Errorf("store.ScrubRecordReasons: %w", err)
 	}
-	var overridden []Scrubbed
+	var audited []Scrubbed
 	var (
 		id      string
 		auditID int64
 		reason  string
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&id, &auditID, &reason}, func() error {
-		if n := len(overridden); n == 0 || overridden[n-1].ID != id {
-			overridden = append(overridden, Scrubbed{Table: "contacts", ID: id})
+		if n := len(audited); n == 0 || audited[n-1].ID != id {
+			audited = append(audited, Scrubbed{Table: "contacts", ID: id})
 		}
-		o := &overridden[len(overridden)-1]
+		o := &audited[len(audited)-1]
 		o.AuditIDs, o.AuditReasons = append(o.AuditIDs, auditID), append(o.AuditReasons, reason)
 		return nil
-	}); err != nil || len(overridden) == 0 {
+	}); err != nil || len(audited) == 0 {
 		if err != nil {
-			return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+			return fmt.Errorf("store.ScrubRecordReasons: %w", err)
 		}
 		return nil
 	}
 	people, err := records(ctx, tx, person)
 	if err != nil {
-		return fmt.Errorf("store.ScrubOverrideReasons: %w", err)
+		return fmt.Errorf("store.ScrubRecordReasons: %w", err)
 	}
 	because := joinedBecause(person)
-	for _, o := range overridden {
+	for _, o := range audited {
 		if _, err := Scrub(ctx, tx, o, people, "joinPerson", because); err != nil {
 			return err
 		}

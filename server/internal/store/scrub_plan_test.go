@@ -40,10 +40,10 @@ func TestHerEntriesAreFoundByProbes(t *testing.T) {
 	}
 }
 
-// Every record that joins a person also asks for the override reasons audited for her records
-// (store.ScrubOverrideReasons): read by the partial index of those rows, not by reading every
-// audit row of her records (here 20,000 edits of one record, 200,000 audit rows in all).
-func TestHerOverrideReasonsAreReadByTheirIndex(t *testing.T) {
+// Every record that joins a person also asks for the override and merge reasons audited for
+// her records (store.ScrubRecordReasons): read by the partial index of those rows, not by
+// reading every audit row of her records (here 20,000 edits of one record, 200,000 audit rows in all).
+func TestHerRecordReasonsAreReadByTheirIndex(t *testing.T) {
 	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.NewDB(t))
 	pgtest.OtherPeople(t, conn, 10_000)
@@ -61,8 +61,8 @@ func TestHerOverrideReasonsAreReadByTheirIndex(t *testing.T) {
 	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
-	plan := pgtest.Plan(t, conn, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) `+store.HerOverrideReasons, []string{id})
-	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "audit_log_override_reasons") {
-		t.Errorf("her override reasons are not read by audit_log_override_reasons:\n%s", plan)
+	plan := pgtest.Plan(t, conn, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) `+store.HerRecordReasons, []string{id})
+	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "audit_log_record_reasons") {
+		t.Errorf("the reasons audited for her records are not read by audit_log_record_reasons:\n%s", plan)
 	}
 }
