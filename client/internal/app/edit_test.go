@@ -35,6 +35,17 @@ func TestUpdateInputSendsClearedFields(t *testing.T) {
 		t.Errorf("address = %+v", in.Address)
 	}
 
+	// A cleared country is sent as "" (DE): left out, the server would keep the stored one.
+	at := FormFromContact(api.ContactDetail{ContactSummary: api.ContactSummary{Id: "c2", FamilyName: "Testfrau"},
+		Address: &api.PostalAddress{Street: "Probegasse 1", PostalCode: "1010", City: "Wien", Country: "AT"}})
+	if in := at.UpdateInput(); in.Address == nil || in.Address.Country == nil || *in.Address.Country != "AT" {
+		t.Errorf("kept country = %+v, want AT", in.Address)
+	}
+	at.Country = " "
+	if in := at.UpdateInput(); in.Address == nil || in.Address.Country == nil || *in.Address.Country != "" {
+		t.Errorf("cleared country = %+v, want \"\" (DE)", in.Address)
+	}
+
 	// A new contact leaves empty fields out.
 	f.ID = ""
 	if in := f.Input(); in.Organization != nil || in.Phones != nil {

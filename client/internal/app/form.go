@@ -81,6 +81,11 @@ func (f ContactForm) UpdateInput() api.ContactInput {
 	if in.Phones == nil {
 		in.Phones = []string{}
 	}
+	if in.Address != nil && in.Address.Country == nil {
+		// A country left out keeps the stored one on the server; the form shows the country,
+		// so a cleared field is sent as "" (the server's default, DE), as the user sees it.
+		in.Address.Country = ptr("")
+	}
 	return in
 }
 
